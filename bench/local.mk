@@ -1,0 +1,1 @@
+# bench: shipped deployment and campaign files

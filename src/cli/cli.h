@@ -1,0 +1,60 @@
+/* The command layer: a table of subcommands, exit codes, and the option
+ * helpers every command uses. Only this layer prints results or picks exit
+ * codes; core modules return statuses (util/err.h). */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Exit codes (documented in README.md). */
+enum cli_exit {
+	EXIT_OK_ = 0,
+	EXIT_RUNTIME = 1, /* runtime failure: I/O, network, library */
+	EXIT_USAGE = 2,   /* bad command line */
+	EXIT_INPUT = 3,   /* bad input file */
+	EXIT_NOFIT = 4,   /* no configuration meets the SLA / feasibility */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line for `servecal --help` */
+	const char *usage;   /* full help text for `servecal help CMD` */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+/* The command table (cli/commands.c), NULL-terminated. Each command lives in
+ * its own cli/cmd_NAME.c and exports `const struct cli_command cli_cmd_NAME`. */
+extern const struct cli_command *const cli_commands[];
+
+const struct cli_command *cli_find(const char *name);
+/* Maps a core status to an exit code. */
+int cli_exit_of(int status);
+/* Prints "servecal: MSG" to stderr and returns the exit code for e. */
+int cli_fail(const struct sc_err *e);
+/* Prints "servecal CMD: MSG" and a hint to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long over a command's options. Handles --help (prints usage, sets
+ * *done) and turns unknown/malformed options into cli_usage_error. Returns
+ * the option value, -1 at the end, or -2 after a usage error was printed. */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const struct cli_command *cmd,
+	       bool *done);
+
+/* Value parsers for flags: on failure each prints a usage error naming the
+ * flag and returns EXIT_USAGE; 0 on success. */
+int cli_parse_pos_double(const char *flag, const char *s, double *out);
+int cli_parse_nonneg_double(const char *flag, const char *s, double *out);
+int cli_parse_long(const char *flag, const char *s, long lo, long hi,
+		   long *out);
+/* Comma list of whole numbers in [lo, hi], at most max; *n gets the count. */
+int cli_parse_long_list(const char *flag, const char *s, long lo, long hi,
+			long *out, size_t max, size_t *n);
+/* Duration: "60s", "500ms", "2m", "1h" or bare seconds; > 0. */
+int cli_parse_duration_s(const char *flag, const char *s, double *out);
+
+#endif

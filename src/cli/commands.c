@@ -1,0 +1,10 @@
+/* The subcommand table: one line per command, in the order `--help` lists
+ * them. Each command's code lives in cli/cmd_NAME.c. */
+#include "cli/cli.h"
+
+
+
+const struct cli_command *const cli_commands[] = {
+
+	NULL,
+};

@@ -1,0 +1,1 @@
+# src/emu: (no sources yet)

@@ -1,0 +1,1 @@
+# src/fit: (no sources yet)

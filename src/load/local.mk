@@ -1,0 +1,1 @@
+# src/load: (no sources yet)

@@ -1,0 +1,1 @@
+# src/metrics: (no sources yet)

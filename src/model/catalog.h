@@ -1,0 +1,24 @@
+/* Finds shipped catalog files (calib/models, calib/gpus, calib/db) by name.
+ * Search order: $SERVECAL_CALIB, the source tree's calib/, the installed
+ * data directory. */
+#ifndef SC_CATALOG_H
+#define SC_CATALOG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* The calib directory in use (never NULL). */
+const char *catalog_dir(void);
+/* True when arg names a file rather than a catalog entry (has '/' or ends in
+ * ".json"). */
+bool catalog_is_path(const char *arg);
+/* Resolves a catalog name (case-insensitive, e.g. "Qwen3-32B") of kind
+ * "models" or "gpus" to a path in buf. Returns SC_OK, or SC_EINPUT naming the
+ * unknown entry and listing the known ones. */
+int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
+		    struct sc_err *e);
+/* Writes the catalog's entry names, comma separated, into buf. */
+void catalog_list(const char *kind, char *buf, size_t len);
+
+#endif

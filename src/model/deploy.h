@@ -1,0 +1,77 @@
+/* Deployment specs: model, GPU, backend, dtypes, mode and worker groups.
+ * The optional "emulator" section is ground truth for `servecal emulate` and
+ * is kept as raw JSON here; the model, the fitter and the matcher never read
+ * it. */
+#ifndef SC_DEPLOY_H
+#define SC_DEPLOY_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "model/dtype.h"
+#include "model/gpuspec.h"
+#include "model/modelspec.h"
+#include "util/err.h"
+
+enum deploy_mode { DEPLOY_AGG, DEPLOY_DISAGG };
+enum worker_role { ROLE_AGG, ROLE_PREFILL, ROLE_DECODE };
+
+/* Parallelism of one worker: GPUs = tp * pp * dp. For MoE models the expert
+ * layers are split moe_tp x ep over the same tp * dp GPUs of a stage. */
+struct worker_shape {
+	long tp, pp, dp, ep, moe_tp;
+};
+
+struct worker_spec {
+	enum worker_role role;
+	long count;
+	struct worker_shape shape;
+	long max_batch;      /* sequences per worker */
+	long max_num_tokens; /* token budget per iteration */
+};
+
+struct kv_link {
+	double gbps;       /* per GPU pair, GB/s */
+	double latency_us; /* per transfer */
+};
+
+#define DEPLOY_MAX_GROUPS 4
+
+struct deploy_spec {
+	char name[128];
+	char backend[32];
+	char path[512]; /* file it came from, "" if built in memory */
+	struct model_spec model;
+	struct gpu_spec gpu;
+	enum dtype wdtype, kvdtype;
+	enum deploy_mode mode;
+	struct worker_spec groups[DEPLOY_MAX_GROUPS];
+	size_t n_groups;
+	struct kv_link link;
+	cJSON *emulator; /* owned copy of the "emulator" section, or NULL */
+};
+
+/* Loads and validates a deployment file; "model" and "gpu" are catalog names
+ * or paths relative to the file. Agg: exactly one group, role agg. Disagg:
+ * one prefill and one decode group and a kv_link. On success the caller
+ * releases with deploy_release. */
+int deploy_load(const char *path, struct deploy_spec *d, struct sc_err *e);
+int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
+		     struct deploy_spec *d, struct sc_err *e);
+void deploy_release(struct deploy_spec *d);
+/* JSON a deploy_load accepts (emulator section included if present). */
+cJSON *deploy_to_json(const struct deploy_spec *d);
+int deploy_save(const char *path, const struct deploy_spec *d,
+		struct sc_err *e);
+
+long worker_gpus(const struct worker_shape *s);
+/* Total GPUs: sum over groups of count * gpus per worker. */
+long deploy_gpus(const struct deploy_spec *d);
+/* The group with that role, or NULL. */
+const struct worker_spec *deploy_group(const struct deploy_spec *d,
+				       enum worker_role r);
+const char *worker_role_name(enum worker_role r);
+const char *deploy_mode_name(enum deploy_mode m);
+
+#endif

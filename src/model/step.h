@@ -1,0 +1,69 @@
+/* Iteration (step) time of one worker: the core of the analytical model.
+ *   step = tau_s + tau_r * B + pp * smoothmax(compute, memory) + comm
+ * for the tokens of one iteration: decode sequences (one token each, with
+ * their cached context) and prefill tokens (chunks of prompts). */
+#ifndef SC_STEP_H
+#define SC_STEP_H
+#include <stdbool.h>
+
+#include "model/deploy.h"
+#include "model/params.h"
+
+/* Everything the model needs about what runs where. Borrowed pointers. */
+struct model_ctx {
+	const struct model_spec *m;
+	const struct gpu_spec *g;
+	enum dtype wdtype, kvdtype;
+	const struct model_params *p;
+};
+
+/* Checks that the GPU supports both dtypes (SC_EINVAL otherwise) and that
+ * the shape divides the model (heads by tp, layers by pp, experts by ep). */
+int model_ctx_check(const struct model_ctx *c, const struct worker_shape *s,
+		    struct sc_err *e);
+
+/* What one iteration processes on one worker. */
+struct step_load {
+	double decode_seqs;    /* sequences producing one token each */
+	double decode_ctx_sum; /* sum of their cached context lengths */
+	double prefill_tokens; /* prompt tokens computed this iteration */
+	double prefill_ctx;    /* cached context in front of those tokens */
+	double prefill_seqs;   /* prompts those tokens belong to */
+};
+
+/* The parts of a step, in seconds, before they are combined. */
+struct step_parts {
+	double compute_s;  /* linear + attention FLOPs at efficiency */
+	double memory_s;   /* weights + KV bytes at eta_m * HBM bandwidth */
+	double comm_s;     /* TP all-reduces / EP all-to-alls */
+	double overhead_s; /* tau_s + tau_r * sequences */
+	double pp;         /* pipeline stages */
+};
+
+void step_parts(const struct model_ctx *c, const struct worker_shape *s,
+		const struct step_load *l, struct step_parts *out);
+/* overhead + pp * smoothmax(compute/pp, memory/pp) + comm (the parts already
+ * hold the whole model's work; a stage does 1/pp of it). */
+double step_combine(const struct step_parts *sp);
+double step_time_s(const struct model_ctx *c, const struct worker_shape *s,
+		   const struct step_load *l);
+
+/* Decode iteration at batch b with mean context ctx per sequence. */
+double step_decode_s(const struct model_ctx *c, const struct worker_shape *s,
+		     double b, double ctx);
+/* Prefill of `reqs` prompts of isl tokens each, processed in chunks of at most
+ * budget tokens per iteration (budget <= 0: unchunked). Returns the total time
+ * until the last prompt's first token. */
+double step_prefill_s(const struct model_ctx *c, const struct worker_shape *s,
+		      double reqs, double isl, double budget);
+/* Iteration carrying b decoding sequences (mean context ctx) plus a prefill
+ * chunk of n tokens behind chunk_ctx cached tokens (agg, chunked prefill). */
+double step_mixed_s(const struct model_ctx *c, const struct worker_shape *s,
+		    double b, double ctx, double n, double chunk_ctx);
+/* KV handoff in disagg: T_kv + link latency + isl * kappa bytes over
+ * min(tp_p, tp_d) parallel links of link->gbps. */
+double step_kv_transfer_s(const struct model_ctx *c, const struct kv_link *l,
+			  const struct worker_shape *prefill,
+			  const struct worker_shape *decode, double isl);
+
+#endif

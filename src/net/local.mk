@@ -1,0 +1,1 @@
+# src/net: (no sources yet)

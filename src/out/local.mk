@@ -1,0 +1,1 @@
+# src/out: (no sources yet)
