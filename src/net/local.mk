@@ -1,1 +1,25 @@
-# src/net: (no sources yet)
+# src/net: SSE parser, OpenAI stream decoding, the libcurl driver.
+libservecal_a_SOURCES += \
+	src/net/sse.c src/net/sse.h \
+	src/net/decode.c src/net/decode.h \
+	src/net/stream.c src/net/stream.h
+
+check_PROGRAMS += tests/unit/test_sse tests/unit/test_decode
+TESTS += tests/unit/test_sse tests/unit/test_decode
+tests_unit_test_sse_SOURCES = tests/unit/test_sse.c
+tests_unit_test_sse_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_sse_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_decode_SOURCES = tests/unit/test_decode.c
+tests_unit_test_decode_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_decode_LDADD = libsctest.a $(TEST_LIBS)
+
+EXTRA_DIST += \
+	tests/fixtures/streams/vllm_chat.sse \
+	tests/fixtures/streams/vllm_error.sse \
+	tests/fixtures/streams/vllm_completions.sse \
+	tests/fixtures/streams/vllm_truncated.sse \
+	tests/fixtures/streams/sglang_chat.sse \
+	tests/fixtures/streams/trtllm_completions.sse \
+	tests/fixtures/streams/llamacpp_chat.sse \
+	tests/fixtures/streams/dynamo_chat.sse \
+	tests/fixtures/streams/malformed_completions.sse
