@@ -23,3 +23,16 @@ EXTRA_DIST += \
 	tests/fixtures/streams/llamacpp_chat.sse \
 	tests/fixtures/streams/dynamo_chat.sse \
 	tests/fixtures/streams/malformed_completions.sse
+
+libservecal_a_SOURCES += src/net/http.c src/net/http.h
+
+# The loopback stub server that driver and load-loop tests talk to.
+noinst_LIBRARIES += libscstub.a
+libscstub_a_SOURCES = tests/unit/stubserver.c tests/unit/stubserver.h
+libscstub_a_CFLAGS = $(TEST_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_http
+TESTS += tests/unit/test_http
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_http_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
