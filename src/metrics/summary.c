@@ -260,60 +260,6 @@ cJSON *summary_to_json(const struct level_summary *s,
 	return o;
 }
 
-const char *summary_csv_header(void)
-{
-	return "level,concurrency,request_rate,achieved_rate,isl,osl,gpus,"
-	       "requests,ok,failed,ttft_ms_p50,ttft_ms_p90,ttft_ms_p99,"
-	       "ttft_ms_mean,tpot_ms_p50,tpot_ms_p90,tpot_ms_p99,tpot_ms_mean,"
-	       "itl_ms_p50,itl_ms_p99,e2e_ms_p50,e2e_ms_p99,"
-	       "output_tokens_per_s,requests_per_s,tokens_per_s_per_gpu,"
-	       "tokens_per_s_per_user,little_rel_error,goodput_per_s\n";
-}
-
-static size_t put(char *buf, size_t cap, size_t at, double v)
-{
-	if (at >= cap)
-		return at;
-	int k = isfinite(v) ? snprintf(buf + at, cap - at, ",%.6g", v)
-			    : snprintf(buf + at, cap - at, ",");
-	return k > 0 ? at + (size_t)k : at;
-}
-
-void summary_csv_row(const struct level_summary *s,
-		     const struct level_info *li, char *buf, size_t cap)
-{
-	size_t at = 0;
-	int k;
-	if (li->open_loop)
-		k = snprintf(buf, cap, "r%g,,%g", li->rate_per_s,
-			     li->rate_per_s);
-	else
-		k = snprintf(buf, cap, "c%ld,%ld,", li->concurrency,
-			     li->concurrency);
-	at = k > 0 ? (size_t)k : 0;
-	at = put(buf, cap, at, li->open_loop ? li->achieved_rate_per_s : NAN);
-	at = put(buf, cap, at, li->isl);
-	at = put(buf, cap, at, li->osl);
-	at = put(buf, cap, at, li->gpus > 0 ? (double)li->gpus : NAN);
-	at = put(buf, cap, at, (double)s->total);
-	at = put(buf, cap, at, (double)s->ok);
-	at = put(buf, cap, at, (double)s->failed);
-	const double cols[] = {
-		s->ttft_ms.p50, s->ttft_ms.p90, s->ttft_ms.p99, s->ttft_ms.mean,
-		s->tpot_ms.p50, s->tpot_ms.p90, s->tpot_ms.p99, s->tpot_ms.mean,
-		s->itl_ms.p50,	s->itl_ms.p99,	s->e2e_ms.p50,	s->e2e_ms.p99,
-		s->output_tokens_per_s, s->requests_per_s,
-		s->tokens_per_s_per_gpu, s->tokens_per_s_per_user,
-		s->little_rel_error, li->sla.set ? s->goodput_per_s : NAN,
-	};
-	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
-		at = put(buf, cap, at, cols[i]);
-	if (at + 2 <= cap) {
-		buf[at++] = '\n';
-		buf[at] = 0;
-	}
-}
-
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);

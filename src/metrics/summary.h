@@ -1,7 +1,7 @@
 /* The summary of one load level (a concurrency or a request rate): request
  * counts per failure reason, latency statistics over successful measured
  * requests, throughput over the steady window, Little's-law check, goodput
- * against SLAs. Written as DIR/cN/summary.json and one summary.csv row. */
+ * against SLAs. Written as DIR/cN/summary.json. */
 #ifndef SC_SUMMARY_H
 #define SC_SUMMARY_H
 #include <stdbool.h>
@@ -51,10 +51,6 @@ void summary_compute(const struct req_record *recs, size_t n,
 /* summary.json content. Caller frees. */
 cJSON *summary_to_json(const struct level_summary *s,
 		       const struct level_info *li);
-/* The CSV header line and one row (both end with '\n'); row into buf. */
-const char *summary_csv_header(void);
-void summary_csv_row(const struct level_summary *s,
-		     const struct level_info *li, char *buf, size_t cap);
 /* Parses an SLA list "ttft_ms=600,tpot_ms=16.7" (keys ttft_ms, tpot_ms,
  * e2e_ms, itl_ms). Returns 0 or -1 with a message in err. */
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap);
