@@ -161,6 +161,7 @@ static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
 	cJSON_AddNumberToObject(j, "wait_ms", pt->wait_s * 1e3);
 	cJSON_AddNumberToObject(j, "kv_transfer_ms", pt->kv_xfer_s * 1e3);
 	cJSON_AddNumberToObject(j, "ttft_ms", pt->ttft_s * 1e3);
+	cJSON_AddNumberToObject(j, "ttft_p90_ms", pt->ttft_p90_s * 1e3);
 	cJSON_AddNumberToObject(j, "tpot_ms", pt->tpot_s * 1e3);
 	cJSON_AddNumberToObject(j, "e2e_ms", pt->e2e_s * 1e3);
 	cJSON_AddNumberToObject(j, "req_per_s", pt->req_per_s);
@@ -199,7 +200,8 @@ static void print_table(const cJSON *j)
 		{"prefill_ms", "prefill (ms)", "%.1f"},
 		{"wait_ms", "queueing in TTFT (ms)", "%.1f"},
 		{"kv_transfer_ms", "KV transfer (ms)", "%.1f"},
-		{"ttft_ms", "TTFT (ms)", "%.1f"},
+		{"ttft_ms", "TTFT mean (ms)", "%.1f"},
+		{"ttft_p90_ms", "TTFT p90 (ms)", "%.1f"},
 		{"tpot_ms", "TPOT (ms)", "%.2f"},
 		{"e2e_ms", "E2E (ms)", "%.0f"},
 		{"req_per_s", "requests/s", "%.2f"},
