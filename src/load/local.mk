@@ -5,3 +5,4 @@ libservecal_a_SOURCES += \
 	src/load/workload.c src/load/workload.h \
 	src/load/loop.c src/load/loop.h \
 	src/load/results.c src/load/results.h
+servecal_SOURCES += src/cli/cmd_bench.c

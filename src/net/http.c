@@ -408,3 +408,59 @@ void http_free(struct http_driver *d)
 		close(d->tfd);
 	free(d);
 }
+
+struct get_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static size_t on_get_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct get_buf *b = ud;
+	size_t len = size * n;
+	if (b->len + len + 1 > b->cap)
+		return 0; /* over the cap: fail rather than grow */
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = 0;
+	return len;
+}
+
+int http_get_text(const struct http_options *o, const char *url, char *buf,
+		  size_t cap, long timeout_ms, long *status, struct sc_err *e)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sc_err_set(e, SC_ERUNTIME, "libcurl: global init failed");
+	CURL *h = curl_easy_init();
+	if (!h)
+		return sc_err_set(e, SC_ERUNTIME, "libcurl: curl_easy_init failed");
+	struct get_buf b = {buf, 0, cap};
+	buf[0] = 0;
+	struct curl_slist *hd = NULL;
+	if (o && o->bearer_token && o->bearer_token[0]) {
+		char *t = xasprintf("Authorization: Bearer %s", o->bearer_token);
+		hd = curl_slist_append(hd, t);
+		free(t);
+	}
+	for (size_t i = 0; o && i < o->n_headers; i++)
+		hd = curl_slist_append(hd, o->headers[i]);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_get_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	CURLcode rc = curl_easy_perform(h);
+	*status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hd);
+	if (rc != CURLE_OK)
+		return sc_err_set(e, SC_ERUNTIME, "GET %s: %s%s%s", url,
+				  curl_easy_strerror(rc), errbuf[0] ? ": " : "",
+				  errbuf);
+	return SC_OK;
+}

@@ -64,4 +64,9 @@ void http_abort_all(struct http_driver *d);
 /* Connections opened so far (to check keep-alive reuse). */
 long http_connects(const struct http_driver *d);
 
+/* Blocking GET of url (e.g. /v1/models) into a NUL-terminated buffer of at
+ * most cap bytes. Returns SC_OK with *status set, or SC_ERUNTIME. */
+int http_get_text(const struct http_options *o, const char *url, char *buf,
+		  size_t cap, long timeout_ms, long *status, struct sc_err *e);
+
 #endif

@@ -36,3 +36,8 @@ TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_http_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_stub_server
+tests_unit_test_stub_server_SOURCES = tests/unit/test_stub_server.c
+tests_unit_test_stub_server_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_stub_server_LDADD = libscstub.a -lpthread
