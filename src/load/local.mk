@@ -6,3 +6,17 @@ libservecal_a_SOURCES += \
 	src/load/loop.c src/load/loop.h \
 	src/load/results.c src/load/results.h
 servecal_SOURCES += src/cli/cmd_bench.c
+
+check_PROGRAMS += tests/unit/test_loop
+TESTS += tests/unit/test_loop
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_loop_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_workload
+TESTS += tests/unit/test_workload
+tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
+tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_workload_LDADD = libsctest.a $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
+	tests/fixtures/datasets/mooncake_trace.jsonl
