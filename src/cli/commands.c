@@ -4,9 +4,11 @@
 
 extern const struct cli_command cli_cmd_predict;
 extern const struct cli_command cli_cmd_bench;
+extern const struct cli_command cli_cmd_import;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
 	&cli_cmd_bench,
+	&cli_cmd_import,
 	NULL,
 };
