@@ -41,3 +41,28 @@ check_PROGRAMS += tests/unit/test_stub_server
 tests_unit_test_stub_server_SOURCES = tests/unit/test_stub_server.c
 tests_unit_test_stub_server_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_stub_server_LDADD = libscstub.a -lpthread
+
+# `make fuzz` builds the libFuzzer harness for the SSE parser and stream
+# decoder (needs clang); `make fuzz-run FUZZ_RUNS=N` runs it on the recorded
+# streams as seed corpus.
+FUZZ_CC = clang
+FUZZ_RUNS = 10000000
+FUZZ_SRCS = $(srcdir)/tests/fuzz/fuzz_stream.c $(srcdir)/src/net/sse.c \
+	$(srcdir)/src/net/decode.c $(srcdir)/src/net/stream.c \
+	$(srcdir)/src/util/xalloc.c
+EXTRA_DIST += tests/fuzz/fuzz_stream.c
+CLEANFILES += tests/fuzz/fuzz_stream
+.PHONY: fuzz fuzz-run
+fuzz: tests/fuzz/fuzz_stream
+tests/fuzz/fuzz_stream: $(FUZZ_SRCS)
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || \
+		{ echo "make fuzz: $(FUZZ_CC) not found (install clang)"; exit 1; }
+	@mkdir -p tests/fuzz
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -I$(srcdir)/src -I. \
+		$(CJSON_CFLAGS) -o $@ $(FUZZ_SRCS) $(CJSON_LIBS)
+fuzz-run: fuzz
+	@mkdir -p tests/fuzz/corpus
+	tests/fuzz/fuzz_stream -runs=$(FUZZ_RUNS) -max_len=8192 \
+		-print_final_stats=1 tests/fuzz/corpus \
+		$(srcdir)/tests/fixtures/streams
