@@ -545,12 +545,13 @@ static int run(int argc, char **argv)
 		cJSON_AddItemToArray(all, sj);
 		if (!o.json && !o.quiet)
 			print_level(&s, &info, name);
+		bool too_many = res.too_many_errors;
 		loop_result_release(&res);
 		if (rc) {
 			exit_code = cli_fail(&e);
 			goto out;
 		}
-		if (res.too_many_errors) {
+		if (too_many) {
 			fprintf(stderr,
 				"servecal: %s: more than %.0f%% of requests failed; stopping (see %s/%s/requests.jsonl)\n",
 				name, o.max_error_rate * 100, o.out, name);

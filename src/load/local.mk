@@ -20,3 +20,6 @@ tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_workload_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
 	tests/fixtures/datasets/mooncake_trace.jsonl
+
+TESTS += tests/integration/bench.sh
+dist_noinst_SCRIPTS += tests/integration/bench.sh
