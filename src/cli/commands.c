@@ -3,8 +3,12 @@
 #include "cli/cli.h"
 
 extern const struct cli_command cli_cmd_predict;
+extern const struct cli_command cli_cmd_fit;
+extern const struct cli_command cli_cmd_db;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
+	&cli_cmd_fit,
+	&cli_cmd_db,
 	NULL,
 };
