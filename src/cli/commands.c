@@ -5,10 +5,16 @@
 extern const struct cli_command cli_cmd_predict;
 extern const struct cli_command cli_cmd_bench;
 extern const struct cli_command cli_cmd_import;
+extern const struct cli_command cli_cmd_fit;
+extern const struct cli_command cli_cmd_db;
+extern const struct cli_command cli_cmd_campaign;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
 	&cli_cmd_bench,
 	&cli_cmd_import,
+	&cli_cmd_fit,
+	&cli_cmd_db,
+	&cli_cmd_campaign,
 	NULL,
 };
