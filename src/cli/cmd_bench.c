@@ -30,7 +30,7 @@ static const char usage[] =
 	"         [--max-concurrency N]] [--gpus N | --deployment FILE]\n"
 	"         [--sla ttft_ms=600,tpot_ms=16.7] [--dataset FILE.jsonl] [--header 'K: V']\n"
 	"         [--out DIR] [--seed N] [--timeout 600s] [--max-error-rate F]\n"
-	"         [--resume] [--quiet] [--json]\n\n"
+	"         [--resume] [--quiet] [--json] [--token-times]\n\n"
 	"Measures TTFT, TPOT, ITL, E2E and throughput of a streaming endpoint.\n"
 	"Closed loop (--concurrency): each level keeps exactly N requests in flight;\n"
 	"the first round (N requests, or --warmup N) is warm-up. Open loop\n"
@@ -41,6 +41,7 @@ static const char usage[] =
 	"Synthetic prompts are token-id arrays of exact length for /v1/completions.\n"
 	"Results: DIR/run.json, DIR/cN|rR/requests.jsonl and summary.json,\n"
 	"DIR/summary.csv. --resume skips levels already complete in DIR.\n"
+	"--token-times adds each output chunk's arrival time (token_ns) to the records.\n"
 	"The API key comes from OPENAI_API_KEY (never written to results).\n"
 	"Defaults: --api completions, --isl 4000, --osl 500, --concurrency 1,\n"
 	"--requests-per-level 10 x N (closed) or 100 (open), --out results/bench,\n"
@@ -51,7 +52,7 @@ static const char usage[] =
 enum { O_URL = 256, O_API, O_MODEL, O_ISL, O_ISLSTD, O_OSL, O_OSLSTD, O_CONC,
        O_REQS, O_DUR, O_WARM, O_RATE, O_ARR, O_MAXC, O_GPUS, O_DEPLOY, O_SLA,
        O_DATA, O_HEADER, O_OUT, O_SEED, O_TIMEOUT, O_JSON, O_RESUME, O_QUIET,
-       O_MAXERR };
+       O_MAXERR, O_TOKTIMES };
 
 static const struct option longopts[] = {
 	{"url", required_argument, NULL, O_URL},
@@ -80,6 +81,7 @@ static const struct option longopts[] = {
 	{"json", no_argument, NULL, O_JSON},
 	{"resume", no_argument, NULL, O_RESUME},
 	{"quiet", no_argument, NULL, O_QUIET},
+	{"token-times", no_argument, NULL, O_TOKTIMES},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -102,7 +104,7 @@ struct bench_opts {
 	struct sla sla;
 	const char *headers[BENCH_MAX_HEADERS];
 	size_t n_headers;
-	bool json, resume, quiet;
+	bool json, resume, quiet, token_times;
 	enum arrival_kind arr_kind;
 	double arr_shape;
 };
@@ -149,6 +151,7 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		case O_JSON: o->json = true; break;
 		case O_RESUME: o->resume = true; break;
 		case O_QUIET: o->quiet = true; break;
+		case O_TOKTIMES: o->token_times = true; break;
 		case O_ISL: rc = cli_parse_pos_double("--isl", optarg, &o->isl); break;
 		case O_OSL: rc = cli_parse_pos_double("--osl", optarg, &o->osl); break;
 		case O_ISLSTD: rc = cli_parse_nonneg_double("--isl-std", optarg, &o->isl_std); break;
@@ -266,6 +269,7 @@ struct level_ctx {
 	struct results_writer w;
 	struct sc_err werr;
 	int write_failed;
+	unsigned json_flags;
 	bool tty;
 	const char *name;
 };
@@ -274,7 +278,7 @@ static void on_record(void *ud, const struct req_record *r)
 {
 	struct level_ctx *lc = ud;
 	if (!lc->write_failed &&
-	    results_append(&lc->w, r, true, &lc->werr))
+	    results_append(&lc->w, r, lc->json_flags, &lc->werr))
 		lc->write_failed = 1;
 }
 
@@ -480,7 +484,9 @@ static int run(int argc, char **argv)
 				printf("%-8s (complete, skipped)\n", name);
 			continue;
 		}
-		struct level_ctx lc = {.tty = tty, .name = name};
+		struct level_ctx lc = {.tty = tty, .name = name,
+				       .json_flags = REQ_JSON_ITL |
+						     (o.token_times ? REQ_JSON_TOKENS : 0)};
 		if (results_level_begin(&lc.w, o.out, name, &e)) {
 			exit_code = cli_fail(&e);
 			goto out;

@@ -148,6 +148,7 @@ static void fill_record(struct slot *s)
 	r->chunks = st->out_chunks;
 	r->output_tokens = stream_output_tokens(st, &r->output_estimated);
 	r->prompt_tokens = st->usage_prompt;
+	memcpy(r->response_id, st->response_id, sizeof r->response_id);
 	if (s->L->c->keep_itl && st->n_tok > 1) {
 		r->itl_ms = xmalloc((st->n_tok - 1) * sizeof *r->itl_ms);
 		r->n_itl = stream_itl_ms(st, r->itl_ms, st->n_tok - 1);

@@ -69,9 +69,9 @@ int results_level_begin(struct results_writer *w, const char *dir,
 }
 
 int results_append(struct results_writer *w, const struct req_record *r,
-		   bool with_itl, struct sc_err *e)
+		   unsigned json_flags, struct sc_err *e)
 {
-	cJSON *j = req_to_json(r, with_itl);
+	cJSON *j = req_to_json(r, json_flags);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	int ok = s && fputs(s, w->f) >= 0 && fputc('\n', w->f) != EOF &&

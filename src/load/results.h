@@ -28,9 +28,9 @@ struct results_writer {
 /* Creates DIR/LEVEL and starts a fresh requests.jsonl there. */
 int results_level_begin(struct results_writer *w, const char *dir,
 			const char *level, struct sc_err *e);
-/* Appends one record line and flushes it. */
+/* Appends one record line (req_to_json with json_flags) and flushes it. */
 int results_append(struct results_writer *w, const struct req_record *r,
-		   bool with_itl, struct sc_err *e);
+		   unsigned json_flags, struct sc_err *e);
 void results_level_end(struct results_writer *w);
 /* Writes DIR/LEVEL/summary.json (atomically). */
 int results_write_summary(const char *dir, const char *level,

@@ -95,7 +95,7 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
 	uint64_t tag[WL_PREFIX_TOKENS] = {
 		id % WL_TOKEN_SPAN, (id / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
 		(id / WL_TOKEN_SPAN / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
-		w->seed % WL_TOKEN_SPAN};
+		(w->seed ^ w->prefix_nonce) % WL_TOKEN_SPAN};
 	long k = 0;
 	char num[24];
 	for (; k < n && k < WL_PREFIX_TOKENS; k++) {
@@ -251,8 +251,11 @@ static int load_item(struct workload *w, const cJSON *j, const char *where,
 				  "%s: needs \"prompt\" (string), \"messages\" (array) or \"input_length\"",
 				  where);
 	}
-	if (jsonio_int(j, "output_len", false, -1, 1, 10000000, &v, where, e))
+	if (jsonio_int(j, "output_len", false, -1, 1, 10000000, &v, where, e)) {
+		free(it->prompt_json);
+		it->prompt_json = NULL;
 		return SC_EINPUT;
+	}
 	it->output_len = v;
 	return SC_OK;
 }

@@ -27,6 +27,7 @@ struct workload {
 	char *model_json; /* the model name as a JSON string */
 	double isl, isl_std, osl, osl_std;
 	uint64_t seed;
+	uint64_t prefix_nonce; /* mixed into the unique prefix (per run) */
 	struct rng rng;
 	char *filler;     /* random token ids "123,456,..." */
 	size_t *filler_end; /* filler_end[k]: length of the first k+1 ids */

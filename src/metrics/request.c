@@ -77,7 +77,7 @@ static void add_count(cJSON *o, const char *k, long v)
 		cJSON_AddNullToObject(o, k);
 }
 
-cJSON *req_to_json(const struct req_record *r, bool with_itl)
+cJSON *req_to_json(const struct req_record *r, unsigned flags)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
@@ -98,12 +98,17 @@ cJSON *req_to_json(const struct req_record *r, bool with_itl)
 	cJSON_AddBoolToObject(o, "output_tokens_estimated",
 			      r->output_estimated);
 	cJSON_AddNumberToObject(o, "chunks", (double)r->chunks);
-	if (with_itl && r->n_itl) {
+	if ((flags & REQ_JSON_ITL) && r->n_itl) {
 		cJSON *a = cJSON_AddArrayToObject(o, "itl_ms");
 		for (size_t i = 0; i < r->n_itl; i++)
 			cJSON_AddItemToArray(
 				a, cJSON_CreateNumber(round(r->itl_ms[i] * 1e6) /
 						      1e6));
+	}
+	if ((flags & REQ_JSON_TOKENS) && r->n_tok) {
+		cJSON *a = cJSON_AddArrayToObject(o, "token_ns");
+		for (size_t i = 0; i < r->n_tok; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)r->tok_ns[i]));
 	}
 	cJSON_AddBoolToObject(o, "ok", r->ok);
 	char buf[32];
@@ -118,6 +123,8 @@ cJSON *req_to_json(const struct req_record *r, bool with_itl)
 		cJSON_AddNullToObject(o, "error");
 	if (r->http_status)
 		cJSON_AddNumberToObject(o, "http_status", r->http_status);
+	if (r->response_id[0])
+		cJSON_AddStringToObject(o, "response_id", r->response_id);
 	cJSON_AddBoolToObject(o, "warmup", r->warmup);
 	return o;
 }

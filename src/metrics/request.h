@@ -41,6 +41,7 @@ struct req_record {
 	enum req_reason reason;
 	int http_status;
 	char error[REQ_ERROR_MAX];
+	char response_id[64]; /* the server's id for the response, "" none */
 	double *itl_ms;     /* owned; n_itl entries */
 	size_t n_itl;
 	int64_t *tok_ns;    /* owned: output chunk times ... */
@@ -55,9 +56,14 @@ void req_derive(struct req_record *r);
 /* Reason name: NULL for none, "http_429" style for HTTP (written to buf). */
 const char *req_reason_name(const struct req_record *r, char *buf,
 			    size_t cap);
-/* The record as a JSON object (the requests.jsonl schema); with_itl adds
- * the "itl_ms" array. Caller frees with cJSON_Delete. */
-cJSON *req_to_json(const struct req_record *r, bool with_itl);
+/* What req_to_json adds beyond the fixed fields. */
+enum req_json_flags {
+	REQ_JSON_ITL = 1,    /* "itl_ms": per-gap inter-token latencies */
+	REQ_JSON_TOKENS = 2, /* "token_ns": arrival time of each output chunk */
+};
+/* The record as a JSON object (the requests.jsonl schema) with the extras
+ * in flags (enum req_json_flags). Caller frees with cJSON_Delete. */
+cJSON *req_to_json(const struct req_record *r, unsigned flags);
 /* Frees the owned arrays. */
 void req_release(struct req_record *r);
 

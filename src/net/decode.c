@@ -117,6 +117,9 @@ void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c)
 		goto out;
 	}
 	c->kind = DEC_CHUNK;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+	if (cJSON_IsString(id))
+		copy_str(c->id, sizeof c->id, id->valuestring);
 	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
 	const cJSON *ch;
 	long tok_sum = 0;

@@ -17,6 +17,7 @@ enum dec_kind {
 
 #define DEC_FINISH_MAX 24
 #define DEC_ERROR_MAX 256
+#define DEC_ID_MAX 64
 
 struct dec_chunk {
 	enum dec_kind kind;
@@ -28,6 +29,7 @@ struct dec_chunk {
 	long completion_tokens; /* usage.completion_tokens, -1 if absent */
 	char finish_reason[DEC_FINISH_MAX]; /* "" when none */
 	char error[DEC_ERROR_MAX];          /* message for ERROR/MALFORMED */
+	char id[DEC_ID_MAX];                /* the chunk's "id", "" if none */
 };
 
 /* Decodes one event's data (len bytes, need not be NUL-terminated). Never

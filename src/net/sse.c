@@ -126,6 +126,8 @@ static int process_line(struct sse_parser *p, const char *s, size_t n)
 
 static int line_append(struct sse_parser *p, const char *s, size_t n)
 {
+	if (n == 0)
+		return SSE_OK;
 	if (p->line_len + p->data_len + n > p->max_event_bytes)
 		return SSE_EOVERSIZE;
 	if (p->line_len + n > p->line_cap)

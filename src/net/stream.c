@@ -35,6 +35,8 @@ static int on_event(void *ud, const struct sse_event *ev)
 		break;
 	}
 	s->chunks++;
+	if (!s->response_id[0] && c.id[0])
+		memcpy(s->response_id, c.id, sizeof c.id);
 	long prev_completion = s->usage_completion;
 	if (c.has_usage) {
 		if (c.prompt_tokens >= 0)
@@ -119,6 +121,7 @@ void stream_reset(struct stream *s)
 	s->tokens_sum = 0;
 	s->done = false;
 	s->finish_reason[0] = 0;
+	s->response_id[0] = 0;
 	s->fail = STREAM_FAIL_NONE;
 	s->err[0] = 0;
 	s->n_tok = 0;

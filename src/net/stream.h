@@ -35,6 +35,7 @@ struct stream {
 	long tokens_sum;      /* sum of per-chunk token counts (est. 1 each) */
 	bool done;            /* [DONE] seen */
 	char finish_reason[DEC_FINISH_MAX];
+	char response_id[DEC_ID_MAX]; /* first chunk "id" (server's name) */
 	enum stream_fail fail;
 	char err[STREAM_ERR_MAX];
 	int64_t *tok_ns;      /* time of each output chunk */

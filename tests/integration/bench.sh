@@ -48,6 +48,15 @@ expect_eq "$(json "$OUT/run.json" "d['mode'], d['model'], d['gpus'], d['isl'], d
 expect_eq "$(sed -n 1p "$OUT/summary.csv" | cut -d, -f1-3)" "level,concurrency,request_rate" "csv header"
 expect_eq "$(lines "$OUT/summary.csv")" 3 "csv has one row per level"
 
+# --- --token-times keeps each chunk's arrival; records name the response --
+"$SERVECAL" bench --url "$URL" --model m --isl 8 --osl 5 --concurrency 2 \
+	--requests-per-level 2 --token-times --out "$TMP/tt" --quiet >/dev/null 2>&1
+expect_eq "$(python3 -c "
+import json,sys
+r=[json.loads(l) for l in open(sys.argv[1])]
+print(all(len(x['token_ns'])==5 and x['token_ns']==sorted(x['token_ns']) and x['token_ns'][0]==x['first_token_ns'] and x['response_id'].startswith('stub-') for x in r), len(set(x['response_id'] for x in r)))" "$TMP/tt/c2/requests.jsonl")" \
+	"True 4" "token_ns per chunk and distinct response ids"
+
 # --- failures become records with reasons and the run goes on ------------
 for case in "errchunk error_chunk" "drop no_done" "malformed malformed" \
 	"http429 http_429" "nodone no_done" "oversize oversize"; do

@@ -27,7 +27,7 @@ struct conn {
 	size_t in_len;
 	bool streaming;
 	enum kind kind;
-	long left, sent, prompt;
+	long left, sent, prompt, serial;
 	int64_t next_ns;
 };
 
@@ -122,7 +122,7 @@ static bool take_request(struct stubserver *s, struct conn *c)
 	c->sent = 0;
 	memmove(c->in, c->in + total, c->in_len - total);
 	c->in_len -= total;
-	atomic_fetch_add(&s->requests, 1);
+	c->serial = atomic_fetch_add(&s->requests, 1);
 	if (c->kind == K_429) {
 		const char *b = "{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit\",\"code\":429}}";
 		char h[256];
@@ -185,11 +185,12 @@ static bool step(struct stubserver *s, struct conn *c)
 		c->left--;
 		c->sent++;
 		snprintf(buf, sizeof buf,
-			 "data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"t%ld\",\"finish_reason\":%s}]}\n\n",
-			 c->sent,
+			 "data: {\"id\":\"stub-%ld\",\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"t%ld\",\"finish_reason\":%s}]}\n\n",
+			 c->serial, c->sent,
 			 c->left == 0 && c->kind != K_NODONE ? "\"length\"" : "null");
 		chunk(c->fd, buf);
-		c->next_ns += s->gap_us * 1000;
+		/* From now, not from the due time: a late tick never bursts. */
+		c->next_ns = now_ns() + s->gap_us * 1000;
 		return true;
 	}
 	if (c->kind != K_NODONE) {

@@ -85,8 +85,10 @@ static void test_streams_and_keepalive(void)
 			CU_ASSERT_EQUAL(stream_output_tokens(&c[i].st, &est), 7);
 			CU_ASSERT_EQUAL(c[i].st.usage_prompt, 5);
 			/* tokens 2 ms apart: the stamps must show the gaps */
+			/* 6 gaps of >= 2 ms: per-chunk stamps, not one per
+			 * response (loose: a busy client may read late) */
 			CU_ASSERT(c[i].st.last_token_ns - c[i].st.first_token_ns >=
-				  6 * 2000000 * 9 / 10);
+				  6 * 2000000 / 2);
 			CU_ASSERT(c[i].first_byte_ns >= c[i].start_ns);
 			CU_ASSERT(c[i].st.first_token_ns >= c[i].first_byte_ns);
 			stream_release(&c[i].st);

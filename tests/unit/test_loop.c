@@ -202,7 +202,9 @@ static void test_open_loop(void)
 	CU_ASSERT_EQUAL(loop_run(d, &wl, &c, &r, NULL), SC_OK);
 	CU_ASSERT_EQUAL(r.n, 100);
 	ASSERT_REL(r.achieved_rate_per_s, 200.0, 0.02);
-	CU_ASSERT(r.send_lateness_p99_ms < 5.0);
+	/* loose: this checks the schedule is followed, not speed (see
+	 * bench/perf/loadgen_bench for lateness figures) */
+	CU_ASSERT(r.send_lateness_p99_ms < 50.0);
 	for (size_t i = 0; i < r.n; i++)
 		CU_ASSERT(r.recs[i].ok && r.recs[i].open_loop);
 	loop_result_release(&r);

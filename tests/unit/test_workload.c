@@ -114,7 +114,7 @@ static void test_dataset(void)
 	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
 	wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL);
 	wl_request_release(&r);
-	body_of(&w, 0, &r);
+	cJSON_Delete(body_of(&w, 0, &r));
 	wl_request_release(&r);
 	j = body_of(&w, 1, &r);
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "prompt")->valuestring,
