@@ -119,6 +119,64 @@ static int cmp_config(const void *x, const void *y)
 	return 0;
 }
 
+/* Equal within 0.1%: below what a model of serving can tell apart. */
+static bool near(double a, double b)
+{
+	return fabs(a - b) <= 1e-3 * fmax(fabs(a), fabs(b));
+}
+
+/* Same workers (shapes, counts, token budgets) and the same predicted
+ * operating point: configs that differ only in a batch cap the load never
+ * reaches. */
+static bool same_effect(const struct plan_config *a,
+			const struct plan_config *b)
+{
+	if (a->mode != b->mode || a->concurrency != b->concurrency)
+		return false;
+	size_t ng = a->mode == DEPLOY_AGG ? 1 : 2;
+	for (size_t i = 0; i < ng; i++) {
+		const struct worker_spec *x = &a->w[i], *y = &b->w[i];
+		if (x->count != y->count ||
+		    memcmp(&x->shape, &y->shape, sizeof x->shape) ||
+		    (i == 0 && x->max_num_tokens != y->max_num_tokens))
+			return false;
+	}
+	return near(a->perf.tokens_per_s_per_gpu,
+		    b->perf.tokens_per_s_per_gpu) &&
+	       near(a->perf.ttft_s, b->perf.ttft_s) &&
+	       near(a->perf.tpot_s, b->perf.tpot_s);
+}
+
+static long batch_sum(const struct plan_config *c)
+{
+	return c->w[0].max_batch + (c->mode == DEPLOY_AGG ? 0 : c->w[1].max_batch);
+}
+
+/* Drops duplicates of the same effect from a sorted list, keeping the one
+ * with the smallest batch caps; equal-effect configs sort next to each
+ * other because their tokens/s/gpu are (nearly) equal. */
+static size_t dedupe(struct plan_config *v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t j = k; j-- > 0;) {
+			if (!near(v[j].perf.tokens_per_s_per_gpu,
+				  v[i].perf.tokens_per_s_per_gpu))
+				break;
+			if (same_effect(&v[j], &v[i])) {
+				if (batch_sum(&v[i]) < batch_sum(&v[j]))
+					v[j] = v[i];
+				dup = true;
+				break;
+			}
+		}
+		if (!dup)
+			v[k++] = v[i];
+	}
+	return k;
+}
+
 void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
 {
 	r->cfg = l->v;
@@ -128,6 +186,7 @@ void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
 	if (!r->n)
 		return;
 	qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
+	r->n = dedupe(r->cfg, r->n);
 	double *a = xmalloc(r->n * sizeof *a), *b = xmalloc(r->n * sizeof *b);
 	for (size_t i = 0; i < r->n; i++) {
 		a[i] = r->cfg[i].perf.tokens_per_s_per_user;
@@ -172,6 +231,8 @@ void plan_config_deploy(const struct plan_query *q,
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%s", name);
 	snprintf(d->backend, sizeof d->backend, "%s", q->backend);
+	snprintf(d->model_ref, sizeof d->model_ref, "%s", q->model_ref);
+	snprintf(d->gpu_ref, sizeof d->gpu_ref, "%s", q->gpu_ref);
 	d->model = *q->m;
 	d->gpu = *q->g;
 	d->wdtype = q->wdtype;
