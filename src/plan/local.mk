@@ -9,13 +9,19 @@ libservecal_a_SOURCES += \
 	src/plan/plan_disagg.c src/plan/plan_disagg.h \
 	src/plan/plan_out.c src/plan/plan_out.h
 
-check_PROGRAMS += tests/unit/test_pareto tests/unit/test_plan_ratematch
-TESTS += tests/unit/test_pareto tests/unit/test_plan_ratematch
+PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
+	tests/unit/test_plan_space tests/unit/test_plan_search
+check_PROGRAMS += $(PLAN_TESTS)
+TESTS += $(PLAN_TESTS)
 tests_unit_test_pareto_SOURCES = tests/unit/test_pareto.c
 tests_unit_test_pareto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pareto_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_plan_ratematch_SOURCES = tests/unit/test_plan_ratematch.c
 tests_unit_test_plan_ratematch_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_plan_ratematch_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plan_space_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plan_space_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plan_search_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plan_search_LDADD = libsctest.a $(TEST_LIBS)
 
 servecal_SOURCES += src/cli/cmd_match.c

@@ -283,7 +283,12 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 
 	if (l.n == 0) {
 		struct plan_miss *m = &r->miss;
-		if (!p_mem || !d_mem) {
+		if (q->total_gpus < 2) {
+			m->bind = PLAN_BIND_GPUS;
+			snprintf(m->detail, sizeof m->detail,
+				 "GPU budget: disagg needs a prefill and a decode worker, %ld GPU given",
+				 q->total_gpus);
+		} else if (!p_mem || !d_mem) {
 			m->bind = PLAN_BIND_MEMORY;
 			snprintf(m->detail, sizeof m->detail,
 				 "no %s worker of at most %ld GPUs holds the model and one sequence",
