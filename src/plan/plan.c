@@ -88,6 +88,65 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 			  : PLAN_BIND_TPOT;
 }
 
+int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
+			 long hint, struct plan_config *out, long *evals,
+			 struct sc_err *e)
+{
+	struct plan_config cur;
+	long lo = 0, hi = n_max + 1; /* lo feasible (or 0), hi infeasible */
+	int rc;
+#define PROBE(n)                                                             \
+	do {                                                                 \
+		if ((rc = probe(ctx, (n), &cur, e)) != SC_OK)                \
+			return rc;                                           \
+		(*evals)++;                                                  \
+		if (cur.feasible || (n) == 1)                                \
+			*out = cur;                                          \
+	} while (0)
+	if (hint >= 1 && hint <= n_max) {
+		long step = hint / 16 > 0 ? hint / 16 : 1;
+		PROBE(hint);
+		if (cur.feasible) {
+			lo = hint;
+			while (lo + step <= n_max) {
+				PROBE(lo + step);
+				if (!cur.feasible) {
+					hi = lo + step;
+					break;
+				}
+				lo += step;
+				step *= 2;
+			}
+		} else {
+			hi = hint;
+			while (hi - step >= 1) {
+				PROBE(hi - step);
+				if (cur.feasible) {
+					lo = hi - step;
+					break;
+				}
+				hi -= step;
+				step *= 2;
+			}
+		}
+	}
+	struct plan_config keep = *out;
+	while (hi - lo > 1) {
+		long mid = lo + (hi - lo) / 2;
+		PROBE(mid);
+		if (cur.feasible) {
+			lo = mid;
+			keep = cur;
+		} else {
+			hi = mid;
+		}
+	}
+#undef PROBE
+	if (lo >= 1)
+		*out = keep;
+	return SC_OK;
+}
+
 static int cmp_rel(double a, double b)
 {
 	double tol = 1e-12 * fmax(fabs(a), fabs(b));

@@ -14,11 +14,14 @@ const size_t plan_agg_n_budgets =
 /* Largest batch the search considers for one worker (well past any SLA). */
 #define PLAN_MAX_BATCH 4096
 #define PLAN_GRID_MAX 128
+/* Batch caps per doubling; each runs at its best concurrency, so a coarse
+ * grid loses little. */
+#define PLAN_AGG_GRID 2
 
 int plan_agg_eval(const struct plan_query *q, const struct model_ctx *c,
 		  const struct worker_shape *s, long replicas,
-		  long max_num_tokens, long b, struct plan_config *out,
-		  struct sc_err *e)
+		  long max_num_tokens, long b, double n,
+		  struct plan_config *out, struct sc_err *e)
 {
 	struct plan_config *o = out;
 	*o = (struct plan_config){.mode = DEPLOY_AGG, .replicas = replicas};
@@ -28,44 +31,56 @@ int plan_agg_eval(const struct plan_query *q, const struct model_ctx *c,
 				       .max_batch = b,
 				       .max_num_tokens = max_num_tokens};
 	o->gpus = replicas * worker_gpus(s);
-	o->concurrency = (double)(replicas * b);
-	int rc = perf_agg(c, &o->w[0], replicas, &q->wl, o->concurrency,
-			  &o->perf, e);
+	o->concurrency = n;
+	int rc = perf_agg(c, &o->w[0], replicas, &q->wl, n, &o->perf, e);
 	if (rc != SC_OK)
 		return rc;
 	o->feasible = plan_meets_sla(&q->sla, &o->perf);
 	return SC_OK;
 }
 
-long plan_agg_largest_batch(const struct plan_query *q,
-			    const struct model_ctx *c,
-			    const struct worker_shape *s, long replicas,
-			    long max_num_tokens, long max_b,
-			    struct plan_config *out, long *evals)
+struct agg_probe {
+	const struct plan_query *q;
+	const struct model_ctx *c;
+	const struct worker_shape *s;
+	long replicas, tokens, b;
+};
+
+static int agg_probe(const void *ctx, long n, struct plan_config *out,
+		     struct sc_err *e)
 {
-	struct plan_config cur, best;
-	long lo = 0, hi = max_b + 1; /* lo feasible (or 0), hi infeasible */
-	while (hi - lo > 1) {
-		long mid = lo + (hi - lo) / 2;
-		if (plan_agg_eval(q, c, s, replicas, max_num_tokens, mid, &cur,
-				  NULL) != SC_OK)
-			return 0;
-		(*evals)++;
-		if (cur.feasible) {
-			lo = mid;
-			best = cur;
-		} else {
-			hi = mid;
-		}
-	}
-	if (lo > 0 && out)
-		*out = best;
-	return lo;
+	const struct agg_probe *a = ctx;
+	return plan_agg_eval(a->q, a->c, a->s, a->replicas, a->tokens, a->b,
+			     (double)n, out, e);
 }
 
-/* One (shape, budget): walk the batch grid while TPOT holds (TPOT only grows
- * with the batch), keep every feasible point, then pin the exact largest
- * feasible batch between the last feasible and first infeasible grid point. */
+static int agg_operate(const struct plan_query *q, const struct model_ctx *c,
+		       const struct worker_shape *s, long replicas,
+		       long max_num_tokens, long b, long hint,
+		       struct plan_config *out, long *evals, struct sc_err *e)
+{
+	struct agg_probe a = {q, c, s, replicas, max_num_tokens, b};
+	return plan_max_concurrency(agg_probe, &a, replicas * b, hint, out,
+				    evals, e);
+}
+
+int plan_agg_operate(const struct plan_query *q, const struct model_ctx *c,
+		     const struct worker_shape *s, long replicas,
+		     long max_num_tokens, long b, struct plan_config *out,
+		     long *evals, struct sc_err *e)
+{
+	return agg_operate(q, c, s, replicas, max_num_tokens, b, 0, out, evals,
+			   e);
+}
+
+/* Grid points in a row without a gain in concurrency after which larger
+ * batch caps are taken to add only idle slots. */
+#define PLAN_AGG_PLATEAU 1
+
+/* One (shape, budget): walk the batch grid, each cap at the largest
+ * concurrency meeting the SLAs. Stop at OOM, when one user alone misses the
+ * TPOT SLA (more slots cannot help), or once the SLAs rather than the slots
+ * hold the concurrency still (larger caps only add idle slots). */
 static int agg_shape(const struct plan_query *q, const struct model_ctx *c,
 		     const struct worker_shape *s, long budget,
 		     long max_fit, struct plan_list *l, struct plan_mode_result *r,
@@ -73,53 +88,32 @@ static int agg_shape(const struct plan_query *q, const struct model_ctx *c,
 {
 	long replicas = q->total_gpus / worker_gpus(s);
 	long grid[PLAN_GRID_MAX];
-	size_t ng = plan_batch_grid(max_fit, grid, PLAN_GRID_MAX);
-	long last_ok = 0, first_bad = 0;
+	size_t ng = plan_batch_grid(max_fit, PLAN_AGG_GRID, grid, PLAN_GRID_MAX);
 	struct plan_config cur;
-	for (size_t i = 0; i < ng; i++) {
-		int rc = plan_agg_eval(q, c, s, replicas, budget, grid[i], &cur,
-				       e);
+	double best_n = 0;
+	int flat = 0;
+	for (size_t i = 0; i < ng && flat < PLAN_AGG_PLATEAU; i++) {
+		/* the previous cap's concurrency is a close guess */
+		int rc = agg_operate(q, c, s, replicas, budget, grid[i],
+				     i ? (long)(best_n * grid[i] / grid[i - 1]) : 0,
+				     &cur, &r->evaluated, e);
 		if (rc != SC_OK)
 			return rc;
-		r->evaluated++;
 		if (cur.perf.oom)
 			break;
-		if (cur.feasible) {
-			plan_list_push(l, &cur);
-			last_ok = grid[i];
-			first_bad = 0;
-			continue;
+		if (!cur.feasible) {
+			plan_miss_offer(&r->miss, &q->sla, &cur);
+			if (cur.perf.tpot_s > q->sla.tpot_s)
+				break;
+			continue; /* more slots add capacity: less waiting */
 		}
-		plan_miss_offer(&r->miss, &q->sla, &cur);
-		if (!first_bad)
-			first_bad = grid[i];
-		if (cur.perf.tpot_s > q->sla.tpot_s)
-			break;
-	}
-	if (last_ok && first_bad == 0 && last_ok < max_fit)
-		first_bad = max_fit + 1; /* stopped by OOM past last_ok */
-	if (last_ok && first_bad > last_ok + 1) {
-		/* exact boundary between the two grid points */
-		long lo = last_ok, hi = first_bad;
-		struct plan_config edge;
-		bool have = false;
-		while (hi - lo > 1) {
-			long mid = lo + (hi - lo) / 2;
-			int rc = plan_agg_eval(q, c, s, replicas, budget, mid,
-					       &cur, e);
-			if (rc != SC_OK)
-				return rc;
-			r->evaluated++;
-			if (cur.feasible) {
-				lo = mid;
-				edge = cur;
-				have = true;
-			} else {
-				hi = mid;
-			}
+		plan_list_push(l, &cur);
+		if (cur.concurrency > best_n * 1.01) {
+			best_n = cur.concurrency;
+			flat = 0;
+		} else {
+			flat++;
 		}
-		if (have)
-			plan_list_push(l, &edge);
 	}
 	return SC_OK;
 }

@@ -15,9 +15,11 @@
 #define PLAN_MAX_PREFILL_BATCH 256
 #define PLAN_MAX_DECODE_BATCH 4096
 #define PLAN_GRID_MAX 128
+/* Decode batch sizes per doubling: the points of the Pareto front. */
+#define PLAN_DECODE_GRID 4
 /* Matched pairings per decode candidate that go on to the full model:
  * the best by matched rate can lose to queueing, the next ones rarely do. */
-#define PLAN_VERIFY_PER_DECODE 3
+#define PLAN_VERIFY_PER_DECODE 2
 
 void plan_prefill_eval(const struct plan_query *q, const struct model_ctx *c,
 		       const struct worker_shape *s, long k,
@@ -126,36 +128,37 @@ static void fill_workers(const struct plan_pcand *p, const struct plan_dcand *d,
 	o->gpus = rm.gpus;
 }
 
+struct disagg_probe {
+	const struct plan_query *q;
+	const struct model_ctx *c;
+	const struct plan_config *shape; /* workers filled in */
+};
+
+static int disagg_probe(const void *ctx, long n, struct plan_config *out,
+			struct sc_err *e)
+{
+	const struct disagg_probe *d = ctx;
+	*out = *d->shape;
+	int rc = perf_disagg(d->c, &out->w[0], out->w[0].count, &out->w[1],
+			     out->w[1].count, &d->q->link, &d->q->wl, (double)n,
+			     &out->perf, e);
+	if (rc != SC_OK)
+		return rc;
+	out->concurrency = (double)n;
+	out->feasible = plan_meets_sla(&d->q->sla, &out->perf);
+	return SC_OK;
+}
+
 int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 		       const struct plan_pcand *p, const struct plan_dcand *d,
 		       long x, long y, struct plan_config *out, long *evals,
 		       struct sc_err *e)
 {
-	fill_workers(p, d, x, y, out);
-	struct perf_point pt, best;
-	bool have = false;
-	long lo = 0, hi = x * p->k + y * d->b + 1;
-	while (hi - lo > 1) {
-		long mid = lo + (hi - lo) / 2;
-		int rc = perf_disagg(c, &out->w[0], x, &out->w[1], y, &q->link,
-				     &q->wl, (double)mid, &pt, e);
-		if (rc != SC_OK)
-			return rc;
-		(*evals)++;
-		if (plan_meets_sla(&q->sla, &pt)) {
-			lo = mid;
-			best = pt;
-			have = true;
-		} else {
-			hi = mid;
-			if (mid == 1) /* nothing feasible: the nearest it gets */
-				best = pt;
-		}
-	}
-	out->perf = best;
-	out->concurrency = have ? (double)lo : 1.0;
-	out->feasible = have;
-	return SC_OK;
+	struct plan_config shape = {0};
+	fill_workers(p, d, x, y, &shape);
+	struct disagg_probe dp = {q, c, &shape};
+	return plan_max_concurrency(disagg_probe, &dp, x * p->k + y * d->b, 0,
+				    out, evals, e);
 }
 
 /* Pairings of one decode candidate, best matched rate first. */
@@ -244,7 +247,7 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		if (!bmax)
 			continue;
 		long grid[PLAN_GRID_MAX];
-		size_t ng = plan_batch_grid(bmax, grid, PLAN_GRID_MAX);
+		size_t ng = plan_batch_grid(bmax, PLAN_DECODE_GRID, grid, PLAN_GRID_MAX);
 		if (ndc + ng > dcap)
 			dc = xgrow(dc, &dcap, ndc + ng, sizeof *dc);
 		for (size_t g = 0; g < ng; g++)

@@ -37,18 +37,21 @@ size_t plan_shapes(const struct model_ctx *c, long max_gpus,
 	return n;
 }
 
-size_t plan_batch_grid(long max_batch, long *out, size_t cap)
+size_t plan_batch_grid(long max_batch, long per_doubling, long *out,
+		       size_t cap)
 {
 	size_t n = 0;
 	long b = 1;
+	if (per_doubling < 1)
+		per_doubling = 1;
 	while (b <= max_batch && n < cap) {
 		out[n++] = b;
 		long step = 1;
-		if (b >= 8) { /* a quarter of the power of two at or below b */
-			long p2 = 8;
+		if (b >= 2 * per_doubling) { /* p2 / per_doubling, p2 <= b */
+			long p2 = 2 * per_doubling;
 			while (p2 * 2 <= b)
 				p2 *= 2;
-			step = p2 / 4;
+			step = p2 / per_doubling;
 		}
 		b += step;
 	}

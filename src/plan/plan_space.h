@@ -16,9 +16,12 @@
 size_t plan_shapes(const struct model_ctx *c, long max_gpus,
 		   struct worker_shape *out, size_t cap);
 
-/* Batch sizes worth evaluating up to max_batch: 1..8, then about four per
- * doubling (…, 32, 40, 48, 56, 64, 80, …), always ending at max_batch.
- * Writes ascending values into out (capacity cap); returns the count. */
-size_t plan_batch_grid(long max_batch, long *out, size_t cap);
+/* Batch sizes worth evaluating up to max_batch: every size up to
+ * 2 * per_doubling, then per_doubling sizes per doubling (4: 1..8, 10, 12,
+ * 14, 16, 20, ...; 2: 1..4, 6, 8, 12, 16, 24, ...), always ending at
+ * max_batch. Writes ascending values into out (capacity cap); returns the
+ * count. */
+size_t plan_batch_grid(long max_batch, long per_doubling, long *out,
+		       size_t cap);
 
 #endif

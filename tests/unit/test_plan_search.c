@@ -73,28 +73,42 @@ static void test_prefill_boundary(void)
 	CU_ASSERT_EQUAL(plan_prefill_largest(&q, &F.c, &TP2, 256, &got), 0);
 }
 
-/* Agg: TPOT SLA at the TPOT of batch 20 (TTFT loose) -> 20 exactly. */
+/* Agg runs at the largest concurrency meeting both SLAs: with either SLA at
+ * exactly the model's value at N users, it picks N; one ulp less, N - 1. */
 static void test_agg_boundary(void)
 {
 	struct plan_query q;
 	query_init(&q, 8);
-	q.sla.ttft_s = 1e9;
-	struct plan_config c, got;
+	struct plan_config at, got;
 	long evals = 0;
+	/* 4 replicas of TP2 with batch cap 20: up to 80 users */
 	CU_ASSERT_EQUAL_FATAL(
-		plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, &c, NULL), SC_OK);
-	CU_ASSERT_EQUAL(c.gpus, 8);
-	CU_ASSERT_DOUBLE_EQUAL(c.concurrency, 80.0, 0.0);
-	q.sla.tpot_s = c.perf.tpot_s;
-	CU_ASSERT_EQUAL(plan_agg_largest_batch(&q, &F.c, &TP2, 4, 4096, 512,
-					       &got, &evals),
-			20);
+		plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 50.0, &at, NULL),
+		SC_OK);
+	CU_ASSERT_EQUAL(at.gpus, 8);
+	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0};
+	CU_ASSERT_EQUAL_FATAL(plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20,
+					       &got, &evals, NULL),
+			      SC_OK);
 	CU_ASSERT_TRUE(got.feasible);
+	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 50.0, 0.0);
+	CU_ASSERT_DOUBLE_EQUAL(got.perf.ttft_s, at.perf.ttft_s, 0.0);
+	q.sla.ttft_s = nextafter(at.perf.ttft_s, 0.0);
+	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
+	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 49.0, 0.0);
+
+	plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL);
+	q.sla = (struct plan_sla){1e9, at.perf.tpot_s};
+	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
+	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 60.0, 0.0);
+	q.sla.tpot_s = nextafter(at.perf.tpot_s, 0.0);
+	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
+	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 59.0, 0.0);
+	/* the slots cap the concurrency when the SLAs do not */
+	q.sla = (struct plan_sla){1e9, 1e9};
+	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
+	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 80.0, 0.0);
 	CU_ASSERT_TRUE(evals > 0);
-	q.sla.tpot_s = nextafter(c.perf.tpot_s, 0.0);
-	CU_ASSERT_EQUAL(plan_agg_largest_batch(&q, &F.c, &TP2, 4, 4096, 512,
-					       &got, &evals),
-			19);
 }
 
 /* Disagg verification runs at the largest concurrency meeting the SLAs:

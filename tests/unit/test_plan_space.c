@@ -52,17 +52,22 @@ static void test_batch_grid(void)
 {
 	long g[64];
 	const long want[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20};
-	size_t n = plan_batch_grid(20, g, 64);
+	size_t n = plan_batch_grid(20, 4, g, 64);
 	CU_ASSERT_EQUAL_FATAL(n, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(g[i], want[i]);
 	/* the largest batch always closes the grid */
-	n = plan_batch_grid(21, g, 64);
+	n = plan_batch_grid(21, 4, g, 64);
 	CU_ASSERT_EQUAL(g[n - 1], 21);
 	CU_ASSERT_EQUAL(g[n - 2], 20);
-	CU_ASSERT_EQUAL(plan_batch_grid(1, g, 64), 1);
-	CU_ASSERT_EQUAL(plan_batch_grid(0, g, 64), 0);
-	n = plan_batch_grid(4096, g, 64);
+	CU_ASSERT_EQUAL(plan_batch_grid(1, 4, g, 64), 1);
+	CU_ASSERT_EQUAL(plan_batch_grid(0, 4, g, 64), 0);
+	const long two[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 40};
+	n = plan_batch_grid(40, 2, g, 64);
+	CU_ASSERT_EQUAL_FATAL(n, sizeof two / sizeof two[0]);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(g[i], two[i]);
+	n = plan_batch_grid(4096, 4, g, 64);
 	CU_ASSERT_EQUAL(g[n - 1], 4096);
 	for (size_t i = 1; i < n; i++)
 		CU_ASSERT_TRUE(g[i] > g[i - 1]);
