@@ -10,7 +10,8 @@ libservecal_a_SOURCES += \
 	src/plan/plan_out.c src/plan/plan_out.h
 
 PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
-	tests/unit/test_plan_space tests/unit/test_plan_search
+	tests/unit/test_plan_space tests/unit/test_plan_search \
+	tests/unit/test_plan_out tests/unit/test_plan_behaviour
 check_PROGRAMS += $(PLAN_TESTS)
 TESTS += $(PLAN_TESTS)
 tests_unit_test_pareto_SOURCES = tests/unit/test_pareto.c
@@ -23,5 +24,9 @@ tests_unit_test_plan_space_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_plan_space_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_plan_search_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_plan_search_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plan_out_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plan_out_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plan_behaviour_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plan_behaviour_LDADD = libsctest.a $(TEST_LIBS)
 
 servecal_SOURCES += src/cli/cmd_match.c
