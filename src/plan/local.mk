@@ -13,7 +13,8 @@ PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
 	tests/unit/test_plan_space tests/unit/test_plan_search \
 	tests/unit/test_plan_out tests/unit/test_plan_behaviour
 check_PROGRAMS += $(PLAN_TESTS)
-TESTS += $(PLAN_TESTS)
+TESTS += $(PLAN_TESTS) tests/integration/match.sh
+dist_noinst_SCRIPTS += tests/integration/match.sh
 tests_unit_test_pareto_SOURCES = tests/unit/test_pareto.c
 tests_unit_test_pareto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pareto_LDADD = libsctest.a $(TEST_LIBS)
