@@ -199,8 +199,11 @@ static void print_top(const char *label, const struct plan_mode_result *r,
 {
 	if (!r->n || top <= 0)
 		return;
-	printf("\ntop %ld %s of %zu feasible (%ld configurations evaluated):\n",
+	printf("\ntop %ld %s of %zu feasible (%ld model evaluations",
 	       top < (long)r->n ? top : (long)r->n, label, r->n, r->evaluated);
+	if (r->matched)
+		printf(", %ld prefill x decode pairs matched", r->matched);
+	printf("):\n");
 	print_header();
 	for (size_t i = 0; i < r->n && (long)i < top; i++)
 		print_row(label, &r->cfg[i]);

@@ -31,3 +31,11 @@ tests_unit_test_plan_behaviour_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_plan_behaviour_LDADD = libsctest.a $(TEST_LIBS)
 
 servecal_SOURCES += src/cli/cmd_match.c
+
+# Speed of the search (bench/perf/match; `make bench-match` runs it).
+noinst_PROGRAMS += bench/perf/match
+bench_perf_match_SOURCES = bench/perf/match.c
+bench_perf_match_LDADD = $(SC_LIBS)
+bench-match: bench/perf/match
+	./bench/perf/match
+.PHONY: bench-match

@@ -70,6 +70,7 @@ struct plan_mode_result {
 	size_t *front; /* indices into cfg on the Pareto front, by user speed */
 	size_t n_front;
 	long evaluated; /* configurations evaluated with the model */
+	long matched;   /* disagg: prefill x decode candidate pairs matched */
 	struct plan_miss miss; /* meaningful when n == 0 */
 };
 

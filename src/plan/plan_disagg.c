@@ -265,6 +265,7 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		for (size_t i = 0; i < npc; i++) {
 			struct rm_side ps = {pc[i].gpus, pc[i].req_per_s};
 			struct pairing cand = {.pi = i};
+			r->matched++;
 			if (!rm_best(&ps, &ds, q->total_gpus, &cand.rm))
 				continue;
 			keep_top(top, &nt, PLAN_VERIFY_PER_DECODE, &cand);

@@ -218,6 +218,7 @@ static cJSON *mode_json(const struct plan_mode_result *r, bool asked,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "searched", asked);
 	cJSON_AddNumberToObject(o, "evaluated", (double)r->evaluated);
+	cJSON_AddNumberToObject(o, "pairs_matched", (double)r->matched);
 	cJSON_AddNumberToObject(o, "feasible", (double)r->n);
 	if (r->n) {
 		cJSON_AddItemToObject(o, "best", plan_config_to_json(&r->cfg[0]));
