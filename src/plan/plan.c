@@ -257,7 +257,7 @@ void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
 	free(b);
 }
 
-static void shape_name(const struct worker_shape *s, char *buf, size_t len)
+void plan_shape_name(const struct worker_shape *s, char *buf, size_t len)
 {
 	int k = snprintf(buf, len, "tp%ld", s->tp);
 	if (s->pp > 1 && k >= 0 && (size_t)k < len)
@@ -271,13 +271,13 @@ static void shape_name(const struct worker_shape *s, char *buf, size_t len)
 void plan_config_name(const struct plan_config *cfg, char *buf, size_t len)
 {
 	char a[48], b[48];
-	shape_name(&cfg->w[0].shape, a, sizeof a);
+	plan_shape_name(&cfg->w[0].shape, a, sizeof a);
 	if (cfg->mode == DEPLOY_AGG) {
 		snprintf(buf, len, "agg %ldx %s b=%ld tok=%ld", cfg->w[0].count,
 			 a, cfg->w[0].max_batch, cfg->w[0].max_num_tokens);
 		return;
 	}
-	shape_name(&cfg->w[1].shape, b, sizeof b);
+	plan_shape_name(&cfg->w[1].shape, b, sizeof b);
 	snprintf(buf, len, "disagg %ldP(%s b=%ld) %ldD(%s b=%ld) =%ldx(%ldP%ldD)",
 		 cfg->w[0].count, a, cfg->w[0].max_batch, cfg->w[1].count, b,
 		 cfg->w[1].max_batch, cfg->replicas, cfg->unit_x, cfg->unit_y);

@@ -96,6 +96,9 @@ void plan_ctx(const struct plan_query *q, struct model_ctx *c);
  * "disagg 2P(tp2 b=2) 6D(tp1 b=48) =2x(1P3D)". */
 void plan_config_name(const struct plan_config *cfg, char *buf, size_t len);
 
+/* Parallelism in short: "tp2", "tp2pp2", "tp1dp8ep4" (parts of 1 left out). */
+void plan_shape_name(const struct worker_shape *s, char *buf, size_t len);
+
 /* Fills d (deploy_release it) with the deployment for cfg. */
 void plan_config_deploy(const struct plan_query *q,
 			const struct plan_config *cfg, const char *name,

@@ -185,12 +185,6 @@ static void keep_top(struct pairing *top, size_t *n, size_t cap,
 	top[i] = *c;
 }
 
-static void describe_shape(const struct worker_shape *s, char *buf, size_t len)
-{
-	snprintf(buf, len, "tp%ld pp%ld dp%ld ep%ld", s->tp, s->pp, s->dp,
-		 s->ep);
-}
-
 int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		       struct sc_err *e)
 {
@@ -223,7 +217,7 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		r->evaluated++;
 		if (one.ttft_floor_s < best_floor) {
 			best_floor = one.ttft_floor_s;
-			describe_shape(&shapes[i], p_best, sizeof p_best);
+			plan_shape_name(&shapes[i], p_best, sizeof p_best);
 		}
 		if (plan_prefill_largest(q, &c, &shapes[i],
 					 PLAN_MAX_PREFILL_BATCH, &pc[npc]))
@@ -240,7 +234,7 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		r->evaluated++;
 		if (one.tpot_s < best_tpot1) {
 			best_tpot1 = one.tpot_s;
-			describe_shape(&shapes[i], d_best, sizeof d_best);
+			plan_shape_name(&shapes[i], d_best, sizeof d_best);
 		}
 		long bmax = plan_decode_largest(q, &c, &shapes[i],
 						PLAN_MAX_DECODE_BATCH, &top);
