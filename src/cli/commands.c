@@ -3,10 +3,16 @@
 #include "cli/cli.h"
 
 extern const struct cli_command cli_cmd_predict;
+extern const struct cli_command cli_cmd_fit;
+extern const struct cli_command cli_cmd_db;
+extern const struct cli_command cli_cmd_campaign;
 extern const struct cli_command cli_cmd_match;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
+	&cli_cmd_fit,
+	&cli_cmd_db,
+	&cli_cmd_campaign,
 	&cli_cmd_match,
 	NULL,
 };
