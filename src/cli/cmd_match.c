@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "fit/perfdb.h"
 #include "model/catalog.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
@@ -15,7 +16,7 @@ static const char usage[] =
 	"usage: servecal match --model NAME|FILE --gpu NAME|FILE --isl N --osl N\n"
 	"         --ttft-ms MS (--tpot-ms MS | --min-tokens-per-s-user R)\n"
 	"         --total-gpus N [--dtype bf16|fp8|fp4] [--kv-dtype D]\n"
-	"         [--params FILE] [--mode agg|disagg|both] [--max-gpus-per-worker N]\n"
+	"         [--params FILE | --db] [--mode agg|disagg|both] [--max-gpus-per-worker N]\n"
 	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
 	"         [--kv-link-latency-us U] [--backend NAME]\n\n"
 	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
@@ -30,7 +31,10 @@ static const char usage[] =
 	"                      deploy-agg.json / deploy-disagg.json (deployment specs\n"
 	"                      for `servecal predict --deployment` and `emulate`)\n"
 	"  --json              prints best.json's content instead of the table\n"
-	"  --params FILE       calibrated model parameters (default: priors)\n"
+	"  --params FILE       calibrated model parameters (fit.json or flat file;\n"
+	"                      default: the priors)\n"
+	"  --db                parameters from the perf database entry of the model,\n"
+	"                      GPU and --backend (the only backend there if not given)\n"
 	"  --kv-link-gbps G    prefill-to-decode link per GPU pair, GB/s (default 50)\n"
 	"Defaults: --dtype bf16, --kv-dtype = --dtype, --backend trtllm.\n"
 	"Exit codes: 0 ok, 2 usage, 3 bad input file, 4 no configuration meets the\n"
@@ -38,7 +42,7 @@ static const char usage[] =
 
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
        O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
-       O_JSON, O_LINK, O_LINKLAT, O_BACKEND };
+       O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -60,6 +64,7 @@ static const struct option longopts[] = {
 	{"kv-link-gbps", required_argument, NULL, O_LINK},
 	{"kv-link-latency-us", required_argument, NULL, O_LINKLAT},
 	{"backend", required_argument, NULL, O_BACKEND},
+	{"db", no_argument, NULL, O_DB},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -71,7 +76,7 @@ struct match_opts {
 		*backend;
 	long isl, osl, total, maxgpw, top;
 	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us;
-	bool json;
+	bool json, db, backend_given;
 };
 
 static int parse(int argc, char **argv, struct match_opts *o, bool *done)
@@ -92,7 +97,8 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		case O_PARAMS: o->params = optarg; break;
 		case O_MODE: o->mode = optarg; break;
 		case O_OUT: o->out = optarg; break;
-		case O_BACKEND: o->backend = optarg; break;
+		case O_BACKEND: o->backend = optarg; o->backend_given = true; break;
+		case O_DB: o->db = true; break;
 		case O_JSON: o->json = true; break;
 		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, big, &o->isl); break;
 		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, big, &o->osl); break;
@@ -130,38 +136,59 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		return cli_usage_error("match",
 				       "--mode must be agg, disagg or both, got '%s'",
 				       o->mode);
+	if (o->db && o->params)
+		return cli_usage_error("match", "--db and --params exclude each other");
 	if (strlen(o->backend) >= 32)
 		return cli_usage_error("match", "--backend: name too long");
 	return 0;
 }
 
 /* Where the model parameters come from: the first source whose option is
- * given, else the priors. A perf database lookup is one more row. */
-struct params_source {
-	const char *what;
-	const char *(*arg)(const struct match_opts *o);
-	int (*load)(const char *arg, struct model_params *p, struct sc_err *e);
+ * given, else the priors. One row per source. */
+struct params_ctx {
+	const struct match_opts *o;
+	const struct model_spec *m;
+	const struct gpu_spec *g;
 };
 
-static const char *arg_params(const struct match_opts *o) { return o->params; }
+struct params_source {
+	bool (*given)(const struct match_opts *o);
+	int (*load)(const struct params_ctx *c, struct model_params *p,
+		    char *from, size_t len, struct sc_err *e);
+};
+
+static bool given_file(const struct match_opts *o) { return o->params; }
+static bool given_db(const struct match_opts *o) { return o->db; }
+
+static int load_file(const struct params_ctx *c, struct model_params *p,
+		     char *from, size_t len, struct sc_err *e)
+{
+	snprintf(from, len, "%s", c->o->params);
+	return params_load(c->o->params, p, e);
+}
+
+static int load_db(const struct params_ctx *c, struct model_params *p,
+		   char *from, size_t len, struct sc_err *e)
+{
+	return perfdb_load_params(c->g->name,
+				  c->o->backend_given ? c->o->backend : NULL,
+				  c->m->name, p, from, len, e);
+}
 
 static const struct params_source params_sources[] = {
-	{"--params", arg_params, params_load},
+	{given_file, load_file},
+	{given_db, load_db},
 };
 
-static int load_params(const struct match_opts *o, struct model_params *p,
-		       const char **from, struct sc_err *e)
+static int load_params(const struct params_ctx *c, struct model_params *p,
+		       char *from, size_t len, struct sc_err *e)
 {
 	params_default(p);
-	*from = "priors";
+	snprintf(from, len, "priors");
 	for (size_t i = 0; i < sizeof params_sources / sizeof params_sources[0];
-	     i++) {
-		const char *a = params_sources[i].arg(o);
-		if (!a)
-			continue;
-		*from = a;
-		return params_sources[i].load(a, p, e);
-	}
+	     i++)
+		if (params_sources[i].given(c->o))
+			return params_sources[i].load(c, p, from, len, e);
 	return SC_OK;
 }
 
@@ -246,11 +273,12 @@ static int run(int argc, char **argv)
 	struct model_params p;
 	struct plan_query q = {0};
 	struct plan_result r = {0};
-	const char *pfrom;
+	char pfrom[2048];
 	int exit_code = EXIT_OK_;
+	struct params_ctx pc = {&o, &m, &g};
 	if ((rc = model_spec_load(o.model, &m, &e)) ||
 	    (rc = gpu_spec_load(o.gpu, &g, &e)) ||
-	    (rc = load_params(&o, &p, &pfrom, &e)))
+	    (rc = load_params(&pc, &p, pfrom, sizeof pfrom, &e)))
 		return cli_fail(&e);
 	if (dtype_parse(o.dtype, &q.wdtype) ||
 	    dtype_parse(o.kvdtype ? o.kvdtype : o.dtype, &q.kvdtype))

@@ -283,14 +283,37 @@ static int join(char *buf, size_t len, const char *dir, const char *name,
 	return SC_OK;
 }
 
+/* mkdir -p: creates dir and any missing parents. */
+static int make_dirs(const char *dir, struct sc_err *e)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof buf)
+		return sc_err_set(e, SC_EINVAL, "bad output directory '%s'", dir);
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s",
+					  buf, strerror(errno));
+		buf[i] = c;
+	}
+	struct stat st;
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return sc_err_set(e, SC_ERUNTIME, "%s: not a directory", dir);
+	return SC_OK;
+}
+
 int plan_write_dir(const char *dir, const struct plan_query *q,
 		   const struct plan_result *r, size_t top, struct sc_err *e)
 {
 	char path[4096];
 	int rc;
-	if (mkdir(dir, 0777) && errno != EEXIST)
-		return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s", dir,
-				  strerror(errno));
+	if ((rc = make_dirs(dir, e)))
+		return rc;
 	if ((rc = join(path, sizeof path, dir, "agg.csv", e)) ||
 	    (rc = plan_write_csv(path, &r->agg, e)) ||
 	    (rc = join(path, sizeof path, dir, "disagg.csv", e)) ||

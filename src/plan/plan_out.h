@@ -31,7 +31,7 @@ double plan_gain(const struct plan_result *r);
 
 /* Writes agg.csv, disagg.csv, pareto.csv, best.json, and deploy-agg.json /
  * deploy-disagg.json (deploy_save format) for the best configs into dir,
- * creating dir if needed. */
+ * creating dir and its parents if needed. */
 int plan_write_dir(const char *dir, const struct plan_query *q,
 		   const struct plan_result *r, size_t top, struct sc_err *e);
 

@@ -61,6 +61,25 @@ expect_rc 4 "infeasible TPOT" -- "$SERVECAL" match $BASE --ttft-ms 5000 \
 	--min-tokens-per-s-user 2000 --total-gpus 8
 expect_grep "$TMP/err" "binding constraint: tpot" "names TPOT"
 
+# Parameters from the perf database (an entry written by hand here) and
+# --out creating missing parents, as a campaign asks for DIR/match/NAME.
+mkdir -p "$TMP/db/h200-sxm/trtllm"
+# shellcheck disable=SC2086
+expect_rc 3 "--db without an entry" -- env SERVECAL_DB="$TMP/db" "$SERVECAL" \
+	match $BASE --ttft-ms 600 --tpot-ms 16.67 --total-gpus 8 --db
+expect_grep "$TMP/err" "no entry" "says the entry is missing"
+echo '{"eta_c": 0.3}' >"$TMP/db/h200-sxm/trtllm/qwen3-32b.json"
+# shellcheck disable=SC2086
+expect_rc 0 "--db with an entry" -- env SERVECAL_DB="$TMP/db" "$SERVECAL" \
+	match $BASE --ttft-ms 600 --tpot-ms 16.67 --total-gpus 8 --db \
+	--out "$TMP/deep/match/calibrated"
+expect_grep "$TMP/out" "params: .*qwen3-32b.json" "names the entry used"
+if [ -s "$TMP/deep/match/calibrated/best.json" ]; then pass; else
+	fail "--out did not create its parents"; fi
+# shellcheck disable=SC2086
+expect_rc 2 "--db with --params" -- "$SERVECAL" match $BASE --ttft-ms 600 \
+	--tpot-ms 16.67 --total-gpus 8 --db --params "$TMP/p.json"
+
 # Usage errors.
 # shellcheck disable=SC2086
 expect_rc 2 "both TPOT flags" -- "$SERVECAL" match $BASE --ttft-ms 600 \
