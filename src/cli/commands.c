@@ -2,9 +2,9 @@
  * them. Each command's code lives in cli/cmd_NAME.c. */
 #include "cli/cli.h"
 
-
+extern const struct cli_command cli_cmd_predict;
 
 const struct cli_command *const cli_commands[] = {
-
+	&cli_cmd_predict,
 	NULL,
 };

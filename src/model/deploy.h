@@ -42,6 +42,9 @@ struct deploy_spec {
 	char name[128];
 	char backend[32];
 	char path[512]; /* file it came from, "" if built in memory */
+	/* How model and GPU were named: a catalog name is written back as the
+	 * name, anything else as an inline object. */
+	char model_ref[256], gpu_ref[256];
 	struct model_spec model;
 	struct gpu_spec gpu;
 	enum dtype wdtype, kvdtype;

@@ -26,6 +26,9 @@ int model_spec_load(const char *name_or_path, struct model_spec *out,
 int model_spec_from_json(const cJSON *j, const char *where,
 			 struct model_spec *out, struct sc_err *e);
 
+/* JSON that model_spec_from_json accepts. Caller frees. */
+cJSON *model_spec_to_json(const struct model_spec *m);
+
 /* Parameters of one transformer layer's attention projections (Q,K,V,O). */
 double model_attn_params_per_layer(const struct model_spec *m);
 /* All parameters of the transformer layers (attention + FFN/experts). */

@@ -20,7 +20,7 @@ enum mp {
 	MP_TAU_R,    /* per-sequence per-iteration overhead, s */
 	MP_T0,       /* per-request frontend overhead, s */
 	MP_TKV,      /* prefill-to-decode handoff not hidden, s */
-	MP_Q_KNEE,   /* sharpness of the TTFT queueing knee (smooth-max power) */
+	MP_Q_KNEE,   /* width of the TTFT queueing knee, in service times */
 	MP_Q_GAIN,   /* slope multiplier of TTFT waiting past the knee */
 	MP_COUNT
 };

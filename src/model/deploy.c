@@ -1,0 +1,379 @@
+/* Deployment specs: parse, validate, write back. */
+#include "model/deploy.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/catalog.h"
+#include "util/jsonio.h"
+#include "util/xalloc.h"
+
+static const char *const deploy_keys[] = {
+	"name",	 "model",   "gpu",     "backend", "dtype", "kv_dtype",
+	"mode",	 "workers", "kv_link", "emulator", "note", NULL};
+static const char *const worker_keys[] = {
+	"role", "count", "tp", "pp", "dp", "ep", "moe_tp", "max_batch",
+	"max_num_tokens", NULL};
+static const char *const link_keys[] = {"gbps", "latency_us", NULL};
+
+static const char *const role_names[] = {"agg", "prefill", "decode"};
+
+const char *worker_role_name(enum worker_role r)
+{
+	return role_names[r];
+}
+
+const char *deploy_mode_name(enum deploy_mode m)
+{
+	return m == DEPLOY_AGG ? "agg" : "disagg";
+}
+
+long worker_gpus(const struct worker_shape *s)
+{
+	return s->tp * s->pp * s->dp;
+}
+
+long deploy_gpus(const struct deploy_spec *d)
+{
+	long n = 0;
+	for (size_t i = 0; i < d->n_groups; i++)
+		n += d->groups[i].count * worker_gpus(&d->groups[i].shape);
+	return n;
+}
+
+const struct worker_spec *deploy_group(const struct deploy_spec *d,
+				       enum worker_role r)
+{
+	for (size_t i = 0; i < d->n_groups; i++)
+		if (d->groups[i].role == r)
+			return &d->groups[i];
+	return NULL;
+}
+
+/* "model"/"gpu": a catalog name, a path relative to the deployment file, or
+ * an inline object. */
+static int load_ref(const cJSON *j, const char *key, const char *where,
+		    const char *basedir, struct deploy_spec *d,
+		    struct sc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+	bool is_model = !strcmp(key, "model");
+	char w[700];
+	snprintf(w, sizeof w, "%s: field '%s'", where, key);
+	char *ref = is_model ? d->model_ref : d->gpu_ref;
+	if (!v)
+		return sc_err_set(e, SC_EINPUT, "%s: missing", w);
+	if (cJSON_IsObject(v)) {
+		ref[0] = '\0';
+		return is_model ? model_spec_from_json(v, w, &d->model, e)
+				: gpu_spec_from_json(v, w, &d->gpu, e);
+	}
+	if (!cJSON_IsString(v) || !v->valuestring[0])
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: must be a catalog name, a path or an object",
+				  w);
+	char path[1024];
+	const char *s = v->valuestring;
+	if (catalog_is_path(s) && s[0] != '/' && basedir)
+		snprintf(path, sizeof path, "%s/%s", basedir, s);
+	else
+		snprintf(path, sizeof path, "%s", s);
+	snprintf(ref, 256, "%s", catalog_is_path(s) ? "" : s);
+	int rc = is_model ? model_spec_load(path, &d->model, e)
+			  : gpu_spec_load(path, &d->gpu, e);
+	if (rc)
+		sc_err_prefix(e, "%s", w);
+	return rc;
+}
+
+static int parse_dtype(const cJSON *j, const char *key, const char *def,
+		       enum dtype *out, const char *where, struct sc_err *e)
+{
+	const char *s;
+	int rc = jsonio_str(j, key, false, def, &s, where, e);
+	if (rc)
+		return rc;
+	if (dtype_parse(s, out))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s': unknown dtype '%s' (bf16, fp8, fp4)",
+				  where, key, s);
+	return SC_OK;
+}
+
+static int parse_worker(const cJSON *w, const char *where,
+			struct worker_spec *out, struct sc_err *e)
+{
+	const char *role;
+	int rc;
+	if (!cJSON_IsObject(w))
+		return sc_err_set(e, SC_EINPUT, "%s: must be an object", where);
+	if ((rc = jsonio_known_keys(w, worker_keys, where, e)) ||
+	    (rc = jsonio_str(w, "role", true, NULL, &role, where, e)))
+		return rc;
+	size_t r;
+	for (r = 0; r < 3 && strcmp(role, role_names[r]); r++)
+		;
+	if (r == 3)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'role': must be agg, prefill or decode, got '%s'",
+				  where, role);
+	out->role = (enum worker_role)r;
+	struct worker_shape *s = &out->shape;
+	if ((rc = jsonio_int(w, "count", false, 1, 1, 100000, &out->count,
+			     where, e)) ||
+	    (rc = jsonio_int(w, "tp", false, 1, 1, 1024, &s->tp, where, e)) ||
+	    (rc = jsonio_int(w, "pp", false, 1, 1, 1024, &s->pp, where, e)) ||
+	    (rc = jsonio_int(w, "dp", false, 1, 1, 1024, &s->dp, where, e)) ||
+	    (rc = jsonio_int(w, "ep", false, 1, 1, 1024, &s->ep, where, e)) ||
+	    (rc = jsonio_int(w, "moe_tp", false, 0, 0, 1024, &s->moe_tp,
+			     where, e)) ||
+	    (rc = jsonio_int(w, "max_batch", true, 0, 1, 1000000,
+			     &out->max_batch, where, e)) ||
+	    (rc = jsonio_int(w, "max_num_tokens", false, 8192, 1, 100000000,
+			     &out->max_num_tokens, where, e)))
+		return rc;
+	if (s->moe_tp == 0) /* default: experts split over what ep leaves */
+		s->moe_tp = (s->tp * s->dp) / s->ep ? (s->tp * s->dp) / s->ep
+						    : 1;
+	if (out->role != ROLE_PREFILL && out->max_num_tokens < out->max_batch)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'max_num_tokens': %ld is below max_batch %ld, so a full batch could never run one decode iteration",
+				  where, out->max_num_tokens, out->max_batch);
+	return SC_OK;
+}
+
+/* Checks that the shape fits the model: heads split evenly over tp, KV
+ * heads split or replicated evenly, experts over ep. */
+static int check_shape(const struct model_spec *m, const struct worker_shape *s,
+		       const char *where, struct sc_err *e)
+{
+	if (m->q_heads % s->tp)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: tp %ld does not divide %ld attention heads of %s",
+				  where, s->tp, m->q_heads, m->name);
+	if (m->kv_heads % s->tp && s->tp % m->kv_heads)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: tp %ld neither divides nor is a multiple of %ld KV heads of %s",
+				  where, s->tp, m->kv_heads, m->name);
+	if (s->pp > m->layers)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: pp %ld exceeds %ld layers", where, s->pp,
+				  m->layers);
+	if (!m->experts) {
+		if (s->ep > 1 || s->dp > 1)
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: ep and dp > 1 need a MoE model (%s is dense: use count for replicas)",
+					  where, m->name);
+		return SC_OK;
+	}
+	if (m->experts % s->ep)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: ep %ld does not divide %ld experts", where,
+				  s->ep, m->experts);
+	if (s->moe_tp * s->ep != s->tp * s->dp)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: moe_tp %ld x ep %ld must equal tp %ld x dp %ld (the GPUs of a stage)",
+				  where, s->moe_tp, s->ep, s->tp, s->dp);
+	return SC_OK;
+}
+
+int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
+		     struct deploy_spec *d, struct sc_err *e)
+{
+	memset(d, 0, sizeof *d);
+	int rc;
+	const char *name, *backend, *mode;
+	const cJSON *workers, *link = NULL, *emu = NULL;
+	if (!cJSON_IsObject(j))
+		return sc_err_set(e, SC_EINPUT, "%s: must be a JSON object",
+				  where);
+	if ((rc = jsonio_known_keys(j, deploy_keys, where, e)) ||
+	    (rc = jsonio_str(j, "name", true, NULL, &name, where, e)) ||
+	    (rc = jsonio_str(j, "backend", false, "unknown", &backend, where,
+			     e)) ||
+	    (rc = jsonio_str(j, "mode", true, NULL, &mode, where, e)) ||
+	    (rc = load_ref(j, "model", where, basedir, d, e)) ||
+	    (rc = load_ref(j, "gpu", where, basedir, d, e)) ||
+	    (rc = parse_dtype(j, "dtype", "bf16", &d->wdtype, where, e)) ||
+	    (rc = parse_dtype(j, "kv_dtype", dtype_name(d->wdtype),
+			      &d->kvdtype, where, e)) ||
+	    (rc = jsonio_obj(j, "kv_link", false, &link, where, e)) ||
+	    (rc = jsonio_obj(j, "emulator", false, &emu, where, e)))
+		goto out;
+	snprintf(d->name, sizeof d->name, "%s", name);
+	snprintf(d->backend, sizeof d->backend, "%s", backend);
+	if (!strcmp(mode, "agg"))
+		d->mode = DEPLOY_AGG;
+	else if (!strcmp(mode, "disagg"))
+		d->mode = DEPLOY_DISAGG;
+	else {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'mode': must be agg or disagg, got '%s'",
+				where, mode);
+		goto out;
+	}
+	for (int k = 0; k < 2; k++) {
+		enum dtype dt = k ? d->kvdtype : d->wdtype;
+		if (gpu_supports(&d->gpu, dt, e)) {
+			rc = SC_EINPUT;
+			sc_err_prefix(e, "%s: field '%s'", where,
+				      k ? "kv_dtype" : "dtype");
+			goto out;
+		}
+	}
+	workers = cJSON_GetObjectItemCaseSensitive(j, "workers");
+	if (!cJSON_IsArray(workers) || cJSON_GetArraySize(workers) == 0) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'workers': must be a non-empty array",
+				where);
+		goto out;
+	}
+	const cJSON *w;
+	cJSON_ArrayForEach(w, workers)
+	{
+		char ww[700];
+		snprintf(ww, sizeof ww, "%s: workers[%zu]", where,
+			 d->n_groups);
+		if (d->n_groups == DEPLOY_MAX_GROUPS) {
+			rc = sc_err_set(e, SC_EINPUT, "%s: too many groups",
+					ww);
+			goto out;
+		}
+		struct worker_spec *ws = &d->groups[d->n_groups];
+		if ((rc = parse_worker(w, ww, ws, e)) ||
+		    (rc = check_shape(&d->model, &ws->shape, ww, e)))
+			goto out;
+		for (size_t i = 0; i < d->n_groups; i++) {
+			if (d->groups[i].role == ws->role) {
+				rc = sc_err_set(e, SC_EINPUT,
+						"%s: a second '%s' group; give one group per role and set its count",
+						ww, role_names[ws->role]);
+				goto out;
+			}
+		}
+		bool ok = d->mode == DEPLOY_AGG ? ws->role == ROLE_AGG
+						: ws->role != ROLE_AGG;
+		if (!ok) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: field 'role': '%s' worker in a %s deployment",
+					ww, role_names[ws->role], mode);
+			goto out;
+		}
+		d->n_groups++;
+	}
+	if (d->mode == DEPLOY_DISAGG) {
+		if (!deploy_group(d, ROLE_PREFILL) ||
+		    !deploy_group(d, ROLE_DECODE)) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: field 'workers': disagg needs one prefill and one decode group",
+					where);
+			goto out;
+		}
+		char lw[700];
+		snprintf(lw, sizeof lw, "%s: kv_link", where);
+		if (!link) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: field 'kv_link': missing (disagg needs the KV transfer link: {\"gbps\": ..., \"latency_us\": ...})",
+					where);
+			goto out;
+		}
+		if ((rc = jsonio_known_keys(link, link_keys, lw, e)) ||
+		    (rc = jsonio_pos(link, "gbps", true, 0, &d->link.gbps, lw,
+				     e)) ||
+		    (rc = jsonio_num(link, "latency_us", false, 0,
+				     &d->link.latency_us, lw, e)))
+			goto out;
+		if (d->link.latency_us < 0) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: field 'latency_us': must be >= 0",
+					lw);
+			goto out;
+		}
+	}
+	if (emu)
+		d->emulator = cJSON_Duplicate(emu, 1);
+	rc = SC_OK;
+out:
+	return rc;
+}
+
+int deploy_load(const char *path, struct deploy_spec *d, struct sc_err *e)
+{
+	cJSON *j = jsonio_load_file(path, e);
+	if (!j) {
+		memset(d, 0, sizeof *d);
+		return SC_EINPUT;
+	}
+	char *copy = xstrdup(path);
+	int rc = deploy_from_json(j, path, dirname(copy), d, e);
+	free(copy);
+	cJSON_Delete(j);
+	if (rc == SC_OK)
+		snprintf(d->path, sizeof d->path, "%s", path);
+	return rc;
+}
+
+void deploy_release(struct deploy_spec *d)
+{
+	if (d) {
+		cJSON_Delete(d->emulator);
+		d->emulator = NULL;
+	}
+}
+
+cJSON *deploy_to_json(const struct deploy_spec *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", d->name);
+	if (d->model_ref[0])
+		cJSON_AddStringToObject(o, "model", d->model_ref);
+	else
+		cJSON_AddItemToObject(o, "model", model_spec_to_json(&d->model));
+	if (d->gpu_ref[0])
+		cJSON_AddStringToObject(o, "gpu", d->gpu_ref);
+	else
+		cJSON_AddItemToObject(o, "gpu", gpu_spec_to_json(&d->gpu));
+	cJSON_AddStringToObject(o, "backend", d->backend);
+	cJSON_AddStringToObject(o, "dtype", dtype_name(d->wdtype));
+	cJSON_AddStringToObject(o, "kv_dtype", dtype_name(d->kvdtype));
+	cJSON_AddStringToObject(o, "mode", deploy_mode_name(d->mode));
+	cJSON *ws = cJSON_AddArrayToObject(o, "workers");
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct worker_spec *g = &d->groups[i];
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "role", role_names[g->role]);
+		cJSON_AddNumberToObject(w, "count", (double)g->count);
+		cJSON_AddNumberToObject(w, "tp", (double)g->shape.tp);
+		cJSON_AddNumberToObject(w, "pp", (double)g->shape.pp);
+		if (d->model.experts) {
+			cJSON_AddNumberToObject(w, "dp", (double)g->shape.dp);
+			cJSON_AddNumberToObject(w, "ep", (double)g->shape.ep);
+			cJSON_AddNumberToObject(w, "moe_tp",
+						(double)g->shape.moe_tp);
+		}
+		cJSON_AddNumberToObject(w, "max_batch", (double)g->max_batch);
+		cJSON_AddNumberToObject(w, "max_num_tokens",
+					(double)g->max_num_tokens);
+		cJSON_AddItemToArray(ws, w);
+	}
+	if (d->mode == DEPLOY_DISAGG) {
+		cJSON *l = cJSON_AddObjectToObject(o, "kv_link");
+		cJSON_AddNumberToObject(l, "gbps", d->link.gbps);
+		cJSON_AddNumberToObject(l, "latency_us", d->link.latency_us);
+	}
+	if (d->emulator)
+		cJSON_AddItemToObject(o, "emulator",
+				      cJSON_Duplicate(d->emulator, 1));
+	return o;
+}
+
+int deploy_save(const char *path, const struct deploy_spec *d,
+		struct sc_err *e)
+{
+	cJSON *j = deploy_to_json(d);
+	int rc = jsonio_save_file(path, j, e);
+	cJSON_Delete(j);
+	return rc;
+}

@@ -1,0 +1,177 @@
+/* Closed-loop serving performance of agg and disagg deployments. */
+#include "model/perf.h"
+
+#include <math.h>
+
+/* Rounds of the fixed point between decode batch and request rate; the
+ * batch changes by under 0.1% after this many on every shipped case. */
+#define FIXED_POINT_ROUNDS 8
+
+/* Softplus-smoothed queueing: the cycle of a request in a closed loop of n
+ * users cannot be shorter than n over the bottleneck capacity x (the
+ * asymptotic bound of closed systems). waiting = gain * w *
+ * softplus((n/x - cycle0) / w), w = knee / x: zero well below the knee, the
+ * asymptote well above it, a knee about one service time wide. */
+static double queue_wait_s(const struct model_params *p, double n, double x,
+			   double cycle0)
+{
+	if (!(x > 0))
+		return INFINITY;
+	double w = p->v[MP_Q_KNEE] / x;
+	double z = (n / x - cycle0) / w;
+	double sp = z > 30 ? z : log1p(exp(z));
+	return p->v[MP_Q_GAIN] * w * sp;
+}
+
+static void finish(struct perf_point *o, double n, double osl, long gpus)
+{
+	o->concurrency = n;
+	o->e2e_s = o->ttft_s + (osl - 1.0) * o->tpot_s;
+	o->req_per_s = n / o->e2e_s;
+	o->tokens_per_s = o->req_per_s * osl;
+	o->gpus = gpus;
+	o->tokens_per_s_per_gpu = o->tokens_per_s / (double)gpus;
+	o->tokens_per_s_per_user = 1.0 / o->tpot_s;
+}
+
+static int check_workload(const struct workload *wl, double n,
+			  struct sc_err *e)
+{
+	if (!(wl->isl >= 1) || !(wl->osl >= 1) || !(n > 0))
+		return sc_err_set(e, SC_EINVAL,
+				  "isl, osl must be >= 1 and concurrency > 0");
+	return SC_OK;
+}
+
+int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
+	     long replicas, const struct workload *wl, double n,
+	     struct perf_point *o, struct sc_err *e)
+{
+	int rc;
+	if ((rc = check_workload(wl, n, e)) ||
+	    (rc = model_ctx_check(c, &w->shape, e)))
+		return rc;
+	const struct worker_shape *s = &w->shape;
+	const struct model_params *p = c->p;
+	double isl = wl->isl, osl = wl->osl;
+	double n_r = n / (double)replicas;
+	double bmax = (double)w->max_batch, budget = (double)w->max_num_tokens;
+	double ctx = isl + osl / 2.0;
+	double cap_b = fmin(n_r, bmax);
+	double b = cap_b;
+	struct mem_plan mp;
+	mem_plan_worker(c, s, budget, isl + osl, &mp);
+
+	*o = (struct perf_point){0};
+	for (int it = 0; it < FIXED_POINT_ROUNDS; it++) {
+		double room = fmax(budget - b, 1.0);
+		double chunk = fmin(isl, room);
+		double chunk_ctx = (isl - chunk) / 2.0;
+		double t_dec = step_decode_s(c, s, b, ctx);
+		double t_mix = step_mixed_s(c, s, b, ctx, chunk, chunk_ctx);
+		/* Each iteration, b/osl requests finish and as many prompts
+		 * of isl tokens must be prefilled in chunks. */
+		double frac = fmin(1.0, b * isl / (osl * chunk));
+		double tpot = (1.0 - frac) * t_dec + frac * t_mix;
+		double prefill = ceil(isl / chunk) * t_mix;
+		double iter_wait = 0.5 * tpot;
+		double cycle0 = p->v[MP_T0] + iter_wait + prefill +
+				(osl - 1.0) * tpot;
+		/* Capacity: slots turning over, or prefill tokens per
+		 * iteration when the budget is what runs out. */
+		double x_slots = bmax / (prefill + (osl - 1.0) * tpot);
+		double fill = fmin(room, isl * fmax(1.0, floor(room / isl)));
+		double t_full = step_mixed_s(c, s, b, ctx, fill, 0.0);
+		double x_prefill = room / (isl * t_full);
+		double x = fmin(x_slots, x_prefill);
+		double wait = queue_wait_s(p, n_r, x, cycle0);
+
+		o->prefill_s = prefill;
+		o->wait_s = wait;
+		o->tpot_s = tpot;
+		o->ttft_s = p->v[MP_T0] + wait + iter_wait + prefill;
+		o->capacity_req_per_s = x * (double)replicas;
+		o->prefill_bound = x_prefill < x_slots;
+		double rate_r = n_r / (o->ttft_s + (osl - 1.0) * tpot);
+		o->decode_batch = b;
+		b = fmax(1.0, fmin(cap_b, rate_r * (osl - 1.0) * tpot));
+	}
+	o->kv_xfer_s = 0.0;
+	o->oom = mp.oom || (double)mp.max_batch_fit < fmin(bmax, ceil(n_r));
+	finish(o, n, osl, replicas * worker_gpus(s));
+	return SC_OK;
+}
+
+int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
+		long x, const struct worker_spec *dw, long y,
+		const struct kv_link *link, const struct workload *wl,
+		double n, struct perf_point *o, struct sc_err *e)
+{
+	int rc;
+	if ((rc = check_workload(wl, n, e)) ||
+	    (rc = model_ctx_check(c, &pw->shape, e)) ||
+	    (rc = model_ctx_check(c, &dw->shape, e)))
+		return rc;
+	const struct worker_shape *ps = &pw->shape, *ds = &dw->shape;
+	const struct model_params *p = c->p;
+	double isl = wl->isl, osl = wl->osl;
+	double xp = (double)x, yd = (double)y;
+	double pbudget = (double)pw->max_num_tokens;
+	double kp = (double)pw->max_batch, bd = (double)dw->max_batch;
+	double ctx = isl + osl / 2.0;
+	double cap_b = fmin(n / yd, bd);
+	double b = cap_b;
+	double s1 = step_prefill_s(c, ps, 1.0, isl, pbudget);
+	double sk = step_prefill_s(c, ps, kp, isl, pbudget);
+	double x_prefill = xp * kp / sk;
+	double kv = step_kv_transfer_s(c, link, ps, ds, isl);
+	double x_decode = yd * bd / (osl * step_decode_s(c, ds, bd, ctx));
+	double cap = fmin(x_prefill, x_decode);
+	double k_eff = 1.0;
+	struct mem_plan mp_p, mp_d;
+	mem_plan_worker(c, ps, pbudget, isl, &mp_p);
+	mem_plan_worker(c, ds, (double)dw->max_num_tokens, isl + osl, &mp_d);
+
+	*o = (struct perf_point){0};
+	for (int it = 0; it < FIXED_POINT_ROUNDS; it++) {
+		double tpot = step_decode_s(c, ds, b, ctx);
+		/* Under load a prefill worker batches the prompts queued at
+		 * it; each waits for its batch. */
+		double prefill = k_eff > 1.0
+					 ? step_prefill_s(c, ps, k_eff, isl,
+							  pbudget)
+					 : s1;
+		double cycle0 = p->v[MP_T0] + prefill + kv + osl * tpot;
+		double wait = queue_wait_s(p, n, cap, cycle0);
+		o->prefill_s = prefill;
+		o->wait_s = wait;
+		o->kv_xfer_s = kv;
+		o->tpot_s = tpot;
+		o->ttft_s = p->v[MP_T0] + wait + prefill + kv + tpot;
+		double rate = n / (o->ttft_s + (osl - 1.0) * tpot);
+		o->decode_batch = b;
+		b = fmax(1.0, fmin(cap_b, rate * osl * tpot / yd));
+		k_eff = fmax(1.0, fmin(kp, rate * s1 / xp));
+	}
+	o->capacity_req_per_s = cap;
+	o->prefill_bound = x_prefill < x_decode;
+	o->oom = mp_p.oom || mp_d.oom ||
+		 (double)mp_d.max_batch_fit < fmin(bd, ceil(n / yd));
+	finish(o, n, osl, x * worker_gpus(ps) + y * worker_gpus(ds));
+	return SC_OK;
+}
+
+int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
+		const struct workload *wl, double n, struct perf_point *out,
+		struct sc_err *e)
+{
+	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, p};
+	if (d->mode == DEPLOY_AGG) {
+		const struct worker_spec *w = deploy_group(d, ROLE_AGG);
+		return perf_agg(&c, w, w->count, wl, n, out, e);
+	}
+	const struct worker_spec *pw = deploy_group(d, ROLE_PREFILL);
+	const struct worker_spec *dw = deploy_group(d, ROLE_DECODE);
+	return perf_disagg(&c, pw, pw->count, dw, dw->count, &d->link, wl, n,
+			   out, e);
+}

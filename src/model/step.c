@@ -1,0 +1,204 @@
+/* Iteration time of one worker from FLOPs, bytes and collectives. */
+#include "model/step.h"
+
+#include <math.h>
+
+/* Compute and memory traffic overlap imperfectly near balance; a power-4
+ * smooth max costs 19% at exact balance and under 1% once one side is 2x
+ * the other. It also keeps the model differentiable for the fitter. */
+#define ROOFLINE_SMOOTHMAX_P 4.0
+#define GIGA 1e9
+#define ACT_BYTES 2.0   /* activations exchanged by collectives: bf16 */
+#define EMBED_BYTES 2.0 /* LM head stays in bf16 */
+
+int model_ctx_check(const struct model_ctx *c, const struct worker_shape *s,
+		    struct sc_err *e)
+{
+	int rc;
+	if ((rc = gpu_supports(c->g, c->wdtype, e)) ||
+	    (rc = gpu_supports(c->g, c->kvdtype, e)))
+		return rc;
+	const struct model_spec *m = c->m;
+	if (s->tp < 1 || s->pp < 1 || s->dp < 1 || s->ep < 1)
+		return sc_err_set(e, SC_EINVAL, "parallelism must be >= 1");
+	if (m->q_heads % s->tp || (m->kv_heads % s->tp && s->tp % m->kv_heads))
+		return sc_err_set(e, SC_EINVAL,
+				  "tp %ld does not split the %ld heads / %ld KV heads of %s",
+				  s->tp, m->q_heads, m->kv_heads, m->name);
+	if (s->pp > m->layers)
+		return sc_err_set(e, SC_EINVAL, "pp %ld exceeds %ld layers",
+				  s->pp, m->layers);
+	if (m->experts && m->experts % s->ep)
+		return sc_err_set(e, SC_EINVAL,
+				  "ep %ld does not divide %ld experts", s->ep,
+				  m->experts);
+	if (!m->experts && (s->ep > 1 || s->dp > 1))
+		return sc_err_set(e, SC_EINVAL,
+				  "ep/dp > 1 need a MoE model; %s is dense",
+				  m->name);
+	return SC_OK;
+}
+
+/* Fraction of the KV cache one GPU of a TP group holds: heads split over tp,
+ * replicated once tp exceeds the KV heads. */
+static double kv_fraction(const struct model_spec *m, long tp)
+{
+	return tp <= m->kv_heads ? 1.0 / (double)tp : 1.0 / (double)m->kv_heads;
+}
+
+static double link_bytes_per_s(const struct model_ctx *c,
+			       const struct worker_shape *s)
+{
+	/* A worker larger than a node talks over the inter-node network. */
+	double gbps = worker_gpus(s) > c->g->gpus_per_node
+			      ? c->g->internode_gbps
+			      : c->g->nvlink_gbps;
+	return c->p->v[MP_ETA_AR] * gbps * GIGA;
+}
+
+/* Bytes of weights one GPU streams in one iteration of n tokens. MoE layers
+ * read only the experts the tokens touch: of E experts, each token picking
+ * k, E * (1 - (1 - k/E)^n) are touched on average. */
+static double weight_bytes_read(const struct model_ctx *c,
+				const struct worker_shape *s, double n_tok)
+{
+	const struct model_spec *m = c->m;
+	double wb = dtype_bytes(c->wdtype);
+	double lm = (double)m->vocab * (double)m->hidden * EMBED_BYTES;
+	double all = model_weight_bytes(m, c->wdtype);
+	/* Input embeddings are gathered, not streamed. */
+	double embed_in = (double)m->vocab * (double)m->hidden * EMBED_BYTES;
+	double experts = model_expert_params(m) * wb;
+	double dense = all - experts - embed_in - (m->tied_embeddings ? 0 : lm);
+	double bytes = dense / (double)s->tp + lm / (double)s->tp;
+	if (m->experts) {
+		double E = (double)m->experts, k = (double)m->top_k;
+		double touched = E * (1.0 - pow(1.0 - k / E, n_tok));
+		bytes += experts * (touched / E) /
+			 (double)(s->moe_tp * s->ep);
+	}
+	return bytes;
+}
+
+void step_parts(const struct model_ctx *c, const struct worker_shape *s,
+		const struct step_load *l, struct step_parts *out)
+{
+	const struct model_spec *m = c->m;
+	const struct model_params *p = c->p;
+	double ranks = (double)(s->tp * s->dp);
+	double n_tok = l->decode_seqs + l->prefill_tokens;
+	double sampled = l->decode_seqs + l->prefill_seqs;
+	double per_tok_attn = 4.0 * (double)m->layers * (double)m->q_heads *
+			      (double)m->head_dim;
+
+	double f_lin = model_linear_flops(m, n_tok) / ranks +
+		       model_lm_head_flops(m, sampled) / (double)s->tp;
+	double k = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
+	double f_att =
+		per_tok_attn *
+		(l->decode_ctx_sum + 0.5 * l->decode_seqs +
+		 l->prefill_tokens * l->prefill_ctx +
+		 l->prefill_tokens * l->prefill_tokens / (2.0 * k)) /
+		ranks;
+	out->compute_s = f_lin / (p->v[MP_ETA_C] * gpu_flops(c->g, c->wdtype)) +
+			 f_att / (p->v[MP_ETA_A] * gpu_flops(c->g, DT_BF16));
+
+	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
+		       kv_fraction(m, s->tp) / (double)s->dp;
+	double kv_read = l->decode_ctx_sum + l->prefill_ctx * k;
+	double bytes = weight_bytes_read(c, s, n_tok) +
+		       kappa * (kv_read + n_tok);
+	out->memory_s = bytes / (p->v[MP_ETA_M] * gpu_hbm_bytes_per_s(c->g));
+
+	double comm = 0.0;
+	double bw = link_bytes_per_s(c, s);
+	if (s->tp > 1) {
+		double msg = model_allreduce_bytes(m, n_tok / (double)s->dp);
+		double t = (double)s->tp;
+		double ar = p->v[MP_ALPHA_AR] + 2.0 * (t - 1.0) / t * msg / bw;
+		comm += 2.0 * (double)m->layers * ar;
+	}
+	if (m->experts && s->ep > 1) {
+		/* Dispatch and combine all-to-alls per MoE layer. */
+		double e = (double)s->ep;
+		double msg = n_tok * (double)m->top_k * (double)m->hidden *
+			     ACT_BYTES / ranks;
+		double a2a = p->v[MP_ALPHA_AR] + msg * (e - 1.0) / e / bw;
+		comm += 2.0 * (double)(m->layers - m->dense_layers) * a2a;
+	}
+	if (s->pp > 1) {
+		double msg = n_tok * (double)m->hidden * ACT_BYTES;
+		comm += (double)(s->pp - 1) * (p->v[MP_ALPHA_AR] + msg / bw);
+	}
+	out->comm_s = comm;
+	out->overhead_s = p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled;
+	out->pp = (double)s->pp;
+}
+
+double step_combine(const struct step_parts *sp)
+{
+	double q = ROOFLINE_SMOOTHMAX_P;
+	double core = pow(pow(sp->compute_s, q) + pow(sp->memory_s, q), 1.0 / q);
+	return sp->overhead_s + core + sp->comm_s;
+}
+
+double step_time_s(const struct model_ctx *c, const struct worker_shape *s,
+		   const struct step_load *l)
+{
+	struct step_parts sp;
+	step_parts(c, s, l, &sp);
+	return step_combine(&sp);
+}
+
+double step_decode_s(const struct model_ctx *c, const struct worker_shape *s,
+		     double b, double ctx)
+{
+	struct step_load l = {.decode_seqs = b, .decode_ctx_sum = b * ctx};
+	return step_time_s(c, s, &l);
+}
+
+double step_mixed_s(const struct model_ctx *c, const struct worker_shape *s,
+		    double b, double ctx, double n, double chunk_ctx)
+{
+	struct step_load l = {.decode_seqs = b,
+			      .decode_ctx_sum = b * ctx,
+			      .prefill_tokens = n,
+			      .prefill_ctx = chunk_ctx,
+			      .prefill_seqs = n > 0 ? 1.0 : 0.0};
+	return step_time_s(c, s, &l);
+}
+
+double step_prefill_s(const struct model_ctx *c, const struct worker_shape *s,
+		      double reqs, double isl, double budget)
+{
+	double total = reqs * isl;
+	if (budget <= 0 || budget >= total) {
+		struct step_load l = {.prefill_tokens = total,
+				      .prefill_seqs = reqs};
+		return step_time_s(c, s, &l);
+	}
+	/* Chunks walk the prompts in order; a chunk's context is its offset
+	 * in the prompt it starts in. */
+	double t = 0.0;
+	for (double start = 0.0; start < total; start += budget) {
+		double n = fmin(budget, total - start);
+		double off = fmod(start, isl);
+		double seqs = ceil((off + n) / isl);
+		struct step_load l = {.prefill_tokens = n,
+				      .prefill_ctx = seqs > 1 ? 0.0 : off,
+				      .prefill_seqs = seqs};
+		t += step_time_s(c, s, &l);
+	}
+	return t;
+}
+
+double step_kv_transfer_s(const struct model_ctx *c, const struct kv_link *l,
+			  const struct worker_shape *prefill,
+			  const struct worker_shape *decode, double isl)
+{
+	long pg = worker_gpus(prefill), dg = worker_gpus(decode);
+	double links = (double)(pg < dg ? pg : dg);
+	double bytes = isl * model_kv_bytes_per_token(c->m, c->kvdtype);
+	return c->p->v[MP_TKV] + l->latency_us * 1e-6 +
+	       bytes / (links * l->gbps * GIGA);
+}

@@ -1,0 +1,52 @@
+/* Memory plan: OOM detection and KV capacity. */
+#include <math.h>
+
+#include "model/memory.h"
+#include "modelfix.h"
+#include "testutil.h"
+
+/* Llama-3.1-70B in bf16 is ~141 GB of weights: it cannot fit one 80 GB
+ * H100 and must be reported OOM; at TP4 it fits. */
+static void test_oom(void)
+{
+	struct modelfix f;
+	struct mem_plan mp;
+	modelfix_init(&f, "llama-3.1-70b", "h100-sxm", DT_BF16, DT_BF16);
+	struct worker_shape tp1 = {1, 1, 1, 1, 1}, tp4 = {4, 1, 1, 1, 4};
+	mem_plan_worker(&f.c, &tp1, 8192, 4500, &mp);
+	CU_ASSERT_TRUE(mp.oom);
+	CU_ASSERT(mp.weights_gib > 120);
+	mem_plan_worker(&f.c, &tp4, 8192, 4500, &mp);
+	CU_ASSERT_FALSE(mp.oom);
+	CU_ASSERT(mp.max_batch_fit > 10);
+}
+
+/* Qwen3-32B FP8 at TP2 on H200: weights 34.3 GB / 2 = 15.98 GiB per GPU;
+ * KV per token per GPU 131072 / 2 = 65536 B; capacity = KV GiB * 2^30 /
+ * 65536, and max batch = capacity / 4500. */
+static void test_capacity(void)
+{
+	struct modelfix f;
+	struct mem_plan mp;
+	modelfix_init(&f, "qwen3-32b", "h200-sxm", DT_FP8, DT_FP8);
+	struct worker_shape tp2 = {2, 1, 1, 1, 2};
+	mem_plan_worker(&f.c, &tp2, 8192, 4500, &mp);
+	CU_ASSERT_DOUBLE_EQUAL(mp.weights_gib, 34317271040.0 / 2 / 1073741824.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(mp.kv_bytes_per_token_per_gpu, 65536.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(mp.kv_capacity_tokens, mp.kv_gib * 1073741824.0 / 65536.0, 1e-3);
+	CU_ASSERT_EQUAL(mp.max_batch_fit, (long)floor(mp.kv_capacity_tokens / 4500));
+	CU_ASSERT(mp.kv_gib > 90 && mp.kv_gib < 112);
+	/* TP beyond the 8 KV heads replicates KV: per-token bytes stop
+	 * shrinking. */
+	struct worker_shape tp16 = {16, 1, 1, 1, 16};
+	mem_plan_worker(&f.c, &tp16, 8192, 4500, &mp);
+	CU_ASSERT_DOUBLE_EQUAL(mp.kv_bytes_per_token_per_gpu, 131072.0 / 8, 0);
+}
+
+static CU_TestInfo tests[] = {
+	{"OOM detection", test_oom},
+	{"KV capacity", test_capacity},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("memory", tests)

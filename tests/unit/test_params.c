@@ -1,0 +1,67 @@
+/* Parameter table and JSON I/O. */
+#include <math.h>
+#include <string.h>
+
+#include "model/params.h"
+#include "testutil.h"
+
+/* Every prior lies inside its documented range and has a source. */
+static void test_priors(void)
+{
+	for (int i = 0; i < MP_COUNT; i++) {
+		const struct mp_info *m = &mp_table[i];
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m->name);
+		CU_ASSERT(m->lo < m->prior && m->prior < m->hi);
+		CU_ASSERT(strlen(m->source) > 20);
+		CU_ASSERT_EQUAL(params_find(m->name), i);
+		CU_ASSERT_EQUAL(params_find(m->json_key), i);
+	}
+	CU_ASSERT_EQUAL(params_find("nope"), -1);
+}
+
+/* JSON values are in the key's unit: tau_s_ms 3 is 3e-3 s. */
+static void test_roundtrip(void)
+{
+	struct model_params p, q;
+	struct sc_err e = {0};
+	params_default(&p);
+	p.v[MP_TAU_S] = 3e-3;
+	p.v[MP_ETA_C] = 0.5;
+	cJSON *j = params_to_json(&p);
+	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(j, "tau_s_ms")->valuedouble, 3.0, 1e-12);
+	params_default(&q);
+	CU_ASSERT_EQUAL(params_from_json(j, "x", &q, &e), SC_OK);
+	for (int i = 0; i < MP_COUNT; i++)
+		CU_ASSERT_DOUBLE_EQUAL(q.v[i], p.v[i], 1e-15);
+	cJSON_Delete(j);
+	/* The fitter's nested form. */
+	j = cJSON_Parse("{\"params\":{\"eta_m\":{\"value\":0.6,\"sigma\":0.01}}}");
+	CU_ASSERT_EQUAL(params_from_json(j, "fit.json", &q, &e), SC_OK);
+	CU_ASSERT_DOUBLE_EQUAL(q.v[MP_ETA_M], 0.6, 1e-15);
+	cJSON_Delete(j);
+}
+
+static void test_bad(void)
+{
+	struct model_params p;
+	struct sc_err e = {0};
+	params_default(&p);
+	cJSON *j = cJSON_Parse("{\"eta_q\": 1}");
+	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "p.json: unknown parameter 'eta_q'"));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"eta_c\": -1}");
+	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'eta_c': must be a number > 0"));
+	cJSON_Delete(j);
+	CU_ASSERT_EQUAL(params_load("/nonexistent.json", &p, &e), SC_EINPUT);
+}
+
+static CU_TestInfo tests[] = {
+	{"priors inside their ranges", test_priors},
+	{"JSON round trip and units", test_roundtrip},
+	{"bad parameter files", test_bad},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("params", tests)
