@@ -4,6 +4,7 @@
 #include "emu/emu_sched.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/memory.h"
@@ -76,11 +77,6 @@ static void list_remove(struct emu_list *l, struct emu_req *r)
 		l->tail = r->prev;
 	r->prev = r->next = NULL;
 	l->n--;
-}
-
-static bool is_disagg(const struct emu_engine *eng)
-{
-	return eng->d->mode == DEPLOY_DISAGG;
 }
 
 static bool is_decode_worker(const struct emu_worker *w)

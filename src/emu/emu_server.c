@@ -2,9 +2,11 @@
  * disconnects and graceful stop. The only home of libevent's HTTP API. */
 #include "emu/emu_server.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -77,6 +79,7 @@ struct emu_stream {
 	struct evbuffer *held; /* stall: chunks written after it ends */
 	long held_tokens;
 	struct event *stall_ev;
+	struct event *watch_ev; /* notices a client that closes early */
 	bool finish_pending;
 	int64_t *tok_ns; /* trace only */
 	size_t n_tok, cap_tok;
@@ -164,6 +167,8 @@ static void stream_free(struct emu_stream *st)
 		evbuffer_free(st->held);
 	if (st->stall_ev)
 		event_free(st->stall_ev);
+	if (st->watch_ev)
+		event_free(st->watch_ev);
 	free(st);
 }
 
@@ -385,6 +390,40 @@ static void conn_closed_cb(struct evhttp_connection *c, void *arg)
 	stream_end(st, "disconnected");
 }
 
+/* evhttp reads nothing while a request is being answered, so a client that
+ * closes while its request waits in a queue would go unnoticed until the
+ * next write. This one-shot read watch peeks at the socket: end of file or
+ * an error is a disconnect; data (a pipelined request) ends the watch. */
+static void watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct emu_stream *st = arg;
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) {
+		if (n < 0)
+			event_add(st->watch_ev, NULL);
+		return;
+	}
+	struct evhttp_connection *c_ = st->conn;
+	evhttp_connection_set_closecb(c_, NULL, NULL);
+	st->conn = NULL;
+	st->req = NULL;
+	evhttp_connection_free(c_);
+	st->srv->disconnects++;
+	stream_end(st, "disconnected");
+}
+
+static void watch_start(struct emu_stream *st)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(st->conn);
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	if (fd < 0)
+		return;
+	st->watch_ev = event_new(st->srv->base, fd, EV_READ, watch_cb, st);
+	if (st->watch_ev)
+		event_add(st->watch_ev, NULL);
+}
+
 /* ---- request handlers ---- */
 
 static long stop_point(struct emu_server *srv, const struct emu_api_req *a,
@@ -470,6 +509,7 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 		return;
 	}
 	evhttp_connection_set_closecb(st->conn, conn_closed_cb, st);
+	watch_start(st);
 	if (a.stream) {
 		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 		evhttp_add_header(h, "Content-Type", "text/event-stream");
