@@ -362,6 +362,17 @@ static int worker_init(struct emu_engine *eng, struct emu_worker *w,
 	return SC_OK;
 }
 
+struct event_base *emu_event_base_new(void)
+{
+	struct event_config *ec = event_config_new();
+	if (!ec)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	struct event_base *b = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return b;
+}
+
 struct emu_engine *emu_engine_new(const struct deploy_spec *d,
 				  const struct emu_truth *t,
 				  struct event_base *base,

@@ -79,6 +79,10 @@ struct emu_worker_stats {
 
 struct emu_engine;
 
+/* An event base with precise (timerfd, CLOCK_MONOTONIC) timers: iteration
+ * ends need sub-millisecond resolution. NULL on failure. */
+struct event_base *emu_event_base_new(void);
+
 /* Builds the workers of deployment d with ground truth t on base. Fails
  * with SC_EINPUT when a worker shape is impossible or out of memory. The
  * engine borrows d, t and base. */

@@ -742,15 +742,7 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	srv->lim.model = cfg->d->model.name;
 	srv->lim.alt_model = cfg->d->name[0] ? cfg->d->name : NULL;
 	srv->lim.max_model_len = srv->truth.max_model_len;
-	struct event_config *ec = event_config_new();
-	if (!ec) {
-		sc_err_set(e, SC_ERUNTIME, "libevent: event_config_new failed");
-		goto fail;
-	}
-	/* Precise timers: iteration ends need sub-millisecond resolution. */
-	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-	srv->base = event_base_new_with_config(ec);
-	event_config_free(ec);
+	srv->base = emu_event_base_new();
 	if (!srv->base) {
 		sc_err_set(e, SC_ERUNTIME, "libevent: event_base_new failed");
 		goto fail;

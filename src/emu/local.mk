@@ -8,3 +8,15 @@ libservecal_a_SOURCES += \
 	src/emu/emu_trace.c src/emu/emu_trace.h \
 	src/emu/emu_server.c src/emu/emu_server.h
 servecal_SOURCES += src/cli/cmd_emulate.c
+
+# Tests: unit tests per module; test_emu_sched runs the engine on a real
+# event loop (physics); test_emu_http forks `servecal emulate` (protocol,
+# faults, disconnects, graceful stop, trace).
+EMU_TESTS = tests/unit/test_emu_sched
+check_PROGRAMS += $(EMU_TESTS)
+TESTS += $(EMU_TESTS)
+tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
+tests_unit_test_emu_sched_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_emu_sched_LDADD = libsctest.a $(TEST_LIBS)
+EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
+	bench/emu-agg-fast.json
