@@ -12,11 +12,18 @@ servecal_SOURCES += src/cli/cmd_emulate.c
 # Tests: unit tests per module; test_emu_sched runs the engine on a real
 # event loop (physics); test_emu_http forks `servecal emulate` (protocol,
 # faults, disconnects, graceful stop, trace).
-EMU_TESTS = tests/unit/test_emu_sched
+EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
+	tests/unit/test_emu_truth
 check_PROGRAMS += $(EMU_TESTS)
 TESTS += $(EMU_TESTS)
 tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
 tests_unit_test_emu_sched_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_emu_sched_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_emu_api_SOURCES = tests/unit/test_emu_api.c
+tests_unit_test_emu_api_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_emu_api_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_emu_truth_SOURCES = tests/unit/test_emu_truth.c
+tests_unit_test_emu_truth_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_emu_truth_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
