@@ -13,7 +13,7 @@ servecal_SOURCES += src/cli/cmd_emulate.c
 # event loop (physics); test_emu_http forks `servecal emulate` (protocol,
 # faults, disconnects, graceful stop, trace).
 EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
-	tests/unit/test_emu_truth
+	tests/unit/test_emu_truth tests/integration/test_emu_http
 check_PROGRAMS += $(EMU_TESTS)
 TESTS += $(EMU_TESTS)
 tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
@@ -25,5 +25,8 @@ tests_unit_test_emu_api_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_emu_truth_SOURCES = tests/unit/test_emu_truth.c
 tests_unit_test_emu_truth_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_emu_truth_LDADD = libsctest.a $(TEST_LIBS)
+tests_integration_test_emu_http_SOURCES = tests/integration/test_emu_http.c
+tests_integration_test_emu_http_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_integration_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
