@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 #include "emu/emu_server.h"
@@ -152,6 +153,12 @@ static int run(int argc, char **argv)
 	if (emu_faults_check(&cfg.truth.faults, &e)) {
 		rc = cli_usage_error("emulate", "%s", e.msg);
 		goto out;
+	}
+	/* One descriptor per client stream: allow as many as the hard limit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	struct emu_server *srv = emu_server_new(&cfg, &e);
 	if (!srv) {

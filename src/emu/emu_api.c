@@ -379,6 +379,12 @@ void emu_api_stream_init(struct emu_api_stream *s, enum emu_endpoint ep,
 	make_template(s, NULL, &s->pre, &s->post);
 	make_template(s, "length", &s->pre_len, &s->post_len);
 	make_template(s, "stop", &s->pre_stop, &s->post_stop);
+	s->pre_n = strlen(s->pre);
+	s->post_n = strlen(s->post);
+	s->pre_len_n = strlen(s->pre_len);
+	s->post_len_n = strlen(s->post_len);
+	s->pre_stop_n = strlen(s->pre_stop);
+	s->post_stop_n = strlen(s->post_stop);
 }
 
 void emu_api_stream_release(struct emu_api_stream *s)
@@ -409,12 +415,20 @@ int emu_api_token_chunk(const struct emu_api_stream *s, const char *text,
 			bool last, bool stopped, char *buf, size_t cap)
 {
 	const char *pre = s->pre, *post = s->post;
+	size_t pn = s->pre_n, qn = s->post_n, tn = strlen(text);
 	if (last) {
 		pre = stopped ? s->pre_stop : s->pre_len;
 		post = stopped ? s->post_stop : s->post_len;
+		pn = stopped ? s->pre_stop_n : s->pre_len_n;
+		qn = stopped ? s->post_stop_n : s->post_len_n;
 	}
-	int n = snprintf(buf, cap, "%s%s%s", pre, text, post);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
+	/* memcpy rather than snprintf: this runs once per output token. */
+	if (pn + tn + qn + 1 > cap)
+		return -1;
+	memcpy(buf, pre, pn);
+	memcpy(buf + pn, text, tn);
+	memcpy(buf + pn + tn, post, qn + 1);
+	return (int)(pn + tn + qn);
 }
 
 char *emu_api_role_chunk(const struct emu_api_stream *s)

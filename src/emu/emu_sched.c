@@ -14,6 +14,14 @@
 /* Lateness histogram: 1 us buckets up to 50 ms, the last one open. */
 #define LAT_BUCKET_NS 1000
 #define LAT_BUCKETS 50000
+/* Tokens handed to the server per emission callback before the loop gets
+ * a chance to run due timers. */
+#define EMU_EMIT_SLICE 64
+/* Priority of engine timers (0 = first). */
+#define EMU_PRIO_TIMER 0
+
+/* Lateness up to which iterations chain from the deadline, ns. */
+#define EMU_RESYNC_NS 1000000
 
 struct emu_list {
 	struct emu_req *head, *tail;
@@ -36,6 +44,11 @@ struct emu_worker {
 	struct emu_rng rng;
 	uint64_t steps, tokens, prefill_tokens;
 	double busy_s;
+	/* Produced tokens not yet delivered, FIFO; NULL = cancelled. */
+	struct emu_req **pend;
+	size_t pend_head, pend_tail, pend_cap;
+	struct event *emit_ev;
+	bool emit_blocked; /* next iteration waits for delivery to catch up */
 };
 
 struct emu_engine {
@@ -204,21 +217,70 @@ static void iteration_start(struct emu_worker *w, int64_t start_ns)
 static void start_handoff(struct emu_engine *eng, struct emu_worker *pw,
 			  struct emu_req *r, int64_t now_ns);
 
-/* Emits one token for r; true when r left the engine. */
-static bool emit_token(struct emu_engine *eng, struct emu_worker *w,
-		       struct emu_req *r, int64_t now_ns)
+static void pend_push(struct emu_worker *w, struct emu_req *r)
+{
+	if (w->pend_tail == w->pend_cap && w->pend_head > 0) {
+		memmove(w->pend, w->pend + w->pend_head,
+			(w->pend_tail - w->pend_head) * sizeof *w->pend);
+		w->pend_tail -= w->pend_head;
+		w->pend_head = 0;
+	}
+	if (w->pend_tail == w->pend_cap)
+		w->pend = xgrow(w->pend, &w->pend_cap, w->pend_tail + 1,
+				sizeof *w->pend);
+	w->pend[w->pend_tail++] = r;
+	r->emit_w = w;
+	r->n_pend++;
+	if (!event_pending(w->emit_ev, EV_TIMEOUT, NULL))
+		event_active(w->emit_ev, EV_TIMEOUT, 0);
+}
+
+/* Records one produced token of r; at the last one r leaves the engine's
+ * lists and KV (delivery follows in emit_cb). */
+static void produce_token(struct emu_engine *eng, struct emu_worker *w,
+			  struct emu_req *r)
 {
 	r->out_tokens++;
 	w->tokens++;
-	if (eng->cbs.on_tokens(eng->user, r, now_ns))
-		return true; /* cancelled (and maybe freed) by the callback */
+	pend_push(w, r);
 	if (r->out_tokens >= r->target_tokens) {
 		list_remove(&w->running, r);
 		req_release(eng, r);
-		eng->cbs.on_done(eng->user, r, now_ns);
-		return true;
 	}
-	return false;
+}
+
+/* Delivers produced tokens to the server, a slice at a time. */
+static void emit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct emu_worker *w = arg;
+	struct emu_engine *eng = w->eng;
+	int n = 0;
+	while (w->pend_head < w->pend_tail && n < EMU_EMIT_SLICE) {
+		struct emu_req *r = w->pend[w->pend_head++];
+		if (!r)
+			continue; /* cancelled */
+		n++;
+		r->n_pend--;
+		r->emitted++;
+		if (eng->cbs.on_tokens(eng->user, r, clock_mono_ns()))
+			continue; /* cancelled (and maybe freed) by the callback */
+		if (r->emitted >= r->target_tokens)
+			eng->cbs.on_done(eng->user, r, clock_mono_ns());
+	}
+	if (w->pend_head < w->pend_tail) {
+		/* A zero timeout, not event_active: libevent runs events made
+		 * active during a callback in the same pass, which would not
+		 * let due timers in between slices. */
+		static const struct timeval zero = {0, 0};
+		evtimer_add(w->emit_ev, &zero);
+	} else {
+		w->pend_head = w->pend_tail = 0;
+		if (w->emit_blocked) {
+			w->emit_blocked = false;
+			w->busy = false;
+			iteration_start(w, clock_mono_ns());
+		}
+	}
 }
 
 static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
@@ -231,7 +293,7 @@ static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
 	eng->lat_hist[b < LAT_BUCKETS ? b : LAT_BUCKETS]++;
 	eng->lat_n++;
 	w->busy_s += (double)(w->deadline_ns - w->start_ns) / 1e9;
-	/* Callbacks may cancel batch members: they null their slot. */
+	size_t backlog = w->pend_tail - w->pend_head;
 	for (long i = 0; i < w->n_batch; i++) {
 		struct emu_req *r = w->batch[i];
 		if (!r)
@@ -252,13 +314,23 @@ static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
 			}
 			r->phase = EMU_PH_DECODE;
 		}
-		emit_token(eng, w, r, now);
+		produce_token(eng, w, r);
 	}
 	w->n_batch = 0;
+	if (backlog > 0) {
+		/* The previous iteration's tokens are still being written: the
+		 * output path is the bottleneck, so the engine waits for it
+		 * (emit_cb restarts it) instead of queueing without bound. */
+		w->emit_blocked = true;
+		return;
+	}
 	w->busy = false;
-	/* Chain from the deadline so timer lateness does not slow the
-	 * emulated clock; a late timer shortens the next wait instead. */
-	iteration_start(w, w->deadline_ns);
+	/* Chain from the deadline so small timer lateness does not slow the
+	 * emulated clock (a late timer shortens the next wait). Past
+	 * EMU_RESYNC_NS the process has lost time (overloaded or descheduled):
+	 * restart from now rather than emit a burst of catch-up iterations
+	 * faster than the truth allows. */
+	iteration_start(w, late <= EMU_RESYNC_NS ? w->deadline_ns : now);
 }
 
 static struct emu_worker *least_loaded(struct emu_engine *eng, size_t from,
@@ -355,8 +427,10 @@ static int worker_init(struct emu_engine *eng, struct emu_worker *w,
 	long cap = spec->max_batch > 0 ? spec->max_batch : 1;
 	w->batch = xcalloc((size_t)cap, sizeof *w->batch);
 	w->timer = evtimer_new(eng->base, iteration_end_cb, w);
-	if (!w->timer)
-		return sc_err_set(e, SC_ERUNTIME, "libevent: evtimer_new failed");
+	w->emit_ev = event_new(eng->base, -1, 0, emit_cb, w);
+	if (!w->timer || !w->emit_ev)
+		return sc_err_set(e, SC_ERUNTIME, "libevent: event_new failed");
+	event_priority_set(w->timer, EMU_PRIO_TIMER);
 	emu_rng_init(&w->rng, eng->t->seed * 1000003u + (uint64_t)index * 7919u +
 				      (uint64_t)spec->role);
 	return SC_OK;
@@ -370,6 +444,10 @@ struct event_base *emu_event_base_new(void)
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
 	struct event_base *b = event_base_new_with_config(ec);
 	event_config_free(ec);
+	if (b && event_base_priority_init(b, EMU_PRIORITIES) != 0) {
+		event_base_free(b);
+		return NULL;
+	}
 	return b;
 }
 
@@ -457,6 +535,12 @@ void emu_engine_free(struct emu_engine *eng)
 			drop_list(eng, &w->running);
 			if (w->timer)
 				event_free(w->timer);
+			if (w->emit_ev)
+				event_free(w->emit_ev);
+			for (size_t k = w->pend_head; k < w->pend_tail; k++)
+				if (w->pend[k])
+					w->pend[k]->n_pend = 0;
+			free(w->pend);
 			free(w->batch);
 		}
 		free(eng->w);
@@ -501,6 +585,10 @@ int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
 	r->timer = evtimer_new(eng->base, req_timer_cb, r);
 	if (!r->timer)
 		return sc_err_set(e, SC_ERUNTIME, "libevent: evtimer_new failed");
+	event_priority_set(r->timer, EMU_PRIO_TIMER);
+	r->emitted = 0;
+	r->emit_w = NULL;
+	r->n_pend = 0;
 	eng->active++;
 	double fe = emu_truth_frontend_s(eng->t, &eng->rng);
 	set_timer_ns(r->timer, (int64_t)llround(fe * 1e9));
@@ -510,6 +598,13 @@ int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
 void emu_engine_cancel(struct emu_engine *eng, struct emu_req *r)
 {
 	struct emu_worker *kick[2] = {NULL, NULL};
+	if (r->n_pend > 0) { /* drop its undelivered tokens */
+		struct emu_worker *w = r->emit_w;
+		for (size_t k = w->pend_head; k < w->pend_tail; k++)
+			if (w->pend[k] == r)
+				w->pend[k] = NULL;
+		r->n_pend = 0;
+	}
 	switch (r->phase) {
 	case EMU_PH_NEW:
 	case EMU_PH_DONE:
@@ -586,6 +681,18 @@ double emu_engine_lateness_ns(const struct emu_engine *eng, double q)
 			return (double)(b + 1) * LAT_BUCKET_NS; /* upper edge */
 	}
 	return (double)(LAT_BUCKETS + 1) * LAT_BUCKET_NS;
+}
+
+uint64_t emu_engine_lateness_le(const struct emu_engine *eng, int64_t le_ns)
+{
+	/* Bucket b holds lateness in [b, b+1) us, so b < le/1us is <= le. */
+	int64_t nb = le_ns / LAT_BUCKET_NS;
+	if (nb > LAT_BUCKETS)
+		nb = LAT_BUCKETS + 1;
+	uint64_t acc = 0;
+	for (int64_t b = 0; b < nb; b++)
+		acc += eng->lat_hist[b];
+	return acc;
 }
 
 void emu_engine_lateness_reset(struct emu_engine *eng)

@@ -12,7 +12,12 @@
  * end of the prefill the KV transfer to the least loaded decode worker runs
  * (the prefill KV stays reserved until it is done); the request then waits
  * for that decode worker's next iteration, whose end emits its first token.
- * Iteration times come from emu_truth. Times are CLOCK_MONOTONIC ns. */
+ * Iteration times come from emu_truth. Times are CLOCK_MONOTONIC ns.
+ *
+ * Timers run at the event loop's top priority; the tokens an iteration
+ * produced are handed to the server afterwards, in slices, at normal
+ * priority, so writing thousands of tokens never delays another worker's
+ * iteration end. Per request, tokens are delivered in order. */
 #ifndef SC_EMU_SCHED_H
 #define SC_EMU_SCHED_H
 #include <stdbool.h>
@@ -44,7 +49,8 @@ struct emu_req {
 	void *user;
 	/* Engine state (read-only for the caller). */
 	enum emu_phase phase;
-	long prefill_done, out_tokens;
+	long prefill_done, out_tokens; /* engine progress */
+	long emitted; /* tokens delivered through on_tokens so far */
 	int prefill_worker, decode_worker; /* -1 until assigned */
 	int64_t t_arrival_ns, t_queue_exit_ns, t_prefill_start_ns,
 		t_prefill_end_ns, t_handoff_start_ns, t_handoff_end_ns;
@@ -54,15 +60,17 @@ struct emu_req {
 	long kv_prefill, kv_decode;  /* tokens reserved on each side */
 	long chunk;                  /* prefill tokens in this iteration */
 	long batch_idx;              /* slot in the iteration batch or -1 */
+	struct emu_worker *emit_w;   /* worker holding its undelivered tokens */
+	long n_pend;                 /* tokens produced, not yet delivered */
 	struct event *timer;
 	struct emu_engine *eng;
 };
 
-/* Callbacks into the server. on_tokens: r->out_tokens just grew by one
- * (tokens are emitted one per iteration); return true when the callback
- * called emu_engine_cancel(r) (r may be freed then; the engine does not
- * touch it again). on_done: r produced target_tokens; the engine has
- * dropped it. Callbacks may cancel other requests. */
+/* Callbacks into the server. on_tokens: token number r->emitted (from 1)
+ * is delivered now; return true when the callback called
+ * emu_engine_cancel(r) (r may be freed then; the engine does not touch it
+ * again). on_done: the last of target_tokens was delivered; the engine has
+ * dropped r. Callbacks may cancel other requests. */
 struct emu_engine_cbs {
 	bool (*on_tokens)(void *user, struct emu_req *r, int64_t now_ns);
 	void (*on_done)(void *user, struct emu_req *r, int64_t now_ns);
@@ -79,8 +87,11 @@ struct emu_worker_stats {
 
 struct emu_engine;
 
-/* An event base with precise (timerfd, CLOCK_MONOTONIC) timers: iteration
- * ends need sub-millisecond resolution. NULL on failure. */
+/* An event base with precise (timerfd, CLOCK_MONOTONIC) timers, since
+ * iteration ends need sub-millisecond resolution, and EMU_PRIORITIES
+ * priority levels (engine timers at 0, everything else at the default 1).
+ * NULL on failure. */
+#define EMU_PRIORITIES 3
 struct event_base *emu_event_base_new(void);
 
 /* Builds the workers of deployment d with ground truth t on base. Fails
@@ -113,6 +124,8 @@ long emu_engine_active(const struct emu_engine *eng);
 uint64_t emu_engine_lateness_count(const struct emu_engine *eng);
 double emu_engine_lateness_ns(const struct emu_engine *eng, double q);
 void emu_engine_lateness_reset(struct emu_engine *eng);
+/* Samples no later than le_ns (cumulative, for histogram buckets). */
+uint64_t emu_engine_lateness_le(const struct emu_engine *eng, int64_t le_ns);
 /* The model context of the truth (for tests comparing with the model). */
 const struct model_ctx *emu_engine_model(const struct emu_engine *eng);
 

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* req->chunked for the direct write path */
 #include <event2/keyvalq_struct.h>
 
 #include "emu/emu_api.h"
@@ -146,7 +148,7 @@ static void stream_trace(struct emu_stream *st, const char *status)
 		.endpoint = endpoint_name(st),
 		.status = status,
 		.prompt_tokens = st->api.prompt_tokens,
-		.completion_tokens = st->er.out_tokens,
+		.completion_tokens = st->er.emitted,
 		.r = &st->er,
 		.token_ns = st->tok_ns,
 		.n_tokens = st->n_tok,
@@ -187,6 +189,50 @@ static void record_token_time(struct emu_stream *st, int64_t t_ns)
 		st->tok_ns = xgrow(st->tok_ns, &st->cap_tok, st->n_tok + 1,
 				   sizeof *st->tok_ns);
 	st->tok_ns[st->n_tok++] = t_ns;
+}
+
+/* Sends one whole SSE event (already framed "data: ...\n\n") now, or holds
+ * it during a stall. Token chunks are the hot path (one per stream per
+ * iteration): when nothing is queued on the connection, the HTTP chunk is
+ * written to the socket at once, which keeps the write time equal to the
+ * emission time and skips evhttp's buffering; otherwise, or for what a
+ * partial write leaves, it is queued behind the data already there. */
+static void sse_send_event(struct emu_stream *st, const char *ev, size_t len)
+{
+	if (st->held) {
+		evbuffer_add(st->held, ev, len);
+		return;
+	}
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(st->conn);
+	struct evbuffer *out = bufferevent_get_output(bev);
+	if (evbuffer_get_length(out) != 0) {
+		evbuffer_add(st->srv->scratch, ev, len);
+		evhttp_send_reply_chunk(st->req, st->srv->scratch);
+		return;
+	}
+	char buf[EMU_CHUNK_MAX + 32];
+	size_t n = 0;
+	if (st->req->chunked)
+		n = (size_t)snprintf(buf, 16, "%zx\r\n", len);
+	if (n + len + 2 > sizeof buf) {
+		evbuffer_add(st->srv->scratch, ev, len);
+		evhttp_send_reply_chunk(st->req, st->srv->scratch);
+		return;
+	}
+	memcpy(buf + n, ev, len);
+	n += len;
+	if (st->req->chunked) {
+		memcpy(buf + n, "\r\n", 2);
+		n += 2;
+	}
+	ssize_t w = send(bufferevent_getfd(bev), buf, n,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w == (ssize_t)n)
+		return;
+	if (w < 0)
+		w = 0; /* EAGAIN or an error: evhttp finds the error itself */
+	evbuffer_add(out, buf + w, n - (size_t)w);
+	bufferevent_enable(bev, EV_WRITE);
 }
 
 /* Sends "data: <json>\n\n" now, or holds it during a stall. */
@@ -236,7 +282,7 @@ static void finish_ok(struct emu_stream *st)
 	if (st->api.stream) {
 		if (st->api.include_usage) {
 			char *u = emu_api_usage_chunk(&st->tpl, st->api.prompt_tokens,
-						      st->er.out_tokens);
+						      st->er.emitted);
 			sse_write(st, u, strlen(u));
 			free(u);
 		}
@@ -251,7 +297,7 @@ static void finish_ok(struct emu_stream *st)
 		} else {
 			char *body = emu_api_full_body(
 				&st->tpl, st->text ? st->text : "", st->stopped,
-				st->api.prompt_tokens, st->er.out_tokens);
+				st->api.prompt_tokens, st->er.emitted);
 			send_body(srv, st->req, 200, "application/json", body);
 			free(body);
 		}
@@ -301,7 +347,7 @@ static void append_text(struct emu_stream *st, const char *t)
 
 static void emit(struct emu_stream *st, int64_t now_ns)
 {
-	long k = st->er.out_tokens;
+	long k = st->er.emitted;
 	const char *word = emu_api_token_text(st->id, k - 1);
 	if (!st->api.stream) {
 		append_text(st, word);
@@ -310,11 +356,13 @@ static void emit(struct emu_stream *st, int64_t now_ns)
 	}
 	char buf[EMU_CHUNK_MAX];
 	bool last = k >= st->er.target_tokens;
-	int n = emu_api_token_chunk(&st->tpl, word, last, st->stopped, buf,
-				    sizeof buf);
+	memcpy(buf, "data: ", 6);
+	int n = emu_api_token_chunk(&st->tpl, word, last, st->stopped, buf + 6,
+				    sizeof buf - 8);
 	if (n < 0)
 		abort(); /* templates are bounded by the model name length */
-	sse_write(st, buf, (size_t)n);
+	memcpy(buf + 6 + n, "\n\n", 2);
+	sse_send_event(st, buf, (size_t)n + 8);
 	if (st->held)
 		st->held_tokens++;
 	else
@@ -365,7 +413,7 @@ static bool on_tokens(void *user, struct emu_req *r, int64_t now_ns)
 	struct emu_server *srv = user;
 	srv->tokens_total++;
 	if (st->fault != EMU_FAULT_NONE && !st->fault_done &&
-	    r->out_tokens == st->fault_at + 1 && mid_stream_fault(st))
+	    r->emitted == st->fault_at + 1 && mid_stream_fault(st))
 		return true;
 	emit(st, now_ns);
 	return false;
@@ -419,6 +467,10 @@ static void watch_start(struct emu_stream *st)
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
 	if (fd < 0)
 		return;
+	/* Tokens leave when written: Nagle would hold a chunk until the
+	 * previous one is acknowledged (up to a delayed-ACK timeout). */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	st->watch_ev = event_new(st->srv->base, fd, EV_READ, watch_cb, st);
 	if (st->watch_ev)
 		event_add(st->watch_ev, NULL);
@@ -658,6 +710,23 @@ static void handle_metrics(struct emu_server *srv, struct evhttp_request *req)
 			qs[i], emu_engine_lateness_ns(srv->eng, qs[i]) / 1e9);
 	evbuffer_add_printf(b, "servecal_emu_timer_lateness_seconds_count %llu\n",
 			    (unsigned long long)emu_engine_lateness_count(srv->eng));
+	metric_head(b, "servecal_emu_timer_lateness_hist_seconds", "histogram",
+		    "How late iteration timers fired (buckets, for windows).");
+	static const double le_us[] = {
+		1,   2,   5,   10,  20,  30,   50,   75,   100,  150,   200,
+		300, 400, 500, 600, 700, 800,  900,  1000, 1500, 2000,  3000,
+		5000, 10000, 20000, 50000};
+	for (size_t i = 0; i < sizeof le_us / sizeof *le_us; i++)
+		evbuffer_add_printf(
+			b, "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"%g\"} %llu\n",
+			le_us[i] / 1e6,
+			(unsigned long long)emu_engine_lateness_le(
+				srv->eng, (int64_t)(le_us[i] * 1000)));
+	evbuffer_add_printf(
+		b, "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"+Inf\"} %llu\n"
+		   "servecal_emu_timer_lateness_hist_seconds_count %llu\n",
+		(unsigned long long)emu_engine_lateness_count(srv->eng),
+		(unsigned long long)emu_engine_lateness_count(srv->eng));
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", b);

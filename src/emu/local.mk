@@ -30,3 +30,12 @@ tests_integration_test_emu_http_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/un
 tests_integration_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
+
+# Benchmark (not a test): `make bench-emulator` runs it.
+noinst_PROGRAMS = bench/perf/emulator
+bench_perf_emulator_SOURCES = bench/perf/emulator.c
+bench_perf_emulator_LDADD = $(SC_LIBS)
+EXTRA_DIST += bench/emu-bench.json
+bench-emulator: bench/perf/emulator servecal
+	./bench/perf/emulator
+.PHONY: bench-emulator
