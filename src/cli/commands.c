@@ -4,6 +4,8 @@
 
 extern const struct cli_command cli_cmd_emulate;
 extern const struct cli_command cli_cmd_predict;
+extern const struct cli_command cli_cmd_bench;
+extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_fit;
 extern const struct cli_command cli_cmd_match;
 extern const struct cli_command cli_cmd_campaign;
@@ -12,6 +14,8 @@ extern const struct cli_command cli_cmd_db;
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_emulate,
 	&cli_cmd_predict,
+	&cli_cmd_bench,
+	&cli_cmd_import,
 	&cli_cmd_fit,
 	&cli_cmd_match,
 	&cli_cmd_campaign,
