@@ -3,8 +3,10 @@
 #include "cli/cli.h"
 
 extern const struct cli_command cli_cmd_predict;
+extern const struct cli_command cli_cmd_plot;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
+	&cli_cmd_plot,
 	NULL,
 };
