@@ -4,9 +4,11 @@
 
 extern const struct cli_command cli_cmd_predict;
 extern const struct cli_command cli_cmd_plot;
+extern const struct cli_command cli_cmd_report;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
 	&cli_cmd_plot,
+	&cli_cmd_report,
 	NULL,
 };

@@ -7,3 +7,7 @@ libservecal_a_SOURCES += \
 	src/out/gnuplot.c src/out/gnuplot.h \
 	src/out/plot.c src/out/plot.h
 servecal_SOURCES += src/cli/cmd_plot.c
+libservecal_a_SOURCES += \
+	src/out/markup.c src/out/markup.h \
+	src/out/report.c src/out/report.h
+servecal_SOURCES += src/cli/cmd_report.c

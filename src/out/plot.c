@@ -417,7 +417,7 @@ static void pareto_settings(struct script *s, const struct campdir *c,
 	if (m->ttft_sla_ms > 0) {
 		double sla = m->ttft_sla_ms;
 		textbuf_printf(t,
-			       "set cbtics ('0' 0, '%g' %g, 'SLA %g' %g, '%g' %g, '>= %g' %g)\n",
+			       "set cbtics ('0' 0, '%g' %g, 'SLA %g' %g, '%g' %g, '\u2265 %g' %g)\n",
 			       sla / 2, sla / 2, sla, sla, sla * 1.5, sla * 1.5,
 			       cbmax, cbmax);
 	}
@@ -448,10 +448,10 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 	snprintf(ch->key, sizeof ch->key, "%s", m->name);
 	char sla[96] = "";
 	if (m->ttft_sla_ms > 0)
-		snprintf(sla, sizeof sla, ", TTFT <= %g ms", m->ttft_sla_ms);
+		snprintf(sla, sizeof sla, ", TTFT \u2264 %g ms", m->ttft_sla_ms);
 	if (isfinite(m->tpot_sla_ms))
 		snprintf(sla + strlen(sla), sizeof sla - strlen(sla),
-			 ", TPOT <= %g ms", m->tpot_sla_ms);
+			 ", TPOT \u2264 %g ms", m->tpot_sla_ms);
 	snprintf(ch->title, sizeof ch->title,
 		 "Pareto, %s model%s (ISL %ld / OSL %ld, %ld GPUs)",
 		 !strcmp(m->source, "prior") ? "prior" : m->source, sla,
