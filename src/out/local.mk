@@ -11,3 +11,25 @@ libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
 	src/out/report.c src/out/report.h
 servecal_SOURCES += src/cli/cmd_report.c
+
+# Tests of the output layer (fixture campaign: tests/fixtures/campaign/,
+# golden chart files: tests/golden/plots/).
+OUT_TESTS = tests/unit/test_csvtab tests/unit/test_markup \
+	tests/unit/test_campdir tests/unit/test_plot tests/unit/test_gnuplot \
+	tests/unit/test_report
+check_PROGRAMS += $(OUT_TESTS)
+TESTS += $(OUT_TESTS) tests/integration/plot.sh tests/integration/report_chromium.sh
+dist_noinst_SCRIPTS += tests/integration/plot.sh tests/integration/report_chromium.sh
+EXTRA_DIST += tests/fixtures/campaign tests/golden/plots
+tests_unit_test_csvtab_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_csvtab_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_markup_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_markup_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_campdir_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_campdir_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plot_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plot_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_gnuplot_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_gnuplot_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_report_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_report_LDADD = libsctest.a $(TEST_LIBS)

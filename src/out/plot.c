@@ -473,10 +473,10 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 	const char *dat = ch->name;
 	/* Legend entries in grey: a point's fill colour is its TTFT. */
 	if (ok_a >= 0)
-		titled(&s, "keyentry with points pt 7 ps 1.5 lc rgb '#505050'",
+		titled(&s, "keyentry with points pt 7 ps 1.9 lc rgb '#505050'",
 		       "agg config (projected)");
 	if (ok_d >= 0)
-		titled(&s, "keyentry with points pt 9 ps 1.8 lc rgb '#505050'",
+		titled(&s, "keyentry with points pt 9 ps 2.2 lc rgb '#505050'",
 		       "disagg config (projected)");
 	if (me_a >= 0)
 		titled(&s, "keyentry with points pt 5 ps 2.0 lc rgb '#505050'",
