@@ -422,7 +422,9 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 		const struct campdir_param *p = &f->params[i];
 		char val[48], sig[48], pri[48], chg[48];
 		snprintf(val, sizeof val, "%.4g", p->value);
-		if (isfinite(p->sigma) && isfinite(p->value) && p->value != 0)
+		if (!p->free)
+			snprintf(sig, sizeof sig, "-");
+		else if (isfinite(p->sigma) && isfinite(p->value) && p->value != 0)
 			snprintf(sig, sizeof sig, "%s%.2g (%.0f%%)",
 				 fabs(p->sigma / p->value) > 0.5 ? "!" : "",
 				 p->sigma, fabs(p->sigma / p->value) * 100.0);

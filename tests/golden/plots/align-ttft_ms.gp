@@ -12,7 +12,6 @@ set grid back lc rgb '#e0e0e0' lw 1
 set border 3 lc rgb '#404040'
 set tics nomirror out
 set key outside below center horizontal maxrows 2 samplen 2 spacing 1.2 width 2
-set size ratio -1
 set samples 400
 set logscale xy
 set mxtics default
