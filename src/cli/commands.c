@@ -3,12 +3,18 @@
 #include "cli/cli.h"
 
 extern const struct cli_command cli_cmd_predict;
+extern const struct cli_command cli_cmd_fit;
 extern const struct cli_command cli_cmd_plot;
 extern const struct cli_command cli_cmd_report;
+extern const struct cli_command cli_cmd_db;
+extern const struct cli_command cli_cmd_campaign;
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
+	&cli_cmd_fit,
 	&cli_cmd_plot,
 	&cli_cmd_report,
+	&cli_cmd_db,
+	&cli_cmd_campaign,
 	NULL,
 };
