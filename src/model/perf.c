@@ -3,9 +3,11 @@
 
 #include <math.h>
 
-/* Rounds of the fixed point between decode batch and request rate; the
- * batch changes by under 0.1% after this many on every shipped case. */
+/* The fixed point between decode batch and request rate: at most this many
+ * rounds, stopping once the batch moves by under FIXED_POINT_TOL (far below
+ * what the fitter's finite differences resolve). */
 #define FIXED_POINT_ROUNDS 8
+#define FIXED_POINT_TOL 1e-10
 
 /* Softplus-smoothed queueing: the cycle of a request in a closed loop of n
  * users cannot be shorter than n over the bottleneck capacity x (the
@@ -116,7 +118,11 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		o->prefill_bound = x_prefill < x_slots;
 		double rate_r = n_r / (o->ttft_s + (osl - 1.0) * tpot);
 		o->decode_batch = b;
-		b = fmax(1.0, fmin(cap_b, rate_r * (osl - 1.0) * tpot));
+		double nb = fmax(1.0, fmin(cap_b, rate_r * (osl - 1.0) * tpot));
+		bool settled = fabs(nb - b) <= FIXED_POINT_TOL * b;
+		b = nb;
+		if (settled)
+			break;
 	}
 	o->kv_xfer_s = 0.0;
 	o->oom = mp.oom || (double)mp.max_batch_fit < fmin(bmax, ceil(n_r));
@@ -178,8 +184,14 @@ int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot);
 		double rate = n / (o->ttft_s + (osl - 1.0) * tpot);
 		o->decode_batch = b;
-		b = fmax(1.0, fmin(cap_b, rate * osl * tpot / yd));
-		k_eff = fmax(1.0, fmin(kp, rate * s1 / xp));
+		double nb = fmax(1.0, fmin(cap_b, rate * osl * tpot / yd));
+		double nk = fmax(1.0, fmin(kp, rate * s1 / xp));
+		bool settled = fabs(nb - b) <= FIXED_POINT_TOL * b &&
+			       fabs(nk - k_eff) <= FIXED_POINT_TOL * k_eff;
+		b = nb;
+		k_eff = nk;
+		if (settled)
+			break;
 	}
 	o->capacity_req_per_s = cap;
 	o->prefill_bound = x_prefill < x_decode;
