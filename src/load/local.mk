@@ -26,7 +26,7 @@ dist_noinst_SCRIPTS += tests/integration/bench.sh
 
 # bench/perf/loadgen: timing accuracy, CPU per token, streams per process and
 # open-loop rate accuracy (`make bench-loadgen`; figures in README.md).
-noinst_PROGRAMS = bench/perf/loadgen_bench
+noinst_PROGRAMS += bench/perf/loadgen_bench
 bench_perf_loadgen_bench_SOURCES = bench/perf/loadgen_bench.c
 bench_perf_loadgen_bench_LDADD = $(SC_LIBS)
 .PHONY: bench-loadgen
