@@ -32,3 +32,5 @@ bench_perf_loadgen_bench_LDADD = $(SC_LIBS)
 .PHONY: bench-loadgen
 bench-loadgen: bench/perf/loadgen_bench
 	bench/perf/loadgen_bench
+TESTS += tests/integration/bench_emu.sh
+dist_noinst_SCRIPTS += tests/integration/bench_emu.sh
