@@ -6,7 +6,10 @@
  * measurement window.
  *
  * usage: emulator [--streams N] [--seconds S] [--warmup S] [--max-tokens M]
- *                 [--deployment FILE] [--servecal PATH]
+ *                 [--deployment FILE] [--servecal PATH] [--drop P]
+ * --drop P: each request is abandoned mid-stream (connection closed) with
+ * probability P, for soak tests of disconnect handling; the server's
+ * resident memory is sampled every second.
  * Targets: >= 2000 streams, >= 100000 tokens/s, p99 lateness <= 1 ms. */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,11 +39,14 @@ struct conn {
 	char tail[5]; /* last bytes read: "0\r\n\r\n" ends a response */
 	char *req;
 	size_t req_len;
+	long drop_after; /* close after this many bytes of the response; -1 */
+	long got;
 };
 
 static int g_port, g_max_tokens;
 static unsigned g_seed = 1;
-static unsigned long long g_bytes, g_requests, g_errors;
+static unsigned long long g_bytes, g_requests, g_errors, g_drops;
+static double g_drop;
 
 /* Next request: max_tokens uniform in [M/2, 3M/2] so streams do not all
  * end in the same iteration; keep-alive. */
@@ -61,6 +67,10 @@ static void next_request(struct conn *c)
 	c->req_len = strlen(c->req);
 	c->sent = 0;
 	memset(c->tail, 0, sizeof c->tail);
+	c->got = 0;
+	c->drop_after = -1;
+	if (g_drop > 0 && rand_r(&g_seed) < g_drop * RAND_MAX)
+		c->drop_after = 200 + rand_r(&g_seed) % 20000;
 }
 
 static int conn_open(struct conn *c, int ep)
@@ -189,9 +199,15 @@ static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
 			bool done = false;
 			while ((r = read(c->fd, buf, sizeof buf)) > 0) {
 				g_bytes += (unsigned long long)r;
+				c->got += r;
 				done = ends_response(c, buf, (size_t)r);
 			}
-			if (done) {
+			if (!done && c->drop_after >= 0 && c->got > c->drop_after) {
+				g_drops++;
+				conn_close(c, ep);
+				if (reopen)
+					conn_open(c, ep);
+			} else if (done) {
 				g_requests++;
 				next_request(c);
 				struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
@@ -241,6 +257,21 @@ static double window_quantile(const char *m0, const char *m1, double q)
 	return INFINITY;
 }
 
+static long proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
 /* Time the process ran and waited on a run queue, s (/proc/PID/schedstat):
  * on a shared machine the wait says how much of the core it did not get. */
 static void proc_sched_s(pid_t pid, double *run, double *wait)
@@ -285,6 +316,8 @@ int main(int argc, char **argv)
 			dep = argv[i + 1];
 		else if (!strcmp(argv[i], "--servecal"))
 			bin = argv[i + 1];
+		else if (!strcmp(argv[i], "--drop"))
+			g_drop = atof(argv[i + 1]);
 		else {
 			fprintf(stderr, "emulator: unknown option %s\n", argv[i]);
 			return 2;
@@ -340,6 +373,8 @@ int main(int argc, char **argv)
 	int64_t t0 = clock_mono_ns();
 	double open_min = 1e18, open_sum = 0;
 	int samples = 0;
+	long rss0 = proc_rss_kb(pid), rss_max = rss0, rss_last = rss0;
+	long rss_mid = -1;
 	int64_t end = t0 + (int64_t)(seconds * 1e9);
 	while (clock_mono_ns() < end) {
 		pump(cs, streams, ep, clock_mono_ns() + 1000000000LL, true);
@@ -349,6 +384,10 @@ int main(int argc, char **argv)
 		open_sum += open;
 		samples++;
 		free(m);
+		rss_last = proc_rss_kb(pid);
+		rss_max = rss_last > rss_max ? rss_last : rss_max;
+		if (rss_mid < 0 && clock_mono_ns() > t0 + (end - t0) / 2)
+			rss_mid = rss_last;
 	}
 	char *m1 = get_metrics();
 	double dt = (double)(clock_mono_ns() - t0) / 1e9;
@@ -378,8 +417,11 @@ int main(int argc, char **argv)
 	printf("  timer lateness (window):      p50 %.3f ms, p99 %.3f ms, "
 	       "p99.9 %.3f ms\n", late50 * 1e3, late99 * 1e3, late999 * 1e3);
 	printf("  timer lateness p99 incl. ramp-up: %.3f ms\n", lateall99 * 1e3);
-	printf("  client: %llu requests done, %llu read errors, %.1f MB read\n",
-	       g_requests, g_errors, (double)g_bytes / 1e6);
+	printf("  client: %llu requests done, %llu dropped on purpose, %llu read "
+	       "errors, %.1f MB read\n",
+	       g_requests, g_drops, g_errors, (double)g_bytes / 1e6);
+	printf("  server RSS: window start %ld kB, middle %ld kB, end %ld kB, "
+	       "max %ld kB\n", rss0, rss_mid, rss_last, rss_max);
 	bool ok = open_min >= 2000 && tok / dt >= 100000 && late99 <= 0.001;
 	printf("  targets (>= 2000 streams, >= 100000 tokens/s, p99 <= 1 ms): %s\n",
 	       ok ? "met" : "NOT met");

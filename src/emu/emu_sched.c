@@ -21,7 +21,7 @@
 #define EMU_PRIO_TIMER 0
 
 /* Lateness up to which iterations chain from the deadline, ns. */
-#define EMU_RESYNC_NS 1000000
+#define EMU_RESYNC_NS 5000000
 
 struct emu_list {
 	struct emu_req *head, *tail;

@@ -432,7 +432,12 @@ static void on_done(void *user, struct emu_req *r, int64_t now_ns)
 static void conn_closed_cb(struct evhttp_connection *c, void *arg)
 {
 	struct emu_stream *st = arg;
-	st->conn = NULL; /* evhttp frees it and its request */
+	/* On a network error evhttp detaches an unfinished request from its
+	 * connection and leaves it to us; when the connection is freed for
+	 * another reason the request is still attached and evhttp frees it. */
+	if (st->req && !evhttp_request_get_connection(st->req))
+		evhttp_request_free(st->req);
+	st->conn = NULL;
 	st->req = NULL;
 	st->srv->disconnects++;
 	stream_end(st, "disconnected");

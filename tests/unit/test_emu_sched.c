@@ -149,9 +149,19 @@ static void test_agg_conc1_matches_truth(void)
 	h_init(&h, "bench/emu-agg-tiny.json", false);
 	const struct worker_spec *w = deploy_group(&h.d, ROLE_AGG);
 	const long isl = 300, osl = 40;
-	struct rec *c = h_submit(&h, isl, osl);
+	h_submit(&h, 10, 2); /* warm-up: first-use costs (lazy binding,
+				page faults) are not the engine's timing */
 	h_run(&h);
-	CU_ASSERT_EQUAL(c->n_tok, osl);
+	/* Three runs, the earliest first token kept: a loaded machine only
+	 * ever makes a timer late, so the minimum is the engine's timing. */
+	struct rec *c = NULL;
+	for (int k = 0; k < 3; k++) {
+		struct rec *x = h_submit(&h, isl, osl);
+		h_run(&h);
+		CU_ASSERT_EQUAL(x->n_tok, osl);
+		if (!c || ttft_s(x) < ttft_s(c))
+			c = x;
+	}
 	/* isl 300 fits the 512-token budget: one prefill iteration. */
 	double want_ttft = h.t.p.v[MP_T0] * h.t.time_scale +
 			   truth_step(&h, w, 0, 0, isl, 0);
@@ -251,6 +261,40 @@ static void test_disagg_ttft_includes_kv(void)
 	h_release(&h);
 }
 
+/* Handoff time of the second of two back-to-back prompts, in s; *overlap
+ * is how long the first transfer was still running when it started. */
+static double second_handoff_s(bool contention, double *kv, double *overlap)
+{
+	struct harness h;
+	h_init(&h, "bench/emu-disagg-tiny.json", false);
+	h.t.kv_contention = contention; /* the engine reads h.t and h.d live */
+	h.d.link.gbps = 2; /* transfer (~80 ms) well over a prefill (~30 ms) */
+	struct rec *a = h_submit(&h, 2000, 3);
+	struct rec *b = h_submit(&h, 2000, 3);
+	h_run(&h);
+	*kv = step_kv_transfer_s(emu_engine_model(h.eng), &h.d.link,
+				 &deploy_group(&h.d, ROLE_PREFILL)->shape,
+				 &deploy_group(&h.d, ROLE_DECODE)->shape, 2000);
+	*overlap = (double)(a->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
+	double x = (double)(b->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
+	h_release(&h);
+	return x;
+}
+
+static void test_kv_link_contention(void)
+{
+	double kv, overlap;
+	double apart = second_handoff_s(false, &kv, &overlap);
+	double shared = second_handoff_s(true, &kv, &overlap);
+	printf("\n  second handoff: %.2f ms alone on its link, %.2f ms sharing "
+	       "(one transfer %.2f ms, first still running for %.2f ms)\n",
+	       apart * 1e3, shared * 1e3, kv * 1e3, overlap * 1e3);
+	/* Alone: one transfer. Shared: it first waits for the link. */
+	CU_ASSERT(fabs(apart - kv) < SLACK_S);
+	CU_ASSERT(overlap > 0.02);
+	CU_ASSERT(fabs(shared - (kv + overlap)) < SLACK_S);
+}
+
 static void test_ttft_grows_when_prefill_saturates(void)
 {
 	double t1, t8 = 0, prefill = 0;
@@ -342,6 +386,7 @@ static CU_TestInfo tests[] = {
 	{"agg decode slows when prefills interleave",
 	 test_agg_prefill_interleave_slows_decode},
 	{"disagg TTFT includes the KV transfer", test_disagg_ttft_includes_kv},
+	{"KV link contention queues transfers", test_kv_link_contention},
 	{"TTFT grows once prefill saturates",
 	 test_ttft_grows_when_prefill_saturates},
 	{"cancel frees slot and KV at once", test_cancel_frees_slot_and_kv},
