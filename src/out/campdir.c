@@ -16,7 +16,7 @@
 static const char *const metric_keys[CAMPDIR_N_METRICS] = {
 	"ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s"};
 static const char *const metric_labels[CAMPDIR_N_METRICS] = {
-	"TTFT p50 (ms)", "TTFT p90 (ms)", "TPOT (ms)", "throughput (tokens/s)"};
+	"TTFT mean (ms)", "TTFT p90 (ms)", "TPOT mean (ms)", "throughput (tokens/s)"};
 
 double campdir_metric(const struct campdir_metrics *m, int i)
 {

@@ -50,7 +50,8 @@ enum { CAMPDIR_N_METRICS = 4 };
 double campdir_metric(const struct campdir_metrics *m, int i);
 /* "ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s". */
 const char *campdir_metric_key(int i);
-/* Human label with unit, e.g. "TTFT p50 (ms)". */
+/* Human label with unit, e.g. "TTFT mean (ms)": the fit compares means of
+ * TTFT and TPOT, the p90 of TTFT, and throughput. */
 const char *campdir_metric_label(int i);
 
 struct campdir_fitpoint {
