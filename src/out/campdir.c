@@ -16,7 +16,7 @@
 static const char *const metric_keys[CAMPDIR_N_METRICS] = {
 	"ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s"};
 static const char *const metric_labels[CAMPDIR_N_METRICS] = {
-	"TTFT p50 (ms)", "TTFT p90 (ms)", "TPOT (ms)", "throughput (tokens/s)"};
+	"TTFT mean (ms)", "TTFT p90 (ms)", "TPOT mean (ms)", "throughput (tokens/s)"};
 
 double campdir_metric(const struct campdir_metrics *m, int i)
 {
@@ -218,6 +218,26 @@ out:
 	return rc;
 }
 
+/* Manifest steps: "name": "done" or "name": {"status": "done", "note": ...}. */
+static void load_steps(const cJSON *steps, struct campdir *c)
+{
+	const cJSON *it;
+	size_t k = 0;
+	cJSON_ArrayForEach(it, steps) k++;
+	c->steps = xcalloc(k ? k : 1, sizeof *c->steps);
+	cJSON_ArrayForEach(it, steps)
+	{
+		struct campdir_kv *kv = &c->steps[c->n_steps++];
+		snprintf(kv->key, sizeof kv->key, "%s", it->string);
+		if (cJSON_IsObject(it)) {
+			str_copy(it, "status", kv->value, sizeof kv->value);
+			str_copy(it, "note", kv->note, sizeof kv->note);
+		} else {
+			str_copy(steps, it->string, kv->value, sizeof kv->value);
+		}
+	}
+}
+
 static void load_env_manifest(struct campdir *c)
 {
 	struct sc_err e = {0};
@@ -234,7 +254,7 @@ static void load_env_manifest(struct campdir *c)
 	j = jsonio_load_file(path, &e);
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(j, "steps");
 	if (cJSON_IsObject(steps))
-		load_kv(steps, &c->steps, &c->n_steps);
+		load_steps(steps, c);
 	else
 		note(c, "manifest: %s",
 		     j ? "manifest.json has no 'steps' object" : e.msg);
@@ -311,10 +331,19 @@ static void load_deploy(struct campdir *c, struct campdir_deploy *d)
 		if (!strcmp(c->steps[i].key, key))
 			st = c->steps[i].value;
 	snprintf(d->status, sizeof d->status, "%s", st);
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (!strcmp(c->steps[i].key, key) && c->steps[i].note[0])
+			snprintf(d->step_note, sizeof d->step_note, "%s",
+				 c->steps[i].note);
 
 	char *ddir = xasprintf("%s/%s", c->dir, d->name);
 	char *dpath = xasprintf("%s/deployment.json", ddir);
 	struct sc_err e = {0};
+	if (!exists(dpath)) {
+		/* The campaign also keeps each spec under specs/. */
+		free(dpath);
+		dpath = xasprintf("%s/specs/%s.json", c->dir, d->name);
+	}
 	cJSON *dj = exists(dpath) ? jsonio_load_file(dpath, &e) : NULL;
 	str_copy(dj, "mode", d->mode, sizeof d->mode);
 	cJSON_Delete(dj);
@@ -432,6 +461,10 @@ static void load_fit(struct campdir *c)
 		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"), &p->measured);
 		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected"), &p->projected);
 		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected_prior"), &p->prior);
+		/* A held-out point is judged by the fit that did not see it. */
+		const cJSON *ho = cJSON_GetObjectItemCaseSensitive(it, "projected_held_out");
+		if (p->holdout && cJSON_IsObject(ho))
+			read_metrics(ho, &p->projected);
 	}
 	const cJSON *mp = cJSON_GetObjectItemCaseSensitive(j, "mape");
 	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "in_sample"), &f->mape_in);

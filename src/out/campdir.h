@@ -35,6 +35,7 @@ struct campdir_deploy {
 	char status[16];   /* manifest step "bench:NAME": done, failed, ... */
 	bool failed;       /* marked failed, or no level has a good request */
 	char note[512];    /* why data is missing, "" when complete */
+	char step_note[256]; /* the manifest's note on the bench step */
 	struct campdir_level *levels; /* sorted by concurrency */
 	size_t n_levels;
 };
@@ -49,7 +50,8 @@ enum { CAMPDIR_N_METRICS = 4 };
 double campdir_metric(const struct campdir_metrics *m, int i);
 /* "ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s". */
 const char *campdir_metric_key(int i);
-/* Human label with unit, e.g. "TTFT p50 (ms)". */
+/* Human label with unit, e.g. "TTFT mean (ms)": the fit compares means of
+ * TTFT and TPOT, the p90 of TTFT, and throughput. */
 const char *campdir_metric_label(int i);
 
 struct campdir_fitpoint {
@@ -57,6 +59,8 @@ struct campdir_fitpoint {
 	char mode[16];
 	long concurrency;
 	bool holdout; /* "set": "holdout" */
+	/* projected: calibrated; for a held-out point the projection of the
+	 * fit that did not see it ("projected_held_out") when given. */
 	struct campdir_metrics measured, projected, prior;
 };
 
@@ -119,6 +123,7 @@ struct campdir_match {
 
 struct campdir_kv {
 	char key[64], value[256];
+	char note[256]; /* manifest steps: the step's note, "" when none */
 };
 
 struct campdir {
@@ -131,7 +136,8 @@ struct campdir {
 	double min_tokens_per_s_user; /* 1000 / tpot when only TPOT given */
 	struct campdir_kv *env;
 	size_t n_env;
-	struct campdir_kv *steps; /* manifest steps in file order */
+	struct campdir_kv *steps; /* manifest steps in file order: status in
+				   * value, note in note */
 	size_t n_steps;
 	struct campdir_deploy *deploys;
 	size_t n_deploys;

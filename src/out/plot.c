@@ -374,26 +374,26 @@ static int pareto_measured(struct blocks *bl, const struct campdir *c,
 	return idx;
 }
 
-static int pareto_best(struct blocks *bl, const struct campdir_match *m)
+/* Block of the best configuration of one mode from best.json, labelled
+ * with its config and TTFT; -1 when there is none. */
+static int pareto_best(struct blocks *bl, const struct campdir_match *m,
+		       bool disagg)
 {
-	const struct campdir_config *b[2] = {&m->best_agg, &m->best_disagg};
-	int idx = -1;
-	for (size_t i = 0; i < 2; i++) {
-		if (!b[i]->present || !isfinite(b[i]->tokens_per_s_per_user) ||
-		    !isfinite(b[i]->tokens_per_s_per_gpu))
-			continue;
-		if (idx < 0)
-			idx = block_begin(bl, "best configurations (best.json), labelled",
-					  pareto_cols);
-		struct campdir_mpoint p = {0};
-		snprintf(p.config, sizeof p.config, "%s best: %.200s, TTFT %.0f ms",
-			 i ? "disagg" : "agg", b[i]->config, b[i]->ttft_ms);
-		p.tokens_per_s_per_user = b[i]->tokens_per_s_per_user;
-		p.tokens_per_s_per_gpu = b[i]->tokens_per_s_per_gpu;
-		p.ttft_ms = b[i]->ttft_ms;
-		p.tpot_ms = b[i]->tpot_ms;
-		mpoint_row(&bl->dat, &p);
-	}
+	const struct campdir_config *b = disagg ? &m->best_disagg : &m->best_agg;
+	if (!b->present || !isfinite(b->tokens_per_s_per_user) ||
+	    !isfinite(b->tokens_per_s_per_gpu))
+		return -1;
+	int idx = block_begin(bl, disagg ? "best disagg configuration (best.json), labelled"
+					 : "best agg configuration (best.json), labelled",
+			      pareto_cols);
+	struct campdir_mpoint p = {0};
+	snprintf(p.config, sizeof p.config, "%s best: %.200s, TTFT %.0f ms",
+		 disagg ? "disagg" : "agg", b->config, b->ttft_ms);
+	p.tokens_per_s_per_user = b->tokens_per_s_per_user;
+	p.tokens_per_s_per_gpu = b->tokens_per_s_per_gpu;
+	p.ttft_ms = b->ttft_ms;
+	p.tpot_ms = b->tpot_ms;
+	mpoint_row(&bl->dat, &p);
 	return idx;
 }
 
@@ -467,7 +467,8 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 	int fr_d = pareto_front(&bl, m, true);
 	int me_a = pareto_measured(&bl, c, false);
 	int me_d = pareto_measured(&bl, c, true);
-	int best = pareto_best(&bl, m);
+	int best_a = pareto_best(&bl, m, false);
+	int best_d = pareto_best(&bl, m, true);
 
 	pareto_settings(&s, c, m);
 	const char *dat = ch->name;
@@ -514,11 +515,21 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 		data(&s, dat, me_d, "using 1:2:3 with points pt 13 ps 2.4 lc palette", NULL);
 		data(&s, dat, me_d, "using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#000000'", NULL);
 	}
-	if (best >= 0) {
-		data(&s, dat, best, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'",
-		     "best under the SLAs (labelled)");
-		data(&s, dat, best,
-		     "using 1:2:5 with labels boxed left offset character 2.2,1.4 font ',11' tc rgb '#000000'",
+	/* Labels beside the rings: agg's below its point, disagg's above, so
+	 * the two do not cover each other when the points are close. */
+	if (best_a >= 0 || best_d >= 0)
+		titled(&s, "keyentry with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'",
+		       "best under the SLAs (labelled)");
+	if (best_a >= 0) {
+		data(&s, dat, best_a, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'", NULL);
+		data(&s, dat, best_a,
+		     "using 1:2:5 with labels boxed left offset character 2.2,-1.6 font ',11' tc rgb '#000000'",
+		     NULL);
+	}
+	if (best_d >= 0) {
+		data(&s, dat, best_d, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'", NULL);
+		data(&s, dat, best_d,
+		     "using 1:2:5 with labels boxed left offset character 2.2,1.6 font ',11' tc rgb '#000000'",
 		     NULL);
 	}
 	if (!s.n_series)
@@ -562,8 +573,7 @@ static int write_latency(const struct campdir *c,
 	textbuf_printf(&bl.dat, "# %s\n# from %s/cN/summary.json and fit.json points\n",
 		       ch->title, d->name);
 	block_begin(&bl, "one row per measured concurrency level",
-		    tpot ? "concurrency measured_p50_ms measured_p90_ms projected_prior_ms projected_calibrated_ms"
-			 : "concurrency measured_p50_ms measured_p90_ms projected_prior_ms projected_calibrated_ms");
+		    "concurrency measured_p50_ms measured_p90_ms projected_prior_ms projected_calibrated_ms measured_mean_ms");
 	bool any_prior = false, any_cal = false;
 	for (size_t i = 0; i < d->n_levels; i++) {
 		const struct campdir_level *lv = &d->levels[i];
@@ -581,6 +591,7 @@ static int write_latency(const struct campdir *c,
 		dat_num(&bl.dat, lv->req_ok > 0 ? st->p90 : NAN);
 		dat_num(&bl.dat, pr);
 		dat_num(&bl.dat, ca);
+		dat_num(&bl.dat, lv->req_ok > 0 ? st->mean : NAN);
 		textbuf_puts(&bl.dat, "\n");
 	}
 	textbuf_puts(&s.settings, "set xtics (");
@@ -596,12 +607,16 @@ static int write_latency(const struct campdir *c,
 	     "measured p50");
 	data(&s, dat, 0, "using 1:3 with lines lw 1 dt 3 lc rgb '#08519c'",
 	     "measured p90");
+	/* The model projects the mean: show it so the comparison is like for
+	 * like. */
+	data(&s, dat, 0, "using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c'",
+	     "measured mean");
 	if (any_prior)
 		data(&s, dat, 0, "using 1:4 with linespoints lw 2 dt (8,5) pt 4 ps 1.5 lc rgb '#7f7f7f'",
-		     "projected, priors (before calibration)");
+		     "projected mean, priors (before calibration)");
 	if (any_cal)
 		data(&s, dat, 0, "using 1:5 with linespoints lw 2.5 pt 6 ps 1.7 lc rgb '#d95f02'",
-		     "projected, calibrated");
+		     "projected mean, calibrated");
 	char lbl[128], spec[160];
 	if (tpot && c->tpot_sla_ms > 0) {
 		snprintf(spec, sizeof spec, "%g with lines lw 1.5 dt 2 lc rgb '#b2182b'",

@@ -289,7 +289,9 @@ static void sec_campaign(struct doc *d, const struct campdir *c)
 		doc_p(d, NULL, "Steps (manifest.json):", "%s", "");
 		doc_list(d, true);
 		for (size_t i = 0; i < c->n_steps; i++)
-			doc_li(d, "%s: %s", c->steps[i].key, c->steps[i].value);
+			doc_li(d, "%s: %s%s%s%s", c->steps[i].key, c->steps[i].value,
+			       c->steps[i].note[0] ? " (" : "", c->steps[i].note,
+			       c->steps[i].note[0] ? ")" : "");
 		doc_list(d, false);
 	}
 }
@@ -322,11 +324,12 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		const struct campdir_deploy *dp = &c->deploys[i];
 		if (dp->failed)
-			doc_li(d, "deployment %s: FAILED (%s%s%s); the other deployments are reported",
+			doc_li(d, "deployment %s: FAILED (%s%s%s%s%s); the other deployments are reported",
 			       dp->name,
 			       !strcmp(dp->status, "failed") ? "benchmark step failed"
 							     : "no successful request",
-			       dp->note[0] ? ": " : "", dp->note);
+			       dp->step_note[0] ? ": " : "", dp->step_note,
+			       dp->note[0] ? "; " : "", dp->note);
 	}
 	for (size_t i = 0; i < c->n_notes; i++)
 		doc_li(d, "%s", c->notes[i]);
@@ -349,8 +352,9 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 					 "%sc%ld: %s", reasons[0] ? "; " : "",
 					 dp->levels[i].concurrency,
 					 dp->levels[i].reasons);
-		doc_p(d, "fail", "FAILED:", "benchmark step %s%s%s%s%s",
+		doc_p(d, "fail", "FAILED:", "benchmark step %s%s%s%s%s%s%s",
 		      dp->status[0] ? dp->status : "has no successful request",
+		      dp->step_note[0] ? ": " : "", dp->step_note,
 		      dp->note[0] ? "; " : "", dp->note,
 		      reasons[0] ? "; failures by reason: " : "", reasons);
 	} else if (dp->note[0]) {

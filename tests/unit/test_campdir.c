@@ -39,6 +39,10 @@ static void test_fixture(void)
 	const struct campdir_deploy *b = campdir_find_deploy(&c, "agg-tp8-broken");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_TRUE(b->failed);
+	/* Manifest steps are objects with a status and a note. */
+	CU_ASSERT_STRING_EQUAL(b->status, "failed");
+	CU_ASSERT_STRING_EQUAL(b->step_note, "every request failed at c1 (http_503)");
+	CU_ASSERT_STRING_EQUAL(campdir_find_deploy(&c, "disagg-2p1d")->status, "done");
 	CU_ASSERT_EQUAL(b->n_levels, 1);
 	CU_ASSERT(isnan(b->levels[0].ttft_ms.p50)); /* no sample, no number */
 
@@ -54,6 +58,11 @@ static void test_fixture(void)
 	for (size_t i = 0; i < c.fit.n_points; i++)
 		held += c.fit.points[i].holdout;
 	CU_ASSERT_EQUAL(held, 2);
+	/* A held-out point is judged by the fit that did not see it
+	 * (projected_held_out 690), not the full fit's 669.3. */
+	for (size_t i = 0; i < c.fit.n_points; i++)
+		if (c.fit.points[i].holdout && c.fit.points[i].concurrency == 32)
+			CU_ASSERT_DOUBLE_EQUAL(c.fit.points[i].projected.ttft_ms, 690, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(c.fit.mape_out.ttft_ms, 10.65, 1e-9);
 
 	CU_ASSERT_EQUAL_FATAL(c.n_matches, 3);

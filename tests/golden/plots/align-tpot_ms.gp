@@ -7,7 +7,7 @@ set output 'align-tpot_ms.png'
 set encoding utf8
 set datafile separator whitespace
 set datafile missing NaN
-set title 'TPOT (ms): projected vs measured (MAPE in-sample 2.5%, held-out 3.5%, priors 15.6%)' font ',16'
+set title 'TPOT mean (ms): projected vs measured (MAPE in-sample 2.5%, held-out 3.5%, priors 15.6%)' font ',16'
 set grid back lc rgb '#e0e0e0' lw 1
 set border 3 lc rgb '#404040'
 set tics nomirror out
@@ -15,8 +15,8 @@ set key outside below center horizontal maxrows 2 samplen 2 spacing 1.2 width 2
 set samples 400
 set xrange [0:23.52]
 set yrange [0:23.52]
-set xlabel 'measured TPOT (ms)'
-set ylabel 'projected TPOT (ms)'
+set xlabel 'measured TPOT mean (ms)'
+set ylabel 'projected TPOT mean (ms)'
 
 plot '+' using 1:($1*0.9):($1*1.1) with filledcurves fc rgb '#a1d99b' fs transparent solid 0.35 noborder title 'within ±10%', \
      x with lines lw 1.5 dt 2 lc rgb '#404040' title 'y = x', \

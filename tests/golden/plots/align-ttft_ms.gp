@@ -7,7 +7,7 @@ set output 'align-ttft_ms.png'
 set encoding utf8
 set datafile separator whitespace
 set datafile missing NaN
-set title 'TTFT p50 (ms): projected vs measured (MAPE in-sample 3.4%, held-out 10.7%, priors 48.0%)' font ',16'
+set title 'TTFT mean (ms): projected vs measured (MAPE in-sample 3.4%, held-out 10.7%, priors 48.0%)' font ',16'
 set grid back lc rgb '#e0e0e0' lw 1
 set border 3 lc rgb '#404040'
 set tics nomirror out
@@ -20,8 +20,8 @@ set xtics (100, 200, 500, 1000, 2000)
 set ytics (100, 200, 500, 1000, 2000)
 set xrange [85.7143:2030]
 set yrange [85.7143:2030]
-set xlabel 'measured TTFT p50 (ms)'
-set ylabel 'projected TTFT p50 (ms)'
+set xlabel 'measured TTFT mean (ms)'
+set ylabel 'projected TTFT mean (ms)'
 
 plot '+' using 1:($1*0.9):($1*1.1) with filledcurves fc rgb '#a1d99b' fs transparent solid 0.35 noborder title 'within ±10%', \
      x with lines lw 1.5 dt 2 lc rgb '#404040' title 'y = x', \
