@@ -51,11 +51,12 @@ const struct mp_info mp_table[MP_COUNT] = {
 		    "KV-connector setup and the scheduling hop to the decode "
 		    "worker cost a few ms beyond the raw transfer"},
 	[MP_Q_KNEE] = {"q_knee", "q_knee", "", 1.0, 1.0, 0.2, 10.0,
-		       "width of the TTFT queueing knee, in bottleneck "
-		       "service times",
-		       "waiting = q_gain * w * softplus((N/X - cycle) / w) "
-		       "with w = q_knee / X; 1 means random interleaving "
-		       "costs about 0.7 service times at the knee"},
+		       "width of the TTFT queueing knee, in service quanta of "
+		       "the bottleneck",
+		       "waiting = q_gain * w * softplus((N/X - cycle) / w), "
+		       "w = q_knee * quantum (one prefill over the pool, or "
+		       "one iteration when decode slots bind); 1 means "
+		       "collisions cost about 0.7 quanta at the knee"},
 	[MP_Q_GAIN] = {"q_gain", "q_gain", "", 1.0, 1.0, 0.3, 3.0,
 		       "slope multiplier of TTFT waiting past the knee",
 		       "1 is the closed-system asymptote; bursty arrival "
