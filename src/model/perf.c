@@ -42,6 +42,7 @@ static struct queue_wait queue_wait(const struct model_params *p, double n,
  * ln 10 times its mean), plus the residual of the iteration a request
  * lands in, uniform over one TPOT (p90 0.9 vs mean 0.5). */
 #define EXP_P90_OVER_MEAN 2.302585
+#define COHORT_P90_SPREAD 0.5
 #define UNIFORM_P90_MINUS_MEAN 0.4
 
 static double ttft_p90(double ttft, const struct queue_wait *q, double tpot)
@@ -99,16 +100,24 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		/* Each iteration, b/osl requests finish and as many prompts
 		 * of isl tokens must be prefilled in chunks. */
 		double frac = fmin(1.0, b * isl / (osl * chunk));
-		double tpot = (1.0 - frac) * t_dec + frac * t_mix;
-		double prefill = ceil(isl / chunk) * t_mix;
+		double fill = fmin(room, isl * fmax(1.0, floor(room / isl)));
+		double t_full = step_mixed_s(c, s, b, ctx, fill, 0.0);
+		/* Cohorts: prompts that meet in one chunked-prefill iteration
+		 * finish it together, and (fixed output lengths) come back
+		 * together. A request waits for its cohort's prompts, and
+		 * while it decodes only the other cohorts' prefills cut in. */
+		double n_g = fmin(n_r, bmax);
+		double others = p->v[MP_Q_COHORT] * sqrt(fmax(n_g - 1.0, 0.0));
+		double cohort_wait = others * isl * t_full / fill;
+		double seen = frac * (1.0 - fmin(1.0, (1.0 + others) / n_g));
+		double tpot = (1.0 - seen) * t_dec + seen * t_mix;
+		double prefill = ceil(isl / chunk) * t_mix + cohort_wait;
 		double iter_wait = 0.5 * tpot;
 		double cycle0 = p->v[MP_T0] + iter_wait + prefill +
 				(osl - 1.0) * tpot;
 		/* Capacity: slots turning over, or prefill tokens per
 		 * iteration when the budget is what runs out. */
 		double x_slots = bmax / (prefill + (osl - 1.0) * tpot);
-		double fill = fmin(room, isl * fmax(1.0, floor(room / isl)));
-		double t_full = step_mixed_s(c, s, b, ctx, fill, 0.0);
 		double x_prefill = room / (isl * t_full);
 		double x = fmin(x_slots, x_prefill);
 		bool pf = x_prefill < x_slots;
@@ -119,7 +128,9 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		o->wait_s = q.mean_s;
 		o->tpot_s = tpot;
 		o->ttft_s = p->v[MP_T0] + q.mean_s + iter_wait + prefill;
-		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot);
+		/* Within a cohort the first prompt waits least. */
+		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot) +
+				COHORT_P90_SPREAD * cohort_wait;
 		o->capacity_req_per_s = x * (double)replicas;
 		o->prefill_bound = pf;
 		double rate_r = n_r / (o->ttft_s + (osl - 1.0) * tpot);
