@@ -4,7 +4,7 @@
 # the fit, a resume after the whole campaign is killed at a random point,
 # a deployment that fails every request, and a malformed campaign file.
 . "${SC_SRCDIR:-.}/tests/integration/lib.sh"
-F="$SC_SRCDIR/tests/fixtures/campaign"
+F="$SC_SRCDIR/tests/fixtures/e2e-campaign"
 export SERVECAL_DB="$TMP/db"
 
 # 1. End to end.
