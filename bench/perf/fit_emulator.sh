@@ -20,7 +20,7 @@ t0=$(date +%s.%N)
 	--bootstrap 200 --out "$out/fit-bench.json" >"$out/fit-bench.txt"
 t1=$(date +%s.%N)
 sed -n '/MAPE/,/priors/p' "$out/fit-bench.txt"
-echo "fit time with 200 bootstrap rounds (3 deployments x 10 levels): $(echo "$t1 - $t0" | bc) s (target <= 2 s)"
+echo "fit time with 200 bootstrap rounds (3 deployments x 10 levels): $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (target <= 2 s)"
 # Knee: the concurrency where mean TTFT first reaches 1.5x its value at the
 # lowest level, interpolated between levels; projected the same way from the
 # fitted model on a fine grid.
