@@ -20,6 +20,9 @@
 /* Colour scale top as a multiple of the TTFT SLA: the SLA sits mid-scale
  * and slower points saturate the top colour. */
 #define PARETO_CB_SLA_MULT 2.0
+/* Above this many points in a series the Pareto chart draws small points
+ * without outlines, so colours stay visible in dense searches. */
+#define PARETO_DENSE_POINTS 400
 /* Above this max/min ratio alignment axes switch to log scale. */
 #define ALIGN_LOG_RATIO 10.0
 
@@ -288,9 +291,10 @@ static const char pareto_cols[] =
 
 /* Block of matching points of one mode and feasibility; -1 when empty. */
 static int pareto_points(struct blocks *bl, const struct campdir_match *m,
-			 bool disagg, bool feasible)
+			 bool disagg, bool feasible, size_t *count)
 {
 	int idx = -1;
+	*count = 0;
 	for (size_t i = 0; i < m->n_points; i++) {
 		const struct campdir_mpoint *p = &m->points[i];
 		if (is_disagg(p->mode) != disagg || p->feasible != feasible ||
@@ -305,6 +309,7 @@ static int pareto_points(struct blocks *bl, const struct campdir_match *m,
 			idx = block_begin(bl, what, pareto_cols);
 		}
 		mpoint_row(&bl->dat, p);
+		(*count)++;
 	}
 	return idx;
 }
@@ -397,6 +402,25 @@ static int pareto_best(struct blocks *bl, const struct campdir_match *m,
 	return idx;
 }
 
+/* The agg and disagg fronts (block indexes, -1 when absent); a white halo
+ * under each when drawn over dense points. */
+static void pareto_fronts(struct script *s, const char *dat, int fr_a,
+			  int fr_d, bool halo)
+{
+	if (fr_a >= 0) {
+		if (halo)
+			data(s, dat, fr_a, "using 1:2 with lines lw 6 lc rgb '#ffffff'", NULL);
+		data(s, dat, fr_a, "using 1:2 with lines lw 2.5 lc rgb '#202020' dt 1",
+		     "agg Pareto front");
+	}
+	if (fr_d >= 0) {
+		if (halo)
+			data(s, dat, fr_d, "using 1:2 with lines lw 6 lc rgb '#ffffff'", NULL);
+		data(s, dat, fr_d, "using 1:2 with lines lw 2.5 lc rgb '#202020' dt (10,5)",
+		     "disagg Pareto front");
+	}
+}
+
 static double pareto_cbmax(const struct campdir_match *m)
 {
 	if (m->ttft_sla_ms > 0)
@@ -459,10 +483,11 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 	textbuf_printf(&bl.dat, "# %s\n# from match/%s/ and the deployments' summaries\n",
 		       ch->title, m->name);
 
-	int inf_a = pareto_points(&bl, m, false, false);
-	int inf_d = pareto_points(&bl, m, true, false);
-	int ok_a = pareto_points(&bl, m, false, true);
-	int ok_d = pareto_points(&bl, m, true, true);
+	size_t n_inf_a, n_inf_d, n_ok_a, n_ok_d;
+	int inf_a = pareto_points(&bl, m, false, false, &n_inf_a);
+	int inf_d = pareto_points(&bl, m, true, false, &n_inf_d);
+	int ok_a = pareto_points(&bl, m, false, true, &n_ok_a);
+	int ok_d = pareto_points(&bl, m, true, true, &n_ok_d);
 	int fr_a = pareto_front(&bl, m, false);
 	int fr_d = pareto_front(&bl, m, true);
 	int me_a = pareto_measured(&bl, c, false);
@@ -485,28 +510,39 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 	if (me_d >= 0)
 		titled(&s, "keyentry with points pt 13 ps 2.4 lc rgb '#505050'",
 		       "disagg measured (TTFT p50)");
-	/* Drawn back to front: greyed infeasible points, fronts, projected
-	 * points, measured points, then the labelled best points. */
+	/* Drawn back to front: greyed infeasible points, projected points,
+	 * the fronts, measured points, then the labelled best points. Dense
+	 * searches get smaller points without outlines so colour stays
+	 * visible. */
 	if (inf_a >= 0)
-		data(&s, dat, inf_a, "using 1:2 with points pt 6 ps 1.3 lc rgb '#a0a0a0'",
+		data(&s, dat, inf_a, n_inf_a > PARETO_DENSE_POINTS
+					     ? "using 1:2 with points pt 7 ps 0.5 lc rgb '#c8c8c8'"
+					     : "using 1:2 with points pt 6 ps 1.3 lc rgb '#a0a0a0'",
 		     "misses an SLA (grey)");
 	if (inf_d >= 0)
-		data(&s, dat, inf_d, "using 1:2 with points pt 8 ps 1.5 lc rgb '#a0a0a0'",
+		data(&s, dat, inf_d, n_inf_d > PARETO_DENSE_POINTS
+					     ? "using 1:2 with points pt 9 ps 0.6 lc rgb '#c8c8c8'"
+					     : "using 1:2 with points pt 8 ps 1.5 lc rgb '#a0a0a0'",
 		     inf_a >= 0 ? NULL : "misses an SLA (grey)");
-	if (fr_a >= 0)
-		data(&s, dat, fr_a, "using 1:2 with lines lw 2.5 lc rgb '#202020' dt 1",
-		     "agg Pareto front");
-	if (fr_d >= 0)
-		data(&s, dat, fr_d, "using 1:2 with lines lw 2.5 lc rgb '#202020' dt (10,5)",
-		     "disagg Pareto front");
-	if (ok_a >= 0) {
+	/* Sparse: fronts under the points so every point's TTFT colour shows.
+	 * Dense: fronts on top, with a halo, or they would be lost. */
+	bool dense = n_ok_a + n_ok_d > PARETO_DENSE_POINTS;
+	if (!dense)
+		pareto_fronts(&s, dat, fr_a, fr_d, false);
+	if (ok_a >= 0 && n_ok_a > PARETO_DENSE_POINTS) {
+		data(&s, dat, ok_a, "using 1:2:3 with points pt 7 ps 0.8 lc palette", NULL);
+	} else if (ok_a >= 0) {
 		data(&s, dat, ok_a, "using 1:2:3 with points pt 7 ps 1.9 lc palette", NULL);
 		data(&s, dat, ok_a, "using 1:2 with points pt 6 ps 1.9 lw 1 lc rgb '#303030'", NULL);
 	}
-	if (ok_d >= 0) {
+	if (ok_d >= 0 && n_ok_d > PARETO_DENSE_POINTS) {
+		data(&s, dat, ok_d, "using 1:2:3 with points pt 9 ps 0.9 lc palette", NULL);
+	} else if (ok_d >= 0) {
 		data(&s, dat, ok_d, "using 1:2:3 with points pt 9 ps 2.2 lc palette", NULL);
 		data(&s, dat, ok_d, "using 1:2 with points pt 8 ps 2.2 lw 1 lc rgb '#303030'", NULL);
 	}
+	if (dense)
+		pareto_fronts(&s, dat, fr_a, fr_d, true);
 	if (me_a >= 0) {
 		data(&s, dat, me_a, "using 1:2:3 with points pt 5 ps 2.0 lc palette", NULL);
 		data(&s, dat, me_a, "using 1:2 with points pt 4 ps 2.0 lw 2 lc rgb '#000000'", NULL);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "out/plot.h"
+#include "out/textbuf.h"
 #include "testutil.h"
 #include "util/jsonio.h"
 
@@ -155,11 +156,59 @@ static void test_hostile_names(void)
 	free(out);
 }
 
+/* A dense search: small points without outlines, fronts drawn after the
+ * points over a white halo, so neither hides the other. */
+static void test_dense_pareto(void)
+{
+	char *dir = testutil_tmpdir(), *out = testutil_tmpdir();
+	free(testutil_write(dir, "campaign.json",
+			    "{\"name\": \"dense\", \"slas\": {\"ttft_ms\": 600, \"tpot_ms\": 20}}"));
+	char md[1024];
+	snprintf(md, sizeof md, "%s/match", dir);
+	mkdir(md, 0777);
+	snprintf(md, sizeof md, "%s/match/calibrated-ttft600", dir);
+	mkdir(md, 0777);
+	struct textbuf csv;
+	textbuf_init(&csv);
+	textbuf_puts(&csv, "config,mode,tokens_per_s_per_user,tokens_per_s_per_gpu,ttft_ms,tpot_ms,feasible\n");
+	for (int i = 0; i < 500; i++)
+		textbuf_printf(&csv, "c%d,agg,%d,%d,%d,10,1\n", i, 50 + i % 50, 100 + i, 100 + i);
+	free(testutil_write(md, "agg.csv", csv.s));
+	free(testutil_write(md, "pareto.csv",
+			    "config,mode,tokens_per_s_per_user,tokens_per_s_per_gpu,ttft_ms,tpot_ms\nc0,agg,99,599,599,10\n"));
+	textbuf_release(&csv);
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	char p[1024];
+	size_t n;
+	snprintf(p, sizeof p, "%s/pareto-calibrated-ttft600.gp", out);
+	char *gp = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	const char *pts = strstr(gp, "index 0 using 1:2:3 with points pt 7 ps 0.8 lc palette");
+	const char *halo = strstr(gp, "index 1 using 1:2 with lines lw 6 lc rgb '#ffffff'");
+	CU_ASSERT_PTR_NOT_NULL(pts);
+	CU_ASSERT_PTR_NOT_NULL(halo);
+	CU_ASSERT(pts && halo && pts < halo);
+	CU_ASSERT_PTR_NULL(strstr(gp, "pt 6 ps 1.9")); /* no outlines */
+	free(gp);
+	plot_set_release(&s);
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	testutil_rmtree(out);
+	free(dir);
+	free(out);
+}
+
 static CU_TestInfo tests[] = {
 	{"golden .dat and .gp files", test_golden},
 	{"Pareto chart colours by TTFT and labels the best", test_pareto_shows_ttft},
 	{"template expansion and formats", test_expand},
 	{"quotes in names stay quoted", test_hostile_names},
+	{"dense searches stay readable", test_dense_pareto},
 	CU_TEST_INFO_NULL,
 };
 
