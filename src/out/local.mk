@@ -33,3 +33,10 @@ tests_unit_test_gnuplot_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_gnuplot_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_report_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_report_LDADD = libsctest.a $(TEST_LIBS)
+
+# Speed of plot and report on a large matching result (not part of check).
+EXTRA_DIST += bench/perf/plot_bench.sh
+bench-plot: servecal$(EXEEXT)
+	SC_SRCDIR='$(abs_top_srcdir)' SC_BUILDDIR='$(abs_top_builddir)' \
+		$(SHELL) $(top_srcdir)/bench/perf/plot_bench.sh
+.PHONY: bench-plot

@@ -71,4 +71,9 @@ expect_grep "$TMP/out" "^$C/report.html$" "prints the report path"
 n=$(grep -o '<img src="data:image/png;base64,' "$C/report.html" | wc -l)
 [ "$n" -eq 11 ] && pass || fail "report.html embeds $n images, want 11"
 expect_grep "$C/report.md" "(plots/pareto-calibrated-ttft600.png)" "report.md links the Pareto chart"
+expect_rc 0 "report svg" -- "$SERVECAL" report "$C" --format svg
+n=$(grep -o '<img src="data:image/svg+xml;base64,' "$C/report.html" | wc -l)
+[ "$n" -eq 11 ] && pass || fail "report.html embeds $n SVG images, want 11"
+expect_rc 0 "report --no-render uses the images there" -- "$SERVECAL" report "$C" --format svg --no-render
+expect_grep "$C/report.html" "data:image/svg+xml;base64," "existing SVGs embedded"
 finish
