@@ -29,7 +29,7 @@
 static const char *const format_ext[] = {"png", "svg", "pdf"};
 static const char *const format_term[] = {
 	"set terminal pngcairo size 1400,900 font 'DejaVu Sans,14' noenhanced",
-	"set terminal svg size 1400,900 dynamic font 'DejaVu Sans,14' noenhanced background '#ffffff'",
+	"set terminal svg size 1400,900 dynamic font 'DejaVu Sans,16' noenhanced background '#ffffff'",
 	"set terminal pdfcairo size 10in,6.4in font 'DejaVu Sans,11' noenhanced",
 };
 
@@ -421,6 +421,93 @@ static void pareto_fronts(struct script *s, const char *dat, int fr_a,
 	}
 }
 
+/* Placing a best-point label where it hides the fewest points. The chart
+ * geometry is estimated (plot area of the 1400x900 canvas, glyph sizes of
+ * the label font), which is good enough to choose between four corners. */
+#define LABEL_PLOT_W_PX 1070.0 /* plot area width */
+#define LABEL_PLOT_H_PX 640.0  /* plot area height */
+#define LABEL_CHAR_W_PX 7.7    /* average glyph width at font 11 */
+#define LABEL_H_PX 24.0        /* box height */
+#define LABEL_DX_CHARS 2.2     /* offset from the point, in default chars */
+#define LABEL_DY_CHARS 1.6
+#define LABEL_DX_PX 19.0       /* the same offsets in pixels */
+#define LABEL_DY_PX 27.0
+enum { LABEL_LEFT = 1, LABEL_BELOW = 2 };
+
+struct label_box {
+	double x0, x1, y0, y1; /* data coordinates */
+};
+
+static bool in_box(const struct label_box *b, double x, double y)
+{
+	return x >= b->x0 && x <= b->x1 && y >= b->y0 && y <= b->y1;
+}
+
+static bool boxes_meet(const struct label_box *a, const struct label_box *b)
+{
+	return a->x0 <= b->x1 && b->x0 <= a->x1 && a->y0 <= b->y1 && b->y0 <= a->y1;
+}
+
+/* Chooses the corner (LABEL_LEFT | LABEL_BELOW bits) for a label of len
+ * characters at (x, y): fewest points covered, not over labels already
+ * placed, inside the plot; right-above first on ties. Writes its box. */
+static int label_corner(const struct campdir *c, const struct campdir_match *m,
+			double x, double y, size_t len,
+			const struct label_box *placed, size_t n_placed,
+			struct label_box *out)
+{
+	double xmax = 0, ymax = 0;
+	for (size_t i = 0; i < m->n_points; i++) {
+		if (m->points[i].tokens_per_s_per_user > xmax)
+			xmax = m->points[i].tokens_per_s_per_user;
+		if (m->points[i].tokens_per_s_per_gpu > ymax)
+			ymax = m->points[i].tokens_per_s_per_gpu;
+	}
+	for (size_t i = 0; i < c->n_deploys; i++)
+		for (size_t k = 0; k < c->deploys[i].n_levels; k++) {
+			const struct campdir_level *l = &c->deploys[i].levels[k];
+			if (l->tokens_per_s_per_user > xmax)
+				xmax = l->tokens_per_s_per_user;
+			if (l->tokens_per_s_per_gpu > ymax)
+				ymax = l->tokens_per_s_per_gpu;
+		}
+	/* Autoscale rounds up to a tic and the template adds offsets. */
+	xmax = (xmax > x ? xmax : x) * 1.1;
+	ymax = (ymax > y ? ymax : y) * 1.1;
+	double xpp = xmax / LABEL_PLOT_W_PX, ypp = ymax / LABEL_PLOT_H_PX;
+	double w = ((double)len * LABEL_CHAR_W_PX + 8.0) * xpp;
+	int best = 0;
+	double best_cost = INFINITY;
+	for (int corner = 0; corner < 4; corner++) {
+		struct label_box b;
+		double dx = LABEL_DX_PX * xpp, dy = LABEL_DY_PX * ypp;
+		b.x0 = corner & LABEL_LEFT ? x - dx - w : x + dx;
+		b.x1 = b.x0 + w;
+		double yc = corner & LABEL_BELOW ? y - dy : y + dy;
+		b.y0 = yc - LABEL_H_PX / 2 * ypp;
+		b.y1 = yc + LABEL_H_PX / 2 * ypp;
+		double cost = 0;
+		for (size_t i = 0; i < m->n_points; i++)
+			cost += in_box(&b, m->points[i].tokens_per_s_per_user,
+				       m->points[i].tokens_per_s_per_gpu);
+		for (size_t i = 0; i < c->n_deploys; i++)
+			for (size_t k = 0; k < c->deploys[i].n_levels; k++)
+				cost += in_box(&b, c->deploys[i].levels[k].tokens_per_s_per_user,
+					       c->deploys[i].levels[k].tokens_per_s_per_gpu);
+		for (size_t i = 0; i < n_placed; i++)
+			cost += boxes_meet(&b, &placed[i]) ? 1000 : 0;
+		if (b.x0 < 0 || b.x1 > xmax || b.y0 < 0 || b.y1 > ymax)
+			cost += 100;
+		cost += corner * 0.1; /* prefer right-above, then left, then below */
+		if (cost < best_cost) {
+			best_cost = cost;
+			best = corner;
+			*out = b;
+		}
+	}
+	return best;
+}
+
 static double pareto_cbmax(const struct campdir_match *m)
 {
 	if (m->ttft_sla_ms > 0)
@@ -551,22 +638,30 @@ static int write_pareto(const struct campdir *c, const struct campdir_match *m,
 		data(&s, dat, me_d, "using 1:2:3 with points pt 13 ps 2.4 lc palette", NULL);
 		data(&s, dat, me_d, "using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#000000'", NULL);
 	}
-	/* Labels beside the rings: agg's below its point, disagg's above, so
-	 * the two do not cover each other when the points are close. */
 	if (best_a >= 0 || best_d >= 0)
 		titled(&s, "keyentry with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'",
 		       "best under the SLAs (labelled)");
-	if (best_a >= 0) {
-		data(&s, dat, best_a, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'", NULL);
-		data(&s, dat, best_a,
-		     "using 1:2:5 with labels boxed left offset character 2.2,-1.6 font ',11' tc rgb '#000000'",
-		     NULL);
-	}
-	if (best_d >= 0) {
-		data(&s, dat, best_d, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'", NULL);
-		data(&s, dat, best_d,
-		     "using 1:2:5 with labels boxed left offset character 2.2,1.6 font ',11' tc rgb '#000000'",
-		     NULL);
+	struct label_box placed[2];
+	size_t n_placed = 0;
+	for (int k = 0; k < 2; k++) {
+		int idx = k ? best_d : best_a;
+		const struct campdir_config *b = k ? &m->best_disagg : &m->best_agg;
+		if (idx < 0)
+			continue;
+		char lbl[320], spec[200];
+		snprintf(lbl, sizeof lbl, "%s best: %.200s, TTFT %.0f ms",
+			 k ? "disagg" : "agg", b->config, b->ttft_ms);
+		int corner = label_corner(c, m, b->tokens_per_s_per_user,
+					  b->tokens_per_s_per_gpu, strlen(lbl),
+					  placed, n_placed, &placed[n_placed]);
+		n_placed++;
+		snprintf(spec, sizeof spec,
+			 "using 1:2:5 with labels boxed %s offset character %s%.1f,%s%.1f font ',11' tc rgb '#000000'",
+			 corner & LABEL_LEFT ? "right" : "left",
+			 corner & LABEL_LEFT ? "-" : "", LABEL_DX_CHARS,
+			 corner & LABEL_BELOW ? "-" : "", LABEL_DY_CHARS);
+		data(&s, dat, idx, "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'", NULL);
+		data(&s, dat, idx, spec, NULL);
 	}
 	if (!s.n_series)
 		textbuf_puts(&s.plot, "set label 2 'no configuration data in this match directory' at graph 0.5, graph 0.5 center\n"
