@@ -121,8 +121,8 @@ int csvtab_parse(const char *text, const char *what, struct csvtab *t,
 				free(row.v[i]);
 			free(row.v);
 			rc = sc_err_set(e, SC_EINPUT,
-					"%s: line %ld: unterminated quote", what,
-					line);
+					"%s: line %ld: unterminated quote",
+					what, line);
 			goto out;
 		}
 		for (size_t i = 0; i < t->n_cols; i++)

@@ -44,7 +44,8 @@ char *gnuplot_template_load(const char *name, struct sc_err *e)
 	size_t len;
 	char *text = jsonio_read_text(path, TEMPLATE_MAX_BYTES, &len, e);
 	if (!text)
-		sc_err_prefix(e, "plot template (set SERVECAL_PLOTS to the plots/ directory)");
+		sc_err_prefix(e, "plot template (set SERVECAL_PLOTS to the "
+				 "plots/ directory)");
 	free(path);
 	return text;
 }
@@ -119,29 +120,32 @@ int gnuplot_run(const char *dir, const char *script, double timeout_s,
 	if (log_len)
 		log[0] = '\0';
 	if (access(dir, X_OK) != 0) {
-		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: cannot enter %s: %s", dir,
-				strerror(errno));
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: cannot enter %s: %s",
+				dir, strerror(errno));
 		goto out;
 	}
 	if (pipe2(errp, O_CLOEXEC)) {
-		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: pipe: %s", strerror(errno));
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: pipe: %s",
+				strerror(errno));
 		goto out;
 	}
 	char *argv[] = {(char *)gnuplot_program(), (char *)script, NULL};
 	int err = posix_spawn_file_actions_init(&fa);
 	fa_init = err == 0;
 	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-						       O_RDONLY, 0);
+		err = posix_spawn_file_actions_addopen(
+		    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-						       O_WRONLY, 0);
+		err = posix_spawn_file_actions_addopen(
+		    &fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
+		err = posix_spawn_file_actions_adddup2(&fa, errp[1],
+						       STDERR_FILENO);
 	if (!err)
 		err = posix_spawn_file_actions_addchdir_np(&fa, dir);
 	if (err) {
-		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: spawn setup: %s", strerror(err));
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: spawn setup: %s",
+				strerror(err));
 		goto out;
 	}
 	/* glibc reports a failed exec (e.g. not found) here, synchronously. */
@@ -149,11 +153,15 @@ int gnuplot_run(const char *dir, const char *script, double timeout_s,
 	if (err) {
 		pid = -1;
 		if (err == ENOENT)
-			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot not found ('%s' is not on PATH): install gnuplot (Debian: apt-get install gnuplot-nox) or set SERVECAL_GNUPLOT",
-					gnuplot_program());
+			rc = sc_err_set(
+			    e, SC_ERUNTIME,
+			    "gnuplot not found ('%s' is not on PATH): install "
+			    "gnuplot (Debian: apt-get install gnuplot-nox) or "
+			    "set SERVECAL_GNUPLOT",
+			    gnuplot_program());
 		else
-			rc = sc_err_set(e, SC_ERUNTIME, "cannot run '%s' in %s: %s",
+			rc = sc_err_set(e, SC_ERUNTIME,
+					"cannot run '%s' in %s: %s",
 					gnuplot_program(), dir, strerror(err));
 		goto out;
 	}
@@ -195,21 +203,22 @@ int gnuplot_run(const char *dir, const char *script, double timeout_s,
 	if (log_len)
 		snprintf(log, log_len, "%s", buf);
 	if (timed_out) {
-		rc = sc_err_set(e, SC_ERUNTIME,
-				"gnuplot %s: killed after %g s without finishing",
-				script, timeout_s);
+		rc = sc_err_set(
+		    e, SC_ERUNTIME,
+		    "gnuplot %s: killed after %g s without finishing", script,
+		    timeout_s);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char first[512];
 		first_error(buf, first, sizeof first);
 		if (WIFEXITED(status))
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot %s/%s: exit status %d: %s", dir,
-					script, WEXITSTATUS(status),
+					"gnuplot %s/%s: exit status %d: %s",
+					dir, script, WEXITSTATUS(status),
 					first[0] ? first : "no message");
 		else
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot %s/%s: killed by signal %d", dir,
-					script, WTERMSIG(status));
+					"gnuplot %s/%s: killed by signal %d",
+					dir, script, WTERMSIG(status));
 	}
 out:
 	if (fa_init)

@@ -5,6 +5,8 @@ libservecal_a_SOURCES += \
 	src/out/csvtab.c src/out/csvtab.h \
 	src/out/campdir.c src/out/campdir.h \
 	src/out/gnuplot.c src/out/gnuplot.h \
+	src/out/plotfile.c src/out/plotfile.h \
+	src/out/plot_pareto.c src/out/plot_pareto.h \
 	src/out/plot.c src/out/plot.h
 servecal_SOURCES += src/cli/cmd_plot.c
 libservecal_a_SOURCES += \

@@ -29,8 +29,8 @@
 
 struct doc {
 	struct textbuf md, html;
-	size_t n_cols;    /* of the open table */
-	char align[16];   /* 'l' or 'r' per column of the open table */
+	size_t n_cols;	/* of the open table */
+	char align[16]; /* 'l' or 'r' per column of the open table */
 };
 
 static void doc_h(struct doc *d, int level, const char *text)
@@ -84,7 +84,7 @@ static void doc_list(struct doc *d, bool open)
 }
 
 static void doc_li(struct doc *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void doc_li(struct doc *d, const char *fmt, ...)
 {
 	char buf[2048];
@@ -114,7 +114,8 @@ static void doc_table(struct doc *d, const char *const *cols, size_t n,
 		textbuf_puts(&d->md, " ");
 		markup_md(&d->md, cols[i]);
 		textbuf_puts(&d->md, " |");
-		textbuf_puts(&d->html, d->align[i] == 'l' ? "<th class=\"l\">" : "<th>");
+		textbuf_puts(&d->html,
+			     d->align[i] == 'l' ? "<th class=\"l\">" : "<th>");
 		markup_html(&d->html, cols[i]);
 		textbuf_puts(&d->html, "</th>");
 	}
@@ -161,9 +162,12 @@ static void doc_table_end(struct doc *d)
 static const char *mime_of(enum plot_format f)
 {
 	switch (f) {
-	case PLOT_SVG: return "image/svg+xml";
-	case PLOT_PDF: return "application/pdf";
-	default: return "image/png";
+	case PLOT_SVG:
+		return "image/svg+xml";
+	case PLOT_PDF:
+		return "application/pdf";
+	default:
+		return "image/png";
 	}
 }
 
@@ -176,8 +180,9 @@ static void doc_figure(struct doc *d, const struct plot_set *ps,
 	char rel[300];
 	snprintf(rel, sizeof rel, "plots/%s.%s", ch->name, ext);
 	if (!ch->rendered) {
-		doc_p(d, "warn", "Plot missing:", "%s (%s.gp and %s.dat are in plots/): %s",
-		      ch->title, ch->name, ch->name,
+		doc_p(d, "warn", "Plot missing:",
+		      "%s (%s.gp and %s.dat are in plots/): %s", ch->title,
+		      ch->name, ch->name,
 		      ch->error[0] ? ch->error : "not rendered");
 		return;
 	}
@@ -188,9 +193,10 @@ static void doc_figure(struct doc *d, const struct plot_set *ps,
 	char *path = xasprintf("%s/%s.%s", ps->dir, ch->name, ext);
 	struct sc_err e = {0};
 	size_t len = 0;
-	char *img = ps->format == PLOT_PDF
-			    ? NULL
-			    : jsonio_read_text(path, REPORT_MAX_IMAGE_BYTES, &len, &e);
+	char *img =
+	    ps->format == PLOT_PDF
+		? NULL
+		: jsonio_read_text(path, REPORT_MAX_IMAGE_BYTES, &len, &e);
 	textbuf_puts(&d->html, "<figure>");
 	if (img) {
 		textbuf_printf(&d->html, "<img src=\"data:%s;base64,",
@@ -243,7 +249,8 @@ static const char *pct_err(char *buf, size_t n, double got, double want)
 		return buf;
 	}
 	double p = (got / want - 1.0) * 100.0;
-	snprintf(buf, n, "%s%+.1f%%", fabs(p) > REPORT_ERR_FLAG_PCT ? "!" : "", p);
+	snprintf(buf, n, "%s%+.1f%%", fabs(p) > REPORT_ERR_FLAG_PCT ? "!" : "",
+		 p);
 	return buf;
 }
 
@@ -269,8 +276,10 @@ static void sec_campaign(struct doc *d, const struct campdir *c)
 	const char *r3[] = {"TTFT SLAs", sl[0] ? sl : "-"};
 	doc_row(d, r3);
 	if (isfinite(c->tpot_sla_ms))
-		snprintf(buf, sizeof buf, "TPOT \u2264 %s ms (\u2265 %.1f tokens/s/user)",
-			 num(v, sizeof v, c->tpot_sla_ms, 2), c->min_tokens_per_s_user);
+		snprintf(buf, sizeof buf,
+			 "TPOT \u2264 %s ms (\u2265 %.1f tokens/s/user)",
+			 num(v, sizeof v, c->tpot_sla_ms, 2),
+			 c->min_tokens_per_s_user);
 	else
 		snprintf(buf, sizeof buf, "-");
 	const char *r4[] = {"TPOT SLA", buf};
@@ -289,9 +298,10 @@ static void sec_campaign(struct doc *d, const struct campdir *c)
 		doc_p(d, NULL, "Steps (manifest.json):", "%s", "");
 		doc_list(d, true);
 		for (size_t i = 0; i < c->n_steps; i++)
-			doc_li(d, "%s: %s%s%s%s", c->steps[i].key, c->steps[i].value,
-			       c->steps[i].note[0] ? " (" : "", c->steps[i].note,
-			       c->steps[i].note[0] ? ")" : "");
+			doc_li(
+			    d, "%s: %s%s%s%s", c->steps[i].key,
+			    c->steps[i].value, c->steps[i].note[0] ? " (" : "",
+			    c->steps[i].note, c->steps[i].note[0] ? ")" : "");
 		doc_list(d, false);
 	}
 }
@@ -300,7 +310,8 @@ static void sec_env(struct doc *d, const struct campdir *c)
 {
 	doc_h(d, 2, "Environment and versions");
 	if (!c->n_env) {
-		doc_p(d, "warn", "Missing:", "env.json (environment and versions not recorded)");
+		doc_p(d, "warn", "Missing:",
+		      "env.json (environment and versions not recorded)");
 		return;
 	}
 	const char *cols[] = {"item", "value"};
@@ -324,10 +335,13 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		const struct campdir_deploy *dp = &c->deploys[i];
 		if (dp->failed)
-			doc_li(d, "deployment %s: FAILED (%s%s%s%s%s); the other deployments are reported",
+			doc_li(d,
+			       "deployment %s: FAILED (%s%s%s%s%s); the other "
+			       "deployments are reported",
 			       dp->name,
-			       !strcmp(dp->status, "failed") ? "benchmark step failed"
-							     : "no successful request",
+			       !strcmp(dp->status, "failed")
+				   ? "benchmark step failed"
+				   : "no successful request",
 			       dp->step_note[0] ? ": " : "", dp->step_note,
 			       dp->note[0] ? "; " : "", dp->note);
 	}
@@ -341,7 +355,8 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		       const struct plot_set *ps)
 {
 	char t[256];
-	snprintf(t, sizeof t, "%s (%s)", dp->name, dp->mode[0] ? dp->mode : "mode unknown");
+	snprintf(t, sizeof t, "%s (%s)", dp->name,
+		 dp->mode[0] ? dp->mode : "mode unknown");
 	doc_h(d, 3, t);
 	if (dp->failed) {
 		char reasons[512] = "";
@@ -362,9 +377,9 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 	}
 	if (!dp->n_levels)
 		return;
-	const char *cols[] = {"concurrency", "requests ok", "failed",
+	const char *cols[] = {"concurrency",   "requests ok",	"failed",
 			      "TTFT p50 (ms)", "TTFT p90 (ms)", "TPOT p50 (ms)",
-			      "TPOT p90 (ms)", "tokens/s", "tokens/s/gpu",
+			      "TPOT p90 (ms)", "tokens/s",	"tokens/s/gpu",
 			      "tokens/s/user"};
 	doc_table(d, cols, 10, NULL);
 	for (size_t i = 0; i < dp->n_levels; i++) {
@@ -372,7 +387,8 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		char b[10][48];
 		snprintf(b[0], 48, "%ld", l->concurrency);
 		snprintf(b[1], 48, "%ld", l->req_ok);
-		snprintf(b[2], 48, "%s%ld", l->req_failed ? "!" : "", l->req_failed);
+		snprintf(b[2], 48, "%s%ld", l->req_failed ? "!" : "",
+			 l->req_failed);
 		num(b[3], 48, l->ttft_ms.p50, 1);
 		num(b[4], 48, l->ttft_ms.p90, 1);
 		num(b[5], 48, l->tpot_ms.p50, 2);
@@ -396,7 +412,8 @@ static void sec_measurements(struct doc *d, const struct campdir *c,
 {
 	doc_h(d, 2, "Measurements");
 	if (!c->n_deploys)
-		doc_p(d, "warn", "Missing:", "the campaign lists no deployment");
+		doc_p(d, "warn",
+		      "Missing:", "the campaign lists no deployment");
 	for (size_t i = 0; i < c->n_deploys; i++)
 		sec_deploy(d, c, &c->deploys[i], ps);
 }
@@ -408,19 +425,22 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 	doc_h(d, 2, "Fit");
 	if (!f->present) {
 		doc_p(d, "warn", "Missing:",
-		      "fit.json: no calibrated parameters (the fit did not run or failed); projections below use the priors only where present");
+		      "fit.json: no calibrated parameters (the fit did not run "
+		      "or failed); projections below use the priors only where "
+		      "present");
 		return;
 	}
 	doc_p(d, f->converged ? "ok" : "fail",
 	      f->converged ? "Converged:" : "NOT converged:",
-	      "%s; %ld iterations; chi2 %s over %s degrees of freedom, chi2/dof %s; model %s on %s (%s); held out: %s",
+	      "%s; %ld iterations; chi2 %s over %s degrees of freedom, "
+	      "chi2/dof %s; model %s on %s (%s); held out: %s",
 	      f->status[0] ? f->status : "no status", f->iterations,
 	      num(a, sizeof a, f->chi2, 2), num(b, sizeof b, f->dof, 0),
 	      num(v, sizeof v, f->chi2_dof, 3), f->model[0] ? f->model : "-",
 	      f->gpu[0] ? f->gpu : "-", f->backend[0] ? f->backend : "-",
 	      f->holdout[0] ? f->holdout : "-");
-	const char *cols[] = {"parameter", "value", "sigma", "unit", "prior",
-			      "change vs prior", "fitted"};
+	const char *cols[] = {"parameter", "value",	      "sigma", "unit",
+			      "prior",	   "change vs prior", "fitted"};
 	doc_table(d, cols, 7, "lrrlrrl");
 	for (size_t i = 0; i < f->n_params; i++) {
 		const struct campdir_param *p = &f->params[i];
@@ -428,7 +448,8 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 		snprintf(val, sizeof val, "%.4g", p->value);
 		if (!p->free)
 			snprintf(sig, sizeof sig, "-");
-		else if (isfinite(p->sigma) && isfinite(p->value) && p->value != 0)
+		else if (isfinite(p->sigma) && isfinite(p->value) &&
+			 p->value != 0)
 			snprintf(sig, sizeof sig, "%s%.2g (%.0f%%)",
 				 fabs(p->sigma / p->value) > 0.5 ? "!" : "",
 				 p->sigma, fabs(p->sigma / p->value) * 100.0);
@@ -440,19 +461,26 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 				 (p->value / p->prior - 1.0) * 100.0);
 		else
 			snprintf(chg, sizeof chg, "-");
-		const char *r[] = {p->name, val, sig, p->unit[0] ? p->unit : "-",
-				   pri, chg, p->free ? "yes" : "fixed"};
+		const char *r[] = {p->name,
+				   val,
+				   sig,
+				   p->unit[0] ? p->unit : "-",
+				   pri,
+				   chg,
+				   p->free ? "yes" : "fixed"};
 		doc_row(d, r);
 	}
 	doc_table_end(d);
 	if (f->not_identifiable[0])
 		doc_p(d, "warn", "Not identifiable:",
-		      "%s: the measurements do not pin these down; their values stay near the priors and should not be trusted",
+		      "%s: the measurements do not pin these down; their "
+		      "values stay near the priors and should not be trusted",
 		      f->not_identifiable);
 	for (size_t i = 0; i < f->n_corrs; i++)
 		if (fabs(f->corrs[i].r) >= REPORT_STRONG_CORR)
 			doc_p(d, "warn", "Strongly correlated:",
-			      "%s and %s (r = %.2f): the data trade one against the other",
+			      "%s and %s (r = %.2f): the data trade one "
+			      "against the other",
 			      f->corrs[i].a, f->corrs[i].b, f->corrs[i].r);
 	if (f->n_corrs) {
 		doc_p(d, NULL, "Correlations:", "%s", "");
@@ -474,7 +502,9 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		      f->present ? "has no points" : "is missing");
 		return;
 	}
-	doc_p(d, NULL, "MAPE", "(mean absolute percentage error) of the projection, calibrated in-sample and held-out, and with the priors:");
+	doc_p(d, NULL, "MAPE",
+	      "(mean absolute percentage error) of the projection, calibrated "
+	      "in-sample and held-out, and with the priors:");
 	const char *mc[] = {"metric", "in-sample", "held-out", "priors"};
 	doc_table(d, mc, 4, NULL);
 	for (int m = 0; m < CAMPDIR_N_METRICS; m++) {
@@ -485,7 +515,8 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		for (int k = 0; k < 3; k++) {
 			if (isfinite(vals[k]))
 				snprintf(x[k], 32, "%s%.1f%%",
-					 vals[k] > REPORT_ERR_FLAG_PCT ? "!" : "",
+					 vals[k] > REPORT_ERR_FLAG_PCT ? "!"
+								       : "",
 					 vals[k]);
 			else
 				snprintf(x[k], 32, "-");
@@ -494,10 +525,11 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		doc_row(d, r);
 	}
 	doc_table_end(d);
-	doc_p(d, NULL, "Per point", "(errors beyond %.0f%% in bold):", REPORT_ERR_FLAG_PCT);
-	const char *pc[] = {"deployment", "concurrency", "set", "metric",
-			    "measured", "calibrated", "error", "priors",
-			    "error (priors)"};
+	doc_p(d, NULL, "Per point",
+	      "(errors beyond %.0f%% in bold):", REPORT_ERR_FLAG_PCT);
+	const char *pc[] = {"deployment", "concurrency", "set",
+			    "metric",	  "measured",	 "calibrated",
+			    "error",	  "priors",	 "error (priors)"};
 	doc_table(d, pc, 9, "lrllrrrrr");
 	for (size_t i = 0; i < f->n_points; i++) {
 		const struct campdir_fitpoint *p = &f->points[i];
@@ -516,10 +548,16 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 			char e1[48], e2[48];
 			pct_err(e1, sizeof e1, pj, me);
 			pct_err(e2, sizeof e2, pr, me);
-			const char *r[] = {p->deployment, cc,
-					   p->holdout ? "held-out" : "in-sample",
-					   campdir_metric_label(m), x[0], x[1],
-					   e1, x[2], e2};
+			const char *r[] = {p->deployment,
+					   cc,
+					   p->holdout ? "held-out"
+						      : "in-sample",
+					   campdir_metric_label(m),
+					   x[0],
+					   x[1],
+					   e1,
+					   x[2],
+					   e2};
 			doc_row(d, r);
 		}
 	}
@@ -532,7 +570,9 @@ static void config_row(struct doc *d, const char *source,
 {
 	char b[7][48];
 	if (!cf->present) {
-		const char *r[] = {source, mode, "none meets the SLAs", "-", "-", "-", "-", "-", "-"};
+		const char *r[] = {source, mode, "none meets the SLAs",
+				   "-",	   "-",	 "-",
+				   "-",	   "-",	 "-"};
 		doc_row(d, r);
 		return;
 	}
@@ -542,7 +582,8 @@ static void config_row(struct doc *d, const char *source,
 	num(b[3], 48, cf->tpot_ms, 2);
 	num(b[4], 48, cf->gpus, 0);
 	num(b[5], 48, cf->req_per_s, 2);
-	const char *r[] = {source, mode, cf->config, b[0], b[1], b[2], b[3], b[4], b[5]};
+	const char *r[] = {source, mode, cf->config, b[0], b[1],
+			   b[2],   b[3], b[4],	     b[5]};
 	doc_row(d, r);
 }
 
@@ -554,24 +595,37 @@ static void changed(struct doc *d, const char *mode,
 	if (!cal->present && !pri->present)
 		return;
 	if (!cal->present) {
-		doc_li(d, "%s: the priors chose %s (%.1f tokens/s/gpu) but with the calibrated model no %s configuration meets the SLAs",
-		       mode, pri->config, pri->tokens_per_s_per_gpu, mode);
+		doc_li(
+		    d,
+		    "%s: the priors chose %s (%.1f tokens/s/gpu) but with the "
+		    "calibrated model no %s configuration meets the SLAs",
+		    mode, pri->config, pri->tokens_per_s_per_gpu, mode);
 		return;
 	}
 	if (!pri->present) {
-		doc_li(d, "%s: the priors found no configuration; the calibrated model chooses %s (%.1f tokens/s/gpu)",
+		doc_li(d,
+		       "%s: the priors found no configuration; the calibrated "
+		       "model chooses %s (%.1f tokens/s/gpu)",
 		       mode, cal->config, cal->tokens_per_s_per_gpu);
 		return;
 	}
-	double dt = pri->tokens_per_s_per_gpu != 0
-			    ? (cal->tokens_per_s_per_gpu / pri->tokens_per_s_per_gpu - 1) * 100
-			    : NAN;
+	double dt =
+	    pri->tokens_per_s_per_gpu != 0
+		? (cal->tokens_per_s_per_gpu / pri->tokens_per_s_per_gpu - 1) *
+		      100
+		: NAN;
 	if (!strcmp(cal->config, pri->config))
-		doc_li(d, "%s: same configuration (%s); projected tokens/s/gpu %.1f -> %.1f (%+.1f%%), TTFT %.0f -> %.0f ms",
+		doc_li(d,
+		       "%s: same configuration (%s); projected tokens/s/gpu "
+		       "%.1f -> %.1f (%+.1f%%), TTFT %.0f -> %.0f ms",
 		       mode, cal->config, pri->tokens_per_s_per_gpu,
-		       cal->tokens_per_s_per_gpu, dt, pri->ttft_ms, cal->ttft_ms);
+		       cal->tokens_per_s_per_gpu, dt, pri->ttft_ms,
+		       cal->ttft_ms);
 	else
-		doc_li(d, "%s: configuration changed from %s (priors, %.1f tokens/s/gpu, TTFT %.0f ms) to %s (calibrated, %.1f tokens/s/gpu, TTFT %.0f ms; %+.1f%%)",
+		doc_li(d,
+		       "%s: configuration changed from %s (priors, %.1f "
+		       "tokens/s/gpu, TTFT %.0f ms) to %s (calibrated, %.1f "
+		       "tokens/s/gpu, TTFT %.0f ms; %+.1f%%)",
 		       mode, pri->config, pri->tokens_per_s_per_gpu,
 		       pri->ttft_ms, cal->config, cal->tokens_per_s_per_gpu,
 		       cal->ttft_ms, dt);
@@ -590,7 +644,8 @@ static void sec_best(struct doc *d, const struct campdir *c,
 {
 	doc_h(d, 2, "Best configurations: calibrated model vs priors");
 	if (!c->n_matches) {
-		doc_p(d, "warn", "Missing:", "no matching results (match/ is missing or empty)");
+		doc_p(d, "warn", "Missing:",
+		      "no matching results (match/ is missing or empty)");
 		return;
 	}
 	/* The SLAs: those of the campaign, plus any other found on disk. */
@@ -598,29 +653,36 @@ static void sec_best(struct doc *d, const struct campdir *c,
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_ttft_slas; i++)
 		slas[n++] = c->ttft_slas_ms[i];
-	for (size_t i = 0; i < c->n_matches && n < sizeof slas / sizeof slas[0]; i++) {
+	for (size_t i = 0; i < c->n_matches && n < sizeof slas / sizeof slas[0];
+	     i++) {
 		bool seen = false;
 		for (size_t k = 0; k < n; k++)
-			seen |= fabs(slas[k] - c->matches[i].ttft_sla_ms) < 1e-6;
+			seen |=
+			    fabs(slas[k] - c->matches[i].ttft_sla_ms) < 1e-6;
 		if (!seen)
 			slas[n++] = c->matches[i].ttft_sla_ms;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct campdir_match *cal = campdir_find_match(c, "calibrated", slas[i]);
-		const struct campdir_match *pri = campdir_find_match(c, "prior", slas[i]);
+		const struct campdir_match *cal =
+		    campdir_find_match(c, "calibrated", slas[i]);
+		const struct campdir_match *pri =
+		    campdir_find_match(c, "prior", slas[i]);
 		char t[128];
 		snprintf(t, sizeof t, "TTFT \u2264 %g ms", slas[i]);
 		doc_h(d, 3, t);
-		const char *cols[] = {"model", "mode", "config", "tokens/s/gpu",
-				      "tokens/s/user", "TTFT (ms)", "TPOT (ms)",
-				      "GPUs", "requests/s"};
+		const char *cols[] = {
+		    "model",	    "mode",	     "config",
+		    "tokens/s/gpu", "tokens/s/user", "TTFT (ms)",
+		    "TPOT (ms)",    "GPUs",	     "requests/s"};
 		doc_table(d, cols, 9, "lllrrrrrr");
 		const struct campdir_match *ms[2] = {cal, pri};
 		const char *names[2] = {"calibrated", "priors"};
 		for (int k = 0; k < 2; k++) {
 			if (!ms[k] || !ms[k]->best_present) {
-				const char *r[] = {names[k], "-", "missing (no best.json)",
-						   "-", "-", "-", "-", "-", "-"};
+				const char *r[] = {
+				    names[k], "-", "missing (no best.json)",
+				    "-",      "-", "-",
+				    "-",      "-", "-"};
 				doc_row(d, r);
 				continue;
 			}
@@ -631,12 +693,16 @@ static void sec_best(struct doc *d, const struct campdir *c,
 		char g1[32], g2[32];
 		gain_text(g1, sizeof g1, cal);
 		gain_text(g2, sizeof g2, pri);
-		doc_p(d, NULL, "Disagg gain", "(best disagg over best agg tokens/s/gpu): calibrated %s, priors %s.", g1, g2);
+		doc_p(d, NULL, "Disagg gain",
+		      "(best disagg over best agg tokens/s/gpu): calibrated "
+		      "%s, priors %s.",
+		      g1, g2);
 		if (cal && pri && cal->best_present && pri->best_present) {
 			doc_p(d, NULL, "What changed", "with calibration:");
 			doc_list(d, true);
 			changed(d, "agg", &cal->best_agg, &pri->best_agg);
-			changed(d, "disagg", &cal->best_disagg, &pri->best_disagg);
+			changed(d, "disagg", &cal->best_disagg,
+				&pri->best_disagg);
 			doc_list(d, false);
 		}
 		for (int k = 0; k < 2; k++)
@@ -651,23 +717,29 @@ static void sec_best(struct doc *d, const struct campdir *c,
 }
 
 static const char html_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>";
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>";
 static const char html_style[] =
-	"</title>\n<style>\n"
-	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
-	"h1{border-bottom:2px solid #444}h2{border-bottom:1px solid #bbb;margin-top:2em}\n"
-	"table{border-collapse:collapse;margin:0.8em 0;font-size:0.92em}\n"
-	"th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\n"
-	"th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
-	"td.flag{font-weight:bold;background:#fde2e2}\n"
-	"p.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:0.4em 0.8em}\n"
-	"p.fail{background:#fde2e2;border-left:4px solid #c62828;padding:0.4em 0.8em}\n"
-	"p.ok{background:#e4f4e4;border-left:4px solid #2e7d32;padding:0.4em 0.8em}\n"
-	"figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
-	"figcaption{font-size:0.9em;color:#555}\n"
-	"</style>\n</head>\n<body>\n";
+    "</title>\n<style>\n"
+    "body{font-family:'DejaVu "
+    "Sans',Helvetica,Arial,sans-serif;max-width:1200px;margin:2em "
+    "auto;padding:0 1em;color:#222;line-height:1.45}\n"
+    "h1{border-bottom:2px solid #444}h2{border-bottom:1px solid "
+    "#bbb;margin-top:2em}\n"
+    "table{border-collapse:collapse;margin:0.8em 0;font-size:0.92em}\n"
+    "th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\n"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
+    "td.flag{font-weight:bold;background:#fde2e2}\n"
+    "p.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:0.4em "
+    "0.8em}\n"
+    "p.fail{background:#fde2e2;border-left:4px solid #c62828;padding:0.4em "
+    "0.8em}\n"
+    "p.ok{background:#e4f4e4;border-left:4px solid #2e7d32;padding:0.4em "
+    "0.8em}\n"
+    "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
+    "figcaption{font-size:0.9em;color:#555}\n"
+    "</style>\n</head>\n<body>\n";
 
 int report_write(const struct campdir *c, const struct plot_set *ps,
 		 struct sc_err *e)
@@ -714,7 +786,8 @@ static void mark_present(struct plot_set *ps)
 		struct stat st;
 		ps->charts[i].rendered = stat(p, &st) == 0 && st.st_size > 0;
 		if (!ps->charts[i].rendered)
-			snprintf(ps->charts[i].error, sizeof ps->charts[i].error,
+			snprintf(ps->charts[i].error,
+				 sizeof ps->charts[i].error,
 				 "no image (run servecal plot)");
 		free(p);
 	}
