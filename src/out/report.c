@@ -323,6 +323,80 @@ static void sec_env(struct doc *d, const struct campdir *c)
 	doc_table_end(d);
 }
 
+/* The answers first: per TTFT SLA the best agg and disagg configurations
+ * of the calibrated model and the gain, how far calibration moved the TTFT
+ * error, and what failed. */
+static void sec_summary(struct doc *d, const struct campdir *c)
+{
+	doc_h(d, 2, "Summary");
+	doc_list(d, true);
+	for (size_t i = 0; i < c->n_ttft_slas; i++) {
+		double sla = c->ttft_slas_ms[i];
+		const struct campdir_match *cal =
+		    campdir_find_match(c, "calibrated", sla);
+		const struct campdir_match *pri =
+		    campdir_find_match(c, "prior", sla);
+		char pg[64] = "";
+		if (pri && isfinite(pri->disagg_over_agg))
+			snprintf(pg, sizeof pg, " (the priors predicted %.2fx)",
+				 pri->disagg_over_agg);
+		if (!cal || !cal->best_present) {
+			doc_li(
+			    d,
+			    "TTFT \u2264 %g ms: no calibrated matching result",
+			    sla);
+		} else if (cal->best_agg.present && cal->best_disagg.present) {
+			doc_li(
+			    d,
+			    "TTFT \u2264 %g ms: disagg %s at %.1f tokens/s/gpu "
+			    "vs agg %s at %.1f: disagg gain %.2fx%s",
+			    sla, cal->best_disagg.config,
+			    cal->best_disagg.tokens_per_s_per_gpu,
+			    cal->best_agg.config,
+			    cal->best_agg.tokens_per_s_per_gpu,
+			    cal->disagg_over_agg, pg);
+		} else if (cal->best_agg.present || cal->best_disagg.present) {
+			const struct campdir_config *b =
+			    cal->best_agg.present ? &cal->best_agg
+						  : &cal->best_disagg;
+			doc_li(d,
+			       "TTFT \u2264 %g ms: only %s meets the SLAs: %s "
+			       "at %.1f tokens/s/gpu",
+			       sla, b->mode[0] ? b->mode : "one mode",
+			       b->config, b->tokens_per_s_per_gpu);
+		} else {
+			doc_li(d,
+			       "TTFT \u2264 %g ms: no configuration meets the "
+			       "SLAs",
+			       sla);
+		}
+	}
+	const struct campdir_fit *f = &c->fit;
+	if (!f->present)
+		doc_li(d, "calibration: no fit.json, nothing calibrated");
+	else if (isfinite(f->mape_prior.ttft_ms) &&
+		 isfinite(f->mape_in.ttft_ms)) {
+		char held[48] = "";
+		if (isfinite(f->mape_out.ttft_ms))
+			snprintf(held, sizeof held, ", %.1f%% held-out",
+				 f->mape_out.ttft_ms);
+		doc_li(d,
+		       "calibration%s: TTFT mean error (MAPE) %.1f%% with the "
+		       "priors, %.1f%% in-sample%s after the fit",
+		       f->converged ? "" : " (NOT converged)",
+		       f->mape_prior.ttft_ms, f->mape_in.ttft_ms, held);
+	}
+	size_t failed = 0;
+	for (size_t i = 0; i < c->n_deploys; i++)
+		failed += c->deploys[i].failed;
+	if (failed)
+		doc_li(d,
+		       "%zu of %zu deployments failed (see below); the rest "
+		       "are reported",
+		       failed, c->n_deploys);
+	doc_list(d, false);
+}
+
 static void sec_missing(struct doc *d, const struct campdir *c)
 {
 	size_t failed = 0;
@@ -757,6 +831,7 @@ int report_write(const struct campdir *c, const struct plot_set *ps,
 	clock_wall_iso(when, sizeof when);
 	doc_p(&d, NULL, "Generated", "%s by servecal %s from %s.", when,
 	      PACKAGE_VERSION, c->dir);
+	sec_summary(&d, c);
 	sec_missing(&d, c);
 	sec_campaign(&d, c);
 	sec_env(&d, c);
