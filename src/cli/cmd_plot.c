@@ -92,9 +92,14 @@ static int run(int argc, char **argv)
 	if (rc) {
 		ex = cli_fail(&e);
 	} else {
-		for (size_t i = 0; i < ps.n; i++)
+		for (size_t i = 0; i < ps.n; i++) {
 			printf("%s/%s.%s\n", pdir, ps.charts[i].name,
 			       render ? plot_format_ext(fmt) : "gp");
+			if (ps.charts[i].warning[0])
+				fprintf(
+				    stderr, "servecal plot: %s: gnuplot: %s\n",
+				    ps.charts[i].name, ps.charts[i].warning);
+		}
 		if (!ps.n)
 			fprintf(stderr,
 				"servecal plot: %s has no data to plot\n", dir);

@@ -418,7 +418,9 @@ int plot_render(struct plot_set *s, double timeout_s, struct sc_err *e)
 		char *img = xasprintf("%s/%s.%s", s->dir, ch->name,
 				      plot_format_ext(s->format));
 		remove(img);
-		int r = gnuplot_run(s->dir, script, timeout_s, NULL, 0, &ce);
+		char log[GNUPLOT_LOG_MAX];
+		int r = gnuplot_run(s->dir, script, timeout_s, log, sizeof log,
+				    &ce);
 		struct stat st;
 		if (r == SC_OK && (stat(img, &st) || st.st_size == 0)) {
 			r = sc_err_set(&ce, SC_ERUNTIME,
@@ -427,6 +429,13 @@ int plot_render(struct plot_set *s, double timeout_s, struct sc_err *e)
 		}
 		free(img);
 		ch->rendered = r == SC_OK;
+		/* A chart that rendered may still have lost data: keep what
+		 * gnuplot said so the caller can show it. */
+		const char *w = log;
+		while (*w == '\n' || *w == ' ')
+			w++;
+		snprintf(ch->warning, sizeof ch->warning, "%.*s",
+			 r == SC_OK ? (int)strcspn(w, "\n") : 0, w);
 		if (r != SC_OK) {
 			snprintf(ch->error, sizeof ch->error, "%s", ce.msg);
 			if (!failed++)

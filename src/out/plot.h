@@ -26,6 +26,7 @@ struct plot_chart {
 	char key[CAMPDIR_NAME_MAX]; /* match dir, deployment or metric key */
 	bool rendered;		    /* NAME.EXT exists and is non-empty */
 	char error[SC_ERR_MSG_MAX]; /* why rendering failed, "" otherwise */
+	char warning[256]; /* first line gnuplot printed on success, or "" */
 };
 
 struct plot_set {

@@ -134,6 +134,39 @@ static void test_cwd_and_argv(void)
 	free(dir);
 }
 
+/* A chart that renders with a warning keeps the warning's first line; the
+ * image written by the stand-in counts as rendered. */
+static void test_render_warning(void)
+{
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	char *out = testutil_tmpdir(), *bin = testutil_tmpdir();
+	char *prog = fake(
+	    bin, "gp-warn",
+	    "#!/bin/sh\n"
+	    "echo \"warning: Skipping data file with no valid points\" >&2\n"
+	    "echo png > \"${1%.gp}.png\"\n");
+	CU_ASSERT_EQUAL_FATAL(
+	    campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e),
+	    SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	setenv("SERVECAL_GNUPLOT", prog, 1);
+	CU_ASSERT_EQUAL(plot_render(&s, 10, &e), SC_OK);
+	unsetenv("SERVECAL_GNUPLOT");
+	CU_ASSERT_TRUE(s.charts[0].rendered);
+	CU_ASSERT_STRING_EQUAL(
+	    s.charts[0].warning,
+	    "warning: Skipping data file with no valid points");
+	plot_set_release(&s);
+	campdir_release(&c);
+	free(prog);
+	testutil_rmtree(out);
+	testutil_rmtree(bin);
+	free(out);
+	free(bin);
+}
+
 static void test_templates_found(void)
 {
 	struct sc_err e = {0};
