@@ -130,9 +130,9 @@ static void test_bad_dirs(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"fixture campaign", test_fixture},
-    {"missing and malformed directories", test_bad_dirs},
-    CU_TEST_INFO_NULL,
+	{"fixture campaign", test_fixture},
+	{"missing and malformed directories", test_bad_dirs},
+	CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("campdir", tests)

@@ -234,13 +234,13 @@ static void test_dense_pareto(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"golden .dat and .gp files", test_golden},
-    {"Pareto chart colours by TTFT and labels the best",
+	{"golden .dat and .gp files", test_golden},
+	{"Pareto chart colours by TTFT and labels the best",
      test_pareto_shows_ttft},
-    {"template expansion and formats", test_expand},
-    {"quotes in names stay quoted", test_hostile_names},
-    {"dense searches stay readable", test_dense_pareto},
-    CU_TEST_INFO_NULL,
+	{"template expansion and formats", test_expand},
+	{"quotes in names stay quoted", test_hostile_names},
+	{"dense searches stay readable", test_dense_pareto},
+	CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("plot", tests)

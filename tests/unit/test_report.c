@@ -164,10 +164,10 @@ static void test_bad_campaign(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"tables, images and escaping", test_tables_and_images},
-    {"missing pieces are reported", test_missing_pieces},
-    {"missing campaign is an input error", test_bad_campaign},
-    CU_TEST_INFO_NULL,
+	{"tables, images and escaping", test_tables_and_images},
+	{"missing pieces are reported", test_missing_pieces},
+	{"missing campaign is an input error", test_bad_campaign},
+	CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("report", tests)
