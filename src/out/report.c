@@ -467,9 +467,11 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		num(b[4], 48, l->ttft_ms.p90, 1);
 		num(b[5], 48, l->tpot_ms.p50, 2);
 		num(b[6], 48, l->tpot_ms.p90, 2);
-		num(b[7], 48, l->tokens_per_s, 1);
-		num(b[8], 48, l->tokens_per_s_per_gpu, 1);
-		num(b[9], 48, l->tokens_per_s_per_user, 1);
+		/* No good request, no throughput (a 0 would read as measured). */
+		bool ok = l->req_ok > 0;
+		num(b[7], 48, ok ? l->tokens_per_s : NAN, 1);
+		num(b[8], 48, ok ? l->tokens_per_s_per_gpu : NAN, 1);
+		num(b[9], 48, ok ? l->tokens_per_s_per_user : NAN, 1);
 		const char *r[10];
 		for (int k = 0; k < 10; k++)
 			r[k] = b[k];
