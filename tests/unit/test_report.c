@@ -82,6 +82,7 @@ static void test_tables_and_images(void)
 	HAS(md, "http\\_503: 20");
 	HAS(md,
 	    "benchmark step failed: every request failed at c1 (http\\_503)");
+	HAS(md, "| 1 | 0 | **20** | - | - | - | - | - | - | - |");
 	HAS(md, "match:prior-ttft1200: failed (match exited 1)");
 	/* Fit: parameters with sigma and prior, warnings, chi2/dof. */
 	HAS(md, "| eta\\_c | 0.612 | 0.031 (5%) | - | 0.55 | +11.3% | yes |");
