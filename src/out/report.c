@@ -401,7 +401,7 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 {
 	size_t failed = 0;
 	for (size_t i = 0; i < c->n_deploys; i++)
-		failed += c->deploys[i].failed;
+		failed += c->deploys[i].failed || c->deploys[i].note[0];
 	if (!c->n_notes && !failed)
 		return;
 	doc_h(d, 2, "Missing or failed");
@@ -418,6 +418,9 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 				   : "no successful request",
 			       dp->step_note[0] ? ": " : "", dp->step_note,
 			       dp->note[0] ? "; " : "", dp->note);
+		else if (dp->note[0])
+			doc_li(d, "deployment %s: incomplete: %s", dp->name,
+			       dp->note);
 	}
 	for (size_t i = 0; i < c->n_notes; i++)
 		doc_li(d, "%s", c->notes[i]);
