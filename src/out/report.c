@@ -29,6 +29,8 @@
 
 struct doc {
 	struct textbuf md, html;
+	struct textbuf toc; /* HTML list of the level-2 headings */
+	int n_sections;
 	size_t n_cols;	/* of the open table */
 	char align[16]; /* 'l' or 'r' per column of the open table */
 };
@@ -40,7 +42,17 @@ static void doc_h(struct doc *d, int level, const char *text)
 	textbuf_puts(&d->md, " ");
 	markup_md(&d->md, text);
 	textbuf_puts(&d->md, "\n\n");
-	textbuf_printf(&d->html, "<h%d>", level);
+	if (level == 2) {
+		/* Numbered anchors: headings come from files and are not
+		 * safe as ids. */
+		d->n_sections++;
+		textbuf_printf(&d->html, "<h2 id=\"s%d\">", d->n_sections);
+		textbuf_printf(&d->toc, "<li><a href=\"#s%d\">", d->n_sections);
+		markup_html(&d->toc, text);
+		textbuf_puts(&d->toc, "</a></li>\n");
+	} else {
+		textbuf_printf(&d->html, "<h%d>", level);
+	}
 	markup_html(&d->html, text);
 	textbuf_printf(&d->html, "</h%d>\n", level);
 }
@@ -470,7 +482,8 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		num(b[4], 48, l->ttft_ms.p90, 1);
 		num(b[5], 48, l->tpot_ms.p50, 2);
 		num(b[6], 48, l->tpot_ms.p90, 2);
-		/* No good request, no throughput (a 0 would read as measured). */
+		/* No good request, no throughput (a 0 would read as measured).
+		 */
 		bool ok = l->req_ok > 0;
 		num(b[7], 48, ok ? l->tokens_per_s : NAN, 1);
 		num(b[8], 48, ok ? l->tokens_per_s_per_gpu : NAN, 1);
@@ -818,24 +831,33 @@ static const char html_style[] =
     "0.8em}\n"
     "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
     "figcaption{font-size:0.9em;color:#555}\n"
+    "ul.toc{columns:2;font-size:0.95em}nav{margin:1em 0}\n"
     "</style>\n</head>\n<body>\n";
 
 int report_write(const struct campdir *c, const struct plot_set *ps,
 		 struct sc_err *e)
 {
 	struct doc d;
+	struct textbuf page;
 	textbuf_init(&d.md);
 	textbuf_init(&d.html);
+	textbuf_init(&d.toc);
+	textbuf_init(&page);
 	d.n_cols = 0;
+	d.n_sections = 0;
 	char title[CAMPDIR_NAME_MAX + 32], when[40];
 	snprintf(title, sizeof title, "servecal report: %s", c->name);
-	textbuf_puts(&d.html, html_head);
-	markup_html(&d.html, title);
-	textbuf_puts(&d.html, html_style);
+	textbuf_puts(&page, html_head);
+	markup_html(&page, title);
+	textbuf_puts(&page, html_style);
 	doc_h(&d, 1, title);
 	clock_wall_iso(when, sizeof when);
 	doc_p(&d, NULL, "Generated", "%s by servecal %s from %s.", when,
 	      PACKAGE_VERSION, c->dir);
+	/* The contents go after the title, once every section is known. */
+	textbuf_puts(&page, d.html.s);
+	textbuf_release(&d.html);
+	textbuf_init(&d.html);
 	sec_summary(&d, c);
 	sec_missing(&d, c);
 	sec_campaign(&d, c);
@@ -845,15 +867,21 @@ int report_write(const struct campdir *c, const struct plot_set *ps,
 	sec_alignment(&d, c, ps);
 	sec_best(&d, c, ps);
 	textbuf_puts(&d.html, "</body>\n</html>\n");
+	textbuf_puts(&page, "<nav><b>Contents</b>\n<ul class=\"toc\">\n");
+	textbuf_puts(&page, d.toc.s);
+	textbuf_puts(&page, "</ul></nav>\n");
+	textbuf_puts(&page, d.html.s);
 	char *md = xasprintf("%s/report.md", c->dir);
 	char *html = xasprintf("%s/report.html", c->dir);
 	int rc = textbuf_save(&d.md, md, e);
 	if (rc == SC_OK)
-		rc = textbuf_save(&d.html, html, e);
+		rc = textbuf_save(&page, html, e);
 	free(md);
 	free(html);
 	textbuf_release(&d.md);
 	textbuf_release(&d.html);
+	textbuf_release(&d.toc);
+	textbuf_release(&page);
 	return rc;
 }
 

@@ -114,6 +114,9 @@ static void test_tables_and_images(void)
 		imgs++;
 	CU_ASSERT_EQUAL(imgs, s.n);
 	HAS(html, "<td class=\"flag\">+11.3%</td>");
+	/* Contents link to numbered section anchors. */
+	HAS(html, "<li><a href=\"#s1\">Summary</a></li>");
+	HAS(html, "<h2 id=\"s1\">Summary</h2>");
 	/* A string from a file never becomes markup. */
 	CU_ASSERT_PTR_NULL(strstr(html, "<script"));
 	HAS(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
