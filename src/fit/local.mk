@@ -14,10 +14,10 @@ tests_unit_test_fit_LDADD = libsctest.a $(TEST_LIBS)
 servecal_SOURCES += src/cli/cmd_fit.c src/cli/cmd_db.c
 
 # Speed benchmark (not a test): `make bench-fit`.
-EXTRA_PROGRAMS = bench/perf/fit_bench
+noinst_PROGRAMS += bench/perf/fit_bench
 bench_perf_fit_bench_SOURCES = bench/perf/fit_bench.c
 bench_perf_fit_bench_LDADD = $(SC_LIBS)
-CLEANFILES += bench/perf/fit_bench
+
 bench-fit: bench/perf/fit_bench$(EXEEXT)
 	bench/perf/fit_bench$(EXEEXT) $(abs_top_srcdir)
 .PHONY: bench-fit

@@ -549,6 +549,11 @@ static void match_note(struct campdir_match *m, const char *msg)
 static void load_config(const cJSON *o, struct campdir_config *cf)
 {
 	memset(cf, 0, sizeof *cf);
+	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
+	 * "best" is null when nothing met the SLAs. */
+	const cJSON *best = cJSON_GetObjectItemCaseSensitive(o, "best");
+	if (cJSON_GetObjectItemCaseSensitive(o, "searched"))
+		o = best;
 	if (!cJSON_IsObject(o))
 		return;
 	cf->present = true;
