@@ -362,6 +362,7 @@ static void load_deploy(struct campdir *c, struct campdir_deploy *d)
 	}
 	cJSON *dj = exists(dpath) ? jsonio_load_file(dpath, &e) : NULL;
 	str_copy(dj, "mode", d->mode, sizeof d->mode);
+	str_copy(dj, "name", d->spec_name, sizeof d->spec_name);
 	cJSON_Delete(dj);
 	free(dpath);
 
@@ -682,6 +683,24 @@ static void load_matches(struct campdir *c)
 				     sources[s], c->ttft_slas_ms[i]);
 }
 
+/* fit.json names deployments by their spec's "name"; the campaign by its
+ * own. Points that name a spec get the campaign's name. */
+static void map_fit_names(struct campdir *c)
+{
+	for (size_t i = 0; i < c->fit.n_points; i++) {
+		struct campdir_fitpoint *p = &c->fit.points[i];
+		if (campdir_find_deploy(c, p->deployment))
+			continue;
+		for (size_t k = 0; k < c->n_deploys; k++)
+			if (c->deploys[k].spec_name[0] &&
+			    !strcmp(c->deploys[k].spec_name, p->deployment)) {
+				snprintf(p->deployment, sizeof p->deployment,
+					 "%s", c->deploys[k].name);
+				break;
+			}
+	}
+}
+
 int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -699,6 +718,7 @@ int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
 	for (size_t i = 0; i < c->n_deploys; i++)
 		load_deploy(c, &c->deploys[i]);
 	load_fit(c);
+	map_fit_names(c);
 	load_matches(c);
 	return SC_OK;
 }

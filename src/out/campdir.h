@@ -31,7 +31,8 @@ struct campdir_level {
 
 struct campdir_deploy {
 	char name[CAMPDIR_NAME_MAX];
-	char mode[16];	     /* "agg", "disagg" or "" when unknown */
+	char mode[16]; /* "agg", "disagg" or "" when unknown */
+	char spec_name[CAMPDIR_NAME_MAX]; /* "name" of its spec, or "" */
 	char status[16];     /* manifest step "bench:NAME": done, failed, ... */
 	bool failed;	     /* marked failed, or no level has a good request */
 	char note[512];	     /* why data is missing, "" when complete */
@@ -55,6 +56,8 @@ const char *campdir_metric_key(int i);
 const char *campdir_metric_label(int i);
 
 struct campdir_fitpoint {
+	/* The campaign's name for the deployment (fit.json names it by its
+	 * spec's name; campdir_load maps that back). */
 	char deployment[CAMPDIR_NAME_MAX];
 	char mode[16];
 	long concurrency;

@@ -166,14 +166,15 @@ static int write_latency(const struct campdir *c,
 		snprintf(spec, sizeof spec,
 			 "%g with lines lw 1.5 dt 2 lc rgb '#b2182b'",
 			 c->tpot_sla_ms);
-		snprintf(lbl, sizeof lbl, "TPOT SLA %g ms", c->tpot_sla_ms);
+		snprintf(lbl, sizeof lbl, "TPOT SLA %.4g ms", c->tpot_sla_ms);
 		plotfile_titled(&s, spec, lbl);
 	}
 	for (size_t i = 0; !tpot && i < c->n_ttft_slas; i++) {
 		snprintf(spec, sizeof spec,
 			 "%g with lines lw 1.5 dt %d lc rgb '#b2182b'",
 			 c->ttft_slas_ms[i], i ? 4 : 2);
-		snprintf(lbl, sizeof lbl, "TTFT SLA %g ms", c->ttft_slas_ms[i]);
+		snprintf(lbl, sizeof lbl, "TTFT SLA %.4g ms",
+			 c->ttft_slas_ms[i]);
 		plotfile_titled(&s, spec, lbl);
 	}
 	int rc = plotfile_save(outdir, tpot ? "tpot.gp" : "ttft.gp", ch, f, &bl,

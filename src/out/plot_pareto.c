@@ -317,7 +317,7 @@ static void pareto_settings(struct plotfile_script *s, const struct campdir *c,
 		    "graph 1 behind fc rgb '#f3f3f3' fs solid 1.0 noborder\n"
 		    "set arrow 1 from first %g, graph 0 to first %g, graph 1 "
 		    "nohead front lc rgb '#b2182b' lw 2 dt 2\n"
-		    "set label 1 'TPOT SLA %g ms (%.1f tokens/s/user)' at "
+		    "set label 1 'TPOT SLA %.4g ms (%.1f tokens/s/user)' at "
 		    "first %g, graph 0.98 right offset character -0.6,0 front "
 		    "tc rgb '#b2182b' font ',11'\n",
 		    x, x, x, x, tpot, x, x);
@@ -340,11 +340,11 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	snprintf(ch->key, sizeof ch->key, "%s", m->name);
 	char sla[96] = "";
 	if (m->ttft_sla_ms > 0)
-		snprintf(sla, sizeof sla, ", TTFT \u2264 %g ms",
+		snprintf(sla, sizeof sla, ", TTFT \u2264 %.4g ms",
 			 m->ttft_sla_ms);
 	if (isfinite(m->tpot_sla_ms))
 		snprintf(sla + strlen(sla), sizeof sla - strlen(sla),
-			 ", TPOT \u2264 %g ms", m->tpot_sla_ms);
+			 ", TPOT \u2264 %.4g ms", m->tpot_sla_ms);
 	snprintf(ch->title, sizeof ch->title,
 		 "Pareto, %s model%s (ISL %ld / OSL %ld, %ld GPUs)",
 		 !strcmp(m->source, "prior") ? "prior" : m->source, sla, c->isl,

@@ -64,6 +64,11 @@ static void test_fixture(void)
 	for (size_t i = 0; i < c.fit.n_points; i++)
 		held += c.fit.points[i].holdout;
 	CU_ASSERT_EQUAL(held, 2);
+	/* fit.json names disagg-2p1d by its spec's name; mapped back. */
+	CU_ASSERT_STRING_EQUAL(
+		campdir_find_deploy(&c, "disagg-2p1d")->spec_name,
+		"qwen3-32b-h200-2p1d");
+	CU_ASSERT_STRING_EQUAL(c.fit.points[6].deployment, "disagg-2p1d");
 	/* A held-out point is judged by the fit that did not see it
 	 * (projected_held_out 690), not the full fit's 669.3. */
 	for (size_t i = 0; i < c.fit.n_points; i++)
