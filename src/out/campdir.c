@@ -553,8 +553,21 @@ static void load_config(const cJSON *o, struct campdir_config *cf)
 	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
 	 * "best" is null when nothing met the SLAs. */
 	const cJSON *best = cJSON_GetObjectItemCaseSensitive(o, "best");
-	if (cJSON_GetObjectItemCaseSensitive(o, "searched"))
+	if (cJSON_GetObjectItemCaseSensitive(o, "searched")) {
+		/* Why nothing qualified: {"binding": ..., "detail": ...}. */
+		const cJSON *inf =
+		    cJSON_GetObjectItemCaseSensitive(o, "infeasible");
+		char bind[64], detail[320];
+		str_copy(inf, "binding", bind, sizeof bind);
+		str_copy(inf, "detail", detail, sizeof detail);
+		if (bind[0] || detail[0])
+			snprintf(cf->why, sizeof cf->why, "%s%s%s", bind,
+				 bind[0] && detail[0] ? ": " : "", detail);
+		if (cJSON_IsFalse(
+			cJSON_GetObjectItemCaseSensitive(o, "searched")))
+			snprintf(cf->why, sizeof cf->why, "not searched");
 		o = best;
+	}
 	if (!cJSON_IsObject(o))
 		return;
 	cf->present = true;

@@ -97,6 +97,7 @@ struct campdir_fit {
 /* One configuration of best.json. */
 struct campdir_config {
 	bool present;
+	char why[400]; /* when absent: why nothing qualified, if said */
 	char config[256], mode[16];
 	double gpus, tokens_per_s_per_gpu, tokens_per_s_per_user, ttft_ms,
 	    tpot_ms, req_per_s, concurrency;

@@ -662,9 +662,12 @@ static void config_row(struct doc *d, const char *source,
 {
 	char b[7][48];
 	if (!cf->present) {
-		const char *r[] = {source, mode, "none meets the SLAs",
-				   "-",	   "-",	 "-",
-				   "-",	   "-",	 "-"};
+		char none[480];
+		snprintf(none, sizeof none, "none meets the SLAs%s%s%s",
+			 cf->why[0] ? " (" : "", cf->why,
+			 cf->why[0] ? ")" : "");
+		const char *r[] = {source, mode, none, "-", "-",
+				   "-",	   "-",	 "-",  "-"};
 		doc_row(d, r);
 		return;
 	}

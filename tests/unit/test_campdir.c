@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "out/campdir.h"
 #include "testutil.h"
@@ -134,9 +135,47 @@ static void test_bad_dirs(void)
 	free(dir);
 }
 
+/* best.json as `servecal match` writes it: each mode nested, "best" null
+ * with the reason when nothing met the SLAs. */
+static void test_nested_best(void)
+{
+	char *dir = testutil_tmpdir();
+	char md[4096];
+	free(testutil_write(dir, "campaign.json",
+			    "{\"name\": \"n\", \"slas\": {\"ttft_ms\": 300, "
+			    "\"tpot_ms\": 10}}"));
+	snprintf(md, sizeof md, "%s/match", dir);
+	mkdir(md, 0777);
+	snprintf(md, sizeof md, "%s/match/calibrated-ttft300", dir);
+	mkdir(md, 0777);
+	free(testutil_write(
+		md, "best.json",
+		"{\"query\": {\"ttft_ms\": 300}, \"agg\": {\"searched\": true, "
+		"\"best\": null, \"infeasible\": {\"binding\": \"ttft\", "
+		"\"detail\": \"prefill alone takes 410 ms\"}}, \"disagg\": "
+		"{\"searched\": true, \"best\": {\"config\": \"2P1D\", "
+		"\"tokens_per_s_per_gpu\": 500}}, \"disagg_over_agg\": null}"));
+	struct campdir c;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(c.n_matches, 1);
+	const struct campdir_match *m = &c.matches[0];
+	CU_ASSERT_TRUE(m->best_present);
+	CU_ASSERT_FALSE(m->best_agg.present);
+	CU_ASSERT_STRING_EQUAL(m->best_agg.why,
+			       "ttft: prefill alone takes 410 ms");
+	CU_ASSERT_TRUE(m->best_disagg.present);
+	CU_ASSERT_STRING_EQUAL(m->best_disagg.config, "2P1D");
+	CU_ASSERT(isnan(m->disagg_over_agg));
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{"fixture campaign", test_fixture},
 	{"missing and malformed directories", test_bad_dirs},
+	{"best.json nested as servecal match writes it", test_nested_best},
 	CU_TEST_INFO_NULL,
 };
 
