@@ -15,9 +15,9 @@
 /* Colour scale top as a multiple of the TTFT SLA: the SLA sits mid-scale
  * and slower points saturate the top colour. */
 #define PARETO_CB_SLA_MULT 2.0
-/* Above this many points in a series the Pareto chart draws small points
+/* Above this many projected points the Pareto chart draws small points
  * without outlines, so colours stay visible in dense searches. */
-#define PARETO_DENSE_POINTS 400
+#define PARETO_DENSE_POINTS 2000
 
 static bool is_disagg(const char *mode)
 {
@@ -407,9 +407,9 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	bool dense = n_ok_a + n_ok_d > PARETO_DENSE_POINTS;
 	if (!dense)
 		pareto_fronts(&s, dat, fr_a, fr_d, false);
-	if (ok_a >= 0 && n_ok_a > PARETO_DENSE_POINTS) {
+	if (ok_a >= 0 && dense) {
 		plotfile_data(&s, dat, ok_a,
-			      "using 1:2:3 with points pt 7 ps 0.8 lc palette",
+			      "using 1:2:3 with points pt 7 ps 1.0 lc palette",
 			      NULL);
 	} else if (ok_a >= 0) {
 		plotfile_data(&s, dat, ok_a,
@@ -420,9 +420,9 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 		    "using 1:2 with points pt 6 ps 1.9 lw 1 lc rgb '#303030'",
 		    NULL);
 	}
-	if (ok_d >= 0 && n_ok_d > PARETO_DENSE_POINTS) {
+	if (ok_d >= 0 && dense) {
 		plotfile_data(&s, dat, ok_d,
-			      "using 1:2:3 with points pt 9 ps 0.9 lc palette",
+			      "using 1:2:3 with points pt 9 ps 1.2 lc palette",
 			      NULL);
 	} else if (ok_d >= 0) {
 		plotfile_data(&s, dat, ok_d,

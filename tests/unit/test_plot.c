@@ -197,7 +197,7 @@ static void test_dense_pareto(void)
 	textbuf_init(&csv);
 	textbuf_puts(&csv, "config,mode,tokens_per_s_per_user,tokens_per_s_per_"
 			   "gpu,ttft_ms,tpot_ms,feasible\n");
-	for (int i = 0; i < 500; i++)
+	for (int i = 0; i < 2100; i++)
 		textbuf_printf(&csv, "c%d,agg,%d,%d,%d,10,1\n", i, 50 + i % 50,
 			       100 + i, 100 + i);
 	free(testutil_write(md, "agg.csv", csv.s));
@@ -217,7 +217,7 @@ static void test_dense_pareto(void)
 	char *gp = jsonio_read_text(p, 1 << 20, &n, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
 	const char *pts = strstr(
-	    gp, "index 0 using 1:2:3 with points pt 7 ps 0.8 lc palette");
+	    gp, "index 0 using 1:2:3 with points pt 7 ps 1.0 lc palette");
 	const char *halo =
 	    strstr(gp, "index 1 using 1:2 with lines lw 6 lc rgb '#ffffff'");
 	CU_ASSERT_PTR_NOT_NULL(pts);
