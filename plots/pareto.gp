@@ -18,7 +18,7 @@ set key outside below center horizontal maxrows 3 samplen 1.5 spacing 1.2 width 
 # TTFT colour scale: blue-green-yellow up to the TTFT SLA (mid-scale), then
 # orange to red for first tokens slower than the SLA.
 set palette defined (0 '#440154', 0.125 '#3b528b', 0.25 '#21918c', 0.375 '#5ec962', 0.5 '#fde725', 0.75 '#f98e09', 1 '#b40426')
-set cblabel 'TTFT (ms)' offset 1,0
+set cblabel 'TTFT (ms)' offset 2.5,0
 set colorbox vertical user origin graph 1.02, graph 0 size character 2, graph 1
 set rmargin 20
 set xrange [0:*]

@@ -10,30 +10,39 @@
 #include "util/xalloc.h"
 
 static const char usage[] =
-	"usage: servecal plot DIR [--format png|svg|pdf] [--out PLOTDIR] [--no-render]\n\n"
-	"Writes the charts of campaign directory DIR into DIR/plots/ (or PLOTDIR):\n"
-	"  pareto-SOURCE-ttftMS   tokens/s/gpu vs tokens/s/user per match directory,\n"
-	"                         every point coloured by TTFT, measured points on top,\n"
-	"                         best configurations labelled, SLA drawn\n"
-	"  ttft-DEPLOY, tpot-DEPLOY  latency vs concurrency: measured p50 (p90 band)\n"
-	"                         against the projection before and after calibration\n"
-	"  align-METRIC           projected vs measured with y = x and a +-10% band\n"
-	"Each chart is NAME.dat (data), NAME.gp (gnuplot script) and NAME.png|svg|pdf.\n"
-	"gnuplot runs without a shell (SERVECAL_GNUPLOT overrides the program;\n"
-	"SERVECAL_PLOTS the template directory). Without gnuplot the .dat and .gp\n"
-	"files are still written: render them elsewhere with `gnuplot NAME.gp`.\n"
-	"--no-render writes the files only. Exit codes: 0 ok, 1 gnuplot or runtime\n"
-	"failure, 2 usage, 3 bad or missing input files.\n";
+    "usage: servecal plot DIR [--format png|svg|pdf] [--out PLOTDIR] "
+    "[--no-render]\n\n"
+    "Writes the charts of campaign directory DIR into DIR/plots/ (or "
+    "PLOTDIR):\n"
+    "  pareto-SOURCE-ttftMS   tokens/s/gpu vs tokens/s/user per match "
+    "directory,\n"
+    "                         every point coloured by TTFT, measured points on "
+    "top,\n"
+    "                         best configurations labelled, SLA drawn\n"
+    "  ttft-DEPLOY, tpot-DEPLOY  latency vs concurrency: measured p50 (p90 "
+    "band)\n"
+    "                         against the projection before and after "
+    "calibration\n"
+    "  align-METRIC           projected vs measured with y = x and a +-10% "
+    "band\n"
+    "Each chart is NAME.dat (data), NAME.gp (gnuplot script) and "
+    "NAME.png|svg|pdf.\n"
+    "gnuplot runs without a shell (SERVECAL_GNUPLOT overrides the program;\n"
+    "SERVECAL_PLOTS the template directory). Without gnuplot the .dat and .gp\n"
+    "files are still written: render them elsewhere with `gnuplot NAME.gp`.\n"
+    "--no-render writes the files only. Exit codes: 0 ok, 1 gnuplot or "
+    "runtime\n"
+    "failure, 2 usage, 3 bad or missing input files.\n";
 
 extern const struct cli_command cli_cmd_plot;
 
 enum { O_FORMAT = 256, O_OUT, O_NORENDER };
 static const struct option longopts[] = {
-	{"format", required_argument, NULL, O_FORMAT},
-	{"out", required_argument, NULL, O_OUT},
-	{"no-render", no_argument, NULL, O_NORENDER},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"out", required_argument, NULL, O_OUT},
+    {"no-render", no_argument, NULL, O_NORENDER},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int run(int argc, char **argv)
@@ -48,12 +57,18 @@ static int run(int argc, char **argv)
 		case O_FORMAT:
 			if (plot_format_parse(optarg, &fmt))
 				return cli_usage_error("plot",
-						       "--format must be png, svg or pdf, got '%s'",
+						       "--format must be png, "
+						       "svg or pdf, got '%s'",
 						       optarg);
 			break;
-		case O_OUT: out = optarg; break;
-		case O_NORENDER: render = false; break;
-		default: return EXIT_USAGE;
+		case O_OUT:
+			out = optarg;
+			break;
+		case O_NORENDER:
+			render = false;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (done)
@@ -77,11 +92,17 @@ static int run(int argc, char **argv)
 	if (rc) {
 		ex = cli_fail(&e);
 	} else {
-		for (size_t i = 0; i < ps.n; i++)
+		for (size_t i = 0; i < ps.n; i++) {
 			printf("%s/%s.%s\n", pdir, ps.charts[i].name,
 			       render ? plot_format_ext(fmt) : "gp");
+			if (ps.charts[i].warning[0])
+				fprintf(
+				    stderr, "servecal plot: %s: gnuplot: %s\n",
+				    ps.charts[i].name, ps.charts[i].warning);
+		}
 		if (!ps.n)
-			fprintf(stderr, "servecal plot: %s has no data to plot\n", dir);
+			fprintf(stderr,
+				"servecal plot: %s has no data to plot\n", dir);
 	}
 	plot_set_release(&ps);
 	campdir_release(&cd);
@@ -90,5 +111,6 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_plot = {
-	"plot", "gnuplot charts of a campaign: Pareto with TTFT, latency, alignment",
-	usage, run};
+    "plot",
+    "gnuplot charts of a campaign: Pareto with TTFT, latency, alignment", usage,
+    run};

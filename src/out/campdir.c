@@ -14,18 +14,24 @@
 #include "util/xalloc.h"
 
 static const char *const metric_keys[CAMPDIR_N_METRICS] = {
-	"ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s"};
+    "ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s"};
 static const char *const metric_labels[CAMPDIR_N_METRICS] = {
-	"TTFT mean (ms)", "TTFT p90 (ms)", "TPOT mean (ms)", "throughput (tokens/s)"};
+    "TTFT mean (ms)", "TTFT p90 (ms)", "TPOT mean (ms)",
+    "throughput (tokens/s)"};
 
 double campdir_metric(const struct campdir_metrics *m, int i)
 {
 	switch (i) {
-	case 0: return m->ttft_ms;
-	case 1: return m->ttft_p90_ms;
-	case 2: return m->tpot_ms;
-	case 3: return m->tokens_per_s;
-	default: return NAN;
+	case 0:
+		return m->ttft_ms;
+	case 1:
+		return m->ttft_p90_ms;
+	case 2:
+		return m->tpot_ms;
+	case 3:
+		return m->tokens_per_s;
+	default:
+		return NAN;
 	}
 }
 
@@ -40,7 +46,7 @@ const char *campdir_metric_label(int i)
 }
 
 static void note(struct campdir *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void note(struct campdir *c, const char *fmt, ...)
 {
 	char buf[1024];
@@ -98,8 +104,7 @@ static void read_metrics(const cJSON *o, struct campdir_metrics *m)
 	m->tokens_per_s = num_or_nan(o, "tokens_per_s");
 }
 
-static void read_stats(const cJSON *o, const char *key,
-		       struct campdir_stats *s)
+static void read_stats(const cJSON *o, const char *key, struct campdir_stats *s)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, key);
 	s->n = num_or_nan(st, "n");
@@ -155,7 +160,8 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 	c->tpot_sla_ms = NAN;
 	c->min_tokens_per_s_user = NAN;
 	if (slas) {
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(slas, "ttft_ms");
+		const cJSON *t =
+		    cJSON_GetObjectItemCaseSensitive(slas, "ttft_ms");
 		if (cJSON_IsNumber(t)) {
 			c->ttft_slas_ms[c->n_ttft_slas++] = t->valuedouble;
 		} else if (cJSON_IsArray(t)) {
@@ -163,23 +169,27 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 			cJSON_ArrayForEach(v, t)
 			{
 				if (!cJSON_IsNumber(v) || v->valuedouble <= 0) {
-					rc = sc_err_set(e, SC_EINPUT,
-							"%s: field 'slas.ttft_ms': must be positive numbers",
-							path);
+					rc = sc_err_set(
+					    e, SC_EINPUT,
+					    "%s: field 'slas.ttft_ms': must be "
+					    "positive numbers",
+					    path);
 					goto out;
 				}
 				if (c->n_ttft_slas < CAMPDIR_MAX_SLAS)
 					c->ttft_slas_ms[c->n_ttft_slas++] =
-						v->valuedouble;
+					    v->valuedouble;
 			}
 		} else if (t) {
 			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'slas.ttft_ms': must be a number or a list of numbers",
+					"%s: field 'slas.ttft_ms': must be a "
+					"number or a list of numbers",
 					path);
 			goto out;
 		}
 		c->tpot_sla_ms = num_or_nan(slas, "tpot_ms");
-		c->min_tokens_per_s_user = num_or_nan(slas, "min_tokens_per_s_user");
+		c->min_tokens_per_s_user =
+		    num_or_nan(slas, "min_tokens_per_s_user");
 		if (isnan(c->min_tokens_per_s_user) && c->tpot_sla_ms > 0)
 			c->min_tokens_per_s_user = 1000.0 / c->tpot_sla_ms;
 		if (isnan(c->tpot_sla_ms) && c->min_tokens_per_s_user > 0)
@@ -187,8 +197,9 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 	}
 	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(j, "deployments");
 	if (deps && !cJSON_IsArray(deps)) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: field 'deployments': must be a list", path);
+		rc =
+		    sc_err_set(e, SC_EINPUT,
+			       "%s: field 'deployments': must be a list", path);
 		goto out;
 	}
 	size_t n = (size_t)cJSON_GetArraySize(deps);
@@ -204,9 +215,10 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 			goto out;
 		if (!*dn || strchr(dn, '/') || !strcmp(dn, ".") ||
 		    !strcmp(dn, "..")) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'name': '%s' is not a directory name",
-					where, dn);
+			rc = sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: field 'name': '%s' is not a directory name",
+			    where, dn);
 			goto out;
 		}
 		snprintf(c->deploys[c->n_deploys++].name, CAMPDIR_NAME_MAX,
@@ -233,7 +245,8 @@ static void load_steps(const cJSON *steps, struct campdir *c)
 			str_copy(it, "status", kv->value, sizeof kv->value);
 			str_copy(it, "note", kv->note, sizeof kv->note);
 		} else {
-			str_copy(steps, it->string, kv->value, sizeof kv->value);
+			str_copy(steps, it->string, kv->value,
+				 sizeof kv->value);
 		}
 	}
 }
@@ -246,7 +259,8 @@ static void load_env_manifest(struct campdir *c)
 	if (j && cJSON_IsObject(j))
 		load_kv(j, &c->env, &c->n_env);
 	else
-		note(c, "environment: %s", j ? "env.json is not an object" : e.msg);
+		note(c, "environment: %s",
+		     j ? "env.json is not an object" : e.msg);
 	cJSON_Delete(j);
 	free(path);
 
@@ -265,7 +279,8 @@ static void load_env_manifest(struct campdir *c)
 static int cmp_level(const void *a, const void *b)
 {
 	const struct campdir_level *x = a, *y = b;
-	return (x->concurrency > y->concurrency) - (x->concurrency < y->concurrency);
+	return (x->concurrency > y->concurrency) -
+	       (x->concurrency < y->concurrency);
 }
 
 static int load_level(const char *path, struct campdir_level *lv,
@@ -286,7 +301,8 @@ static int load_level(const char *path, struct campdir_level *lv,
 	lv->req_ok = long_or(req, "ok", 0);
 	lv->req_failed = long_or(req, "failed", 0);
 	lv->req_warmup = long_or(req, "warmup", 0);
-	const cJSON *br = cJSON_GetObjectItemCaseSensitive(req, "by_reason"), *it;
+	const cJSON *br = cJSON_GetObjectItemCaseSensitive(req, "by_reason"),
+		    *it;
 	size_t used = 0;
 	cJSON_ArrayForEach(it, br)
 	{
@@ -346,32 +362,34 @@ static void load_deploy(struct campdir *c, struct campdir_deploy *d)
 	}
 	cJSON *dj = exists(dpath) ? jsonio_load_file(dpath, &e) : NULL;
 	str_copy(dj, "mode", d->mode, sizeof d->mode);
+	str_copy(dj, "name", d->spec_name, sizeof d->spec_name);
 	cJSON_Delete(dj);
 	free(dpath);
 
 	DIR *dh = opendir(ddir);
 	size_t cap = 0, used = 0;
 	if (!dh) {
-		snprintf(d->note, sizeof d->note, "no measurements: %s/ is missing",
-			 d->name);
+		snprintf(d->note, sizeof d->note,
+			 "no measurements: %s/ is missing", d->name);
 	} else {
 		struct dirent *de;
 		while ((de = readdir(dh))) {
 			if (!level_dir_name(de->d_name))
 				continue;
-			char *sp = xasprintf("%s/%s/summary.json", ddir, de->d_name);
+			char *sp =
+			    xasprintf("%s/%s/summary.json", ddir, de->d_name);
 			struct campdir_level lv;
 			if (!exists(sp)) {
-				/* An unfinished level: nothing to report yet. */
+				/* An unfinished level: nothing to report yet.
+				 */
 			} else if (load_level(sp, &lv, &e) == SC_OK) {
 				d->levels = xgrow(d->levels, &cap,
 						  d->n_levels + 1, sizeof lv);
 				d->levels[d->n_levels++] = lv;
 			} else if (used < sizeof d->note) {
-				used += (size_t)snprintf(d->note + used,
-							 sizeof d->note - used,
-							 "%s%s", used ? "; " : "",
-							 e.msg);
+				used += (size_t)snprintf(
+				    d->note + used, sizeof d->note - used,
+				    "%s%s", used ? "; " : "", e.msg);
 			}
 			free(sp);
 		}
@@ -396,7 +414,9 @@ static void load_fit(struct campdir *c)
 	char *path = xasprintf("%s/fit.json", c->dir);
 	cJSON *j = NULL;
 	if (!exists(path)) {
-		note(c, "fit: fit.json is missing (the fit did not run or failed)");
+		note(
+		    c,
+		    "fit: fit.json is missing (the fit did not run or failed)");
 		goto out;
 	}
 	if (!(j = jsonio_load_file(path, &e))) {
@@ -404,7 +424,8 @@ static void load_fit(struct campdir *c)
 		goto out;
 	}
 	f->present = true;
-	f->converged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged"));
+	f->converged =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged"));
 	str_copy(j, "status", f->status, sizeof f->status);
 	str_copy(j, "model", f->model, sizeof f->model);
 	str_copy(j, "gpu", f->gpu, sizeof f->gpu);
@@ -416,11 +437,13 @@ static void load_fit(struct campdir *c)
 	f->chi2_dof = num_or_nan(j, "chi2_dof");
 
 	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params"), *it;
-	f->params = xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *f->params);
+	f->params =
+	    xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *f->params);
 	cJSON_ArrayForEach(it, ps)
 	{
 		struct campdir_param *p = &f->params[f->n_params++];
-		snprintf(p->name, sizeof p->name, "%s", it->string ? it->string : "?");
+		snprintf(p->name, sizeof p->name, "%s",
+			 it->string ? it->string : "?");
 		p->value = num_or_nan(it, "value");
 		p->sigma = num_or_nan(it, "sigma");
 		p->prior = num_or_nan(it, "prior");
@@ -429,7 +452,8 @@ static void load_fit(struct campdir *c)
 		p->free = !cJSON_IsFalse(fr);
 	}
 	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(j, "correlations");
-	f->corrs = xcalloc((size_t)cJSON_GetArraySize(cs) + 1, sizeof *f->corrs);
+	f->corrs =
+	    xcalloc((size_t)cJSON_GetArraySize(cs) + 1, sizeof *f->corrs);
 	cJSON_ArrayForEach(it, cs)
 	{
 		struct campdir_corr *r = &f->corrs[f->n_corrs++];
@@ -437,18 +461,20 @@ static void load_fit(struct campdir *c)
 		str_copy(it, "b", r->b, sizeof r->b);
 		r->r = num_or_nan(it, "r");
 	}
-	const cJSON *ni = cJSON_GetObjectItemCaseSensitive(j, "not_identifiable");
+	const cJSON *ni =
+	    cJSON_GetObjectItemCaseSensitive(j, "not_identifiable");
 	size_t used = 0;
 	cJSON_ArrayForEach(it, ni)
 	{
 		if (cJSON_IsString(it) && used < sizeof f->not_identifiable)
-			used += (size_t)snprintf(f->not_identifiable + used,
-						 sizeof f->not_identifiable - used,
-						 "%s%s", used ? ", " : "",
-						 it->valuestring);
+			used += (size_t)snprintf(
+			    f->not_identifiable + used,
+			    sizeof f->not_identifiable - used, "%s%s",
+			    used ? ", " : "", it->valuestring);
 	}
 	const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
-	f->points = xcalloc((size_t)cJSON_GetArraySize(pts) + 1, sizeof *f->points);
+	f->points =
+	    xcalloc((size_t)cJSON_GetArraySize(pts) + 1, sizeof *f->points);
 	cJSON_ArrayForEach(it, pts)
 	{
 		struct campdir_fitpoint *p = &f->points[f->n_points++];
@@ -458,20 +484,29 @@ static void load_fit(struct campdir *c)
 		char set[16];
 		str_copy(it, "set", set, sizeof set);
 		p->holdout = !strcmp(set, "holdout");
-		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"), &p->measured);
-		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected"), &p->projected);
-		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected_prior"), &p->prior);
+		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"),
+			     &p->measured);
+		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected"),
+			     &p->projected);
+		read_metrics(
+		    cJSON_GetObjectItemCaseSensitive(it, "projected_prior"),
+		    &p->prior);
 		/* A held-out point is judged by the fit that did not see it. */
-		const cJSON *ho = cJSON_GetObjectItemCaseSensitive(it, "projected_held_out");
+		const cJSON *ho =
+		    cJSON_GetObjectItemCaseSensitive(it, "projected_held_out");
 		if (p->holdout && cJSON_IsObject(ho))
 			read_metrics(ho, &p->projected);
 	}
 	const cJSON *mp = cJSON_GetObjectItemCaseSensitive(j, "mape");
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "in_sample"), &f->mape_in);
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "held_out"), &f->mape_out);
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "prior"), &f->mape_prior);
+	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "in_sample"),
+		     &f->mape_in);
+	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "held_out"),
+		     &f->mape_out);
+	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "prior"),
+		     &f->mape_prior);
 	if (!f->converged)
-		note(c, "fit: did not converge (%s)", f->status[0] ? f->status : "no status");
+		note(c, "fit: did not converge (%s)",
+		     f->status[0] ? f->status : "no status");
 out:
 	cJSON_Delete(j);
 	free(path);
@@ -487,7 +522,8 @@ static void read_points(const struct csvtab *t, struct campdir_mpoint **out,
 	    cf = csvtab_col(t, "feasible");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		struct campdir_mpoint p = {0};
-		snprintf(p.config, sizeof p.config, "%s", csvtab_cell(t, r, ccfg));
+		snprintf(p.config, sizeof p.config, "%s",
+			 csvtab_cell(t, r, ccfg));
 		const char *m = csvtab_cell(t, r, cmode);
 		snprintf(p.mode, sizeof p.mode, "%s", *m ? m : mode_default);
 		p.tokens_per_s_per_user = csvtab_num(t, r, cu);
@@ -517,8 +553,21 @@ static void load_config(const cJSON *o, struct campdir_config *cf)
 	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
 	 * "best" is null when nothing met the SLAs. */
 	const cJSON *best = cJSON_GetObjectItemCaseSensitive(o, "best");
-	if (cJSON_GetObjectItemCaseSensitive(o, "searched"))
+	if (cJSON_GetObjectItemCaseSensitive(o, "searched")) {
+		/* Why nothing qualified: {"binding": ..., "detail": ...}. */
+		const cJSON *inf =
+		    cJSON_GetObjectItemCaseSensitive(o, "infeasible");
+		char bind[64], detail[320];
+		str_copy(inf, "binding", bind, sizeof bind);
+		str_copy(inf, "detail", detail, sizeof detail);
+		if (bind[0] || detail[0])
+			snprintf(cf->why, sizeof cf->why, "%s%s%s", bind,
+				 bind[0] && detail[0] ? ": " : "", detail);
+		if (cJSON_IsFalse(
+			cJSON_GetObjectItemCaseSensitive(o, "searched")))
+			snprintf(cf->why, sizeof cf->why, "not searched");
 		o = best;
+	}
 	if (!cJSON_IsObject(o))
 		return;
 	cf->present = true;
@@ -587,8 +636,10 @@ static void load_match(struct campdir *c, const char *mdir,
 		v = num_or_nan(sla, "ttft_ms");
 		if (!isnan(v))
 			m->ttft_sla_ms = v;
-		load_config(cJSON_GetObjectItemCaseSensitive(j, "agg"), &m->best_agg);
-		load_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"), &m->best_disagg);
+		load_config(cJSON_GetObjectItemCaseSensitive(j, "agg"),
+			    &m->best_agg);
+		load_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"),
+			    &m->best_disagg);
 		m->disagg_over_agg = num_or_nan(j, "disagg_over_agg");
 	} else {
 		match_note(m, e.msg);
@@ -603,7 +654,8 @@ static int cmp_match(const void *a, const void *b)
 	int s = strcmp(x->source, y->source);
 	if (s)
 		return s;
-	return (x->ttft_sla_ms > y->ttft_sla_ms) - (x->ttft_sla_ms < y->ttft_sla_ms);
+	return (x->ttft_sla_ms > y->ttft_sla_ms) -
+	       (x->ttft_sla_ms < y->ttft_sla_ms);
 }
 
 static void load_matches(struct campdir *c)
@@ -612,7 +664,8 @@ static void load_matches(struct campdir *c)
 	DIR *dh = opendir(mroot);
 	size_t cap = 0;
 	if (!dh) {
-		note(c, "matching: match/ is missing (the matching step did not run)");
+		note(c, "matching: match/ is missing (the matching step did "
+			"not run)");
 		free(mroot);
 		return;
 	}
@@ -625,8 +678,8 @@ static void load_matches(struct campdir *c)
 		    parse_match_name(de->d_name, &m)) {
 			snprintf(m.name, sizeof m.name, "%s", de->d_name);
 			load_match(c, md, &m);
-			c->matches = xgrow(c->matches, &cap, c->n_matches + 1,
-					   sizeof m);
+			c->matches =
+			    xgrow(c->matches, &cap, c->n_matches + 1, sizeof m);
 			c->matches[c->n_matches++] = m;
 		}
 		free(md);
@@ -637,9 +690,28 @@ static void load_matches(struct campdir *c)
 	static const char *const sources[] = {"calibrated", "prior"};
 	for (size_t s = 0; s < 2; s++)
 		for (size_t i = 0; i < c->n_ttft_slas; i++)
-			if (!campdir_find_match(c, sources[s], c->ttft_slas_ms[i]))
+			if (!campdir_find_match(c, sources[s],
+						c->ttft_slas_ms[i]))
 				note(c, "matching: match/%s-ttft%g/ is missing",
 				     sources[s], c->ttft_slas_ms[i]);
+}
+
+/* fit.json names deployments by their spec's "name"; the campaign by its
+ * own. Points that name a spec get the campaign's name. */
+static void map_fit_names(struct campdir *c)
+{
+	for (size_t i = 0; i < c->fit.n_points; i++) {
+		struct campdir_fitpoint *p = &c->fit.points[i];
+		if (campdir_find_deploy(c, p->deployment))
+			continue;
+		for (size_t k = 0; k < c->n_deploys; k++)
+			if (c->deploys[k].spec_name[0] &&
+			    !strcmp(c->deploys[k].spec_name, p->deployment)) {
+				snprintf(p->deployment, sizeof p->deployment,
+					 "%s", c->deploys[k].name);
+				break;
+			}
+	}
 }
 
 int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
@@ -649,7 +721,8 @@ int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
 	c->min_tokens_per_s_user = NAN;
 	c->dir = xstrdup(dir);
 	if (!is_dir(dir))
-		return sc_err_set(e, SC_EINPUT, "%s: not a campaign directory (missing)",
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: not a campaign directory (missing)",
 				  dir);
 	int rc = load_campaign(c, e);
 	if (rc)
@@ -658,6 +731,7 @@ int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
 	for (size_t i = 0; i < c->n_deploys; i++)
 		load_deploy(c, &c->deploys[i]);
 	load_fit(c);
+	map_fit_names(c);
 	load_matches(c);
 	return SC_OK;
 }
@@ -703,13 +777,24 @@ const struct campdir_deploy *campdir_find_deploy(const struct campdir *c,
 	return NULL;
 }
 
-const struct campdir_match *campdir_find_match(const struct campdir *c,
-					       const char *source,
-					       double ttft_ms)
+const struct campdir_match *
+campdir_find_match(const struct campdir *c, const char *source, double ttft_ms)
 {
 	for (size_t i = 0; i < c->n_matches; i++)
 		if (!strcmp(c->matches[i].source, source) &&
 		    fabs(c->matches[i].ttft_sla_ms - ttft_ms) < 1e-6)
 			return &c->matches[i];
 	return NULL;
+}
+
+const char *campdir_deploy_mode(const struct campdir *c,
+				const struct campdir_deploy *d)
+{
+	if (d->mode[0])
+		return d->mode;
+	for (size_t i = 0; i < c->fit.n_points; i++)
+		if (!strcmp(c->fit.points[i].deployment, d->name) &&
+		    c->fit.points[i].mode[0])
+			return c->fit.points[i].mode;
+	return "agg";
 }

@@ -26,15 +26,16 @@ struct campdir_level {
 	char reasons[256]; /* "reason: count, ..." from by_reason */
 	struct campdir_stats ttft_ms, tpot_ms, itl_ms, e2e_ms;
 	double window_s, tokens_per_s, req_per_s, tokens_per_s_per_gpu,
-		tokens_per_s_per_user;
+	    tokens_per_s_per_user;
 };
 
 struct campdir_deploy {
 	char name[CAMPDIR_NAME_MAX];
-	char mode[16];     /* "agg", "disagg" or "" when unknown */
-	char status[16];   /* manifest step "bench:NAME": done, failed, ... */
-	bool failed;       /* marked failed, or no level has a good request */
-	char note[512];    /* why data is missing, "" when complete */
+	char mode[16]; /* "agg", "disagg" or "" when unknown */
+	char spec_name[CAMPDIR_NAME_MAX]; /* "name" of its spec, or "" */
+	char status[16];     /* manifest step "bench:NAME": done, failed, ... */
+	bool failed;	     /* marked failed, or no level has a good request */
+	char note[512];	     /* why data is missing, "" when complete */
 	char step_note[256]; /* the manifest's note on the bench step */
 	struct campdir_level *levels; /* sorted by concurrency */
 	size_t n_levels;
@@ -55,6 +56,8 @@ const char *campdir_metric_key(int i);
 const char *campdir_metric_label(int i);
 
 struct campdir_fitpoint {
+	/* The campaign's name for the deployment (fit.json names it by its
+	 * spec's name; campdir_load maps that back). */
 	char deployment[CAMPDIR_NAME_MAX];
 	char mode[16];
 	long concurrency;
@@ -94,9 +97,10 @@ struct campdir_fit {
 /* One configuration of best.json. */
 struct campdir_config {
 	bool present;
+	char why[400]; /* when absent: why nothing qualified, if said */
 	char config[256], mode[16];
 	double gpus, tokens_per_s_per_gpu, tokens_per_s_per_user, ttft_ms,
-		tpot_ms, req_per_s, concurrency;
+	    tpot_ms, req_per_s, concurrency;
 };
 
 /* One point of a matching table. */
@@ -109,7 +113,7 @@ struct campdir_mpoint {
 /* DIR/match/SOURCE-ttftMS/. */
 struct campdir_match {
 	char name[CAMPDIR_NAME_MAX]; /* directory name */
-	char source[32];             /* "calibrated", "prior" */
+	char source[32];	     /* "calibrated", "prior" */
 	double ttft_sla_ms, tpot_sla_ms;
 	struct campdir_mpoint *points; /* agg.csv then disagg.csv */
 	size_t n_points;
@@ -118,7 +122,7 @@ struct campdir_match {
 	bool best_present;
 	struct campdir_config best_agg, best_disagg;
 	double disagg_over_agg; /* NAN when absent or null */
-	char note[512];         /* missing or unreadable files */
+	char note[512];		/* missing or unreadable files */
 };
 
 struct campdir_kv {
@@ -158,9 +162,11 @@ const char *campdir_env(const struct campdir *c, const char *key);
 /* The deployment named name, or NULL. */
 const struct campdir_deploy *campdir_find_deploy(const struct campdir *c,
 						 const char *name);
+/* d's mode: from its spec, else from its fit points, else "agg". */
+const char *campdir_deploy_mode(const struct campdir *c,
+				const struct campdir_deploy *d);
 /* The match directory for source at TTFT SLA ttft_ms, or NULL. */
-const struct campdir_match *campdir_find_match(const struct campdir *c,
-					       const char *source,
-					       double ttft_ms);
+const struct campdir_match *
+campdir_find_match(const struct campdir *c, const char *source, double ttft_ms);
 
 #endif

@@ -28,8 +28,12 @@ static char *field(const char **p, int *eol)
 	char *out;
 	*eol = 0;
 	if (*s == '"') {
-		size_t cap = strlen(s) + 1, k = 0;
-		out = xmalloc(cap);
+		/* The field ends at a quote not followed by another quote. */
+		const char *q = s + 1;
+		while (*q && !(q[0] == '"' && q[1] != '"'))
+			q += q[0] == '"' ? 2 : 1;
+		size_t k = 0;
+		out = xmalloc((size_t)(q - s) + 1);
 		s++;
 		for (;;) {
 			if (!*s) {
@@ -117,8 +121,8 @@ int csvtab_parse(const char *text, const char *what, struct csvtab *t,
 				free(row.v[i]);
 			free(row.v);
 			rc = sc_err_set(e, SC_EINPUT,
-					"%s: line %ld: unterminated quote", what,
-					line);
+					"%s: line %ld: unterminated quote",
+					what, line);
 			goto out;
 		}
 		for (size_t i = 0; i < t->n_cols; i++)

@@ -12,8 +12,9 @@
 
 struct csvtab {
 	size_t n_cols, n_rows;
-	char **head;  /* n_cols column names */
-	char **cells; /* n_rows * n_cols, row-major; short rows padded with "" */
+	char **head; /* n_cols column names */
+	char *
+	    *cells; /* n_rows * n_cols, row-major; short rows padded with "" */
 };
 
 /* Reads path into t (initialised here). Returns SC_OK, or SC_EINPUT naming

@@ -1,11 +1,14 @@
-/* Runs gnuplot without a shell: fork, chdir, execvp, with stderr on a pipe
- * read under a deadline so a stuck gnuplot cannot hang servecal. */
+/* Runs gnuplot without a shell: posix_spawnp with the chart directory as
+ * working directory (no copy of a large parent's memory, unlike fork), with
+ * stderr on a pipe read under a deadline so a stuck gnuplot cannot hang
+ * servecal. */
 #include "out/gnuplot.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +20,6 @@
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
-/* Exit status the child uses when exec fails, with errno on the pipe. */
-#define CHILD_EXEC_FAILED 127
 #define TEMPLATE_MAX_BYTES (1u << 20)
 
 static bool is_dir(const char *p)
@@ -43,7 +44,8 @@ char *gnuplot_template_load(const char *name, struct sc_err *e)
 	size_t len;
 	char *text = jsonio_read_text(path, TEMPLATE_MAX_BYTES, &len, e);
 	if (!text)
-		sc_err_prefix(e, "plot template (set SERVECAL_PLOTS to the plots/ directory)");
+		sc_err_prefix(e, "plot template (set SERVECAL_PLOTS to the "
+				 "plots/ directory)");
 	free(path);
 	return text;
 }
@@ -105,50 +107,66 @@ static void first_error(const char *log, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)strcspn(s, "\n"), s);
 }
 
-static void child(const char *dir, const char *script, int errfd, int statfd)
-{
-	int nullfd = open("/dev/null", O_RDWR);
-	if (nullfd >= 0) {
-		dup2(nullfd, STDIN_FILENO);
-		dup2(nullfd, STDOUT_FILENO);
-	}
-	dup2(errfd, STDERR_FILENO);
-	if (chdir(dir) != 0) {
-		int err = errno;
-		(void)!write(statfd, &err, sizeof err);
-		_exit(CHILD_EXEC_FAILED);
-	}
-	char *argv[] = {(char *)gnuplot_program(), (char *)script, NULL};
-	execvp(argv[0], argv);
-	int err = errno;
-	(void)!write(statfd, &err, sizeof err);
-	_exit(CHILD_EXEC_FAILED);
-}
-
 int gnuplot_run(const char *dir, const char *script, double timeout_s,
 		char *log, size_t log_len, struct sc_err *e)
 {
-	int errp[2] = {-1, -1}, statp[2] = {-1, -1};
+	int errp[2] = {-1, -1};
 	int rc = SC_OK;
 	char buf[GNUPLOT_LOG_MAX + 1];
 	size_t used = 0;
 	pid_t pid = -1;
+	posix_spawn_file_actions_t fa;
+	bool fa_init = false;
 	if (log_len)
 		log[0] = '\0';
-	if (pipe2(errp, O_CLOEXEC) || pipe2(statp, O_CLOEXEC)) {
-		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: pipe: %s", strerror(errno));
+	if (access(dir, X_OK) != 0) {
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: cannot enter %s: %s",
+				dir, strerror(errno));
 		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
-		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: fork: %s", strerror(errno));
+	if (pipe2(errp, O_CLOEXEC)) {
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: pipe: %s",
+				strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
-		child(dir, script, errp[1], statp[1]);
+	char *argv[] = {(char *)gnuplot_program(), (char *)script, NULL};
+	int err = posix_spawn_file_actions_init(&fa);
+	fa_init = err == 0;
+	if (!err)
+		err = posix_spawn_file_actions_addopen(
+		    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (!err)
+		err = posix_spawn_file_actions_addopen(
+		    &fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, errp[1],
+						       STDERR_FILENO);
+	if (!err)
+		err = posix_spawn_file_actions_addchdir_np(&fa, dir);
+	if (err) {
+		rc = sc_err_set(e, SC_ERUNTIME, "gnuplot: spawn setup: %s",
+				strerror(err));
+		goto out;
+	}
+	/* glibc reports a failed exec (e.g. not found) here, synchronously. */
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	if (err) {
+		pid = -1;
+		if (err == ENOENT)
+			rc = sc_err_set(
+			    e, SC_ERUNTIME,
+			    "gnuplot not found ('%s' is not on PATH): install "
+			    "gnuplot (Debian: apt-get install gnuplot-nox) or "
+			    "set SERVECAL_GNUPLOT",
+			    gnuplot_program());
+		else
+			rc = sc_err_set(e, SC_ERUNTIME,
+					"cannot run '%s' in %s: %s",
+					gnuplot_program(), dir, strerror(err));
+		goto out;
+	}
 	close(errp[1]);
-	close(statp[1]);
-	errp[1] = statp[1] = -1;
+	errp[1] = -1;
 
 	double deadline = (double)clock_mono_ns() / 1e9 + timeout_s;
 	bool timed_out = false;
@@ -182,42 +200,31 @@ int gnuplot_run(const char *dir, const char *script, double timeout_s,
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	int exec_err = 0;
-	bool exec_failed = read(statp[0], &exec_err, sizeof exec_err) ==
-			   (ssize_t)sizeof exec_err;
 	if (log_len)
 		snprintf(log, log_len, "%s", buf);
-	if (exec_failed) {
-		if (exec_err == ENOENT)
-			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot not found ('%s' is not on PATH): install gnuplot (Debian: apt-get install gnuplot-nox) or set SERVECAL_GNUPLOT",
-					gnuplot_program());
-		else
-			rc = sc_err_set(e, SC_ERUNTIME, "cannot run '%s' in %s: %s",
-					gnuplot_program(), dir, strerror(exec_err));
-	} else if (timed_out) {
-		rc = sc_err_set(e, SC_ERUNTIME,
-				"gnuplot %s: killed after %.0f s without finishing",
-				script, timeout_s);
+	if (timed_out) {
+		rc = sc_err_set(
+		    e, SC_ERUNTIME,
+		    "gnuplot %s: killed after %g s without finishing", script,
+		    timeout_s);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char first[512];
 		first_error(buf, first, sizeof first);
 		if (WIFEXITED(status))
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot %s/%s: exit status %d: %s", dir,
-					script, WEXITSTATUS(status),
+					"gnuplot %s/%s: exit status %d: %s",
+					dir, script, WEXITSTATUS(status),
 					first[0] ? first : "no message");
 		else
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"gnuplot %s/%s: killed by signal %d", dir,
-					script, WTERMSIG(status));
+					"gnuplot %s/%s: killed by signal %d",
+					dir, script, WTERMSIG(status));
 	}
 out:
-	for (int i = 0; i < 2; i++) {
+	if (fa_init)
+		posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 2; i++)
 		if (errp[i] >= 0)
 			close(errp[i]);
-		if (statp[i] >= 0)
-			close(statp[i]);
-	}
 	return rc;
 }

@@ -5,6 +5,8 @@ libservecal_a_SOURCES += \
 	src/out/csvtab.c src/out/csvtab.h \
 	src/out/campdir.c src/out/campdir.h \
 	src/out/gnuplot.c src/out/gnuplot.h \
+	src/out/plotfile.c src/out/plotfile.h \
+	src/out/plot_pareto.c src/out/plot_pareto.h \
 	src/out/plot.c src/out/plot.h
 servecal_SOURCES += src/cli/cmd_plot.c
 libservecal_a_SOURCES += \
@@ -33,3 +35,10 @@ tests_unit_test_gnuplot_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_gnuplot_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_report_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_report_LDADD = libsctest.a $(TEST_LIBS)
+
+# Speed of plot and report on a large matching result (not part of check).
+EXTRA_DIST += bench/perf/plot_bench.sh
+bench-plot: servecal$(EXEEXT)
+	SC_SRCDIR='$(abs_top_srcdir)' SC_BUILDDIR='$(abs_top_builddir)' \
+		$(SHELL) $(top_srcdir)/bench/perf/plot_bench.sh
+.PHONY: bench-plot

@@ -7,11 +7,21 @@ void markup_html(struct textbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': textbuf_puts(b, "&amp;"); break;
-		case '<': textbuf_puts(b, "&lt;"); break;
-		case '>': textbuf_puts(b, "&gt;"); break;
-		case '"': textbuf_puts(b, "&quot;"); break;
-		case '\'': textbuf_puts(b, "&#39;"); break;
+		case '&':
+			textbuf_puts(b, "&amp;");
+			break;
+		case '<':
+			textbuf_puts(b, "&lt;");
+			break;
+		case '>':
+			textbuf_puts(b, "&gt;");
+			break;
+		case '"':
+			textbuf_puts(b, "&quot;");
+			break;
+		case '\'':
+			textbuf_puts(b, "&#39;");
+			break;
 		default:
 			if ((unsigned char)*s >= 0x20 || *s == '\t')
 				textbuf_putn(b, s, 1);
@@ -38,7 +48,7 @@ void markup_md(struct textbuf *b, const char *s)
 void markup_base64(struct textbuf *b, const unsigned char *d, size_t n)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char out[4];
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)d[i] << 16;

@@ -21,11 +21,12 @@ enum plot_kind { PLOT_PARETO, PLOT_TTFT, PLOT_TPOT, PLOT_ALIGN };
 
 struct plot_chart {
 	enum plot_kind kind;
-	char name[200];  /* file stem: NAME.dat, NAME.gp, NAME.EXT */
-	char title[300]; /* what the chart shows, for reports */
+	char name[200];		    /* file stem: NAME.dat, NAME.gp, NAME.EXT */
+	char title[300];	    /* what the chart shows, for reports */
 	char key[CAMPDIR_NAME_MAX]; /* match dir, deployment or metric key */
-	bool rendered;   /* NAME.EXT exists and is non-empty */
+	bool rendered;		    /* NAME.EXT exists and is non-empty */
 	char error[SC_ERR_MSG_MAX]; /* why rendering failed, "" otherwise */
+	char warning[256]; /* first line gnuplot printed on success, or "" */
 };
 
 struct plot_set {
@@ -41,17 +42,15 @@ struct plot_set {
  * per metric when fit.json has points. Fills s (release with
  * plot_set_release). Returns SC_OK, SC_EINPUT (template unreadable) or
  * SC_ERUNTIME (cannot write). */
-int plot_write(const struct campdir *c, const char *outdir,
-	       enum plot_format f, struct plot_set *s, struct sc_err *e);
+int plot_write(const struct campdir *c, const char *outdir, enum plot_format f,
+	       struct plot_set *s, struct sc_err *e);
 /* Renders every chart of s with gnuplot (timeout_s each) and records each
  * chart's outcome. Returns SC_OK when all rendered, else SC_ERUNTIME with
  * the first failure in e (gnuplot missing is said once, plainly). */
 int plot_render(struct plot_set *s, double timeout_s, struct sc_err *e);
 void plot_set_release(struct plot_set *s);
 
-/* Replaces each @KEY@ of tmpl whose KEY is in keys[0..n) by vals[i].
- * Returns a heap string. */
-char *plot_expand(const char *tmpl, const char *const *keys,
-		  const char *const *vals, size_t n);
+/* The gnuplot "set terminal" line of format f. */
+const char *plot_format_terminal(enum plot_format f);
 
 #endif

@@ -29,8 +29,10 @@
 
 struct doc {
 	struct textbuf md, html;
-	size_t n_cols;    /* of the open table */
-	char align[16];   /* 'l' or 'r' per column of the open table */
+	struct textbuf toc; /* HTML list of the level-2 headings */
+	int n_sections;
+	size_t n_cols;	/* of the open table */
+	char align[16]; /* 'l' or 'r' per column of the open table */
 };
 
 static void doc_h(struct doc *d, int level, const char *text)
@@ -40,7 +42,17 @@ static void doc_h(struct doc *d, int level, const char *text)
 	textbuf_puts(&d->md, " ");
 	markup_md(&d->md, text);
 	textbuf_puts(&d->md, "\n\n");
-	textbuf_printf(&d->html, "<h%d>", level);
+	if (level == 2) {
+		/* Numbered anchors: headings come from files and are not
+		 * safe as ids. */
+		d->n_sections++;
+		textbuf_printf(&d->html, "<h2 id=\"s%d\">", d->n_sections);
+		textbuf_printf(&d->toc, "<li><a href=\"#s%d\">", d->n_sections);
+		markup_html(&d->toc, text);
+		textbuf_puts(&d->toc, "</a></li>\n");
+	} else {
+		textbuf_printf(&d->html, "<h%d>", level);
+	}
 	markup_html(&d->html, text);
 	textbuf_printf(&d->html, "</h%d>\n", level);
 }
@@ -84,7 +96,7 @@ static void doc_list(struct doc *d, bool open)
 }
 
 static void doc_li(struct doc *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void doc_li(struct doc *d, const char *fmt, ...)
 {
 	char buf[2048];
@@ -114,7 +126,8 @@ static void doc_table(struct doc *d, const char *const *cols, size_t n,
 		textbuf_puts(&d->md, " ");
 		markup_md(&d->md, cols[i]);
 		textbuf_puts(&d->md, " |");
-		textbuf_puts(&d->html, d->align[i] == 'l' ? "<th class=\"l\">" : "<th>");
+		textbuf_puts(&d->html,
+			     d->align[i] == 'l' ? "<th class=\"l\">" : "<th>");
 		markup_html(&d->html, cols[i]);
 		textbuf_puts(&d->html, "</th>");
 	}
@@ -161,9 +174,12 @@ static void doc_table_end(struct doc *d)
 static const char *mime_of(enum plot_format f)
 {
 	switch (f) {
-	case PLOT_SVG: return "image/svg+xml";
-	case PLOT_PDF: return "application/pdf";
-	default: return "image/png";
+	case PLOT_SVG:
+		return "image/svg+xml";
+	case PLOT_PDF:
+		return "application/pdf";
+	default:
+		return "image/png";
 	}
 }
 
@@ -176,8 +192,9 @@ static void doc_figure(struct doc *d, const struct plot_set *ps,
 	char rel[300];
 	snprintf(rel, sizeof rel, "plots/%s.%s", ch->name, ext);
 	if (!ch->rendered) {
-		doc_p(d, "warn", "Plot missing:", "%s (%s.gp and %s.dat are in plots/): %s",
-		      ch->title, ch->name, ch->name,
+		doc_p(d, "warn", "Plot missing:",
+		      "%s (%s.gp and %s.dat are in plots/): %s", ch->title,
+		      ch->name, ch->name,
 		      ch->error[0] ? ch->error : "not rendered");
 		return;
 	}
@@ -188,9 +205,10 @@ static void doc_figure(struct doc *d, const struct plot_set *ps,
 	char *path = xasprintf("%s/%s.%s", ps->dir, ch->name, ext);
 	struct sc_err e = {0};
 	size_t len = 0;
-	char *img = ps->format == PLOT_PDF
-			    ? NULL
-			    : jsonio_read_text(path, REPORT_MAX_IMAGE_BYTES, &len, &e);
+	char *img =
+	    ps->format == PLOT_PDF
+		? NULL
+		: jsonio_read_text(path, REPORT_MAX_IMAGE_BYTES, &len, &e);
 	textbuf_puts(&d->html, "<figure>");
 	if (img) {
 		textbuf_printf(&d->html, "<img src=\"data:%s;base64,",
@@ -243,7 +261,8 @@ static const char *pct_err(char *buf, size_t n, double got, double want)
 		return buf;
 	}
 	double p = (got / want - 1.0) * 100.0;
-	snprintf(buf, n, "%s%+.1f%%", fabs(p) > REPORT_ERR_FLAG_PCT ? "!" : "", p);
+	snprintf(buf, n, "%s%+.1f%%", fabs(p) > REPORT_ERR_FLAG_PCT ? "!" : "",
+		 p);
 	return buf;
 }
 
@@ -269,8 +288,10 @@ static void sec_campaign(struct doc *d, const struct campdir *c)
 	const char *r3[] = {"TTFT SLAs", sl[0] ? sl : "-"};
 	doc_row(d, r3);
 	if (isfinite(c->tpot_sla_ms))
-		snprintf(buf, sizeof buf, "TPOT \u2264 %s ms (\u2265 %.1f tokens/s/user)",
-			 num(v, sizeof v, c->tpot_sla_ms, 2), c->min_tokens_per_s_user);
+		snprintf(buf, sizeof buf,
+			 "TPOT \u2264 %s ms (\u2265 %.1f tokens/s/user)",
+			 num(v, sizeof v, c->tpot_sla_ms, 2),
+			 c->min_tokens_per_s_user);
 	else
 		snprintf(buf, sizeof buf, "-");
 	const char *r4[] = {"TPOT SLA", buf};
@@ -289,9 +310,10 @@ static void sec_campaign(struct doc *d, const struct campdir *c)
 		doc_p(d, NULL, "Steps (manifest.json):", "%s", "");
 		doc_list(d, true);
 		for (size_t i = 0; i < c->n_steps; i++)
-			doc_li(d, "%s: %s%s%s%s", c->steps[i].key, c->steps[i].value,
-			       c->steps[i].note[0] ? " (" : "", c->steps[i].note,
-			       c->steps[i].note[0] ? ")" : "");
+			doc_li(
+			    d, "%s: %s%s%s%s", c->steps[i].key,
+			    c->steps[i].value, c->steps[i].note[0] ? " (" : "",
+			    c->steps[i].note, c->steps[i].note[0] ? ")" : "");
 		doc_list(d, false);
 	}
 }
@@ -300,7 +322,8 @@ static void sec_env(struct doc *d, const struct campdir *c)
 {
 	doc_h(d, 2, "Environment and versions");
 	if (!c->n_env) {
-		doc_p(d, "warn", "Missing:", "env.json (environment and versions not recorded)");
+		doc_p(d, "warn", "Missing:",
+		      "env.json (environment and versions not recorded)");
 		return;
 	}
 	const char *cols[] = {"item", "value"};
@@ -312,11 +335,85 @@ static void sec_env(struct doc *d, const struct campdir *c)
 	doc_table_end(d);
 }
 
+/* The answers first: per TTFT SLA the best agg and disagg configurations
+ * of the calibrated model and the gain, how far calibration moved the TTFT
+ * error, and what failed. */
+static void sec_summary(struct doc *d, const struct campdir *c)
+{
+	doc_h(d, 2, "Summary");
+	doc_list(d, true);
+	for (size_t i = 0; i < c->n_ttft_slas; i++) {
+		double sla = c->ttft_slas_ms[i];
+		const struct campdir_match *cal =
+		    campdir_find_match(c, "calibrated", sla);
+		const struct campdir_match *pri =
+		    campdir_find_match(c, "prior", sla);
+		char pg[64] = "";
+		if (pri && isfinite(pri->disagg_over_agg))
+			snprintf(pg, sizeof pg, " (the priors predicted %.2fx)",
+				 pri->disagg_over_agg);
+		if (!cal || !cal->best_present) {
+			doc_li(
+			    d,
+			    "TTFT \u2264 %g ms: no calibrated matching result",
+			    sla);
+		} else if (cal->best_agg.present && cal->best_disagg.present) {
+			doc_li(
+			    d,
+			    "TTFT \u2264 %g ms: disagg %s at %.1f tokens/s/gpu "
+			    "vs agg %s at %.1f: disagg gain %.2fx%s",
+			    sla, cal->best_disagg.config,
+			    cal->best_disagg.tokens_per_s_per_gpu,
+			    cal->best_agg.config,
+			    cal->best_agg.tokens_per_s_per_gpu,
+			    cal->disagg_over_agg, pg);
+		} else if (cal->best_agg.present || cal->best_disagg.present) {
+			const struct campdir_config *b =
+			    cal->best_agg.present ? &cal->best_agg
+						  : &cal->best_disagg;
+			doc_li(d,
+			       "TTFT \u2264 %g ms: only %s meets the SLAs: %s "
+			       "at %.1f tokens/s/gpu",
+			       sla, b->mode[0] ? b->mode : "one mode",
+			       b->config, b->tokens_per_s_per_gpu);
+		} else {
+			doc_li(d,
+			       "TTFT \u2264 %g ms: no configuration meets the "
+			       "SLAs",
+			       sla);
+		}
+	}
+	const struct campdir_fit *f = &c->fit;
+	if (!f->present)
+		doc_li(d, "calibration: no fit.json, nothing calibrated");
+	else if (isfinite(f->mape_prior.ttft_ms) &&
+		 isfinite(f->mape_in.ttft_ms)) {
+		char held[48] = "";
+		if (isfinite(f->mape_out.ttft_ms))
+			snprintf(held, sizeof held, ", %.1f%% held-out",
+				 f->mape_out.ttft_ms);
+		doc_li(d,
+		       "calibration%s: TTFT mean error (MAPE) %.1f%% with the "
+		       "priors, %.1f%% in-sample%s after the fit",
+		       f->converged ? "" : " (NOT converged)",
+		       f->mape_prior.ttft_ms, f->mape_in.ttft_ms, held);
+	}
+	size_t failed = 0;
+	for (size_t i = 0; i < c->n_deploys; i++)
+		failed += c->deploys[i].failed;
+	if (failed)
+		doc_li(d,
+		       "%zu of %zu deployments failed (see below); the rest "
+		       "are reported",
+		       failed, c->n_deploys);
+	doc_list(d, false);
+}
+
 static void sec_missing(struct doc *d, const struct campdir *c)
 {
 	size_t failed = 0;
 	for (size_t i = 0; i < c->n_deploys; i++)
-		failed += c->deploys[i].failed;
+		failed += c->deploys[i].failed || c->deploys[i].note[0];
 	if (!c->n_notes && !failed)
 		return;
 	doc_h(d, 2, "Missing or failed");
@@ -324,12 +421,18 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		const struct campdir_deploy *dp = &c->deploys[i];
 		if (dp->failed)
-			doc_li(d, "deployment %s: FAILED (%s%s%s%s%s); the other deployments are reported",
+			doc_li(d,
+			       "deployment %s: FAILED (%s%s%s%s%s); the other "
+			       "deployments are reported",
 			       dp->name,
-			       !strcmp(dp->status, "failed") ? "benchmark step failed"
-							     : "no successful request",
+			       !strcmp(dp->status, "failed")
+				   ? "benchmark step failed"
+				   : "no successful request",
 			       dp->step_note[0] ? ": " : "", dp->step_note,
 			       dp->note[0] ? "; " : "", dp->note);
+		else if (dp->note[0])
+			doc_li(d, "deployment %s: incomplete: %s", dp->name,
+			       dp->note);
 	}
 	for (size_t i = 0; i < c->n_notes; i++)
 		doc_li(d, "%s", c->notes[i]);
@@ -341,7 +444,8 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		       const struct plot_set *ps)
 {
 	char t[256];
-	snprintf(t, sizeof t, "%s (%s)", dp->name, dp->mode[0] ? dp->mode : "mode unknown");
+	snprintf(t, sizeof t, "%s (%s)", dp->name,
+		 dp->mode[0] ? dp->mode : "mode unknown");
 	doc_h(d, 3, t);
 	if (dp->failed) {
 		char reasons[512] = "";
@@ -362,9 +466,9 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 	}
 	if (!dp->n_levels)
 		return;
-	const char *cols[] = {"concurrency", "requests ok", "failed",
+	const char *cols[] = {"concurrency",   "requests ok",	"failed",
 			      "TTFT p50 (ms)", "TTFT p90 (ms)", "TPOT p50 (ms)",
-			      "TPOT p90 (ms)", "tokens/s", "tokens/s/gpu",
+			      "TPOT p90 (ms)", "tokens/s",	"tokens/s/gpu",
 			      "tokens/s/user"};
 	doc_table(d, cols, 10, NULL);
 	for (size_t i = 0; i < dp->n_levels; i++) {
@@ -372,14 +476,18 @@ static void sec_deploy(struct doc *d, const struct campdir *c,
 		char b[10][48];
 		snprintf(b[0], 48, "%ld", l->concurrency);
 		snprintf(b[1], 48, "%ld", l->req_ok);
-		snprintf(b[2], 48, "%s%ld", l->req_failed ? "!" : "", l->req_failed);
+		snprintf(b[2], 48, "%s%ld", l->req_failed ? "!" : "",
+			 l->req_failed);
 		num(b[3], 48, l->ttft_ms.p50, 1);
 		num(b[4], 48, l->ttft_ms.p90, 1);
 		num(b[5], 48, l->tpot_ms.p50, 2);
 		num(b[6], 48, l->tpot_ms.p90, 2);
-		num(b[7], 48, l->tokens_per_s, 1);
-		num(b[8], 48, l->tokens_per_s_per_gpu, 1);
-		num(b[9], 48, l->tokens_per_s_per_user, 1);
+		/* No good request, no throughput (a 0 would read as measured).
+		 */
+		bool ok = l->req_ok > 0;
+		num(b[7], 48, ok ? l->tokens_per_s : NAN, 1);
+		num(b[8], 48, ok ? l->tokens_per_s_per_gpu : NAN, 1);
+		num(b[9], 48, ok ? l->tokens_per_s_per_user : NAN, 1);
 		const char *r[10];
 		for (int k = 0; k < 10; k++)
 			r[k] = b[k];
@@ -396,7 +504,8 @@ static void sec_measurements(struct doc *d, const struct campdir *c,
 {
 	doc_h(d, 2, "Measurements");
 	if (!c->n_deploys)
-		doc_p(d, "warn", "Missing:", "the campaign lists no deployment");
+		doc_p(d, "warn",
+		      "Missing:", "the campaign lists no deployment");
 	for (size_t i = 0; i < c->n_deploys; i++)
 		sec_deploy(d, c, &c->deploys[i], ps);
 }
@@ -408,19 +517,22 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 	doc_h(d, 2, "Fit");
 	if (!f->present) {
 		doc_p(d, "warn", "Missing:",
-		      "fit.json: no calibrated parameters (the fit did not run or failed); projections below use the priors only where present");
+		      "fit.json: no calibrated parameters (the fit did not run "
+		      "or failed); projections below use the priors only where "
+		      "present");
 		return;
 	}
 	doc_p(d, f->converged ? "ok" : "fail",
 	      f->converged ? "Converged:" : "NOT converged:",
-	      "%s; %ld iterations; chi2 %s over %s degrees of freedom, chi2/dof %s; model %s on %s (%s); held out: %s",
+	      "%s; %ld iterations; chi2 %s over %s degrees of freedom, "
+	      "chi2/dof %s; model %s on %s (%s); held out: %s",
 	      f->status[0] ? f->status : "no status", f->iterations,
 	      num(a, sizeof a, f->chi2, 2), num(b, sizeof b, f->dof, 0),
 	      num(v, sizeof v, f->chi2_dof, 3), f->model[0] ? f->model : "-",
 	      f->gpu[0] ? f->gpu : "-", f->backend[0] ? f->backend : "-",
 	      f->holdout[0] ? f->holdout : "-");
-	const char *cols[] = {"parameter", "value", "sigma", "unit", "prior",
-			      "change vs prior", "fitted"};
+	const char *cols[] = {"parameter", "value",	      "sigma", "unit",
+			      "prior",	   "change vs prior", "fitted"};
 	doc_table(d, cols, 7, "lrrlrrl");
 	for (size_t i = 0; i < f->n_params; i++) {
 		const struct campdir_param *p = &f->params[i];
@@ -428,7 +540,8 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 		snprintf(val, sizeof val, "%.4g", p->value);
 		if (!p->free)
 			snprintf(sig, sizeof sig, "-");
-		else if (isfinite(p->sigma) && isfinite(p->value) && p->value != 0)
+		else if (isfinite(p->sigma) && isfinite(p->value) &&
+			 p->value != 0)
 			snprintf(sig, sizeof sig, "%s%.2g (%.0f%%)",
 				 fabs(p->sigma / p->value) > 0.5 ? "!" : "",
 				 p->sigma, fabs(p->sigma / p->value) * 100.0);
@@ -440,19 +553,26 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 				 (p->value / p->prior - 1.0) * 100.0);
 		else
 			snprintf(chg, sizeof chg, "-");
-		const char *r[] = {p->name, val, sig, p->unit[0] ? p->unit : "-",
-				   pri, chg, p->free ? "yes" : "fixed"};
+		const char *r[] = {p->name,
+				   val,
+				   sig,
+				   p->unit[0] ? p->unit : "-",
+				   pri,
+				   chg,
+				   p->free ? "yes" : "fixed"};
 		doc_row(d, r);
 	}
 	doc_table_end(d);
 	if (f->not_identifiable[0])
 		doc_p(d, "warn", "Not identifiable:",
-		      "%s: the measurements do not pin these down; their values stay near the priors and should not be trusted",
+		      "%s: the measurements do not pin these down; their "
+		      "values stay near the priors and should not be trusted",
 		      f->not_identifiable);
 	for (size_t i = 0; i < f->n_corrs; i++)
 		if (fabs(f->corrs[i].r) >= REPORT_STRONG_CORR)
 			doc_p(d, "warn", "Strongly correlated:",
-			      "%s and %s (r = %.2f): the data trade one against the other",
+			      "%s and %s (r = %.2f): the data trade one "
+			      "against the other",
 			      f->corrs[i].a, f->corrs[i].b, f->corrs[i].r);
 	if (f->n_corrs) {
 		doc_p(d, NULL, "Correlations:", "%s", "");
@@ -474,7 +594,9 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		      f->present ? "has no points" : "is missing");
 		return;
 	}
-	doc_p(d, NULL, "MAPE", "(mean absolute percentage error) of the projection, calibrated in-sample and held-out, and with the priors:");
+	doc_p(d, NULL, "MAPE",
+	      "(mean absolute percentage error) of the projection, calibrated "
+	      "in-sample and held-out, and with the priors:");
 	const char *mc[] = {"metric", "in-sample", "held-out", "priors"};
 	doc_table(d, mc, 4, NULL);
 	for (int m = 0; m < CAMPDIR_N_METRICS; m++) {
@@ -485,7 +607,8 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		for (int k = 0; k < 3; k++) {
 			if (isfinite(vals[k]))
 				snprintf(x[k], 32, "%s%.1f%%",
-					 vals[k] > REPORT_ERR_FLAG_PCT ? "!" : "",
+					 vals[k] > REPORT_ERR_FLAG_PCT ? "!"
+								       : "",
 					 vals[k]);
 			else
 				snprintf(x[k], 32, "-");
@@ -494,10 +617,11 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 		doc_row(d, r);
 	}
 	doc_table_end(d);
-	doc_p(d, NULL, "Per point", "(errors beyond %.0f%% in bold):", REPORT_ERR_FLAG_PCT);
-	const char *pc[] = {"deployment", "concurrency", "set", "metric",
-			    "measured", "calibrated", "error", "priors",
-			    "error (priors)"};
+	doc_p(d, NULL, "Per point",
+	      "(errors beyond %.0f%% in bold):", REPORT_ERR_FLAG_PCT);
+	const char *pc[] = {"deployment", "concurrency", "set",
+			    "metric",	  "measured",	 "calibrated",
+			    "error",	  "priors",	 "error (priors)"};
 	doc_table(d, pc, 9, "lrllrrrrr");
 	for (size_t i = 0; i < f->n_points; i++) {
 		const struct campdir_fitpoint *p = &f->points[i];
@@ -516,10 +640,16 @@ static void sec_alignment(struct doc *d, const struct campdir *c,
 			char e1[48], e2[48];
 			pct_err(e1, sizeof e1, pj, me);
 			pct_err(e2, sizeof e2, pr, me);
-			const char *r[] = {p->deployment, cc,
-					   p->holdout ? "held-out" : "in-sample",
-					   campdir_metric_label(m), x[0], x[1],
-					   e1, x[2], e2};
+			const char *r[] = {p->deployment,
+					   cc,
+					   p->holdout ? "held-out"
+						      : "in-sample",
+					   campdir_metric_label(m),
+					   x[0],
+					   x[1],
+					   e1,
+					   x[2],
+					   e2};
 			doc_row(d, r);
 		}
 	}
@@ -532,7 +662,12 @@ static void config_row(struct doc *d, const char *source,
 {
 	char b[7][48];
 	if (!cf->present) {
-		const char *r[] = {source, mode, "none meets the SLAs", "-", "-", "-", "-", "-", "-"};
+		char none[480];
+		snprintf(none, sizeof none, "none meets the SLAs%s%s%s",
+			 cf->why[0] ? " (" : "", cf->why,
+			 cf->why[0] ? ")" : "");
+		const char *r[] = {source, mode, none, "-", "-",
+				   "-",	   "-",	 "-",  "-"};
 		doc_row(d, r);
 		return;
 	}
@@ -542,7 +677,8 @@ static void config_row(struct doc *d, const char *source,
 	num(b[3], 48, cf->tpot_ms, 2);
 	num(b[4], 48, cf->gpus, 0);
 	num(b[5], 48, cf->req_per_s, 2);
-	const char *r[] = {source, mode, cf->config, b[0], b[1], b[2], b[3], b[4], b[5]};
+	const char *r[] = {source, mode, cf->config, b[0], b[1],
+			   b[2],   b[3], b[4],	     b[5]};
 	doc_row(d, r);
 }
 
@@ -554,24 +690,37 @@ static void changed(struct doc *d, const char *mode,
 	if (!cal->present && !pri->present)
 		return;
 	if (!cal->present) {
-		doc_li(d, "%s: the priors chose %s (%.1f tokens/s/gpu) but with the calibrated model no %s configuration meets the SLAs",
-		       mode, pri->config, pri->tokens_per_s_per_gpu, mode);
+		doc_li(
+		    d,
+		    "%s: the priors chose %s (%.1f tokens/s/gpu) but with the "
+		    "calibrated model no %s configuration meets the SLAs",
+		    mode, pri->config, pri->tokens_per_s_per_gpu, mode);
 		return;
 	}
 	if (!pri->present) {
-		doc_li(d, "%s: the priors found no configuration; the calibrated model chooses %s (%.1f tokens/s/gpu)",
+		doc_li(d,
+		       "%s: the priors found no configuration; the calibrated "
+		       "model chooses %s (%.1f tokens/s/gpu)",
 		       mode, cal->config, cal->tokens_per_s_per_gpu);
 		return;
 	}
-	double dt = pri->tokens_per_s_per_gpu != 0
-			    ? (cal->tokens_per_s_per_gpu / pri->tokens_per_s_per_gpu - 1) * 100
-			    : NAN;
+	double dt =
+	    pri->tokens_per_s_per_gpu != 0
+		? (cal->tokens_per_s_per_gpu / pri->tokens_per_s_per_gpu - 1) *
+		      100
+		: NAN;
 	if (!strcmp(cal->config, pri->config))
-		doc_li(d, "%s: same configuration (%s); projected tokens/s/gpu %.1f -> %.1f (%+.1f%%), TTFT %.0f -> %.0f ms",
+		doc_li(d,
+		       "%s: same configuration (%s); projected tokens/s/gpu "
+		       "%.1f -> %.1f (%+.1f%%), TTFT %.0f -> %.0f ms",
 		       mode, cal->config, pri->tokens_per_s_per_gpu,
-		       cal->tokens_per_s_per_gpu, dt, pri->ttft_ms, cal->ttft_ms);
+		       cal->tokens_per_s_per_gpu, dt, pri->ttft_ms,
+		       cal->ttft_ms);
 	else
-		doc_li(d, "%s: configuration changed from %s (priors, %.1f tokens/s/gpu, TTFT %.0f ms) to %s (calibrated, %.1f tokens/s/gpu, TTFT %.0f ms; %+.1f%%)",
+		doc_li(d,
+		       "%s: configuration changed from %s (priors, %.1f "
+		       "tokens/s/gpu, TTFT %.0f ms) to %s (calibrated, %.1f "
+		       "tokens/s/gpu, TTFT %.0f ms; %+.1f%%)",
 		       mode, pri->config, pri->tokens_per_s_per_gpu,
 		       pri->ttft_ms, cal->config, cal->tokens_per_s_per_gpu,
 		       cal->ttft_ms, dt);
@@ -590,7 +739,8 @@ static void sec_best(struct doc *d, const struct campdir *c,
 {
 	doc_h(d, 2, "Best configurations: calibrated model vs priors");
 	if (!c->n_matches) {
-		doc_p(d, "warn", "Missing:", "no matching results (match/ is missing or empty)");
+		doc_p(d, "warn", "Missing:",
+		      "no matching results (match/ is missing or empty)");
 		return;
 	}
 	/* The SLAs: those of the campaign, plus any other found on disk. */
@@ -598,29 +748,36 @@ static void sec_best(struct doc *d, const struct campdir *c,
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_ttft_slas; i++)
 		slas[n++] = c->ttft_slas_ms[i];
-	for (size_t i = 0; i < c->n_matches && n < sizeof slas / sizeof slas[0]; i++) {
+	for (size_t i = 0; i < c->n_matches && n < sizeof slas / sizeof slas[0];
+	     i++) {
 		bool seen = false;
 		for (size_t k = 0; k < n; k++)
-			seen |= fabs(slas[k] - c->matches[i].ttft_sla_ms) < 1e-6;
+			seen |=
+			    fabs(slas[k] - c->matches[i].ttft_sla_ms) < 1e-6;
 		if (!seen)
 			slas[n++] = c->matches[i].ttft_sla_ms;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct campdir_match *cal = campdir_find_match(c, "calibrated", slas[i]);
-		const struct campdir_match *pri = campdir_find_match(c, "prior", slas[i]);
+		const struct campdir_match *cal =
+		    campdir_find_match(c, "calibrated", slas[i]);
+		const struct campdir_match *pri =
+		    campdir_find_match(c, "prior", slas[i]);
 		char t[128];
 		snprintf(t, sizeof t, "TTFT \u2264 %g ms", slas[i]);
 		doc_h(d, 3, t);
-		const char *cols[] = {"model", "mode", "config", "tokens/s/gpu",
-				      "tokens/s/user", "TTFT (ms)", "TPOT (ms)",
-				      "GPUs", "requests/s"};
+		const char *cols[] = {
+		    "model",	    "mode",	     "config",
+		    "tokens/s/gpu", "tokens/s/user", "TTFT (ms)",
+		    "TPOT (ms)",    "GPUs",	     "requests/s"};
 		doc_table(d, cols, 9, "lllrrrrrr");
 		const struct campdir_match *ms[2] = {cal, pri};
 		const char *names[2] = {"calibrated", "priors"};
 		for (int k = 0; k < 2; k++) {
 			if (!ms[k] || !ms[k]->best_present) {
-				const char *r[] = {names[k], "-", "missing (no best.json)",
-						   "-", "-", "-", "-", "-", "-"};
+				const char *r[] = {
+				    names[k], "-", "missing (no best.json)",
+				    "-",      "-", "-",
+				    "-",      "-", "-"};
 				doc_row(d, r);
 				continue;
 			}
@@ -631,12 +788,16 @@ static void sec_best(struct doc *d, const struct campdir *c,
 		char g1[32], g2[32];
 		gain_text(g1, sizeof g1, cal);
 		gain_text(g2, sizeof g2, pri);
-		doc_p(d, NULL, "Disagg gain", "(best disagg over best agg tokens/s/gpu): calibrated %s, priors %s.", g1, g2);
+		doc_p(d, NULL, "Disagg gain",
+		      "(best disagg over best agg tokens/s/gpu): calibrated "
+		      "%s, priors %s.",
+		      g1, g2);
 		if (cal && pri && cal->best_present && pri->best_present) {
 			doc_p(d, NULL, "What changed", "with calibration:");
 			doc_list(d, true);
 			changed(d, "agg", &cal->best_agg, &pri->best_agg);
-			changed(d, "disagg", &cal->best_disagg, &pri->best_disagg);
+			changed(d, "disagg", &cal->best_disagg,
+				&pri->best_disagg);
 			doc_list(d, false);
 		}
 		for (int k = 0; k < 2; k++)
@@ -651,40 +812,56 @@ static void sec_best(struct doc *d, const struct campdir *c,
 }
 
 static const char html_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>";
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>";
 static const char html_style[] =
-	"</title>\n<style>\n"
-	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
-	"h1{border-bottom:2px solid #444}h2{border-bottom:1px solid #bbb;margin-top:2em}\n"
-	"table{border-collapse:collapse;margin:0.8em 0;font-size:0.92em}\n"
-	"th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\n"
-	"th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
-	"td.flag{font-weight:bold;background:#fde2e2}\n"
-	"p.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:0.4em 0.8em}\n"
-	"p.fail{background:#fde2e2;border-left:4px solid #c62828;padding:0.4em 0.8em}\n"
-	"p.ok{background:#e4f4e4;border-left:4px solid #2e7d32;padding:0.4em 0.8em}\n"
-	"figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
-	"figcaption{font-size:0.9em;color:#555}\n"
-	"</style>\n</head>\n<body>\n";
+    "</title>\n<style>\n"
+    "body{font-family:'DejaVu "
+    "Sans',Helvetica,Arial,sans-serif;max-width:1200px;margin:2em "
+    "auto;padding:0 1em;color:#222;line-height:1.45}\n"
+    "h1{border-bottom:2px solid #444}h2{border-bottom:1px solid "
+    "#bbb;margin-top:2em}\n"
+    "table{border-collapse:collapse;margin:0.8em 0;font-size:0.92em}\n"
+    "th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\n"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
+    "td.flag{font-weight:bold;background:#fde2e2}\n"
+    "p.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:0.4em "
+    "0.8em}\n"
+    "p.fail{background:#fde2e2;border-left:4px solid #c62828;padding:0.4em "
+    "0.8em}\n"
+    "p.ok{background:#e4f4e4;border-left:4px solid #2e7d32;padding:0.4em "
+    "0.8em}\n"
+    "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
+    "figcaption{font-size:0.9em;color:#555}\n"
+    "ul.toc{columns:2;font-size:0.95em}nav{margin:1em 0}\n"
+    "</style>\n</head>\n<body>\n";
 
 int report_write(const struct campdir *c, const struct plot_set *ps,
 		 struct sc_err *e)
 {
 	struct doc d;
+	struct textbuf page;
 	textbuf_init(&d.md);
 	textbuf_init(&d.html);
+	textbuf_init(&d.toc);
+	textbuf_init(&page);
 	d.n_cols = 0;
+	d.n_sections = 0;
 	char title[CAMPDIR_NAME_MAX + 32], when[40];
 	snprintf(title, sizeof title, "servecal report: %s", c->name);
-	textbuf_puts(&d.html, html_head);
-	markup_html(&d.html, title);
-	textbuf_puts(&d.html, html_style);
+	textbuf_puts(&page, html_head);
+	markup_html(&page, title);
+	textbuf_puts(&page, html_style);
 	doc_h(&d, 1, title);
 	clock_wall_iso(when, sizeof when);
 	doc_p(&d, NULL, "Generated", "%s by servecal %s from %s.", when,
 	      PACKAGE_VERSION, c->dir);
+	/* The contents go after the title, once every section is known. */
+	textbuf_puts(&page, d.html.s);
+	textbuf_release(&d.html);
+	textbuf_init(&d.html);
+	sec_summary(&d, c);
 	sec_missing(&d, c);
 	sec_campaign(&d, c);
 	sec_env(&d, c);
@@ -693,15 +870,21 @@ int report_write(const struct campdir *c, const struct plot_set *ps,
 	sec_alignment(&d, c, ps);
 	sec_best(&d, c, ps);
 	textbuf_puts(&d.html, "</body>\n</html>\n");
+	textbuf_puts(&page, "<nav><b>Contents</b>\n<ul class=\"toc\">\n");
+	textbuf_puts(&page, d.toc.s);
+	textbuf_puts(&page, "</ul></nav>\n");
+	textbuf_puts(&page, d.html.s);
 	char *md = xasprintf("%s/report.md", c->dir);
 	char *html = xasprintf("%s/report.html", c->dir);
 	int rc = textbuf_save(&d.md, md, e);
 	if (rc == SC_OK)
-		rc = textbuf_save(&d.html, html, e);
+		rc = textbuf_save(&page, html, e);
 	free(md);
 	free(html);
 	textbuf_release(&d.md);
 	textbuf_release(&d.html);
+	textbuf_release(&d.toc);
+	textbuf_release(&page);
 	return rc;
 }
 
@@ -714,7 +897,8 @@ static void mark_present(struct plot_set *ps)
 		struct stat st;
 		ps->charts[i].rendered = stat(p, &st) == 0 && st.st_size > 0;
 		if (!ps->charts[i].rendered)
-			snprintf(ps->charts[i].error, sizeof ps->charts[i].error,
+			snprintf(ps->charts[i].error,
+				 sizeof ps->charts[i].error,
 				 "no image (run servecal plot)");
 		free(p);
 	}

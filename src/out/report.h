@@ -22,14 +22,14 @@ int report_write(const struct campdir *c, const struct plot_set *ps,
 
 struct report_opts {
 	enum plot_format format; /* png or svg (pdf cannot be embedded) */
-	bool render;             /* run gnuplot; else use images present */
-	double timeout_s;        /* per chart */
+	bool render;		 /* run gnuplot; else use images present */
+	double timeout_s;	 /* per chart */
 };
 
 struct report_result {
 	char *html_path, *md_path; /* heap; NULL when nothing was written */
-	bool plots_ok;             /* every chart rendered (or render off) */
-	struct sc_err plot_err;    /* why not, when !plots_ok */
+	bool plots_ok;		   /* every chart rendered (or render off) */
+	struct sc_err plot_err;	   /* why not, when !plots_ok */
 };
 
 /* Loads dir, writes the charts into dir/plots (rendering them unless

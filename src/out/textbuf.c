@@ -73,8 +73,9 @@ int textbuf_save(const struct textbuf *b, const char *path, struct sc_err *e)
 		goto out;
 	}
 	if (rename(tmp, path)) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: cannot rename into place: %s",
-				path, strerror(errno));
+		rc = sc_err_set(e, SC_ERUNTIME,
+				"%s: cannot rename into place: %s", path,
+				strerror(errno));
 		remove(tmp);
 	}
 out:

@@ -16,7 +16,7 @@ void textbuf_release(struct textbuf *b);
 void textbuf_puts(struct textbuf *b, const char *s);
 void textbuf_putn(struct textbuf *b, const char *s, size_t n);
 void textbuf_printf(struct textbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Writes the buffer to path (temporary file + rename). Returns SC_OK or
  * SC_ERUNTIME naming the path. */
 int textbuf_save(const struct textbuf *b, const char *path, struct sc_err *e);

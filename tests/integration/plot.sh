@@ -19,6 +19,20 @@ mkdir -p "$TMP/bad" && echo '{"name": "x", "workload": {"isl": -1}}' >"$TMP/bad/
 expect_rc 3 "malformed campaign.json" -- "$SERVECAL" report "$TMP/bad"
 expect_grep "$TMP/err" "campaign.json.*isl" "names file and field"
 
+# Malformed pieces other than campaign.json are reported, not fatal.
+M="$TMP/mal"
+cp -R "$SC_SRCDIR/tests/fixtures/campaign" "$M" && chmod -R u+w "$M"
+echo '{"converged": "yes", "params": [1, 2], "points": {"a": 1}, "mape": 5}' >"$M/fit.json"
+echo '{"sla": 3, "agg": 7, "disagg": {"config": 5}}' >"$M/match/calibrated-ttft600/best.json"
+printf 'config,"mode\n' >"$M/match/prior-ttft600/agg.csv"
+echo '[]' >"$M/env.json"
+printf '\001garbage' >"$M/disagg-2p1d/c16/summary.json"
+expect_rc 0 "report on malformed pieces" -- "$SERVECAL" report "$M" --no-render
+expect_grep "$M/report.md" "deployment disagg-2p1d: incomplete: .*c16/summary.json: invalid JSON" "names the bad summary"
+expect_grep "$M/report.md" "agg.csv: line 1: unterminated quote" "names the bad CSV and line"
+expect_grep "$M/report.md" "env.json is not an object" "names the bad env.json"
+expect_grep "$M/report.md" "| 64 | 63 | \*\*1\*\* | 980.0" "keeps the good levels"
+
 # No gnuplot: exit 1 with a clear message; the data and scripts are written.
 expect_rc 1 "plot, gnuplot overridden to a missing program" -- \
 	env SERVECAL_GNUPLOT=/nonexistent/gnuplot "$SERVECAL" plot "$C"
@@ -71,4 +85,9 @@ expect_grep "$TMP/out" "^$C/report.html$" "prints the report path"
 n=$(grep -o '<img src="data:image/png;base64,' "$C/report.html" | wc -l)
 [ "$n" -eq 11 ] && pass || fail "report.html embeds $n images, want 11"
 expect_grep "$C/report.md" "(plots/pareto-calibrated-ttft600.png)" "report.md links the Pareto chart"
+expect_rc 0 "report svg" -- "$SERVECAL" report "$C" --format svg
+n=$(grep -o '<img src="data:image/svg+xml;base64,' "$C/report.html" | wc -l)
+[ "$n" -eq 11 ] && pass || fail "report.html embeds $n SVG images, want 11"
+expect_rc 0 "report --no-render uses the images there" -- "$SERVECAL" report "$C" --format svg --no-render
+expect_grep "$C/report.html" "data:image/svg+xml;base64," "existing SVGs embedded"
 finish

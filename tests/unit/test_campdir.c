@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "out/campdir.h"
 #include "testutil.h"
@@ -11,7 +12,9 @@ static void test_fixture(void)
 {
 	struct campdir c;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e),
+	    SC_OK);
 	CU_ASSERT_STRING_EQUAL(c.name, "fixture-qwen3-32b-h200");
 	CU_ASSERT_EQUAL(c.isl, 4000);
 	CU_ASSERT_EQUAL(c.osl, 500);
@@ -29,20 +32,24 @@ static void test_fixture(void)
 	CU_ASSERT_FALSE(a->failed);
 	CU_ASSERT_STRING_EQUAL(a->mode, "agg");
 	CU_ASSERT_EQUAL_FATAL(a->n_levels, 4);
-	/* Levels sorted numerically, not as directory names (c32 < c64 < c8). */
+	/* Levels sorted numerically, not as directory names (c32 < c64 < c8).
+	 */
 	CU_ASSERT_EQUAL(a->levels[0].concurrency, 1);
 	CU_ASSERT_EQUAL(a->levels[1].concurrency, 8);
 	CU_ASSERT_EQUAL(a->levels[3].concurrency, 64);
 	CU_ASSERT_DOUBLE_EQUAL(a->levels[2].ttft_ms.p90, 910, 1e-9);
 	CU_ASSERT_EQUAL(a->levels[3].req_failed, 1);
 	CU_ASSERT_STRING_EQUAL(a->levels[3].reasons, "timeout: 1");
-	const struct campdir_deploy *b = campdir_find_deploy(&c, "agg-tp8-broken");
+	const struct campdir_deploy *b =
+	    campdir_find_deploy(&c, "agg-tp8-broken");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_TRUE(b->failed);
 	/* Manifest steps are objects with a status and a note. */
 	CU_ASSERT_STRING_EQUAL(b->status, "failed");
-	CU_ASSERT_STRING_EQUAL(b->step_note, "every request failed at c1 (http_503)");
-	CU_ASSERT_STRING_EQUAL(campdir_find_deploy(&c, "disagg-2p1d")->status, "done");
+	CU_ASSERT_STRING_EQUAL(b->step_note,
+			       "every request failed at c1 (http_503)");
+	CU_ASSERT_STRING_EQUAL(campdir_find_deploy(&c, "disagg-2p1d")->status,
+			       "done");
 	CU_ASSERT_EQUAL(b->n_levels, 1);
 	CU_ASSERT(isnan(b->levels[0].ttft_ms.p50)); /* no sample, no number */
 
@@ -58,15 +65,23 @@ static void test_fixture(void)
 	for (size_t i = 0; i < c.fit.n_points; i++)
 		held += c.fit.points[i].holdout;
 	CU_ASSERT_EQUAL(held, 2);
+	/* fit.json names disagg-2p1d by its spec's name; mapped back. */
+	CU_ASSERT_STRING_EQUAL(
+		campdir_find_deploy(&c, "disagg-2p1d")->spec_name,
+		"qwen3-32b-h200-2p1d");
+	CU_ASSERT_STRING_EQUAL(c.fit.points[6].deployment, "disagg-2p1d");
 	/* A held-out point is judged by the fit that did not see it
 	 * (projected_held_out 690), not the full fit's 669.3. */
 	for (size_t i = 0; i < c.fit.n_points; i++)
-		if (c.fit.points[i].holdout && c.fit.points[i].concurrency == 32)
-			CU_ASSERT_DOUBLE_EQUAL(c.fit.points[i].projected.ttft_ms, 690, 1e-9);
+		if (c.fit.points[i].holdout &&
+		    c.fit.points[i].concurrency == 32)
+			CU_ASSERT_DOUBLE_EQUAL(
+			    c.fit.points[i].projected.ttft_ms, 690, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(c.fit.mape_out.ttft_ms, 10.65, 1e-9);
 
 	CU_ASSERT_EQUAL_FATAL(c.n_matches, 3);
-	const struct campdir_match *m = campdir_find_match(&c, "calibrated", 600);
+	const struct campdir_match *m =
+	    campdir_find_match(&c, "calibrated", 600);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(m->n_points, 13); /* 7 agg + 6 disagg */
 	CU_ASSERT_EQUAL(m->n_front, 9);
@@ -85,7 +100,8 @@ static void test_bad_dirs(void)
 {
 	struct campdir c;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL(campdir_load("/nonexistent/campaign", &c, &e), SC_EINPUT);
+	CU_ASSERT_EQUAL(campdir_load("/nonexistent/campaign", &c, &e),
+			SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/campaign"));
 	campdir_release(&c);
 
@@ -93,17 +109,23 @@ static void test_bad_dirs(void)
 	CU_ASSERT_EQUAL(campdir_load(dir, &c, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "campaign.json"));
 	campdir_release(&c);
-	free(testutil_write(dir, "campaign.json", "{\"name\": \"x\", \"slas\": {\"ttft_ms\": \"fast\"}}"));
+	free(testutil_write(
+	    dir, "campaign.json",
+	    "{\"name\": \"x\", \"slas\": {\"ttft_ms\": \"fast\"}}"));
 	CU_ASSERT_EQUAL(campdir_load(dir, &c, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "slas.ttft_ms"));
 	campdir_release(&c);
-	free(testutil_write(dir, "campaign.json", "{\"name\": \"x\", \"deployments\": [{\"name\": \"../up\"}]}"));
+	free(testutil_write(
+	    dir, "campaign.json",
+	    "{\"name\": \"x\", \"deployments\": [{\"name\": \"../up\"}]}"));
 	CU_ASSERT_EQUAL(campdir_load(dir, &c, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a directory name"));
 	campdir_release(&c);
 
 	/* Only campaign.json: everything else is reported missing. */
-	free(testutil_write(dir, "campaign.json", "{\"name\": \"bare\", \"slas\": {\"ttft_ms\": 600}}"));
+	free(testutil_write(
+	    dir, "campaign.json",
+	    "{\"name\": \"bare\", \"slas\": {\"ttft_ms\": 600}}"));
 	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
 	CU_ASSERT_FALSE(c.fit.present);
 	CU_ASSERT_EQUAL(c.n_matches, 0);
@@ -113,9 +135,47 @@ static void test_bad_dirs(void)
 	free(dir);
 }
 
+/* best.json as `servecal match` writes it: each mode nested, "best" null
+ * with the reason when nothing met the SLAs. */
+static void test_nested_best(void)
+{
+	char *dir = testutil_tmpdir();
+	char md[4096];
+	free(testutil_write(dir, "campaign.json",
+			    "{\"name\": \"n\", \"slas\": {\"ttft_ms\": 300, "
+			    "\"tpot_ms\": 10}}"));
+	snprintf(md, sizeof md, "%s/match", dir);
+	mkdir(md, 0777);
+	snprintf(md, sizeof md, "%s/match/calibrated-ttft300", dir);
+	mkdir(md, 0777);
+	free(testutil_write(
+		md, "best.json",
+		"{\"query\": {\"ttft_ms\": 300}, \"agg\": {\"searched\": true, "
+		"\"best\": null, \"infeasible\": {\"binding\": \"ttft\", "
+		"\"detail\": \"prefill alone takes 410 ms\"}}, \"disagg\": "
+		"{\"searched\": true, \"best\": {\"config\": \"2P1D\", "
+		"\"tokens_per_s_per_gpu\": 500}}, \"disagg_over_agg\": null}"));
+	struct campdir c;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(c.n_matches, 1);
+	const struct campdir_match *m = &c.matches[0];
+	CU_ASSERT_TRUE(m->best_present);
+	CU_ASSERT_FALSE(m->best_agg.present);
+	CU_ASSERT_STRING_EQUAL(m->best_agg.why,
+			       "ttft: prefill alone takes 410 ms");
+	CU_ASSERT_TRUE(m->best_disagg.present);
+	CU_ASSERT_STRING_EQUAL(m->best_disagg.config, "2P1D");
+	CU_ASSERT(isnan(m->disagg_over_agg));
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{"fixture campaign", test_fixture},
 	{"missing and malformed directories", test_bad_dirs},
+	{"best.json nested as servecal match writes it", test_nested_best},
 	CU_TEST_INFO_NULL,
 };
 

@@ -40,7 +40,8 @@ static void test_errors_name_the_line(void)
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL(csvtab_parse("a,b\n1,2\n\"open,3\n", "m.csv", &t, &e),
 			SC_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "m.csv: line 3: unterminated quote"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "m.csv: line 3: unterminated quote"));
 	csvtab_release(&t);
 	CU_ASSERT_EQUAL(csvtab_parse("", "empty.csv", &t, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no header"));

@@ -25,7 +25,8 @@ static void test_not_found(void)
 	struct sc_err e = {0};
 	setenv("SERVECAL_GNUPLOT", "/nonexistent/bin/gnuplot", 1);
 	CU_ASSERT_FALSE(gnuplot_available());
-	CU_ASSERT_EQUAL(gnuplot_run("/tmp", "x.gp", 5, NULL, 0, &e), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(gnuplot_run("/tmp", "x.gp", 5, NULL, 0, &e),
+			SC_ERUNTIME);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "gnuplot not found"));
 	setenv("SERVECAL_GNUPLOT", "no-such-gnuplot-program", 1);
 	CU_ASSERT_FALSE(gnuplot_available());
@@ -40,7 +41,9 @@ static void test_render_without_gnuplot(void)
 	struct plot_set s;
 	struct sc_err e = {0};
 	char *out = testutil_tmpdir();
-	CU_ASSERT_EQUAL_FATAL(campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e),
+	    SC_OK);
 	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
 	setenv("SERVECAL_GNUPLOT", "/nonexistent/bin/gnuplot", 1);
 	CU_ASSERT_EQUAL(plot_render(&s, 5, &e), SC_ERUNTIME);
@@ -62,19 +65,22 @@ static void test_render_without_gnuplot(void)
 static void test_script_error(void)
 {
 	char *dir = testutil_tmpdir();
-	char *prog = fake(dir, "gp-fail",
-			  "#!/bin/sh\n"
-			  "echo '         plot foo' >&2\n"
-			  "echo '              ^' >&2\n"
-			  "echo \"\\\"$1\\\" line 3: undefined variable: foo\" >&2\n"
-			  "exit 1\n");
+	char *prog =
+	    fake(dir, "gp-fail",
+		 "#!/bin/sh\n"
+		 "echo '         plot foo' >&2\n"
+		 "echo '              ^' >&2\n"
+		 "echo \"\\\"$1\\\" line 3: undefined variable: foo\" >&2\n"
+		 "exit 1\n");
 	setenv("SERVECAL_GNUPLOT", prog, 1);
 	struct sc_err e = {0};
 	char log[512];
 	CU_ASSERT_TRUE(gnuplot_available());
-	CU_ASSERT_EQUAL(gnuplot_run(dir, "x.gp", 10, log, sizeof log, &e), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(gnuplot_run(dir, "x.gp", 10, log, sizeof log, &e),
+			SC_ERUNTIME);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "exit status 1"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "\"x.gp\" line 3: undefined variable: foo"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "\"x.gp\" line 3: undefined variable: foo"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "plot foo"));
 	unsetenv("SERVECAL_GNUPLOT");
 	free(prog);
@@ -90,9 +96,11 @@ static void test_timeout(void)
 	struct sc_err e = {0};
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	CU_ASSERT_EQUAL(gnuplot_run(dir, "x.gp", 0.3, NULL, 0, &e), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(gnuplot_run(dir, "x.gp", 0.3, NULL, 0, &e),
+			SC_ERUNTIME);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	double took = (double)(b.tv_sec - a.tv_sec) +
+		      (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	CU_ASSERT(took >= 0.25 && took < 5.0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "killed after"));
 	unsetenv("SERVECAL_GNUPLOT");
@@ -107,7 +115,8 @@ static void test_cwd_and_argv(void)
 {
 	char *dir = testutil_tmpdir();
 	char *prog = fake(dir, "gp-ok",
-			  "#!/bin/sh\n[ $# -eq 1 ] && [ -f \"$1\" ] && echo \"$1\" > seen.txt\n");
+			  "#!/bin/sh\n[ $# -eq 1 ] && [ -f \"$1\" ] && echo "
+			  "\"$1\" > seen.txt\n");
 	free(testutil_write(dir, "a b;c.gp", "# script\n"));
 	setenv("SERVECAL_GNUPLOT", prog, 1);
 	struct sc_err e = {0};
@@ -125,10 +134,44 @@ static void test_cwd_and_argv(void)
 	free(dir);
 }
 
+/* A chart that renders with a warning keeps the warning's first line; the
+ * image written by the stand-in counts as rendered. */
+static void test_render_warning(void)
+{
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	char *out = testutil_tmpdir(), *bin = testutil_tmpdir();
+	char *prog = fake(
+	    bin, "gp-warn",
+	    "#!/bin/sh\n"
+	    "echo \"warning: Skipping data file with no valid points\" >&2\n"
+	    "echo png > \"${1%.gp}.png\"\n");
+	CU_ASSERT_EQUAL_FATAL(
+	    campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e),
+	    SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	setenv("SERVECAL_GNUPLOT", prog, 1);
+	CU_ASSERT_EQUAL(plot_render(&s, 10, &e), SC_OK);
+	unsetenv("SERVECAL_GNUPLOT");
+	CU_ASSERT_TRUE(s.charts[0].rendered);
+	CU_ASSERT_STRING_EQUAL(
+	    s.charts[0].warning,
+	    "warning: Skipping data file with no valid points");
+	plot_set_release(&s);
+	campdir_release(&c);
+	free(prog);
+	testutil_rmtree(out);
+	testutil_rmtree(bin);
+	free(out);
+	free(bin);
+}
+
 static void test_templates_found(void)
 {
 	struct sc_err e = {0};
-	static const char *const names[] = {"pareto.gp", "ttft.gp", "tpot.gp", "align.gp"};
+	static const char *const names[] = {"pareto.gp", "ttft.gp", "tpot.gp",
+					    "align.gp"};
 	for (size_t i = 0; i < 4; i++) {
 		char *t = gnuplot_template_load(names[i], &e);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -148,6 +191,7 @@ static CU_TestInfo tests[] = {
 	{"script error is reported with its line", test_script_error},
 	{"a hung gnuplot is killed at the timeout", test_timeout},
 	{"working directory and argument, no shell", test_cwd_and_argv},
+	{"warnings of a rendered chart are kept", test_render_warning},
 	{"templates found", test_templates_found},
 	CU_TEST_INFO_NULL,
 };

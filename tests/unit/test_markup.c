@@ -10,7 +10,8 @@ static void test_html(void)
 	struct textbuf b;
 	textbuf_init(&b);
 	markup_html(&b, "<script>alert('x & \"y\"')</script>\x01");
-	CU_ASSERT_STRING_EQUAL(b.s, "&lt;script&gt;alert(&#39;x &amp; &quot;y&quot;&#39;)&lt;/script&gt;");
+	CU_ASSERT_STRING_EQUAL(b.s, "&lt;script&gt;alert(&#39;x &amp; "
+				    "&quot;y&quot;&#39;)&lt;/script&gt;");
 	textbuf_release(&b);
 }
 
@@ -26,9 +27,10 @@ static void test_md(void)
 /* RFC 4648 section 10 test vectors. */
 static void test_base64(void)
 {
-	static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
-					  "Zm9vYmE=", "Zm9vYmFy"};
+	static const char *const in[] = {"",	 "f",	  "fo",	   "foo",
+					 "foob", "fooba", "foobar"};
+	static const char *const out[] = {
+	    "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	for (size_t i = 0; i < 7; i++) {
 		struct textbuf b;
 		textbuf_init(&b);

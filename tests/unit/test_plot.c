@@ -2,21 +2,31 @@
  * scripts written for the fixture campaign must match tests/golden/plots/
  * byte for byte. A difference means the charts now show something else:
  * review it, then update the golden files:
- *   ./servecal plot tests/fixtures/campaign --out tests/golden/plots --no-render */
+ *   ./servecal plot tests/fixtures/campaign --out tests/golden/plots
+ * --no-render */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "out/plot.h"
+#include "out/plotfile.h"
+#include "out/textbuf.h"
 #include "testutil.h"
 #include "util/jsonio.h"
 
 static const char *const golden[] = {
-	"pareto-calibrated-ttft600", "pareto-calibrated-ttft1200",
-	"pareto-prior-ttft600", "ttft-agg-tp2x4", "tpot-agg-tp2x4",
-	"ttft-disagg-2p1d", "tpot-disagg-2p1d", "align-ttft_ms",
-	"align-ttft_p90_ms", "align-tpot_ms", "align-tokens_per_s",
+    "pareto-calibrated-ttft600",
+    "pareto-calibrated-ttft1200",
+    "pareto-prior-ttft600",
+    "ttft-agg-tp2x4",
+    "tpot-agg-tp2x4",
+    "ttft-disagg-2p1d",
+    "tpot-disagg-2p1d",
+    "align-ttft_ms",
+    "align-ttft_p90_ms",
+    "align-tpot_ms",
+    "align-tokens_per_s",
 };
 #define N_GOLDEN (sizeof golden / sizeof golden[0])
 
@@ -37,7 +47,9 @@ static int same_file(const char *want_path, const char *got_path)
 			w++;
 			g++;
 		}
-		fprintf(stderr, "\n%s: differs from golden at line %d:\n  want: %.*s\n  got:  %.*s\n",
+		fprintf(stderr,
+			"\n%s: differs from golden at line %d:\n  want: %.*s\n "
+			" got:  %.*s\n",
 			got_path, line, (int)strcspn(w, "\n"), w,
 			(int)strcspn(g, "\n"), g);
 	} else if (!same) {
@@ -54,7 +66,9 @@ static void test_golden(void)
 	struct plot_set s;
 	struct sc_err e = {0};
 	char *dir = testutil_tmpdir();
-	CU_ASSERT_EQUAL_FATAL(campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    campdir_load(testutil_src("tests/fixtures/campaign"), &c, &e),
+	    SC_OK);
 	CU_ASSERT_EQUAL_FATAL(plot_write(&c, dir, PLOT_PNG, &s, &e), SC_OK);
 	CU_ASSERT_EQUAL(s.n, N_GOLDEN);
 	for (size_t i = 0; i < N_GOLDEN; i++) {
@@ -85,21 +99,27 @@ static void test_pareto_shows_ttft(void)
 {
 	struct sc_err e = {0};
 	size_t n;
-	char *gp = jsonio_read_text(testutil_src("tests/golden/plots/pareto-calibrated-ttft600.gp"),
-				    1 << 20, &n, &e);
+	char *gp = jsonio_read_text(
+	    testutil_src("tests/golden/plots/pareto-calibrated-ttft600.gp"),
+	    1 << 20, &n, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
 	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set cblabel 'TTFT (ms)'"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "index 2 using 1:2:3 with points pt 7 ps 1.9 lc palette"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "index 6 using 1:2:3 with points pt 5 ps 2.0 lc palette"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    gp, "index 2 using 1:2:3 with points pt 7 ps 1.9 lc palette"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    gp, "index 6 using 1:2:3 with points pt 5 ps 2.0 lc palette"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "using 1:2:5 with labels"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set arrow 1 from first 59.988"));
 	free(gp);
-	char *dat = jsonio_read_text(testutil_src("tests/golden/plots/pareto-calibrated-ttft600.dat"),
-				     1 << 20, &n, &e);
+	char *dat = jsonio_read_text(
+	    testutil_src("tests/golden/plots/pareto-calibrated-ttft600.dat"),
+	    1 << 20, &n, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
-	CU_ASSERT_PTR_NOT_NULL(strstr(dat, " 61 560 590 16.4 \"disagg best: 3P tp1 + 1D tp4 b96, TTFT 590 ms\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dat, " 61 560 590 16.4 \"disagg best: 3P "
+					   "tp1 + 1D tp4 b96, TTFT 590 ms\""));
 	/* Measured point: 1000 / 9.1 ms TPOT, 105 tokens/s over 8 GPUs. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(dat, " 109.89 13.125 180 9.1 \"agg-tp2x4 c1\""));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(dat, " 109.89 13.125 180 9.1 \"agg-tp2x4 c1\""));
 	free(dat);
 }
 
@@ -107,7 +127,7 @@ static void test_expand(void)
 {
 	const char *keys[] = {"A", "BB"};
 	const char *vals[] = {"1", "two"};
-	char *s = plot_expand("x @A@ y @BB@@A@ @C@ a@b", keys, vals, 2);
+	char *s = plotfile_expand("x @A@ y @BB@@A@ @C@ a@b", keys, vals, 2);
 	CU_ASSERT_STRING_EQUAL(s, "x 1 y two1 @C@ a@b");
 	free(s);
 	enum plot_format f;
@@ -121,17 +141,21 @@ static void test_expand(void)
 static void test_hostile_names(void)
 {
 	char *dir = testutil_tmpdir(), *out = testutil_tmpdir();
-	free(testutil_write(dir, "campaign.json",
-			    "{\"name\": \"x\", \"slas\": {\"ttft_ms\": 600, \"tpot_ms\": 20}, "
-			    "\"deployments\": [{\"name\": \"it's \\\"q\\\"\"}]}"));
+	free(testutil_write(
+	    dir, "campaign.json",
+	    "{\"name\": \"x\", \"slas\": {\"ttft_ms\": 600, \"tpot_ms\": 20}, "
+	    "\"deployments\": [{\"name\": \"it's \\\"q\\\"\"}]}"));
 	char sub[1024];
 	snprintf(sub, sizeof sub, "%s/it's \"q\"", dir);
 	mkdir(sub, 0777);
 	snprintf(sub, sizeof sub, "%s/it's \"q\"/c4", dir);
 	mkdir(sub, 0777);
-	free(testutil_write(sub, "summary.json",
-			    "{\"concurrency\": 4, \"requests\": {\"ok\": 3}, \"ttft_ms\": {\"p50\": 100, \"p90\": 120}, "
-			    "\"tpot_ms\": {\"p50\": 10, \"p90\": 11}, \"throughput\": {\"tokens_per_s_per_gpu\": 50, \"tokens_per_s_per_user\": 100}}"));
+	free(testutil_write(
+	    sub, "summary.json",
+	    "{\"concurrency\": 4, \"requests\": {\"ok\": 3}, \"ttft_ms\": "
+	    "{\"p50\": 100, \"p90\": 120}, "
+	    "\"tpot_ms\": {\"p50\": 10, \"p90\": 11}, \"throughput\": "
+	    "{\"tokens_per_s_per_gpu\": 50, \"tokens_per_s_per_user\": 100}}"));
 	struct campdir c;
 	struct plot_set s;
 	struct sc_err e = {0};
@@ -144,8 +168,62 @@ static void test_hostile_names(void)
 	snprintf(p, sizeof p, "%s/ttft-it_s__q_.gp", out);
 	char *gp = jsonio_read_text(p, 1 << 20, &n, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set title 'TTFT vs concurrency, it''s \"q\" (agg)"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(gp, "set title 'TTFT vs concurrency, it''s \"q\" (agg)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'ttft-it_s__q_.svg'"));
+	free(gp);
+	plot_set_release(&s);
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	testutil_rmtree(out);
+	free(dir);
+	free(out);
+}
+
+/* A dense search: small points without outlines, fronts drawn after the
+ * points over a white halo, so neither hides the other. */
+static void test_dense_pareto(void)
+{
+	char *dir = testutil_tmpdir(), *out = testutil_tmpdir();
+	free(testutil_write(dir, "campaign.json",
+			    "{\"name\": \"dense\", \"slas\": {\"ttft_ms\": "
+			    "600, \"tpot_ms\": 20}}"));
+	char md[1024];
+	snprintf(md, sizeof md, "%s/match", dir);
+	mkdir(md, 0777);
+	snprintf(md, sizeof md, "%s/match/calibrated-ttft600", dir);
+	mkdir(md, 0777);
+	struct textbuf csv;
+	textbuf_init(&csv);
+	textbuf_puts(&csv, "config,mode,tokens_per_s_per_user,tokens_per_s_per_"
+			   "gpu,ttft_ms,tpot_ms,feasible\n");
+	for (int i = 0; i < 2100; i++)
+		textbuf_printf(&csv, "c%d,agg,%d,%d,%d,10,1\n", i, 50 + i % 50,
+			       100 + i, 100 + i);
+	free(testutil_write(md, "agg.csv", csv.s));
+	free(testutil_write(md, "pareto.csv",
+			    "config,mode,tokens_per_s_per_user,tokens_per_s_"
+			    "per_gpu,ttft_ms,tpot_ms\nc0,agg,99,599,599,10\n"));
+	textbuf_release(&csv);
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	char p[1024];
+	size_t n;
+	snprintf(p, sizeof p, "%s/pareto-calibrated-ttft600.gp", out);
+	char *gp = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	const char *pts = strstr(
+	    gp, "index 0 using 1:2:3 with points pt 7 ps 1.0 lc palette");
+	const char *halo =
+	    strstr(gp, "index 1 using 1:2 with lines lw 6 lc rgb '#ffffff'");
+	CU_ASSERT_PTR_NOT_NULL(pts);
+	CU_ASSERT_PTR_NOT_NULL(halo);
+	CU_ASSERT(pts && halo && pts < halo);
+	CU_ASSERT_PTR_NULL(strstr(gp, "pt 6 ps 1.9")); /* no outlines */
 	free(gp);
 	plot_set_release(&s);
 	campdir_release(&c);
@@ -157,9 +235,11 @@ static void test_hostile_names(void)
 
 static CU_TestInfo tests[] = {
 	{"golden .dat and .gp files", test_golden},
-	{"Pareto chart colours by TTFT and labels the best", test_pareto_shows_ttft},
+	{"Pareto chart colours by TTFT and labels the best",
+     test_pareto_shows_ttft},
 	{"template expansion and formats", test_expand},
 	{"quotes in names stay quoted", test_hostile_names},
+	{"dense searches stay readable", test_dense_pareto},
 	CU_TEST_INFO_NULL,
 };
 

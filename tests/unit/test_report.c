@@ -48,7 +48,8 @@ static void test_tables_and_images(void)
 {
 	char *dir = fixture_copy();
 	free(testutil_write(dir, "env.json",
-			    "{\"hostname\": \"<script>alert('x')</script>\", \"gsl\": \"2.7.1\"}"));
+			    "{\"hostname\": \"<script>alert('x')</script>\", "
+			    "\"gsl\": \"2.7.1\"}"));
 	struct campdir c;
 	struct plot_set s;
 	struct sc_err e = {0};
@@ -61,14 +62,27 @@ static void test_tables_and_images(void)
 	char *md = slurp(dir, "report.md"), *html = slurp(dir, "report.html");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+	/* Summary: the answers first. */
+	HAS(md, "- TTFT ≤ 600 ms: disagg 3P tp1 + 1D tp4 b96 at 560.0 "
+		"tokens/s/gpu vs agg agg tp2 b32 x4 at 248.0: disagg gain "
+		"2.26x (the priors predicted 1.82x)");
+	HAS(md, "- calibration: TTFT mean error (MAPE) 48.0% with the priors, "
+		"3.4% in-sample, 10.7% held-out after the fit");
+	HAS(md, "- 1 of 3 deployments failed");
 	/* Measured table, one row per level, from the summaries. */
-	HAS(md, "| concurrency | requests ok | failed | TTFT p50 (ms) | TTFT p90 (ms) | TPOT p50 (ms) | TPOT p90 (ms) | tokens/s | tokens/s/gpu | tokens/s/user |");
-	HAS(md, "| 32 | 64 | 0 | 620.0 | 910.0 | 15.20 | 16.90 | 1930.0 | 241.2 | 65.8 |");
-	HAS(md, "| 64 | 63 | **1** | 980.0 | 1500.0 | 14.10 | 15.30 | 4250.0 | 531.2 | 70.9 |");
+	HAS(md, "| concurrency | requests ok | failed | TTFT p50 (ms) | TTFT "
+		"p90 (ms) | TPOT p50 (ms) | TPOT p90 (ms) | tokens/s | "
+		"tokens/s/gpu | tokens/s/user |");
+	HAS(md, "| 32 | 64 | 0 | 620.0 | 910.0 | 15.20 | 16.90 | 1930.0 | "
+		"241.2 | 65.8 |");
+	HAS(md, "| 64 | 63 | **1** | 980.0 | 1500.0 | 14.10 | 15.30 | 4250.0 | "
+		"531.2 | 70.9 |");
 	/* The failed deployment is reported as failed, the rest kept. */
 	HAS(md, "deployment agg-tp8-broken: FAILED");
 	HAS(md, "http\\_503: 20");
-	HAS(md, "benchmark step failed: every request failed at c1 (http\\_503)");
+	HAS(md,
+	    "benchmark step failed: every request failed at c1 (http\\_503)");
+	HAS(md, "| 1 | 0 | **20** | - | - | - | - | - | - | - |");
 	HAS(md, "match:prior-ttft1200: failed (match exited 1)");
 	/* Fit: parameters with sigma and prior, warnings, chi2/dof. */
 	HAS(md, "| eta\\_c | 0.612 | 0.031 (5%) | - | 0.55 | +11.3% | yes |");
@@ -77,9 +91,11 @@ static void test_tables_and_images(void)
 	HAS(md, "chi2/dof 1.406");
 	/* Alignment: MAPE table and per-point errors. */
 	HAS(md, "| TTFT mean (ms) | 3.4% | **10.7%** | **48.0%** |");
-	HAS(md, "| agg-tp2x4 | 32 | held-out | TTFT mean (ms) | 620.0 | 690.0 | **+11.3%** | 260.0 | **-58.1%** |");
+	HAS(md, "| agg-tp2x4 | 32 | held-out | TTFT mean (ms) | 620.0 | 690.0 "
+		"| **+11.3%** | 260.0 | **-58.1%** |");
 	/* Best configurations, gain and what changed. */
-	HAS(md, "| calibrated | disagg | 3P tp1 + 1D tp4 b96 | 560.0 | 61.0 | 590 | 16.40 | 7 | 7.84 |");
+	HAS(md, "| calibrated | disagg | 3P tp1 + 1D tp4 b96 | 560.0 | 61.0 | "
+		"590 | 16.40 | 7 | 7.84 |");
 	HAS(md, "calibrated 2.26x, priors 1.82x");
 	HAS(md, "agg: configuration changed from agg tp2 b64 x4");
 	HAS(md, "match/prior-ttft1200/ is missing");
@@ -98,6 +114,9 @@ static void test_tables_and_images(void)
 		imgs++;
 	CU_ASSERT_EQUAL(imgs, s.n);
 	HAS(html, "<td class=\"flag\">+11.3%</td>");
+	/* Contents link to numbered section anchors. */
+	HAS(html, "<li><a href=\"#s1\">Summary</a></li>");
+	HAS(html, "<h2 id=\"s1\">Summary</h2>");
 	/* A string from a file never becomes markup. */
 	CU_ASSERT_PTR_NULL(strstr(html, "<script"));
 	HAS(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
@@ -129,7 +148,8 @@ static void test_missing_pieces(void)
 	HAS(md, "**Missing:** fit.json: no calibrated parameters");
 	HAS(md, "no matching results");
 	HAS(md, "**Plot missing:** TTFT vs concurrency, agg-tp2x4");
-	HAS(md, "| 8 | 64 | 0 | 260.0 | 340.0 | 11.00 | 11.80 | 700.0 | 87.5 | 90.9 |");
+	HAS(md, "| 8 | 64 | 0 | 260.0 | 340.0 | 11.00 | 11.80 | 700.0 | 87.5 | "
+		"90.9 |");
 	free(md);
 	report_result_release(&r);
 	testutil_rmtree(dir);
@@ -141,7 +161,8 @@ static void test_bad_campaign(void)
 	struct report_opts o = {PLOT_PNG, false, 10};
 	struct report_result r;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL(report_campaign("/nonexistent/campaign", &o, &r, &e), SC_EINPUT);
+	CU_ASSERT_EQUAL(report_campaign("/nonexistent/campaign", &o, &r, &e),
+			SC_EINPUT);
 	CU_ASSERT_PTR_NULL(r.html_path);
 	report_result_release(&r);
 }

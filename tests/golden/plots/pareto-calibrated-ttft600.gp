@@ -18,7 +18,7 @@ set key outside below center horizontal maxrows 3 samplen 1.5 spacing 1.2 width 
 # TTFT colour scale: blue-green-yellow up to the TTFT SLA (mid-scale), then
 # orange to red for first tokens slower than the SLA.
 set palette defined (0 '#440154', 0.125 '#3b528b', 0.25 '#21918c', 0.375 '#5ec962', 0.5 '#fde725', 0.75 '#f98e09', 1 '#b40426')
-set cblabel 'TTFT (ms)' offset 1,0
+set cblabel 'TTFT (ms)' offset 2.5,0
 set colorbox vertical user origin graph 1.02, graph 0 size character 2, graph 1
 set rmargin 20
 set xrange [0:*]
@@ -50,7 +50,7 @@ plot keyentry with points pt 7 ps 1.9 lc rgb '#505050' title 'agg config (projec
      'pareto-calibrated-ttft600.dat' index 7 using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#000000' notitle, \
      keyentry with points pt 6 ps 3.6 lw 3 lc rgb '#d62728' title 'best under the SLAs (labelled)', \
      'pareto-calibrated-ttft600.dat' index 8 using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728' notitle, \
-     'pareto-calibrated-ttft600.dat' index 8 using 1:2:5 with labels boxed left offset character 2.2,-1.6 font ',11' tc rgb '#000000' notitle, \
+     'pareto-calibrated-ttft600.dat' index 8 using 1:2:5 with labels boxed left offset character 2.2,1.6 font ',11' tc rgb '#000000' notitle, \
      'pareto-calibrated-ttft600.dat' index 9 using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728' notitle, \
      'pareto-calibrated-ttft600.dat' index 9 using 1:2:5 with labels boxed left offset character 2.2,1.6 font ',11' tc rgb '#000000' notitle
 
