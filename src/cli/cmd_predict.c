@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "fit/perfdb.h"
 #include "model/memory.h"
 #include "model/perf.h"
 #include "util/jsonio.h"
@@ -13,7 +14,8 @@ static const char usage[] =
 	"         [--concurrency N] [--mode agg|prefill|decode] [--max-batch N]\n"
 	"         [--max-num-tokens N] [--params FILE] [--json]\n"
 	"       servecal predict --deployment FILE [--isl N] [--osl N] [--concurrency N]\n"
-	"         [--params FILE] [--json]\n\n"
+	"         [--params FILE] [--json]\n"
+	"       either form also takes [--db [--backend NAME]]\n\n"
 	"Projects TTFT, TPOT, throughput and memory with the analytical model.\n"
 	"  --mode agg       one aggregated worker serving N closed-loop users (default)\n"
 	"  --mode prefill   prefill of N prompts batched on one worker\n"
@@ -21,11 +23,13 @@ static const char usage[] =
 	"Defaults: --dtype bf16, --kv-dtype = --dtype, --tp 1, --isl 4000, --osl 500,\n"
 	"--concurrency 1, --max-batch max(N, 1), --max-num-tokens 8192.\n"
 	"--params FILE replaces the priors with calibrated values (fit.json or a flat\n"
-	"{\"eta_c\": ...} file). Exit codes: 0 ok, 2 usage, 3 bad input file.\n";
+	"{\"eta_c\": ...} file); --db takes them from the perf database entry of the\n"
+	"model, GPU and backend (the deployment's, or --backend).\n"
+	"Exit codes: 0 ok, 2 usage, 3 bad input file.\n";
 
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_TP, O_PP, O_DP, O_EP,
        O_ISL, O_OSL, O_CONC, O_MODE, O_MAXB, O_MAXT, O_PARAMS, O_DEPLOY,
-       O_JSON };
+       O_JSON, O_DB, O_BACKEND };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -45,6 +49,8 @@ static const struct option longopts[] = {
 	{"params", required_argument, NULL, O_PARAMS},
 	{"deployment", required_argument, NULL, O_DEPLOY},
 	{"json", no_argument, NULL, O_JSON},
+	{"db", no_argument, NULL, O_DB},
+	{"backend", required_argument, NULL, O_BACKEND},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -53,6 +59,8 @@ extern const struct cli_command cli_cmd_predict;
 
 struct predict_opts {
 	const char *model, *gpu, *dtype, *kvdtype, *mode, *params, *deploy;
+	const char *backend;
+	bool db;
 	long tp, pp, dp, ep, isl, osl, conc, maxb, maxt;
 	bool json;
 };
@@ -76,6 +84,8 @@ static int parse(int argc, char **argv, struct predict_opts *o, bool *done)
 		case O_PARAMS: o->params = optarg; break;
 		case O_DEPLOY: o->deploy = optarg; break;
 		case O_JSON: o->json = true; break;
+		case O_DB: o->db = true; break;
+		case O_BACKEND: o->backend = optarg; break;
 		case O_TP: rc = cli_parse_long("--tp", optarg, 1, 1024, &o->tp); break;
 		case O_PP: rc = cli_parse_long("--pp", optarg, 1, 1024, &o->pp); break;
 		case O_DP: rc = cli_parse_long("--dp", optarg, 1, 1024, &o->dp); break;
@@ -105,6 +115,8 @@ static int parse(int argc, char **argv, struct predict_opts *o, bool *done)
 				       o->mode);
 	if (!o->maxb)
 		o->maxb = o->conc;
+	if (o->db && o->params)
+		return cli_usage_error("predict", "--db and --params exclude each other");
 	return 0;
 }
 
@@ -161,6 +173,7 @@ static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
 	cJSON_AddNumberToObject(j, "wait_ms", pt->wait_s * 1e3);
 	cJSON_AddNumberToObject(j, "kv_transfer_ms", pt->kv_xfer_s * 1e3);
 	cJSON_AddNumberToObject(j, "ttft_ms", pt->ttft_s * 1e3);
+	cJSON_AddNumberToObject(j, "ttft_p90_ms", pt->ttft_p90_s * 1e3);
 	cJSON_AddNumberToObject(j, "tpot_ms", pt->tpot_s * 1e3);
 	cJSON_AddNumberToObject(j, "e2e_ms", pt->e2e_s * 1e3);
 	cJSON_AddNumberToObject(j, "req_per_s", pt->req_per_s);
@@ -199,7 +212,8 @@ static void print_table(const cJSON *j)
 		{"prefill_ms", "prefill (ms)", "%.1f"},
 		{"wait_ms", "queueing in TTFT (ms)", "%.1f"},
 		{"kv_transfer_ms", "KV transfer (ms)", "%.1f"},
-		{"ttft_ms", "TTFT (ms)", "%.1f"},
+		{"ttft_ms", "TTFT mean (ms)", "%.1f"},
+		{"ttft_p90_ms", "TTFT p90 (ms)", "%.1f"},
 		{"tpot_ms", "TPOT (ms)", "%.2f"},
 		{"e2e_ms", "E2E (ms)", "%.0f"},
 		{"req_per_s", "requests/s", "%.2f"},
@@ -242,6 +256,16 @@ static int run(int argc, char **argv)
 	if (o.params && params_load(o.params, &p, &e))
 		return cli_fail(&e);
 	rc = o.deploy ? deploy_load(o.deploy, &d, &e) : flags_deploy(&o, &d, &e);
+	if (rc == SC_OK && o.db) {
+		const char *be = o.backend ? o.backend
+			       : strcmp(d.backend, "unknown") && d.backend[0] ? d.backend
+									      : NULL;
+		char used[2048];
+		rc = perfdb_load_params(d.gpu.name, be, d.model.name, &p, used,
+					sizeof used, &e);
+		if (rc == SC_OK && !o.json)
+			printf("  parameters from %s\n", used);
+	}
 	if (rc) {
 		deploy_release(&d);
 		return cli_fail(&e);

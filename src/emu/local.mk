@@ -32,7 +32,7 @@ EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
 
 # Benchmark (not a test): `make bench-emulator` runs it.
-noinst_PROGRAMS = bench/perf/emulator_bench
+noinst_PROGRAMS += bench/perf/emulator_bench
 bench_perf_emulator_bench_SOURCES = bench/perf/emulator_bench.c
 bench_perf_emulator_bench_LDADD = $(SC_LIBS)
 EXTRA_DIST += bench/emu-bench.json

@@ -1,1 +1,23 @@
-# src/fit: (no sources yet)
+# src/fit: calibration of the model parameters (GSL lives here only).
+libservecal_a_SOURCES += \
+	src/fit/obs.c src/fit/obs.h \
+	src/fit/nlls.c src/fit/nlls.h \
+	src/fit/calib.c src/fit/calib.h \
+	src/fit/perfdb.c src/fit/perfdb.h
+
+check_PROGRAMS += tests/unit/test_fit
+TESTS += tests/unit/test_fit tests/integration/fit.sh
+dist_noinst_SCRIPTS += tests/integration/fit.sh
+EXTRA_DIST += tests/fixtures/results
+tests_unit_test_fit_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_fit_LDADD = libsctest.a $(TEST_LIBS)
+servecal_SOURCES += src/cli/cmd_fit.c src/cli/cmd_db.c
+
+# Speed benchmark (not a test): `make bench-fit`.
+noinst_PROGRAMS += bench/perf/fit_bench
+bench_perf_fit_bench_SOURCES = bench/perf/fit_bench.c
+bench_perf_fit_bench_LDADD = $(SC_LIBS)
+
+bench-fit: bench/perf/fit_bench$(EXEEXT)
+	bench/perf/fit_bench$(EXEEXT) $(abs_top_srcdir)
+.PHONY: bench-fit

@@ -1,1 +1,36 @@
-# src/load: (no sources yet)
+# src/load: workloads, arrival processes, the load loop, results files.
+libservecal_a_SOURCES += \
+	src/load/rng.c src/load/rng.h \
+	src/load/arrival.c src/load/arrival.h \
+	src/load/workload.c src/load/workload.h \
+	src/load/loop.c src/load/loop.h \
+	src/load/results.c src/load/results.h
+servecal_SOURCES += src/cli/cmd_bench.c
+
+check_PROGRAMS += tests/unit/test_loop
+TESTS += tests/unit/test_loop
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_loop_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_workload
+TESTS += tests/unit/test_workload
+tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
+tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_workload_LDADD = libsctest.a $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
+	tests/fixtures/datasets/mooncake_trace.jsonl
+
+TESTS += tests/integration/bench.sh
+dist_noinst_SCRIPTS += tests/integration/bench.sh
+
+# bench/perf/loadgen: timing accuracy, CPU per token, streams per process and
+# open-loop rate accuracy (`make bench-loadgen`; figures in README.md).
+noinst_PROGRAMS += bench/perf/loadgen_bench
+bench_perf_loadgen_bench_SOURCES = bench/perf/loadgen_bench.c
+bench_perf_loadgen_bench_LDADD = $(SC_LIBS)
+.PHONY: bench-loadgen
+bench-loadgen: bench/perf/loadgen_bench
+	bench/perf/loadgen_bench
+TESTS += tests/integration/bench_emu.sh
+dist_noinst_SCRIPTS += tests/integration/bench_emu.sh

@@ -1,1 +1,26 @@
-# src/metrics: (no sources yet)
+# src/metrics: per-request metrics, percentile statistics, level summaries.
+libservecal_a_SOURCES += \
+	src/metrics/stats.c src/metrics/stats.h \
+	src/metrics/request.c src/metrics/request.h \
+	src/metrics/summary.c src/metrics/summary.h
+
+check_PROGRAMS += tests/unit/test_stats tests/unit/test_summary
+TESTS += tests/unit/test_stats tests/unit/test_summary
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
+tests_unit_test_stats_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_stats_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_summary_SOURCES = tests/unit/test_summary.c
+tests_unit_test_summary_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_summary_LDADD = libsctest.a $(TEST_LIBS)
+libservecal_a_SOURCES += src/metrics/importer.c src/metrics/importer.h
+servecal_SOURCES += src/cli/cmd_import.c
+
+check_PROGRAMS += tests/unit/test_importer
+TESTS += tests/unit/test_importer
+tests_unit_test_importer_SOURCES = tests/unit/test_importer.c
+tests_unit_test_importer_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_importer_LDADD = libsctest.a $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/import/profile_export.jsonl \
+	tests/fixtures/import/profile_export_aiperf.json \
+	tests/fixtures/import/vllm_detailed.json \
+	tests/fixtures/import/vllm_summary.json

@@ -51,15 +51,26 @@ const struct mp_info mp_table[MP_COUNT] = {
 		    "KV-connector setup and the scheduling hop to the decode "
 		    "worker cost a few ms beyond the raw transfer"},
 	[MP_Q_KNEE] = {"q_knee", "q_knee", "", 1.0, 1.0, 0.2, 10.0,
-		       "width of the TTFT queueing knee, in bottleneck "
-		       "service times",
-		       "waiting = q_gain * w * softplus((N/X - cycle) / w) "
-		       "with w = q_knee / X; 1 means random interleaving "
-		       "costs about 0.7 service times at the knee"},
+		       "width of the TTFT queueing knee, in service quanta of "
+		       "the bottleneck",
+		       "waiting = q_gain * w * softplus((N/X - cycle) / w), "
+		       "w = q_knee * quantum (one prefill over the pool, or "
+		       "one iteration when decode slots bind); 1 means "
+		       "collisions cost about 0.7 quanta at the knee"},
 	[MP_Q_GAIN] = {"q_gain", "q_gain", "", 1.0, 1.0, 0.3, 3.0,
 		       "slope multiplier of TTFT waiting past the knee",
 		       "1 is the closed-system asymptote; bursty arrival "
 		       "and scheduler policy move it"},
+	[MP_Q_COHORT] = {"q_cohort", "q_cohort", "", 1.0, 1.0, 0.05, 4.0,
+			 "growth of synchronized prefill cohorts in agg: a "
+			 "request shares its prefill iterations with "
+			 "q_cohort * sqrt(n - 1) others",
+			 "closed-loop users whose prompts meet in one "
+			 "chunked-prefill iteration emit their first tokens "
+			 "together and, with fixed output lengths, return "
+			 "together; the emulated engine's cohorts grow as "
+			 "about 1.0 * sqrt(n - 1) over n = 3..24 users per "
+			 "replica"},
 };
 
 void params_default(struct model_params *p)
@@ -83,7 +94,7 @@ static int set_one(struct model_params *p, const char *key, const cJSON *v,
 	int i = params_find(key);
 	if (i < 0)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms, q_knee, q_gain)",
+				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms, q_knee, q_gain, q_cohort)",
 				  where, key);
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "value");

@@ -3,24 +3,52 @@
 
 #include <math.h>
 
-/* Rounds of the fixed point between decode batch and request rate; the
- * batch changes by under 0.1% after this many on every shipped case. */
+/* The fixed point between decode batch and request rate: at most this many
+ * rounds, stopping once the batch moves by under FIXED_POINT_TOL (far below
+ * what the fitter's finite differences resolve). */
 #define FIXED_POINT_ROUNDS 8
+#define FIXED_POINT_TOL 1e-10
 
 /* Softplus-smoothed queueing: the cycle of a request in a closed loop of n
  * users cannot be shorter than n over the bottleneck capacity x (the
  * asymptotic bound of closed systems). waiting = gain * w *
- * softplus((n/x - cycle0) / w), w = knee / x: zero well below the knee, the
- * asymptote well above it, a knee about one service time wide. */
-static double queue_wait_s(const struct model_params *p, double n, double x,
-			   double cycle0)
+ * softplus((n/x - cycle0) / w): zero well below the knee, the asymptote well
+ * above it. The knee is w = q_knee * quantum wide, the quantum being how
+ * the bottleneck hands out service: one prompt's prefill over the pool
+ * (1/x) when prefill binds, one iteration when decode slots bind (a slot
+ * frees at an iteration boundary, so users that each hold a slot never
+ * wait). */
+struct queue_wait {
+	double mean_s;   /* mean waiting */
+	double random_s; /* part of it that varies from request to request */
+};
+
+static struct queue_wait queue_wait(const struct model_params *p, double n,
+				    double x, double quantum, double cycle0)
 {
 	if (!(x > 0))
-		return INFINITY;
-	double w = p->v[MP_Q_KNEE] / x;
+		return (struct queue_wait){INFINITY, INFINITY};
+	double w = p->v[MP_Q_KNEE] * quantum;
 	double z = (n / x - cycle0) / w;
 	double sp = z > 30 ? z : log1p(exp(z));
-	return p->v[MP_Q_GAIN] * w * sp;
+	/* Far past the knee every request waits about the same (the
+	 * deterministic asymptote); the rounding around the knee is the
+	 * collisions of requests, which differ per request. */
+	double g = p->v[MP_Q_GAIN] * w;
+	return (struct queue_wait){g * sp, g * (sp - fmax(z, 0.0))};
+}
+
+/* p90 of TTFT: the random part of waiting taken as exponential (p90 =
+ * ln 10 times its mean), plus the residual of the iteration a request
+ * lands in, uniform over one TPOT (p90 0.9 vs mean 0.5). */
+#define EXP_P90_OVER_MEAN 2.302585
+#define COHORT_P90_SPREAD 0.5
+#define UNIFORM_P90_MINUS_MEAN 0.4
+
+static double ttft_p90(double ttft, const struct queue_wait *q, double tpot)
+{
+	return ttft + (EXP_P90_OVER_MEAN - 1.0) * q->random_s +
+	       UNIFORM_P90_MINUS_MEAN * tpot;
 }
 
 static void finish(struct perf_point *o, double n, double osl, long gpus)
@@ -72,29 +100,46 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		/* Each iteration, b/osl requests finish and as many prompts
 		 * of isl tokens must be prefilled in chunks. */
 		double frac = fmin(1.0, b * isl / (osl * chunk));
-		double tpot = (1.0 - frac) * t_dec + frac * t_mix;
-		double prefill = ceil(isl / chunk) * t_mix;
+		double fill = fmin(room, isl * fmax(1.0, floor(room / isl)));
+		double t_full = step_mixed_s(c, s, b, ctx, fill, 0.0);
+		/* Cohorts: prompts that meet in one chunked-prefill iteration
+		 * finish it together, and (fixed output lengths) come back
+		 * together. A request waits for its cohort's prompts, and
+		 * while it decodes only the other cohorts' prefills cut in. */
+		double n_g = fmin(n_r, bmax);
+		double others = p->v[MP_Q_COHORT] * sqrt(fmax(n_g - 1.0, 0.0));
+		double cohort_wait = others * isl * t_full / fill;
+		double seen = frac * (1.0 - fmin(1.0, (1.0 + others) / n_g));
+		double tpot = (1.0 - seen) * t_dec + seen * t_mix;
+		double prefill = ceil(isl / chunk) * t_mix + cohort_wait;
 		double iter_wait = 0.5 * tpot;
 		double cycle0 = p->v[MP_T0] + iter_wait + prefill +
 				(osl - 1.0) * tpot;
 		/* Capacity: slots turning over, or prefill tokens per
 		 * iteration when the budget is what runs out. */
 		double x_slots = bmax / (prefill + (osl - 1.0) * tpot);
-		double fill = fmin(room, isl * fmax(1.0, floor(room / isl)));
-		double t_full = step_mixed_s(c, s, b, ctx, fill, 0.0);
 		double x_prefill = room / (isl * t_full);
 		double x = fmin(x_slots, x_prefill);
-		double wait = queue_wait_s(p, n_r, x, cycle0);
+		bool pf = x_prefill < x_slots;
+		struct queue_wait q = queue_wait(p, n_r, x, pf ? 1.0 / x : tpot,
+						 cycle0);
 
 		o->prefill_s = prefill;
-		o->wait_s = wait;
+		o->wait_s = q.mean_s;
 		o->tpot_s = tpot;
-		o->ttft_s = p->v[MP_T0] + wait + iter_wait + prefill;
+		o->ttft_s = p->v[MP_T0] + q.mean_s + iter_wait + prefill;
+		/* Within a cohort the first prompt waits least. */
+		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot) +
+				COHORT_P90_SPREAD * cohort_wait;
 		o->capacity_req_per_s = x * (double)replicas;
-		o->prefill_bound = x_prefill < x_slots;
+		o->prefill_bound = pf;
 		double rate_r = n_r / (o->ttft_s + (osl - 1.0) * tpot);
 		o->decode_batch = b;
-		b = fmax(1.0, fmin(cap_b, rate_r * (osl - 1.0) * tpot));
+		double nb = fmax(1.0, fmin(cap_b, rate_r * (osl - 1.0) * tpot));
+		bool settled = fabs(nb - b) <= FIXED_POINT_TOL * b;
+		b = nb;
+		if (settled)
+			break;
 	}
 	o->kv_xfer_s = 0.0;
 	o->oom = mp.oom || (double)mp.max_batch_fit < fmin(bmax, ceil(n_r));
@@ -141,17 +186,31 @@ int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 					 ? step_prefill_s(c, ps, k_eff, isl,
 							  pbudget)
 					 : s1;
-		double cycle0 = p->v[MP_T0] + prefill + kv + osl * tpot;
-		double wait = queue_wait_s(p, n, cap, cycle0);
+		/* After the handoff a request waits out the decode worker's
+		 * current iteration, then its first decode step emits. */
+		double iter_wait = 0.5 * tpot;
+		double cycle0 = p->v[MP_T0] + prefill + kv + iter_wait +
+				osl * tpot;
+		struct queue_wait q = queue_wait(p, n, cap,
+						 x_prefill < x_decode ? 1.0 / cap : tpot,
+						 cycle0);
 		o->prefill_s = prefill;
-		o->wait_s = wait;
+		o->wait_s = q.mean_s;
 		o->kv_xfer_s = kv;
 		o->tpot_s = tpot;
-		o->ttft_s = p->v[MP_T0] + wait + prefill + kv + tpot;
+		o->ttft_s = p->v[MP_T0] + q.mean_s + prefill + kv + iter_wait +
+			    tpot;
+		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot);
 		double rate = n / (o->ttft_s + (osl - 1.0) * tpot);
 		o->decode_batch = b;
-		b = fmax(1.0, fmin(cap_b, rate * osl * tpot / yd));
-		k_eff = fmax(1.0, fmin(kp, rate * s1 / xp));
+		double nb = fmax(1.0, fmin(cap_b, rate * osl * tpot / yd));
+		double nk = fmax(1.0, fmin(kp, rate * s1 / xp));
+		bool settled = fabs(nb - b) <= FIXED_POINT_TOL * b &&
+			       fabs(nk - k_eff) <= FIXED_POINT_TOL * k_eff;
+		b = nb;
+		k_eff = nk;
+		if (settled)
+			break;
 	}
 	o->capacity_req_per_s = cap;
 	o->prefill_bound = x_prefill < x_decode;

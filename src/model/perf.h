@@ -20,6 +20,8 @@ struct perf_point {
 	double wait_s;     /* queueing in TTFT */
 	double kv_xfer_s;  /* disagg handoff (0 for agg) */
 	double ttft_s;
+	double ttft_p90_s; /* see perf.c: spread from queueing near the knee
+			      and from the residual iteration */
 	double tpot_s;
 	double e2e_s;
 	double req_per_s;

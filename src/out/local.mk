@@ -1,1 +1,35 @@
-# src/out: (no sources yet)
+# src/out: the campaign-directory reader, the gnuplot writer and runner
+# (gnuplot lives only here), and the Markdown/HTML report writer.
+libservecal_a_SOURCES += \
+	src/out/textbuf.c src/out/textbuf.h \
+	src/out/csvtab.c src/out/csvtab.h \
+	src/out/campdir.c src/out/campdir.h \
+	src/out/gnuplot.c src/out/gnuplot.h \
+	src/out/plot.c src/out/plot.h
+servecal_SOURCES += src/cli/cmd_plot.c
+libservecal_a_SOURCES += \
+	src/out/markup.c src/out/markup.h \
+	src/out/report.c src/out/report.h
+servecal_SOURCES += src/cli/cmd_report.c
+
+# Tests of the output layer (fixture campaign: tests/fixtures/campaign/,
+# golden chart files: tests/golden/plots/).
+OUT_TESTS = tests/unit/test_csvtab tests/unit/test_markup \
+	tests/unit/test_campdir tests/unit/test_plot tests/unit/test_gnuplot \
+	tests/unit/test_report
+check_PROGRAMS += $(OUT_TESTS)
+TESTS += $(OUT_TESTS) tests/integration/plot.sh tests/integration/report_chromium.sh
+dist_noinst_SCRIPTS += tests/integration/plot.sh tests/integration/report_chromium.sh
+EXTRA_DIST += tests/fixtures/campaign tests/golden/plots
+tests_unit_test_csvtab_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_csvtab_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_markup_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_markup_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_campdir_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_campdir_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_plot_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_plot_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_gnuplot_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_gnuplot_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_report_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_report_LDADD = libsctest.a $(TEST_LIBS)

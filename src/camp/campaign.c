@@ -1,0 +1,303 @@
+/* Campaign files: parse and validate everything before anything runs. */
+#include "camp/campaign.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/jsonio.h"
+#include "util/xalloc.h"
+
+static const char *const top_keys[] = {"name", "note", "deployments", "workload",
+				       "sweep", "slas", "search", "fit", NULL};
+static const char *const dep_keys[] = {"name", "spec", "url", "emulate", NULL};
+static const char *const wl_keys[] = {"isl", "osl", "isl_std", "osl_std",
+				      "api", NULL};
+static const char *const sweep_keys[] = {"concurrency", "requests_per_level",
+					 "duration_per_level_s", "warmup",
+					 "timeout_s", "max_error_rate", NULL};
+static const char *const sla_keys[] = {"ttft_ms", "tpot_ms",
+				       "min_tokens_per_s_user", NULL};
+static const char *const search_keys[] = {"total_gpus", "max_gpus_per_worker",
+					  NULL};
+static const char *const fit_keys[] = {"holdout", "bootstrap", "seed", NULL};
+
+static bool safe_name(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!(( *s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return false;
+	return true;
+}
+
+static int parse_deploy(const cJSON *j, const char *where, const char *base,
+			struct campaign_deploy *d, struct sc_err *e)
+{
+	const char *name, *url;
+	int rc;
+	bool emu;
+	if (!cJSON_IsObject(j))
+		return sc_err_set(e, SC_EINPUT, "%s: must be an object", where);
+	if ((rc = jsonio_known_keys(j, dep_keys, where, e)) ||
+	    (rc = jsonio_str(j, "name", true, NULL, &name, where, e)) ||
+	    (rc = jsonio_str(j, "url", false, NULL, &url, where, e)) ||
+	    (rc = jsonio_bool(j, "emulate", false, false, &emu, where, e)))
+		return rc;
+	if (!safe_name(name))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'name': '%s' must be letters, digits, '-', '_' or '.' (it names a directory)",
+				  where, name);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	if (emu == (url != NULL))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: give exactly one of 'url' (a running endpoint) and '\"emulate\": true'",
+				  where);
+	d->emulate = emu;
+	if (url) {
+		if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'url': must start with http:// or https://, got '%s'",
+					  where, url);
+		snprintf(d->url, sizeof d->url, "%s", url);
+	}
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(j, "spec");
+	char w[1400];
+	snprintf(w, sizeof w, "%s: spec", where);
+	if (cJSON_IsString(spec)) {
+		char p[2000];
+		if (spec->valuestring[0] == '/')
+			snprintf(p, sizeof p, "%s", spec->valuestring);
+		else
+			snprintf(p, sizeof p, "%s/%s", base, spec->valuestring);
+		char *abs = realpath(p, NULL);
+		snprintf(d->spec_path, sizeof d->spec_path, "%s", abs ? abs : p);
+		free(abs);
+		rc = deploy_load(d->spec_path, &d->spec, e);
+		if (rc)
+			sc_err_prefix(e, "%s", where);
+		return rc;
+	}
+	if (cJSON_IsObject(spec))
+		return deploy_from_json(spec, w, base, &d->spec, e);
+	return sc_err_set(e, SC_EINPUT,
+			  "%s: field 'spec': must be a deployment file path or an inline deployment",
+			  where);
+}
+
+static int parse_levels(const cJSON *sweep, const char *where,
+			struct campaign *c, struct sc_err *e)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(sweep, "concurrency");
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) == 0)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'concurrency': must be a non-empty array of whole numbers",
+				  where);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, a)
+	{
+		double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
+		if (v < 1 || v != (double)(long)v || v > 100000 ||
+		    c->n_levels == CAMPAIGN_MAX_LEVELS)
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'concurrency': entries must be whole numbers in [1, 100000] (at most %d)",
+					  where, CAMPAIGN_MAX_LEVELS);
+		if (c->n_levels && v <= (double)c->levels[c->n_levels - 1])
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'concurrency': must increase, %g follows %ld",
+					  where, v, c->levels[c->n_levels - 1]);
+		c->levels[c->n_levels++] = (long)v;
+	}
+	return SC_OK;
+}
+
+static int parse_slas(const cJSON *s, const char *where, struct campaign *c,
+		      struct sc_err *e)
+{
+	int rc;
+	if ((rc = jsonio_known_keys(s, sla_keys, where, e)))
+		return rc;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "ttft_ms");
+	if (cJSON_IsNumber(t)) {
+		c->ttft_ms[c->n_ttft++] = t->valuedouble;
+	} else if (cJSON_IsArray(t)) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, t)
+		{
+			if (!cJSON_IsNumber(it) || c->n_ttft == CAMPAIGN_MAX_SLAS)
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: field 'ttft_ms': numbers only, at most %d",
+						  where, CAMPAIGN_MAX_SLAS);
+			c->ttft_ms[c->n_ttft++] = it->valuedouble;
+		}
+	}
+	if (c->n_ttft == 0)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'ttft_ms': missing (a number or a list of numbers)",
+				  where);
+	for (size_t i = 0; i < c->n_ttft; i++)
+		if (!(c->ttft_ms[i] > 0))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'ttft_ms': must be > 0", where);
+	bool has_tpot = cJSON_GetObjectItemCaseSensitive(s, "tpot_ms") != NULL;
+	bool has_tps = cJSON_GetObjectItemCaseSensitive(s, "min_tokens_per_s_user") != NULL;
+	if (has_tpot == has_tps)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'",
+				  where);
+	if (has_tpot)
+		return jsonio_pos(s, "tpot_ms", true, 0, &c->tpot_ms, where, e);
+	return jsonio_pos(s, "min_tokens_per_s_user", true, 0,
+			  &c->min_tokens_per_s_user, where, e);
+}
+
+int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
+{
+	memset(c, 0, sizeof *c);
+	cJSON *j = jsonio_load_file(path, e);
+	if (!j)
+		return SC_EINPUT;
+	char *copy = xstrdup(path);
+	char base[1024];
+	char *abs = realpath(dirname(copy), NULL);
+	snprintf(base, sizeof base, "%s", abs ? abs : ".");
+	free(abs);
+	free(copy);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	const char *name, *api, *holdout;
+	const cJSON *deps, *wl, *sweep, *slas, *search, *fit;
+	char w[1200];
+	int rc;
+	if (!cJSON_IsObject(j)) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: must be a JSON object", path);
+		goto out;
+	}
+	if ((rc = jsonio_known_keys(j, top_keys, path, e)) ||
+	    (rc = jsonio_str(j, "name", true, NULL, &name, path, e)) ||
+	    (rc = jsonio_obj(j, "workload", true, &wl, path, e)) ||
+	    (rc = jsonio_obj(j, "sweep", true, &sweep, path, e)) ||
+	    (rc = jsonio_obj(j, "slas", true, &slas, path, e)) ||
+	    (rc = jsonio_obj(j, "search", false, &search, path, e)) ||
+	    (rc = jsonio_obj(j, "fit", false, &fit, path, e)))
+		goto out;
+	if (!safe_name(name)) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'name': '%s' must be letters, digits, '-', '_' or '.'",
+				path, name);
+		goto out;
+	}
+	snprintf(c->name, sizeof c->name, "%s", name);
+	snprintf(w, sizeof w, "%s: workload", path);
+	if ((rc = jsonio_known_keys(wl, wl_keys, w, e)) ||
+	    (rc = jsonio_int(wl, "isl", true, 0, 1, 10000000, &c->isl, w, e)) ||
+	    (rc = jsonio_int(wl, "osl", true, 0, 2, 10000000, &c->osl, w, e)) ||
+	    (rc = jsonio_int(wl, "isl_std", false, 0, 0, 10000000, &c->isl_std, w, e)) ||
+	    (rc = jsonio_int(wl, "osl_std", false, 0, 0, 10000000, &c->osl_std, w, e)) ||
+	    (rc = jsonio_str(wl, "api", false, "completions", &api, w, e)))
+		goto out;
+	if (strcmp(api, "completions") && strcmp(api, "chat")) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: field 'api': must be completions or chat", w);
+		goto out;
+	}
+	snprintf(c->api, sizeof c->api, "%s", api);
+	snprintf(w, sizeof w, "%s: sweep", path);
+	if ((rc = jsonio_known_keys(sweep, sweep_keys, w, e)) ||
+	    (rc = parse_levels(sweep, w, c, e)) ||
+	    (rc = jsonio_int(sweep, "requests_per_level", false, 0, 0, 100000000,
+			     &c->requests_per_level, w, e)) ||
+	    (rc = jsonio_num(sweep, "duration_per_level_s", false, 0,
+			     &c->duration_per_level_s, w, e)) ||
+	    (rc = jsonio_int(sweep, "warmup", false, -1, -1, 100000000, &c->warmup, w, e)) ||
+	    (rc = jsonio_pos(sweep, "timeout_s", false, 600, &c->timeout_s, w, e)) ||
+	    (rc = jsonio_num(sweep, "max_error_rate", false, 0.5, &c->max_error_rate, w, e)))
+		goto out;
+	if ((c->requests_per_level > 0) == (c->duration_per_level_s > 0)) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: give exactly one of 'requests_per_level' and 'duration_per_level_s' (> 0)",
+				w);
+		goto out;
+	}
+	if (c->max_error_rate < 0 || c->max_error_rate > 1) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: field 'max_error_rate': must be in [0, 1]", w);
+		goto out;
+	}
+	snprintf(w, sizeof w, "%s: slas", path);
+	if ((rc = parse_slas(slas, w, c, e)))
+		goto out;
+	snprintf(w, sizeof w, "%s: search", path);
+	if (search && (rc = jsonio_known_keys(search, search_keys, w, e)))
+		goto out;
+	if ((rc = jsonio_int(search, "total_gpus", false, 8, 1, 100000, &c->total_gpus, w, e)) ||
+	    (rc = jsonio_int(search, "max_gpus_per_worker", false, 8, 1, 1024,
+			     &c->max_gpus_per_worker, w, e)))
+		goto out;
+	snprintf(w, sizeof w, "%s: fit", path);
+	if (fit && (rc = jsonio_known_keys(fit, fit_keys, w, e)))
+		goto out;
+	if ((rc = jsonio_str(fit, "holdout", false, "levels", &holdout, w, e)) ||
+	    (rc = jsonio_int(fit, "bootstrap", false, 100, 0, 100000, &c->bootstrap, w, e)) ||
+	    (rc = jsonio_int(fit, "seed", false, 1, 0, 4294967295L, &c->seed, w, e)))
+		goto out;
+	if (strcmp(holdout, "levels") && strcmp(holdout, "deployments") &&
+	    strcmp(holdout, "none")) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'holdout': must be levels, deployments or none", w);
+		goto out;
+	}
+	snprintf(c->holdout, sizeof c->holdout, "%s", holdout);
+	deps = cJSON_GetObjectItemCaseSensitive(j, "deployments");
+	if (!cJSON_IsArray(deps) || cJSON_GetArraySize(deps) == 0) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'deployments': must be a non-empty array", path);
+		goto out;
+	}
+	const cJSON *d;
+	cJSON_ArrayForEach(d, deps)
+	{
+		snprintf(w, sizeof w, "%s: deployments[%zu]", path, c->n_deploys);
+		if (c->n_deploys == CAMPAIGN_MAX_DEPLOYS) {
+			rc = sc_err_set(e, SC_EINPUT, "%s: at most %d deployments", w,
+					CAMPAIGN_MAX_DEPLOYS);
+			goto out;
+		}
+		struct campaign_deploy *cd = &c->deploys[c->n_deploys];
+		if ((rc = parse_deploy(d, w, base, cd, e))) {
+			deploy_release(&cd->spec);
+			goto out;
+		}
+		c->n_deploys++;
+		for (size_t i = 0; i + 1 < c->n_deploys; i++)
+			if (!strcmp(c->deploys[i].name, cd->name)) {
+				rc = sc_err_set(e, SC_EINPUT,
+						"%s: field 'name': '%s' is used twice", w,
+						cd->name);
+				goto out;
+			}
+		const struct deploy_spec *s0 = &c->deploys[0].spec;
+		if (strcmp(cd->spec.model.name, s0->model.name) ||
+		    strcmp(cd->spec.gpu.name, s0->gpu.name)) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: %s on %s differs from the first deployment's %s on %s: one campaign calibrates one model on one GPU",
+					w, cd->spec.model.name, cd->spec.gpu.name,
+					s0->model.name, s0->gpu.name);
+			goto out;
+		}
+	}
+out:
+	cJSON_Delete(j);
+	if (rc)
+		campaign_release(c);
+	return rc;
+}
+
+void campaign_release(struct campaign *c)
+{
+	for (size_t i = 0; i < c->n_deploys; i++)
+		deploy_release(&c->deploys[i].spec);
+	c->n_deploys = 0;
+}

@@ -1,0 +1,13 @@
+# src/camp: campaign files, manifests and child processes for `campaign`.
+libservecal_a_SOURCES += \
+	src/camp/campaign.c src/camp/campaign.h \
+	src/camp/manifest.c src/camp/manifest.h \
+	src/camp/proc.c src/camp/proc.h
+servecal_SOURCES += src/cli/cmd_campaign.c
+
+check_PROGRAMS += tests/unit/test_campaign
+TESTS += tests/unit/test_campaign
+tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
+EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
+	bench/qwen3-32b-h200.json

@@ -1,0 +1,34 @@
+/* Child processes for the campaign runner: run a command to completion
+ * with its output in files, or keep a server running in the background and
+ * read the URL it prints first. No shell is involved. */
+#ifndef SC_PROC_H
+#define SC_PROC_H
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+/* Runs argv (argv[0] a path) with stdout to out_path and stderr to
+ * err_path (NULL: inherit), stdin from /dev/null. Returns the exit status
+ * (0-255), 128+signal when killed, or a negative SC_E* with a message when
+ * it could not start. The child is killed after timeout_s (0: none). The
+ * child is killed too when *stop becomes non-zero (may be NULL). */
+int proc_run(char *const argv[], const char *out_path, const char *err_path,
+	     double timeout_s, volatile int *stop, struct sc_err *e);
+
+struct proc_server {
+	pid_t pid;
+	char url[256];
+};
+
+/* Starts argv in the background with stderr to err_path and waits up to
+ * wait_s for the first line of its stdout, which must be an http:// URL.
+ * SC_ERUNTIME (with the child's stderr tail in the message) otherwise. */
+int proc_server_start(struct proc_server *s, char *const argv[],
+		      const char *err_path, double wait_s, struct sc_err *e);
+/* SIGTERM, then SIGKILL after grace_s; reaps the child. */
+void proc_server_stop(struct proc_server *s, double grace_s);
+/* Path of the running executable (for spawning servecal itself). */
+int proc_self_exe(char *buf, size_t len);
+
+#endif

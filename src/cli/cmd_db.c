@@ -1,0 +1,128 @@
+/* `servecal db`: list, show and compare perf database entries. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "fit/perfdb.h"
+#include "model/catalog.h"
+#include "util/jsonio.h"
+
+static const char usage[] =
+	"usage: servecal db list\n"
+	"       servecal db show ENTRY\n"
+	"       servecal db diff ENTRY_A ENTRY_B\n\n"
+	"The perf database holds calibrated parameters per GPU/BACKEND/MODEL under\n"
+	"$SERVECAL_DB (default: the catalog's calib/db). ENTRY is gpu/backend/model as\n"
+	"`db list` prints it, or a path to an entry or a fit.json. `diff` compares\n"
+	"two entries parameter by parameter (change in % and in sigmas).\n";
+
+extern const struct cli_command cli_cmd_db;
+
+static cJSON *load_entry(const char *arg, struct sc_err *e)
+{
+	if (catalog_is_path(arg) && strchr(arg, '.'))
+		return jsonio_load_file(arg, e);
+	char root[1024], path[2048];
+	perfdb_root(root, sizeof root);
+	snprintf(path, sizeof path, "%s/%s.json", root, arg);
+	return jsonio_load_file(path, e);
+}
+
+static double pval(const cJSON *params, const char *key, const char *f)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(params, key), f);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void show(const cJSON *j)
+{
+	const cJSON *prov = cJSON_GetObjectItem(j, "provenance");
+	const char *keys[] = {"model", "gpu", "backend"};
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *v = cJSON_GetObjectItem(j, keys[i]);
+		printf("%-9s %s\n", keys[i], cJSON_IsString(v) ? v->valuestring : "-");
+	}
+	const cJSON *d = cJSON_GetObjectItem(prov, "date");
+	printf("%-9s %s\n", "date", cJSON_IsString(d) ? d->valuestring : "-");
+	const cJSON *params = cJSON_GetObjectItem(j, "params");
+	printf("\n  %-12s %12s %12s %12s\n", "parameter", "value", "1-sigma", "prior");
+	for (int i = 0; i < MP_COUNT; i++) {
+		const char *k = mp_table[i].json_key;
+		printf("  %-12s %12.4g %12.3g %12.4g\n", k, pval(params, k, "value"),
+		       pval(params, k, "sigma"), pval(params, k, "prior"));
+	}
+	const cJSON *mape = cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "mape"), "held_out");
+	if (mape) {
+		printf("\n  held-out MAPE %%:");
+		const cJSON *it;
+		cJSON_ArrayForEach(it, mape) if (cJSON_IsNumber(it))
+			printf(" %s %.1f", it->string, it->valuedouble);
+		putchar('\n');
+	}
+	printf("  history: %d earlier fit(s)\n",
+	       cJSON_GetArraySize(cJSON_GetObjectItem(j, "history")));
+}
+
+static void diff(const cJSON *a, const cJSON *b)
+{
+	const cJSON *pa = cJSON_GetObjectItem(a, "params");
+	const cJSON *pb = cJSON_GetObjectItem(b, "params");
+	printf("  %-12s %12s %12s %9s %9s\n", "parameter", "A", "B", "change%", "sigmas");
+	for (int i = 0; i < MP_COUNT; i++) {
+		const char *k = mp_table[i].json_key;
+		double va = pval(pa, k, "value"), vb = pval(pb, k, "value");
+		double sa = pval(pa, k, "sigma"), sb = pval(pb, k, "sigma");
+		double s = sqrt((isfinite(sa) ? sa * sa : 0) + (isfinite(sb) ? sb * sb : 0));
+		printf("  %-12s %12.4g %12.4g %+8.1f%% %9.1f\n", k, va, vb,
+		       100 * (vb / va - 1), s > 0 ? (vb - va) / s : NAN);
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK_;
+	}
+	const char *verb = argv[1];
+	struct sc_err e = {0};
+	if (!strcmp(verb, "list") && argc == 2) {
+		char *l = perfdb_list();
+		char root[1024];
+		perfdb_root(root, sizeof root);
+		if (!*l)
+			printf("(no entries in %s)\n", root);
+		fputs(l, stdout);
+		free(l);
+		return EXIT_OK_;
+	}
+	if (!strcmp(verb, "show") && argc == 3) {
+		cJSON *j = load_entry(argv[2], &e);
+		if (!j)
+			return cli_fail(&e);
+		show(j);
+		cJSON_Delete(j);
+		return EXIT_OK_;
+	}
+	if (!strcmp(verb, "diff") && argc == 4) {
+		cJSON *a = load_entry(argv[2], &e);
+		if (!a)
+			return cli_fail(&e);
+		cJSON *b = load_entry(argv[3], &e);
+		if (!b) {
+			cJSON_Delete(a);
+			return cli_fail(&e);
+		}
+		diff(a, b);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+		return EXIT_OK_;
+	}
+	return cli_usage_error("db", "expected 'list', 'show ENTRY' or 'diff A B', got '%s'%s",
+			       verb, argc > 4 ? " with extra arguments" : "");
+}
+
+const struct cli_command cli_cmd_db = {
+	"db", "list, show and compare perf database entries", usage, run};

@@ -1,0 +1,179 @@
+/* `servecal import`: converts result files of other load generators into
+ * servecal's results layout (DIR/LEVEL/summary.json, DIR/summary.csv,
+ * DIR/run.json) so runs people already have can be calibrated against. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "load/results.h"
+#include "metrics/importer.h"
+#include "model/deploy.h"
+#include "util/clock.h"
+#include "util/jsonio.h"
+#include "util/xalloc.h"
+
+static const char usage[] =
+	"usage: servecal import aiperf|vllm FILE... --out DIR [--gpus N | --deployment FILE]\n\n"
+	"Converts benchmark results from other tools into servecal's summary format:\n"
+	"  aiperf  profile_export.jsonl (per request; statistics recomputed) or\n"
+	"          profile_export_aiperf.json (aggregate statistics)\n"
+	"  vllm    `vllm bench serve --save-result` JSON (per-request arrays are\n"
+	"          used when saved with --save-detailed)\n"
+	"Each file becomes one level, DIR/cN (or rR from the request rate) with a\n"
+	"summary.json; DIR/summary.csv lists them. Metrics the source lacks are null\n"
+	"and named in the summary's \"missing\" list.\n"
+	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file.\n";
+
+enum { O_OUT = 256, O_GPUS, O_DEPLOY };
+
+static const struct option longopts[] = {
+	{"out", required_argument, NULL, O_OUT},
+	{"gpus", required_argument, NULL, O_GPUS},
+	{"deployment", required_argument, NULL, O_DEPLOY},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+extern const struct cli_command cli_cmd_import;
+
+#define IMPORT_MAX_FILES 256
+
+static int run(int argc, char **argv)
+{
+	const char *out = NULL, *deploy = NULL;
+	long gpus = 0;
+	bool done = false;
+	int c;
+	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_import,
+			       &done)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case O_OUT: out = optarg; break;
+		case O_DEPLOY: deploy = optarg; break;
+		case O_GPUS: rc = cli_parse_long("--gpus", optarg, 1, 1000000, &gpus); break;
+		default: return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	if (done)
+		return EXIT_OK_;
+	if (optind >= argc)
+		return cli_usage_error("import", "give the source tool: aiperf or vllm");
+	const char *tool = argv[optind++];
+	enum import_source src;
+	if (!strcmp(tool, "aiperf"))
+		src = IMPORT_AIPERF;
+	else if (!strcmp(tool, "vllm"))
+		src = IMPORT_VLLM;
+	else
+		return cli_usage_error("import", "unknown source '%s' (aiperf or vllm)", tool);
+	if (optind >= argc)
+		return cli_usage_error("import", "give at least one FILE");
+	if (argc - optind > IMPORT_MAX_FILES)
+		return cli_usage_error("import", "at most %d files", IMPORT_MAX_FILES);
+	if (!out)
+		return cli_usage_error("import", "--out DIR is required");
+	if (gpus && deploy)
+		return cli_usage_error("import", "give --gpus or --deployment, not both");
+	struct sc_err e = {0};
+	int exit_code = EXIT_OK_;
+	struct deploy_spec dep;
+	bool have_dep = false;
+	char **names = xcalloc(IMPORT_MAX_FILES, sizeof *names);
+	size_t n_names = 0;
+	cJSON *run_j = NULL;
+	if (deploy) {
+		if (deploy_load(deploy, &dep, &e)) {
+			exit_code = cli_fail(&e);
+			goto done;
+		}
+		have_dep = true;
+		gpus = deploy_gpus(&dep);
+	}
+	if (results_mkdirs(out, &e)) {
+		exit_code = cli_fail(&e);
+		goto done;
+	}
+	char path[1100];
+	if (have_dep) {
+		snprintf(path, sizeof path, "%s/deployment.json", out);
+		if (results_copy_file(deploy, path, &e)) {
+			exit_code = cli_fail(&e);
+			goto done;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		struct import_level lv;
+		if (import_file(src, argv[i], gpus, &lv, &e)) {
+			exit_code = cli_fail(&e);
+			goto done;
+		}
+		/* Two files of the same level get distinct directories. */
+		char name[96];
+		snprintf(name, sizeof name, "%s", lv.level);
+		for (int k = 2;; k++) {
+			bool taken = false;
+			for (size_t j = 0; j < n_names; j++)
+				taken |= !strcmp(names[j], name);
+			if (!taken)
+				break;
+			snprintf(name, sizeof name, "%s-%d", lv.level, k);
+		}
+		snprintf(path, sizeof path, "%s/%s", out, name);
+		int rc = results_mkdirs(path, &e);
+		if (!rc)
+			rc = results_write_summary(out, name, lv.summary, &e);
+		cJSON_Delete(lv.summary);
+		if (rc) {
+			exit_code = cli_fail(&e);
+			goto done;
+		}
+		names[n_names++] = xstrdup(name);
+		printf("%s -> %s/%s/summary.json\n", argv[i], out, name);
+	}
+	if (results_write_csv(out, names, n_names, &e)) {
+		exit_code = cli_fail(&e);
+		goto done;
+	}
+	run_j = cJSON_CreateObject();
+	cJSON_AddStringToObject(run_j, "servecal_version", PACKAGE_VERSION);
+	cJSON *cmd = cJSON_AddArrayToObject(run_j, "command");
+	cJSON_AddItemToArray(cmd, cJSON_CreateString("servecal"));
+	for (int i = 0; i < argc; i++)
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+	cJSON_AddStringToObject(run_j, "source", tool);
+	cJSON_AddNullToObject(run_j, "url");
+	if (have_dep)
+		cJSON_AddStringToObject(run_j, "deployment", dep.name);
+	else
+		cJSON_AddNullToObject(run_j, "deployment");
+	if (gpus > 0)
+		cJSON_AddNumberToObject(run_j, "gpus", (double)gpus);
+	else
+		cJSON_AddNullToObject(run_j, "gpus");
+	char now[64];
+	clock_wall_iso(now, sizeof now);
+	cJSON_AddStringToObject(run_j, "imported_wall", now);
+	cJSON_AddStringToObject(run_j, "mode", "imported");
+	snprintf(path, sizeof path, "%s/run.json", out);
+	if (jsonio_save_file(path, run_j, &e))
+		exit_code = cli_fail(&e);
+done:
+	cJSON_Delete(run_j);
+	if (have_dep)
+		deploy_release(&dep);
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	return exit_code;
+}
+
+const struct cli_command cli_cmd_import = {
+	.name = "import",
+	.summary = "convert aiperf or vLLM benchmark results into servecal summaries",
+	.usage = usage,
+	.run = run,
+};

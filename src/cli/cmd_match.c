@@ -1,0 +1,347 @@
+/* `servecal match`: best aggregated and disaggregated configurations for a
+ * model, GPU, workload and SLAs within a GPU budget, the gain of one over the
+ * other, and the Pareto fronts with TTFT on every point. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "fit/perfdb.h"
+#include "model/catalog.h"
+#include "plan/plan.h"
+#include "plan/plan_out.h"
+#include "util/clock.h"
+
+static const char usage[] =
+	"usage: servecal match --model NAME|FILE --gpu NAME|FILE --isl N --osl N\n"
+	"         --ttft-ms MS (--tpot-ms MS | --min-tokens-per-s-user R)\n"
+	"         --total-gpus N [--dtype bf16|fp8|fp4] [--kv-dtype D]\n"
+	"         [--params FILE | --db] [--mode agg|disagg|both] [--max-gpus-per-worker N]\n"
+	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
+	"         [--kv-link-latency-us U] [--backend NAME]\n\n"
+	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
+	"at once, replicas filling the budget) and disaggregated xPyD configs\n"
+	"(prefill and decode workers meeting TTFT and TPOT on their own, matched by\n"
+	"request rate), checks each with the model's queueing and KV handoff at the\n"
+	"largest concurrency that keeps both SLAs, and ranks by tokens/s/gpu.\n\n"
+	"  --mode M            agg, disagg or both (default both)\n"
+	"  --max-gpus-per-worker N  largest tp*pp*dp of one worker (default 8)\n"
+	"  --top N             configs listed per mode (default 5)\n"
+	"  --out DIR           writes agg.csv, disagg.csv, pareto.csv, best.json and\n"
+	"                      deploy-agg.json / deploy-disagg.json (deployment specs\n"
+	"                      for `servecal predict --deployment` and `emulate`)\n"
+	"  --json              prints best.json's content instead of the table\n"
+	"  --params FILE       calibrated model parameters (fit.json or flat file;\n"
+	"                      default: the priors)\n"
+	"  --db                parameters from the perf database entry of the model,\n"
+	"                      GPU and --backend (the only backend there if not given)\n"
+	"  --kv-link-gbps G    prefill-to-decode link per GPU pair, GB/s (default 50)\n"
+	"Defaults: --dtype bf16, --kv-dtype = --dtype, --backend trtllm.\n"
+	"Exit codes: 0 ok, 2 usage, 3 bad input file, 4 no configuration meets the\n"
+	"SLAs (the binding constraint and the nearest miss are printed).\n";
+
+enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
+       O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
+       O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB };
+
+static const struct option longopts[] = {
+	{"model", required_argument, NULL, O_MODEL},
+	{"gpu", required_argument, NULL, O_GPU},
+	{"dtype", required_argument, NULL, O_DTYPE},
+	{"kv-dtype", required_argument, NULL, O_KVDTYPE},
+	{"isl", required_argument, NULL, O_ISL},
+	{"osl", required_argument, NULL, O_OSL},
+	{"ttft-ms", required_argument, NULL, O_TTFT},
+	{"tpot-ms", required_argument, NULL, O_TPOT},
+	{"min-tokens-per-s-user", required_argument, NULL, O_MINTPS},
+	{"total-gpus", required_argument, NULL, O_TOTAL},
+	{"params", required_argument, NULL, O_PARAMS},
+	{"mode", required_argument, NULL, O_MODE},
+	{"max-gpus-per-worker", required_argument, NULL, O_MAXGPW},
+	{"top", required_argument, NULL, O_TOP},
+	{"out", required_argument, NULL, O_OUT},
+	{"json", no_argument, NULL, O_JSON},
+	{"kv-link-gbps", required_argument, NULL, O_LINK},
+	{"kv-link-latency-us", required_argument, NULL, O_LINKLAT},
+	{"backend", required_argument, NULL, O_BACKEND},
+	{"db", no_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+extern const struct cli_command cli_cmd_match;
+
+struct match_opts {
+	const char *model, *gpu, *dtype, *kvdtype, *params, *mode, *out,
+		*backend;
+	long isl, osl, total, maxgpw, top;
+	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us;
+	bool json, db, backend_given;
+};
+
+static int parse(int argc, char **argv, struct match_opts *o, bool *done)
+{
+	*o = (struct match_opts){.dtype = "bf16", .mode = "both",
+				 .backend = "trtllm", .maxgpw = 8, .top = 5,
+				 .link_gbps = 50.0};
+	const long big = 10000000;
+	int c;
+	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_match,
+			       done)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case O_MODEL: o->model = optarg; break;
+		case O_GPU: o->gpu = optarg; break;
+		case O_DTYPE: o->dtype = optarg; break;
+		case O_KVDTYPE: o->kvdtype = optarg; break;
+		case O_PARAMS: o->params = optarg; break;
+		case O_MODE: o->mode = optarg; break;
+		case O_OUT: o->out = optarg; break;
+		case O_BACKEND: o->backend = optarg; o->backend_given = true; break;
+		case O_DB: o->db = true; break;
+		case O_JSON: o->json = true; break;
+		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, big, &o->isl); break;
+		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, big, &o->osl); break;
+		case O_TOTAL: rc = cli_parse_long("--total-gpus", optarg, 1, 1024, &o->total); break;
+		case O_MAXGPW: rc = cli_parse_long("--max-gpus-per-worker", optarg, 1, 1024, &o->maxgpw); break;
+		case O_TOP: rc = cli_parse_long("--top", optarg, 0, 10000, &o->top); break;
+		case O_TTFT: rc = cli_parse_pos_double("--ttft-ms", optarg, &o->ttft_ms); break;
+		case O_TPOT: rc = cli_parse_pos_double("--tpot-ms", optarg, &o->tpot_ms); break;
+		case O_MINTPS: rc = cli_parse_pos_double("--min-tokens-per-s-user", optarg, &o->min_tps); break;
+		case O_LINK: rc = cli_parse_pos_double("--kv-link-gbps", optarg, &o->link_gbps); break;
+		case O_LINKLAT: rc = cli_parse_nonneg_double("--kv-link-latency-us", optarg, &o->link_lat_us); break;
+		default: return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	if (*done)
+		return 0;
+	if (optind < argc)
+		return cli_usage_error("match", "unexpected argument '%s'",
+				       argv[optind]);
+	if (!o->model || !o->gpu)
+		return cli_usage_error("match", "--model and --gpu are required");
+	if (!o->isl || !o->osl)
+		return cli_usage_error("match", "--isl and --osl are required");
+	if (!(o->ttft_ms > 0))
+		return cli_usage_error("match", "--ttft-ms is required");
+	if ((o->tpot_ms > 0) == (o->min_tps > 0))
+		return cli_usage_error("match",
+				       "give exactly one of --tpot-ms and --min-tokens-per-s-user");
+	if (!o->total)
+		return cli_usage_error("match", "--total-gpus is required");
+	if (strcmp(o->mode, "agg") && strcmp(o->mode, "disagg") &&
+	    strcmp(o->mode, "both"))
+		return cli_usage_error("match",
+				       "--mode must be agg, disagg or both, got '%s'",
+				       o->mode);
+	if (o->db && o->params)
+		return cli_usage_error("match", "--db and --params exclude each other");
+	if (strlen(o->backend) >= 32)
+		return cli_usage_error("match", "--backend: name too long");
+	return 0;
+}
+
+/* Where the model parameters come from: the first source whose option is
+ * given, else the priors. One row per source. */
+struct params_ctx {
+	const struct match_opts *o;
+	const struct model_spec *m;
+	const struct gpu_spec *g;
+};
+
+struct params_source {
+	bool (*given)(const struct match_opts *o);
+	int (*load)(const struct params_ctx *c, struct model_params *p,
+		    char *from, size_t len, struct sc_err *e);
+};
+
+static bool given_file(const struct match_opts *o) { return o->params; }
+static bool given_db(const struct match_opts *o) { return o->db; }
+
+static int load_file(const struct params_ctx *c, struct model_params *p,
+		     char *from, size_t len, struct sc_err *e)
+{
+	snprintf(from, len, "%s", c->o->params);
+	return params_load(c->o->params, p, e);
+}
+
+static int load_db(const struct params_ctx *c, struct model_params *p,
+		   char *from, size_t len, struct sc_err *e)
+{
+	return perfdb_load_params(c->g->name,
+				  c->o->backend_given ? c->o->backend : NULL,
+				  c->m->name, p, from, len, e);
+}
+
+static const struct params_source params_sources[] = {
+	{given_file, load_file},
+	{given_db, load_db},
+};
+
+static int load_params(const struct params_ctx *c, struct model_params *p,
+		       char *from, size_t len, struct sc_err *e)
+{
+	params_default(p);
+	snprintf(from, len, "priors");
+	for (size_t i = 0; i < sizeof params_sources / sizeof params_sources[0];
+	     i++)
+		if (params_sources[i].given(c->o))
+			return params_sources[i].load(c, p, from, len, e);
+	return SC_OK;
+}
+
+static void print_row(const char *label, const struct plan_config *c)
+{
+	char name[256];
+	plan_config_name(c, name, sizeof name);
+	const struct perf_point *p = &c->perf;
+	printf("%-7s %-44s %4ld %9.1f %8.1f %8.1f %7.2f %7.3f %6.0f\n", label,
+	       name, c->gpus, p->tokens_per_s_per_gpu, p->tokens_per_s_per_user,
+	       p->ttft_s * 1e3, p->tpot_s * 1e3, p->req_per_s, c->concurrency);
+}
+
+static void print_header(void)
+{
+	printf("%-7s %-44s %4s %9s %8s %8s %7s %7s %6s\n", "mode", "config",
+	       "GPUs", "tok/s/gpu", "tok/s/u", "TTFT ms", "TPOT ms", "req/s",
+	       "conc");
+}
+
+static void print_mode(const char *label, const struct plan_mode_result *r,
+		       bool asked)
+{
+	if (!asked)
+		return;
+	if (r->n)
+		print_row(label, &r->cfg[0]);
+	else
+		printf("%-7s none meets the SLAs (%s): %s\n", label,
+		       plan_bind_name(r->miss.bind), r->miss.detail);
+}
+
+static void print_top(const char *label, const struct plan_mode_result *r,
+		      long top)
+{
+	if (!r->n || top <= 0)
+		return;
+	printf("\ntop %ld %s of %zu feasible (%ld model evaluations",
+	       top < (long)r->n ? top : (long)r->n, label, r->n, r->evaluated);
+	if (r->matched)
+		printf(", %ld prefill x decode pairs matched", r->matched);
+	printf("):\n");
+	print_header();
+	for (size_t i = 0; i < r->n && (long)i < top; i++)
+		print_row(label, &r->cfg[i]);
+	printf("Pareto front (tokens/s/user vs tokens/s/gpu): %zu points\n",
+	       r->n_front);
+}
+
+static void print_table(const struct plan_query *q, const struct match_opts *o,
+			const struct plan_result *r, const char *pfrom,
+			double ms)
+{
+	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT <= %.1f ms, "
+	       "TPOT <= %.2f ms (%.1f tokens/s/user); %ld GPUs; params: %s\n\n",
+	       q->m->name, q->g->name, dtype_name(q->wdtype),
+	       dtype_name(q->kvdtype), q->wl.isl, q->wl.osl,
+	       q->sla.ttft_s * 1e3, q->sla.tpot_s * 1e3, 1.0 / q->sla.tpot_s,
+	       q->total_gpus, pfrom);
+	print_header();
+	print_mode("agg", &r->agg, q->do_agg);
+	print_mode("disagg", &r->disagg, q->do_disagg);
+	double g = plan_gain(r);
+	if (g > 0)
+		printf("\ndisagg/agg tokens/s/gpu: %.2fx\n", g);
+	print_top("agg", &r->agg, o->top);
+	print_top("disagg", &r->disagg, o->top);
+	printf("\nsearch took %.1f ms\n", ms);
+}
+
+static int run(int argc, char **argv)
+{
+	struct match_opts o;
+	bool done = false;
+	int rc = parse(argc, argv, &o, &done);
+	if (rc || done)
+		return rc;
+
+	struct sc_err e = {0};
+	struct model_spec m;
+	struct gpu_spec g;
+	struct model_params p;
+	struct plan_query q = {0};
+	struct plan_result r = {0};
+	char pfrom[2048];
+	int exit_code = EXIT_OK_;
+	struct params_ctx pc = {&o, &m, &g};
+	if ((rc = model_spec_load(o.model, &m, &e)) ||
+	    (rc = gpu_spec_load(o.gpu, &g, &e)) ||
+	    (rc = load_params(&pc, &p, pfrom, sizeof pfrom, &e)))
+		return cli_fail(&e);
+	if (dtype_parse(o.dtype, &q.wdtype) ||
+	    dtype_parse(o.kvdtype ? o.kvdtype : o.dtype, &q.kvdtype))
+		return cli_usage_error("match",
+				       "--dtype/--kv-dtype: unknown dtype (bf16, fp8, fp4)");
+	q.m = &m;
+	q.g = &g;
+	q.p = &p;
+	snprintf(q.backend, sizeof q.backend, "%s", o.backend);
+	snprintf(q.model_ref, sizeof q.model_ref, "%s",
+		 catalog_is_path(o.model) ? "" : o.model);
+	snprintf(q.gpu_ref, sizeof q.gpu_ref, "%s",
+		 catalog_is_path(o.gpu) ? "" : o.gpu);
+	q.wl = (struct workload){(double)o.isl, (double)o.osl};
+	q.sla.ttft_s = o.ttft_ms * 1e-3;
+	q.sla.tpot_s = o.tpot_ms > 0 ? o.tpot_ms * 1e-3 : 1.0 / o.min_tps;
+	q.total_gpus = o.total;
+	q.max_gpus_per_worker = o.maxgpw;
+	q.link = (struct kv_link){o.link_gbps, o.link_lat_us};
+	q.do_agg = strcmp(o.mode, "disagg") != 0;
+	q.do_disagg = strcmp(o.mode, "agg") != 0;
+
+	int64_t t0 = clock_mono_ns();
+	if ((rc = plan_search(&q, &r, &e)) != SC_OK) {
+		exit_code = cli_fail(&e);
+		goto out;
+	}
+	double ms = (double)(clock_mono_ns() - t0) / 1e6;
+
+	if (o.json) {
+		cJSON *j = plan_result_to_json(&q, &r, (size_t)o.top);
+		cJSON_AddNumberToObject(j, "search_ms", ms);
+		char *s = cJSON_Print(j);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(j);
+	} else {
+		print_table(&q, &o, &r, pfrom, ms);
+	}
+	if (o.out && (rc = plan_write_dir(o.out, &q, &r, (size_t)o.top, &e))) {
+		exit_code = cli_fail(&e);
+		goto out;
+	}
+	if (!r.agg.n && !r.disagg.n) {
+		const struct plan_mode_result *m0 =
+			q.do_agg ? &r.agg : &r.disagg;
+		fprintf(stderr,
+			"servecal match: no configuration meets the SLAs; binding constraint: %s (%s)\n",
+			plan_bind_name(m0->miss.bind), m0->miss.detail);
+		if (q.do_agg && q.do_disagg)
+			fprintf(stderr, "  disagg: %s (%s)\n",
+				plan_bind_name(r.disagg.miss.bind),
+				r.disagg.miss.detail);
+		exit_code = EXIT_NOFIT;
+	}
+out:
+	plan_result_release(&r);
+	return exit_code;
+}
+
+const struct cli_command cli_cmd_match = {
+	.name = "match",
+	.summary = "best agg and disagg (xPyD) configs under SLAs; Pareto front",
+	.usage = usage,
+	.run = run,
+};

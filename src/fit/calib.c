@@ -1,0 +1,324 @@
+/* Calibration around the least-squares fit: hold-out, bootstrap,
+ * identifiability, alignment tables and fit.json. */
+#include "fit/calib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "util/xalloc.h"
+
+static const char *const holdout_names[] = {"none", "levels", "deployments"};
+
+const char *holdout_name(enum holdout_mode m)
+{
+	return holdout_names[m];
+}
+
+int holdout_parse(const char *s, enum holdout_mode *m)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, holdout_names[i])) {
+			*m = (enum holdout_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+void calib_split(struct obs_set *s, enum holdout_mode m)
+{
+	for (size_t i = 0; i < s->n_points; i++)
+		s->points[i].holdout = false;
+	if (m != HOLDOUT_LEVELS)
+		return;
+	/* Rank of each point's concurrency within its deployment: odd ranks
+	 * are held out, so the lowest level and every other one are fitted. */
+	for (size_t i = 0; i < s->n_points; i++) {
+		size_t rank = 0;
+		for (size_t j = 0; j < s->n_points; j++)
+			rank += s->points[j].deploy == s->points[i].deploy &&
+				s->points[j].concurrency < s->points[i].concurrency;
+		s->points[i].holdout = rank % 2 == 1;
+	}
+}
+
+static void project_all(const struct obs_set *s, const struct model_params *p,
+			double (*out)[OM_COUNT])
+{
+	for (size_t i = 0; i < s->n_points; i++)
+		if (obs_project(s, &s->points[i], p, out[i], NULL))
+			for (int m = 0; m < OM_COUNT; m++)
+				out[i][m] = NAN;
+}
+
+/* Mean absolute percentage error over the points selected by mask. */
+static void mape(const struct obs_set *s, double (*proj)[OM_COUNT],
+		 const bool *mask, bool want, double out[OM_COUNT])
+{
+	for (int m = 0; m < OM_COUNT; m++) {
+		double sum = 0;
+		size_t n = 0;
+		for (size_t i = 0; i < s->n_points; i++) {
+			double meas = s->points[i].value[m];
+			if ((mask ? mask[i] : false) != want || !(meas > 0) ||
+			    !isfinite(proj[i][m]))
+				continue;
+			sum += fabs(proj[i][m] / meas - 1.0);
+			n++;
+		}
+		out[m] = n ? 100.0 * sum / (double)n : NAN;
+	}
+}
+
+/* Leave each deployment out in turn and predict it from the others. */
+static int holdout_deployments(struct obs_set *s, const struct calib_opts *o,
+			       struct calib_result *r, struct sc_err *e)
+{
+	if (s->n_deploys < 2)
+		return sc_err_set(e, SC_EINPUT,
+				  "--holdout deployments needs results of at least two deployments");
+	struct nlls_opts no = o->nlls;
+	no.use_holdout = false;
+	for (size_t d = 0; d < s->n_deploys; d++) {
+		for (size_t i = 0; i < s->n_points; i++)
+			s->points[i].holdout = s->points[i].deploy == d;
+		struct nlls_result fr;
+		int rc = nlls_fit(s, &no, &r->fit.p, &fr, e);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < s->n_points; i++)
+			if (s->points[i].deploy == d) {
+				obs_project(s, &s->points[i], &fr.p,
+					    r->proj_held[i], NULL);
+				r->held[i] = true;
+			}
+	}
+	for (size_t i = 0; i < s->n_points; i++)
+		s->points[i].holdout = false;
+	return SC_OK;
+}
+
+/* Bootstrap: refit on points resampled with replacement; sigma is the
+ * spread of the refitted parameters (in log space, mapped back). */
+static int bootstrap(const struct obs_set *s, const struct calib_opts *o,
+		     struct calib_result *r, struct sc_err *e)
+{
+	size_t n = s->n_points, nfit = 0;
+	size_t *fitted = xmalloc(n * sizeof *fitted);
+	for (size_t i = 0; i < n; i++)
+		if (!s->points[i].holdout)
+			fitted[nfit++] = i;
+	size_t *w = xcalloc(n, sizeof *w);
+	double sum[MP_COUNT] = {0}, sum2[MP_COUNT] = {0};
+	int ok = 0, rc = SC_OK;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, o->seed ? o->seed : 1);
+	struct nlls_opts bo = o->nlls;
+	bo.weights = w;
+	for (int b = 0; b < o->bootstrap; b++) {
+		memset(w, 0, n * sizeof *w);
+		for (size_t k = 0; k < nfit; k++)
+			w[fitted[gsl_rng_uniform_int(rng, nfit)]]++;
+		struct nlls_result br;
+		if (nlls_fit(s, &bo, &r->fit.p, &br, NULL) || !br.converged)
+			continue;
+		for (int i = 0; i < MP_COUNT; i++) {
+			double l = log(br.p.v[i]);
+			sum[i] += l;
+			sum2[i] += l * l;
+		}
+		ok++;
+	}
+	if (ok < 2) {
+		rc = sc_err_set(e, SC_ERUNTIME,
+				"bootstrap: fewer than two of %d refits converged",
+				o->bootstrap);
+	} else {
+		for (int i = 0; i < MP_COUNT; i++) {
+			double mean = sum[i] / ok;
+			double var = fmax(0, sum2[i] / ok - mean * mean) *
+				     ok / (ok - 1.0);
+			/* The bootstrap cannot see the prior's own spread (the
+			 * prior rows are not resampled), so keep the larger of
+			 * the two estimates. */
+			double bs = r->fit.p.v[i] * sqrt(var);
+			r->fit.sigma[i] = o->nlls.free[i]
+						  ? fmax(bs, r->fit.sigma[i])
+						  : 0;
+		}
+		r->boot_sigma = true;
+	}
+	gsl_rng_free(rng);
+	free(w);
+	free(fitted);
+	return rc;
+}
+
+int calib_run(struct obs_set *s, const struct calib_opts *o,
+	      struct calib_result *r, struct sc_err *e)
+{
+	memset(r, 0, sizeof *r);
+	int rc = obs_check(s, e);
+	if (rc)
+		return rc;
+	size_t n = s->n_points;
+	r->n_points = n;
+	r->holdout = o->holdout;
+	r->prior = o->nlls.prior;
+	memcpy(r->free, o->nlls.free, sizeof r->free);
+	memcpy(r->prior_width, o->nlls.prior_width, sizeof r->prior_width);
+	r->proj = xcalloc(n, sizeof *r->proj);
+	r->proj_prior = xcalloc(n, sizeof *r->proj_prior);
+	r->proj_held = xcalloc(n, sizeof *r->proj_held);
+	r->held = xcalloc(n, sizeof *r->held);
+
+	calib_split(s, o->holdout);
+	struct nlls_opts no = o->nlls;
+	no.use_holdout = false;
+	if ((rc = nlls_fit(s, &no, NULL, &r->fit, e)))
+		return rc;
+	project_all(s, &r->fit.p, r->proj);
+	project_all(s, &r->prior, r->proj_prior);
+	if (o->holdout == HOLDOUT_LEVELS) {
+		for (size_t i = 0; i < n; i++) {
+			r->held[i] = s->points[i].holdout;
+			memcpy(r->proj_held[i], r->proj[i], sizeof r->proj[i]);
+		}
+	} else if (o->holdout == HOLDOUT_DEPLOYMENTS) {
+		if ((rc = holdout_deployments(s, o, r, e)))
+			return rc;
+	}
+	if (o->bootstrap > 0 && (rc = bootstrap(s, o, r, e)))
+		return rc;
+	/* In-sample: the points the reported parameters were fitted to. */
+	bool *in = xcalloc(n, sizeof *in);
+	for (size_t i = 0; i < n; i++)
+		in[i] = !s->points[i].holdout;
+	mape(s, r->proj, in, true, r->mape_in);
+	mape(s, r->proj_held, r->held, true, r->mape_held);
+	mape(s, r->proj_prior, NULL, false, r->mape_prior);
+	free(in);
+	return SC_OK;
+}
+
+void calib_release(struct calib_result *r)
+{
+	free(r->proj);
+	free(r->proj_prior);
+	free(r->proj_held);
+	free(r->held);
+	memset(r, 0, sizeof *r);
+}
+
+static cJSON *metrics_json(const double v[OM_COUNT], bool ms)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int m = 0; m < OM_COUNT; m++) {
+		double x = v[m];
+		if (ms && m != OM_TPS)
+			x *= 1e3;
+		if (isfinite(x) && x > 0)
+			cJSON_AddNumberToObject(o, obs_metrics[m].key, x);
+		else
+			cJSON_AddNullToObject(o, obs_metrics[m].key);
+	}
+	return o;
+}
+
+static cJSON *mape_json(const double v[OM_COUNT])
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int m = 0; m < OM_COUNT; m++) {
+		if (isfinite(v[m]))
+			cJSON_AddNumberToObject(o, obs_metrics[m].key, v[m]);
+		else
+			cJSON_AddNullToObject(o, obs_metrics[m].key);
+	}
+	return o;
+}
+
+cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
+{
+	const struct nlls_result *f = &r->fit;
+	cJSON *j = cJSON_CreateObject();
+	const struct deploy_spec *d0 = &s->deploys[0];
+	cJSON_AddBoolToObject(j, "converged", f->converged);
+	cJSON_AddStringToObject(j, "status", f->status);
+	cJSON_AddNumberToObject(j, "iterations", f->iterations);
+	cJSON_AddNumberToObject(j, "chi2", f->chi2);
+	cJSON_AddNumberToObject(j, "dof", (double)f->dof);
+	cJSON_AddNumberToObject(j, "chi2_dof", f->dof > 0 ? f->chi2 / (double)f->dof : 0);
+	cJSON_AddStringToObject(j, "model", d0->model.name);
+	cJSON_AddStringToObject(j, "gpu", d0->gpu.name);
+	cJSON_AddStringToObject(j, "backend", d0->backend);
+	cJSON_AddStringToObject(j, "holdout", holdout_name(r->holdout));
+	cJSON_AddStringToObject(j, "sigma_from", r->boot_sigma ? "bootstrap" : "jacobian");
+	cJSON *ps = cJSON_AddObjectToObject(j, "params");
+	for (int i = 0; i < MP_COUNT; i++) {
+		const struct mp_info *mi = &mp_table[i];
+		cJSON *o = cJSON_AddObjectToObject(ps, mi->json_key);
+		cJSON_AddNumberToObject(o, "value", f->p.v[i] / mi->scale);
+		cJSON_AddNumberToObject(o, "sigma", f->sigma[i] / mi->scale);
+		cJSON_AddNumberToObject(o, "prior", r->prior.v[i] / mi->scale);
+		cJSON_AddStringToObject(o, "unit", mi->unit);
+		cJSON_AddBoolToObject(o, "free", r->free[i]);
+	}
+	cJSON *cs = cJSON_AddArrayToObject(j, "correlations");
+	cJSON *ni = cJSON_AddArrayToObject(j, "not_identifiable");
+	bool flagged[MP_COUNT] = {0};
+	for (int a = 0; a < MP_COUNT; a++)
+		for (int b = a + 1; b < MP_COUNT; b++) {
+			double c = f->corr[a][b];
+			if (!r->free[a] || !r->free[b] || fabs(c) <= CALIB_CORR_LIMIT)
+				continue;
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "a", mp_table[a].name);
+			cJSON_AddStringToObject(o, "b", mp_table[b].name);
+			cJSON_AddNumberToObject(o, "r", c);
+			cJSON_AddItemToArray(cs, o);
+			for (int k = 0; k < 2; k++) {
+				int i = k ? b : a;
+				if (!flagged[i]) {
+					flagged[i] = true;
+					cJSON_AddItemToArray(ni, cJSON_CreateString(mp_table[i].name));
+				}
+			}
+		}
+	cJSON *pd = cJSON_AddArrayToObject(j, "prior_dominated");
+	for (int i = 0; i < MP_COUNT; i++) {
+		double sl = f->p.v[i] > 0 ? f->sigma[i] / f->p.v[i] : 0;
+		if (!r->free[i] || sl <= CALIB_PRIOR_DOMINATED * r->prior_width[i])
+			continue;
+		cJSON_AddItemToArray(pd, cJSON_CreateString(mp_table[i].name));
+		if (!flagged[i]) {
+			flagged[i] = true;
+			cJSON_AddItemToArray(ni, cJSON_CreateString(mp_table[i].name));
+		}
+	}
+	cJSON *pts = cJSON_AddArrayToObject(j, "points");
+	for (size_t i = 0; i < s->n_points; i++) {
+		const struct obs_point *p = &s->points[i];
+		cJSON *o = cJSON_CreateObject();
+		const struct deploy_spec *d = &s->deploys[p->deploy];
+		cJSON_AddStringToObject(o, "deployment", d->name);
+		cJSON_AddStringToObject(o, "mode", deploy_mode_name(d->mode));
+		cJSON_AddNumberToObject(o, "concurrency", p->concurrency);
+		cJSON_AddNumberToObject(o, "isl", p->wl.isl);
+		cJSON_AddNumberToObject(o, "osl", p->wl.osl);
+		cJSON_AddStringToObject(o, "set", p->holdout ? "holdout" : "fit");
+		cJSON_AddItemToObject(o, "measured", metrics_json(p->value, true));
+		cJSON_AddItemToObject(o, "projected", metrics_json(r->proj[i], true));
+		cJSON_AddItemToObject(o, "projected_prior", metrics_json(r->proj_prior[i], true));
+		if (r->held[i])
+			cJSON_AddItemToObject(o, "projected_held_out",
+					      metrics_json(r->proj_held[i], true));
+		cJSON_AddItemToArray(pts, o);
+	}
+	cJSON *mp = cJSON_AddObjectToObject(j, "mape");
+	cJSON_AddItemToObject(mp, "in_sample", mape_json(r->mape_in));
+	cJSON_AddItemToObject(mp, "held_out", mape_json(r->mape_held));
+	cJSON_AddItemToObject(mp, "prior", mape_json(r->mape_prior));
+	return j;
+}

@@ -1,0 +1,217 @@
+/* Nonlinear least squares with GSL multifit_nlinear, parameters in log
+ * space, weak priors as extra residual rows. */
+#include "fit/nlls.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_vector.h>
+
+#include "util/xalloc.h"
+
+/* Residual given to GSL for a point the model cannot project (e.g. a
+ * parameter excursion that makes waiting infinite): large but finite, so
+ * the trust region steps back. */
+#define RESID_PENALTY 50.0
+#define XTOL 1e-8
+#define GTOL 1e-8
+#define FTOL 1e-10
+#define DEFAULT_MAX_ITER 200
+
+struct row {
+	size_t point;
+	int metric;
+	double scale; /* 1 / effective relative error, times sqrt(weight) */
+};
+
+struct problem {
+	const struct obs_set *s;
+	const struct nlls_opts *o;
+	int idx[MP_COUNT]; /* free parameter k is mp idx[k] */
+	size_t nfree;
+	struct row *rows;
+	size_t nrows; /* data rows; prior rows follow */
+	double (*proj)[OM_COUNT]; /* per point, reused */
+};
+
+void nlls_opts_default(struct nlls_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	params_default(&o->prior);
+	for (int i = 0; i < MP_COUNT; i++) {
+		o->free[i] = true;
+		o->prior_width[i] = log(mp_table[i].hi / mp_table[i].lo) / 4.0;
+	}
+	o->max_iter = DEFAULT_MAX_ITER;
+}
+
+static void params_of(const struct problem *pb, const gsl_vector *x,
+		      struct model_params *p)
+{
+	*p = pb->o->prior;
+	for (size_t k = 0; k < pb->nfree; k++)
+		p->v[pb->idx[k]] = exp(gsl_vector_get(x, k));
+}
+
+static int resid(const gsl_vector *x, void *data, gsl_vector *f)
+{
+	struct problem *pb = data;
+	const struct obs_set *s = pb->s;
+	struct model_params p;
+	params_of(pb, x, &p);
+	/* Project each point once for all its metrics. */
+	for (size_t i = 0; i < s->n_points; i++) {
+		if (s->points[i].holdout && !pb->o->use_holdout)
+			continue;
+		if (obs_project(s, &s->points[i], &p, pb->proj[i], NULL))
+			for (int m = 0; m < OM_COUNT; m++)
+				pb->proj[i][m] = NAN;
+	}
+	for (size_t r = 0; r < pb->nrows; r++) {
+		const struct row *w = &pb->rows[r];
+		double meas = s->points[w->point].value[w->metric];
+		double proj = pb->proj[w->point][w->metric];
+		double v = w->scale * log(proj / meas);
+		gsl_vector_set(f, r, isfinite(v) ? v : RESID_PENALTY);
+	}
+	for (size_t k = 0; k < pb->nfree; k++) {
+		int i = pb->idx[k];
+		double c = log(pb->o->prior.v[i]);
+		gsl_vector_set(f, pb->nrows + k,
+			       (gsl_vector_get(x, k) - c) / pb->o->prior_width[i]);
+	}
+	return GSL_SUCCESS;
+}
+
+static void build_rows(struct problem *pb)
+{
+	const struct obs_set *s = pb->s;
+	pb->rows = xmalloc(s->n_points * OM_COUNT * sizeof *pb->rows);
+	pb->nrows = 0;
+	for (size_t i = 0; i < s->n_points; i++) {
+		const struct obs_point *pt = &s->points[i];
+		if (pt->holdout && !pb->o->use_holdout)
+			continue;
+		double w = pb->o->weights ? (double)pb->o->weights[i] : 1.0;
+		if (w <= 0)
+			continue;
+		for (int m = 0; m < OM_COUNT; m++) {
+			if (!(pt->value[m] > 0))
+				continue; /* not measured */
+			double se = fmax(pt->rel_se[m], obs_metrics[m].floor_rel);
+			pb->rows[pb->nrows++] =
+				(struct row){i, m, sqrt(w) / se};
+		}
+	}
+}
+
+static const char *stop_reason(int status, int info)
+{
+	if (status == GSL_SUCCESS)
+		return info == 1 ? "converged: step below tolerance"
+				 : "converged: gradient below tolerance";
+	if (status == GSL_EMAXITER)
+		return "not converged: iteration limit reached";
+	if (status == GSL_ENOPROG)
+		return "converged: no further decrease possible at this precision";
+	return gsl_strerror(status);
+}
+
+int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
+	     const struct model_params *start, struct nlls_result *r,
+	     struct sc_err *e)
+{
+	/* GSL's default handler aborts; every status is checked here. */
+	gsl_set_error_handler_off();
+	struct problem pb = {.s = s, .o = o};
+	for (int i = 0; i < MP_COUNT; i++)
+		if (o->free[i])
+			pb.idx[pb.nfree++] = i;
+	memset(r, 0, sizeof *r);
+	r->p = start ? *start : o->prior;
+	build_rows(&pb);
+	size_t n = pb.nrows + pb.nfree;
+	int rc = SC_OK;
+	gsl_multifit_nlinear_workspace *w = NULL;
+	gsl_vector *x = NULL;
+	gsl_matrix *cov = NULL;
+	pb.proj = xcalloc(s->n_points, sizeof *pb.proj);
+	if (pb.nrows < pb.nfree || pb.nrows < 2) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%zu measured values for %zu free parameters: measure more levels or fix parameters (--fix)",
+				pb.nrows, pb.nfree);
+		goto out;
+	}
+	if (pb.nfree == 0) {
+		r->converged = true;
+		snprintf(r->status, sizeof r->status, "no free parameter");
+		goto out;
+	}
+	gsl_multifit_nlinear_fdf fdf = {.f = resid, .df = NULL, .fvv = NULL,
+					.n = n, .p = pb.nfree, .params = &pb};
+	gsl_multifit_nlinear_parameters par =
+		gsl_multifit_nlinear_default_parameters();
+	par.trs = gsl_multifit_nlinear_trs_lmaccel;
+	w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, n,
+				       pb.nfree);
+	x = gsl_vector_alloc(pb.nfree);
+	cov = gsl_matrix_alloc(pb.nfree, pb.nfree);
+	if (!w || !x || !cov) {
+		rc = sc_err_set(e, SC_ERUNTIME, "GSL could not allocate the fit");
+		goto out;
+	}
+	for (size_t k = 0; k < pb.nfree; k++)
+		gsl_vector_set(x, k, log(r->p.v[pb.idx[k]]));
+	int st = gsl_multifit_nlinear_init(x, &fdf, w);
+	if (st) {
+		rc = sc_err_set(e, SC_ERUNTIME, "GSL fit init: %s",
+				gsl_strerror(st));
+		goto out;
+	}
+	int info = 0;
+	st = gsl_multifit_nlinear_driver(o->max_iter ? o->max_iter
+						     : DEFAULT_MAX_ITER,
+					 XTOL, GTOL, FTOL, NULL, NULL, &info, w);
+	r->iterations = (int)gsl_multifit_nlinear_niter(w);
+	r->converged = st == GSL_SUCCESS || st == GSL_ENOPROG;
+	snprintf(r->status, sizeof r->status, "%s", stop_reason(st, info));
+	if (st && st != GSL_EMAXITER && st != GSL_ENOPROG) {
+		rc = sc_err_set(e, SC_ERUNTIME, "GSL fit: %s", gsl_strerror(st));
+		goto out;
+	}
+	params_of(&pb, gsl_multifit_nlinear_position(w), &r->p);
+	gsl_vector *f = gsl_multifit_nlinear_residual(w);
+	gsl_blas_ddot(f, f, &r->chi2);
+	r->dof = (long)n - (long)pb.nfree;
+	st = gsl_multifit_nlinear_covar(gsl_multifit_nlinear_jac(w), 0.0, cov);
+	if (st) {
+		rc = sc_err_set(e, SC_ERUNTIME, "GSL covariance: %s",
+				gsl_strerror(st));
+		goto out;
+	}
+	/* Inflate by the misfit when the model does not explain the data to
+	 * within the stated errors. */
+	double infl = r->dof > 0 ? fmax(1.0, r->chi2 / (double)r->dof) : 1.0;
+	for (size_t a = 0; a < pb.nfree; a++) {
+		double va = gsl_matrix_get(cov, a, a) * infl;
+		r->sigma[pb.idx[a]] = r->p.v[pb.idx[a]] * sqrt(fmax(va, 0));
+		for (size_t b = 0; b < pb.nfree; b++) {
+			double vb = gsl_matrix_get(cov, b, b);
+			double cab = gsl_matrix_get(cov, a, b);
+			double d = sqrt(gsl_matrix_get(cov, a, a) * vb);
+			r->corr[pb.idx[a]][pb.idx[b]] = d > 0 ? cab / d : 0;
+		}
+	}
+out:
+	gsl_multifit_nlinear_free(w);
+	gsl_vector_free(x);
+	gsl_matrix_free(cov);
+	free(pb.rows);
+	free(pb.proj);
+	return rc;
+}

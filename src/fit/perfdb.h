@@ -1,0 +1,34 @@
+/* The perf database: calibrated parameters per GPU, backend and model in
+ * DB/GPU/BACKEND/MODEL.json (names lower-cased), with uncertainty and
+ * provenance. DB is $SERVECAL_DB, else the catalog's calib/db. */
+#ifndef SC_PERFDB_H
+#define SC_PERFDB_H
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "model/params.h"
+#include "util/err.h"
+
+/* The database root in use (writes into buf). */
+void perfdb_root(char *buf, size_t len);
+/* Path of an entry; NULL backend finds the single backend that has an entry
+ * for gpu/model (SC_EINPUT when none or several, listing them). */
+int perfdb_path(const char *gpu, const char *backend, const char *model,
+		char *buf, size_t len, struct sc_err *e);
+/* Writes or refreshes the entry for a fit.json object: params with sigma
+ * replace the old ones, whose provenance moves into "history" (newest
+ * first, at most PERFDB_HISTORY). `inputs` names the result dirs. Writes
+ * the path used into path_out. */
+#define PERFDB_HISTORY 20
+int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
+		  const char *version, char *path_out, size_t len,
+		  struct sc_err *e);
+/* Loads an entry's parameters over p. */
+int perfdb_load_params(const char *gpu, const char *backend, const char *model,
+		       struct model_params *p, char *path_out, size_t len,
+		       struct sc_err *e);
+/* Lists entries as "gpu/backend/model" lines into a heap string. */
+char *perfdb_list(void);
+
+#endif

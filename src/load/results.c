@@ -1,0 +1,204 @@
+/* Results files. CSV columns are a table of JSON paths into summary.json, so
+ * the CSV and the JSON cannot disagree. */
+#include "load/results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/jsonio.h"
+#include "util/xalloc.h"
+
+void results_level_name(bool open_loop, double level, char *buf, size_t cap)
+{
+	if (open_loop)
+		snprintf(buf, cap, "r%g", level);
+	else
+		snprintf(buf, cap, "c%ld", (long)level);
+}
+
+int results_mkdirs(const char *path, struct sc_err *e)
+{
+	char tmp[1024];
+	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+		return sc_err_set(e, SC_EINVAL, "%s: path too long", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0777) && errno != EEXIST)
+			return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", tmp,
+					  strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0777) && errno != EEXIST)
+		return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", tmp,
+				  strerror(errno));
+	return SC_OK;
+}
+
+bool results_level_complete(const char *dir, const char *level)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s/summary.json", dir, level);
+	struct stat sb;
+	if (stat(p, &sb))
+		return false;
+	cJSON *j = jsonio_load_file(p, NULL);
+	bool done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+	cJSON_Delete(j);
+	return done;
+}
+
+int results_level_begin(struct results_writer *w, const char *dir,
+			const char *level, struct sc_err *e)
+{
+	char d[1024];
+	snprintf(d, sizeof d, "%s/%s", dir, level);
+	int rc = results_mkdirs(d, e);
+	if (rc)
+		return rc;
+	snprintf(w->path, sizeof w->path, "%s/requests.jsonl", d);
+	w->f = fopen(w->path, "w");
+	if (!w->f)
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", w->path,
+				  strerror(errno));
+	return SC_OK;
+}
+
+int results_append(struct results_writer *w, const struct req_record *r,
+		   unsigned json_flags, struct sc_err *e)
+{
+	cJSON *j = req_to_json(r, json_flags);
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	int ok = s && fputs(s, w->f) >= 0 && fputc('\n', w->f) != EOF &&
+		 fflush(w->f) == 0;
+	free(s);
+	if (!ok)
+		return sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
+				  w->path, strerror(errno));
+	return SC_OK;
+}
+
+void results_level_end(struct results_writer *w)
+{
+	if (w->f)
+		fclose(w->f);
+	w->f = NULL;
+}
+
+int results_write_summary(const char *dir, const char *level,
+			  const cJSON *summary, struct sc_err *e)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s/summary.json", dir, level);
+	return jsonio_save_file(p, summary, e);
+}
+
+static const struct {
+	const char *column;
+	const char *path; /* dotted path into summary.json */
+} csv_cols[] = {
+	{"concurrency", "concurrency"},
+	{"request_rate", "request_rate"},
+	{"achieved_rate", "achieved_rate"},
+	{"isl", "isl"},
+	{"osl", "osl"},
+	{"gpus", "gpus"},
+	{"requests", "requests.total"},
+	{"ok", "requests.ok"},
+	{"failed", "requests.failed"},
+	{"ttft_ms_mean", "ttft_ms.mean"},
+	{"ttft_ms_p50", "ttft_ms.p50"},
+	{"ttft_ms_p90", "ttft_ms.p90"},
+	{"ttft_ms_p99", "ttft_ms.p99"},
+	{"tpot_ms_mean", "tpot_ms.mean"},
+	{"tpot_ms_p50", "tpot_ms.p50"},
+	{"tpot_ms_p90", "tpot_ms.p90"},
+	{"tpot_ms_p99", "tpot_ms.p99"},
+	{"itl_ms_p50", "itl_ms.p50"},
+	{"itl_ms_p99", "itl_ms.p99"},
+	{"e2e_ms_p50", "e2e_ms.p50"},
+	{"e2e_ms_p99", "e2e_ms.p99"},
+	{"output_tokens_mean", "output_tokens.mean"},
+	{"output_tokens_per_s", "throughput.output_tokens_per_s"},
+	{"requests_per_s", "throughput.requests_per_s"},
+	{"tokens_per_s_per_gpu", "throughput.tokens_per_s_per_gpu"},
+	{"tokens_per_s_per_user", "throughput.tokens_per_s_per_user"},
+	{"little_rel_error", "little.rel_error"},
+	{"goodput_per_s", "goodput.requests_per_s"},
+	{"complete", "complete"},
+};
+
+static const cJSON *at_path(const cJSON *j, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", path);
+	char *save = NULL;
+	for (char *k = strtok_r(buf, ".", &save); k && j;
+	     k = strtok_r(NULL, ".", &save))
+		j = cJSON_GetObjectItemCaseSensitive(j, k);
+	return j;
+}
+
+int results_write_csv(const char *dir, char *const *levels, size_t n,
+		      struct sc_err *e)
+{
+	char p[1024], tmp[1100];
+	snprintf(p, sizeof p, "%s/summary.csv", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", p);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
+	fputs("level", f);
+	for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols; c++)
+		fprintf(f, ",%s", csv_cols[c].column);
+	fputc('\n', f);
+	for (size_t i = 0; i < n; i++) {
+		char sp[1024];
+		snprintf(sp, sizeof sp, "%s/%s/summary.json", dir, levels[i]);
+		struct stat sb;
+		if (stat(sp, &sb))
+			continue;
+		cJSON *j = jsonio_load_file(sp, e);
+		if (!j) {
+			fclose(f);
+			remove(tmp);
+			return SC_EINPUT;
+		}
+		fputs(levels[i], f);
+		for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols; c++) {
+			const cJSON *v = at_path(j, csv_cols[c].path);
+			if (cJSON_IsNumber(v))
+				fprintf(f, ",%.10g", v->valuedouble);
+			else if (cJSON_IsBool(v))
+				fprintf(f, ",%s", cJSON_IsTrue(v) ? "true" : "false");
+			else
+				fputc(',', f);
+		}
+		fputc('\n', f);
+		cJSON_Delete(j);
+	}
+	if (fclose(f) || rename(tmp, p))
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", p, strerror(errno));
+	return SC_OK;
+}
+
+int results_copy_file(const char *src, const char *dst, struct sc_err *e)
+{
+	size_t len;
+	char *text = jsonio_read_text(src, JSONIO_MAX_FILE_BYTES, &len, e);
+	if (!text)
+		return SC_EINPUT;
+	FILE *f = fopen(dst, "w");
+	int rc = SC_OK;
+	if (!f || fwrite(text, 1, len, f) != len)
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", dst, strerror(errno));
+	if (f && fclose(f) && rc == SC_OK)
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", dst, strerror(errno));
+	free(text);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/* The results directory of a bench run: DIR/run.json, DIR/deployment.json,
+ * DIR/LEVEL/requests.jsonl (appended and flushed as each request ends),
+ * DIR/LEVEL/summary.json and DIR/summary.csv (one row per level, rebuilt
+ * from the summaries so a resumed run lists every level). LEVEL is "cN"
+ * for concurrency N or "rR" for request rate R. */
+#ifndef SC_RESULTS_H
+#define SC_RESULTS_H
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "metrics/request.h"
+#include "util/err.h"
+
+/* "c8" or "r2.5" into buf. */
+void results_level_name(bool open_loop, double level, char *buf, size_t cap);
+/* mkdir -p. Returns SC_OK or SC_ERUNTIME naming the path. */
+int results_mkdirs(const char *path, struct sc_err *e);
+/* True when DIR/LEVEL/summary.json exists with "complete": true. */
+bool results_level_complete(const char *dir, const char *level);
+
+struct results_writer {
+	FILE *f;
+	char path[1100];
+};
+
+/* Creates DIR/LEVEL and starts a fresh requests.jsonl there. */
+int results_level_begin(struct results_writer *w, const char *dir,
+			const char *level, struct sc_err *e);
+/* Appends one record line (req_to_json with json_flags) and flushes it. */
+int results_append(struct results_writer *w, const struct req_record *r,
+		   unsigned json_flags, struct sc_err *e);
+void results_level_end(struct results_writer *w);
+/* Writes DIR/LEVEL/summary.json (atomically). */
+int results_write_summary(const char *dir, const char *level,
+			  const cJSON *summary, struct sc_err *e);
+/* Rebuilds DIR/summary.csv from DIR/LEVEL/summary.json of each level that
+ * has one. */
+int results_write_csv(const char *dir, char *const *levels, size_t n,
+		      struct sc_err *e);
+/* Copies a file byte for byte (deployment.json). */
+int results_copy_file(const char *src, const char *dst, struct sc_err *e);
+
+#endif

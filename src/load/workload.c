@@ -1,0 +1,324 @@
+/* Workload generation. Synthetic token prompts are built from a pre-rendered
+ * filler of random ids so a 4,000-token body is a few memcpy calls, not
+ * thousands of printf calls, at high request rates. */
+#include "load/workload.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/jsonio.h"
+#include "util/xalloc.h"
+
+/* Token ids drawn from a range that is ordinary text for common vocabularies
+ * (well below special tokens at the top of Llama and Qwen vocabularies). */
+#define WL_TOKEN_LO 1000u
+#define WL_TOKEN_SPAN 29000u
+/* Leading ids that encode the request id and the seed. */
+#define WL_PREFIX_TOKENS 4
+#define WL_MAX_LINE (16u << 20)
+#define WL_MAX_ITEMS 10000000u
+
+void wl_init(struct workload *w, enum wl_api api, const char *model,
+	     double isl, double isl_std, double osl, double osl_std,
+	     uint64_t seed)
+{
+	memset(w, 0, sizeof *w);
+	w->api = api;
+	cJSON *m = cJSON_CreateString(model ? model : "");
+	w->model_json = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	w->isl = isl;
+	w->isl_std = isl_std;
+	w->osl = osl;
+	w->osl_std = osl_std;
+	w->seed = seed;
+	rng_seed(&w->rng, seed);
+}
+
+static long draw(struct rng *r, double mean, double std)
+{
+	double x = std > 0 ? mean + std * rng_normal(r) : mean;
+	long v = lround(x);
+	return v < 1 ? 1 : v;
+}
+
+static void ensure_filler(struct workload *w, size_t tokens)
+{
+	if (tokens <= w->filler_tokens)
+		return;
+	size_t want = tokens < 1024 ? 1024 : tokens * 2;
+	free(w->filler);
+	free(w->filler_end);
+	w->filler = xmalloc(want * 7 + 1);
+	w->filler_end = xmalloc(want * sizeof *w->filler_end);
+	struct rng r;
+	rng_seed(&r, w->seed ^ 0x5eedf111e5ull);
+	size_t at = 0;
+	for (size_t i = 0; i < want; i++) {
+		unsigned id = WL_TOKEN_LO + (unsigned)(rng_u64(&r) % WL_TOKEN_SPAN);
+		at += (size_t)sprintf(w->filler + at, i ? ",%u" : "%u", id);
+		w->filler_end[i] = at;
+	}
+	w->filler_tokens = want;
+}
+
+/* Appends to a growing string. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		b->p = xgrow(b->p, &b->cap, b->len + n + 1, 1);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/* Token ids of a synthetic prompt: a unique prefix, then filler. */
+static void token_prompt(struct workload *w, uint64_t id, long n,
+			 struct sbuf *b)
+{
+	ensure_filler(w, (size_t)n);
+	sb_str(b, "[");
+	uint64_t tag[WL_PREFIX_TOKENS] = {
+		id % WL_TOKEN_SPAN, (id / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
+		(id / WL_TOKEN_SPAN / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
+		(w->seed ^ w->prefix_nonce) % WL_TOKEN_SPAN};
+	long k = 0;
+	char num[24];
+	for (; k < n && k < WL_PREFIX_TOKENS; k++) {
+		int len = snprintf(num, sizeof num, k ? ",%u" : "%u",
+				   (unsigned)(WL_TOKEN_LO + tag[k]));
+		sb_put(b, num, (size_t)len);
+	}
+	if (k < n) {
+		sb_str(b, ",");
+		sb_put(b, w->filler, w->filler_end[n - k - 1]);
+	}
+	sb_str(b, "]");
+}
+
+/* A text prompt of about n words for chat; its token count comes from the
+ * server's usage. */
+static void text_prompt(struct workload *w, uint64_t id, long n,
+			struct sbuf *b)
+{
+	static const char *const words[] = {"alpha", "river", "stone", "light",
+					    "paper", "green", "north", "cloud"};
+	char head[64];
+	snprintf(head, sizeof head, "\"request %llu seed %llu:",
+		 (unsigned long long)id, (unsigned long long)w->seed);
+	sb_str(b, head);
+	for (long i = 0; i < n; i++) {
+		sb_str(b, " ");
+		sb_str(b, words[(id + (uint64_t)i * 7) % 8]);
+	}
+	sb_str(b, "\"");
+}
+
+void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
+{
+	struct sbuf b = {0};
+	out->at_s = -1;
+	out->input_tokens = -1;
+	struct wl_item *it = NULL;
+	if (w->n_items) {
+		it = &w->items[w->next_item];
+		w->next_item = (w->next_item + 1) % w->n_items;
+	}
+	long osl = it && it->output_len > 0 ? it->output_len
+					     : draw(&w->rng, w->osl, w->osl_std);
+	sb_str(&b, "{\"model\":");
+	sb_str(&b, w->model_json);
+	bool chat = w->api == WL_CHAT;
+	sb_str(&b, chat ? ",\"messages\":" : ",\"prompt\":");
+	if (it && it->prompt_json) {
+		if (chat && !it->is_messages) {
+			sb_str(&b, "[{\"role\":\"user\",\"content\":");
+			sb_str(&b, it->prompt_json);
+			sb_str(&b, "}]");
+		} else {
+			/* completions with messages: flattened at load time */
+			sb_str(&b, it->prompt_json);
+		}
+	} else {
+		long isl = it ? it->input_len : draw(&w->rng, w->isl, w->isl_std);
+		if (it)
+			out->at_s = it->timestamp_s;
+		if (chat) {
+			sb_str(&b, "[{\"role\":\"user\",\"content\":");
+			text_prompt(w, id, isl, &b);
+			sb_str(&b, "}]");
+		} else {
+			token_prompt(w, id, isl, &b);
+			out->input_tokens = isl;
+		}
+	}
+	if (it && it->timestamp_s >= 0)
+		out->at_s = it->timestamp_s;
+	char tail[256];
+	snprintf(tail, sizeof tail,
+		 ",\"max_tokens\":%ld,\"min_tokens\":%ld,\"ignore_eos\":true,"
+		 "\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
+		 osl, osl);
+	sb_str(&b, tail);
+	out->body = b.p;
+	out->len = b.len;
+	out->output_tokens = osl;
+}
+
+void wl_request_release(struct wl_request *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+/* Joins the "content" strings of a messages array into one text. */
+static char *flatten_messages(const cJSON *msgs)
+{
+	struct sbuf b = {0};
+	sb_str(&b, "");
+	const cJSON *m;
+	cJSON_ArrayForEach(m, msgs)
+	{
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
+		if (cJSON_IsString(c)) {
+			if (b.len)
+				sb_str(&b, "\n");
+			sb_str(&b, c->valuestring);
+		}
+	}
+	cJSON *s = cJSON_CreateString(b.p);
+	char *out = cJSON_PrintUnformatted(s);
+	cJSON_Delete(s);
+	free(b.p);
+	return out;
+}
+
+static int load_item(struct workload *w, const cJSON *j, const char *where,
+		     struct wl_item *it, struct sc_err *e)
+{
+	memset(it, 0, sizeof *it);
+	it->input_len = -1;
+	it->output_len = -1;
+	it->timestamp_s = -1;
+	if (!cJSON_IsObject(j))
+		return sc_err_set(e, SC_EINPUT, "%s: expected a JSON object",
+				  where);
+	const cJSON *il = cJSON_GetObjectItemCaseSensitive(j, "input_length");
+	long v;
+	if (il) {
+		w->is_trace = true;
+		if (jsonio_int(j, "input_length", true, 0, 1, 10000000, &v,
+			       where, e))
+			return SC_EINPUT;
+		it->input_len = v;
+		if (jsonio_int(j, "output_length", true, 0, 1, 10000000, &v,
+			       where, e))
+			return SC_EINPUT;
+		it->output_len = v;
+		double ts;
+		if (jsonio_num(j, "timestamp", false, -1, &ts, where, e))
+			return SC_EINPUT;
+		it->timestamp_s = ts >= 0 ? ts / 1000.0 : -1;
+		return SC_OK;
+	}
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "prompt");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "messages");
+	if (cJSON_IsString(p)) {
+		it->prompt_json = cJSON_PrintUnformatted(p);
+	} else if (cJSON_IsArray(m) && cJSON_GetArraySize(m) > 0) {
+		if (w->api == WL_CHAT) {
+			it->prompt_json = cJSON_PrintUnformatted(m);
+			it->is_messages = true;
+		} else {
+			it->prompt_json = flatten_messages(m);
+		}
+	} else {
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: needs \"prompt\" (string), \"messages\" (array) or \"input_length\"",
+				  where);
+	}
+	if (jsonio_int(j, "output_len", false, -1, 1, 10000000, &v, where, e)) {
+		free(it->prompt_json);
+		it->prompt_json = NULL;
+		return SC_EINPUT;
+	}
+	it->output_len = v;
+	return SC_OK;
+}
+
+int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sc_err_set(e, SC_EINPUT, "%s: cannot open dataset", path);
+	char *line = NULL;
+	size_t cap = 0, n_cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc = SC_OK;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if ((size_t)len > WL_MAX_LINE) {
+			rc = sc_err_set(e, SC_EINPUT, "%s:%ld: line too long",
+					path, lineno);
+			break;
+		}
+		size_t k = 0;
+		while (k < (size_t)len && (line[k] == ' ' || line[k] == '\t' ||
+					   line[k] == '\n' || line[k] == '\r'))
+			k++;
+		if (k == (size_t)len)
+			continue;
+		char where[600];
+		snprintf(where, sizeof where, "%s:%ld", path, lineno);
+		cJSON *j = jsonio_parse(line, (size_t)len, where, e);
+		if (!j) {
+			rc = SC_EINPUT;
+			break;
+		}
+		if (w->n_items >= WL_MAX_ITEMS) {
+			cJSON_Delete(j);
+			rc = sc_err_set(e, SC_EINPUT, "%s: more than %u items",
+					path, WL_MAX_ITEMS);
+			break;
+		}
+		if (w->n_items == n_cap)
+			w->items = xgrow(w->items, &n_cap, w->n_items + 1,
+					 sizeof *w->items);
+		rc = load_item(w, j, where, &w->items[w->n_items], e);
+		cJSON_Delete(j);
+		if (rc)
+			break;
+		w->n_items++;
+	}
+	free(line);
+	fclose(f);
+	if (rc == SC_OK && w->n_items == 0)
+		rc = sc_err_set(e, SC_EINPUT, "%s: no items", path);
+	return rc;
+}
+
+void wl_release(struct workload *w)
+{
+	free(w->model_json);
+	free(w->filler);
+	free(w->filler_end);
+	for (size_t i = 0; i < w->n_items; i++)
+		free(w->items[i].prompt_json);
+	free(w->items);
+	memset(w, 0, sizeof *w);
+}

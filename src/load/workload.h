@@ -1,0 +1,63 @@
+/* Request bodies for a load test: synthetic prompts of exact length (token
+ * id arrays for /v1/completions, each starting with a prefix unique to the
+ * request so prefix caches cannot hit), a JSONL dataset ("prompt" or
+ * "messages", optional "output_len"), or a Mooncake-style trace
+ * ("timestamp" ms, "input_length", "output_length") for replay. */
+#ifndef SC_WORKLOAD_H
+#define SC_WORKLOAD_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "load/rng.h"
+#include "util/err.h"
+
+enum wl_api { WL_COMPLETIONS, WL_CHAT };
+
+struct wl_item {
+	char *prompt_json; /* JSON value: a string, or a messages array */
+	bool is_messages;
+	long input_len;    /* trace: tokens; -1 otherwise */
+	long output_len;   /* -1: draw from osl */
+	double timestamp_s;/* trace: arrival offset; -1 otherwise */
+};
+
+struct workload {
+	enum wl_api api;
+	char *model_json; /* the model name as a JSON string */
+	double isl, isl_std, osl, osl_std;
+	uint64_t seed;
+	uint64_t prefix_nonce; /* mixed into the unique prefix (per run) */
+	struct rng rng;
+	char *filler;     /* random token ids "123,456,..." */
+	size_t *filler_end; /* filler_end[k]: length of the first k+1 ids */
+	size_t filler_tokens;
+	struct wl_item *items;
+	size_t n_items;
+	bool is_trace;
+	size_t next_item;
+};
+
+struct wl_request {
+	char *body;        /* heap JSON body */
+	size_t len;
+	long input_tokens; /* exact prompt length, -1 when text */
+	long output_tokens;/* max_tokens asked */
+	double at_s;       /* trace send offset, -1 when none */
+};
+
+/* Prepares a synthetic workload; lengths are drawn from normal(mean, std)
+ * rounded and clamped to >= 1. model may be NULL. */
+void wl_init(struct workload *w, enum wl_api api, const char *model,
+	     double isl, double isl_std, double osl, double osl_std,
+	     uint64_t seed);
+/* Loads a dataset or trace file (JSONL) into w. Returns SC_OK or SC_EINPUT
+ * naming the file, line and problem. */
+int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e);
+/* Builds request number id (the unique prefix encodes it). With a dataset
+ * the items are used in order, wrapping around. */
+void wl_next(struct workload *w, uint64_t id, struct wl_request *out);
+void wl_request_release(struct wl_request *r);
+void wl_release(struct workload *w);
+
+#endif

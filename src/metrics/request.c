@@ -1,0 +1,141 @@
+/* Per-request metrics. The origin of every latency is the moment the
+ * request was handed to the transport, or in open loop its scheduled send
+ * time, so client-side queueing is not hidden (no coordinated omission). */
+#include "metrics/request.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const reason_names[REASON_COUNT_] = {
+	[REASON_NONE] = NULL,
+	[REASON_CONNECT] = "connect",
+	[REASON_HTTP] = "http",
+	[REASON_ERROR_CHUNK] = "error_chunk",
+	[REASON_NO_DONE] = "no_done",
+	[REASON_TIMEOUT] = "timeout",
+	[REASON_MALFORMED] = "malformed",
+	[REASON_OVERSIZE] = "oversize",
+	[REASON_TRANSPORT] = "transport",
+};
+
+static double ms_between(int64_t a, int64_t b)
+{
+	if (!a || !b)
+		return NAN;
+	return (double)(b - a) / 1e6;
+}
+
+void req_derive(struct req_record *r)
+{
+	int64_t t0 = r->open_loop && r->sched_ns ? r->sched_ns : r->start_ns;
+	r->ttft_ms = ms_between(t0, r->first_token_ns);
+	r->ttfb_ms = ms_between(t0, r->first_byte_ns);
+	int64_t last = r->last_token_ns ? r->last_token_ns : r->end_ns;
+	r->e2e_ms = ms_between(t0, last);
+	r->queue_ms = r->sched_ns ? ms_between(r->sched_ns, r->start_ns) : 0;
+	if (r->output_tokens > 1 && isfinite(r->ttft_ms) && isfinite(r->e2e_ms))
+		r->tpot_ms = (r->e2e_ms - r->ttft_ms) /
+			     (double)(r->output_tokens - 1);
+	else
+		r->tpot_ms = NAN;
+}
+
+const char *req_reason_name(const struct req_record *r, char *buf,
+			    size_t cap)
+{
+	if (r->reason == REASON_HTTP) {
+		snprintf(buf, cap, "http_%d", r->http_status);
+		return buf;
+	}
+	if (r->reason <= REASON_NONE || r->reason >= REASON_COUNT_)
+		return NULL;
+	return reason_names[r->reason];
+}
+
+static void add_ns(cJSON *o, const char *k, int64_t v)
+{
+	if (v)
+		cJSON_AddNumberToObject(o, k, (double)v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void add_ms(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, round(v * 1e6) / 1e6);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void add_count(cJSON *o, const char *k, long v)
+{
+	if (v >= 0)
+		cJSON_AddNumberToObject(o, k, (double)v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+cJSON *req_to_json(const struct req_record *r, unsigned flags)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)r->id);
+	cJSON_AddNumberToObject(o, "level", r->level);
+	add_ns(o, "start_ns", r->start_ns);
+	add_ns(o, "sched_ns", r->sched_ns);
+	add_ns(o, "first_byte_ns", r->first_byte_ns);
+	add_ns(o, "first_token_ns", r->first_token_ns);
+	add_ns(o, "end_ns", r->end_ns);
+	add_ms(o, "ttft_ms", r->ttft_ms);
+	add_ms(o, "tpot_ms", r->tpot_ms);
+	add_ms(o, "e2e_ms", r->e2e_ms);
+	add_ms(o, "ttfb_ms", r->ttfb_ms);
+	add_ms(o, "queue_ms", r->queue_ms);
+	add_count(o, "input_tokens", r->input_tokens);
+	add_count(o, "prompt_tokens", r->prompt_tokens);
+	cJSON_AddNumberToObject(o, "output_tokens", (double)r->output_tokens);
+	cJSON_AddBoolToObject(o, "output_tokens_estimated",
+			      r->output_estimated);
+	cJSON_AddNumberToObject(o, "chunks", (double)r->chunks);
+	if ((flags & REQ_JSON_ITL) && r->n_itl) {
+		cJSON *a = cJSON_AddArrayToObject(o, "itl_ms");
+		for (size_t i = 0; i < r->n_itl; i++)
+			cJSON_AddItemToArray(
+				a, cJSON_CreateNumber(round(r->itl_ms[i] * 1e6) /
+						      1e6));
+	}
+	if ((flags & REQ_JSON_TOKENS) && r->n_tok) {
+		cJSON *a = cJSON_AddArrayToObject(o, "token_ns");
+		for (size_t i = 0; i < r->n_tok; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)r->tok_ns[i]));
+	}
+	cJSON_AddBoolToObject(o, "ok", r->ok);
+	char buf[32];
+	const char *reason = req_reason_name(r, buf, sizeof buf);
+	if (reason)
+		cJSON_AddStringToObject(o, "reason", reason);
+	else
+		cJSON_AddNullToObject(o, "reason");
+	if (r->error[0])
+		cJSON_AddStringToObject(o, "error", r->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	if (r->http_status)
+		cJSON_AddNumberToObject(o, "http_status", r->http_status);
+	if (r->response_id[0])
+		cJSON_AddStringToObject(o, "response_id", r->response_id);
+	cJSON_AddBoolToObject(o, "warmup", r->warmup);
+	return o;
+}
+
+void req_release(struct req_record *r)
+{
+	free(r->itl_ms);
+	free(r->tok_ns);
+	free(r->tok_n);
+	r->itl_ms = NULL;
+	r->tok_ns = NULL;
+	r->tok_n = NULL;
+	r->n_itl = r->n_tok = 0;
+}

@@ -1,0 +1,70 @@
+/* One measured request: raw monotonic timestamps, counts, status, and the
+ * metrics derived from them as DESIGN.md "Metrics" defines (TTFT, TPOT,
+ * E2E, TTFB, ITL, client queue time). Written as one JSON line. */
+#ifndef SC_REQUEST_H
+#define SC_REQUEST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* Why a request failed; names (req_reason_name) are the record's "reason". */
+enum req_reason {
+	REASON_NONE = 0,
+	REASON_CONNECT,     /* could not connect / resolve */
+	REASON_HTTP,        /* HTTP status other than 200: "http_NNN" */
+	REASON_ERROR_CHUNK, /* error object inside the stream */
+	REASON_NO_DONE,     /* stream ended without [DONE] or finish_reason */
+	REASON_TIMEOUT,     /* --timeout elapsed */
+	REASON_MALFORMED,   /* chunk that is not JSON */
+	REASON_OVERSIZE,    /* SSE event or chunk count over the cap */
+	REASON_TRANSPORT,   /* other transport error (reset, send failure) */
+	REASON_COUNT_
+};
+
+#define REQ_ERROR_MAX 256
+
+struct req_record {
+	uint64_t id;
+	double level;    /* concurrency, or request rate in open loop */
+	bool open_loop;  /* latencies count from sched_ns */
+	bool warmup;
+	int64_t sched_ns, start_ns, first_byte_ns, first_token_ns,
+		last_token_ns, end_ns; /* CLOCK_MONOTONIC; 0 = did not happen */
+	long input_tokens;  /* requested prompt length, -1 unknown (text) */
+	long prompt_tokens; /* usage.prompt_tokens, -1 when not sent */
+	long output_tokens;
+	bool output_estimated;
+	long chunks;        /* output chunks */
+	bool ok;
+	enum req_reason reason;
+	int http_status;
+	char error[REQ_ERROR_MAX];
+	char response_id[64]; /* the server's id for the response, "" none */
+	double *itl_ms;     /* owned; n_itl entries */
+	size_t n_itl;
+	int64_t *tok_ns;    /* owned: output chunk times ... */
+	int32_t *tok_n;     /* ... and tokens each carried (estimated) */
+	size_t n_tok;
+	/* derived by req_derive (NaN when undefined) */
+	double ttft_ms, tpot_ms, e2e_ms, ttfb_ms, queue_ms;
+};
+
+/* Fills the derived metrics from the raw fields. */
+void req_derive(struct req_record *r);
+/* Reason name: NULL for none, "http_429" style for HTTP (written to buf). */
+const char *req_reason_name(const struct req_record *r, char *buf,
+			    size_t cap);
+/* What req_to_json adds beyond the fixed fields. */
+enum req_json_flags {
+	REQ_JSON_ITL = 1,    /* "itl_ms": per-gap inter-token latencies */
+	REQ_JSON_TOKENS = 2, /* "token_ns": arrival time of each output chunk */
+};
+/* The record as a JSON object (the requests.jsonl schema) with the extras
+ * in flags (enum req_json_flags). Caller frees with cJSON_Delete. */
+cJSON *req_to_json(const struct req_record *r, unsigned flags);
+/* Frees the owned arrays. */
+void req_release(struct req_record *r);
+
+#endif

@@ -1,0 +1,87 @@
+/* Percentile statistics over raw samples. */
+#include "metrics/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "util/xalloc.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double stats_percentile_sorted(const double *xs, size_t n, double p)
+{
+	if (n == 0)
+		return NAN;
+	double pos = p / 100.0 * (double)(n - 1);
+	size_t lo = (size_t)floor(pos);
+	if (lo >= n - 1)
+		return xs[n - 1];
+	double frac = pos - (double)lo;
+	return xs[lo] + (xs[lo + 1] - xs[lo]) * frac;
+}
+
+void stats_compute(double *xs, size_t n, struct stats *s)
+{
+	s->n = n;
+	if (n == 0) {
+		s->mean = s->std = s->min = s->max = NAN;
+		s->p50 = s->p90 = s->p95 = s->p99 = NAN;
+		return;
+	}
+	qsort(xs, n, sizeof *xs, cmp_double);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += xs[i];
+	s->mean = sum / (double)n;
+	double ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (xs[i] - s->mean) * (xs[i] - s->mean);
+	s->std = sqrt(ss / (double)n);
+	s->min = xs[0];
+	s->max = xs[n - 1];
+	s->p50 = stats_percentile_sorted(xs, n, 50);
+	s->p90 = stats_percentile_sorted(xs, n, 90);
+	s->p95 = stats_percentile_sorted(xs, n, 95);
+	s->p99 = stats_percentile_sorted(xs, n, 99);
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+cJSON *stats_to_json(const struct stats *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "n", (double)s->n);
+	add_num(o, "mean", s->mean);
+	add_num(o, "std", s->std);
+	add_num(o, "min", s->min);
+	add_num(o, "p50", s->p50);
+	add_num(o, "p90", s->p90);
+	add_num(o, "p95", s->p95);
+	add_num(o, "p99", s->p99);
+	add_num(o, "max", s->max);
+	return o;
+}
+
+void samples_push(struct samples *s, double x)
+{
+	if (s->n == s->cap)
+		s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = x;
+}
+
+void samples_release(struct samples *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}

@@ -1,0 +1,39 @@
+/* OpenAI-compatible stream chunk decoding: turns the data of one SSE event
+ * into the facts the metrics need (does it carry output, how many tokens,
+ * usage, finish reason, error, end of stream). The home of cJSON for
+ * streamed data. Knows the quirks of vLLM, SGLang, TensorRT-LLM, llama.cpp
+ * and Dynamo streams (see decode.c). */
+#ifndef SC_DECODE_H
+#define SC_DECODE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+enum dec_kind {
+	DEC_CHUNK,     /* a completion chunk (maybe role-only, usage-only) */
+	DEC_DONE,      /* the "[DONE]" sentinel */
+	DEC_ERROR,     /* an error object sent inside the stream */
+	DEC_MALFORMED, /* not JSON, or JSON that is not an object */
+};
+
+#define DEC_FINISH_MAX 24
+#define DEC_ERROR_MAX 256
+#define DEC_ID_MAX 64
+
+struct dec_chunk {
+	enum dec_kind kind;
+	bool has_output; /* non-empty text, content, reasoning or tool call */
+	long tokens;     /* tokens carried, when the chunk says (token ids,
+			    logprobs); -1 when unknown */
+	bool has_usage;
+	long prompt_tokens;     /* usage.prompt_tokens, -1 if absent */
+	long completion_tokens; /* usage.completion_tokens, -1 if absent */
+	char finish_reason[DEC_FINISH_MAX]; /* "" when none */
+	char error[DEC_ERROR_MAX];          /* message for ERROR/MALFORMED */
+	char id[DEC_ID_MAX];                /* the chunk's "id", "" if none */
+};
+
+/* Decodes one event's data (len bytes, need not be NUL-terminated). Never
+ * fails: bad input gives kind DEC_MALFORMED with a message. */
+void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c);
+
+#endif

@@ -1,0 +1,354 @@
+/* Search driver and shared bookkeeping: query checks, ranking, feasibility,
+ * nearest misses, naming configs and turning them into deployment specs. */
+#include "plan/plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/pareto.h"
+#include "plan/plan_internal.h"
+#include "util/xalloc.h"
+
+void plan_ctx(const struct plan_query *q, struct model_ctx *c)
+{
+	*c = (struct model_ctx){q->m, q->g, q->wdtype, q->kvdtype, q->p};
+}
+
+const char *plan_bind_name(enum plan_bind b)
+{
+	static const char *const names[] = {
+		[PLAN_BIND_NONE] = "none",     [PLAN_BIND_MEMORY] = "memory",
+		[PLAN_BIND_TTFT] = "ttft",     [PLAN_BIND_TPOT] = "tpot",
+		[PLAN_BIND_GPUS] = "gpu budget",
+	};
+	return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : "?";
+}
+
+int plan_query_check(const struct plan_query *q, struct sc_err *e)
+{
+	if (!q->m || !q->g || !q->p)
+		return sc_err_set(e, SC_EINVAL, "match: model, GPU and params needed");
+	if (!(q->wl.isl >= 1) || !(q->wl.osl >= 1) || !isfinite(q->wl.isl) ||
+	    !isfinite(q->wl.osl))
+		return sc_err_set(e, SC_EINVAL,
+				  "match: isl and osl must be >= 1 (got %g, %g)",
+				  q->wl.isl, q->wl.osl);
+	if (!(q->sla.ttft_s > 0) || !(q->sla.tpot_s > 0))
+		return sc_err_set(e, SC_EINVAL,
+				  "match: TTFT and TPOT SLAs must be > 0");
+	if (q->total_gpus < 1 || q->max_gpus_per_worker < 1)
+		return sc_err_set(e, SC_EINVAL,
+				  "match: total GPUs and GPUs per worker must be >= 1");
+	if (q->total_gpus > 1024 || q->max_gpus_per_worker > 1024)
+		return sc_err_set(e, SC_EINVAL,
+				  "match: at most 1024 GPUs (got %ld)",
+				  q->total_gpus);
+	if (q->do_disagg && !(q->link.gbps > 0))
+		return sc_err_set(e, SC_EINVAL,
+				  "match: KV link bandwidth must be > 0");
+	int rc;
+	if ((rc = gpu_supports(q->g, q->wdtype, e)) != SC_OK ||
+	    (rc = gpu_supports(q->g, q->kvdtype, e)) != SC_OK)
+		return rc;
+	return SC_OK;
+}
+
+void plan_list_push(struct plan_list *l, const struct plan_config *c)
+{
+	if (l->n == l->cap)
+		l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = *c;
+}
+
+bool plan_meets_sla(const struct plan_sla *sla, const struct perf_point *pt)
+{
+	return !pt->oom && pt->ttft_s <= sla->ttft_s &&
+	       pt->tpot_s <= sla->tpot_s;
+}
+
+double plan_violation(const struct plan_sla *sla, const struct perf_point *pt)
+{
+	return fmax(pt->ttft_s / sla->ttft_s, pt->tpot_s / sla->tpot_s);
+}
+
+void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
+		     const struct plan_config *c)
+{
+	if (c->perf.oom || !isfinite(plan_violation(sla, &c->perf)))
+		return;
+	if (m->have_nearest && plan_violation(sla, &c->perf) >=
+				       plan_violation(sla, &m->nearest.perf))
+		return;
+	m->nearest = *c;
+	m->have_nearest = true;
+	m->bind = c->perf.ttft_s / sla->ttft_s >= c->perf.tpot_s / sla->tpot_s
+			  ? PLAN_BIND_TTFT
+			  : PLAN_BIND_TPOT;
+}
+
+int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
+			 long hint, struct plan_config *out, long *evals,
+			 struct sc_err *e)
+{
+	struct plan_config cur;
+	long lo = 0, hi = n_max + 1; /* lo feasible (or 0), hi infeasible */
+	int rc;
+#define PROBE(n)                                                             \
+	do {                                                                 \
+		if ((rc = probe(ctx, (n), &cur, e)) != SC_OK)                \
+			return rc;                                           \
+		(*evals)++;                                                  \
+		if (cur.feasible || (n) == 1)                                \
+			*out = cur;                                          \
+	} while (0)
+	if (hint >= 1 && hint <= n_max) {
+		long step = hint / 16 > 0 ? hint / 16 : 1;
+		PROBE(hint);
+		if (cur.feasible) {
+			lo = hint;
+			while (lo + step <= n_max) {
+				PROBE(lo + step);
+				if (!cur.feasible) {
+					hi = lo + step;
+					break;
+				}
+				lo += step;
+				step *= 2;
+			}
+		} else {
+			hi = hint;
+			while (hi - step >= 1) {
+				PROBE(hi - step);
+				if (cur.feasible) {
+					lo = hi - step;
+					break;
+				}
+				hi -= step;
+				step *= 2;
+			}
+		}
+	}
+	struct plan_config keep = *out;
+	while (hi - lo > 1) {
+		long mid = lo + (hi - lo) / 2;
+		PROBE(mid);
+		if (cur.feasible) {
+			lo = mid;
+			keep = cur;
+		} else {
+			hi = mid;
+		}
+	}
+#undef PROBE
+	if (lo >= 1)
+		*out = keep;
+	return SC_OK;
+}
+
+static int cmp_rel(double a, double b)
+{
+	double tol = 1e-12 * fmax(fabs(a), fabs(b));
+	return a > b + tol ? 1 : b > a + tol ? -1 : 0;
+}
+
+bool plan_config_better(const struct plan_config *a,
+			const struct plan_config *b)
+{
+	int c = cmp_rel(a->perf.tokens_per_s_per_gpu,
+			b->perf.tokens_per_s_per_gpu);
+	if (!c)
+		c = cmp_rel(a->perf.tokens_per_s, b->perf.tokens_per_s);
+	if (!c)
+		c = cmp_rel(a->perf.tokens_per_s_per_user,
+			    b->perf.tokens_per_s_per_user);
+	if (!c)
+		c = a->gpus < b->gpus ? 1 : a->gpus > b->gpus ? -1 : 0;
+	return c > 0;
+}
+
+static int cmp_config(const void *x, const void *y)
+{
+	const struct plan_config *a = x, *b = y;
+	if (plan_config_better(a, b))
+		return -1;
+	if (plan_config_better(b, a))
+		return 1;
+	return 0;
+}
+
+/* Equal within 0.1%: below what a model of serving can tell apart. */
+static bool near(double a, double b)
+{
+	return fabs(a - b) <= 1e-3 * fmax(fabs(a), fabs(b));
+}
+
+/* Same workers (shapes, counts, token budgets) and the same predicted
+ * operating point: configs that differ only in a batch cap the load never
+ * reaches. */
+static bool same_effect(const struct plan_config *a,
+			const struct plan_config *b)
+{
+	if (a->mode != b->mode || a->concurrency != b->concurrency)
+		return false;
+	size_t ng = a->mode == DEPLOY_AGG ? 1 : 2;
+	for (size_t i = 0; i < ng; i++) {
+		const struct worker_spec *x = &a->w[i], *y = &b->w[i];
+		if (x->count != y->count ||
+		    memcmp(&x->shape, &y->shape, sizeof x->shape) ||
+		    (i == 0 && x->max_num_tokens != y->max_num_tokens))
+			return false;
+	}
+	return near(a->perf.tokens_per_s_per_gpu,
+		    b->perf.tokens_per_s_per_gpu) &&
+	       near(a->perf.ttft_s, b->perf.ttft_s) &&
+	       near(a->perf.tpot_s, b->perf.tpot_s);
+}
+
+static long batch_sum(const struct plan_config *c)
+{
+	return c->w[0].max_batch + (c->mode == DEPLOY_AGG ? 0 : c->w[1].max_batch);
+}
+
+/* Drops duplicates of the same effect from a sorted list, keeping the one
+ * with the smallest batch caps; equal-effect configs sort next to each
+ * other because their tokens/s/gpu are (nearly) equal. */
+static size_t dedupe(struct plan_config *v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t j = k; j-- > 0;) {
+			if (!near(v[j].perf.tokens_per_s_per_gpu,
+				  v[i].perf.tokens_per_s_per_gpu))
+				break;
+			if (same_effect(&v[j], &v[i])) {
+				if (batch_sum(&v[i]) < batch_sum(&v[j]))
+					v[j] = v[i];
+				dup = true;
+				break;
+			}
+		}
+		if (!dup)
+			v[k++] = v[i];
+	}
+	return k;
+}
+
+void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
+{
+	r->cfg = l->v;
+	r->n = l->n;
+	r->front = NULL;
+	r->n_front = 0;
+	if (!r->n)
+		return;
+	qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
+	r->n = dedupe(r->cfg, r->n);
+	double *a = xmalloc(r->n * sizeof *a), *b = xmalloc(r->n * sizeof *b);
+	for (size_t i = 0; i < r->n; i++) {
+		a[i] = r->cfg[i].perf.tokens_per_s_per_user;
+		b[i] = r->cfg[i].perf.tokens_per_s_per_gpu;
+	}
+	r->front = xmalloc(r->n * sizeof *r->front);
+	r->n_front = pareto_front(a, b, r->n, r->front);
+	free(a);
+	free(b);
+}
+
+void plan_shape_name(const struct worker_shape *s, char *buf, size_t len)
+{
+	int k = snprintf(buf, len, "tp%ld", s->tp);
+	if (s->pp > 1 && k >= 0 && (size_t)k < len)
+		k += snprintf(buf + k, len - k, "pp%ld", s->pp);
+	if (s->dp > 1 && k >= 0 && (size_t)k < len)
+		k += snprintf(buf + k, len - k, "dp%ld", s->dp);
+	if (s->ep > 1 && k >= 0 && (size_t)k < len)
+		snprintf(buf + k, len - k, "ep%ld", s->ep);
+}
+
+void plan_config_name(const struct plan_config *cfg, char *buf, size_t len)
+{
+	char a[48], b[48];
+	plan_shape_name(&cfg->w[0].shape, a, sizeof a);
+	if (cfg->mode == DEPLOY_AGG) {
+		snprintf(buf, len, "agg %ldx %s b=%ld tok=%ld", cfg->w[0].count,
+			 a, cfg->w[0].max_batch, cfg->w[0].max_num_tokens);
+		return;
+	}
+	plan_shape_name(&cfg->w[1].shape, b, sizeof b);
+	snprintf(buf, len, "disagg %ldP(%s b=%ld) %ldD(%s b=%ld) =%ldx(%ldP%ldD)",
+		 cfg->w[0].count, a, cfg->w[0].max_batch, cfg->w[1].count, b,
+		 cfg->w[1].max_batch, cfg->replicas, cfg->unit_x, cfg->unit_y);
+}
+
+void plan_config_deploy(const struct plan_query *q,
+			const struct plan_config *cfg, const char *name,
+			struct deploy_spec *d)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	snprintf(d->backend, sizeof d->backend, "%s", q->backend);
+	snprintf(d->model_ref, sizeof d->model_ref, "%s", q->model_ref);
+	snprintf(d->gpu_ref, sizeof d->gpu_ref, "%s", q->gpu_ref);
+	d->model = *q->m;
+	d->gpu = *q->g;
+	d->wdtype = q->wdtype;
+	d->kvdtype = q->kvdtype;
+	d->mode = cfg->mode;
+	d->n_groups = cfg->mode == DEPLOY_AGG ? 1 : 2;
+	for (size_t i = 0; i < d->n_groups; i++)
+		d->groups[i] = cfg->w[i];
+	d->link = q->link;
+	d->emulator = NULL;
+}
+
+/* The nearest miss in words, unless the search already said why. */
+static void miss_explain(struct plan_mode_result *r, const struct plan_sla *sla)
+{
+	struct plan_miss *m = &r->miss;
+	if (r->n || m->detail[0])
+		return;
+	if (!m->have_nearest) {
+		if (m->bind == PLAN_BIND_NONE)
+			m->bind = PLAN_BIND_MEMORY;
+		snprintf(m->detail, sizeof m->detail,
+			 "no worker shape fits memory within the GPU limits");
+		return;
+	}
+	char name[160];
+	plan_config_name(&m->nearest, name, sizeof name);
+	const struct perf_point *pt = &m->nearest.perf;
+	snprintf(m->detail, sizeof m->detail,
+		 "%s binds: nearest miss %s reaches TTFT %.1f ms (SLA %.1f), TPOT %.2f ms (SLA %.2f)",
+		 m->bind == PLAN_BIND_TTFT ? "TTFT" : "TPOT", name,
+		 pt->ttft_s * 1e3, sla->ttft_s * 1e3, pt->tpot_s * 1e3,
+		 sla->tpot_s * 1e3);
+}
+
+int plan_search(const struct plan_query *q, struct plan_result *r,
+		struct sc_err *e)
+{
+	memset(r, 0, sizeof *r);
+	int rc = plan_query_check(q, e);
+	if (rc != SC_OK)
+		return rc;
+	if (q->do_agg && (rc = plan_agg_search(q, &r->agg, e)) != SC_OK)
+		return rc;
+	if (q->do_disagg &&
+	    (rc = plan_disagg_search(q, &r->disagg, e)) != SC_OK)
+		return rc;
+	miss_explain(&r->agg, &q->sla);
+	miss_explain(&r->disagg, &q->sla);
+	return SC_OK;
+}
+
+void plan_result_release(struct plan_result *r)
+{
+	free(r->agg.cfg);
+	free(r->agg.front);
+	free(r->disagg.cfg);
+	free(r->disagg.front);
+	memset(r, 0, sizeof *r);
+}

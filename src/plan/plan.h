@@ -1,0 +1,114 @@
+/* Configuration search: what a `servecal match` run asks (model, GPU,
+ * workload, SLAs, GPU budget) and what it finds (ranked feasible configs of
+ * each mode, their Pareto fronts, and why nothing fits when nothing does).
+ * The model parameters come in as a struct, so where they were read from
+ * (defaults, a params file, the perf database) is the caller's choice. */
+#ifndef SC_PLAN_H
+#define SC_PLAN_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/deploy.h"
+#include "model/params.h"
+#include "model/perf.h"
+#include "model/step.h"
+#include "util/err.h"
+
+struct plan_sla {
+	double ttft_s; /* TTFT <= this */
+	double tpot_s; /* TPOT <= this (tokens/s/user >= 1 / tpot_s) */
+};
+
+struct plan_query {
+	const struct model_spec *m;
+	const struct gpu_spec *g;
+	enum dtype wdtype, kvdtype;
+	const struct model_params *p;
+	char backend[32];
+	/* Catalog names written into deployment files ("" = inline spec). */
+	char model_ref[256], gpu_ref[256];
+	struct workload wl;
+	struct plan_sla sla;
+	long total_gpus;
+	long max_gpus_per_worker;
+	struct kv_link link;
+	bool do_agg, do_disagg;
+};
+
+/* One deployment the search considered. Agg: w[0] (count = replicas).
+ * Disagg: w[0] prefill (count = x), w[1] decode (count = y). */
+struct plan_config {
+	enum deploy_mode mode;
+	struct worker_spec w[2];
+	long replicas;       /* copies of the unit (agg: workers; disagg: gcd) */
+	long unit_x, unit_y; /* disagg xPyD unit */
+	long gpus;
+	double concurrency; /* closed-loop users to run it at */
+	struct perf_point perf;
+	bool feasible;
+};
+
+/* Which constraint keeps every configuration out. */
+enum plan_bind {
+	PLAN_BIND_NONE = 0,
+	PLAN_BIND_MEMORY, /* no worker shape fits the model and one sequence */
+	PLAN_BIND_TTFT,
+	PLAN_BIND_TPOT,
+	PLAN_BIND_GPUS, /* workers meet the SLAs but no deployment fits */
+};
+
+struct plan_miss {
+	enum plan_bind bind;
+	bool have_nearest;          /* nearest is an evaluated config */
+	struct plan_config nearest; /* smallest max(TTFT/SLA, TPOT/SLA) */
+	char detail[256];           /* one line for the user */
+};
+
+struct plan_mode_result {
+	struct plan_config *cfg; /* feasible configs, best tokens/s/gpu first */
+	size_t n;
+	size_t *front; /* indices into cfg on the Pareto front, by user speed */
+	size_t n_front;
+	long evaluated; /* configurations evaluated with the model */
+	long matched;   /* disagg: prefill x decode candidate pairs matched */
+	struct plan_miss miss; /* meaningful when n == 0 */
+};
+
+struct plan_result {
+	struct plan_mode_result agg, disagg;
+};
+
+/* Checks the query: positive SLAs, workload and budget, supported dtypes.
+ * SC_OK or SC_EINVAL naming the field. */
+int plan_query_check(const struct plan_query *q, struct sc_err *e);
+
+/* Runs the searches the query asks for into r (zeroed first; release with
+ * plan_result_release). Returns SC_OK even when a mode has no feasible
+ * config (see r->MODE.miss); SC_EINVAL for a bad query. */
+int plan_search(const struct plan_query *q, struct plan_result *r,
+		struct sc_err *e);
+void plan_result_release(struct plan_result *r);
+
+/* The search's model context for q. */
+void plan_ctx(const struct plan_query *q, struct model_ctx *c);
+
+/* Compact description, e.g. "agg 4x tp2 b=32 tok=8192" or
+ * "disagg 2P(tp2 b=2) 6D(tp1 b=48) =2x(1P3D)". */
+void plan_config_name(const struct plan_config *cfg, char *buf, size_t len);
+
+/* Parallelism in short: "tp2", "tp2pp2", "tp1dp8ep4" (parts of 1 left out). */
+void plan_shape_name(const struct worker_shape *s, char *buf, size_t len);
+
+/* Fills d (deploy_release it) with the deployment for cfg. */
+void plan_config_deploy(const struct plan_query *q,
+			const struct plan_config *cfg, const char *name,
+			struct deploy_spec *d);
+
+const char *plan_bind_name(enum plan_bind b);
+
+/* Ranking: true when a is better than b (tokens/s/gpu, then tokens/s in
+ * all, then tokens/s/user, then fewer GPUs). */
+bool plan_config_better(const struct plan_config *a,
+			const struct plan_config *b);
+
+#endif

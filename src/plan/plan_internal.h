@@ -1,0 +1,49 @@
+/* Pieces the agg and disagg searches share: a growing list of configs,
+ * feasibility against the SLAs, and nearest-miss bookkeeping. */
+#ifndef SC_PLAN_INTERNAL_H
+#define SC_PLAN_INTERNAL_H
+#include "plan/plan.h"
+
+struct plan_list {
+	struct plan_config *v;
+	size_t n, cap;
+};
+
+void plan_list_push(struct plan_list *l, const struct plan_config *c);
+
+/* TTFT and TPOT within the SLAs (inclusive) and no OOM. */
+bool plan_meets_sla(const struct plan_sla *sla, const struct perf_point *pt);
+
+/* max(TTFT / SLA, TPOT / SLA): <= 1 means feasible. */
+double plan_violation(const struct plan_sla *sla, const struct perf_point *pt);
+
+/* Keeps c as the nearest miss when it violates less than the one held. */
+void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
+		     const struct plan_config *c);
+
+/* Sorts l best first, computes the Pareto front and moves both into r. */
+void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r);
+
+/* Evaluates a deployment at closed-loop concurrency n into out (feasibility
+ * included). */
+typedef int (*plan_probe_fn)(const void *ctx, long n, struct plan_config *out,
+			     struct sc_err *e);
+
+/* Largest n in [1, n_max] whose probe is feasible, assuming feasibility only
+ * falls as n grows: gallops from hint (a guess such as the answer for a
+ * neighbouring config; <= 0 for none), then bisects. out gets the config at
+ * that n, or at n = 1 when none is feasible. *evals counts probes. */
+int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
+			 long hint, struct plan_config *out, long *evals,
+			 struct sc_err *e);
+
+/* Token budgets (max_num_tokens) the agg search tries. */
+extern const long plan_agg_budgets[];
+extern const size_t plan_agg_n_budgets;
+
+int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
+		    struct sc_err *e);
+int plan_disagg_search(const struct plan_query *q,
+		       struct plan_mode_result *r, struct sc_err *e);
+
+#endif

@@ -1,0 +1,347 @@
+/* CSV and JSON output of the configuration search (plan_out.h). */
+#include "plan/plan_out.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/jsonio.h"
+
+/* One CSV column: a header and how to print a config's value. */
+struct column {
+	const char *name;
+	void (*print)(FILE *f, const struct plan_config *c);
+};
+
+#define NUM_COL(fn, fmt, expr)                                               \
+	static void fn(FILE *f, const struct plan_config *c)                 \
+	{                                                                    \
+		fprintf(f, fmt, expr);                                       \
+	}
+
+NUM_COL(col_user, "%.4f", c->perf.tokens_per_s_per_user)
+NUM_COL(col_gpu, "%.4f", c->perf.tokens_per_s_per_gpu)
+NUM_COL(col_ttft, "%.3f", c->perf.ttft_s * 1e3)
+NUM_COL(col_tpot, "%.4f", c->perf.tpot_s * 1e3)
+NUM_COL(col_mode, "%s", deploy_mode_name(c->mode))
+NUM_COL(col_feasible, "%d", c->feasible ? 1 : 0)
+NUM_COL(col_gpus, "%ld", c->gpus)
+NUM_COL(col_req, "%.5f", c->perf.req_per_s)
+NUM_COL(col_tok, "%.3f", c->perf.tokens_per_s)
+NUM_COL(col_conc, "%.0f", c->concurrency)
+NUM_COL(col_wait, "%.3f", c->perf.wait_s * 1e3)
+NUM_COL(col_prefill, "%.3f", c->perf.prefill_s * 1e3)
+NUM_COL(col_kv, "%.3f", c->perf.kv_xfer_s * 1e3)
+NUM_COL(col_replicas, "%ld", c->replicas)
+NUM_COL(col_w0_count, "%ld", c->w[0].count)
+NUM_COL(col_w0_tp, "%ld", c->w[0].shape.tp)
+NUM_COL(col_w0_pp, "%ld", c->w[0].shape.pp)
+NUM_COL(col_w0_dp, "%ld", c->w[0].shape.dp)
+NUM_COL(col_w0_ep, "%ld", c->w[0].shape.ep)
+NUM_COL(col_w0_batch, "%ld", c->w[0].max_batch)
+NUM_COL(col_w0_tokens, "%ld", c->w[0].max_num_tokens)
+NUM_COL(col_w1_count, "%ld", c->w[1].count)
+NUM_COL(col_w1_tp, "%ld", c->w[1].shape.tp)
+NUM_COL(col_w1_pp, "%ld", c->w[1].shape.pp)
+NUM_COL(col_w1_dp, "%ld", c->w[1].shape.dp)
+NUM_COL(col_w1_ep, "%ld", c->w[1].shape.ep)
+NUM_COL(col_w1_batch, "%ld", c->w[1].max_batch)
+
+static void col_config(FILE *f, const struct plan_config *c)
+{
+	char name[256];
+	plan_config_name(c, name, sizeof name);
+	fprintf(f, "\"%s\"", name); /* names hold no quotes */
+}
+
+/* Columns shared by every file; pareto.csv stops after these. */
+static const struct column common_cols[] = {
+	{"tokens_per_s_per_user", col_user}, {"tokens_per_s_per_gpu", col_gpu},
+	{"ttft_ms", col_ttft},		     {"tpot_ms", col_tpot},
+	{"config", col_config},		     {"mode", col_mode},
+	{"feasible", col_feasible},
+};
+static const struct column run_cols[] = {
+	{"gpus", col_gpus},	     {"req_per_s", col_req},
+	{"tokens_per_s", col_tok},   {"concurrency", col_conc},
+	{"wait_ms", col_wait},	     {"prefill_ms", col_prefill},
+	{"kv_xfer_ms", col_kv},	     {"replicas", col_replicas},
+};
+static const struct column agg_cols[] = {
+	{"workers", col_w0_count},   {"tp", col_w0_tp},
+	{"pp", col_w0_pp},	     {"dp", col_w0_dp},
+	{"ep", col_w0_ep},	     {"max_batch", col_w0_batch},
+	{"max_num_tokens", col_w0_tokens},
+};
+static const struct column disagg_cols[] = {
+	{"prefill_workers", col_w0_count}, {"prefill_tp", col_w0_tp},
+	{"prefill_pp", col_w0_pp},	   {"prefill_dp", col_w0_dp},
+	{"prefill_ep", col_w0_ep},	   {"prefill_batch", col_w0_batch},
+	{"decode_workers", col_w1_count},  {"decode_tp", col_w1_tp},
+	{"decode_pp", col_w1_pp},	   {"decode_dp", col_w1_dp},
+	{"decode_ep", col_w1_ep},	   {"decode_batch", col_w1_batch},
+};
+
+struct colset {
+	const struct column *v;
+	size_t n;
+};
+#define COLSET(a) {a, sizeof a / sizeof a[0]}
+
+static void write_header(FILE *f, const struct colset *sets, size_t nsets)
+{
+	const char *sep = "";
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++) {
+			fprintf(f, "%s%s", sep, sets[s].v[i].name);
+			sep = ",";
+		}
+	fputc('\n', f);
+}
+
+static void write_row(FILE *f, const struct colset *sets, size_t nsets,
+		      const struct plan_config *c)
+{
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++) {
+			if (s || i)
+				fputc(',', f);
+			sets[s].v[i].print(f, c);
+		}
+	fputc('\n', f);
+}
+
+static int close_checked(FILE *f, const char *path, struct sc_err *e)
+{
+	int bad = ferror(f);
+	if (fclose(f) || bad)
+		return sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s", path,
+				  strerror(errno));
+	return SC_OK;
+}
+
+int plan_write_csv(const char *path, const struct plan_mode_result *r,
+		   struct sc_err *e)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", path,
+				  strerror(errno));
+	bool agg = r->n == 0 || r->cfg[0].mode == DEPLOY_AGG;
+	struct colset sets[] = {COLSET(common_cols), COLSET(run_cols),
+				agg ? (struct colset)COLSET(agg_cols)
+				    : (struct colset)COLSET(disagg_cols)};
+	write_header(f, sets, 3);
+	for (size_t i = 0; i < r->n; i++)
+		write_row(f, sets, 3, &r->cfg[i]);
+	return close_checked(f, path, e);
+}
+
+int plan_write_pareto_csv(const char *path, const struct plan_result *r,
+			  struct sc_err *e)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", path,
+				  strerror(errno));
+	struct colset sets[] = {COLSET(common_cols)};
+	write_header(f, sets, 1);
+	const struct plan_mode_result *modes[] = {&r->agg, &r->disagg};
+	for (size_t m = 0; m < 2; m++)
+		for (size_t i = 0; i < modes[m]->n_front; i++)
+			write_row(f, sets, 1,
+				  &modes[m]->cfg[modes[m]->front[i]]);
+	return close_checked(f, path, e);
+}
+
+cJSON *plan_config_to_json(const struct plan_config *cfg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char name[256];
+	plan_config_name(cfg, name, sizeof name);
+	cJSON_AddStringToObject(o, "config", name);
+	cJSON_AddStringToObject(o, "mode", deploy_mode_name(cfg->mode));
+	cJSON_AddBoolToObject(o, "feasible", cfg->feasible);
+	cJSON_AddNumberToObject(o, "gpus", (double)cfg->gpus);
+	cJSON_AddNumberToObject(o, "replicas", (double)cfg->replicas);
+	if (cfg->mode == DEPLOY_DISAGG) {
+		cJSON_AddNumberToObject(o, "x", (double)cfg->w[0].count);
+		cJSON_AddNumberToObject(o, "y", (double)cfg->w[1].count);
+		cJSON_AddNumberToObject(o, "unit_x", (double)cfg->unit_x);
+		cJSON_AddNumberToObject(o, "unit_y", (double)cfg->unit_y);
+	}
+	cJSON *ws = cJSON_AddArrayToObject(o, "workers");
+	size_t ng = cfg->mode == DEPLOY_AGG ? 1 : 2;
+	for (size_t i = 0; i < ng; i++) {
+		const struct worker_spec *w = &cfg->w[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "role", worker_role_name(w->role));
+		cJSON_AddNumberToObject(j, "count", (double)w->count);
+		cJSON_AddNumberToObject(j, "tp", (double)w->shape.tp);
+		cJSON_AddNumberToObject(j, "pp", (double)w->shape.pp);
+		cJSON_AddNumberToObject(j, "dp", (double)w->shape.dp);
+		cJSON_AddNumberToObject(j, "ep", (double)w->shape.ep);
+		cJSON_AddNumberToObject(j, "moe_tp", (double)w->shape.moe_tp);
+		cJSON_AddNumberToObject(j, "max_batch", (double)w->max_batch);
+		cJSON_AddNumberToObject(j, "max_num_tokens",
+					(double)w->max_num_tokens);
+		cJSON_AddItemToArray(ws, j);
+	}
+	const struct perf_point *p = &cfg->perf;
+	cJSON_AddNumberToObject(o, "concurrency", cfg->concurrency);
+	cJSON_AddNumberToObject(o, "ttft_ms", p->ttft_s * 1e3);
+	cJSON_AddNumberToObject(o, "tpot_ms", p->tpot_s * 1e3);
+	cJSON_AddNumberToObject(o, "wait_ms", p->wait_s * 1e3);
+	cJSON_AddNumberToObject(o, "prefill_ms", p->prefill_s * 1e3);
+	cJSON_AddNumberToObject(o, "kv_xfer_ms", p->kv_xfer_s * 1e3);
+	cJSON_AddNumberToObject(o, "req_per_s", p->req_per_s);
+	cJSON_AddNumberToObject(o, "tokens_per_s", p->tokens_per_s);
+	cJSON_AddNumberToObject(o, "tokens_per_s_per_gpu",
+				p->tokens_per_s_per_gpu);
+	cJSON_AddNumberToObject(o, "tokens_per_s_per_user",
+				p->tokens_per_s_per_user);
+	return o;
+}
+
+double plan_gain(const struct plan_result *r)
+{
+	if (!r->agg.n || !r->disagg.n)
+		return 0.0;
+	return r->disagg.cfg[0].perf.tokens_per_s_per_gpu /
+	       r->agg.cfg[0].perf.tokens_per_s_per_gpu;
+}
+
+static cJSON *mode_json(const struct plan_mode_result *r, bool asked,
+			size_t top)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "searched", asked);
+	cJSON_AddNumberToObject(o, "evaluated", (double)r->evaluated);
+	cJSON_AddNumberToObject(o, "pairs_matched", (double)r->matched);
+	cJSON_AddNumberToObject(o, "feasible", (double)r->n);
+	if (r->n) {
+		cJSON_AddItemToObject(o, "best", plan_config_to_json(&r->cfg[0]));
+	} else {
+		cJSON_AddNullToObject(o, "best");
+		if (asked) {
+			cJSON *m = cJSON_AddObjectToObject(o, "infeasible");
+			cJSON_AddStringToObject(m, "binding",
+						plan_bind_name(r->miss.bind));
+			cJSON_AddStringToObject(m, "detail", r->miss.detail);
+			if (r->miss.have_nearest)
+				cJSON_AddItemToObject(
+					m, "nearest",
+					plan_config_to_json(&r->miss.nearest));
+		}
+	}
+	cJSON *t = cJSON_AddArrayToObject(o, "top");
+	for (size_t i = 0; i < r->n && i < top; i++)
+		cJSON_AddItemToArray(t, plan_config_to_json(&r->cfg[i]));
+	cJSON *f = cJSON_AddArrayToObject(o, "pareto");
+	for (size_t i = 0; i < r->n_front; i++)
+		cJSON_AddItemToArray(f,
+				     plan_config_to_json(&r->cfg[r->front[i]]));
+	return o;
+}
+
+cJSON *plan_result_to_json(const struct plan_query *q,
+			   const struct plan_result *r, size_t top)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *qj = cJSON_AddObjectToObject(o, "query");
+	cJSON_AddStringToObject(qj, "model", q->m->name);
+	cJSON_AddStringToObject(qj, "gpu", q->g->name);
+	cJSON_AddStringToObject(qj, "dtype", dtype_name(q->wdtype));
+	cJSON_AddStringToObject(qj, "kv_dtype", dtype_name(q->kvdtype));
+	cJSON_AddNumberToObject(qj, "isl", q->wl.isl);
+	cJSON_AddNumberToObject(qj, "osl", q->wl.osl);
+	cJSON_AddNumberToObject(qj, "ttft_ms", q->sla.ttft_s * 1e3);
+	cJSON_AddNumberToObject(qj, "tpot_ms", q->sla.tpot_s * 1e3);
+	cJSON_AddNumberToObject(qj, "total_gpus", (double)q->total_gpus);
+	cJSON_AddNumberToObject(qj, "max_gpus_per_worker",
+				(double)q->max_gpus_per_worker);
+	cJSON_AddNumberToObject(qj, "kv_link_gbps", q->link.gbps);
+	cJSON_AddItemToObject(o, "agg", mode_json(&r->agg, q->do_agg, top));
+	cJSON_AddItemToObject(o, "disagg",
+			      mode_json(&r->disagg, q->do_disagg, top));
+	double g = plan_gain(r);
+	if (g > 0)
+		cJSON_AddNumberToObject(o, "disagg_over_agg", g);
+	else
+		cJSON_AddNullToObject(o, "disagg_over_agg");
+	return o;
+}
+
+static int join(char *buf, size_t len, const char *dir, const char *name,
+		struct sc_err *e)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return sc_err_set(e, SC_EINVAL, "output path too long: %s",
+				  dir);
+	return SC_OK;
+}
+
+/* mkdir -p: creates dir and any missing parents. */
+static int make_dirs(const char *dir, struct sc_err *e)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof buf)
+		return sc_err_set(e, SC_EINVAL, "bad output directory '%s'", dir);
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s",
+					  buf, strerror(errno));
+		buf[i] = c;
+	}
+	struct stat st;
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return sc_err_set(e, SC_ERUNTIME, "%s: not a directory", dir);
+	return SC_OK;
+}
+
+int plan_write_dir(const char *dir, const struct plan_query *q,
+		   const struct plan_result *r, size_t top, struct sc_err *e)
+{
+	char path[4096];
+	int rc;
+	if ((rc = make_dirs(dir, e)))
+		return rc;
+	if ((rc = join(path, sizeof path, dir, "agg.csv", e)) ||
+	    (rc = plan_write_csv(path, &r->agg, e)) ||
+	    (rc = join(path, sizeof path, dir, "disagg.csv", e)) ||
+	    (rc = plan_write_csv(path, &r->disagg, e)) ||
+	    (rc = join(path, sizeof path, dir, "pareto.csv", e)) ||
+	    (rc = plan_write_pareto_csv(path, r, e)))
+		return rc;
+	const struct plan_mode_result *modes[] = {&r->agg, &r->disagg};
+	const char *files[] = {"deploy-agg.json", "deploy-disagg.json"};
+	const char *names[] = {"match-best-agg", "match-best-disagg"};
+	cJSON *j = plan_result_to_json(q, r, top);
+	for (size_t m = 0; m < 2; m++) {
+		if (!modes[m]->n)
+			continue;
+		struct deploy_spec d;
+		plan_config_deploy(q, &modes[m]->cfg[0], names[m], &d);
+		if (!(rc = join(path, sizeof path, dir, files[m], e)))
+			rc = deploy_save(path, &d, e);
+		deploy_release(&d);
+		if (rc)
+			goto out;
+		cJSON *mj = cJSON_GetObjectItemCaseSensitive(
+			j, m ? "disagg" : "agg");
+		cJSON_AddStringToObject(mj, "deployment_file", files[m]);
+	}
+	if (!(rc = join(path, sizeof path, dir, "best.json", e)))
+		rc = jsonio_save_file(path, j, e);
+out:
+	cJSON_Delete(j);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/* Writing search results: CSV tables (agg.csv, disagg.csv, pareto.csv), the
+ * JSON summary (best.json, also `match --json`), and the best configs as
+ * deployment spec files. */
+#ifndef SC_PLAN_OUT_H
+#define SC_PLAN_OUT_H
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "plan/plan.h"
+
+/* Header and one row per config of r (ranked order), columns from a table;
+ * the first seven are tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms,
+ * tpot_ms, config, mode, feasible. Returns SC_OK or SC_ERUNTIME. */
+int plan_write_csv(const char *path, const struct plan_mode_result *r,
+		   struct sc_err *e);
+/* The Pareto fronts of both modes (first seven columns only). */
+int plan_write_pareto_csv(const char *path, const struct plan_result *r,
+			  struct sc_err *e);
+
+/* One config as JSON (caller frees). */
+cJSON *plan_config_to_json(const struct plan_config *cfg);
+/* The query, best of each mode (or why none), the disagg/agg ratio, the top
+ * `top` of each mode and the configuration counts. Caller frees. */
+cJSON *plan_result_to_json(const struct plan_query *q,
+			   const struct plan_result *r, size_t top);
+
+/* disagg tokens/s/gpu over agg tokens/s/gpu of the best configs; 0 when
+ * either mode has none. */
+double plan_gain(const struct plan_result *r);
+
+/* Writes agg.csv, disagg.csv, pareto.csv, best.json, and deploy-agg.json /
+ * deploy-disagg.json (deploy_save format) for the best configs into dir,
+ * creating dir and its parents if needed. */
+int plan_write_dir(const char *dir, const struct plan_query *q,
+		   const struct plan_result *r, size_t top, struct sc_err *e);
+
+#endif

@@ -1,0 +1,28 @@
+# TPOT against concurrency for one deployment: measured p50 with the p50-p90
+# band, and the model's projection before (priors) and after calibration.
+# servecal plot fills the @NAME@ fields; render with: gnuplot THIS_FILE.gp
+set terminal pngcairo size 1400,900 font 'DejaVu Sans,14' noenhanced
+set output 'tpot-disagg-2p1d.png'
+set encoding utf8
+set datafile separator whitespace
+set datafile missing NaN
+set title 'TPOT vs concurrency, disagg-2p1d (disagg): measured vs projected' font ',16'
+set xlabel 'concurrency (closed-loop users)'
+set ylabel 'TPOT (ms per output token)'
+set logscale x 2
+set grid back lc rgb '#e0e0e0' lw 1
+set border 3 lc rgb '#404040'
+set tics nomirror out
+set key outside below center horizontal maxrows 2 samplen 2.5 spacing 1.2 width 2
+set yrange [0:*]
+set offsets graph 0.05, graph 0.05, graph 0.08, 0
+set xtics (1, 16, 64)
+
+plot 'tpot-disagg-2p1d.dat' index 0 using 1:2:3 with filledcurves fc rgb '#6baed6' fs transparent solid 0.30 noborder title 'measured p50 to p90', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:2 with linespoints lw 2.5 pt 7 ps 1.5 lc rgb '#08519c' title 'measured p50', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:3 with lines lw 1 dt 3 lc rgb '#08519c' title 'measured p90', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c' title 'measured mean', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:4 with linespoints lw 2 dt (8,5) pt 4 ps 1.5 lc rgb '#7f7f7f' title 'projected mean, priors (before calibration)', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:5 with linespoints lw 2.5 pt 6 ps 1.7 lc rgb '#d95f02' title 'projected mean, calibrated', \
+     16.67 with lines lw 1.5 dt 2 lc rgb '#b2182b' title 'TPOT SLA 16.67 ms'
+

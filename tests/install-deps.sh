@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what servecal needs to build, test and plot on Debian 12 (as
+# root, or through sudo when not root). Safe to run again.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config
+libcurl4-openssl-dev libcjson-dev libgsl-dev libcunit1-dev libevent-dev
+gnuplot-nox ca-certificates python3"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing
+fi

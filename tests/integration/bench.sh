@@ -1,0 +1,140 @@
+#!/bin/sh
+# `servecal bench` and `servecal import` end to end against the loopback
+# stub server (tests/unit/test_stub_server): results layout, exact token
+# counts, failure records per reason, Ctrl-C and --resume, usage errors.
+. "${SC_SRCDIR:-.}/tests/integration/lib.sh"
+
+STUB="$SC_BUILDDIR/tests/unit/test_stub_server"
+[ -x "$STUB" ] || { echo "stub server not built: $STUB"; exit 77; }
+"$STUB" 3000 >"$TMP/stub.out" 2>"$TMP/stub.err" &
+STUB_PID=$!
+stop_stub() { kill "$STUB_PID" 2>/dev/null; wait "$STUB_PID" 2>/dev/null; }
+cleanup_hooks="stop_stub"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	URL=$(head -n 1 "$TMP/stub.out" 2>/dev/null)
+	[ -n "$URL" ] && break
+	sleep 0.2
+done
+[ -n "$URL" ] || { echo "stub server did not start"; exit 1; }
+
+# json FILE EXPR: evaluates a Python expression over the parsed file `d`.
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(($2))" "$1"; }
+lines() { wc -l <"$1" | tr -d ' '; }
+expect_eq() { if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi; }
+
+# --- a closed-loop sweep writes the results layout ------------------------
+OUT="$TMP/run1"
+expect_rc 0 "closed-loop bench" -- "$SERVECAL" bench --url "$URL" --model m \
+	--isl 64 --osl 8 --concurrency 1,4 --requests-per-level 12 --gpus 2 \
+	--sla ttft_ms=1000,tpot_ms=100 --out "$OUT" --quiet
+for f in run.json summary.csv c1/requests.jsonl c1/summary.json \
+	c4/requests.jsonl c4/summary.json; do
+	[ -s "$OUT/$f" ] && pass || fail "missing $f"
+done
+expect_eq "$(lines "$OUT/c4/requests.jsonl")" 16 "c4 records = 12 measured + 4 warm-up"
+expect_eq "$(json "$OUT/c4/summary.json" "d['requests']['warmup'], d['requests']['ok'], d['ttft_ms']['n']")" \
+	"(4, 16, 12)" "c4 counts"
+expect_eq "$(python3 -c "
+import json,sys
+r=[json.loads(l) for l in open(sys.argv[1])]
+print(all(x['output_tokens']==8 and not x['output_tokens_estimated'] and x['prompt_tokens']==64 and x['input_tokens']==64 and x['ok'] for x in r))" "$OUT/c4/requests.jsonl")" \
+	"True" "exact input and output tokens in every record"
+expect_eq "$(json "$OUT/c4/summary.json" "d['prompt_tokens_mismatch'], d['gpus'], 'goodput' in d")" \
+	"(0, 2, True)" "summary mismatch count, gpus, goodput"
+expect_eq "$(json "$OUT/c4/summary.json" "abs(d['little']['measured_concurrency']-4)<0.2")" \
+	"True" "closed loop holds 4 in flight (Little)"
+expect_eq "$(json "$OUT/run.json" "d['mode'], d['model'], d['gpus'], d['isl'], d['end_wall'] is not None")" \
+	"('closed', 'm', 2, 64, True)" "run.json fields"
+expect_eq "$(sed -n 1p "$OUT/summary.csv" | cut -d, -f1-3)" "level,concurrency,request_rate" "csv header"
+expect_eq "$(lines "$OUT/summary.csv")" 3 "csv has one row per level"
+
+# --- --token-times keeps each chunk's arrival; records name the response --
+"$SERVECAL" bench --url "$URL" --model m --isl 8 --osl 5 --concurrency 2 \
+	--requests-per-level 2 --token-times --out "$TMP/tt" --quiet >/dev/null 2>&1
+expect_eq "$(python3 -c "
+import json,sys
+r=[json.loads(l) for l in open(sys.argv[1])]
+print(all(len(x['token_ns'])==5 and x['token_ns']==sorted(x['token_ns']) and x['token_ns'][0]==x['first_token_ns'] and x['response_id'].startswith('stub-') for x in r), len(set(x['response_id'] for x in r)))" "$TMP/tt/c2/requests.jsonl")" \
+	"True 4" "token_ns per chunk and distinct response ids"
+
+# --- failures become records with reasons and the run goes on ------------
+for case in "errchunk error_chunk" "drop no_done" "malformed malformed" \
+	"http429 http_429" "nodone no_done" "oversize oversize"; do
+	path=${case% *} reason=${case#* }
+	O="$TMP/f-$path"
+	"$SERVECAL" bench --url "$URL/$path/v1/completions" --model m --isl 8 \
+		--osl 4 --concurrency 2 --requests-per-level 4 --max-error-rate 1 \
+		--out "$O" --quiet >/dev/null 2>&1
+	expect_eq "$(lines "$O/c2/requests.jsonl")" 6 "$path: every request recorded"
+	expect_eq "$(json "$O/c2/summary.json" "d['requests']['by_reason'].get('$reason'), d['ttft_ms']['n']")" \
+		"(6, 0)" "$path: counted as $reason, out of latency stats"
+done
+"$SERVECAL" bench --url "$URL/stall/v1/completions" --model m --isl 8 --osl 4 \
+	--concurrency 1 --requests-per-level 1 --timeout 300ms --max-error-rate 1 \
+	--out "$TMP/f-stall" --quiet >/dev/null 2>&1
+expect_eq "$(json "$TMP/f-stall/c1/summary.json" "d['requests']['by_reason']")" \
+	"{'timeout': 2}" "stalled stream ends as timeout"
+# too many failures stop the run with exit code 1
+expect_rc 1 "max-error-rate stops the run" -- "$SERVECAL" bench \
+	--url "$URL/http429/v1/completions" --model m --concurrency 2 \
+	--requests-per-level 100 --out "$TMP/f-rate" --quiet
+expect_grep "$TMP/err" "more than 50% of requests failed" "says why it stopped"
+
+# --- open loop -------------------------------------------------------------
+O="$TMP/open"
+expect_rc 0 "open loop" -- "$SERVECAL" bench --url "$URL" --model m --isl 16 \
+	--osl 4 --request-rate 50,100 --arrival constant --requests-per-level 40 \
+	--out "$O" --quiet
+expect_eq "$(json "$O/r100/summary.json" "abs(d['achieved_rate']-100)<2, d['requests']['ok']")" \
+	"(True, 40)" "open loop achieves its rate"
+expect_eq "$(json "$O/run.json" "d['mode']")" "open" "run.json mode open"
+
+# --- Ctrl-C keeps finished records; --resume skips finished levels ---------
+O="$TMP/resume"
+"$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 --concurrency 1,2 \
+	--requests-per-level 30 --out "$O" --quiet >/dev/null 2>"$TMP/int.err" &
+B=$!
+# c1 takes ~31 x 90 ms = 2.8 s; interrupt during c2
+sleep 3.6
+kill -INT "$B"
+wait "$B"
+rc=$?
+expect_eq "$rc" 1 "interrupted run exits 1"
+expect_grep "$TMP/int.err" "rerun with --resume" "interrupt message"
+expect_eq "$(json "$O/c1/summary.json" "d['complete']")" "True" "c1 finished before the interrupt"
+expect_eq "$(json "$O/c2/summary.json" "d['complete'], d.get('interrupted')")" "(False, True)" "c2 marked interrupted"
+n_before=$(lines "$O/c2/requests.jsonl")
+[ "$n_before" -ge 1 ] && [ "$n_before" -lt 32 ] && pass || fail "c2 kept $n_before finished records"
+expect_rc 0 "resume" -- "$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 \
+	--concurrency 1,2 --requests-per-level 30 --out "$O" --resume
+expect_grep "$TMP/out" "c1.*skipped" "c1 skipped on resume"
+expect_eq "$(json "$O/c2/summary.json" "d['complete'], d['requests']['total']")" "(True, 32)" "c2 redone"
+expect_eq "$(lines "$O/c1/requests.jsonl")" 31 "c1 records kept"
+
+# --- usage and input errors -------------------------------------------------
+expect_rc 2 "no --url" -- "$SERVECAL" bench --isl 10
+expect_rc 2 "bad --sla" -- "$SERVECAL" bench --url "$URL" --sla ttft=3
+expect_grep "$TMP/err" "unknown SLA key 'ttft'" "names the SLA key"
+expect_rc 2 "both loops" -- "$SERVECAL" bench --url "$URL" --concurrency 1 --request-rate 2
+expect_rc 2 "bad arrival" -- "$SERVECAL" bench --url "$URL" --request-rate 2 --arrival weibull
+echo '{"prompt": 3}' >"$TMP/bad.jsonl"
+expect_rc 3 "bad dataset" -- "$SERVECAL" bench --url "$URL" --model m --dataset "$TMP/bad.jsonl" --out "$TMP/x"
+expect_grep "$TMP/err" "bad.jsonl:1" "names file and line"
+
+# --- trace replay and JSON output -----------------------------------------
+expect_rc 0 "trace replay" -- "$SERVECAL" bench --url "$URL" --model m \
+	--dataset "$SC_SRCDIR/tests/fixtures/datasets/mooncake_trace.jsonl" \
+	--out "$TMP/replay" --json
+expect_eq "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[0]['level'], d[0]['requests']['ok'], d[0]['input_tokens']['max'])" "$TMP/out")" \
+	"replay 4 300" "replayed trace: 4 requests, exact lengths"
+
+# --- import -----------------------------------------------------------------
+F="$SC_SRCDIR/tests/fixtures/import"
+expect_rc 0 "import aiperf" -- "$SERVECAL" import aiperf "$F/profile_export_aiperf.json" "$F/profile_export.jsonl" --out "$TMP/imp" --gpus 4
+expect_eq "$(json "$TMP/imp/c4/summary.json" "d['ttft_ms']['p50'], d['gpus']")" "(250, 4)" "aiperf summary imported"
+expect_rc 0 "import vllm" -- "$SERVECAL" import vllm "$F/vllm_detailed.json" --out "$TMP/impv"
+expect_eq "$(lines "$TMP/impv/summary.csv")" 2 "vllm import csv"
+expect_rc 2 "import unknown tool" -- "$SERVECAL" import locust x --out "$TMP/i"
+expect_rc 3 "import wrong file" -- "$SERVECAL" import vllm "$F/profile_export.jsonl" --out "$TMP/i"
+
+finish

@@ -1,0 +1,119 @@
+/* Campaign files are validated whole before anything runs: each malformed
+ * file is refused naming the file, the field and the problem. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "camp/campaign.h"
+#include "camp/manifest.h"
+#include "testutil.h"
+
+#define DEP "{\"name\":\"a\",\"spec\":\"SPEC\",\"emulate\":true}"
+#define WL "\"workload\":{\"isl\":100,\"osl\":10}"
+#define SW "\"sweep\":{\"concurrency\":[1,2],\"requests_per_level\":4}"
+#define SL "\"slas\":{\"ttft_ms\":600,\"tpot_ms\":20}"
+
+static const struct {
+	const char *text, *want;
+} bad[] = {
+	{"{\"name\":\"x\"," WL "," SW "," SL "}", "field 'deployments': must be a non-empty array"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," SW "," SL "}", "field 'workload': missing"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "],\"workload\":{\"isl\":100}," SW "," SL "}", "workload: field 'osl': missing"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL ",\"sweep\":{\"concurrency\":[4,2],\"requests_per_level\":4}," SL "}", "must increase, 2 follows 4"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL ",\"sweep\":{\"concurrency\":[1]}," SL "}", "exactly one of 'requests_per_level' and 'duration_per_level_s'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":{\"ttft_ms\":600}}", "exactly one of 'tpot_ms' and 'min_tokens_per_s_user'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":{\"tpot_ms\":20}}", "field 'ttft_ms': missing"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\"}]," WL "," SW "," SL "}", "exactly one of 'url'"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"url\":\"ftp://h\"}]," WL "," SW "," SL "}", "field 'url': must start with http://"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"../a\",\"spec\":\"SPEC\",\"emulate\":true}]," WL "," SW "," SL "}", "field 'name': '../a' must be"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "," DEP "]," WL "," SW "," SL "}", "'a' is used twice"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"missing.json\",\"emulate\":true}]," WL "," SW "," SL "}", "missing.json: cannot open"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL ",\"fit\":{\"holdout\":\"some\"}}", "field 'holdout': must be levels"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL ",\"extra\":1}", "unknown field 'extra'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL ",\"sweep\":{\"concurrency\":[1],\"requests_per_level\":4,\"max_error_rate\":2}," SL "}", "field 'max_error_rate': must be in [0, 1]"},
+};
+
+static char *with_spec(const char *text, const char *spec)
+{
+	size_t cap = strlen(text) * 2 + 4096;
+	char *out = calloc(1, cap);
+	const char *p = text, *q;
+	while ((q = strstr(p, "SPEC"))) {
+		strncat(out, p, (size_t)(q - p));
+		strcat(out, spec);
+		p = q + 4;
+	}
+	strcat(out, p);
+	return out;
+}
+
+static void test_bad_campaigns(void)
+{
+	char *dir = testutil_tmpdir();
+	const char *spec = testutil_src("bench/qwen3-32b-h200-agg.json");
+	char specbuf[4096];
+	snprintf(specbuf, sizeof specbuf, "%s", spec);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *text = with_spec(bad[i].text, specbuf);
+		char name[32];
+		snprintf(name, sizeof name, "c%zu.json", i);
+		char *path = testutil_write(dir, name, text);
+		struct campaign c;
+		struct sc_err e = {0};
+		CU_ASSERT_EQUAL(campaign_load(path, &c, &e), SC_EINPUT);
+		bool ok = strstr(e.msg, path) && strstr(e.msg, bad[i].want);
+		if (!ok)
+			fprintf(stderr, "case %zu: got '%s', want '%s'\n", i, e.msg, bad[i].want);
+		CU_ASSERT(ok);
+		free(text);
+		free(path);
+	}
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* The shipped campaigns load; spec paths resolve relative to the file. */
+static void test_shipped(void)
+{
+	struct campaign c;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campaign_load(testutil_src("bench/demo.json"), &c, &e), SC_OK);
+	CU_ASSERT_EQUAL(c.n_deploys, 2);
+	CU_ASSERT_TRUE(c.deploys[0].emulate);
+	CU_ASSERT_PTR_NOT_NULL(c.deploys[0].spec.emulator);
+	CU_ASSERT_EQUAL(c.n_ttft, 2);
+	campaign_release(&c);
+	CU_ASSERT_EQUAL_FATAL(campaign_load(testutil_src("bench/qwen3-32b-h200.json"), &c, &e), SC_OK);
+	CU_ASSERT_EQUAL(c.isl, 4000);
+	CU_ASSERT_DOUBLE_EQUAL(c.ttft_ms[1], 1200, 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.min_tokens_per_s_user, 60, 0);
+	campaign_release(&c);
+}
+
+/* The manifest survives a reopen and refuses another campaign's. */
+static void test_manifest(void)
+{
+	char *dir = testutil_tmpdir();
+	struct manifest m = {0};
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(manifest_open(&m, dir, "demo", &e), SC_OK);
+	CU_ASSERT_PTR_NULL(manifest_status(&m, "fit"));
+	CU_ASSERT_EQUAL(manifest_set(&m, "bench:a", "done", NULL, &e), SC_OK);
+	CU_ASSERT_EQUAL(manifest_set(&m, "bench:a", "failed", "why", &e), SC_OK);
+	manifest_release(&m);
+	CU_ASSERT_EQUAL_FATAL(manifest_open(&m, dir, "demo", &e), SC_OK);
+	CU_ASSERT_STRING_EQUAL(manifest_status(&m, "bench:a"), "failed");
+	manifest_release(&m);
+	CU_ASSERT_EQUAL(manifest_open(&m, dir, "other", &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "another campaign"));
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+static CU_TestInfo tests[] = {
+	{"malformed campaign files", test_bad_campaigns},
+	{"shipped campaigns load", test_shipped},
+	{"manifest", test_manifest},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("campaign", tests)

@@ -1,0 +1,123 @@
+/* Behaviour of the search on the shipped catalogs (Qwen3-32B FP8 on H200,
+ * default model parameters): the qualitative answers a performance engineer
+ * expects from P/D matching. The margins are deliberately loose; the
+ * measured values are printed so a change in the model shows up. */
+#include <stdio.h>
+#include <string.h>
+
+#include "modelfix.h"
+#include "plan/plan.h"
+#include "plan/plan_out.h"
+#include "testutil.h"
+
+static struct modelfix F;
+
+static void run(double isl, double osl, double ttft_ms, double tps_user,
+		long gpus, struct plan_result *r)
+{
+	struct plan_query q = {0};
+	q.m = &F.m;
+	q.g = &F.g;
+	q.wdtype = q.kvdtype = DT_FP8;
+	q.p = &F.p;
+	strcpy(q.backend, "trtllm");
+	q.wl = (struct workload){isl, osl};
+	q.sla = (struct plan_sla){ttft_ms * 1e-3, 1.0 / tps_user};
+	q.total_gpus = gpus;
+	q.max_gpus_per_worker = 8;
+	q.link = (struct kv_link){50.0, 0.0};
+	q.do_agg = q.do_disagg = true;
+	CU_ASSERT_EQUAL_FATAL(plan_search(&q, r, NULL), SC_OK);
+}
+
+/* Share of the best disagg deployment's GPUs that do prefill. */
+static double prefill_share(const struct plan_result *r)
+{
+	const struct plan_config *c = &r->disagg.cfg[0];
+	return (double)(c->w[0].count * worker_gpus(&c->w[0].shape)) /
+	       (double)c->gpus;
+}
+
+/* ISL 4000 / OSL 500, TTFT 600 ms, 60 tokens/s/user, 8 GPUs: prefill
+ * interference holds agg back, disagg wins clearly. */
+static void test_disagg_wins_long_input(void)
+{
+	struct plan_result r;
+	run(4000, 500, 600, 60, 8, &r);
+	CU_ASSERT_FATAL(r.agg.n > 0 && r.disagg.n > 0);
+	double g = plan_gain(&r);
+	printf("\n    4000/500 TTFT 600 ms, 8 GPUs: agg %.1f, disagg %.1f "
+	       "tokens/s/gpu, gain %.2fx ",
+	       r.agg.cfg[0].perf.tokens_per_s_per_gpu,
+	       r.disagg.cfg[0].perf.tokens_per_s_per_gpu, g);
+	CU_ASSERT_TRUE(g >= 1.25);
+	plan_result_release(&r);
+	/* and under a tighter TTFT */
+	run(4000, 500, 300, 60, 8, &r);
+	CU_ASSERT_FATAL(r.agg.n > 0 && r.disagg.n > 0);
+	printf("TTFT 300 ms: gain %.2fx ", plan_gain(&r));
+	CU_ASSERT_TRUE(plan_gain(&r) >= 1.25);
+	plan_result_release(&r);
+}
+
+/* ISL:OSL = 1:4000: there is no prefill to separate; splitting the GPUs
+ * only loses batching, so disagg brings no gain. */
+static void test_no_gain_short_input(void)
+{
+	struct plan_result r;
+	run(1, 4000, 600, 60, 8, &r);
+	CU_ASSERT_FATAL(r.agg.n > 0);
+	double g = plan_gain(&r);
+	printf("\n    1/4000, 8 GPUs: gain %.2fx ", g);
+	CU_ASSERT_TRUE(g < 1.0);
+	plan_result_release(&r);
+}
+
+/* Long prompts under a tight TTFT need more of the GPUs on prefill than
+ * short prompts under a loose one. */
+static void test_long_prefill_more_prefill_gpus(void)
+{
+	struct plan_result tight, loose;
+	run(8000, 500, 300, 60, 16, &tight);
+	run(2000, 500, 2000, 60, 16, &loose);
+	CU_ASSERT_FATAL(tight.disagg.n > 0 && loose.disagg.n > 0);
+	double a = prefill_share(&tight), b = prefill_share(&loose);
+	printf("\n    prefill share: ISL 8000 TTFT 300 ms %.2f, "
+	       "ISL 2000 TTFT 2000 ms %.2f ",
+	       a, b);
+	CU_ASSERT_TRUE(a > b);
+	plan_result_release(&tight);
+	plan_result_release(&loose);
+}
+
+/* A tight TPOT (100 tokens/s/user) needs smaller decode batches, so more
+ * of the GPUs decode than at 20 tokens/s/user. */
+static void test_tight_tpot_more_decode_gpus(void)
+{
+	struct plan_result tight, loose;
+	run(4000, 500, 1000, 100, 16, &tight);
+	run(4000, 500, 1000, 20, 16, &loose);
+	CU_ASSERT_FATAL(tight.disagg.n > 0 && loose.disagg.n > 0);
+	double a = 1 - prefill_share(&tight), b = 1 - prefill_share(&loose);
+	printf("\n    decode share: 100 tokens/s/user %.2f, 20 tokens/s/user "
+	       "%.2f ",
+	       a, b);
+	CU_ASSERT_TRUE(a > b);
+	plan_result_release(&tight);
+	plan_result_release(&loose);
+}
+
+static CU_TestInfo tests[] = {
+	{"disagg wins at ISL 4000 / OSL 500", test_disagg_wins_long_input},
+	{"no disagg gain at ISL:OSL 1:4000", test_no_gain_short_input},
+	{"long prefill, tight TTFT: more prefill GPUs",
+	 test_long_prefill_more_prefill_gpus},
+	{"tight TPOT: more decode GPUs", test_tight_tpot_more_decode_gpus},
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	modelfix_init(&F, "qwen3-32b", "h200-sxm", DT_FP8, DT_FP8);
+	return testutil_run("plan_behaviour", tests);
+}

@@ -1,0 +1,156 @@
+/* The report on a copy of the fixture campaign: the tables hold the
+ * fixture's numbers, images are embedded, strings from files are escaped,
+ * and missing pieces are reported instead of crashing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/markup.h"
+#include "out/report.h"
+#include "testutil.h"
+#include "util/jsonio.h"
+
+/* A writable copy of the fixture (the source tree may be read-only). */
+static char *fixture_copy(void)
+{
+	char *dir = testutil_tmpdir();
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s/' && chmod -R u+w '%s'",
+		 testutil_src("tests/fixtures/campaign"), dir, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	return dir;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char p[4096];
+	size_t n;
+	struct sc_err e = {0};
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return jsonio_read_text(p, 1 << 26, &n, &e);
+}
+
+#define HAS(text, s) CU_ASSERT_PTR_NOT_NULL(strstr((text), (s)))
+
+/* Charts written and stand-in images placed, as if gnuplot had run. */
+static void fake_render(struct plot_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		char name[256], body[256];
+		snprintf(name, sizeof name, "%s.png", s->charts[i].name);
+		snprintf(body, sizeof body, "image of %s", s->charts[i].name);
+		free(testutil_write(s->dir, name, body));
+		s->charts[i].rendered = true;
+	}
+}
+
+static void test_tables_and_images(void)
+{
+	char *dir = fixture_copy();
+	free(testutil_write(dir, "env.json",
+			    "{\"hostname\": \"<script>alert('x')</script>\", \"gsl\": \"2.7.1\"}"));
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	char pdir[4096];
+	snprintf(pdir, sizeof pdir, "%s/plots", dir);
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, pdir, PLOT_PNG, &s, &e), SC_OK);
+	fake_render(&s);
+	CU_ASSERT_EQUAL_FATAL(report_write(&c, &s, &e), SC_OK);
+	char *md = slurp(dir, "report.md"), *html = slurp(dir, "report.html");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+	/* Measured table, one row per level, from the summaries. */
+	HAS(md, "| concurrency | requests ok | failed | TTFT p50 (ms) | TTFT p90 (ms) | TPOT p50 (ms) | TPOT p90 (ms) | tokens/s | tokens/s/gpu | tokens/s/user |");
+	HAS(md, "| 32 | 64 | 0 | 620.0 | 910.0 | 15.20 | 16.90 | 1930.0 | 241.2 | 65.8 |");
+	HAS(md, "| 64 | 63 | **1** | 980.0 | 1500.0 | 14.10 | 15.30 | 4250.0 | 531.2 | 70.9 |");
+	/* The failed deployment is reported as failed, the rest kept. */
+	HAS(md, "deployment agg-tp8-broken: FAILED");
+	HAS(md, "http\\_503: 20");
+	HAS(md, "benchmark step failed: every request failed at c1 (http\\_503)");
+	HAS(md, "match:prior-ttft1200: failed (match exited 1)");
+	/* Fit: parameters with sigma and prior, warnings, chi2/dof. */
+	HAS(md, "| eta\\_c | 0.612 | 0.031 (5%) | - | 0.55 | +11.3% | yes |");
+	HAS(md, "**Not identifiable:** tau\\_s");
+	HAS(md, "**Strongly correlated:** eta\\_c and t0 (r = -0.82)");
+	HAS(md, "chi2/dof 1.406");
+	/* Alignment: MAPE table and per-point errors. */
+	HAS(md, "| TTFT mean (ms) | 3.4% | **10.7%** | **48.0%** |");
+	HAS(md, "| agg-tp2x4 | 32 | held-out | TTFT mean (ms) | 620.0 | 690.0 | **+11.3%** | 260.0 | **-58.1%** |");
+	/* Best configurations, gain and what changed. */
+	HAS(md, "| calibrated | disagg | 3P tp1 + 1D tp4 b96 | 560.0 | 61.0 | 590 | 16.40 | 7 | 7.84 |");
+	HAS(md, "calibrated 2.26x, priors 1.82x");
+	HAS(md, "agg: configuration changed from agg tp2 b64 x4");
+	HAS(md, "match/prior-ttft1200/ is missing");
+	HAS(md, "![Pareto, calibrated model, TTFT ≤ 600 ms");
+	HAS(md, "(plots/pareto-calibrated-ttft600.png)");
+	/* HTML: every chart embedded as a data URI of its file. */
+	struct textbuf b64;
+	textbuf_init(&b64);
+	textbuf_puts(&b64, "<img src=\"data:image/png;base64,");
+	const char *img = "image of pareto-calibrated-ttft600";
+	markup_base64(&b64, (const unsigned char *)img, strlen(img));
+	HAS(html, b64.s);
+	textbuf_release(&b64);
+	size_t imgs = 0;
+	for (const char *p = html; (p = strstr(p, "<img ")); p++)
+		imgs++;
+	CU_ASSERT_EQUAL(imgs, s.n);
+	HAS(html, "<td class=\"flag\">+11.3%</td>");
+	/* A string from a file never becomes markup. */
+	CU_ASSERT_PTR_NULL(strstr(html, "<script"));
+	HAS(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+	CU_ASSERT_PTR_NULL(strstr(md, "<script>"));
+	HAS(md, "\\<script\\>");
+	free(md);
+	free(html);
+	plot_set_release(&s);
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* No fit.json, no match/, no images: the report says so and is written. */
+static void test_missing_pieces(void)
+{
+	char *dir = fixture_copy();
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/fit.json' '%s/match'", dir, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	struct report_opts o = {PLOT_PNG, false, 10};
+	struct report_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(report_campaign(dir, &o, &r, &e), SC_OK);
+	CU_ASSERT_PTR_NOT_NULL(r.html_path);
+	char *md = slurp(dir, "report.md");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+	HAS(md, "fit.json is missing");
+	HAS(md, "**Missing:** fit.json: no calibrated parameters");
+	HAS(md, "no matching results");
+	HAS(md, "**Plot missing:** TTFT vs concurrency, agg-tp2x4");
+	HAS(md, "| 8 | 64 | 0 | 260.0 | 340.0 | 11.00 | 11.80 | 700.0 | 87.5 | 90.9 |");
+	free(md);
+	report_result_release(&r);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+static void test_bad_campaign(void)
+{
+	struct report_opts o = {PLOT_PNG, false, 10};
+	struct report_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL(report_campaign("/nonexistent/campaign", &o, &r, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NULL(r.html_path);
+	report_result_release(&r);
+}
+
+static CU_TestInfo tests[] = {
+	{"tables, images and escaping", test_tables_and_images},
+	{"missing pieces are reported", test_missing_pieces},
+	{"missing campaign is an input error", test_bad_campaign},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("report", tests)

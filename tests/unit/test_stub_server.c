@@ -1,0 +1,28 @@
+/* The stub server as a process, for shell tests of `servecal bench`
+ * before/without the emulator: prints its URL on the first stdout line and
+ * serves until SIGTERM or SIGINT. Usage: test_stub_server [TOKEN_GAP_US]. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stubserver.h"
+
+static volatile sig_atomic_t done;
+static void on_sig(int s) { (void)s; done = 1; }
+
+int main(int argc, char **argv)
+{
+	long gap = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
+	struct stubserver *s = stub_start(gap);
+	signal(SIGTERM, on_sig);
+	signal(SIGINT, on_sig);
+	printf("http://127.0.0.1:%d\n", stub_port(s));
+	fflush(stdout);
+	while (!done)
+		pause();
+	fprintf(stderr, "requests %ld connections %ld max_inflight %ld\n",
+		stub_requests(s), stub_connections(s), stub_max_inflight(s));
+	stub_stop(s);
+	return 0;
+}

@@ -1,0 +1,157 @@
+/* Per-request metric derivation and level summaries on hand-built records
+ * with known answers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics/request.h"
+#include "metrics/summary.h"
+#include "testutil.h"
+
+#define S 1000000000LL
+
+static void test_derive(void)
+{
+	struct req_record r = {0};
+	r.start_ns = 1 * S;
+	r.first_byte_ns = 1 * S + 50000000;
+	r.first_token_ns = 1 * S + 100000000;
+	r.last_token_ns = 2 * S + 100000000;
+	r.end_ns = 2 * S + 200000000;
+	r.output_tokens = 11;
+	req_derive(&r);
+	ASSERT_REL(r.ttft_ms, 100.0, 1e-9);
+	ASSERT_REL(r.ttfb_ms, 50.0, 1e-9);
+	ASSERT_REL(r.e2e_ms, 1100.0, 1e-9); /* to the last output chunk */
+	ASSERT_REL(r.tpot_ms, 100.0, 1e-9);  /* 1000 ms over 10 gaps */
+	/* open loop: latencies from the scheduled time, queue reported */
+	r.open_loop = true;
+	r.sched_ns = 1 * S - 100000000;
+	req_derive(&r);
+	ASSERT_REL(r.ttft_ms, 200.0, 1e-9);
+	ASSERT_REL(r.queue_ms, 100.0, 1e-9);
+	ASSERT_REL(r.tpot_ms, 100.0, 1e-9);
+	/* one token: TPOT undefined */
+	r.output_tokens = 1;
+	req_derive(&r);
+	CU_ASSERT(isnan(r.tpot_ms));
+	char buf[16];
+	r.reason = REASON_HTTP;
+	r.http_status = 429;
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "http_429");
+	r.reason = REASON_NO_DONE;
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "no_done");
+}
+
+static void add_toks(struct req_record *r, const int64_t *t, size_t n)
+{
+	r->tok_ns = malloc(n * sizeof *r->tok_ns);
+	r->tok_n = malloc(n * sizeof *r->tok_n);
+	for (size_t i = 0; i < n; i++) {
+		r->tok_ns[i] = t[i];
+		r->tok_n[i] = 1;
+	}
+	r->n_tok = n;
+	r->first_token_ns = t[0];
+	r->last_token_ns = t[n - 1];
+	r->chunks = (long)n;
+}
+
+static void test_level(void)
+{
+	struct req_record r[4];
+	memset(r, 0, sizeof r);
+	/* A: ok, 3 tokens at 1.5, 2.5, 3.5 s; started 1.0 s, ended 3.5 s */
+	r[0].start_ns = 1 * S;
+	r[0].end_ns = 3 * S + S / 2;
+	add_toks(&r[0], (int64_t[]){S + S / 2, 2 * S + S / 2, 3 * S + S / 2}, 3);
+	r[0].output_tokens = 3;
+	r[0].ok = true;
+	r[0].input_tokens = 100;
+	r[0].prompt_tokens = 100;
+	/* B: ok, 2 chunks at 0.5 and 2.0 s but usage says 4 tokens */
+	r[1].start_ns = S / 4;
+	r[1].end_ns = 2 * S;
+	add_toks(&r[1], (int64_t[]){S / 2, 2 * S}, 2);
+	r[1].output_tokens = 4;
+	r[1].ok = true;
+	r[1].input_tokens = 100;
+	r[1].prompt_tokens = 99; /* mismatch */
+	/* W: warm-up, ok, 1 token at 1.2 s */
+	r[2].start_ns = S / 10;
+	r[2].end_ns = S + S / 5;
+	add_toks(&r[2], (int64_t[]){S + S / 5}, 1);
+	r[2].output_tokens = 1;
+	r[2].ok = true;
+	r[2].warmup = true;
+	/* F: failed with HTTP 429, 1.0 .. 1.1 s */
+	r[3].start_ns = S;
+	r[3].end_ns = S + S / 10;
+	r[3].reason = REASON_HTTP;
+	r[3].http_status = 429;
+	r[3].input_tokens = 100;
+	r[3].prompt_tokens = -1;
+	r[0].prompt_tokens = 100;
+	r[2].input_tokens = r[2].prompt_tokens = -1;
+	for (int i = 0; i < 4; i++)
+		req_derive(&r[i]);
+	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
+				.gpus = 2, .window_start_ns = 1 * S,
+				.window_end_ns = 3 * S, .complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	struct level_summary s;
+	summary_compute(r, 4, &li, &s);
+	CU_ASSERT_EQUAL(s.total, 4);
+	CU_ASSERT_EQUAL(s.ok, 3);
+	CU_ASSERT_EQUAL(s.failed, 1);
+	CU_ASSERT_EQUAL(s.warmup, 1);
+	CU_ASSERT_EQUAL(s.http_by_status[429], 1);
+	CU_ASSERT_EQUAL(s.prompt_mismatch, 1);
+	/* TTFT over measured ok requests only: A 500 ms, B 250 ms */
+	CU_ASSERT_EQUAL(s.ttft_ms.n, 2);
+	ASSERT_REL(s.ttft_ms.mean, 375.0, 1e-9);
+	/* window 1..3 s: A 2 tokens, B 1 chunk x (4/2), W 1 token = 5 */
+	ASSERT_REL(s.window_s, 2.0, 1e-12);
+	ASSERT_REL(s.output_tokens_per_s, 2.5, 1e-9);
+	ASSERT_REL(s.tokens_per_s_per_gpu, 1.25, 1e-9);
+	/* completions in window: B (2.0), W (1.2), F (1.1) -> 1.5 req/s */
+	ASSERT_REL(s.requests_per_s, 1.5, 1e-9);
+	/* busy time in window: A 2.0 + B 1.0 + W 0.2 + F 0.1 = 3.3 s */
+	ASSERT_REL(s.little_measured, 1.65, 1e-9);
+	/* expected: 1.5 req/s x mean(1.75, 1.1, 0.1) s */
+	ASSERT_REL(s.little_expected, 1.5 * (1.75 + 1.1 + 0.1) / 3, 1e-9);
+	/* SLA: A ttft 500 ok tpot 1000 > 600 fails; B ttft 250, tpot 500 ok */
+	ASSERT_REL(s.sla_fraction, 0.5, 1e-12);
+	ASSERT_REL(s.goodput_per_s, 0.5, 1e-9); /* B ended in window */
+	cJSON *j = summary_to_json(&s, &li);
+	cJSON *rq = cJSON_GetObjectItem(j, "requests");
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(rq, "by_reason"),
+					    "http_429")->valuedouble, 1);
+	CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(j, "goodput"));
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "concurrency")->valuedouble, 2);
+	cJSON_Delete(j);
+	for (int i = 0; i < 4; i++)
+		req_release(&r[i]);
+}
+
+static void test_sla_parse(void)
+{
+	struct sla s;
+	char err[128];
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=600,tpot_ms=16.7", &s, err,
+					  sizeof err), 0);
+	ASSERT_REL(s.tpot_ms, 16.7, 1e-12);
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft=600", &s, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown SLA key"));
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=-1", &s, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms", &s, err, sizeof err), -1);
+}
+
+static CU_TestInfo tests[] = {
+	{"derived request metrics", test_derive},
+	{"level summary known answers", test_level},
+	{"SLA parsing", test_sla_parse},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("summary", tests)

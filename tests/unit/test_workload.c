@@ -1,0 +1,220 @@
+/* Workload and arrival tests: synthetic prompts have the exact length and a
+ * unique prefix, bodies are valid JSON with the generation controls,
+ * datasets and traces load (and bad ones are refused with the line named),
+ * arrival processes have the requested mean rate. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "load/arrival.h"
+#include "load/workload.h"
+#include "testutil.h"
+
+static cJSON *body_of(struct workload *w, uint64_t id, struct wl_request *r)
+{
+	wl_next(w, id, r);
+	cJSON *j = cJSON_Parse(r->body);
+	CU_ASSERT_PTR_NOT_NULL(j);
+	CU_ASSERT_EQUAL(strlen(r->body), r->len);
+	return j;
+}
+
+static void test_synthetic_exact(void)
+{
+	struct workload w;
+	wl_init(&w, WL_COMPLETIONS, "Qwen/Qwen3-8B", 4000, 0, 500, 0, 7);
+	char first[3][64];
+	for (uint64_t id = 0; id < 3; id++) {
+		struct wl_request r;
+		cJSON *j = body_of(&w, id * 29000 + 5, &r);
+		const cJSON *p = cJSON_GetObjectItem(j, "prompt");
+		CU_ASSERT_EQUAL(cJSON_GetArraySize(p), 4000);
+		CU_ASSERT_EQUAL(r.input_tokens, 4000);
+		CU_ASSERT_EQUAL(r.output_tokens, 500);
+		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "max_tokens")->valueint, 500);
+		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "min_tokens")->valueint, 500);
+		CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(j, "ignore_eos")));
+		CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(j, "stream_options"), "include_usage")));
+		CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "model")->valuestring,
+				       "Qwen/Qwen3-8B");
+		snprintf(first[id], sizeof first[id], "%d,%d,%d",
+			 cJSON_GetArrayItem(p, 0)->valueint,
+			 cJSON_GetArrayItem(p, 1)->valueint,
+			 cJSON_GetArrayItem(p, 2)->valueint);
+		cJSON_Delete(j);
+		wl_request_release(&r);
+	}
+	/* the prefixes differ even when ids agree modulo the token span */
+	CU_ASSERT(strcmp(first[0], first[1]) && strcmp(first[1], first[2]));
+	/* lengths 1..3 (shorter than the unique prefix) are exact too */
+	for (long n = 1; n <= 6; n++) {
+		w.isl = (double)n;
+		struct wl_request r;
+		cJSON *j = body_of(&w, 1, &r);
+		CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")), n);
+		cJSON_Delete(j);
+		wl_request_release(&r);
+	}
+	wl_release(&w);
+}
+
+static void test_spread_and_chat(void)
+{
+	struct workload w;
+	wl_init(&w, WL_CHAT, "m", 1000, 100, 200, 20, 3);
+	double sum = 0, sum2 = 0;
+	const int n = 2000;
+	for (int i = 0; i < n; i++) {
+		struct wl_request r;
+		wl_next(&w, (uint64_t)i, &r);
+		sum += (double)r.output_tokens;
+		sum2 += (double)r.output_tokens * (double)r.output_tokens;
+		if (i == 0) {
+			cJSON *j = cJSON_Parse(r.body);
+			const cJSON *m = cJSON_GetObjectItem(j, "messages");
+			CU_ASSERT(cJSON_IsArray(m));
+			CU_ASSERT_EQUAL(r.input_tokens, -1);
+			cJSON_Delete(j);
+		}
+		wl_request_release(&r);
+	}
+	double mean = sum / n, sd = sqrt(sum2 / n - mean * mean);
+	ASSERT_REL(mean, 200.0, 0.02);
+	ASSERT_REL(sd, 20.0, 0.1);
+	wl_release(&w);
+}
+
+static void test_dataset(void)
+{
+	struct workload w;
+	wl_init(&w, WL_CHAT, "m", 100, 0, 32, 0, 1);
+	CU_ASSERT_EQUAL_FATAL(wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL), SC_OK);
+	CU_ASSERT_EQUAL(w.n_items, 3);
+	CU_ASSERT(!w.is_trace);
+	struct wl_request r;
+	cJSON *j = body_of(&w, 0, &r);
+	CU_ASSERT_EQUAL(r.output_tokens, 64);
+	const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "messages"), 0);
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(m, "content")->valuestring,
+			       "Summarise the history of the printing press.");
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	j = body_of(&w, 1, &r); /* messages passed through, osl default */
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")), 2);
+	CU_ASSERT_EQUAL(r.output_tokens, 32);
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	wl_release(&w);
+
+	/* completions: messages are flattened into a text prompt */
+	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
+	wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL);
+	wl_request_release(&r);
+	cJSON_Delete(body_of(&w, 0, &r));
+	wl_request_release(&r);
+	j = body_of(&w, 1, &r);
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "prompt")->valuestring,
+			       "Be brief.\nWhat is \"KV cache\"?");
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	wl_release(&w);
+
+	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
+	CU_ASSERT_EQUAL_FATAL(wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/mooncake_trace.jsonl"), NULL), SC_OK);
+	CU_ASSERT(w.is_trace);
+	CU_ASSERT_EQUAL(w.n_items, 4);
+	j = body_of(&w, 0, &r);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")), 120);
+	CU_ASSERT_EQUAL(r.output_tokens, 8);
+	CU_ASSERT_DOUBLE_EQUAL(r.at_s, 0.0, 1e-12);
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	j = body_of(&w, 1, &r);
+	CU_ASSERT_EQUAL(r.input_tokens, 300);
+	CU_ASSERT_DOUBLE_EQUAL(r.at_s, 0.05, 1e-12);
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	wl_release(&w);
+}
+
+static void test_bad_dataset(void)
+{
+	char *dir = testutil_tmpdir();
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"{\"prompt\": \"a\"}\n{\"prompt\": 3}\n", ":2: needs \"prompt\""},
+		{"{\"prompt\": \"a\"}\nnot json\n", ":2"},
+		{"{\"input_length\": 5}\n", "output_length"},
+		{"{\"prompt\": \"a\", \"output_len\": -2}\n", "output_len"},
+		{"\n\n", "no items"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *p = testutil_write(dir, "d.jsonl", bad[i].text);
+		struct workload w;
+		wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
+		struct sc_err e = {0};
+		CU_ASSERT_EQUAL(wl_load_dataset(&w, p, &e), SC_EINPUT);
+		if (!strstr(e.msg, bad[i].msg))
+			fprintf(stderr, "case %zu: %s\n", i, e.msg);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, bad[i].msg));
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "d.jsonl"));
+		wl_release(&w);
+		free(p);
+	}
+	struct workload w;
+	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
+	CU_ASSERT_EQUAL(wl_load_dataset(&w, "/nonexistent/x.jsonl", NULL), SC_EINPUT);
+	wl_release(&w);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+static void test_arrivals(void)
+{
+	static const struct {
+		const char *spec;
+		double cv; /* coefficient of variation of the gaps */
+	} cases[] = {{"poisson", 1.0}, {"gamma:0.25", 2.0}, {"gamma:4", 0.5},
+		     {"constant", 0.0}};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		enum arrival_kind kind;
+		double shape;
+		char err[128];
+		CU_ASSERT_EQUAL_FATAL(arrival_parse(cases[k].spec, &kind, &shape,
+						    err, sizeof err), 0);
+		struct arrival a;
+		arrival_init(&a, kind, 250.0, shape, 11);
+		const int n = 200000;
+		double s = 0, s2 = 0;
+		for (int i = 0; i < n; i++) {
+			double g = arrival_next_gap_s(&a);
+			s += g;
+			s2 += g * g;
+		}
+		double mean = s / n, sd = sqrt(fmax(0, s2 / n - mean * mean));
+		ASSERT_REL(mean, 1.0 / 250.0, 0.01);
+		CU_ASSERT_DOUBLE_EQUAL(sd / mean, cases[k].cv, 0.03);
+	}
+	enum arrival_kind kind;
+	double shape;
+	char err[128];
+	CU_ASSERT_EQUAL(arrival_parse("gamma:0", &kind, &shape, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(arrival_parse("uniform", &kind, &shape, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "uniform"));
+}
+
+static CU_TestInfo tests[] = {
+	{"synthetic prompts of exact length", test_synthetic_exact},
+	{"length spread and chat", test_spread_and_chat},
+	{"datasets and traces", test_dataset},
+	{"bad datasets", test_bad_dataset},
+	{"arrival processes", test_arrivals},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("workload", tests)
