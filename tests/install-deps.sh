@@ -1,10 +1,12 @@
 #!/bin/sh
 # Installs what servecal needs to build, test and plot on Debian 12 (as
-# root, or through sudo when not root). Safe to run again.
+# root, or through sudo when not root). Safe to run again. Chromium is for
+# the test that opens the HTML report in a headless browser (it skips, and
+# says so, where chromium is absent).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libcurl4-openssl-dev libcjson-dev libgsl-dev libcunit1-dev libevent-dev
-gnuplot-nox ca-certificates python3"
+gnuplot-nox ca-certificates python3 chromium"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=""

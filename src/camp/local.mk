@@ -6,8 +6,11 @@ libservecal_a_SOURCES += \
 servecal_SOURCES += src/cli/cmd_campaign.c
 
 check_PROGRAMS += tests/unit/test_campaign
-TESTS += tests/unit/test_campaign
+TESTS += tests/unit/test_campaign tests/integration/campaign.sh
+dist_noinst_SCRIPTS += tests/integration/campaign.sh
 tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
-	bench/qwen3-32b-h200.json
+	bench/qwen3-32b-h200.json tests/fixtures/e2e-campaign \
+	bench/perf/fit-emulator.json bench/perf/fit-disagg-2p2.json \
+	bench/perf/fit_emulator.sh

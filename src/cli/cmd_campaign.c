@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -611,6 +613,18 @@ static int campaign_run_cmd(int argc, char **argv)
 	snprintf(logs, sizeof logs, "%s/logs", r.dir);
 	if (mkdir_p(logs)) {
 		sc_err_set(&e, SC_ERUNTIME, "%s: cannot create: %s", logs, strerror(errno));
+		rc = cli_fail(&e);
+		goto out;
+	}
+	/* One campaign process per directory: a second one would interleave
+	 * its records with the first's. */
+	char lock[4096];
+	snprintf(lock, sizeof lock, "%s/.lock", r.dir);
+	int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB)) {
+		sc_err_set(&e, SC_ERUNTIME,
+			   "%s: another campaign process is running on this directory",
+			   r.dir);
 		rc = cli_fail(&e);
 		goto out;
 	}

@@ -21,3 +21,8 @@ bench_perf_fit_bench_LDADD = $(SC_LIBS)
 bench-fit: bench/perf/fit_bench$(EXEEXT)
 	bench/perf/fit_bench$(EXEEXT) $(abs_top_srcdir)
 .PHONY: bench-fit
+
+check_PROGRAMS += tests/unit/test_fit_match
+TESTS += tests/unit/test_fit_match
+tests_unit_test_fit_match_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_fit_match_LDADD = libsctest.a $(TEST_LIBS)
