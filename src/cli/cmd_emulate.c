@@ -162,6 +162,8 @@ static int run(int argc, char **argv)
 	}
 	struct emu_server *srv = emu_server_new(&cfg, &e);
 	if (!srv) {
+		if (e.status == SC_EINPUT)
+			sc_err_prefix(&e, "%s", dep_path);
 		rc = cli_fail(&e);
 		goto out;
 	}

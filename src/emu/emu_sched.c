@@ -16,12 +16,16 @@
 #define LAT_BUCKETS 50000
 /* Tokens handed to the server per emission callback before the loop gets
  * a chance to run due timers. */
-#define EMU_EMIT_SLICE 64
+#define EMU_EMIT_SLICE 32
+/* Callbacks below timer priority run between two looks at the timers. */
+#define EMU_MAX_CALLBACKS 8
 /* Priority of engine timers (0 = first). */
 #define EMU_PRIO_TIMER 0
 
-/* Lateness up to which iterations chain from the deadline, ns. */
-#define EMU_RESYNC_NS 5000000
+/* Lateness up to which iterations chain from the deadline, ns: enough to
+ * absorb a scheduler delay on a busy machine without losing emulated time,
+ * small enough that a stalled process does not burst to catch up. */
+#define EMU_RESYNC_NS 50000000
 
 struct emu_list {
 	struct emu_req *head, *tail;
@@ -112,6 +116,22 @@ static void worker_kick(struct emu_worker *w)
 {
 	if (!w->busy)
 		iteration_start(w, clock_mono_ns());
+}
+
+/* Kicks w for an event that was due at due_ns (a timer that may have fired
+ * late): an idle worker starts as of then, so a late timer does not add
+ * to the emulated time, unless it is later than EMU_RESYNC_NS. */
+static void worker_kick_at(struct emu_worker *w, int64_t due_ns)
+{
+	if (w->busy)
+		return;
+	int64_t now = clock_mono_ns();
+	int64_t start = now - due_ns <= EMU_RESYNC_NS ? due_ns : now;
+	if (start < w->deadline_ns) /* not before its last iteration ended */
+		start = w->deadline_ns;
+	if (start > now)
+		start = now;
+	iteration_start(w, start);
 }
 
 /* Drops the engine's hold on r: KV, timer, counters. r is off all lists. */
@@ -276,9 +296,12 @@ static void emit_cb(evutil_socket_t fd, short what, void *arg)
 	} else {
 		w->pend_head = w->pend_tail = 0;
 		if (w->emit_blocked) {
+			int64_t now = clock_mono_ns();
 			w->emit_blocked = false;
 			w->busy = false;
-			iteration_start(w, clock_mono_ns());
+			iteration_start(w, now - w->deadline_ns <= EMU_RESYNC_NS
+						   ? w->deadline_ns
+						   : now);
 		}
 	}
 }
@@ -294,6 +317,8 @@ static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
 	eng->lat_n++;
 	w->busy_s += (double)(w->deadline_ns - w->start_ns) / 1e9;
 	size_t backlog = w->pend_tail - w->pend_head;
+	/* Engine time of this iteration's end (tokens still go out now). */
+	int64_t at = late <= EMU_RESYNC_NS ? w->deadline_ns : now;
 	for (long i = 0; i < w->n_batch; i++) {
 		struct emu_req *r = w->batch[i];
 		if (!r)
@@ -306,10 +331,10 @@ static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
 			r->chunk = 0;
 			if (r->prefill_done < r->prompt_tokens)
 				continue;
-			r->t_prefill_end_ns = now;
+			r->t_prefill_end_ns = at;
 			if (w->spec->role == ROLE_PREFILL) {
 				list_remove(&w->running, r);
-				start_handoff(eng, w, r, now);
+				start_handoff(eng, w, r, at);
 				continue;
 			}
 			r->phase = EMU_PH_DECODE;
@@ -330,7 +355,7 @@ static void iteration_end_cb(evutil_socket_t fd, short what, void *arg)
 	 * EMU_RESYNC_NS the process has lost time (overloaded or descheduled):
 	 * restart from now rather than emit a burst of catch-up iterations
 	 * faster than the truth allows. */
-	iteration_start(w, late <= EMU_RESYNC_NS ? w->deadline_ns : now);
+	iteration_start(w, at);
 }
 
 static struct emu_worker *least_loaded(struct emu_engine *eng, size_t from,
@@ -377,6 +402,7 @@ static void start_handoff(struct emu_engine *eng, struct emu_worker *pw,
 		end = start + x_ns;
 		dw->link_free_ns = end;
 	}
+	r->due_ns = end;
 	set_timer_ns(r->timer, end - clock_mono_ns());
 }
 
@@ -385,25 +411,26 @@ static void req_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct emu_req *r = arg;
 	struct emu_engine *eng = r->eng;
 	int64_t now = clock_mono_ns();
+	int64_t due = now - r->due_ns <= EMU_RESYNC_NS ? r->due_ns : now;
 	if (r->phase == EMU_PH_FRONTEND) {
 		struct emu_worker *w = least_loaded(eng, 0, eng->n_first);
 		r->prefill_worker = worker_id(eng, w);
 		r->w = w;
 		r->phase = EMU_PH_WAITING;
 		list_push(&w->waiting, r);
-		worker_kick(w);
+		worker_kick_at(w, due);
 	} else if (r->phase == EMU_PH_XFER) {
 		struct emu_worker *pw = &eng->w[r->prefill_worker];
 		struct emu_worker *dw = &eng->w[r->decode_worker];
 		pw->kv_used -= (double)r->kv_prefill;
 		r->kv_prefill = 0;
 		dw->incoming--;
-		r->t_handoff_end_ns = now;
+		r->t_handoff_end_ns = due;
 		r->phase = EMU_PH_DWAIT;
 		r->w = dw;
 		list_push(&dw->waiting, r);
-		worker_kick(pw); /* freed KV may admit a waiting prompt */
-		worker_kick(dw);
+		worker_kick_at(pw, due); /* freed KV may admit a waiting prompt */
+		worker_kick_at(dw, due);
 	}
 }
 
@@ -442,6 +469,10 @@ struct event_base *emu_event_base_new(void)
 	if (!ec)
 		return NULL;
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	/* Look for due timers after every few callbacks below timer
+	 * priority, not only after a whole pass over the active events. */
+	event_config_set_max_dispatch_interval(ec, NULL, EMU_MAX_CALLBACKS,
+					       EMU_PRIO_TIMER + 1);
 	struct event_base *b = event_base_new_with_config(ec);
 	event_config_free(ec);
 	if (b && event_base_priority_init(b, EMU_PRIORITIES) != 0) {
@@ -591,7 +622,8 @@ int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
 	r->n_pend = 0;
 	eng->active++;
 	double fe = emu_truth_frontend_s(eng->t, &eng->rng);
-	set_timer_ns(r->timer, (int64_t)llround(fe * 1e9));
+	r->due_ns = r->t_arrival_ns + (int64_t)llround(fe * 1e9);
+	set_timer_ns(r->timer, r->due_ns - clock_mono_ns());
 	return SC_OK;
 }
 

@@ -63,6 +63,7 @@ struct emu_req {
 	struct emu_worker *emit_w;   /* worker holding its undelivered tokens */
 	long n_pend;                 /* tokens produced, not yet delivered */
 	struct event *timer;
+	int64_t due_ns; /* when its timer is due */
 	struct emu_engine *eng;
 };
 

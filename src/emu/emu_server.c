@@ -504,9 +504,30 @@ static long stop_point(struct emu_server *srv, const struct emu_api_req *a,
 	return k;
 }
 
+/* Trace line of a request answered before it reached the engine. */
+static void trace_refused(struct emu_server *srv, enum emu_endpoint ep,
+			  int64_t arrival_ns, long prompt_tokens, int code,
+			  const char *why)
+{
+	if (!srv->trace)
+		return;
+	char status[64], id[32];
+	snprintf(status, sizeof status, "%s:%d", why, code);
+	snprintf(id, sizeof id, "refused-%llu", ++srv->next_id);
+	struct emu_trace_rec rec = {
+		.id = id,
+		.endpoint = ep == EMU_EP_CHAT ? "chat" : "completions",
+		.status = status,
+		.prompt_tokens = prompt_tokens,
+		.arrival_ns = arrival_ns,
+	};
+	emu_trace_write(srv->trace, &rec);
+}
+
 static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 			    enum emu_endpoint ep)
 {
+	int64_t arrival = clock_mono_ns();
 	srv->req_total[ep]++;
 	if (srv->stopping) {
 		send_error(srv, req, 503, "server is shutting down");
@@ -519,6 +540,7 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 		snprintf(msg, sizeof msg, "request body of %zu bytes exceeds %zu",
 			 len, srv->max_body);
 		send_error(srv, req, 413, msg);
+		trace_refused(srv, ep, arrival, 0, 413, "error");
 		return;
 	}
 	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
@@ -527,6 +549,7 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 	int code = 400;
 	if (emu_api_parse(ep, body, len, &srv->lim, &a, &code, &e)) {
 		send_error(srv, req, code, e.msg);
+		trace_refused(srv, ep, arrival, 0, code, "error");
 		return;
 	}
 	enum emu_fault f = emu_faults_draw(&srv->truth.faults, &srv->rng);
@@ -536,6 +559,7 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 		char msg[64];
 		snprintf(msg, sizeof msg, "injected fault: HTTP %d", st_code);
 		send_error(srv, req, st_code, msg);
+		trace_refused(srv, ep, arrival, a.prompt_tokens, st_code, "fault");
 		return;
 	}
 	struct emu_stream *st = xcalloc(1, sizeof *st);

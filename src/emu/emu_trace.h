@@ -8,7 +8,10 @@
  *    "queue_exit_ns":N,"prefill_start_ns":N,"prefill_end_ns":N,
  *    "handoff_start_ns":N,"handoff_end_ns":N,"prefill_worker":i,
  *    "decode_worker":j,"token_ns":[...]}
- * Times that did not happen are 0; workers are -1 when unassigned. */
+ * Times that did not happen are 0; workers are -1 when unassigned. Status
+ * is "ok", "disconnected", "shutdown", "fault:KIND" (mid-stream faults),
+ * or for requests answered before the engine "fault:429" (injected HTTP
+ * error) and "error:400" (invalid request), with id "refused-N". */
 #ifndef SC_EMU_TRACE_H
 #define SC_EMU_TRACE_H
 #include <stddef.h>

@@ -10,10 +10,10 @@ libservecal_a_SOURCES += \
 servecal_SOURCES += src/cli/cmd_emulate.c
 
 # Tests: unit tests per module; test_emu_sched runs the engine on a real
-# event loop (physics); test_emu_http forks `servecal emulate` (protocol,
+# event loop (physics); test_emu_http (end to end) forks `servecal emulate` (protocol,
 # faults, disconnects, graceful stop, trace).
 EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
-	tests/unit/test_emu_truth tests/integration/test_emu_http
+	tests/unit/test_emu_truth tests/unit/test_emu_http
 check_PROGRAMS += $(EMU_TESTS)
 TESTS += $(EMU_TESTS)
 tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
@@ -25,17 +25,17 @@ tests_unit_test_emu_api_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_emu_truth_SOURCES = tests/unit/test_emu_truth.c
 tests_unit_test_emu_truth_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_emu_truth_LDADD = libsctest.a $(TEST_LIBS)
-tests_integration_test_emu_http_SOURCES = tests/integration/test_emu_http.c
-tests_integration_test_emu_http_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
-tests_integration_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_emu_http_SOURCES = tests/unit/test_emu_http.c
+tests_unit_test_emu_http_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
 
 # Benchmark (not a test): `make bench-emulator` runs it.
-noinst_PROGRAMS += bench/perf/emulator
-bench_perf_emulator_SOURCES = bench/perf/emulator.c
-bench_perf_emulator_LDADD = $(SC_LIBS)
+noinst_PROGRAMS += bench/perf/emulator_bench
+bench_perf_emulator_bench_SOURCES = bench/perf/emulator_bench.c
+bench_perf_emulator_bench_LDADD = $(SC_LIBS)
 EXTRA_DIST += bench/emu-bench.json
-bench-emulator: bench/perf/emulator servecal
-	./bench/perf/emulator
+bench-emulator: bench/perf/emulator_bench servecal
+	./bench/perf/emulator_bench
 .PHONY: bench-emulator

@@ -5,8 +5,8 @@
  * request as soon as one ends) and reads the server's /metrics over a
  * measurement window.
  *
- * usage: emulator [--streams N] [--seconds S] [--warmup S] [--max-tokens M]
- *                 [--deployment FILE] [--servecal PATH] [--drop P]
+ * usage: emulator_bench [--streams N] [--seconds S] [--warmup S] [--max-tokens M]
+ *                       [--deployment FILE] [--servecal PATH] [--drop P]
  * --drop P: each request is abandoned mid-stream (connection closed) with
  * probability P, for soak tests of disconnect handling; the server's
  * resident memory is sampled every second.
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--drop"))
 			g_drop = atof(argv[i + 1]);
 		else {
-			fprintf(stderr, "emulator: unknown option %s\n", argv[i]);
+			fprintf(stderr, "emulator_bench: unknown option %s\n", argv[i]);
 			return 2;
 		}
 	}
@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if ((rlim_t)streams + 64 > rl.rlim_cur) {
-		fprintf(stderr, "emulator: %d streams need more file descriptors "
+		fprintf(stderr, "emulator_bench: %d streams need more file descriptors "
 			"than the limit %lu\n", streams, (unsigned long)rl.rlim_cur);
 		return 1;
 	}
@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 	struct pollfd pf = {p[0], POLLIN, 0};
 	if (poll(&pf, 1, 10000) <= 0 || read(p[0], line, sizeof line - 1) <= 0 ||
 	    !strrchr(line, ':')) {
-		fprintf(stderr, "emulator: server did not start\n");
+		fprintf(stderr, "emulator_bench: server did not start\n");
 		kill(pid, SIGKILL);
 		return 1;
 	}

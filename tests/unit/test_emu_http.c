@@ -353,6 +353,31 @@ static void test_stream_token_counts(void)
 	CU_ASSERT_EQUAL(server_stop(&s), 0);
 }
 
+static void test_disagg_stream(void)
+{
+	struct server s;
+	CU_ASSERT_FATAL(server_start(&s, "bench/emu-disagg-tiny.json", NULL) == 0);
+	char *b = ids_prompt_body(
+		500, 12,
+		",\"stream\":true,\"ignore_eos\":true,"
+		"\"stream_options\":{\"include_usage\":true}");
+	struct resp r = request(s.port, "POST", "/v1/completions", b);
+	struct sse e;
+	sse_scan(r.body, &e);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(e.tokens, 12);
+	CU_ASSERT_EQUAL(e.usage_prompt, 500);
+	CU_ASSERT(e.done_last);
+	resp_free(&r);
+	free(b);
+	/* Both pools worked: prompt tokens on prefill, output on decode. */
+	struct resp m = request(s.port, "GET", "/metrics", NULL);
+	CU_ASSERT(strstr(m.body, "servecal_emu_prefill_tokens_total{worker=\"prefill-0\"} 500") != NULL);
+	CU_ASSERT(strstr(m.body, "servecal_emu_generated_tokens_total{worker=\"decode-0\"} 12") != NULL);
+	resp_free(&m);
+	CU_ASSERT_EQUAL(server_stop(&s), 0);
+}
+
 static void test_chat_and_plain(void)
 {
 	struct server s;
@@ -665,6 +690,7 @@ static void test_bad_deployment_exit_code(void)
 static CU_TestInfo tests[] = {
 	{"streamed token counts and usage", test_stream_token_counts},
 	{"chat role chunk, non-streaming, models, health", test_chat_and_plain},
+	{"disagg stream through both pools", test_disagg_stream},
 	{"error statuses and bodies", test_error_statuses},
 	{"early stop without ignore_eos", test_early_stop},
 	{"disconnects free slots and KV", test_disconnect_frees_slot},
