@@ -23,21 +23,21 @@ sed -n '/MAPE/,/priors/p' "$out/fit-bench.txt"
 echo "fit time with 200 bootstrap rounds (3 deployments x 10 levels): $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (target <= 2 s)"
 # Knee: the concurrency where mean TTFT first reaches 1.5x its value at the
 # lowest level, interpolated between levels; projected the same way from the
-# fitted model on a fine grid.
+# fitted model on a grid of every concurrency up to the largest measured.
+knee() { # reads "N ttft_ms" lines sorted by N
+	awk 'NR==1 {b=$2; pn=$1; pt=$2; next}
+		!k && $2 >= 1.5*b { k = pn + ($1-pn) * (1.5*b-pt)/($2-pt) }
+		{pn=$1; pt=$2} END { if (k) printf "%.1f", k; else print "none" }'
+}
 for d in agg disagg disagg-2p2; do
 	meas=$(for c in "$out/$d"/c*/summary.json; do
-		n=$(basename "$(dirname "$c")" | tr -d c)
-		t=$(grep -A3 '"ttft_ms"' "$c" | grep '"mean"' | head -1 | tr -dc '0-9.e+-')
-		echo "$n $t"
-	done | sort -n | awk 'NR==1 {b=$2; pn=$1; pt=$2; next}
-		!k && $2 >= 1.5*b { k = pn + ($1-pn) * (1.5*b-pt)/($2-pt) }
-		{pn=$1; pt=$2} END { if (k) print k; else print "none" }')
-	proj=$(n=1; while [ $n -le 256 ]; do
+		python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["concurrency"], s["ttft_ms"]["mean"])' "$c"
+	done | sort -n | knee)
+	top=$(ls -d "$out/$d"/c* | sed 's/.*c//' | sort -n | tail -1)
+	proj=$(n=1; while [ $n -le "$top" ]; do
 		t=$("$sc" predict --deployment "$out/specs/$d.json" --isl 2000 --osl 128 \
 			--concurrency $n --params "$out/fit-bench.json" --json |
-			grep '"ttft_ms"' | tr -dc '0-9.e+-')
-		echo "$n $t"; n=$((n + 1)); done | awk 'NR==1 {b=$2; pn=$1; pt=$2; next}
-		!k && $2 >= 1.5*b { k = pn + ($1-pn) * (1.5*b-pt)/($2-pt) }
-		{pn=$1; pt=$2} END { if (k) print k; else print "none" }')
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["ttft_ms"])')
+		echo "$n $t"; n=$((n + 1)); done | knee)
 	echo "TTFT knee $d: measured $meas, projected $proj"
 done

@@ -101,7 +101,10 @@ static int holdout_deployments(struct obs_set *s, const struct calib_opts *o,
 }
 
 /* Bootstrap: refit on points resampled with replacement; sigma is the
- * spread of the refitted parameters (in log space, mapped back). */
+ * spread of the refitted parameters (in log space, mapped back). Each refit
+ * starts at the full fit and stops at a relative step of BOOT_XTOL: a
+ * spread of a few percent needs no more digits. */
+#define BOOT_XTOL 1e-4
 static int bootstrap(const struct obs_set *s, const struct calib_opts *o,
 		     struct calib_result *r, struct sc_err *e)
 {
@@ -117,6 +120,7 @@ static int bootstrap(const struct obs_set *s, const struct calib_opts *o,
 	gsl_rng_set(rng, o->seed ? o->seed : 1);
 	struct nlls_opts bo = o->nlls;
 	bo.weights = w;
+	bo.xtol = BOOT_XTOL;
 	for (int b = 0; b < o->bootstrap; b++) {
 		memset(w, 0, n * sizeof *w);
 		for (size_t k = 0; k < nfit; k++)

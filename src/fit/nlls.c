@@ -19,7 +19,6 @@
  * the trust region steps back. */
 #define RESID_PENALTY 50.0
 #define XTOL 1e-8
-#define GTOL 1e-8
 #define FTOL 1e-10
 #define DEFAULT_MAX_ITER 200
 
@@ -174,9 +173,10 @@ int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
 		goto out;
 	}
 	int info = 0;
+	double xtol = o->xtol > 0 ? o->xtol : XTOL;
 	st = gsl_multifit_nlinear_driver(o->max_iter ? o->max_iter
 						     : DEFAULT_MAX_ITER,
-					 XTOL, GTOL, FTOL, NULL, NULL, &info, w);
+					 xtol, xtol, FTOL, NULL, NULL, &info, w);
 	r->iterations = (int)gsl_multifit_nlinear_niter(w);
 	r->converged = st == GSL_SUCCESS || st == GSL_ENOPROG;
 	snprintf(r->status, sizeof r->status, "%s", stop_reason(st, info));

@@ -17,6 +17,8 @@ struct nlls_opts {
 	const size_t *weights;        /* bootstrap multiplicity per point, or
 					 NULL for 1 each */
 	int max_iter;
+	double xtol; /* relative step tolerance; 0 = default 1e-8 (the
+			bootstrap asks less: its spread needs 3 digits) */
 };
 
 struct nlls_result {

@@ -61,16 +61,23 @@ const struct mp_info mp_table[MP_COUNT] = {
 		       "slope multiplier of TTFT waiting past the knee",
 		       "1 is the closed-system asymptote; bursty arrival "
 		       "and scheduler policy move it"},
-	[MP_Q_COHORT] = {"q_cohort", "q_cohort", "", 1.0, 1.0, 0.05, 4.0,
-			 "growth of synchronized prefill cohorts in agg: a "
-			 "request shares its prefill iterations with "
-			 "q_cohort * sqrt(n - 1) others",
+	[MP_Q_COHORT] = {"q_cohort", "q_cohort", "", 1.0, 0.8, 0.05, 4.0,
+			 "growth of synchronized prefill cohorts in agg: "
+			 "with n users on a replica a request prefills "
+			 "behind q_cohort * (n - 1) / (1 + q_cohort * (n - 1) "
+			 "/ q_cohort_max) others",
 			 "closed-loop users whose prompts meet in one "
 			 "chunked-prefill iteration emit their first tokens "
-			 "together and, with fixed output lengths, return "
-			 "together; the emulated engine's cohorts grow as "
-			 "about 1.0 * sqrt(n - 1) over n = 3..24 users per "
-			 "replica"},
+			 "together and, with fixed output lengths, come back "
+			 "together; on the emulated engine the cohort grows "
+			 "by about 0.8 prompts per added user at first"},
+	[MP_Q_COHORT_MAX] = {"q_cohort_max", "q_cohort_max", "", 1.0, 4.5,
+			     0.5, 64.0,
+			     "largest cohort a request waits behind, in prompts",
+			     "a cohort larger than one iteration's token budget "
+			     "finishes its prefill over several iterations and "
+			     "comes apart; the emulated engine saturates near "
+			     "4.5 prompts with a budget of two prompts"},
 };
 
 void params_default(struct model_params *p)
@@ -94,7 +101,7 @@ static int set_one(struct model_params *p, const char *key, const cJSON *v,
 	int i = params_find(key);
 	if (i < 0)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms, q_knee, q_gain, q_cohort)",
+				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms, q_knee, q_gain, q_cohort, q_cohort_max)",
 				  where, key);
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "value");

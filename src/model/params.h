@@ -23,6 +23,7 @@ enum mp {
 	MP_Q_KNEE,   /* width of the TTFT queueing knee, in service times */
 	MP_Q_GAIN,   /* slope multiplier of TTFT waiting past the knee */
 	MP_Q_COHORT, /* growth of synchronized prefill cohorts in agg */
+	MP_Q_COHORT_MAX, /* largest cohort, in prompts */
 	MP_COUNT
 };
 

@@ -42,7 +42,7 @@ static struct queue_wait queue_wait(const struct model_params *p, double n,
  * ln 10 times its mean), plus the residual of the iteration a request
  * lands in, uniform over one TPOT (p90 0.9 vs mean 0.5). */
 #define EXP_P90_OVER_MEAN 2.302585
-#define COHORT_P90_SPREAD 0.5
+#define COHORT_P90_SPREAD 0.8
 #define UNIFORM_P90_MINUS_MEAN 0.4
 
 static double ttft_p90(double ttft, const struct queue_wait *q, double tpot)
@@ -107,8 +107,10 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		 * together. A request waits for its cohort's prompts, and
 		 * while it decodes only the other cohorts' prefills cut in. */
 		double n_g = fmin(n_r, bmax);
-		double others = p->v[MP_Q_COHORT] * sqrt(fmax(n_g - 1.0, 0.0));
-		double cohort_wait = others * isl * t_full / fill;
+		double lin = p->v[MP_Q_COHORT] * fmax(n_g - 1.0, 0.0);
+		double others = lin / (1.0 + lin / p->v[MP_Q_COHORT_MAX]);
+		double s_prompt = isl * t_full / fill;
+		double cohort_wait = others * s_prompt;
 		double seen = frac * (1.0 - fmin(1.0, (1.0 + others) / n_g));
 		double tpot = (1.0 - seen) * t_dec + seen * t_mix;
 		double prefill = ceil(isl / chunk) * t_mix + cohort_wait;
@@ -128,9 +130,10 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 		o->wait_s = q.mean_s;
 		o->tpot_s = tpot;
 		o->ttft_s = p->v[MP_T0] + q.mean_s + iter_wait + prefill;
-		/* Within a cohort the first prompt waits least. */
+		/* Within a cohort the first prompt waits least; the spread
+		 * grows more slowly than the cohort. */
 		o->ttft_p90_s = ttft_p90(o->ttft_s, &q, tpot) +
-				COHORT_P90_SPREAD * cohort_wait;
+				COHORT_P90_SPREAD * s_prompt * sqrt(others);
 		o->capacity_req_per_s = x * (double)replicas;
 		o->prefill_bound = pf;
 		double rate_r = n_r / (o->ttft_s + (osl - 1.0) * tpot);

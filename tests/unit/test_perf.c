@@ -97,18 +97,27 @@ static void test_agg_interference(void)
 }
 
 /* Agg TTFT grows with the synchronized cohort a request prefills with:
- * q_cohort 0 (independent users) keeps it near the one-user value, and
- * the excess scales as sqrt(n - 1) per replica. */
+ * q_cohort ~0 (independent users) keeps it near the one-user value; the
+ * excess rises about linearly at first and saturates at q_cohort_max
+ * prompts. */
 static void test_agg_cohorts(void)
 {
 	struct deploy_spec d = load("bench/qwen3-32b-h200-agg.json");
 	struct model_params p;
 	params_default(&p);
-	struct perf_point one = at(&d, &p, 4), a = at(&d, &p, 4 * 5), b = at(&d, &p, 4 * 17);
+	p.v[MP_Q_COHORT] = 1.0;
+	p.v[MP_Q_COHORT_MAX] = 1000; /* no saturation: linear */
+	struct perf_point one = at(&d, &p, 4), a = at(&d, &p, 4 * 3), b = at(&d, &p, 4 * 5);
 	CU_ASSERT(a.ttft_s > one.ttft_s + 0.05);
-	/* sqrt(16) / sqrt(4) = 2, up to the slower iterations at a larger batch. */
+	/* 4 others vs 2 others: twice the cohort wait, up to slower
+	 * iterations at a larger batch. */
 	double ra = (b.prefill_s - one.prefill_s) / (a.prefill_s - one.prefill_s);
-	CU_ASSERT(ra > 1.8 && ra < 2.6);
+	CU_ASSERT(ra > 1.8 && ra < 2.4);
+	/* Saturation: with q_cohort_max 2 prompts, 60 users wait about as
+	 * long as 30. */
+	p.v[MP_Q_COHORT_MAX] = 2.0;
+	struct perf_point s30 = at(&d, &p, 4 * 30), s60 = at(&d, &p, 4 * 60);
+	CU_ASSERT(s60.prefill_s < 1.15 * s30.prefill_s);
 	p.v[MP_Q_COHORT] = 1e-9;
 	struct perf_point flat = at(&d, &p, 4 * 5);
 	CU_ASSERT(flat.ttft_s < one.ttft_s * 1.1);
