@@ -21,7 +21,10 @@
 #include "camp/proc.h"
 #include "cli/cli.h"
 #include "config.h"
+#include "emu/emu_server.h"
+#include "fit/nlls.h"
 #include "fit/perfdb.h"
+#include "out/gnuplot.h"
 #include "model/perf.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
@@ -160,6 +163,13 @@ static int write_env(const struct runner *r, struct sc_err *e)
 	}
 	cJSON_AddStringToObject(j, "date", date);
 	cJSON_AddStringToObject(j, "cjson", cJSON_Version());
+	cJSON_AddStringToObject(j, "gsl", nlls_gsl_version());
+	cJSON_AddStringToObject(j, "libevent", emu_libevent_version());
+	char gp[128];
+	if (gnuplot_version(gp, sizeof gp, NULL) == SC_OK)
+		cJSON_AddStringToObject(j, "gnuplot", gp);
+	else
+		cJSON_AddStringToObject(j, "gnuplot", "not found");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/env.json", r->dir);
 	int rc = jsonio_save_file(path, j, e);

@@ -939,3 +939,8 @@ void emu_server_free(struct emu_server *srv)
 		event_base_free(srv->base);
 	free(srv);
 }
+
+const char *emu_libevent_version(void)
+{
+	return event_get_version();
+}

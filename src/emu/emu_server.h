@@ -38,5 +38,7 @@ int emu_server_run(struct emu_server *s, struct sc_err *e);
 /* Starts the graceful stop from inside the loop. */
 void emu_server_stop(struct emu_server *s);
 void emu_server_free(struct emu_server *s);
+/* Version of the libevent library linked (for reports). */
+const char *emu_libevent_version(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
+#include <gsl/gsl_version.h>
 
 #include "util/xalloc.h"
 
@@ -37,6 +38,11 @@ struct problem {
 	size_t nrows; /* data rows; prior rows follow */
 	double (*proj)[OM_COUNT]; /* per point, reused */
 };
+
+const char *nlls_gsl_version(void)
+{
+	return gsl_version;
+}
 
 void nlls_opts_default(struct nlls_opts *o)
 {

@@ -35,6 +35,8 @@ struct nlls_result {
 /* Fills o with defaults: every parameter free, priors from mp_table with
  * width log(hi/lo)/4 (the plausible range is +-2 sigma). */
 void nlls_opts_default(struct nlls_opts *o);
+/* Version of the GSL library linked (for reports). */
+const char *nlls_gsl_version(void);
 /* Fits; start values from `start` (or the priors when NULL). Returns SC_OK
  * (check r->converged), SC_EINPUT when there are fewer residuals than free
  * parameters, SC_ERUNTIME when GSL fails outright (message in e). */

@@ -228,3 +228,28 @@ out:
 			close(errp[i]);
 	return rc;
 }
+
+int gnuplot_version(char *buf, size_t len, struct sc_err *e)
+{
+	char dir[] = "/tmp/scgpver.XXXXXX";
+	if (!mkdtemp(dir))
+		return sc_err_set(e, SC_ERUNTIME, "gnuplot version: %s",
+				  strerror(errno));
+	char path[64], log[256];
+	snprintf(path, sizeof path, "%s/v.gp", dir);
+	FILE *f = fopen(path, "w");
+	int rc = SC_ERUNTIME;
+	if (f) {
+		/* print writes to stderr, which gnuplot_run captures. */
+		fputs("print sprintf('%.1f patchlevel %s', GPVAL_VERSION, "
+		      "GPVAL_PATCHLEVEL)\n",
+		      f);
+		fclose(f);
+		rc = gnuplot_run(dir, "v.gp", 10.0, log, sizeof log, e);
+	}
+	if (rc == SC_OK)
+		snprintf(buf, len, "%.*s", (int)strcspn(log, "\n"), log);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}

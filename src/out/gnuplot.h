@@ -23,6 +23,9 @@ char *gnuplot_template_load(const char *name, struct sc_err *e);
 const char *gnuplot_program(void);
 /* True when the program exists: an executable path, or found on $PATH. */
 bool gnuplot_available(void);
+/* Writes the gnuplot program's version ("5.4 patchlevel 4") into buf.
+ * SC_ERUNTIME when it cannot be run. */
+int gnuplot_version(char *buf, size_t len, struct sc_err *e);
 
 /* Runs the gnuplot program on script (a file name relative to dir) with dir
  * as working directory, stdin from /dev/null. Its stderr (capped at
