@@ -358,13 +358,17 @@ static void sec_summary(struct doc *d, const struct campdir *c)
 			    "TTFT \u2264 %g ms: no calibrated matching result",
 			    sla);
 		} else if (cal->best_agg.present && cal->best_disagg.present) {
+			/* Config names from `servecal match` start with their
+			 * mode; say it where one does not. */
+			const char *dc = cal->best_disagg.config,
+				   *ac = cal->best_agg.config;
 			doc_li(
 			    d,
-			    "TTFT \u2264 %g ms: disagg %s at %.1f tokens/s/gpu "
-			    "vs agg %s at %.1f: disagg gain %.2fx%s",
-			    sla, cal->best_disagg.config,
+			    "TTFT \u2264 %g ms: best %s%s at %.1f tokens/s/gpu "
+			    "vs best %s%s at %.1f: disagg gain %.2fx%s",
+			    sla, strncmp(dc, "disagg", 6) ? "disagg " : "", dc,
 			    cal->best_disagg.tokens_per_s_per_gpu,
-			    cal->best_agg.config,
+			    strncmp(ac, "agg", 3) ? "agg " : "", ac,
 			    cal->best_agg.tokens_per_s_per_gpu,
 			    cal->disagg_over_agg, pg);
 		} else if (cal->best_agg.present || cal->best_disagg.present) {
