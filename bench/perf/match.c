@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		q.p = &p;
 		q.wdtype = q.kvdtype = DT_FP8;
 		strcpy(q.backend, "trtllm");
-		q.wl = (struct workload){4000, 500};
+		q.wl = (struct perf_workload){4000, 500};
 		q.sla = (struct plan_sla){0.600, 1.0 / 60.0};
 		q.total_gpus = cases[i].gpus;
 		q.max_gpus_per_worker = 8;

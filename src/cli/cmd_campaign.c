@@ -98,7 +98,7 @@ static double expected_s(const struct campaign *c, const struct deploy_spec *d)
 {
 	struct model_params p;
 	params_default(&p);
-	struct workload wl = {(double)c->isl, (double)c->osl};
+	struct perf_workload wl = {(double)c->isl, (double)c->osl};
 	double total = 0;
 	for (size_t i = 0; i < c->n_levels; i++) {
 		double n = (double)c->levels[i];

@@ -292,7 +292,7 @@ static int run(int argc, char **argv)
 		 catalog_is_path(o.model) ? "" : o.model);
 	snprintf(q.gpu_ref, sizeof q.gpu_ref, "%s",
 		 catalog_is_path(o.gpu) ? "" : o.gpu);
-	q.wl = (struct workload){(double)o.isl, (double)o.osl};
+	q.wl = (struct perf_workload){(double)o.isl, (double)o.osl};
 	q.sla.ttft_s = o.ttft_ms * 1e-3;
 	q.sla.tpot_s = o.tpot_ms > 0 ? o.tpot_ms * 1e-3 : 1.0 / o.min_tps;
 	q.total_gpus = o.total;

@@ -270,7 +270,7 @@ static int run(int argc, char **argv)
 		deploy_release(&d);
 		return cli_fail(&e);
 	}
-	struct workload wl = {(double)o.isl, (double)o.osl};
+	struct perf_workload wl = {(double)o.isl, (double)o.osl};
 	struct model_ctx c = {&d.model, &d.gpu, d.wdtype, d.kvdtype, &p};
 	struct perf_point pt = {0};
 	struct mem_plan mem[DEPLOY_MAX_GROUPS];

@@ -23,7 +23,7 @@ extern const struct obs_metric_info obs_metrics[OM_COUNT];
 struct obs_point {
 	size_t deploy;      /* index into obs_set.deploys */
 	double concurrency; /* closed-loop users */
-	struct workload wl; /* measured mean input and output tokens */
+	struct perf_workload wl; /* measured mean input and output tokens */
 	double value[OM_COUNT]; /* seconds (TTFT, TPOT) or tokens/s; 0 = missing */
 	double rel_se[OM_COUNT]; /* relative standard error of each value */
 	bool holdout;            /* not used to fit */

@@ -62,7 +62,7 @@ static void finish(struct perf_point *o, double n, double osl, long gpus)
 	o->tokens_per_s_per_user = 1.0 / o->tpot_s;
 }
 
-static int check_workload(const struct workload *wl, double n,
+static int check_workload(const struct perf_workload *wl, double n,
 			  struct sc_err *e)
 {
 	if (!(wl->isl >= 1) || !(wl->osl >= 1) || !(n > 0))
@@ -72,7 +72,7 @@ static int check_workload(const struct workload *wl, double n,
 }
 
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
-	     long replicas, const struct workload *wl, double n,
+	     long replicas, const struct perf_workload *wl, double n,
 	     struct perf_point *o, struct sc_err *e)
 {
 	int rc;
@@ -152,7 +152,7 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 
 int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 		long x, const struct worker_spec *dw, long y,
-		const struct kv_link *link, const struct workload *wl,
+		const struct kv_link *link, const struct perf_workload *wl,
 		double n, struct perf_point *o, struct sc_err *e)
 {
 	int rc;
@@ -224,7 +224,7 @@ int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 }
 
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
-		const struct workload *wl, double n, struct perf_point *out,
+		const struct perf_workload *wl, double n, struct perf_point *out,
 		struct sc_err *e)
 {
 	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, p};

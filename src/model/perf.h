@@ -10,7 +10,7 @@
 #include "model/memory.h"
 #include "model/step.h"
 
-struct workload {
+struct perf_workload {
 	double isl, osl; /* mean input and output tokens */
 };
 
@@ -38,16 +38,16 @@ struct perf_point {
 /* Agg: `replicas` workers of spec w share N users. Fills out; returns SC_OK
  * or SC_EINVAL for an impossible shape (message in e). */
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
-	     long replicas, const struct workload *wl, double n,
+	     long replicas, const struct perf_workload *wl, double n,
 	     struct perf_point *out, struct sc_err *e);
 /* Disagg xPyD: x prefill workers pw, y decode workers dw, KV link. */
 int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 		long x, const struct worker_spec *dw, long y,
-		const struct kv_link *link, const struct workload *wl,
+		const struct kv_link *link, const struct perf_workload *wl,
 		double n, struct perf_point *out, struct sc_err *e);
 /* A whole deployment spec with params p. */
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
-		const struct workload *wl, double n, struct perf_point *out,
+		const struct perf_workload *wl, double n, struct perf_point *out,
 		struct sc_err *e);
 
 #endif

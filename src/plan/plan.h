@@ -27,7 +27,7 @@ struct plan_query {
 	char backend[32];
 	/* Catalog names written into deployment files ("" = inline spec). */
 	char model_ref[256], gpu_ref[256];
-	struct workload wl;
+	struct perf_workload wl;
 	struct plan_sla sla;
 	long total_gpus;
 	long max_gpus_per_worker;

@@ -18,7 +18,7 @@ static struct perf_point at(const struct deploy_spec *d,
 {
 	struct perf_point o;
 	struct sc_err e = {0};
-	struct workload wl = {4000, 500};
+	struct perf_workload wl = {4000, 500};
 	CU_ASSERT_EQUAL(perf_deploy(d, p, &wl, n, &o, &e), SC_OK);
 	return o;
 }

@@ -21,7 +21,7 @@ static void run(double isl, double osl, double ttft_ms, double tps_user,
 	q.wdtype = q.kvdtype = DT_FP8;
 	q.p = &F.p;
 	strcpy(q.backend, "trtllm");
-	q.wl = (struct workload){isl, osl};
+	q.wl = (struct perf_workload){isl, osl};
 	q.sla = (struct plan_sla){ttft_ms * 1e-3, 1.0 / tps_user};
 	q.total_gpus = gpus;
 	q.max_gpus_per_worker = 8;

@@ -23,7 +23,7 @@ static void query_init(struct plan_query *q)
 	strcpy(q->backend, "trtllm");
 	strcpy(q->model_ref, "qwen3-32b");
 	strcpy(q->gpu_ref, "h200-sxm");
-	q->wl = (struct workload){4000, 500};
+	q->wl = (struct perf_workload){4000, 500};
 	q->sla = (struct plan_sla){0.6, 1.0 / 60};
 	q->total_gpus = 8;
 	q->max_gpus_per_worker = 8;
@@ -58,7 +58,7 @@ static void check_deploy(const char *dir, const char *file,
 	CU_ASSERT_EQUAL(d.mode, best->mode);
 	CU_ASSERT_EQUAL(deploy_gpus(&d), best->gpus);
 	struct perf_point pt;
-	struct workload wl = {4000, 500};
+	struct perf_workload wl = {4000, 500};
 	CU_ASSERT_EQUAL_FATAL(
 		perf_deploy(&d, &F.p, &wl, best->concurrency, &pt, &e), SC_OK);
 	ASSERT_REL(pt.ttft_s, best->perf.ttft_s, 1e-12);

@@ -22,7 +22,7 @@ static void query_init(struct plan_query *q, long gpus)
 	q->kvdtype = DT_FP8;
 	q->p = &F.p;
 	strcpy(q->backend, "trtllm");
-	q->wl = (struct workload){4000, 500};
+	q->wl = (struct perf_workload){4000, 500};
 	q->sla = (struct plan_sla){0.600, 1.0 / 60.0};
 	q->total_gpus = gpus;
 	q->max_gpus_per_worker = 8;
