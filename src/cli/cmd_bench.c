@@ -308,9 +308,14 @@ static void on_progress(void *ud, const struct req_record *recs, size_t n,
 		snprintf(tot, sizeof tot, "%ld", planned);
 	else
 		snprintf(tot, sizeof tot, "?");
+	char ttft[32] = "-", tpot[32] = "-";
+	if (tt.n)
+		snprintf(ttft, sizeof ttft, "%.1f", a.p50);
+	if (tp.n)
+		snprintf(tpot, sizeof tpot, "%.2f", b.p50);
 	fprintf(stderr,
-		"\r\033[K[%s] %zu/%s done  TTFT p50 %.1f ms  TPOT p50 %.2f ms  errors %zu",
-		lc->name, n, tot, a.p50, b.p50, errs);
+		"\r\033[K[%s] %zu/%s done  TTFT p50 %s ms  TPOT p50 %s ms  errors %zu",
+		lc->name, n, tot, ttft, tpot, errs);
 	fflush(stderr);
 	samples_release(&tt);
 	samples_release(&tp);

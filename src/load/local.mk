@@ -34,3 +34,7 @@ bench-loadgen: bench/perf/loadgen_bench
 	bench/perf/loadgen_bench
 TESTS += tests/integration/bench_emu.sh
 dist_noinst_SCRIPTS += tests/integration/bench_emu.sh
+EXTRA_DIST += bench/perf/loadgen.sh
+bench-loadgen-emu: servecal
+	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
+.PHONY: bench-loadgen-emu
