@@ -94,8 +94,12 @@ O="$TMP/resume"
 "$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 --concurrency 1,2 \
 	--requests-per-level 30 --out "$O" --quiet >/dev/null 2>"$TMP/int.err" &
 B=$!
-# c1 takes ~31 x 90 ms = 2.8 s; interrupt during c2
-sleep 3.6
+# interrupt during c2 (~16 rounds of 90 ms), once c1 is complete
+for _ in $(seq 1 300); do
+	[ -f "$O/c1/summary.json" ] && break
+	sleep 0.05
+done
+sleep 0.4
 kill -INT "$B"
 wait "$B"
 rc=$?
