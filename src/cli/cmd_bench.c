@@ -329,8 +329,23 @@ static cJSON *run_json(const struct bench_opts *o, int argc, char **argv,
 	cJSON_AddStringToObject(j, "servecal_version", PACKAGE_VERSION);
 	cJSON *cmd = cJSON_AddArrayToObject(j, "command");
 	cJSON_AddItemToArray(cmd, cJSON_CreateString("servecal"));
-	for (int i = 0; i < argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+	for (int i = 0; i < argc; i++) {
+		/* Header values may hold credentials: keep only the names. */
+		const char *h = NULL;
+		if (i > 0 && !strcmp(argv[i - 1], "--header"))
+			h = argv[i];
+		else if (!strncmp(argv[i], "--header=", 9))
+			h = argv[i];
+		const char *colon = h ? strchr(h, ':') : NULL;
+		if (colon) {
+			char *red = xasprintf("%.*s: (redacted)",
+					      (int)(colon - h), h);
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(red));
+			free(red);
+		} else {
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+		}
+	}
 	cJSON_AddStringToObject(j, "url", ep);
 	cJSON_AddStringToObject(j, "api", o->api);
 	cJSON_AddStringToObject(j, "model", model);
