@@ -259,10 +259,12 @@ static int detect_model(const struct http_options *ho, const char *ep,
 
 static volatile sig_atomic_t stop_flag;
 
+/* First Ctrl-C: stop cleanly (the loop sees the flag); a second one ends
+ * the process at once. */
 static void on_signal(int sig)
 {
-	(void)sig;
 	stop_flag = 1;
+	signal(sig, SIG_DFL);
 }
 
 struct level_ctx {
