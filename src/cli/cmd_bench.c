@@ -43,8 +43,10 @@ static const char usage[] =
 	"DIR/summary.csv. --resume skips levels already complete in DIR.\n"
 	"--token-times adds each output chunk's arrival time (token_ns) to the records.\n"
 	"The API key comes from OPENAI_API_KEY (never written to results).\n"
+	"--requests-per-level counts measured requests; warm-up requests are extra.\n"
 	"Defaults: --api completions, --isl 4000, --osl 500, --concurrency 1,\n"
-	"--requests-per-level 10 x N (closed) or 100 (open), --out results/bench,\n"
+	"--requests-per-level 10 x N (closed) or 100 (open), --warmup N (closed)\n"
+	"or 0 (open), --out results/bench,\n"
 	"--seed 1, --timeout 600s, --arrival poisson, --max-error-rate 0.5.\n"
 	"Exit codes: 0 ok, 1 runtime failure (or too many failed requests),\n"
 	"2 usage, 3 bad input file.\n";
