@@ -236,7 +236,8 @@ static void closed_level(struct http_driver *d, const char *url, long conc,
 	memset(log->t, 0, log->ids * log->tokens * sizeof log->t[0]);
 	struct workload wl;
 	wl_init(&wl, WL_COMPLETIONS, "m", 16, 0, (double)o->osl, 0, 1);
-	long reqs = o->requests > conc * 2 ? o->requests : conc * 2;
+	/* Enough rounds that the steady window outlasts the ramp-up. */
+	long reqs = o->requests > conc * 3 ? o->requests : conc * 3;
 	struct loop_config c = {.url = url, .concurrency = conc,
 				.requests = reqs, .warmup = conc,
 				.timeout_ms = 120000, .max_error_rate = 1.0};

@@ -563,6 +563,10 @@ static int run(int argc, char **argv)
 		};
 		struct level_summary s;
 		summary_compute(res.recs, res.n, &info, &s);
+		if (!isfinite(s.window_s) && info.complete && !o.quiet)
+			fprintf(stderr,
+				"servecal: %s: no steady window (every client went idle before warm-up ended); throughput is null: raise --requests-per-level\n",
+				name);
 		cJSON *sj = summary_to_json(&s, &info);
 		if (res.interrupted)
 			cJSON_AddBoolToObject(sj, "interrupted", true);
