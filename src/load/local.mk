@@ -38,3 +38,9 @@ EXTRA_DIST += bench/perf/loadgen.sh
 bench-loadgen-emu: servecal
 	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
 .PHONY: bench-loadgen-emu
+
+check_PROGRAMS += tests/unit/test_results
+TESTS += tests/unit/test_results
+tests_unit_test_results_SOURCES = tests/unit/test_results.c
+tests_unit_test_results_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_results_LDADD = libsctest.a $(TEST_LIBS)
