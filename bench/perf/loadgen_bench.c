@@ -340,7 +340,7 @@ static void open_level(struct http_driver *d, const char *url,
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.levels = {1, 100, 1000}, .n_levels = 3, .osl = 64,
+	struct opts o = {.levels = {1, 100, 1000}, .n_levels = 3, .osl = 200,
 			 .gap_us = 20000, .requests = 0, .max_streams = 5000,
 			 .rate = 1000};
 	for (int i = 1; i + 1 < argc; i += 2) {
