@@ -236,7 +236,8 @@ static void closed_level(struct http_driver *d, const char *url, long conc,
 	memset(log->t, 0, log->ids * log->tokens * sizeof log->t[0]);
 	struct workload wl;
 	wl_init(&wl, WL_COMPLETIONS, "m", 16, 0, (double)o->osl, 0, 1);
-	long reqs = o->requests > conc * 2 ? o->requests : conc * 2;
+	/* Enough rounds that the steady window outlasts the ramp-up. */
+	long reqs = o->requests > conc * 3 ? o->requests : conc * 3;
 	struct loop_config c = {.url = url, .concurrency = conc,
 				.requests = reqs, .warmup = conc,
 				.timeout_ms = 120000, .max_error_rate = 1.0};
@@ -264,16 +265,31 @@ static void closed_level(struct http_driver *d, const char *url, long conc,
 	}
 	struct stats so;
 	stats_compute(off.v, off.n, &so);
+	/* Peak streams open at once: sweep over start (+1) and end (-1). */
+	struct samples ev = {0};
+	for (size_t i = 0; i < r.n; i++) {
+		samples_push(&ev, (double)r.recs[i].start_ns * 2 + 1);
+		samples_push(&ev, (double)r.recs[i].end_ns * 2);
+	}
+	struct stats dummy;
+	stats_compute(ev.v, ev.n, &dummy); /* sorts */
+	long open_now = 0, peak = 0;
+	for (size_t i = 0; i < ev.n; i++) {
+		open_now += fmod(ev.v[i], 2.0) != 0 ? 1 : -1;
+		if (open_now > peak)
+			peak = open_now;
+	}
+	samples_release(&ev);
 	struct level_info li = {.concurrency = conc,
 				.window_start_ns = r.window_start_ns,
 				.window_end_ns = r.window_end_ns};
 	struct level_summary sm;
 	summary_compute(r.recs, r.n, &li, &sm);
-	printf("closed c=%-5ld requests=%-6zu failed=%-3ld tokens=%-8ld in_flight=%.1f "
+	printf("closed c=%-5ld requests=%-6zu failed=%-3ld tokens=%-8ld peak_open=%ld steady_in_flight=%.1f "
 	       "offset_us p50=%.1f p99=%.1f max=%.1f  cpu_us/token=%.2f  client_cpu=%.0f%%  tok/s=%.0f\n",
-	       conc, r.n, failed, tokens, sm.little_measured, so.p50, so.p99,
-	       so.max, cpu / (double)tokens * 1e6, cpu / wall * 100,
-	       sm.output_tokens_per_s);
+	       conc, r.n, failed, tokens, peak, sm.little_measured, so.p50,
+	       so.p99, so.max, cpu / (double)tokens * 1e6, cpu / wall * 100,
+	       (double)tokens / wall);
 	fflush(stdout);
 	samples_release(&off);
 	loop_result_release(&r);
@@ -324,7 +340,7 @@ static void open_level(struct http_driver *d, const char *url,
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.levels = {1, 100, 1000}, .n_levels = 3, .osl = 64,
+	struct opts o = {.levels = {1, 100, 1000}, .n_levels = 3, .osl = 200,
 			 .gap_us = 20000, .requests = 0, .max_streams = 5000,
 			 .rate = 1000};
 	for (int i = 1; i + 1 < argc; i += 2) {

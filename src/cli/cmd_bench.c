@@ -43,8 +43,10 @@ static const char usage[] =
 	"DIR/summary.csv. --resume skips levels already complete in DIR.\n"
 	"--token-times adds each output chunk's arrival time (token_ns) to the records.\n"
 	"The API key comes from OPENAI_API_KEY (never written to results).\n"
+	"--requests-per-level counts measured requests; warm-up requests are extra.\n"
 	"Defaults: --api completions, --isl 4000, --osl 500, --concurrency 1,\n"
-	"--requests-per-level 10 x N (closed) or 100 (open), --out results/bench,\n"
+	"--requests-per-level 10 x N (closed) or 100 (open), --warmup N (closed)\n"
+	"or 0 (open), --out results/bench,\n"
 	"--seed 1, --timeout 600s, --arrival poisson, --max-error-rate 0.5.\n"
 	"Exit codes: 0 ok, 1 runtime failure (or too many failed requests),\n"
 	"2 usage, 3 bad input file.\n";
@@ -259,10 +261,12 @@ static int detect_model(const struct http_options *ho, const char *ep,
 
 static volatile sig_atomic_t stop_flag;
 
+/* First Ctrl-C: stop cleanly (the loop sees the flag); a second one ends
+ * the process at once. */
 static void on_signal(int sig)
 {
-	(void)sig;
 	stop_flag = 1;
+	signal(sig, SIG_DFL);
 }
 
 struct level_ctx {
@@ -308,9 +312,14 @@ static void on_progress(void *ud, const struct req_record *recs, size_t n,
 		snprintf(tot, sizeof tot, "%ld", planned);
 	else
 		snprintf(tot, sizeof tot, "?");
+	char ttft[32] = "-", tpot[32] = "-";
+	if (tt.n)
+		snprintf(ttft, sizeof ttft, "%.1f", a.p50);
+	if (tp.n)
+		snprintf(tpot, sizeof tpot, "%.2f", b.p50);
 	fprintf(stderr,
-		"\r\033[K[%s] %zu/%s done  TTFT p50 %.1f ms  TPOT p50 %.2f ms  errors %zu",
-		lc->name, n, tot, a.p50, b.p50, errs);
+		"\r\033[K[%s] %zu/%s done  TTFT p50 %s ms  TPOT p50 %s ms  errors %zu",
+		lc->name, n, tot, ttft, tpot, errs);
 	fflush(stderr);
 	samples_release(&tt);
 	samples_release(&tp);
@@ -324,8 +333,23 @@ static cJSON *run_json(const struct bench_opts *o, int argc, char **argv,
 	cJSON_AddStringToObject(j, "servecal_version", PACKAGE_VERSION);
 	cJSON *cmd = cJSON_AddArrayToObject(j, "command");
 	cJSON_AddItemToArray(cmd, cJSON_CreateString("servecal"));
-	for (int i = 0; i < argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+	for (int i = 0; i < argc; i++) {
+		/* Header values may hold credentials: keep only the names. */
+		const char *h = NULL;
+		if (i > 0 && !strcmp(argv[i - 1], "--header"))
+			h = argv[i];
+		else if (!strncmp(argv[i], "--header=", 9))
+			h = argv[i];
+		const char *colon = h ? strchr(h, ':') : NULL;
+		if (colon) {
+			char *red = xasprintf("%.*s: (redacted)",
+					      (int)(colon - h), h);
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(red));
+			free(red);
+		} else {
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+		}
+	}
 	cJSON_AddStringToObject(j, "url", ep);
 	cJSON_AddStringToObject(j, "api", o->api);
 	cJSON_AddStringToObject(j, "model", model);
@@ -539,6 +563,10 @@ static int run(int argc, char **argv)
 		};
 		struct level_summary s;
 		summary_compute(res.recs, res.n, &info, &s);
+		if (!isfinite(s.window_s) && info.complete && !o.quiet)
+			fprintf(stderr,
+				"servecal: %s: no steady window (every client went idle before warm-up ended); throughput is null: raise --requests-per-level\n",
+				name);
 		cJSON *sj = summary_to_json(&s, &info);
 		if (res.interrupted)
 			cJSON_AddBoolToObject(sj, "interrupted", true);

@@ -34,3 +34,13 @@ bench-loadgen: bench/perf/loadgen_bench
 	bench/perf/loadgen_bench
 TESTS += tests/integration/bench_emu.sh
 dist_noinst_SCRIPTS += tests/integration/bench_emu.sh
+EXTRA_DIST += bench/perf/loadgen.sh
+bench-loadgen-emu: servecal
+	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
+.PHONY: bench-loadgen-emu
+
+check_PROGRAMS += tests/unit/test_results
+TESTS += tests/unit/test_results
+tests_unit_test_results_SOURCES = tests/unit/test_results.c
+tests_unit_test_results_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_results_LDADD = libsctest.a $(TEST_LIBS)

@@ -229,7 +229,7 @@ static void on_done(void *ud, enum http_result res, long status,
 			L->err = send_one(L, 0, false);
 		else
 			stop_sending(L, t);
-	} else if (L->q_len) {
+	} else if (L->q_len && L->sending) {
 		int64_t sched = L->queue_sched[L->q_head];
 		L->q_head = (L->q_head + 1) % L->q_cap;
 		L->q_len--;
@@ -397,7 +397,9 @@ static int run_open(struct loop *L)
 			if (!L->out->window_end_ns)
 				L->out->window_end_ns =
 					L->last_sched_ns > t0 ? L->last_sched_ns : now;
-			if (http_active(L->d) == 0 && L->q_len == 0)
+			/* Queued sends are dropped once sending stopped. */
+			if (http_active(L->d) == 0 &&
+			    (L->q_len == 0 || !L->sending))
 				break;
 		}
 		progress(L, now, &next_progress);

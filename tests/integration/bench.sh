@@ -45,6 +45,11 @@ expect_eq "$(json "$OUT/c4/summary.json" "abs(d['little']['measured_concurrency'
 	"True" "closed loop holds 4 in flight (Little)"
 expect_eq "$(json "$OUT/run.json" "d['mode'], d['model'], d['gpus'], d['isl'], d['end_wall'] is not None")" \
 	"('closed', 'm', 2, 64, True)" "run.json fields"
+# header values (credentials) never reach the results
+OPENAI_API_KEY=sk-secret-1 "$SERVECAL" bench --url "$URL" --model m --isl 4 \
+	--osl 2 --requests-per-level 1 --header "X-Token: hush-2" --out "$TMP/sec" --quiet
+if grep -rq -e "sk-secret-1" -e "hush-2" "$TMP/sec"; then fail "a secret was written to results"; else pass; fi
+expect_grep "$TMP/sec/run.json" "X-Token: (redacted)" "header name kept, value redacted"
 expect_eq "$(sed -n 1p "$OUT/summary.csv" | cut -d, -f1-3)" "level,concurrency,request_rate" "csv header"
 expect_eq "$(lines "$OUT/summary.csv")" 3 "csv has one row per level"
 
@@ -94,8 +99,12 @@ O="$TMP/resume"
 "$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 --concurrency 1,2 \
 	--requests-per-level 30 --out "$O" --quiet >/dev/null 2>"$TMP/int.err" &
 B=$!
-# c1 takes ~31 x 90 ms = 2.8 s; interrupt during c2
-sleep 3.6
+# interrupt during c2 (~16 rounds of 90 ms), once c1 is complete
+for _ in $(seq 1 300); do
+	[ -f "$O/c1/summary.json" ] && break
+	sleep 0.05
+done
+sleep 0.4
 kill -INT "$B"
 wait "$B"
 rc=$?
