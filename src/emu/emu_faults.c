@@ -90,9 +90,9 @@ int emu_faults_from_json(const cJSON *j, const char *where,
 	return SC_OK;
 }
 
-enum emu_fault emu_faults_draw(const struct emu_faults *f, struct emu_rng *r)
+enum emu_fault emu_faults_draw(const struct emu_faults *f, struct rng *r)
 {
-	double u = emu_rng_uniform(r), acc = 0;
+	double u = rng_uniform(r), acc = 0;
 	for (int i = 0; i < EMU_FAULT_COUNT; i++) {
 		acc += f->rate[i];
 		if (u < acc)

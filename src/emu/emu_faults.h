@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "emu/emu_rng.h"
+#include "util/rng.h"
 #include "util/err.h"
 
 enum emu_fault {
@@ -41,7 +41,7 @@ int emu_faults_from_json(const cJSON *j, const char *where,
 /* SC_OK when rates are each in [0,1] and sum to <= 1, else SC_EINVAL. */
 int emu_faults_check(const struct emu_faults *f, struct sc_err *e);
 /* Draws the fault of one request (EMU_FAULT_NONE most of the time). */
-enum emu_fault emu_faults_draw(const struct emu_faults *f, struct emu_rng *r);
+enum emu_fault emu_faults_draw(const struct emu_faults *f, struct rng *r);
 /* True for the kinds that act before any byte of the stream is sent. */
 bool emu_fault_is_http(enum emu_fault f);
 /* HTTP status of an HTTP fault (429, 500, 503); 0 for other kinds. */

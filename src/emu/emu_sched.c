@@ -45,7 +45,7 @@ struct emu_worker {
 	int64_t start_ns, deadline_ns;
 	int64_t link_free_ns; /* decode worker: KV link busy until */
 	long incoming;        /* decode worker: transfers under way */
-	struct emu_rng rng;
+	struct rng rng;
 	uint64_t steps, tokens, prefill_tokens;
 	double busy_s;
 	/* Produced tokens not yet delivered, FIFO; NULL = cancelled. */
@@ -64,7 +64,7 @@ struct emu_engine {
 	struct model_ctx ctx;
 	struct emu_worker *w; /* agg: [0, n_first); disagg: prefill then decode */
 	size_t n_first, n_second;
-	struct emu_rng rng;
+	struct rng rng;
 	long active;
 	uint64_t *lat_hist;
 	uint64_t lat_n;
@@ -364,7 +364,7 @@ static struct emu_worker *least_loaded(struct emu_engine *eng, size_t from,
 	struct emu_worker *best = NULL;
 	long best_load = 0;
 	/* Rotate the start so ties spread over workers. */
-	size_t off = (size_t)(emu_rng_u64(&eng->rng) % n);
+	size_t off = (size_t)(rng_u64(&eng->rng) % n);
 	for (size_t k = 0; k < n; k++) {
 		struct emu_worker *w = &eng->w[from + (k + off) % n];
 		long load = w->running.n + w->waiting.n + w->incoming;
@@ -458,7 +458,7 @@ static int worker_init(struct emu_engine *eng, struct emu_worker *w,
 	if (!w->timer || !w->emit_ev)
 		return sc_err_set(e, SC_ERUNTIME, "libevent: event_new failed");
 	event_priority_set(w->timer, EMU_PRIO_TIMER);
-	emu_rng_init(&w->rng, eng->t->seed * 1000003u + (uint64_t)index * 7919u +
+	rng_seed(&w->rng, eng->t->seed * 1000003u + (uint64_t)index * 7919u +
 				      (uint64_t)spec->role);
 	return SC_OK;
 }
@@ -498,7 +498,7 @@ struct emu_engine *emu_engine_new(const struct deploy_spec *d,
 				      .wdtype = d->wdtype,
 				      .kvdtype = d->kvdtype, .p = &t->p};
 	eng->lat_hist = xcalloc(LAT_BUCKETS + 1, sizeof *eng->lat_hist);
-	emu_rng_init(&eng->rng, t->seed ^ 0x5eedf00dULL);
+	rng_seed(&eng->rng, t->seed ^ 0x5eedf00dULL);
 	const struct worker_spec *first, *second = NULL;
 	if (d->mode == DEPLOY_DISAGG) {
 		first = deploy_group(d, ROLE_PREFILL);

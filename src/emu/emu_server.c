@@ -51,7 +51,7 @@ struct emu_server {
 	struct emu_trace *trace;
 	struct event *sig_int, *sig_term;
 	struct evbuffer *scratch;
-	struct emu_rng rng;
+	struct rng rng;
 	struct emu_api_limits lim;
 	int port;
 	bool stopping;
@@ -491,7 +491,7 @@ static long stop_point(struct emu_server *srv, const struct emu_api_req *a,
 	if (a->ignore_eos || m <= 0)
 		return a->max_tokens;
 	double p = 1.0 / (m < 1 ? 1 : m);
-	double u = emu_rng_uniform(&srv->rng);
+	double u = rng_uniform(&srv->rng);
 	long k = p >= 1 ? 1 : (long)ceil(log1p(-u) / log1p(-p));
 	if (k < 1)
 		k = 1;
@@ -573,7 +573,7 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 	st->er.target_tokens = stop_point(srv, &a, &st->stopped);
 	st->er.user = st;
 	st->fault_at = st->er.target_tokens > 1
-			       ? 1 + (long)(emu_rng_uniform(&srv->rng) *
+			       ? 1 + (long)(rng_uniform(&srv->rng) *
 					    (double)(st->er.target_tokens - 1))
 			       : 0;
 	emu_api_stream_init(&st->tpl, ep, st->id, srv->created_s,
@@ -836,7 +836,7 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	srv->max_body = cfg->max_body_bytes ? cfg->max_body_bytes
 					    : EMU_SERVER_DEFAULT_MAX_BODY_BYTES;
 	srv->created_s = (long)(clock_wall_ns() / 1000000000);
-	emu_rng_init(&srv->rng, srv->truth.seed ^ 0xfa017ULL);
+	rng_seed(&srv->rng, srv->truth.seed ^ 0xfa017ULL);
 	srv->lim.model = cfg->d->model.name;
 	srv->lim.alt_model = cfg->d->name[0] ? cfg->d->name : NULL;
 	srv->lim.max_model_len = srv->truth.max_model_len;

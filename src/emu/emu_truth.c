@@ -131,14 +131,14 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
 			const struct worker_shape *s,
-			const struct step_load *l, struct emu_rng *r)
+			const struct step_load *l, struct rng *r)
 {
 	return emu_truth_step_mean_s(t, c, s, l) *
-	       emu_rng_lognormal_factor(r, t->noise_sigma);
+	       rng_lognormal_factor(r, t->noise_sigma);
 }
 
-double emu_truth_frontend_s(const struct emu_truth *t, struct emu_rng *r)
+double emu_truth_frontend_s(const struct emu_truth *t, struct rng *r)
 {
 	return t->p.v[MP_T0] * t->time_scale *
-	       emu_rng_lognormal_factor(r, t->frontend_jitter_sigma);
+	       rng_lognormal_factor(r, t->frontend_jitter_sigma);
 }

@@ -35,7 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu/emu_faults.h"
-#include "emu/emu_rng.h"
+#include "util/rng.h"
 #include "model/params.h"
 #include "model/step.h"
 #include "util/err.h"
@@ -70,8 +70,8 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 /* One iteration with noise drawn from r. */
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
 			const struct worker_shape *s,
-			const struct step_load *l, struct emu_rng *r);
+			const struct step_load *l, struct rng *r);
 /* Frontend delay of one request (T0 with jitter, time_scale included). */
-double emu_truth_frontend_s(const struct emu_truth *t, struct emu_rng *r);
+double emu_truth_frontend_s(const struct emu_truth *t, struct rng *r);
 
 #endif

@@ -1,6 +1,5 @@
 # src/emu: the emulated serving engine (libevent lives only here).
 libservecal_a_SOURCES += \
-	src/emu/emu_rng.c src/emu/emu_rng.h \
 	src/emu/emu_faults.c src/emu/emu_faults.h \
 	src/emu/emu_truth.c src/emu/emu_truth.h \
 	src/emu/emu_sched.c src/emu/emu_sched.h \

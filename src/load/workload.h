@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "load/rng.h"
+#include "util/rng.h"
 #include "util/err.h"
 
 enum wl_api { WL_COMPLETIONS, WL_CHAT };

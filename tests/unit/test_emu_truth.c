@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu/emu_faults.h"
-#include "emu/emu_rng.h"
+#include "util/rng.h"
 #include "emu/emu_truth.h"
 #include "testutil.h"
 
@@ -88,12 +88,12 @@ static void test_gemm_factor(void)
 
 static void test_noise_mean_one(void)
 {
-	struct emu_rng r;
-	emu_rng_init(&r, 5);
+	struct rng r;
+	rng_seed(&r, 5);
 	double s = 0, s2 = 0;
 	const int n = 200000;
 	for (int i = 0; i < n; i++) {
-		double x = emu_rng_lognormal_factor(&r, 0.03);
+		double x = rng_lognormal_factor(&r, 0.03);
 		s += x;
 		s2 += x * x;
 	}
@@ -101,11 +101,11 @@ static void test_noise_mean_one(void)
 	CU_ASSERT_DOUBLE_EQUAL(mean, 1.0, 0.001);
 	ASSERT_REL(sd, 0.03, 0.05);
 	/* Same seed, same draws. */
-	struct emu_rng a, b;
-	emu_rng_init(&a, 77);
-	emu_rng_init(&b, 77);
+	struct rng a, b;
+	rng_seed(&a, 77);
+	rng_seed(&b, 77);
 	for (int i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(emu_rng_u64(&a), emu_rng_u64(&b));
+		CU_ASSERT_EQUAL(rng_u64(&a), rng_u64(&b));
 }
 
 static void test_fault_draw_rates(void)
@@ -118,8 +118,8 @@ static void test_fault_draw_rates(void)
 	for (int k = 0; k < EMU_FAULT_COUNT; k++)
 		f.rate[k] = 0.02 * (k + 1); /* sum 0.56 */
 	CU_ASSERT_EQUAL(emu_faults_check(&f, NULL), SC_OK);
-	struct emu_rng r;
-	emu_rng_init(&r, 3);
+	struct rng r;
+	rng_seed(&r, 3);
 	long count[EMU_FAULT_COUNT + 1] = {0};
 	const long n = 100000;
 	for (long i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-/* Seeded random numbers for workloads and arrivals (xoshiro256** seeded by
+/* Seeded random numbers for workloads, arrivals and the emulated engine (xoshiro256** seeded by
  * splitmix64): reproducible for a given --seed, state held by the caller. */
 #ifndef SC_RNG_H
 #define SC_RNG_H
@@ -16,6 +16,8 @@ double rng_uniform(struct rng *r);
 double rng_normal(struct rng *r);
 /* Exponential with the given rate (mean 1/rate). */
 double rng_exp(struct rng *r, double rate);
+/* Log-normal factor with mean 1 and log-sigma sigma (1 when sigma <= 0). */
+double rng_lognormal_factor(struct rng *r, double sigma);
 /* Gamma(shape, scale), shape > 0 (Marsaglia-Tsang). */
 double rng_gamma(struct rng *r, double shape, double scale);
 

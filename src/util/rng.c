@@ -1,5 +1,5 @@
 /* xoshiro256** (Blackman and Vigna, public domain reference algorithm). */
-#include "load/rng.h"
+#include "util/rng.h"
 
 #include <math.h>
 
@@ -73,4 +73,12 @@ double rng_gamma(struct rng *r, double shape, double scale)
 		    log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
 			return d * v * scale;
 	}
+}
+
+double rng_lognormal_factor(struct rng *r, double sigma)
+{
+	if (sigma <= 0)
+		return 1.0;
+	/* mu = -sigma^2/2 keeps the mean at 1, so noise does not bias means. */
+	return exp(-0.5 * sigma * sigma + sigma * rng_normal(r));
 }
