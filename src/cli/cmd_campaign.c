@@ -24,6 +24,7 @@
 #include "emu/emu_server.h"
 #include "fit/nlls.h"
 #include "fit/perfdb.h"
+#include "net/http.h"
 #include "out/gnuplot.h"
 #include "model/perf.h"
 #include "util/clock.h"
@@ -163,6 +164,7 @@ static int write_env(const struct runner *r, struct sc_err *e)
 	}
 	cJSON_AddStringToObject(j, "date", date);
 	cJSON_AddStringToObject(j, "cjson", cJSON_Version());
+	cJSON_AddStringToObject(j, "libcurl", http_curl_version());
 	cJSON_AddStringToObject(j, "gsl", nlls_gsl_version());
 	cJSON_AddStringToObject(j, "libevent", emu_libevent_version());
 	char gp[128];

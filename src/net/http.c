@@ -464,3 +464,8 @@ int http_get_text(const struct http_options *o, const char *url, char *buf,
 				  errbuf);
 	return SC_OK;
 }
+
+const char *http_curl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}

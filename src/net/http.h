@@ -61,6 +61,8 @@ int http_run(struct http_driver *d, int64_t deadline_ns, struct sc_err *e);
 size_t http_active(const struct http_driver *d);
 /* Ends every transfer now; each gets on_done(HTTP_EABORTED). */
 void http_abort_all(struct http_driver *d);
+/* Version of the libcurl library linked (for reports). */
+const char *http_curl_version(void);
 /* Connections opened so far (to check keep-alive reuse). */
 long http_connects(const struct http_driver *d);
 
