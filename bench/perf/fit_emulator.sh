@@ -21,23 +21,39 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 sed -n '/MAPE/,/priors/p' "$out/fit-bench.txt"
 echo "fit time with 200 bootstrap rounds (3 deployments x 10 levels): $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (target <= 2 s)"
-# Knee: the concurrency where mean TTFT first reaches 1.5x its value at the
-# lowest level, interpolated between levels; projected the same way from the
-# fitted model on a grid of every concurrency up to the largest measured.
-knee() { # reads "N ttft_ms" lines sorted by N
-	awk 'NR==1 {b=$2; pn=$1; pt=$2; next}
-		!k && $2 >= 1.5*b { k = pn + ($1-pn) * (1.5*b-pt)/($2-pt) }
-		{pn=$1; pt=$2} END { if (k) printf "%.1f", k; else print "none" }'
+# Knee: the concurrency at which TTFT leaves its flat part, from a hinge
+# fit TTFT = a + b * max(0, N - k) (least squares over a fine grid of k),
+# applied the same way to the measured means and to the fitted model's
+# projection at every concurrency of the sweep's range.
+hinge() { # reads "N ttft_ms" lines
+	python3 -c '
+import sys
+pts = sorted(tuple(map(float, l.split())) for l in sys.stdin if l.strip())
+best = None
+lo, hi = pts[0][0], pts[-1][0]
+for i in range(1, 2001):
+    k = lo + (hi - lo) * i / 2001
+    xs = [max(0.0, n - k) for n, _ in pts]
+    ys = [t for _, t in pts]
+    m = len(pts); sx = sum(xs); sy = sum(ys)
+    sxx = sum(x * x for x in xs); sxy = sum(x * y for x, y in zip(xs, ys))
+    den = m * sxx - sx * sx
+    if den <= 0: continue
+    b = (m * sxy - sx * sy) / den; a = (sy - b * sx) / m
+    if b <= 0: continue
+    sse = sum((a + b * x - y) ** 2 for x, y in zip(xs, ys))
+    if best is None or sse < best[0]: best = (sse, k)
+print("%.1f" % best[1] if best else "none")'
 }
 for d in agg disagg disagg-2p2; do
 	meas=$(for c in "$out/$d"/c*/summary.json; do
 		python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["concurrency"], s["ttft_ms"]["mean"])' "$c"
-	done | sort -n | knee)
+	done | hinge)
 	top=$(ls -d "$out/$d"/c* | sed 's/.*c//' | sort -n | tail -1)
 	proj=$(n=1; while [ $n -le "$top" ]; do
 		t=$("$sc" predict --deployment "$out/specs/$d.json" --isl 2000 --osl 128 \
 			--concurrency $n --params "$out/fit-bench.json" --json |
 			python3 -c 'import json,sys; print(json.load(sys.stdin)["ttft_ms"])')
-		echo "$n $t"; n=$((n + 1)); done | knee)
+		echo "$n $t"; n=$((n + 1)); done | hinge)
 	echo "TTFT knee $d: measured $meas, projected $proj"
 done
