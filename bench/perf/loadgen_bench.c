@@ -304,6 +304,7 @@ static void open_level(struct http_driver *d, const char *url,
 	struct arrival a;
 	arrival_init(&a, ARRIVAL_POISSON, o->rate, 1, 3);
 	long reqs = (long)(o->rate * 5);
+	arrival_plan(&a, reqs - 1);
 	struct loop_config c = {.url = url, .open_loop = true, .arrival = &a,
 				.requests = reqs, .timeout_ms = 60000,
 				.max_error_rate = 1.0};
@@ -312,6 +313,7 @@ static void open_level(struct http_driver *d, const char *url,
 		fprintf(stderr, "open loop failed\n");
 		exit(1);
 	}
+	arrival_release(&a);
 	long failed = 0;
 	for (size_t i = 0; i < r.n; i++)
 		failed += !r.recs[i].ok;

@@ -522,6 +522,13 @@ static int run(int argc, char **argv)
 		long reqs = o.requests;
 		if (!reqs && o.duration_s <= 0 && !replay)
 			reqs = open ? 100 : 10 * (long)level;
+		if (open && !replay) {
+			/* n sends use n - 1 gaps: plan them as one block so the
+			 * level delivers exactly the requested rate. */
+			long n = warm + (reqs > 0 ? reqs
+					 : (long)ceil(level * o.duration_s));
+			arrival_plan(&arr, n - 1);
+		}
 		struct loop_config lcfg = {
 			.url = ep, .open_loop = open,
 			.concurrency = open ? 0 : (long)level,
@@ -538,6 +545,7 @@ static int run(int argc, char **argv)
 		};
 		struct loop_result res;
 		rc = loop_run(d, &wl, &lcfg, &res, &e);
+		arrival_release(&arr);
 		results_level_end(&lc.w);
 		if (tty)
 			fprintf(stderr, "\r\033[K");

@@ -199,6 +199,14 @@ static void test_arrivals(void)
 		double mean = s / n, sd = sqrt(fmax(0, s2 / n - mean * mean));
 		ASSERT_REL(mean, 1.0 / 250.0, 0.01);
 		CU_ASSERT_DOUBLE_EQUAL(sd / mean, cases[k].cv, 0.03);
+		/* A planned block of 999 gaps spans exactly 999 / rate: 1,000
+		 * sends at the requested rate, not 1/sqrt(n) off. */
+		arrival_plan(&a, 999);
+		double span = 0;
+		for (int i = 0; i < 999; i++)
+			span += arrival_next_gap_s(&a);
+		ASSERT_REL(span, 999 / 250.0, 1e-9);
+		arrival_release(&a);
 	}
 	enum arrival_kind kind;
 	double shape;
