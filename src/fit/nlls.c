@@ -146,10 +146,13 @@ int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
 	gsl_vector *x = NULL;
 	gsl_matrix *cov = NULL;
 	pb.proj = xcalloc(s->n_points, sizeof *pb.proj);
-	if (pb.nrows < pb.nfree || pb.nrows < 2) {
+	/* The prior rows keep the problem well posed with fewer measured
+	 * values than free parameters; what the data cannot pin down is then
+	 * reported as prior-dominated. Two values are the least to fit. */
+	if (pb.nrows < 2) {
 		rc = sc_err_set(e, SC_EINPUT,
-				"%zu measured values for %zu free parameters: measure more levels or fix parameters (--fix)",
-				pb.nrows, pb.nfree);
+				"%zu measured value(s) to fit: measure more levels",
+				pb.nrows);
 		goto out;
 	}
 	if (pb.nfree == 0) {
