@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "fit/perfdb.h"
-#include "model/catalog.h"
 #include "util/jsonio.h"
 
 static const char usage[] =
@@ -20,9 +20,12 @@ static const char usage[] =
 
 extern const struct cli_command cli_cmd_db;
 
+/* An existing file (an entry or a fit.json), else gpu/backend/model under
+ * the database root: entry names may hold dots ("llama-3.1-8b"). */
 static cJSON *load_entry(const char *arg, struct sc_err *e)
 {
-	if (catalog_is_path(arg) && strchr(arg, '.'))
+	struct stat st;
+	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode))
 		return jsonio_load_file(arg, e);
 	char root[1024], path[2048];
 	perfdb_root(root, sizeof root);

@@ -30,6 +30,13 @@ expect_grep "$TMP/out" "change%" "diff prints changes"
 expect_rc 0 "predict --db" -- "$SERVECAL" predict \
 	--deployment "$SC_SRCDIR/bench/qwen3-32b-h200-agg.json" --concurrency 8 --db
 expect_grep "$TMP/out" "parameters from .*qwen3-32b.json" "predict names the entry"
+# Entry names may hold dots.
+expect_rc 0 "fit into a dotted entry" -- "$SERVECAL" fit "$R/agg" --model llama-3.1-8b \
+	--holdout none --out "$TMP/fit3.json" --db --backend trtllm
+expect_rc 0 "db show dotted entry" -- "$SERVECAL" db show h200-sxm/trtllm/llama-3.1-8b
+expect_grep "$TMP/out" "Llama-3.1-8B" "shows the dotted entry"
+expect_rc 3 "db show missing entry" -- "$SERVECAL" db show h200-sxm/trtllm/nope
+expect_grep "$TMP/err" "nope.json: cannot open" "names the missing entry"
 expect_rc 3 "predict --db without entry" -- "$SERVECAL" predict --model qwen3-8b \
 	--gpu h100-sxm --db
 expect_grep "$TMP/err" "no entry" "says the entry is missing"
