@@ -158,26 +158,34 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		return sc_err_set(e, SC_EINPUT, "%s: cannot open results directory",
 				  dir);
 	}
-	/* Levels in concurrency order, so splits and tables are stable. */
-	double levels[4096];
-	size_t nl = 0;
+	/* Levels in concurrency order, so splits and tables are stable; the
+	 * directory names are kept as found rather than printed again. */
+	struct level {
+		double c;
+		char name[64];
+	} *levels = NULL;
+	size_t nl = 0, cap = 0;
 	struct dirent *de;
-	while ((de = readdir(dh)) && nl < 4096) {
+	while ((de = readdir(dh))) {
 		char *end;
-		if (de->d_name[0] != 'c')
+		if (de->d_name[0] != 'c' || strlen(de->d_name) >= sizeof levels->name)
 			continue;
 		double c = strtod(de->d_name + 1, &end);
-		if (end != de->d_name + 1 && !*end && c > 0)
-			levels[nl++] = c;
+		if (end == de->d_name + 1 || *end || !(c > 0))
+			continue;
+		levels = xgrow(levels, &cap, nl + 1, sizeof *levels);
+		levels[nl].c = c;
+		snprintf(levels[nl].name, sizeof levels[nl].name, "%s", de->d_name);
+		nl++;
 	}
 	closedir(dh);
-	qsort(levels, nl, sizeof levels[0], cmp_dbl);
+	qsort(levels, nl, sizeof levels[0], cmp_dbl); /* c is the first member */
 	size_t idx = obs_add_deploy(s, &d, dir);
 	deploy_release(&d); /* the set keeps a copy without the truth */
 	size_t added = 0;
 	rc = SC_OK;
 	for (size_t i = 0; i < nl && rc == SC_OK; i++) {
-		snprintf(path, sizeof path, "%s/c%g/summary.json", dir, levels[i]);
+		snprintf(path, sizeof path, "%s/%s/summary.json", dir, levels[i].name);
 		struct obs_point p;
 		int r = read_level(path, idx, isl, osl, &p, e);
 		if (r == 1) {
@@ -186,7 +194,7 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		} else if (r == SC_OK) {
 			obs_add_point(s, &p);
 			added++;
-		} else if (strstr(e->msg, "cannot open")) {
+		} else if (e && strstr(e->msg, "cannot open")) {
 			/* A level still running or interrupted: no summary. */
 			if (skipped)
 				(*skipped)++;
@@ -194,6 +202,7 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 			rc = r;
 		}
 	}
+	free(levels);
 	if (rc == SC_OK && added == 0)
 		rc = sc_err_set(e, SC_EINPUT,
 				"%s: no concurrency level with a successful request (every request failed, or no cN/summary.json)",
