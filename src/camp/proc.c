@@ -60,7 +60,7 @@ static int status_of(int st)
 }
 
 int proc_run(char *const argv[], const char *out_path, const char *err_path,
-	     double timeout_s, volatile int *stop, struct sc_err *e)
+	     double timeout_s, volatile sig_atomic_t *stop, struct sc_err *e)
 {
 	pid_t pid;
 	int rc = spawn(&pid, argv, -1, out_path, err_path, e);

@@ -3,6 +3,7 @@
  * read the URL it prints first. No shell is involved. */
 #ifndef SC_PROC_H
 #define SC_PROC_H
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -14,7 +15,7 @@
  * it could not start. The child is killed after timeout_s (0: none). The
  * child is killed too when *stop becomes non-zero (may be NULL). */
 int proc_run(char *const argv[], const char *out_path, const char *err_path,
-	     double timeout_s, volatile int *stop, struct sc_err *e);
+	     double timeout_s, volatile sig_atomic_t *stop, struct sc_err *e);
 
 struct proc_server {
 	pid_t pid;

@@ -48,7 +48,7 @@ static const char usage[] =
 extern const struct cli_command cli_cmd_campaign;
 
 static volatile sig_atomic_t interrupted;
-static volatile int stop_child;
+static volatile sig_atomic_t stop_child;
 
 static void on_signal(int sig)
 {

@@ -56,7 +56,7 @@ static void test_run_limits(void)
 	double el = (double)(clock_mono_ns() - t0) * 1e-9;
 	CU_ASSERT_EQUAL(rc, 128 + SIGINT);
 	CU_ASSERT(el < 5);
-	volatile int stop = 1;
+	volatile sig_atomic_t stop = 1;
 	rc = proc_run(argv, NULL, NULL, 0, &stop, &e);
 	CU_ASSERT_EQUAL(rc, 128 + SIGINT);
 }
