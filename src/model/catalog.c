@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/jsonio.h"
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -81,4 +83,14 @@ void catalog_list(const char *kind, char *buf, size_t len)
 						 i ? ", " : "", names[i]);
 		free(names[i]);
 	}
+}
+
+cJSON *catalog_load(const char *kind, const char *arg, char *path, size_t len,
+		    struct sc_err *e)
+{
+	if (catalog_is_path(arg))
+		snprintf(path, len, "%s", arg);
+	else if (catalog_resolve(kind, arg, path, len, e))
+		return NULL;
+	return jsonio_load_file(path, e);
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "util/err.h"
 
 /* The calib directory in use (never NULL). */
@@ -17,6 +19,11 @@ bool catalog_is_path(const char *arg);
  * "models" or "gpus" to a path in buf. Returns SC_OK, or SC_EINPUT naming the
  * unknown entry and listing the known ones. */
 int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
+		    struct sc_err *e);
+/* Loads arg as a file path (catalog_is_path) or a catalog entry of kind,
+ * parsed; the path used goes to path (len bytes). NULL with SC_EINPUT in e
+ * when it cannot be resolved, read or parsed. Caller frees the tree. */
+cJSON *catalog_load(const char *kind, const char *arg, char *path, size_t len,
 		    struct sc_err *e);
 /* Writes the catalog's entry names, comma separated, into buf. */
 void catalog_list(const char *kind, char *buf, size_t len);

@@ -61,15 +61,10 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 int gpu_spec_load(const char *arg, struct gpu_spec *out, struct sc_err *e)
 {
 	char path[1024];
-	int rc;
-	if (catalog_is_path(arg))
-		snprintf(path, sizeof path, "%s", arg);
-	else if ((rc = catalog_resolve("gpus", arg, path, sizeof path, e)))
-		return rc;
-	cJSON *j = jsonio_load_file(path, e);
+	cJSON *j = catalog_load("gpus", arg, path, sizeof path, e);
 	if (!j)
 		return SC_EINPUT;
-	rc = gpu_spec_from_json(j, path, out, e);
+	int rc = gpu_spec_from_json(j, path, out, e);
 	cJSON_Delete(j);
 	return rc;
 }

@@ -84,15 +84,10 @@ int model_spec_from_json(const cJSON *j, const char *where,
 int model_spec_load(const char *arg, struct model_spec *out, struct sc_err *e)
 {
 	char path[1024];
-	int rc;
-	if (catalog_is_path(arg))
-		snprintf(path, sizeof path, "%s", arg);
-	else if ((rc = catalog_resolve("models", arg, path, sizeof path, e)))
-		return rc;
-	cJSON *j = jsonio_load_file(path, e);
+	cJSON *j = catalog_load("models", arg, path, sizeof path, e);
 	if (!j)
 		return SC_EINPUT;
-	rc = model_spec_from_json(j, path, out, e);
+	int rc = model_spec_from_json(j, path, out, e);
 	cJSON_Delete(j);
 	return rc;
 }
