@@ -224,7 +224,7 @@ static int run(int argc, char **argv)
 		if ((rc = obs_add_dir(&s, argv[i], o.deploy, &skipped, &e)))
 			goto fail;
 	if (skipped)
-		fprintf(stderr, "servecal fit: skipped %zu level(s) without successful requests or summary\n",
+		fprintf(stderr, "servecal fit: skipped %zu level(s): open-loop, or without a successful request or a summary\n",
 			skipped);
 	if ((rc = apply_overrides(&s, &o, &e)) || (rc = calib_run(&s, &co, &r, &e)))
 		goto fail;

@@ -164,10 +164,12 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		double c;
 		char name[64];
 	} *levels = NULL;
-	size_t nl = 0, cap = 0;
+	size_t nl = 0, cap = 0, open_levels = 0;
 	struct dirent *de;
 	while ((de = readdir(dh))) {
 		char *end;
+		if (de->d_name[0] == 'r' && strtod(de->d_name + 1, &end) > 0 && !*end)
+			open_levels++; /* open loop: the model is closed-loop */
 		if (de->d_name[0] != 'c' || strlen(de->d_name) >= sizeof levels->name)
 			continue;
 		double c = strtod(de->d_name + 1, &end);
@@ -203,7 +205,13 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		}
 	}
 	free(levels);
-	if (rc == SC_OK && added == 0)
+	if (skipped)
+		*skipped += open_levels;
+	if (rc == SC_OK && added == 0 && open_levels)
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: only open-loop levels (rR/): the model is fitted to closed-loop concurrency sweeps (bench --concurrency)",
+				dir);
+	else if (rc == SC_OK && added == 0)
 		rc = sc_err_set(e, SC_EINPUT,
 				"%s: no concurrency level with a successful request (every request failed, or no cN/summary.json)",
 				dir);

@@ -53,6 +53,10 @@ mkdir -p "$TMP/failed/c64" && cp "$R/agg/deployment.json" "$TMP/failed/" &&
 	cp "$TMP/s.json" "$TMP/failed/c64/summary.json"
 expect_rc 3 "all requests failed" -- "$SERVECAL" fit "$TMP/failed" --out "$TMP/x.json"
 expect_grep "$TMP/err" "no concurrency level with a successful request" "explains"
+mkdir -p "$TMP/open/r4" && cp "$R/agg/deployment.json" "$TMP/open/" &&
+	cp "$R/agg/c8/summary.json" "$TMP/open/r4/"
+expect_rc 3 "open-loop only" -- "$SERVECAL" fit "$TMP/open" --out "$TMP/x.json"
+expect_grep "$TMP/err" "only open-loop levels" "says open-loop levels are not fitted"
 expect_rc 3 "missing dir" -- "$SERVECAL" fit "$TMP/nope"
 expect_rc 3 "imported without deployment" -- "$SERVECAL" fit "$TMP/failed/c64"
 sed 's/"ttft_ms": {/"ttft_ms": {"bogus": 1, /; s/"mean": [0-9.e+-]*,/"mean": "x",/' \
