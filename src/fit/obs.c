@@ -181,7 +181,8 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		nl++;
 	}
 	closedir(dh);
-	qsort(levels, nl, sizeof levels[0], cmp_dbl); /* c is the first member */
+	if (nl) /* c is the first member */
+		qsort(levels, nl, sizeof levels[0], cmp_dbl);
 	size_t idx = obs_add_deploy(s, &d, dir);
 	deploy_release(&d); /* the set keeps a copy without the truth */
 	size_t added = 0;
