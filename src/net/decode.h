@@ -30,10 +30,25 @@ struct dec_chunk {
 	char finish_reason[DEC_FINISH_MAX]; /* "" when none */
 	char error[DEC_ERROR_MAX];          /* message for ERROR/MALFORMED */
 	char id[DEC_ID_MAX];                /* the chunk's "id", "" if none */
+	/* The server's own timings (llama.cpp's "timings" object on the last
+	 * chunk): prompt processing and decoding, in ms and tokens. */
+	bool has_timings;
+	double server_prompt_ms, server_predicted_ms; /* NaN if absent */
+	long server_prompt_n, server_predicted_n;     /* -1 if absent */
 };
 
 /* Decodes one event's data (len bytes, need not be NUL-terminated). Never
  * fails: bad input gives kind DEC_MALFORMED with a message. */
 void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c);
+/* Decodes the data of an SSE event named "error" (llama.cpp's "error:"
+ * line, or "event: error"): always kind DEC_ERROR, with the server's
+ * message (see dec_error_message) in c->error. */
+void dec_error_event(const char *data, size_t len, struct dec_chunk *c);
+/* Writes the server's words from an error document of len bytes (an HTTP
+ * error body or an error event) to out (capacity cap >= 1): error.message,
+ * message, error or detail of a JSON object; the message of a JSON body cut
+ * short; else the text itself. Control characters become spaces, invalid
+ * or cut UTF-8 is dropped, an empty document gives "(empty body)". */
+void dec_error_message(const char *doc, size_t len, char *out, size_t cap);
 
 #endif

@@ -22,7 +22,11 @@ EXTRA_DIST += \
 	tests/fixtures/streams/trtllm_completions.sse \
 	tests/fixtures/streams/llamacpp_chat.sse \
 	tests/fixtures/streams/dynamo_chat.sse \
-	tests/fixtures/streams/malformed_completions.sse
+	tests/fixtures/streams/malformed_completions.sse \
+	tests/fixtures/streams/llamacpp_completions.sse \
+	tests/fixtures/streams/llamacpp_error_oov.sse \
+	tests/fixtures/streams/llamacpp_http500.json \
+	tests/fixtures/streams/llamacpp_http400.json
 
 libservecal_a_SOURCES += src/net/http.c src/net/http.h
 

@@ -2,7 +2,11 @@
  * interpretation"), with a cap on event size because the bytes come from the
  * network. One deliberate departure: a line of only spaces or tabs ends an
  * event like an empty line, because some servers put a stray space before
- * the blank line and the spec reading would merge two events. */
+ * the blank line and the spec reading would merge two events. One
+ * extension: llama.cpp reports errors after HTTP 200 as a line
+ * `error: {"code":500,"message":...}` (then `data: [DONE]`); the spec would
+ * ignore that unknown field and the request would look successful, so an
+ * "error" field is kept as data of an event named "error". */
 #include "net/sse.h"
 
 #include <stdlib.h>
@@ -35,6 +39,7 @@ void sse_reset(struct sse_parser *p)
 	p->line_len = 0;
 	p->data_len = 0;
 	p->have_data = false;
+	p->error_field = false;
 	p->after_cr = false;
 	p->at_start = true;
 	p->bom_seen = 0;
@@ -42,6 +47,7 @@ void sse_reset(struct sse_parser *p)
 	p->event[0] = 0;
 	p->comments = 0;
 	p->events = 0;
+	p->error_fields = 0;
 }
 
 bool sse_pending(const struct sse_parser *p)
@@ -66,6 +72,7 @@ static int dispatch(struct sse_parser *p)
 {
 	if (!p->have_data) {
 		p->event[0] = 0;
+		p->error_field = false;
 		return SSE_OK;
 	}
 	/* The data buffer holds each line followed by '\n'; drop the last. */
@@ -73,11 +80,13 @@ static int dispatch(struct sse_parser *p)
 	if (!p->data) /* data_append reserves space, but "data" with no value */
 		p->data = xgrow(p->data, &p->data_cap, 1, 1);
 	p->data[n] = 0;
-	struct sse_event ev = {p->data, n, p->event};
+	struct sse_event ev = {p->data, n,
+			       p->error_field ? SSE_ERROR_EVENT : p->event};
 	p->events++;
 	int rc = p->fn ? p->fn(p->ud, &ev) : 0;
 	p->data_len = 0;
 	p->have_data = false;
+	p->error_field = false;
 	p->event[0] = 0;
 	return rc ? SSE_ESTOPPED : SSE_OK;
 }
@@ -106,12 +115,17 @@ static int process_line(struct sse_parser *p, const char *s, size_t n)
 		val++;
 		val_len--;
 	}
-	if (name_len == 4 && !memcmp(s, "data", 4)) {
+	bool is_error = name_len == 5 && !memcmp(s, "error", 5);
+	if (is_error || (name_len == 4 && !memcmp(s, "data", 4))) {
 		int rc = data_append(p, val, val_len);
 		if (rc == SSE_OK)
 			rc = data_append(p, "\n", 1);
 		if (rc == SSE_OK)
 			p->have_data = true;
+		if (rc == SSE_OK && is_error) {
+			p->error_field = true;
+			p->error_fields++;
+		}
 		return rc;
 	}
 	if (name_len == 5 && !memcmp(s, "event", 5)) {

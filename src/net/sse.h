@@ -1,6 +1,8 @@
 /* Push parser for Server-Sent Events (text/event-stream). It is fed raw bytes
  * as they arrive and calls back once per complete event; it does no I/O, so
- * any split of the input gives the same events. */
+ * any split of the input gives the same events. One extension: an "error:"
+ * field line (llama.cpp's way to report a failure inside a 200 stream) is
+ * taken as a data line of an event named "error", so it is not lost. */
 #ifndef SC_SSE_H
 #define SC_SSE_H
 #include <stdbool.h>
@@ -15,9 +17,10 @@ enum sse_status {
 	SSE_ESTOPPED = -2,  /* the callback asked to stop earlier */
 };
 
-/* One dispatched event. data is NUL-terminated (the data lines joined with
- * '\n'); event is the "event:" field or "" . Both are valid only during the
- * callback. */
+/* One dispatched event. data is NUL-terminated (the data and error lines
+ * joined with '\n'); event is "error" when the event had an "error:" line,
+ * else the "event:" field or "". Both are valid only during the callback. */
+#define SSE_ERROR_EVENT "error"
 struct sse_event {
 	const char *data;
 	size_t data_len;
@@ -39,6 +42,7 @@ struct sse_parser {
 	char *data; /* data lines of the event being built */
 	size_t data_len, data_cap;
 	bool have_data;
+	bool error_field; /* the event being built had an "error:" line */
 	bool after_cr;   /* last byte seen was CR: a following LF is skipped */
 	bool at_start;   /* no byte yet: a UTF-8 BOM is skipped */
 	size_t bom_seen; /* BOM bytes matched so far at the start */
@@ -46,6 +50,7 @@ struct sse_parser {
 	char event[SSE_EVENT_NAME_MAX];
 	unsigned long comments; /* comment lines seen (": ping" keep-alives) */
 	unsigned long events;   /* events dispatched */
+	unsigned long error_fields; /* "error:" lines seen */
 };
 
 /* Prepares p; max_event_bytes 0 means SSE_DEFAULT_MAX_EVENT_BYTES. */

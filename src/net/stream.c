@@ -2,6 +2,7 @@
  * decoder and the per-token timestamps. */
 #include "net/stream.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,10 @@ static int on_event(void *ud, const struct sse_event *ev)
 {
 	struct stream *s = ud;
 	struct dec_chunk c;
-	dec_chunk_parse(ev->data, ev->data_len, &c);
+	if (!strcmp(ev->event, SSE_ERROR_EVENT))
+		dec_error_event(ev->data, ev->data_len, &c);
+	else
+		dec_chunk_parse(ev->data, ev->data_len, &c);
 	switch (c.kind) {
 	case DEC_DONE:
 		s->done = true;
@@ -46,6 +50,13 @@ static int on_event(void *ud, const struct sse_event *ev)
 	}
 	if (c.finish_reason[0])
 		memcpy(s->finish_reason, c.finish_reason, sizeof c.finish_reason);
+	if (c.has_timings) {
+		s->has_timings = true;
+		s->server_prompt_ms = c.server_prompt_ms;
+		s->server_predicted_ms = c.server_predicted_ms;
+		s->server_prompt_n = c.server_prompt_n;
+		s->server_predicted_n = c.server_predicted_n;
+	}
 	if (!c.has_output)
 		return 0;
 	long n = c.tokens;
@@ -122,6 +133,9 @@ void stream_reset(struct stream *s)
 	s->done = false;
 	s->finish_reason[0] = 0;
 	s->response_id[0] = 0;
+	s->has_timings = false;
+	s->server_prompt_ms = s->server_predicted_ms = NAN;
+	s->server_prompt_n = s->server_predicted_n = -1;
 	s->fail = STREAM_FAIL_NONE;
 	s->err[0] = 0;
 	s->n_tok = 0;

@@ -14,7 +14,7 @@
 /* Why a stream failed (the transport's own failures live in the load loop). */
 enum stream_fail {
 	STREAM_FAIL_NONE = 0,
-	STREAM_FAIL_ERROR_CHUNK,
+	STREAM_FAIL_ERROR_CHUNK, /* an error object, "error:" line or event */
 	STREAM_FAIL_MALFORMED,
 	STREAM_FAIL_OVERSIZE,
 	STREAM_FAIL_TOO_MANY_CHUNKS,
@@ -36,6 +36,10 @@ struct stream {
 	bool done;            /* [DONE] seen */
 	char finish_reason[DEC_FINISH_MAX];
 	char response_id[DEC_ID_MAX]; /* first chunk "id" (server's name) */
+	/* The server's own timings (llama.cpp "timings"), last ones sent. */
+	bool has_timings;
+	double server_prompt_ms, server_predicted_ms; /* NaN if not sent */
+	long server_prompt_n, server_predicted_n;     /* -1 if not sent */
 	enum stream_fail fail;
 	char err[STREAM_ERR_MAX];
 	int64_t *tok_ns;      /* time of each output chunk */

@@ -38,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a.out_chunks != b.out_chunks || ta != tb || ea != eb ||
 	    a.done != b.done || a.fail != b.fail ||
 	    a.usage_prompt != b.usage_prompt ||
-	    strcmp(a.finish_reason, b.finish_reason))
+	    a.has_timings != b.has_timings ||
+	    a.server_prompt_n != b.server_prompt_n ||
+	    strcmp(a.finish_reason, b.finish_reason) || strcmp(a.err, b.err))
 		abort();
 	double itl[FUZZ_MAX_CHUNKS];
 	stream_itl_ms(&b, itl, FUZZ_MAX_CHUNKS);

@@ -1,6 +1,7 @@
 /* Stream decoding tests: each recorded server stream must give the right
- * first output chunk (TTFT), token counts, usage, completeness and errors;
- * plus single-chunk cases for each quirk. */
+ * first output chunk (TTFT), token counts, usage, completeness, errors and
+ * server timings; the server's words from error events and HTTP error
+ * bodies; plus single-chunk cases for each quirk. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,15 @@ static const struct want cases[] = {
 	/* logprobs give the token count; a broken JSON chunk is malformed */
 	{"malformed_completions.sse", 0, 1, 2, false, -1, true,
 	 STREAM_FAIL_MALFORMED, "not a JSON object"},
+	/* real llama-server /v1/completions: one word per chunk, usage and
+	 * timings on the last (empty) chunk */
+	{"llamacpp_completions.sse", 0, 5, 5, false, 8, true, STREAM_FAIL_NONE,
+	 NULL},
+	/* real llama-server, token id outside the vocabulary: HTTP 200, an
+	 * "error:" line, then [DONE]; no output. Must fail with its words. */
+	{"llamacpp_error_oov.sse", -1, 0, 0, true, -1, true,
+	 STREAM_FAIL_ERROR_CHUNK,
+	 "Input prompt is too big compared to KV size. Please try increasing KV size."},
 };
 
 /* Feeds the fixture byte by byte, stamping each byte with (events
@@ -150,6 +160,134 @@ static void test_chunk_cases(void)
 	CU_ASSERT_STRING_EQUAL(c.finish_reason, "stop");
 }
 
+/* The server's own timings from llama.cpp's last chunk; none elsewhere. */
+static void test_server_timings(void)
+{
+	static const struct {
+		const char *file;
+		double prompt_ms, predicted_ms;
+		long prompt_n, predicted_n;
+	} tcases[] = {
+		{"llamacpp_completions.sse", 4.031, 7.291, 8, 5},
+		{"llamacpp_chat.sse", 12.5, 30.1, 9, 3},
+	};
+	for (size_t i = 0; i < sizeof tcases / sizeof *tcases; i++) {
+		struct stream s;
+		char *t = run_fixture(tcases[i].file, &s);
+		CU_ASSERT(s.has_timings);
+		ASSERT_REL(s.server_prompt_ms, tcases[i].prompt_ms, 1e-12);
+		ASSERT_REL(s.server_predicted_ms, tcases[i].predicted_ms, 1e-12);
+		CU_ASSERT_EQUAL(s.server_prompt_n, tcases[i].prompt_n);
+		CU_ASSERT_EQUAL(s.server_predicted_n, tcases[i].predicted_n);
+		stream_reset(&s); /* the next response starts without them */
+		CU_ASSERT(!s.has_timings && isnan(s.server_prompt_ms));
+		stream_release(&s);
+		free(t);
+	}
+	struct stream s;
+	char *t = run_fixture("vllm_completions.sse", &s);
+	CU_ASSERT(!s.has_timings);
+	CU_ASSERT(isnan(s.server_prompt_ms) && isnan(s.server_predicted_ms));
+	CU_ASSERT_EQUAL(s.server_prompt_n, -1);
+	stream_release(&s);
+	free(t);
+	/* nonsense values are not taken */
+	struct dec_chunk c;
+	const char *bad = "{\"choices\":[],\"timings\":{\"prompt_ms\":-1,\"predicted_ms\":\"x\"}}";
+	dec_chunk_parse(bad, strlen(bad), &c);
+	CU_ASSERT(!c.has_timings);
+	CU_ASSERT(isnan(c.server_prompt_ms));
+}
+
+/* The server's words, readable on one line, from every error shape. */
+static void test_error_messages(void)
+{
+	static const struct {
+		const char *doc;
+		size_t cap;
+		const char *want;
+	} mcases[] = {
+		/* OpenAI / vLLM / llama.cpp */
+		{"{\"error\":{\"code\":400,\"message\":\"unordered_map::at\"}}", 256,
+		 "unordered_map::at"},
+		{"{\"object\":\"error\",\"message\":\"bad\",\"code\":400}", 256, "bad"},
+		{"{\"error\":\"plain\"}", 256, "plain"},
+		/* FastAPI */
+		{"{\"detail\":\"Not Found\"}", 256, "Not Found"},
+		/* no known key: the text itself */
+		{"{\"foo\":1}", 256, "{\"foo\":1}"},
+		{"", 256, "(empty body)"},
+		{" \r\n", 256, "(empty body)"},
+		/* text with line breaks and control bytes: one line */
+		{"Internal Server Error\r\n\n\tupstream\x01 failed\n", 256,
+		 "Internal Server Error upstream failed"},
+		/* a JSON body cut short: its message, marked as cut */
+		{"{\"error\":{\"code\":500,\"message\":\"out of mem", 256,
+		 "out of mem..."},
+		{"{\"error\":{\"message\" : \"say \\\"hi\\\"\\nnow\",\"type\":\"x", 256,
+		 "say \"hi\" now"},
+		{"{\"error\":{\"code\":500,", 256, "{\"error\":{\"code\":500,"},
+		/* invalid or cut UTF-8 is dropped, valid kept */
+		{"caf\xc3", 256, "caf"},
+		{"a\xff\xc0\xaf" "b \xed\xa0\x80z", 256, "ab z"},
+		{"caf\xc3\xa9 \xe4\xb8\x96\xf0\x9f\x99\x82", 256,
+		 "caf\xc3\xa9 \xe4\xb8\x96\xf0\x9f\x99\x82"},
+		/* the cap cuts between characters, never inside one */
+		{"abcdefghij", 8, "abcdefg"},
+		{"a\xc3\xa9\xe4\xb8\x96", 5, "a\xc3\xa9"},
+	};
+	for (size_t i = 0; i < sizeof mcases / sizeof *mcases; i++) {
+		char out[256];
+		dec_error_message(mcases[i].doc, strlen(mcases[i].doc), out,
+				  mcases[i].cap);
+		if (strcmp(out, mcases[i].want)) {
+			fprintf(stderr, "case %zu: got '%s' want '%s'\n", i, out,
+				mcases[i].want);
+			CU_FAIL("error message");
+		}
+	}
+	/* the real llama-server HTTP error bodies */
+	static const struct {
+		const char *file, *want;
+	} bodies[] = {
+		{"llamacpp_http500.json",
+		 "Input prompt is too big compared to KV size. Please try increasing KV size."},
+		{"llamacpp_http400.json", "unordered_map::at"},
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+		char rel[256], out[256];
+		snprintf(rel, sizeof rel, "tests/fixtures/streams/%s",
+			 bodies[i].file);
+		size_t len;
+		char *b = jsonio_read_text(testutil_src(rel), 1 << 16, &len, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		dec_error_message(b, len, out, sizeof out);
+		CU_ASSERT_STRING_EQUAL(out, bodies[i].want);
+		free(b);
+	}
+	/* error events: the JSON's message, the text, or a placeholder */
+	struct dec_chunk c;
+	dec_error_event("{\"code\":500,\"message\":\"x\"}", 26, &c);
+	CU_ASSERT_EQUAL(c.kind, DEC_ERROR);
+	CU_ASSERT_STRING_EQUAL(c.error, "x");
+	dec_error_event("boom", 4, &c);
+	CU_ASSERT_STRING_EQUAL(c.error, "boom");
+	dec_error_event("", 0, &c);
+	CU_ASSERT_EQUAL(c.kind, DEC_ERROR);
+	CU_ASSERT_STRING_EQUAL(c.error, "error event without a message");
+	/* "event: error" with a data line fails the stream with its words,
+	 * even after output */
+	struct stream s;
+	stream_init(&s, 0, 0);
+	const char *ev = "data: {\"choices\":[{\"text\":\"a\"}]}\n\n"
+			 "event: error\ndata: {\"message\":\"overloaded\"}\n\n";
+	CU_ASSERT_EQUAL(stream_feed(&s, ev, strlen(ev), 1), 0);
+	CU_ASSERT_EQUAL(s.fail, STREAM_FAIL_ERROR_CHUNK);
+	CU_ASSERT_STRING_EQUAL(s.err, "overloaded");
+	CU_ASSERT_EQUAL(s.out_chunks, 1);
+	stream_release(&s);
+}
+
 static void test_chunk_cap(void)
 {
 	struct stream s;
@@ -170,6 +308,8 @@ static CU_TestInfo tests[] = {
 	{"server fixtures", test_fixtures},
 	{"inter-token latency", test_itl},
 	{"single chunks", test_chunk_cases},
+	{"server timings", test_server_timings},
+	{"error messages", test_error_messages},
 	{"output chunk cap", test_chunk_cap},
 	CU_TEST_INFO_NULL,
 };

@@ -42,6 +42,7 @@ static const char *const fixtures[] = {
 	"vllm_chat.sse",	"vllm_error.sse",     "vllm_completions.sse",
 	"vllm_truncated.sse",	"sglang_chat.sse",    "trtllm_completions.sse",
 	"llamacpp_chat.sse",	"dynamo_chat.sse",    "malformed_completions.sse",
+	"llamacpp_completions.sse", "llamacpp_error_oov.sse",
 };
 
 /* Rewrites every "\n" of src as eol. */
@@ -146,6 +147,36 @@ static void test_format_cases(void)
 	expect("\xEF\xBB\xBF" "data: b\n\n", "|b\x1e");
 	/* an unfinished event at the end is not dispatched */
 	expect("data: a\n\ndata: partial", "|a\x1e");
+	/* llama.cpp's in-stream error: an "error:" line is an event named
+	 * "error" (the spec would drop it and the failure with it) */
+	expect("error: {\"code\":500}\n\ndata: [DONE]\n\n",
+	       "error|{\"code\":500}\x1e|[DONE]\x1e");
+	/* the error line names the event whatever "event:" said */
+	expect("event: message\nerror: e\n\ndata: f\n\n", "error|e\x1e|f\x1e");
+	/* only that exact field name; "error" alone is an empty error */
+	expect("errors: x\n\nerror\n\n", "error|\x1e");
+	/* an event named "error" by its event field keeps its name */
+	expect("event: error\ndata: {}\n\n", "error|{}\x1e");
+}
+
+/* The recorded llama.cpp error stream gives the error event then [DONE],
+ * at every split (check_splits compares with this whole-stream parse). */
+static void test_llamacpp_error_line(void)
+{
+	size_t len;
+	char *text = jsonio_read_text(
+		testutil_src("tests/fixtures/streams/llamacpp_error_oov.sse"),
+		1 << 20, &len, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	struct rec r = {0};
+	CU_ASSERT_EQUAL(parse_whole(text, len, 0, &r), SSE_OK);
+	r.buf[r.len] = 0;
+	CU_ASSERT_EQUAL(r.n, 2);
+	static const char head[] = "error|{\"code\":500,\"message\":";
+	CU_ASSERT(!strncmp(r.buf, head, sizeof head - 1));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.buf, "\x1e|[DONE]\x1e"));
+	check_splits(text, len, &r);
+	free(text);
 }
 
 static void test_bom_split_and_pending(void)
@@ -218,6 +249,7 @@ static void test_stop_and_reset(void)
 static CU_TestInfo tests[] = {
 	{"fixtures split at every offset", test_fixture_splits},
 	{"format corner cases", test_format_cases},
+	{"llama.cpp error line", test_llamacpp_error_line},
 	{"BOM split and pending", test_bom_split_and_pending},
 	{"event size cap", test_oversize},
 	{"stop and reset", test_stop_and_reset},
