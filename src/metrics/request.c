@@ -17,6 +17,7 @@ static const char *const reason_names[REASON_COUNT_] = {
 	[REASON_MALFORMED] = "malformed",
 	[REASON_OVERSIZE] = "oversize",
 	[REASON_TRANSPORT] = "transport",
+	[REASON_NO_OUTPUT] = "no_output",
 };
 
 static double ms_between(int64_t a, int64_t b)
@@ -125,6 +126,15 @@ cJSON *req_to_json(const struct req_record *r, unsigned flags)
 		cJSON_AddNumberToObject(o, "http_status", r->http_status);
 	if (r->response_id[0])
 		cJSON_AddStringToObject(o, "response_id", r->response_id);
+	cJSON_AddNumberToObject(o, "retries", r->retries);
+	add_ms(o, "server_prompt_ms",
+	       r->has_server_timings ? r->server_prompt_ms : NAN);
+	add_ms(o, "server_predicted_ms",
+	       r->has_server_timings ? r->server_predicted_ms : NAN);
+	add_count(o, "server_prompt_n",
+		  r->has_server_timings ? r->server_prompt_n : -1);
+	add_count(o, "server_predicted_n",
+		  r->has_server_timings ? r->server_predicted_n : -1);
 	cJSON_AddBoolToObject(o, "warmup", r->warmup);
 	return o;
 }

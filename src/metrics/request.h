@@ -19,7 +19,9 @@ enum req_reason {
 	REASON_TIMEOUT,     /* --timeout elapsed */
 	REASON_MALFORMED,   /* chunk that is not JSON */
 	REASON_OVERSIZE,    /* SSE event or chunk count over the cap */
-	REASON_TRANSPORT,   /* other transport error (reset, send failure) */
+	REASON_TRANSPORT,   /* connection lost or send failed once connected */
+	REASON_NO_OUTPUT,   /* stream completed without any output token
+			       although max_tokens > 0 was asked */
 	REASON_COUNT_
 };
 
@@ -42,6 +44,13 @@ struct req_record {
 	int http_status;
 	char error[REQ_ERROR_MAX];
 	char response_id[64]; /* the server's id for the response, "" none */
+	int retries;        /* times the transport sent it again on a fresh
+			       connection (a reused one was dead) */
+	/* The server's own timings (llama.cpp "timings"), when it sent them:
+	 * prompt processing (not queueing) and decoding. */
+	bool has_server_timings;
+	double server_prompt_ms, server_predicted_ms; /* NaN if not sent */
+	long server_prompt_n, server_predicted_n;     /* -1 if not sent */
 	double *itl_ms;     /* owned; n_itl entries */
 	size_t n_itl;
 	int64_t *tok_ns;    /* owned: output chunk times ... */
@@ -62,7 +71,9 @@ enum req_json_flags {
 	REQ_JSON_TOKENS = 2, /* "token_ns": arrival time of each output chunk */
 };
 /* The record as a JSON object (the requests.jsonl schema) with the extras
- * in flags (enum req_json_flags). Caller frees with cJSON_Delete. */
+ * in flags (enum req_json_flags). The server timings are written as
+ * "server_prompt_ms", "server_predicted_ms", "server_prompt_n",
+ * "server_predicted_n" (null when not sent). Caller frees with cJSON_Delete. */
 cJSON *req_to_json(const struct req_record *r, unsigned flags);
 /* Frees the owned arrays. */
 void req_release(struct req_record *r);

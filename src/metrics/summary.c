@@ -79,11 +79,14 @@ void summary_compute(const struct req_record *recs, size_t n,
 	stats_of(recs, n, offsetof(struct req_record, ttfb_ms), &s->ttfb_ms);
 	stats_of(recs, n, offsetof(struct req_record, queue_ms), &s->queue_ms);
 
-	struct samples itl = {0}, out = {0}, in = {0};
+	struct samples itl = {0}, out = {0}, in = {0}, gap = {0};
 	for (size_t i = 0; i < n; i++) {
 		const struct req_record *r = &recs[i];
 		if (!measured(r))
 			continue;
+		if (r->has_server_timings && isfinite(r->server_prompt_ms) &&
+		    isfinite(r->ttft_ms))
+			samples_push(&gap, r->ttft_ms - r->server_prompt_ms);
 		for (size_t j = 0; j < r->n_itl; j++)
 			samples_push(&itl, r->itl_ms[j]);
 		samples_push(&out, (double)r->output_tokens);
@@ -95,6 +98,8 @@ void summary_compute(const struct req_record *recs, size_t n,
 	stats_compute(itl.v, itl.n, &s->itl_ms);
 	stats_compute(out.v, out.n, &s->output_tokens);
 	stats_compute(in.v, in.n, &s->input_tokens);
+	stats_compute(gap.v, gap.n, &s->ttft_client_minus_server_ms);
+	samples_release(&gap);
 	samples_release(&itl);
 	samples_release(&out);
 	samples_release(&in);
@@ -224,6 +229,13 @@ cJSON *summary_to_json(const struct level_summary *s,
 	cJSON_AddItemToObject(o, "itl_ms", stats_to_json(&s->itl_ms));
 	cJSON_AddItemToObject(o, "e2e_ms", stats_to_json(&s->e2e_ms));
 	cJSON_AddItemToObject(o, "ttfb_ms", stats_to_json(&s->ttfb_ms));
+	/* null, not a statistics object, when no server sent timings */
+	if (s->ttft_client_minus_server_ms.n)
+		cJSON_AddItemToObject(
+			o, "ttft_client_minus_server_ms",
+			stats_to_json(&s->ttft_client_minus_server_ms));
+	else
+		cJSON_AddNullToObject(o, "ttft_client_minus_server_ms");
 	if (li->open_loop)
 		cJSON_AddItemToObject(o, "queue_ms", stats_to_json(&s->queue_ms));
 	cJSON_AddItemToObject(o, "output_tokens",

@@ -38,6 +38,10 @@ struct level_summary {
 	size_t http_by_status[600]; /* counts of REASON_HTTP per status */
 	struct stats ttft_ms, tpot_ms, itl_ms, e2e_ms, ttfb_ms, queue_ms,
 		output_tokens, input_tokens;
+	/* ttft_ms - server_prompt_ms over measured requests whose server sent
+	 * its timings: the client, network and queueing share of the TTFT
+	 * (llama.cpp's prompt_ms excludes the wait for a slot). */
+	struct stats ttft_client_minus_server_ms;
 	double window_s, output_tokens_per_s, requests_per_s,
 		tokens_per_s_per_gpu, tokens_per_s_per_user;
 	double little_measured, little_expected, little_rel_error;

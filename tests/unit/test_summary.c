@@ -41,6 +41,42 @@ static void test_derive(void)
 	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "http_429");
 	r.reason = REASON_NO_DONE;
 	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "no_done");
+	r.reason = REASON_NO_OUTPUT;
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "no_output");
+	r.reason = REASON_TRANSPORT;
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "transport");
+}
+
+/* The record's JSON carries the server's timings and the resend count;
+ * a record without timings (zeroed, as importers make them) says null,
+ * never 0 ms. */
+static void test_record_json(void)
+{
+	struct req_record r = {0};
+	r.retries = 1;
+	req_derive(&r);
+	cJSON *j = req_to_json(&r, 0);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "retries")->valuedouble, 1);
+	static const char *const keys[] = {"server_prompt_ms",
+					   "server_predicted_ms",
+					   "server_prompt_n",
+					   "server_predicted_n"};
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(j, keys[i])));
+	cJSON_Delete(j);
+	r.has_server_timings = true;
+	r.server_prompt_ms = 4.031;
+	r.server_predicted_ms = NAN;
+	r.server_prompt_n = 8;
+	r.server_predicted_n = -1;
+	j = req_to_json(&r, 0);
+	ASSERT_REL(cJSON_GetObjectItem(j, "server_prompt_ms")->valuedouble,
+		   4.031, 1e-12);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "server_prompt_n")->valuedouble,
+			8);
+	CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(j, "server_predicted_ms")));
+	CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(j, "server_predicted_n")));
+	cJSON_Delete(j);
 }
 
 static void add_toks(struct req_record *r, const int64_t *t, size_t n)
@@ -93,6 +129,15 @@ static void test_level(void)
 	r[3].prompt_tokens = -1;
 	r[0].prompt_tokens = 100;
 	r[2].input_tokens = r[2].prompt_tokens = -1;
+	/* server timings: A's prompt took 120 ms of its 500 ms TTFT; W's
+	 * (warm-up) and F's (failed) are left out; B sent none */
+	r[0].has_server_timings = true;
+	r[0].server_prompt_ms = 120;
+	r[0].server_predicted_ms = 2000;
+	r[2].has_server_timings = true;
+	r[2].server_prompt_ms = 1;
+	r[3].has_server_timings = true;
+	r[3].server_prompt_ms = 1;
 	for (int i = 0; i < 4; i++)
 		req_derive(&r[i]);
 	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
@@ -110,6 +155,9 @@ static void test_level(void)
 	/* TTFT over measured ok requests only: A 500 ms, B 250 ms */
 	CU_ASSERT_EQUAL(s.ttft_ms.n, 2);
 	ASSERT_REL(s.ttft_ms.mean, 375.0, 1e-9);
+	/* client minus server TTFT: A only, 500 - 120 ms */
+	CU_ASSERT_EQUAL(s.ttft_client_minus_server_ms.n, 1);
+	ASSERT_REL(s.ttft_client_minus_server_ms.p50, 380.0, 1e-9);
 	/* window 1..3 s: A 2 tokens, B 1 chunk x (4/2), W 1 token = 5 */
 	ASSERT_REL(s.window_s, 2.0, 1e-12);
 	ASSERT_REL(s.output_tokens_per_s, 2.5, 1e-9);
@@ -129,6 +177,10 @@ static void test_level(void)
 					    "http_429")->valuedouble, 1);
 	CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(j, "goodput"));
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "concurrency")->valuedouble, 2);
+	const cJSON *cms = cJSON_GetObjectItem(j, "ttft_client_minus_server_ms");
+	CU_ASSERT(cJSON_IsObject(cms));
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cms, "n")->valuedouble, 1);
+	ASSERT_REL(cJSON_GetObjectItem(cms, "mean")->valuedouble, 380.0, 1e-9);
 	cJSON_Delete(j);
 	for (int i = 0; i < 4; i++)
 		req_release(&r[i]);
@@ -149,6 +201,7 @@ static void test_sla_parse(void)
 
 static CU_TestInfo tests[] = {
 	{"derived request metrics", test_derive},
+	{"record JSON: server timings and resends", test_record_json},
 	{"level summary known answers", test_level},
 	{"SLA parsing", test_sla_parse},
 	CU_TEST_INFO_NULL,
