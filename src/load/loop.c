@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "metrics/stats.h"
 #include "net/stream.h"
 #include "util/clock.h"
@@ -79,41 +77,29 @@ static int on_body(void *ud, long status, const char *buf, size_t len,
 	return stream_feed(&s->st, buf, len, t) ? 1 : 0;
 }
 
-/* The message of an OpenAI error body, else the body's start. */
+/* "HTTP 500: <the server's words>" from the error body kept so far. */
 static void http_error_message(const struct slot *s, char *out, size_t cap)
 {
-	cJSON *j = cJSON_ParseWithLength(s->errbody, s->errlen);
-	const cJSON *m = NULL;
-	if (cJSON_IsObject(j)) {
-		const cJSON *er = cJSON_GetObjectItemCaseSensitive(j, "error");
-		m = cJSON_IsObject(er)
-			    ? cJSON_GetObjectItemCaseSensitive(er, "message")
-			    : cJSON_IsString(er) ? er
-						 : cJSON_GetObjectItemCaseSensitive(
-							   j, "message");
-	}
-	if (cJSON_IsString(m))
-		snprintf(out, cap, "HTTP %d: %s", s->rec.http_status,
-			 m->valuestring);
-	else
-		snprintf(out, cap, "HTTP %d: %.200s", s->rec.http_status,
-			 s->errbody);
-	cJSON_Delete(j);
+	int k = snprintf(out, cap, "HTTP %d: ", s->rec.http_status);
+	if (k >= 0 && (size_t)k < cap)
+		dec_error_message(s->errbody, s->errlen, out + k, cap - (size_t)k);
 }
 
-static void classify(struct slot *s, enum http_result res, long status,
-		     const char *msg)
+/* The reason a request failed, in order of what explains it best: the
+ * server's own words (HTTP status, error chunk) before the transport's. */
+static void classify(struct slot *s, const struct http_end *end)
 {
 	struct req_record *r = &s->rec;
-	r->http_status = (int)status;
+	const char *msg = end->msg ? end->msg : "";
+	r->http_status = (int)end->status;
 	r->ok = false;
-	if (res == HTTP_ECONNECT) {
+	if (end->res == HTTP_ECONNECT) {
 		r->reason = REASON_CONNECT;
 		snprintf(r->error, sizeof r->error, "%s", msg);
-	} else if (res == HTTP_ETIMEOUT) {
+	} else if (end->res == HTTP_ETIMEOUT) {
 		r->reason = REASON_TIMEOUT;
 		snprintf(r->error, sizeof r->error, "%s", msg);
-	} else if (status && status != 200) {
+	} else if (end->status && end->status != 200) {
 		r->reason = REASON_HTTP;
 		http_error_message(s, r->error, sizeof r->error);
 	} else if (s->st.fail != STREAM_FAIL_NONE) {
@@ -125,14 +111,29 @@ static void classify(struct slot *s, enum http_result res, long status,
 		};
 		r->reason = map[s->st.fail];
 		snprintf(r->error, sizeof r->error, "%s", s->st.err);
-	} else if (res == HTTP_ETRANSPORT && !status) {
-		r->reason = REASON_CONNECT;
-		snprintf(r->error, sizeof r->error, "%s", msg);
-	} else if (res != HTTP_DONE || !stream_complete(&s->st)) {
+	} else if (end->res == HTTP_ETRANSPORT) {
+		/* Reset, send failure, body cut short: the connection was made,
+		 * so this is not a connect failure, and a stream cut mid-way is
+		 * not one that merely lacked its [DONE]. */
+		r->reason = REASON_TRANSPORT;
+		snprintf(r->error, sizeof r->error, "connection lost %s: %s",
+			 r->first_byte_ns ? "after the response began"
+					  : "before any response byte",
+			 msg);
+	} else if (end->res != HTTP_DONE || !stream_complete(&s->st)) {
 		r->reason = REASON_NO_DONE;
 		snprintf(r->error, sizeof r->error,
 			 "stream ended without [DONE] or finish_reason%s%s",
-			 msg && msg[0] ? ": " : "", msg ? msg : "");
+			 msg[0] ? ": " : "", msg);
+	} else if (s->st.out_chunks == 0 && s->req.output_tokens > 0) {
+		/* A server that failed without saying so (or said it in a way
+		 * we do not know) must not pass as a 0-token success. */
+		r->reason = REASON_NO_OUTPUT;
+		snprintf(r->error, sizeof r->error,
+			 "stream completed with no output token (max_tokens %ld%s%s)",
+			 s->req.output_tokens,
+			 s->st.finish_reason[0] ? ", finish_reason " : "",
+			 s->st.finish_reason);
 	} else {
 		r->ok = true;
 		r->reason = REASON_NONE;
@@ -149,6 +150,11 @@ static void fill_record(struct slot *s)
 	r->output_tokens = stream_output_tokens(st, &r->output_estimated);
 	r->prompt_tokens = st->usage_prompt;
 	memcpy(r->response_id, st->response_id, sizeof r->response_id);
+	r->has_server_timings = st->has_timings;
+	r->server_prompt_ms = st->server_prompt_ms;
+	r->server_predicted_ms = st->server_predicted_ms;
+	r->server_prompt_n = st->server_prompt_n;
+	r->server_predicted_n = st->server_predicted_n;
 	if (s->L->c->keep_itl && st->n_tok > 1) {
 		r->itl_ms = xmalloc((st->n_tok - 1) * sizeof *r->itl_ms);
 		r->n_itl = stream_itl_ms(st, r->itl_ms, st->n_tok - 1);
@@ -183,16 +189,18 @@ static void stop_sending(struct loop *L, int64_t now)
 	L->sending = false;
 }
 
-static void on_done(void *ud, enum http_result res, long status,
-		    const char *msg, int64_t t)
+static void on_done(void *ud, const struct http_end *end)
 {
 	struct slot *s = ud;
 	struct loop *L = s->L;
 	struct loop_result *out = L->out;
+	int64_t t = end->t_ns;
 	s->rec.end_ns = t;
-	bool interrupted = res == HTTP_EABORTED && s->st.fail == STREAM_FAIL_NONE;
+	s->rec.retries = end->retries;
+	bool interrupted =
+		end->res == HTTP_EABORTED && s->st.fail == STREAM_FAIL_NONE;
 	if (!interrupted) {
-		classify(s, res, status, msg);
+		classify(s, end);
 		fill_record(s);
 		if (out->n == out->cap)
 			out->recs = xgrow(out->recs, &out->cap, out->n + 1,

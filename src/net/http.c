@@ -1,7 +1,20 @@
 /* libcurl multi driver on epoll. curl tells us which sockets to watch
  * (socket callback) and when to call it back (timer callback); we keep one
  * epoll set and one timerfd so timer precision is nanoseconds rather than
- * epoll_wait's milliseconds (open-loop send times depend on it). */
+ * epoll_wait's milliseconds (open-loop send times depend on it).
+ *
+ * Connection reuse. Servers close kept-alive connections on their own
+ * (llama-server's cpp-httplib after 100 requests or 5 s idle, vLLM's
+ * uvicorn after 5 s idle), and a request can be written to a connection the
+ * server is closing. libcurl then sends it again, but its retry counter
+ * (data->state.retrycount, at most 5) is kept by the easy handle across
+ * transfers and only reset when it gives up, so a handle that met 5 dead
+ * connections over its life fails the next request outright ("Connection
+ * died, tried 5 times before giving up"). We therefore send such a request
+ * again ourselves, once, on a fresh connection, when nothing of a response
+ * arrived and no new connection had been opened for it: the server cannot
+ * have answered it. A request that reached a new connection, or got any
+ * response byte, and was then lost is a failure, never sent twice. */
 #include "net/http.h"
 
 #include <errno.h>
@@ -19,6 +32,13 @@
 
 /* Idle connections kept when the caller does not say. */
 #define HTTP_DEFAULT_MAX_CONNECTIONS 1024L
+/* A connection idle this long is not reused but closed: servers drop idle
+ * kept-alive connections after 5 s (cpp-httplib, uvicorn), and reusing one
+ * near that age races the server's close. Costs one connect after a pause
+ * of 4 s or more (between levels), which warm-up absorbs. */
+#define HTTP_MAX_IDLE_S 4L
+/* Sends of one request on a fresh connection after a dead reused one. */
+#define HTTP_MAX_RETRIES 1
 
 struct http_req {
 	CURL *easy;
@@ -28,6 +48,9 @@ struct http_req {
 	long status;
 	bool got_first_byte;
 	bool aborted;
+	int retries;      /* sends on a fresh connection after a dead one */
+	long timeout_ms;  /* whole request, retries included; 0 none */
+	int64_t start_ns; /* first send */
 	char errbuf[CURL_ERROR_SIZE];
 	struct http_req *prev, *next; /* active list or free list (next) */
 };
@@ -42,6 +65,7 @@ struct http_driver {
 	struct http_req *free_list;
 	size_t n_active;
 	long connects;
+	long retries;
 };
 
 static void arm_timer(struct http_driver *d, int64_t at_ns)
@@ -191,9 +215,56 @@ static void unlink_active(struct http_driver *d, struct http_req *r)
 	d->n_active--;
 }
 
+/* True when r failed only because the connections curl reused for it were
+ * already dead: no byte of a response (not even a header) arrived, the
+ * error is a send or receive failure, and no new connection was opened for
+ * it (CURLINFO_NUM_CONNECTS counts those of this transfer). */
+static bool lost_to_reuse(struct http_req *r, CURLcode rc)
+{
+	if (r->got_first_byte || r->aborted || r->retries >= HTTP_MAX_RETRIES)
+		return false;
+	if (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_GOT_NOTHING)
+		return false;
+	long opened = -1;
+	return curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &opened) ==
+		       CURLE_OK &&
+	       opened == 0;
+}
+
+/* Sends r again on a fresh connection, within what is left of its timeout.
+ * False when it cannot (no time left, libcurl refused): r then fails. */
+static bool resend_fresh(struct http_driver *d, struct http_req *r)
+{
+	long left_ms = 0;
+	if (r->timeout_ms > 0) {
+		left_ms = r->timeout_ms -
+			  (long)((clock_mono_ns() - r->start_ns) / 1000000);
+		if (left_ms < 1)
+			return false;
+	}
+	curl_multi_remove_handle(d->multi, r->easy);
+	curl_easy_setopt(r->easy, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, left_ms);
+	r->retries++;
+	r->status = 0;
+	char prev[CURL_ERROR_SIZE];
+	memcpy(prev, r->errbuf, sizeof prev);
+	r->errbuf[0] = 0;
+	if (curl_multi_add_handle(d->multi, r->easy) != CURLM_OK) {
+		memcpy(r->errbuf, prev, sizeof prev);
+		return false;
+	}
+	d->retries++;
+	return true;
+}
+
 static void finish(struct http_driver *d, struct http_req *r, CURLcode rc,
 		   bool forced)
 {
+	if (!forced && rc != CURLE_OK && lost_to_reuse(r, rc) &&
+	    resend_fresh(d, r))
+		return; /* still active; on_done comes with the retry's end */
 	curl_multi_remove_handle(d->multi, r->easy);
 	unlink_active(d, r);
 	long status = r->status;
@@ -220,15 +291,19 @@ static void finish(struct http_driver *d, struct http_req *r, CURLcode rc,
 		default:
 			res = HTTP_ETRANSPORT;
 		}
-		snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(rc),
-			 r->errbuf[0] ? ": " : "", r->errbuf);
+		snprintf(msg, sizeof msg, "%s%s%s%s", curl_easy_strerror(rc),
+			 r->errbuf[0] ? ": " : "", r->errbuf,
+			 r->retries ? " (on a fresh connection after a dead "
+				      "reused one)"
+				    : "");
 	}
 	const struct http_callbacks *cb = r->cb;
+	struct http_end end = {res, status, msg, clock_mono_ns(), r->retries};
 	void *ud = r->ud;
 	r->next = d->free_list;
 	d->free_list = r;
 	if (cb->on_done)
-		cb->on_done(ud, res, status, msg, clock_mono_ns());
+		cb->on_done(ud, &end);
 }
 
 static void drain_done(struct http_driver *d)
@@ -278,14 +353,18 @@ int http_post(struct http_driver *d, const char *url, const char *body,
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 		curl_easy_setopt(h, CURLOPT_PROXY, "");
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, HTTP_MAX_IDLE_S);
 	}
 	r->cb = cb;
 	r->ud = ud;
 	r->status = 0;
 	r->got_first_byte = false;
 	r->aborted = false;
+	r->retries = 0;
+	r->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
 	r->errbuf[0] = 0;
 	CURL *h = r->easy;
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 0L);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -296,8 +375,9 @@ int http_post(struct http_driver *d, const char *url, const char *body,
 		d->active->prev = r;
 	d->active = r;
 	d->n_active++;
+	r->start_ns = clock_mono_ns();
 	if (start_ns)
-		*start_ns = clock_mono_ns();
+		*start_ns = r->start_ns;
 	CURLMcode mc = curl_multi_add_handle(d->multi, h);
 	if (mc != CURLM_OK) {
 		unlink_active(d, r);
@@ -379,6 +459,11 @@ size_t http_active(const struct http_driver *d)
 long http_connects(const struct http_driver *d)
 {
 	return d->connects;
+}
+
+long http_retries(const struct http_driver *d)
+{
+	return d->retries;
 }
 
 void http_abort_all(struct http_driver *d)

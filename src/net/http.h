@@ -1,8 +1,10 @@
 /* The HTTP driver: many concurrent streaming POSTs on one thread, libcurl's
  * multi interface driven by curl_multi_socket_action from an epoll loop with
  * a timerfd (O(active sockets) per wakeup, not O(transfers)). Keep-alive
- * connections are reused. Body bytes are stamped with CLOCK_MONOTONIC ns in
- * the write callback. The only home of libcurl in servecal. */
+ * connections are reused; a request lost only because a reused connection
+ * was already dead is sent again once on a fresh one (see http.c). Body
+ * bytes are stamped with CLOCK_MONOTONIC ns in the write callback. The only
+ * home of libcurl in servecal. */
 #ifndef SC_HTTP_H
 #define SC_HTTP_H
 #include <stdbool.h>
@@ -19,6 +21,15 @@ enum http_result {
 	HTTP_ETRANSPORT,   /* connection reset, partial body, send error */
 };
 
+/* How a transfer ended, as on_done reports it. */
+struct http_end {
+	enum http_result res;
+	long status;     /* HTTP status, 0 when no response arrived */
+	const char *msg; /* why, when res != HTTP_DONE; "" otherwise */
+	int64_t t_ns;    /* when it ended (CLOCK_MONOTONIC) */
+	int retries;     /* times it was sent again on a fresh connection */
+};
+
 struct http_callbacks {
 	/* First byte of the response (status line) arrived at t_ns. */
 	void (*on_first_byte)(void *ud, int64_t t_ns);
@@ -26,10 +37,10 @@ struct http_callbacks {
 	 * go on, non-zero to abort the transfer (then HTTP_EABORTED). */
 	int (*on_body)(void *ud, long status, const char *buf, size_t len,
 		       int64_t t_ns);
-	/* The transfer ended; msg says why when res != HTTP_DONE. The request
-	 * handle is gone after this returns. May start new requests. */
-	void (*on_done)(void *ud, enum http_result res, long status,
-			const char *msg, int64_t t_ns);
+	/* The transfer ended (called once per http_post, retries included);
+	 * end and its msg are valid during the call only. The request handle
+	 * is gone after this returns. May start new requests. */
+	void (*on_done)(void *ud, const struct http_end *end);
 };
 
 struct http_options {
@@ -47,9 +58,9 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e);
 /* Aborts transfers still active (calling their on_done) and frees d. */
 void http_free(struct http_driver *d);
 /* Starts a streaming POST of body[0..len) (JSON) to url. body, url and ud
- * must stay valid until on_done. timeout_ms 0 means none. The send time
- * is stamped into *start_ns just before the handle is handed to libcurl.
- * Returns SC_OK or SC_ERUNTIME. */
+ * must stay valid until on_done. timeout_ms 0 means none; it covers a
+ * retry too. The send time is stamped into *start_ns just before the handle
+ * is handed to libcurl (a retry keeps it). Returns SC_OK or SC_ERUNTIME. */
 int http_post(struct http_driver *d, const char *url, const char *body,
 	      size_t len, long timeout_ms, const struct http_callbacks *cb,
 	      void *ud, int64_t *start_ns, struct sc_err *e);
@@ -65,6 +76,8 @@ void http_abort_all(struct http_driver *d);
 const char *http_curl_version(void);
 /* Connections opened so far (to check keep-alive reuse). */
 long http_connects(const struct http_driver *d);
+/* Requests sent again on a fresh connection so far (see http_end). */
+long http_retries(const struct http_driver *d);
 
 /* Blocking GET of url (e.g. /v1/models) into a NUL-terminated buffer of at
  * most cap bytes. Returns SC_OK with *status set, or SC_ERUNTIME. */

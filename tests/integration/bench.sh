@@ -63,7 +63,7 @@ print(all(len(x['token_ns'])==5 and x['token_ns']==sorted(x['token_ns']) and x['
 	"True 4" "token_ns per chunk and distinct response ids"
 
 # --- failures become records with reasons and the run goes on ------------
-for case in "errchunk error_chunk" "drop no_done" "malformed malformed" \
+for case in "errchunk error_chunk" "drop transport" "malformed malformed" \
 	"http429 http_429" "nodone no_done" "oversize oversize"; do
 	path=${case% *} reason=${case#* }
 	O="$TMP/f-$path"

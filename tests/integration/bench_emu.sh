@@ -78,7 +78,7 @@ EMU_PIDS=""
 
 # --- every fault kind is a failed record with its reason ------------------
 for case in "http-429 http_429" "http-500 http_500" "http-503 http_503" \
-	"error-chunk error_chunk" "drop no_done" "malformed malformed" \
+	"error-chunk error_chunk" "drop transport" "malformed malformed" \
 	"stall timeout"; do
 	flag=${case% *} reason=${case#* }
 	start_emu "f-$flag" --fault-$flag 0.5 --fault-stall-ms 1500 --seed 5

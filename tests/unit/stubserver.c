@@ -19,24 +19,29 @@
 #define STUB_MAX_CONN 1024
 
 enum kind { K_NORMAL, K_429, K_ERRCHUNK, K_DROP, K_STALL, K_MALFORMED,
-	    K_OVERSIZE, K_NODONE };
+	    K_OVERSIZE, K_NODONE, K_ERRFIELD, K_NOOUT, K_TIMINGS, K_500TEXT,
+	    K_500LONG, K_HANGUP };
 
 struct conn {
 	int fd;
 	char in[1 << 16];
 	size_t in_len;
 	bool streaming;
+	bool close_after;      /* the response being sent is its last */
 	enum kind kind;
 	long left, sent, prompt, serial;
+	long served;           /* requests answered on this connection */
 	int64_t next_ns;
+	int64_t idle_since_ns; /* end of the last response, or accept */
 };
 
 struct stubserver {
 	int lfd, port;
 	long gap_us;
+	struct stub_opts o;
 	pthread_t th;
 	atomic_bool stop;
-	atomic_long max_inflight, requests, connections;
+	atomic_long max_inflight, requests, connections, dropped;
 	struct conn *conns[STUB_MAX_CONN];
 	int n;
 };
@@ -84,20 +89,59 @@ static long inflight(struct stubserver *s)
 	return k;
 }
 
-/* Parses a complete request in c->in, if there is one. */
-static bool take_request(struct stubserver *s, struct conn *c)
+/* The response of c is complete: the connection is idle from now. */
+static void end_response(struct conn *c)
+{
+	c->streaming = false;
+	c->idle_since_ns = now_ns();
+}
+
+/* True when the server has done with c: it served max_requests, or it was
+ * idle for idle_close_ms. */
+static bool expired(const struct stubserver *s, const struct conn *c,
+		    int64_t now)
+{
+	if (s->o.max_requests > 0 && c->served >= s->o.max_requests)
+		return true;
+	return s->o.idle_close_ms > 0 && !c->streaming &&
+	       now - c->idle_since_ns >= s->o.idle_close_ms * 1000000LL;
+}
+
+/* A whole response with a body, not streamed. */
+static void respond(struct conn *c, const char *status, const char *ctype,
+		    const char *body)
+{
+	char h[320];
+	snprintf(h, sizeof h,
+		 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
+		 status, ctype, strlen(body),
+		 c->close_after ? "Connection: close\r\n" : "");
+	wr(c->fd, h, strlen(h));
+	wr(c->fd, body, strlen(body));
+	end_response(c);
+}
+
+/* Parses a complete request in c->in, if there is one. Returns 0 when none
+ * is complete yet, 1 when it is being answered, -1 when the connection must
+ * be closed now (dropped unanswered, or its last response sent). */
+static int take_request(struct stubserver *s, struct conn *c)
 {
 	c->in[c->in_len] = 0;
 	char *hend = strstr(c->in, "\r\n\r\n");
 	if (!hend)
-		return false;
+		return 0;
 	long clen = 0;
 	char *cl = strcasestr(c->in, "content-length:");
 	if (cl && cl < hend)
 		clen = strtol(cl + 15, NULL, 10);
 	size_t total = (size_t)(hend + 4 - c->in) + (size_t)clen;
 	if (c->in_len < total)
-		return false;
+		return 0;
+	if (expired(s, c, now_ns())) {
+		/* The server's close crossed this request on the wire. */
+		atomic_fetch_add(&s->dropped, 1);
+		return -1;
+	}
 	char *body = hend + 4;
 	c->kind = K_NORMAL;
 	static const struct {
@@ -106,7 +150,10 @@ static bool take_request(struct stubserver *s, struct conn *c)
 	} paths[] = {{"/http429", K_429},	  {"/errchunk", K_ERRCHUNK},
 		     {"/drop", K_DROP},		  {"/stall", K_STALL},
 		     {"/malformed", K_MALFORMED}, {"/oversize", K_OVERSIZE},
-		     {"/nodone", K_NODONE}};
+		     {"/nodone", K_NODONE},	  {"/errfield", K_ERRFIELD},
+		     {"/noout", K_NOOUT},	  {"/timings", K_TIMINGS},
+		     {"/http500text", K_500TEXT}, {"/http500long", K_500LONG},
+		     {"/hangup", K_HANGUP}};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
 		if (!strncmp(c->in + 5, paths[i].path, strlen(paths[i].path)))
 			c->kind = paths[i].k;
@@ -123,17 +170,38 @@ static bool take_request(struct stubserver *s, struct conn *c)
 	memmove(c->in, c->in + total, c->in_len - total);
 	c->in_len -= total;
 	c->serial = atomic_fetch_add(&s->requests, 1);
+	c->served++;
+	if (c->kind == K_HANGUP)
+		return -1; /* read, then closed unanswered on purpose */
+	c->close_after = !s->o.unannounced && s->o.max_requests > 0 &&
+			 c->served >= s->o.max_requests;
 	if (c->kind == K_429) {
-		const char *b = "{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit\",\"code\":429}}";
-		char h[256];
-		snprintf(h, sizeof h,
-			 "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			 strlen(b));
-		wr(c->fd, h, strlen(h));
-		wr(c->fd, b, strlen(b));
-		return true;
+		respond(c, "429 Too Many Requests", "application/json",
+			"{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit\",\"code\":429}}");
+		return c->close_after ? -1 : 1;
 	}
-	const char *h = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+	if (c->kind == K_500TEXT) {
+		respond(c, "500 Internal Server Error", "text/plain",
+			"Internal Server Error\n\n\tupstream\x01 failed\n");
+		return c->close_after ? -1 : 1;
+	}
+	if (c->kind == K_500LONG) {
+		static const char head[] =
+			"{\"error\":{\"code\":500,\"message\":\"out of memory: ";
+		char *b = malloc(4096 + 64);
+		size_t k = strlen(head);
+		memcpy(b, head, k);
+		for (; k < 4096; k++)
+			b[k] = "abcdefgh"[k % 8];
+		strcpy(b + k, "\",\"type\":\"server_error\"}}");
+		respond(c, "500 Internal Server Error", "application/json", b);
+		free(b);
+		return c->close_after ? -1 : 1;
+	}
+	char h[160];
+	snprintf(h, sizeof h,
+		 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n%s\r\n",
+		 c->close_after ? "Connection: close\r\n" : "");
 	wr(c->fd, h, strlen(h));
 	c->streaming = true;
 	c->next_ns = now_ns() + s->gap_us * 1000;
@@ -141,7 +209,7 @@ static bool take_request(struct stubserver *s, struct conn *c)
 	long m = atomic_load(&s->max_inflight);
 	if (k > m)
 		atomic_store(&s->max_inflight, k);
-	return true;
+	return 1;
 }
 
 /* Emits the next token of c; returns false when the connection must go. */
@@ -158,14 +226,27 @@ static bool step(struct stubserver *s, struct conn *c)
 		chunk(c->fd, "data: {\"error\":{\"message\":\"engine died\",\"type\":\"InternalServerError\",\"code\":500}}\n\n");
 		chunk(c->fd, "data: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
-		c->streaming = false;
+		end_response(c);
+		return true;
+	}
+	if (c->kind == K_ERRFIELD) {
+		/* llama.cpp: HTTP 200, then the error as an "error:" line. */
+		chunk(c->fd, "error: {\"code\":500,\"message\":\"Input prompt is too big compared to KV size. Please try increasing KV size.\",\"type\":\"server_error\"}\n\ndata: [DONE]\n\n");
+		wr(c->fd, "0\r\n\r\n", 5);
+		end_response(c);
+		return true;
+	}
+	if (c->kind == K_NOOUT) {
+		chunk(c->fd, "data: {\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":0,\"total_tokens\":1}}\n\ndata: [DONE]\n\n");
+		wr(c->fd, "0\r\n\r\n", 5);
+		end_response(c);
 		return true;
 	}
 	if (c->kind == K_MALFORMED && c->sent >= 1) {
 		chunk(c->fd, "data: {\"choices\":[{\"text\":\n\n");
 		chunk(c->fd, "data: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
-		c->streaming = false;
+		end_response(c);
 		return true;
 	}
 	if (c->kind == K_OVERSIZE) {
@@ -178,7 +259,7 @@ static bool step(struct stubserver *s, struct conn *c)
 		free(big);
 		chunk(c->fd, "data: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
-		c->streaming = false;
+		end_response(c);
 		return true;
 	}
 	if (c->left > 0) {
@@ -194,13 +275,18 @@ static bool step(struct stubserver *s, struct conn *c)
 		return true;
 	}
 	if (c->kind != K_NODONE) {
+		char tm[160] = "";
+		if (c->kind == K_TIMINGS)
+			snprintf(tm, sizeof tm,
+				 ",\"timings\":{\"prompt_n\":%ld,\"prompt_ms\":1.25,\"predicted_n\":%ld,\"predicted_ms\":2.5}",
+				 c->prompt, c->sent);
 		snprintf(buf, sizeof buf,
-			 "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}}\n\ndata: [DONE]\n\n",
-			 c->prompt, c->sent, c->prompt + c->sent);
+			 "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}%s}\n\ndata: [DONE]\n\n",
+			 c->prompt, c->sent, c->prompt + c->sent, tm);
 		chunk(c->fd, buf);
 	}
 	wr(c->fd, "0\r\n\r\n", 5);
-	c->streaming = false;
+	end_response(c);
 	return true;
 }
 
@@ -208,11 +294,19 @@ static void *run(void *arg)
 {
 	struct stubserver *s = arg;
 	struct pollfd pf[STUB_MAX_CONN + 1];
+	/* Announced closes of idle connections happen on time. */
+	bool close_idle = !s->o.unannounced && s->o.idle_close_ms > 0;
 	while (!atomic_load(&s->stop)) {
 		int64_t now = now_ns(), next = now + 50000000;
-		for (int i = 0; i < s->n; i++)
-			if (s->conns[i]->streaming && s->conns[i]->next_ns < next)
-				next = s->conns[i]->next_ns;
+		for (int i = 0; i < s->n; i++) {
+			struct conn *c = s->conns[i];
+			if (c->streaming && c->next_ns < next)
+				next = c->next_ns;
+			int64_t idle_end =
+				c->idle_since_ns + s->o.idle_close_ms * 1000000LL;
+			if (close_idle && !c->streaming && idle_end < next)
+				next = idle_end;
+		}
 		pf[0].fd = s->lfd;
 		pf[0].events = POLLIN;
 		for (int i = 0; i < s->n; i++) {
@@ -231,6 +325,7 @@ static void *run(void *arg)
 					   sizeof one);
 				struct conn *c = calloc(1, sizeof *c);
 				c->fd = fd;
+				c->idle_since_ns = now_ns();
 				s->conns[s->n++] = c;
 				atomic_fetch_add(&s->connections, 1);
 			} else if (fd >= 0) {
@@ -248,20 +343,24 @@ static void *run(void *arg)
 				continue;
 			}
 			c->in_len += (size_t)k;
-			if (!c->streaming)
-				take_request(s, c);
+			if (!c->streaming && take_request(s, c) < 0)
+				close_conn(s, i);
 		}
 		now = now_ns();
 		for (int i = s->n - 1; i >= 0; i--) {
 			struct conn *c = s->conns[i];
-			while (c->streaming && c->next_ns <= now)
-				if (!step(s, c)) {
-					close_conn(s, i);
-					break;
-				}
-			if (i < s->n && s->conns[i] == c && !c->streaming &&
-			    c->in_len)
-				take_request(s, c);
+			bool gone = false;
+			while (!gone && c->streaming && c->next_ns <= now)
+				gone = !step(s, c);
+			if (!gone && !c->streaming && c->close_after)
+				gone = true; /* its announced last response */
+			if (!gone && !c->streaming && c->in_len)
+				gone = take_request(s, c) < 0;
+			if (!gone && close_idle && !c->streaming && !c->in_len &&
+			    expired(s, c, now_ns()))
+				gone = true;
+			if (gone)
+				close_conn(s, i);
 		}
 	}
 	while (s->n)
@@ -271,8 +370,15 @@ static void *run(void *arg)
 
 struct stubserver *stub_start(long token_gap_us)
 {
+	struct stub_opts o = {.token_gap_us = token_gap_us};
+	return stub_start_opts(&o);
+}
+
+struct stubserver *stub_start_opts(const struct stub_opts *o)
+{
 	struct stubserver *s = calloc(1, sizeof *s);
-	s->gap_us = token_gap_us;
+	s->o = *o;
+	s->gap_us = o->token_gap_us;
 	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -302,6 +408,10 @@ long stub_requests(const struct stubserver *s)
 long stub_connections(const struct stubserver *s)
 {
 	return atomic_load(&((struct stubserver *)s)->connections);
+}
+long stub_dropped(const struct stubserver *s)
+{
+	return atomic_load(&((struct stubserver *)s)->dropped);
 }
 
 void stub_stop(struct stubserver *s)

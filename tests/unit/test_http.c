@@ -1,6 +1,8 @@
 /* HTTP driver tests against a loopback stub server: streams arrive whole
  * with per-chunk timestamps, connections are reused, failures map to the
- * right result, timeouts fire. */
+ * right result, timeouts fire, a request written to a kept-alive connection
+ * the server had closed is sent again (once, on a fresh connection) and a
+ * request the server received and dropped is not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,8 @@ struct call {
 	int64_t start_ns, first_byte_ns, end_ns;
 	enum http_result res;
 	bool done;
+	int retries;
+	int n_end; /* on_done calls: must be exactly one */
 	char msg[256];
 	int *n_done;
 };
@@ -32,15 +36,16 @@ static int on_body(void *ud, long status, const char *b, size_t n, int64_t t)
 	return stream_feed(&c->st, b, n, t) ? 1 : 0;
 }
 
-static void on_done(void *ud, enum http_result r, long status, const char *m,
-		    int64_t t)
+static void on_done(void *ud, const struct http_end *e)
 {
 	struct call *c = ud;
-	c->res = r;
-	c->status = status;
-	c->end_ns = t;
+	c->res = e->res;
+	c->status = e->status;
+	c->end_ns = e->t_ns;
 	c->done = true;
-	snprintf(c->msg, sizeof c->msg, "%s", m);
+	c->retries = e->retries;
+	c->n_end++;
+	snprintf(c->msg, sizeof c->msg, "%s", e->msg);
 	(*c->n_done)++;
 }
 
@@ -181,10 +186,72 @@ static void test_abort_all(void)
 	stub_stop(s);
 }
 
+/* The server closes a connection when the 4th request arrives on it,
+ * unannounced (its close crossed the request). libcurl retries such a
+ * request itself only 5 times over an easy handle's whole life; past that
+ * each one would fail with "Connection died". Every request must succeed,
+ * each is reported once, and the driver's own resends are counted. */
+static void test_dead_reused_connection(void)
+{
+	struct stub_opts o = {.token_gap_us = 100, .max_requests = 3,
+			      .unannounced = true};
+	struct stubserver *s = stub_start_opts(&o);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/completions",
+		 stub_port(s));
+	struct http_driver *d = http_new(NULL, NULL);
+	struct call c[4];
+	long bad = 0, retries = 0;
+	for (int round = 0; round < 40; round++) {
+		run_calls(d, url, c, 4, 5000);
+		for (int i = 0; i < 4; i++) {
+			bool good = c[i].res == HTTP_DONE && c[i].status == 200 &&
+				    c[i].n_end == 1 &&
+				    stream_complete(&c[i].st) &&
+				    c[i].st.out_chunks == 7;
+			if (!good && bad++ < 3)
+				fprintf(stderr, "round %d: res %d status %ld: %s\n",
+					round, c[i].res, c[i].status, c[i].msg);
+			retries += c[i].retries;
+			stream_release(&c[i].st);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the test did meet dead connections, and resent some itself */
+	CU_ASSERT(stub_dropped(s) >= 20);
+	CU_ASSERT(http_retries(d) > 0);
+	CU_ASSERT_EQUAL(retries, http_retries(d));
+	http_free(d);
+	stub_stop(s);
+}
+
+/* A request the server read and then dropped on a connection opened for
+ * it may have been run: it is a failure, sent exactly once. */
+static void test_dropped_on_fresh_connection(void)
+{
+	struct stubserver *s = stub_start(100);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hangup", stub_port(s));
+	struct http_driver *d = http_new(NULL, NULL);
+	struct call c[1];
+	run_calls(d, url, c, 1, 5000);
+	CU_ASSERT_EQUAL(c[0].res, HTTP_ETRANSPORT);
+	CU_ASSERT_EQUAL(c[0].retries, 0);
+	CU_ASSERT_EQUAL(c[0].n_end, 1);
+	CU_ASSERT_EQUAL(stub_requests(s), 1);
+	CU_ASSERT_EQUAL(http_retries(d), 0);
+	stream_release(&c[0].st);
+	http_free(d);
+	stub_stop(s);
+}
+
 static CU_TestInfo tests[] = {
 	{"streams and keep-alive", test_streams_and_keepalive},
 	{"failure kinds", test_failures},
 	{"abort all", test_abort_all},
+	{"dead reused connection costs no request", test_dead_reused_connection},
+	{"dropped on a fresh connection is not resent",
+	 test_dropped_on_fresh_connection},
 	CU_TEST_INFO_NULL,
 };
 
