@@ -2,6 +2,7 @@
 libservecal_a_SOURCES += \
 	src/camp/campaign.c src/camp/campaign.h \
 	src/camp/manifest.c src/camp/manifest.h \
+	src/camp/child.c src/camp/child.h \
 	src/camp/proc.c src/camp/proc.h
 servecal_SOURCES += src/cli/cmd_campaign.c
 

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "camp/child.h"
 #include "util/clock.h"
-
-extern char **environ;
 
 #define POLL_MS 50
 
@@ -26,28 +24,6 @@ int proc_self_exe(char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return 0;
-}
-
-static int spawn(pid_t *pid, char *const argv[], int out_fd,
-		 const char *out_path, const char *err_path, struct sc_err *e)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	else if (out_path)
-		posix_spawn_file_actions_addopen(&fa, 1, out_path,
-						 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (err_path)
-		posix_spawn_file_actions_addopen(&fa, 2, err_path,
-						 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return sc_err_set(e, SC_ERUNTIME, "cannot start %s: %s", argv[0],
-				  strerror(rc));
-	return SC_OK;
 }
 
 static int status_of(int st)
@@ -62,36 +38,60 @@ static int status_of(int st)
 int proc_run(char *const argv[], const char *out_path, const char *err_path,
 	     double timeout_s, volatile sig_atomic_t *stop, struct sc_err *e)
 {
+	return proc_run_watch(argv, out_path, err_path, timeout_s, stop, NULL,
+			      NULL, e);
+}
+
+int proc_run_watch(char *const argv[], const char *out_path,
+		   const char *err_path, double timeout_s,
+		   volatile sig_atomic_t *stop, bool (*gone)(void *ud),
+		   void *ud, struct sc_err *e)
+{
+	struct child_opts o = {.argv = argv, .out_fd = -1, .err_fd = -1};
 	pid_t pid;
-	int rc = spawn(&pid, argv, -1, out_path, err_path, e);
-	if (rc)
-		return rc;
+	int rc = SC_OK;
+	if ((out_path && (o.out_fd = child_open_log(out_path, e)) < 0) ||
+	    (err_path && (o.err_fd = child_open_log(err_path, e)) < 0)) {
+		rc = SC_ERUNTIME;
+		goto out;
+	}
+	if ((rc = child_spawn(&o, &pid, e)))
+		goto out;
 	int64_t t0 = clock_mono_ns();
 	bool killed = false;
 	for (;;) {
 		int st;
 		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return status_of(st);
-		if (r < 0 && errno != EINTR)
-			return sc_err_set(e, SC_ERUNTIME, "waitpid: %s",
-					  strerror(errno));
+		if (r == pid) {
+			rc = status_of(st);
+			break;
+		}
+		if (r < 0 && errno != EINTR) {
+			rc = sc_err_set(e, SC_ERUNTIME, "waitpid: %s",
+					strerror(errno));
+			break;
+		}
 		double el = (double)(clock_mono_ns() - t0) * 1e-9;
 		if (!killed && ((timeout_s > 0 && el > timeout_s) ||
-				(stop && *stop))) {
+				(stop && *stop) || (gone && gone(ud)))) {
 			/* SIGINT first: servecal commands stop cleanly on it
 			 * and keep what they measured. */
 			kill(pid, SIGINT);
 			killed = true;
 			t0 = clock_mono_ns();
 			timeout_s = 10;
-			stop = NULL;
 		} else if (killed && el > timeout_s) {
 			kill(pid, SIGKILL);
 		}
 		struct timespec ts = {0, POLL_MS * 1000000L};
 		nanosleep(&ts, NULL);
 	}
+out:
+	if (o.out_fd >= 0)
+		close(o.out_fd);
+	if (o.err_fd >= 0)
+		close(o.err_fd);
+	return rc;
 }
 
 static void tail_of(const char *path, char *buf, size_t len)
@@ -117,11 +117,20 @@ int proc_server_start(struct proc_server *s, char *const argv[],
 	int fds[2];
 	memset(s, 0, sizeof *s);
 	s->pid = -1;
-	if (pipe(fds))
+	if (pipe2(fds, O_CLOEXEC))
 		return sc_err_set(e, SC_ERUNTIME, "pipe: %s", strerror(errno));
-	int rc = spawn(&s->pid, argv, fds[1], NULL, err_path, e);
+	struct child_opts o = {.argv = argv, .out_fd = fds[1], .err_fd = -1,
+			       .own_group = true};
+	int rc = SC_OK;
+	if (err_path && (o.err_fd = child_open_log(err_path, e)) < 0)
+		rc = SC_ERUNTIME;
+	if (rc == SC_OK)
+		rc = child_spawn(&o, &s->pid, e);
 	close(fds[1]);
+	if (o.err_fd >= 0)
+		close(o.err_fd);
 	if (rc) {
+		s->pid = -1;
 		close(fds[0]);
 		return rc;
 	}
@@ -156,7 +165,7 @@ void proc_server_stop(struct proc_server *s, double grace_s)
 {
 	if (s->pid <= 0)
 		return;
-	kill(s->pid, SIGTERM);
+	child_signal(s->pid, true, SIGTERM);
 	int64_t t0 = clock_mono_ns();
 	for (;;) {
 		int st;
@@ -164,7 +173,7 @@ void proc_server_stop(struct proc_server *s, double grace_s)
 		if (r == s->pid || (r < 0 && errno != EINTR))
 			break;
 		if ((double)(clock_mono_ns() - t0) * 1e-9 > grace_s) {
-			kill(s->pid, SIGKILL);
+			child_signal(s->pid, true, SIGKILL);
 			waitpid(s->pid, &st, 0);
 			break;
 		}

@@ -16,9 +16,11 @@ static void test_run_status(void)
 	char *missing[] = {"/nonexistent/servecal", NULL};
 	CU_ASSERT_EQUAL(proc_run(t, NULL, NULL, 0, NULL, &e), 0);
 	CU_ASSERT_EQUAL(proc_run(f, NULL, NULL, 0, NULL, &e), 1);
-	/* posix_spawn reports a failed exec as the child's exit 127. */
+	/* A program that cannot be executed is an error, not an exit status
+	 * the caller could take for the program's own. */
 	int rc = proc_run(missing, NULL, NULL, 0, NULL, &e);
-	CU_ASSERT(rc == 127 || rc < 0);
+	CU_ASSERT(rc < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/servecal"));
 }
 
 /* stdout and stderr land in the named files. */
@@ -45,6 +47,11 @@ static void test_run_output(void)
 	free(dir);
 }
 
+static bool gone_after_two(void *ud)
+{
+	return ++*(int *)ud >= 2;
+}
+
 /* Past its time limit a child gets SIGINT (servecal commands stop cleanly
  * on it) and the status says it was signalled; a stop flag does the same. */
 static void test_run_limits(void)
@@ -59,6 +66,14 @@ static void test_run_limits(void)
 	volatile sig_atomic_t stop = 1;
 	rc = proc_run(argv, NULL, NULL, 0, &stop, &e);
 	CU_ASSERT_EQUAL(rc, 128 + SIGINT);
+	/* A watched condition (the launched server died) stops it the same
+	 * way; otherwise a bench would spin against a dead server. */
+	int calls = 0;
+	t0 = clock_mono_ns();
+	rc = proc_run_watch(argv, NULL, NULL, 0, NULL, gone_after_two, &calls, &e);
+	CU_ASSERT_EQUAL(rc, 128 + SIGINT);
+	CU_ASSERT(calls >= 2);
+	CU_ASSERT((double)(clock_mono_ns() - t0) * 1e-9 < 5);
 }
 
 /* A server must print an http:// URL first; anything else is an error that
@@ -74,6 +89,9 @@ static void test_server(void)
 	CU_ASSERT_EQUAL_FATAL(proc_server_start(&s, good, log, 5, &e), SC_OK);
 	CU_ASSERT_STRING_EQUAL(s.url, "http://127.0.0.1:1");
 	pid_t pid = s.pid;
+	/* Its own process group: a terminal's Ctrl-C reaches the bench (which
+	 * stops cleanly) but not the server it is measuring. */
+	CU_ASSERT_EQUAL(getpgid(pid), pid);
 	proc_server_stop(&s, 2);
 	CU_ASSERT_EQUAL(kill(pid, 0), -1); /* reaped */
 	char *bad[] = {"/bin/sh", "-c", "echo boom >&2; echo not-a-url; exec sleep 30", NULL};
