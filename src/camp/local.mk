@@ -3,16 +3,21 @@ libservecal_a_SOURCES += \
 	src/camp/campaign.c src/camp/campaign.h \
 	src/camp/manifest.c src/camp/manifest.h \
 	src/camp/child.c src/camp/child.h \
-	src/camp/proc.c src/camp/proc.h
+	src/camp/proc.c src/camp/proc.h \
+	src/camp/launch.c src/camp/launch.h
 servecal_SOURCES += src/cli/cmd_campaign.c
 
-check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc
-TESTS += tests/unit/test_campaign tests/unit/test_proc tests/integration/campaign.sh
+check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc \
+	tests/unit/test_launch
+TESTS += tests/unit/test_campaign tests/unit/test_proc tests/unit/test_launch \
+	tests/integration/campaign.sh
 dist_noinst_SCRIPTS += tests/integration/campaign.sh
 tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_proc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proc_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_launch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_launch_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
 	bench/qwen3-32b-h200.json tests/fixtures/e2e-campaign \
 	bench/perf/fit-emulator.json bench/perf/fit-disagg-2p2.json \
