@@ -12,7 +12,8 @@
 
 static const char *const top_keys[] = {"name", "note", "deployments", "workload",
 				       "sweep", "slas", "search", "fit", NULL};
-static const char *const dep_keys[] = {"name", "spec", "url", "emulate", NULL};
+static const char *const dep_keys[] = {"name", "spec", "url", "emulate",
+				       "launch", NULL};
 static const char *const wl_keys[] = {"isl", "osl", "isl_std", "osl_std",
 				      "api", NULL};
 static const char *const sweep_keys[] = {"concurrency", "requests_per_level",
@@ -54,11 +55,19 @@ static int parse_deploy(const cJSON *j, const char *where, const char *base,
 				  "%s: field 'name': '%s' must be letters, digits, '-', '_' or '.' (it names a directory)",
 				  where, name);
 	snprintf(d->name, sizeof d->name, "%s", name);
-	if (emu == (url != NULL))
+	const cJSON *launch = cJSON_GetObjectItemCaseSensitive(j, "launch");
+	if ((int)emu + (url != NULL) + (launch != NULL) != 1)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: give exactly one of 'url' (a running endpoint) and '\"emulate\": true'",
+				  "%s: give exactly one of 'url' (a running endpoint), '\"emulate\": true' and 'launch' (a server command)",
 				  where);
 	d->emulate = emu;
+	if (launch) {
+		char lw[1400];
+		snprintf(lw, sizeof lw, "%s: launch", where);
+		if ((rc = launch_spec_from_json(launch, lw, base, &d->launch, e)))
+			return rc;
+		d->launched = true;
+	}
 	if (url) {
 		if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 			return sc_err_set(e, SC_EINPUT,
@@ -268,6 +277,7 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 		struct campaign_deploy *cd = &c->deploys[c->n_deploys];
 		if ((rc = parse_deploy(d, w, base, cd, e))) {
 			deploy_release(&cd->spec);
+			launch_spec_release(&cd->launch);
 			goto out;
 		}
 		c->n_deploys++;
@@ -297,7 +307,9 @@ out:
 
 void campaign_release(struct campaign *c)
 {
-	for (size_t i = 0; i < c->n_deploys; i++)
+	for (size_t i = 0; i < c->n_deploys; i++) {
 		deploy_release(&c->deploys[i].spec);
+		launch_spec_release(&c->deploys[i].launch);
+	}
 	c->n_deploys = 0;
 }

@@ -1,5 +1,5 @@
-/* Campaign files (JSON under bench/): the deployments to measure (a URL, or the
- * built-in emulator), the workload, the sweep, the SLAs and the search
+/* Campaign files (JSON under bench/): the deployments to measure (a URL, the
+ * built-in emulator, or a server command to launch), the workload, the sweep, the SLAs and the search
  * space, validated before anything runs. */
 #ifndef SC_CAMPAIGN_H
 #define SC_CAMPAIGN_H
@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "camp/launch.h"
 #include "model/deploy.h"
 #include "util/err.h"
 
@@ -19,8 +20,10 @@ struct campaign_deploy {
 	char name[128];      /* directory name under the campaign dir */
 	char spec_path[2048]; /* absolute path of the deployment spec */
 	struct deploy_spec spec;
-	char url[512];       /* "" when emulated */
+	char url[512];       /* "" when emulated or launched */
 	bool emulate;
+	bool launched;       /* started by command: see launch */
+	struct launch_spec launch;
 };
 
 struct campaign {
@@ -52,7 +55,8 @@ struct campaign {
 	long seed;
 };
 
-/* Loads and validates path; spec paths are relative to the campaign file.
+/* Loads and validates path; spec paths, and the program and file arguments
+ * of a launch command, are relative to the campaign file.
  * SC_EINPUT naming file, field and problem. Release with campaign_release. */
 int campaign_load(const char *path, struct campaign *c, struct sc_err *e);
 void campaign_release(struct campaign *c);

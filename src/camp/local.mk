@@ -1,10 +1,14 @@
-# src/camp: campaign files, manifests and child processes for `campaign`.
+# src/camp: campaign files, manifests, child processes, launched servers and
+# the runner behind `campaign`.
 libservecal_a_SOURCES += \
 	src/camp/campaign.c src/camp/campaign.h \
 	src/camp/manifest.c src/camp/manifest.h \
 	src/camp/child.c src/camp/child.h \
 	src/camp/proc.c src/camp/proc.h \
-	src/camp/launch.c src/camp/launch.h
+	src/camp/launch.c src/camp/launch.h \
+	src/camp/argbuf.c src/camp/argbuf.h \
+	src/camp/rundir.c src/camp/rundir.h \
+	src/camp/runner.c src/camp/runner.h
 servecal_SOURCES += src/cli/cmd_campaign.c
 
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc \

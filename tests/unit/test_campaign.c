@@ -30,6 +30,12 @@ static const struct {
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL ",\"fit\":{\"holdout\":\"some\"}}", "field 'holdout': must be levels"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL ",\"extra\":1}", "unknown field 'extra'"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL ",\"sweep\":{\"concurrency\":[1],\"requests_per_level\":4,\"max_error_rate\":2}," SL "}", "field 'max_error_rate': must be in [0, 1]"},
+	/* launch: one target per deployment, and its own fields validated
+	 * under the deployment's name. */
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"url\":\"http://h\",\"launch\":{\"command\":[\"/bin/sh\"]}}]," WL "," SW "," SL "}", "exactly one of 'url' (a running endpoint), '\"emulate\": true' and 'launch'"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"launch\":{\"command\":[\"/bin/sh\"],\"ready_timeout_s\":0}}]," WL "," SW "," SL "}", "deployments[0]: launch: field 'ready_timeout_s': must be in [1, 3600] seconds, got 0"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"launch\":{\"command\":[\"bin/llama-server\",\"--port\",\"{port}\"]}}]," WL "," SW "," SL "}", "deployments[0]: launch: field 'command': program 'bin/llama-server' is not an executable file (relative paths start at the campaign file's directory)"},
+	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"launch\":[\"/bin/sh\"]}]," WL "," SW "," SL "}", "deployments[0]: launch: must be an object"},
 };
 
 static char *with_spec(const char *text, const char *spec)

@@ -1,0 +1,23 @@
+/* A campaign's output directory before the first step: DIR/logs, the lock
+ * that keeps a second campaign process out, env.json (versions of what
+ * measured), campaign.json (the file as given) and specs/ (the deployment,
+ * model and GPU specs the child commands read). */
+#ifndef SC_RUNDIR_H
+#define SC_RUNDIR_H
+#include "camp/campaign.h"
+#include "util/err.h"
+
+/* Creates path and its missing parents; 0 or -1 with errno. */
+int rundir_mkdir_p(const char *path);
+
+/* Creates DIR and DIR/logs and takes DIR/.lock (flock, released when
+ * *lock_fd is closed). SC_ERUNTIME when another campaign process holds it
+ * or a directory cannot be made. */
+int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e);
+
+/* Writes env.json, campaign.json and specs/ for c into dir. SC_EINPUT when
+ * the campaign file cannot be read again, SC_ERUNTIME on a write error. */
+int rundir_write(const char *dir, const struct campaign *c, const char *version,
+		 struct sc_err *e);
+
+#endif

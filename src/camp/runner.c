@@ -1,0 +1,495 @@
+/* The campaign runner: the steps in order, each a servecal child process,
+ * with the bench target (URL, emulator or launched server) started before
+ * and stopped after each deployment's bench. */
+#include "camp/runner.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "camp/argbuf.h"
+#include "camp/launch.h"
+#include "camp/manifest.h"
+#include "camp/proc.h"
+#include "camp/rundir.h"
+#include "cli/cli.h" /* exit codes of the servecal steps */
+#include "config.h"
+#include "fit/perfdb.h"
+#include "model/perf.h"
+#include "util/clock.h"
+#include "util/jsonio.h"
+
+/* How long the emulator may take to print its URL. */
+#define EMULATOR_START_S 30.0
+#define EMULATOR_GRACE_S 10.0
+
+struct runner {
+	const struct campaign *c;
+	const struct runner_opts *o;
+	struct manifest m;
+	int failures;
+};
+
+static bool stopped(const struct runner *r)
+{
+	return r->o->stop && *r->o->stop;
+}
+
+static void note(const struct runner *r, enum runner_note kind, const char *fmt,
+		 ...) __attribute__((format(printf, 3, 4)));
+static void note(const struct runner *r, enum runner_note kind, const char *fmt,
+		 ...)
+{
+	if (!r->o->note)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	r->o->note(r->o->ud, kind, line);
+}
+
+static bool done(const struct runner *r, const char *step)
+{
+	const char *s = manifest_status(&r->m, step);
+	return s && !strcmp(s, "done");
+}
+
+static void mark(struct runner *r, const char *step, const char *status,
+		 const char *why)
+{
+	struct sc_err e = {0};
+	if (manifest_set(&r->m, step, status, why, &e))
+		note(r, RUNNER_WARNING, "%s", e.msg);
+}
+
+static void failed(struct runner *r, const char *step, const char *why)
+{
+	mark(r, step, "failed", why);
+	r->failures++;
+}
+
+/* DIR/logs/STEP.ext with ':' (not welcome in file names) as '-'. */
+static void log_path(const struct runner *r, const char *step, const char *ext,
+		     char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/logs/%s.%s", r->o->dir, step, ext);
+	for (char *p = strrchr(buf, '/') + 1; *p; p++)
+		if (*p == ':')
+			*p = '-';
+}
+
+/* Runs a servecal step with its logs in DIR/logs/STEP.{out,err}; while it
+ * runs, gone(ud) (may be NULL) is watched. Returns its exit status or a
+ * negative status; for a non-zero exit, e quotes its last message. */
+static int run_step(struct runner *r, const char *step, struct argbuf *a,
+		    bool show_stdout, bool (*gone)(void *), void *ud,
+		    struct sc_err *e)
+{
+	char out[4096], err[4096];
+	log_path(r, step, "out", out, sizeof out);
+	log_path(r, step, "err", err, sizeof err);
+	bool to_stdout = show_stdout && r->o->bench_stdout;
+	int rc = proc_run_watch(a->v, to_stdout ? NULL : out, err, 0,
+				r->o->stop, gone, ud, e);
+	if (rc > 0) {
+		/* Keep the child's own message for the manifest and the user.
+		 */
+		FILE *f = fopen(err, "r");
+		char line[400] = "", last[400] = "";
+		while (f && fgets(line, sizeof line, f))
+			if (line[0] != '\n')
+				snprintf(last, sizeof last, "%s", line);
+		if (f)
+			fclose(f);
+		last[strcspn(last, "\n")] = '\0';
+		sc_err_set(e, SC_ERUNTIME, "%s exited with %d%s%s (log: %s)",
+			   step, rc, last[0] ? ": " : "", last, err);
+	}
+	return rc;
+}
+
+/* What a deployment is benched against, started and stopped around its
+ * bench step. */
+struct target {
+	struct proc_server srv; /* emulated */
+	struct launch l;	/* launched */
+	const char *url;
+};
+
+static const char *prog_name(const struct launch_spec *s)
+{
+	const char *slash = strrchr(s->argv[0], '/');
+	return slash ? slash + 1 : s->argv[0];
+}
+
+static bool server_gone(void *ud)
+{
+	return !launch_running(ud);
+}
+
+static int target_start(struct runner *r, const struct campaign_deploy *d,
+			const char *spec, struct target *t, struct sc_err *e)
+{
+	memset(t, 0, sizeof *t);
+	t->srv.pid = t->l.pid = -1;
+	t->url = d->url;
+	if (d->emulate) {
+		struct argbuf a = {0};
+		char log[4096];
+		snprintf(log, sizeof log, "%s/logs/emulate-%s.err", r->o->dir,
+			 d->name);
+		argbuf_add(&a, "%s", r->o->exe);
+		argbuf_add(&a, "emulate");
+		argbuf_opt(&a, "--deployment", "%s", spec);
+		argbuf_opt(&a, "--host", "%s", LAUNCH_HOST);
+		argbuf_opt(&a, "--port", "0");
+		argbuf_opt(&a, "--seed", "%ld", r->c->seed);
+		int rc =
+		    proc_server_start(&t->srv, a.v, log, EMULATOR_START_S, e);
+		argbuf_release(&a);
+		if (rc)
+			return rc;
+		t->url = t->srv.url;
+		note(r, RUNNER_PROGRESS, "  bench %s: emulator at %s", d->name,
+		     t->url);
+	} else if (d->launched) {
+		char out[4096], err[4096], step[200];
+		snprintf(step, sizeof step, "launch:%s", d->name);
+		log_path(r, step, "out", out, sizeof out);
+		log_path(r, step, "err", err, sizeof err);
+		int64_t t0 = clock_mono_ns();
+		int rc =
+		    launch_start(&t->l, &d->launch, out, err, r->o->stop, e);
+		if (rc)
+			return rc;
+		t->url = t->l.url;
+		note(r, RUNNER_PROGRESS,
+		     "  bench %s: launched %s (pid %ld) at %s, healthy after "
+		     "%.1f s",
+		     d->name, d->launch.argv[0], (long)t->l.pid, t->url,
+		     (double)(clock_mono_ns() - t0) * 1e-9);
+	}
+	return SC_OK;
+}
+
+static void target_stop(const struct campaign_deploy *d, struct target *t)
+{
+	if (d->emulate)
+		proc_server_stop(&t->srv, EMULATOR_GRACE_S);
+	else if (d->launched)
+		launch_stop(&t->l, d->launch.stop_grace_s);
+}
+
+static void bench_args(const struct runner *r, const char *url,
+		       const char *spec, const char *out, bool again,
+		       struct argbuf *a, char *levels, size_t len)
+{
+	const struct campaign *c = r->c;
+	levels[0] = '\0';
+	for (size_t i = 0; i < c->n_levels; i++)
+		snprintf(levels + strlen(levels), len - strlen(levels), "%s%ld",
+			 i ? "," : "", c->levels[i]);
+	argbuf_add(a, "%s", r->o->exe);
+	argbuf_add(a, "bench");
+	argbuf_opt(a, "--url", "%s", url);
+	argbuf_opt(a, "--api", "%s", c->api);
+	argbuf_opt(a, "--deployment", "%s", spec);
+	argbuf_opt(a, "--isl", "%ld", c->isl);
+	argbuf_opt(a, "--osl", "%ld", c->osl);
+	if (c->isl_std)
+		argbuf_opt(a, "--isl-std", "%ld", c->isl_std);
+	if (c->osl_std)
+		argbuf_opt(a, "--osl-std", "%ld", c->osl_std);
+	argbuf_opt(a, "--concurrency", "%s", levels);
+	if (c->requests_per_level > 0)
+		argbuf_opt(a, "--requests-per-level", "%ld",
+			   c->requests_per_level);
+	else
+		argbuf_opt(a, "--duration-per-level", "%gs",
+			   c->duration_per_level_s);
+	if (c->warmup >= 0)
+		argbuf_opt(a, "--warmup", "%ld", c->warmup);
+	argbuf_opt(a, "--timeout", "%gs", c->timeout_s);
+	argbuf_opt(a, "--max-error-rate", "%g", c->max_error_rate);
+	argbuf_opt(a, "--seed", "%ld", c->seed);
+	argbuf_opt(a, "--out", "%s", out);
+	if (again)
+		argbuf_add(a, "--resume");
+}
+
+static void bench_one(struct runner *r, const struct campaign_deploy *d)
+{
+	char step[200], spec[4096], out[4096], levels[1024];
+	snprintf(step, sizeof step, "bench:%s", d->name);
+	if (done(r, step)) {
+		note(r, RUNNER_PROGRESS, "  bench %s: done earlier", d->name);
+		return;
+	}
+	snprintf(spec, sizeof spec, "%s/specs/%s.json", r->o->dir, d->name);
+	snprintf(out, sizeof out, "%s/%s", r->o->dir, d->name);
+	struct sc_err e = {0};
+	struct target t;
+	int64_t t0 = clock_mono_ns();
+	if (target_start(r, d, spec, &t, &e)) {
+		if (stopped(r))
+			return;
+		note(r, RUNNER_PROGRESS, "  bench %s: FAILED: %s", d->name,
+		     e.msg);
+		failed(r, step, e.msg);
+		return;
+	}
+	struct stat st;
+	bool again = stat(out, &st) == 0;
+	struct argbuf a = {0};
+	bench_args(r, t.url, spec, out, again, &a, levels, sizeof levels);
+	note(r, RUNNER_PROGRESS, "  bench %s: levels %s%s", d->name, levels,
+	     again ? " (resuming)" : "");
+	/* A launched server that dies stops the bench at once: its levels
+	 * would only collect refused connections. */
+	int rc = run_step(r, step, &a, true, d->launched ? server_gone : NULL,
+			  &t.l, &e);
+	argbuf_release(&a);
+	if (d->launched && !launch_running(&t.l) && !stopped(r)) {
+		char how[128], tail[300], bench[SC_ERR_MSG_MAX];
+		snprintf(bench, sizeof bench, "%s", rc ? e.msg : "");
+		launch_end_text(&t.l, how, sizeof how);
+		launch_log_tail(&t.l, tail, sizeof tail);
+		sc_err_set(&e, SC_ERUNTIME, "%s %s during the bench%s%s",
+			   prog_name(&d->launch), how, tail[0] ? "; log: " : "",
+			   tail);
+		if (rc == 0)
+			note(r, RUNNER_WARNING,
+			     "%s: %s (every level was measured)", d->name,
+			     e.msg);
+		else if (rc < 0)
+			rc = 1;
+	}
+	target_stop(d, &t);
+	double el = (double)(clock_mono_ns() - t0) * 1e-9;
+	if (stopped(r)) {
+		note(r, RUNNER_PROGRESS,
+		     "  bench %s: interrupted after %.0f s; finished levels "
+		     "are kept",
+		     d->name, el);
+		return;
+	}
+	if (rc == 0) {
+		note(r, RUNNER_PROGRESS, "  bench %s: done in %.0f s", d->name,
+		     el);
+		mark(r, step, "done", NULL);
+	} else {
+		note(r, RUNNER_PROGRESS, "  bench %s: FAILED: %s", d->name,
+		     e.msg);
+		failed(r, step, e.msg);
+	}
+}
+
+static void fit_step(struct runner *r)
+{
+	const struct campaign *c = r->c;
+	if (done(r, "fit")) {
+		note(r, RUNNER_PROGRESS, "  fit: done earlier");
+		return;
+	}
+	struct argbuf a = {0};
+	argbuf_add(&a, "%s", r->o->exe);
+	argbuf_add(&a, "fit");
+	int ok = 0;
+	for (size_t i = 0; i < c->n_deploys; i++) {
+		char step[200];
+		snprintf(step, sizeof step, "bench:%s", c->deploys[i].name);
+		if (done(r, step)) {
+			argbuf_add(&a, "%s/%s", r->o->dir, c->deploys[i].name);
+			ok++;
+		}
+	}
+	if (ok == 0) {
+		argbuf_release(&a);
+		note(r, RUNNER_PROGRESS,
+		     "  fit: skipped, no deployment was measured");
+		failed(r, "fit", "no deployment was measured");
+		return;
+	}
+	const char *holdout = c->holdout;
+	if (!strcmp(holdout, "deployments") && ok < 2)
+		holdout = "levels";
+	argbuf_opt(&a, "--holdout", "%s", holdout);
+	argbuf_opt(&a, "--bootstrap", "%ld", c->bootstrap);
+	argbuf_opt(&a, "--seed", "%ld", c->seed);
+	argbuf_opt(&a, "--out", "%s/fit.json", r->o->dir);
+	struct sc_err e = {0};
+	int rc = run_step(r, "fit", &a, false, NULL, NULL, &e);
+	argbuf_release(&a);
+	char fit[4096];
+	snprintf(fit, sizeof fit, "%s/fit.json", r->o->dir);
+	struct stat st;
+	if (rc == 0 || (rc == EXIT_RUNTIME && stat(fit, &st) == 0)) {
+		note(r, RUNNER_PROGRESS, "  fit: %s",
+		     rc ? "written but NOT converged (see fit.json)" : "done");
+		mark(r, "fit", "done", rc ? "not converged" : NULL);
+		if (rc)
+			r->failures++;
+	} else {
+		note(r, RUNNER_PROGRESS, "  fit: FAILED: %s", e.msg);
+		failed(r, "fit", e.msg);
+	}
+}
+
+static void match_step(struct runner *r, bool calibrated, double ttft)
+{
+	const struct campaign *c = r->c;
+	const char *kind = calibrated ? "calibrated" : "prior";
+	char step[200];
+	snprintf(step, sizeof step, "match:%s-ttft%g", kind, ttft);
+	if (done(r, step))
+		return;
+	if (calibrated && !done(r, "fit")) {
+		mark(r, step, "failed", "no fit");
+		return;
+	}
+	const struct deploy_spec *d = &c->deploys[0].spec;
+	const char *dir = r->o->dir;
+	struct argbuf a = {0};
+	argbuf_add(&a, "%s", r->o->exe);
+	argbuf_add(&a, "match");
+	argbuf_opt(&a, "--model", "%s/specs/model.json", dir);
+	argbuf_opt(&a, "--gpu", "%s/specs/gpu.json", dir);
+	argbuf_opt(&a, "--dtype", "%s", dtype_name(d->wdtype));
+	argbuf_opt(&a, "--kv-dtype", "%s", dtype_name(d->kvdtype));
+	argbuf_opt(&a, "--isl", "%ld", c->isl);
+	argbuf_opt(&a, "--osl", "%ld", c->osl);
+	argbuf_opt(&a, "--ttft-ms", "%g", ttft);
+	if (c->tpot_ms > 0)
+		argbuf_opt(&a, "--tpot-ms", "%g", c->tpot_ms);
+	else
+		argbuf_opt(&a, "--min-tokens-per-s-user", "%g",
+			   c->min_tokens_per_s_user);
+	argbuf_opt(&a, "--total-gpus", "%ld", c->total_gpus);
+	argbuf_opt(&a, "--max-gpus-per-worker", "%ld", c->max_gpus_per_worker);
+	if (calibrated)
+		argbuf_opt(&a, "--params", "%s/fit.json", dir);
+	argbuf_opt(&a, "--out", "%s/match/%s-ttft%g", dir, kind, ttft);
+	struct sc_err e = {0};
+	int rc = run_step(r, step, &a, false, NULL, NULL, &e);
+	argbuf_release(&a);
+	if (rc == 0 || rc == EXIT_NOFIT) {
+		const char *none = "no configuration meets the SLA";
+		note(r, RUNNER_PROGRESS, "  %s: %s", step, rc ? none : "done");
+		mark(r, step, "done", rc ? none : NULL);
+	} else {
+		note(r, RUNNER_PROGRESS, "  %s: FAILED: %s", step, e.msg);
+		failed(r, step, e.msg);
+	}
+}
+
+/* plot and report: `servecal CMD DIR`. */
+static void tool_step(struct runner *r, const char *cmd)
+{
+	if (done(r, cmd))
+		return;
+	struct argbuf a = {0};
+	argbuf_add(&a, "%s", r->o->exe);
+	argbuf_add(&a, "%s", cmd);
+	argbuf_add(&a, "%s", r->o->dir);
+	struct sc_err e = {0};
+	int rc = run_step(r, cmd, &a, false, NULL, NULL, &e);
+	argbuf_release(&a);
+	if (rc == 0) {
+		note(r, RUNNER_PROGRESS, "  %s: done", cmd);
+		mark(r, cmd, "done", NULL);
+	} else {
+		note(r, RUNNER_PROGRESS, "  %s: FAILED: %s", cmd, e.msg);
+		failed(r, cmd, e.msg);
+	}
+}
+
+static void db_step(struct runner *r)
+{
+	if (done(r, "db") || !done(r, "fit"))
+		return;
+	char path[4096], used[2048];
+	snprintf(path, sizeof path, "%s/fit.json", r->o->dir);
+	struct sc_err e = {0};
+	cJSON *fit = jsonio_load_file(path, &e);
+	const char *inputs[] = {r->o->dir};
+	if (fit && cJSON_IsTrue(cJSON_GetObjectItem(fit, "converged")) &&
+	    perfdb_update(fit, inputs, 1, PACKAGE_VERSION, used, sizeof used,
+			  &e) == SC_OK) {
+		note(r, RUNNER_PROGRESS, "  perf database: %s", used);
+		mark(r, "db", "done", used);
+	} else {
+		const char *why =
+		    fit ? (e.msg[0] ? e.msg : "fit did not converge") : e.msg;
+		note(r, RUNNER_PROGRESS, "  perf database: not updated: %s",
+		     why);
+		failed(r, "db", why);
+	}
+	cJSON_Delete(fit);
+}
+
+int runner_run(const struct campaign *c, const struct runner_opts *o,
+	       struct runner_result *res, struct sc_err *e)
+{
+	struct runner r = {.c = c, .o = o};
+	memset(res, 0, sizeof *res);
+	int lock_fd = -1;
+	int rc;
+	if ((rc = rundir_lock(o->dir, &lock_fd, e)) ||
+	    (rc = manifest_open(&r.m, o->dir, c->name, e)) ||
+	    (rc = rundir_write(o->dir, c, PACKAGE_VERSION, e)))
+		goto out;
+	int64_t t0 = clock_mono_ns();
+	note(&r, RUNNER_PROGRESS, "campaign %s -> %s", c->name, o->dir);
+	for (size_t i = 0; i < c->n_deploys && !stopped(&r); i++)
+		bench_one(&r, &c->deploys[i]);
+	if (!stopped(&r))
+		fit_step(&r);
+	for (size_t k = 0; k < c->n_ttft && !stopped(&r); k++) {
+		match_step(&r, true, c->ttft_ms[k]);
+		if (!stopped(&r))
+			match_step(&r, false, c->ttft_ms[k]);
+	}
+	if (!stopped(&r))
+		tool_step(&r, "plot");
+	if (!stopped(&r))
+		tool_step(&r, "report");
+	if (!stopped(&r))
+		db_step(&r);
+	res->interrupted = stopped(&r);
+	res->failed_steps = r.failures;
+	res->report_done = done(&r, "report");
+	res->elapsed_s = (double)(clock_mono_ns() - t0) * 1e-9;
+out:
+	manifest_release(&r.m);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}
+
+double runner_expected_s(const struct campaign *c, const struct deploy_spec *d)
+{
+	struct model_params p;
+	params_default(&p);
+	struct perf_workload wl = {(double)c->isl, (double)c->osl};
+	double total = 0;
+	for (size_t i = 0; i < c->n_levels; i++) {
+		double n = (double)c->levels[i];
+		struct perf_point pt;
+		if (perf_deploy(d, &p, &wl, n, &pt, NULL))
+			continue;
+		double warm = c->warmup >= 0 ? (double)c->warmup : n;
+		if (c->requests_per_level > 0)
+			total +=
+			    ceil(((double)c->requests_per_level + warm) / n) *
+			    pt.e2e_s;
+		else
+			total += c->duration_per_level_s + pt.e2e_s;
+	}
+	return total;
+}
