@@ -14,8 +14,10 @@ servecal_SOURCES += src/cli/cmd_campaign.c
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc \
 	tests/unit/test_launch
 TESTS += tests/unit/test_campaign tests/unit/test_proc tests/unit/test_launch \
-	tests/integration/campaign.sh
-dist_noinst_SCRIPTS += tests/integration/campaign.sh
+	tests/integration/campaign.sh tests/integration/campaign_launch.sh
+# realsrv.sh (the llama-server helpers) is sourced by campaign_launch.sh.
+dist_noinst_SCRIPTS += tests/integration/campaign.sh \
+	tests/integration/campaign_launch.sh tests/integration/realsrv.sh
 tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_proc_CFLAGS = $(TEST_CFLAGS)
@@ -25,4 +27,5 @@ tests_unit_test_launch_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
 	bench/qwen3-32b-h200.json tests/fixtures/e2e-campaign \
 	bench/perf/fit-emulator.json bench/perf/fit-disagg-2p2.json \
-	bench/perf/fit_emulator.sh
+	bench/perf/fit_emulator.sh bench/llamacpp-tiny.json \
+	bench/llamacpp-tiny-par2.json bench/llamacpp-tiny-par4.json

@@ -2,6 +2,7 @@
  * file is refused naming the file, the field and the problem. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "camp/campaign.h"
 #include "camp/manifest.h"
@@ -95,6 +96,40 @@ static void test_shipped(void)
 	campaign_release(&c);
 }
 
+/* The shipped llama.cpp campaign loads where the real engine is present:
+ * both deployments launched, the server and model paths resolved from the
+ * campaign file's directory, {port} left for the runner. */
+static void test_shipped_launch(void)
+{
+	if (access(testutil_src("../shared/realsrv/llama-server"), X_OK)) {
+		fprintf(stderr, "(no ../shared/realsrv/llama-server: skipped) ");
+		return;
+	}
+	struct campaign c;
+	struct sc_err e = {0};
+	int rc = campaign_load(testutil_src("bench/llamacpp-tiny.json"), &c, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
+	CU_ASSERT_EQUAL(c.n_deploys, 2);
+	for (size_t i = 0; i < c.n_deploys; i++) {
+		const struct launch_spec *l = &c.deploys[i].launch;
+		CU_ASSERT_TRUE(c.deploys[i].launched);
+		CU_ASSERT_FALSE(c.deploys[i].emulate);
+		CU_ASSERT_EQUAL(l->argv[0][0], '/');
+		CU_ASSERT_EQUAL(access(l->argv[0], X_OK), 0);
+		CU_ASSERT_EQUAL(l->argv[2][0], '/'); /* the model, made absolute */
+		bool port = false;
+		for (size_t k = 0; k < l->argc; k++)
+			port |= !strcmp(l->argv[k], "{port}");
+		CU_ASSERT_TRUE(port);
+		CU_ASSERT_STRING_EQUAL(l->health, "/health");
+	}
+	CU_ASSERT_EQUAL(c.deploys[0].spec.groups[0].max_batch, 2);
+	CU_ASSERT_EQUAL(c.deploys[1].spec.groups[0].max_batch, 4);
+	campaign_release(&c);
+}
+
 /* The manifest survives a reopen and refuses another campaign's. */
 static void test_manifest(void)
 {
@@ -118,6 +153,7 @@ static void test_manifest(void)
 static CU_TestInfo tests[] = {
 	{"malformed campaign files", test_bad_campaigns},
 	{"shipped campaigns load", test_shipped},
+	{"shipped llama.cpp campaign loads", test_shipped_launch},
 	{"manifest", test_manifest},
 	CU_TEST_INFO_NULL,
 };
