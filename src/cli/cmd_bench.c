@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "load/arrival.h"
+#include "load/bench.h"
+#include "load/endpoint.h"
 #include "load/loop.h"
 #include "load/results.h"
 #include "load/workload.h"
@@ -30,7 +32,8 @@ static const char usage[] =
 	"         [--max-concurrency N]] [--gpus N | --deployment FILE]\n"
 	"         [--sla ttft_ms=600,tpot_ms=16.7] [--dataset FILE.jsonl] [--header 'K: V']\n"
 	"         [--out DIR] [--seed N] [--timeout 600s] [--max-error-rate F]\n"
-	"         [--resume] [--quiet] [--json] [--token-times]\n\n"
+	"         [--resume] [--quiet] [--json] [--token-times]\n"
+	"         [--vocab-size N] [--prompts ids|text] [--no-probe]\n\n"
 	"Measures TTFT, TPOT, ITL, E2E and throughput of a streaming endpoint.\n"
 	"Closed loop (--concurrency): each level keeps exactly N requests in flight;\n"
 	"the first round (N requests, or --warmup N) is warm-up. Open loop\n"
@@ -38,7 +41,14 @@ static const char usage[] =
 	"the scheduled time; --max-concurrency caps requests in flight (the wait is\n"
 	"reported as queue_ms). A Mooncake-style trace given as --dataset with no\n"
 	"--concurrency or --request-rate is replayed at its timestamps.\n"
-	"Synthetic prompts are token-id arrays of exact length for /v1/completions.\n"
+	"Synthetic prompts are token-id arrays of exact length for /v1/completions,\n"
+	"drawn below the special tokens of the served vocabulary (--vocab-size,\n"
+	"else the smaller of the server's /v1/models meta.n_vocab and the\n"
+	"deployment's model spec, else 32000); --prompts text (and --api chat)\n"
+	"sends text of common one-token words instead. Before the sweep one probe\n"
+	"request checks the endpoint: a failure, or usage.prompt_tokens that\n"
+	"differs from --isl, stops the run with the server's message (--no-probe\n"
+	"skips it). A level with no successful request makes the exit status 1.\n"
 	"Results: DIR/run.json, DIR/cN|rR/requests.jsonl and summary.json,\n"
 	"DIR/summary.csv. --resume skips levels already complete in DIR.\n"
 	"--token-times adds each output chunk's arrival time (token_ns) to the records.\n"
@@ -54,7 +64,7 @@ static const char usage[] =
 enum { O_URL = 256, O_API, O_MODEL, O_ISL, O_ISLSTD, O_OSL, O_OSLSTD, O_CONC,
        O_REQS, O_DUR, O_WARM, O_RATE, O_ARR, O_MAXC, O_GPUS, O_DEPLOY, O_SLA,
        O_DATA, O_HEADER, O_OUT, O_SEED, O_TIMEOUT, O_JSON, O_RESUME, O_QUIET,
-       O_MAXERR, O_TOKTIMES };
+       O_MAXERR, O_TOKTIMES, O_VOCAB, O_PROMPTS, O_NOPROBE };
 
 static const struct option longopts[] = {
 	{"url", required_argument, NULL, O_URL},
@@ -84,17 +94,22 @@ static const struct option longopts[] = {
 	{"resume", no_argument, NULL, O_RESUME},
 	{"quiet", no_argument, NULL, O_QUIET},
 	{"token-times", no_argument, NULL, O_TOKTIMES},
+	{"vocab-size", required_argument, NULL, O_VOCAB},
+	{"prompts", required_argument, NULL, O_PROMPTS},
+	{"no-probe", no_argument, NULL, O_NOPROBE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
 extern const struct cli_command cli_cmd_bench;
 
-#define BENCH_MAX_LEVELS 64
 #define BENCH_MAX_HEADERS 32
 
 struct bench_opts {
-	const char *url, *api, *model, *deploy, *dataset, *out, *arrival;
+	const char *url, *api, *model, *deploy, *dataset, *out, *arrival,
+		*prompts;
+	long vocab;
+	bool no_probe;
 	double isl, isl_std, osl, osl_std;
 	long conc[BENCH_MAX_LEVELS];
 	size_t n_conc;
@@ -141,7 +156,6 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_bench,
 			       done)) != -1) {
 		int rc = 0;
-		long v;
 		switch (c) {
 		case O_URL: o->url = optarg; break;
 		case O_API: o->api = optarg; break;
@@ -154,6 +168,9 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		case O_RESUME: o->resume = true; break;
 		case O_QUIET: o->quiet = true; break;
 		case O_TOKTIMES: o->token_times = true; break;
+		case O_NOPROBE: o->no_probe = true; break;
+		case O_PROMPTS: o->prompts = optarg; break;
+		case O_VOCAB: rc = cli_parse_long("--vocab-size", optarg, WL_MIN_VOCAB, WL_MAX_VOCAB, &o->vocab); break;
 		case O_ISL: rc = cli_parse_pos_double("--isl", optarg, &o->isl); break;
 		case O_OSL: rc = cli_parse_pos_double("--osl", optarg, &o->osl); break;
 		case O_ISLSTD: rc = cli_parse_nonneg_double("--isl-std", optarg, &o->isl_std); break;
@@ -192,7 +209,6 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 			break;
 		default: return EXIT_USAGE;
 		}
-		(void)v;
 		if (rc)
 			return rc;
 	}
@@ -214,49 +230,13 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		return cli_usage_error("bench", "give --gpus or --deployment, not both");
 	if (arrival_parse(o->arrival, &o->arr_kind, &o->arr_shape, err, sizeof err))
 		return cli_usage_error("bench", "--arrival: %s", err);
+	if (o->prompts && strcmp(o->prompts, "ids") && strcmp(o->prompts, "text"))
+		return cli_usage_error("bench", "--prompts must be ids or text, got '%s'", o->prompts);
+	if (o->prompts && !strcmp(o->prompts, "ids") && !strcmp(o->api, "chat"))
+		return cli_usage_error("bench", "--prompts ids needs --api completions (chat takes text)");
 	if (o->max_conc && !o->n_rates)
 		return cli_usage_error("bench", "--max-concurrency applies to --request-rate (open loop)");
 	return 0;
-}
-
-/* The endpoint URL: a full /v1/... URL as given, else base + path. */
-static char *endpoint(const char *url, bool chat)
-{
-	if (strstr(url, "/completions"))
-		return xstrdup(url);
-	size_t n = strlen(url);
-	while (n && url[n - 1] == '/')
-		n--;
-	bool has_v1 = n >= 3 && !strncmp(url + n - 3, "/v1", 3);
-	return xasprintf("%.*s%s%s", (int)n, url, has_v1 ? "" : "/v1",
-			 chat ? "/chat/completions" : "/completions");
-}
-
-/* First model id from GET /v1/models. */
-static int detect_model(const struct http_options *ho, const char *ep,
-			char *out, size_t cap, struct sc_err *e)
-{
-	const char *v1 = strstr(ep, "/v1/");
-	char *url = xasprintf("%.*s/v1/models", (int)(v1 ? v1 - ep : (long)strlen(ep)), ep);
-	char *buf = xmalloc(1 << 20);
-	long status = 0;
-	int rc = http_get_text(ho, url, buf, 1 << 20, 10000, &status, e);
-	if (rc == SC_OK) {
-		cJSON *j = cJSON_Parse(buf);
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetArrayItem(d, 0), "id");
-		if (status == 200 && cJSON_IsString(id))
-			snprintf(out, cap, "%s", id->valuestring);
-		else
-			rc = sc_err_set(e, SC_ERUNTIME,
-					"GET %s (HTTP %ld) gave no model id; pass --model NAME",
-					url, status);
-		cJSON_Delete(j);
-	}
-	free(buf);
-	free(url);
-	return rc;
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -269,28 +249,23 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-struct level_ctx {
-	struct results_writer w;
-	struct sc_err werr;
-	int write_failed;
-	unsigned json_flags;
-	bool tty;
-	const char *name;
+struct show {
+	bool tty, quiet, table;
 };
 
-static void on_record(void *ud, const struct req_record *r)
+static void show_skipped(void *ud, const char *level)
 {
-	struct level_ctx *lc = ud;
-	if (!lc->write_failed &&
-	    results_append(&lc->w, r, lc->json_flags, &lc->werr))
-		lc->write_failed = 1;
+	const struct show *sh = ud;
+	if (sh->table)
+		printf("%-8s (complete, skipped)\n", level);
 }
 
-static void on_progress(void *ud, const struct req_record *recs, size_t n,
-			long planned)
+static void show_progress(void *ud, const char *level,
+			  const struct req_record *recs, size_t n,
+			  long planned)
 {
-	struct level_ctx *lc = ud;
-	if (!lc->tty)
+	const struct show *sh = ud;
+	if (!sh->tty)
 		return;
 	struct samples tt = {0}, tp = {0};
 	size_t errs = 0;
@@ -299,6 +274,8 @@ static void on_progress(void *ud, const struct req_record *recs, size_t n,
 			errs++;
 			continue;
 		}
+		if (recs[i].warmup)
+			continue;
 		if (isfinite(recs[i].ttft_ms))
 			samples_push(&tt, recs[i].ttft_ms);
 		if (isfinite(recs[i].tpot_ms))
@@ -319,10 +296,33 @@ static void on_progress(void *ud, const struct req_record *recs, size_t n,
 		snprintf(tpot, sizeof tpot, "%.2f", b.p50);
 	fprintf(stderr,
 		"\r\033[K[%s] %zu/%s done  TTFT p50 %s ms  TPOT p50 %s ms  errors %zu",
-		lc->name, n, tot, ttft, tpot, errs);
+		level, n, tot, ttft, tpot, errs);
 	fflush(stderr);
 	samples_release(&tt);
 	samples_release(&tp);
+}
+
+static void show_level(void *ud, const char *level,
+		       const struct level_summary *s,
+		       const struct level_info *li, const cJSON *summary)
+{
+	const struct show *sh = ud;
+	(void)summary;
+	if (sh->tty)
+		fprintf(stderr, "\r\033[K");
+	if (!sh->table)
+		return;
+	printf("%-8s %6zu %5zu %9.1f %9.1f %9.2f %9.2f %11.1f %9.1f\n", level,
+	       s->ok, s->failed, s->ttft_ms.p50, s->ttft_ms.p99, s->tpot_ms.p50,
+	       s->tpot_ms.p99, s->output_tokens_per_s,
+	       li->open_loop ? li->achieved_rate_per_s : s->little_measured);
+}
+
+static void show_note(void *ud, const char *msg)
+{
+	const struct show *sh = ud;
+	if (!sh->quiet)
+		fprintf(stderr, "servecal: %s\n", msg);
 }
 
 static cJSON *run_json(const struct bench_opts *o, int argc, char **argv,
@@ -388,13 +388,17 @@ static void raise_fd_limit(void)
 	}
 }
 
-static void print_level(const struct level_summary *s,
-			const struct level_info *li, const char *name)
+/* The vocabulary synthetic token ids are drawn from: --vocab-size, else
+ * the smaller of what the server and the deployment's model spec say,
+ * else the default. */
+static long pick_vocab(long flag, long server, const struct deploy_spec *dep)
 {
-	printf("%-8s %6zu %5zu %9.1f %9.1f %9.2f %9.2f %11.1f %9.1f\n", name,
-	       s->ok, s->failed, s->ttft_ms.p50, s->ttft_ms.p99, s->tpot_ms.p50,
-	       s->tpot_ms.p99, s->output_tokens_per_s,
-	       li->open_loop ? li->achieved_rate_per_s : s->little_measured);
+	if (flag > 0)
+		return flag;
+	long v = server > 0 ? server : -1;
+	if (dep && dep->model.vocab > 0 && (v < 0 || dep->model.vocab < v))
+		v = dep->model.vocab;
+	return v > 0 ? v : WL_DEFAULT_VOCAB;
 }
 
 static int run(int argc, char **argv)
@@ -407,18 +411,18 @@ static int run(int argc, char **argv)
 	struct sc_err e = {0};
 	int exit_code = EXIT_OK_;
 	bool chat = !strcmp(o.api, "chat");
-	char *ep = endpoint(o.url, chat);
+	char *ep = endpoint_url(o.url, chat);
 	struct workload wl;
 	struct deploy_spec dep;
 	bool have_dep = false;
 	struct http_driver *d = NULL;
 	cJSON *all = cJSON_CreateArray();
-	char **names = xcalloc(BENCH_MAX_LEVELS, sizeof *names);
-	size_t n_names = 0;
-	char model[256] = "";
+	char model[ENDPOINT_MODEL_MAX] = "";
 	wl_init(&wl, chat ? WL_CHAT : WL_COMPLETIONS, NULL, o.isl, o.isl_std,
 		o.osl, o.osl_std, (uint64_t)o.seed);
 	wl.prefix_nonce = (uint64_t)(clock_wall_ns() / 1000);
+	if (o.prompts && !strcmp(o.prompts, "text"))
+		wl_use_text(&wl);
 	if (o.dataset && wl_load_dataset(&wl, o.dataset, &e)) {
 		exit_code = cli_fail(&e);
 		goto out;
@@ -445,20 +449,46 @@ static int run(int argc, char **argv)
 		if (o.conc[i] > maxc)
 			maxc = o.conc[i];
 	ho.max_connections = maxc > 0 ? maxc + 16 : 0;
-	if (o.model) {
-		snprintf(model, sizeof model, "%s", o.model);
-	} else if (detect_model(&ho, ep, model, sizeof model, &e)) {
-		exit_code = cli_fail(&e);
-		goto out;
+	/* What the server says of itself; only the model id is required
+	 * (and only when --model is not given). */
+	struct endpoint_info info;
+	struct sc_err qe = {0};
+	if (endpoint_query(&ho, ep, &info, &qe)) {
+		if (!o.model) {
+			exit_code = cli_fail(&qe);
+			fprintf(stderr, "servecal bench: pass --model NAME when the server has no /v1/models\n");
+			goto out;
+		}
+		info.n_vocab = -1;
 	}
+	snprintf(model, sizeof model, "%s", o.model ? o.model : info.model);
 	free(wl.model_json);
 	{
 		cJSON *m = cJSON_CreateString(model);
 		wl.model_json = cJSON_PrintUnformatted(m);
 		cJSON_Delete(m);
 	}
+	long vocab = pick_vocab(o.vocab, info.n_vocab, have_dep ? &dep : NULL);
+	if (wl.prompt == WL_PROMPT_IDS && wl_set_vocab(&wl, vocab, &e)) {
+		exit_code = o.vocab ? cli_usage_error("bench", "--vocab-size: %s", e.msg)
+				    : cli_fail(&e);
+		goto out;
+	}
 	raise_fd_limit();
-	if (!(d = http_new(&ho, &e)) || results_mkdirs(o.out, &e)) {
+	if (!(d = http_new(&ho, &e))) {
+		exit_code = cli_fail(&e);
+		goto out;
+	}
+	if (!o.no_probe) {
+		bool checked = false;
+		if (bench_probe(d, &wl, ep, o.timeout_s, &checked, &e)) {
+			exit_code = cli_fail(&e);
+			goto out;
+		}
+		if (!checked && !o.quiet && !o.dataset)
+			fprintf(stderr, "servecal: the server sends no usage.prompt_tokens: input lengths cannot be checked\n");
+	}
+	if (results_mkdirs(o.out, &e)) {
 		exit_code = cli_fail(&e);
 		goto out;
 	}
@@ -476,6 +506,7 @@ static int run(int argc, char **argv)
 	{
 		cJSON *rj = run_json(&o, argc, argv, ep, model,
 				     have_dep ? dep.name : NULL, gpus, start, NULL);
+		cJSON_AddNumberToObject(rj, "vocab_size", (double)vocab);
 		rc = jsonio_save_file(path, rj, &e);
 		cJSON_Delete(rj);
 		if (rc) {
@@ -488,132 +519,70 @@ static int run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	bool tty = !o.quiet && isatty(STDERR_FILENO);
-	if (!o.json && !o.quiet)
+	struct show sh = {.tty = !o.quiet && isatty(STDERR_FILENO),
+			  .quiet = o.quiet, .table = !o.json && !o.quiet};
+	if (sh.table)
 		printf("%-8s %6s %5s %9s %9s %9s %9s %11s %9s\n", "level", "ok",
 		       "fail", "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99",
 		       "tok/s", o.n_rates || replay ? "rate" : "little_N");
-	size_t n_levels = replay ? 1 : o.n_rates ? o.n_rates : o.n_conc;
-	for (size_t li_i = 0; li_i < n_levels && !stop_flag; li_i++) {
-		bool open = o.n_rates > 0 || replay;
-		double level = replay ? 0 : open ? o.rates[li_i] : (double)o.conc[li_i];
-		char name[64];
-		if (replay)
-			snprintf(name, sizeof name, "replay");
-		else
-			results_level_name(open, level, name, sizeof name);
-		names[n_names++] = xstrdup(name);
-		if (o.resume && results_level_complete(o.out, name)) {
-			if (!o.quiet && !o.json)
-				printf("%-8s (complete, skipped)\n", name);
-			continue;
-		}
-		struct level_ctx lc = {.tty = tty, .name = name,
-				       .json_flags = REQ_JSON_ITL |
-						     (o.token_times ? REQ_JSON_TOKENS : 0)};
-		if (results_level_begin(&lc.w, o.out, name, &e)) {
-			exit_code = cli_fail(&e);
-			goto out;
-		}
-		struct arrival arr;
-		arrival_init(&arr, o.arr_kind, open && !replay ? level : 1,
-			     o.arr_shape, (uint64_t)o.seed * 7919 + li_i);
-		long warm = o.warmup_set ? o.warmup : open ? 0 : (long)level;
-		long reqs = o.requests;
-		if (!reqs && o.duration_s <= 0 && !replay)
-			reqs = open ? 100 : 10 * (long)level;
-		if (open && !replay) {
-			/* n sends use n - 1 gaps: plan them as one block so the
-			 * level delivers exactly the requested rate. */
-			long n = warm + (reqs > 0 ? reqs
-					 : (long)ceil(level * o.duration_s));
-			arrival_plan(&arr, n - 1);
-		}
-		struct loop_config lcfg = {
-			.url = ep, .open_loop = open,
-			.concurrency = open ? 0 : (long)level,
-			.arrival = &arr, .replay = replay,
-			.max_concurrency = o.max_conc, .requests = reqs,
-			.duration_s = o.duration_s, .warmup = warm,
-			.timeout_ms = (long)(o.timeout_s * 1000),
-			.max_event_bytes = 0, .max_chunks = 0,
-			.max_error_rate = o.max_error_rate, .keep_itl = true,
-			.stop = &stop_flag, .first_id = (uint64_t)li_i * 100000000ull,
-			.level = level, .on_record = on_record,
-			.on_progress = on_progress, .progress_ns = 250000000,
-			.ud = &lc,
-		};
-		struct loop_result res;
-		rc = loop_run(d, &wl, &lcfg, &res, &e);
-		arrival_release(&arr);
-		results_level_end(&lc.w);
-		if (tty)
-			fprintf(stderr, "\r\033[K");
-		if (rc) {
-			loop_result_release(&res);
-			exit_code = cli_fail(&e);
-			goto out;
-		}
-		if (lc.write_failed) {
-			loop_result_release(&res);
-			exit_code = cli_fail(&lc.werr);
-			goto out;
-		}
-		struct level_info info = {
-			.open_loop = open, .concurrency = open ? 0 : (long)level,
-			.rate_per_s = level,
-			.achieved_rate_per_s = res.achieved_rate_per_s,
-			.send_lateness_p99_ms = res.send_lateness_p99_ms,
-			.isl = o.isl, .osl = o.osl, .gpus = gpus,
-			.window_start_ns = res.window_start_ns,
-			.window_end_ns = res.window_end_ns, .sla = o.sla,
-			.complete = !res.interrupted && !res.too_many_errors,
-		};
-		struct level_summary s;
-		summary_compute(res.recs, res.n, &info, &s);
-		if (!isfinite(s.window_s) && info.complete && !o.quiet)
-			fprintf(stderr,
-				"servecal: %s: no steady window (every client went idle before warm-up ended); throughput is null: raise --requests-per-level\n",
-				name);
-		cJSON *sj = summary_to_json(&s, &info);
-		if (res.interrupted)
-			cJSON_AddBoolToObject(sj, "interrupted", true);
-		if (res.too_many_errors)
-			cJSON_AddBoolToObject(sj, "too_many_errors", true);
-		rc = results_write_summary(o.out, name, sj, &e);
-		if (!rc)
-			rc = results_write_csv(o.out, names, n_names, &e);
-		cJSON_AddStringToObject(sj, "level", name);
-		cJSON_AddItemToArray(all, sj);
-		if (!o.json && !o.quiet)
-			print_level(&s, &info, name);
-		bool too_many = res.too_many_errors;
-		loop_result_release(&res);
-		if (rc) {
-			exit_code = cli_fail(&e);
-			goto out;
-		}
-		if (too_many) {
-			fprintf(stderr,
-				"servecal: %s: more than %.0f%% of requests failed; stopping (see %s/%s/requests.jsonl)\n",
-				name, o.max_error_rate * 100, o.out, name);
-			exit_code = EXIT_RUNTIME;
-			break;
+	struct bench_plan plan = {
+		.ep = ep, .out_dir = o.out, .open_loop = o.n_rates > 0,
+		.replay = replay, .requests = o.requests,
+		.duration_s = o.duration_s,
+		.warmup = o.warmup_set ? o.warmup : -1,
+		.max_concurrency = o.max_conc, .arrival = o.arr_kind,
+		.arrival_shape = o.arr_shape, .seed = o.seed,
+		.timeout_s = o.timeout_s, .max_error_rate = o.max_error_rate,
+		.isl = o.isl, .osl = o.osl, .gpus = gpus, .sla = o.sla,
+		.resume = o.resume, .token_times = o.token_times,
+		.stop = &stop_flag,
+	};
+	plan.n_levels = o.n_rates ? o.n_rates : o.n_conc;
+	for (size_t i = 0; i < plan.n_levels; i++)
+		plan.levels[i] = o.n_rates ? o.rates[i] : (double)o.conc[i];
+	struct bench_hooks hooks = {show_skipped, show_progress, show_level,
+				    show_note, &sh};
+	struct bench_outcome oc;
+	if (bench_run(&plan, d, &wl, &hooks, &oc, &e)) {
+		exit_code = cli_fail(&e);
+		goto out;
+	}
+	if (o.json) {
+		size_t n = replay ? 1 : plan.n_levels;
+		for (size_t i = 0; i < n; i++) {
+			char name[64], sp[1200];
+			bench_level_name(&plan, i, name, sizeof name);
+			snprintf(sp, sizeof sp, "%s/%s/summary.json", o.out, name);
+			cJSON *sj = jsonio_load_file(sp, NULL);
+			if (!sj)
+				continue;
+			cJSON_AddStringToObject(sj, "level", name);
+			cJSON_AddItemToArray(all, sj);
 		}
 	}
-	if (results_write_csv(o.out, names, n_names, &e) && !exit_code)
-		exit_code = cli_fail(&e);
 	clock_wall_iso(end, sizeof end);
 	{
 		cJSON *rj = run_json(&o, argc, argv, ep, model,
 				     have_dep ? dep.name : NULL, gpus, start, end);
-		if (stop_flag)
+		cJSON_AddNumberToObject(rj, "vocab_size", (double)vocab);
+		if (oc.interrupted)
 			cJSON_AddBoolToObject(rj, "interrupted", true);
 		if (jsonio_save_file(path, rj, &e) && !exit_code)
 			exit_code = cli_fail(&e);
 		cJSON_Delete(rj);
 	}
-	if (stop_flag) {
+	if (oc.too_many_errors) {
+		fprintf(stderr,
+			"servecal: more than %.0f%% of requests failed; stopped (%s; records in %s)\n",
+			o.max_error_rate * 100, oc.first_failure, o.out);
+		exit_code = EXIT_RUNTIME;
+	} else if (oc.levels_failed) {
+		fprintf(stderr,
+			"servecal: %zu of %zu level(s) had no successful request (%s; records in %s)\n",
+			oc.levels_failed, oc.levels_run, oc.first_failure, o.out);
+		exit_code = EXIT_RUNTIME;
+	}
+	if (oc.interrupted) {
 		fprintf(stderr,
 			"servecal: interrupted; finished requests are in %s (rerun with --resume)\n",
 			o.out);
@@ -630,9 +599,6 @@ out:
 	wl_release(&wl);
 	if (have_dep)
 		deploy_release(&dep);
-	for (size_t i = 0; i < n_names; i++)
-		free(names[i]);
-	free(names);
 	cJSON_Delete(all);
 	free(ep);
 	return exit_code;

@@ -3,6 +3,8 @@ libservecal_a_SOURCES += \
 	src/load/arrival.c src/load/arrival.h \
 	src/load/workload.c src/load/workload.h \
 	src/load/loop.c src/load/loop.h \
+	src/load/endpoint.c src/load/endpoint.h \
+	src/load/bench.c src/load/bench.h \
 	src/load/results.c src/load/results.h
 servecal_SOURCES += src/cli/cmd_bench.c
 

@@ -39,17 +39,48 @@ int results_mkdirs(const char *path, struct sc_err *e)
 	return SC_OK;
 }
 
-bool results_level_complete(const char *dir, const char *level)
+/* Lines of a records file, each a JSON object; -1 when a line is not. */
+static long count_records(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		cJSON *j = cJSON_ParseWithLength(line, (size_t)len);
+		bool ok = cJSON_IsObject(j);
+		cJSON_Delete(j);
+		if (!ok) {
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+bool results_level_verified(const char *dir, const char *level)
 {
 	char p[1024];
 	snprintf(p, sizeof p, "%s/%s/summary.json", dir, level);
 	struct stat sb;
-	if (stat(p, &sb))
+	if (stat(p, &sb) || !S_ISREG(sb.st_mode))
 		return false;
 	cJSON *j = jsonio_load_file(p, NULL);
 	bool done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "requests"), "total");
+	long want = cJSON_IsNumber(total) ? (long)total->valuedouble : -2;
 	cJSON_Delete(j);
-	return done;
+	if (!done)
+		return false;
+	snprintf(p, sizeof p, "%s/%s/requests.jsonl", dir, level);
+	return count_records(p) == want;
 }
 
 int results_level_begin(struct results_writer *w, const char *dir,

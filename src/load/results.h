@@ -17,8 +17,10 @@
 void results_level_name(bool open_loop, double level, char *buf, size_t cap);
 /* mkdir -p. Returns SC_OK or SC_ERUNTIME naming the path. */
 int results_mkdirs(const char *path, struct sc_err *e);
-/* True when DIR/LEVEL/summary.json exists with "complete": true. */
-bool results_level_complete(const char *dir, const char *level);
+/* True when DIR/LEVEL/summary.json says "complete": true and
+ * DIR/LEVEL/requests.jsonl holds exactly requests.total records, each a
+ * JSON object: a level a resume may skip. */
+bool results_level_verified(const char *dir, const char *level);
 
 struct results_writer {
 	FILE *f;

@@ -13,12 +13,26 @@
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
-/* Token ids drawn from a range that is ordinary text for common vocabularies
- * (well below special tokens at the top of Llama and Qwen vocabularies). */
-#define WL_TOKEN_LO 1000u
-#define WL_TOKEN_SPAN 29000u
+/* Token ids are drawn from [lo, vocab - top reserve) (see wl_set_vocab). */
+#define WL_TOKEN_LO_MAX 1000L
+#define WL_TOP_RESERVE_MIN 512L
 /* Leading ids that encode the request id and the seed. */
 #define WL_PREFIX_TOKENS 4
+/* Text prompts: words that are one token each (with a leading space) in
+ * the Llama, Mistral, Qwen and GPT tokenizers and in the real-engine test
+ * model's vocabulary; no digits or punctuation (some vocabularies lack
+ * them). 64 of them, so a word carries 6 bits of the unique prefix. */
+static const char *const wl_words[64] = {
+	"the",	"and",	"of",	"to",	"in",	"is",	"it",	"you",
+	"he",	"was",	"for",	"on",	"are",	"as",	"his",	"they",
+	"be",	"at",	"one",	"have", "from", "or",	"had",	"by",
+	"not",	"but",	"some", "we",	"can",	"out",	"were", "all",
+	"there", "when", "up",	"use",	"your", "how",	"an",	"she",
+	"do",	"time", "if",	"way",	"many", "then", "them", "like",
+	"so",	"her",	"long", "make", "see",	"him",	"two",	"has",
+	"more", "day",	"go",	"come", "did",	"no",	"most", "my",
+};
+#define WL_WORD_BITS 6
 #define WL_MAX_LINE (16u << 20)
 #define WL_MAX_ITEMS 10000000u
 
@@ -36,7 +50,34 @@ void wl_init(struct workload *w, enum wl_api api, const char *model,
 	w->osl = osl;
 	w->osl_std = osl_std;
 	w->seed = seed;
+	w->prompt = api == WL_CHAT ? WL_PROMPT_TEXT : WL_PROMPT_IDS;
 	rng_seed(&w->rng, seed);
+	wl_set_vocab(w, WL_DEFAULT_VOCAB, NULL);
+}
+
+int wl_set_vocab(struct workload *w, long vocab, struct sc_err *e)
+{
+	if (vocab < WL_MIN_VOCAB || vocab > WL_MAX_VOCAB)
+		return sc_err_set(e, SC_EINVAL,
+				  "vocabulary size %ld is outside [%ld, %ld]: synthetic token-id prompts need room below the special tokens (use --dataset or --prompts text)",
+				  vocab, WL_MIN_VOCAB, WL_MAX_VOCAB);
+	long lo = vocab / 8 < WL_TOKEN_LO_MAX ? vocab / 8 : WL_TOKEN_LO_MAX;
+	long top = vocab / 64 > WL_TOP_RESERVE_MIN ? vocab / 64
+						   : WL_TOP_RESERVE_MIN;
+	w->tok_lo = (unsigned)lo;
+	w->tok_span = (unsigned)(vocab - top - lo);
+	/* The filler was drawn from the old range. */
+	free(w->filler);
+	free(w->filler_end);
+	w->filler = NULL;
+	w->filler_end = NULL;
+	w->filler_tokens = 0;
+	return SC_OK;
+}
+
+void wl_use_text(struct workload *w)
+{
+	w->prompt = WL_PROMPT_TEXT;
 }
 
 static long draw(struct rng *r, double mean, double std)
@@ -59,7 +100,7 @@ static void ensure_filler(struct workload *w, size_t tokens)
 	rng_seed(&r, w->seed ^ 0x5eedf111e5ull);
 	size_t at = 0;
 	for (size_t i = 0; i < want; i++) {
-		unsigned id = WL_TOKEN_LO + (unsigned)(rng_u64(&r) % WL_TOKEN_SPAN);
+		unsigned id = w->tok_lo + (unsigned)(rng_u64(&r) % w->tok_span);
 		at += (size_t)sprintf(w->filler + at, i ? ",%u" : "%u", id);
 		w->filler_end[i] = at;
 	}
@@ -92,15 +133,15 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
 {
 	ensure_filler(w, (size_t)n);
 	sb_str(b, "[");
+	uint64_t span = w->tok_span;
 	uint64_t tag[WL_PREFIX_TOKENS] = {
-		id % WL_TOKEN_SPAN, (id / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
-		(id / WL_TOKEN_SPAN / WL_TOKEN_SPAN) % WL_TOKEN_SPAN,
-		(w->seed ^ w->prefix_nonce) % WL_TOKEN_SPAN};
+		id % span, (id / span) % span, (id / span / span) % span,
+		(w->seed ^ w->prefix_nonce) % span};
 	long k = 0;
 	char num[24];
 	for (; k < n && k < WL_PREFIX_TOKENS; k++) {
 		int len = snprintf(num, sizeof num, k ? ",%u" : "%u",
-				   (unsigned)(WL_TOKEN_LO + tag[k]));
+				   (unsigned)(w->tok_lo + tag[k]));
 		sb_put(b, num, (size_t)len);
 	}
 	if (k < n) {
@@ -110,20 +151,29 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
 	sb_str(b, "]");
 }
 
-/* A text prompt of about n words for chat; its token count comes from the
- * server's usage. */
+/* A text prompt of n words: the first ones spell the request id and the
+ * run's nonce (so no two prompts share a prefix), the rest are drawn at
+ * random. Its token count is n plus what the server adds (BOS, chat
+ * template), which the probe measures into text_overhead. */
 static void text_prompt(struct workload *w, uint64_t id, long n,
 			struct sbuf *b)
 {
-	static const char *const words[] = {"alpha", "river", "stone", "light",
-					    "paper", "green", "north", "cloud"};
-	char head[64];
-	snprintf(head, sizeof head, "\"request %llu seed %llu:",
-		 (unsigned long long)id, (unsigned long long)w->seed);
-	sb_str(b, head);
+	uint64_t tag[WL_PREFIX_TOKENS] = {id, id >> (2 * WL_WORD_BITS),
+					  id >> (4 * WL_WORD_BITS),
+					  w->seed ^ w->prefix_nonce};
+	sb_str(b, "\"");
 	for (long i = 0; i < n; i++) {
-		sb_str(b, " ");
-		sb_str(b, words[(id + (uint64_t)i * 7) % 8]);
+		uint64_t k;
+		if (i < 2 * WL_PREFIX_TOKENS) {
+			/* two words per tag: 12 bits each */
+			uint64_t t = tag[i / 2];
+			k = (i % 2 ? t >> WL_WORD_BITS : t);
+		} else {
+			k = rng_u64(&w->rng);
+		}
+		if (i)
+			sb_str(b, " ");
+		sb_str(b, wl_words[k % 64]);
 	}
 	sb_str(b, "\"");
 }
@@ -157,14 +207,17 @@ void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 		long isl = it ? it->input_len : draw(&w->rng, w->isl, w->isl_std);
 		if (it)
 			out->at_s = it->timestamp_s;
-		if (chat) {
-			sb_str(&b, "[{\"role\":\"user\",\"content\":");
-			text_prompt(w, id, isl, &b);
-			sb_str(&b, "}]");
+		if (w->prompt == WL_PROMPT_TEXT) {
+			long words = isl - w->text_overhead;
+			if (chat)
+				sb_str(&b, "[{\"role\":\"user\",\"content\":");
+			text_prompt(w, id, words < 1 ? 1 : words, &b);
+			if (chat)
+				sb_str(&b, "}]");
 		} else {
 			token_prompt(w, id, isl, &b);
-			out->input_tokens = isl;
 		}
+		out->input_tokens = isl;
 	}
 	if (it && it->timestamp_s >= 0)
 		out->at_s = it->timestamp_s;

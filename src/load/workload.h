@@ -13,6 +13,17 @@
 #include "util/err.h"
 
 enum wl_api { WL_COMPLETIONS, WL_CHAT };
+/* Synthetic prompts: token-id arrays (exact length, completions only) or
+ * text of common English words that are one token each in the usual
+ * tokenizers (lengths checked against the server's usage). */
+enum wl_prompt { WL_PROMPT_IDS, WL_PROMPT_TEXT };
+
+/* Vocabulary assumed when neither the user, the deployment nor the server
+ * says: ids stay below 30,000, inside every common LLM vocabulary. */
+#define WL_DEFAULT_VOCAB 32000L
+/* Smallest vocabulary synthetic token-id prompts can be drawn from. */
+#define WL_MIN_VOCAB 1024L
+#define WL_MAX_VOCAB 100000000L
 
 struct wl_item {
 	char *prompt_json; /* JSON value: a string, or a messages array */
@@ -24,6 +35,10 @@ struct wl_item {
 
 struct workload {
 	enum wl_api api;
+	enum wl_prompt prompt;
+	unsigned tok_lo, tok_span; /* synthetic ids are in [lo, lo + span) */
+	long text_overhead; /* tokens the server adds to a text prompt (BOS,
+			       chat template), learned by the probe */
 	char *model_json; /* the model name as a JSON string */
 	double isl, isl_std, osl, osl_std;
 	uint64_t seed;
@@ -41,16 +56,29 @@ struct workload {
 struct wl_request {
 	char *body;        /* heap JSON body */
 	size_t len;
-	long input_tokens; /* exact prompt length, -1 when text */
+	long input_tokens; /* intended prompt length (exact for token ids,
+			      checked against usage for text); -1 for a
+			      dataset prompt */
 	long output_tokens;/* max_tokens asked */
 	double at_s;       /* trace send offset, -1 when none */
 };
 
 /* Prepares a synthetic workload; lengths are drawn from normal(mean, std)
- * rounded and clamped to >= 1. model may be NULL. */
+ * rounded and clamped to >= 1. model may be NULL. Prompts are token ids for
+ * the completions API and text for chat; token ids come from a vocabulary
+ * of WL_DEFAULT_VOCAB until wl_set_vocab says otherwise. */
 void wl_init(struct workload *w, enum wl_api api, const char *model,
 	     double isl, double isl_std, double osl, double osl_std,
 	     uint64_t seed);
+/* Draws synthetic token ids from a vocabulary of vocab ids: from
+ * min(1000, vocab / 8) (above the byte-fallback and control tokens at the
+ * bottom of SentencePiece vocabularies) up to vocab - max(512, vocab / 64)
+ * (below the special tokens at the top of Llama, Qwen and llama.cpp
+ * vocabularies). SC_EINVAL, quoting vocab, outside [WL_MIN_VOCAB,
+ * WL_MAX_VOCAB]. Call before the first wl_next. */
+int wl_set_vocab(struct workload *w, long vocab, struct sc_err *e);
+/* Switches synthetic prompts to text (the only kind chat accepts). */
+void wl_use_text(struct workload *w);
 /* Loads a dataset or trace file (JSONL) into w. Returns SC_OK or SC_EINPUT
  * naming the file, line and problem. */
 int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e);

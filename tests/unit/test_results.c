@@ -49,15 +49,30 @@ static void test_levels_and_csv(void)
 	CU_ASSERT_EQUAL(nl, 2);
 	free(text);
 
-	/* No summary yet: not complete. An interrupted one: not complete. */
-	CU_ASSERT(!results_level_complete(dir, "c2"));
+	/* No summary yet: a resume must redo the level. An interrupted one:
+	 * redo. A complete summary whose count disagrees with the records
+	 * (a second writer, a torn line): redo. Only an agreeing one is
+	 * skipped. */
+	CU_ASSERT(!results_level_verified(dir, "c2"));
 	cJSON *s = cJSON_Parse("{\"concurrency\":2,\"complete\":false,"
-			       "\"ttft_ms\":{\"p50\":12.5},\"requests\":{\"total\":4}}");
+			       "\"ttft_ms\":{\"p50\":12.5},\"requests\":{\"total\":2}}");
 	CU_ASSERT_EQUAL(results_write_summary(dir, "c2", s, NULL), SC_OK);
-	CU_ASSERT(!results_level_complete(dir, "c2"));
+	CU_ASSERT(!results_level_verified(dir, "c2"));
 	cJSON_ReplaceItemInObject(s, "complete", cJSON_CreateTrue());
 	CU_ASSERT_EQUAL(results_write_summary(dir, "c2", s, NULL), SC_OK);
-	CU_ASSERT(results_level_complete(dir, "c2"));
+	CU_ASSERT(results_level_verified(dir, "c2"));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(s, "requests"), "total",
+				  cJSON_CreateNumber(3));
+	CU_ASSERT_EQUAL(results_write_summary(dir, "c2", s, NULL), SC_OK);
+	CU_ASSERT(!results_level_verified(dir, "c2"));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(s, "requests"), "total",
+				  cJSON_CreateNumber(2));
+	CU_ASSERT_EQUAL(results_write_summary(dir, "c2", s, NULL), SC_OK);
+	snprintf(p, sizeof p, "%s/c2/requests.jsonl", dir);
+	FILE *torn = fopen(p, "a");
+	fputs("{\"id\":9,\"ok\":tr", torn);
+	fclose(torn);
+	CU_ASSERT(!results_level_verified(dir, "c2"));
 	cJSON_Delete(s);
 
 	/* CSV: a row per level that has a summary, values from the JSON. */

@@ -1,0 +1,304 @@
+/* The bench run: probe, then the levels, each streamed to disk. */
+#include "load/bench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load/results.h"
+#include "util/xalloc.h"
+
+/* Default measured requests per level: ten rounds closed, 100 open. */
+#define BENCH_ROUNDS_CLOSED 10
+#define BENCH_REQUESTS_OPEN 100
+/* Level ids are spaced so records of different levels never share one. */
+#define BENCH_ID_STRIDE 100000000ull
+#define BENCH_PROGRESS_NS 250000000LL
+
+void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
+		      size_t cap)
+{
+	if (p->replay)
+		snprintf(buf, cap, "replay");
+	else
+		results_level_name(p->open_loop, p->levels[i], buf, cap);
+}
+
+/* One request through the load loop; the record is copied to *rec (its
+ * arrays released). */
+static int one_request(struct http_driver *d, struct workload *w,
+		       const char *ep, double timeout_s, uint64_t id,
+		       struct req_record *rec, struct sc_err *e)
+{
+	struct loop_config c = {
+		.url = ep, .concurrency = 1, .requests = 1, .warmup = 0,
+		.timeout_ms = (long)(timeout_s * 1000), .max_error_rate = 1.0,
+		.first_id = id, .level = 0,
+	};
+	struct loop_result r;
+	int rc = loop_run(d, w, &c, &r, e);
+	if (rc == SC_OK && r.n != 1)
+		rc = sc_err_set(e, SC_ERUNTIME, "probe: no answer recorded");
+	if (rc == SC_OK) {
+		*rec = r.recs[0];
+		rec->itl_ms = NULL;
+		rec->tok_ns = NULL;
+		rec->tok_n = NULL;
+		rec->n_itl = rec->n_tok = 0;
+	}
+	loop_result_release(&r);
+	return rc;
+}
+
+static int probe_failed(const struct req_record *r, struct sc_err *e)
+{
+	char buf[32];
+	const char *why = req_reason_name(r, buf, sizeof buf);
+	return sc_err_set(e, SC_ERUNTIME,
+			  "probe request failed (%s): %s; nothing was measured",
+			  why ? why : "?", r->error[0] ? r->error : "no message");
+}
+
+int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
+		double timeout_s, bool *checked, struct sc_err *e)
+{
+	struct req_record r;
+	/* Probe ids lie below every level's. */
+	uint64_t id = BENCH_ID_STRIDE * BENCH_MAX_LEVELS;
+	int rc = one_request(d, w, ep, timeout_s, id, &r, e);
+	if (rc)
+		return rc;
+	if (!r.ok)
+		return probe_failed(&r, e);
+	*checked = r.prompt_tokens >= 0;
+	if (!*checked || r.input_tokens < 0)
+		return SC_OK;
+	if (w->prompt == WL_PROMPT_TEXT && r.prompt_tokens != r.input_tokens) {
+		/* Learn what the server adds (BOS, chat template) and check
+		 * once more with the corrected word count. */
+		w->text_overhead = r.prompt_tokens - (r.input_tokens -
+						       w->text_overhead);
+		long words = r.input_tokens - w->text_overhead;
+		if (words < 1)
+			return sc_err_set(e, SC_ERUNTIME,
+					  "probe: the server adds %ld tokens to a text prompt, more than the input length %ld",
+					  w->text_overhead, r.input_tokens);
+		if ((rc = one_request(d, w, ep, timeout_s, id + 1, &r, e)))
+			return rc;
+		if (!r.ok)
+			return probe_failed(&r, e);
+	}
+	if (r.prompt_tokens != r.input_tokens)
+		return sc_err_set(e, SC_ERUNTIME,
+				  "probe: the server counted %ld prompt tokens (usage.prompt_tokens) for a %s prompt of %ld; the input length would be wrong%s",
+				  r.prompt_tokens,
+				  w->prompt == WL_PROMPT_TEXT ? "text"
+							      : "token-id",
+				  r.input_tokens,
+				  w->prompt == WL_PROMPT_TEXT
+					  ? " (its tokenizer splits the words differently: use token-id prompts or --no-probe)"
+					  : " (does the server add a BOS token to id prompts?)");
+	return SC_OK;
+}
+
+struct level_run {
+	const struct bench_plan *p;
+	const struct bench_hooks *h;
+	const char *name;
+	struct results_writer w;
+	struct sc_err werr;
+	int write_failed;
+	unsigned json_flags;
+};
+
+static void on_record(void *ud, const struct req_record *r)
+{
+	struct level_run *lr = ud;
+	if (!lr->write_failed &&
+	    results_append(&lr->w, r, lr->json_flags, &lr->werr))
+		lr->write_failed = 1;
+}
+
+static void on_progress(void *ud, const struct req_record *recs, size_t n,
+			long planned)
+{
+	struct level_run *lr = ud;
+	lr->h->progress(lr->h->ud, lr->name, recs, n, planned);
+}
+
+static void note(const struct bench_hooks *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(const struct bench_hooks *h, const char *fmt, ...)
+{
+	if (!h->note)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	h->note(h->ud, msg);
+}
+
+/* The first failed record's reason and message, for the run's verdict. */
+static void first_failure(const struct loop_result *res, char *buf,
+			  size_t cap)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		if (res->recs[i].ok)
+			continue;
+		char rb[32];
+		const char *why = req_reason_name(&res->recs[i], rb, sizeof rb);
+		snprintf(buf, cap, "%s: %s", why ? why : "?",
+			 res->recs[i].error);
+		return;
+	}
+	snprintf(buf, cap, "no request finished");
+}
+
+static int run_level(const struct bench_plan *p, size_t i,
+		     struct http_driver *d, struct workload *w,
+		     const struct bench_hooks *h, char **names, size_t n_names,
+		     struct bench_outcome *out, struct sc_err *e)
+{
+	const char *name = names[n_names - 1];
+	double level = p->replay ? 0 : p->levels[i];
+	bool open = p->open_loop || p->replay;
+	struct level_run lr = {.p = p, .h = h, .name = name,
+			       .json_flags = REQ_JSON_ITL |
+					     (p->token_times ? REQ_JSON_TOKENS : 0)};
+	int rc = results_level_begin(&lr.w, p->out_dir, name, e);
+	if (rc)
+		return rc;
+	struct arrival arr;
+	arrival_init(&arr, p->arrival, open && !p->replay ? level : 1,
+		     p->arrival_shape, (uint64_t)p->seed * 7919 + i);
+	long warm = p->warmup >= 0 ? p->warmup : open ? 0 : (long)level;
+	long reqs = p->requests;
+	if (!reqs && p->duration_s <= 0 && !p->replay)
+		reqs = open ? BENCH_REQUESTS_OPEN
+			    : BENCH_ROUNDS_CLOSED * (long)level;
+	if (open && !p->replay) {
+		/* n sends use n - 1 gaps: plan them as one block so the
+		 * level delivers exactly the requested rate. */
+		long n = warm + (reqs > 0 ? reqs
+				 : (long)ceil(level * p->duration_s));
+		arrival_plan(&arr, n - 1);
+	}
+	struct loop_config lc = {
+		.url = p->ep, .open_loop = open,
+		.concurrency = open ? 0 : (long)level,
+		.arrival = &arr, .replay = p->replay,
+		.max_concurrency = p->max_concurrency, .requests = reqs,
+		.duration_s = p->duration_s, .warmup = warm,
+		.timeout_ms = (long)(p->timeout_s * 1000),
+		.max_error_rate = p->max_error_rate, .keep_itl = true,
+		.stop = p->stop, .first_id = (uint64_t)i * BENCH_ID_STRIDE,
+		.level = level, .on_record = on_record,
+		.on_progress = h->progress ? on_progress : NULL,
+		.progress_ns = BENCH_PROGRESS_NS, .ud = &lr,
+	};
+	struct loop_result res;
+	rc = loop_run(d, w, &lc, &res, e);
+	arrival_release(&arr);
+	results_level_end(&lr.w);
+	if (rc)
+		goto out;
+	if (lr.write_failed) {
+		*e = lr.werr;
+		rc = lr.werr.status;
+		goto out;
+	}
+	struct level_info info = {
+		.open_loop = open, .concurrency = open ? 0 : (long)level,
+		.rate_per_s = level,
+		.achieved_rate_per_s = res.achieved_rate_per_s,
+		.send_lateness_p99_ms = res.send_lateness_p99_ms,
+		.isl = p->isl, .osl = p->osl, .gpus = p->gpus,
+		.window_start_ns = res.window_start_ns,
+		.window_end_ns = res.window_end_ns, .sla = p->sla,
+		.complete = !res.interrupted && !res.too_many_errors,
+	};
+	struct level_summary s;
+	summary_compute(res.recs, res.n, &info, &s);
+	/* A level with no successful request measured nothing: it is not
+	 * complete, whatever its size, so a resume runs it again. */
+	bool none_ok = s.ok == 0 && !res.interrupted;
+	if (none_ok)
+		info.complete = false;
+	if (!isfinite(s.window_s) && info.complete)
+		note(h, "%s: no steady window (every client went idle before warm-up ended); throughput is null: raise --requests-per-level",
+		     name);
+	cJSON *sj = summary_to_json(&s, &info);
+	if (res.interrupted)
+		cJSON_AddBoolToObject(sj, "interrupted", true);
+	if (res.too_many_errors)
+		cJSON_AddBoolToObject(sj, "too_many_errors", true);
+	rc = results_write_summary(p->out_dir, name, sj, e);
+	if (!rc)
+		rc = results_write_csv(p->out_dir, names, n_names, e);
+	if (!rc && h->level_done)
+		h->level_done(h->ud, name, &s, &info, sj);
+	cJSON_Delete(sj);
+	out->levels_run++;
+	if (none_ok) {
+		out->levels_failed++;
+		if (!out->first_failure[0]) {
+			char ff[REQ_ERROR_MAX + 32];
+			first_failure(&res, ff, sizeof ff);
+			snprintf(out->first_failure, sizeof out->first_failure,
+				 "%s: %s", name, ff);
+		}
+	}
+	if (res.too_many_errors) {
+		out->too_many_errors = true;
+		if (!out->first_failure[0]) {
+			char ff[REQ_ERROR_MAX + 32];
+			first_failure(&res, ff, sizeof ff);
+			snprintf(out->first_failure, sizeof out->first_failure,
+				 "%s: %s", name, ff);
+		}
+	}
+	if (res.interrupted)
+		out->interrupted = true;
+out:
+	loop_result_release(&res);
+	return rc;
+}
+
+int bench_run(const struct bench_plan *p, struct http_driver *d,
+	      struct workload *w, const struct bench_hooks *h,
+	      struct bench_outcome *out, struct sc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	size_t n = p->replay ? 1 : p->n_levels;
+	char **names = xcalloc(n ? n : 1, sizeof *names);
+	size_t n_names = 0;
+	int rc = SC_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (p->stop && *p->stop) {
+			out->interrupted = true;
+			break;
+		}
+		char name[64];
+		bench_level_name(p, i, name, sizeof name);
+		names[n_names++] = xstrdup(name);
+		if (p->resume && results_level_verified(p->out_dir, name)) {
+			if (h->level_skipped)
+				h->level_skipped(h->ud, name);
+			continue;
+		}
+		rc = run_level(p, i, d, w, h, names, n_names, out, e);
+		if (rc || out->too_many_errors || out->interrupted)
+			break;
+	}
+	if (!rc)
+		rc = results_write_csv(p->out_dir, names, n_names, e);
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}

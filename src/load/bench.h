@@ -1,0 +1,92 @@
+/* A bench run: the probe request that checks the endpoint before a sweep,
+ * then one load level after another (closed-loop concurrencies, open-loop
+ * rates, or a trace replay), each written to its results directory as it
+ * runs. The command layer parses flags into a bench_plan and prints from
+ * the hooks; everything else happens here. */
+#ifndef SC_BENCH_H
+#define SC_BENCH_H
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "load/arrival.h"
+#include "load/loop.h"
+#include "load/workload.h"
+#include "metrics/summary.h"
+#include "net/http.h"
+#include "util/err.h"
+
+#define BENCH_MAX_LEVELS 64
+
+struct bench_plan {
+	const char *ep;      /* request URL (endpoint_url) */
+	const char *out_dir;
+	bool open_loop;      /* levels are request rates */
+	bool replay;         /* one level replaying the trace's timestamps */
+	double levels[BENCH_MAX_LEVELS];
+	size_t n_levels;
+	long requests;       /* measured requests per level; 0: default */
+	double duration_s;   /* per level when requests == 0 (> 0) */
+	long warmup;         /* -1: one round (closed) or none (open) */
+	long max_concurrency;/* open loop cap, 0 none */
+	enum arrival_kind arrival;
+	double arrival_shape;
+	long seed;
+	double timeout_s;
+	double max_error_rate;
+	double isl, osl;     /* requested means (summaries) */
+	long gpus;           /* <= 0 unknown */
+	struct sla sla;
+	bool resume;         /* skip levels whose records agree with their
+				complete summary */
+	bool token_times;    /* token_ns in the records */
+	volatile sig_atomic_t *stop;
+};
+
+/* What the command layer shows while a run goes on. Any may be NULL. */
+struct bench_hooks {
+	void (*level_skipped)(void *ud, const char *level);
+	/* Live progress of a level: all records so far (warm-up included,
+	 * flagged), planned total or -1. */
+	void (*progress)(void *ud, const char *level,
+			 const struct req_record *recs, size_t n, long planned);
+	void (*level_done)(void *ud, const char *level,
+			   const struct level_summary *s,
+			   const struct level_info *li, const cJSON *summary);
+	/* A warning about the run that does not stop it. */
+	void (*note)(void *ud, const char *msg);
+	void *ud;
+};
+
+/* How the run ended beyond its status. */
+struct bench_outcome {
+	size_t levels_run;     /* levels measured now (not skipped) */
+	size_t levels_failed;  /* measured levels with no successful request */
+	bool too_many_errors;  /* a level exceeded max_error_rate: run stopped */
+	bool interrupted;      /* the stop flag ended it */
+	char first_failure[REQ_ERROR_MAX + 64]; /* reason: message of the
+						   first failed level */
+};
+
+/* The probe: one request with the workload's first prompt before any
+ * level. SC_ERUNTIME with the server's own message when it fails, or when
+ * the server's usage.prompt_tokens differs from the prompt's length (token
+ * ids), after one correction for what the server adds to text prompts
+ * (text: w->text_overhead is set from the answer). *prompt_tokens_checked
+ * says whether the server reported usage at all. */
+int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
+		double timeout_s, bool *prompt_tokens_checked,
+		struct sc_err *e);
+
+/* Runs every level of p in order against d. Returns SC_OK when every level
+ * ran (see out for failed levels and early stops), or the status of an I/O
+ * or driver failure with e filled; records already written stay. */
+int bench_run(const struct bench_plan *p, struct http_driver *d,
+	      struct workload *w, const struct bench_hooks *h,
+	      struct bench_outcome *out, struct sc_err *e);
+
+/* The level directory name of level i of p ("c8", "r2.5", "replay"). */
+void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
+		      size_t cap);
+
+#endif
