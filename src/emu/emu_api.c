@@ -23,10 +23,22 @@ static int fail(int *st, int code, struct sc_err *e, const char *msg)
 	return sc_err_set(e, SC_EINVAL, "%s", msg);
 }
 
-static long text_tokens(size_t chars)
+/* Tokens of a text (EMU_API_WORD_CHARS); at least one. */
+static long text_tokens(const char *s)
 {
-	long n = (long)((chars + EMU_API_CHARS_PER_TOKEN - 1) /
-			EMU_API_CHARS_PER_TOKEN);
+	long n = 0;
+	size_t word = 0;
+	for (;; s++) {
+		bool space = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+		if (*s && !space) {
+			word++;
+			continue;
+		}
+		n += (long)((word + EMU_API_WORD_CHARS - 1) / EMU_API_WORD_CHARS);
+		word = 0;
+		if (!*s)
+			break;
+	}
 	return n > 0 ? n : 1;
 }
 
@@ -95,7 +107,7 @@ static int parse_prompt(const cJSON *j, struct emu_api_req *r, int *st,
 	if (cJSON_IsString(p)) {
 		if (!p->valuestring[0])
 			return fail(st, 400, e, "'prompt' must not be empty");
-		r->prompt_tokens = text_tokens(strlen(p->valuestring));
+		r->prompt_tokens = text_tokens(p->valuestring);
 		return SC_OK;
 	}
 	if (!cJSON_IsArray(p))
@@ -115,7 +127,7 @@ static int parse_prompt(const cJSON *j, struct emu_api_req *r, int *st,
 	if (cJSON_IsString(first)) {
 		if (!first->valuestring[0])
 			return fail(st, 400, e, "'prompt' must not be empty");
-		r->prompt_tokens = text_tokens(strlen(first->valuestring));
+		r->prompt_tokens = text_tokens(first->valuestring);
 		return SC_OK;
 	}
 	if (cJSON_IsArray(first)) {
@@ -139,7 +151,7 @@ static int parse_messages(const cJSON *j, struct emu_api_req *r, int *st,
 		return fail(st, 422, e, "'messages' must be an array");
 	if (cJSON_GetArraySize(m) == 0)
 		return fail(st, 400, e, "'messages' must not be empty");
-	size_t chars = 0;
+	long text = 0;
 	long msgs = 0;
 	const cJSON *msg;
 	cJSON_ArrayForEach(msg, m)
@@ -150,7 +162,7 @@ static int parse_messages(const cJSON *j, struct emu_api_req *r, int *st,
 				    "each message must be an object with a string 'role'");
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(msg, "content");
 		if (cJSON_IsString(c)) {
-			chars += strlen(c->valuestring);
+			text += text_tokens(c->valuestring);
 		} else if (cJSON_IsArray(c)) {
 			const cJSON *part;
 			cJSON_ArrayForEach(part, c)
@@ -158,7 +170,7 @@ static int parse_messages(const cJSON *j, struct emu_api_req *r, int *st,
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(
 					part, "text");
 				if (cJSON_IsString(t))
-					chars += strlen(t->valuestring);
+					text += text_tokens(t->valuestring);
 			}
 		} else if (c && !cJSON_IsNull(c)) {
 			return fail(st, 422, e,
@@ -166,9 +178,7 @@ static int parse_messages(const cJSON *j, struct emu_api_req *r, int *st,
 		}
 		msgs++;
 	}
-	r->prompt_tokens = (long)((chars + EMU_API_CHARS_PER_TOKEN - 1) /
-				  EMU_API_CHARS_PER_TOKEN) +
-			   EMU_API_CHAT_MSG_OVERHEAD_TOKENS * msgs;
+	r->prompt_tokens = text + EMU_API_CHAT_MSG_OVERHEAD_TOKENS * msgs;
 	return SC_OK;
 }
 

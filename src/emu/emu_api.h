@@ -8,8 +8,10 @@
 
 #include "util/err.h"
 
-/* Characters per token when a prompt is text (no tokenizer). */
-#define EMU_API_CHARS_PER_TOKEN 4
+/* Text prompts (no tokenizer): each whitespace-separated word is one
+ * token per this many characters, rounded up, as BPE vocabularies keep
+ * common words whole and split long rare ones. */
+#define EMU_API_WORD_CHARS 6
 /* Tokens a chat template adds per message. */
 #define EMU_API_CHAT_MSG_OVERHEAD_TOKENS 4
 /* max_tokens of /v1/completions when the request gives none (OpenAI). */

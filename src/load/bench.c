@@ -13,6 +13,8 @@
 /* Default measured requests per level: ten rounds closed, 100 open. */
 #define BENCH_ROUNDS_CLOSED 10
 #define BENCH_REQUESTS_OPEN 100
+/* Output tokens the probe asks for: enough to see tokens stream. */
+#define BENCH_PROBE_OSL 4
 /* Level ids are spaced so records of different levels never share one. */
 #define BENCH_ID_STRIDE 100000000ull
 #define BENCH_PROGRESS_NS 250000000LL
@@ -65,9 +67,12 @@ int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 		double timeout_s, bool *checked, struct sc_err *e)
 {
 	struct req_record r;
-	/* Probe ids lie below every level's. */
+	/* Probe ids lie above every level's. */
 	uint64_t id = BENCH_ID_STRIDE * BENCH_MAX_LEVELS;
+	long cap = w->osl_cap;
+	w->osl_cap = BENCH_PROBE_OSL;
 	int rc = one_request(d, w, ep, timeout_s, id, &r, e);
+	w->osl_cap = cap;
 	if (rc)
 		return rc;
 	if (!r.ok)
@@ -85,7 +90,10 @@ int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 			return sc_err_set(e, SC_ERUNTIME,
 					  "probe: the server adds %ld tokens to a text prompt, more than the input length %ld",
 					  w->text_overhead, r.input_tokens);
-		if ((rc = one_request(d, w, ep, timeout_s, id + 1, &r, e)))
+		w->osl_cap = BENCH_PROBE_OSL;
+		rc = one_request(d, w, ep, timeout_s, id + 1, &r, e);
+		w->osl_cap = cap;
+		if (rc)
 			return rc;
 		if (!r.ok)
 			return probe_failed(&r, e);

@@ -190,6 +190,8 @@ void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 	}
 	long osl = it && it->output_len > 0 ? it->output_len
 					     : draw(&w->rng, w->osl, w->osl_std);
+	if (w->osl_cap > 0 && osl > w->osl_cap)
+		osl = w->osl_cap;
 	sb_str(&b, "{\"model\":");
 	sb_str(&b, w->model_json);
 	bool chat = w->api == WL_CHAT;

@@ -39,6 +39,8 @@ struct workload {
 	unsigned tok_lo, tok_span; /* synthetic ids are in [lo, lo + span) */
 	long text_overhead; /* tokens the server adds to a text prompt (BOS,
 			       chat template), learned by the probe */
+	long osl_cap;       /* > 0: output tokens asked are at most this (the
+			       probe needs only a few) */
 	char *model_json; /* the model name as a JSON string */
 	double isl, isl_std, osl, osl_std;
 	uint64_t seed;

@@ -69,21 +69,34 @@ for case in "errchunk error_chunk" "drop transport" "malformed malformed" \
 	O="$TMP/f-$path"
 	"$SERVECAL" bench --url "$URL/$path/v1/completions" --model m --isl 8 \
 		--osl 4 --concurrency 2 --requests-per-level 4 --max-error-rate 1 \
-		--out "$O" --quiet >/dev/null 2>&1
+		--no-probe --out "$O" --quiet >/dev/null 2>&1
 	expect_eq "$(lines "$O/c2/requests.jsonl")" 6 "$path: every request recorded"
 	expect_eq "$(json "$O/c2/summary.json" "d['requests']['by_reason'].get('$reason'), d['ttft_ms']['n']")" \
 		"(6, 0)" "$path: counted as $reason, out of latency stats"
 done
 "$SERVECAL" bench --url "$URL/stall/v1/completions" --model m --isl 8 --osl 4 \
 	--concurrency 1 --requests-per-level 1 --timeout 300ms --max-error-rate 1 \
-	--out "$TMP/f-stall" --quiet >/dev/null 2>&1
+	--no-probe --out "$TMP/f-stall" --quiet >/dev/null 2>&1
 expect_eq "$(json "$TMP/f-stall/c1/summary.json" "d['requests']['by_reason']")" \
 	"{'timeout': 2}" "stalled stream ends as timeout"
-# too many failures stop the run with exit code 1
+# too many failures stop the run with exit code 1, with the server's words
 expect_rc 1 "max-error-rate stops the run" -- "$SERVECAL" bench \
 	--url "$URL/http429/v1/completions" --model m --concurrency 2 \
-	--requests-per-level 100 --out "$TMP/f-rate" --quiet
+	--requests-per-level 100 --no-probe --out "$TMP/f-rate" --quiet
 expect_grep "$TMP/err" "more than 50% of requests failed" "says why it stopped"
+expect_grep "$TMP/err" "http_429: HTTP 429: rate limited" "quotes the server"
+# the probe stops a run against a failing endpoint before any level
+expect_rc 1 "probe stops the run" -- "$SERVECAL" bench \
+	--url "$URL/http429/v1/completions" --model m --concurrency 2 \
+	--requests-per-level 4 --out "$TMP/f-probe" --quiet
+expect_grep "$TMP/err" "probe request failed (http_429): HTTP 429: rate limited" "probe quotes the server"
+[ ! -d "$TMP/f-probe/c2" ] && pass || fail "nothing measured after a failed probe"
+# every level failing below the error-rate sample size still fails the run
+expect_rc 1 "all-failed small level exits 1" -- "$SERVECAL" bench \
+	--url "$URL/errchunk/v1/completions" --model m --concurrency 1 \
+	--requests-per-level 3 --no-probe --out "$TMP/f-small" --quiet
+expect_grep "$TMP/err" "1 of 1 level(s) had no successful request" "says so"
+expect_eq "$(json "$TMP/f-small/c1/summary.json" "d['complete']")" "False" "and the level is not complete"
 
 # --- open loop -------------------------------------------------------------
 O="$TMP/open"

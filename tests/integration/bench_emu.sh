@@ -85,7 +85,7 @@ for case in "http-429 http_429" "http-500 http_500" "http-503 http_503" \
 	O="$TMP/f-$flag"
 	expect_rc 0 "fault $flag: run goes on" -- "$SERVECAL" bench --url "$EMU_URL" \
 		--isl 32 --osl 8 --concurrency 4 --requests-per-level 24 \
-		--timeout 400ms --max-error-rate 1 --out "$O" --quiet
+		--timeout 400ms --max-error-rate 1 --no-probe --out "$O" --quiet
 	expect_eq "$(json "$O/c4/summary.json" "d['requests']['total'], d['requests']['ok'] + d['requests']['failed'], list(d['requests']['by_reason'].keys()) == ['$reason'], 4 <= d['requests']['failed'] <= 24, d['ttft_ms']['n'] + d['requests']['failed'] >= 24")" \
 		"(28, 28, True, True, True)" "fault $flag: failures counted as $reason"
 	stop_emus

@@ -19,7 +19,8 @@ static const struct {
 } cases[] = {
 	{EMU_EP_COMPLETIONS, "{\"prompt\":[1,2,3,4,5],\"max_tokens\":7}", 0, 5, 7},
 	{EMU_EP_COMPLETIONS, "{\"prompt\":[[9,9,9]],\"max_tokens\":2}", 0, 3, 2},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"abcdefghi\"}", 0, 3, 16},
+	{EMU_EP_COMPLETIONS, "{\"prompt\":\"abcdefghi\"}", 0, 2, 16},
+	{EMU_EP_COMPLETIONS, "{\"prompt\":\"the and  of\\nto abcdefghijklm\"}", 0, 4 + 3, 16},
 	{EMU_EP_COMPLETIONS, "{\"prompt\":[\"abcd\"],\"max_completion_tokens\":4,\"max_tokens\":9}", 0, 1, 4},
 	{EMU_EP_COMPLETIONS, "{\"model\":\"qwen3-8b\",\"prompt\":\"x\"}", 0, 1, 16},
 	{EMU_EP_COMPLETIONS, "{\"model\":\"my-deploy\",\"prompt\":\"x\"}", 0, 1, 16},

@@ -77,7 +77,8 @@ static void test_spread_and_chat(void)
 			cJSON *j = cJSON_Parse(r.body);
 			const cJSON *m = cJSON_GetObjectItem(j, "messages");
 			CU_ASSERT(cJSON_IsArray(m));
-			CU_ASSERT_EQUAL(r.input_tokens, -1);
+			/* the intended length, checked against usage later */
+			CU_ASSERT(r.input_tokens >= 1);
 			cJSON_Delete(j);
 		}
 		wl_request_release(&r);
