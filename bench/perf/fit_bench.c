@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	t.v[MP_ETA_M] = 0.65;
 	t.v[MP_TAU_S] = 3e-3;
 	t.v[MP_T0] = 20e-3;
-	t.v[MP_Q_GAIN] = 1.3;
+	t.v[MP_TAU_R] = 40e-6;
 	struct obs_set s = {0};
 	unsigned long long seed = 42;
 	struct sc_err e = {0};

@@ -1,7 +1,8 @@
 /* Weighted nonlinear least squares over the model parameters with GSL's
  * multifit_nlinear (Levenberg-Marquardt with geodesic acceleration). GSL
- * lives only in src/fit. Free parameters are fitted in log space, so they
- * stay positive; the weak priors are extra residual rows. */
+ * lives only in src/fit. Free parameters are fitted through a logistic map
+ * onto their documented range in log space, so they never leave it; the
+ * weak priors (in log space) are extra residual rows. */
 #ifndef SC_NLLS_H
 #define SC_NLLS_H
 #include <stdbool.h>

@@ -95,6 +95,14 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 		goto out;
 	}
 	double n = stat(j, "ttft_ms", "n");
+	/* The projection runs the level as it was run: the throughput of
+	 * a finite closed-loop window depends on how many requests it had. */
+	double total = stat(j, "requests", "total");
+	double warm = stat(j, "requests", "warmup");
+	if (total > 0 && warm >= 0 && total - warm >= 1 && total < 1e6) {
+		p->requests = (long)(total - warm);
+		p->warmup = warm > 0 ? (long)warm : PERF_NO_WARMUP;
+	}
 	p->value[OM_TTFT] = ttft * 1e-3;
 	p->value[OM_TTFT_P90] = ttft90 > 0 ? ttft90 * 1e-3 : 0;
 	p->value[OM_TPOT] = tpot * 1e-3;
@@ -261,8 +269,12 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 		struct sc_err *e)
 {
 	struct perf_point pt;
-	int rc = perf_deploy(&s->deploys[p->deploy], params, &p->wl,
-			     p->concurrency, &pt, e);
+	struct perf_load ld = {.kind = LOAD_CLOSED,
+			       .users = p->concurrency,
+			       .requests = p->requests,
+			       .warmup = p->warmup};
+	int rc = perf_deploy_at(&s->deploys[p->deploy], params, &p->wl, &ld,
+				&pt, e);
 	if (rc)
 		return rc;
 	out[OM_TTFT] = pt.ttft_s;

@@ -23,6 +23,8 @@ extern const struct obs_metric_info obs_metrics[OM_COUNT];
 struct obs_point {
 	size_t deploy;      /* index into obs_set.deploys */
 	double concurrency; /* closed-loop users */
+	long requests;      /* measured requests of the level (0: unknown) */
+	long warmup;        /* its warm-up requests (0: unknown) */
 	struct perf_workload wl; /* measured mean input and output tokens */
 	double value[OM_COUNT]; /* seconds (TTFT, TPOT) or tokens/s; 0 = missing */
 	double rel_se[OM_COUNT]; /* relative standard error of each value */

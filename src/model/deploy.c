@@ -12,11 +12,75 @@
 
 static const char *const deploy_keys[] = {
 	"name",	 "model",   "gpu",     "backend", "dtype", "kv_dtype",
-	"mode",	 "workers", "kv_link", "emulator", "note", NULL};
+	"mode",	 "workers", "kv_link", "scheduler", "emulator", "note", NULL};
 static const char *const worker_keys[] = {
 	"role", "count", "tp", "pp", "dp", "ep", "moe_tp", "max_batch",
 	"max_num_tokens", NULL};
 static const char *const link_keys[] = {"gbps", "latency_us", NULL};
+static const char *const sched_keys[] = {"policy", "chunked", NULL};
+
+struct sched_spec sched_default(const char *backend)
+{
+	/* Sources: vLLM V1 scheduler (chunked prefill on; running requests
+	 * are scheduled first, prompt chunks fill max_num_batched_tokens);
+	 * llama.cpp server (update_slots: each generating slot adds its
+	 * token, then prompts fill n_batch and continue in the next batch
+	 * when they do not fit); SGLang (a pending prefill batch runs before
+	 * decoding unless --enable-mixed-chunk; chunked_prefill_size splits
+	 * long prompts); TensorRT-LLM (in-flight batching mixes context and
+	 * generation requests; enable_chunked_prefill is off by default). */
+	struct sched_spec s = {SCHED_MIXED, false};
+	if (backend && !strcmp(backend, "sglang"))
+		s.policy = SCHED_SEPARATE;
+	else if (backend && !strcmp(backend, "trtllm"))
+		s.whole_prompts = true;
+	return s;
+}
+
+const char *sched_policy_name(enum sched_policy p)
+{
+	return p == SCHED_SEPARATE ? "separate" : "mixed";
+}
+
+int sched_policy_parse(const char *str, enum sched_policy *out)
+{
+	if (!strcmp(str, "mixed"))
+		*out = SCHED_MIXED;
+	else if (!strcmp(str, "separate"))
+		*out = SCHED_SEPARATE;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_sched(const cJSON *j, const char *where,
+		       struct deploy_spec *d, struct sc_err *e)
+{
+	d->sched = sched_default(d->backend);
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "scheduler");
+	if (!s)
+		return SC_OK;
+	char sw[700];
+	snprintf(sw, sizeof sw, "%s: scheduler", where);
+	if (!cJSON_IsObject(s))
+		return sc_err_set(e, SC_EINPUT, "%s: must be an object", sw);
+	const char *pol;
+	bool chunked;
+	int rc;
+	if ((rc = jsonio_known_keys(s, sched_keys, sw, e)) ||
+	    (rc = jsonio_str(s, "policy", false,
+			     sched_policy_name(d->sched.policy), &pol, sw, e)) ||
+	    (rc = jsonio_bool(s, "chunked", false, !d->sched.whole_prompts,
+			      &chunked, sw, e)))
+		return rc;
+	if (sched_policy_parse(pol, &d->sched.policy))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'policy': must be mixed or separate, got '%s'",
+				  sw, pol);
+	d->sched.whole_prompts = !chunked;
+	d->sched_given = true;
+	return SC_OK;
+}
 
 static const char *const role_names[] = {"agg", "prefill", "decode"};
 
@@ -204,6 +268,8 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 		goto out;
 	snprintf(d->name, sizeof d->name, "%s", name);
 	snprintf(d->backend, sizeof d->backend, "%s", backend);
+	if ((rc = parse_sched(j, where, d, e)))
+		goto out;
 	if (!strcmp(mode, "agg"))
 		d->mode = DEPLOY_AGG;
 	else if (!strcmp(mode, "disagg"))
@@ -245,6 +311,7 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 		if ((rc = parse_worker(w, ww, ws, e)) ||
 		    (rc = check_shape(&d->model, &ws->shape, ww, e)))
 			goto out;
+		ws->sched = d->sched;
 		for (size_t i = 0; i < d->n_groups; i++) {
 			if (d->groups[i].role == ws->role) {
 				rc = sc_err_set(e, SC_EINPUT,
@@ -362,6 +429,12 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 		cJSON *l = cJSON_AddObjectToObject(o, "kv_link");
 		cJSON_AddNumberToObject(l, "gbps", d->link.gbps);
 		cJSON_AddNumberToObject(l, "latency_us", d->link.latency_us);
+	}
+	if (d->sched_given) {
+		cJSON *sc = cJSON_AddObjectToObject(o, "scheduler");
+		cJSON_AddStringToObject(sc, "policy",
+					sched_policy_name(d->sched.policy));
+		cJSON_AddBoolToObject(sc, "chunked", !d->sched.whole_prompts);
 	}
 	if (d->emulator)
 		cJSON_AddItemToObject(o, "emulator",

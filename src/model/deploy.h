@@ -23,12 +23,36 @@ struct worker_shape {
 	long tp, pp, dp, ep, moe_tp;
 };
 
+/* How an engine's scheduler shares iterations between prompts and
+ * decoding requests (see model/sim.h). The zero value is vLLM's default:
+ * mixed iterations, chunked prompts. */
+enum sched_policy {
+	SCHED_MIXED,    /* decode tokens first, prompt tokens fill the rest of
+			   the budget (vLLM, llama.cpp, TensorRT-LLM) */
+	SCHED_SEPARATE, /* a pending prompt gets a prefill-only iteration and
+			   decoding requests wait (SGLang's default) */
+};
+
+struct sched_spec {
+	enum sched_policy policy;
+	bool whole_prompts; /* prompts are never split across iterations
+			       (TensorRT-LLM without chunked prefill) */
+};
+
+/* The documented default of a backend (vllm, sglang, trtllm, dynamo,
+ * llamacpp; anything else gets vLLM's). */
+struct sched_spec sched_default(const char *backend);
+const char *sched_policy_name(enum sched_policy p);
+/* 0, or -1 for a name other than "mixed" or "separate". */
+int sched_policy_parse(const char *s, enum sched_policy *out);
+
 struct worker_spec {
 	enum worker_role role;
 	long count;
 	struct worker_shape shape;
 	long max_batch;      /* sequences per worker */
 	long max_num_tokens; /* token budget per iteration */
+	struct sched_spec sched; /* the deployment's, copied per group */
 };
 
 struct kv_link {
@@ -52,6 +76,8 @@ struct deploy_spec {
 	struct worker_spec groups[DEPLOY_MAX_GROUPS];
 	size_t n_groups;
 	struct kv_link link;
+	struct sched_spec sched; /* "scheduler", or the backend's default */
+	bool sched_given;        /* "scheduler" was in the file */
 	cJSON *emulator; /* owned copy of the "emulator" section, or NULL */
 };
 

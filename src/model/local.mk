@@ -8,4 +8,5 @@ libservecal_a_SOURCES += \
 	src/model/deploy.c src/model/deploy.h \
 	src/model/step.c src/model/step.h \
 	src/model/memory.c src/model/memory.h \
+	src/model/sim.c src/model/sim.h \
 	src/model/perf.c src/model/perf.h

@@ -38,11 +38,14 @@ const struct mp_info mp_table[MP_COUNT] = {
 		      "serving engines with CUDA graphs spend about 1-5 ms "
 		      "per iteration outside kernels"},
 	[MP_TAU_R] = {"tau_r", "tau_r_us", "us", US, 15 * US, 1 * US,
-		      200 * US,
-		      "per-sequence per-iteration overhead",
-		      "detokenization, stop checks and block-table updates "
-		      "cost tens of microseconds per sequence"},
-	[MP_T0] = {"t0", "t0_ms", "ms", MS, 8 * MS, 0.5 * MS, 100 * MS,
+		      5000 * US,
+		      "per-sequence per-iteration overhead (sampling, "
+		      "detokenization, stop checks, block tables)",
+		      "GPU engines: tens of microseconds per sequence; "
+		      "llama.cpp on one CPU core samples over the whole "
+		      "vocabulary per sequence, about a millisecond (the "
+		      "range's top)"},
+	[MP_T0] = {"t0", "t0_ms", "ms", MS, 8 * MS, 0.1 * MS, 100 * MS,
 		   "per-request frontend overhead (HTTP, tokenize, route)",
 		   "HTTP handling and tokenizing a multi-thousand-token "
 		   "prompt take a few to tens of ms"},
@@ -50,34 +53,6 @@ const struct mp_info mp_table[MP_COUNT] = {
 		    "prefill-to-decode handoff not hidden behind compute",
 		    "KV-connector setup and the scheduling hop to the decode "
 		    "worker cost a few ms beyond the raw transfer"},
-	[MP_Q_KNEE] = {"q_knee", "q_knee", "", 1.0, 1.0, 0.2, 10.0,
-		       "width of the TTFT queueing knee, in service quanta of "
-		       "the bottleneck",
-		       "waiting = q_gain * w * softplus((N/X - cycle) / w), "
-		       "w = q_knee * quantum (one prefill over the pool, or "
-		       "one iteration when decode slots bind); 1 means "
-		       "collisions cost about 0.7 quanta at the knee"},
-	[MP_Q_GAIN] = {"q_gain", "q_gain", "", 1.0, 1.0, 0.3, 3.0,
-		       "slope multiplier of TTFT waiting past the knee",
-		       "1 is the closed-system asymptote; bursty arrival "
-		       "and scheduler policy move it"},
-	[MP_Q_COHORT] = {"q_cohort", "q_cohort", "", 1.0, 0.8, 0.05, 4.0,
-			 "growth of synchronized prefill cohorts in agg: "
-			 "with n users on a replica a request prefills "
-			 "behind q_cohort * (n - 1) / (1 + q_cohort * (n - 1) "
-			 "/ q_cohort_max) others",
-			 "closed-loop users whose prompts meet in one "
-			 "chunked-prefill iteration emit their first tokens "
-			 "together and, with fixed output lengths, come back "
-			 "together; on the emulated engine the cohort grows "
-			 "by about 0.8 prompts per added user at first"},
-	[MP_Q_COHORT_MAX] = {"q_cohort_max", "q_cohort_max", "", 1.0, 4.5,
-			     0.5, 64.0,
-			     "largest cohort a request waits behind, in prompts",
-			     "a cohort larger than one iteration's token budget "
-			     "finishes its prefill over several iterations and "
-			     "comes apart; the emulated engine saturates near "
-			     "4.5 prompts with a budget of two prompts"},
 };
 
 void params_default(struct model_params *p)
@@ -95,23 +70,37 @@ int params_find(const char *name)
 	return -1;
 }
 
+/* Parameters of earlier model versions, accepted and ignored. */
+static const char *const retired[] = {"q_knee", "q_gain", "q_cohort",
+				      "q_cohort_max", NULL};
+
 static int set_one(struct model_params *p, const char *key, const cJSON *v,
 		   const char *where, struct sc_err *e)
 {
 	int i = params_find(key);
+	for (size_t k = 0; i < 0 && retired[k]; k++)
+		if (!strcmp(key, retired[k]))
+			return SC_OK;
 	if (i < 0)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms, q_knee, q_gain, q_cohort, q_cohort_max)",
+				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms)",
 				  where, key);
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "value");
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble <= 0)
+	const struct mp_info *m = &mp_table[i];
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: parameter '%s': must be a number > 0",
-				  where, key);
+				  "%s: parameter '%s': must be a number", where,
+				  key);
 	/* A bare short name ("tau_s") is in the JSON unit too. */
-	p->v[i] = v->valuedouble * mp_table[i].scale;
+	double x = v->valuedouble * m->scale;
+	/* Relative slack: values round-tripped through JSON text. */
+	if (!(x >= m->lo * (1 - 1e-9) && x <= m->hi * (1 + 1e-9)))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: parameter '%s': %g is outside its range [%g, %g] %s",
+				  where, key, v->valuedouble, m->lo / m->scale,
+				  m->hi / m->scale, m->unit);
+	p->v[i] = x;
 	return SC_OK;
 }
 

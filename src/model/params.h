@@ -1,7 +1,9 @@
 /* The analytical model's calibratable parameters: one vector, described by
  * a table (name, JSON key, unit, prior and plausible range, source), so the
  * fitter, the JSON I/O and the reports iterate the table. Values are held in
- * SI units (seconds, fractions). */
+ * SI units (seconds, fractions). Queueing has no parameter of its own: it
+ * follows from simulating the engine's scheduler (model/sim.h). A value
+ * outside [lo, hi] is rejected when read and never produced by the fit. */
 #ifndef SC_PARAMS_H
 #define SC_PARAMS_H
 #include <stddef.h>
@@ -20,10 +22,6 @@ enum mp {
 	MP_TAU_R,    /* per-sequence per-iteration overhead, s */
 	MP_T0,       /* per-request frontend overhead, s */
 	MP_TKV,      /* prefill-to-decode handoff not hidden, s */
-	MP_Q_KNEE,   /* width of the TTFT queueing knee, in service times */
-	MP_Q_GAIN,   /* slope multiplier of TTFT waiting past the knee */
-	MP_Q_COHORT, /* growth of synchronized prefill cohorts in agg */
-	MP_Q_COHORT_MAX, /* largest cohort, in prompts */
 	MP_COUNT
 };
 
@@ -50,7 +48,9 @@ void params_default(struct model_params *p);
 int params_find(const char *name);
 /* Reads keys present in j (flat object, or j["params"][k]["value"] as
  * written by the fitter) over the values already in p. Unknown keys are an
- * error; values must be finite and > 0. */
+ * error; values must be finite and inside the parameter's range. Keys of
+ * parameters that no longer exist (the old queueing terms q_knee, q_gain,
+ * q_cohort, q_cohort_max) are skipped, so older files still load. */
 int params_from_json(const cJSON *j, const char *where, struct model_params *p,
 		     struct sc_err *e);
 /* Flat object {json_key: value-in-json-unit}. Caller frees. */

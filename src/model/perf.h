@@ -1,51 +1,81 @@
-/* Serving performance of a deployment at closed-loop concurrency N: TTFT,
- * TPOT, throughput. TTFT = frontend + waiting + prefill (+ handoff + first
- * decode step in disagg), with the waiting term explicit: the cycle time of
- * a request is a smooth max of its unloaded value and N over the bottleneck
- * capacity (the closed-system asymptote), and the excess is queueing. */
+/* Serving performance of a deployment under a load (closed-loop users, an
+ * open-loop request rate, or every request at once): TTFT (mean and
+ * percentiles), TPOT, throughput. TTFT = frontend + waiting + prefill
+ * (+ handoff + first decode step in disagg); the waiting, the batching of
+ * prompts and the stalls of decoding requests come from simulating the
+ * engine's scheduler (model/sim.h) on the step model's iteration times. */
 #ifndef SC_PERF_H
 #define SC_PERF_H
 #include <stdbool.h>
 
 #include "model/memory.h"
+#include "model/sim.h"
 #include "model/step.h"
 
 struct perf_workload {
 	double isl, osl; /* mean input and output tokens */
 };
 
+/* The load a projection is for (model/sim.h). */
+struct perf_load {
+	enum load_kind kind;
+	double users;      /* closed loop: concurrent users (rounded) */
+	double rate_per_s; /* open loop: Poisson arrivals */
+	long requests;     /* requests measured; 0: the simulation's default */
+	long warmup;       /* closed loop: requests before measuring; 0: one
+			      round (bench's default), PERF_NO_WARMUP: none */
+};
+#define PERF_NO_WARMUP (-1L)
+
 struct perf_point {
-	double concurrency;
-	double prefill_s;  /* one prompt's prefill on its worker */
-	double wait_s;     /* queueing in TTFT */
-	double kv_xfer_s;  /* disagg handoff (0 for agg) */
-	double ttft_s;
-	double ttft_p90_s; /* see perf.c: spread from queueing near the knee
-			      and from the residual iteration */
-	double tpot_s;
+	double concurrency;  /* users (closed loop), else mean in flight */
+	double prefill_s;    /* mean admission to end of prompt */
+	double wait_s;       /* mean arrival to admission: queueing in TTFT */
+	double kv_xfer_s;    /* disagg handoff (0 for agg) */
+	double ttft_s;       /* mean, frontend included */
+	double ttft_p50_s, ttft_p90_s, ttft_p99_s;
+	double tpot_s;       /* mean over requests */
+	double tpot_p90_s;
 	double e2e_s;
 	double req_per_s;
 	double tokens_per_s;
 	double tokens_per_s_per_gpu;
 	double tokens_per_s_per_user; /* 1 / tpot */
-	double decode_batch;          /* mean sequences decoding per worker */
-	double capacity_req_per_s;    /* bottleneck capacity */
+	double decode_batch;          /* mean sequences per decode iteration */
+	long slots;                   /* sequences a (decode) worker holds:
+					 max_batch capped by its KV capacity */
 	long gpus;
-	bool oom;
-	bool prefill_bound; /* bottleneck is prefill rather than decode slots */
+	bool oom;      /* the weights, or not one sequence, fit in memory */
+	bool unstable; /* open loop: arrivals outpace the deployment and the
+			  queue grows for as long as the run lasts */
 };
 
-/* Agg: `replicas` workers of spec w share N users. Fills out; returns SC_OK
- * or SC_EINVAL for an impossible shape (message in e). */
+/* Agg: `replicas` workers of spec w behind a join-shortest-queue router,
+ * under load ld. Fills out; returns SC_OK or SC_EINVAL for an impossible
+ * shape or load (message in e). */
+int perf_agg_at(const struct model_ctx *c, const struct worker_spec *w,
+		long replicas, const struct perf_workload *wl,
+		const struct perf_load *ld, struct perf_point *out,
+		struct sc_err *e);
+/* Disagg xPyD: x prefill workers pw, y decode workers dw, KV link. */
+int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
+		   long x, const struct worker_spec *dw, long y,
+		   const struct kv_link *link, const struct perf_workload *wl,
+		   const struct perf_load *ld, struct perf_point *out,
+		   struct sc_err *e);
+/* A whole deployment spec with params p. */
+int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
+		   const struct perf_workload *wl, const struct perf_load *ld,
+		   struct perf_point *out, struct sc_err *e);
+
+/* The same at closed-loop concurrency n (the common case). */
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 	     long replicas, const struct perf_workload *wl, double n,
 	     struct perf_point *out, struct sc_err *e);
-/* Disagg xPyD: x prefill workers pw, y decode workers dw, KV link. */
 int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 		long x, const struct worker_spec *dw, long y,
 		const struct kv_link *link, const struct perf_workload *wl,
 		double n, struct perf_point *out, struct sc_err *e);
-/* A whole deployment spec with params p. */
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
 		const struct perf_workload *wl, double n, struct perf_point *out,
 		struct sc_err *e);

@@ -301,6 +301,10 @@ void plan_config_deploy(const struct plan_query *q,
 	for (size_t i = 0; i < d->n_groups; i++)
 		d->groups[i] = cfg->w[i];
 	d->link = q->link;
+	/* The scheduler the projection assumed, written out so the file
+	 * projects the same. */
+	d->sched = sched_default(q->backend);
+	d->sched_given = true;
 	d->emulator = NULL;
 }
 

@@ -29,7 +29,8 @@ int plan_agg_eval(const struct plan_query *q, const struct model_ctx *c,
 				       .count = replicas,
 				       .shape = *s,
 				       .max_batch = b,
-				       .max_num_tokens = max_num_tokens};
+				       .max_num_tokens = max_num_tokens,
+				       .sched = sched_default(q->backend)};
 	o->gpus = replicas * worker_gpus(s);
 	o->concurrency = n;
 	int rc = perf_agg(c, &o->w[0], replicas, &q->wl, n, &o->perf, e);

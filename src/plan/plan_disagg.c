@@ -105,20 +105,24 @@ long plan_decode_largest(const struct plan_query *q, const struct model_ctx *c,
 	return lo;
 }
 
-static void fill_workers(const struct plan_pcand *p, const struct plan_dcand *d,
+static void fill_workers(const struct plan_query *q,
+			 const struct plan_pcand *p, const struct plan_dcand *d,
 			 long x, long y, struct plan_config *o)
 {
+	struct sched_spec sc = sched_default(q->backend);
 	o->mode = DEPLOY_DISAGG;
 	o->w[0] = (struct worker_spec){.role = ROLE_PREFILL,
 				       .count = x,
 				       .shape = p->s,
 				       .max_batch = p->k,
-				       .max_num_tokens = p->budget};
+				       .max_num_tokens = p->budget,
+				       .sched = sc};
 	o->w[1] = (struct worker_spec){.role = ROLE_DECODE,
 				       .count = y,
 				       .shape = d->s,
 				       .max_batch = d->b,
-				       .max_num_tokens = d->b};
+				       .max_num_tokens = d->b,
+				       .sched = sc};
 	struct rm_side ps = {p->gpus, p->req_per_s}, ds = {d->gpus, d->req_per_s};
 	struct rm_result rm;
 	rm_eval(&ps, &ds, x, y, &rm);
@@ -155,7 +159,7 @@ int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 		       struct sc_err *e)
 {
 	struct plan_config shape = {0};
-	fill_workers(p, d, x, y, &shape);
+	fill_workers(q, p, d, x, y, &shape);
 	struct disagg_probe dp = {q, c, &shape};
 	return plan_max_concurrency(disagg_probe, &dp, x * p->k + y * d->b, 0,
 				    out, evals, e);

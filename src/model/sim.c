@@ -1,0 +1,692 @@
+/* Discrete-event simulation of continuous batching. Cost is kept to a few
+ * events per request: a run of identical decode-only iterations is taken
+ * as one stretch (its step time at the stretch's middle context), ended
+ * early when any other event could change the batch. */
+#include "model/sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/rng.h"
+#include "util/xalloc.h"
+
+/* Closed loop: requests "sent at once" reach the engine this far apart
+ * (one client parses and sends them in turn; the server reads them in
+ * turn), which is what leaves the first of them alone in an idle
+ * engine's iteration. */
+#define SIM_DEFAULT_GAP_S 20e-6
+/* Jitter (see sim.h). Frontend: log-normal sigma of a request's frontend
+ * time around t0. Iterations: a factor 1 + sigma * g(t), g a standard
+ * normal value at every multiple of the period, linear in between. */
+#define SIM_FRONTEND_SIGMA 0.25
+#define SIM_STEP_SIGMA 0.03
+#define SIM_NOISE_PERIOD_S 0.05
+/* Measured requests when the load does not say. */
+#define SIM_CLOSED_ROUNDS 8
+#define SIM_CLOSED_MIN 64
+#define SIM_OPEN_DEFAULT 400
+/* Open loop: the run is unstable when, at the last arrival, more than
+ * this share of all requests (and at least SIM_UNSTABLE_MIN) still wait
+ * for a slot. */
+#define SIM_UNSTABLE_SHARE 0.1
+#define SIM_UNSTABLE_MIN 8
+
+enum ev_kind { EV_ARRIVE, EV_ITER_END, EV_KV_ARRIVE };
+
+struct event {
+	double t;
+	unsigned long seq; /* ties: first scheduled first */
+	enum ev_kind kind;
+	long id;           /* request, or worker for EV_ITER_END */
+	unsigned long gen; /* EV_ITER_END: the worker's stretch it ends */
+};
+
+struct sreq {
+	double arrive, admit, prompt_done, first, finish;
+	double frontend; /* this request's frontend time */
+	double prompt_left; /* tokens of the prompt not computed yet */
+	double chunk;       /* prompt tokens in the current iteration */
+	double gen;         /* output tokens emitted */
+	long user;          /* closed loop: its user, else -1 */
+	long idx;           /* send order */
+	int pool;
+	bool measured, done;
+};
+
+struct worker {
+	int pool;
+	long *active; /* request ids in admission order */
+	long n_active;
+	long *queue;  /* FIFO ring */
+	long q_head, q_len, q_cap;
+	bool busy;
+	/* the iteration (or stretch of k identical iterations) in flight */
+	double it_start, it_step;
+	long it_k;
+	long it_dec;  /* decoding requests in it */
+	unsigned long it_gen; /* bumped when a stretch is cut short */
+	struct step_load it_load; /* the stretch's first iteration */
+};
+
+struct sim {
+	const struct sim_config *cfg;
+	struct sreq *r; /* max_sends of them */
+	long n_req;
+	struct worker *w;
+	long n_w, first_w[2], count_w[2], rr[2];
+	struct event *heap;
+	size_t n_heap, cap_heap;
+	unsigned long seq;
+	/* load */
+	long sends, max_sends, warmup, warm_done, measured_done, to_measure;
+	double w_start, w_end;
+	double tokens_total;  /* emitted, applied at iteration ends */
+	double tok_at_start, tok_at_end;
+	double dec_iters, dec_seqs, iterations;
+	double gap_s;
+	double last_arrival;
+	long waiting_at_last; /* open loop: queued at the last arrival */
+};
+
+/* A standard normal value that is a pure function of (seed, i). */
+static double hash_normal(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+	uint64_t a = z, b = z ^ 0xd1b54a32d192ed03ull;
+	for (int k = 0; k < 2; k++) { /* splitmix64 finalizer, twice */
+		uint64_t *x = k ? &b : &a;
+		*x = (*x ^ (*x >> 30)) * 0xbf58476d1ce4e5b9ull;
+		*x = (*x ^ (*x >> 27)) * 0x94d049bb133111ebull;
+		*x ^= *x >> 31;
+	}
+	double u1 = ((double)(a >> 11) + 0.5) / 9007199254740992.0;
+	double u2 = (double)(b >> 11) / 9007199254740992.0;
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static void heap_push_gen(struct sim *s, double t, enum ev_kind k, long id,
+			  unsigned long gen)
+{
+	if (s->n_heap == s->cap_heap)
+		s->heap = xgrow(s->heap, &s->cap_heap, s->n_heap + 1,
+				sizeof *s->heap);
+	struct event ev = {t, s->seq++, k, id, gen};
+	size_t i = s->n_heap++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		const struct event *q = &s->heap[p];
+		if (q->t < ev.t || (q->t == ev.t && q->seq < ev.seq))
+			break;
+		s->heap[i] = *q;
+		i = p;
+	}
+	s->heap[i] = ev;
+}
+
+static void heap_push(struct sim *s, double t, enum ev_kind k, long id)
+{
+	heap_push_gen(s, t, k, id, 0);
+}
+
+static bool ev_less(const struct event *a, const struct event *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static struct event heap_pop(struct sim *s)
+{
+	struct event top = s->heap[0];
+	struct event last = s->heap[--s->n_heap];
+	size_t i = 0, n = s->n_heap;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct event *best = &last;
+		if (l < n && ev_less(&s->heap[l], best)) {
+			m = l;
+			best = &s->heap[l];
+		}
+		if (r < n && ev_less(&s->heap[r], best))
+			m = r;
+		if (m == i)
+			break;
+		s->heap[i] = s->heap[m];
+		i = m;
+	}
+	if (n)
+		s->heap[i] = last;
+	return top;
+}
+
+/* Frontend time of request number idx. */
+static double frontend_of(const struct sim *s, long idx)
+{
+	const struct sim_config *c = s->cfg;
+	if (c->exact)
+		return c->t0_s;
+	double z = hash_normal(c->seed ^ 0xf20e7e9dull, (uint64_t)idx);
+	return c->t0_s * exp(SIM_FRONTEND_SIGMA * z -
+			     0.5 * SIM_FRONTEND_SIGMA * SIM_FRONTEND_SIGMA);
+}
+
+/* A new request: `at` is when its client sends it (closed loop: when the
+ * user saw its previous answer end); it reaches the engine after its
+ * frontend time. Open-loop and burst arrival times are engine times. */
+static long new_request(struct sim *s, double at, long user)
+{
+	/* Every request of the run was allocated up front (max_sends): a
+	 * pointer into s->r stays valid while requests are created. */
+	long id = s->n_req++;
+	struct sreq *q = &s->r[id];
+	memset(q, 0, sizeof *q);
+	q->admit = q->prompt_done = q->first = q->finish = NAN;
+	q->prompt_left = s->cfg->isl;
+	q->user = user;
+	q->idx = s->sends++;
+	q->frontend = frontend_of(s, q->idx);
+	q->arrive = user >= 0 ? at + q->frontend : at;
+	q->measured = q->idx >= s->warmup &&
+		      q->idx < s->warmup + s->to_measure;
+	heap_push(s, q->arrive, EV_ARRIVE, id);
+	return id;
+}
+
+static void queue_push(struct worker *w, long id)
+{
+	if (w->q_len == w->q_cap) {
+		long cap = w->q_cap ? 2 * w->q_cap : 16;
+		long *q = xmalloc((size_t)cap * sizeof *q);
+		for (long i = 0; i < w->q_len; i++)
+			q[i] = w->queue[(w->q_head + i) % w->q_cap];
+		free(w->queue);
+		w->queue = q;
+		w->q_cap = cap;
+		w->q_head = 0;
+	}
+	w->queue[(w->q_head + w->q_len) % w->q_cap] = id;
+	w->q_len++;
+}
+
+/* Join the shortest queue (active plus waiting); ties go round robin. */
+static long route(struct sim *s, int pool)
+{
+	long n = s->count_w[pool], base = s->first_w[pool];
+	long best = -1, best_load = 0;
+	for (long k = 0; k < n; k++) {
+		long i = base + (s->rr[pool] + k) % n;
+		long load = s->w[i].n_active + s->w[i].q_len;
+		if (best < 0 || load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	s->rr[pool] = (best - base + 1) % n;
+	return best;
+}
+
+/* The slowly wandering factor of worker wi's iteration times at t. */
+static double step_factor(const struct sim *s, long wi, double t)
+{
+	if (s->cfg->exact || !(t >= 0))
+		return 1.0;
+	double x = t / SIM_NOISE_PERIOD_S, k = floor(x), f = x - k;
+	uint64_t seed = s->cfg->seed ^ (0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
+	double g = (1 - f) * hash_normal(seed, (uint64_t)k) +
+		   f * hash_normal(seed, (uint64_t)k + 1);
+	double v = 1.0 + SIM_STEP_SIGMA * g;
+	return v > 0.5 ? v : 0.5;
+}
+
+/* One iteration of worker wi with load l, centred at time t. */
+static double step_of(const struct sim *s, long wi, const struct step_load *l,
+		      double t)
+{
+	const struct worker *w = &s->w[wi];
+	const struct sim_pool *p = &s->cfg->pool[w->pool];
+	return step_time_s(s->cfg->c, p->shape, l) * step_factor(s, wi, t);
+}
+
+/* Output tokens a request must emit on this worker. */
+static double target_tokens(const struct sim *s)
+{
+	return s->cfg->osl;
+}
+
+static void start_iteration(struct sim *s, long wi, double t)
+{
+	struct worker *w = &s->w[wi];
+	const struct sim_pool *p = &s->cfg->pool[w->pool];
+	/* Admission at the iteration boundary. */
+	while (w->n_active < p->slots && w->q_len) {
+		long id = w->queue[w->q_head];
+		w->q_head = (w->q_head + 1) % w->q_cap;
+		w->q_len--;
+		w->active[w->n_active++] = id;
+		if (isnan(s->r[id].admit))
+			s->r[id].admit = t;
+	}
+	if (!w->n_active) {
+		w->busy = false;
+		return;
+	}
+	struct step_load l = {0};
+	long n_pre = 0;
+	for (long i = 0; i < w->n_active; i++) {
+		struct sreq *q = &s->r[w->active[i]];
+		q->chunk = 0;
+		if (q->prompt_left > 0)
+			n_pre++;
+	}
+	bool prefill_only = p->sched.policy == SCHED_SEPARATE && n_pre > 0;
+	double room = p->budget;
+	if (!prefill_only) {
+		for (long i = 0; i < w->n_active; i++) {
+			struct sreq *q = &s->r[w->active[i]];
+			if (q->prompt_left > 0)
+				continue;
+			l.decode_seqs += 1;
+			l.decode_ctx_sum += s->cfg->isl + q->gen;
+		}
+		room -= l.decode_seqs;
+	}
+	double ctx_weighted = 0;
+	for (long i = 0; i < w->n_active && room > 0; i++) {
+		struct sreq *q = &s->r[w->active[i]];
+		if (q->prompt_left <= 0)
+			continue;
+		double c = q->prompt_left;
+		if (c > room) {
+			/* Whole prompts only: one that does not fit waits,
+			 * unless nothing else is prefilling (it could never
+			 * run otherwise). */
+			if (p->sched.whole_prompts && l.prefill_seqs > 0)
+				break;
+			c = p->sched.whole_prompts ? c : room;
+		}
+		q->chunk = c;
+		ctx_weighted += c * (s->cfg->isl - q->prompt_left);
+		l.prefill_tokens += c;
+		l.prefill_seqs += 1;
+		room -= c;
+	}
+	if (l.prefill_tokens > 0)
+		l.prefill_ctx = ctx_weighted / l.prefill_tokens;
+	long k = 1;
+	double step;
+	w->it_load = l;
+	if (l.prefill_tokens == 0 && l.decode_seqs > 0) {
+		/* A stretch of identical decode iterations: until the first
+		 * request finishes, or until the next event that could admit
+		 * a request (when a slot is free) or change the batch. */
+		double left = INFINITY;
+		for (long i = 0; i < w->n_active; i++) {
+			struct sreq *q = &s->r[w->active[i]];
+			/* A request's first token (disagg) is timed by its
+			 * own iteration, not by a stretch's average. */
+			double rem = q->gen == 0 ? 1 : target_tokens(s) - q->gen;
+			if (rem < left)
+				left = rem;
+		}
+		/* Until the first request finishes; a request that joins a
+		 * free slot cuts the stretch short (cut_stretch). */
+		k = left >= 1 ? (long)left : 1;
+		struct step_load mid = l;
+		mid.decode_ctx_sum += 0.5 * (double)(k - 1) * l.decode_seqs;
+		step = step_of(s, wi, &mid, t);
+		/* The noise at the stretch's middle, not its start. */
+		if (k > 1)
+			step = step_of(s, wi, &mid, t + 0.5 * (double)k * step);
+	} else {
+		step = step_of(s, wi, &l, t);
+	}
+	w->busy = true;
+	w->it_start = t;
+	w->it_step = step;
+	w->it_k = k;
+	w->it_dec = (long)l.decode_seqs;
+	s->iterations += (double)k;
+	if (l.decode_seqs > 0) {
+		s->dec_iters += (double)k;
+		s->dec_seqs += (double)k * l.decode_seqs;
+	}
+	heap_push_gen(s, t + (double)k * step, EV_ITER_END, wi, ++w->it_gen);
+}
+
+/* A request joined busy worker wi at time t and a slot is free: the
+ * decode stretch in flight ends at the first iteration boundary at or
+ * after t (the later iterations are replanned with it). */
+static void cut_stretch(struct sim *s, long wi, double t)
+{
+	struct worker *w = &s->w[wi];
+	if (!w->busy || w->it_k < 2)
+		return;
+	long k = (long)ceil((t - w->it_start) / w->it_step);
+	if (k < 1)
+		k = 1;
+	if (k >= w->it_k)
+		return;
+	for (;;) {
+		struct step_load mid = w->it_load;
+		mid.decode_ctx_sum += 0.5 * (double)(k - 1) * mid.decode_seqs;
+		double step = step_of(s, wi, &mid, w->it_start);
+		step = step_of(s, wi, &mid,
+			       w->it_start + 0.5 * (double)k * step);
+		if (w->it_start + (double)k * step >= t || k >= w->it_k) {
+			s->iterations -= (double)(w->it_k - k);
+			s->dec_iters -= (double)(w->it_k - k);
+			s->dec_seqs -= (double)(w->it_k - k) * mid.decode_seqs;
+			w->it_k = k;
+			w->it_step = step;
+			break;
+		}
+		k++;
+	}
+	heap_push_gen(s, w->it_start + (double)w->it_k * w->it_step,
+		      EV_ITER_END, wi, ++w->it_gen);
+}
+
+/* Tokens emitted by time t, counting the part of every stretch in flight
+ * that has already passed (stretches are applied at their end). */
+static double emitted_until(const struct sim *s, double t)
+{
+	double n = s->tokens_total;
+	for (long i = 0; i < s->n_w; i++) {
+		const struct worker *w = &s->w[i];
+		if (!w->busy || w->it_k < 2 || t <= w->it_start)
+			continue;
+		double done = floor((t - w->it_start) / w->it_step);
+		if (done > (double)w->it_k)
+			done = (double)w->it_k;
+		n += done * (double)w->it_dec;
+	}
+	return n;
+}
+
+static void closed_next_send(struct sim *s, long user, double t, long order)
+{
+	if (s->sends >= s->max_sends) {
+		if (isnan(s->w_end)) {
+			s->w_end = t;
+			s->tok_at_end = emitted_until(s, t);
+		}
+		return;
+	}
+	new_request(s, t + (double)order * s->gap_s, user);
+}
+
+static void finish_request(struct sim *s, long id, double t, long *order)
+{
+	struct sreq *q = &s->r[id];
+	q->finish = t;
+	q->done = true;
+	if (q->measured)
+		s->measured_done++;
+	if (q->idx < s->warmup && ++s->warm_done == s->warmup) {
+		s->w_start = t;
+		s->tok_at_start = emitted_until(s, t);
+	}
+	if (q->user >= 0)
+		closed_next_send(s, q->user, t, (*order)++);
+}
+
+static void end_iteration(struct sim *s, long wi, double t)
+{
+	struct worker *w = &s->w[wi];
+	const struct sim_config *cfg = s->cfg;
+	bool decode_pool = cfg->disagg && w->pool == 1;
+	long kept = 0, order = 0;
+	double k = (double)w->it_k;
+	/* The stretch is over: its tokens are counted below, not as
+	 * in flight. */
+	w->busy = false;
+	for (long i = 0; i < w->n_active; i++) {
+		long id = w->active[i];
+		struct sreq *q = &s->r[id];
+		bool gone = false;
+		if (q->prompt_left > 0) {
+			if (q->chunk > 0) {
+				q->prompt_left -= q->chunk;
+				if (q->prompt_left <= 1e-9) {
+					q->prompt_left = 0;
+					q->prompt_done = t;
+					if (cfg->disagg) {
+						/* Handoff to a decode worker. */
+						heap_push(s, t + cfg->kv_s,
+							  EV_KV_ARRIVE, id);
+						gone = true;
+					} else {
+						q->first = t;
+						q->gen = 1;
+						s->tokens_total += 1;
+						if (q->gen >= target_tokens(s)) {
+							finish_request(s, id, t, &order);
+							gone = true;
+						}
+					}
+				}
+			}
+		} else if (w->it_dec > 0) {
+			if (q->gen == 0 && decode_pool)
+				q->first = w->it_start + w->it_step;
+			q->gen += k;
+			s->tokens_total += k;
+			if (q->gen >= target_tokens(s)) {
+				finish_request(s, id, t, &order);
+				gone = true;
+			}
+		}
+		q->chunk = 0;
+		if (!gone)
+			w->active[kept++] = id;
+	}
+	w->n_active = kept;
+	start_iteration(s, wi, t);
+}
+
+static void on_arrive(struct sim *s, long id, double t, int pool)
+{
+	long wi = route(s, pool);
+	struct worker *w = &s->w[wi];
+	s->r[id].pool = pool;
+	queue_push(w, id);
+	if (!w->busy)
+		start_iteration(s, wi, t);
+	else if (w->n_active < s->cfg->pool[w->pool].slots)
+		cut_stretch(s, wi, t);
+}
+
+static int check(const struct sim_config *c, struct sc_err *e)
+{
+	int pools = c->disagg ? 2 : 1;
+	for (int i = 0; i < pools; i++) {
+		const struct sim_pool *p = &c->pool[i];
+		if (p->workers < 1 || p->workers > SIM_MAX_WORKERS ||
+		    p->slots < 1 || !(p->budget >= 1) || !p->shape)
+			return sc_err_set(e, SC_EINVAL,
+					  "simulation: pool %d needs 1-%ld workers (got %ld), slots >= 1 (got %ld) and a token budget >= 1 (got %g)",
+					  i, SIM_MAX_WORKERS, p->workers,
+					  p->slots, p->budget);
+	}
+	if (!(c->isl >= 1 && c->isl <= 1e7) || !(c->osl >= 1 && c->osl <= 1e7))
+		return sc_err_set(e, SC_EINVAL,
+				  "simulation: isl and osl must be in [1, 1e7] (got %g, %g)",
+				  c->isl, c->osl);
+	if (!(c->t0_s >= 0 && c->t0_s < 1e4) || !(c->kv_s >= 0 && c->kv_s < 1e4))
+		return sc_err_set(e, SC_EINVAL,
+				  "simulation: frontend and handoff times must be in [0, 1e4) s");
+	const struct sim_load *l = &c->load;
+	if (l->requests < 0 || l->requests > SIM_MAX_REQUESTS)
+		return sc_err_set(e, SC_EINVAL,
+				  "simulation: requests must be in [0, %ld] (got %ld)",
+				  SIM_MAX_REQUESTS, l->requests);
+	if (l->kind == LOAD_CLOSED &&
+	    (l->users < 1 || l->users > SIM_MAX_USERS))
+		return sc_err_set(e, SC_EINVAL,
+				  "simulation: users must be in [1, %ld] (got %ld)",
+				  SIM_MAX_USERS, l->users);
+	if (l->kind == LOAD_OPEN && !(l->rate_per_s > 0 && l->rate_per_s < 1e9))
+		return sc_err_set(e, SC_EINVAL,
+				  "simulation: request rate must be in (0, 1e9) per s (got %g)",
+				  l->rate_per_s);
+	return SC_OK;
+}
+
+static void fill_stats(const struct sim *s, struct sim_result *o)
+{
+	size_t n = 0;
+	double *tt = xmalloc((size_t)(s->n_req + 1) * sizeof *tt);
+	double *tp = xmalloc((size_t)(s->n_req + 1) * sizeof *tp);
+	double *ee = xmalloc((size_t)(s->n_req + 1) * sizeof *ee);
+	size_t n_tp = 0;
+	double wait = 0, pre = 0;
+	const struct sim_config *c = s->cfg;
+	for (long i = 0; i < s->n_req; i++) {
+		const struct sreq *q = &s->r[i];
+		if (!q->measured || !q->done)
+			continue;
+		tt[n] = q->first - q->arrive + q->frontend;
+		ee[n] = q->finish - q->arrive + q->frontend;
+		if (c->osl > 1)
+			tp[n_tp++] = (q->finish - q->first) / (c->osl - 1.0);
+		wait += q->admit - q->arrive;
+		pre += q->prompt_done - q->admit;
+		n++;
+	}
+	o->measured = n;
+	stats_compute(tt, n, &o->ttft_s);
+	stats_compute(tp, n_tp, &o->tpot_s);
+	stats_compute(ee, n, &o->e2e_s);
+	o->wait_s = n ? wait / (double)n : NAN;
+	o->prefill_s = n ? pre / (double)n : NAN;
+	free(tt);
+	free(tp);
+	free(ee);
+}
+
+/* Open loop: requests still waiting for a slot when the last one
+ * arrived. A stable deployment keeps a few; one that cannot keep up
+ * holds a share of the whole run that grows with its length. */
+static long waiting_now(const struct sim *s)
+{
+	long n = 0;
+	for (long i = s->first_w[0]; i < s->first_w[0] + s->count_w[0]; i++)
+		n += s->w[i].q_len;
+	return n;
+}
+
+int sim_run(const struct sim_config *cfg, struct sim_result *out,
+	    struct sc_err *e)
+{
+	memset(out, 0, sizeof *out);
+	int rc = check(cfg, e);
+	if (rc)
+		return rc;
+	struct sim s = {.cfg = cfg};
+	s.w_start = s.w_end = NAN;
+	s.gap_s = cfg->arrival_gap_s > 0 ? cfg->arrival_gap_s
+					 : SIM_DEFAULT_GAP_S;
+	const struct sim_load *l = &cfg->load;
+	int pools = cfg->disagg ? 2 : 1;
+	for (int p = 0; p < pools; p++) {
+		s.first_w[p] = s.n_w;
+		s.count_w[p] = cfg->pool[p].workers;
+		s.n_w += cfg->pool[p].workers;
+	}
+	s.w = xcalloc((size_t)s.n_w, sizeof *s.w);
+	for (int p = 0; p < pools; p++)
+		for (long i = 0; i < s.count_w[p]; i++) {
+			struct worker *w = &s.w[s.first_w[p] + i];
+			w->pool = p;
+			w->active = xmalloc((size_t)cfg->pool[p].slots *
+					    sizeof *w->active);
+		}
+	if (l->kind == LOAD_CLOSED) {
+		long m = l->requests ? l->requests
+				     : SIM_CLOSED_ROUNDS * l->users;
+		if (!l->requests && m < SIM_CLOSED_MIN)
+			m = SIM_CLOSED_MIN;
+		s.warmup = l->warmup >= 0 ? l->warmup : l->users;
+		s.to_measure = m;
+		s.max_sends = s.warmup + m;
+		s.r = xcalloc((size_t)s.max_sends, sizeof *s.r);
+		long first = l->users < s.max_sends ? l->users : s.max_sends;
+		for (long u = 0; u < first; u++)
+			new_request(&s, (double)u * s.gap_s, u);
+		if (s.warmup == 0) {
+			s.w_start = 0;
+			s.tok_at_start = 0;
+		}
+	} else {
+		long m = l->requests ? l->requests : SIM_OPEN_DEFAULT;
+		s.to_measure = s.max_sends = m;
+		s.r = xcalloc((size_t)m, sizeof *s.r);
+		struct rng rg;
+		rng_seed(&rg, cfg->seed ? cfg->seed : 1);
+		double t = 0;
+		for (long i = 0; i < m; i++) {
+			if (l->kind == LOAD_OPEN && i > 0)
+				t += rng_exp(&rg, l->rate_per_s);
+			new_request(&s, l->kind == LOAD_OPEN
+						? t
+						: (double)i * s.gap_s,
+				    -1);
+		}
+		s.w_start = 0;
+		s.w_end = l->kind == LOAD_OPEN ? t : NAN;
+		s.last_arrival = t;
+	}
+	while (s.n_heap) {
+		struct event ev = heap_pop(&s);
+		switch (ev.kind) {
+		case EV_ARRIVE:
+			on_arrive(&s, ev.id, ev.t, 0);
+			if (ev.t >= s.last_arrival && l->kind == LOAD_OPEN)
+				s.waiting_at_last = waiting_now(&s);
+			break;
+		case EV_KV_ARRIVE:
+			on_arrive(&s, ev.id, ev.t, 1);
+			break;
+		case EV_ITER_END:
+			if (ev.gen == s.w[ev.id].it_gen)
+				end_iteration(&s, ev.id, ev.t);
+			break;
+		}
+	}
+	double last_finish = 0;
+	for (long i = 0; i < s.n_req; i++)
+		if (s.r[i].done && s.r[i].finish > last_finish)
+			last_finish = s.r[i].finish;
+	if (isnan(s.w_end)) {
+		s.w_end = last_finish;
+		s.tok_at_end = s.tokens_total;
+	} else if (l->kind == LOAD_OPEN) {
+		/* Tokens emitted between the first and the last arrival. */
+		s.tok_at_end = NAN;
+	}
+	fill_stats(&s, out);
+	if (l->kind == LOAD_OPEN) {
+		/* Offered load over the arrival window; what was served
+		 * over the whole run. */
+		out->window_s = last_finish;
+		out->tokens_per_s = s.tokens_total / last_finish;
+		out->req_per_s = (double)s.n_req / last_finish;
+		long lim = (long)(SIM_UNSTABLE_SHARE * (double)s.n_req);
+		out->unstable = s.waiting_at_last >
+				(lim > SIM_UNSTABLE_MIN ? lim : SIM_UNSTABLE_MIN);
+	} else {
+		out->window_s = s.w_end - s.w_start;
+		double tok = s.tok_at_end - s.tok_at_start;
+		out->tokens_per_s = out->window_s > 0 ? tok / out->window_s : NAN;
+		out->req_per_s = out->tokens_per_s / cfg->osl;
+	}
+	out->decode_batch = s.dec_iters > 0 ? s.dec_seqs / s.dec_iters : 0;
+	out->iterations = s.iterations;
+	for (long i = 0; i < s.n_w; i++) {
+		free(s.w[i].active);
+		free(s.w[i].queue);
+	}
+	free(s.w);
+	free(s.r);
+	free(s.heap);
+	return SC_OK;
+}

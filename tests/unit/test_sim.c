@@ -1,0 +1,230 @@
+/* The scheduler simulation against hand-composed answers: iteration times
+ * come from step_time_s, so each case states which iterations a request
+ * must wait through and the simulation must add them up exactly. */
+#include <math.h>
+#include <string.h>
+
+#include "model/sim.h"
+#include "testutil.h"
+
+static struct model_spec M;
+static struct gpu_spec G;
+static struct model_params P;
+static struct model_ctx C;
+static const struct worker_shape SH = {1, 1, 1, 1, 1};
+
+static void setup(void)
+{
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(model_spec_load(testutil_src("calib/models/tiny-llama.json"), &M, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(gpu_spec_load(testutil_src("calib/gpus/cpu-1core.json"), &G, &e), SC_OK);
+	params_default(&P);
+	C = (struct model_ctx){&M, &G, DT_BF16, DT_BF16, &P};
+}
+
+static struct sim_config agg(long slots, double budget, long users,
+			     double isl, double osl)
+{
+	struct sim_config c = {
+		.c = &C,
+		.pool = {{1, &SH, slots, budget, {SCHED_MIXED, false}}},
+		.isl = isl, .osl = osl, .t0_s = 0.004,
+		.load = {LOAD_CLOSED, users, 0, 0, -1},
+		.exact = true,
+	};
+	return c;
+}
+
+static double prefill(double tokens, double seqs, double ctx)
+{
+	struct step_load l = {.prefill_tokens = tokens, .prefill_seqs = seqs,
+			      .prefill_ctx = ctx};
+	return step_time_s(&C, &SH, &l);
+}
+
+static double decode(double b, double ctx_sum)
+{
+	struct step_load l = {.decode_seqs = b, .decode_ctx_sum = ctx_sum};
+	return step_time_s(&C, &SH, &l);
+}
+
+/* One user: TTFT is the frontend plus one prefill iteration; its decode
+ * iterations run as one stretch timed at the middle context; it comes
+ * back one frontend time after its last token. */
+static void test_one_user(void)
+{
+	setup();
+	struct sim_config c = agg(4, 2048, 1, 256, 64);
+	struct sim_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	double pf = prefill(256, 1, 0);
+	ASSERT_REL(r.ttft_s.mean, 0.004 + pf, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(r.ttft_s.p99, r.ttft_s.p50, 1e-15);
+	double tp = decode(1, 257 + 0.5 * 62);
+	ASSERT_REL(r.tpot_s.mean, tp, 1e-12);
+	ASSERT_REL(r.e2e_s.mean, 0.004 + pf + 63 * tp, 1e-12);
+	/* 64 tokens per cycle of prefill + 63 decode steps + the frontend. */
+	ASSERT_REL(r.tokens_per_s, 64 / (pf + 63 * tp + 0.004), 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r.wait_s, 0, 1e-15);
+	CU_ASSERT_EQUAL(r.measured, 64); /* the default minimum */
+}
+
+/* Two users whose requests arrive a few microseconds apart at an idle
+ * engine: the first is prefilled alone, the second joins the next
+ * iteration, prefilled beside the first's first decode token, so their
+ * TTFTs differ by that mixed iteration. */
+static void test_first_alone(void)
+{
+	setup();
+	struct sim_config c = agg(4, 2048, 2, 256, 64);
+	c.load.requests = 2;
+	c.load.warmup = 0;
+	struct sim_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	double gap = 20e-6; /* SIM_DEFAULT_GAP_S */
+	double a = prefill(256, 1, 0);
+	struct step_load mixed = {.decode_seqs = 1, .decode_ctx_sum = 257,
+				  .prefill_tokens = 256, .prefill_seqs = 1};
+	double b = step_time_s(&C, &SH, &mixed);
+	ASSERT_REL(r.ttft_s.min, 0.004 + a, 1e-12);
+	ASSERT_REL(r.ttft_s.max, 0.004 + a + b - gap, 1e-9);
+	ASSERT_REL(r.wait_s, (a - gap) / 2, 1e-9);
+}
+
+/* Past the slot count requests queue: with 2 slots and 6 users every
+ * request waits about two service times, and throughput is that of two
+ * busy slots, not six. */
+static void test_slot_limit(void)
+{
+	setup();
+	struct sim_result r2, r6;
+	struct sc_err e = {0};
+	struct sim_config c = agg(2, 2048, 2, 64, 32);
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r2, &e), SC_OK);
+	c.load.users = 6;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r6, &e), SC_OK);
+	ASSERT_REL(r6.tokens_per_s, r2.tokens_per_s, 0.05);
+	/* Each request waits behind the two cohorts ahead of it. */
+	double cycle = r2.e2e_s.mean - 0.004;
+	CU_ASSERT(r6.wait_s > 1.6 * cycle && r6.wait_s < 2.4 * cycle);
+	CU_ASSERT(r6.ttft_s.mean > r2.ttft_s.mean + 1.6 * cycle);
+	/* A slot's decode batch never exceeds the slot count. */
+	CU_ASSERT(r6.decode_batch <= 2.0 + 1e-12);
+}
+
+/* A prompt longer than the budget is prefilled in budget-sized chunks,
+ * one iteration each (the second continues behind the first's tokens). */
+static void test_chunked_prompt(void)
+{
+	setup();
+	struct sim_config c = agg(4, 1024, 1, 2500, 4);
+	struct sim_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	double want = prefill(1024, 1, 0) + prefill(1024, 1, 1024) +
+		      prefill(452, 1, 2048);
+	ASSERT_REL(r.ttft_s.mean, 0.004 + want, 1e-12);
+	/* Whole prompts only: one prompt still runs alone when it is all
+	 * there is. */
+	c.pool[0].sched.whole_prompts = true;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	ASSERT_REL(r.ttft_s.mean, 0.004 + prefill(2500, 1, 0), 1e-12);
+}
+
+/* SGLang's policy: a pending prompt gets a prefill-only iteration and the
+ * decoding requests stall, so TPOT rises above the mixed policy's. */
+static void test_separate_stalls_decode(void)
+{
+	setup();
+	struct sim_config c = agg(8, 4096, 8, 512, 32);
+	struct sim_result mixed, sep;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &mixed, &e), SC_OK);
+	c.pool[0].sched.policy = SCHED_SEPARATE;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &sep, &e), SC_OK);
+	CU_ASSERT(sep.tpot_s.mean > mixed.tpot_s.mean);
+	CU_ASSERT(isfinite(sep.ttft_s.p90) && sep.ttft_s.p90 >= sep.ttft_s.p50);
+}
+
+/* Open loop: well below capacity the queue stays flat; far above it
+ * TTFT grows over the run and the run says it is unstable. */
+static void test_open_loop(void)
+{
+	setup();
+	struct sim_config c = agg(4, 2048, 1, 256, 64);
+	struct sim_result one;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one, &e), SC_OK);
+	double cap = 4.0 / one.e2e_s.mean; /* rough: 4 slots busy */
+	c.load = (struct sim_load){LOAD_OPEN, 0, 0.2 * cap, 400, 0};
+	struct sim_result lo, hi;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &lo, &e), SC_OK);
+	CU_ASSERT_FALSE(lo.unstable);
+	CU_ASSERT(lo.ttft_s.mean < 3 * one.ttft_s.mean);
+	c.load.rate_per_s = 5 * cap;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &hi, &e), SC_OK);
+	CU_ASSERT_TRUE(hi.unstable);
+	CU_ASSERT(hi.ttft_s.p99 > 10 * hi.ttft_s.min);
+	/* Served throughput stays at what the slots can do. */
+	CU_ASSERT(hi.tokens_per_s < 1.5 * 4 * 64 / one.e2e_s.mean);
+	/* Same configuration, same answer: the arrivals are seeded. */
+	struct sim_result again;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &again, &e), SC_OK);
+	CU_ASSERT_DOUBLE_EQUAL(again.ttft_s.mean, hi.ttft_s.mean, 0);
+}
+
+/* Disagg, one user: frontend + prefill + handoff + the first decode
+ * iteration on an idle decode worker. */
+static void test_disagg_one(void)
+{
+	setup();
+	struct sim_config c = {
+		.c = &C, .disagg = true,
+		.pool = {{1, &SH, 2, 4096, {SCHED_MIXED, false}},
+			 {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
+		.isl = 512, .osl = 16, .t0_s = 0.003, .kv_s = 0.002,
+		.load = {LOAD_CLOSED, 1, 0, 8, -1},
+		.exact = true,
+	};
+	struct sim_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	double first = decode(1, 512);
+	ASSERT_REL(r.ttft_s.mean, 0.003 + prefill(512, 1, 0) + 0.002 + first,
+		   1e-9);
+}
+
+/* Values outside the documented ranges are refused with the value. */
+static void test_ranges(void)
+{
+	setup();
+	struct sc_err e = {0};
+	struct sim_result r;
+	struct sim_config c = agg(0, 2048, 1, 256, 64);
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "slots >= 1 (got 0)"));
+	c = agg(4, 2048, SIM_MAX_USERS + 1, 256, 64);
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	c = agg(4, 2048, 1, 0, 64);
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	c = agg(4, 2048, 1, 256, 64);
+	c.load = (struct sim_load){LOAD_OPEN, 0, -1, 10, 0};
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "got -1"));
+}
+
+static CU_TestInfo tests[] = {
+	{"one user: prefill, decode stretch, frontend", test_one_user},
+	{"an idle engine prefills the first arrival alone", test_first_alone},
+	{"requests past the slots queue", test_slot_limit},
+	{"prompts chunked at the budget", test_chunked_prompt},
+	{"separate prefill iterations stall decoding", test_separate_stalls_decode},
+	{"open loop: stable and unstable", test_open_loop},
+	{"disagg: prefill, handoff, first decode step", test_disagg_one},
+	{"configurations out of range refused", test_ranges},
+	CU_TEST_INFO_NULL,
+};
+
+TEST_MAIN("sim", tests)
