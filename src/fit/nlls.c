@@ -28,6 +28,9 @@
  * arrival now and then): such a step averages over those kinks where
  * GSL's relative sqrt(eps) step would see them as huge slopes. */
 #define FD_STEP 0.05
+/* Further starts lie within this share of each parameter's log range
+ * around the prior (clamped to the range). */
+#define NLLS_START_SPREAD 0.4
 /* Start values are kept this far (relative) inside the range. */
 #define RANGE_MARGIN 1e-6
 
@@ -61,6 +64,7 @@ void nlls_opts_default(struct nlls_opts *o)
 		o->prior_width[i] = log(mp_table[i].hi / mp_table[i].lo) / 4.0;
 	}
 	o->max_iter = DEFAULT_MAX_ITER;
+	o->starts = NLLS_STARTS;
 }
 
 /* The fitted coordinate x of a parameter maps onto its documented range
@@ -193,9 +197,10 @@ static const char *stop_reason(int status, int info)
 	return gsl_strerror(status);
 }
 
-int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
-	     const struct model_params *start, struct nlls_result *r,
-	     struct sc_err *e)
+/* One Levenberg-Marquardt descent from start (NULL: the priors). */
+static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
+		    const struct model_params *start, struct nlls_result *r,
+		    struct sc_err *e)
 {
 	/* GSL's default handler aborts; every status is checked here. */
 	gsl_set_error_handler_off();
@@ -294,4 +299,46 @@ out:
 	free(pb.rows);
 	free(pb.proj);
 	return rc;
+}
+
+/* A deterministic point of [-1, 1]: start k, parameter i (Halton
+ * sequences in the bases of the first primes, one per parameter). */
+static double halton(unsigned k, int i)
+{
+	static const unsigned primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29,
+					  31, 37};
+	unsigned b = primes[i % (int)(sizeof primes / sizeof *primes)];
+	double f = 1.0, x = 0.0;
+	for (unsigned n = k + 1; n; n /= b) {
+		f /= b;
+		x += f * (double)(n % b);
+	}
+	return 2.0 * x - 1.0;
+}
+
+int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
+	     const struct model_params *start, struct nlls_result *r,
+	     struct sc_err *e)
+{
+	int rc = fit_from(s, o, start, r, e);
+	if (rc || start || o->starts <= 1)
+		return rc;
+	/* The simulated model's cost has local minima (regimes of the
+	 * scheduler): descend from further starts spread over the
+	 * parameters' ranges and keep the lowest cost. */
+	for (unsigned k = 1; k < (unsigned)o->starts; k++) {
+		struct model_params p0 = o->prior;
+		for (int i = 0; i < MP_COUNT; i++) {
+			if (!o->free[i])
+				continue;
+			double span = log(mp_table[i].hi / mp_table[i].lo);
+			p0.v[i] = exp(log(o->prior.v[i]) +
+				      NLLS_START_SPREAD * span * halton(k, i));
+		}
+		struct nlls_result alt;
+		if (fit_from(s, o, &p0, &alt, NULL) == SC_OK &&
+		    alt.converged && alt.chi2 < r->chi2)
+			*r = alt;
+	}
+	return SC_OK;
 }

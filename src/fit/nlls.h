@@ -18,6 +18,8 @@ struct nlls_opts {
 	const size_t *weights;        /* bootstrap multiplicity per point, or
 					 NULL for 1 each */
 	int max_iter;
+	int starts;  /* descents from spread starts when no start is given
+			(<= 1: the priors only); the lowest cost wins */
 	double xtol; /* relative step tolerance; 0 = default 1e-8 (the
 			bootstrap asks less: its spread needs 3 digits) */
 };
@@ -34,11 +36,14 @@ struct nlls_result {
 };
 
 /* Fills o with defaults: every parameter free, priors from mp_table with
- * width log(hi/lo)/4 (the plausible range is +-2 sigma). */
+ * width log(hi/lo)/4 (the plausible range is +-2 sigma), NLLS_STARTS
+ * starts. */
+#define NLLS_STARTS 6
 void nlls_opts_default(struct nlls_opts *o);
 /* Version of the GSL library linked (for reports). */
 const char *nlls_gsl_version(void);
-/* Fits; start values from `start` (or the priors when NULL). Returns SC_OK
+/* Fits; start values from `start`, or when NULL from the priors and
+ * o->starts - 1 further points spread over the ranges. Returns SC_OK
  * (check r->converged), SC_EINPUT when there are fewer residuals than free
  * parameters, SC_ERUNTIME when GSL fails outright (message in e). */
 int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,

@@ -9,8 +9,11 @@
 #include "model/perf.h"
 #include "util/err.h"
 
-/* The metrics a point is compared on. */
-enum obs_metric { OM_TTFT, OM_TTFT_P90, OM_TPOT, OM_TPS, OM_COUNT };
+/* The metrics a point is compared on. OM_OUTSIDE is TTFT minus the
+ * engine's own prompt time (llama.cpp reports it): frontend and waiting
+ * for a slot, measured only where the server sends its timings. */
+enum obs_metric { OM_TTFT, OM_TTFT_P90, OM_TPOT, OM_TPS, OM_OUTSIDE,
+		  OM_COUNT };
 
 struct obs_metric_info {
 	const char *key;   /* "ttft_ms" */

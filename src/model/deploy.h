@@ -37,6 +37,12 @@ struct sched_spec {
 	enum sched_policy policy;
 	bool whole_prompts; /* prompts are never split across iterations
 			       (TensorRT-LLM without chunked prefill) */
+	bool unified_kv;    /* one KV cell array for all sequences whose
+			       attention spans every occupied cell
+			       (llama.cpp); else paged per sequence */
+	double start_lag_s; /* an idle engine starts its first iteration this
+			       long after a request arrives; requests that
+			       arrive meanwhile join it */
 };
 
 /* The documented default of a backend (vllm, sglang, trtllm, dynamo,

@@ -11,15 +11,20 @@
 #define US 1e-6
 
 const struct mp_info mp_table[MP_COUNT] = {
-	[MP_ETA_C] = {"eta_c", "eta_c", "", 1.0, 0.60, 0.25, 0.90,
+	[MP_ETA_C] = {"eta_c", "eta_c", "", 1.0, 0.60, 0.10, 0.90,
 		      "fraction of dense tensor peak in linear-layer GEMMs",
 		      "large FP8/BF16 GEMMs reach 60-80% of dense peak on "
 		      "Hopper in cuBLAS/CUTLASS benchmarks; serving kernels "
-		      "lose some to fusion and shapes"},
-	[MP_ETA_A] = {"eta_a", "eta_a", "", 1.0, 0.45, 0.15, 0.85,
+		      "lose some to fusion and shapes; ggml's f16 kernels on "
+		      "one CPU core reach 30-60% of FMA peak (the range's "
+		      "lower part)"},
+	[MP_ETA_A] = {"eta_a", "eta_a", "", 1.0, 0.45, 0.01, 0.85,
 		      "attention efficiency, fraction of BF16 peak",
 		      "FlashAttention-3 forward reaches 50-75% of BF16 peak on "
-		      "H100 at long sequences, less on short ones"},
+		      "H100 at long sequences, less on short ones; ggml's "
+		      "unfused CPU attention (scores, softmax and values as "
+		      "separate small matrix products per head) reaches a "
+		      "few percent of FMA peak (the range's bottom)"},
 	[MP_ETA_M] = {"eta_m", "eta_m", "", 1.0, 0.75, 0.40, 0.95,
 		      "fraction of HBM bandwidth reading weights and KV",
 		      "decode GEMV and paged-KV kernels achieve 70-85% of HBM "

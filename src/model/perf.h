@@ -24,6 +24,8 @@ struct perf_load {
 	long requests;     /* requests measured; 0: the simulation's default */
 	long warmup;       /* closed loop: requests before measuring; 0: one
 			      round (bench's default), PERF_NO_WARMUP: none */
+	bool quick;        /* one simulated run instead of the average of
+			      several (a search screening many candidates) */
 };
 #define PERF_NO_WARMUP (-1L)
 
@@ -31,6 +33,8 @@ struct perf_point {
 	double concurrency;  /* users (closed loop), else mean in flight */
 	double prefill_s;    /* mean admission to end of prompt */
 	double wait_s;       /* mean arrival to admission: queueing in TTFT */
+	double outside_s;    /* mean frontend + waiting: TTFT outside the
+				engine's own prompt time */
 	double kv_xfer_s;    /* disagg handoff (0 for agg) */
 	double ttft_s;       /* mean, frontend included */
 	double ttft_p50_s, ttft_p90_s, ttft_p99_s;

@@ -12,10 +12,13 @@
 #include "util/xalloc.h"
 
 /* Closed loop: requests "sent at once" reach the engine this far apart
- * (one client parses and sends them in turn; the server reads them in
- * turn), which is what leaves the first of them alone in an idle
- * engine's iteration. */
-#define SIM_DEFAULT_GAP_S 20e-6
+ * on average (exponential spacings): the client sends them in turn, each
+ * on a new connection when the server closes connections after a response
+ * (llama-server does), and the server reads them in turn. Measured
+ * against llama-server on loopback: two requests sent together started
+ * 0.3 to 1.2 ms apart. Whether they share a prefill iteration depends on
+ * it. */
+#define SIM_DEFAULT_GAP_S 0.5e-3
 /* Jitter (see sim.h). Frontend: log-normal sigma of a request's frontend
  * time around t0. Iterations: a factor 1 + sigma * g(t), g a standard
  * normal value at every multiple of the period, linear in between. */
@@ -47,27 +50,75 @@ struct sreq {
 	double frontend; /* this request's frontend time */
 	double prompt_left; /* tokens of the prompt not computed yet */
 	double chunk;       /* prompt tokens in the current iteration */
-	double gen;         /* output tokens emitted */
+	double gen;         /* output tokens emitted (prefill side) */
+	double base;        /* decoding: its tokens are epoch - base */
 	long user;          /* closed loop: its user, else -1 */
 	long idx;           /* send order */
 	int pool;
 	bool measured, done;
 };
 
+/* A ring of request ids. */
+struct ring {
+	long *v;
+	long head, len, cap;
+};
+
+static void ring_push(struct ring *r, long id)
+{
+	if (r->len == r->cap) {
+		long cap = r->cap ? 2 * r->cap : 16;
+		long *v = xmalloc((size_t)cap * sizeof *v);
+		for (long i = 0; i < r->len; i++)
+			v[i] = r->v[(r->head + i) % r->cap];
+		free(r->v);
+		r->v = v;
+		r->cap = cap;
+		r->head = 0;
+	}
+	r->v[(r->head + r->len) % r->cap] = id;
+	r->len++;
+}
+
+static long ring_at(const struct ring *r, long i)
+{
+	return r->v[(r->head + i) % r->cap];
+}
+
+static long ring_pop(struct ring *r)
+{
+	long id = r->v[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
+	return id;
+}
+
+/* A worker's requests: waiting for a slot, prefilling (admission order),
+ * decoding (in the order they began; every decode iteration gives each
+ * one token, so a request's tokens are epoch - base and the head is the
+ * first to finish). Per-iteration work is then proportional to the
+ * prompts touched, not to the batch. */
 struct worker {
 	int pool;
-	long *active; /* request ids in admission order */
-	long n_active;
-	long *queue;  /* FIFO ring */
-	long q_head, q_len, q_cap;
+	struct ring queue, pre, dec;
+	double pre_left;  /* sum of prompt_left over pre */
+	double epoch;     /* decode iterations run */
+	double base_sum;  /* sum of base over dec */
+	long pre_touched; /* prompts given tokens in the iteration in flight */
 	bool busy;
 	/* the iteration (or stretch of k identical iterations) in flight */
 	double it_start, it_step;
 	long it_k;
 	long it_dec;  /* decoding requests in it */
 	unsigned long it_gen; /* bumped when a stretch is cut short */
+	double noise_k, noise_g0, noise_g1; /* step_factor's grid cache */
 	struct step_load it_load; /* the stretch's first iteration */
 };
+
+static long active_of(const struct worker *w)
+{
+	return w->pre.len + w->dec.len;
+}
 
 struct sim {
 	const struct sim_config *cfg;
@@ -88,6 +139,16 @@ struct sim {
 	double last_arrival;
 	long waiting_at_last; /* open loop: queued at the last arrival */
 };
+
+/* A uniform value in (0, 1) that is a pure function of (seed, i). */
+static double hash_uniform(uint64_t seed, uint64_t i)
+{
+	uint64_t x = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return ((double)(x >> 11) + 0.5) / 9007199254740992.0;
+}
 
 /* A standard normal value that is a pure function of (seed, i). */
 static double hash_normal(uint64_t seed, uint64_t i)
@@ -191,22 +252,6 @@ static long new_request(struct sim *s, double at, long user)
 	return id;
 }
 
-static void queue_push(struct worker *w, long id)
-{
-	if (w->q_len == w->q_cap) {
-		long cap = w->q_cap ? 2 * w->q_cap : 16;
-		long *q = xmalloc((size_t)cap * sizeof *q);
-		for (long i = 0; i < w->q_len; i++)
-			q[i] = w->queue[(w->q_head + i) % w->q_cap];
-		free(w->queue);
-		w->queue = q;
-		w->q_cap = cap;
-		w->q_head = 0;
-	}
-	w->queue[(w->q_head + w->q_len) % w->q_cap] = id;
-	w->q_len++;
-}
-
 /* Join the shortest queue (active plus waiting); ties go round robin. */
 static long route(struct sim *s, int pool)
 {
@@ -214,7 +259,7 @@ static long route(struct sim *s, int pool)
 	long best = -1, best_load = 0;
 	for (long k = 0; k < n; k++) {
 		long i = base + (s->rr[pool] + k) % n;
-		long load = s->w[i].n_active + s->w[i].q_len;
+		long load = active_of(&s->w[i]) + s->w[i].queue.len;
 		if (best < 0 || load < best_load) {
 			best = i;
 			best_load = load;
@@ -225,20 +270,26 @@ static long route(struct sim *s, int pool)
 }
 
 /* The slowly wandering factor of worker wi's iteration times at t. */
-static double step_factor(const struct sim *s, long wi, double t)
+static double step_factor(struct sim *s, long wi, double t)
 {
 	if (s->cfg->exact || !(t >= 0))
 		return 1.0;
 	double x = t / SIM_NOISE_PERIOD_S, k = floor(x), f = x - k;
-	uint64_t seed = s->cfg->seed ^ (0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
-	double g = (1 - f) * hash_normal(seed, (uint64_t)k) +
-		   f * hash_normal(seed, (uint64_t)k + 1);
+	struct worker *w = &s->w[wi];
+	if (k != w->noise_k) {
+		uint64_t seed = s->cfg->seed ^
+				(0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
+		w->noise_g0 = hash_normal(seed, (uint64_t)k);
+		w->noise_g1 = hash_normal(seed, (uint64_t)k + 1);
+		w->noise_k = k;
+	}
+	double g = (1 - f) * w->noise_g0 + f * w->noise_g1;
 	double v = 1.0 + SIM_STEP_SIGMA * g;
 	return v > 0.5 ? v : 0.5;
 }
 
 /* One iteration of worker wi with load l, centred at time t. */
-static double step_of(const struct sim *s, long wi, const struct step_load *l,
+static double step_of(struct sim *s, long wi, const struct step_load *l,
 		      double t)
 {
 	const struct worker *w = &s->w[wi];
@@ -252,48 +303,71 @@ static double target_tokens(const struct sim *s)
 	return s->cfg->osl;
 }
 
+/* Occupied cells of a unified KV cache during an iteration: the active
+ * requests' contexts with this iteration's tokens. */
+static double unified_cells(const struct sim *s, const struct worker *w,
+			    const struct step_load *l)
+{
+	double pre = (double)w->pre.len * s->cfg->isl - w->pre_left +
+		     l->prefill_tokens;
+	return pre + l->decode_ctx_sum + l->decode_seqs;
+}
+
+/* The load of the middle iteration of a stretch of k decode iterations. */
+static struct step_load mid_load(const struct step_load *l, long k)
+{
+	struct step_load m = *l;
+	double grow = 0.5 * (double)(k - 1) * l->decode_seqs;
+	m.decode_ctx_sum += grow;
+	if (m.attn_cells > 0)
+		m.attn_cells += grow;
+	return m;
+}
+
+/* Moves a request that has no prompt left into the decode FIFO with
+ * `gen` tokens already emitted. */
+static void to_decode(struct worker *w, struct sreq *q, long id, double gen)
+{
+	q->base = w->epoch - gen;
+	w->base_sum += q->base;
+	ring_push(&w->dec, id);
+}
+
 static void start_iteration(struct sim *s, long wi, double t)
 {
 	struct worker *w = &s->w[wi];
 	const struct sim_pool *p = &s->cfg->pool[w->pool];
+	const double isl = s->cfg->isl;
 	/* Admission at the iteration boundary. */
-	while (w->n_active < p->slots && w->q_len) {
-		long id = w->queue[w->q_head];
-		w->q_head = (w->q_head + 1) % w->q_cap;
-		w->q_len--;
-		w->active[w->n_active++] = id;
-		if (isnan(s->r[id].admit))
-			s->r[id].admit = t;
+	while (active_of(w) < p->slots && w->queue.len) {
+		long id = ring_pop(&w->queue);
+		struct sreq *q = &s->r[id];
+		if (isnan(q->admit))
+			q->admit = t;
+		if (q->prompt_left > 0) {
+			ring_push(&w->pre, id);
+			w->pre_left += q->prompt_left;
+		} else {
+			to_decode(w, q, id, 0); /* disagg: after the handoff */
+		}
 	}
-	if (!w->n_active) {
+	if (!active_of(w)) {
 		w->busy = false;
 		return;
 	}
 	struct step_load l = {0};
-	long n_pre = 0;
-	for (long i = 0; i < w->n_active; i++) {
-		struct sreq *q = &s->r[w->active[i]];
-		q->chunk = 0;
-		if (q->prompt_left > 0)
-			n_pre++;
-	}
-	bool prefill_only = p->sched.policy == SCHED_SEPARATE && n_pre > 0;
+	bool prefill_only = p->sched.policy == SCHED_SEPARATE && w->pre.len;
 	double room = p->budget;
-	if (!prefill_only) {
-		for (long i = 0; i < w->n_active; i++) {
-			struct sreq *q = &s->r[w->active[i]];
-			if (q->prompt_left > 0)
-				continue;
-			l.decode_seqs += 1;
-			l.decode_ctx_sum += s->cfg->isl + q->gen;
-		}
-		room -= l.decode_seqs;
+	double n_dec = (double)w->dec.len;
+	if (!prefill_only && w->dec.len) {
+		l.decode_seqs = n_dec;
+		l.decode_ctx_sum = n_dec * (isl + w->epoch) - w->base_sum;
+		room -= n_dec;
 	}
 	double ctx_weighted = 0;
-	for (long i = 0; i < w->n_active && room > 0; i++) {
-		struct sreq *q = &s->r[w->active[i]];
-		if (q->prompt_left <= 0)
-			continue;
+	w->pre_touched = 0;
+	for (long i = 0; i < w->pre.len && room > 0; i++) {
+		struct sreq *q = &s->r[ring_at(&w->pre, i)];
 		double c = q->prompt_left;
 		if (c > room) {
 			/* Whole prompts only: one that does not fit waits,
@@ -304,34 +378,32 @@ static void start_iteration(struct sim *s, long wi, double t)
 			c = p->sched.whole_prompts ? c : room;
 		}
 		q->chunk = c;
-		ctx_weighted += c * (s->cfg->isl - q->prompt_left);
+		ctx_weighted += c * (isl - q->prompt_left);
 		l.prefill_tokens += c;
 		l.prefill_seqs += 1;
 		room -= c;
+		w->pre_touched++;
 	}
 	if (l.prefill_tokens > 0)
 		l.prefill_ctx = ctx_weighted / l.prefill_tokens;
+	if (p->sched.unified_kv)
+		l.attn_cells = unified_cells(s, w, &l);
 	long k = 1;
 	double step;
 	w->it_load = l;
 	if (l.prefill_tokens == 0 && l.decode_seqs > 0) {
-		/* A stretch of identical decode iterations: until the first
-		 * request finishes, or until the next event that could admit
-		 * a request (when a slot is free) or change the batch. */
-		double left = INFINITY;
-		for (long i = 0; i < w->n_active; i++) {
-			struct sreq *q = &s->r[w->active[i]];
-			/* A request's first token (disagg) is timed by its
-			 * own iteration, not by a stretch's average. */
-			double rem = q->gen == 0 ? 1 : target_tokens(s) - q->gen;
-			if (rem < left)
-				left = rem;
-		}
-		/* Until the first request finishes; a request that joins a
-		 * free slot cuts the stretch short (cut_stretch). */
+		/* A stretch of identical decode iterations until the first
+		 * request finishes; a request that joins a free slot cuts it
+		 * short (cut_stretch). A request's first token (disagg) is
+		 * timed by its own iteration, not by a stretch's average. */
+		const struct sreq *head = &s->r[ring_at(&w->dec, 0)];
+		const struct sreq *tail =
+			&s->r[ring_at(&w->dec, w->dec.len - 1)];
+		double left = target_tokens(s) - (w->epoch - head->base);
+		if (tail->base >= w->epoch)
+			left = 1;
 		k = left >= 1 ? (long)left : 1;
-		struct step_load mid = l;
-		mid.decode_ctx_sum += 0.5 * (double)(k - 1) * l.decode_seqs;
+		struct step_load mid = mid_load(&l, k);
 		step = step_of(s, wi, &mid, t);
 		/* The noise at the stretch's middle, not its start. */
 		if (k > 1)
@@ -366,8 +438,7 @@ static void cut_stretch(struct sim *s, long wi, double t)
 	if (k >= w->it_k)
 		return;
 	for (;;) {
-		struct step_load mid = w->it_load;
-		mid.decode_ctx_sum += 0.5 * (double)(k - 1) * mid.decode_seqs;
+		struct step_load mid = mid_load(&w->it_load, k);
 		double step = step_of(s, wi, &mid, w->it_start);
 		step = step_of(s, wi, &mid,
 			       w->it_start + 0.5 * (double)k * step);
@@ -402,7 +473,22 @@ static double emitted_until(const struct sim *s, double t)
 	return n;
 }
 
-static void closed_next_send(struct sim *s, long user, double t, long order)
+/* The spacing after request idx among requests sent at once: gap_s,
+ * exponentially distributed unless exact. */
+static double spacing(const struct sim *s, long idx)
+{
+	if (s->cfg->exact)
+		return s->gap_s;
+	double u = hash_uniform(s->cfg->seed ^ 0x6a9ull, (uint64_t)idx);
+	return -s->gap_s * log(u);
+}
+
+/* Closed loop: the users whose requests ended at the same moment send
+ * their next ones in turn; *offset is how long after t the previous of
+ * them went out, and grows by an exponential spacing of mean gap_s
+ * (drawn from the request number, so it is the same in every run). */
+static void closed_next_send(struct sim *s, long user, double t,
+			     double *offset)
 {
 	if (s->sends >= s->max_sends) {
 		if (isnan(s->w_end)) {
@@ -411,10 +497,11 @@ static void closed_next_send(struct sim *s, long user, double t, long order)
 		}
 		return;
 	}
-	new_request(s, t + (double)order * s->gap_s, user);
+	long id = new_request(s, t + *offset, user);
+	*offset += spacing(s, s->r[id].idx);
 }
 
-static void finish_request(struct sim *s, long id, double t, long *order)
+static void finish_request(struct sim *s, long id, double t, double *offset)
 {
 	struct sreq *q = &s->r[id];
 	q->finish = t;
@@ -426,60 +513,73 @@ static void finish_request(struct sim *s, long id, double t, long *order)
 		s->tok_at_start = emitted_until(s, t);
 	}
 	if (q->user >= 0)
-		closed_next_send(s, q->user, t, (*order)++);
+		closed_next_send(s, q->user, t, offset);
 }
 
 static void end_iteration(struct sim *s, long wi, double t)
 {
 	struct worker *w = &s->w[wi];
 	const struct sim_config *cfg = s->cfg;
-	bool decode_pool = cfg->disagg && w->pool == 1;
-	long kept = 0, order = 0;
+	double offset = 0;
 	double k = (double)w->it_k;
 	/* The stretch is over: its tokens are counted below, not as
 	 * in flight. */
 	w->busy = false;
-	for (long i = 0; i < w->n_active; i++) {
-		long id = w->active[i];
-		struct sreq *q = &s->r[id];
-		bool gone = false;
-		if (q->prompt_left > 0) {
-			if (q->chunk > 0) {
-				q->prompt_left -= q->chunk;
-				if (q->prompt_left <= 1e-9) {
-					q->prompt_left = 0;
-					q->prompt_done = t;
-					if (cfg->disagg) {
-						/* Handoff to a decode worker. */
-						heap_push(s, t + cfg->kv_s,
-							  EV_KV_ARRIVE, id);
-						gone = true;
-					} else {
-						q->first = t;
-						q->gen = 1;
-						s->tokens_total += 1;
-						if (q->gen >= target_tokens(s)) {
-							finish_request(s, id, t, &order);
-							gone = true;
-						}
-					}
-				}
-			}
-		} else if (w->it_dec > 0) {
-			if (q->gen == 0 && decode_pool)
-				q->first = w->it_start + w->it_step;
-			q->gen += k;
-			s->tokens_total += k;
-			if (q->gen >= target_tokens(s)) {
-				finish_request(s, id, t, &order);
-				gone = true;
-			}
+	if (w->it_dec > 0) {
+		double before = w->epoch;
+		w->epoch += k;
+		s->tokens_total += k * (double)w->it_dec;
+		/* Requests that began this iteration (disagg handoffs) emit
+		 * their first token at the end of its first step. */
+		for (long i = w->dec.len - 1; i >= 0; i--) {
+			struct sreq *q = &s->r[ring_at(&w->dec, i)];
+			if (q->base < before)
+				break;
+			q->first = w->it_start + w->it_step;
 		}
-		q->chunk = 0;
-		if (!gone)
-			w->active[kept++] = id;
+		while (w->dec.len) {
+			long id = ring_at(&w->dec, 0);
+			struct sreq *q = &s->r[id];
+			if (w->epoch - q->base < target_tokens(s))
+				break;
+			ring_pop(&w->dec);
+			w->base_sum -= q->base;
+			finish_request(s, id, t, &offset);
+		}
 	}
-	w->n_active = kept;
+	/* Prompts given tokens are a prefix of the prefill FIFO. */
+	long touched = w->pre_touched, kept = 0;
+	w->pre_touched = 0;
+	for (long i = 0; i < touched; i++) {
+		long id = ring_pop(&w->pre);
+		struct sreq *q = &s->r[id];
+		q->prompt_left -= q->chunk;
+		w->pre_left -= q->chunk;
+		q->chunk = 0;
+		if (q->prompt_left > 1e-9) {
+			/* A chunk of it is left: it keeps its place. */
+			ring_push(&w->pre, id);
+			kept++;
+			continue;
+		}
+		q->prompt_left = 0;
+		q->prompt_done = t;
+		if (cfg->disagg) {
+			heap_push(s, t + cfg->kv_s, EV_KV_ARRIVE, id);
+			continue;
+		}
+		q->first = t;
+		s->tokens_total += 1;
+		if (target_tokens(s) <= 1)
+			finish_request(s, id, t, &offset);
+		else
+			to_decode(w, q, id, 1);
+	}
+	/* Unfinished prompts go back in front of the untouched ones. */
+	for (long i = 0; i < w->pre.len - kept; i++)
+		ring_push(&w->pre, ring_pop(&w->pre));
+	if (w->pre.len == 0)
+		w->pre_left = 0; /* no drift from rounding */
 	start_iteration(s, wi, t);
 }
 
@@ -487,12 +587,23 @@ static void on_arrive(struct sim *s, long id, double t, int pool)
 {
 	long wi = route(s, pool);
 	struct worker *w = &s->w[wi];
+	double lag = s->cfg->pool[pool].sched.start_lag_s;
 	s->r[id].pool = pool;
-	queue_push(w, id);
-	if (!w->busy)
+	ring_push(&w->queue, id);
+	if (!w->busy && lag > 0) {
+		/* Waking up: an empty "iteration" until the start lag ends,
+		 * which the requests arriving meanwhile join. */
+		w->busy = true;
+		w->it_start = t;
+		w->it_step = lag;
+		w->it_k = 0;
+		w->it_dec = 0;
+		heap_push_gen(s, t + lag, EV_ITER_END, wi, ++w->it_gen);
+	} else if (!w->busy) {
 		start_iteration(s, wi, t);
-	else if (w->n_active < s->cfg->pool[w->pool].slots)
+	} else if (active_of(w) < s->cfg->pool[w->pool].slots) {
 		cut_stretch(s, wi, t);
+	}
 }
 
 static int check(const struct sim_config *c, struct sc_err *e)
@@ -538,7 +649,7 @@ static void fill_stats(const struct sim *s, struct sim_result *o)
 	double *tp = xmalloc((size_t)(s->n_req + 1) * sizeof *tp);
 	double *ee = xmalloc((size_t)(s->n_req + 1) * sizeof *ee);
 	size_t n_tp = 0;
-	double wait = 0, pre = 0;
+	double wait = 0, pre = 0, fe = 0;
 	const struct sim_config *c = s->cfg;
 	for (long i = 0; i < s->n_req; i++) {
 		const struct sreq *q = &s->r[i];
@@ -549,6 +660,7 @@ static void fill_stats(const struct sim *s, struct sim_result *o)
 		if (c->osl > 1)
 			tp[n_tp++] = (q->finish - q->first) / (c->osl - 1.0);
 		wait += q->admit - q->arrive;
+		fe += q->frontend;
 		pre += q->prompt_done - q->admit;
 		n++;
 	}
@@ -558,6 +670,7 @@ static void fill_stats(const struct sim *s, struct sim_result *o)
 	stats_compute(ee, n, &o->e2e_s);
 	o->wait_s = n ? wait / (double)n : NAN;
 	o->prefill_s = n ? pre / (double)n : NAN;
+	o->outside_s = n ? (wait + fe) / (double)n : NAN;
 	free(tt);
 	free(tp);
 	free(ee);
@@ -570,7 +683,7 @@ static long waiting_now(const struct sim *s)
 {
 	long n = 0;
 	for (long i = s->first_w[0]; i < s->first_w[0] + s->count_w[0]; i++)
-		n += s->w[i].q_len;
+		n += s->w[i].queue.len;
 	return n;
 }
 
@@ -597,8 +710,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		for (long i = 0; i < s.count_w[p]; i++) {
 			struct worker *w = &s.w[s.first_w[p] + i];
 			w->pool = p;
-			w->active = xmalloc((size_t)cfg->pool[p].slots *
-					    sizeof *w->active);
+			w->noise_k = -1;
 		}
 	if (l->kind == LOAD_CLOSED) {
 		long m = l->requests ? l->requests
@@ -610,8 +722,11 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		s.max_sends = s.warmup + m;
 		s.r = xcalloc((size_t)s.max_sends, sizeof *s.r);
 		long first = l->users < s.max_sends ? l->users : s.max_sends;
-		for (long u = 0; u < first; u++)
-			new_request(&s, (double)u * s.gap_s, u);
+		double off = 0;
+		for (long u = 0; u < first; u++) {
+			long id = new_request(&s, off, u);
+			off += spacing(&s, s.r[id].idx);
+		}
 		if (s.warmup == 0) {
 			s.w_start = 0;
 			s.tok_at_start = 0;
@@ -682,8 +797,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 	out->decode_batch = s.dec_iters > 0 ? s.dec_seqs / s.dec_iters : 0;
 	out->iterations = s.iterations;
 	for (long i = 0; i < s.n_w; i++) {
-		free(s.w[i].active);
-		free(s.w[i].queue);
+		free(s.w[i].queue.v);
+		free(s.w[i].pre.v);
+		free(s.w[i].dec.v);
 	}
 	free(s.w);
 	free(s.r);

@@ -81,6 +81,8 @@ struct sim_result {
 	struct stats ttft_s, tpot_s, e2e_s;
 	double wait_s;       /* mean arrival to admission (first worker) */
 	double prefill_s;    /* mean admission to end of prompt */
+	double outside_s;    /* mean frontend + wait: TTFT minus what the
+				engine reports as its prompt time */
 	double window_s;     /* steady window */
 	double tokens_per_s; /* output tokens emitted in the window */
 	double req_per_s;    /* requests finished in the window */

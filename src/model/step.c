@@ -94,18 +94,26 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	double f_lin = model_linear_flops(m, n_tok) / ranks +
 		       model_lm_head_flops(m, sampled) / (double)s->tp;
 	double k = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
-	double f_att =
-		per_tok_attn *
-		(l->decode_ctx_sum + 0.5 * l->decode_seqs +
-		 l->prefill_tokens * l->prefill_ctx +
-		 l->prefill_tokens * l->prefill_tokens / (2.0 * k)) /
-		ranks;
+	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
+		       kv_fraction(m, s->tp) / (double)s->dp;
+	double f_att, kv_read;
+	if (l->attn_cells > 0) {
+		/* One cell array for all sequences: each token's scores are
+		 * computed against every occupied cell and masked, and the
+		 * cells are read once per iteration. */
+		f_att = per_tok_attn * n_tok * l->attn_cells / ranks;
+		kv_read = l->attn_cells;
+	} else {
+		f_att = per_tok_attn *
+			(l->decode_ctx_sum + 0.5 * l->decode_seqs +
+			 l->prefill_tokens * l->prefill_ctx +
+			 l->prefill_tokens * l->prefill_tokens / (2.0 * k)) /
+			ranks;
+		kv_read = l->decode_ctx_sum + l->prefill_ctx * k;
+	}
 	out->compute_s = f_lin / (p->v[MP_ETA_C] * gpu_flops(c->g, c->wdtype)) +
 			 f_att / (p->v[MP_ETA_A] * gpu_flops(c->g, DT_BF16));
 
-	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
-		       kv_fraction(m, s->tp) / (double)s->dp;
-	double kv_read = l->decode_ctx_sum + l->prefill_ctx * k;
 	double bytes = weight_bytes_read(c, s, n_tok) +
 		       kappa * (kv_read + n_tok);
 	out->memory_s = bytes / (p->v[MP_ETA_M] * gpu_hbm_bytes_per_s(c->g));

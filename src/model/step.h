@@ -29,6 +29,9 @@ struct step_load {
 	double prefill_tokens; /* prompt tokens computed this iteration */
 	double prefill_ctx;    /* cached context in front of those tokens */
 	double prefill_seqs;   /* prompts those tokens belong to */
+	double attn_cells;     /* > 0: a unified KV cache (llama.cpp): every
+				  token's attention spans this many occupied
+				  cells, whatever its own context */
 };
 
 /* The parts of a step, in seconds, before they are combined. */

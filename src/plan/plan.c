@@ -236,16 +236,56 @@ static size_t dedupe(struct plan_config *v, size_t n)
 	return k;
 }
 
-void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
+/* cfg projected with the full average of simulated runs. */
+static int project_full(const struct plan_query *q, struct plan_config *cfg,
+		  struct sc_err *e)
+{
+	struct model_ctx c;
+	plan_ctx(q, &c);
+	struct perf_load ld = {.kind = LOAD_CLOSED, .users = cfg->concurrency};
+	int rc = cfg->mode == DEPLOY_AGG
+			 ? perf_agg_at(&c, &cfg->w[0], cfg->w[0].count, &q->wl,
+				       &ld, &cfg->perf, e)
+			 : perf_disagg_at(&c, &cfg->w[0], cfg->w[0].count,
+					  &cfg->w[1], cfg->w[1].count, &q->link,
+					  &q->wl, &ld, &cfg->perf, e);
+	if (rc == SC_OK)
+		cfg->feasible = plan_meets_sla(&q->sla, &cfg->perf);
+	return rc;
+}
+
+int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
+		     struct plan_mode_result *r, bool refine,
+		     struct sc_err *e)
 {
 	r->cfg = l->v;
 	r->n = l->n;
 	r->front = NULL;
 	r->n_front = 0;
 	if (!r->n)
-		return;
+		return SC_OK;
 	qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
 	r->n = dedupe(r->cfg, r->n);
+	if (refine) {
+		/* A refined configuration that misses its SLA by the
+		 * screening's sampling error leaves the list. */
+		size_t top = r->n < PLAN_REFINE_TOP ? r->n : PLAN_REFINE_TOP;
+		size_t kept = 0;
+		for (size_t i = 0; i < r->n; i++) {
+			if (i < top) {
+				int rc = project_full(q, &r->cfg[i], e);
+				if (rc)
+					return rc;
+				if (!r->cfg[i].feasible)
+					continue;
+			}
+			r->cfg[kept++] = r->cfg[i];
+		}
+		r->n = kept;
+		qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
+		if (!r->n)
+			return SC_OK;
+	}
 	double *a = xmalloc(r->n * sizeof *a), *b = xmalloc(r->n * sizeof *b);
 	for (size_t i = 0; i < r->n; i++) {
 		a[i] = r->cfg[i].perf.tokens_per_s_per_user;
@@ -255,6 +295,7 @@ void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r)
 	r->n_front = pareto_front(a, b, r->n, r->front);
 	free(a);
 	free(b);
+	return SC_OK;
 }
 
 void plan_shape_name(const struct worker_shape *s, char *buf, size_t len)
@@ -303,7 +344,7 @@ void plan_config_deploy(const struct plan_query *q,
 	d->link = q->link;
 	/* The scheduler the projection assumed, written out so the file
 	 * projects the same. */
-	d->sched = sched_default(q->backend);
+	d->sched = cfg->w[0].sched;
 	d->sched_given = true;
 	d->emulator = NULL;
 }

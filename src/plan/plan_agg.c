@@ -33,7 +33,10 @@ int plan_agg_eval(const struct plan_query *q, const struct model_ctx *c,
 				       .sched = sched_default(q->backend)};
 	o->gpus = replicas * worker_gpus(s);
 	o->concurrency = n;
-	int rc = perf_agg(c, &o->w[0], replicas, &q->wl, n, &o->perf, e);
+	/* Screening: one simulated run (plan_finish_mode projects the
+	 * configurations it reports again with the full average). */
+	struct perf_load ld = {.kind = LOAD_CLOSED, .users = n, .quick = true};
+	int rc = perf_agg_at(c, &o->w[0], replicas, &q->wl, &ld, &o->perf, e);
 	if (rc != SC_OK)
 		return rc;
 	o->feasible = plan_meets_sla(&q->sla, &o->perf);
@@ -152,6 +155,9 @@ int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
 	if (!any_fit)
 		r->miss.bind = PLAN_BIND_MEMORY;
 out:
-	plan_finish_mode(&l, r);
+	if (rc == SC_OK)
+		rc = plan_finish_mode(q, &l, r, true, e);
+	else
+		plan_finish_mode(q, &l, r, false, NULL);
 	return rc;
 }

@@ -143,9 +143,11 @@ static int disagg_probe(const void *ctx, long n, struct plan_config *out,
 {
 	const struct disagg_probe *d = ctx;
 	*out = *d->shape;
-	int rc = perf_disagg(d->c, &out->w[0], out->w[0].count, &out->w[1],
-			     out->w[1].count, &d->q->link, &d->q->wl, (double)n,
-			     &out->perf, e);
+	struct perf_load ld = {.kind = LOAD_CLOSED, .users = (double)n,
+			       .quick = true};
+	int rc = perf_disagg_at(d->c, &out->w[0], out->w[0].count, &out->w[1],
+				out->w[1].count, &d->q->link, &d->q->wl, &ld,
+				&out->perf, e);
 	if (rc != SC_OK)
 		return rc;
 	out->concurrency = (double)n;
@@ -314,7 +316,10 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		}
 	}
 out:
-	plan_finish_mode(&l, r);
+	if (rc == SC_OK)
+		rc = plan_finish_mode(q, &l, r, true, e);
+	else
+		plan_finish_mode(q, &l, r, false, NULL);
 	free(shapes);
 	free(pc);
 	free(dc);

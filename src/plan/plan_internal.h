@@ -22,7 +22,15 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 		     const struct plan_config *c);
 
 /* Sorts l best first, computes the Pareto front and moves both into r. */
-void plan_finish_mode(struct plan_list *l, struct plan_mode_result *r);
+/* Hands the list to r: ranked, duplicates dropped, the best
+ * PLAN_REFINE_TOP configurations projected again with the full average of
+ * simulated runs (the search screens with one) and ranked again when
+ * `refine`, then the Pareto front. SC_OK, or the status of a failed
+ * projection. */
+#define PLAN_REFINE_TOP 12
+int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
+		     struct plan_mode_result *r, bool refine,
+		     struct sc_err *e);
 
 /* Evaluates a deployment at closed-loop concurrency n into out (feasibility
  * included). */

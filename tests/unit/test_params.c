@@ -52,7 +52,7 @@ static void test_bad(void)
 	cJSON_Delete(j);
 	j = cJSON_Parse("{\"eta_c\": -1}");
 	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'eta_c': -1 is outside its range [0.25, 0.9]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'eta_c': -1 is outside its range [0.1, 0.9]"));
 	cJSON_Delete(j);
 	/* the retired queueing terms of older files are skipped */
 	j = cJSON_Parse("{\"q_knee\": 1, \"q_cohort_max\": 4.5, \"eta_c\": 0.5}");

@@ -164,13 +164,13 @@ static void test_config_names(void)
 {
 	struct plan_config c = {.mode = DEPLOY_DISAGG, .replicas = 2,
 				.unit_x = 1, .unit_y = 3};
-	c.w[0] = (struct worker_spec){ROLE_PREFILL, 2, {2, 1, 1, 1, 2}, 2, 8000};
-	c.w[1] = (struct worker_spec){ROLE_DECODE, 6, {1, 1, 1, 1, 1}, 48, 48};
+	c.w[0] = (struct worker_spec){ROLE_PREFILL, 2, {2, 1, 1, 1, 2}, 2, 8000, {0}};
+	c.w[1] = (struct worker_spec){ROLE_DECODE, 6, {1, 1, 1, 1, 1}, 48, 48, {0}};
 	char buf[256];
 	plan_config_name(&c, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "disagg 2P(tp2 b=2) 6D(tp1 b=48) =2x(1P3D)");
 	struct plan_config a = {.mode = DEPLOY_AGG, .replicas = 4};
-	a.w[0] = (struct worker_spec){ROLE_AGG, 4, {1, 1, 8, 4, 2}, 32, 8192};
+	a.w[0] = (struct worker_spec){ROLE_AGG, 4, {1, 1, 8, 4, 2}, 32, 8192, {0}};
 	plan_config_name(&a, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "agg 4x tp1dp8ep4 b=32 tok=8192");
 }

@@ -80,10 +80,11 @@ static void test_first_alone(void)
 	struct sim_config c = agg(4, 2048, 2, 256, 64);
 	c.load.requests = 2;
 	c.load.warmup = 0;
+	double gap = 20e-6;
+	c.arrival_gap_s = gap;
 	struct sim_result r;
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
-	double gap = 20e-6; /* SIM_DEFAULT_GAP_S */
 	double a = prefill(256, 1, 0);
 	struct step_load mixed = {.decode_seqs = 1, .decode_ctx_sum = 257,
 				  .prefill_tokens = 256, .prefill_seqs = 1};
@@ -196,6 +197,45 @@ static void test_disagg_one(void)
 		   1e-9);
 }
 
+/* An idle engine that starts a start lag after the first arrival takes
+ * every request that arrives meanwhile into its first iteration: two
+ * users 20 us apart share one prefill when the lag is 0.5 ms. */
+static void test_start_lag(void)
+{
+	setup();
+	struct sim_config c = agg(4, 2048, 2, 256, 64);
+	c.load.requests = 2;
+	c.load.warmup = 0;
+	c.arrival_gap_s = 20e-6;
+	c.pool[0].sched.start_lag_s = 0.5e-3;
+	struct sim_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	double both = prefill(512, 2, 0);
+	ASSERT_REL(r.ttft_s.max, 0.004 + 0.5e-3 + both, 1e-9);
+	ASSERT_REL(r.ttft_s.min, 0.004 + 0.5e-3 - 20e-6 + both, 1e-9);
+}
+
+/* A unified KV cache (llama.cpp): each token's attention spans the cells
+ * of every active sequence, so two users decode slower than one even at
+ * the same per-sequence cost. */
+static void test_unified_kv(void)
+{
+	setup();
+	struct sim_config c = agg(4, 2048, 1, 256, 64);
+	struct sim_result one, one_u;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one, &e), SC_OK);
+	c.pool[0].sched.unified_kv = true;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one_u, &e), SC_OK);
+	/* alone, the occupied cells are its own context: a paged cache's
+	 * cost, up to the masked upper half of the prompt's scores */
+	CU_ASSERT(one_u.ttft_s.mean >= one.ttft_s.mean);
+	struct step_load l = {.decode_seqs = 1, .decode_ctx_sum = 257 + 31,
+			      .attn_cells = 258 + 31};
+	ASSERT_REL(one_u.tpot_s.mean, step_time_s(&C, &SH, &l), 1e-9);
+}
+
 /* Values outside the documented ranges are refused with the value. */
 static void test_ranges(void)
 {
@@ -223,6 +263,8 @@ static CU_TestInfo tests[] = {
 	{"separate prefill iterations stall decoding", test_separate_stalls_decode},
 	{"open loop: stable and unstable", test_open_loop},
 	{"disagg: prefill, handoff, first decode step", test_disagg_one},
+	{"an idle engine's start lag batches close arrivals", test_start_lag},
+	{"unified KV cache: attention spans all occupied cells", test_unified_kv},
 	{"configurations out of range refused", test_ranges},
 	CU_TEST_INFO_NULL,
 };
