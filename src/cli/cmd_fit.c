@@ -14,7 +14,7 @@ static const char usage[] =
 	"usage: servecal fit RESULTS_DIR... [--deployment FILE] [--model M] [--gpu G]\n"
 	"         [--free P,P..|--fix P,P..] [--prior FILE] [--holdout levels|deployments|none]\n"
 	"         [--bootstrap N] [--seed N] [--out FIT.json] [--db [--backend NAME]] [--json]\n\n"
-	"Fits the model's parameters (eta_c, eta_a, eta_m, eta_ar, alpha_ar, tau_s,\n"
+	"Fits the model's parameters (eta_c, eta_a, eta_ad, eta_m, eta_ar, alpha_ar, tau_s,\n"
 	"tau_r, t0, tkv) to `servecal bench` results of one or more\n"
 	"deployments of one model, GPU and backend (agg and disagg may be mixed), with\n"
 	"GSL Levenberg-Marquardt on log(projected/measured) of TTFT mean and p90, TPOT\n"
@@ -74,7 +74,7 @@ static int param_list(const char *flag, const char *s, bool mask[MP_COUNT])
 		int i = params_find(tok);
 		if (i < 0)
 			return cli_usage_error("fit",
-					       "%s: unknown parameter '%s' (eta_c, eta_a, eta_m, eta_ar, alpha_ar, tau_s, tau_r, t0, tkv)",
+					       "%s: unknown parameter '%s' (eta_c, eta_a, eta_ad, eta_m, eta_ar, alpha_ar, tau_s, tau_r, t0, tkv)",
 					       flag, tok);
 		mask[i] = true;
 	}

@@ -25,6 +25,14 @@ const struct mp_info mp_table[MP_COUNT] = {
 		      "unfused CPU attention (scores, softmax and values as "
 		      "separate small matrix products per head) reaches a "
 		      "few percent of FMA peak (the range's bottom)"},
+	[MP_ETA_AD] = {"eta_ad", "eta_ad", "", 1.0, 0.10, 0.005, 0.85,
+		       "decode attention efficiency, fraction of BF16 peak: "
+		       "one query per sequence against its cached keys",
+		       "decode attention is matrix-vector work, mostly bound "
+		       "by reading the KV cache on GPUs (the memory term), so "
+		       "its compute efficiency matters little there; ggml on "
+		       "one CPU core: measured about 3-6% of FMA peak on "
+		       "llama-server (TPOT of 4 users over 4,352 cells)"},
 	[MP_ETA_M] = {"eta_m", "eta_m", "", 1.0, 0.75, 0.40, 0.95,
 		      "fraction of HBM bandwidth reading weights and KV",
 		      "decode GEMV and paged-KV kernels achieve 70-85% of HBM "
@@ -88,7 +96,7 @@ static int set_one(struct model_params *p, const char *key, const cJSON *v,
 			return SC_OK;
 	if (i < 0)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms)",
+				  "%s: unknown parameter '%s' (known: eta_c, eta_a, eta_ad, eta_m, eta_ar, alpha_ar_us, tau_s_ms, tau_r_us, t0_ms, tkv_ms)",
 				  where, key);
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "value");

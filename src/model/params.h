@@ -14,7 +14,8 @@
 
 enum mp {
 	MP_ETA_C,    /* fraction of tensor peak in linear-layer GEMMs */
-	MP_ETA_A,    /* attention efficiency (fraction of bf16 peak) */
+	MP_ETA_A,    /* prefill attention efficiency (fraction of bf16 peak) */
+	MP_ETA_AD,   /* decode attention efficiency (fraction of bf16 peak) */
 	MP_ETA_M,    /* fraction of HBM bandwidth achieved streaming bytes */
 	MP_ETA_AR,   /* all-reduce bus bandwidth B_ar as a fraction of NVLink */
 	MP_ALPHA_AR, /* per-call collective latency, s */

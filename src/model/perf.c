@@ -118,19 +118,9 @@ static int sim_avg(struct sim_config *cfg, int runs, struct perf_point *o,
 	double f = 1.0 / runs;
 	struct perf_point zero = {0};
 	blend(&sum, f, &zero, 0.0);
-	sum.tokens_per_s *= f;
-	o->ttft_s = sum.ttft_s;
-	o->ttft_p50_s = sum.ttft_p50_s;
-	o->ttft_p90_s = sum.ttft_p90_s;
-	o->ttft_p99_s = sum.ttft_p99_s;
-	o->tpot_s = sum.tpot_s;
-	o->tpot_p90_s = sum.tpot_p90_s;
-	o->e2e_s = sum.e2e_s;
-	o->wait_s = sum.wait_s;
-	o->outside_s = sum.outside_s;
-	o->prefill_s = sum.prefill_s;
-	o->decode_batch = sum.decode_batch;
-	o->tokens_per_s = sum.tokens_per_s;
+	/* o's own fields (oom, slots) stay; the projection is copied in. */
+	blend(o, 0.0, &sum, 1.0);
+	o->tokens_per_s = sum.tokens_per_s * f;
 	o->unstable = sum.unstable;
 	return SC_OK;
 }

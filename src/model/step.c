@@ -96,23 +96,30 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	double k = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
 	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
 		       kv_fraction(m, s->tp) / (double)s->dp;
-	double f_att, kv_read;
+	/* Attention FLOPs of prompt tokens (matrix-matrix) and of decoding
+	 * tokens (one query each: matrix-vector), at their own
+	 * efficiencies. */
+	double f_pre, f_dec, kv_read;
 	if (l->attn_cells > 0) {
 		/* One cell array for all sequences: each token's scores are
 		 * computed against every occupied cell and masked, and the
 		 * cells are read once per iteration. */
-		f_att = per_tok_attn * n_tok * l->attn_cells / ranks;
+		f_pre = per_tok_attn * l->prefill_tokens * l->attn_cells / ranks;
+		f_dec = per_tok_attn * l->decode_seqs * l->attn_cells / ranks;
 		kv_read = l->attn_cells;
 	} else {
-		f_att = per_tok_attn *
-			(l->decode_ctx_sum + 0.5 * l->decode_seqs +
-			 l->prefill_tokens * l->prefill_ctx +
+		f_pre = per_tok_attn *
+			(l->prefill_tokens * l->prefill_ctx +
 			 l->prefill_tokens * l->prefill_tokens / (2.0 * k)) /
 			ranks;
+		f_dec = per_tok_attn *
+			(l->decode_ctx_sum + 0.5 * l->decode_seqs) / ranks;
 		kv_read = l->decode_ctx_sum + l->prefill_ctx * k;
 	}
+	double bf16 = gpu_flops(c->g, DT_BF16);
 	out->compute_s = f_lin / (p->v[MP_ETA_C] * gpu_flops(c->g, c->wdtype)) +
-			 f_att / (p->v[MP_ETA_A] * gpu_flops(c->g, DT_BF16));
+			 f_pre / (p->v[MP_ETA_A] * bf16) +
+			 f_dec / (p->v[MP_ETA_AD] * bf16);
 
 	double bytes = weight_bytes_read(c, s, n_tok) +
 		       kappa * (kv_read + n_tok);

@@ -47,6 +47,7 @@ realsrv_start() {
 		tries=$((tries + 1))
 		port=$(realsrv_free_port)
 		REALSRV_LOG="${TMP:-/tmp}/llama-$port.log"
+		# --ctx-size 16384 unless the flags give one (the last wins)
 		"$REALSRV_BIN" -m "$REALSRV_MODEL" --alias tiny-llama \
 			--host 127.0.0.1 --port "$port" --cont-batching \
 			--ctx-size 16384 --metrics "$@" >"$REALSRV_LOG" 2>&1 &
@@ -76,8 +77,8 @@ realsrv_stop() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 
