@@ -22,8 +22,8 @@ tests_unit_test_workload_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
 	tests/fixtures/datasets/mooncake_trace.jsonl
 
-TESTS += tests/integration/bench.sh
-dist_noinst_SCRIPTS += tests/integration/bench.sh
+TESTS += tests/integration/bench.sh tests/integration/real_engine.sh
+dist_noinst_SCRIPTS += tests/integration/bench.sh tests/integration/real_engine.sh
 
 # bench/perf/loadgen: timing accuracy, CPU per token, streams per process and
 # open-loop rate accuracy (`make bench-loadgen`; figures in README.md).

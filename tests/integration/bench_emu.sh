@@ -48,6 +48,11 @@ expect_eq "$(json "$O/c4/summary.json" "d['prompt_tokens_mismatch'], d['gpus']")
 cmp -s "$DEPLOY" "$O/deployment.json" && pass || fail "deployment.json copied verbatim"
 expect_eq "$(json "$O/run.json" "d['model'], d['deployment'], d['gpus']")" \
 	"('Qwen3-8B', 'emu-agg-fast', 2)" "model from /v1/models, deployment name"
+# a wrong model name: the probe stops the run with the server's message
+expect_rc 1 "wrong model name" -- "$SERVECAL" bench --url "$EMU_URL" \
+	--model llama-3 --isl 30 --osl 4 --concurrency 2 --out "$TMP/wrong" --quiet
+expect_grep "$TMP/err" "probe request failed (http_404)" "the probe names the failure"
+expect_grep "$TMP/err" "llama-3" "and quotes the server about the model"
 # chat endpoint: role-only first chunk is not the first token
 expect_rc 0 "chat api" -- "$SERVECAL" bench --url "$EMU_URL" --api chat \
 	--isl 50 --osl 10 --concurrency 2 --requests-per-level 4 --out "$TMP/chat" --quiet
