@@ -18,12 +18,22 @@ static const char usage[] =
 	"         --total-gpus N [--dtype bf16|fp8|fp4] [--kv-dtype D]\n"
 	"         [--params FILE | --db] [--mode agg|disagg|both] [--max-gpus-per-worker N]\n"
 	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
-	"         [--kv-link-latency-us U] [--backend NAME]\n\n"
+	"         [--kv-link-latency-us U] [--backend NAME]\n"
+	"         [--ttft-stat mean|p50|p90|p95|p99] [--tpot-stat S]\n"
+	"         [--objective per-gpu|total]\n\n"
 	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
 	"at once, replicas filling the budget) and disaggregated xPyD configs\n"
 	"(prefill and decode workers meeting TTFT and TPOT on their own, matched by\n"
 	"request rate), checks each with the model's queueing and KV handoff at the\n"
 	"largest concurrency that keeps both SLAs, and ranks by tokens/s/gpu.\n\n"
+	"  --ttft-stat S       the statistic the TTFT SLA applies to (default p90:\n"
+	"                      9 in 10 users within it); mean reproduces the\n"
+	"                      convention of analytical tools\n"
+	"  --tpot-stat S       likewise for TPOT / tokens/s/user (default mean)\n"
+	"  --objective O       per-gpu (default): tokens/s per GPU the config uses;\n"
+	"                      total: tokens/s of the whole deployment within\n"
+	"                      --total-gpus. Both figures are always shown, with\n"
+	"                      the GPUs left idle\n"
 	"  --mode M            agg, disagg or both (default both)\n"
 	"  --max-gpus-per-worker N  largest tp*pp*dp of one worker (default 8)\n"
 	"  --top N             configs listed per mode (default 5)\n"
@@ -42,7 +52,8 @@ static const char usage[] =
 
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
        O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
-       O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB };
+       O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB, O_TTFTSTAT, O_TPOTSTAT,
+       O_OBJECTIVE };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -65,6 +76,9 @@ static const struct option longopts[] = {
 	{"kv-link-latency-us", required_argument, NULL, O_LINKLAT},
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"db", no_argument, NULL, O_DB},
+	{"ttft-stat", required_argument, NULL, O_TTFTSTAT},
+	{"tpot-stat", required_argument, NULL, O_TPOTSTAT},
+	{"objective", required_argument, NULL, O_OBJECTIVE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -77,13 +91,26 @@ struct match_opts {
 	long isl, osl, total, maxgpw, top;
 	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us;
 	bool json, db, backend_given;
+	enum stat_sel ttft_stat, tpot_stat;
+	enum plan_objective objective;
 };
+
+static int parse_stat(const char *flag, const char *s, enum stat_sel *out)
+{
+	if (statsel_parse(s, out))
+		return cli_usage_error("match",
+				       "%s must be mean, p50, p90, p95 or p99, got '%s'",
+				       flag, s);
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 {
 	*o = (struct match_opts){.dtype = "bf16", .mode = "both",
 				 .backend = "trtllm", .maxgpw = 8, .top = 5,
-				 .link_gbps = 50.0};
+				 .link_gbps = 50.0, .ttft_stat = STAT_P90,
+				 .tpot_stat = STAT_MEAN,
+				 .objective = PLAN_PER_GPU};
 	const long big = 10000000;
 	int c;
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_match,
@@ -110,6 +137,12 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		case O_MINTPS: rc = cli_parse_pos_double("--min-tokens-per-s-user", optarg, &o->min_tps); break;
 		case O_LINK: rc = cli_parse_pos_double("--kv-link-gbps", optarg, &o->link_gbps); break;
 		case O_LINKLAT: rc = cli_parse_nonneg_double("--kv-link-latency-us", optarg, &o->link_lat_us); break;
+		case O_TTFTSTAT: rc = parse_stat("--ttft-stat", optarg, &o->ttft_stat); break;
+		case O_TPOTSTAT: rc = parse_stat("--tpot-stat", optarg, &o->tpot_stat); break;
+		case O_OBJECTIVE:
+			if (plan_objective_parse(optarg, &o->objective))
+				rc = cli_usage_error("match", "--objective must be per-gpu or total, got '%s'", optarg);
+			break;
 		default: return EXIT_USAGE;
 		}
 		if (rc)
@@ -192,37 +225,47 @@ static int load_params(const struct params_ctx *c, struct model_params *p,
 	return SC_OK;
 }
 
-static void print_row(const char *label, const struct plan_config *c)
+static void print_row(const struct plan_query *q, const char *label,
+		      const struct plan_config *c)
 {
-	char name[256];
+	char name[256], gpus[32];
 	plan_config_name(c, name, sizeof name);
+	snprintf(gpus, sizeof gpus, "%ld/%ld", c->gpus, q->total_gpus);
 	const struct perf_point *p = &c->perf;
-	printf("%-7s %-44s %4ld %9.1f %8.1f %8.1f %7.2f %7.3f %6.0f\n", label,
-	       name, c->gpus, p->tokens_per_s_per_gpu, p->tokens_per_s_per_user,
-	       p->ttft_s * 1e3, p->tpot_s * 1e3, p->req_per_s, c->concurrency);
+	printf("%-7s %-44s %6s %9.1f %9.0f %8.1f %9.1f %8.2f %7.3f %6.0f\n",
+	       label, name, gpus, p->tokens_per_s_per_gpu, p->tokens_per_s,
+	       p->tokens_per_s_per_user,
+	       perf_ttft_at(p, q->sla.ttft_stat) * 1e3,
+	       perf_tpot_at(p, q->sla.tpot_stat) * 1e3, p->req_per_s,
+	       c->concurrency);
 }
 
-static void print_header(void)
+static void print_header(const struct plan_query *q)
 {
-	printf("%-7s %-44s %4s %9s %8s %8s %7s %7s %6s\n", "mode", "config",
-	       "GPUs", "tok/s/gpu", "tok/s/u", "TTFT ms", "TPOT ms", "req/s",
+	char ttft[24], tpot[24];
+	snprintf(ttft, sizeof ttft, "TTFT %s", statsel_name(q->sla.ttft_stat));
+	snprintf(tpot, sizeof tpot, "TPOT %s", statsel_name(q->sla.tpot_stat));
+	printf("%-7s %-44s %6s %9s %9s %8s %9s %8s %7s %6s\n", "mode", "config",
+	       "GPUs", "tok/s/gpu", "tok/s", "tok/s/u", ttft, tpot, "req/s",
 	       "conc");
+	printf("%-7s %-44s %6s %9s %9s %8s %9s %8s %7s %6s\n", "", "",
+	       "used", "", "total", "", "ms", "ms", "", "");
 }
 
-static void print_mode(const char *label, const struct plan_mode_result *r,
-		       bool asked)
+static void print_mode(const struct plan_query *q, const char *label,
+		       const struct plan_mode_result *r, bool asked)
 {
 	if (!asked)
 		return;
 	if (r->n)
-		print_row(label, &r->cfg[0]);
+		print_row(q, label, &r->cfg[0]);
 	else
 		printf("%-7s none meets the SLAs (%s): %s\n", label,
 		       plan_bind_name(r->miss.bind), r->miss.detail);
 }
 
-static void print_top(const char *label, const struct plan_mode_result *r,
-		      long top)
+static void print_top(const struct plan_query *q, const char *label,
+		      const struct plan_mode_result *r, long top)
 {
 	if (!r->n || top <= 0)
 		return;
@@ -231,9 +274,9 @@ static void print_top(const char *label, const struct plan_mode_result *r,
 	if (r->matched)
 		printf(", %ld prefill x decode pairs matched", r->matched);
 	printf("):\n");
-	print_header();
+	print_header(q);
 	for (size_t i = 0; i < r->n && (long)i < top; i++)
-		print_row(label, &r->cfg[i]);
+		print_row(q, label, &r->cfg[i]);
 	printf("Pareto front (tokens/s/user vs tokens/s/gpu): %zu points\n",
 	       r->n_front);
 }
@@ -242,20 +285,38 @@ static void print_table(const struct plan_query *q, const struct match_opts *o,
 			const struct plan_result *r, const char *pfrom,
 			double ms)
 {
-	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT <= %.1f ms, "
-	       "TPOT <= %.2f ms (%.1f tokens/s/user); %ld GPUs; params: %s\n\n",
+	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT %s <= %.1f ms, "
+	       "TPOT %s <= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
+	       "ranked by tokens/s %s; params: %s\n\n",
 	       q->m->name, q->g->name, dtype_name(q->wdtype),
 	       dtype_name(q->kvdtype), q->wl.isl, q->wl.osl,
-	       q->sla.ttft_s * 1e3, q->sla.tpot_s * 1e3, 1.0 / q->sla.tpot_s,
-	       q->total_gpus, pfrom);
-	print_header();
-	print_mode("agg", &r->agg, q->do_agg);
-	print_mode("disagg", &r->disagg, q->do_disagg);
-	double g = plan_gain(r);
-	if (g > 0)
-		printf("\ndisagg/agg tokens/s/gpu: %.2fx\n", g);
-	print_top("agg", &r->agg, o->top);
-	print_top("disagg", &r->disagg, o->top);
+	       statsel_name(q->sla.ttft_stat), q->sla.ttft_s * 1e3,
+	       statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
+	       1.0 / q->sla.tpot_s, q->total_gpus,
+	       q->objective == PLAN_TOTAL ? "in all" : "per GPU used", pfrom);
+	print_header(q);
+	print_mode(q, "agg", &r->agg, q->do_agg);
+	print_mode(q, "disagg", &r->disagg, q->do_disagg);
+	for (int k = 0; k < 2; k++) {
+		const struct plan_mode_result *m = k ? &r->disagg : &r->agg;
+		if (m->n && m->cfg[0].gpus < q->total_gpus)
+			printf("%s: uses %ld of the %ld GPUs; %ld stay idle\n",
+			       k ? "disagg" : "agg", m->cfg[0].gpus,
+			       q->total_gpus, q->total_gpus - m->cfg[0].gpus);
+	}
+	if (r->agg.n && r->disagg.n) {
+		const struct perf_point *a = &r->agg.cfg[0].perf;
+		const struct perf_point *d = &r->disagg.cfg[0].perf;
+		printf("\ndisagg/agg: %.2fx tokens/s per GPU used, %.2fx tokens/s in all "
+		       "(%.0f vs %.0f); ranked by %s\n",
+		       d->tokens_per_s_per_gpu / a->tokens_per_s_per_gpu,
+		       d->tokens_per_s / a->tokens_per_s, d->tokens_per_s,
+		       a->tokens_per_s,
+		       q->objective == PLAN_TOTAL ? "tokens/s in all"
+						  : "tokens/s per GPU used");
+	}
+	print_top(q, "agg", &r->agg, o->top);
+	print_top(q, "disagg", &r->disagg, o->top);
 	printf("\nsearch took %.1f ms\n", ms);
 }
 
@@ -295,6 +356,9 @@ static int run(int argc, char **argv)
 	q.wl = (struct perf_workload){(double)o.isl, (double)o.osl};
 	q.sla.ttft_s = o.ttft_ms * 1e-3;
 	q.sla.tpot_s = o.tpot_ms > 0 ? o.tpot_ms * 1e-3 : 1.0 / o.min_tps;
+	q.sla.ttft_stat = o.ttft_stat;
+	q.sla.tpot_stat = o.tpot_stat;
+	q.objective = o.objective;
 	q.total_gpus = o.total;
 	q.max_gpus_per_worker = o.maxgpw;
 	q.link = (struct kv_link){o.link_gbps, o.link_lat_us};

@@ -54,9 +54,13 @@ static void take(struct perf_point *o, const struct sim_result *r)
 	o->ttft_s = r->ttft_s.mean;
 	o->ttft_p50_s = r->ttft_s.p50;
 	o->ttft_p90_s = r->ttft_s.p90;
+	o->ttft_p95_s = r->ttft_s.p95;
 	o->ttft_p99_s = r->ttft_s.p99;
 	o->tpot_s = r->tpot_s.mean;
+	o->tpot_p50_s = r->tpot_s.p50;
 	o->tpot_p90_s = r->tpot_s.p90;
+	o->tpot_p95_s = r->tpot_s.p95;
+	o->tpot_p99_s = r->tpot_s.p99;
 	o->e2e_s = r->e2e_s.mean;
 	o->wait_s = r->wait_s;
 	o->outside_s = r->outside_s;
@@ -71,14 +75,16 @@ static void take(struct perf_point *o, const struct sim_result *r)
 static void blend(struct perf_point *a, double wa, const struct perf_point *b,
 		  double wb)
 {
-	double *pa[] = {&a->ttft_s,  &a->ttft_p50_s, &a->ttft_p90_s,
-			&a->ttft_p99_s, &a->tpot_s,  &a->tpot_p90_s,
-			&a->e2e_s,   &a->wait_s,     &a->prefill_s,
-			&a->decode_batch, &a->outside_s};
-	const double *pb[] = {&b->ttft_s,  &b->ttft_p50_s, &b->ttft_p90_s,
-			      &b->ttft_p99_s, &b->tpot_s,  &b->tpot_p90_s,
-			      &b->e2e_s,   &b->wait_s,     &b->prefill_s,
-			      &b->decode_batch, &b->outside_s};
+	double *pa[] = {&a->ttft_s,	 &a->ttft_p50_s, &a->ttft_p90_s,
+			&a->ttft_p95_s,	 &a->ttft_p99_s, &a->tpot_s,
+			&a->tpot_p50_s,	 &a->tpot_p90_s, &a->tpot_p95_s,
+			&a->tpot_p99_s,	 &a->e2e_s,	 &a->wait_s,
+			&a->prefill_s,	 &a->decode_batch, &a->outside_s};
+	const double *pb[] = {&b->ttft_s,     &b->ttft_p50_s, &b->ttft_p90_s,
+			      &b->ttft_p95_s, &b->ttft_p99_s, &b->tpot_s,
+			      &b->tpot_p50_s, &b->tpot_p90_s, &b->tpot_p95_s,
+			      &b->tpot_p99_s, &b->e2e_s,      &b->wait_s,
+			      &b->prefill_s,  &b->decode_batch, &b->outside_s};
 	for (size_t i = 0; i < sizeof pa / sizeof *pa; i++)
 		*pa[i] = wa * *pa[i] + wb * *pb[i];
 	a->unstable = a->unstable || b->unstable;
@@ -261,6 +267,28 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 	const struct worker_spec *dw = deploy_group(d, ROLE_DECODE);
 	return perf_disagg_at(&c, pw, pw->count, dw, dw->count, &d->link, wl,
 			      ld, out, e);
+}
+
+double perf_ttft_at(const struct perf_point *p, enum stat_sel s)
+{
+	switch (s) {
+	case STAT_P50: return p->ttft_p50_s;
+	case STAT_P90: return p->ttft_p90_s;
+	case STAT_P95: return p->ttft_p95_s;
+	case STAT_P99: return p->ttft_p99_s;
+	default: return p->ttft_s;
+	}
+}
+
+double perf_tpot_at(const struct perf_point *p, enum stat_sel s)
+{
+	switch (s) {
+	case STAT_P50: return p->tpot_p50_s;
+	case STAT_P90: return p->tpot_p90_s;
+	case STAT_P95: return p->tpot_p95_s;
+	case STAT_P99: return p->tpot_p99_s;
+	default: return p->tpot_s;
+	}
 }
 
 static struct perf_load closed(double n)

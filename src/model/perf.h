@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "model/memory.h"
+#include "util/statsel.h"
 #include "model/sim.h"
 #include "model/step.h"
 
@@ -37,9 +38,9 @@ struct perf_point {
 				engine's own prompt time */
 	double kv_xfer_s;    /* disagg handoff (0 for agg) */
 	double ttft_s;       /* mean, frontend included */
-	double ttft_p50_s, ttft_p90_s, ttft_p99_s;
+	double ttft_p50_s, ttft_p90_s, ttft_p95_s, ttft_p99_s;
 	double tpot_s;       /* mean over requests */
-	double tpot_p90_s;
+	double tpot_p50_s, tpot_p90_s, tpot_p95_s, tpot_p99_s;
 	double e2e_s;
 	double req_per_s;
 	double tokens_per_s;
@@ -71,6 +72,10 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
 		   struct perf_point *out, struct sc_err *e);
+
+/* TTFT and TPOT of p at statistic s (mean or a percentile), seconds. */
+double perf_ttft_at(const struct perf_point *p, enum stat_sel s);
+double perf_tpot_at(const struct perf_point *p, enum stat_sel s);
 
 /* The same at closed-loop concurrency n (the common case). */
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,

@@ -64,13 +64,31 @@ void plan_list_push(struct plan_list *l, const struct plan_config *c)
 
 bool plan_meets_sla(const struct plan_sla *sla, const struct perf_point *pt)
 {
-	return !pt->oom && pt->ttft_s <= sla->ttft_s &&
-	       pt->tpot_s <= sla->tpot_s;
+	return !pt->oom && !pt->unstable &&
+	       perf_ttft_at(pt, sla->ttft_stat) <= sla->ttft_s &&
+	       perf_tpot_at(pt, sla->tpot_stat) <= sla->tpot_s;
 }
 
 double plan_violation(const struct plan_sla *sla, const struct perf_point *pt)
 {
-	return fmax(pt->ttft_s / sla->ttft_s, pt->tpot_s / sla->tpot_s);
+	return fmax(perf_ttft_at(pt, sla->ttft_stat) / sla->ttft_s,
+		    perf_tpot_at(pt, sla->tpot_stat) / sla->tpot_s);
+}
+
+const char *plan_objective_name(enum plan_objective o)
+{
+	return o == PLAN_TOTAL ? "total" : "per-gpu";
+}
+
+int plan_objective_parse(const char *s, enum plan_objective *o)
+{
+	if (!strcmp(s, "per-gpu"))
+		*o = PLAN_PER_GPU;
+	else if (!strcmp(s, "total"))
+		*o = PLAN_TOTAL;
+	else
+		return -1;
+	return 0;
 }
 
 void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
@@ -83,7 +101,8 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 		return;
 	m->nearest = *c;
 	m->have_nearest = true;
-	m->bind = c->perf.ttft_s / sla->ttft_s >= c->perf.tpot_s / sla->tpot_s
+	m->bind = perf_ttft_at(&c->perf, sla->ttft_stat) / sla->ttft_s >=
+				  perf_tpot_at(&c->perf, sla->tpot_stat) / sla->tpot_s
 			  ? PLAN_BIND_TTFT
 			  : PLAN_BIND_TPOT;
 }
@@ -154,12 +173,20 @@ static int cmp_rel(double a, double b)
 }
 
 bool plan_config_better(const struct plan_config *a,
-			const struct plan_config *b)
+			const struct plan_config *b, enum plan_objective o)
 {
-	int c = cmp_rel(a->perf.tokens_per_s_per_gpu,
-			b->perf.tokens_per_s_per_gpu);
-	if (!c)
+	int c;
+	if (o == PLAN_TOTAL) {
 		c = cmp_rel(a->perf.tokens_per_s, b->perf.tokens_per_s);
+		if (!c)
+			c = cmp_rel(a->perf.tokens_per_s_per_gpu,
+				    b->perf.tokens_per_s_per_gpu);
+	} else {
+		c = cmp_rel(a->perf.tokens_per_s_per_gpu,
+			    b->perf.tokens_per_s_per_gpu);
+		if (!c)
+			c = cmp_rel(a->perf.tokens_per_s, b->perf.tokens_per_s);
+	}
 	if (!c)
 		c = cmp_rel(a->perf.tokens_per_s_per_user,
 			    b->perf.tokens_per_s_per_user);
@@ -168,12 +195,13 @@ bool plan_config_better(const struct plan_config *a,
 	return c > 0;
 }
 
-static int cmp_config(const void *x, const void *y)
+static int cmp_config(const void *x, const void *y, void *ctx)
 {
 	const struct plan_config *a = x, *b = y;
-	if (plan_config_better(a, b))
+	enum plan_objective o = *(const enum plan_objective *)ctx;
+	if (plan_config_better(a, b, o))
 		return -1;
-	if (plan_config_better(b, a))
+	if (plan_config_better(b, a, o))
 		return 1;
 	return 0;
 }
@@ -264,7 +292,8 @@ int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 	r->n_front = 0;
 	if (!r->n)
 		return SC_OK;
-	qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
+	enum plan_objective obj = q->objective;
+	qsort_r(r->cfg, r->n, sizeof *r->cfg, cmp_config, &obj);
 	r->n = dedupe(r->cfg, r->n);
 	if (refine) {
 		/* A refined configuration that misses its SLA by the
@@ -282,7 +311,7 @@ int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 			r->cfg[kept++] = r->cfg[i];
 		}
 		r->n = kept;
-		qsort(r->cfg, r->n, sizeof *r->cfg, cmp_config);
+		qsort_r(r->cfg, r->n, sizeof *r->cfg, cmp_config, &obj);
 		if (!r->n)
 			return SC_OK;
 	}

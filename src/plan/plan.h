@@ -14,10 +14,21 @@
 #include "model/step.h"
 #include "util/err.h"
 
+/* The zero value is the convention of analytical tools (both on the
+ * mean); servecal's CLI defaults to TTFT p90, TPOT mean. */
 struct plan_sla {
-	double ttft_s; /* TTFT <= this */
-	double tpot_s; /* TPOT <= this (tokens/s/user >= 1 / tpot_s) */
+	double ttft_s; /* TTFT at ttft_stat <= this */
+	double tpot_s; /* TPOT at tpot_stat <= this (tokens/s/user >= 1 / tpot_s) */
+	enum stat_sel ttft_stat, tpot_stat;
 };
+
+/* What configurations are ranked by. */
+enum plan_objective {
+	PLAN_PER_GPU, /* tokens/s per GPU the configuration uses */
+	PLAN_TOTAL,   /* tokens/s of the whole deployment within the budget */
+};
+const char *plan_objective_name(enum plan_objective o);
+int plan_objective_parse(const char *s, enum plan_objective *o);
 
 struct plan_query {
 	const struct model_spec *m;
@@ -31,6 +42,7 @@ struct plan_query {
 	struct plan_sla sla;
 	long total_gpus;
 	long max_gpus_per_worker;
+	enum plan_objective objective;
 	struct kv_link link;
 	bool do_agg, do_disagg;
 };
@@ -106,9 +118,10 @@ void plan_config_deploy(const struct plan_query *q,
 
 const char *plan_bind_name(enum plan_bind b);
 
-/* Ranking: true when a is better than b (tokens/s/gpu, then tokens/s in
- * all, then tokens/s/user, then fewer GPUs). */
+/* Ranking: true when a is better than b under objective o. PLAN_PER_GPU:
+ * tokens/s/gpu, then tokens/s in all, then tokens/s/user, then fewer GPUs;
+ * PLAN_TOTAL: tokens/s in all first, then tokens/s/gpu, and so on. */
 bool plan_config_better(const struct plan_config *a,
-			const struct plan_config *b);
+			const struct plan_config *b, enum plan_objective o);
 
 #endif

@@ -155,7 +155,8 @@ int plan_write_pareto_csv(const char *path, const struct plan_result *r,
 	return close_checked(f, path, e);
 }
 
-cJSON *plan_config_to_json(const struct plan_config *cfg)
+cJSON *plan_config_to_json(const struct plan_query *q,
+			   const struct plan_config *cfg)
 {
 	cJSON *o = cJSON_CreateObject();
 	char name[256];
@@ -164,6 +165,8 @@ cJSON *plan_config_to_json(const struct plan_config *cfg)
 	cJSON_AddStringToObject(o, "mode", deploy_mode_name(cfg->mode));
 	cJSON_AddBoolToObject(o, "feasible", cfg->feasible);
 	cJSON_AddNumberToObject(o, "gpus", (double)cfg->gpus);
+	cJSON_AddNumberToObject(o, "gpus_idle",
+				(double)(q->total_gpus - cfg->gpus));
 	cJSON_AddNumberToObject(o, "replicas", (double)cfg->replicas);
 	if (cfg->mode == DEPLOY_DISAGG) {
 		cJSON_AddNumberToObject(o, "x", (double)cfg->w[0].count);
@@ -191,7 +194,17 @@ cJSON *plan_config_to_json(const struct plan_config *cfg)
 	const struct perf_point *p = &cfg->perf;
 	cJSON_AddNumberToObject(o, "concurrency", cfg->concurrency);
 	cJSON_AddNumberToObject(o, "ttft_ms", p->ttft_s * 1e3);
+	cJSON_AddNumberToObject(o, "ttft_p50_ms", p->ttft_p50_s * 1e3);
+	cJSON_AddNumberToObject(o, "ttft_p90_ms", p->ttft_p90_s * 1e3);
+	cJSON_AddNumberToObject(o, "ttft_p95_ms", p->ttft_p95_s * 1e3);
+	cJSON_AddNumberToObject(o, "ttft_p99_ms", p->ttft_p99_s * 1e3);
 	cJSON_AddNumberToObject(o, "tpot_ms", p->tpot_s * 1e3);
+	cJSON_AddNumberToObject(o, "tpot_p90_ms", p->tpot_p90_s * 1e3);
+	/* The SLA statistics, whatever they are. */
+	cJSON_AddNumberToObject(o, "ttft_at_sla_stat_ms",
+				perf_ttft_at(p, q->sla.ttft_stat) * 1e3);
+	cJSON_AddNumberToObject(o, "tpot_at_sla_stat_ms",
+				perf_tpot_at(p, q->sla.tpot_stat) * 1e3);
 	cJSON_AddNumberToObject(o, "wait_ms", p->wait_s * 1e3);
 	cJSON_AddNumberToObject(o, "prefill_ms", p->prefill_s * 1e3);
 	cJSON_AddNumberToObject(o, "kv_xfer_ms", p->kv_xfer_s * 1e3);
@@ -212,7 +225,8 @@ double plan_gain(const struct plan_result *r)
 	       r->agg.cfg[0].perf.tokens_per_s_per_gpu;
 }
 
-static cJSON *mode_json(const struct plan_mode_result *r, bool asked,
+static cJSON *mode_json(const struct plan_query *q,
+			const struct plan_mode_result *r, bool asked,
 			size_t top)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -221,7 +235,7 @@ static cJSON *mode_json(const struct plan_mode_result *r, bool asked,
 	cJSON_AddNumberToObject(o, "pairs_matched", (double)r->matched);
 	cJSON_AddNumberToObject(o, "feasible", (double)r->n);
 	if (r->n) {
-		cJSON_AddItemToObject(o, "best", plan_config_to_json(&r->cfg[0]));
+		cJSON_AddItemToObject(o, "best", plan_config_to_json(q, &r->cfg[0]));
 	} else {
 		cJSON_AddNullToObject(o, "best");
 		if (asked) {
@@ -232,16 +246,16 @@ static cJSON *mode_json(const struct plan_mode_result *r, bool asked,
 			if (r->miss.have_nearest)
 				cJSON_AddItemToObject(
 					m, "nearest",
-					plan_config_to_json(&r->miss.nearest));
+					plan_config_to_json(q, &r->miss.nearest));
 		}
 	}
 	cJSON *t = cJSON_AddArrayToObject(o, "top");
 	for (size_t i = 0; i < r->n && i < top; i++)
-		cJSON_AddItemToArray(t, plan_config_to_json(&r->cfg[i]));
+		cJSON_AddItemToArray(t, plan_config_to_json(q, &r->cfg[i]));
 	cJSON *f = cJSON_AddArrayToObject(o, "pareto");
 	for (size_t i = 0; i < r->n_front; i++)
 		cJSON_AddItemToArray(f,
-				     plan_config_to_json(&r->cfg[r->front[i]]));
+				     plan_config_to_json(q, &r->cfg[r->front[i]]));
 	return o;
 }
 
@@ -258,18 +272,27 @@ cJSON *plan_result_to_json(const struct plan_query *q,
 	cJSON_AddNumberToObject(qj, "osl", q->wl.osl);
 	cJSON_AddNumberToObject(qj, "ttft_ms", q->sla.ttft_s * 1e3);
 	cJSON_AddNumberToObject(qj, "tpot_ms", q->sla.tpot_s * 1e3);
+	cJSON_AddStringToObject(qj, "ttft_stat", statsel_name(q->sla.ttft_stat));
+	cJSON_AddStringToObject(qj, "tpot_stat", statsel_name(q->sla.tpot_stat));
+	cJSON_AddStringToObject(qj, "objective",
+				plan_objective_name(q->objective));
 	cJSON_AddNumberToObject(qj, "total_gpus", (double)q->total_gpus);
 	cJSON_AddNumberToObject(qj, "max_gpus_per_worker",
 				(double)q->max_gpus_per_worker);
 	cJSON_AddNumberToObject(qj, "kv_link_gbps", q->link.gbps);
-	cJSON_AddItemToObject(o, "agg", mode_json(&r->agg, q->do_agg, top));
+	cJSON_AddItemToObject(o, "agg", mode_json(q, &r->agg, q->do_agg, top));
 	cJSON_AddItemToObject(o, "disagg",
-			      mode_json(&r->disagg, q->do_disagg, top));
+			      mode_json(q, &r->disagg, q->do_disagg, top));
 	double g = plan_gain(r);
-	if (g > 0)
+	if (g > 0) {
 		cJSON_AddNumberToObject(o, "disagg_over_agg", g);
-	else
+		cJSON_AddNumberToObject(o, "disagg_over_agg_total_tokens",
+					r->disagg.cfg[0].perf.tokens_per_s /
+						r->agg.cfg[0].perf.tokens_per_s);
+	} else {
 		cJSON_AddNullToObject(o, "disagg_over_agg");
+		cJSON_AddNullToObject(o, "disagg_over_agg_total_tokens");
+	}
 	return o;
 }
 

@@ -19,7 +19,8 @@ int plan_write_pareto_csv(const char *path, const struct plan_result *r,
 			  struct sc_err *e);
 
 /* One config as JSON (caller frees). */
-cJSON *plan_config_to_json(const struct plan_config *cfg);
+cJSON *plan_config_to_json(const struct plan_query *q,
+			   const struct plan_config *cfg);
 /* The query, best of each mode (or why none), the disagg/agg ratio, the top
  * `top` of each mode and the configuration counts. Caller frees. */
 cJSON *plan_result_to_json(const struct plan_query *q,

@@ -24,7 +24,7 @@ static void query_init(struct plan_query *q, long gpus)
 	q->p = &F.p;
 	strcpy(q->backend, "trtllm");
 	q->wl = (struct perf_workload){4000, 500};
-	q->sla = (struct plan_sla){0.600, 1.0 / 60.0};
+	q->sla = (struct plan_sla){0.600, 1.0 / 60.0, STAT_MEAN, STAT_MEAN};
 	q->total_gpus = gpus;
 	q->max_gpus_per_worker = 8;
 	q->link = (struct kv_link){50.0, 0.0};
@@ -105,14 +105,14 @@ static void test_agg_boundary(void)
 		SC_OK);
 	CU_ASSERT_EQUAL(at.gpus, 8);
 	/* an SLA equal to the projection is met (inclusive) */
-	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0};
+	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN};
 	CU_ASSERT_TRUE(plan_meets_sla(&q.sla, &at.perf));
 	agg_check_boundary(&q, 80);
 	plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL);
-	q.sla = (struct plan_sla){1e9, at.perf.tpot_s};
+	q.sla = (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN};
 	agg_check_boundary(&q, 80);
 	/* the slots cap the concurrency when the SLAs do not */
-	q.sla = (struct plan_sla){1e9, 1e9};
+	q.sla = (struct plan_sla){1e9, 1e9, STAT_MEAN, STAT_MEAN};
 	struct plan_config got;
 	long evals = 0;
 	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
@@ -145,9 +145,12 @@ static void test_verify_boundary(void)
 			      SC_OK);
 	CU_ASSERT_TRUE(c.feasible);
 	CU_ASSERT(c.perf.ttft_s <= q.sla.ttft_s);
-	CU_ASSERT_EQUAL_FATAL(perf_disagg(&F.c, &c.w[0], 3, &c.w[1], 1,
-					  &q.link, &q.wl, c.concurrency + 1,
-					  &next, NULL),
+	/* the search screens with one simulated run: the boundary is its */
+	struct perf_load quick = {.kind = LOAD_CLOSED,
+				  .users = c.concurrency + 1, .quick = true};
+	CU_ASSERT_EQUAL_FATAL(perf_disagg_at(&F.c, &c.w[0], 3, &c.w[1], 1,
+					     &q.link, &q.wl, &quick, &next,
+					     NULL),
 			      SC_OK);
 	CU_ASSERT(next.ttft_s > q.sla.ttft_s);
 	CU_ASSERT_EQUAL(c.gpus, 5);
