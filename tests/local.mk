@@ -7,7 +7,7 @@ libsctest_a_CFLAGS = $(TEST_CFLAGS)
 # Model-layer tests (the other layers list theirs in src/LAYER/local.mk).
 MODEL_TESTS = tests/unit/test_modelspec tests/unit/test_specs \
 	tests/unit/test_step tests/unit/test_memory tests/unit/test_perf \
-	tests/unit/test_params tests/unit/test_sim
+	tests/unit/test_params tests/unit/test_sim tests/unit/test_catalog
 check_PROGRAMS += $(MODEL_TESTS)
 TESTS += $(MODEL_TESTS) tests/integration/cli.sh
 dist_noinst_SCRIPTS += tests/integration/cli.sh tests/integration/lib.sh
@@ -23,6 +23,8 @@ tests_unit_test_memory_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_memory_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_perf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_perf_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_catalog_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_catalog_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sim_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_params_CFLAGS = $(TEST_CFLAGS)

@@ -12,12 +12,15 @@
 
 /* The calib directory in use (never NULL). */
 const char *catalog_dir(void);
-/* True when arg names a file rather than a catalog entry (has '/' or ends in
- * ".json"). */
+/* True when arg names a file rather than a catalog entry: it ends in
+ * ".json", or has a '/' and is not a Hugging Face id ("org/name" with no
+ * such file). */
 bool catalog_is_path(const char *arg);
-/* Resolves a catalog name (case-insensitive, e.g. "Qwen3-32B") of kind
- * "models" or "gpus" to a path in buf. Returns SC_OK, or SC_EINPUT naming the
- * unknown entry and listing the known ones. */
+/* Resolves a catalog name of kind "models" or "gpus" to a path in buf:
+ * case-insensitive ("Qwen3-32B"), Hugging Face ids ("Qwen/Qwen3-32B",
+ * "meta-llama/Llama-3.1-70B-Instruct": the organisation and variant
+ * suffixes such as -Instruct and -FP8 dropped) and GPU short names ("h200").
+ * Returns SC_OK, or SC_EINPUT quoting the name and listing the known ones. */
 int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
 		    struct sc_err *e);
 /* Loads arg as a file path (catalog_is_path) or a catalog entry of kind,

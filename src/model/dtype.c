@@ -1,6 +1,7 @@
 /* Numeric formats of weights and KV cache. */
 #include "model/dtype.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static const struct {
@@ -22,8 +23,14 @@ const char *dtype_name(enum dtype d)
 	return dtypes[d].name;
 }
 
-int dtype_parse(const char *s, enum dtype *out)
+int dtype_parse(const char *arg, enum dtype *out)
 {
+	char s[16];
+	size_t n = strlen(arg);
+	if (n >= sizeof s)
+		return -1;
+	for (size_t i = 0; i <= n; i++) /* "FP8" as well as "fp8" */
+		s[i] = (char)tolower((unsigned char)arg[i]);
 	if (!strcmp(s, "fp16")) {
 		*out = DT_BF16;
 		return 0;
