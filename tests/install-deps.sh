@@ -16,7 +16,11 @@ for p in $PKGS; do
 done
 if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	# Wait (up to 10 minutes) for another apt or dpkg run to let go of
+	# its lock instead of failing at once.
+	lock="-o DPkg::Lock::Timeout=600"
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing
+	$SUDO apt-get $lock update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get $lock install -y -qq --no-install-recommends $missing
 fi

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/jsonio.h"
 
@@ -16,15 +17,31 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* True when the running program lies in the build tree (tests, a binary
+ * run from build/), not where `make install` put it. */
+static bool in_build_tree(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return true;
+	exe[n] = 0;
+	size_t k = strlen(SC_BUILDDIR);
+	return !strncmp(exe, SC_BUILDDIR, k) && exe[k] == '/';
+}
+
 const char *catalog_dir(void)
 {
 	const char *env = getenv("SERVECAL_CALIB");
 	if (env && *env)
 		return env;
-	/* A build tree uses its sources; an installed binary its data dir. */
-	if (is_dir(SC_SRCDIR "/calib/models"))
+	/* A build tree uses its sources; an installed binary its data dir
+	 * (the sources only when that is missing). */
+	if (in_build_tree() && is_dir(SC_SRCDIR "/calib/models"))
 		return SC_SRCDIR "/calib";
-	return SC_PKGDATADIR "/calib";
+	if (is_dir(SC_PKGDATADIR "/calib/models"))
+		return SC_PKGDATADIR "/calib";
+	return SC_SRCDIR "/calib";
 }
 
 /* A Hugging Face id: "org/name", one slash, no path that exists. */
