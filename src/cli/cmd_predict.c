@@ -7,6 +7,7 @@
 #include "model/memory.h"
 #include "model/perf.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 
 static const char usage[] =
 	"usage: servecal predict --model NAME|FILE --gpu NAME|FILE [--dtype bf16|fp8|fp4]\n"
@@ -71,7 +72,6 @@ static int parse(int argc, char **argv, struct predict_opts *o, bool *done)
 				   .pp = 1, .dp = 1, .ep = 1, .isl = 4000,
 				   .osl = 500, .conc = 1, .maxt = 8192};
 	int c;
-	const long big = 10000000;
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_predict,
 			       done)) != -1) {
 		int rc = 0;
@@ -90,11 +90,11 @@ static int parse(int argc, char **argv, struct predict_opts *o, bool *done)
 		case O_PP: rc = cli_parse_long("--pp", optarg, 1, 1024, &o->pp); break;
 		case O_DP: rc = cli_parse_long("--dp", optarg, 1, 1024, &o->dp); break;
 		case O_EP: rc = cli_parse_long("--ep", optarg, 1, 1024, &o->ep); break;
-		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, big, &o->isl); break;
-		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, big, &o->osl); break;
-		case O_CONC: rc = cli_parse_long("--concurrency", optarg, 1, big, &o->conc); break;
-		case O_MAXB: rc = cli_parse_long("--max-batch", optarg, 1, big, &o->maxb); break;
-		case O_MAXT: rc = cli_parse_long("--max-num-tokens", optarg, 1, big, &o->maxt); break;
+		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, NUM_TOKENS_MAX, &o->isl); break;
+		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, NUM_TOKENS_MAX, &o->osl); break;
+		case O_CONC: rc = cli_parse_long("--concurrency", optarg, 1, NUM_CONC_MAX, &o->conc); break;
+		case O_MAXB: rc = cli_parse_long("--max-batch", optarg, 1, NUM_CONC_MAX, &o->maxb); break;
+		case O_MAXT: rc = cli_parse_long("--max-num-tokens", optarg, 1, NUM_TOKENS_MAX, &o->maxt); break;
 		default: return EXIT_USAGE;
 		}
 		if (rc)
@@ -158,6 +158,15 @@ static void add_mem(cJSON *o, const struct mem_plan *m)
 	cJSON_AddNumberToObject(o, "max_batch_fit", (double)m->max_batch_fit);
 }
 
+static enum perf_scope scope_of(const struct deploy_spec *d,
+				 const struct predict_opts *o)
+{
+	if (o->deploy || !strcmp(o->mode, "agg") || d->mode == DEPLOY_DISAGG)
+		return PERF_ALL;
+	return !strcmp(o->mode, "prefill") ? PERF_PREFILL_ONLY
+					   : PERF_DECODE_ONLY;
+}
+
 static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
 		     const struct perf_point *pt, const struct mem_plan *mem,
 		     size_t n_mem)
@@ -168,24 +177,18 @@ static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
 	cJSON_AddNumberToObject(j, "isl", (double)o->isl);
 	cJSON_AddNumberToObject(j, "osl", (double)o->osl);
 	cJSON_AddNumberToObject(j, "concurrency", (double)o->conc);
-	cJSON_AddNumberToObject(j, "gpus", (double)pt->gpus);
-	cJSON_AddNumberToObject(j, "prefill_ms", pt->prefill_s * 1e3);
-	cJSON_AddNumberToObject(j, "wait_ms", pt->wait_s * 1e3);
-	cJSON_AddNumberToObject(j, "kv_transfer_ms", pt->kv_xfer_s * 1e3);
-	cJSON_AddNumberToObject(j, "ttft_ms", pt->ttft_s * 1e3);
-	cJSON_AddNumberToObject(j, "ttft_p90_ms", pt->ttft_p90_s * 1e3);
-	cJSON_AddNumberToObject(j, "tpot_ms", pt->tpot_s * 1e3);
-	cJSON_AddNumberToObject(j, "e2e_ms", pt->e2e_s * 1e3);
-	cJSON_AddNumberToObject(j, "req_per_s", pt->req_per_s);
-	cJSON_AddNumberToObject(j, "tokens_per_s", pt->tokens_per_s);
-	cJSON_AddNumberToObject(j, "tokens_per_s_per_gpu", pt->tokens_per_s_per_gpu);
-	cJSON_AddNumberToObject(j, "tokens_per_s_per_user", pt->tokens_per_s_per_user);
-	cJSON_AddNumberToObject(j, "decode_batch", pt->decode_batch);
+	/* The projection's own keys, then memory. */
+	cJSON *pj = perf_point_to_json(pt, scope_of(d, o));
+	cJSON *it;
+	while ((it = pj->child)) {
+		cJSON_DetachItemViaPointer(pj, it);
+		cJSON_AddItemToObject(j, it->string, it);
+	}
+	cJSON_Delete(pj);
 	cJSON_AddNumberToObject(j, "kv_bytes_per_token",
 				model_kv_bytes_per_token(&d->model, d->kvdtype));
 	/* The top-level memory is the worker that holds decode KV. */
 	add_mem(j, &mem[n_mem - 1]);
-	cJSON_AddBoolToObject(j, "oom", pt->oom);
 	if (n_mem > 1) {
 		cJSON *arr = cJSON_AddArrayToObject(j, "memory");
 		for (size_t i = 0; i < n_mem; i++) {
@@ -200,6 +203,8 @@ static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
 	return j;
 }
 
+/* Rows of the table; a key the projection does not define (a prefill
+ * batch has no TPOT) is left out. */
 static void print_table(const cJSON *j)
 {
 	static const struct {
@@ -213,8 +218,11 @@ static void print_table(const cJSON *j)
 		{"wait_ms", "queueing in TTFT (ms)", "%.1f"},
 		{"kv_transfer_ms", "KV transfer (ms)", "%.1f"},
 		{"ttft_ms", "TTFT mean (ms)", "%.1f"},
+		{"ttft_p50_ms", "TTFT p50 (ms)", "%.1f"},
 		{"ttft_p90_ms", "TTFT p90 (ms)", "%.1f"},
-		{"tpot_ms", "TPOT (ms)", "%.2f"},
+		{"ttft_p99_ms", "TTFT p99 (ms)", "%.1f"},
+		{"tpot_ms", "TPOT mean (ms)", "%.2f"},
+		{"tpot_p90_ms", "TPOT p90 (ms)", "%.2f"},
 		{"e2e_ms", "E2E (ms)", "%.0f"},
 		{"req_per_s", "requests/s", "%.2f"},
 		{"tokens_per_s", "tokens/s", "%.0f"},
@@ -229,6 +237,8 @@ static void print_table(const cJSON *j)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, rows[i].key);
+		if (!v || cJSON_IsNull(v))
+			continue;
 		printf("  %-26s ", rows[i].label);
 		if (cJSON_IsString(v))
 			printf(rows[i].fmt, v->valuestring);

@@ -3,6 +3,7 @@
 #include "model/perf.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Each projection averages PERF_RUNS simulations with fixed seeds (common
@@ -289,6 +290,60 @@ double perf_tpot_at(const struct perf_point *p, enum stat_sel s)
 	case STAT_P99: return p->tpot_p99_s;
 	default: return p->tpot_s;
 	}
+}
+
+/* A projected quantity: its key, where it sits, the factor to its unit,
+ * and the scopes that define it. */
+struct perf_field {
+	const char *key;
+	size_t off;
+	double scale;
+	unsigned scopes;
+};
+#define IN_ALL (1u << PERF_ALL)
+#define IN_PRE (1u << PERF_PREFILL_ONLY)
+#define IN_DEC (1u << PERF_DECODE_ONLY)
+#define PF(k, f, sc, m) {k, offsetof(struct perf_point, f), sc, m}
+
+static const struct perf_field perf_fields[] = {
+	PF("prefill_ms", prefill_s, 1e3, IN_ALL | IN_PRE),
+	PF("wait_ms", wait_s, 1e3, IN_ALL),
+	PF("kv_transfer_ms", kv_xfer_s, 1e3, IN_ALL),
+	PF("ttft_ms", ttft_s, 1e3, IN_ALL | IN_PRE),
+	PF("ttft_p50_ms", ttft_p50_s, 1e3, IN_ALL),
+	PF("ttft_p90_ms", ttft_p90_s, 1e3, IN_ALL),
+	PF("ttft_p95_ms", ttft_p95_s, 1e3, IN_ALL),
+	PF("ttft_p99_ms", ttft_p99_s, 1e3, IN_ALL),
+	PF("tpot_ms", tpot_s, 1e3, IN_ALL | IN_DEC),
+	PF("tpot_p90_ms", tpot_p90_s, 1e3, IN_ALL),
+	PF("e2e_ms", e2e_s, 1e3, IN_ALL),
+	PF("req_per_s", req_per_s, 1.0, IN_ALL),
+	PF("tokens_per_s", tokens_per_s, 1.0, IN_ALL | IN_PRE | IN_DEC),
+	PF("tokens_per_s_per_gpu", tokens_per_s_per_gpu, 1.0,
+	   IN_ALL | IN_PRE | IN_DEC),
+	PF("tokens_per_s_per_user", tokens_per_s_per_user, 1.0,
+	   IN_ALL | IN_DEC),
+	PF("decode_batch", decode_batch, 1.0, IN_ALL | IN_DEC),
+};
+
+cJSON *perf_point_to_json(const struct perf_point *p, enum perf_scope scope)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof perf_fields / sizeof *perf_fields; i++) {
+		const struct perf_field *f = &perf_fields[i];
+		if (!(f->scopes & (1u << scope)))
+			continue;
+		double v = *(const double *)((const char *)p + f->off) * f->scale;
+		if (isfinite(v))
+			cJSON_AddNumberToObject(o, f->key, v);
+		else
+			cJSON_AddNullToObject(o, f->key);
+	}
+	cJSON_AddNumberToObject(o, "gpus", (double)p->gpus);
+	cJSON_AddBoolToObject(o, "oom", p->oom);
+	if (p->unstable)
+		cJSON_AddBoolToObject(o, "unstable", true);
+	return o;
 }
 
 static struct perf_load closed(double n)

@@ -73,6 +73,17 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
 		   struct perf_point *out, struct sc_err *e);
 
+/* Which quantities a projection defines: a whole deployment defines all;
+ * a prefill batch alone has no decode, a decode step alone no prompt. */
+enum perf_scope { PERF_ALL, PERF_PREFILL_ONLY, PERF_DECODE_ONLY };
+
+/* The projection as JSON with units in the keys (prefill_ms, wait_ms,
+ * kv_transfer_ms, ttft_ms, ttft_p50_ms ... ttft_p99_ms, tpot_ms,
+ * tpot_p90_ms, e2e_ms, req_per_s, tokens_per_s, tokens_per_s_per_gpu,
+ * tokens_per_s_per_user, decode_batch, gpus, oom), leaving out what scope
+ * does not define. The one writer of a perf_point; caller frees. */
+cJSON *perf_point_to_json(const struct perf_point *p, enum perf_scope scope);
+
 /* TTFT and TPOT of p at statistic s (mean or a percentile), seconds. */
 double perf_ttft_at(const struct perf_point *p, enum stat_sel s);
 double perf_tpot_at(const struct perf_point *p, enum stat_sel s);

@@ -33,6 +33,7 @@ NUM_COL(col_conc, "%.0f", c->concurrency)
 NUM_COL(col_wait, "%.3f", c->perf.wait_s * 1e3)
 NUM_COL(col_prefill, "%.3f", c->perf.prefill_s * 1e3)
 NUM_COL(col_kv, "%.3f", c->perf.kv_xfer_s * 1e3)
+NUM_COL(col_ttft90, "%.3f", c->perf.ttft_p90_s * 1e3)
 NUM_COL(col_replicas, "%ld", c->replicas)
 NUM_COL(col_w0_count, "%ld", c->w[0].count)
 NUM_COL(col_w0_tp, "%ld", c->w[0].shape.tp)
@@ -66,7 +67,8 @@ static const struct column run_cols[] = {
 	{"gpus", col_gpus},	     {"req_per_s", col_req},
 	{"tokens_per_s", col_tok},   {"concurrency", col_conc},
 	{"wait_ms", col_wait},	     {"prefill_ms", col_prefill},
-	{"kv_xfer_ms", col_kv},	     {"replicas", col_replicas},
+	{"kv_transfer_ms", col_kv},  {"replicas", col_replicas},
+	{"ttft_p90_ms", col_ttft90},
 };
 static const struct column agg_cols[] = {
 	{"workers", col_w0_count},   {"tp", col_w0_tp},
@@ -193,27 +195,21 @@ cJSON *plan_config_to_json(const struct plan_query *q,
 	}
 	const struct perf_point *p = &cfg->perf;
 	cJSON_AddNumberToObject(o, "concurrency", cfg->concurrency);
-	cJSON_AddNumberToObject(o, "ttft_ms", p->ttft_s * 1e3);
-	cJSON_AddNumberToObject(o, "ttft_p50_ms", p->ttft_p50_s * 1e3);
-	cJSON_AddNumberToObject(o, "ttft_p90_ms", p->ttft_p90_s * 1e3);
-	cJSON_AddNumberToObject(o, "ttft_p95_ms", p->ttft_p95_s * 1e3);
-	cJSON_AddNumberToObject(o, "ttft_p99_ms", p->ttft_p99_s * 1e3);
-	cJSON_AddNumberToObject(o, "tpot_ms", p->tpot_s * 1e3);
-	cJSON_AddNumberToObject(o, "tpot_p90_ms", p->tpot_p90_s * 1e3);
+	cJSON *pj = perf_point_to_json(p, PERF_ALL);
+	cJSON *it;
+	while ((it = pj->child)) {
+		cJSON_DetachItemViaPointer(pj, it);
+		if (!cJSON_GetObjectItemCaseSensitive(o, it->string))
+			cJSON_AddItemToObject(o, it->string, it);
+		else
+			cJSON_Delete(it);
+	}
+	cJSON_Delete(pj);
 	/* The SLA statistics, whatever they are. */
 	cJSON_AddNumberToObject(o, "ttft_at_sla_stat_ms",
 				perf_ttft_at(p, q->sla.ttft_stat) * 1e3);
 	cJSON_AddNumberToObject(o, "tpot_at_sla_stat_ms",
 				perf_tpot_at(p, q->sla.tpot_stat) * 1e3);
-	cJSON_AddNumberToObject(o, "wait_ms", p->wait_s * 1e3);
-	cJSON_AddNumberToObject(o, "prefill_ms", p->prefill_s * 1e3);
-	cJSON_AddNumberToObject(o, "kv_xfer_ms", p->kv_xfer_s * 1e3);
-	cJSON_AddNumberToObject(o, "req_per_s", p->req_per_s);
-	cJSON_AddNumberToObject(o, "tokens_per_s", p->tokens_per_s);
-	cJSON_AddNumberToObject(o, "tokens_per_s_per_gpu",
-				p->tokens_per_s_per_gpu);
-	cJSON_AddNumberToObject(o, "tokens_per_s_per_user",
-				p->tokens_per_s_per_user);
 	return o;
 }
 

@@ -25,7 +25,7 @@ expect_rc 2 "bad number" -- "$SERVECAL" predict --model qwen3-32b --gpu h200-sxm
 expect_grep "$TMP/err" "\-\-tp: expected a whole number" "names the flag"
 expect_rc 2 "missing model" -- "$SERVECAL" predict --gpu h200-sxm
 expect_rc 3 "unknown model name" -- "$SERVECAL" predict --model gpt-9 --gpu h200-sxm
-expect_grep "$TMP/err" "unknown models 'gpt-9'" "names the model"
+expect_grep "$TMP/err" "unknown model 'gpt-9'" "names the model"
 echo '{"name": "x", "layers": 2,}' >"$TMP/bad.json"
 expect_rc 3 "malformed model file" -- "$SERVECAL" predict --model "$TMP/bad.json" --gpu h200-sxm
 expect_grep "$TMP/err" "bad.json: invalid JSON near line 1" "names file and place"

@@ -15,7 +15,7 @@ expect_rc 0 "match table" -- "$SERVECAL" match $BASE --ttft-ms 600 \
 	--min-tokens-per-s-user 60 --total-gpus 8 --top 3 --out "$TMP/m"
 expect_grep "$TMP/out" "^agg  *agg " "table has the best agg"
 expect_grep "$TMP/out" "^disagg  *disagg " "table has the best disagg"
-expect_grep "$TMP/out" "disagg/agg tokens/s/gpu: [0-9.]*x" "table has the gain"
+expect_grep "$TMP/out" "disagg/agg: [0-9.]*x tokens/s per GPU used" "table has the gain"
 expect_grep "$TMP/out" "top 3 disagg" "table has the top N"
 for f in agg.csv disagg.csv pareto.csv best.json deploy-agg.json deploy-disagg.json; do
 	if [ -s "$TMP/m/$f" ]; then pass; else fail "--out wrote no $f"; fi
