@@ -8,14 +8,17 @@ libservecal_a_SOURCES += \
 	src/camp/launch.c src/camp/launch.h \
 	src/camp/argbuf.c src/camp/argbuf.h \
 	src/camp/rundir.c src/camp/rundir.h \
-	src/camp/runner.c src/camp/runner.h
-servecal_SOURCES += src/cli/cmd_campaign.c
+	src/camp/runner.c src/camp/runner.h \
+	src/camp/verify.c src/camp/verify.h
+servecal_SOURCES += src/cli/cmd_campaign.c src/cli/cmd_verify.c
 
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc \
 	tests/unit/test_launch
 TESTS += tests/unit/test_campaign tests/unit/test_proc tests/unit/test_launch \
-	tests/integration/campaign.sh tests/integration/campaign_launch.sh
+	tests/integration/campaign.sh tests/integration/campaign_launch.sh \
+	tests/integration/verify.sh
 # realsrv.sh (the llama-server helpers) is sourced by campaign_launch.sh.
+dist_noinst_SCRIPTS += tests/integration/verify.sh
 dist_noinst_SCRIPTS += tests/integration/campaign.sh \
 	tests/integration/campaign_launch.sh tests/integration/realsrv.sh
 tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)

@@ -2,6 +2,7 @@
 #include "plan/plan_out.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -360,6 +361,83 @@ int plan_write_dir(const char *dir, const struct plan_query *q,
 	}
 	if (!(rc = join(path, sizeof path, dir, "best.json", e)))
 		rc = jsonio_save_file(path, j, e);
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* A number of best.json at obj[key]; SC_EINPUT when missing. */
+static int best_num(const cJSON *obj, const char *key, const char *where,
+		    double *out, struct sc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return sc_err_set(e, SC_EINPUT, "%s: field '%s': missing or not a number",
+				  where, key);
+	*out = v->valuedouble;
+	return SC_OK;
+}
+
+int plan_best_read(const char *dir, enum deploy_mode mode,
+		   struct plan_best *b, struct sc_err *e)
+{
+	memset(b, 0, sizeof *b);
+	char path[4096];
+	int rc = join(path, sizeof path, dir, "best.json", e);
+	if (rc)
+		return rc;
+	cJSON *j = jsonio_load_file(path, e);
+	if (!j)
+		return SC_EINPUT;
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+		j, mode == DEPLOY_AGG ? "agg" : "disagg");
+	const cJSON *best = cJSON_GetObjectItemCaseSensitive(m, "best");
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(q, "ttft_stat");
+	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(q, "tpot_stat");
+	double gpus = 0;
+	if (!cJSON_IsObject(q)) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: no 'query' object", path);
+		goto out;
+	}
+	/* Files of earlier versions have no statistic: the mean. */
+	if (cJSON_IsString(ts) && statsel_parse(ts->valuestring, &b->ttft_stat))
+		rc = sc_err_set(e, SC_EINPUT, "%s: field 'query.ttft_stat': unknown statistic '%s'",
+				path, ts->valuestring);
+	if (!rc && cJSON_IsString(ps) &&
+	    statsel_parse(ps->valuestring, &b->tpot_stat))
+		rc = sc_err_set(e, SC_EINPUT, "%s: field 'query.tpot_stat': unknown statistic '%s'",
+				path, ps->valuestring);
+	if (rc || (rc = best_num(q, "isl", path, &b->isl, e)) ||
+	    (rc = best_num(q, "osl", path, &b->osl, e)) ||
+	    (rc = best_num(q, "ttft_ms", path, &b->sla_ttft_ms, e)) ||
+	    (rc = best_num(q, "tpot_ms", path, &b->sla_tpot_ms, e)))
+		goto out;
+	if (!cJSON_IsObject(best))
+		goto out; /* nothing recommended for this mode */
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(best, "config");
+	snprintf(b->config, sizeof b->config, "%s",
+		 cJSON_IsString(name) ? name->valuestring : "?");
+	const char *tkey = cJSON_GetObjectItemCaseSensitive(best, "ttft_at_sla_stat_ms")
+				   ? "ttft_at_sla_stat_ms" : "ttft_ms";
+	const char *pkey = cJSON_GetObjectItemCaseSensitive(best, "tpot_at_sla_stat_ms")
+				   ? "tpot_at_sla_stat_ms" : "tpot_ms";
+	if ((rc = best_num(best, "concurrency", path, &b->concurrency, e)) ||
+	    (rc = best_num(best, "gpus", path, &gpus, e)) ||
+	    (rc = best_num(best, tkey, path, &b->ttft_at_stat_ms, e)) ||
+	    (rc = best_num(best, pkey, path, &b->tpot_at_stat_ms, e)) ||
+	    (rc = best_num(best, "tokens_per_s_per_gpu", path,
+			   &b->tokens_per_s_per_gpu, e)))
+		goto out;
+	if (!(b->concurrency >= 1 && b->concurrency <= 1e6) ||
+	    !(gpus >= 1 && gpus <= 1e6)) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: best config: concurrency %g or gpus %g out of range",
+				path, b->concurrency, gpus);
+		goto out;
+	}
+	b->gpus = (long)gpus;
+	b->present = true;
 out:
 	cJSON_Delete(j);
 	return rc;

@@ -36,4 +36,23 @@ double plan_gain(const struct plan_result *r);
 int plan_write_dir(const char *dir, const struct plan_query *q,
 		   const struct plan_result *r, size_t top, struct sc_err *e);
 
+/* What best.json says of one mode's recommendation, read back (the
+ * reader beside the writer). */
+struct plan_best {
+	bool present;       /* the mode was searched and something fits */
+	char config[256];
+	double concurrency;
+	long gpus;
+	double isl, osl;
+	double sla_ttft_ms, sla_tpot_ms;
+	enum stat_sel ttft_stat, tpot_stat;
+	double ttft_at_stat_ms, tpot_at_stat_ms; /* projected */
+	double tokens_per_s_per_gpu;
+};
+
+/* Reads DIR/best.json for mode. SC_OK (b->present false when that mode
+ * has no recommendation), or SC_EINPUT naming the file and field. */
+int plan_best_read(const char *dir, enum deploy_mode mode,
+		   struct plan_best *b, struct sc_err *e);
+
 #endif

@@ -1,0 +1,168 @@
+/* Closure test: recommendation -> deployment -> bench -> verdict. */
+#include "camp/verify.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "camp/argbuf.h"
+#include "camp/proc.h"
+#include "load/results.h"
+#include "plan/plan_out.h"
+#include "util/jsonio.h"
+
+/* A recommendation is run this many rounds of its users unless told. */
+#define VERIFY_DEFAULT_ROUNDS 10
+/* Seconds an emulator may take to print its URL. */
+#define VERIFY_EMU_START_S 30.0
+/* Per request; a recommendation at its operating point answers well
+ * within this. */
+#define VERIFY_TIMEOUT_S 600.0
+
+static const char *const mode_names[VERIFY_MODES] = {"agg", "disagg"};
+
+/* The statistic s of a stats object in a summary, or NaN. */
+static double stat_of(const cJSON *summary, const char *obj, enum stat_sel s)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(summary, obj);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, statsel_name(s));
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double num_at(const cJSON *j, const char *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, obj), key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Benches one mode's deployment at its recommended point. */
+static int run_mode(const struct verify_opts *o, int m,
+		    const struct plan_best *b, struct verify_row *row,
+		    struct sc_err *e)
+{
+	char self[4096], deploy[4200], dir[4200], logs[4200], out[4400],
+		err[4400];
+	int rc = proc_self_exe(self, sizeof self);
+	if (rc)
+		return sc_err_set(e, SC_ERUNTIME, "cannot find the servecal executable");
+	snprintf(deploy, sizeof deploy, "%s/deploy-%s.json", o->match_dir,
+		 mode_names[m]);
+	snprintf(dir, sizeof dir, "%s/%s", o->out_dir, mode_names[m]);
+	snprintf(logs, sizeof logs, "%s/logs", o->out_dir);
+	if ((rc = results_mkdirs(logs, e)))
+		return rc;
+	struct proc_server srv = {0};
+	const char *url = o->url[m];
+	if (!url) {
+		char *emu[] = {self, "emulate", "--deployment", deploy,
+			       "--port", "0", NULL};
+		snprintf(err, sizeof err, "%s/emulate-%s.err", logs,
+			 mode_names[m]);
+		if ((rc = proc_server_start(&srv, emu, err, VERIFY_EMU_START_S,
+					    e)))
+			return rc;
+		url = srv.url;
+	}
+	struct argbuf a = {0};
+	argbuf_add(&a, "%s", self);
+	argbuf_add(&a, "bench");
+	argbuf_opt(&a, "--url", "%s", url);
+	argbuf_opt(&a, "--isl", "%.0f", b->isl);
+	argbuf_opt(&a, "--osl", "%.0f", b->osl);
+	argbuf_opt(&a, "--concurrency", "%.0f", b->concurrency);
+	argbuf_opt(&a, "--requests-per-level", "%.0f",
+		   (double)o->rounds * b->concurrency);
+	argbuf_opt(&a, "--deployment", "%s", deploy);
+	argbuf_opt(&a, "--sla", "ttft_ms=%.6g", b->sla_ttft_ms);
+	argbuf_opt(&a, "--timeout", "%.0fs", VERIFY_TIMEOUT_S);
+	argbuf_opt(&a, "--out", "%s", dir);
+	argbuf_add(&a, "--quiet");
+	snprintf(out, sizeof out, "%s/bench-%s.out", logs, mode_names[m]);
+	snprintf(err, sizeof err, "%s/bench-%s.err", logs, mode_names[m]);
+	int st = proc_run(a.v, out, err, 0, o->stop, e);
+	argbuf_release(&a);
+	if (srv.pid)
+		proc_server_stop(&srv, 10.0);
+	if (st < 0)
+		return st;
+	char level[64], spath[4300];
+	results_level_name(false, b->concurrency, level, sizeof level);
+	snprintf(spath, sizeof spath, "%s/%s/summary.json", dir, level);
+	cJSON *s = jsonio_load_file(spath, NULL);
+	if (!s) {
+		snprintf(row->error, sizeof row->error,
+			 "bench exited %d without a summary (see %.180s)", st,
+			 err);
+		return SC_OK;
+	}
+	row->measured = true;
+	row->meas_ttft_ms = stat_of(s, "ttft_ms", b->ttft_stat);
+	row->meas_tpot_ms = stat_of(s, "tpot_ms", b->tpot_stat);
+	row->meas_tps_gpu = num_at(s, "throughput", "tokens_per_s_per_gpu");
+	row->attainment = num_at(s, "goodput", "sla_met_fraction");
+	cJSON_Delete(s);
+	return SC_OK;
+}
+
+static void judge(const struct verify_opts *o, struct verify_row *r)
+{
+	double tol = 1.0 + o->tolerance;
+	bool ttft = r->meas_ttft_ms <= r->sla_ttft_ms * tol;
+	bool tpot = r->meas_tpot_ms <= r->sla_tpot_ms * tol;
+	/* A percentile SLA is an attainment target: p90 means 9 in 10. */
+	bool att = r->target_attainment <= 0 ||
+		   r->attainment >= r->target_attainment - o->tolerance;
+	r->sla_met = ttft && tpot && att;
+	r->tps_within = fabs(r->meas_tps_gpu / r->proj_tps_gpu - 1.0) <=
+			o->tolerance;
+}
+
+int verify_run(const struct verify_opts *o, struct verify_result *r,
+	       struct sc_err *e)
+{
+	memset(r, 0, sizeof *r);
+	for (int m = 0; m < VERIFY_MODES; m++) {
+		if (o->skip[m])
+			continue;
+		struct plan_best b;
+		int rc = plan_best_read(o->match_dir,
+					m ? DEPLOY_DISAGG : DEPLOY_AGG, &b, e);
+		if (rc)
+			return rc;
+		if (!b.present)
+			continue;
+		struct verify_row *row = &r->rows[m];
+		row->present = true;
+		snprintf(row->config, sizeof row->config, "%s", b.config);
+		row->concurrency = b.concurrency;
+		row->sla_ttft_ms = b.sla_ttft_ms;
+		row->sla_tpot_ms = b.sla_tpot_ms;
+		row->ttft_stat = b.ttft_stat;
+		row->tpot_stat = b.tpot_stat;
+		row->proj_ttft_ms = b.ttft_at_stat_ms;
+		row->proj_tpot_ms = b.tpot_at_stat_ms;
+		row->proj_tps_gpu = b.tokens_per_s_per_gpu;
+		row->target_attainment = statsel_quantile(b.ttft_stat);
+		struct verify_opts oo = *o;
+		if (oo.rounds <= 0)
+			oo.rounds = VERIFY_DEFAULT_ROUNDS;
+		if ((rc = run_mode(&oo, m, &b, row, e)))
+			return rc;
+		if (row->measured)
+			judge(o, row);
+		if (o->stop && *o->stop)
+			break;
+	}
+	return SC_OK;
+}
+
+bool verify_passed(const struct verify_result *r)
+{
+	for (int m = 0; m < VERIFY_MODES; m++)
+		if (r->rows[m].present && (!r->rows[m].measured || !r->rows[m].sla_met))
+			return false;
+	return true;
+}

@@ -1,0 +1,55 @@
+/* The closure test of a recommendation: bring up what `servecal match`
+ * recommended (emulated, or a running endpoint), bench it at the
+ * recommended operating point, and compare what users get with what was
+ * projected and with the SLAs. Each step runs as a servecal child process
+ * with its log, as campaign steps do. */
+#ifndef SC_VERIFY_H
+#define SC_VERIFY_H
+#include <signal.h>
+#include <stdbool.h>
+
+#include "util/err.h"
+#include "util/statsel.h"
+
+#define VERIFY_MODES 2 /* agg, disagg */
+
+struct verify_opts {
+	const char *match_dir;  /* best.json and deploy-MODE.json */
+	const char *out_dir;    /* bench results, logs, verify.json */
+	const char *url[VERIFY_MODES]; /* a running endpoint, or NULL: emulate */
+	bool skip[VERIFY_MODES];
+	long rounds;            /* measured requests = rounds x concurrency */
+	double tolerance;       /* relative slack on the SLAs and throughput */
+	volatile sig_atomic_t *stop;
+};
+
+/* One mode's verdict. Times in ms. */
+struct verify_row {
+	bool present;       /* match recommended this mode */
+	bool measured;      /* its bench produced a level */
+	char config[256];
+	double concurrency;
+	double sla_ttft_ms, sla_tpot_ms;
+	enum stat_sel ttft_stat, tpot_stat;
+	double proj_ttft_ms, meas_ttft_ms;   /* at ttft_stat */
+	double proj_tpot_ms, meas_tpot_ms;   /* at tpot_stat */
+	double attainment;   /* share of requests with TTFT within the SLA */
+	double target_attainment; /* the stat's quantile (p90: 0.9), 0 mean */
+	double proj_tps_gpu, meas_tps_gpu;
+	bool sla_met, tps_within;
+	char error[256];     /* why it was not measured */
+};
+
+struct verify_result {
+	struct verify_row rows[VERIFY_MODES];
+};
+
+/* Runs the closure test. SC_OK when every present mode was measured (see
+ * the rows for the verdicts); SC_EINPUT for a match directory without
+ * best.json; SC_ERUNTIME when a step could not run. */
+int verify_run(const struct verify_opts *o, struct verify_result *r,
+	       struct sc_err *e);
+/* True when every measured row met its SLAs within the tolerance. */
+bool verify_passed(const struct verify_result *r);
+
+#endif

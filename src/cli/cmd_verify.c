@@ -1,0 +1,204 @@
+/* `servecal verify`: the closure test of a `servecal match` result. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "camp/verify.h"
+#include "cli/cli.h"
+#include "util/jsonio.h"
+
+static const char usage[] =
+	"usage: servecal verify MATCHDIR [--out DIR] [--mode agg|disagg|both]\n"
+	"         [--url-agg URL] [--url-disagg URL] [--rounds N] [--tolerance F]\n\n"
+	"Closes the loop on a recommendation: brings up the deployments that\n"
+	"`servecal match --out MATCHDIR` recommended (MATCHDIR/deploy-agg.json and\n"
+	"deploy-disagg.json, emulated on a free loopback port unless --url-MODE\n"
+	"gives a running endpoint), benches each at its recommended concurrency\n"
+	"(--rounds rounds of its users, default 10, after one of warm-up) with the\n"
+	"workload of the search, and prints projected vs measured TTFT at the SLA\n"
+	"statistic, TPOT, the share of requests within the TTFT SLA, and tokens/s\n"
+	"per GPU. A percentile SLA is an attainment target (p90: 90% of requests).\n"
+	"Results go to DIR (default MATCHDIR/verify): MODE/cN/, logs/, verify.json.\n"
+	"  --tolerance F   relative slack on the SLAs, the attainment and the\n"
+	"                  tokens/s/gpu check (default 0.10)\n"
+	"Exit codes: 0 every recommendation met its SLAs within the tolerance,\n"
+	"1 one missed them (or could not be measured), 2 usage, 3 bad MATCHDIR.\n";
+
+enum { O_OUT = 256, O_MODE, O_URLA, O_URLD, O_ROUNDS, O_TOL };
+
+static const struct option longopts[] = {
+	{"out", required_argument, NULL, O_OUT},
+	{"mode", required_argument, NULL, O_MODE},
+	{"url-agg", required_argument, NULL, O_URLA},
+	{"url-disagg", required_argument, NULL, O_URLD},
+	{"rounds", required_argument, NULL, O_ROUNDS},
+	{"tolerance", required_argument, NULL, O_TOL},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+extern const struct cli_command cli_cmd_verify;
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = 1;
+	signal(sig, SIG_DFL);
+}
+
+static cJSON *row_json(const struct verify_row *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "config", r->config);
+	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
+	cJSON_AddStringToObject(o, "ttft_stat", statsel_name(r->ttft_stat));
+	cJSON_AddStringToObject(o, "tpot_stat", statsel_name(r->tpot_stat));
+	cJSON_AddNumberToObject(o, "sla_ttft_ms", r->sla_ttft_ms);
+	cJSON_AddNumberToObject(o, "sla_tpot_ms", r->sla_tpot_ms);
+	cJSON_AddBoolToObject(o, "measured", r->measured);
+	if (!r->measured) {
+		cJSON_AddStringToObject(o, "error", r->error);
+		return o;
+	}
+	const struct {
+		const char *key;
+		double v;
+	} nums[] = {
+		{"projected_ttft_ms", r->proj_ttft_ms},
+		{"measured_ttft_ms", r->meas_ttft_ms},
+		{"projected_tpot_ms", r->proj_tpot_ms},
+		{"measured_tpot_ms", r->meas_tpot_ms},
+		{"ttft_attainment", r->attainment},
+		{"target_attainment", r->target_attainment},
+		{"projected_tokens_per_s_per_gpu", r->proj_tps_gpu},
+		{"measured_tokens_per_s_per_gpu", r->meas_tps_gpu},
+	};
+	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+		if (isfinite(nums[i].v))
+			cJSON_AddNumberToObject(o, nums[i].key, nums[i].v);
+		else
+			cJSON_AddNullToObject(o, nums[i].key);
+	}
+	cJSON_AddBoolToObject(o, "sla_met", r->sla_met);
+	cJSON_AddBoolToObject(o, "tokens_per_s_per_gpu_within_tolerance",
+			      r->tps_within);
+	return o;
+}
+
+static void print_row(const char *mode, const struct verify_row *r)
+{
+	if (!r->present)
+		return;
+	if (!r->measured) {
+		printf("%-7s %s: not measured: %s\n", mode, r->config, r->error);
+		return;
+	}
+	char ttft[40];
+	snprintf(ttft, sizeof ttft, "TTFT %s", statsel_name(r->ttft_stat));
+	printf("%-7s %s at concurrency %.0f\n", mode, r->config, r->concurrency);
+	printf("        %-14s projected %8.1f ms  measured %8.1f ms  SLA %.1f ms\n",
+	       ttft, r->proj_ttft_ms, r->meas_ttft_ms, r->sla_ttft_ms);
+	printf("        %-14s projected %8.2f ms  measured %8.2f ms  SLA %.2f ms\n",
+	       r->tpot_stat == STAT_MEAN ? "TPOT mean" : "TPOT",
+	       r->proj_tpot_ms, r->meas_tpot_ms, r->sla_tpot_ms);
+	printf("        %-14s measured %.1f%% of requests within the TTFT SLA (target %.0f%%)\n",
+	       "attainment", 100 * r->attainment, 100 * r->target_attainment);
+	printf("        %-14s projected %8.1f     measured %8.1f     (%+.1f%%)\n",
+	       "tokens/s/gpu", r->proj_tps_gpu, r->meas_tps_gpu,
+	       100 * (r->meas_tps_gpu / r->proj_tps_gpu - 1));
+	printf("        verdict: %s%s\n", r->sla_met ? "meets its SLAs" : "MISSES its SLAs",
+	       r->tps_within ? "" : "; tokens/s/gpu outside the tolerance");
+}
+
+static int run(int argc, char **argv)
+{
+	struct verify_opts o = {.tolerance = 0.10, .stop = &stop_flag};
+	const char *mode = "both";
+	char outbuf[4096];
+	bool done = false;
+	int c;
+	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_verify,
+			       &done)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case O_OUT: o.out_dir = optarg; break;
+		case O_MODE: mode = optarg; break;
+		case O_URLA: o.url[0] = optarg; break;
+		case O_URLD: o.url[1] = optarg; break;
+		case O_ROUNDS: rc = cli_parse_long("--rounds", optarg, 1, 10000, &o.rounds); break;
+		case O_TOL:
+			rc = cli_parse_nonneg_double("--tolerance", optarg, &o.tolerance);
+			if (!rc && o.tolerance > 1)
+				rc = cli_usage_error("verify", "--tolerance must be in [0, 1], got '%s'", optarg);
+			break;
+		default: return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	if (done)
+		return 0;
+	if (optind + 1 != argc)
+		return cli_usage_error("verify", "expected one MATCHDIR");
+	o.match_dir = argv[optind];
+	if (strcmp(mode, "agg") && strcmp(mode, "disagg") && strcmp(mode, "both"))
+		return cli_usage_error("verify", "--mode must be agg, disagg or both, got '%s'", mode);
+	o.skip[0] = !strcmp(mode, "disagg");
+	o.skip[1] = !strcmp(mode, "agg");
+	for (int m = 0; m < 2; m++)
+		if (o.url[m] && strncmp(o.url[m], "http://", 7) &&
+		    strncmp(o.url[m], "https://", 8))
+			return cli_usage_error("verify", "--url-%s must start with http:// or https://, got '%s'",
+					       m ? "disagg" : "agg", o.url[m]);
+	if (!o.out_dir) {
+		snprintf(outbuf, sizeof outbuf, "%s/verify", o.match_dir);
+		o.out_dir = outbuf;
+	}
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct verify_result r;
+	struct sc_err e = {0};
+	if (verify_run(&o, &r, &e))
+		return cli_fail(&e);
+	static const char *const names[] = {"agg", "disagg"};
+	cJSON *j = cJSON_CreateObject();
+	bool any = false;
+	for (int m = 0; m < 2; m++) {
+		print_row(names[m], &r.rows[m]);
+		if (r.rows[m].present) {
+			cJSON_AddItemToObject(j, names[m], row_json(&r.rows[m]));
+			any = true;
+		}
+	}
+	cJSON_AddNumberToObject(j, "tolerance", o.tolerance);
+	cJSON_AddBoolToObject(j, "passed", any && verify_passed(&r));
+	char path[4200];
+	snprintf(path, sizeof path, "%s/verify.json", o.out_dir);
+	int rc = jsonio_save_file(path, j, &e);
+	cJSON_Delete(j);
+	if (rc)
+		return cli_fail(&e);
+	if (!any) {
+		fprintf(stderr, "servecal verify: %s recommends nothing to verify\n", o.match_dir);
+		return EXIT_RUNTIME;
+	}
+	if (stop_flag) {
+		fprintf(stderr, "servecal verify: interrupted\n");
+		return EXIT_RUNTIME;
+	}
+	return verify_passed(&r) ? EXIT_OK_ : EXIT_RUNTIME;
+}
+
+const struct cli_command cli_cmd_verify = {
+	.name = "verify",
+	.summary = "closure test: bench what match recommended and compare with its projection and SLAs",
+	.usage = usage,
+	.run = run,
+};
