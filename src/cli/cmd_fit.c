@@ -13,7 +13,8 @@
 static const char usage[] =
 	"usage: servecal fit RESULTS_DIR... [--deployment FILE] [--model M] [--gpu G]\n"
 	"         [--free P,P..|--fix P,P..] [--prior FILE] [--holdout levels|deployments|none]\n"
-	"         [--bootstrap N] [--seed N] [--out FIT.json] [--db [--backend NAME]] [--json]\n\n"
+	"         [--bootstrap N] [--seed N] [--out FIT.json] [--db [--backend NAME] [--force]]\n"
+	"         [--json]\n\n"
 	"Fits the model's parameters (eta_c, eta_a, eta_ad, eta_m, eta_ar, alpha_ar, tau_s,\n"
 	"tau_r, t0, tkv) to `servecal bench` results of one or more\n"
 	"deployments of one model, GPU and backend (agg and disagg may be mixed), with\n"
@@ -30,13 +31,17 @@ static const char usage[] =
 	"  --bootstrap N       1-sigma from N refits on resampled points\n"
 	"  --out FILE          where fit.json goes (default DIR/fit.json for one DIR,\n"
 	"                      else ./fit.json)\n"
+	"  --force             with --db, write even a fit that did not converge or\n"
+	"                      projects the held-out points worse than the priors\n"
+	"                      (otherwise such a fit is reported and the database\n"
+	"                      keeps what it had)\n"
 	"  --db                write the result into the perf database ($SERVECAL_DB or\n"
 	"                      calib/db), GPU/BACKEND/MODEL.json; --backend overrides\n"
 	"Exit codes: 0 ok, 1 fit did not converge (fit.json still written, marked),\n"
 	"2 usage, 3 bad or degenerate input.\n";
 
 enum { O_DEPLOY = 256, O_MODEL, O_GPU, O_FREE, O_FIX, O_PRIOR, O_HOLDOUT,
-       O_BOOT, O_SEED, O_OUT, O_DB, O_BACKEND, O_JSON };
+       O_BOOT, O_SEED, O_OUT, O_DB, O_BACKEND, O_JSON, O_FORCE };
 
 static const struct option longopts[] = {
 	{"deployment", required_argument, NULL, O_DEPLOY},
@@ -50,6 +55,7 @@ static const struct option longopts[] = {
 	{"seed", required_argument, NULL, O_SEED},
 	{"out", required_argument, NULL, O_OUT},
 	{"db", no_argument, NULL, O_DB},
+	{"force", no_argument, NULL, O_FORCE},
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"json", no_argument, NULL, O_JSON},
 	{"help", no_argument, NULL, 'h'},
@@ -62,7 +68,7 @@ struct fit_opts {
 	const char *deploy, *model, *gpu, *free, *fix, *prior, *out, *backend;
 	enum holdout_mode holdout;
 	long bootstrap, seed;
-	bool db, json;
+	bool db, json, force;
 };
 
 /* "eta_c,tau_s" -> mask; a usage error names an unknown parameter. */
@@ -186,6 +192,7 @@ static int run(int argc, char **argv)
 		case O_PRIOR: o.prior = optarg; break;
 		case O_OUT: o.out = optarg; break;
 		case O_DB: o.db = true; break;
+		case O_FORCE: o.force = true; break;
 		case O_BACKEND: o.backend = optarg; break;
 		case O_JSON: o.json = true; break;
 		case O_HOLDOUT:
@@ -250,7 +257,14 @@ static int run(int argc, char **argv)
 		print_table(&s, &r, j);
 		printf("\nwrote %s\n", out);
 	}
-	if (o.db) {
+	char why[512];
+	enum calib_quality q = calib_quality(&r, why, sizeof why);
+	if (q == CALIB_WORSE_THAN_PRIORS)
+		fprintf(stderr, "servecal fit: warning: %s\n", why);
+	if (o.db && q != CALIB_OK && !o.force) {
+		fprintf(stderr, "servecal fit: the perf database was not refreshed (%s); --force writes it anyway\n",
+			q == CALIB_NOT_CONVERGED ? "the fit did not converge" : "the fit is worse than the priors");
+	} else if (o.db) {
 		char path[2048];
 		if ((rc = perfdb_update(j, (const char *const *)argv + optind,
 					(size_t)(argc - optind), PACKAGE_VERSION,

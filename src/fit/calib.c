@@ -203,8 +203,44 @@ int calib_run(struct obs_set *s, const struct calib_opts *o,
 	mape(s, r->proj, in, true, r->mape_in);
 	mape(s, r->proj_held, r->held, true, r->mape_held);
 	mape(s, r->proj_prior, NULL, false, r->mape_prior);
+	mape(s, r->proj_prior, r->held, true, r->mape_prior_held);
 	free(in);
 	return SC_OK;
+}
+
+/* Mean of the finite entries. */
+static double mean_mape(const double v[OM_COUNT])
+{
+	double sum = 0;
+	int n = 0;
+	for (int m = 0; m < OM_COUNT; m++)
+		if (isfinite(v[m])) {
+			sum += v[m];
+			n++;
+		}
+	return n ? sum / n : NAN;
+}
+
+enum calib_quality calib_quality(const struct calib_result *r, char *why,
+				 size_t cap)
+{
+	if (!r->fit.converged) {
+		snprintf(why, cap, "the fit did not converge (%s)", r->fit.status);
+		return CALIB_NOT_CONVERGED;
+	}
+	bool held = isfinite(mean_mape(r->mape_held));
+	double fit = held ? mean_mape(r->mape_held) : mean_mape(r->mape_in);
+	double prior = held ? mean_mape(r->mape_prior_held)
+			    : mean_mape(r->mape_prior);
+	if (isfinite(fit) && isfinite(prior) && fit > prior) {
+		snprintf(why, cap,
+			 "the fitted parameters project the %s points worse than the priors (mean MAPE %.1f%% against %.1f%%): measure more levels or deployments before trusting them",
+			 held ? "held-out" : "measured", fit, prior);
+		return CALIB_WORSE_THAN_PRIORS;
+	}
+	snprintf(why, cap, "mean MAPE %.1f%% %s against %.1f%% with the priors",
+		 fit, held ? "held out" : "in sample", prior);
+	return CALIB_OK;
 }
 
 void calib_release(struct calib_result *r)
@@ -243,6 +279,9 @@ static cJSON *mape_json(const double v[OM_COUNT])
 	return o;
 }
 
+static const char *const quality_names[] = {"ok", "not_converged",
+					     "worse_than_priors"};
+
 cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 {
 	const struct nlls_result *f = &r->fit;
@@ -254,6 +293,12 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	cJSON_AddNumberToObject(j, "chi2", f->chi2);
 	cJSON_AddNumberToObject(j, "dof", (double)f->dof);
 	cJSON_AddNumberToObject(j, "chi2_dof", f->dof > 0 ? f->chi2 / (double)f->dof : 0);
+	char why[512];
+	enum calib_quality q = calib_quality(r, why, sizeof why);
+	cJSON *qj = cJSON_AddObjectToObject(j, "quality");
+	cJSON_AddBoolToObject(qj, "ok", q == CALIB_OK);
+	cJSON_AddStringToObject(qj, "verdict", quality_names[q]);
+	cJSON_AddStringToObject(qj, "reason", why);
 	cJSON_AddStringToObject(j, "model", d0->model.name);
 	cJSON_AddStringToObject(j, "gpu", d0->gpu.name);
 	cJSON_AddStringToObject(j, "backend", d0->backend);

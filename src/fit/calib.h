@@ -39,8 +39,23 @@ struct calib_result {
 	double (*proj_held)[OM_COUNT];
 	bool *held; /* point predicted without seeing it */
 	double mape_in[OM_COUNT], mape_held[OM_COUNT], mape_prior[OM_COUNT];
+	/* the priors' error on the held-out points alone (the fit's
+	 * comparison) */
+	double mape_prior_held[OM_COUNT];
 	size_t n_points;
 };
+
+/* Whether a fit may replace what was there before it. */
+enum calib_quality {
+	CALIB_OK,
+	CALIB_NOT_CONVERGED,
+	CALIB_WORSE_THAN_PRIORS, /* on the points it did not see (or, with no
+				    held-out points, on the ones it did) */
+};
+
+/* The verdict on r, and one sentence saying why into why (cap bytes). */
+enum calib_quality calib_quality(const struct calib_result *r, char *why,
+				 size_t cap);
 
 /* Marks held-out points in s per mode (levels: every other concurrency of
  * each deployment, the lowest always fitted). */
@@ -51,7 +66,7 @@ int calib_run(struct obs_set *s, const struct calib_opts *o,
 	      struct calib_result *r, struct sc_err *e);
 void calib_release(struct calib_result *r);
 /* fit.json (see README): params with sigma and prior, correlations,
- * points, MAPE. Caller frees. */
+ * points, MAPE, and "quality" {"ok", "verdict", "reason"}. Caller frees. */
 cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r);
 const char *holdout_name(enum holdout_mode m);
 int holdout_parse(const char *s, enum holdout_mode *m);

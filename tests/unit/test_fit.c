@@ -210,7 +210,51 @@ static void test_noisy_recovery(void)
 	obs_release(&s);
 }
 
+/* The quality gate: data that the priors project exactly, with the fitted
+ * levels (not the held-out ones) distorted, pulls the fit away from what
+ * the held-out levels show: the fit must say it is worse than the priors
+ * and fit.json must carry the verdict. */
+static void test_quality_gate(void)
+{
+	struct model_params prior;
+	params_default(&prior);
+	struct obs_set s;
+	synth(&s, &prior, 0.0, 1);
+	calib_split(&s, HOLDOUT_LEVELS);
+	for (size_t i = 0; i < s.n_points; i++)
+		if (!s.points[i].holdout) {
+			s.points[i].value[OM_TTFT] *= 2.0;
+			s.points[i].value[OM_TTFT_P90] *= 2.0;
+			s.points[i].value[OM_TPOT] *= 1.5;
+		}
+	struct calib_opts o = {.holdout = HOLDOUT_LEVELS};
+	nlls_opts_default(&o.nlls);
+	struct calib_result r;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(calib_run(&s, &o, &r, &e), SC_OK);
+	char why[512];
+	CU_ASSERT_EQUAL(calib_quality(&r, why, sizeof why), CALIB_WORSE_THAN_PRIORS);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "worse than the priors"));
+	cJSON *j = calib_to_json(&s, &r);
+	const cJSON *q = cJSON_GetObjectItem(j, "quality");
+	CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(q, "ok")));
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(q, "verdict")->valuestring,
+			       "worse_than_priors");
+	cJSON_Delete(j);
+	calib_release(&r);
+	/* The undistorted data passes. */
+	obs_release(&s);
+	struct model_params t;
+	truth(&t);
+	synth(&s, &t, 0.03, 7);
+	CU_ASSERT_EQUAL_FATAL(calib_run(&s, &o, &r, &e), SC_OK);
+	CU_ASSERT_EQUAL(calib_quality(&r, why, sizeof why), CALIB_OK);
+	calib_release(&r);
+	obs_release(&s);
+}
+
 static CU_TestInfo tests[] = {
+	{"quality gate: a fit worse than the priors is called so", test_quality_gate},
 	{"exact recovery", test_exact_recovery},
 	{"recovery under 3% noise", test_noisy_recovery},
 	{"disagg alone: TTFT reproduced", test_disagg_alone},
