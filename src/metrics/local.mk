@@ -24,3 +24,10 @@ EXTRA_DIST += tests/fixtures/import/profile_export.jsonl \
 	tests/fixtures/import/profile_export_aiperf.json \
 	tests/fixtures/import/vllm_detailed.json \
 	tests/fixtures/import/vllm_summary.json
+
+# AIPerf-format exports of bench results (read back by the importer).
+libservecal_a_SOURCES += src/metrics/aiperf_out.c src/metrics/aiperf_out.h
+check_PROGRAMS += tests/unit/test_aiperf_out
+TESTS += tests/unit/test_aiperf_out
+tests_unit_test_aiperf_out_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_aiperf_out_LDADD = libsctest.a $(TEST_LIBS)

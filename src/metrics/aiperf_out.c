@@ -1,0 +1,206 @@
+/* AIPerf-format exports. The names, units and block fields follow AIPerf's
+ * documented profile_export_aiperf.json schema (a stats block per record
+ * metric: unit, avg, min, max, percentiles, std, count; derived metrics
+ * carry only unit and avg). */
+#include "metrics/aiperf_out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A record metric: AIPerf's name and unit, servecal's summary key, and
+ * the display label of the CSV. */
+static const struct {
+	const char *name, *unit, *key, *label;
+} record_metrics[] = {
+	{"time_to_first_token", "ms", "ttft_ms", "Time to First Token (ms)"},
+	{"request_latency", "ms", "e2e_ms", "Request Latency (ms)"},
+	{"inter_token_latency", "ms", "tpot_ms", "Inter Token Latency (ms)"},
+	{"inter_chunk_latency", "ms", "itl_ms", "Inter Chunk Latency (ms)"},
+	{"output_sequence_length", "tokens", "output_tokens",
+	 "Output Sequence Length (tokens)"},
+	{"input_sequence_length", "tokens", "input_tokens",
+	 "Input Sequence Length (tokens)"},
+};
+
+/* The fields of a servecal stats object and of an AIPerf block. */
+static const struct {
+	const char *ours, *theirs;
+} stat_fields[] = {
+	{"mean", "avg"}, {"min", "min"}, {"max", "max"}, {"p50", "p50"},
+	{"p90", "p90"},	 {"p95", "p95"}, {"p99", "p99"}, {"std", "std"},
+};
+
+static void add_value(cJSON *metrics, const char *name, const char *unit,
+		      double v)
+{
+	if (!isfinite(v))
+		return;
+	cJSON *m = cJSON_AddObjectToObject(metrics, name);
+	cJSON_AddNumberToObject(m, "value", v);
+	cJSON_AddStringToObject(m, "unit", unit);
+}
+
+cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddNumberToObject(md, "session_num", (double)r->id);
+	char id[96];
+	snprintf(id, sizeof id, "%s", r->response_id[0] ? r->response_id : "");
+	if (!id[0])
+		snprintf(id, sizeof id, "servecal-%llu",
+			 (unsigned long long)r->id);
+	cJSON_AddStringToObject(md, "x_request_id", id);
+	cJSON_AddNumberToObject(md, "turn_index", 0);
+	int64_t start = r->open_loop && r->sched_ns ? r->sched_ns : r->start_ns;
+	cJSON_AddNumberToObject(md, "request_start_ns",
+				(double)(start + wall_offset_ns));
+	if (r->first_byte_ns)
+		cJSON_AddNumberToObject(md, "request_ack_ns",
+					(double)(r->first_byte_ns + wall_offset_ns));
+	else
+		cJSON_AddNullToObject(md, "request_ack_ns");
+	cJSON_AddNumberToObject(md, "request_end_ns",
+				(double)(r->end_ns + wall_offset_ns));
+	cJSON_AddStringToObject(md, "worker_id", "servecal");
+	cJSON_AddStringToObject(md, "benchmark_phase",
+				r->warmup ? "warmup" : "profiling");
+	cJSON_AddBoolToObject(md, "was_cancelled", false);
+	cJSON *mt = cJSON_AddObjectToObject(o, "metrics");
+	long in = r->prompt_tokens >= 0 ? r->prompt_tokens : r->input_tokens;
+	if (in >= 0)
+		add_value(mt, "input_sequence_length", "tokens", (double)in);
+	if (!r->ok) {
+		cJSON *err = cJSON_AddObjectToObject(o, "error");
+		char buf[32];
+		const char *why = req_reason_name(r, buf, sizeof buf);
+		if (r->http_status > 0)
+			cJSON_AddNumberToObject(err, "code", r->http_status);
+		else
+			cJSON_AddNullToObject(err, "code");
+		cJSON_AddStringToObject(err, "type", why ? why : "error");
+		cJSON_AddStringToObject(err, "message", r->error);
+		return o;
+	}
+	add_value(mt, "time_to_first_token", "ms", r->ttft_ms);
+	add_value(mt, "request_latency", "ms", r->e2e_ms);
+	add_value(mt, "output_sequence_length", "tokens",
+		  (double)r->output_tokens);
+	add_value(mt, "inter_token_latency", "ms", r->tpot_ms);
+	if (isfinite(r->tpot_ms) && r->tpot_ms > 0)
+		add_value(mt, "output_token_throughput_per_user",
+			  "tokens/sec/user", 1000.0 / r->tpot_ms);
+	if (r->n_itl) {
+		cJSON *m = cJSON_AddObjectToObject(mt, "inter_chunk_latency");
+		cJSON *a = cJSON_AddArrayToObject(m, "value");
+		for (size_t i = 0; i < r->n_itl; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(r->itl_ms[i]));
+		cJSON_AddStringToObject(m, "unit", "ms");
+	}
+	cJSON_AddNullToObject(o, "error");
+	return o;
+}
+
+static double num_at(const cJSON *j, const char *obj, const char *key)
+{
+	const cJSON *o = obj ? cJSON_GetObjectItemCaseSensitive(j, obj) : j;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void add_derived(cJSON *o, const char *name, const char *unit,
+			double v)
+{
+	if (!isfinite(v))
+		return;
+	cJSON *b = cJSON_AddObjectToObject(o, name);
+	cJSON_AddStringToObject(b, "unit", unit);
+	cJSON_AddNumberToObject(b, "avg", v);
+}
+
+cJSON *aiperf_summary(const cJSON *s, const char *model)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof record_metrics / sizeof *record_metrics;
+	     i++) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(
+			s, record_metrics[i].key);
+		double n = num_at(st, NULL, "n");
+		if (!cJSON_IsObject(st) || !(n > 0))
+			continue;
+		cJSON *b = cJSON_AddObjectToObject(o, record_metrics[i].name);
+		cJSON_AddStringToObject(b, "unit", record_metrics[i].unit);
+		for (size_t k = 0; k < sizeof stat_fields / sizeof *stat_fields;
+		     k++) {
+			double v = num_at(st, NULL, stat_fields[k].ours);
+			if (isfinite(v))
+				cJSON_AddNumberToObject(b, stat_fields[k].theirs, v);
+		}
+		cJSON_AddNumberToObject(b, "count", n);
+	}
+	add_derived(o, "request_throughput", "requests/sec",
+		    num_at(s, "throughput", "requests_per_s"));
+	add_derived(o, "output_token_throughput", "tokens/sec",
+		    num_at(s, "throughput", "output_tokens_per_s"));
+	add_derived(o, "output_token_throughput_per_gpu", "tokens/sec/gpu",
+		    num_at(s, "throughput", "tokens_per_s_per_gpu"));
+	add_derived(o, "benchmark_duration", "sec",
+		    num_at(s, "throughput", "window_s"));
+	add_derived(o, "request_count", "requests",
+		    num_at(s, "requests", "ok"));
+	add_derived(o, "error_request_count", "requests",
+		    num_at(s, "requests", "failed"));
+	add_derived(o, "goodput", "requests/sec",
+		    num_at(s, "goodput", "requests_per_s"));
+	cJSON *cfg = cJSON_AddObjectToObject(o, "input_config");
+	cJSON *ep = cJSON_AddObjectToObject(cfg, "endpoint");
+	cJSON *names = cJSON_AddArrayToObject(ep, "model_names");
+	cJSON_AddItemToArray(names, cJSON_CreateString(model ? model : ""));
+	cJSON *lg = cJSON_AddObjectToObject(cfg, "loadgen");
+	double c = num_at(s, NULL, "concurrency"),
+	       rate = num_at(s, NULL, "request_rate");
+	if (isfinite(c))
+		cJSON_AddNumberToObject(lg, "concurrency", c);
+	if (isfinite(rate))
+		cJSON_AddNumberToObject(lg, "request_rate", rate);
+	return o;
+}
+
+int aiperf_csv(FILE *f, const cJSON *j)
+{
+	static const char *const cols[] = {"avg", "min", "max", "p99", "p90",
+					   "p75", "p50", "p25", "std"};
+	fputs("Metric", f);
+	for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
+		fprintf(f, ",%s", cols[k]);
+	fputc('\n', f);
+	for (size_t i = 0; i < sizeof record_metrics / sizeof *record_metrics;
+	     i++) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(
+			j, record_metrics[i].name);
+		if (!cJSON_IsObject(b))
+			continue;
+		fputs(record_metrics[i].label, f);
+		for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
+			double v = num_at(b, NULL, cols[k]);
+			if (isfinite(v))
+				fprintf(f, ",%.6g", v);
+			else
+				fputc(',', f);
+		}
+		fputc('\n', f);
+	}
+	fputs("\nMetric,Value\n", f);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, j)
+	{
+		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(it, "unit");
+		double v = num_at(it, NULL, "avg");
+		if (!cJSON_IsObject(it) || cJSON_GetObjectItemCaseSensitive(it, "count") ||
+		    !cJSON_IsString(unit) || !isfinite(v))
+			continue;
+		fprintf(f, "%s (%s),%.6g\n", it->string, unit->valuestring, v);
+	}
+	return ferror(f) ? -1 : 0;
+}
