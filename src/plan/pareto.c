@@ -1,7 +1,9 @@
 /* Exact two-objective Pareto front by one sort and one sweep: visiting points
  * by the first objective descending, a point survives when its second
  * objective is the best of its group of equal first objective and beats
- * everything seen with a strictly larger first objective. */
+ * everything seen with a strictly larger first objective. Of equal points
+ * only the first (lowest index) survives: the others are weakly dominated
+ * by it and would repeat it on the front. */
 #include "plan/pareto.h"
 
 #include <math.h>
@@ -57,12 +59,13 @@ size_t pareto_front(const double *a, const double *b, size_t n,
 		size_t h = g;
 		while (h < m && v[h].a == v[g].a)
 			h++;
-		double top = v[g].b; /* group sorted by b descending */
-		if (!have_best || top > best_b)
-			for (size_t j = g; j < h && v[j].b == top; j++)
-				v[k++] = v[j];
-		if (!have_best || top > best_b)
+		/* The group is sorted by b descending, then by index: its
+		 * first point is the one kept. */
+		double top = v[g].b;
+		if (!have_best || top > best_b) {
+			v[k++] = v[g];
 			best_b = top;
+		}
 		have_best = 1;
 		g = h;
 	}

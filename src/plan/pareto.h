@@ -1,8 +1,9 @@
 /* Exact Pareto front of points that maximise two objectives (tokens/s/user
  * and tokens/s/gpu). A point is on the front when no other point is at least
- * as good in both objectives and strictly better in one; points with equal
- * coordinates do not dominate each other, so duplicates on the front are all
- * kept. */
+ * as good in both objectives and strictly better in one, and no other point
+ * with a lower index has the same coordinates: of equal points the first
+ * (in a list ranked best first, the best ranked) stands for all of them, so
+ * the front holds no point that another weakly dominates. */
 #ifndef SC_PARETO_H
 #define SC_PARETO_H
 #include <stddef.h>
