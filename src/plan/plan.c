@@ -340,17 +340,38 @@ void plan_shape_name(const struct worker_shape *s, char *buf, size_t len)
 
 void plan_config_name(const struct plan_config *cfg, char *buf, size_t len)
 {
-	char a[48], b[48];
-	plan_shape_name(&cfg->w[0].shape, a, sizeof a);
+	/* One notation for CSVs, best.json, the report and the plots:
+	 * parallelism in capitals, what limits a worker in words. */
+	char sh[2][64];
+	size_t ng = cfg->mode == DEPLOY_AGG ? 1 : 2;
+	for (size_t g = 0; g < ng; g++) {
+		/* "tp1dp8ep4" -> "TP1 DP8 EP4" */
+		char low[48];
+		size_t k = 0;
+		plan_shape_name(&cfg->w[g].shape, low, sizeof low);
+		for (const char *p = low; *p && k + 2 < sizeof sh[g]; p++) {
+			if (*p >= 'a' && *p <= 'z' && p > low &&
+			    p[-1] >= '0' && p[-1] <= '9')
+				sh[g][k++] = ' ';
+			sh[g][k++] = *p >= 'a' && *p <= 'z'
+					     ? (char)(*p - 'a' + 'A')
+					     : *p;
+		}
+		sh[g][k] = '\0';
+	}
+	const struct worker_spec *a = &cfg->w[0], *b = &cfg->w[1];
 	if (cfg->mode == DEPLOY_AGG) {
-		snprintf(buf, len, "agg %ldx %s b=%ld tok=%ld", cfg->w[0].count,
-			 a, cfg->w[0].max_batch, cfg->w[0].max_num_tokens);
+		snprintf(buf, len, "%ldx %s (batch %ld, %ld tokens)", a->count,
+			 sh[0], a->max_batch, a->max_num_tokens);
 		return;
 	}
-	plan_shape_name(&cfg->w[1].shape, b, sizeof b);
-	snprintf(buf, len, "disagg %ldP(%s b=%ld) %ldD(%s b=%ld) =%ldx(%ldP%ldD)",
-		 cfg->w[0].count, a, cfg->w[0].max_batch, cfg->w[1].count, b,
-		 cfg->w[1].max_batch, cfg->replicas, cfg->unit_x, cfg->unit_y);
+	int k = snprintf(buf, len, "%ldP %s (batch %ld) + %ldD %s (batch %ld)",
+			 a->count, sh[0], a->max_batch, b->count, sh[1],
+			 b->max_batch);
+	/* Replicated units route requests apart: say how it is split. */
+	if (cfg->replicas > 1 && k >= 0 && (size_t)k < len)
+		snprintf(buf + k, len - (size_t)k, " as %ldx %ldP%ldD",
+			 cfg->replicas, cfg->unit_x, cfg->unit_y);
 }
 
 void plan_config_deploy(const struct plan_query *q,

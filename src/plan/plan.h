@@ -104,8 +104,9 @@ void plan_result_release(struct plan_result *r);
 /* The search's model context for q. */
 void plan_ctx(const struct plan_query *q, struct model_ctx *c);
 
-/* Compact description, e.g. "agg 4x tp2 b=32 tok=8192" or
- * "disagg 2P(tp2 b=2) 6D(tp1 b=48) =2x(1P3D)". */
+/* The one notation of a configuration, e.g. "4x TP2 (batch 32, 8192
+ * tokens)" (agg) or "2P TP2 (batch 2) + 6D TP1 (batch 48) as 2x 1P3D"
+ * (disagg; the "as" part only when the xPyD unit is replicated). */
 void plan_config_name(const struct plan_config *cfg, char *buf, size_t len);
 
 /* Parallelism in short: "tp2", "tp2pp2", "tp1dp8ep4" (parts of 1 left out). */

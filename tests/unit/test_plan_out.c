@@ -160,6 +160,8 @@ static void test_infeasible_json(void)
 	free(dir);
 }
 
+/* The notation README, the report and the charts use; another string here
+ * means match's CSVs and best.json name configurations differently. */
 static void test_config_names(void)
 {
 	struct plan_config c = {.mode = DEPLOY_DISAGG, .replicas = 2,
@@ -168,11 +170,16 @@ static void test_config_names(void)
 	c.w[1] = (struct worker_spec){ROLE_DECODE, 6, {1, 1, 1, 1, 1}, 48, 48, {0}};
 	char buf[256];
 	plan_config_name(&c, buf, sizeof buf);
-	CU_ASSERT_STRING_EQUAL(buf, "disagg 2P(tp2 b=2) 6D(tp1 b=48) =2x(1P3D)");
+	CU_ASSERT_STRING_EQUAL(buf, "2P TP2 (batch 2) + 6D TP1 (batch 48) as 2x 1P3D");
+	c.replicas = 1;
+	c.unit_x = 2;
+	c.unit_y = 6;
+	plan_config_name(&c, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "2P TP2 (batch 2) + 6D TP1 (batch 48)");
 	struct plan_config a = {.mode = DEPLOY_AGG, .replicas = 4};
 	a.w[0] = (struct worker_spec){ROLE_AGG, 4, {1, 1, 8, 4, 2}, 32, 8192, {0}};
 	plan_config_name(&a, buf, sizeof buf);
-	CU_ASSERT_STRING_EQUAL(buf, "agg 4x tp1dp8ep4 b=32 tok=8192");
+	CU_ASSERT_STRING_EQUAL(buf, "4x TP1 DP8 EP4 (batch 32, 8192 tokens)");
 }
 
 static CU_TestInfo tests[] = {
