@@ -3,12 +3,17 @@
 
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
+
+/* Concurrency levels of a sweep (README.md, "Ranges of numbers"). */
+#define CAMPAIGN_MAX_CONC 100000
 
 static const char *const top_keys[] = {"name", "note", "deployments", "workload",
 				       "sweep", "slas", "search", "fit", NULL};
@@ -111,11 +116,12 @@ static int parse_levels(const cJSON *sweep, const char *where,
 	cJSON_ArrayForEach(it, a)
 	{
 		double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
-		if (v < 1 || v != (double)(long)v || v > 100000 ||
+		if (!(v >= 1 && v <= CAMPAIGN_MAX_CONC) || v != floor(v) ||
 		    c->n_levels == CAMPAIGN_MAX_LEVELS)
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'concurrency': entries must be whole numbers in [1, 100000] (at most %d)",
-					  where, CAMPAIGN_MAX_LEVELS);
+					  "%s: field 'concurrency': entries must be whole numbers in [1, %d] (at most %d), got %.10g",
+					  where, CAMPAIGN_MAX_CONC,
+					  CAMPAIGN_MAX_LEVELS, v);
 		if (c->n_levels && v <= (double)c->levels[c->n_levels - 1])
 			return sc_err_set(e, SC_EINPUT,
 					  "%s: field 'concurrency': must increase, %g follows %ld",
@@ -150,9 +156,12 @@ static int parse_slas(const cJSON *s, const char *where, struct campaign *c,
 				  "%s: field 'ttft_ms': missing (a number or a list of numbers)",
 				  where);
 	for (size_t i = 0; i < c->n_ttft; i++)
-		if (!(c->ttft_ms[i] > 0))
+		if (!(c->ttft_ms[i] >= NUM_SLA_MIN &&
+		      c->ttft_ms[i] <= NUM_MS_MAX))
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'ttft_ms': must be > 0", where);
+					  "%s: field 'ttft_ms': must be in [%g, %.0f], got %.10g",
+					  where, NUM_SLA_MIN, NUM_MS_MAX,
+					  c->ttft_ms[i]);
 	bool has_tpot = cJSON_GetObjectItemCaseSensitive(s, "tpot_ms") != NULL;
 	bool has_tps = cJSON_GetObjectItemCaseSensitive(s, "min_tokens_per_s_user") != NULL;
 	if (has_tpot == has_tps)
@@ -160,9 +169,11 @@ static int parse_slas(const cJSON *s, const char *where, struct campaign *c,
 				  "%s: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'",
 				  where);
 	if (has_tpot)
-		return jsonio_pos(s, "tpot_ms", true, 0, &c->tpot_ms, where, e);
-	return jsonio_pos(s, "min_tokens_per_s_user", true, 0,
-			  &c->min_tokens_per_s_user, where, e);
+		return jsonio_range(s, "tpot_ms", true, 0, NUM_SLA_MIN,
+				    NUM_MS_MAX, &c->tpot_ms, where, e);
+	return jsonio_range(s, "min_tokens_per_s_user", true, 0,
+			    NUM_SLA_MIN, NUM_TOKENS_PER_S_MAX,
+			    &c->min_tokens_per_s_user, where, e);
 }
 
 int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
@@ -203,10 +214,10 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	snprintf(c->name, sizeof c->name, "%s", name);
 	snprintf(w, sizeof w, "%s: workload", path);
 	if ((rc = jsonio_known_keys(wl, wl_keys, w, e)) ||
-	    (rc = jsonio_int(wl, "isl", true, 0, 1, 10000000, &c->isl, w, e)) ||
-	    (rc = jsonio_int(wl, "osl", true, 0, 2, 10000000, &c->osl, w, e)) ||
-	    (rc = jsonio_int(wl, "isl_std", false, 0, 0, 10000000, &c->isl_std, w, e)) ||
-	    (rc = jsonio_int(wl, "osl_std", false, 0, 0, 10000000, &c->osl_std, w, e)) ||
+	    (rc = jsonio_int(wl, "isl", true, 0, 1, NUM_TOKENS_MAX, &c->isl, w, e)) ||
+	    (rc = jsonio_int(wl, "osl", true, 0, 2, NUM_TOKENS_MAX, &c->osl, w, e)) ||
+	    (rc = jsonio_int(wl, "isl_std", false, 0, 0, NUM_TOKENS_MAX, &c->isl_std, w, e)) ||
+	    (rc = jsonio_int(wl, "osl_std", false, 0, 0, NUM_TOKENS_MAX, &c->osl_std, w, e)) ||
 	    (rc = jsonio_str(wl, "api", false, "completions", &api, w, e)))
 		goto out;
 	if (strcmp(api, "completions") && strcmp(api, "chat")) {
@@ -217,13 +228,16 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	snprintf(w, sizeof w, "%s: sweep", path);
 	if ((rc = jsonio_known_keys(sweep, sweep_keys, w, e)) ||
 	    (rc = parse_levels(sweep, w, c, e)) ||
-	    (rc = jsonio_int(sweep, "requests_per_level", false, 0, 0, 100000000,
+	    (rc = jsonio_int(sweep, "requests_per_level", false, 0, 0, NUM_COUNT_MAX,
 			     &c->requests_per_level, w, e)) ||
-	    (rc = jsonio_num(sweep, "duration_per_level_s", false, 0,
-			     &c->duration_per_level_s, w, e)) ||
-	    (rc = jsonio_int(sweep, "warmup", false, -1, -1, 100000000, &c->warmup, w, e)) ||
-	    (rc = jsonio_pos(sweep, "timeout_s", false, 600, &c->timeout_s, w, e)) ||
-	    (rc = jsonio_num(sweep, "max_error_rate", false, 0.5, &c->max_error_rate, w, e)))
+	    (rc = jsonio_range(sweep, "duration_per_level_s", false, 0, 0,
+			       NUM_DURATION_MAX_S, &c->duration_per_level_s, w,
+			       e)) ||
+	    (rc = jsonio_int(sweep, "warmup", false, -1, -1, NUM_COUNT_MAX, &c->warmup, w, e)) ||
+	    (rc = jsonio_range(sweep, "timeout_s", false, 600, NUM_DURATION_MIN_S,
+			       NUM_DURATION_MAX_S, &c->timeout_s, w, e)) ||
+	    (rc = jsonio_range(sweep, "max_error_rate", false, 0.5, 0, 1,
+			       &c->max_error_rate, w, e)))
 		goto out;
 	if ((c->requests_per_level > 0) == (c->duration_per_level_s > 0)) {
 		rc = sc_err_set(e, SC_EINPUT,
@@ -231,8 +245,12 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 				w);
 		goto out;
 	}
-	if (c->max_error_rate < 0 || c->max_error_rate > 1) {
-		rc = sc_err_set(e, SC_EINPUT, "%s: field 'max_error_rate': must be in [0, 1]", w);
+	if (c->duration_per_level_s > 0 &&
+	    c->duration_per_level_s < NUM_DURATION_MIN_S) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'duration_per_level_s': must be in [%g, %g], got %.10g",
+				w, NUM_DURATION_MIN_S, NUM_DURATION_MAX_S,
+				c->duration_per_level_s);
 		goto out;
 	}
 	snprintf(w, sizeof w, "%s: slas", path);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "util/jsonio.h"
+#include "util/num.h"
 
 /* Defaults when the section is silent; each is an effect size chosen to be
  * visible in a benchmark but not to dominate it. */
@@ -15,6 +16,14 @@
 #define EMU_DEFAULT_FRONTEND_JITTER 0.2
 #define EMU_DEFAULT_EOS_MEAN_TOKENS 256.0
 #define EMU_DEFAULT_MAX_MODEL_LEN 32768L
+/* Ranges of the section's fields (README.md, "Ranges of numbers"). A
+ * log-sigma of 1 already makes a 3-sigma step 20 times the mean. */
+#define EMU_MAX_SIGMA_NOISE 1.0
+#define EMU_MAX_SIGMA_JITTER 2.0
+#define EMU_MIN_GEMM_EFF 0.01
+#define EMU_MIN_TIME_SCALE 0.001
+#define EMU_MAX_TIME_SCALE 1000.0
+#define EMU_MAX_STALL_MS 600000.0
 
 void emu_truth_default(struct emu_truth *t)
 {
@@ -61,43 +70,31 @@ int emu_truth_from_json(const cJSON *sec, const char *where,
 		if ((rc = params_from_json(truth, sub, &t->p, e)))
 			return rc;
 	}
-	if ((rc = jsonio_num(sec, "noise_sigma", false, t->noise_sigma,
-			     &t->noise_sigma, where, e)) ||
-	    (rc = jsonio_pos(sec, "gemm_eff_min", false, t->gemm_eff_min,
-			     &t->gemm_eff_min, where, e)) ||
-	    (rc = jsonio_num(sec, "gemm_half_tokens", false,
-			     t->gemm_half_tokens, &t->gemm_half_tokens, where,
-			     e)) ||
-	    (rc = jsonio_num(sec, "frontend_jitter_sigma", false,
-			     t->frontend_jitter_sigma,
-			     &t->frontend_jitter_sigma, where, e)) ||
+	if ((rc = jsonio_range(sec, "noise_sigma", false, t->noise_sigma, 0,
+			       EMU_MAX_SIGMA_NOISE, &t->noise_sigma, where,
+			       e)) ||
+	    (rc = jsonio_range(sec, "gemm_eff_min", false, t->gemm_eff_min,
+			       EMU_MIN_GEMM_EFF, 1, &t->gemm_eff_min, where,
+			       e)) ||
+	    (rc = jsonio_range(sec, "gemm_half_tokens", false,
+			       t->gemm_half_tokens, 0, (double)NUM_TOKENS_MAX,
+			       &t->gemm_half_tokens, where, e)) ||
+	    (rc = jsonio_range(sec, "frontend_jitter_sigma", false,
+			       t->frontend_jitter_sigma, 0,
+			       EMU_MAX_SIGMA_JITTER, &t->frontend_jitter_sigma,
+			       where, e)) ||
 	    (rc = jsonio_bool(sec, "kv_contention", false, t->kv_contention,
 			      &t->kv_contention, where, e)) ||
-	    (rc = jsonio_num(sec, "eos_mean_tokens", false, t->eos_mean_tokens,
-			     &t->eos_mean_tokens, where, e)) ||
+	    (rc = jsonio_range(sec, "eos_mean_tokens", false,
+			       t->eos_mean_tokens, 0, (double)NUM_TOKENS_MAX,
+			       &t->eos_mean_tokens, where, e)) ||
 	    (rc = jsonio_int(sec, "max_model_len", false, t->max_model_len, 2,
-			     1L << 30, &t->max_model_len, where, e)) ||
-	    (rc = jsonio_pos(sec, "time_scale", false, t->time_scale,
-			     &t->time_scale, where, e)))
+			     2 * NUM_TOKENS_MAX, &t->max_model_len, where,
+			     e)) ||
+	    (rc = jsonio_range(sec, "time_scale", false, t->time_scale,
+			       EMU_MIN_TIME_SCALE, EMU_MAX_TIME_SCALE,
+			       &t->time_scale, where, e)))
 		return rc;
-	if (t->noise_sigma < 0 || t->noise_sigma > 1)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'noise_sigma': must be in [0, 1], got %g",
-				  where, t->noise_sigma);
-	if (t->gemm_eff_min > 1)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'gemm_eff_min': must be in (0, 1], got %g",
-				  where, t->gemm_eff_min);
-	if (t->gemm_half_tokens < 0)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'gemm_half_tokens': must be >= 0", where);
-	if (t->frontend_jitter_sigma < 0 || t->frontend_jitter_sigma > 2)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'frontend_jitter_sigma': must be in [0, 2]",
-				  where);
-	if (t->eos_mean_tokens < 0)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'eos_mean_tokens': must be >= 0", where);
 	const cJSON *faults = NULL;
 	if ((rc = jsonio_obj(sec, "faults", false, &faults, where, e)))
 		return rc;
@@ -105,6 +102,11 @@ int emu_truth_from_json(const cJSON *sec, const char *where,
 		snprintf(sub, sizeof sub, "%s.faults", where);
 		if ((rc = emu_faults_from_json(faults, sub, &t->faults, e)))
 			return rc;
+		double stall_ms = t->faults.stall_s * 1e3;
+		if (!(stall_ms <= EMU_MAX_STALL_MS))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'stall_ms': must be in [0, %.0f], got %.10g",
+					  sub, EMU_MAX_STALL_MS, stall_ms);
 	}
 	return SC_OK;
 }
@@ -126,19 +128,22 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 	step_parts(c, s, l, &sp);
 	sp.compute_s /= emu_truth_gemm_factor(
 		t, l->decode_seqs + l->prefill_tokens);
-	return step_combine(&sp) * t->time_scale;
+	double step_s = step_combine(&sp) * t->time_scale;
+	return step_s < EMU_TRUTH_MAX_DELAY_S ? step_s : EMU_TRUTH_MAX_DELAY_S;
 }
 
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
 			const struct worker_shape *s,
 			const struct step_load *l, struct rng *r)
 {
-	return emu_truth_step_mean_s(t, c, s, l) *
-	       rng_lognormal_factor(r, t->noise_sigma);
+	double x = emu_truth_step_mean_s(t, c, s, l) *
+		   rng_lognormal_factor(r, t->noise_sigma);
+	return x < EMU_TRUTH_MAX_DELAY_S ? x : EMU_TRUTH_MAX_DELAY_S;
 }
 
 double emu_truth_frontend_s(const struct emu_truth *t, struct rng *r)
 {
-	return t->p.v[MP_T0] * t->time_scale *
-	       rng_lognormal_factor(r, t->frontend_jitter_sigma);
+	double x = t->p.v[MP_T0] * t->time_scale *
+		   rng_lognormal_factor(r, t->frontend_jitter_sigma);
+	return x < EMU_TRUTH_MAX_DELAY_S ? x : EMU_TRUTH_MAX_DELAY_S;
 }

@@ -22,11 +22,14 @@
  *                              (never before min_tokens); 0 = never
  *   "max_model_len": 32768     prompt + max_tokens limit per request
  *   "time_scale": 1.0          multiplies every step, transfer and frontend
- *                              time (below 1 for fast tests)
+ *                              time (below 1 for fast tests), in
+ *                              [0.001, 1000]
  *   "faults": {"http_429": r, "http_500": r, "http_503": r,
  *              "error_chunk": r, "drop": r, "stall": r, "malformed": r,
  *              "stall_ms": 2000}  per-request rates (see emu_faults.h)
- * Without the section: priors, 3% noise, seed 1, no faults. */
+ * Without the section: priors, 3% noise, seed 1, no faults. Ranges: sigmas
+ * [0, 1] (noise) and [0, 2] (jitter), gemm_eff_min [0.01, 1], token counts
+ * [0, 1e7], max_model_len [2, 2e7], stall_ms [0, 600000]. */
 #ifndef SC_EMU_TRUTH_H
 #define SC_EMU_TRUTH_H
 #include <stdbool.h>
@@ -39,6 +42,11 @@
 #include "model/params.h"
 #include "model/step.h"
 #include "util/err.h"
+
+/* Longest iteration or frontend delay the truth hands the scheduler, which
+ * counts in int64 nanoseconds: a spec slow enough to need more (a huge
+ * model on a tiny device) is clamped to this rather than overflow there. */
+#define EMU_TRUTH_MAX_DELAY_S 86400.0
 
 struct emu_truth {
 	struct model_params p;
@@ -62,7 +70,7 @@ int emu_truth_from_json(const cJSON *section, const char *where,
 /* GEMM efficiency multiplier for n tokens in one step, in (0, 1]. */
 double emu_truth_gemm_factor(const struct emu_truth *t, double n_tokens);
 /* Noise-free ground-truth iteration time (s) of load l on one worker,
- * time_scale included. */
+ * time_scale included, at most EMU_TRUTH_MAX_DELAY_S. */
 double emu_truth_step_mean_s(const struct emu_truth *t,
 			     const struct model_ctx *c,
 			     const struct worker_shape *s,
@@ -71,7 +79,8 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
 			const struct worker_shape *s,
 			const struct step_load *l, struct rng *r);
-/* Frontend delay of one request (T0 with jitter, time_scale included). */
+/* Frontend delay of one request (T0 with jitter, time_scale included), at
+ * most EMU_TRUTH_MAX_DELAY_S. */
 double emu_truth_frontend_s(const struct emu_truth *t, struct rng *r);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/num.h"
 #include "util/xalloc.h"
 
 int arrival_parse(const char *s, enum arrival_kind *kind, double *shape,
@@ -21,17 +22,23 @@ int arrival_parse(const char *s, enum arrival_kind *kind, double *shape,
 		return 0;
 	}
 	if (!strncmp(s, "gamma:", 6)) {
-		char *end;
-		double k = strtod(s + 6, &end);
-		if (end != s + 6 && !*end && isfinite(k) && k > 0) {
+		double k;
+		/* K outside the range makes gaps of 0 or inf in double (the
+		 * block's sum, then every scheduled time, overflows). */
+		if (num_parse_real("gamma:K", s + 6, NUM_SHAPE_MIN,
+				   NUM_SHAPE_MAX, &k, NULL) == SC_OK) {
 			*kind = ARRIVAL_GAMMA;
 			*shape = k;
 			return 0;
 		}
+		snprintf(err, cap,
+			 "gamma:K needs K in [%g, %g], got '%s'",
+			 NUM_SHAPE_MIN, NUM_SHAPE_MAX, s + 6);
+		return -1;
 	}
 	snprintf(err, cap,
-		 "unknown arrival '%s' (expected poisson, gamma:K with K > 0, or constant)",
-		 s);
+		 "unknown arrival '%s' (expected poisson, gamma:K with K in [%g, %g], or constant)",
+		 s, NUM_SHAPE_MIN, NUM_SHAPE_MAX);
 	return -1;
 }
 

@@ -32,8 +32,8 @@ struct arrival {
 	size_t n_gaps, next, block;
 };
 
-/* Parses "poisson", "gamma:K" (K > 0) or "constant". Returns 0, or -1 with
- * a message in err. */
+/* Parses "poisson", "gamma:K" (K in [NUM_SHAPE_MIN, NUM_SHAPE_MAX]) or
+ * "constant". Returns 0, or -1 with a message in err quoting the value. */
 int arrival_parse(const char *s, enum arrival_kind *kind, double *shape,
 		  char *err, size_t cap);
 void arrival_init(struct arrival *a, enum arrival_kind kind, double rate_per_s,

@@ -8,6 +8,7 @@
 
 #include "model/catalog.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 static const char *const deploy_keys[] = {
@@ -98,13 +99,10 @@ static int parse_sched(const cJSON *j, const char *where,
 				  sw, kv);
 	d->sched.unified_kv = !strcmp(kv, "unified");
 	double lag_ms;
-	if ((rc = jsonio_num(s, "start_lag_ms", false, d->sched.start_lag_s * 1e3,
-			     &lag_ms, sw, e)))
+	if ((rc = jsonio_range(s, "start_lag_ms", false,
+			       d->sched.start_lag_s * 1e3, 0,
+			       SCHED_MAX_START_LAG_MS, &lag_ms, sw, e)))
 		return rc;
-	if (!(lag_ms >= 0 && lag_ms <= SCHED_MAX_START_LAG_MS))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'start_lag_ms': %g is outside [0, %g]",
-				  sw, lag_ms, SCHED_MAX_START_LAG_MS);
 	d->sched.start_lag_s = lag_ms * 1e-3;
 	if (sched_policy_parse(pol, &d->sched.policy))
 		return sc_err_set(e, SC_EINPUT,
@@ -380,17 +378,12 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 			goto out;
 		}
 		if ((rc = jsonio_known_keys(link, link_keys, lw, e)) ||
-		    (rc = jsonio_pos(link, "gbps", true, 0, &d->link.gbps, lw,
-				     e)) ||
-		    (rc = jsonio_num(link, "latency_us", false, 0,
-				     &d->link.latency_us, lw, e)))
+		    (rc = jsonio_range(link, "gbps", true, 0, NUM_LINK_MIN_GBPS,
+				       NUM_LINK_MAX_GBPS, &d->link.gbps, lw, e)) ||
+		    (rc = jsonio_range(link, "latency_us", false, 0, 0,
+				       NUM_LINK_MAX_LATENCY_US,
+				       &d->link.latency_us, lw, e)))
 			goto out;
-		if (d->link.latency_us < 0) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'latency_us': must be >= 0",
-					lw);
-			goto out;
-		}
 	}
 	if (emu)
 		d->emulator = cJSON_Duplicate(emu, 1);

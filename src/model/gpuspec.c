@@ -10,6 +10,14 @@
 #define GIB 1073741824.0
 #define TERA 1e12
 #define GIGA 1e9
+/* Ranges of the spec's figures (README.md, "Ranges of numbers"): from a
+ * slow CPU core to well past any accelerator, so products such as
+ * hbm_gib * GIB stay finite. */
+#define GPU_MIN 1e-6
+#define GPU_MAX_TFLOPS 1e6
+#define GPU_MAX_HBM_GIB 1e6
+#define GPU_MAX_HBM_TBPS 1e4
+#define GPU_MAX_LINK_GBPS 1e6
 
 static const char *const gpu_keys[] = {
 	"name",	       "source",	 "tflops",	  "hbm_gib",
@@ -29,12 +37,15 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 	if ((rc = jsonio_known_keys(j, gpu_keys, where, e)) ||
 	    (rc = jsonio_str(j, "name", true, NULL, &name, where, e)) ||
 	    (rc = jsonio_obj(j, "tflops", true, &tf, where, e)) ||
-	    (rc = jsonio_pos(j, "hbm_gib", true, 0, &g->hbm_gib, where, e)) ||
-	    (rc = jsonio_pos(j, "hbm_tbps", true, 0, &g->hbm_tbps, where, e)) ||
-	    (rc = jsonio_pos(j, "nvlink_gbps", true, 0, &g->nvlink_gbps, where,
-			     e)) ||
-	    (rc = jsonio_pos(j, "internode_gbps", false, 25.0,
-			     &g->internode_gbps, where, e)) ||
+	    (rc = jsonio_range(j, "hbm_gib", true, 0, GPU_MIN, GPU_MAX_HBM_GIB,
+			       &g->hbm_gib, where, e)) ||
+	    (rc = jsonio_range(j, "hbm_tbps", true, 0, GPU_MIN,
+			       GPU_MAX_HBM_TBPS, &g->hbm_tbps, where, e)) ||
+	    (rc = jsonio_range(j, "nvlink_gbps", true, 0, GPU_MIN,
+			       GPU_MAX_LINK_GBPS, &g->nvlink_gbps, where, e)) ||
+	    (rc = jsonio_range(j, "internode_gbps", false, 25.0, GPU_MIN,
+			       GPU_MAX_LINK_GBPS, &g->internode_gbps, where,
+			       e)) ||
 	    (rc = jsonio_int(j, "gpus_per_node", false, 8, 1, 1024,
 			     &g->gpus_per_node, where, e)))
 		return rc;
@@ -49,8 +60,8 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 			return sc_err_set(e, SC_EINPUT,
 					  "%s: unknown dtype '%s' (bf16, fp8, fp4)",
 					  w, it->string);
-		if ((rc = jsonio_pos(tf, it->string, true, 0, &g->tflops[d], w,
-				     e)))
+		if ((rc = jsonio_range(tf, it->string, true, 0, GPU_MIN,
+				       GPU_MAX_TFLOPS, &g->tflops[d], w, e)))
 			return rc;
 	}
 	if (g->tflops[DT_BF16] <= 0)

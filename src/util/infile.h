@@ -42,9 +42,10 @@ struct infile_lines {
 
 void infile_lines_init(struct infile_lines *r, FILE *f, const char *path,
 		       size_t max_line);
-/* Next line, its newline (and a CR before it) removed, NUL-terminated in
- * *line (valid until the next call). Returns 1, 0 at the end, or SC_EINPUT
- * "PATH:LINE: longer than N bytes" / "PATH: read error". */
+/* Next line, its newline (and a CR before it, which counts against the cap)
+ * removed, NUL-terminated in *line (valid until the next call). Returns 1,
+ * 0 at the end, or SC_EINPUT "PATH:LINE: longer than N bytes" / "PATH: read
+ * error". */
 int infile_next_line(struct infile_lines *r, char **line, size_t *len,
 		     struct sc_err *e);
 void infile_lines_release(struct infile_lines *r);

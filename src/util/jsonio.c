@@ -8,74 +8,195 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/infile.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 char *jsonio_read_text(const char *path, size_t max, size_t *len,
 		       struct sc_err *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		sc_err_set(e, SC_EINPUT, "%s: cannot open: %s", path,
-			   strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > max) {
-				sc_err_set(e, SC_EINPUT,
-					   "%s: larger than %zu bytes", path,
-					   max);
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
+	return infile_read_all(path, max, false, len, e);
+}
+
+/* Line and column of byte off in text, for messages. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
 		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
 	}
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr || n > max) {
-		sc_err_set(e, SC_EINPUT, "%s: %s", path,
-			   rerr ? "read error" : "file too large");
-		free(buf);
+}
+
+/* One pass over the text before cJSON builds anything: the deepest
+ * nesting, and an upper bound on the values (every value but the first
+ * of a container follows a comma, so values <= 1 + commas + containers).
+ * Strings are skipped so brackets and commas inside them do not count.
+ * Stops at the first byte that passes a cap. */
+static int prescan(const char *text, size_t len, size_t max_nodes,
+		   const char *what, struct sc_err *e)
+{
+	size_t nodes = 1;
+	int depth = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = true;
+			break;
+		case '[':
+		case '{':
+			nodes++;
+			if (++depth > JSONIO_MAX_DEPTH) {
+				int line, col;
+				line_col(text, i, &line, &col);
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: nested deeper than %d levels near line %d column %d",
+						  what, JSONIO_MAX_DEPTH, line,
+						  col);
+			}
+			break;
+		case ']':
+		case '}':
+			depth--;
+			break;
+		case ',':
+			nodes++;
+			break;
+		default:
+			break;
+		}
+		if (nodes > max_nodes)
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: more than %zu JSON values (the cap for this kind of file)",
+					  what, max_nodes);
+	}
+	return SC_OK;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends ".key" or "[i]" to a JSON path for messages. */
+static void path_push(char *path, size_t cap, size_t *plen, const cJSON *it,
+		      size_t idx)
+{
+	size_t n = *plen;
+	if (n >= cap - 1)
+		return;
+	int w = it->string ? snprintf(path + n, cap - n, "%s%s",
+				      n ? "." : "", it->string)
+			   : snprintf(path + n, cap - n, "[%zu]", idx);
+	*plen = w < 0 ? n : (n + (size_t)w < cap ? n + (size_t)w : cap - 1);
+}
+
+/* The first member name that appears twice in an object of the tree;
+ * cJSON keeps both and lookups see only the first, so the second would be
+ * ignored in silence. Recursion depth is bounded by the prescan. */
+static int find_dup(const cJSON *j, char *path, size_t cap, size_t plen,
+		    const char *what, struct sc_err *e)
+{
+	if (cJSON_IsObject(j)) {
+		size_t n = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, j) n++;
+		if (n > 1) {
+			const char **names = xmalloc(n * sizeof *names);
+			size_t k = 0;
+			cJSON_ArrayForEach(it, j) names[k++] =
+				it->string ? it->string : "";
+			qsort(names, n, sizeof *names, cmp_key);
+			const char *dup = NULL;
+			for (size_t i = 1; i < n && !dup; i++)
+				if (!strcmp(names[i - 1], names[i]))
+					dup = names[i];
+			if (dup) {
+				int rc = sc_err_set(e, SC_EINPUT,
+						    "%s: duplicate key '%s'%s%s",
+						    what, dup,
+						    plen ? " in " : "",
+						    plen ? path : "");
+				free(names);
+				return rc;
+			}
+			free(names);
+		}
+	}
+	const cJSON *it;
+	size_t idx = 0;
+	cJSON_ArrayForEach(it, j)
+	{
+		if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+			size_t l = plen;
+			path_push(path, cap, &l, it, idx);
+			int rc = find_dup(it, path, cap, l, what, e);
+			path[plen] = '\0';
+			if (rc)
+				return rc;
+		}
+		idx++;
+	}
+	return SC_OK;
+}
+
+cJSON *jsonio_parse_capped(const char *text, size_t len, const char *what,
+			   size_t max_nodes, struct sc_err *e)
+{
+	if (prescan(text, len, max_nodes, what, e))
+		return NULL;
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	size_t off = end && end >= text ? (size_t)(end - text) : 0;
+	if (off > len)
+		off = len;
+	int line, col;
+	if (!j) {
+		/* cJSON reports where it stopped; turn that into line:column. */
+		line_col(text, off, &line, &col);
+		sc_err_set(e, SC_EINPUT,
+			   "%s: invalid JSON near line %d column %d", what,
+			   line, col);
 		return NULL;
 	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
+	size_t k = off;
+	while (k < len && (text[k] == ' ' || text[k] == '\t' ||
+			   text[k] == '\n' || text[k] == '\r'))
+		k++;
+	if (k < len) {
+		line_col(text, k, &line, &col);
+		sc_err_set(e, SC_EINPUT,
+			   "%s: data after the JSON value at line %d column %d",
+			   what, line, col);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	char path[256] = "";
+	if (find_dup(j, path, sizeof path, 0, what, e)) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
 }
 
 cJSON *jsonio_parse(const char *text, size_t len, const char *what,
 		    struct sc_err *e)
 {
-	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (j)
-		return j;
-	/* cJSON reports where it stopped; turn that into line:column. */
-	size_t off = end && end >= text ? (size_t)(end - text) : 0;
-	if (off > len)
-		off = len;
-	int line = 1, col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	sc_err_set(e, SC_EINPUT, "%s: invalid JSON near line %d column %d",
-		   what, line, col);
-	return NULL;
+	return jsonio_parse_capped(text, len, what, JSONIO_MAX_NODES, e);
 }
 
 cJSON *jsonio_load_file(const char *path, struct sc_err *e)
@@ -140,6 +261,14 @@ static const char *type_name(const cJSON *v)
 	return "invalid value";
 }
 
+/* A range message from util/num is about a file here. */
+static int as_input(struct sc_err *e)
+{
+	if (e)
+		e->status = SC_EINPUT;
+	return SC_EINPUT;
+}
+
 static int missing(const char *key, const char *where, struct sc_err *e)
 {
 	return sc_err_set(e, SC_EINPUT, "%s: field '%s': missing", where, key);
@@ -197,16 +326,30 @@ int jsonio_int(const cJSON *obj, const char *key, bool required, long def,
 	}
 	if (!cJSON_IsNumber(v))
 		return wrong_type(key, "a whole number", v, where, e);
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field '%s': must be a whole number, got %g",
-				  where, key, d);
-	if (d < (double)lo || d > (double)hi)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field '%s': must be in [%ld, %ld], got %.0f",
-				  where, key, lo, hi, d);
-	*out = (long)d;
+	char name[SC_ERR_MSG_MAX];
+	snprintf(name, sizeof name, "%s: field '%s'", where, key);
+	if (num_check_whole(name, v->valuedouble, lo, hi, out, e))
+		return as_input(e);
+	return SC_OK;
+}
+
+int jsonio_range(const cJSON *obj, const char *key, bool required, double def,
+		 double lo, double hi, double *out, const char *where,
+		 struct sc_err *e)
+{
+	double v;
+	int rc = jsonio_num(obj, key, required, def, &v, where, e);
+	if (rc)
+		return rc;
+	if (!cJSON_GetObjectItemCaseSensitive(obj, key)) {
+		*out = def; /* the caller's default, not the file's */
+		return SC_OK;
+	}
+	char name[SC_ERR_MSG_MAX];
+	snprintf(name, sizeof name, "%s: field '%s'", where, key);
+	if (num_check(name, v, lo, hi, e))
+		return as_input(e);
+	*out = v;
 	return SC_OK;
 }
 

@@ -12,19 +12,31 @@
 
 /* Largest JSON file servecal reads (specs, campaigns, results summaries). */
 #define JSONIO_MAX_FILE_BYTES (64u * 1024u * 1024u)
+/* Most values (numbers, strings, containers...) in one parsed text: a spec,
+ * campaign, summary or fit file holds thousands; 1,000,000 cJSON nodes
+ * take about 64 MB. Importers of per-request results pass their own cap. */
+#define JSONIO_MAX_NODES 1000000u
+/* Deepest nesting of arrays and objects (servecal's files use under 8). */
+#define JSONIO_MAX_DEPTH 64
 
-/* Reads and parses path. Returns a tree the caller frees with cJSON_Delete,
- * or NULL with SC_EINPUT in e (missing file, too large, syntax error with
- * line and column). */
+/* Reads and parses path (a regular file, see util/infile.h). Returns a tree
+ * the caller frees with cJSON_Delete, or NULL with SC_EINPUT in e (missing
+ * file, not a regular file, too large, or any jsonio_parse error). */
 cJSON *jsonio_load_file(const char *path, struct sc_err *e);
-/* Parses text of length len; `what` names it in errors. */
+/* Parses text of length len strictly: one JSON value and only whitespace
+ * after it, no object with a key twice, at most JSONIO_MAX_NODES values and
+ * JSONIO_MAX_DEPTH levels (both checked before cJSON allocates). `what`
+ * names the text in errors, which give line and column or the key. */
 cJSON *jsonio_parse(const char *text, size_t len, const char *what,
 		    struct sc_err *e);
+/* As jsonio_parse with a cap of max_nodes values. */
+cJSON *jsonio_parse_capped(const char *text, size_t len, const char *what,
+			   size_t max_nodes, struct sc_err *e);
 /* Writes j (pretty) to path atomically (temporary file + rename). Returns
  * SC_OK or SC_ERUNTIME. */
 int jsonio_save_file(const char *path, const cJSON *j, struct sc_err *e);
-/* Reads a whole file into a NUL-terminated heap buffer (at most max bytes).
- * Returns NULL with SC_EINPUT in e. */
+/* Reads a whole regular file into a NUL-terminated heap buffer (at most max
+ * bytes, checked before reading). Returns NULL with SC_EINPUT in e. */
 char *jsonio_read_text(const char *path, size_t max, size_t *len,
 		       struct sc_err *e);
 
@@ -36,6 +48,11 @@ int jsonio_num(const cJSON *obj, const char *key, bool required, double def,
 /* As jsonio_num, and the value must be > 0. */
 int jsonio_pos(const cJSON *obj, const char *key, bool required, double def,
 	       double *out, const char *where, struct sc_err *e);
+/* Number in [lo, hi] (ranges: util/num.h); the message quotes the value.
+ * An absent optional field gives def, unchecked. */
+int jsonio_range(const cJSON *obj, const char *key, bool required, double def,
+		 double lo, double hi, double *out, const char *where,
+		 struct sc_err *e);
 /* Whole number in [lo, hi]. */
 int jsonio_int(const cJSON *obj, const char *key, bool required, long def,
 	       long lo, long hi, long *out, const char *where,

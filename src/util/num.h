@@ -25,6 +25,11 @@
 				      since 1970; int64 ends at 9.2e18) */
 #define NUM_SHAPE_MIN 0.01         /* gamma arrival shape K */
 #define NUM_SHAPE_MAX 100.0
+#define NUM_SLA_MIN 0.001          /* an SLA: TTFT or TPOT ms, tokens/s */
+#define NUM_TOKENS_PER_S_MAX 1e7   /* per-user token rate SLA */
+#define NUM_LINK_MIN_GBPS 0.001    /* KV link: 1 MB/s ... */
+#define NUM_LINK_MAX_GBPS 1e6      /* ... to 1 PB/s */
+#define NUM_LINK_MAX_LATENCY_US 1e7 /* 10 s per transfer */
 
 /* Each parser reads all of s (no leading blank, no trailing text) and
  * stores the value in *out only on success. On failure: SC_EINVAL with

@@ -1,6 +1,10 @@
 /* Parameter table and JSON I/O. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "model/params.h"
 #include "testutil.h"
@@ -62,7 +66,49 @@ static void test_bad(void)
 	CU_ASSERT_EQUAL(params_load("/nonexistent.json", &p, &e), SC_EINPUT);
 }
 
+/* A params file is parsed strictly: trailing data, a parameter given
+ * twice (which value would win?) and out-of-range values name the file;
+ * a FIFO is refused at once (alarm() fails a hang). Before, the first
+ * three loaded the first document and the first duplicate in silence. */
+static void test_bad_files(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"{\"eta_c\": 0.5}\nGARBAGE{{{", "data after the JSON value at line 2 column 1"},
+		{"{\"eta_c\": 0.5}{\"eta_c\": 0.5}{\"eta_c\": 0.5}", "data after the JSON value at line 1 column 15"},
+		{"{\"eta_c\": 0.5, \"eta_c\": 0.7}", "duplicate key 'eta_c'"},
+		{"{\"params\": {\"t0_ms\": {\"value\": 1, \"value\": 2}}}", "duplicate key 'value' in params.t0_ms"},
+		{"{\"t0_ms\": 1e18}", "'t0_ms': 1e+18 is outside its range [0.1, 100] ms"},
+	};
+	char *dir = testutil_tmpdir();
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *path = testutil_write(dir, "p.json", bad[i].text);
+		struct model_params p;
+		struct sc_err e = {0};
+		params_default(&p);
+		CU_ASSERT_EQUAL(params_load(path, &p, &e), SC_EINPUT);
+		if (!strstr(e.msg, bad[i].want) || !strstr(e.msg, path))
+			fprintf(stderr, "case %zu: got '%s', want '%s'\n", i,
+				e.msg, bad[i].want);
+		CU_ASSERT(strstr(e.msg, bad[i].want) && strstr(e.msg, path));
+		free(path);
+	}
+	char fifo[1100];
+	snprintf(fifo, sizeof fifo, "%s/fifo.json", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	struct model_params p;
+	struct sc_err e = {0};
+	alarm(10);
+	CU_ASSERT_EQUAL(params_load(fifo, &p, &e), SC_EINPUT);
+	alarm(0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file (a FIFO)"));
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
+	{"params files: strict JSON, regular files", test_bad_files},
 	{"priors inside their ranges", test_priors},
 	{"JSON round trip and units", test_roundtrip},
 	{"bad parameter files", test_bad},
