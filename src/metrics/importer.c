@@ -11,10 +11,19 @@
 
 #include "metrics/request.h"
 #include "metrics/summary.h"
+#include "util/infile.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
-#define IMPORT_MAX_LINE (64u << 20)
+/* Caps of an imported file: 64 MiB, and 8 million JSON values (a vLLM
+ * file with per-request arrays holds one value per output token). */
+#define IMPORT_MAX_FILE_BYTES (64u << 20)
+#define IMPORT_MAX_NODES 8000000u
+/* Ranges of imported values beyond those of util/num.h: total token
+ * counts and throughputs (tokens or requests a second). */
+#define IMPORT_MAX_TOTAL_TOKENS 1e15
+#define IMPORT_MAX_PER_S 1e9
 
 static double num_or_nan(const cJSON *v)
 {
@@ -25,6 +34,66 @@ static double num_or_nan(const cJSON *v)
 static void add_missing(cJSON *missing, const char *name)
 {
 	cJSON_AddItemToArray(missing, cJSON_CreateString(name));
+}
+
+/* Checks member key of o when present and not null: a number in [lo, hi]
+ * (whole when asked). SC_EINPUT naming where and the key, quoting the
+ * value; nonsense such as a negative count or latency stops the import. */
+static int check(const cJSON *o, const char *key, double lo, double hi,
+		 bool whole, const char *where, struct sc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!v || cJSON_IsNull(v))
+		return SC_OK;
+	if (whole) {
+		long x;
+		return jsonio_int(o, key, true, 0, (long)lo, (long)hi, &x, where,
+				  e);
+	}
+	double x;
+	return jsonio_range(o, key, true, 0, lo, hi, &x, where, e);
+}
+
+/* x in [lo, hi] (and whole when asked); where names it. */
+static int check_x(double x, double lo, double hi, bool whole,
+		   const char *where, struct sc_err *e)
+{
+	if (!(x >= lo && x <= hi) || (whole && x != floor(x)))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: must be %s in [%.10g, %.10g], got %.10g",
+				  where, whole ? "a whole number" : "a number",
+				  lo, hi, x);
+	return SC_OK;
+}
+
+/* A number in [lo, hi] that is not a member (an array entry). */
+static int check_value(const cJSON *v, double lo, double hi, bool whole,
+		       const char *where, struct sc_err *e)
+{
+	if (!cJSON_IsNumber(v))
+		return sc_err_set(e, SC_EINPUT, "%s: must be a number", where);
+	return check_x(v->valuedouble, lo, hi, whole, where, e);
+}
+
+/* Each entry of array a (when it is one) through check_value. */
+static int check_array(const cJSON *a, double lo, double hi, bool whole,
+		       const char *where, struct sc_err *e)
+{
+	const cJSON *v;
+	size_t i = 0;
+	cJSON_ArrayForEach(v, a)
+	{
+		char w[700];
+		snprintf(w, sizeof w, "%s[%zu]", where, i++);
+		if (cJSON_IsArray(v)) {
+			if (check_array(v, lo, hi, whole, w, e))
+				return SC_EINPUT;
+		} else if (!cJSON_IsNull(v) &&
+			   check_value(v, lo, hi, whole, w, e)) {
+			return SC_EINPUT;
+		}
+	}
+	return SC_OK;
 }
 
 static void level_name(double conc, double rate, int idx, char *buf,
@@ -75,31 +144,74 @@ static double metric_value(const cJSON *metrics, const char *name)
 	return num_or_nan(cJSON_GetObjectItemCaseSensitive(m, "value"));
 }
 
-static int aiperf_records(const char *path, long gpus, struct import_level *out,
+/* Ranges of aiperf's metrics, per record ("value") and per aggregate
+ * block ("avg", "p50", ...); their units are ms and tokens. */
+static const struct {
+	const char *name;
+	double hi;
+	bool whole;
+} aiperf_metrics[] = {
+	{"time_to_first_token", NUM_MS_MAX, false},
+	{"request_latency", NUM_MS_MAX, false},
+	{"inter_token_latency", NUM_MS_MAX, false},
+	{"inter_chunk_latency", NUM_MS_MAX, false},
+	{"output_sequence_length", NUM_TOKENS_MAX, false},
+	{"input_sequence_length", NUM_TOKENS_MAX, false},
+};
+
+static int check_record(const cJSON *md, const cJSON *mt, const char *where,
+			struct sc_err *e)
+{
+	char w[700];
+	snprintf(w, sizeof w, "%s: metadata", where);
+	if (check(md, "request_start_ns", 0, NUM_NS_MAX, false, w, e) ||
+	    check(md, "request_end_ns", 0, NUM_NS_MAX, false, w, e))
+		return SC_EINPUT;
+	double t0 = num_or_nan(cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
+	double t1 = num_or_nan(cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
+	if (t1 < t0)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'request_end_ns': %.0f is before request_start_ns %.0f",
+				  w, t1, t0);
+	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics; i++) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(mt, aiperf_metrics[i].name);
+		if (!cJSON_IsObject(m))
+			continue;
+		snprintf(w, sizeof w, "%s: metrics.%s", where, aiperf_metrics[i].name);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
+		int rc = cJSON_IsArray(v)
+				 ? check_array(v, 0, aiperf_metrics[i].hi, false, w, e)
+				 : check(m, "value", 0, aiperf_metrics[i].hi, false, w, e);
+		if (rc)
+			return rc;
+	}
+	return SC_OK;
+}
+
+static int aiperf_records(const char *path, const char *text, size_t len,
+			  long gpus, struct import_level *out,
 			  struct sc_err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return sc_err_set(e, SC_EINPUT, "%s: cannot open", path);
 	struct req_record *recs = NULL;
-	size_t n = 0, cap = 0;
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
+	size_t n = 0, cap = 0, pos = 0;
 	long lineno = 0;
 	int rc = SC_OK;
 	bool have_itl = false, have_ttft = false;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+		pos += llen + (nl ? 1 : 0);
 		lineno++;
-		if (len <= 1)
+		size_t k = 0;
+		while (k < llen && (line[k] == ' ' || line[k] == '\t' ||
+				    line[k] == '\r'))
+			k++;
+		if (k == llen)
 			continue;
 		char where[600];
 		snprintf(where, sizeof where, "%s:%ld", path, lineno);
-		if ((size_t)len > IMPORT_MAX_LINE) {
-			rc = sc_err_set(e, SC_EINPUT, "%s: line too long", where);
-			break;
-		}
-		cJSON *j = jsonio_parse(line, (size_t)len, where, e);
+		cJSON *j = jsonio_parse(line, llen, where, e);
 		if (!j) {
 			rc = SC_EINPUT;
 			break;
@@ -113,6 +225,11 @@ static int aiperf_records(const char *path, long gpus, struct import_level *out,
 					where);
 			break;
 		}
+		if (check_record(md, mt, where, e)) {
+			cJSON_Delete(j);
+			rc = SC_EINPUT;
+			break;
+		}
 		const cJSON *phase =
 			cJSON_GetObjectItemCaseSensitive(md, "benchmark_phase");
 		if (n == cap)
@@ -122,14 +239,13 @@ static int aiperf_records(const char *path, long gpus, struct import_level *out,
 		r->id = (uint64_t)(n - 1);
 		r->warmup = cJSON_IsString(phase) &&
 			    !strcmp(phase->valuestring, "warmup");
-		r->start_ns = (int64_t)num_or_nan(
+		/* In [0, NUM_NS_MAX] (check_record): the casts are safe. */
+		double start = num_or_nan(
 			cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
 		double end = num_or_nan(
 			cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
+		r->start_ns = isfinite(start) ? (int64_t)start : 0;
 		r->end_ns = isfinite(end) ? (int64_t)end : 0;
-		if (!isfinite(num_or_nan(cJSON_GetObjectItemCaseSensitive(
-			    md, "request_start_ns"))))
-			r->start_ns = 0;
 		r->ttft_ms = metric_value(mt, "time_to_first_token");
 		r->e2e_ms = metric_value(mt, "request_latency");
 		r->tpot_ms = metric_value(mt, "inter_token_latency");
@@ -146,8 +262,8 @@ static int aiperf_records(const char *path, long gpus, struct import_level *out,
 			cJSON_GetObjectItemCaseSensitive(mt, "inter_chunk_latency"),
 			"value");
 		if (cJSON_IsArray(icl) && cJSON_GetArraySize(icl) > 0) {
-			size_t k = (size_t)cJSON_GetArraySize(icl);
-			r->itl_ms = xmalloc(k * sizeof *r->itl_ms);
+			size_t n_icl = (size_t)cJSON_GetArraySize(icl);
+			r->itl_ms = xmalloc(n_icl * sizeof *r->itl_ms);
 			const cJSON *v;
 			cJSON_ArrayForEach(v, icl)
 			{
@@ -180,8 +296,6 @@ static int aiperf_records(const char *path, long gpus, struct import_level *out,
 		}
 		cJSON_Delete(j);
 	}
-	free(line);
-	fclose(f);
 	if (rc == SC_OK && n == 0)
 		rc = sc_err_set(e, SC_EINPUT, "%s: no records", path);
 	if (rc == SC_OK) {
@@ -288,9 +402,57 @@ static void add_throughput(cJSON *o, double tps, double rps, double tpot_mean,
 	add_num(lt, "rel_error", NAN);
 }
 
+/* Every statistic of every metric block in range, counts whole. */
+static int check_aggregate(const cJSON *j, const char *path, struct sc_err *e)
+{
+	char w[700];
+	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics; i++) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, aiperf_metrics[i].name);
+		if (!cJSON_IsObject(b))
+			continue;
+		snprintf(w, sizeof w, "%s: %s", path, aiperf_metrics[i].name);
+		const cJSON *v;
+		cJSON_ArrayForEach(v, b)
+		{
+			bool count = !strcmp(v->string, "count");
+			if (cJSON_IsNumber(v) &&
+			    check(b, v->string, 0,
+				  count ? (double)NUM_COUNT_MAX : aiperf_metrics[i].hi,
+				  count, w, e))
+				return SC_EINPUT;
+		}
+	}
+	static const struct {
+		const char *block;
+		double hi;
+	} totals[] = {{"request_count", NUM_COUNT_MAX},
+		      {"error_request_count", NUM_COUNT_MAX},
+		      {"request_throughput", IMPORT_MAX_PER_S},
+		      {"output_token_throughput", IMPORT_MAX_PER_S}};
+	for (size_t i = 0; i < sizeof totals / sizeof *totals; i++) {
+		snprintf(w, sizeof w, "%s: %s", path, totals[i].block);
+		if (check(cJSON_GetObjectItemCaseSensitive(j, totals[i].block),
+			  "avg", 0, totals[i].hi, false, w, e))
+			return SC_EINPUT;
+	}
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "input_config");
+	double conc = find_num(cfg, "concurrency");
+	double rate = find_num(cfg, "request_rate");
+	snprintf(w, sizeof w, "%s: input_config: concurrency", path);
+	if (!isnan(conc) &&
+	    check_x(conc, 1, (double)NUM_CONC_MAX, true, w, e))
+		return SC_EINPUT;
+	snprintf(w, sizeof w, "%s: input_config: request_rate", path);
+	if (!isnan(rate) && check_x(rate, 0, NUM_RATE_MAX_PER_S, false, w, e))
+		return SC_EINPUT;
+	return SC_OK;
+}
+
 static int aiperf_aggregate(const char *path, const cJSON *j, long gpus,
 			    struct import_level *out, struct sc_err *e)
 {
+	if (check_aggregate(j, path, e))
+		return SC_EINPUT;
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "input_config");
 	double conc = find_num(cfg, "concurrency");
 	double rate = find_num(cfg, "request_rate");
@@ -381,6 +543,72 @@ static cJSON *vllm_stats(const cJSON *j, const char *metric, double n,
 	return stats_to_json(&s);
 }
 
+/* Ranges of the numbers of a vLLM result; every "*_ms" statistic is a
+ * latency in [0, NUM_MS_MAX], the per-request arrays are seconds and
+ * token counts. */
+static const struct {
+	const char *key;
+	double lo, hi;
+	bool whole;
+} vllm_fields[] = {
+	{"num_prompts", 0, NUM_COUNT_MAX, true},
+	{"completed", 0, NUM_COUNT_MAX, true},
+	{"max_concurrency", 1, NUM_CONC_MAX, true},
+	{"duration", 0, NUM_DURATION_MAX_S, false},
+	{"total_input_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
+	{"total_output_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
+	{"request_throughput", 0, IMPORT_MAX_PER_S, false},
+	{"request_goodput", 0, IMPORT_MAX_PER_S, false},
+	{"output_throughput", 0, IMPORT_MAX_PER_S, false},
+	{"total_token_throughput", 0, IMPORT_MAX_PER_S, false},
+};
+
+static const struct {
+	const char *key;
+	double hi;
+	bool whole;
+} vllm_arrays[] = {
+	{"ttfts", NUM_DURATION_MAX_S, false},
+	{"itls", NUM_DURATION_MAX_S, false},
+	{"output_lens", NUM_TOKENS_MAX, true},
+	{"input_lens", NUM_TOKENS_MAX, true},
+};
+
+static int check_vllm(const cJSON *j, const char *path, struct sc_err *e)
+{
+	for (size_t i = 0; i < sizeof vllm_fields / sizeof *vllm_fields; i++)
+		if (check(j, vllm_fields[i].key, vllm_fields[i].lo,
+			  vllm_fields[i].hi, vllm_fields[i].whole, path, e))
+			return SC_EINPUT;
+	const cJSON *rr = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
+	if (cJSON_IsNumber(rr) &&
+	    check(j, "request_rate", 0, NUM_RATE_MAX_PER_S, false, path, e))
+		return SC_EINPUT;
+	const cJSON *v;
+	cJSON_ArrayForEach(v, j)
+	{
+		size_t n = strlen(v->string);
+		if (n > 3 && !strcmp(v->string + n - 3, "_ms") &&
+		    cJSON_IsNumber(v) &&
+		    check(j, v->string, 0, NUM_MS_MAX, false, path, e))
+			return SC_EINPUT;
+	}
+	for (size_t i = 0; i < sizeof vllm_arrays / sizeof *vllm_arrays; i++) {
+		char w[700];
+		snprintf(w, sizeof w, "%s: %s", path, vllm_arrays[i].key);
+		if (check_array(cJSON_GetObjectItemCaseSensitive(j, vllm_arrays[i].key),
+				0, vllm_arrays[i].hi, vllm_arrays[i].whole, w, e))
+			return SC_EINPUT;
+	}
+	double done = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "completed"));
+	double all = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "num_prompts"));
+	if (done > all)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'completed': %.0f is more than num_prompts %.0f",
+				  path, done, all);
+	return SC_OK;
+}
+
 static int vllm_result(const char *path, const cJSON *j, long gpus,
 		       struct import_level *out, struct sc_err *e)
 {
@@ -389,6 +617,8 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: not a vllm bench serve result (no \"completed\" or \"mean_ttft_ms\")",
 				  path);
+	if (check_vllm(j, path, e))
+		return SC_EINPUT;
 	double conc = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "max_concurrency"));
 	const cJSON *rr = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
 	double rate = num_or_nan(rr); /* "inf" is a string: no rate */
@@ -417,12 +647,18 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 			cJSON_GetArraySize(ttfts) == cJSON_GetArraySize(olens);
 	if (detailed) {
 		/* Per-request arrays (seconds): recompute the statistics. */
-		size_t n = (size_t)cJSON_GetArraySize(ttfts);
 		struct samples tt = {0}, tp = {0}, it = {0}, ee = {0}, ot = {0}, in = {0};
-		for (size_t i = 0; i < n; i++) {
-			double t = num_or_nan(cJSON_GetArrayItem(ttfts, (int)i));
-			double ol = num_or_nan(cJSON_GetArrayItem(olens, (int)i));
-			const cJSON *gaps = cJSON_GetArrayItem(itls, (int)i);
+		/* The arrays are walked side by side: cJSON_GetArrayItem
+		 * walks from the start, which made this loop quadratic. */
+		const cJSON *tv = ttfts->child, *ov = olens->child;
+		const cJSON *gv = itls->child;
+		const cJSON *iv = cJSON_IsArray(ilens) ? ilens->child : NULL;
+		for (; tv && ov; tv = tv->next, ov = ov->next,
+				 gv = gv ? gv->next : NULL,
+				 iv = iv ? iv->next : NULL) {
+			double t = num_or_nan(tv);
+			double ol = num_or_nan(ov);
+			const cJSON *gaps = gv;
 			if (!isfinite(t) || !(ol > 0))
 				continue; /* failed requests have 0 output */
 			double sum = 0;
@@ -440,7 +676,7 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 			if (ol > 1)
 				samples_push(&tp, sum * 1e3 / (ol - 1));
 			samples_push(&ot, ol);
-			double il = num_or_nan(cJSON_GetArrayItem(ilens, (int)i));
+			double il = num_or_nan(iv);
 			if (isfinite(il))
 				samples_push(&in, il);
 		}
@@ -523,30 +759,31 @@ int import_file(enum import_source src, const char *path, long gpus,
 {
 	memset(out, 0, sizeof *out);
 	size_t len;
-	char *text = jsonio_read_text(path, JSONIO_MAX_FILE_BYTES, &len, e);
+	char *text = infile_read_all(path, IMPORT_MAX_FILE_BYTES, true, &len, e);
 	if (!text)
 		return SC_EINPUT;
-	/* A JSONL file does not parse as one JSON value. */
-	cJSON *j = cJSON_ParseWithLength(text, len);
-	free(text);
+	/* One JSON document, or (aiperf) JSONL, whose whole text is not one
+	 * value: the lines are parsed one by one then. */
+	struct sc_err pe = {0};
+	cJSON *j = jsonio_parse_capped(text, len, path, IMPORT_MAX_NODES, &pe);
 	int rc;
 	if (src == IMPORT_AIPERF) {
 		if (cJSON_IsObject(j) && !cJSON_GetObjectItemCaseSensitive(j, "metadata"))
 			rc = aiperf_aggregate(path, j, gpus, out, e);
 		else
-			rc = aiperf_records(path, gpus, out, e);
+			rc = aiperf_records(path, text, len, gpus, out, e);
+	} else if (!j) {
+		rc = sc_err_set(e, SC_EINPUT, "%s", pe.msg);
+	} else if (!cJSON_IsObject(j)) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: expected a JSON object", path);
 	} else {
-		if (!j) {
-			struct sc_err tmp;
-			cJSON *k = jsonio_load_file(path, &tmp);
-			rc = sc_err_set(e, SC_EINPUT, "%s", k ? "not a JSON object" : tmp.msg);
-			cJSON_Delete(k);
-		} else if (!cJSON_IsObject(j)) {
-			rc = sc_err_set(e, SC_EINPUT, "%s: expected a JSON object", path);
-		} else {
-			rc = vllm_result(path, j, gpus, out, e);
-		}
+		rc = vllm_result(path, j, gpus, out, e);
+	}
+	if (rc && out->summary) {
+		cJSON_Delete(out->summary);
+		out->summary = NULL;
 	}
 	cJSON_Delete(j);
+	free(text);
 	return rc;
 }

@@ -3,7 +3,11 @@
  * are null and listed as missing. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "metrics/importer.h"
 #include "testutil.h"
@@ -96,7 +100,117 @@ static void test_bad_files(void)
 	CU_ASSERT_EQUAL(import_file(IMPORT_VLLM, "/nonexistent.json", 0, &lv, &e), SC_EINPUT);
 }
 
+/* Nonsense in an imported file stops the import with the field and the
+ * value named. Before, each of these was converted with exit 0: "ok": -3,
+ * a negative TTFT mean, n = 1.8e19 (wrapped to size_t), window_s -2, and
+ * start times of +-1e308 ns cast to int64 (UB). */
+#define VOK "\"completed\":3,\"num_prompts\":4,\"mean_ttft_ms\":200"
+#define AREC(md, mt) "{\"metadata\":{" md "},\"metrics\":{" mt "}}\n"
+#define ATTFT(v) "\"time_to_first_token\":{\"value\":" v "}"
+static const struct {
+	enum import_source src;
+	const char *text;
+	const char *want;
+} nonsense[] = {
+	{IMPORT_VLLM, "{\"completed\":3,\"num_prompts\":4,\"mean_ttft_ms\":-50}",
+	 "field 'mean_ttft_ms': must be in [0, 604800000], got -50"},
+	{IMPORT_VLLM, "{\"completed\":-3,\"num_prompts\":4,\"mean_ttft_ms\":200}",
+	 "field 'completed': must be in [0, 100000000], got -3"},
+	{IMPORT_VLLM, "{\"completed\":1.8e19,\"num_prompts\":4,\"mean_ttft_ms\":200}",
+	 "field 'completed': must be in [0, 100000000], got 1.8e+19"},
+	{IMPORT_VLLM, "{\"completed\":5,\"num_prompts\":4,\"mean_ttft_ms\":200}",
+	 "field 'completed': 5 is more than num_prompts 4"},
+	{IMPORT_VLLM, "{" VOK ",\"duration\":-2}",
+	 "field 'duration': must be in [0, 604800], got -2"},
+	{IMPORT_VLLM, "{" VOK ",\"max_concurrency\":0.5}",
+	 "field 'max_concurrency': must be a whole number, got 0.5"},
+	{IMPORT_VLLM, "{" VOK ",\"output_throughput\":-1}",
+	 "field 'output_throughput': must be in [0, 1000000000], got -1"},
+	{IMPORT_VLLM, "{" VOK ",\"request_rate\":1e300}",
+	 "field 'request_rate': must be in [0, 100000], got 1e+300"},
+	{IMPORT_VLLM, "{" VOK ",\"ttfts\":[0.1,-1,0.2]}",
+	 "ttfts[1]: must be a number in [0, 604800], got -1"},
+	{IMPORT_VLLM, "{" VOK ",\"itls\":[[0.01],[0.01,1e300]]}",
+	 "itls[1][1]: must be a number in [0, 604800], got 1e+300"},
+	{IMPORT_VLLM, "{" VOK ",\"output_lens\":[5,2.5]}",
+	 "output_lens[1]: must be a whole number in [0, 10000000], got 2.5"},
+	{IMPORT_VLLM, "{" VOK "}GARBAGE{{{", "data after the JSON value at line 1"},
+	{IMPORT_VLLM, "{" VOK ",\"completed\":3}", "duplicate key 'completed'"},
+	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":-5,\"count\":4}}",
+	 "time_to_first_token: field 'avg': must be in [0, 604800000], got -5"},
+	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":5,\"count\":1.8e19}}",
+	 "time_to_first_token: field 'count': must be in [0, 100000000], got 1.8e+19"},
+	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":5},\"request_count\":{\"avg\":-3}}",
+	 "request_count: field 'avg': must be in [0, 100000000], got -3"},
+	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":5},\"input_config\":{\"loadgen\":{\"concurrency\":1e300}}}",
+	 "input_config: concurrency: must be a whole number in [1, 1000000], got 1e+300"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":1e308", ATTFT("5")),
+	 ":1: metadata: field 'request_start_ns': must be in [0, 4e+18], got 1e+308"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":1,\"request_end_ns\":2", ATTFT("5"))
+	 AREC("\"request_start_ns\":-1e308", ATTFT("5")),
+	 ":2: metadata: field 'request_start_ns': must be in [0, 4e+18], got -1e+308"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":2000,\"request_end_ns\":1000", ATTFT("5")),
+	 "field 'request_end_ns': 1000 is before request_start_ns 2000"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":1", ATTFT("-50")),
+	 "metrics.time_to_first_token: field 'value': must be in [0, 604800000], got -50"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":1", "\"inter_chunk_latency\":{\"value\":[1,-1]}"),
+	 "metrics.inter_chunk_latency[1]: must be a number in [0, 604800000], got -1"},
+	{IMPORT_AIPERF, AREC("\"request_start_ns\":1", ATTFT("5")) "{\"metadata\":{}} x\n",
+	 ":2: data after the JSON value at line 1 column 17"},
+	{IMPORT_AIPERF, "{\"metadata\":{\"request_start_ns\":1,\"request_start_ns\":2}}\n",
+	 "duplicate key 'request_start_ns' in metadata"},
+};
+
+static void test_nonsense(void)
+{
+	char *dir = testutil_tmpdir();
+	for (size_t i = 0; i < sizeof nonsense / sizeof nonsense[0]; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "case%zu.json", i);
+		char *path = testutil_write(dir, name, nonsense[i].text);
+		struct import_level lv;
+		struct sc_err e = {0};
+		int rc = import_file(nonsense[i].src, path, 1, &lv, &e);
+		bool said = strstr(e.msg, nonsense[i].want) && strstr(e.msg, path);
+		if (rc != SC_EINPUT || !said)
+			fprintf(stderr, "case %zu: rc %d, got '%s', want '%s'\n",
+				i, rc, e.msg, nonsense[i].want);
+		CU_ASSERT_EQUAL(rc, SC_EINPUT);
+		CU_ASSERT(said);
+		CU_ASSERT_PTR_NULL(lv.summary);
+		free(path);
+	}
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* A FIFO or a device is refused before any read (a FIFO used to block the
+ * import forever; alarm() fails the run if it ever does again). */
+static void test_special_files(void)
+{
+	char *dir = testutil_tmpdir();
+	char fifo[1100];
+	snprintf(fifo, sizeof fifo, "%s/export.jsonl", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	const char *paths[] = {fifo, "/dev/zero", dir};
+	for (size_t p = 0; p < 3; p++)
+		for (int src = IMPORT_AIPERF; src <= IMPORT_VLLM; src++) {
+			struct import_level lv;
+			struct sc_err e = {0};
+			CU_ASSERT_EQUAL(import_file((enum import_source)src,
+						    paths[p], 0, &lv, &e),
+					SC_EINPUT);
+			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file"));
+		}
+	alarm(0);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
+	{"nonsense values are bad input", test_nonsense},
+	{"FIFO and devices refused at once", test_special_files},
 	{"aiperf per-request records", test_aiperf_records},
 	{"aiperf aggregate", test_aiperf_aggregate},
 	{"vllm bench serve", test_vllm},
