@@ -10,7 +10,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/infile.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 /* Token ids are drawn from [lo, vocab - top reserve) (see wl_set_vocab). */
@@ -33,7 +35,10 @@ static const char *const wl_words[64] = {
 	"more", "day",	"go",	"come", "did",	"no",	"most", "my",
 };
 #define WL_WORD_BITS 6
+/* Caps of a dataset file, checked before any buffer grows: a line (one
+ * prompt) of 16 MiB, a file of 4 GiB, 10 million items. */
 #define WL_MAX_LINE (16u << 20)
+#define WL_MAX_FILE_BYTES (4ull << 30)
 #define WL_MAX_ITEMS 10000000u
 
 void wl_init(struct workload *w, enum wl_api api, const char *model,
@@ -276,16 +281,20 @@ static int load_item(struct workload *w, const cJSON *j, const char *where,
 	long v;
 	if (il) {
 		w->is_trace = true;
-		if (jsonio_int(j, "input_length", true, 0, 1, 10000000, &v,
-			       where, e))
+		if (jsonio_int(j, "input_length", true, 0, 1, NUM_TOKENS_MAX,
+			       &v, where, e))
 			return SC_EINPUT;
 		it->input_len = v;
-		if (jsonio_int(j, "output_length", true, 0, 1, 10000000, &v,
-			       where, e))
+		if (jsonio_int(j, "output_length", true, 0, 1, NUM_TOKENS_MAX,
+			       &v, where, e))
 			return SC_EINPUT;
 		it->output_len = v;
-		double ts;
-		if (jsonio_num(j, "timestamp", false, -1, &ts, where, e))
+		/* Absent: no timestamp (sent back to back); present: an
+		 * offset in ms that fits the loop's nanosecond schedule. */
+		double ts = -1;
+		if (cJSON_GetObjectItemCaseSensitive(j, "timestamp") &&
+		    jsonio_range(j, "timestamp", true, 0, 0, NUM_MS_MAX, &ts,
+				 where, e))
 			return SC_EINPUT;
 		it->timestamp_s = ts >= 0 ? ts / 1000.0 : -1;
 		return SC_OK;
@@ -306,7 +315,8 @@ static int load_item(struct workload *w, const cJSON *j, const char *where,
 				  "%s: needs \"prompt\" (string), \"messages\" (array) or \"input_length\"",
 				  where);
 	}
-	if (jsonio_int(j, "output_len", false, -1, 1, 10000000, &v, where, e)) {
+	if (jsonio_int(j, "output_len", false, -1, 1, NUM_TOKENS_MAX, &v, where,
+		       e)) {
 		free(it->prompt_json);
 		it->prompt_json = NULL;
 		return SC_EINPUT;
@@ -317,30 +327,23 @@ static int load_item(struct workload *w, const cJSON *j, const char *where,
 
 int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = infile_open(path, WL_MAX_FILE_BYTES, true, e);
 	if (!f)
-		return sc_err_set(e, SC_EINPUT, "%s: cannot open dataset", path);
-	char *line = NULL;
-	size_t cap = 0, n_cap = 0;
-	ssize_t len;
-	long lineno = 0;
-	int rc = SC_OK;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if ((size_t)len > WL_MAX_LINE) {
-			rc = sc_err_set(e, SC_EINPUT, "%s:%ld: line too long",
-					path, lineno);
-			break;
-		}
+		return SC_EINPUT;
+	struct infile_lines lr;
+	infile_lines_init(&lr, f, path, WL_MAX_LINE);
+	char *line;
+	size_t len, n_cap = 0;
+	int rc;
+	while ((rc = infile_next_line(&lr, &line, &len, e)) == 1) {
 		size_t k = 0;
-		while (k < (size_t)len && (line[k] == ' ' || line[k] == '\t' ||
-					   line[k] == '\n' || line[k] == '\r'))
+		while (k < len && (line[k] == ' ' || line[k] == '\t'))
 			k++;
-		if (k == (size_t)len)
+		if (k == len)
 			continue;
 		char where[600];
-		snprintf(where, sizeof where, "%s:%ld", path, lineno);
-		cJSON *j = jsonio_parse(line, (size_t)len, where, e);
+		snprintf(where, sizeof where, "%s:%ld", path, lr.lineno);
+		cJSON *j = jsonio_parse(line, len, where, e);
 		if (!j) {
 			rc = SC_EINPUT;
 			break;
@@ -360,11 +363,11 @@ int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e)
 			break;
 		w->n_items++;
 	}
-	free(line);
-	fclose(f);
-	if (rc == SC_OK && w->n_items == 0)
+	infile_lines_release(&lr);
+	infile_close(f);
+	if (rc == 0 && w->n_items == 0)
 		rc = sc_err_set(e, SC_EINPUT, "%s: no items", path);
-	return rc;
+	return rc < 0 ? rc : SC_OK;
 }
 
 void wl_release(struct workload *w)

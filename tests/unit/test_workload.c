@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -153,6 +155,20 @@ static void test_bad_dataset(void)
 		{"{\"input_length\": 5}\n", "output_length"},
 		{"{\"prompt\": \"a\", \"output_len\": -2}\n", "output_len"},
 		{"\n\n", "no items"},
+		/* A timestamp of 1e15 ms overflowed the loop's nanosecond
+		 * schedule (TTFT mean -4.6e12 ms); negative ones were taken
+		 * as "none". */
+		{"{\"timestamp\": 1e15, \"input_length\": 5, \"output_length\": 2}\n",
+		 ":1: field 'timestamp': must be in [0, 604800000], got 1e+15"},
+		{"{\"timestamp\": -3, \"input_length\": 5, \"output_length\": 2}\n",
+		 ":1: field 'timestamp': must be in [0, 604800000], got -3"},
+		{"{\"input_length\": 0.4, \"output_length\": 2}\n",
+		 "field 'input_length': must be a whole number, got 0.4"},
+		{"{\"input_length\": 1e308, \"output_length\": 2}\n",
+		 "field 'input_length': must be in [1, 10000000], got 1e+308"},
+		/* strict JSON on every line */
+		{"{\"prompt\": \"a\"} {\"prompt\": \"b\"}\n", ":1: data after the JSON value"},
+		{"{\"prompt\": \"a\", \"prompt\": \"b\"}\n", ":1: duplicate key 'prompt'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char *p = testutil_write(dir, "d.jsonl", bad[i].text);
@@ -171,6 +187,57 @@ static void test_bad_dataset(void)
 	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
 	CU_ASSERT_EQUAL(wl_load_dataset(&w, "/nonexistent/x.jsonl", NULL), SC_EINPUT);
 	wl_release(&w);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* Special files are refused before a byte is read: a FIFO blocked the
+ * open forever, /dev/zero grew a 2 GB line in 9 s (getline before the
+ * length check). A regular file's long line stops at the cap without the
+ * buffer growing past it. alarm() fails the run instead of hanging it. */
+static void test_special_and_long(void)
+{
+	char *dir = testutil_tmpdir();
+	char fifo[1100];
+	snprintf(fifo, sizeof fifo, "%s/d.jsonl", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	const char *paths[] = {fifo, "/dev/zero", dir};
+	alarm(10);
+	for (size_t i = 0; i < 3; i++) {
+		struct workload w;
+		wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
+		struct sc_err e = {0};
+		CU_ASSERT_EQUAL(wl_load_dataset(&w, paths[i], &e), SC_EINPUT);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file"));
+		wl_release(&w);
+	}
+	alarm(0);
+	unlink(fifo);
+	/* 17 MiB of one line, past the 16 MiB cap */
+	char path[1100];
+	snprintf(path, sizeof path, "%s/long.jsonl", dir);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"prompt\": \"", f);
+	for (int i = 0; i < 17 * 1024; i++)
+		for (int k = 0; k < 1024; k++)
+			fputc('a', f);
+	fputs("\"}\n", f);
+	fclose(f);
+	struct workload w;
+	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL(wl_load_dataset(&w, path, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, ":1: longer than 16777216 bytes"));
+	wl_release(&w);
+	/* CRLF line ends and a last line without one still load */
+	char *p = testutil_write(dir, "crlf.jsonl",
+				 "{\"prompt\": \"a\"}\r\n\r\n{\"prompt\": \"b\"}");
+	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
+	CU_ASSERT_EQUAL(wl_load_dataset(&w, p, NULL), SC_OK);
+	CU_ASSERT_EQUAL(w.n_items, 2);
+	wl_release(&w);
+	free(p);
 	testutil_rmtree(dir);
 	free(dir);
 }
@@ -222,6 +289,7 @@ static CU_TestInfo tests[] = {
 	{"length spread and chat", test_spread_and_chat},
 	{"datasets and traces", test_dataset},
 	{"bad datasets", test_bad_dataset},
+	{"special files and long lines", test_special_and_long},
 	{"arrival processes", test_arrivals},
 	CU_TEST_INFO_NULL,
 };
