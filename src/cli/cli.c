@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/num.h"
+
 const struct cli_command *cli_find(const char *name)
 {
 	for (const struct cli_command *const *c = cli_commands; *c; c++)
@@ -76,100 +78,66 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 				argv[optind - 1]);
 		return -2;
 	}
+	/* No flag takes an empty value: --out '' would write to the
+	 * current directory's root-less "" path and fail at run time. */
+	if (optarg && !*optarg) {
+		const char *name = idx >= 0 ? longopts[idx].name : NULL;
+		if (name)
+			cli_usage_error(cmd->name,
+					"option '--%s' needs a non-empty value",
+					name);
+		else
+			cli_usage_error(cmd->name,
+					"option '-%c' needs a non-empty value",
+					c);
+		return -2;
+	}
 	return c;
 }
 
-int cli_parse_pos_double(const char *flag, const char *s, double *out)
+/* The flag parsers: util/num does the parsing and the range; here the
+ * message is printed and the status becomes the usage exit code. */
+static int flag_error(const struct sc_err *e)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v <= 0) {
-		fprintf(stderr,
-			"servecal: %s: expected a positive number, got '%s'\n",
-			flag, s);
-		return EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
+	fprintf(stderr, "servecal: %s\n", e->msg);
+	return EXIT_USAGE;
 }
 
-int cli_parse_nonneg_double(const char *flag, const char *s, double *out)
+int cli_parse_real(const char *flag, const char *s, double lo, double hi,
+		   double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0) {
-		fprintf(stderr,
-			"servecal: %s: expected a number >= 0, got '%s'\n",
-			flag, s);
-		return EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
+	struct sc_err e = {0};
+	return num_parse_real(flag, s, lo, hi, out, &e) ? flag_error(&e) : 0;
 }
 
 int cli_parse_long(const char *flag, const char *s, long lo, long hi,
 		   long *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr,
-			"servecal: %s: expected a whole number in [%ld, %ld], got '%s'\n",
-			flag, lo, hi, s);
-		return EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
+	struct sc_err e = {0};
+	return num_parse_count(flag, s, lo, hi, out, &e) ? flag_error(&e) : 0;
 }
 
 int cli_parse_long_list(const char *flag, const char *s, long lo, long hi,
 			long *out, size_t max, size_t *n)
 {
-	*n = 0;
-	const char *p = s;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long v = strtol(p, &end, 10);
-		if (errno || end == p || (*end && *end != ',') || v < lo ||
-		    v > hi || *n >= max) {
-			fprintf(stderr,
-				"servecal: %s: expected up to %zu comma-separated whole numbers in [%ld, %ld], got '%s'\n",
-				flag, max, lo, hi, s);
-			return EXIT_USAGE;
-		}
-		out[(*n)++] = v;
-		p = *end ? end + 1 : end;
-	}
-	if (*n == 0) {
-		fprintf(stderr, "servecal: %s: empty list\n", flag);
-		return EXIT_USAGE;
-	}
-	return 0;
+	struct sc_err e = {0};
+	return num_parse_count_list(flag, s, lo, hi, out, max, n, &e)
+		       ? flag_error(&e)
+		       : 0;
 }
 
-int cli_parse_duration_s(const char *flag, const char *s, double *out)
+int cli_parse_duration_s(const char *flag, const char *s, double lo,
+			 double hi, double *out)
 {
-	static const struct {
-		const char *suffix;
-		double scale_s;
-	} units[] = {{"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"", 1}};
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (!errno && end != s && isfinite(v) && v > 0) {
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-			if (strcmp(end, units[i].suffix) == 0) {
-				*out = v * units[i].scale_s;
-				return 0;
-			}
-		}
-	}
-	fprintf(stderr,
-		"servecal: %s: expected a duration such as 60s, 500ms or 2m, got '%s'\n",
-		flag, s);
-	return EXIT_USAGE;
+	struct sc_err e = {0};
+	return num_parse_duration_s(flag, s, lo, hi, out, &e) ? flag_error(&e)
+							       : 0;
+}
+
+int cli_parse_rate_list(const char *flag, const char *s, double *out,
+			size_t max, size_t *n)
+{
+	struct sc_err e = {0};
+	return num_parse_rate_list(flag, s, out, max, n, &e) ? flag_error(&e)
+							      : 0;
 }

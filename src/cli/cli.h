@@ -39,22 +39,31 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* getopt_long over a command's options. Handles --help (prints usage, sets
- * *done) and turns unknown/malformed options into cli_usage_error. Returns
+ * *done) and turns unknown/malformed options and empty values (--out '')
+ * into cli_usage_error. Returns
  * the option value, -1 at the end, or -2 after a usage error was printed. */
 int cli_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, const struct cli_command *cmd,
 	       bool *done);
 
-/* Value parsers for flags: on failure each prints a usage error naming the
- * flag and returns EXIT_USAGE; 0 on success. */
-int cli_parse_pos_double(const char *flag, const char *s, double *out);
-int cli_parse_nonneg_double(const char *flag, const char *s, double *out);
+/* Value parsers for flags, over util/num.h (where the documented ranges
+ * live): on failure each prints "servecal: FLAG: must be ..., got 'VALUE'"
+ * to stderr and returns EXIT_USAGE; 0 on success. */
+/* Number in [lo, hi]. */
+int cli_parse_real(const char *flag, const char *s, double lo, double hi,
+		   double *out);
+/* Whole number in [lo, hi]. */
 int cli_parse_long(const char *flag, const char *s, long lo, long hi,
 		   long *out);
-/* Comma list of whole numbers in [lo, hi], at most max; *n gets the count. */
+/* Comma list of whole numbers in [lo, hi], at most max, no empty entry;
+ * *n gets the count. */
 int cli_parse_long_list(const char *flag, const char *s, long lo, long hi,
 			long *out, size_t max, size_t *n);
-/* Duration: "60s", "500ms", "2m", "1h" or bare seconds; > 0. */
-int cli_parse_duration_s(const char *flag, const char *s, double *out);
+/* Duration: "60s", "500ms", "2m", "1h" or bare seconds, in [lo, hi] s. */
+int cli_parse_duration_s(const char *flag, const char *s, double lo,
+			 double hi, double *out);
+/* Comma list of request rates (NUM_RATE_MIN_PER_S..NUM_RATE_MAX_PER_S). */
+int cli_parse_rate_list(const char *flag, const char *s, double *out,
+			size_t max, size_t *n);
 
 #endif

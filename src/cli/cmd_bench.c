@@ -22,6 +22,7 @@
 #include "net/http.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
@@ -58,6 +59,8 @@ static const char usage[] =
 	"--requests-per-level 10 x N (closed) or 100 (open), --warmup N (closed)\n"
 	"or 0 (open), --out results/bench,\n"
 	"--seed 1, --timeout 600s, --arrival poisson, --max-error-rate 0.5.\n"
+	"Ranges: --isl and --osl 1..10000000 tokens, --concurrency 1..1000000,\n"
+	"--request-rate 0.001..100000 requests/s, durations 1ms..7d (README.md).\n"
 	"Exit codes: 0 ok, 1 runtime failure (or too many failed requests),\n"
 	"2 usage, 3 bad input file.\n";
 
@@ -126,24 +129,6 @@ struct bench_opts {
 	double arr_shape;
 };
 
-static int parse_rates(const char *s, double *out, size_t *n)
-{
-	*n = 0;
-	const char *p = s;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p || (*end && *end != ',') || !isfinite(v) || v <= 0 ||
-		    *n >= BENCH_MAX_LEVELS)
-			return cli_usage_error("bench",
-					       "--request-rate: expected positive numbers separated by commas, got '%s'",
-					       s);
-		out[(*n)++] = v;
-		p = *end ? end + 1 : end;
-	}
-	return *n ? 0 : cli_usage_error("bench", "--request-rate: empty list");
-}
-
 static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 {
 	*o = (struct bench_opts){.api = "completions", .isl = 4000, .osl = 500,
@@ -151,7 +136,7 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 				 .timeout_s = 600, .arrival = "poisson",
 				 .max_error_rate = 0.5};
 	int c;
-	const long big = 100000000;
+	long tok;
 	char err[256];
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_bench,
 			       done)) != -1) {
@@ -171,30 +156,41 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		case O_NOPROBE: o->no_probe = true; break;
 		case O_PROMPTS: o->prompts = optarg; break;
 		case O_VOCAB: rc = cli_parse_long("--vocab-size", optarg, WL_MIN_VOCAB, WL_MAX_VOCAB, &o->vocab); break;
-		case O_ISL: rc = cli_parse_pos_double("--isl", optarg, &o->isl); break;
-		case O_OSL: rc = cli_parse_pos_double("--osl", optarg, &o->osl); break;
-		case O_ISLSTD: rc = cli_parse_nonneg_double("--isl-std", optarg, &o->isl_std); break;
-		case O_OSLSTD: rc = cli_parse_nonneg_double("--osl-std", optarg, &o->osl_std); break;
+		case O_ISL:
+			rc = cli_parse_long("--isl", optarg, 1, NUM_TOKENS_MAX, &tok);
+			o->isl = (double)tok;
+			break;
+		case O_OSL:
+			rc = cli_parse_long("--osl", optarg, 1, NUM_TOKENS_MAX, &tok);
+			o->osl = (double)tok;
+			break;
+		case O_ISLSTD: rc = cli_parse_real("--isl-std", optarg, 0, NUM_TOKENS_MAX, &o->isl_std); break;
+		case O_OSLSTD: rc = cli_parse_real("--osl-std", optarg, 0, NUM_TOKENS_MAX, &o->osl_std); break;
 		case O_CONC:
-			rc = cli_parse_long_list("--concurrency", optarg, 1, 1000000,
+			rc = cli_parse_long_list("--concurrency", optarg, 1, NUM_CONC_MAX,
 						 o->conc, BENCH_MAX_LEVELS, &o->n_conc);
 			break;
-		case O_REQS: rc = cli_parse_long("--requests-per-level", optarg, 1, big, &o->requests); break;
-		case O_DUR: rc = cli_parse_duration_s("--duration-per-level", optarg, &o->duration_s); break;
+		case O_REQS: rc = cli_parse_long("--requests-per-level", optarg, 1, NUM_COUNT_MAX, &o->requests); break;
+		case O_DUR:
+			rc = cli_parse_duration_s("--duration-per-level", optarg, NUM_DURATION_MIN_S,
+						  NUM_DURATION_MAX_S, &o->duration_s);
+			break;
 		case O_WARM:
-			rc = cli_parse_long("--warmup", optarg, 0, big, &o->warmup);
+			rc = cli_parse_long("--warmup", optarg, 0, NUM_COUNT_MAX, &o->warmup);
 			o->warmup_set = true;
 			break;
-		case O_RATE: rc = parse_rates(optarg, o->rates, &o->n_rates); break;
-		case O_MAXC: rc = cli_parse_long("--max-concurrency", optarg, 1, 1000000, &o->max_conc); break;
-		case O_GPUS: rc = cli_parse_long("--gpus", optarg, 1, 1000000, &o->gpus); break;
-		case O_SEED: rc = cli_parse_long("--seed", optarg, 0, 0x7fffffffL, &o->seed); break;
-		case O_TIMEOUT: rc = cli_parse_duration_s("--timeout", optarg, &o->timeout_s); break;
-		case O_MAXERR:
-			rc = cli_parse_nonneg_double("--max-error-rate", optarg, &o->max_error_rate);
-			if (!rc && o->max_error_rate > 1)
-				rc = cli_usage_error("bench", "--max-error-rate must be in [0, 1]");
+		case O_RATE:
+			rc = cli_parse_rate_list("--request-rate", optarg, o->rates,
+						 BENCH_MAX_LEVELS, &o->n_rates);
 			break;
+		case O_MAXC: rc = cli_parse_long("--max-concurrency", optarg, 1, NUM_CONC_MAX, &o->max_conc); break;
+		case O_GPUS: rc = cli_parse_long("--gpus", optarg, 1, NUM_CONC_MAX, &o->gpus); break;
+		case O_SEED: rc = cli_parse_long("--seed", optarg, 0, 0x7fffffffL, &o->seed); break;
+		case O_TIMEOUT:
+			rc = cli_parse_duration_s("--timeout", optarg, NUM_DURATION_MIN_S,
+						  NUM_DURATION_MAX_S, &o->timeout_s);
+			break;
+		case O_MAXERR: rc = cli_parse_real("--max-error-rate", optarg, 0, 1, &o->max_error_rate); break;
 		case O_SLA:
 			if (summary_parse_sla(optarg, &o->sla, err, sizeof err))
 				rc = cli_usage_error("bench", "--sla: %s", err);
@@ -236,6 +232,12 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		return cli_usage_error("bench", "--prompts ids needs --api completions (chat takes text)");
 	if (o->max_conc && !o->n_rates)
 		return cli_usage_error("bench", "--max-concurrency applies to --request-rate (open loop)");
+	/* A level's request count is rate x duration: keep it a count. */
+	for (size_t i = 0; i < o->n_rates; i++)
+		if (o->duration_s * o->rates[i] > (double)NUM_COUNT_MAX)
+			return cli_usage_error("bench",
+					       "--request-rate %g x --duration-per-level %gs is more than %ld requests a level",
+					       o->rates[i], o->duration_s, NUM_COUNT_MAX);
 	return 0;
 }
 

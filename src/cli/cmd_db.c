@@ -21,11 +21,15 @@ static const char usage[] =
 extern const struct cli_command cli_cmd_db;
 
 /* An existing file (an entry or a fit.json), else gpu/backend/model under
- * the database root: entry names may hold dots ("llama-3.1-8b"). */
+ * the database root: entry names may hold dots ("llama-3.1-8b"). Something
+ * that exists but is not a regular file (a FIFO, a directory) is named as
+ * such rather than looked up again as "ARG.json" under the root, and so is
+ * a missing ARG that ends in ".json". */
 static cJSON *load_entry(const char *arg, struct sc_err *e)
 {
 	struct stat st;
-	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode))
+	size_t n = strlen(arg);
+	if (stat(arg, &st) == 0 || (n > 5 && !strcmp(arg + n - 5, ".json")))
 		return jsonio_load_file(arg, e);
 	char root[1024], path[2048];
 	perfdb_root(root, sizeof root);
@@ -83,6 +87,56 @@ static void diff(const cJSON *a, const cJSON *b)
 	}
 }
 
+static int do_list(char **args, struct sc_err *e)
+{
+	(void)args;
+	(void)e;
+	char *l = perfdb_list();
+	char root[1024];
+	perfdb_root(root, sizeof root);
+	if (!*l)
+		printf("(no entries in %s)\n", root);
+	fputs(l, stdout);
+	free(l);
+	return SC_OK;
+}
+
+static int do_show(char **args, struct sc_err *e)
+{
+	cJSON *j = load_entry(args[0], e);
+	if (!j)
+		return SC_EINPUT;
+	show(j);
+	cJSON_Delete(j);
+	return SC_OK;
+}
+
+static int do_diff(char **args, struct sc_err *e)
+{
+	cJSON *a = load_entry(args[0], e);
+	if (!a)
+		return SC_EINPUT;
+	cJSON *b = load_entry(args[1], e);
+	if (!b) {
+		cJSON_Delete(a);
+		return SC_EINPUT;
+	}
+	diff(a, b);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return SC_OK;
+}
+
+static const struct {
+	const char *verb, *takes; /* what the verb takes, for messages */
+	int nargs;
+	int (*fn)(char **args, struct sc_err *e);
+} verbs[] = {
+	{"list", "no arguments", 0, do_list},
+	{"show", "one ENTRY", 1, do_show},
+	{"diff", "two entries, A and B", 2, do_diff},
+};
+
 static int run(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -90,41 +144,26 @@ static int run(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK_;
 	}
 	const char *verb = argv[1];
-	struct sc_err e = {0};
-	if (!strcmp(verb, "list") && argc == 2) {
-		char *l = perfdb_list();
-		char root[1024];
-		perfdb_root(root, sizeof root);
-		if (!*l)
-			printf("(no entries in %s)\n", root);
-		fputs(l, stdout);
-		free(l);
+	int nargs = argc - 2;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		if (strcmp(verb, verbs[i].verb))
+			continue;
+		if (nargs > verbs[i].nargs)
+			return cli_usage_error("db",
+					       "'%s' takes %s, got %d (first extra: '%s')",
+					       verb, verbs[i].takes, nargs,
+					       argv[2 + verbs[i].nargs]);
+		if (nargs < verbs[i].nargs)
+			return cli_usage_error("db", "'%s' takes %s, got %d",
+					       verb, verbs[i].takes, nargs);
+		struct sc_err e = {0};
+		if (verbs[i].fn(argv + 2, &e))
+			return cli_fail(&e);
 		return EXIT_OK_;
 	}
-	if (!strcmp(verb, "show") && argc == 3) {
-		cJSON *j = load_entry(argv[2], &e);
-		if (!j)
-			return cli_fail(&e);
-		show(j);
-		cJSON_Delete(j);
-		return EXIT_OK_;
-	}
-	if (!strcmp(verb, "diff") && argc == 4) {
-		cJSON *a = load_entry(argv[2], &e);
-		if (!a)
-			return cli_fail(&e);
-		cJSON *b = load_entry(argv[3], &e);
-		if (!b) {
-			cJSON_Delete(a);
-			return cli_fail(&e);
-		}
-		diff(a, b);
-		cJSON_Delete(a);
-		cJSON_Delete(b);
-		return EXIT_OK_;
-	}
-	return cli_usage_error("db", "expected 'list', 'show ENTRY' or 'diff A B', got '%s'%s",
-			       verb, argc > 4 ? " with extra arguments" : "");
+	return cli_usage_error("db",
+			       "unknown verb '%s' (expected list, show ENTRY or diff A B)",
+			       verb);
 }
 
 const struct cli_command cli_cmd_db = {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include "cli/cli.h"
@@ -20,7 +21,8 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  -d, --deployment FILE   deployment spec (required)\n"
-	"      --host ADDR         listen address (default 127.0.0.1)\n"
+	"      --host ADDR         listen address: IPv4, IPv6 or localhost\n"
+	"                          (default 127.0.0.1)\n"
 	"  -p, --port N            port; 0 picks a free one (default 8000)\n"
 	"      --trace FILE        JSONL: per-request times and every token write\n"
 	"      --seed N            overrides emulator.seed\n"
@@ -28,7 +30,7 @@ static const char usage[] =
 	"      --fault-error-chunk R, --fault-drop R, --fault-stall R,\n"
 	"      --fault-malformed R per-request fault rates in [0,1] (override\n"
 	"                          emulator.faults)\n"
-	"      --fault-stall-ms MS length of a stall (default 2000)\n"
+	"      --fault-stall-ms MS length of a stall in [0, 600000] (default 2000)\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"The first line of stdout is the URL served (e.g. http://127.0.0.1:8000).\n"
@@ -36,6 +38,19 @@ static const char usage[] =
 	"3 bad deployment file.\n";
 
 static int run(int argc, char **argv);
+
+/* Longest stall --fault-stall-ms may ask (10 minutes, as the file's). */
+#define EMU_MAX_STALL_FLAG_MS 600000.0
+
+/* A listen address the server can bind without a name lookup: a numeric
+ * address or localhost (the emulator serves loopback and test networks;
+ * "garbage" failed at bind time as a runtime error). */
+static bool host_ok(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return !strcmp(host, "localhost") || inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
 
 const struct cli_command cli_cmd_emulate = {
 	.name = "emulate",
@@ -103,8 +118,9 @@ static int run(int argc, char **argv)
 				return rc;
 			break;
 		case OPT_STALL_MS:
-			if ((rc = cli_parse_nonneg_double("--fault-stall-ms",
-							  optarg, &stall_ms)))
+			if ((rc = cli_parse_real("--fault-stall-ms", optarg, 0,
+						 EMU_MAX_STALL_FLAG_MS,
+						 &stall_ms)))
 				return rc;
 			break;
 		default: {
@@ -113,12 +129,8 @@ static int run(int argc, char **argv)
 				return cli_usage_error("emulate", "unexpected option");
 			char flag[64];
 			snprintf(flag, sizeof flag, "--fault-%s", emu_fault_name(f));
-			if ((rc = cli_parse_nonneg_double(flag, optarg, &rates[f])))
+			if ((rc = cli_parse_real(flag, optarg, 0, 1, &rates[f])))
 				return rc;
-			if (rates[f] > 1)
-				return cli_usage_error("emulate",
-						       "%s must be in [0, 1], got %s",
-						       flag, optarg);
 			rate_set[f] = true;
 		}
 		}
@@ -130,6 +142,10 @@ static int run(int argc, char **argv)
 				       argv[optind]);
 	if (!dep_path)
 		return cli_usage_error("emulate", "--deployment FILE is required");
+	if (!host_ok(host))
+		return cli_usage_error("emulate",
+				       "--host must be an IPv4 or IPv6 address or localhost, got '%s'",
+				       host);
 
 	struct sc_err e = {0};
 	struct deploy_spec d;

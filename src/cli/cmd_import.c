@@ -23,7 +23,9 @@ static const char usage[] =
 	"          used when saved with --save-detailed)\n"
 	"Each file becomes one level, DIR/cN (or rR from the request rate) with a\n"
 	"summary.json; DIR/summary.csv lists them. Metrics the source lacks are null\n"
-	"and named in the summary's \"missing\" list.\n"
+	"and named in the summary's \"missing\" list. FILE - reads stdin. Values out\n"
+	"of range (a negative latency or count, a timestamp past 4e18 ns, more\n"
+	"completed than sent) make the file bad input (README.md, ranges).\n"
 	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file.\n";
 
 enum { O_OUT = 256, O_GPUS, O_DEPLOY };
@@ -74,6 +76,11 @@ static int run(int argc, char **argv)
 		return cli_usage_error("import", "give at least one FILE");
 	if (argc - optind > IMPORT_MAX_FILES)
 		return cli_usage_error("import", "at most %d files", IMPORT_MAX_FILES);
+	int n_stdin = 0;
+	for (int i = optind; i < argc; i++)
+		n_stdin += !strcmp(argv[i], "-");
+	if (n_stdin > 1)
+		return cli_usage_error("import", "'-' (stdin) can be given once");
 	if (!out)
 		return cli_usage_error("import", "--out DIR is required");
 	if (gpus && deploy)

@@ -11,6 +11,7 @@
 #include "plan/plan.h"
 #include "plan/plan_out.h"
 #include "util/clock.h"
+#include "util/num.h"
 
 static const char usage[] =
 	"usage: servecal match --model NAME|FILE --gpu NAME|FILE --isl N --osl N\n"
@@ -111,7 +112,6 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 				 .link_gbps = 50.0, .ttft_stat = STAT_P90,
 				 .tpot_stat = STAT_MEAN,
 				 .objective = PLAN_PER_GPU};
-	const long big = 10000000;
 	int c;
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_match,
 			       done)) != -1) {
@@ -127,16 +127,25 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		case O_BACKEND: o->backend = optarg; o->backend_given = true; break;
 		case O_DB: o->db = true; break;
 		case O_JSON: o->json = true; break;
-		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, big, &o->isl); break;
-		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, big, &o->osl); break;
+		case O_ISL: rc = cli_parse_long("--isl", optarg, 1, NUM_TOKENS_MAX, &o->isl); break;
+		case O_OSL: rc = cli_parse_long("--osl", optarg, 1, NUM_TOKENS_MAX, &o->osl); break;
 		case O_TOTAL: rc = cli_parse_long("--total-gpus", optarg, 1, 1024, &o->total); break;
 		case O_MAXGPW: rc = cli_parse_long("--max-gpus-per-worker", optarg, 1, 1024, &o->maxgpw); break;
 		case O_TOP: rc = cli_parse_long("--top", optarg, 0, 10000, &o->top); break;
-		case O_TTFT: rc = cli_parse_pos_double("--ttft-ms", optarg, &o->ttft_ms); break;
-		case O_TPOT: rc = cli_parse_pos_double("--tpot-ms", optarg, &o->tpot_ms); break;
-		case O_MINTPS: rc = cli_parse_pos_double("--min-tokens-per-s-user", optarg, &o->min_tps); break;
-		case O_LINK: rc = cli_parse_pos_double("--kv-link-gbps", optarg, &o->link_gbps); break;
-		case O_LINKLAT: rc = cli_parse_nonneg_double("--kv-link-latency-us", optarg, &o->link_lat_us); break;
+		case O_TTFT: rc = cli_parse_real("--ttft-ms", optarg, NUM_SLA_MIN, NUM_MS_MAX, &o->ttft_ms); break;
+		case O_TPOT: rc = cli_parse_real("--tpot-ms", optarg, NUM_SLA_MIN, NUM_MS_MAX, &o->tpot_ms); break;
+		case O_MINTPS:
+			rc = cli_parse_real("--min-tokens-per-s-user", optarg, NUM_SLA_MIN,
+					    NUM_TOKENS_PER_S_MAX, &o->min_tps);
+			break;
+		case O_LINK:
+			rc = cli_parse_real("--kv-link-gbps", optarg, NUM_LINK_MIN_GBPS,
+					    NUM_LINK_MAX_GBPS, &o->link_gbps);
+			break;
+		case O_LINKLAT:
+			rc = cli_parse_real("--kv-link-latency-us", optarg, 0,
+					    NUM_LINK_MAX_LATENCY_US, &o->link_lat_us);
+			break;
 		case O_TTFTSTAT: rc = parse_stat("--ttft-stat", optarg, &o->ttft_stat); break;
 		case O_TPOTSTAT: rc = parse_stat("--tpot-stat", optarg, &o->tpot_stat); break;
 		case O_OBJECTIVE:

@@ -130,11 +130,7 @@ static int run(int argc, char **argv)
 		case O_URLA: o.url[0] = optarg; break;
 		case O_URLD: o.url[1] = optarg; break;
 		case O_ROUNDS: rc = cli_parse_long("--rounds", optarg, 1, 10000, &o.rounds); break;
-		case O_TOL:
-			rc = cli_parse_nonneg_double("--tolerance", optarg, &o.tolerance);
-			if (!rc && o.tolerance > 1)
-				rc = cli_usage_error("verify", "--tolerance must be in [0, 1], got '%s'", optarg);
-			break;
+		case O_TOL: rc = cli_parse_real("--tolerance", optarg, 0, 1, &o.tolerance); break;
 		default: return EXIT_USAGE;
 		}
 		if (rc)
