@@ -142,8 +142,7 @@ void infile_lines_init(struct infile_lines *r, FILE *f, const char *path,
 }
 
 /* Appends n bytes to the line, refusing to pass the cap. */
-static bool put(struct infile_lines *r, size_t *used, const char *p,
-		size_t n)
+static bool put(struct infile_lines *r, size_t *used, const char *p, size_t n)
 {
 	if (n > r->max_line - *used)
 		return false;

@@ -68,8 +68,8 @@ int num_parse_real(const char *name, const char *s, double lo, double hi,
 	return SC_OK;
 }
 
-int num_parse_duration_s(const char *name, const char *s, double lo,
-			 double hi, double *out, struct sc_err *e)
+int num_parse_duration_s(const char *name, const char *s, double lo, double hi,
+			 double *out, struct sc_err *e)
 {
 	static const struct {
 		const char *suffix;
@@ -102,8 +102,8 @@ int num_parse_rate(const char *name, const char *s, double *out,
 	snprintf(want, sizeof want, "a rate in [%.10g, %.10g] requests/s",
 		 NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S);
 	double v;
-	if (num_parse_real(name, s, NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S,
-			   &v, NULL))
+	if (num_parse_real(name, s, NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S, &v,
+			   NULL))
 		return bad(e, name, want, s);
 	*out = v;
 	return SC_OK;
@@ -187,8 +187,9 @@ int num_check(const char *name, double v, double lo, double hi,
 {
 	if (v >= lo && v <= hi)
 		return SC_OK;
-	return sc_err_set(e, SC_EINVAL, "%s: must be in [%.10g, %.10g], got %.10g",
-			  name, lo, hi, v);
+	return sc_err_set(e, SC_EINVAL,
+			  "%s: must be in [%.10g, %.10g], got %.10g", name, lo,
+			  hi, v);
 }
 
 int num_check_whole(const char *name, double v, long lo, long hi, long *out,

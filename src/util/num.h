@@ -12,24 +12,33 @@
 #include "util/err.h"
 
 /* The ranges. A duration of 7 days is 6.0e14 ns, far inside int64. */
-#define NUM_DURATION_MIN_S 0.001   /* any duration or timeout: 1 ms */
-#define NUM_DURATION_MAX_S 604800.0 /* ... to 7 days */
-#define NUM_MS_MAX 604800000.0     /* latencies, SLAs, timestamps in ms */
-#define NUM_RATE_MIN_PER_S 0.001   /* open-loop rate: one request per
-				      1,000 s ... */
-#define NUM_RATE_MAX_PER_S 100000.0 /* ... to a 10 us mean gap */
-#define NUM_TOKENS_MAX 10000000L   /* ISL, OSL, a prompt's token count */
-#define NUM_COUNT_MAX 100000000L   /* requests per level, warm-up, items */
-#define NUM_CONC_MAX 1000000L      /* concurrency, max batch */
-#define NUM_NS_MAX 4e18            /* absolute timestamps in ns (year 2096
-				      since 1970; int64 ends at 9.2e18) */
-#define NUM_SHAPE_MIN 0.01         /* gamma arrival shape K */
+/* Any duration or timeout: 1 ms to 7 days; latencies, SLAs and
+ * timestamps in ms up to the same 7 days. */
+#define NUM_DURATION_MIN_S 0.001
+#define NUM_DURATION_MAX_S 604800.0
+#define NUM_MS_MAX	   604800000.0
+/* Open-loop rate: one request per 1,000 s to a 10 us mean gap. */
+#define NUM_RATE_MIN_PER_S 0.001
+#define NUM_RATE_MAX_PER_S 100000.0
+/* ISL, OSL, a prompt's tokens; requests per level, warm-up, dataset
+ * items; concurrency and max batch. */
+#define NUM_TOKENS_MAX 10000000L
+#define NUM_COUNT_MAX  100000000L
+#define NUM_CONC_MAX   1000000L
+/* Absolute timestamps in ns: the year 2096 since 1970 (int64 ends at
+ * 9.2e18). */
+#define NUM_NS_MAX 4e18
+/* Gamma arrival shape K. */
+#define NUM_SHAPE_MIN 0.01
 #define NUM_SHAPE_MAX 100.0
-#define NUM_SLA_MIN 0.001          /* an SLA: TTFT or TPOT ms, tokens/s */
-#define NUM_TOKENS_PER_S_MAX 1e7   /* per-user token rate SLA */
-#define NUM_LINK_MIN_GBPS 0.001    /* KV link: 1 MB/s ... */
-#define NUM_LINK_MAX_GBPS 1e6      /* ... to 1 PB/s */
-#define NUM_LINK_MAX_LATENCY_US 1e7 /* 10 s per transfer */
+/* An SLA (TTFT or TPOT ms, or tokens/s per user) and the largest per-user
+ * token rate. */
+#define NUM_SLA_MIN	     0.001
+#define NUM_TOKENS_PER_S_MAX 1e7
+/* KV link: 1 MB/s to 1 PB/s, up to 10 s of latency per transfer. */
+#define NUM_LINK_MIN_GBPS	0.001
+#define NUM_LINK_MAX_GBPS	1e6
+#define NUM_LINK_MAX_LATENCY_US 1e7
 
 /* Each parser reads all of s (no leading blank, no trailing text) and
  * stores the value in *out only on success. On failure: SC_EINVAL with
@@ -43,8 +52,8 @@ int num_parse_real(const char *name, const char *s, double lo, double hi,
 		   double *out, struct sc_err *e);
 /* Duration "60s", "500ms", "2m", "1h" or bare seconds; the value in
  * seconds must be in [lo, hi]. */
-int num_parse_duration_s(const char *name, const char *s, double lo,
-			 double hi, double *out, struct sc_err *e);
+int num_parse_duration_s(const char *name, const char *s, double lo, double hi,
+			 double *out, struct sc_err *e);
 /* Requests per second in [NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S]. */
 int num_parse_rate(const char *name, const char *s, double *out,
 		   struct sc_err *e);
