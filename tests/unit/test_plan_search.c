@@ -180,13 +180,19 @@ static void check_mode(const struct plan_query *q,
 	for (size_t k = 0; k < r->n_front; k++)
 		on[r->front[k]] = 1;
 	for (size_t i = 0; i < r->n; i++) {
+		/* off the front: dominated, or equal to a better-ranked config */
 		int dom = 0;
 		for (size_t j = 0; j < r->n && !dom; j++)
 			dom = pareto_dominates(
 				r->cfg[j].perf.tokens_per_s_per_user,
 				r->cfg[j].perf.tokens_per_s_per_gpu,
 				r->cfg[i].perf.tokens_per_s_per_user,
-				r->cfg[i].perf.tokens_per_s_per_gpu);
+				r->cfg[i].perf.tokens_per_s_per_gpu) ||
+			      (j < i &&
+			       r->cfg[j].perf.tokens_per_s_per_user ==
+				       r->cfg[i].perf.tokens_per_s_per_user &&
+			       r->cfg[j].perf.tokens_per_s_per_gpu ==
+				       r->cfg[i].perf.tokens_per_s_per_gpu);
 		CU_ASSERT_EQUAL(on[i], !dom);
 	}
 }
