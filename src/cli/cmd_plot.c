@@ -16,15 +16,20 @@ static const char usage[] =
     "PLOTDIR):\n"
     "  pareto-SOURCE-ttftMS   tokens/s/gpu vs tokens/s/user per match "
     "directory,\n"
-    "                         every point coloured by TTFT, measured points on "
-    "top,\n"
-    "                         best configurations labelled, SLA drawn\n"
-    "  ttft-DEPLOY, tpot-DEPLOY  latency vs concurrency: measured p50 (p90 "
-    "band)\n"
+    "                         coloured by TTFT at the SLA statistic (p90 by\n"
+    "                         default), configurations missing an SLA grey,\n"
+    "                         measured levels labelled cN (hollow: misses an\n"
+    "                         SLA), best configurations tagged A/D and\n"
+    "                         described above the plot, SLAs drawn\n"
+    "  ttft-DEPLOY, tpot-DEPLOY  latency vs concurrency: measured p50/p90 "
+    "and mean\n"
     "                         against the projection before and after "
-    "calibration\n"
+    "calibration;\n"
+    "                         log scale when the values span more than 6x\n"
     "  align-METRIC           projected vs measured with y = x and a +-10% "
     "band\n"
+    "DIR may also be a `servecal bench --out` directory (cN/summary.json, no\n"
+    "campaign.json): its TTFT and TPOT vs concurrency are drawn.\n"
     "Each chart is NAME.dat (data), NAME.gp (gnuplot script) and "
     "NAME.png|svg|pdf.\n"
     "gnuplot runs without a shell (SERVECAL_GNUPLOT overrides the program;\n"
@@ -32,7 +37,8 @@ static const char usage[] =
     "files are still written: render them elsewhere with `gnuplot NAME.gp`.\n"
     "--no-render writes the files only. Exit codes: 0 ok, 1 gnuplot or "
     "runtime\n"
-    "failure, 2 usage, 3 bad or missing input files.\n";
+    "failure, 2 usage, 3 bad or missing input files (DIR neither a campaign\n"
+    "nor a bench directory).\n";
 
 extern const struct cli_command cli_cmd_plot;
 

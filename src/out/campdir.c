@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,36 +14,12 @@
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
-static const char *const metric_keys[CAMPDIR_N_METRICS] = {
-    "ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s"};
-static const char *const metric_labels[CAMPDIR_N_METRICS] = {
-    "TTFT mean (ms)", "TTFT p90 (ms)", "TPOT mean (ms)",
-    "throughput (tokens/s)"};
-
-double campdir_metric(const struct campdir_metrics *m, int i)
+const char *campdir_metric_unit(int i)
 {
-	switch (i) {
-	case 0:
-		return m->ttft_ms;
-	case 1:
-		return m->ttft_p90_ms;
-	case 2:
-		return m->tpot_ms;
-	case 3:
-		return m->tokens_per_s;
-	default:
-		return NAN;
-	}
-}
-
-const char *campdir_metric_key(int i)
-{
-	return i >= 0 && i < CAMPDIR_N_METRICS ? metric_keys[i] : "";
-}
-
-const char *campdir_metric_label(int i)
-{
-	return i >= 0 && i < CAMPDIR_N_METRICS ? metric_labels[i] : "";
+	/* The table's keys carry their unit: "ttft_ms", "tokens_per_s". */
+	const char *k = obs_metrics[i].key;
+	size_t n = strlen(k);
+	return n > 3 && !strcmp(k + n - 3, "_ms") ? "ms" : "tokens/s";
 }
 
 static void note(struct campdir *c, const char *fmt, ...)
@@ -96,26 +73,43 @@ static void str_copy(const cJSON *o, const char *key, char *dst, size_t n)
 		dst[0] = '\0';
 }
 
+/* The metrics under their keys in fit/obs.h's table. */
 static void read_metrics(const cJSON *o, struct campdir_metrics *m)
 {
-	m->ttft_ms = num_or_nan(o, "ttft_ms");
-	m->ttft_p90_ms = num_or_nan(o, "ttft_p90_ms");
-	m->tpot_ms = num_or_nan(o, "tpot_ms");
-	m->tokens_per_s = num_or_nan(o, "tokens_per_s");
+	for (int i = 0; i < OM_COUNT; i++)
+		m->v[i] = num_or_nan(o, obs_metrics[i].key);
 }
 
+/* A statistics object of summary.json; its statistics are named as SLA
+ * statistics are (util/statsel.h). */
 static void read_stats(const cJSON *o, const char *key, struct campdir_stats *s)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, key);
 	s->n = num_or_nan(st, "n");
-	s->mean = num_or_nan(st, "mean");
 	s->std = num_or_nan(st, "std");
 	s->min = num_or_nan(st, "min");
-	s->p50 = num_or_nan(st, "p50");
-	s->p90 = num_or_nan(st, "p90");
-	s->p95 = num_or_nan(st, "p95");
-	s->p99 = num_or_nan(st, "p99");
 	s->max = num_or_nan(st, "max");
+	for (int i = 0; i < STAT_SEL_COUNT; i++)
+		s->at[i] = num_or_nan(st, statsel_name((enum stat_sel)i));
+}
+
+/* "ttft_ms" for the mean, "ttft_p90_ms" for p90: the keys of a
+ * projection (model/perf.c) and of match's tables. */
+static void stat_key(char *buf, size_t n, const char *what, enum stat_sel s)
+{
+	if (s == STAT_MEAN)
+		snprintf(buf, n, "%s_ms", what);
+	else
+		snprintf(buf, n, "%s_%s_ms", what, statsel_name(s));
+}
+
+/* A statistic's name at key, or def when absent or unknown. */
+static enum stat_sel stat_or(const cJSON *o, const char *key, enum stat_sel def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	enum stat_sel s;
+	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
+								       : def;
 }
 
 static int load_kv(const cJSON *obj, struct campdir_kv **out, size_t *n)
@@ -152,13 +146,16 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 			     &c->total_gpus, path, e)))
 		goto out;
 	snprintf(c->name, sizeof c->name, "%s", name);
+	/* The budget: top level, or the search's as campaign files give it. */
+	if (!c->total_gpus)
+		c->total_gpus =
+		    long_or(cJSON_GetObjectItemCaseSensitive(j, "search"),
+			    "total_gpus", 0);
 	if (wl && ((rc = jsonio_int(wl, "isl", false, 0, 0, 100000000, &c->isl,
 				    path, e)) ||
 		   (rc = jsonio_int(wl, "osl", false, 0, 0, 100000000, &c->osl,
 				    path, e))))
 		goto out;
-	c->tpot_sla_ms = NAN;
-	c->min_tokens_per_s_user = NAN;
 	if (slas) {
 		const cJSON *t =
 		    cJSON_GetObjectItemCaseSensitive(slas, "ttft_ms");
@@ -187,6 +184,8 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 					path);
 			goto out;
 		}
+		c->ttft_stat = stat_or(slas, "ttft_stat", c->ttft_stat);
+		c->tpot_stat = stat_or(slas, "tpot_stat", c->tpot_stat);
 		c->tpot_sla_ms = num_or_nan(slas, "tpot_ms");
 		c->min_tokens_per_s_user =
 		    num_or_nan(slas, "min_tokens_per_s_user");
@@ -340,19 +339,19 @@ static bool level_dir_name(const char *s)
 
 static void load_deploy(struct campdir *c, struct campdir_deploy *d)
 {
-	const char *st = "";
 	char key[CAMPDIR_NAME_MAX + 8];
 	snprintf(key, sizeof key, "bench:%s", d->name);
 	for (size_t i = 0; i < c->n_steps; i++)
-		if (!strcmp(c->steps[i].key, key))
-			st = c->steps[i].value;
-	snprintf(d->status, sizeof d->status, "%s", st);
-	for (size_t i = 0; i < c->n_steps; i++)
-		if (!strcmp(c->steps[i].key, key) && c->steps[i].note[0])
+		if (!strcmp(c->steps[i].key, key)) {
+			snprintf(d->status, sizeof d->status, "%.*s",
+				 (int)sizeof d->status - 1, c->steps[i].value);
 			snprintf(d->step_note, sizeof d->step_note, "%s",
 				 c->steps[i].note);
+		}
 
-	char *ddir = xasprintf("%s/%s", c->dir, d->name);
+	/* A bench directory is its only deployment's directory. */
+	char *ddir = c->bench_only ? xstrdup(c->dir)
+				   : xasprintf("%s/%s", c->dir, d->name);
 	char *dpath = xasprintf("%s/deployment.json", ddir);
 	struct sc_err e = {0};
 	if (!exists(dpath)) {
@@ -426,6 +425,12 @@ static void load_fit(struct campdir *c)
 	f->present = true;
 	f->converged =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged"));
+	/* No quality block: a fit from before the gate, taken as it is. */
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "quality");
+	f->quality_ok =
+	    !q || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q, "ok"));
+	str_copy(q, "verdict", f->verdict, sizeof f->verdict);
+	str_copy(q, "reason", f->reason, sizeof f->reason);
 	str_copy(j, "status", f->status, sizeof f->status);
 	str_copy(j, "model", f->model, sizeof f->model);
 	str_copy(j, "gpu", f->gpu, sizeof f->gpu);
@@ -464,13 +469,28 @@ static void load_fit(struct campdir *c)
 	const cJSON *ni =
 	    cJSON_GetObjectItemCaseSensitive(j, "not_identifiable");
 	size_t used = 0;
+	for (size_t i = 0; i < f->n_params; i++)
+		f->params[i].identifiable = true;
 	cJSON_ArrayForEach(it, ni)
 	{
-		if (cJSON_IsString(it) && used < sizeof f->not_identifiable)
+		if (!cJSON_IsString(it))
+			continue;
+		if (used < sizeof f->not_identifiable)
 			used += (size_t)snprintf(
 			    f->not_identifiable + used,
 			    sizeof f->not_identifiable - used, "%s%s",
 			    used ? ", " : "", it->valuestring);
+		/* The list names a parameter ("tau_s"); params are keyed
+		 * with their unit ("tau_s_ms"). */
+		size_t n = strlen(it->valuestring);
+		for (size_t i = 0; i < f->n_params; i++) {
+			struct campdir_param *p = &f->params[i];
+			if (!strncmp(p->name, it->valuestring, n) &&
+			    (!p->name[n] ||
+			     (p->name[n] == '_' &&
+			      !strcmp(p->name + n + 1, p->unit))))
+				p->identifiable = false;
+		}
 	}
 	const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
 	f->points =
@@ -512,14 +532,19 @@ out:
 	free(path);
 }
 
-static void read_points(const struct csvtab *t, struct campdir_mpoint **out,
-			size_t *n, size_t *cap, const char *mode_default)
+/* Rows of a matching table; ttft_col is the statistic whose TTFT column
+ * fills ttft_at_stat_ms. */
+static void read_points(const struct csvtab *t, enum stat_sel ttft_col,
+			struct campdir_mpoint **out, size_t *n, size_t *cap,
+			const char *mode_default)
 {
+	char tk[32];
+	stat_key(tk, sizeof tk, "ttft", ttft_col);
 	int ccfg = csvtab_col(t, "config"), cmode = csvtab_col(t, "mode"),
 	    cu = csvtab_col(t, "tokens_per_s_per_user"),
 	    cg = csvtab_col(t, "tokens_per_s_per_gpu"),
-	    ct = csvtab_col(t, "ttft_ms"), cp = csvtab_col(t, "tpot_ms"),
-	    cf = csvtab_col(t, "feasible");
+	    ct = csvtab_col(t, "ttft_ms"), cs = csvtab_col(t, tk),
+	    cp = csvtab_col(t, "tpot_ms"), cf = csvtab_col(t, "feasible");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		struct campdir_mpoint p = {0};
 		snprintf(p.config, sizeof p.config, "%s",
@@ -529,6 +554,7 @@ static void read_points(const struct csvtab *t, struct campdir_mpoint **out,
 		p.tokens_per_s_per_user = csvtab_num(t, r, cu);
 		p.tokens_per_s_per_gpu = csvtab_num(t, r, cg);
 		p.ttft_ms = csvtab_num(t, r, ct);
+		p.ttft_at_stat_ms = cs < 0 ? NAN : csvtab_num(t, r, cs);
 		p.tpot_ms = csvtab_num(t, r, cp);
 		double f = csvtab_num(t, r, cf);
 		p.feasible = cf < 0 || f == 1.0;
@@ -547,7 +573,31 @@ static void match_note(struct campdir_match *m, const char *msg)
 	strncat(m->note, msg, room);
 }
 
-static void load_config(const cJSON *o, struct campdir_config *cf)
+/* Numbers of a configuration in best.json, under the keys of a projection
+ * (model/perf.c) and of plan_config_to_json. */
+static const struct {
+	const char *key;
+	size_t off;
+} config_nums[] = {
+#define CF(k, f)                                                               \
+	{                                                                      \
+		k, offsetof(struct campdir_config, f)                          \
+	}
+    CF("gpus", gpus),
+    CF("gpus_idle", gpus_idle),
+    CF("tokens_per_s", tokens_per_s),
+    CF("tokens_per_s_per_gpu", tokens_per_s_per_gpu),
+    CF("tokens_per_s_per_user", tokens_per_s_per_user),
+    CF("ttft_ms", ttft_ms),
+    CF("tpot_ms", tpot_ms),
+    CF("req_per_s", req_per_s),
+    CF("concurrency", concurrency),
+    CF("ttft_at_sla_stat_ms", ttft_at_stat_ms),
+#undef CF
+};
+
+static void load_config(const cJSON *o, enum stat_sel ttft_stat,
+			struct campdir_config *cf)
 {
 	memset(cf, 0, sizeof *cf);
 	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
@@ -573,13 +623,15 @@ static void load_config(const cJSON *o, struct campdir_config *cf)
 	cf->present = true;
 	str_copy(o, "config", cf->config, sizeof cf->config);
 	str_copy(o, "mode", cf->mode, sizeof cf->mode);
-	cf->gpus = num_or_nan(o, "gpus");
-	cf->tokens_per_s_per_gpu = num_or_nan(o, "tokens_per_s_per_gpu");
-	cf->tokens_per_s_per_user = num_or_nan(o, "tokens_per_s_per_user");
-	cf->ttft_ms = num_or_nan(o, "ttft_ms");
-	cf->tpot_ms = num_or_nan(o, "tpot_ms");
-	cf->req_per_s = num_or_nan(o, "req_per_s");
-	cf->concurrency = num_or_nan(o, "concurrency");
+	for (size_t i = 0; i < sizeof config_nums / sizeof *config_nums; i++)
+		*(double *)((char *)cf + config_nums[i].off) =
+		    num_or_nan(o, config_nums[i].key);
+	/* Files without the SLA statistic's own key: its projection key. */
+	if (isnan(cf->ttft_at_stat_ms)) {
+		char k[32];
+		stat_key(k, sizeof k, "ttft", ttft_stat);
+		cf->ttft_at_stat_ms = num_or_nan(o, k);
+	}
 }
 
 /* "calibrated-ttft600" -> source "calibrated", 600. */
@@ -597,55 +649,133 @@ static bool parse_match_name(const char *s, struct campdir_match *m)
 	return true;
 }
 
+/* verify.json of `servecal verify MATCHDIR` (MATCHDIR/verify/ by
+ * default, as src/cli/cmd_verify.c writes it), when there is one. */
+static void load_verify(const char *mdir, struct campdir_match *m)
+{
+	static const char *const where[] = {"verify/verify.json",
+					    "verify.json"};
+	static const char *const modes[] = {"agg", "disagg"};
+	struct campdir_verify *v = &m->verify;
+	cJSON *j = NULL;
+	for (size_t i = 0; i < 2 && !j; i++) {
+		char *p = xasprintf("%s/%s", mdir, where[i]);
+		struct sc_err e = {0};
+		if (exists(p) && !(j = jsonio_load_file(p, &e)))
+			match_note(m, e.msg);
+		if (j)
+			snprintf(v->path, sizeof v->path, "%s", where[i]);
+		free(p);
+	}
+	if (!j)
+		return;
+	v->present = true;
+	v->passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "passed"));
+	v->tolerance = num_or_nan(j, "tolerance");
+	for (int k = 0; k < 2; k++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, modes[k]);
+		struct campdir_verify_row *r = &v->rows[k];
+		if (!cJSON_IsObject(o))
+			continue;
+		r->present = true;
+#define B(f, key) r->f = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key))
+#define N(f, key) r->f = num_or_nan(o, key)
+		B(measured, "measured");
+		B(sla_met, "sla_met");
+		B(tps_within, "tokens_per_s_per_gpu_within_tolerance");
+		N(concurrency, "concurrency");
+		N(sla_ttft_ms, "sla_ttft_ms");
+		N(sla_tpot_ms, "sla_tpot_ms");
+		N(proj_ttft_ms, "projected_ttft_ms");
+		N(meas_ttft_ms, "measured_ttft_ms");
+		N(proj_tpot_ms, "projected_tpot_ms");
+		N(meas_tpot_ms, "measured_tpot_ms");
+		N(attainment, "ttft_attainment");
+		N(target_attainment, "target_attainment");
+		N(proj_tps_gpu, "projected_tokens_per_s_per_gpu");
+		N(meas_tps_gpu, "measured_tokens_per_s_per_gpu");
+#undef B
+#undef N
+		r->ttft_stat = stat_or(o, "ttft_stat", m->ttft_stat);
+		str_copy(o, "config", r->config, sizeof r->config);
+		str_copy(o, "error", r->error, sizeof r->error);
+	}
+	cJSON_Delete(j);
+}
+
 static void load_match(struct campdir *c, const char *mdir,
 		       struct campdir_match *m)
 {
-	static const char *const tables[] = {"agg.csv", "disagg.csv"};
-	size_t cap = 0, fcap = 0;
+	static const char *const tables[] = {"agg.csv", "disagg.csv",
+					     "pareto.csv"};
 	struct sc_err e = {0};
 	m->tpot_sla_ms = c->tpot_sla_ms;
-	m->disagg_over_agg = NAN;
-	for (size_t i = 0; i < 2; i++) {
-		char *p = xasprintf("%s/%s", mdir, tables[i]);
-		struct csvtab t;
-		if (csvtab_load(p, &t, &e) == SC_OK)
-			read_points(&t, &m->points, &m->n_points, &cap,
-				    i ? "disagg" : "agg");
-		else
-			match_note(m, e.msg);
-		csvtab_release(&t);
-		free(p);
-	}
-	char *p = xasprintf("%s/pareto.csv", mdir);
-	struct csvtab t;
-	if (csvtab_load(p, &t, &e) == SC_OK)
-		read_points(&t, &m->front, &m->n_front, &fcap, "");
-	else
-		match_note(m, e.msg);
-	csvtab_release(&t);
-	free(p);
+	m->disagg_over_agg = m->disagg_over_agg_total = NAN;
+	m->total_gpus = c->total_gpus;
+	m->ttft_stat = c->ttft_stat;
+	m->tpot_stat = c->tpot_stat;
 
-	p = xasprintf("%s/best.json", mdir);
+	/* best.json first: its query names the SLA statistics. */
+	char *p = xasprintf("%s/best.json", mdir);
 	cJSON *j = jsonio_load_file(p, &e);
+	free(p);
 	if (j) {
 		m->best_present = true;
-		const cJSON *sla = cJSON_GetObjectItemCaseSensitive(j, "sla");
-		double v = num_or_nan(sla, "tpot_ms");
+		/* "query" as match writes it, "sla" in older files. */
+		const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+		if (!q)
+			q = cJSON_GetObjectItemCaseSensitive(j, "sla");
+		double v = num_or_nan(q, "tpot_ms");
 		if (!isnan(v))
 			m->tpot_sla_ms = v;
-		v = num_or_nan(sla, "ttft_ms");
+		v = num_or_nan(q, "ttft_ms");
 		if (!isnan(v))
 			m->ttft_sla_ms = v;
+		m->ttft_stat = stat_or(q, "ttft_stat", m->ttft_stat);
+		m->tpot_stat = stat_or(q, "tpot_stat", m->tpot_stat);
 		load_config(cJSON_GetObjectItemCaseSensitive(j, "agg"),
-			    &m->best_agg);
+			    m->ttft_stat, &m->best_agg);
 		load_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"),
-			    &m->best_disagg);
+			    m->ttft_stat, &m->best_disagg);
 		m->disagg_over_agg = num_or_nan(j, "disagg_over_agg");
+		m->disagg_over_agg_total =
+		    num_or_nan(j, "disagg_over_agg_total_tokens");
+		str_copy(q, "objective", m->objective, sizeof m->objective);
+		m->total_gpus = long_or(q, "total_gpus", m->total_gpus);
+		cJSON_Delete(j);
 	} else {
 		match_note(m, e.msg);
 	}
-	cJSON_Delete(j);
-	free(p);
+
+	struct csvtab t[3];
+	bool ok[3];
+	char sk[32];
+	stat_key(sk, sizeof sk, "ttft", m->ttft_stat);
+	m->ttft_col = m->ttft_stat;
+	for (size_t i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", mdir, tables[i]);
+		ok[i] = csvtab_load(p, &t[i], &e) == SC_OK;
+		if (!ok[i])
+			match_note(m, e.msg);
+		/* One statistic per chart: the mean when a table of
+		 * configurations lacks the SLA statistic's column. */
+		if (ok[i] && i < 2 && t[i].n_rows && csvtab_col(&t[i], sk) < 0)
+			m->ttft_col = STAT_MEAN;
+		free(p);
+	}
+	size_t cap = 0, fcap = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (ok[i])
+			read_points(&t[i], m->ttft_col,
+				    i < 2 ? &m->points : &m->front,
+				    i < 2 ? &m->n_points : &m->n_front,
+				    i < 2 ? &cap : &fcap,
+				    i == 0   ? "agg"
+				    : i == 1 ? "disagg"
+					     : "");
+		csvtab_release(&t[i]);
+	}
+	load_verify(mdir, m);
 }
 
 static int cmp_match(const void *a, const void *b)
@@ -714,16 +844,74 @@ static void map_fit_names(struct campdir *c)
 	}
 }
 
+/* Whether dir has a closed-loop level with a summary (a bench directory). */
+static bool has_level(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	bool found = false;
+	while (dh && !found && (de = readdir(dh))) {
+		char *sp = xasprintf("%s/%s/summary.json", dir, de->d_name);
+		found = level_dir_name(de->d_name) && exists(sp);
+		free(sp);
+	}
+	if (dh)
+		closedir(dh);
+	return found;
+}
+
+/* A bench directory as a campaign of one deployment, named after the
+ * directory; run.json gives the workload and GPUs, there are no SLAs. */
+static void load_bench_dir(struct campdir *c)
+{
+	const char *base = strrchr(c->dir, '/');
+	char name[CAMPDIR_NAME_MAX];
+	snprintf(name, sizeof name, "%s", base && base[1] ? base + 1 : c->dir);
+	c->bench_only = true;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	char *path = xasprintf("%s/run.json", c->dir);
+	cJSON *j = jsonio_load_file(path, NULL);
+	c->isl = long_or(j, "isl", 0);
+	c->osl = long_or(j, "osl", 0);
+	c->total_gpus = long_or(j, "gpus", 0);
+	cJSON_Delete(j);
+	free(path);
+	c->deploys = xcalloc(1, sizeof *c->deploys);
+	snprintf(c->deploys[0].name, CAMPDIR_NAME_MAX, "%s", name);
+	c->n_deploys = 1;
+	load_deploy(c, &c->deploys[0]);
+}
+
 int campdir_load(const char *dir, struct campdir *c, struct sc_err *e)
 {
 	memset(c, 0, sizeof *c);
 	c->tpot_sla_ms = NAN;
 	c->min_tokens_per_s_user = NAN;
+	c->ttft_stat = STAT_P90; /* servecal match's defaults */
+	c->tpot_stat = STAT_MEAN;
 	c->dir = xstrdup(dir);
+	/* Trailing slashes would name the bench deployment "". */
+	for (size_t n = strlen(c->dir); n > 1 && c->dir[n - 1] == '/'; n--)
+		c->dir[n - 1] = '\0';
 	if (!is_dir(dir))
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: not a campaign directory (missing)",
 				  dir);
+	char *cj = xasprintf("%s/campaign.json", c->dir);
+	bool campaign = exists(cj);
+	free(cj);
+	if (!campaign && has_level(c->dir)) {
+		load_bench_dir(c);
+		return SC_OK;
+	}
+	if (!campaign)
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: neither a campaign directory (no campaign.json) nor a "
+		    "bench directory (no cN/summary.json of a closed-loop "
+		    "level): give a directory that `servecal campaign run` or "
+		    "`servecal bench --out` wrote",
+		    dir);
 	int rc = load_campaign(c, e);
 	if (rc)
 		return rc;
@@ -797,4 +985,13 @@ const char *campdir_deploy_mode(const struct campdir *c,
 		    c->fit.points[i].mode[0])
 			return c->fit.points[i].mode;
 	return "agg";
+}
+
+bool campdir_level_meets(const struct campdir_level *l, double ttft_ms,
+			 enum stat_sel ttft_stat, double tpot_ms,
+			 enum stat_sel tpot_stat)
+{
+	double t = l->ttft_ms.at[ttft_stat], p = l->tpot_ms.at[tpot_stat];
+	return l->req_ok > 0 && !(ttft_ms > 0 && !(t <= ttft_ms)) &&
+	       !(tpot_ms > 0 && !(p <= tpot_ms));
 }

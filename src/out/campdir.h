@@ -1,22 +1,28 @@
 /* Reads a campaign directory (what `servecal campaign` writes) into small
  * structs for the plot and report writers: the campaign file, environment,
- * manifest, per-deployment summaries, fit.json and the match directories.
- * Only campaign.json is required; every other missing or unreadable piece is
- * recorded as a note so the report can say what is missing. */
+ * manifest, per-deployment summaries, fit.json, the match directories and
+ * any verify.json in them. Only campaign.json is required; every other
+ * missing or unreadable piece is recorded as a note so the report can say
+ * what is missing. A `servecal bench` directory (cN/summary.json, no
+ * campaign.json) reads as a campaign of that one deployment. */
 #ifndef SC_CAMPDIR_H
 #define SC_CAMPDIR_H
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fit/obs.h"
 #include "out/csvtab.h"
 #include "util/err.h"
+#include "util/statsel.h"
 
 #define CAMPDIR_NAME_MAX 128
 #define CAMPDIR_MAX_SLAS 16
 
-/* Latency statistics of one level; NAN where absent (e.g. no sample). */
+/* Latency statistics of one level; NAN where absent (e.g. no sample).
+ * at[] is indexed by enum stat_sel: mean, p50, p90, p95, p99. */
 struct campdir_stats {
-	double n, mean, std, min, p50, p90, p95, p99, max;
+	double n, std, min, max;
+	double at[STAT_SEL_COUNT];
 };
 
 /* One concurrency level of one deployment (cN/summary.json). */
@@ -41,19 +47,14 @@ struct campdir_deploy {
 	size_t n_levels;
 };
 
-/* The four metrics the fit compares; NAN where absent. */
+/* The metrics the fit compares (fit/obs.h's table, OM_*); NAN where
+ * absent. */
 struct campdir_metrics {
-	double ttft_ms, ttft_p90_ms, tpot_ms, tokens_per_s;
+	double v[OM_COUNT];
 };
 
-enum { CAMPDIR_N_METRICS = 4 };
-/* Metric i (0..3) of m, in the order of campdir_metric_key. */
-double campdir_metric(const struct campdir_metrics *m, int i);
-/* "ttft_ms", "ttft_p90_ms", "tpot_ms", "tokens_per_s". */
-const char *campdir_metric_key(int i);
-/* Human label with unit, e.g. "TTFT mean (ms)": the fit compares means of
- * TTFT and TPOT, the p90 of TTFT, and throughput. */
-const char *campdir_metric_label(int i);
+/* Unit of metric i (OM_*), from its key: "ms" or "tokens/s". */
+const char *campdir_metric_unit(int i);
 
 struct campdir_fitpoint {
 	/* The campaign's name for the deployment (fit.json names it by its
@@ -71,6 +72,7 @@ struct campdir_param {
 	char name[32], unit[16];
 	double value, sigma, prior;
 	bool free;
+	bool identifiable; /* not named in fit.json's not_identifiable */
 };
 
 struct campdir_corr {
@@ -81,6 +83,10 @@ struct campdir_corr {
 struct campdir_fit {
 	bool present;
 	bool converged;
+	/* fit.json "quality": the fit's own verdict on itself. ok is true
+	 * when the file has no quality block (older fits). */
+	bool quality_ok;
+	char verdict[32], reason[512];
 	char status[256], model[64], gpu[64], backend[64], holdout[16];
 	long iterations;
 	double chi2, dof, chi2_dof;
@@ -99,15 +105,35 @@ struct campdir_config {
 	bool present;
 	char why[400]; /* when absent: why nothing qualified, if said */
 	char config[256], mode[16];
-	double gpus, tokens_per_s_per_gpu, tokens_per_s_per_user, ttft_ms,
-	    tpot_ms, req_per_s, concurrency;
+	double gpus, gpus_idle, tokens_per_s, tokens_per_s_per_gpu,
+	    tokens_per_s_per_user, ttft_ms, tpot_ms, req_per_s, concurrency;
+	double ttft_at_stat_ms; /* TTFT at the match's SLA statistic */
 };
 
 /* One point of a matching table. */
 struct campdir_mpoint {
 	char config[256], mode[16];
 	double tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms, tpot_ms;
+	double ttft_at_stat_ms; /* at the match's statistic; NAN: no column */
 	bool feasible;
+};
+
+/* One mode of verify.json: a recommendation benched and compared. */
+struct campdir_verify_row {
+	bool present, measured, sla_met, tps_within;
+	char config[256], error[256];
+	enum stat_sel ttft_stat;
+	double concurrency, sla_ttft_ms, sla_tpot_ms;
+	double proj_ttft_ms, meas_ttft_ms, proj_tpot_ms, meas_tpot_ms;
+	double attainment, target_attainment; /* fractions */
+	double proj_tps_gpu, meas_tps_gpu;
+};
+
+struct campdir_verify {
+	bool present, passed;
+	char path[64]; /* relative to the match directory */
+	double tolerance;
+	struct campdir_verify_row rows[2]; /* agg, disagg */
 };
 
 /* DIR/match/SOURCE-ttftMS/. */
@@ -115,14 +141,23 @@ struct campdir_match {
 	char name[CAMPDIR_NAME_MAX]; /* directory name */
 	char source[32];	     /* "calibrated", "prior" */
 	double ttft_sla_ms, tpot_sla_ms;
+	/* The statistics the SLAs apply to (best.json "query"), else the
+	 * campaign's. ttft_col: the statistic of the tables' TTFT column
+	 * used for ttft_at_stat_ms (the mean when a table lacks ttft_stat's
+	 * column). */
+	enum stat_sel ttft_stat, tpot_stat, ttft_col;
 	struct campdir_mpoint *points; /* agg.csv then disagg.csv */
 	size_t n_points;
 	struct campdir_mpoint *front; /* pareto.csv */
 	size_t n_front;
 	bool best_present;
 	struct campdir_config best_agg, best_disagg;
-	double disagg_over_agg; /* NAN when absent or null */
-	char note[512];		/* missing or unreadable files */
+	double disagg_over_agg; /* tokens/s/gpu; NAN when absent or null */
+	double disagg_over_agg_total; /* total tokens/s; NAN when absent */
+	char objective[16]; /* what configs were ranked by, "" if unsaid */
+	long total_gpus;    /* the search's GPU budget, else the campaign's */
+	struct campdir_verify verify;
+	char note[512]; /* missing or unreadable files */
 };
 
 struct campdir_kv {
@@ -133,11 +168,14 @@ struct campdir_kv {
 struct campdir {
 	char *dir;
 	char name[CAMPDIR_NAME_MAX];
+	bool bench_only; /* a bench directory, read as one deployment */
 	long isl, osl, total_gpus;
 	double ttft_slas_ms[CAMPDIR_MAX_SLAS];
 	size_t n_ttft_slas;
 	double tpot_sla_ms; /* NAN when the SLA is given as tokens/s/user */
 	double min_tokens_per_s_user; /* 1000 / tpot when only TPOT given */
+	/* slas.ttft_stat / tpot_stat, else servecal's defaults (p90, mean) */
+	enum stat_sel ttft_stat, tpot_stat;
 	struct campdir_kv *env;
 	size_t n_env;
 	struct campdir_kv *steps; /* manifest steps in file order: status in
@@ -153,8 +191,9 @@ struct campdir {
 };
 
 /* Reads dir into c (initialised here). Returns SC_OK, or SC_EINPUT when dir
- * or dir/campaign.json is missing or malformed (named in e). Other problems
- * become notes. Release c with campdir_release in every case. */
+ * is missing, or has neither campaign.json nor a cN/summary.json, or
+ * campaign.json is malformed (named in e). Other problems become notes.
+ * Release c with campdir_release in every case. */
 int campdir_load(const char *dir, struct campdir *c, struct sc_err *e);
 void campdir_release(struct campdir *c);
 /* Value of key in the environment list, or "" when absent. */
@@ -168,5 +207,10 @@ const char *campdir_deploy_mode(const struct campdir *c,
 /* The match directory for source at TTFT SLA ttft_ms, or NULL. */
 const struct campdir_match *
 campdir_find_match(const struct campdir *c, const char *source, double ttft_ms);
+/* True when level l meets TTFT <= ttft_ms at ttft_stat and TPOT <= tpot_ms
+ * at tpot_stat (a NAN SLA is not checked); false without good requests. */
+bool campdir_level_meets(const struct campdir_level *l, double ttft_ms,
+			 enum stat_sel ttft_stat, double tpot_ms,
+			 enum stat_sel tpot_stat);
 
 #endif

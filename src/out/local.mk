@@ -11,6 +11,8 @@ libservecal_a_SOURCES += \
 servecal_SOURCES += src/cli/cmd_plot.c
 libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
+	src/out/doc.c src/out/doc.h \
+	src/out/report_summary.c src/out/report_summary.h \
 	src/out/report.c src/out/report.h
 servecal_SOURCES += src/cli/cmd_report.c
 

@@ -21,6 +21,10 @@
 #define ALIGN_BAND_FRAC 0.10
 /* Above this max/min ratio alignment axes switch to log scale. */
 #define ALIGN_LOG_RATIO 10.0
+/* Above this max/min ratio a latency axis switches to log scale, and its
+ * range is padded by this factor on each side. */
+#define LATENCY_LOG_RATIO 6.0
+#define LATENCY_LOG_PAD	  1.25
 
 static const char *const format_ext[] = {"png", "svg", "pdf"};
 static const char *const format_term[] = {
@@ -80,6 +84,43 @@ static const struct campdir_fitpoint *fit_point(const struct campdir *c,
 	return NULL;
 }
 
+/* Log axes label only decades by default; label 1-2-3-5 steps instead so
+ * a range of one or two decades stays readable. axes: "x", "y" or "xy". */
+static void log_tics(struct textbuf *t, const char *axes, double a, double b)
+{
+	static const int steps[] = {1, 2, 3, 5};
+	textbuf_printf(t, "set logscale %s\n", axes);
+	for (const char *ax = axes; *ax; ax++) {
+		textbuf_printf(t, "set m%ctics default\nset %ctics (", *ax,
+			       *ax);
+		int k = 0;
+		for (double dec = pow(10, floor(log10(a))); dec <= b; dec *= 10)
+			for (size_t i = 0; i < sizeof steps / sizeof *steps;
+			     i++) {
+				double v = dec * steps[i];
+				if (v >= a && v <= b)
+					textbuf_printf(t, "%s%g",
+						       k++ ? ", " : "", v);
+			}
+		textbuf_puts(t, ")\n");
+	}
+}
+
+static void minmax(double v, double *lo, double *hi)
+{
+	if (!isfinite(v) || v <= 0)
+		return;
+	if (v < *lo)
+		*lo = v;
+	if (v > *hi)
+		*hi = v;
+}
+
+/* Latency against concurrency for one deployment: the measured spread
+ * (p50 to p90), the statistic the SLA applies to, the projections, the
+ * SLA lines; levels that miss the tightest SLA ringed in red. The y axis
+ * turns logarithmic when the values span more than LATENCY_LOG_RATIO, so
+ * a tail of slow levels does not squash the region around the SLA. */
 static int write_latency(const struct campdir *c,
 			 const struct campdir_deploy *d, bool tpot,
 			 const char *outdir, enum plot_format f,
@@ -92,40 +133,68 @@ static int write_latency(const struct campdir *c,
 	memset(ch, 0, sizeof *ch);
 	ch->kind = tpot ? PLOT_TPOT : PLOT_TTFT;
 	const char *metric = tpot ? "TPOT" : "TTFT";
+	enum stat_sel stat = tpot ? c->tpot_stat : c->ttft_stat;
+	const char *sn = statsel_name(stat);
+	/* The tightest SLA: a level over it is ringed. */
+	double sla = tpot ? c->tpot_sla_ms : NAN;
+	for (size_t i = 0; !tpot && i < c->n_ttft_slas; i++)
+		if (!(c->ttft_slas_ms[i] >= sla))
+			sla = c->ttft_slas_ms[i];
+	bool has_sla = sla > 0;
 	plotfile_stem(ch->name, sizeof ch->name, tpot ? "tpot-" : "ttft-",
 		      d->name);
 	snprintf(ch->key, sizeof ch->key, "%s", d->name);
-	snprintf(ch->title, sizeof ch->title,
-		 "%s vs concurrency, %s (%s): measured vs projected", metric,
-		 d->name, campdir_deploy_mode(c, d));
+	bool fitted = false; /* a projection to draw beside the measurements */
+	for (size_t i = 0; i < d->n_levels; i++)
+		fitted |=
+		    fit_point(c, d->name, d->levels[i].concurrency) != NULL;
+	snprintf(ch->title, sizeof ch->title, "%s vs concurrency, %s (%s): %s",
+		 metric, d->name, campdir_deploy_mode(c, d),
+		 fitted ? "measured vs projected" : "measured");
 	textbuf_printf(&bl.dat,
 		       "# %s\n# from %s/cN/summary.json and fit.json points\n",
 		       ch->title, d->name);
-	plotfile_block(
-	    &bl, "one row per measured concurrency level",
-	    "concurrency measured_p50_ms measured_p90_ms projected_prior_ms "
-	    "projected_calibrated_ms measured_mean_ms");
-	bool any_prior = false, any_cal = false;
+	char cols[320];
+	snprintf(cols, sizeof cols,
+		 "concurrency measured_p50_ms measured_p90_ms "
+		 "projected_prior_ms projected_calibrated_ms measured_mean_ms "
+		 "measured_%s_ms misses_sla_%s_ms projected_calibrated_p90_ms",
+		 sn, sn);
+	plotfile_block(&bl, "one row per measured concurrency level", cols);
+	bool any_prior = false, any_cal = false, any_cal90 = false,
+	     any_miss = false;
+	double lo = INFINITY, hi = 0;
 	for (size_t i = 0; i < d->n_levels; i++) {
 		const struct campdir_level *lv = &d->levels[i];
 		const struct campdir_stats *st =
 		    tpot ? &lv->tpot_ms : &lv->ttft_ms;
 		const struct campdir_fitpoint *fp =
 		    fit_point(c, d->name, lv->concurrency);
-		double pr = NAN, ca = NAN;
-		if (fp) {
-			pr = tpot ? fp->prior.tpot_ms : fp->prior.ttft_ms;
-			ca = tpot ? fp->projected.tpot_ms
-				  : fp->projected.ttft_ms;
-		}
+		int om = tpot ? OM_TPOT : OM_TTFT;
+		double pr = fp ? fp->prior.v[om] : NAN,
+		       ca = fp ? fp->projected.v[om] : NAN,
+		       c90 = fp && !tpot ? fp->projected.v[OM_TTFT_P90] : NAN;
+		bool ok = lv->req_ok > 0;
+		double v[4] = {
+		    ok ? st->at[STAT_P50] : NAN, ok ? st->at[STAT_P90] : NAN,
+		    ok ? st->at[STAT_MEAN] : NAN, ok ? st->at[stat] : NAN};
+		double miss = v[3] > sla ? v[3] : NAN;
 		any_prior |= isfinite(pr);
 		any_cal |= isfinite(ca);
+		any_cal90 |= isfinite(c90);
+		any_miss |= isfinite(miss);
+		double all[] = {v[0], v[1], v[2], v[3], pr, ca, c90};
+		for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+			minmax(all[k], &lo, &hi);
 		textbuf_printf(&bl.dat, "%ld", lv->concurrency);
-		plotfile_num(&bl.dat, lv->req_ok > 0 ? st->p50 : NAN);
-		plotfile_num(&bl.dat, lv->req_ok > 0 ? st->p90 : NAN);
+		plotfile_num(&bl.dat, v[0]);
+		plotfile_num(&bl.dat, v[1]);
 		plotfile_num(&bl.dat, pr);
 		plotfile_num(&bl.dat, ca);
-		plotfile_num(&bl.dat, lv->req_ok > 0 ? st->mean : NAN);
+		plotfile_num(&bl.dat, v[2]);
+		plotfile_num(&bl.dat, v[3]);
+		plotfile_num(&bl.dat, miss);
+		plotfile_num(&bl.dat, c90);
 		textbuf_puts(&bl.dat, "\n");
 	}
 	textbuf_puts(&s.settings, "set xtics (");
@@ -133,24 +202,55 @@ static int write_latency(const struct campdir *c,
 		textbuf_printf(&s.settings, "%s%ld", i ? ", " : "",
 			       d->levels[i].concurrency);
 	textbuf_puts(&s.settings, ")\n");
+	if (tpot)
+		minmax(c->tpot_sla_ms, &lo, &hi);
+	for (size_t i = 0; !tpot && i < c->n_ttft_slas; i++)
+		minmax(c->ttft_slas_ms[i], &lo, &hi);
+	if (hi > 0 && hi / lo > LATENCY_LOG_RATIO) {
+		double a = lo / LATENCY_LOG_PAD, b = hi * LATENCY_LOG_PAD;
+		textbuf_printf(&s.settings,
+			       "# log scale: the values span %.0fx\n", hi / lo);
+		log_tics(&s.settings, "y", a, b);
+		textbuf_printf(&s.settings, "set yrange [%.6g:%.6g]\n", a, b);
+	}
 	const char *dat = ch->name;
+	char title[128];
 	plotfile_data(&s, dat, 0,
 		      "using 1:2:3 with filledcurves fc rgb '#6baed6' fs "
 		      "transparent solid 0.30 noborder",
 		      "measured p50 to p90");
-	plotfile_data(
-	    &s, dat, 0,
-	    "using 1:2 with linespoints lw 2.5 pt 7 ps 1.5 lc rgb '#08519c'",
-	    "measured p50");
-	plotfile_data(&s, dat, 0,
-		      "using 1:3 with lines lw 1 dt 3 lc rgb '#08519c'",
-		      "measured p90");
+	/* The SLA's statistic drawn solid, the others lighter. */
+	for (int k = 0; k < 2; k++) {
+		enum stat_sel ks = k ? STAT_P90 : STAT_P50;
+		snprintf(title, sizeof title, "measured %s%s", statsel_name(ks),
+			 ks == stat && has_sla ? " (the SLA statistic)" : "");
+		plotfile_data(
+		    &s, dat, 0,
+		    ks == stat ? (k ? "using 1:3 with linespoints lw 2.5 pt 7 "
+				      "ps 1.5 lc rgb '#08519c'"
+				    : "using 1:2 with linespoints lw 2.5 pt 7 "
+				      "ps 1.5 lc rgb '#08519c'")
+			       : (k ? "using 1:3 with lines lw 1 dt 3 lc rgb "
+				      "'#08519c'"
+				    : "using 1:2 with linespoints lw 1.5 pt 7 "
+				      "ps 1.0 lc rgb '#6b8fc2'"),
+		    title);
+	}
 	/* The model projects the mean: show it so the comparison is like for
 	 * like. */
+	snprintf(title, sizeof title, "measured mean%s",
+		 stat == STAT_MEAN && has_sla ? " (the SLA statistic)" : "");
 	plotfile_data(
 	    &s, dat, 0,
-	    "using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c'",
-	    "measured mean");
+	    "using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c'", title);
+	if (stat != STAT_MEAN && stat != STAT_P50 && stat != STAT_P90) {
+		snprintf(title, sizeof title, "measured %s%s", sn,
+			 has_sla ? " (the SLA statistic)" : "");
+		plotfile_data(&s, dat, 0,
+			      "using 1:7 with linespoints lw 2.5 pt 5 ps 1.3 "
+			      "lc rgb '#3f007d'",
+			      title);
+	}
 	if (any_prior)
 		plotfile_data(&s, dat, 0,
 			      "using 1:4 with linespoints lw 2 dt (8,5) pt 4 "
@@ -161,21 +261,35 @@ static int write_latency(const struct campdir *c,
 			      "using 1:5 with linespoints lw 2.5 pt 6 ps 1.7 "
 			      "lc rgb '#d95f02'",
 			      "projected mean, calibrated");
-	char lbl[128], spec[160];
+	if (any_cal90)
+		plotfile_data(&s, dat, 0,
+			      "using 1:9 with linespoints lw 1.5 dt (4,3) pt 6 "
+			      "ps 1.2 lc rgb '#d95f02'",
+			      "projected p90, calibrated");
+	char spec[160];
 	if (tpot && c->tpot_sla_ms > 0) {
 		snprintf(spec, sizeof spec,
 			 "%g with lines lw 1.5 dt 2 lc rgb '#b2182b'",
 			 c->tpot_sla_ms);
-		snprintf(lbl, sizeof lbl, "TPOT SLA %.4g ms", c->tpot_sla_ms);
-		plotfile_titled(&s, spec, lbl);
+		snprintf(title, sizeof title, "TPOT %s SLA %.4g ms", sn,
+			 c->tpot_sla_ms);
+		plotfile_titled(&s, spec, title);
 	}
 	for (size_t i = 0; !tpot && i < c->n_ttft_slas; i++) {
 		snprintf(spec, sizeof spec,
 			 "%g with lines lw 1.5 dt %d lc rgb '#b2182b'",
 			 c->ttft_slas_ms[i], i ? 4 : 2);
-		snprintf(lbl, sizeof lbl, "TTFT SLA %.4g ms",
+		snprintf(title, sizeof title, "TTFT %s SLA %.4g ms", sn,
 			 c->ttft_slas_ms[i]);
-		plotfile_titled(&s, spec, lbl);
+		plotfile_titled(&s, spec, title);
+	}
+	if (any_miss) {
+		snprintf(title, sizeof title, "misses %s %s \u2264 %.4g ms",
+			 metric, sn, sla);
+		plotfile_data(&s, dat, 0,
+			      "using 1:8 with points pt 6 ps 3.0 lw 2.5 lc rgb "
+			      "'#b2182b'",
+			      title);
 	}
 	int rc = plotfile_save(outdir, tpot ? "tpot.gp" : "ttft.gp", ch, f, &bl,
 			       &s, e);
@@ -185,16 +299,6 @@ static int write_latency(const struct campdir *c,
 }
 
 /* ---- alignment scatter, per metric ---- */
-
-static void minmax(double v, double *lo, double *hi)
-{
-	if (!isfinite(v) || v <= 0)
-		return;
-	if (v < *lo)
-		*lo = v;
-	if (v > *hi)
-		*hi = v;
-}
 
 /* Writes the block of fit points in set (0 in-sample, 1 held-out, 2 prior
  * projection of all points) for metric m; -1 when empty. */
@@ -210,9 +314,8 @@ static int align_block(struct plotfile_blocks *bl, const struct campdir *c,
 		const struct campdir_fitpoint *p = &c->fit.points[i];
 		if (set < 2 && p->holdout != (set == 1))
 			continue;
-		double x = campdir_metric(&p->measured, m);
-		double y =
-		    campdir_metric(set == 2 ? &p->prior : &p->projected, m);
+		double x = p->measured.v[m];
+		double y = (set == 2 ? &p->prior : &p->projected)->v[m];
 		if (!isfinite(x) || !isfinite(y))
 			continue;
 		if (idx < 0)
@@ -242,26 +345,6 @@ static void mape_part(char *buf, size_t n, const char *what, double v)
 			 what, v);
 }
 
-/* Log axes label only decades by default; label 1-2-5 steps instead so a
- * range of one or two decades stays readable. */
-static void log_tics(struct textbuf *t, double a, double b)
-{
-	textbuf_puts(
-	    t, "set logscale xy\nset mxtics default\nset mytics default\n");
-	for (int axis = 0; axis < 2; axis++) {
-		textbuf_printf(t, "set %ctics (", axis ? 'y' : 'x');
-		int k = 0;
-		for (double dec = pow(10, floor(log10(a))); dec <= b; dec *= 10)
-			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
-				double v = dec * m;
-				if (v >= a && v <= b)
-					textbuf_printf(t, "%s%g",
-						       k++ ? ", " : "", v);
-			}
-		textbuf_puts(t, ")\n");
-	}
-}
-
 /* Returns SC_OK and sets *written false when the metric has no points. */
 static int write_align(const struct campdir *c, int m, const char *outdir,
 		       enum plot_format f, struct plot_chart *ch, bool *written,
@@ -274,17 +357,16 @@ static int write_align(const struct campdir *c, int m, const char *outdir,
 	memset(ch, 0, sizeof *ch);
 	*written = false;
 	ch->kind = PLOT_ALIGN;
-	const char *key = campdir_metric_key(m),
-		   *label = campdir_metric_label(m);
+	const char *key = obs_metrics[m].key;
+	char label[80];
+	snprintf(label, sizeof label, "%s (%s)", obs_metrics[m].label,
+		 campdir_metric_unit(m));
 	plotfile_stem(ch->name, sizeof ch->name, "align-", key);
 	snprintf(ch->key, sizeof ch->key, "%s", key);
 	char mape[160] = "";
-	mape_part(mape, sizeof mape, "in-sample",
-		  campdir_metric(&c->fit.mape_in, m));
-	mape_part(mape, sizeof mape, "held-out",
-		  campdir_metric(&c->fit.mape_out, m));
-	mape_part(mape, sizeof mape, "priors",
-		  campdir_metric(&c->fit.mape_prior, m));
+	mape_part(mape, sizeof mape, "in-sample", c->fit.mape_in.v[m]);
+	mape_part(mape, sizeof mape, "held-out", c->fit.mape_out.v[m]);
+	mape_part(mape, sizeof mape, "priors", c->fit.mape_prior.v[m]);
 	snprintf(ch->title, sizeof ch->title, "%s: projected vs measured%s%s%s",
 		 label, mape[0] ? " (MAPE " : "", mape, mape[0] ? ")" : "");
 	textbuf_printf(&bl.dat, "# %s\n# from fit.json points\n", ch->title);
@@ -298,7 +380,7 @@ static int write_align(const struct campdir *c, int m, const char *outdir,
 	bool logs = hi / lo > ALIGN_LOG_RATIO;
 	double a = logs ? lo / 1.4 : 0, b = logs ? hi * 1.4 : hi * 1.12;
 	if (logs)
-		log_tics(&s.settings, a, b);
+		log_tics(&s.settings, "xy", a, b);
 	textbuf_printf(&s.settings,
 		       "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", a, b,
 		       a, b);
@@ -383,7 +465,7 @@ int plot_write(const struct campdir *c, const char *outdir, enum plot_format f,
 			chart_add(s, &cap, &ch);
 		}
 	}
-	for (int m = 0; c->fit.present && m < CAMPDIR_N_METRICS; m++) {
+	for (int m = 0; c->fit.present && m < OM_COUNT; m++) {
 		bool written;
 		if ((rc = write_align(c, m, outdir, f, &ch, &written, e)))
 			return rc;

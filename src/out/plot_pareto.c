@@ -1,6 +1,8 @@
-/* Pareto chart writer: the data blocks (grey infeasible points, projected
- * points, fronts, measured points, best points) and the plot command, with
- * the best-point labels placed where they hide the fewest points. */
+/* Pareto chart writer: the data blocks (grey configurations that miss the
+ * SLAs, projected points, fronts, measured points, best points) and the
+ * plot command. The best configurations are ringed and tagged with one
+ * letter; their description goes above the plot area, so no label box
+ * covers a point. */
 #include "out/plot_pareto.h"
 
 #include <math.h>
@@ -18,6 +20,16 @@
 /* Above this many projected points the Pareto chart draws small points
  * without outlines, so colours stay visible in dense searches. */
 #define PARETO_DENSE_POINTS 2000
+/* The TPOT SLA label runs along its line on the too-slow side, unless the
+ * line is this close to the y axis (share of the x range): then on the
+ * other side, clear of the axis' tick labels. */
+#define PARETO_SLA_LABEL_MIN_X 0.08
+/* The best configurations' lines above the plot area: the lowest this
+ * many characters above it, the next one step higher. */
+#define PARETO_LABEL_BASE_CHARS 0.9
+#define PARETO_LABEL_STEP_CHARS 1.4
+/* Autoscale rounds the axis up past the largest point by about this. */
+#define PARETO_AXIS_PAD 1.1
 
 static bool is_disagg(const char *mode)
 {
@@ -31,44 +43,133 @@ static int cmp_x(const void *a, const void *b)
 	       (x->tokens_per_s_per_user < y->tokens_per_s_per_user);
 }
 
+/* A row: tokens/s/user, tokens/s/gpu, TTFT at the chart's statistic, TPOT,
+ * the label. */
+static void row(struct textbuf *b, double user, double gpu, double ttft,
+		double tpot, const char *label)
+{
+	plotfile_num(b, user);
+	plotfile_num(b, gpu);
+	plotfile_num(b, ttft);
+	plotfile_num(b, tpot);
+	textbuf_puts(b, " ");
+	plotfile_str(b, label);
+}
+
 static void mpoint_row(struct textbuf *b, const struct campdir_mpoint *p)
 {
-	plotfile_num(b, p->tokens_per_s_per_user);
-	plotfile_num(b, p->tokens_per_s_per_gpu);
-	plotfile_num(b, p->ttft_ms);
-	plotfile_num(b, p->tpot_ms);
-	textbuf_puts(b, " ");
-	plotfile_str(b, p->config);
+	row(b, p->tokens_per_s_per_user, p->tokens_per_s_per_gpu,
+	    p->ttft_at_stat_ms, p->tpot_ms, p->config);
 	textbuf_puts(b, "\n");
 }
 
-static const char pareto_cols[] =
-    "tokens_per_s_per_user tokens_per_s_per_gpu ttft_ms tpot_ms \"label\"";
+/* Columns of every block, the TTFT column named by its statistic. */
+static void block_cols(char *buf, size_t n, const struct campdir_match *m,
+		       const char *extra)
+{
+	snprintf(buf, n,
+		 "tokens_per_s_per_user tokens_per_s_per_gpu ttft_%s_ms "
+		 "tpot_ms \"label\"%s",
+		 statsel_name(m->ttft_col), extra);
+}
 
-/* Block of matching points of one mode and feasibility; -1 when empty. */
+static bool on_chart(const struct campdir_mpoint *p)
+{
+	/* no throughput (e.g. out of memory): off the chart */
+	return isfinite(p->tokens_per_s_per_user) &&
+	       p->tokens_per_s_per_gpu > 0;
+}
+
+/* Block of matching points of one mode that meet every SLA; -1 when
+ * empty. */
 static int pareto_points(struct plotfile_blocks *bl,
 			 const struct campdir_match *m, bool disagg,
-			 bool feasible, size_t *count)
+			 size_t *count)
 {
 	int idx = -1;
+	char cols[160];
 	*count = 0;
 	for (size_t i = 0; i < m->n_points; i++) {
 		const struct campdir_mpoint *p = &m->points[i];
-		if (is_disagg(p->mode) != disagg || p->feasible != feasible ||
-		    !isfinite(p->tokens_per_s_per_user) ||
-		    !(p->tokens_per_s_per_gpu > 0))
-			continue; /* no throughput (e.g. out of memory): off the
-				     chart */
+		if (is_disagg(p->mode) != disagg || !p->feasible ||
+		    !on_chart(p))
+			continue;
 		if (idx < 0) {
-			char what[128];
-			snprintf(what, sizeof what, "%s configurations, %s",
-				 disagg ? "disagg" : "agg",
-				 feasible ? "meet every SLA" : "miss an SLA");
-			idx = plotfile_block(bl, what, pareto_cols);
+			block_cols(cols, sizeof cols, m, "");
+			idx = plotfile_block(bl,
+					     disagg ? "disagg configurations "
+						      "that meet every SLA"
+						    : "agg configurations "
+						      "that meet every SLA",
+					     cols);
 		}
 		mpoint_row(&bl->dat, p);
 		(*count)++;
 	}
+	return idx;
+}
+
+static bool same_point(const struct campdir_mpoint *a,
+		       const struct campdir_mpoint *b)
+{
+	return a->tokens_per_s_per_user == b->tokens_per_s_per_user &&
+	       a->tokens_per_s_per_gpu == b->tokens_per_s_per_gpu &&
+	       !strcmp(a->config, b->config);
+}
+
+/* Configurations of one mode that miss this match's SLAs: rows marked
+ * infeasible in its tables, and the configurations that the same model
+ * recommends under a looser TTFT SLA (other match directories) at an
+ * operating point whose TTFT misses this one. Grey; -1 when none. */
+static int pareto_grey(struct plotfile_blocks *bl, const struct campdir *c,
+		       const struct campdir_match *m, bool disagg,
+		       size_t *count)
+{
+	struct campdir_mpoint *v = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < m->n_points; i++)
+		if (is_disagg(m->points[i].mode) == disagg &&
+		    !m->points[i].feasible && on_chart(&m->points[i])) {
+			v = xgrow(v, &cap, n + 1, sizeof *v);
+			v[n++] = m->points[i];
+		}
+	for (size_t k = 0; k < c->n_matches; k++) {
+		const struct campdir_match *o = &c->matches[k];
+		/* Only TTFTs at this SLA's own statistic can be judged. */
+		if (o == m || strcmp(o->source, m->source) ||
+		    !(o->ttft_sla_ms > m->ttft_sla_ms) ||
+		    o->ttft_col != m->ttft_stat || m->ttft_col != m->ttft_stat)
+			continue;
+		for (size_t i = 0; i < o->n_points; i++) {
+			const struct campdir_mpoint *p = &o->points[i];
+			if (is_disagg(p->mode) != disagg || !on_chart(p) ||
+			    !(p->ttft_at_stat_ms > m->ttft_sla_ms))
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = same_point(&v[j], p);
+			if (dup)
+				continue;
+			v = xgrow(v, &cap, n + 1, sizeof *v);
+			v[n] = *p;
+			v[n++].feasible = false;
+		}
+	}
+	int idx = -1;
+	char cols[160], what[200];
+	if (n) {
+		block_cols(cols, sizeof cols, m, "");
+		snprintf(what, sizeof what,
+			 "%s configurations that miss an SLA (infeasible rows "
+			 "of the tables, and configurations of looser TTFT "
+			 "SLAs whose TTFT misses %g ms)",
+			 disagg ? "disagg" : "agg", m->ttft_sla_ms);
+		idx = plotfile_block(bl, what, cols);
+	}
+	for (size_t i = 0; i < n; i++)
+		mpoint_row(&bl->dat, &v[i]);
+	free(v);
+	*count = n;
 	return idx;
 }
 
@@ -84,11 +185,13 @@ static int pareto_front(struct plotfile_blocks *bl,
 			f[n++] = m->front[i];
 	qsort(f, n, sizeof *f, cmp_x);
 	int idx = -1;
+	char cols[160];
 	if (n) {
+		block_cols(cols, sizeof cols, m, "");
 		idx = plotfile_block(bl,
 				     disagg ? "disagg Pareto front (pareto.csv)"
 					    : "agg Pareto front (pareto.csv)",
-				     pareto_cols);
+				     cols);
 		for (size_t i = 0; i < n; i++)
 			mpoint_row(&bl->dat, &f[i]);
 	}
@@ -96,10 +199,14 @@ static int pareto_front(struct plotfile_blocks *bl,
 	return idx;
 }
 
+/* Measured levels of one mode that meet (or miss) this match's SLAs at
+ * its statistics, labelled with their concurrency; -1 when none. */
 static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
-			   bool disagg)
+			   const struct campdir_match *m, bool disagg,
+			   bool meets)
 {
 	int idx = -1;
+	char cols[200], what[160];
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		const struct campdir_deploy *d = &c->deploys[i];
 		if (is_disagg(campdir_deploy_mode(c, d)) != disagg)
@@ -108,33 +215,69 @@ static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
 			const struct campdir_level *lv = &d->levels[k];
 			if (lv->req_ok <= 0 ||
 			    !isfinite(lv->tokens_per_s_per_user) ||
-			    !isfinite(lv->tokens_per_s_per_gpu))
+			    !isfinite(lv->tokens_per_s_per_gpu) ||
+			    campdir_level_meets(lv, m->ttft_sla_ms,
+						m->ttft_stat, m->tpot_sla_ms,
+						m->tpot_stat) != meets)
 				continue;
-			if (idx < 0)
-				idx = plotfile_block(
-				    bl,
-				    disagg ? "measured, disagg deployments"
-					   : "measured, agg deployments",
-				    "tokens_per_s_per_user "
-				    "tokens_per_s_per_gpu ttft_p50_ms "
-				    "tpot_p50_ms \"deployment and "
-				    "concurrency\"");
-			struct campdir_mpoint p = {0};
-			snprintf(p.config, sizeof p.config, "%s c%ld", d->name,
+			if (idx < 0) {
+				snprintf(cols, sizeof cols,
+					 "tokens_per_s_per_user "
+					 "tokens_per_s_per_gpu ttft_%s_ms "
+					 "tpot_%s_ms \"deployment and "
+					 "concurrency\" \"concurrency label\"",
+					 statsel_name(m->ttft_col),
+					 statsel_name(m->tpot_stat));
+				snprintf(what, sizeof what,
+					 "measured, %s deployments, %s",
+					 disagg ? "disagg" : "agg",
+					 meets ? "meet every SLA"
+					       : "miss an SLA (drawn hollow)");
+				idx = plotfile_block(bl, what, cols);
+			}
+			char lbl[CAMPDIR_NAME_MAX + 32], conc[32];
+			snprintf(lbl, sizeof lbl, "%s c%ld", d->name,
 				 lv->concurrency);
-			p.tokens_per_s_per_user = lv->tokens_per_s_per_user;
-			p.tokens_per_s_per_gpu = lv->tokens_per_s_per_gpu;
-			p.ttft_ms = lv->ttft_ms.p50;
-			p.tpot_ms = lv->tpot_ms.p50;
-			mpoint_row(&bl->dat, &p);
+			snprintf(conc, sizeof conc, "c%ld", lv->concurrency);
+			row(&bl->dat, lv->tokens_per_s_per_user,
+			    lv->tokens_per_s_per_gpu,
+			    lv->ttft_ms.at[m->ttft_col],
+			    lv->tpot_ms.at[m->tpot_stat], lbl);
+			textbuf_puts(&bl->dat, " ");
+			plotfile_str(&bl->dat, conc);
+			textbuf_puts(&bl->dat, "\n");
 		}
 	}
 	return idx;
 }
 
-/* Block of the best configuration of one mode from best.json, labelled
- * with its config and TTFT; -1 when there is none. */
-static int pareto_best(struct plotfile_blocks *bl,
+/* What a best configuration is, in one line: config, tokens/s/gpu, GPUs
+ * used of the budget, TTFT at the SLA statistic. */
+static void best_text(char *buf, size_t n, const struct campdir *c,
+		      const struct campdir_match *m, bool disagg)
+{
+	const struct campdir_config *b =
+	    disagg ? &m->best_disagg : &m->best_agg;
+	char gpus[64] = "";
+	if (isfinite(b->gpus) && c->total_gpus > 0)
+		snprintf(gpus, sizeof gpus, ", %.0f of %ld GPUs", b->gpus,
+			 c->total_gpus);
+	else if (isfinite(b->gpus))
+		snprintf(gpus, sizeof gpus, ", %.0f GPUs", b->gpus);
+	double ttft =
+	    isfinite(b->ttft_at_stat_ms) ? b->ttft_at_stat_ms : b->ttft_ms;
+	snprintf(buf, n,
+		 "%s  %s best: %.140s: %.1f tokens/s/gpu%s, TTFT %s %.0f ms",
+		 disagg ? "D" : "A", disagg ? "disagg" : "agg", b->config,
+		 b->tokens_per_s_per_gpu, gpus,
+		 statsel_name(isfinite(b->ttft_at_stat_ms) ? m->ttft_stat
+							   : STAT_MEAN),
+		 ttft);
+}
+
+/* Block of the best configuration of one mode from best.json, with its
+ * one-letter tag; -1 when there is none. */
+static int pareto_best(struct plotfile_blocks *bl, const struct campdir *c,
 		       const struct campdir_match *m, bool disagg)
 {
 	const struct campdir_config *b =
@@ -142,19 +285,18 @@ static int pareto_best(struct plotfile_blocks *bl,
 	if (!b->present || !isfinite(b->tokens_per_s_per_user) ||
 	    !isfinite(b->tokens_per_s_per_gpu))
 		return -1;
+	char cols[160], text[320];
+	block_cols(cols, sizeof cols, m, " \"tag\"");
 	int idx = plotfile_block(
 	    bl,
-	    disagg ? "best disagg configuration (best.json), labelled"
-		   : "best agg configuration (best.json), labelled",
-	    pareto_cols);
-	struct campdir_mpoint p = {0};
-	snprintf(p.config, sizeof p.config, "%s best: %.200s, TTFT %.0f ms",
-		 disagg ? "disagg" : "agg", b->config, b->ttft_ms);
-	p.tokens_per_s_per_user = b->tokens_per_s_per_user;
-	p.tokens_per_s_per_gpu = b->tokens_per_s_per_gpu;
-	p.ttft_ms = b->ttft_ms;
-	p.tpot_ms = b->tpot_ms;
-	mpoint_row(&bl->dat, &p);
+	    disagg ? "best disagg configuration (best.json), tagged D"
+		   : "best agg configuration (best.json), tagged A",
+	    cols);
+	best_text(text, sizeof text, c, m, disagg);
+	row(&bl->dat, b->tokens_per_s_per_user, b->tokens_per_s_per_gpu,
+	    m->ttft_col == m->ttft_stat ? b->ttft_at_stat_ms : b->ttft_ms,
+	    b->tpot_ms, text);
+	textbuf_puts(&bl->dat, disagg ? " \"D\"\n" : " \"A\"\n");
 	return idx;
 }
 
@@ -185,117 +327,41 @@ static void pareto_fronts(struct plotfile_script *s, const char *dat, int fr_a,
 	}
 }
 
-/* Placing a best-point label where it hides the fewest points. The chart
- * geometry is estimated (plot area of the 1400x900 canvas, glyph sizes of
- * the label font), which is good enough to choose between four corners. */
-#define LABEL_PLOT_W_PX 1070.0 /* plot area width */
-#define LABEL_PLOT_H_PX 640.0  /* plot area height */
-#define LABEL_CHAR_W_PX 7.7    /* average glyph width at font 11 */
-#define LABEL_H_PX	24.0   /* box height */
-#define LABEL_DX_CHARS	2.2    /* offset from the point, in default chars */
-#define LABEL_DY_CHARS	1.6
-#define LABEL_DX_PX	19.0 /* the same offsets in pixels */
-#define LABEL_DY_PX	27.0
-enum { LABEL_LEFT = 1, LABEL_BELOW = 2 };
-
-struct label_box {
-	double x0, x1, y0, y1; /* data coordinates */
-};
-
-static bool in_box(const struct label_box *b, double x, double y)
-{
-	return x >= b->x0 && x <= b->x1 && y >= b->y0 && y <= b->y1;
-}
-
-static bool boxes_meet(const struct label_box *a, const struct label_box *b)
-{
-	return a->x0 <= b->x1 && b->x0 <= a->x1 && a->y0 <= b->y1 &&
-	       b->y0 <= a->y1;
-}
-
-/* Chooses the corner (LABEL_LEFT | LABEL_BELOW bits) for a label of len
- * characters at (x, y): fewest points covered, not over labels already
- * placed, inside the plot; right-above first on ties. Writes its box. */
-static int label_corner(const struct campdir *c, const struct campdir_match *m,
-			double x, double y, size_t len,
-			const struct label_box *placed, size_t n_placed,
-			struct label_box *out)
-{
-	double xmax = 0, ymax = 0;
-	for (size_t i = 0; i < m->n_points; i++) {
-		if (m->points[i].tokens_per_s_per_user > xmax)
-			xmax = m->points[i].tokens_per_s_per_user;
-		if (m->points[i].tokens_per_s_per_gpu > ymax)
-			ymax = m->points[i].tokens_per_s_per_gpu;
-	}
-	for (size_t i = 0; i < c->n_deploys; i++)
-		for (size_t k = 0; k < c->deploys[i].n_levels; k++) {
-			const struct campdir_level *l =
-			    &c->deploys[i].levels[k];
-			if (l->tokens_per_s_per_user > xmax)
-				xmax = l->tokens_per_s_per_user;
-			if (l->tokens_per_s_per_gpu > ymax)
-				ymax = l->tokens_per_s_per_gpu;
-		}
-	/* Autoscale rounds up to a tic and the template adds offsets. */
-	xmax = (xmax > x ? xmax : x) * 1.1;
-	ymax = (ymax > y ? ymax : y) * 1.1;
-	double xpp = xmax / LABEL_PLOT_W_PX, ypp = ymax / LABEL_PLOT_H_PX;
-	double w = ((double)len * LABEL_CHAR_W_PX + 8.0) * xpp;
-	int best = 0;
-	double best_cost = INFINITY;
-	for (int corner = 0; corner < 4; corner++) {
-		struct label_box b;
-		double dx = LABEL_DX_PX * xpp, dy = LABEL_DY_PX * ypp;
-		b.x0 = corner & LABEL_LEFT ? x - dx - w : x + dx;
-		b.x1 = b.x0 + w;
-		double yc = corner & LABEL_BELOW ? y - dy : y + dy;
-		b.y0 = yc - LABEL_H_PX / 2 * ypp;
-		b.y1 = yc + LABEL_H_PX / 2 * ypp;
-		double cost = 0;
-		for (size_t i = 0; i < m->n_points; i++)
-			cost += in_box(&b, m->points[i].tokens_per_s_per_user,
-				       m->points[i].tokens_per_s_per_gpu);
-		for (size_t i = 0; i < c->n_deploys; i++)
-			for (size_t k = 0; k < c->deploys[i].n_levels; k++)
-				cost += in_box(&b,
-					       c->deploys[i]
-						   .levels[k]
-						   .tokens_per_s_per_user,
-					       c->deploys[i]
-						   .levels[k]
-						   .tokens_per_s_per_gpu);
-		for (size_t i = 0; i < n_placed; i++)
-			cost += boxes_meet(&b, &placed[i]) ? 1000 : 0;
-		if (b.x0 < 0 || b.x1 > xmax || b.y0 < 0 || b.y1 > ymax)
-			cost += 100;
-		cost += corner *
-			0.1; /* prefer right-above, then left, then below */
-		if (cost < best_cost) {
-			best_cost = cost;
-			best = corner;
-			*out = b;
-		}
-	}
-	return best;
-}
-
 static double pareto_cbmax(const struct campdir_match *m)
 {
 	if (m->ttft_sla_ms > 0)
 		return m->ttft_sla_ms * PARETO_CB_SLA_MULT;
 	double mx = 0;
 	for (size_t i = 0; i < m->n_points; i++)
-		if (isfinite(m->points[i].ttft_ms) && m->points[i].ttft_ms > mx)
-			mx = m->points[i].ttft_ms;
+		if (isfinite(m->points[i].ttft_at_stat_ms) &&
+		    m->points[i].ttft_at_stat_ms > mx)
+			mx = m->points[i].ttft_at_stat_ms;
 	return mx > 0 ? mx : 1000;
 }
 
+/* Largest tokens/s/user on the chart: where autoscale ends the x axis. */
+static double pareto_xmax(const struct campdir *c,
+			  const struct campdir_match *m)
+{
+	double x = 0;
+	for (size_t i = 0; i < m->n_points; i++)
+		x = fmax(x, m->points[i].tokens_per_s_per_user);
+	for (size_t i = 0; i < c->n_deploys; i++)
+		for (size_t k = 0; k < c->deploys[i].n_levels; k++)
+			x = fmax(x,
+				 c->deploys[i].levels[k].tokens_per_s_per_user);
+	return x * PARETO_AXIS_PAD;
+}
+
 static void pareto_settings(struct plotfile_script *s, const struct campdir *c,
-			    const struct campdir_match *m)
+			    const struct campdir_match *m, int best_a,
+			    int best_d)
 {
 	struct textbuf *t = &s->settings;
 	double cbmax = pareto_cbmax(m);
+	/* One TTFT statistic on the whole chart, named on its colour bar. */
+	textbuf_printf(t, "set cblabel 'TTFT %s (ms)' offset 2.5,0\n",
+		       statsel_name(m->ttft_col));
 	textbuf_printf(t, "set cbrange [0:%g]\n", cbmax);
 	if (m->ttft_sla_ms > 0) {
 		double sla = m->ttft_sla_ms;
@@ -309,21 +375,43 @@ static void pareto_settings(struct plotfile_script *s, const struct campdir *c,
 	    isfinite(m->tpot_sla_ms) ? m->tpot_sla_ms : c->tpot_sla_ms;
 	if (tpot > 0) {
 		double x = 1000.0 / tpot;
+		bool left = x > PARETO_SLA_LABEL_MIN_X * pareto_xmax(c, m);
 		textbuf_printf(
 		    t,
 		    "# TPOT SLA: points left of x = %g tokens/s/user are too "
-		    "slow per user.\n"
+		    "slow per user. Its label runs along the line, away from "
+		    "the tick labels.\n"
 		    "set object 1 rect from graph 0, graph 0 to first %g, "
 		    "graph 1 behind fc rgb '#f3f3f3' fs solid 1.0 noborder\n"
 		    "set arrow 1 from first %g, graph 0 to first %g, graph 1 "
 		    "nohead front lc rgb '#b2182b' lw 2 dt 2\n"
-		    "set label 1 'TPOT SLA %.4g ms (%.1f tokens/s/user)' at "
-		    "first %g, graph 0.98 right offset character -0.6,0 front "
-		    "tc rgb '#b2182b' font ',11'\n",
-		    x, x, x, x, tpot, x, x);
+		    "set label 1 'TPOT %s SLA %.4g ms (%.1f tokens/s/user)' at "
+		    "first %g, graph 0.5 center rotate by 90 offset character "
+		    "%s1.2,0 front tc rgb '#b2182b' font ',11'\n",
+		    x, x, x, x, statsel_name(m->tpot_stat), tpot, x, x,
+		    left ? "-" : "");
 	}
-	textbuf_puts(t, "set style textbox opaque fc rgb '#ffffff' border lc "
-			"rgb '#808080' margins 2,2\n");
+	/* The best configurations' descriptions sit above the plot area
+	 * (graph y > 1), each line after its tag letter; the points carry
+	 * only the letter. */
+	int lines = (best_a >= 0) + (best_d >= 0), line = 0;
+	char text[320];
+	for (int k = 0; k < 2; k++) {
+		if ((k ? best_d : best_a) < 0)
+			continue;
+		best_text(text, sizeof text, c, m, k == 1);
+		textbuf_printf(t, "set label %d ", 11 + k);
+		plotfile_gpstr(t, text);
+		textbuf_printf(t,
+			       " at graph 0, graph 1 offset 0, character "
+			       "%.1f left front tc rgb '#000000' font ',12'\n",
+			       PARETO_LABEL_BASE_CHARS +
+				   PARETO_LABEL_STEP_CHARS *
+				       (lines - 1 - line++));
+	}
+	/* The title moves up over the lines, the plot area down. */
+	textbuf_printf(t, "set tmargin %d\nset title offset 0,%.1f\n",
+		       3 + 2 * lines, PARETO_LABEL_STEP_CHARS * lines);
 }
 
 int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
@@ -338,13 +426,14 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	ch->kind = PLOT_PARETO;
 	plotfile_stem(ch->name, sizeof ch->name, "pareto-", m->name);
 	snprintf(ch->key, sizeof ch->key, "%s", m->name);
-	char sla[96] = "";
+	char sla[128] = "";
 	if (m->ttft_sla_ms > 0)
-		snprintf(sla, sizeof sla, ", TTFT \u2264 %.4g ms",
-			 m->ttft_sla_ms);
+		snprintf(sla, sizeof sla, ", TTFT %s \u2264 %.4g ms",
+			 statsel_name(m->ttft_stat), m->ttft_sla_ms);
 	if (isfinite(m->tpot_sla_ms))
 		snprintf(sla + strlen(sla), sizeof sla - strlen(sla),
-			 ", TPOT \u2264 %.4g ms", m->tpot_sla_ms);
+			 ", TPOT %s \u2264 %.4g ms", statsel_name(m->tpot_stat),
+			 m->tpot_sla_ms);
 	snprintf(ch->title, sizeof ch->title,
 		 "Pareto, %s model%s (ISL %ld / OSL %ld, %ld GPUs)",
 		 !strcmp(m->source, "prior") ? "prior" : m->source, sla, c->isl,
@@ -354,40 +443,52 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	    ch->title, m->name);
 
 	size_t n_inf_a, n_inf_d, n_ok_a, n_ok_d;
-	int inf_a = pareto_points(&bl, m, false, false, &n_inf_a);
-	int inf_d = pareto_points(&bl, m, true, false, &n_inf_d);
-	int ok_a = pareto_points(&bl, m, false, true, &n_ok_a);
-	int ok_d = pareto_points(&bl, m, true, true, &n_ok_d);
+	int inf_a = pareto_grey(&bl, c, m, false, &n_inf_a);
+	int inf_d = pareto_grey(&bl, c, m, true, &n_inf_d);
+	int ok_a = pareto_points(&bl, m, false, &n_ok_a);
+	int ok_d = pareto_points(&bl, m, true, &n_ok_d);
 	int fr_a = pareto_front(&bl, m, false);
 	int fr_d = pareto_front(&bl, m, true);
-	int me_a = pareto_measured(&bl, c, false);
-	int me_d = pareto_measured(&bl, c, true);
-	int best_a = pareto_best(&bl, m, false);
-	int best_d = pareto_best(&bl, m, true);
+	int me_a = pareto_measured(&bl, c, m, false, true);
+	int mx_a = pareto_measured(&bl, c, m, false, false);
+	int me_d = pareto_measured(&bl, c, m, true, true);
+	int mx_d = pareto_measured(&bl, c, m, true, false);
+	int best_a = pareto_best(&bl, c, m, false);
+	int best_d = pareto_best(&bl, c, m, true);
 
-	pareto_settings(&s, c, m);
+	pareto_settings(&s, c, m, best_a, best_d);
 	const char *dat = ch->name;
+	char title[96];
 	/* Legend entries in grey: a point's fill colour is its TTFT. */
 	if (ok_a >= 0)
 		plotfile_titled(
 		    &s, "keyentry with points pt 7 ps 1.9 lc rgb '#505050'",
-		    "agg config (projected)");
+		    "agg (projected)");
 	if (ok_d >= 0)
 		plotfile_titled(
 		    &s, "keyentry with points pt 9 ps 2.2 lc rgb '#505050'",
-		    "disagg config (projected)");
-	if (me_a >= 0)
+		    "disagg (projected)");
+	if (me_a >= 0 || mx_a >= 0) {
+		snprintf(title, sizeof title, "agg measured, cN");
 		plotfile_titled(
 		    &s, "keyentry with points pt 5 ps 2.0 lc rgb '#505050'",
-		    "agg measured (TTFT p50)");
-	if (me_d >= 0)
+		    title);
+	}
+	if (me_d >= 0 || mx_d >= 0) {
+		snprintf(title, sizeof title, "disagg measured, cN");
 		plotfile_titled(
 		    &s, "keyentry with points pt 13 ps 2.4 lc rgb '#505050'",
-		    "disagg measured (TTFT p50)");
-	/* Drawn back to front: greyed infeasible points, projected points,
-	 * the fronts, measured points, then the labelled best points. Dense
-	 * searches get smaller points without outlines so colour stays
-	 * visible. */
+		    title);
+	}
+	if (mx_a >= 0 || mx_d >= 0)
+		plotfile_titled(&s,
+				"keyentry with points pt 4 ps 2.0 lw 2 lc rgb "
+				"'#b2182b'",
+				"measured, misses an SLA");
+	/* Drawn back to front: greyed configurations that miss an SLA,
+	 * projected points, the fronts, measured points, then the tagged
+	 * best points. Dense searches get smaller points without outlines
+	 * so colour stays visible. */
 	if (inf_a >= 0)
 		plotfile_data(
 		    &s, dat, inf_a,
@@ -435,55 +536,53 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	}
 	if (dense)
 		pareto_fronts(&s, dat, fr_a, fr_d, true);
-	if (me_a >= 0) {
-		plotfile_data(&s, dat, me_a,
-			      "using 1:2:3 with points pt 5 ps 2.0 lc palette",
-			      NULL);
-		plotfile_data(
-		    &s, dat, me_a,
-		    "using 1:2 with points pt 4 ps 2.0 lw 2 lc rgb '#000000'",
-		    NULL);
-	}
-	if (me_d >= 0) {
-		plotfile_data(&s, dat, me_d,
-			      "using 1:2:3 with points pt 13 ps 2.4 lc palette",
-			      NULL);
-		plotfile_data(
-		    &s, dat, me_d,
-		    "using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#000000'",
-		    NULL);
+	/* Measured: filled by TTFT when they meet the SLAs, hollow with a
+	 * red outline when they miss; each labelled with its concurrency. */
+	static const struct {
+		const char *fill, *outline, *miss;
+	} shape[2] = {
+	    {"using 1:2:3 with points pt 5 ps 2.0 lc palette",
+	     "using 1:2 with points pt 4 ps 2.0 lw 2 lc rgb '#000000'",
+	     "using 1:2 with points pt 4 ps 2.0 lw 2 lc rgb '#b2182b'"},
+	    {"using 1:2:3 with points pt 13 ps 2.4 lc palette",
+	     "using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#000000'",
+	     "using 1:2 with points pt 12 ps 2.4 lw 2 lc rgb '#b2182b'"},
+	};
+	const int meets[2] = {me_a, me_d}, misses[2] = {mx_a, mx_d};
+	for (int k = 0; k < 2; k++) {
+		if (meets[k] >= 0) {
+			plotfile_data(&s, dat, meets[k], shape[k].fill, NULL);
+			plotfile_data(&s, dat, meets[k], shape[k].outline,
+				      NULL);
+		}
+		if (misses[k] >= 0)
+			plotfile_data(&s, dat, misses[k], shape[k].miss, NULL);
+		for (int w = 0; w < 2; w++)
+			if ((w ? misses[k] : meets[k]) >= 0)
+				plotfile_data(
+				    &s, dat, w ? misses[k] : meets[k],
+				    "using 1:2:6 with labels left offset "
+				    "character 1.3,-0.9 font ',10' tc rgb "
+				    "'#000000'",
+				    NULL);
 	}
 	if (best_a >= 0 || best_d >= 0)
 		plotfile_titled(
 		    &s,
 		    "keyentry with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'",
-		    "best under the SLAs (labelled)");
-	struct label_box placed[2];
-	size_t n_placed = 0;
+		    "best: A agg, D disagg");
 	for (int k = 0; k < 2; k++) {
 		int idx = k ? best_d : best_a;
-		const struct campdir_config *b =
-		    k ? &m->best_disagg : &m->best_agg;
 		if (idx < 0)
 			continue;
-		char lbl[320], spec[200];
-		snprintf(lbl, sizeof lbl, "%s best: %.200s, TTFT %.0f ms",
-			 k ? "disagg" : "agg", b->config, b->ttft_ms);
-		int corner = label_corner(c, m, b->tokens_per_s_per_user,
-					  b->tokens_per_s_per_gpu, strlen(lbl),
-					  placed, n_placed, &placed[n_placed]);
-		n_placed++;
-		snprintf(spec, sizeof spec,
-			 "using 1:2:5 with labels boxed %s offset character "
-			 "%s%.1f,%s%.1f font ',11' tc rgb '#000000'",
-			 corner & LABEL_LEFT ? "right" : "left",
-			 corner & LABEL_LEFT ? "-" : "", LABEL_DX_CHARS,
-			 corner & LABEL_BELOW ? "-" : "", LABEL_DY_CHARS);
 		plotfile_data(
 		    &s, dat, idx,
 		    "using 1:2 with points pt 6 ps 3.6 lw 3 lc rgb '#d62728'",
 		    NULL);
-		plotfile_data(&s, dat, idx, spec, NULL);
+		plotfile_data(&s, dat, idx,
+			      "using 1:2:6 with labels left offset character "
+			      "1.4,1.1 font ',14' tc rgb '#d62728'",
+			      NULL);
 	}
 	if (!s.n_series)
 		textbuf_puts(&s.plot,
@@ -495,5 +594,3 @@ int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 	plotfile_script_release(&s);
 	return rc;
 }
-
-/* ---- latency vs concurrency, per deployment ---- */

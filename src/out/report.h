@@ -1,8 +1,10 @@
 /* The alignment report of a campaign: report.md and a self-contained
- * report.html (images embedded as data URIs) with the campaign, environment,
- * measurements, fit, alignment of projected vs measured, best
- * configurations calibrated vs prior, and the plots. Missing pieces are
- * reported as missing. */
+ * report.html (images embedded as data URIs). First the summary (the
+ * winner of each mode per SLA, every figure marked measured or projected),
+ * then the charts, the closure test, what is missing, the best
+ * configurations calibrated vs prior, the fit, and the long tables
+ * (measurements, alignment per point) collapsed; campaign and environment
+ * last. Missing pieces are reported as missing. */
 #ifndef SC_REPORT_H
 #define SC_REPORT_H
 #include <stdbool.h>
@@ -10,9 +12,6 @@
 #include "out/campdir.h"
 #include "out/plot.h"
 #include "util/err.h"
-
-/* Largest image embedded in report.html; bigger ones are linked instead. */
-#define REPORT_MAX_IMAGE_BYTES (16u * 1024u * 1024u)
 
 /* Writes c->dir/report.md and c->dir/report.html. Charts come from ps (may
  * be NULL: no plots section); a chart that was not rendered is listed with

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `servecal plot` and `servecal report` on a copy of the fixture campaign:
-# usage and input errors, a missing gnuplot (clear error, .dat/.gp still
-# written), and real rendering to non-empty PNG and SVG with gnuplot.
+# usage and input errors, a bench directory, a missing gnuplot (clear
+# error, .dat/.gp still written), and real rendering to non-empty PNG and
+# SVG with gnuplot.
 # Exits 77 (skip) after the other checks when gnuplot is not installed.
 . "${SC_SRCDIR:-.}/tests/integration/lib.sh"
 
@@ -18,6 +19,18 @@ expect_grep "$TMP/err" "$TMP/none" "names the directory"
 mkdir -p "$TMP/bad" && echo '{"name": "x", "workload": {"isl": -1}}' >"$TMP/bad/campaign.json"
 expect_rc 3 "malformed campaign.json" -- "$SERVECAL" report "$TMP/bad"
 expect_grep "$TMP/err" "campaign.json.*isl" "names file and field"
+
+# A bench directory (cN/summary.json, no campaign.json): its latency
+# charts; a directory that is neither says what plot needs.
+B="$TMP/bench-run"
+cp -R "$SC_SRCDIR/tests/fixtures/campaign/agg-tp2x4" "$B" && chmod -R u+w "$B"
+expect_rc 0 "plot a bench directory" -- "$SERVECAL" plot "$B" --no-render
+expect_grep "$TMP/out" "plots/ttft-bench-run.gp" "draws its TTFT chart"
+expect_grep "$TMP/out" "plots/tpot-bench-run.gp" "draws its TPOT chart"
+expect_grep "$B/plots/ttft-bench-run.dat" "^32 620 910 " "with its measured levels"
+mkdir -p "$TMP/empty"
+expect_rc 3 "plot a directory with neither" -- "$SERVECAL" plot "$TMP/empty"
+expect_grep "$TMP/err" "no campaign.json.*no cN/summary.json" "says what plot needs"
 
 # Malformed pieces other than campaign.json are reported, not fatal.
 M="$TMP/mal"
@@ -69,8 +82,8 @@ expect_rc 0 "plot svg" -- "$SERVECAL" plot "$C" --format svg
 for f in $(cat "$TMP/out"); do
 	[ -s "$f" ] && grep -q "<svg" "$f" && pass || fail "$f is not a non-empty SVG"
 done
-expect_grep "$C/plots/pareto-calibrated-ttft600.svg" "TTFT (ms)" "SVG Pareto has the TTFT colour scale"
-expect_grep "$C/plots/pareto-calibrated-ttft600.svg" "disagg best: 3P tp1 + 1D tp4 b96, TTFT 590 ms" "SVG labels the best point"
+expect_grep "$C/plots/pareto-calibrated-ttft600.svg" "TTFT p90 (ms)" "SVG Pareto names its TTFT statistic on the colour scale"
+expect_grep "$C/plots/pareto-calibrated-ttft600.svg" "disagg best: 3P TP1 (batch 4) + 1D TP4 (batch 96): 560.0 tokens/s/gpu, 7 of 8 GPUs, TTFT p90 590 ms" "SVG describes the best point"
 expect_rc 0 "plot pdf" -- "$SERVECAL" plot "$C" --format pdf --out "$TMP/pdf"
 [ "$(head -c 4 "$TMP/pdf/pareto-prior-ttft600.pdf")" = "%PDF" ] && pass || fail "PDF not written"
 

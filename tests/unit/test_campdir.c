@@ -37,7 +37,7 @@ static void test_fixture(void)
 	CU_ASSERT_EQUAL(a->levels[0].concurrency, 1);
 	CU_ASSERT_EQUAL(a->levels[1].concurrency, 8);
 	CU_ASSERT_EQUAL(a->levels[3].concurrency, 64);
-	CU_ASSERT_DOUBLE_EQUAL(a->levels[2].ttft_ms.p90, 910, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(a->levels[2].ttft_ms.at[STAT_P90], 910, 1e-9);
 	CU_ASSERT_EQUAL(a->levels[3].req_failed, 1);
 	CU_ASSERT_STRING_EQUAL(a->levels[3].reasons, "timeout: 1");
 	const struct campdir_deploy *b =
@@ -51,7 +51,7 @@ static void test_fixture(void)
 	CU_ASSERT_STRING_EQUAL(campdir_find_deploy(&c, "disagg-2p1d")->status,
 			       "done");
 	CU_ASSERT_EQUAL(b->n_levels, 1);
-	CU_ASSERT(isnan(b->levels[0].ttft_ms.p50)); /* no sample, no number */
+	CU_ASSERT(isnan(b->levels[0].ttft_ms.at[STAT_P50])); /* no sample, no number */
 
 	CU_ASSERT_TRUE(c.fit.present);
 	CU_ASSERT_TRUE(c.fit.converged);
@@ -76,8 +76,15 @@ static void test_fixture(void)
 		if (c.fit.points[i].holdout &&
 		    c.fit.points[i].concurrency == 32)
 			CU_ASSERT_DOUBLE_EQUAL(
-			    c.fit.points[i].projected.ttft_ms, 690, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(c.fit.mape_out.ttft_ms, 10.65, 1e-9);
+			    c.fit.points[i].projected.v[OM_TTFT], 690, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(c.fit.mape_out.v[OM_TTFT], 10.65, 1e-9);
+	/* fit.json's quality block; the fixture's fit passed its check */
+	CU_ASSERT_TRUE(c.fit.quality_ok);
+	CU_ASSERT_STRING_EQUAL(c.fit.verdict, "ok");
+	/* identifiable: exactly the parameters fit.json does not list */
+	for (size_t i = 0; i < c.fit.n_params; i++)
+		CU_ASSERT_EQUAL(c.fit.params[i].identifiable,
+				strcmp(c.fit.params[i].name, "tau_s") != 0);
 
 	CU_ASSERT_EQUAL_FATAL(c.n_matches, 3);
 	const struct campdir_match *m =
@@ -85,8 +92,35 @@ static void test_fixture(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(m->n_points, 13); /* 7 agg + 6 disagg */
 	CU_ASSERT_EQUAL(m->n_front, 9);
-	CU_ASSERT_STRING_EQUAL(m->best_disagg.config, "3P tp1 + 1D tp4 b96");
+	CU_ASSERT_STRING_EQUAL(m->best_disagg.config,
+			       "3P TP1 (batch 4) + 1D TP4 (batch 96)");
 	CU_ASSERT_DOUBLE_EQUAL(m->disagg_over_agg, 2.258, 1e-12);
+	/* best.json's query names the statistics; the tables have the p90
+	 * column, so the chart's TTFT is the SLA's p90 */
+	CU_ASSERT_EQUAL(m->ttft_stat, STAT_P90);
+	CU_ASSERT_EQUAL(m->tpot_stat, STAT_MEAN);
+	CU_ASSERT_EQUAL(m->ttft_col, STAT_P90);
+	CU_ASSERT_EQUAL(m->total_gpus, 8);
+	CU_ASSERT_DOUBLE_EQUAL(m->best_disagg.gpus_idle, 1, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->best_disagg.ttft_at_stat_ms, 590, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->best_disagg.ttft_ms, 519, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->points[0].ttft_at_stat_ms, 310, 1e-12);
+	/* verify.json in match/calibrated-ttft600/verify/ */
+	CU_ASSERT_TRUE(m->verify.present);
+	CU_ASSERT_FALSE(m->verify.passed);
+	CU_ASSERT_TRUE(m->verify.rows[1].measured);
+	CU_ASSERT_FALSE(m->verify.rows[1].tps_within);
+	CU_ASSERT_DOUBLE_EQUAL(m->verify.rows[1].meas_ttft_ms, 641, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->verify.rows[0].attainment, 0.87, 1e-12);
+	/* an older match (no statistics, no p90 column): the campaign's
+	 * statistic for the SLA, the mean for the chart's colours */
+	const struct campdir_match *old =
+	    campdir_find_match(&c, "calibrated", 1200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+	CU_ASSERT_EQUAL(old->ttft_stat, STAT_P90);
+	CU_ASSERT_EQUAL(old->ttft_col, STAT_MEAN);
+	CU_ASSERT(isnan(old->best_agg.ttft_at_stat_ms));
+	CU_ASSERT_FALSE(old->verify.present);
 	CU_ASSERT_PTR_NULL(campdir_find_match(&c, "prior", 1200));
 	/* The missing prior-ttft1200 directory is a note, not an error. */
 	bool noted = false;
@@ -172,10 +206,70 @@ static void test_nested_best(void)
 	free(dir);
 }
 
+/* A bench directory reads as a campaign of its one deployment; a
+ * directory that is neither says what it needs. */
+static void test_bench_dir(void)
+{
+	char *root = testutil_tmpdir();
+	char dir[1024], lv[1100];
+	snprintf(dir, sizeof dir, "%s/bench-a", root);
+	mkdir(dir, 0777);
+	struct campdir c;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL(campdir_load(dir, &c, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no campaign.json"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no cN/summary.json"));
+	campdir_release(&c);
+	snprintf(lv, sizeof lv, "%s/c4", dir);
+	mkdir(lv, 0777);
+	free(testutil_write(lv, "summary.json",
+			    "{\"concurrency\": 4, \"requests\": {\"ok\": 3}, "
+			    "\"ttft_ms\": {\"p90\": 120}}"));
+	free(testutil_write(dir, "run.json",
+			    "{\"isl\": 100, \"osl\": 20, \"gpus\": 2}"));
+	/* a trailing slash does not change the name */
+	snprintf(lv, sizeof lv, "%s/", dir);
+	CU_ASSERT_EQUAL_FATAL(campdir_load(lv, &c, &e), SC_OK);
+	CU_ASSERT_TRUE(c.bench_only);
+	CU_ASSERT_STRING_EQUAL(c.name, "bench-a");
+	CU_ASSERT_EQUAL(c.isl, 100);
+	CU_ASSERT_EQUAL(c.total_gpus, 2);
+	CU_ASSERT_EQUAL_FATAL(c.n_deploys, 1);
+	CU_ASSERT_STRING_EQUAL(c.deploys[0].name, "bench-a");
+	CU_ASSERT_EQUAL_FATAL(c.deploys[0].n_levels, 1);
+	CU_ASSERT_DOUBLE_EQUAL(c.deploys[0].levels[0].ttft_ms.at[STAT_P90],
+			       120, 1e-12);
+	CU_ASSERT_FALSE(c.fit.present);
+	campdir_release(&c);
+	testutil_rmtree(root);
+	free(root);
+}
+
+/* A level meets the SLAs at the statistic asked for, not the mean. */
+static void test_level_meets(void)
+{
+	struct campdir_level l = {.req_ok = 10};
+	for (int i = 0; i < STAT_SEL_COUNT; i++)
+		l.ttft_ms.at[i] = l.tpot_ms.at[i] = NAN;
+	l.ttft_ms.at[STAT_MEAN] = 500;
+	l.ttft_ms.at[STAT_P90] = 700;
+	l.tpot_ms.at[STAT_MEAN] = 15;
+	CU_ASSERT_TRUE(campdir_level_meets(&l, 600, STAT_MEAN, 16, STAT_MEAN));
+	CU_ASSERT_FALSE(campdir_level_meets(&l, 600, STAT_P90, 16, STAT_MEAN));
+	CU_ASSERT_FALSE(campdir_level_meets(&l, 800, STAT_P90, 14, STAT_MEAN));
+	CU_ASSERT_TRUE(campdir_level_meets(&l, 800, STAT_P90, NAN, STAT_MEAN));
+	/* a statistic the summary lacks cannot be judged as met */
+	CU_ASSERT_FALSE(campdir_level_meets(&l, 800, STAT_P99, NAN, STAT_MEAN));
+	l.req_ok = 0;
+	CU_ASSERT_FALSE(campdir_level_meets(&l, 800, STAT_P90, NAN, STAT_MEAN));
+}
+
 static CU_TestInfo tests[] = {
 	{"fixture campaign", test_fixture},
 	{"missing and malformed directories", test_bad_dirs},
 	{"best.json nested as servecal match writes it", test_nested_best},
+	{"a bench directory reads as one deployment", test_bench_dir},
+	{"a level meets SLAs at their statistic", test_level_meets},
 	CU_TEST_INFO_NULL,
 };
 

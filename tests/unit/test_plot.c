@@ -92,35 +92,246 @@ static void test_golden(void)
 	free(dir);
 }
 
-/* The Pareto chart's essentials, stated apart from the golden bytes: TTFT
- * drives the colour of every projected and measured point, the best points
- * carry a label with TTFT and config, the SLA line is drawn. */
-static void test_pareto_shows_ttft(void)
+static char *golden_text(const char *name)
 {
 	struct sc_err e = {0};
 	size_t n;
-	char *gp = jsonio_read_text(
-	    testutil_src("tests/golden/plots/pareto-calibrated-ttft600.gp"),
-	    1 << 20, &n, &e);
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", testutil_src("tests/golden/plots"),
+		 name);
+	return jsonio_read_text(p, 1 << 20, &n, &e);
+}
+
+#define HAS(text, s) CU_ASSERT_PTR_NOT_NULL(strstr((text), (s)))
+
+/* The Pareto chart's essentials, stated apart from the golden bytes: one
+ * TTFT statistic (the SLA's, p90) colours every projected and measured
+ * point and names the colour bar; the best points carry a tag and their
+ * description gives config, tokens/s/gpu, GPUs used and TTFT; the SLA line
+ * is drawn. */
+static void test_pareto_shows_ttft(void)
+{
+	char *gp = golden_text("pareto-calibrated-ttft600.gp");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set cblabel 'TTFT (ms)'"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    gp, "index 2 using 1:2:3 with points pt 7 ps 1.9 lc palette"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    gp, "index 6 using 1:2:3 with points pt 5 ps 2.0 lc palette"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "using 1:2:5 with labels"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set arrow 1 from first 59.988"));
+	HAS(gp, "set cblabel 'TTFT p90 (ms)'");
+	HAS(gp, "index 2 using 1:2:3 with points pt 7 ps 1.9 lc palette");
+	HAS(gp, "index 6 using 1:2:3 with points pt 5 ps 2.0 lc palette");
+	HAS(gp, "set arrow 1 from first 59.988");
+	HAS(gp, "'D  disagg best: 3P TP1 (batch 4) + 1D TP4 (batch 96): 560.0 "
+		"tokens/s/gpu, 7 of 8 GPUs, TTFT p90 590 ms'");
 	free(gp);
-	char *dat = jsonio_read_text(
-	    testutil_src("tests/golden/plots/pareto-calibrated-ttft600.dat"),
-	    1 << 20, &n, &e);
+	char *dat = golden_text("pareto-calibrated-ttft600.dat");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
-	CU_ASSERT_PTR_NOT_NULL(strstr(dat, " 61 560 590 16.4 \"disagg best: 3P "
-					   "tp1 + 1D tp4 b96, TTFT 590 ms\""));
-	/* Measured point: 1000 / 9.1 ms TPOT, 105 tokens/s over 8 GPUs. */
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(dat, " 109.89 13.125 180 9.1 \"agg-tp2x4 c1\""));
+	/* the column is named by its statistic */
+	HAS(dat, "tokens_per_s_per_user tokens_per_s_per_gpu ttft_p90_ms");
+	HAS(dat, " 61 560 590 16.4 \"D  disagg best: 3P TP1 (batch 4) + 1D "
+		 "TP4 (batch 96)");
+	/* Measured point: 1000 / 9.1 ms TPOT, 105 tokens/s over 8 GPUs,
+	 * coloured by its TTFT p90 (195 ms), not its p50. */
+	HAS(dat, " 109.89 13.125 195 9.373 \"agg-tp2x4 c1\" \"c1\"");
 	free(dat);
+	/* A match whose tables have no p90 column (an older match) is
+	 * coloured by the mean throughout, and says so. */
+	gp = golden_text("pareto-calibrated-ttft1200.gp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	HAS(gp, "set cblabel 'TTFT mean (ms)'");
+	HAS(gp, "TTFT mean 1050 ms'");
+	free(gp);
+}
+
+/* Label placement: the best configurations' descriptions sit above the
+ * plot area (graph y 1 plus a positive offset), the points carry only a
+ * one-letter tag, and no boxed label is drawn over the data; the TPOT SLA
+ * label runs along its line on the too-slow side, away from the y tick
+ * labels. */
+static void test_pareto_labels_outside(void)
+{
+	static const char *const charts[] = {"pareto-calibrated-ttft600.gp",
+					     "pareto-calibrated-ttft1200.gp",
+					     "pareto-prior-ttft600.gp"};
+	for (size_t i = 0; i < 3; i++) {
+		char *gp = golden_text(charts[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+		CU_ASSERT_PTR_NULL(strstr(gp, "boxed"));
+		int best = 0;
+		for (const char *p = gp; (p = strstr(p, "\nset label 1")); p++) {
+			const char *eol = strchr(p + 1, '\n');
+			char line[512];
+			snprintf(line, sizeof line, "%.*s",
+				 (int)(eol ? eol - p - 1 : 0), p + 1);
+			if (!strstr(line, " best: "))
+				continue;
+			best++;
+			const char *at = strstr(
+			    line, "at graph 0, graph 1 offset 0, character ");
+			CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+			CU_ASSERT(atof(at + 40) > 0);
+		}
+		CU_ASSERT_EQUAL(best, 2);
+		/* the tags, column 6 of the best blocks */
+		HAS(gp, "using 1:2:6 with labels left offset character 1.4,1.1 "
+			"font ',14' tc rgb '#d62728'");
+		HAS(gp, "set tmargin 7");
+		HAS(gp, "graph 0.5 center rotate by 90 offset character -1.2,0");
+		free(gp);
+	}
+}
+
+/* Configurations that miss an SLA are drawn grey (the tables' infeasible
+ * rows), and measured levels carry their concurrency and are hollow when
+ * they miss an SLA. */
+static void test_pareto_grey_and_measured(void)
+{
+	char *gp = golden_text("pareto-calibrated-ttft600.gp");
+	char *dat = golden_text("pareto-calibrated-ttft600.dat");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+	HAS(gp, "index 0 using 1:2 with points pt 6 ps 1.3 lc rgb '#a0a0a0' "
+		"title 'misses an SLA (grey)'");
+	HAS(dat, "# index 0: agg configurations that miss an SLA");
+	HAS(dat, " 48 352 1380 20.8 \"4x TP2 (batch 64, 8192 tokens)\"");
+	/* agg c32 has TTFT p90 910 ms > 600: hollow, red outline, no fill */
+	HAS(dat, "# index 7: measured, agg deployments, miss an SLA");
+	HAS(dat, " 65.7895 241.25 910 15.656 \"agg-tp2x4 c32\" \"c32\"");
+	HAS(gp, "index 7 using 1:2 with points pt 4 ps 2.0 lw 2 lc rgb "
+		"'#b2182b'");
+	CU_ASSERT_PTR_NULL(strstr(gp, "index 7 using 1:2:3"));
+	HAS(gp, "index 6 using 1:2:6 with labels");
+	HAS(gp, "index 7 using 1:2:6 with labels");
+	free(gp);
+	free(dat);
+}
+
+/* The latency charts name the SLA statistic, ring the levels over the
+ * tightest SLA, and turn the y axis logarithmic when the levels span more
+ * than LATENCY_LOG_RATIO (disagg: 230 to 1500 ms p90, so 600 ms is not
+ * squashed). */
+static void test_latency_readable(void)
+{
+	char *gp = golden_text("ttft-disagg-2p1d.gp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	HAS(gp, "set logscale y\n");
+	HAS(gp, "set ytics (200, 300, 500, 1000)");
+	HAS(gp, "title 'TTFT p90 SLA 600 ms'");
+	HAS(gp, "title 'measured p90 (the SLA statistic)'");
+	HAS(gp, "using 1:8 with points pt 6 ps 3.0 lw 2.5 lc rgb '#b2182b' "
+		"title 'misses TTFT p90 ≤ 600 ms'");
+	free(gp);
+	gp = golden_text("tpot-agg-tp2x4.gp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	HAS(gp, "title 'TPOT mean SLA 16.67 ms'");
+	free(gp);
+}
+
+/* Grey from a looser SLA: a configuration the model recommends under TTFT
+ * p90 <= 600 ms whose p90 is 450 ms misses 300 ms and is drawn grey on the
+ * 300 ms chart, once; one within 300 ms is not (it is the 300 ms chart's
+ * own point). */
+static void test_grey_from_looser_sla(void)
+{
+	char *dir = testutil_tmpdir(), *out = testutil_tmpdir();
+	free(testutil_write(dir, "campaign.json",
+			    "{\"name\": \"g\", \"slas\": {\"ttft_ms\": [300, "
+			    "600], \"tpot_ms\": 20}}"));
+	static const char head[] = "config,mode,tokens_per_s_per_user,tokens_"
+				   "per_s_per_gpu,ttft_ms,tpot_ms,feasible,"
+				   "ttft_p90_ms\n";
+	char md[1024], csv[1024];
+	snprintf(md, sizeof md, "%s/match", dir);
+	mkdir(md, 0777);
+	for (int k = 0; k < 2; k++) {
+		snprintf(md, sizeof md, "%s/match/calibrated-ttft%d", dir,
+			 k ? 600 : 300);
+		mkdir(md, 0777);
+		snprintf(csv, sizeof csv, "%s%s%s", head,
+			 "\"1x TP8 (batch 8, 8192 tokens)\",agg,90,100,200,10,"
+			 "1,250\n",
+			 k ? "\"1x TP8 (batch 32, 8192 tokens)\",agg,70,300,380,"
+			     "13,1,450\n"
+			   : "");
+		free(testutil_write(md, "agg.csv", csv));
+	}
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	char p[1024];
+	size_t n;
+	snprintf(p, sizeof p, "%s/pareto-calibrated-ttft300.dat", out);
+	char *dat = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+	const char *grey = strstr(dat, "that miss an SLA");
+	const char *ok = strstr(dat, "that meet every SLA");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(grey);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+	const char *x = strstr(grey, " 70 300 450 13 ");
+	CU_ASSERT(x && x < ok);
+	CU_ASSERT_PTR_NULL(strstr(x ? x + 1 : dat, " 70 300 450 13 "));
+	/* the 250 ms one appears once, among the points that meet */
+	const char *y = strstr(dat, " 90 100 250 10 ");
+	CU_ASSERT(y && y > ok);
+	CU_ASSERT_PTR_NULL(strstr(y ? y + 1 : dat, " 90 100 250 10 "));
+	free(dat);
+	/* the 600 ms chart has no looser SLA: nothing grey */
+	snprintf(p, sizeof p, "%s/pareto-calibrated-ttft600.dat", out);
+	dat = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+	CU_ASSERT_PTR_NULL(strstr(dat, "that miss an SLA"));
+	free(dat);
+	plot_set_release(&s);
+	campdir_release(&c);
+	testutil_rmtree(dir);
+	testutil_rmtree(out);
+	free(dir);
+	free(out);
+}
+
+/* A bench directory (cN/summary.json, no campaign.json) plots its
+ * measured TTFT and TPOT against concurrency under its own name. */
+static void test_bench_dir(void)
+{
+	char *root = testutil_tmpdir(), *out = testutil_tmpdir();
+	char dir[1024], lv[1100];
+	snprintf(dir, sizeof dir, "%s/run1", root);
+	mkdir(dir, 0777);
+	for (int k = 0; k < 2; k++) {
+		snprintf(lv, sizeof lv, "%s/c%d", dir, k ? 8 : 1);
+		mkdir(lv, 0777);
+		char js[512];
+		snprintf(js, sizeof js,
+			 "{\"concurrency\": %d, \"requests\": {\"ok\": 9}, "
+			 "\"ttft_ms\": {\"mean\": %d, \"p50\": %d, \"p90\": "
+			 "%d}, \"tpot_ms\": {\"mean\": 10, \"p50\": 10, "
+			 "\"p90\": 11}, \"throughput\": "
+			 "{\"tokens_per_s_per_gpu\": 50, "
+			 "\"tokens_per_s_per_user\": 100}}",
+			 k ? 8 : 1, k ? 300 : 100, k ? 280 : 95,
+			 k ? 420 : 110);
+		free(testutil_write(lv, "summary.json", js));
+	}
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_TRUE(c.bench_only);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(s.n, 2);
+	CU_ASSERT_STRING_EQUAL(s.charts[0].name, "ttft-run1");
+	CU_ASSERT_STRING_EQUAL(s.charts[1].name, "tpot-run1");
+	char p[1024];
+	size_t n;
+	snprintf(p, sizeof p, "%s/ttft-run1.dat", out);
+	char *dat = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+	HAS(dat, "\n8 280 420 NaN NaN 300 420 NaN NaN\n");
+	free(dat);
+	plot_set_release(&s);
+	campdir_release(&c);
+	testutil_rmtree(root);
+	testutil_rmtree(out);
+	free(root);
+	free(out);
 }
 
 static void test_expand(void)
@@ -237,6 +448,13 @@ static CU_TestInfo tests[] = {
 	{"golden .dat and .gp files", test_golden},
 	{"Pareto chart colours by TTFT and labels the best",
      test_pareto_shows_ttft},
+	{"best labels outside the plotted points", test_pareto_labels_outside},
+	{"grey configurations, measured points labelled and hollow",
+	 test_pareto_grey_and_measured},
+	{"latency charts: statistic named, SLA region readable",
+	 test_latency_readable},
+	{"grey points from a looser SLA's match", test_grey_from_looser_sla},
+	{"a bench directory plots its levels", test_bench_dir},
 	{"template expansion and formats", test_expand},
 	{"quotes in names stay quoted", test_hostile_names},
 	{"dense searches stay readable", test_dense_pareto},

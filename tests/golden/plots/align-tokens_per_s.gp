@@ -15,9 +15,9 @@ set key outside below center horizontal maxrows 2 samplen 2 spacing 1.2 width 2
 set samples 400
 set logscale xy
 set mxtics default
+set xtics (100, 200, 300, 500, 1000, 2000, 3000, 5000)
 set mytics default
-set xtics (100, 200, 500, 1000, 2000, 5000)
-set ytics (100, 200, 500, 1000, 2000, 5000)
+set ytics (100, 200, 300, 500, 1000, 2000, 3000, 5000)
 set xrange [73.5714:7000]
 set yrange [73.5714:7000]
 set xlabel 'measured throughput (tokens/s)'

@@ -15,9 +15,9 @@ set key outside below center horizontal maxrows 2 samplen 2 spacing 1.2 width 2
 set samples 400
 set logscale xy
 set mxtics default
+set xtics (100, 200, 300, 500, 1000, 2000)
 set mytics default
-set xtics (100, 200, 500, 1000, 2000)
-set ytics (100, 200, 500, 1000, 2000)
+set ytics (100, 200, 300, 500, 1000, 2000)
 set xrange [85.7143:2030]
 set yrange [85.7143:2030]
 set xlabel 'measured TTFT mean (ms)'

@@ -19,10 +19,10 @@ set offsets graph 0.05, graph 0.05, graph 0.08, 0
 set xtics (1, 16, 64)
 
 plot 'tpot-disagg-2p1d.dat' index 0 using 1:2:3 with filledcurves fc rgb '#6baed6' fs transparent solid 0.30 noborder title 'measured p50 to p90', \
-     'tpot-disagg-2p1d.dat' index 0 using 1:2 with linespoints lw 2.5 pt 7 ps 1.5 lc rgb '#08519c' title 'measured p50', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:2 with linespoints lw 1.5 pt 7 ps 1.0 lc rgb '#6b8fc2' title 'measured p50', \
      'tpot-disagg-2p1d.dat' index 0 using 1:3 with lines lw 1 dt 3 lc rgb '#08519c' title 'measured p90', \
-     'tpot-disagg-2p1d.dat' index 0 using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c' title 'measured mean', \
+     'tpot-disagg-2p1d.dat' index 0 using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c' title 'measured mean (the SLA statistic)', \
      'tpot-disagg-2p1d.dat' index 0 using 1:4 with linespoints lw 2 dt (8,5) pt 4 ps 1.5 lc rgb '#7f7f7f' title 'projected mean, priors (before calibration)', \
      'tpot-disagg-2p1d.dat' index 0 using 1:5 with linespoints lw 2.5 pt 6 ps 1.7 lc rgb '#d95f02' title 'projected mean, calibrated', \
-     16.67 with lines lw 1.5 dt 2 lc rgb '#b2182b' title 'TPOT SLA 16.67 ms'
+     16.67 with lines lw 1.5 dt 2 lc rgb '#b2182b' title 'TPOT mean SLA 16.67 ms'
 

@@ -17,13 +17,20 @@ set key outside below center horizontal maxrows 2 samplen 2.5 spacing 1.2 width 
 set yrange [0:*]
 set offsets graph 0.05, graph 0.05, graph 0.08, 0
 set xtics (1, 16, 64)
+# log scale: the values span 11x
+set logscale y
+set mytics default
+set ytics (200, 300, 500, 1000)
+set yrange [112:1875]
 
 plot 'ttft-disagg-2p1d.dat' index 0 using 1:2:3 with filledcurves fc rgb '#6baed6' fs transparent solid 0.30 noborder title 'measured p50 to p90', \
-     'ttft-disagg-2p1d.dat' index 0 using 1:2 with linespoints lw 2.5 pt 7 ps 1.5 lc rgb '#08519c' title 'measured p50', \
-     'ttft-disagg-2p1d.dat' index 0 using 1:3 with lines lw 1 dt 3 lc rgb '#08519c' title 'measured p90', \
+     'ttft-disagg-2p1d.dat' index 0 using 1:2 with linespoints lw 1.5 pt 7 ps 1.0 lc rgb '#6b8fc2' title 'measured p50', \
+     'ttft-disagg-2p1d.dat' index 0 using 1:3 with linespoints lw 2.5 pt 7 ps 1.5 lc rgb '#08519c' title 'measured p90 (the SLA statistic)', \
      'ttft-disagg-2p1d.dat' index 0 using 1:6 with points pt 3 ps 1.8 lw 1.5 lc rgb '#08519c' title 'measured mean', \
      'ttft-disagg-2p1d.dat' index 0 using 1:4 with linespoints lw 2 dt (8,5) pt 4 ps 1.5 lc rgb '#7f7f7f' title 'projected mean, priors (before calibration)', \
      'ttft-disagg-2p1d.dat' index 0 using 1:5 with linespoints lw 2.5 pt 6 ps 1.7 lc rgb '#d95f02' title 'projected mean, calibrated', \
-     600 with lines lw 1.5 dt 2 lc rgb '#b2182b' title 'TTFT SLA 600 ms', \
-     1200 with lines lw 1.5 dt 4 lc rgb '#b2182b' title 'TTFT SLA 1200 ms'
+     'ttft-disagg-2p1d.dat' index 0 using 1:9 with linespoints lw 1.5 dt (4,3) pt 6 ps 1.2 lc rgb '#d95f02' title 'projected p90, calibrated', \
+     600 with lines lw 1.5 dt 2 lc rgb '#b2182b' title 'TTFT p90 SLA 600 ms', \
+     1200 with lines lw 1.5 dt 4 lc rgb '#b2182b' title 'TTFT p90 SLA 1200 ms', \
+     'ttft-disagg-2p1d.dat' index 0 using 1:8 with points pt 6 ps 3.0 lw 2.5 lc rgb '#b2182b' title 'misses TTFT p90 ≤ 600 ms'
 
