@@ -336,11 +336,19 @@ void report_summary(struct doc *d, const struct campdir *c)
 			      "configuration", "GPUs used", "tokens/s/gpu",
 			      "tokens/s/user", th};
 	if (n) {
+		/* What the search ranked by, as its best.json says. */
+		const char *obj = "";
+		for (size_t i = 0; i < c->n_matches && !obj[0]; i++)
+			obj = c->matches[i].objective;
 		doc_p(d, NULL, "Winners per SLA.",
 		      "Projected: what the model says the best configuration "
-		      "of each mode does; measured: benchmarked (the best "
+		      "of each mode does%s; measured: benchmarked (the best "
 		      "level of this campaign's deployments that meets the "
-		      "SLAs, or verify's run of the recommendation).");
+		      "SLAs, or verify's run of the recommendation).",
+		      !strcmp(obj, "total")
+			  ? " (ranked by total tokens/s within the budget)"
+		      : obj[0] ? " (ranked by tokens/s per GPU used)"
+			       : "");
 		doc_table(d, cols, 8, "rlllrrrr");
 		for (size_t i = 0; i < n; i++) {
 			const struct campdir_match *m =

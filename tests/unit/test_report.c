@@ -64,6 +64,8 @@ static void test_tables_and_images(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
 	/* Summary: the answers first, each figure marked measured or
 	 * projected, GPUs used of the budget, TTFT at the SLA statistic. */
+	HAS(md, "of each mode does (ranked by tokens/s per GPU used); "
+		"measured:");
 	HAS(md, "| TTFT SLA | mode | figure | configuration | GPUs used | "
 		"tokens/s/gpu | tokens/s/user | TTFT p90 (ms) |");
 	HAS(md, "| 600 ms | disagg | projected (calibrated model) | 3P TP1 "
