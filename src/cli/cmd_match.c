@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "fit/perfdb.h"
+#include "gen/emit.h"
 #include "model/catalog.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
@@ -21,7 +22,7 @@ static const char usage[] =
 	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
 	"         [--kv-link-latency-us U] [--backend NAME]\n"
 	"         [--ttft-stat mean|p50|p90|p95|p99] [--tpot-stat S]\n"
-	"         [--objective per-gpu|total]\n\n"
+	"         [--objective per-gpu|total] [--emit DIR]\n\n"
 	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
 	"at once, replicas filling the budget) and disaggregated xPyD configs\n"
 	"(prefill and decode workers meeting TTFT and TPOT on their own, matched by\n"
@@ -41,6 +42,9 @@ static const char usage[] =
 	"  --out DIR           writes agg.csv, disagg.csv, pareto.csv, best.json and\n"
 	"                      deploy-agg.json / deploy-disagg.json (deployment specs\n"
 	"                      for `servecal predict --deployment` and `emulate`)\n"
+	"  --emit DIR          writes the launch files of the best configs for\n"
+	"                      --backend into DIR/match-best-agg and\n"
+	"                      DIR/match-best-disagg (see `servecal generate`)\n"
 	"  --json              prints best.json's content instead of the table\n"
 	"  --params FILE       calibrated model parameters (fit.json or flat file;\n"
 	"                      default: the priors)\n"
@@ -54,7 +58,7 @@ static const char usage[] =
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
        O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
        O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB, O_TTFTSTAT, O_TPOTSTAT,
-       O_OBJECTIVE };
+       O_OBJECTIVE, O_EMIT };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -80,6 +84,7 @@ static const struct option longopts[] = {
 	{"ttft-stat", required_argument, NULL, O_TTFTSTAT},
 	{"tpot-stat", required_argument, NULL, O_TPOTSTAT},
 	{"objective", required_argument, NULL, O_OBJECTIVE},
+	{"emit", required_argument, NULL, O_EMIT},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -88,7 +93,7 @@ extern const struct cli_command cli_cmd_match;
 
 struct match_opts {
 	const char *model, *gpu, *dtype, *kvdtype, *params, *mode, *out,
-		*backend;
+		*backend, *emit;
 	long isl, osl, total, maxgpw, top;
 	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us;
 	bool json, db, backend_given;
@@ -124,6 +129,7 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		case O_PARAMS: o->params = optarg; break;
 		case O_MODE: o->mode = optarg; break;
 		case O_OUT: o->out = optarg; break;
+		case O_EMIT: o->emit = optarg; break;
 		case O_BACKEND: o->backend = optarg; o->backend_given = true; break;
 		case O_DB: o->db = true; break;
 		case O_JSON: o->json = true; break;
@@ -329,6 +335,29 @@ static void print_table(const struct plan_query *q, const struct match_opts *o,
 	printf("\nsearch took %.1f ms\n", ms);
 }
 
+/* --emit: launch files of the best configs; one line per setting the
+ * backend lacks. Returns 0 or the exit code of the first failure. */
+static int emit_best(const struct match_opts *o, const struct plan_query *q,
+		     const struct plan_result *r)
+{
+	struct gen_opts go = {.backend = o->backend};
+	struct gen_emitted em[2];
+	int rc = gen_emit_best(o->emit, q, r, &go, em) ? EXIT_INPUT : 0;
+	for (size_t m = 0; m < 2; m++) {
+		if (em[m].present && em[m].status == SC_OK)
+			printf("launch files (%s): %s/\n", o->backend, em[m].dir);
+		else if (em[m].present && em[m].n_unsupported) {
+			fprintf(stderr, "servecal match: --emit %s: not written, %s lacks:\n",
+				em[m].dir, o->backend);
+			for (size_t k = 0; k < em[m].n_unsupported; k++)
+				fprintf(stderr, "  - %s\n", em[m].unsupported[k]);
+		} else if (em[m].present)
+			rc = cli_fail(&em[m].e);
+		gen_emitted_release(&em[m]);
+	}
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	struct match_opts o;
@@ -395,6 +424,8 @@ static int run(int argc, char **argv)
 		exit_code = cli_fail(&e);
 		goto out;
 	}
+	if (o.emit && (rc = emit_best(&o, &q, &r)))
+		exit_code = rc;
 	if (!r.agg.n && !r.disagg.n) {
 		const struct plan_mode_result *m0 =
 			q.do_agg ? &r.agg : &r.disagg;

@@ -8,6 +8,7 @@ extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_predict;
 extern const struct cli_command cli_cmd_fit;
 extern const struct cli_command cli_cmd_match;
+extern const struct cli_command cli_cmd_generate;
 extern const struct cli_command cli_cmd_verify;
 extern const struct cli_command cli_cmd_plot;
 extern const struct cli_command cli_cmd_report;
@@ -21,6 +22,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_predict,
 	&cli_cmd_fit,
 	&cli_cmd_match,
+	&cli_cmd_generate,
 	&cli_cmd_verify,
 	&cli_cmd_plot,
 	&cli_cmd_report,

@@ -1,0 +1,107 @@
+#!/bin/bash
+# Deployment 'seed-disagg' on SGLang 0.5.4 (servecal generate).
+# Qwen3-32B on H200-SXM: fp8 weights, fp8 KV cache; disagg: 3 x prefill (tp 1, pp 1, dp 1, max_batch 2, max_num_tokens 8000); 1 x decode (tp 2, pp 1, dp 1, max_batch 88, max_num_tokens 88).
+# 5 GPU(s) on 1 node(s) of 8; max_model_len 4500.
+# Scheduler: policy mixed, chunked false, kv_cache paged; start_lag_ms 0 is measured, not set.
+# Flags from: https://docs.sglang.io/advanced_features/server_arguments.html ; https://docs.sglang.io/advanced_features/pd_disaggregation.html
+# Without a flag (the engine's own behaviour):
+#   a paged KV cache (scheduler.kv_cache paged): a token-level KV pool per sequence
+#   KV transfer between prefill and decode workers (mode disagg): the Mooncake transfer engine by default
+# Usage: ./run.sh [NODE]  (NODE 0..0, default 0).
+# Environment: MODEL, PORT (the endpoint; processes use PORT..PORT+4),
+# BIND_HOST (address to listen on). Endpoint: http://HOST0:PORT, health /health.
+set -u
+GEN_DIR=${GEN_DIR:-$(cd "$(dirname "$0")" && pwd)}
+MODEL=${MODEL:-"Qwen/Qwen3-32B-FP8"}
+PORT=${PORT:-8000}
+BIND_HOST=${BIND_HOST:-0.0.0.0}
+read -r -a HOSTS_ARR <<<"${HOSTS:-127.0.0.1}"
+
+servecal_node() {
+	local node=${1:-0}
+	trap 'kill $(jobs -p) 2>/dev/null' EXIT
+	trap 'exit 143' TERM INT
+	case "$node" in
+	0)
+		# prefill-0: GPU 0, port PORT+1
+		CUDA_VISIBLE_DEVICES=0 python3 -m sglang.launch_server \
+			--model-path "${MODEL}" \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 1))" \
+			--tp-size 1 \
+			--pp-size 1 \
+			--max-running-requests 2 \
+			--max-prefill-tokens 8000 \
+			--context-length 4500 \
+			--quantization fp8 \
+			--kv-cache-dtype fp8_e4m3 \
+			--disable-radix-cache \
+			--chunked-prefill-size -1 \
+			--disaggregation-mode prefill \
+			--disaggregation-bootstrap-port 8998 &
+		# prefill-1: GPU 1, port PORT+2
+		CUDA_VISIBLE_DEVICES=1 python3 -m sglang.launch_server \
+			--model-path "${MODEL}" \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 2))" \
+			--tp-size 1 \
+			--pp-size 1 \
+			--max-running-requests 2 \
+			--max-prefill-tokens 8000 \
+			--context-length 4500 \
+			--quantization fp8 \
+			--kv-cache-dtype fp8_e4m3 \
+			--disable-radix-cache \
+			--chunked-prefill-size -1 \
+			--disaggregation-mode prefill \
+			--disaggregation-bootstrap-port 8999 &
+		# prefill-2: GPU 2, port PORT+3
+		CUDA_VISIBLE_DEVICES=2 python3 -m sglang.launch_server \
+			--model-path "${MODEL}" \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 3))" \
+			--tp-size 1 \
+			--pp-size 1 \
+			--max-running-requests 2 \
+			--max-prefill-tokens 8000 \
+			--context-length 4500 \
+			--quantization fp8 \
+			--kv-cache-dtype fp8_e4m3 \
+			--disable-radix-cache \
+			--chunked-prefill-size -1 \
+			--disaggregation-mode prefill \
+			--disaggregation-bootstrap-port 9000 &
+		# decode-0: GPUs 3-4, port PORT+4
+		CUDA_VISIBLE_DEVICES=3,4 python3 -m sglang.launch_server \
+			--model-path "${MODEL}" \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 4))" \
+			--tp-size 2 \
+			--pp-size 1 \
+			--max-running-requests 88 \
+			--max-prefill-tokens 88 \
+			--context-length 4500 \
+			--quantization fp8 \
+			--kv-cache-dtype fp8_e4m3 \
+			--disable-radix-cache \
+			--disaggregation-mode decode &
+		# frontend: the endpoint, port PORT+0
+		python3 -m sglang_router.launch_router \
+			--pd-disaggregation \
+			--prefill "http://${HOSTS_ARR[0]}:$((PORT + 1))" 8998 \
+			--prefill "http://${HOSTS_ARR[0]}:$((PORT + 2))" 8999 \
+			--prefill "http://${HOSTS_ARR[0]}:$((PORT + 3))" 9000 \
+			--decode "http://${HOSTS_ARR[0]}:$((PORT + 4))" \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 0))" &
+		;;
+	*)
+		echo "servecal_node: no node $node (this deployment has 1)" >&2
+		return 2
+		;;
+	esac
+	# The node is done when its first server ends.
+	wait -n
+}
+
+servecal_node "${1:-0}"

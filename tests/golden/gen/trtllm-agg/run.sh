@@ -1,0 +1,43 @@
+#!/bin/bash
+# Deployment 'seed-agg-1x' on TensorRT-LLM 1.0.0 (servecal generate).
+# Qwen3-32B on H200-SXM: fp8 weights, fp8 KV cache; agg: 1 x agg (tp 2, pp 1, dp 1, max_batch 32, max_num_tokens 2048).
+# 2 GPU(s) on 1 node(s) of 8; max_model_len 4500.
+# Scheduler: policy mixed, chunked true, kv_cache paged; start_lag_ms 0 is measured, not set.
+# Flags from: https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html ; https://nvidia.github.io/TensorRT-LLM/llm-api/reference.html ; https://nvidia.github.io/TensorRT-LLM/features/disagg-serving.html
+# Without a flag (the engine's own behaviour):
+#   FP8 weights (dtype fp8): from the checkpoint's quantization config (an FP8 checkpoint)
+#   mixed iterations (scheduler.policy mixed): in-flight batching mixes context and generation requests
+#   a paged KV cache (scheduler.kv_cache paged): paged KV blocks
+# Usage: ./run.sh [NODE]  (NODE 0..0, default 0).
+# Environment: MODEL, PORT (the endpoint; processes use PORT..PORT+0),
+# BIND_HOST (address to listen on). Endpoint: http://HOST0:PORT, health /health.
+set -u
+GEN_DIR=${GEN_DIR:-$(cd "$(dirname "$0")" && pwd)}
+MODEL=${MODEL:-"Qwen/Qwen3-32B-FP8"}
+PORT=${PORT:-8000}
+BIND_HOST=${BIND_HOST:-0.0.0.0}
+read -r -a HOSTS_ARR <<<"${HOSTS:-127.0.0.1}"
+
+servecal_node() {
+	local node=${1:-0}
+	trap 'kill $(jobs -p) 2>/dev/null' EXIT
+	trap 'exit 143' TERM INT
+	case "$node" in
+	0)
+		# agg-0: GPUs 0-1, port PORT+0
+		CUDA_VISIBLE_DEVICES=0,1 trtllm-serve "${MODEL}" \
+			--backend pytorch \
+			--host "${BIND_HOST}" \
+			--port "$((PORT + 0))" \
+			--extra_llm_api_options "${GEN_DIR}/extra-llm-api-agg.yaml" &
+		;;
+	*)
+		echo "servecal_node: no node $node (this deployment has 1)" >&2
+		return 2
+		;;
+	esac
+	# The node is done when its first server ends.
+	wait -n
+}
+
+servecal_node "${1:-0}"
