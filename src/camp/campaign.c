@@ -18,7 +18,7 @@
 static const char *const top_keys[] = {"name", "note", "deployments", "workload",
 				       "sweep", "slas", "search", "fit", NULL};
 static const char *const dep_keys[] = {"name", "spec", "url", "emulate",
-				       "launch", NULL};
+				       "launch", "slurm", "kubernetes", NULL};
 static const char *const wl_keys[] = {"isl", "osl", "isl_std", "osl_std",
 				      "api", NULL};
 static const char *const sweep_keys[] = {"concurrency", "requests_per_level",
@@ -61,10 +61,24 @@ static int parse_deploy(const cJSON *j, const char *where, const char *base,
 				  where, name);
 	snprintf(d->name, sizeof d->name, "%s", name);
 	const cJSON *launch = cJSON_GetObjectItemCaseSensitive(j, "launch");
-	if ((int)emu + (url != NULL) + (launch != NULL) != 1)
+	const cJSON *slurm = cJSON_GetObjectItemCaseSensitive(j, "slurm");
+	const cJSON *k8s = cJSON_GetObjectItemCaseSensitive(j, "kubernetes");
+	if ((int)emu + (url != NULL) + (launch != NULL) + (slurm != NULL) +
+		(k8s != NULL) != 1)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: give exactly one of 'url' (a running endpoint), '\"emulate\": true' and 'launch' (a server command)",
+				  "%s: give exactly one of 'url' (a running endpoint), '\"emulate\": true', 'launch' (a server command), 'slurm' (a job) and 'kubernetes' (a manifest)",
 				  where);
+	if (slurm || k8s) {
+		char cw[1400];
+		snprintf(cw, sizeof cw, "%s: %s", where,
+			 slurm ? "slurm" : "kubernetes");
+		if (slurm && (rc = slurm_spec_from_json(slurm, cw, &d->slurm, e)))
+			return rc;
+		if (k8s && (rc = k8s_spec_from_json(k8s, cw, base, &d->k8s, e)))
+			return rc;
+		d->on_slurm = slurm != NULL;
+		d->on_k8s = k8s != NULL;
+	}
 	d->emulate = emu;
 	if (launch) {
 		char lw[1400];
@@ -296,6 +310,7 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 		if ((rc = parse_deploy(d, w, base, cd, e))) {
 			deploy_release(&cd->spec);
 			launch_spec_release(&cd->launch);
+			slurm_spec_release(&cd->slurm);
 			goto out;
 		}
 		c->n_deploys++;
@@ -328,6 +343,7 @@ void campaign_release(struct campaign *c)
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		deploy_release(&c->deploys[i].spec);
 		launch_spec_release(&c->deploys[i].launch);
+		slurm_spec_release(&c->deploys[i].slurm);
 	}
 	c->n_deploys = 0;
 }

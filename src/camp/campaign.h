@@ -1,6 +1,7 @@
 /* Campaign files (JSON under bench/): the deployments to measure (a URL, the
- * built-in emulator, or a server command to launch), the workload, the sweep, the SLAs and the search
- * space, validated before anything runs. */
+ * built-in emulator, a server command to launch, a Slurm job or a Kubernetes
+ * manifest), the workload, the sweep, the SLAs and the search space,
+ * validated before anything runs. */
 #ifndef SC_CAMPAIGN_H
 #define SC_CAMPAIGN_H
 #include <stdbool.h>
@@ -8,7 +9,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "camp/k8s.h"
 #include "camp/launch.h"
+#include "camp/slurm.h"
 #include "model/deploy.h"
 #include "util/err.h"
 
@@ -24,6 +27,10 @@ struct campaign_deploy {
 	bool emulate;
 	bool launched;       /* started by command: see launch */
 	struct launch_spec launch;
+	bool on_slurm;       /* a job on a Slurm cluster: see slurm */
+	struct slurm_spec slurm;
+	bool on_k8s;         /* applied on Kubernetes: see k8s */
+	struct k8s_spec k8s;
 };
 
 struct campaign {

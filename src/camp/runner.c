@@ -1,6 +1,7 @@
 /* The campaign runner: the steps in order, each a servecal child process,
- * with the bench target (URL, emulator or launched server) started before
- * and stopped after each deployment's bench. */
+ * with the bench target (URL, emulator, launched server, Slurm job or
+ * Kubernetes deployment) started before and stopped after each
+ * deployment's bench. */
 #include "camp/runner.h"
 
 #include <math.h>
@@ -12,10 +13,12 @@
 #include <unistd.h>
 
 #include "camp/argbuf.h"
+#include "camp/k8s.h"
 #include "camp/launch.h"
 #include "camp/manifest.h"
 #include "camp/proc.h"
 #include "camp/rundir.h"
+#include "camp/slurm.h"
 #include "cli/cli.h" /* exit codes of the servecal steps */
 #include "config.h"
 #include "fit/perfdb.h"
@@ -119,8 +122,35 @@ static int run_step(struct runner *r, const char *step, struct argbuf *a,
 struct target {
 	struct proc_server srv; /* emulated */
 	struct launch l;	/* launched */
+	struct slurm_job job;	/* a Slurm job */
+	struct k8s_run kr;	/* applied on Kubernetes */
 	const char *url;
 };
+
+/* Tokens of the longest sequence the workload sends (prompt and output,
+ * four standard deviations over the mean): what cluster deployments are
+ * generated for. */
+static long workload_max_len(const struct campaign *c)
+{
+	return c->isl + c->osl + 4 * (c->isl_std + c->osl_std);
+}
+
+static void cluster_note(void *ud, const char *line)
+{
+	const struct runner *r = ((void **)ud)[0];
+	const char *name = ((void **)ud)[1];
+	note(r, RUNNER_PROGRESS, "  bench %s: %s", name, line);
+}
+
+static bool job_gone(void *ud)
+{
+	return !slurm_job_running(ud);
+}
+
+static bool k8s_gone(void *ud)
+{
+	return !k8s_running(ud);
+}
 
 static const char *prog_name(const struct launch_spec *s)
 {
@@ -158,6 +188,37 @@ static int target_start(struct runner *r, const struct campaign_deploy *d,
 		t->url = t->srv.url;
 		note(r, RUNNER_PROGRESS, "  bench %s: emulator at %s", d->name,
 		     t->url);
+	} else if (d->on_slurm) {
+		void *ctx[] = {r, (void *)d->name};
+		struct slurm_up u = {.dir = r->o->dir, .campaign = r->c->name,
+				     .name = d->name, .d = &d->spec,
+				     .s = &d->slurm,
+				     .max_model_len = workload_max_len(r->c),
+				     .stop = r->o->stop, .note = cluster_note,
+				     .ud = ctx};
+		int64_t t0 = clock_mono_ns();
+		int rc = slurm_bring_up(&u, &t->job, e);
+		if (rc)
+			return rc;
+		t->url = t->job.url;
+		note(r, RUNNER_PROGRESS,
+		     "  bench %s: job %s healthy at %s after %.1f s", d->name,
+		     t->job.id, t->url, (double)(clock_mono_ns() - t0) * 1e-9);
+	} else if (d->on_k8s) {
+		void *ctx[] = {r, (void *)d->name};
+		struct k8s_up u = {.dir = r->o->dir, .name = d->name,
+				   .d = &d->spec, .s = &d->k8s,
+				   .max_model_len = workload_max_len(r->c),
+				   .stop = r->o->stop, .note = cluster_note,
+				   .ud = ctx};
+		int64_t t0 = clock_mono_ns();
+		int rc = k8s_bring_up(&u, &t->kr, e);
+		if (rc)
+			return rc;
+		t->url = t->kr.url;
+		note(r, RUNNER_PROGRESS,
+		     "  bench %s: healthy at %s after %.1f s", d->name, t->url,
+		     (double)(clock_mono_ns() - t0) * 1e-9);
 	} else if (d->launched) {
 		char out[4096], err[4096], step[200];
 		snprintf(step, sizeof step, "launch:%s", d->name);
@@ -184,6 +245,30 @@ static void target_stop(const struct campaign_deploy *d, struct target *t)
 		proc_server_stop(&t->srv, EMULATOR_GRACE_S);
 	else if (d->launched)
 		launch_stop(&t->l, d->launch.stop_grace_s);
+	else if (d->on_slurm)
+		slurm_cancel(&t->job);
+	else if (d->on_k8s)
+		k8s_tear_down(&t->kr);
+}
+
+/* What the bench watches: the end of what serves it stops it at once. */
+static bool (*target_gone(const struct campaign_deploy *d,
+			  struct target *t, void **ud))(void *)
+{
+	if (d->launched) {
+		*ud = &t->l;
+		return server_gone;
+	}
+	if (d->on_slurm) {
+		*ud = &t->job;
+		return job_gone;
+	}
+	if (d->on_k8s) {
+		*ud = &t->kr;
+		return k8s_gone;
+	}
+	*ud = NULL;
+	return NULL;
 }
 
 static void bench_args(const struct runner *r, const char *url,
@@ -250,11 +335,26 @@ static void bench_one(struct runner *r, const struct campaign_deploy *d)
 	bench_args(r, t.url, spec, out, again, &a, levels, sizeof levels);
 	note(r, RUNNER_PROGRESS, "  bench %s: levels %s%s", d->name, levels,
 	     again ? " (resuming)" : "");
-	/* A launched server that dies stops the bench at once: its levels
-	 * would only collect refused connections. */
-	int rc = run_step(r, step, &a, true, d->launched ? server_gone : NULL,
-			  &t.l, &e);
+	/* A launched server (or job) that dies stops the bench at once: its
+	 * levels would only collect refused connections. */
+	void *gone_ud;
+	bool (*gone)(void *) = target_gone(d, &t, &gone_ud);
+	int rc = run_step(r, step, &a, true, gone, gone_ud, &e);
 	argbuf_release(&a);
+	if ((d->on_slurm || d->on_k8s) && gone && gone(gone_ud) &&
+	    !stopped(r)) {
+		char bench[SC_ERR_MSG_MAX];
+		snprintf(bench, sizeof bench, "%s", rc ? e.msg : "");
+		sc_err_set(&e, SC_ERUNTIME, "%s during the bench%s%s",
+			   d->on_slurm ? t.job.why : t.kr.why,
+			   bench[0] ? "; " : "", bench);
+		if (rc == 0)
+			note(r, RUNNER_WARNING,
+			     "%s: %s (every level was measured)", d->name,
+			     e.msg);
+		else if (rc < 0)
+			rc = 1;
+	}
 	if (d->launched && !launch_running(&t.l) && !stopped(r)) {
 		char how[128], tail[300], bench[SC_ERR_MSG_MAX];
 		snprintf(bench, sizeof bench, "%s", rc ? e.msg : "");
