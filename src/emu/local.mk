@@ -5,6 +5,7 @@ libservecal_a_SOURCES += \
 	src/emu/emu_sched.c src/emu/emu_sched.h \
 	src/emu/emu_api.c src/emu/emu_api.h \
 	src/emu/emu_trace.c src/emu/emu_trace.h \
+	src/emu/emu_reqparse.c src/emu/emu_reqparse.h \
 	src/emu/emu_server.c src/emu/emu_server.h
 servecal_SOURCES += src/cli/cmd_emulate.c
 
@@ -12,7 +13,8 @@ servecal_SOURCES += src/cli/cmd_emulate.c
 # event loop (physics); test_emu_http (end to end) forks `servecal emulate` (protocol,
 # faults, disconnects, graceful stop, trace).
 EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
-	tests/unit/test_emu_truth tests/unit/test_emu_http
+	tests/unit/test_emu_truth tests/unit/test_emu_reqparse \
+	tests/unit/test_emu_http
 check_PROGRAMS += $(EMU_TESTS)
 TESTS += $(EMU_TESTS)
 tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
@@ -24,6 +26,9 @@ tests_unit_test_emu_api_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_emu_truth_SOURCES = tests/unit/test_emu_truth.c
 tests_unit_test_emu_truth_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_emu_truth_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_emu_reqparse_SOURCES = tests/unit/test_emu_reqparse.c
+tests_unit_test_emu_reqparse_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_emu_reqparse_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_emu_http_SOURCES = tests/unit/test_emu_http.c
 tests_unit_test_emu_http_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
