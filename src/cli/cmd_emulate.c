@@ -31,6 +31,13 @@ static const char usage[] =
 	"      --fault-malformed R per-request fault rates in [0,1] (override\n"
 	"                          emulator.faults)\n"
 	"      --fault-stall-ms MS length of a stall in [0, 600000] (default 2000)\n"
+	"      --idle-timeout-ms MS  a connection must deliver a whole request\n"
+	"                          within MS of opening or of its previous\n"
+	"                          response, else it is closed (408 if it sent\n"
+	"                          part of one); default 30000\n"
+	"      --write-timeout-ms MS  a client that reads none of its pending\n"
+	"                          output for MS is disconnected and its request\n"
+	"                          ended; default 30000\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"The first line of stdout is the URL served (e.g. http://127.0.0.1:8000).\n"
@@ -38,6 +45,16 @@ static const char usage[] =
 	"3 bad deployment file.\n";
 
 static int run(int argc, char **argv);
+
+/* Longest --idle-timeout-ms / --write-timeout-ms (one hour). */
+#define EMU_MAX_TIMEOUT_FLAG_MS 3600000L
+
+/* The server's rare reports (accept failures, at most one a second). */
+static void log_line(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "servecal emulate: %s\n", msg);
+}
 
 /* Longest stall --fault-stall-ms may ask (10 minutes, as the file's). */
 #define EMU_MAX_STALL_FLAG_MS 600000.0
@@ -64,6 +81,8 @@ enum {
 	OPT_TRACE,
 	OPT_SEED,
 	OPT_STALL_MS,
+	OPT_IDLE_MS,
+	OPT_WRITE_MS,
 	OPT_FAULT0 /* + fault kind */
 };
 
@@ -89,11 +108,13 @@ static int run(int argc, char **argv)
 		{"fault-malformed", required_argument, NULL,
 		 OPT_FAULT0 + EMU_FAULT_MALFORMED},
 		{"fault-stall-ms", required_argument, NULL, OPT_STALL_MS},
+		{"idle-timeout-ms", required_argument, NULL, OPT_IDLE_MS},
+		{"write-timeout-ms", required_argument, NULL, OPT_WRITE_MS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dep_path = NULL, *host = "127.0.0.1", *trace = NULL;
-	long port = 8000, seed = -1;
+	long port = 8000, seed = -1, idle_ms = 0, write_ms = 0;
 	double rates[EMU_FAULT_COUNT];
 	bool rate_set[EMU_FAULT_COUNT] = {false};
 	double stall_ms = -1;
@@ -121,6 +142,16 @@ static int run(int argc, char **argv)
 			if ((rc = cli_parse_real("--fault-stall-ms", optarg, 0,
 						 EMU_MAX_STALL_FLAG_MS,
 						 &stall_ms)))
+				return rc;
+			break;
+		case OPT_IDLE_MS:
+			if ((rc = cli_parse_long("--idle-timeout-ms", optarg, 1,
+						 EMU_MAX_TIMEOUT_FLAG_MS, &idle_ms)))
+				return rc;
+			break;
+		case OPT_WRITE_MS:
+			if ((rc = cli_parse_long("--write-timeout-ms", optarg, 1,
+						 EMU_MAX_TIMEOUT_FLAG_MS, &write_ms)))
 				return rc;
 			break;
 		default: {
@@ -153,7 +184,10 @@ static int run(int argc, char **argv)
 	if ((rc = deploy_load(dep_path, &d, &e)))
 		return cli_fail(&e);
 	struct emu_server_cfg cfg = {.d = &d, .host = host, .port = (int)port,
-				     .trace_path = trace};
+				     .trace_path = trace,
+				     .idle_timeout_ms = idle_ms,
+				     .write_timeout_ms = write_ms,
+				     .on_log = log_line};
 	if ((rc = emu_truth_from_json(d.emulator, "emulator", &cfg.truth, &e))) {
 		sc_err_prefix(&e, "%s", dep_path);
 		rc = cli_fail(&e);

@@ -290,18 +290,30 @@ out:
 	return rc;
 }
 
+static const struct {
+	int status;
+	const char *type;
+} error_types[] = {
+	{400, "BadRequestError"},
+	{404, "NotFoundError"},
+	{405, "MethodNotAllowed"},
+	{408, "RequestTimeoutError"},
+	{413, "RequestTooLarge"},
+	{417, "ExpectationFailed"},
+	{422, "UnprocessableEntityError"},
+	{429, "RateLimitError"},
+	{431, "RequestHeaderFieldsTooLarge"},
+	{501, "NotImplementedError"},
+	{503, "ServiceUnavailableError"},
+	{505, "HTTPVersionNotSupported"},
+};
+
 const char *emu_api_error_type(int st)
 {
-	switch (st) {
-	case 400: return "BadRequestError";
-	case 404: return "NotFoundError";
-	case 405: return "MethodNotAllowed";
-	case 413: return "RequestTooLarge";
-	case 422: return "UnprocessableEntityError";
-	case 429: return "RateLimitError";
-	case 503: return "ServiceUnavailableError";
-	default: return "InternalServerError";
-	}
+	for (size_t i = 0; i < sizeof error_types / sizeof *error_types; i++)
+		if (error_types[i].status == st)
+			return error_types[i].type;
+	return "InternalServerError";
 }
 
 static char *print_free(cJSON *j)

@@ -1,73 +1,62 @@
-/* evhttp glue of the emulated engine: routes, streams, faults, metrics,
- * disconnects and graceful stop. The only home of libevent's HTTP API. */
+/* The serving side of the emulated engine on emu_http: routes, streams,
+ * faults, metrics, disconnects, slow clients and graceful stop. */
 #include "emu/emu_server.h"
 
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/http_struct.h> /* req->chunked for the direct write path */
-#include <event2/keyvalq_struct.h>
 
 #include "emu/emu_api.h"
+#include "emu/emu_http.h"
 #include "emu/emu_sched.h"
 #include "emu/emu_trace.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
 
-/* Headers of one request larger than this are refused by evhttp. */
-#define EMU_MAX_HEADERS_BYTES (64 * 1024)
-/* Idle limit of a connection; streams stall at most stall_ms. */
-#define EMU_CONN_TIMEOUT_S 3600
 /* How long a graceful stop lets final chunks drain. */
 #define EMU_STOP_DRAIN_MS 300
 /* Largest rendered token chunk. */
 #define EMU_CHUNK_MAX 1024
-
-static const int status_codes[] = {200, 400, 404, 405, 413,
-				   422, 429, 500, 503};
-#define N_STATUS (sizeof status_codes / sizeof *status_codes)
 
 struct emu_stream;
 
 struct emu_server {
 	const struct deploy_spec *d;
 	struct emu_truth truth;
-	size_t max_body;
 	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *sock;
+	struct emu_http *http;
 	struct emu_engine *eng;
 	struct emu_trace *trace;
 	struct event *sig_int, *sig_term;
-	struct evbuffer *scratch;
 	struct rng rng;
 	struct emu_api_limits lim;
-	int port;
+	void (*on_log)(void *arg, const char *msg);
+	void *log_arg;
 	bool stopping;
 	unsigned long long next_id;
 	struct emu_stream *live;
 	long n_live;
 	long created_s;
-	uint64_t req_total[2], status_total[N_STATUS + 1];
+	uint64_t req_total[2];
 	uint64_t tokens_total, completed, disconnects, early_stops;
+	uint64_t blocked_total;
 	uint64_t faults[EMU_FAULT_COUNT];
 };
 
+/* One accepted generation request. A streamed one writes each token when
+ * the engine delivers it unless a stall fault holds the stream or the
+ * client has fallen EMU_HTTP_OUT_HIGH_BYTES behind (blocked); then the
+ * tokens are only counted and written, in order, when the stall ends or
+ * the client reads again. The engine never waits for the client: the
+ * request keeps its slot until its last token, as on a real engine. */
 struct emu_stream {
 	struct emu_server *srv;
-	struct evhttp_request *req; /* NULL once the connection is gone */
-	struct evhttp_connection *conn;
+	struct emu_http_conn *conn; /* NULL once the connection is gone */
 	struct emu_req er;
 	struct emu_api_req api;
 	struct emu_api_stream tpl;
@@ -78,49 +67,19 @@ struct emu_stream {
 	bool fault_done, malformed_body;
 	char *text; /* non-streaming: output so far */
 	size_t text_len, text_cap;
-	struct evbuffer *held; /* stall: chunks written after it ends */
-	long held_tokens;
+	long written;  /* streamed tokens written to the connection */
+	bool stalled;  /* a stall fault holds the output */
+	bool blocked;  /* the client is behind by the high watermark */
 	struct event *stall_ev;
-	struct event *watch_ev; /* notices a client that closes early */
-	bool finish_pending;
+	bool finish_pending; /* the engine is done; output is not */
 	int64_t *tok_ns; /* trace only */
 	size_t n_tok, cap_tok;
 	struct emu_stream *prev, *next;
 };
 
-/* ---- responses ---- */
-
-static void count_status(struct emu_server *srv, int code)
-{
-	size_t i = 0;
-	while (i < N_STATUS && status_codes[i] != code)
-		i++;
-	srv->status_total[i]++;
-}
-
-static void send_body(struct emu_server *srv, struct evhttp_request *req,
-		      int code, const char *ctype, const char *body)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Content-Type", ctype);
-	struct evbuffer *b = evbuffer_new();
-	evbuffer_add(b, body, strlen(body));
-	evhttp_send_reply(req, code, NULL, b);
-	evbuffer_free(b);
-	count_status(srv, code);
-}
-
-static void send_error(struct emu_server *srv, struct evhttp_request *req,
-		       int code, const char *msg)
-{
-	char *body = emu_api_error_body(code, msg);
-	send_body(srv, req, code, "application/json", body);
-	free(body);
-}
+static const struct emu_http_owner stream_ops;
 
 /* ---- stream lifecycle ---- */
-
-static void conn_closed_cb(struct evhttp_connection *c, void *arg);
 
 static void stream_unlink(struct emu_stream *st)
 {
@@ -160,17 +119,13 @@ static void stream_trace(struct emu_stream *st, const char *status)
 static void stream_free(struct emu_stream *st)
 {
 	if (st->conn)
-		evhttp_connection_set_closecb(st->conn, NULL, NULL);
+		emu_http_set_owner(st->conn, NULL, NULL);
 	stream_unlink(st);
 	emu_api_stream_release(&st->tpl);
 	free(st->text);
 	free(st->tok_ns);
-	if (st->held)
-		evbuffer_free(st->held);
 	if (st->stall_ev)
 		event_free(st->stall_ev);
-	if (st->watch_ev)
-		event_free(st->watch_ev);
 	free(st);
 }
 
@@ -191,89 +146,88 @@ static void record_token_time(struct emu_stream *st, int64_t t_ns)
 	st->tok_ns[st->n_tok++] = t_ns;
 }
 
-/* Sends one whole SSE event (already framed "data: ...\n\n") now, or holds
- * it during a stall. Token chunks are the hot path (one per stream per
- * iteration): when nothing is queued on the connection, the HTTP chunk is
- * written to the socket at once, which keeps the write time equal to the
- * emission time and skips evhttp's buffering; otherwise, or for what a
- * partial write leaves, it is queued behind the data already there. */
-static void sse_send_event(struct emu_stream *st, const char *ev, size_t len)
+/* Takes the connection from st (no more callbacks) and returns it. */
+static struct emu_http_conn *stream_release_conn(struct emu_stream *st)
 {
-	if (st->held) {
-		evbuffer_add(st->held, ev, len);
-		return;
-	}
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(st->conn);
-	struct evbuffer *out = bufferevent_get_output(bev);
-	if (evbuffer_get_length(out) != 0) {
-		evbuffer_add(st->srv->scratch, ev, len);
-		evhttp_send_reply_chunk(st->req, st->srv->scratch);
-		return;
-	}
-	char buf[EMU_CHUNK_MAX + 32];
-	size_t n = 0;
-	if (st->req->chunked)
-		n = (size_t)snprintf(buf, 16, "%zx\r\n", len);
-	if (n + len + 2 > sizeof buf) {
-		evbuffer_add(st->srv->scratch, ev, len);
-		evhttp_send_reply_chunk(st->req, st->srv->scratch);
-		return;
-	}
-	memcpy(buf + n, ev, len);
-	n += len;
-	if (st->req->chunked) {
-		memcpy(buf + n, "\r\n", 2);
-		n += 2;
-	}
-	ssize_t w = send(bufferevent_getfd(bev), buf, n,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (w == (ssize_t)n)
-		return;
-	if (w < 0)
-		w = 0; /* EAGAIN or an error: evhttp finds the error itself */
-	evbuffer_add(out, buf + w, n - (size_t)w);
-	bufferevent_enable(bev, EV_WRITE);
+	struct emu_http_conn *c = st->conn;
+	emu_http_set_owner(c, NULL, NULL);
+	st->conn = NULL;
+	return c;
 }
 
-/* Sends "data: <json>\n\n" now, or holds it during a stall. */
-static void sse_write(struct emu_stream *st, const char *data, size_t len)
+/* ---- SSE output ---- */
+
+/* Writes "data: <json>\n\n". */
+static void sse_event(struct emu_stream *st, const char *data, size_t len)
 {
-	struct evbuffer *b = st->held ? st->held : st->srv->scratch;
-	evbuffer_add(b, "data: ", 6);
-	evbuffer_add(b, data, len);
-	evbuffer_add(b, "\n\n", 2);
-	if (!st->held)
-		evhttp_send_reply_chunk(st->req, b);
+	char small[EMU_CHUNK_MAX + 8];
+	char *b = len + 8 <= sizeof small ? small : xmalloc(len + 8);
+	memcpy(b, "data: ", 6);
+	memcpy(b + 6, data, len);
+	memcpy(b + 6 + len, "\n\n", 2);
+	emu_http_stream_write(st->conn, b, len + 8);
+	if (b != small)
+		free(b);
 }
 
 static void sse_done(struct emu_stream *st)
 {
 	static const char done[] = "data: [DONE]\n\n";
-	evbuffer_add(st->srv->scratch, done, sizeof done - 1);
-	evhttp_send_reply_chunk(st->req, st->srv->scratch);
+	emu_http_stream_write(st->conn, done, sizeof done - 1);
+}
+
+/* Writes token k (from 1); the malformed fault goes in front of its token. */
+static void write_token(struct emu_stream *st, long k)
+{
+	if (st->fault == EMU_FAULT_MALFORMED && k == st->fault_at + 1) {
+		static const char bad[] = "{\"id\":\"broken\",\"choices\":[{\"te";
+		sse_event(st, bad, sizeof bad - 1);
+	}
+	const char *word = emu_api_token_text(st->id, k - 1);
+	char buf[EMU_CHUNK_MAX];
+	bool last = k >= st->er.target_tokens;
+	memcpy(buf, "data: ", 6);
+	int n = emu_api_token_chunk(&st->tpl, word, last, st->stopped, buf + 6,
+				    sizeof buf - 8);
+	if (n < 0)
+		abort(); /* templates are bounded by the model name length */
+	memcpy(buf + 6 + n, "\n\n", 2);
+	emu_http_stream_write(st->conn, buf, (size_t)n + 8);
+}
+
+/* Writes the tokens delivered but not yet written, until the client is
+ * EMU_HTTP_OUT_HIGH_BYTES behind: then asks to be called when it has read
+ * down to the low watermark. */
+static void stream_flush(struct emu_stream *st, int64_t now_ns)
+{
+	while (st->written < st->er.emitted && !st->stalled) {
+		if (emu_http_out_bytes(st->conn) > EMU_HTTP_OUT_HIGH_BYTES) {
+			if (!st->blocked)
+				st->srv->blocked_total++;
+			st->blocked = true;
+			emu_http_want_writable(st->conn);
+			return;
+		}
+		write_token(st, ++st->written);
+		record_token_time(st, now_ns);
+	}
+	st->blocked = false;
 }
 
 /* Ends the reply of a request that went wrong after it was accepted: an
- * error chunk then [DONE] when streaming, else an error status. */
+ * error chunk then [DONE] when streaming (tokens not yet written are
+ * dropped), else an error status. */
 static void reply_error(struct emu_stream *st, int code, const char *msg)
 {
 	if (st->api.stream) {
-		if (st->held) { /* a stall in progress: drop what it held */
-			evbuffer_free(st->held);
-			st->held = NULL;
-		}
 		char *c = emu_api_error_chunk(code, msg);
-		sse_write(st, c, strlen(c));
+		sse_event(st, c, strlen(c));
 		free(c);
 		sse_done(st);
-		evhttp_connection_set_closecb(st->conn, NULL, NULL);
-		evhttp_send_reply_end(st->req);
+		emu_http_stream_end(stream_release_conn(st));
 	} else {
-		evhttp_connection_set_closecb(st->conn, NULL, NULL);
-		send_error(st->srv, st->req, code, msg);
+		emu_http_error(stream_release_conn(st), code, msg);
 	}
-	st->conn = NULL;
-	st->req = NULL;
 }
 
 static void finish_ok(struct emu_stream *st)
@@ -283,57 +237,70 @@ static void finish_ok(struct emu_stream *st)
 		if (st->api.include_usage) {
 			char *u = emu_api_usage_chunk(&st->tpl, st->api.prompt_tokens,
 						      st->er.emitted);
-			sse_write(st, u, strlen(u));
+			sse_event(st, u, strlen(u));
 			free(u);
 		}
 		sse_done(st);
-		evhttp_connection_set_closecb(st->conn, NULL, NULL);
-		evhttp_send_reply_end(st->req);
+		emu_http_stream_end(stream_release_conn(st));
+	} else if (st->malformed_body) {
+		static const char bad[] = "{\"id\":\"broken\",\"choices\":[{\"text\":";
+		emu_http_reply(stream_release_conn(st), 200, "application/json",
+			       bad, sizeof bad - 1);
 	} else {
-		evhttp_connection_set_closecb(st->conn, NULL, NULL);
-		if (st->malformed_body) {
-			send_body(srv, st->req, 200, "application/json",
-				  "{\"id\":\"broken\",\"choices\":[{\"text\":");
-		} else {
-			char *body = emu_api_full_body(
-				&st->tpl, st->text ? st->text : "", st->stopped,
-				st->api.prompt_tokens, st->er.emitted);
-			send_body(srv, st->req, 200, "application/json", body);
-			free(body);
-		}
+		char *body = emu_api_full_body(&st->tpl, st->text ? st->text : "",
+					       st->stopped, st->api.prompt_tokens,
+					       st->er.emitted);
+		emu_http_reply(stream_release_conn(st), 200, "application/json",
+			       body, strlen(body));
+		free(body);
 	}
-	st->conn = NULL;
-	st->req = NULL;
 	srv->completed++;
 	stream_trace(st, "ok");
 	stream_free(st);
 }
 
-static void stall_end_cb(evutil_socket_t fd, short what, void *arg)
+/* Writes what it can and finishes the reply once the engine is done and
+ * every token is out. st may be freed. */
+static void stream_progress(struct emu_stream *st, int64_t now_ns)
 {
-	struct emu_stream *st = arg;
-	int64_t now = clock_mono_ns();
-	struct evbuffer *held = st->held;
-	st->held = NULL;
-	if (st->api.stream && evbuffer_get_length(held) > 0)
-		evhttp_send_reply_chunk(st->req, held);
-	evbuffer_free(held);
-	for (long i = 0; i < st->held_tokens; i++)
-		record_token_time(st, now);
-	st->held_tokens = 0;
-	if (st->finish_pending)
+	if (st->api.stream)
+		stream_flush(st, now_ns);
+	if (st->finish_pending && !st->stalled &&
+	    (!st->api.stream || st->written == st->er.emitted))
 		finish_ok(st);
 }
 
-/* Closes the client's connection abruptly (fault "drop"). */
-static void drop_connection(struct emu_stream *st)
+static void stall_end_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct evhttp_connection *c = st->conn;
-	evhttp_connection_set_closecb(c, NULL, NULL);
-	st->conn = NULL;
-	st->req = NULL;
-	evhttp_connection_free(c); /* also frees the request */
+	(void)fd;
+	(void)what;
+	struct emu_stream *st = arg;
+	st->stalled = false;
+	stream_progress(st, clock_mono_ns());
 }
+
+/* The client read enough of a blocked stream. */
+static void stream_writable(void *owner)
+{
+	struct emu_stream *st = owner;
+	stream_progress(st, clock_mono_ns());
+}
+
+/* The connection closed under the stream: the client left, or it stopped
+ * reading for the write timeout. The slot and KV are freed now. */
+static void stream_gone(void *owner, enum emu_http_close why)
+{
+	struct emu_stream *st = owner;
+	st->conn = NULL;
+	if (why == EMU_HTTP_CLOSE_WRITE_TIMEOUT) {
+		stream_end(st, "write_timeout");
+	} else {
+		st->srv->disconnects++;
+		stream_end(st, "disconnected");
+	}
+}
+
+static const struct emu_http_owner stream_ops = {stream_gone, stream_writable};
 
 /* ---- engine callbacks ---- */
 
@@ -343,30 +310,6 @@ static void append_text(struct emu_stream *st, const char *t)
 	st->text = xgrow(st->text, &st->text_cap, st->text_len + n + 1, 1);
 	memcpy(st->text + st->text_len, t, n + 1);
 	st->text_len += n;
-}
-
-static void emit(struct emu_stream *st, int64_t now_ns)
-{
-	long k = st->er.emitted;
-	const char *word = emu_api_token_text(st->id, k - 1);
-	if (!st->api.stream) {
-		append_text(st, word);
-		record_token_time(st, now_ns);
-		return;
-	}
-	char buf[EMU_CHUNK_MAX];
-	bool last = k >= st->er.target_tokens;
-	memcpy(buf, "data: ", 6);
-	int n = emu_api_token_chunk(&st->tpl, word, last, st->stopped, buf + 6,
-				    sizeof buf - 8);
-	if (n < 0)
-		abort(); /* templates are bounded by the model name length */
-	memcpy(buf + 6 + n, "\n\n", 2);
-	sse_send_event(st, buf, (size_t)n + 8);
-	if (st->held)
-		st->held_tokens++;
-	else
-		record_token_time(st, now_ns);
 }
 
 /* Acts on a mid-stream fault before token fault_at + 1; true when the
@@ -382,11 +325,11 @@ static bool mid_stream_fault(struct emu_stream *st)
 		stream_end(st, "fault:error_chunk");
 		return true;
 	case EMU_FAULT_DROP:
-		drop_connection(st);
+		emu_http_abort(stream_release_conn(st));
 		stream_end(st, "fault:drop");
 		return true;
 	case EMU_FAULT_STALL: {
-		st->held = evbuffer_new();
+		st->stalled = true;
 		st->stall_ev = evtimer_new(srv->base, stall_end_cb, st);
 		double s = srv->truth.faults.stall_s;
 		struct timeval tv = {.tv_sec = (time_t)s,
@@ -395,12 +338,9 @@ static bool mid_stream_fault(struct emu_stream *st)
 		return false;
 	}
 	case EMU_FAULT_MALFORMED:
-		if (st->api.stream) {
-			static const char bad[] = "{\"id\":\"broken\",\"choices\":[{\"te";
-			sse_write(st, bad, sizeof bad - 1);
-		} else {
+		/* streamed: write_token puts the broken chunk in place */
+		if (!st->api.stream)
 			st->malformed_body = true;
-		}
 		return false;
 	default:
 		return false;
@@ -415,70 +355,21 @@ static bool on_tokens(void *user, struct emu_req *r, int64_t now_ns)
 	if (st->fault != EMU_FAULT_NONE && !st->fault_done &&
 	    r->emitted == st->fault_at + 1 && mid_stream_fault(st))
 		return true;
-	emit(st, now_ns);
+	if (st->api.stream) {
+		stream_flush(st, now_ns);
+	} else {
+		append_text(st, emu_api_token_text(st->id, r->emitted - 1));
+		record_token_time(st, now_ns);
+	}
 	return false;
 }
 
 static void on_done(void *user, struct emu_req *r, int64_t now_ns)
 {
+	(void)user;
 	struct emu_stream *st = r->user;
-	if (st->held) {
-		st->finish_pending = true;
-		return;
-	}
-	finish_ok(st);
-}
-
-static void conn_closed_cb(struct evhttp_connection *c, void *arg)
-{
-	struct emu_stream *st = arg;
-	/* On a network error evhttp detaches an unfinished request from its
-	 * connection and leaves it to us; when the connection is freed for
-	 * another reason the request is still attached and evhttp frees it. */
-	if (st->req && !evhttp_request_get_connection(st->req))
-		evhttp_request_free(st->req);
-	st->conn = NULL;
-	st->req = NULL;
-	st->srv->disconnects++;
-	stream_end(st, "disconnected");
-}
-
-/* evhttp reads nothing while a request is being answered, so a client that
- * closes while its request waits in a queue would go unnoticed until the
- * next write. This one-shot read watch peeks at the socket: end of file or
- * an error is a disconnect; data (a pipelined request) ends the watch. */
-static void watch_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct emu_stream *st = arg;
-	char c;
-	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) {
-		if (n < 0)
-			event_add(st->watch_ev, NULL);
-		return;
-	}
-	struct evhttp_connection *c_ = st->conn;
-	evhttp_connection_set_closecb(c_, NULL, NULL);
-	st->conn = NULL;
-	st->req = NULL;
-	evhttp_connection_free(c_);
-	st->srv->disconnects++;
-	stream_end(st, "disconnected");
-}
-
-static void watch_start(struct emu_stream *st)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(st->conn);
-	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-	if (fd < 0)
-		return;
-	/* Tokens leave when written: Nagle would hold a chunk until the
-	 * previous one is acknowledged (up to a delayed-ACK timeout). */
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	st->watch_ev = event_new(st->srv->base, fd, EV_READ, watch_cb, st);
-	if (st->watch_ev)
-		event_add(st->watch_ev, NULL);
+	st->finish_pending = true;
+	stream_progress(st, now_ns);
 }
 
 /* ---- request handlers ---- */
@@ -524,31 +415,22 @@ static void trace_refused(struct emu_server *srv, enum emu_endpoint ep,
 	emu_trace_write(srv->trace, &rec);
 }
 
-static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
+static void handle_generate(struct emu_server *srv, struct emu_http_conn *conn,
+			    const struct emu_http_req *req,
 			    enum emu_endpoint ep)
 {
 	int64_t arrival = clock_mono_ns();
 	srv->req_total[ep]++;
 	if (srv->stopping) {
-		send_error(srv, req, 503, "server is shutting down");
+		emu_http_error(conn, 503, "server is shutting down");
 		return;
 	}
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	if (len > srv->max_body) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "request body of %zu bytes exceeds %zu",
-			 len, srv->max_body);
-		send_error(srv, req, 413, msg);
-		trace_refused(srv, ep, arrival, 0, 413, "error");
-		return;
-	}
-	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
 	struct emu_api_req a;
 	struct sc_err e = {0};
 	int code = 400;
-	if (emu_api_parse(ep, body, len, &srv->lim, &a, &code, &e)) {
-		send_error(srv, req, code, e.msg);
+	if (emu_api_parse(ep, req->body, req->body_len, &srv->lim, &a, &code,
+			  &e)) {
+		emu_http_error(conn, code, e.msg);
 		trace_refused(srv, ep, arrival, 0, code, "error");
 		return;
 	}
@@ -558,14 +440,12 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 		int st_code = emu_fault_http_status(f);
 		char msg[64];
 		snprintf(msg, sizeof msg, "injected fault: HTTP %d", st_code);
-		send_error(srv, req, st_code, msg);
+		emu_http_error(conn, st_code, msg);
 		trace_refused(srv, ep, arrival, a.prompt_tokens, st_code, "fault");
 		return;
 	}
 	struct emu_stream *st = xcalloc(1, sizeof *st);
 	st->srv = srv;
-	st->req = req;
-	st->conn = evhttp_request_get_connection(req);
 	st->api = a;
 	st->id = ++srv->next_id;
 	st->fault = f;
@@ -584,51 +464,53 @@ static void handle_generate(struct emu_server *srv, struct evhttp_request *req,
 	srv->live = st;
 	srv->n_live++;
 	if (emu_engine_submit(srv->eng, &st->er, &e)) {
-		send_error(srv, req, 400, e.msg);
-		st->conn = NULL;
+		emu_http_error(conn, 400, e.msg);
 		stream_free(st);
 		return;
 	}
-	evhttp_connection_set_closecb(st->conn, conn_closed_cb, st);
-	watch_start(st);
+	st->conn = conn;
+	emu_http_set_owner(conn, &stream_ops, st);
 	if (a.stream) {
-		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-		evhttp_add_header(h, "Content-Type", "text/event-stream");
-		evhttp_add_header(h, "Cache-Control", "no-cache");
-		evhttp_send_reply_start(req, 200, "OK");
-		count_status(srv, 200);
+		emu_http_stream_start(conn, 200, "text/event-stream",
+				      "Cache-Control: no-cache\r\n");
 		if (ep == EMU_EP_CHAT) {
 			char *c = emu_api_role_chunk(&st->tpl);
-			sse_write(st, c, strlen(c));
+			sse_event(st, c, strlen(c));
 			free(c);
 		}
 	}
 }
 
 static void handle_completions(struct emu_server *srv,
-			       struct evhttp_request *req)
+			       struct emu_http_conn *c,
+			       const struct emu_http_req *r)
 {
-	handle_generate(srv, req, EMU_EP_COMPLETIONS);
+	handle_generate(srv, c, r, EMU_EP_COMPLETIONS);
 }
 
-static void handle_chat(struct emu_server *srv, struct evhttp_request *req)
+static void handle_chat(struct emu_server *srv, struct emu_http_conn *c,
+			const struct emu_http_req *r)
 {
-	handle_generate(srv, req, EMU_EP_CHAT);
+	handle_generate(srv, c, r, EMU_EP_CHAT);
 }
 
-static void handle_models(struct emu_server *srv, struct evhttp_request *req)
+static void handle_models(struct emu_server *srv, struct emu_http_conn *c,
+			  const struct emu_http_req *r)
 {
+	(void)r;
 	char *body = emu_api_models_body(srv->lim.model, srv->created_s);
-	send_body(srv, req, 200, "application/json", body);
+	emu_http_reply(c, 200, "application/json", body, strlen(body));
 	free(body);
 }
 
-static void handle_health(struct emu_server *srv, struct evhttp_request *req)
+static void handle_health(struct emu_server *srv, struct emu_http_conn *c,
+			  const struct emu_http_req *r)
 {
+	(void)r;
 	if (srv->stopping)
-		send_error(srv, req, 503, "server is shutting down");
+		emu_http_error(c, 503, "server is shutting down");
 	else
-		send_body(srv, req, 200, "application/json", "{}");
+		emu_http_reply(c, 200, "application/json", "{}", 2);
 }
 
 static void metric_head(struct evbuffer *b, const char *name,
@@ -638,8 +520,12 @@ static void metric_head(struct evbuffer *b, const char *name,
 			    name, type);
 }
 
-static void handle_metrics(struct emu_server *srv, struct evhttp_request *req)
+static void handle_metrics(struct emu_server *srv, struct emu_http_conn *c,
+			   const struct emu_http_req *r)
 {
+	(void)r;
+	struct emu_http_stats hs;
+	emu_http_stats(srv->http, &hs);
 	struct evbuffer *b = evbuffer_new();
 	size_t nw = emu_engine_n_workers(srv->eng);
 	struct emu_worker_stats *ws = xcalloc(nw, sizeof *ws);
@@ -701,13 +587,13 @@ static void handle_metrics(struct emu_server *srv, struct evhttp_request *req)
 			    (unsigned long long)srv->req_total[1]);
 	metric_head(b, "servecal_emu_responses_total", "counter",
 		    "Responses started, by HTTP status.");
-	for (size_t i = 0; i <= N_STATUS; i++)
-		if (srv->status_total[i])
+	for (size_t i = 0; i <= EMU_HTTP_N_STATUS; i++)
+		if (hs.responses[i])
 			evbuffer_add_printf(
 				b, "servecal_emu_responses_total{code=\"%s%d\"} %llu\n",
-				i < N_STATUS ? "" : "other",
-				i < N_STATUS ? status_codes[i] : 0,
-				(unsigned long long)srv->status_total[i]);
+				i < EMU_HTTP_N_STATUS ? "" : "other",
+				i < EMU_HTTP_N_STATUS ? emu_http_status_codes[i] : 0,
+				(unsigned long long)hs.responses[i]);
 	metric_head(b, "servecal_emu_tokens_total", "counter",
 		    "Output tokens emitted by the engine.");
 	evbuffer_add_printf(b, "servecal_emu_tokens_total %llu\n",
@@ -756,49 +642,93 @@ static void handle_metrics(struct emu_server *srv, struct evhttp_request *req)
 		   "servecal_emu_timer_lateness_hist_seconds_count %llu\n",
 		(unsigned long long)emu_engine_lateness_count(srv->eng),
 		(unsigned long long)emu_engine_lateness_count(srv->eng));
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4");
-	evhttp_send_reply(req, 200, "OK", b);
+	metric_head(b, "servecal_emu_streams_blocked", "gauge",
+		    "Streams waiting for their client to read (output above the "
+		    "high watermark).");
+	long blocked = 0;
+	for (const struct emu_stream *st = srv->live; st; st = st->next)
+		blocked += st->blocked;
+	evbuffer_add_printf(b, "servecal_emu_streams_blocked %ld\n", blocked);
+	metric_head(b, "servecal_emu_streams_blocked_total", "counter",
+		    "Times a stream stopped writing for a client that fell behind.");
+	evbuffer_add_printf(b, "servecal_emu_streams_blocked_total %llu\n",
+			    (unsigned long long)srv->blocked_total);
+	metric_head(b, "servecal_emu_output_queued_bytes", "gauge",
+		    "Output held in the server for clients that have not read it.");
+	evbuffer_add_printf(b, "servecal_emu_output_queued_bytes %zu\n",
+			    hs.queued_bytes);
+	metric_head(b, "servecal_emu_connections_open", "gauge",
+		    "Client connections open.");
+	evbuffer_add_printf(b, "servecal_emu_connections_open %ld\n", hs.open);
+	metric_head(b, "servecal_emu_connections_accepted_total", "counter",
+		    "Client connections accepted.");
+	evbuffer_add_printf(b, "servecal_emu_connections_accepted_total %llu\n",
+			    (unsigned long long)hs.accepted);
+	metric_head(b, "servecal_emu_connections_closed_total", "counter",
+		    "Client connections closed, by reason.");
+	for (int i = 0; i < EMU_HTTP_CLOSE_COUNT; i++)
+		evbuffer_add_printf(
+			b, "servecal_emu_connections_closed_total{reason=\"%s\"} %llu\n",
+			emu_http_close_name(i), (unsigned long long)hs.closed[i]);
+	metric_head(b, "servecal_emu_accept_errors_total", "counter",
+		    "Failed accept() calls (e.g. out of file descriptors).");
+	evbuffer_add_printf(b, "servecal_emu_accept_errors_total %llu\n",
+			    (unsigned long long)hs.accept_errors);
+	metric_head(b, "servecal_emu_accept_pauses_total", "counter",
+		    "Times the server stopped accepting for a while after a "
+		    "failed accept().");
+	evbuffer_add_printf(b, "servecal_emu_accept_pauses_total %llu\n",
+			    (unsigned long long)hs.accept_pauses);
+	size_t len = evbuffer_get_length(b);
+	emu_http_reply(c, 200, "text/plain; version=0.0.4",
+		       (const char *)evbuffer_pullup(b, -1), len);
 	evbuffer_free(b);
-	count_status(srv, 200);
 }
 
 static const struct route {
 	const char *path;
-	enum evhttp_cmd_type method;
-	void (*fn)(struct emu_server *, struct evhttp_request *);
+	const char *method;
+	void (*fn)(struct emu_server *, struct emu_http_conn *,
+		   const struct emu_http_req *);
 } routes[] = {
-	{"/v1/completions", EVHTTP_REQ_POST, handle_completions},
-	{"/v1/chat/completions", EVHTTP_REQ_POST, handle_chat},
-	{"/v1/models", EVHTTP_REQ_GET, handle_models},
-	{"/health", EVHTTP_REQ_GET, handle_health},
-	{"/metrics", EVHTTP_REQ_GET, handle_metrics},
+	{"/v1/completions", "POST", handle_completions},
+	{"/v1/chat/completions", "POST", handle_chat},
+	{"/v1/models", "GET", handle_models},
+	{"/health", "GET", handle_health},
+	{"/metrics", "GET", handle_metrics},
 };
 
-static void dispatch_cb(struct evhttp_request *req, void *arg)
+static void dispatch_cb(void *arg, struct emu_http_conn *c,
+			const struct emu_http_req *r)
 {
 	struct emu_server *srv = arg;
-	const char *uri = evhttp_request_get_uri(req);
-	size_t plen = strcspn(uri, "?#");
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-		if (strlen(routes[i].path) != plen ||
-		    strncmp(routes[i].path, uri, plen))
+		if (strlen(routes[i].path) != r->path_len ||
+		    strncmp(routes[i].path, r->path, r->path_len))
 			continue;
-		if (m == routes[i].method ||
-		    (m == EVHTTP_REQ_HEAD && routes[i].method == EVHTTP_REQ_GET))
-			routes[i].fn(srv, req);
+		if (!strcmp(r->method, routes[i].method) ||
+		    (!strcmp(r->method, "HEAD") && !strcmp(routes[i].method, "GET")))
+			routes[i].fn(srv, c, r);
 		else
-			send_error(srv, req, 405, "method not allowed");
+			emu_http_error(c, 405, "method not allowed");
 		return;
 	}
-	send_error(srv, req, 404, "no such route");
+	emu_http_error(c, 404, "no such route");
+}
+
+static void log_cb(void *arg, const char *msg)
+{
+	struct emu_server *srv = arg;
+	if (srv->on_log)
+		srv->on_log(srv->log_arg, msg);
 }
 
 /* ---- lifecycle ---- */
 
 static void stop_drained_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	event_base_loopbreak(arg);
 }
 
@@ -807,13 +737,10 @@ void emu_server_stop(struct emu_server *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
-	if (srv->sock) {
-		evhttp_del_accept_socket(srv->http, srv->sock);
-		srv->sock = NULL;
-	}
+	emu_http_stop(srv->http);
 	while (srv->live) {
 		struct emu_stream *st = srv->live;
-		if (st->req)
+		if (st->conn)
 			reply_error(st, 503, "server is shutting down");
 		stream_end(st, "shutdown");
 	}
@@ -824,6 +751,8 @@ void emu_server_stop(struct emu_server *srv)
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
+	(void)sig;
+	(void)what;
 	emu_server_stop(arg);
 }
 
@@ -833,8 +762,8 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	struct emu_server *srv = xcalloc(1, sizeof *srv);
 	srv->d = cfg->d;
 	srv->truth = cfg->truth;
-	srv->max_body = cfg->max_body_bytes ? cfg->max_body_bytes
-					    : EMU_SERVER_DEFAULT_MAX_BODY_BYTES;
+	srv->on_log = cfg->on_log;
+	srv->log_arg = cfg->log_arg;
 	srv->created_s = (long)(clock_wall_ns() / 1000000000);
 	rng_seed(&srv->rng, srv->truth.seed ^ 0xfa017ULL);
 	srv->lim.model = cfg->d->model.name;
@@ -849,42 +778,26 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	srv->eng = emu_engine_new(cfg->d, &srv->truth, srv->base, &cbs, srv, e);
 	if (!srv->eng)
 		goto fail;
-	srv->http = evhttp_new(srv->base);
-	srv->scratch = evbuffer_new();
-	if (!srv->http || !srv->scratch) {
-		sc_err_set(e, SC_ERUNTIME, "libevent: evhttp_new failed");
+	struct emu_http_cfg hc = {
+		.base = srv->base,
+		.host = cfg->host ? cfg->host : "127.0.0.1",
+		.port = cfg->port,
+		.max_body_bytes = cfg->max_body_bytes
+					  ? cfg->max_body_bytes
+					  : EMU_SERVER_DEFAULT_MAX_BODY_BYTES,
+		.idle_timeout_ms = cfg->idle_timeout_ms > 0
+					   ? cfg->idle_timeout_ms
+					   : EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS,
+		.write_timeout_ms = cfg->write_timeout_ms > 0
+					    ? cfg->write_timeout_ms
+					    : EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS,
+		.on_request = dispatch_cb,
+		.on_log = log_cb,
+		.arg = srv,
+	};
+	srv->http = emu_http_new(&hc, e);
+	if (!srv->http)
 		goto fail;
-	}
-	evhttp_set_allowed_methods(srv->http,
-				   EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-					   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-					   EVHTTP_REQ_DELETE |
-					   EVHTTP_REQ_OPTIONS |
-					   EVHTTP_REQ_PATCH);
-	/* evhttp refuses bodies past twice our cap on its own; between the
-	 * two we answer 413 with an OpenAI error body. */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->max_body * 2);
-	evhttp_set_max_headers_size(srv->http, EMU_MAX_HEADERS_BYTES);
-	evhttp_set_timeout(srv->http, EMU_CONN_TIMEOUT_S);
-	evhttp_set_gencb(srv->http, dispatch_cb, srv);
-	const char *host = cfg->host ? cfg->host : "127.0.0.1";
-	srv->sock = evhttp_bind_socket_with_handle(srv->http, host,
-						   (ev_uint16_t)cfg->port);
-	if (!srv->sock) {
-		sc_err_set(e, SC_ERUNTIME, "cannot listen on %s:%d", host,
-			   cfg->port);
-		goto fail;
-	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(srv->sock);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		sc_err_set(e, SC_ERUNTIME, "getsockname failed");
-		goto fail;
-	}
-	srv->port = ss.ss_family == AF_INET6
-			    ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-			    : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	if (cfg->trace_path) {
 		srv->trace = emu_trace_open(cfg->trace_path, e);
 		if (!srv->trace)
@@ -905,7 +818,7 @@ fail:
 
 int emu_server_port(const struct emu_server *srv)
 {
-	return srv->port;
+	return emu_http_port(srv->http);
 }
 
 int emu_server_run(struct emu_server *srv, struct sc_err *e)
@@ -922,14 +835,10 @@ void emu_server_free(struct emu_server *srv)
 {
 	if (!srv)
 		return;
-	while (srv->live) {
+	while (srv->live)
 		stream_end(srv->live, "shutdown");
-	}
-	if (srv->http)
-		evhttp_free(srv->http);
+	emu_http_free(srv->http);
 	emu_engine_free(srv->eng);
-	if (srv->scratch)
-		evbuffer_free(srv->scratch);
 	if (srv->sig_int)
 		event_free(srv->sig_int);
 	if (srv->sig_term)

@@ -1,11 +1,13 @@
-/* The HTTP side of the emulated engine (libevent evhttp, one event loop):
- * /v1/completions, /v1/chat/completions, /v1/models, /health, /metrics,
- * disconnect handling, fault injection, trace and graceful stop. */
+/* The serving side of the emulated engine (one libevent loop, HTTP in
+ * emu_http): /v1/completions, /v1/chat/completions, /v1/models, /health,
+ * /metrics, disconnects, slow clients, fault injection, trace and
+ * graceful stop. */
 #ifndef SC_EMU_SERVER_H
 #define SC_EMU_SERVER_H
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "emu/emu_http.h"
 #include "emu/emu_truth.h"
 #include "model/deploy.h"
 #include "util/err.h"
@@ -20,6 +22,12 @@ struct emu_server_cfg {
 	int port;                    /* 0 picks a free port */
 	const char *trace_path;      /* NULL: no trace */
 	size_t max_body_bytes;       /* 0: the default */
+	long idle_timeout_ms;  /* <= 0: EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS */
+	long write_timeout_ms; /* <= 0: EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS */
+	/* Rare one-line reports (e.g. accept() failing, at most once a
+	 * second), or NULL. */
+	void (*on_log)(void *arg, const char *msg);
+	void *log_arg;
 };
 
 struct emu_server;

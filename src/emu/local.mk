@@ -6,12 +6,15 @@ libservecal_a_SOURCES += \
 	src/emu/emu_api.c src/emu/emu_api.h \
 	src/emu/emu_trace.c src/emu/emu_trace.h \
 	src/emu/emu_reqparse.c src/emu/emu_reqparse.h \
+	src/emu/emu_accept.c src/emu/emu_accept.h \
+	src/emu/emu_http.c src/emu/emu_http.h \
 	src/emu/emu_server.c src/emu/emu_server.h
 servecal_SOURCES += src/cli/cmd_emulate.c
 
 # Tests: unit tests per module; test_emu_sched runs the engine on a real
-# event loop (physics); test_emu_http (end to end) forks `servecal emulate` (protocol,
-# faults, disconnects, graceful stop, trace).
+# event loop (physics); test_emu_reqparse feeds the HTTP parser split at
+# every offset; test_emu_http (end to end) forks `servecal emulate`
+# (protocol, faults, disconnects, hostile clients, graceful stop, trace).
 EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
 	tests/unit/test_emu_truth tests/unit/test_emu_reqparse \
 	tests/unit/test_emu_http

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,15 +39,23 @@ static const char *servecal_bin(void)
 	return buf;
 }
 
+/* How to start a server beyond its deployment and flags. */
+struct start_opts {
+	long nofile;            /* > 0: RLIMIT_NOFILE (soft and hard) of the server */
+	const char *stderr_path; /* NULL: inherit */
+};
+
 /* Starts the server on port 0 and reads the URL it prints. */
-static int server_start(struct server *s, const char *deploy_rel,
-			const char *const *extra)
+static int server_start_opts(struct server *s, const char *deploy_rel,
+			     const char *const *extra,
+			     const struct start_opts *o)
 {
 	int p[2];
 	if (pipe(p) != 0)
 		return -1;
 	char dep[4096];
-	snprintf(dep, sizeof dep, "%s", testutil_src(deploy_rel));
+	snprintf(dep, sizeof dep, "%s",
+		 deploy_rel[0] == '/' ? deploy_rel : testutil_src(deploy_rel));
 	const char *argv[32] = {servecal_bin(), "emulate", "--deployment", dep,
 				"--port", "0"};
 	int n = 6;
@@ -57,6 +67,19 @@ static int server_start(struct server *s, const char *deploy_rel,
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
+		if (o && o->stderr_path) {
+			int fd = open(o->stderr_path,
+				      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd >= 0) {
+				dup2(fd, 2);
+				close(fd);
+			}
+		}
+		if (o && o->nofile > 0) {
+			struct rlimit rl = {(rlim_t)o->nofile, (rlim_t)o->nofile};
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				_exit(126);
+		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -82,6 +105,12 @@ static int server_start(struct server *s, const char *deploy_rel,
 		return -1;
 	}
 	return 0;
+}
+
+static int server_start(struct server *s, const char *deploy_rel,
+			const char *const *extra)
+{
+	return server_start_opts(s, deploy_rel, extra, NULL);
 }
 
 /* SIGTERM, then waits up to 5 s. Returns the exit status or -1. */
@@ -688,6 +717,548 @@ static void test_bad_deployment_exit_code(void)
 	free(dir);
 }
 
+/* ---- hostile clients ---- */
+
+/* Resident memory of a process in kB (VmRSS), -1 if unknown. */
+static long proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* User plus system CPU seconds a process has used, -1 if unknown. */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	unsigned long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* A blocking loopback connection; rcvbuf > 0 shrinks its receive buffer
+ * first, so that the kernel holds little of what the server sends. */
+static int tcp_connect(int port, int rcvbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends everything (no SIGPIPE); false when the peer closed first. */
+static bool send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Reads until the server closes the connection: the seconds that took, or
+ * -1 if it was still open after timeout_ms. What was read goes to r. */
+static double wait_eof(int fd, struct resp *r, int timeout_ms)
+{
+	size_t cap = 0;
+	int64_t t0 = clock_mono_ns(), t_end = t0 + (int64_t)timeout_ms * 1000000;
+	double took = -1;
+	for (;;) {
+		int64_t now = clock_mono_ns();
+		if (now >= t_end)
+			break;
+		struct pollfd pf = {fd, POLLIN, 0};
+		if (poll(&pf, 1, (int)((t_end - now) / 1000000) + 1) <= 0)
+			continue;
+		r->raw = xgrow(r->raw, &cap, r->raw_len + 65536 + 1, 1);
+		ssize_t n = recv(fd, r->raw + r->raw_len, 65536, 0);
+		if (n <= 0) {
+			took = (double)(clock_mono_ns() - t0) / 1e9;
+			break;
+		}
+		r->raw_len += (size_t)n;
+		r->raw[r->raw_len] = 0;
+	}
+	if (!r->raw)
+		r->raw = xcalloc(1, 1);
+	return took;
+}
+
+/* Sends raw bytes on a fresh connection and reads until the server
+ * closes it (at most timeout_ms). */
+static struct resp raw_request(int port, const char *data, size_t len,
+			       int timeout_ms)
+{
+	struct resp r = {0};
+	int fd = tcp_connect(port, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	send_all(fd, data, len);
+	wait_eof(fd, &r, timeout_ms);
+	close(fd);
+	parse_resp(&r);
+	return r;
+}
+
+/* The value of one exact sample line of /metrics ("name{labels}"), -1 when
+ * absent. */
+static double metric_get(int port, const char *sample)
+{
+	struct resp r = request(port, "GET", "/metrics", NULL);
+	double v = -1;
+	size_t n = strlen(sample);
+	for (const char *p = r.body; p && *p;) {
+		if (!strncmp(p, sample, n) && p[n] == ' ')
+			v = atof(p + n + 1);
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	resp_free(&r);
+	return v;
+}
+
+/* Waits up to timeout_ms for a metric (summed over labels) to reach want. */
+static double metric_wait(int port, const char *name, double want,
+			  int timeout_ms)
+{
+	double v = -1;
+	for (int k = 0; k <= timeout_ms / 20; k++) {
+		v = metric_sum(port, name);
+		if (v == want)
+			break;
+		usleep(20000);
+	}
+	return v;
+}
+
+/* True when r is an OpenAI error body with this status, sent as JSON. */
+static bool is_json_error(const struct resp *r, int status)
+{
+	if (r->status != status || !strcasestr(r->raw, "Content-Type: application/json"))
+		return false;
+	cJSON *j = cJSON_Parse(r->body);
+	cJSON *err = cJSON_GetObjectItem(j, "error");
+	cJSON *msg = cJSON_GetObjectItem(err, "message");
+	cJSON *code = cJSON_GetObjectItem(err, "code");
+	bool ok = cJSON_IsString(msg) && msg->valuestring[0] &&
+		  cJSON_IsNumber(code) && code->valueint == status;
+	cJSON_Delete(j);
+	return ok;
+}
+
+static char *post_head(const char *path, const char *extra_headers,
+		       size_t body_len)
+{
+	return xasprintf("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			 "Content-Type: application/json\r\n%s"
+			 "Content-Length: %zu\r\n\r\n",
+			 path, extra_headers, body_len);
+}
+
+/* Server RSS may grow by this much while 200 clients that never read hold
+ * 30,000-token streams: each connection keeps at most the 64 KiB high
+ * watermark of output plus one chunk and its bookkeeping (about 16 MiB in
+ * all), the rest is slack for the allocator. Without backpressure the
+ * emulator buffered every token (about 20 MB/s here). */
+#define NEVER_READ_CLIENTS 200
+#define NEVER_READ_GROWTH_KB (32L * 1024)
+
+/* Few slots and fast steps: the running streams produce about 7,500
+ * tokens/s each, so a never-reading client's kernel send buffer (up to 4 MB
+ * with Linux autotuning) fills within seconds and what follows lands in the
+ * server's own memory. */
+static const char never_read_deploy[] =
+	"{\"name\":\"never-read\",\"model\":\"qwen3-8b\",\"gpu\":\"h200-sxm\","
+	"\"backend\":\"emulated\",\"dtype\":\"fp8\",\"kv_dtype\":\"fp8\","
+	"\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"count\":2,"
+	"\"max_batch\":10,\"max_num_tokens\":2048}],"
+	"\"emulator\":{\"seed\":3,\"time_scale\":0.02}}";
+
+static void test_never_reading_clients(void)
+{
+	char *dir = testutil_tmpdir();
+	char *dep = testutil_write(dir, "never-read.json", never_read_deploy);
+	struct server s;
+	CU_ASSERT_FATAL(server_start(&s, dep, NULL) == 0);
+	struct resp r = request(s.port, "POST", "/v1/completions",
+				"{\"prompt\":[1,2],\"max_tokens\":50,"
+				"\"ignore_eos\":true,\"stream\":true}");
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	long base_kb = proc_rss_kb(s.pid);
+	char *b = ids_prompt_body(32, 30000, ",\"stream\":true,\"ignore_eos\":true");
+	char *head = post_head("/v1/completions", "", strlen(b));
+	int fds[NEVER_READ_CLIENTS];
+	for (int i = 0; i < NEVER_READ_CLIENTS; i++) {
+		fds[i] = tcp_connect(s.port, 4096);
+		CU_ASSERT_FATAL(fds[i] >= 0);
+		send_all(fds[i], head, strlen(head));
+		send_all(fds[i], b, strlen(b));
+	}
+	double tok0 = metric_sum(s.port, "servecal_emu_tokens_total");
+	long peak_kb = base_kb;
+	for (int k = 0; k < 16; k++) {
+		usleep(250000);
+		long kb = proc_rss_kb(s.pid);
+		if (kb > peak_kb)
+			peak_kb = kb;
+	}
+	/* The engine kept producing (a blocked client does not pause the
+	 * engine), and the server still answers others. */
+	double toks = metric_sum(s.port, "servecal_emu_tokens_total") - tok0;
+	r = request(s.port, "GET", "/health", NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	printf("\n  %d never-reading clients, 4 s: %.0f tokens produced, "
+	       "server RSS %ld -> %ld kB (bound +%ld kB), %g streams blocked\n",
+	       NEVER_READ_CLIENTS, toks, base_kb, peak_kb, NEVER_READ_GROWTH_KB,
+	       metric_sum(s.port, "servecal_emu_streams_blocked"));
+	CU_ASSERT(toks > 100000);
+	CU_ASSERT(peak_kb - base_kb < NEVER_READ_GROWTH_KB);
+	for (int i = 0; i < NEVER_READ_CLIENTS; i++)
+		close(fds[i]);
+	CU_ASSERT_EQUAL(metric_wait(s.port, "servecal_emu_requests_active", 0, 3000), 0);
+	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_streams_open"), 0);
+	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_kv_used_tokens"), 0);
+	free(head);
+	free(b);
+	CU_ASSERT_EQUAL(server_stop(&s), 0);
+	free(dep);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* Out of descriptors, the server must neither spin nor flood its log:
+ * it pauses accepting (no more than this share of one CPU) and says so at
+ * most once a second; once clients leave it accepts again. */
+#define EMFILE_MAX_CPU_SHARE 0.10
+#define EMFILE_LOG_BYTES_PER_S 200
+
+static void test_out_of_descriptors(void)
+{
+	char *dir = testutil_tmpdir();
+	char errp[4200];
+	snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
+	struct start_opts o = {.nofile = 40, .stderr_path = errp};
+	struct server s;
+	CU_ASSERT_FATAL(server_start_opts(&s, "bench/emu-agg-fast.json", NULL, &o) == 0);
+	enum { N = 60 };
+	int fds[N];
+	for (int i = 0; i < N; i++)
+		fds[i] = tcp_connect(s.port, 0); /* the backlog completes them */
+	usleep(300000);
+	double cpu0 = proc_cpu_s(s.pid);
+	long log0 = file_size(errp);
+	int64_t t0 = clock_mono_ns();
+	usleep(2000000);
+	double cpu1 = proc_cpu_s(s.pid);
+	long log1 = file_size(errp);
+	double wall = (double)(clock_mono_ns() - t0) / 1e9;
+	printf("\n  out of descriptors for %.1f s: server CPU %.1f%%, log %ld bytes "
+	       "(%ld before)\n", wall, 100 * (cpu1 - cpu0) / wall, log1 - log0, log0);
+	CU_ASSERT((cpu1 - cpu0) / wall < EMFILE_MAX_CPU_SHARE);
+	CU_ASSERT((double)(log1 - log0) <= EMFILE_LOG_BYTES_PER_S * (wall + 1));
+	FILE *f = fopen(errp, "r");
+	char text[4096] = {0};
+	if (f) {
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		text[n] = 0;
+		fclose(f);
+	}
+	CU_ASSERT(strstr(text, "Too many open files") != NULL); /* said, once */
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	bool back = false;
+	for (int k = 0; k < 40 && !back; k++) {
+		usleep(100000);
+		int fd = tcp_connect(s.port, 0);
+		if (fd < 0)
+			continue;
+		const char *q = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+		send_all(fd, q, strlen(q));
+		struct resp r = {0};
+		wait_eof(fd, &r, 500);
+		close(fd);
+		parse_resp(&r);
+		back = r.status == 200;
+		resp_free(&r);
+	}
+	CU_ASSERT(back);
+	CU_ASSERT_EQUAL(server_stop(&s), 0);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* With --idle-timeout-ms 300: a connection that has not delivered a whole
+ * request 300 ms after it opened (or after its last response) is closed,
+ * however slowly it trickles bytes; one that is being answered is not. */
+static void test_idle_timeouts(void)
+{
+	const char *args[] = {"--idle-timeout-ms", "300", "--write-timeout-ms",
+			      "300", NULL};
+	struct server s;
+	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", args) == 0);
+
+	/* A few header bytes, then nothing: 408 with a JSON body, closed. */
+	int fd = tcp_connect(s.port, 0);
+	const char *part = "POST /v1/completions HTTP/1.1\r\nHost: x\r\n";
+	send_all(fd, part, strlen(part));
+	struct resp r = {0};
+	double t = wait_eof(fd, &r, 3000);
+	close(fd);
+	parse_resp(&r);
+	CU_ASSERT(t >= 0.25 && t < 1.5);
+	CU_ASSERT(is_json_error(&r, 408));
+	resp_free(&r);
+
+	/* One byte every 50 ms does not move the deadline. */
+	fd = tcp_connect(s.port, 0);
+	const char *slow = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz";
+	int64_t t0 = clock_mono_ns();
+	double closed_at = -1;
+	for (size_t i = 0; i < strlen(slow); i++) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		if (poll(&pf, 1, 50) > 0) { /* the server answered or closed */
+			closed_at = (double)(clock_mono_ns() - t0) / 1e9;
+			break;
+		}
+		if (!send_all(fd, slow + i, 1))
+			break;
+	}
+	close(fd);
+	CU_ASSERT(closed_at >= 0.25 && closed_at < 1.0);
+
+	/* Kept alive after a response, then idle: closed without a word. */
+	fd = tcp_connect(s.port, 0);
+	const char *q = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+	send_all(fd, q, strlen(q));
+	r = (struct resp){0};
+	t = wait_eof(fd, &r, 3000);
+	close(fd);
+	parse_resp(&r);
+	CU_ASSERT(t >= 0.25 && t < 1.5);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(memmem(r.raw + 1, r.raw_len - 1, "HTTP/1.", 7) == NULL);
+	resp_free(&r);
+
+	/* A stream that the client reads outlives the timeout. */
+	char *b = ids_prompt_body(16, 3000, ",\"stream\":true,\"ignore_eos\":true");
+	t0 = clock_mono_ns();
+	r = request(s.port, "POST", "/v1/completions", b);
+	t = (double)(clock_mono_ns() - t0) / 1e9;
+	struct sse e;
+	sse_scan(r.body, &e);
+	CU_ASSERT(t > 0.6); /* else the case proves nothing */
+	CU_ASSERT(r.complete);
+	CU_ASSERT_EQUAL(e.tokens, 3000);
+	resp_free(&r);
+	free(b);
+
+	/* A client that stops reading: after 300 ms without progress its
+	 * stream ends and the slot and KV are freed. */
+	b = ids_prompt_body(16, 30000, ",\"stream\":true,\"ignore_eos\":true");
+	char *head = post_head("/v1/completions", "", strlen(b));
+	fd = tcp_connect(s.port, 4096);
+	send_all(fd, head, strlen(head));
+	send_all(fd, b, strlen(b));
+	usleep(100000);
+	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_requests_active"), 1);
+	CU_ASSERT_EQUAL(metric_wait(s.port, "servecal_emu_requests_active", 0, 6000), 0);
+	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_kv_used_tokens"), 0);
+	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"write_timeout\"}"), 1);
+	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"request_timeout\"}"), 2);
+	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"idle\"}"), 1);
+	close(fd);
+	free(head);
+	free(b);
+	CU_ASSERT_EQUAL(server_stop(&s), 0);
+}
+
+/* Errors of the HTTP layer itself are OpenAI JSON too, with the status
+ * that names the problem; requests that smuggle a second length are
+ * refused. */
+static void test_protocol_errors_are_json(void)
+{
+	struct server s;
+	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", NULL) == 0);
+	const char *ok_body = "{\"prompt\":[1,2,3],\"max_tokens\":2,\"ignore_eos\":true}";
+	size_t obl = strlen(ok_body);
+	char cl_conflict[512], cl_list[512], cl_same[512], te_cl[512];
+	snprintf(cl_conflict, sizeof cl_conflict,
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+		 "Content-Length: %zu\r\n\r\n%s  ", obl, obl + 2, ok_body);
+	snprintf(cl_list, sizeof cl_list,
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu, %zu\r\n"
+		 "\r\n%s  ", obl, obl + 2, ok_body);
+	snprintf(cl_same, sizeof cl_same,
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", obl, obl, ok_body);
+	snprintf(te_cl, sizeof te_cl,
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n%s", obl, ok_body);
+	static const char post[] = "POST /v1/completions HTTP/1.1\r\nHost: x\r\n";
+	char big_cl[256], te_gzip[256], bad_chunk[256], expect[256], neg_cl[256];
+	snprintf(big_cl, sizeof big_cl, "%sContent-Length: 99999999999\r\n\r\n", post);
+	snprintf(te_gzip, sizeof te_gzip, "%sTransfer-Encoding: gzip\r\n\r\n", post);
+	snprintf(bad_chunk, sizeof bad_chunk, "%sTransfer-Encoding: chunked\r\n\r\nzz\r\n", post);
+	snprintf(expect, sizeof expect, "%sExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}", post);
+	snprintf(neg_cl, sizeof neg_cl, "%sContent-Length: -1\r\n\r\n", post);
+	const struct {
+		const char *name, *raw;
+		int status;
+	} t[] = {
+		{"not HTTP", "GARBAGE\r\n\r\n", 400},
+		{"header line without a colon", "GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400},
+		{"two different Content-Length headers", cl_conflict, 400},
+		{"a Content-Length list that disagrees", cl_list, 400},
+		{"Content-Length with chunked", te_cl, 400},
+		{"negative Content-Length", neg_cl, 400},
+		{"Content-Length over the body cap", big_cl, 413},
+		{"a transfer coding other than chunked", te_gzip, 501},
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		{"an expectation other than 100-continue", expect, 417},
+		{"a bad chunk size", bad_chunk, 400},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		struct resp r = raw_request(s.port, t[i].raw, strlen(t[i].raw), 3000);
+		bool ok = is_json_error(&r, t[i].status);
+		if (!ok)
+			fprintf(stderr, "\n%s: want JSON %d, got:\n%.300s\n", t[i].name,
+				t[i].status, r.raw);
+		CU_ASSERT(ok);
+		resp_free(&r);
+	}
+	/* Headers past 64 KiB. */
+	size_t hn = 70000;
+	char *big = xmalloc(hn + 128);
+	int o = snprintf(big, 128, "GET /health HTTP/1.1\r\nX-Big: ");
+	memset(big + o, 'a', hn);
+	strcpy(big + o + hn, "\r\n\r\n");
+	struct resp r = raw_request(s.port, big, strlen(big), 3000);
+	CU_ASSERT(is_json_error(&r, 431));
+	resp_free(&r);
+	free(big);
+	/* A chunked body that outgrows the 8 MiB cap. */
+	size_t cn = 65536, chunks = 9 * 16;
+	char *chunk = xmalloc(cn + 16);
+	o = snprintf(chunk, 16, "%zx\r\n", cn);
+	memset(chunk + o, ' ', cn);
+	memcpy(chunk + o + cn, "\r\n", 2);
+	int fd = tcp_connect(s.port, 0);
+	const char *h = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	send_all(fd, h, strlen(h));
+	for (size_t i = 0; i < chunks && send_all(fd, chunk, (size_t)o + cn + 2); i++)
+		;
+	r = (struct resp){0};
+	wait_eof(fd, &r, 5000);
+	close(fd);
+	parse_resp(&r);
+	CU_ASSERT(is_json_error(&r, 413));
+	resp_free(&r);
+	free(chunk);
+
+	/* Accepted: identical duplicates, a chunked body, 100-continue,
+	 * pipelining and an HTTP/1.0 stream. */
+	r = raw_request(s.port, cl_same, strlen(cl_same), 3000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	char chunked[512];
+	snprintf(chunked, sizeof chunked,
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+		 "Connection: close\r\n\r\n5;ext=1\r\n%.5s\r\n%zx\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n",
+		 ok_body, obl - 5, ok_body + 5);
+	r = raw_request(s.port, chunked, strlen(chunked), 3000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	cJSON *j = cJSON_Parse(r.body);
+	cJSON *u = cJSON_GetObjectItem(j, "usage");
+	CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(u, "prompt_tokens")), 3);
+	cJSON_Delete(j);
+	resp_free(&r);
+
+	fd = tcp_connect(s.port, 0);
+	char *eh = post_head("/v1/completions", "Expect: 100-continue\r\nConnection: close\r\n", obl);
+	send_all(fd, eh, strlen(eh));
+	char cont[64] = {0};
+	struct pollfd pf = {fd, POLLIN, 0};
+	CU_ASSERT(poll(&pf, 1, 500) == 1); /* well before curl's 1 s wait */
+	ssize_t n = recv(fd, cont, sizeof cont - 1, 0);
+	CU_ASSERT(n > 0 && !strncmp(cont, "HTTP/1.1 100 Continue\r\n\r\n", (size_t)n));
+	send_all(fd, ok_body, obl);
+	r = (struct resp){0};
+	wait_eof(fd, &r, 3000);
+	close(fd);
+	parse_resp(&r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	free(eh);
+
+	const char *pipe3 = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+			    "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"
+			    "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	r = raw_request(s.port, pipe3, strlen(pipe3), 3000);
+	const char *p1 = strstr(r.raw, "HTTP/1.1 200");
+	const char *p2 = p1 ? strstr(p1 + 1, "HTTP/1.1 200") : NULL;
+	const char *p3 = p2 ? strstr(p2 + 1, "HTTP/1.1 200") : NULL;
+	CU_ASSERT(p1 == r.raw && p2 && p3);
+	CU_ASSERT(p2 && strstr(p2, "Qwen3-8B") && strstr(p2, "Qwen3-8B") < p3);
+	CU_ASSERT(p3 && strstr(p3, "\r\n\r\n") && strstr(p3, "\r\n\r\n")[4] == 0);
+	resp_free(&r);
+
+	char *b10 = ids_prompt_body(8, 40, ",\"stream\":true,\"ignore_eos\":true");
+	char *h10 = xasprintf("POST /v1/completions HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s",
+			      strlen(b10), b10);
+	r = raw_request(s.port, h10, strlen(h10), 3000);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(!r.chunked);
+	struct sse e;
+	sse_scan(r.body, &e);
+	CU_ASSERT_EQUAL(e.tokens, 40);
+	CU_ASSERT(e.done_last);
+	resp_free(&r);
+	free(h10);
+	free(b10);
+
+	r = request(s.port, "GET", "/health", NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	CU_ASSERT_EQUAL(server_stop(&s), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{"streamed token counts and usage", test_stream_token_counts},
 	{"chat role chunk, non-streaming, models, health", test_chat_and_plain},
@@ -698,6 +1269,10 @@ static CU_TestInfo tests[] = {
 	{"faults appear at their rates", test_fault_rates},
 	{"graceful stop and trace", test_graceful_stop_and_trace},
 	{"bad deployment and flags exit codes", test_bad_deployment_exit_code},
+	{"never-reading clients: bounded memory", test_never_reading_clients},
+	{"out of descriptors: accept backs off", test_out_of_descriptors},
+	{"idle, slowloris and blocked connections time out", test_idle_timeouts},
+	{"HTTP-layer errors are JSON; conflicting lengths refused", test_protocol_errors_are_json},
 	CU_TEST_INFO_NULL,
 };
 
