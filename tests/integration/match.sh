@@ -13,8 +13,8 @@ expect_grep "$TMP/out" "match" "--help lists match"
 # shellcheck disable=SC2086
 expect_rc 0 "match table" -- "$SERVECAL" match $BASE --ttft-ms 600 \
 	--min-tokens-per-s-user 60 --total-gpus 8 --top 3 --out "$TMP/m"
-expect_grep "$TMP/out" "^agg  *agg " "table has the best agg"
-expect_grep "$TMP/out" "^disagg  *disagg " "table has the best disagg"
+expect_grep "$TMP/out" "^agg  *[0-9]*x TP[0-9]* (batch " "table has the best agg"
+expect_grep "$TMP/out" "^disagg  *[0-9]*P TP[0-9]* (batch [0-9]*) + " "table has the best disagg"
 expect_grep "$TMP/out" "disagg/agg: [0-9.]*x tokens/s per GPU used" "table has the gain"
 expect_grep "$TMP/out" "top 3 disagg" "table has the top N"
 for f in agg.csv disagg.csv pareto.csv best.json deploy-agg.json deploy-disagg.json; do
@@ -27,7 +27,8 @@ expect_grep "$TMP/m/pareto.csv" \
 # The deployment file reproduces the reported point through predict: run it
 # at the concurrency disagg.csv gives and compare tokens/s/gpu.
 for mode in agg disagg; do
-	row=$(sed -n 2p "$TMP/m/$mode.csv")
+	# the quoted config name may hold commas: drop it, keep its column
+	row=$(sed -n 2p "$TMP/m/$mode.csv" | sed 's/"[^"]*"//')
 	tps=$(echo "$row" | cut -d, -f2)
 	conc=$(echo "$row" | cut -d, -f11)
 	expect_rc 0 "predict accepts deploy-$mode.json" -- "$SERVECAL" predict \
