@@ -2,11 +2,12 @@
 # Installs what servecal needs to build, test and plot on Debian 12 (as
 # root, or through sudo when not root). Safe to run again. Chromium is for
 # the test that opens the HTML report in a headless browser (it skips, and
-# says so, where chromium is absent).
+# says so, where chromium is absent); python3-yaml for the tests that parse
+# the generated YAML (engine configs, Kubernetes manifests).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libcurl4-openssl-dev libcjson-dev libgsl-dev libcunit1-dev libevent-dev
-gnuplot-nox ca-certificates python3 chromium"
+gnuplot-nox ca-certificates python3 python3-yaml chromium"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=""

@@ -20,7 +20,8 @@ static const char usage[] =
 	"       servecal campaign status DIR\n\n"
 	"Runs a campaign file end to end: bench every deployment over the sweep\n"
 	"(starting the built-in emulator on a free loopback port for deployments\n"
-	"marked \"emulate\": true, or the server command of a \"launch\" object,\n"
+	"marked \"emulate\": true, the server command of a \"launch\" object, a\n"
+	"\"slurm\" job or a \"kubernetes\" manifest (README: On a GPU cluster),\n"
 	"stopped again after its bench), fit the model, match with the fitted parameters\n"
 	"and with the priors at each TTFT SLA, plot, write the report, and refresh\n"
 	"the perf database ($SERVECAL_DB or calib/db). DIR (default results/NAME)\n"
@@ -69,7 +70,8 @@ static void print_plan(const struct campaign *c, const char *dir)
 		all += s;
 		printf("  bench %-28s %-7s %2ld GPUs  %s  levels", d->name,
 		       deploy_mode_name(d->spec.mode), deploy_gpus(&d->spec),
-		       d->emulate ? "emulated" : d->launched ? d->launch.argv[0] : d->url);
+		       d->emulate ? "emulated" : d->launched ? d->launch.argv[0]
+			 : d->on_slurm ? "slurm job" : d->on_k8s ? "kubernetes" : d->url);
 		for (size_t k = 0; k < c->n_levels; k++)
 			printf(" %ld", c->levels[k]);
 		if (c->requests_per_level > 0)

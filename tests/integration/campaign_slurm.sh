@@ -199,4 +199,26 @@ wait "$cpid"
 pid=$(cat "$STATE/job-$job.pid" 2>/dev/null)
 [ -n "$pid" ] && ! alive "$pid" && server_gone "$PORT1" && pass ||
 	fail "job $job still running after the stop"
+
+# 4. A campaign killed with kill -9 cannot cancel its job; the next
+# --resume cancels it before it submits a new one.
+campaign "$TMP/c.json" slurm-c 30 "$(deployment killed run)"
+"$SERVECAL" campaign run "$TMP/c.json" --out "$TMP/c" >"$TMP/c.out" 2>&1 &
+cpid=$!
+i=0
+while ! grep -q "bench killed: levels" "$TMP/c.out" && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+job=$(sed -n 's/.*bench killed: submitted job \([0-9]*\).*/\1/p' "$TMP/c.out" | head -n 1)
+kill -KILL "$cpid"
+wait "$cpid" 2>/dev/null
+[ -n "$job" ] && [ "$(cat "$TMP/c/slurm/killed.jobid" 2>/dev/null)" = "$job" ] && pass ||
+	fail "killed campaign: job '$job' not recorded in killed.jobid"
+campaign "$TMP/c.json" slurm-c 1 "$(deployment killed run)"
+expect_rc 0 "--resume after kill -9" -- "$SERVECAL" campaign run "$TMP/c.json" --out "$TMP/c" --resume
+expect_grep "$TMP/out" "bench killed: cancelling job $job, left by an earlier run" "says it cancels the left job"
+expect_grep "$STATE/scancel.args" "^$job$" "the left job is cancelled"
+pid=$(cat "$STATE/job-$job.pid" 2>/dev/null)
+[ -n "$pid" ] && ! alive "$pid" && pass || fail "left job $job still running"
 finish
