@@ -439,8 +439,9 @@ static int check_aggregate(const cJSON *j, const char *path, struct sc_err *e)
 	double conc = find_num(cfg, "concurrency");
 	double rate = find_num(cfg, "request_rate");
 	snprintf(w, sizeof w, "%s: input_config: concurrency", path);
+	/* 0, like an absent value, leaves the load unknown. */
 	if (!isnan(conc) &&
-	    check_x(conc, 1, (double)NUM_CONC_MAX, true, w, e))
+	    check_x(conc, 0, (double)NUM_CONC_MAX, true, w, e))
 		return SC_EINPUT;
 	snprintf(w, sizeof w, "%s: input_config: request_rate", path);
 	if (!isnan(rate) && check_x(rate, 0, NUM_RATE_MAX_PER_S, false, w, e))
@@ -553,7 +554,7 @@ static const struct {
 } vllm_fields[] = {
 	{"num_prompts", 0, NUM_COUNT_MAX, true},
 	{"completed", 0, NUM_COUNT_MAX, true},
-	{"max_concurrency", 1, NUM_CONC_MAX, true},
+	{"max_concurrency", 0, NUM_CONC_MAX, true}, /* 0: unknown */
 	{"duration", 0, NUM_DURATION_MAX_S, false},
 	{"total_input_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
 	{"total_output_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},

@@ -143,7 +143,7 @@ static const struct {
 	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":5},\"request_count\":{\"avg\":-3}}",
 	 "request_count: field 'avg': must be in [0, 100000000], got -3"},
 	{IMPORT_AIPERF, "{\"time_to_first_token\":{\"avg\":5},\"input_config\":{\"loadgen\":{\"concurrency\":1e300}}}",
-	 "input_config: concurrency: must be a whole number in [1, 1000000], got 1e+300"},
+	 "input_config: concurrency: must be a whole number in [0, 1000000], got 1e+300"},
 	{IMPORT_AIPERF, AREC("\"request_start_ns\":1e308", ATTFT("5")),
 	 ":1: metadata: field 'request_start_ns': must be in [0, 4e+18], got 1e+308"},
 	{IMPORT_AIPERF, AREC("\"request_start_ns\":1,\"request_end_ns\":2", ATTFT("5"))
