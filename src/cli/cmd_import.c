@@ -9,13 +9,15 @@
 #include "config.h"
 #include "load/results.h"
 #include "metrics/importer.h"
+#include "metrics/table.h"
 #include "model/deploy.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
-	"usage: servecal import aiperf|vllm FILE... --out DIR [--gpus N | --deployment FILE]\n\n"
+	"usage: servecal import aiperf|vllm FILE... --out DIR [--gpus N | --deployment FILE]\n"
+	"       servecal import table FILE.jsonl|FILE.csv [--map FIELD=COLUMN,...] --out DIR\n\n"
 	"Converts benchmark results from other tools into servecal's summary format:\n"
 	"  aiperf  profile_export.jsonl (per request; statistics recomputed) or\n"
 	"          profile_export_aiperf.json (aggregate statistics)\n"
@@ -26,14 +28,22 @@ static const char usage[] =
 	"and named in the summary's \"missing\" list. FILE - reads stdin. Values out\n"
 	"of range (a negative latency or count, a timestamp past 4e18 ns, more\n"
 	"completed than sent) make the file bad input (README.md, ranges).\n"
+	"  table   a table of published measurements, one row per point (JSONL like\n"
+	"          ../shared/published/measurements.jsonl, or CSV with a header):\n"
+	"          DIR/CONFIG/deployment.json per configuration and DIR/CONFIG/LEVEL/\n"
+	"          summary.json per row, LEVEL cN (concurrency), rR (request rate),\n"
+	"          burst (all at once), prefill or decodeB (one disaggregated pool\n"
+	"          alone). --map names the column of a field where the names differ\n"
+	"          (README.md, servecal import table).\n"
 	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file.\n";
 
-enum { O_OUT = 256, O_GPUS, O_DEPLOY };
+enum { O_OUT = 256, O_GPUS, O_DEPLOY, O_MAP };
 
 static const struct option longopts[] = {
 	{"out", required_argument, NULL, O_OUT},
 	{"gpus", required_argument, NULL, O_GPUS},
 	{"deployment", required_argument, NULL, O_DEPLOY},
+	{"map", required_argument, NULL, O_MAP},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -42,9 +52,62 @@ extern const struct cli_command cli_cmd_import;
 
 #define IMPORT_MAX_FILES 256
 
+/* `import table FILE`: every configuration of the table in its own
+ * results directory under out. */
+static int import_table(const char *file, const char *map, const char *out)
+{
+	struct sc_err e = {0};
+	struct table_result t;
+	int exit_code = EXIT_OK_;
+	char path[1200];
+	char **names = NULL;
+	if (table_import(file, map, &t, &e) || results_mkdirs(out, &e)) {
+		exit_code = cli_fail(&e);
+		goto done;
+	}
+	for (size_t c = 0; c < t.n_configs; c++) {
+		const struct table_config *tc = &t.configs[c];
+		char dir[1100];
+		snprintf(dir, sizeof dir, "%s/%s", out, tc->name);
+		names = xcalloc(tc->n_levels, sizeof *names);
+		int rc = results_mkdirs(dir, &e);
+		snprintf(path, sizeof path, "%s/deployment.json", dir);
+		if (!rc)
+			rc = jsonio_save_file(path, tc->deployment, &e);
+		snprintf(path, sizeof path, "%s/run.json", dir);
+		if (!rc)
+			rc = jsonio_save_file(path, tc->run, &e);
+		for (size_t i = 0; !rc && i < tc->n_levels; i++) {
+			const struct table_level *lv = &tc->levels[i];
+			snprintf(path, sizeof path, "%s/%s", dir, lv->name);
+			rc = results_mkdirs(path, &e);
+			if (!rc)
+				rc = results_write_summary(dir, lv->name,
+							   lv->summary, &e);
+			names[i] = (char *)lv->name;
+			if (!rc)
+				printf("%s:%ld -> %s/%s/summary.json\n", file,
+				       lv->row, dir, lv->name);
+		}
+		if (!rc)
+			rc = results_write_csv(dir, names, tc->n_levels, &e);
+		free(names);
+		names = NULL;
+		if (rc) {
+			exit_code = cli_fail(&e);
+			goto done;
+		}
+	}
+	printf("%zu rows -> %zu configurations under %s\n", t.rows,
+	       t.n_configs, out);
+done:
+	table_result_release(&t);
+	return exit_code;
+}
+
 static int run(int argc, char **argv)
 {
-	const char *out = NULL, *deploy = NULL;
+	const char *out = NULL, *deploy = NULL, *map = NULL;
 	long gpus = 0;
 	bool done = false;
 	int c;
@@ -54,6 +117,7 @@ static int run(int argc, char **argv)
 		switch (c) {
 		case O_OUT: out = optarg; break;
 		case O_DEPLOY: deploy = optarg; break;
+		case O_MAP: map = optarg; break;
 		case O_GPUS: rc = cli_parse_long("--gpus", optarg, 1, 1000000, &gpus); break;
 		default: return EXIT_USAGE;
 		}
@@ -63,15 +127,26 @@ static int run(int argc, char **argv)
 	if (done)
 		return EXIT_OK_;
 	if (optind >= argc)
-		return cli_usage_error("import", "give the source tool: aiperf or vllm");
+		return cli_usage_error("import", "give the source tool: aiperf, vllm or table");
 	const char *tool = argv[optind++];
+	if (!strcmp(tool, "table")) {
+		if (argc - optind != 1)
+			return cli_usage_error("import", "table takes one FILE");
+		if (!out)
+			return cli_usage_error("import", "--out DIR is required");
+		if (gpus || deploy)
+			return cli_usage_error("import", "a table states its configurations: --gpus and --deployment do not apply");
+		return import_table(argv[optind], map, out);
+	}
+	if (map)
+		return cli_usage_error("import", "--map applies to tables only");
 	enum import_source src;
 	if (!strcmp(tool, "aiperf"))
 		src = IMPORT_AIPERF;
 	else if (!strcmp(tool, "vllm"))
 		src = IMPORT_VLLM;
 	else
-		return cli_usage_error("import", "unknown source '%s' (aiperf or vllm)", tool);
+		return cli_usage_error("import", "unknown source '%s' (aiperf, vllm or table)", tool);
 	if (optind >= argc)
 		return cli_usage_error("import", "give at least one FILE");
 	if (argc - optind > IMPORT_MAX_FILES)

@@ -31,3 +31,10 @@ check_PROGRAMS += tests/unit/test_aiperf_out
 TESTS += tests/unit/test_aiperf_out
 tests_unit_test_aiperf_out_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_aiperf_out_LDADD = libsctest.a $(TEST_LIBS)
+
+# Published measurement tables (servecal import table).
+libservecal_a_SOURCES += src/metrics/table.c src/metrics/table.h
+check_PROGRAMS += tests/unit/test_table
+TESTS += tests/unit/test_table
+tests_unit_test_table_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_table_LDADD = libsctest.a $(TEST_LIBS)
