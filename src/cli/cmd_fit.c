@@ -113,20 +113,20 @@ static void print_table(const struct obs_set *s, const struct calib_result *r,
 		       cJSON_GetObjectItem(c, "a")->valuestring,
 		       cJSON_GetObjectItem(c, "b")->valuestring,
 		       cJSON_GetObjectItem(c, "r")->valuedouble);
-	printf("\n  %-34s %6s %-7s", "deployment", "N", "set");
+	printf("\n  %-34s %-8s %-7s", "deployment", "level", "set");
 	for (int m = 0; m < OM_COUNT; m++)
 		printf(" %22s", obs_metrics[m].key);
-	printf("\n  %-34s %6s %-7s", "", "", "");
+	printf("\n  %-34s %-8s %-7s", "", "", "");
 	for (int m = 0; m < OM_COUNT; m++)
 		printf(" %22s", "meas / proj (err%)");
 	putchar('\n');
 	for (size_t i = 0; i < s->n_points; i++) {
 		const struct obs_point *p = &s->points[i];
 		bool held = r->held[i];
-		printf("  %-34.34s %6g %-7s", s->deploys[p->deploy].name,
-		       p->concurrency, held ? "held" : "fit");
+		printf("  %-34.34s %-8.8s %-7s", s->deploys[p->deploy].name,
+		       p->level, held ? "held" : "fit");
 		for (int m = 0; m < OM_COUNT; m++) {
-			double k = m == OM_TPS ? 1 : 1e3;
+			double k = obs_metrics[m].scale;
 			double meas = p->value[m] * k;
 			double proj = (held ? r->proj_held[i][m] : r->proj[i][m]) * k;
 			if (!(meas > 0))

@@ -33,13 +33,14 @@ void calib_split(struct obs_set *s, enum holdout_mode m)
 		s->points[i].holdout = false;
 	if (m != HOLDOUT_LEVELS)
 		return;
-	/* Rank of each point's concurrency within its deployment: odd ranks
-	 * are held out, so the lowest level and every other one are fitted. */
+	/* Rank of each point's load within its deployment (users, rates,
+	 * then bursts and pools alone: obs_point_cmp): odd ranks are held
+	 * out, so the lowest level and every other one are fitted. */
 	for (size_t i = 0; i < s->n_points; i++) {
 		size_t rank = 0;
 		for (size_t j = 0; j < s->n_points; j++)
 			rank += s->points[j].deploy == s->points[i].deploy &&
-				s->points[j].concurrency < s->points[i].concurrency;
+				obs_point_cmp(&s->points[j], &s->points[i]) < 0;
 		s->points[i].holdout = rank % 2 == 1;
 	}
 }
@@ -252,13 +253,13 @@ void calib_release(struct calib_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static cJSON *metrics_json(const double v[OM_COUNT], bool ms)
+/* Values in their keys' units; null where missing or not projected (an
+ * endless queue's TTFT is null too: JSON has no infinity). */
+static cJSON *metrics_json(const double v[OM_COUNT])
 {
 	cJSON *o = cJSON_CreateObject();
 	for (int m = 0; m < OM_COUNT; m++) {
-		double x = v[m];
-		if (ms && m != OM_TPS)
-			x *= 1e3;
+		double x = v[m] * obs_metrics[m].scale;
 		if (isfinite(x) && x > 0)
 			cJSON_AddNumberToObject(o, obs_metrics[m].key, x);
 		else
@@ -353,16 +354,22 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 		const struct deploy_spec *d = &s->deploys[p->deploy];
 		cJSON_AddStringToObject(o, "deployment", d->name);
 		cJSON_AddStringToObject(o, "mode", deploy_mode_name(d->mode));
+		cJSON_AddStringToObject(o, "level", p->level);
+		cJSON_AddStringToObject(o, "load", table_load_name(p->load));
 		cJSON_AddNumberToObject(o, "concurrency", p->concurrency);
+		if (p->load == TABLE_OPEN)
+			cJSON_AddNumberToObject(o, "rate_per_s", p->rate_per_s);
+		if (p->requests > 0)
+			cJSON_AddNumberToObject(o, "requests", (double)p->requests);
 		cJSON_AddNumberToObject(o, "isl", p->wl.isl);
 		cJSON_AddNumberToObject(o, "osl", p->wl.osl);
 		cJSON_AddStringToObject(o, "set", p->holdout ? "holdout" : "fit");
-		cJSON_AddItemToObject(o, "measured", metrics_json(p->value, true));
-		cJSON_AddItemToObject(o, "projected", metrics_json(r->proj[i], true));
-		cJSON_AddItemToObject(o, "projected_prior", metrics_json(r->proj_prior[i], true));
+		cJSON_AddItemToObject(o, "measured", metrics_json(p->value));
+		cJSON_AddItemToObject(o, "projected", metrics_json(r->proj[i]));
+		cJSON_AddItemToObject(o, "projected_prior", metrics_json(r->proj_prior[i]));
 		if (r->held[i])
 			cJSON_AddItemToObject(o, "projected_held_out",
-					      metrics_json(r->proj_held[i], true));
+					      metrics_json(r->proj_held[i]));
 		cJSON_AddItemToArray(pts, o);
 	}
 	cJSON *mp = cJSON_AddObjectToObject(j, "mape");

@@ -6,18 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "model/memory.h"
 #include "util/jsonio.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 const struct obs_metric_info obs_metrics[OM_COUNT] = {
-	[OM_TTFT] = {"ttft_ms", "TTFT mean", 0.03},
-	[OM_TTFT_P90] = {"ttft_p90_ms", "TTFT p90", 0.05},
-	[OM_TPOT] = {"tpot_ms", "TPOT mean", 0.02},
-	[OM_TPS] = {"tokens_per_s", "throughput", 0.02},
+	[OM_TTFT] = {"ttft_ms", "TTFT mean", 1e3, 0.03},
+	[OM_TTFT_P90] = {"ttft_p90_ms", "TTFT p90", 1e3, 0.05},
+	[OM_TPOT] = {"tpot_ms", "TPOT mean", 1e3, 0.02},
+	[OM_TPS] = {"tokens_per_s", "throughput", 1.0, 0.02},
 	/* A small difference of two times: weighted loosely. */
 	[OM_OUTSIDE] = {"ttft_outside_engine_ms", "TTFT outside the engine",
-			0.15},
+			1e3, 0.15},
+	[OM_TTFT_P50] = {"ttft_p50_ms", "TTFT p50", 1e3, 0.04},
+	[OM_TPOT_P50] = {"tpot_p50_ms", "TPOT p50", 1e3, 0.03},
+	[OM_INPUT_TPS] = {"input_tokens_per_s", "prompt throughput", 1.0,
+			  0.02},
 };
 
 size_t obs_add_deploy(struct obs_set *s, const struct deploy_spec *d,
@@ -57,6 +64,13 @@ static double stat(const cJSON *j, const char *obj, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* Top-level number, or NAN. */
+static double num(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
 static double rel_se(double mean, double std, double n)
 {
 	if (!(mean > 0) || !(n > 0) || !isfinite(std))
@@ -64,8 +78,86 @@ static double rel_se(double mean, double std, double n)
 	return std / mean / sqrt(n);
 }
 
-/* One level's summary.json -> point. Returns 1 when it has no successful
- * request (skipped), 0 on success, negative on bad input. */
+/* "load"."kind" of a level summary, else what bench writes: a
+ * concurrency (closed loop) or a request rate (open loop). Returns 0, or
+ * SC_EINPUT for neither. */
+static int level_load(const cJSON *j, const char *path, struct obs_point *p,
+		      struct sc_err *e)
+{
+	const cJSON *ld = cJSON_GetObjectItemCaseSensitive(j, "load");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ld, "kind");
+	double users = stat(j, "load", "users");
+	double rate = stat(j, "load", "rate_per_s");
+	if (cJSON_IsString(kind)) {
+		if (table_load_parse(kind->valuestring, &p->load))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'load.kind': unknown load '%s' (closed, open, burst, prefill_only, decode_only)",
+					  path, kind->valuestring);
+	} else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "request_rate"))) {
+		p->load = TABLE_OPEN;
+	} else {
+		p->load = TABLE_CLOSED;
+	}
+	double it = stat(j, "load", "tokens_per_iteration");
+	p->iter_tokens = it >= 1 && it <= 1e12 ? it : 0;
+	if (isnan(users))
+		users = num(j, "concurrency");
+	if (isnan(rate))
+		rate = num(j, "request_rate");
+	if (p->load == TABLE_CLOSED || p->load == TABLE_DECODE_ONLY) {
+		if (!(users >= 1 && users <= (double)NUM_CONC_MAX))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'concurrency': must be a count of users in [1, %ld]",
+					  path, NUM_CONC_MAX);
+		p->concurrency = users;
+	} else if (p->load == TABLE_OPEN) {
+		if (!(rate >= NUM_RATE_MIN_PER_S && rate <= NUM_RATE_MAX_PER_S))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field 'request_rate': must be in [%g, %g] per s",
+					  path, NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S);
+		p->rate_per_s = rate;
+	}
+	return SC_OK;
+}
+
+/* The statistics read from a level: a member that is there must be a
+ * number or null (a summary with "mean": "x" is bad input, not a level
+ * without a mean). */
+static const struct {
+	const char *obj, *key;
+} read_stats[] = {
+	{"ttft_ms", "mean"}, {"ttft_ms", "p50"},   {"ttft_ms", "p90"},
+	{"ttft_ms", "std"},  {"ttft_ms", "n"},     {"tpot_ms", "mean"},
+	{"tpot_ms", "p50"},  {"tpot_ms", "std"},   {"tpot_ms", "n"},
+	{"itl_ms", "mean"},  {"itl_ms", "std"},    {"itl_ms", "n"},
+	{"throughput", "output_tokens_per_s"},
+	{"throughput", "input_tokens_per_s"},
+	{"input_tokens", "mean"}, {"output_tokens", "mean"},
+	{"requests", "ok"},  {"requests", "total"}, {"requests", "warmup"},
+};
+
+static int check_stats(const cJSON *j, const char *path, struct sc_err *e)
+{
+	for (size_t i = 0; i < sizeof read_stats / sizeof *read_stats; i++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, read_stats[i].obj);
+		if (o && !cJSON_IsObject(o) && !cJSON_IsNull(o))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field '%s': must be an object",
+					  path, read_stats[i].obj);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, read_stats[i].key);
+		if (v && !cJSON_IsNull(v) &&
+		    !(cJSON_IsNumber(v) && isfinite(v->valuedouble)))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field '%s.%s': must be a number",
+					  path, read_stats[i].obj,
+					  read_stats[i].key);
+	}
+	return SC_OK;
+}
+
+/* One level's summary.json -> point. Returns 1 when it cannot be fitted
+ * (no successful request, no input or output length, no fitted metric:
+ * skipped), 0 on success, negative on bad input. */
 static int read_level(const char *path, size_t deploy, double def_isl,
 		      double def_osl, struct obs_point *p, struct sc_err *e)
 {
@@ -75,28 +167,48 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	int rc = SC_OK;
 	memset(p, 0, sizeof *p);
 	p->deploy = deploy;
-	double ok = stat(j, "requests", "ok");
-	double conc;
-	if ((rc = jsonio_pos(j, "concurrency", true, 0, &conc, path, e)))
+	if ((rc = check_stats(j, path, e)) || (rc = level_load(j, path, p, e)))
 		goto out;
-	p->concurrency = conc;
-	if (!(ok > 0)) {
+	/* A count of zero successes: nothing to fit; a table states none. */
+	double ok = stat(j, "requests", "ok");
+	if (!isnan(ok) && !(ok > 0)) {
 		rc = 1;
 		goto out;
 	}
 	double isl = stat(j, "input_tokens", "mean");
 	double osl = stat(j, "output_tokens", "mean");
+	if (!(isl > 0))
+		isl = num(j, "isl");
+	if (!(osl > 0))
+		osl = num(j, "osl");
 	p->wl.isl = isl > 0 ? isl : def_isl;
 	p->wl.osl = osl > 1 ? osl : def_osl;
-	double ttft = stat(j, "ttft_ms", "mean"), ttft90 = stat(j, "ttft_ms", "p90");
-	double tpot = stat(j, "tpot_ms", "mean");
-	double tps = stat(j, "throughput", "output_tokens_per_s");
-	if (!(ttft > 0) || !(tpot > 0) || !(tps > 0)) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: needs ttft_ms.mean, tpot_ms.mean and throughput.output_tokens_per_s > 0",
-				path);
+	/* A pool alone: a prompt's output is its first token; a decode
+	 * batch's context is what was stated. */
+	if (p->load == TABLE_PREFILL_ONLY || (p->load == TABLE_DECODE_ONLY && !(p->wl.osl >= 1)))
+		p->wl.osl = 1;
+	if (!(p->wl.isl >= 1 && p->wl.isl <= (double)NUM_TOKENS_MAX) ||
+	    !(p->wl.osl >= 1 && p->wl.osl <= (double)NUM_TOKENS_MAX)) {
+		rc = 1;
 		goto out;
 	}
+	double ttft = stat(j, "ttft_ms", "mean"), ttft90 = stat(j, "ttft_ms", "p90");
+	double tpot = stat(j, "tpot_ms", "mean");
+	/* Medians are fitted where a source gives no mean (SGLang's
+	 * published tables), never beside it. */
+	double ttft50 = ttft > 0 ? NAN : stat(j, "ttft_ms", "p50");
+	double tpot50 = tpot > 0 || stat(j, "itl_ms", "mean") > 0
+				? NAN
+				: stat(j, "tpot_ms", "p50");
+	double tpot_n = stat(j, "tpot_ms", "n"), tpot_std = stat(j, "tpot_ms", "std");
+	if (!(tpot > 0)) {
+		/* The mean ITL is the mean gap between output tokens too. */
+		tpot = stat(j, "itl_ms", "mean");
+		tpot_n = stat(j, "itl_ms", "n");
+		tpot_std = stat(j, "itl_ms", "std");
+	}
+	double tps = stat(j, "throughput", "output_tokens_per_s");
+	double in_tps = stat(j, "throughput", "input_tokens_per_s");
 	double n = stat(j, "ttft_ms", "n");
 	/* The projection runs the level as it was run: the throughput of
 	 * a finite closed-loop window depends on how many requests it had. */
@@ -106,19 +218,37 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 		p->requests = (long)(total - warm);
 		p->warmup = warm > 0 ? (long)warm : PERF_NO_WARMUP;
 	}
-	p->value[OM_TTFT] = ttft * 1e-3;
-	p->value[OM_TTFT_P90] = ttft90 > 0 ? ttft90 * 1e-3 : 0;
-	p->value[OM_TPOT] = tpot * 1e-3;
-	p->value[OM_TPS] = tps;
 	double outside = stat(j, "ttft_client_minus_server_ms", "mean");
-	p->value[OM_OUTSIDE] = outside > 0 ? outside * 1e-3 : 0;
+	const struct {
+		int m;
+		double v, scale;
+	} vals[] = {
+		{OM_TTFT, ttft, 1e-3},	   {OM_TTFT_P90, ttft90, 1e-3},
+		{OM_TPOT, tpot, 1e-3},	   {OM_TPS, tps, 1.0},
+		{OM_OUTSIDE, outside, 1e-3}, {OM_TTFT_P50, ttft50, 1e-3},
+		{OM_TPOT_P50, tpot50, 1e-3}, {OM_INPUT_TPS, in_tps, 1.0},
+	};
+	bool any = false;
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		double v = vals[i].v > 0 && isfinite(vals[i].v) ? vals[i].v * vals[i].scale : 0;
+		p->value[vals[i].m] = v;
+		any |= v > 0 && vals[i].m != OM_OUTSIDE;
+	}
+	if (!any) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: no fitted metric (ttft_ms mean, p50 or p90, tpot_ms or itl_ms mean, tpot_ms p50, throughput output or input tokens per s)",
+				path);
+		goto out;
+	}
 	p->rel_se[OM_TTFT] = rel_se(ttft, stat(j, "ttft_ms", "std"), n);
 	/* The p90 of n samples scatters about 1.7x as much as their mean
-	 * for near-normal data. */
+	 * for near-normal data, the median about 1.25x. */
 	p->rel_se[OM_TTFT_P90] = 1.7 * p->rel_se[OM_TTFT];
-	p->rel_se[OM_TPOT] = rel_se(tpot, stat(j, "tpot_ms", "std"),
-				    stat(j, "tpot_ms", "n"));
+	p->rel_se[OM_TTFT_P50] = 1.25 * p->rel_se[OM_TTFT];
+	p->rel_se[OM_TPOT] = rel_se(tpot, tpot_std, tpot_n);
+	p->rel_se[OM_TPOT_P50] = 1.25 * p->rel_se[OM_TPOT];
 	p->rel_se[OM_TPS] = 0;
+	p->rel_se[OM_INPUT_TPS] = 0;
 	p->rel_se[OM_OUTSIDE] =
 		rel_se(outside, stat(j, "ttft_client_minus_server_ms", "std"),
 		       stat(j, "ttft_client_minus_server_ms", "n"));
@@ -127,10 +257,43 @@ out:
 	return rc;
 }
 
-static int cmp_dbl(const void *a, const void *b)
+/* Where a point's load sits among its deployment's: kinds in the order
+ * of enum table_load, then users, rate or prompt length. */
+static double load_value(const struct obs_point *p)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	switch (p->load) {
+	case TABLE_CLOSED:
+	case TABLE_DECODE_ONLY: return p->concurrency;
+	case TABLE_OPEN: return p->rate_per_s;
+	default: return p->wl.isl;
+	}
+}
+
+static int cmp3(double a, double b)
+{
+	return (a > b) - (a < b);
+}
+
+int obs_point_cmp(const struct obs_point *a, const struct obs_point *b)
+{
+	int c;
+	if ((c = cmp3((double)a->load, (double)b->load)) ||
+	    (c = cmp3(load_value(a), load_value(b))) ||
+	    (c = cmp3(a->wl.isl, b->wl.isl)) || (c = cmp3(a->wl.osl, b->wl.osl)))
+		return c;
+	return strcmp(a->level, b->level);
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	return obs_point_cmp(a, b);
+}
+
+/* A level directory name bench writes: c or r and a number. */
+static bool bench_level_name(const char *s)
+{
+	char *end;
+	return (s[0] == 'c' || s[0] == 'r') && strtod(s + 1, &end) > 0 && !*end;
 }
 
 int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
@@ -174,63 +337,48 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		return sc_err_set(e, SC_EINPUT, "%s: cannot open results directory",
 				  dir);
 	}
-	/* Levels in concurrency order, so splits and tables are stable; the
-	 * directory names are kept as found rather than printed again. */
-	struct level {
-		double c;
-		char name[64];
-	} *levels = NULL;
-	size_t nl = 0, cap = 0, open_levels = 0;
-	struct dirent *de;
-	while ((de = readdir(dh))) {
-		char *end;
-		if (de->d_name[0] == 'r' && strtod(de->d_name + 1, &end) > 0 && !*end)
-			open_levels++; /* open loop: the model is closed-loop */
-		if (de->d_name[0] != 'c' || strlen(de->d_name) >= sizeof levels->name)
-			continue;
-		double c = strtod(de->d_name + 1, &end);
-		if (end == de->d_name + 1 || *end || !(c > 0))
-			continue;
-		levels = xgrow(levels, &cap, nl + 1, sizeof *levels);
-		levels[nl].c = c;
-		snprintf(levels[nl].name, sizeof levels[nl].name, "%s", de->d_name);
-		nl++;
-	}
-	closedir(dh);
-	if (nl) /* c is the first member */
-		qsort(levels, nl, sizeof levels[0], cmp_dbl);
 	size_t idx = obs_add_deploy(s, &d, dir);
 	deploy_release(&d); /* the set keeps a copy without the truth */
-	size_t added = 0;
+	/* Every level with a summary; the points are sorted by load below
+	 * so splits and tables are stable. */
+	struct obs_point *pts = NULL;
+	size_t np = 0, cap = 0;
+	struct dirent *de;
 	rc = SC_OK;
-	for (size_t i = 0; i < nl && rc == SC_OK; i++) {
-		snprintf(path, sizeof path, "%s/%s/summary.json", dir, levels[i].name);
+	while (rc == SC_OK && (de = readdir(dh))) {
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) >= sizeof pts->level)
+			continue;
+		snprintf(path, sizeof path, "%s/%s/summary.json", dir, de->d_name);
+		if (access(path, F_OK)) {
+			/* A level still running or interrupted has no summary;
+			 * other directories are not levels. */
+			if (bench_level_name(de->d_name) && skipped)
+				(*skipped)++;
+			continue;
+		}
 		struct obs_point p;
 		int r = read_level(path, idx, isl, osl, &p, e);
 		if (r == 1) {
 			if (skipped)
 				(*skipped)++;
 		} else if (r == SC_OK) {
-			obs_add_point(s, &p);
-			added++;
-		} else if (e && strstr(e->msg, "cannot open")) {
-			/* A level still running or interrupted: no summary. */
-			if (skipped)
-				(*skipped)++;
+			snprintf(p.level, sizeof p.level, "%s", de->d_name);
+			pts = xgrow(pts, &cap, np + 1, sizeof *pts);
+			pts[np++] = p;
 		} else {
 			rc = r;
 		}
 	}
-	free(levels);
-	if (skipped)
-		*skipped += open_levels;
-	if (rc == SC_OK && added == 0 && open_levels)
+	closedir(dh);
+	if (np)
+		qsort(pts, np, sizeof *pts, cmp_point);
+	for (size_t i = 0; rc == SC_OK && i < np; i++)
+		obs_add_point(s, &pts[i]);
+	free(pts);
+	if (rc == SC_OK && np == 0)
 		rc = sc_err_set(e, SC_EINPUT,
-				"%s: only open-loop levels (rR/): the model is fitted to closed-loop concurrency sweeps (bench --concurrency)",
-				dir);
-	else if (rc == SC_OK && added == 0)
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: no concurrency level with a successful request (every request failed, or no cN/summary.json)",
+				"%s: no concurrency level with a successful request (every request failed, or no cN/summary.json), nor any other level with a fitted metric",
 				dir);
 	return rc;
 }
@@ -260,15 +408,68 @@ int obs_check(const struct obs_set *s, struct sc_err *e)
 		for (int m = 0; m < OM_COUNT; m++)
 			if (!isfinite(p->value[m]) || p->value[m] < 0)
 				return sc_err_set(e, SC_EINPUT,
-						  "%s: concurrency %g: %s is not a finite number",
+						  "%s: level %s: %s is not a finite number",
 						  s->deploy_dirs[p->deploy],
-						  p->concurrency, obs_metrics[m].key);
-		several |= p->concurrency != s->points[0].concurrency ||
-			   p->deploy != s->points[0].deploy;
+						  p->level, obs_metrics[m].key);
+		several |= p->deploy != s->points[0].deploy ||
+			   obs_point_cmp(p, &s->points[0]) != 0;
 	}
 	if (!several)
 		return sc_err_set(e, SC_EINPUT,
-				  "all points are at one concurrency level of one deployment: the queueing and batch terms cannot be separated; sweep several levels");
+				  "all points are at one concurrency level (or one load) of one deployment: the queueing and batch terms cannot be separated; sweep several levels");
+	return SC_OK;
+}
+
+/* The worker group a pool measured alone ran on (agg when there is no
+ * such role). */
+static const struct worker_spec *pool_of(const struct deploy_spec *d,
+					 enum worker_role r)
+{
+	const struct worker_spec *w = deploy_group(d, r);
+	return w ? w : deploy_group(d, ROLE_AGG);
+}
+
+/* A prefill pool alone, saturated: every iteration carries a full token
+ * budget of prompts. A decode pool alone: iterations at the stated batch
+ * and context. Both straight from the step model, as no request waits. */
+static int project_pool(const struct deploy_spec *d,
+			const struct model_params *params,
+			const struct obs_point *p, double out[OM_COUNT],
+			struct sc_err *e)
+{
+	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, params};
+	bool prefill = p->load == TABLE_PREFILL_ONLY;
+	const struct worker_spec *w = pool_of(d, prefill ? ROLE_PREFILL : ROLE_DECODE);
+	int rc = model_ctx_check(&c, &w->shape, e);
+	if (rc)
+		return rc;
+	double isl = p->wl.isl, workers = (double)w->count;
+	struct mem_plan mp;
+	if (prefill) {
+		double budget = p->iter_tokens > 0 ? p->iter_tokens / workers
+						    : (double)w->max_num_tokens;
+		double reqs = floor(budget / isl);
+		if (reqs < 1)
+			reqs = 1;
+		mem_plan_worker(&c, &w->shape, budget, isl, &mp);
+		if (mp.oom)
+			return sc_err_set(e, SC_ENOFIT,
+					  "%s: a %g-token prompt does not fit in the memory of a prefill worker",
+					  d->name, isl);
+		double t = step_prefill_s(&c, &w->shape, reqs, isl, budget);
+		out[OM_INPUT_TPS] = workers * reqs * isl / t;
+		return SC_OK;
+	}
+	double b = p->concurrency / workers;
+	double ctx = isl + 0.5 * p->wl.osl;
+	mem_plan_worker(&c, &w->shape, (double)w->max_num_tokens, ctx, &mp);
+	if (mp.oom || (double)mp.max_batch_fit < b)
+		return sc_err_set(e, SC_ENOFIT,
+				  "%s: a decode batch of %g at context %g does not fit: the KV cache holds %ld such sequences a worker",
+				  d->name, b, ctx, mp.max_batch_fit);
+	double t = step_decode_s(&c, &w->shape, b, ctx);
+	out[OM_TPOT] = out[OM_TPOT_P50] = t;
+	out[OM_TPS] = workers * b / t;
 	return SC_OK;
 }
 
@@ -276,19 +477,40 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 		const struct model_params *params, double out[OM_COUNT],
 		struct sc_err *e)
 {
+	for (int m = 0; m < OM_COUNT; m++)
+		out[m] = NAN;
+	const struct deploy_spec *d = &s->deploys[p->deploy];
+	if (p->load == TABLE_PREFILL_ONLY || p->load == TABLE_DECODE_ONLY)
+		return project_pool(d, params, p, out, e);
 	struct perf_point pt;
-	struct perf_load ld = {.kind = LOAD_CLOSED,
-			       .users = p->concurrency,
-			       .requests = p->requests,
-			       .warmup = p->warmup};
-	int rc = perf_deploy_at(&s->deploys[p->deploy], params, &p->wl, &ld,
-				&pt, e);
+	struct perf_load ld = {.requests = p->requests};
+	switch (p->load) {
+	case TABLE_OPEN:
+		ld.kind = LOAD_OPEN;
+		ld.rate_per_s = p->rate_per_s;
+		break;
+	case TABLE_BURST: ld.kind = LOAD_BURST; break;
+	default:
+		ld.kind = LOAD_CLOSED;
+		ld.users = p->concurrency;
+		ld.warmup = p->warmup;
+		break;
+	}
+	int rc = perf_deploy_at(d, params, &p->wl, &ld, &pt, e);
 	if (rc)
 		return rc;
-	out[OM_TTFT] = pt.ttft_s;
-	out[OM_TTFT_P90] = pt.ttft_p90_s;
+	if (pt.oom)
+		return sc_err_set(e, SC_ENOFIT,
+				  "%s: does not fit in memory (the weights, or not one sequence of %g tokens)",
+				  d->name, p->wl.isl + p->wl.osl);
+	bool endless = p->load == TABLE_OPEN && p->requests == 0 && pt.unstable;
+	out[OM_TTFT] = endless ? INFINITY : pt.ttft_s;
+	out[OM_TTFT_P50] = endless ? INFINITY : pt.ttft_p50_s;
+	out[OM_TTFT_P90] = endless ? INFINITY : pt.ttft_p90_s;
+	out[OM_OUTSIDE] = endless ? INFINITY : pt.outside_s;
 	out[OM_TPOT] = pt.tpot_s;
+	out[OM_TPOT_P50] = pt.tpot_p50_s;
 	out[OM_TPS] = pt.tokens_per_s;
-	out[OM_OUTSIDE] = pt.outside_s;
+	out[OM_INPUT_TPS] = pt.tokens_per_s / p->wl.osl * p->wl.isl;
 	return SC_OK;
 }

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "fit/calib.h"
+#include "util/jsonio.h"
 #include "testutil.h"
 
 /* Deterministic standard normal (Box-Muller over a 64-bit LCG). */
@@ -253,8 +257,166 @@ static void test_quality_gate(void)
 	obs_release(&s);
 }
 
+/* Past capacity, an open loop's requests queue: with the level's request
+ * count the projected TTFT grows with the offered rate while throughput
+ * stays at what the deployment serves with every request at once; with
+ * no count the queue grows for as long as the load lasts and the TTFT is
+ * infinite. A projection that stayed flat past capacity, or a finite TTFT
+ * for an endless queue, would pass overload off as a working point. */
+static void test_open_past_capacity(void)
+{
+	struct deploy_spec d;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d, &e), SC_OK);
+	struct model_params p;
+	params_default(&p);
+	struct perf_workload wl = {256, 64};
+	struct perf_load burst = {.kind = LOAD_BURST, .requests = 400};
+	struct perf_point pt;
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &burst, &pt, &e), SC_OK);
+	double cap = pt.req_per_s;
+	CU_ASSERT_FATAL(cap > 0);
+	const double over[] = {0.5, 1.5, 2.0, 3.0};
+	double ttft[4];
+	for (size_t i = 0; i < 4; i++) {
+		struct perf_load ld = {.kind = LOAD_OPEN,
+				       .rate_per_s = over[i] * cap,
+				       .requests = 200};
+		CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &ld, &pt, &e), SC_OK);
+		ttft[i] = pt.ttft_s;
+		CU_ASSERT_EQUAL(pt.unstable, over[i] > 1);
+		if (over[i] > 1) /* served at capacity, not at the offered rate */
+			ASSERT_REL(pt.req_per_s, cap, 0.15);
+		if (i > 0)
+			CU_ASSERT(ttft[i] > 1.2 * ttft[i - 1]);
+	}
+	/* Below capacity a request waits for little; past it, for many. */
+	CU_ASSERT(ttft[1] > 3.0 * ttft[0]);
+	/* Through obs: no request count, an endless queue. */
+	struct obs_set s = {0};
+	size_t idx = obs_add_deploy(&s, &d, "tiny-agg");
+	double out[OM_COUNT];
+	struct obs_point q = {.deploy = idx, .load = TABLE_OPEN,
+			      .rate_per_s = 2 * cap, .wl = wl};
+	CU_ASSERT_EQUAL(obs_project(&s, &q, &p, out, &e), SC_OK);
+	CU_ASSERT(isinf(out[OM_TTFT]) && out[OM_TTFT] > 0);
+	ASSERT_REL(out[OM_TPS], cap * wl.osl, 0.15);
+	q.rate_per_s = 0.5 * cap;
+	CU_ASSERT_EQUAL(obs_project(&s, &q, &p, out, &e), SC_OK);
+	CU_ASSERT(isfinite(out[OM_TTFT]));
+	obs_release(&s);
+	deploy_release(&d);
+}
+
+/* Writes DIR/LEVEL/summary.json. */
+static void put_level(const char *dir, const char *level, const char *json)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, level);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
+	free(testutil_write(path, "summary.json", json));
+}
+
+/* Levels of every load kind in one results directory: obs reads each
+ * with its load (a closed level from bench's "concurrency", the others
+ * from "load"), orders them closed, open, burst, fits a median where no
+ * mean is given, and projects each under its own load: the values were
+ * made by projecting exactly that, so the projection reproduces them,
+ * where projecting a burst as a closed loop (the old reading) would miss
+ * its TTFT many times over. */
+static void test_load_kinds(void)
+{
+	char *dir = testutil_tmpdir();
+	char *text = jsonio_read_text(testutil_src("tests/fixtures/deploy/tiny-agg.json"), 1 << 20, NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	free(testutil_write(dir, "deployment.json", text));
+	free(text);
+	struct deploy_spec d;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d, &e), SC_OK);
+	struct model_params p;
+	params_default(&p);
+	struct perf_workload wl = {256, 64};
+	struct perf_point burst, open, closed;
+	struct perf_load lb = {.kind = LOAD_BURST, .requests = 100};
+	struct perf_load lo = {.kind = LOAD_OPEN, .requests = 100};
+	struct perf_load lc = {.kind = LOAD_CLOSED, .users = 2, .requests = 40,
+			       .warmup = PERF_NO_WARMUP};
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lb, &burst, &e), SC_OK);
+	lo.rate_per_s = 0.5 * burst.req_per_s;
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lo, &open, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lc, &closed, &e), SC_OK);
+	char j[1024];
+	snprintf(j, sizeof j,
+		 "{\"concurrency\": 2, \"isl\": 256, \"osl\": 64, \"requests\": {\"total\": 40, \"ok\": 40, \"warmup\": 0},"
+		 " \"ttft_ms\": {\"mean\": %.9g}, \"tpot_ms\": {\"mean\": %.9g}, \"throughput\": {\"output_tokens_per_s\": %.9g}}",
+		 closed.ttft_s * 1e3, closed.tpot_s * 1e3, closed.tokens_per_s);
+	put_level(dir, "c2", j);
+	snprintf(j, sizeof j,
+		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.9g, \"requests\": 100}, \"isl\": 256, \"osl\": 64,"
+		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
+		 " \"ttft_ms\": {\"mean\": null, \"p50\": %.9g}, \"tpot_ms\": {\"mean\": null, \"p50\": %.9g}}",
+		 lo.rate_per_s, open.ttft_p50_s * 1e3, open.tpot_p50_s * 1e3);
+	put_level(dir, "r1", j);
+	snprintf(j, sizeof j,
+		 "{\"load\": {\"kind\": \"burst\", \"requests\": 100}, \"isl\": 256, \"osl\": 64,"
+		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
+		 " \"ttft_ms\": {\"mean\": %.9g}, \"throughput\": {\"output_tokens_per_s\": %.9g}}",
+		 burst.ttft_s * 1e3, burst.tokens_per_s);
+	put_level(dir, "burst", j);
+	put_level(dir, "plots", "{}"); /* a summary with no load: refused */
+	struct obs_set s = {0};
+	size_t skipped = 0;
+	int rc = obs_add_dir(&s, dir, NULL, &skipped, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	CU_ASSERT_EQUAL_FATAL(rc, SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "plots/summary.json: field 'concurrency'"));
+	obs_release(&s);
+	char plots[1024];
+	snprintf(plots, sizeof plots, "%s/plots", dir);
+	testutil_rmtree(plots);
+	rc = obs_add_dir(&s, dir, NULL, &skipped, &e);
+	CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
+	CU_ASSERT_EQUAL_FATAL(s.n_points, 3);
+	const struct obs_point *c = &s.points[0], *o = &s.points[1], *b = &s.points[2];
+	CU_ASSERT_EQUAL(c->load, TABLE_CLOSED);
+	CU_ASSERT_EQUAL(o->load, TABLE_OPEN);
+	CU_ASSERT_EQUAL(b->load, TABLE_BURST);
+	CU_ASSERT_STRING_EQUAL(b->level, "burst");
+	CU_ASSERT_DOUBLE_EQUAL(o->rate_per_s, lo.rate_per_s, 1e-9);
+	CU_ASSERT_EQUAL(o->requests, 100);
+	/* The open level gave medians only: they are what is fitted. */
+	CU_ASSERT(o->value[OM_TTFT] == 0 && o->value[OM_TTFT_P50] > 0);
+	CU_ASSERT(o->value[OM_TPOT] == 0 && o->value[OM_TPOT_P50] > 0);
+	CU_ASSERT(c->value[OM_TTFT_P50] == 0); /* a mean is there */
+	for (size_t i = 0; i < 3; i++) {
+		double out[OM_COUNT];
+		CU_ASSERT_EQUAL_FATAL(obs_project(&s, &s.points[i], &p, out, &e), SC_OK);
+		for (int m = 0; m < OM_COUNT; m++)
+			if (s.points[i].value[m] > 0)
+				ASSERT_REL(out[m], s.points[i].value[m], 1e-6);
+	}
+	/* The burst read as a closed loop of its requests would not. */
+	struct obs_point as_closed = *b;
+	as_closed.load = TABLE_CLOSED;
+	as_closed.concurrency = 2;
+	double out[OM_COUNT];
+	CU_ASSERT_EQUAL(obs_project(&s, &as_closed, &p, out, &e), SC_OK);
+	CU_ASSERT(out[OM_TTFT] < 0.5 * b->value[OM_TTFT]);
+	/* Every other level of the deployment is held out: the open one. */
+	calib_split(&s, HOLDOUT_LEVELS);
+	CU_ASSERT(!c->holdout && o->holdout && !b->holdout);
+	obs_release(&s);
+	deploy_release(&d);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{"quality gate: a fit worse than the priors is called so", test_quality_gate},
+	{"open loop past capacity: TTFT grows with the rate", test_open_past_capacity},
+	{"levels of every load kind, each projected with its own", test_load_kinds},
 	{"exact recovery", test_exact_recovery},
 	{"recovery under 3% noise", test_noisy_recovery},
 	{"disagg alone: TTFT reproduced", test_disagg_alone},
