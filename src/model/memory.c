@@ -30,8 +30,9 @@ void mem_plan_worker(const struct model_ctx *c, const struct worker_shape *s,
 	double ffn = m->experts ? (double)m->expert_ffn * (double)m->top_k
 				: (double)m->ffn;
 	double vectors = ACT_VECTORS_BASE + 2.0 * ffn / (double)m->hidden;
+	/* The worker's budget is shared by its attention-DP ranks. */
 	double act = max_num_tokens * (double)m->hidden * ACT_BYTES * vectors /
-		     (double)s->tp;
+		     (double)(s->tp * s->dp);
 
 	double usable = gpu_hbm_bytes(c->g) * MEM_UTILIZATION;
 	double reserve = RUNTIME_RESERVE_GIB * GIB;

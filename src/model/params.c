@@ -17,7 +17,11 @@ const struct mp_info mp_table[MP_COUNT] = {
 		      "Hopper in cuBLAS/CUTLASS benchmarks; serving kernels "
 		      "lose some to fusion and shapes; ggml's f16 kernels on "
 		      "one CPU core reach 30-60% of FMA peak (the range's "
-		      "lower part)"},
+		      "lower part). Published serving runs agree with 0.60 "
+		      "(bench/perf/published.sh): TensorRT-LLM 0.14 with all "
+		      "500 requests of 467 tokens at once, prefill-bound TTFT "
+		      "3.3 s (8B, H100) and 9.1 s (70B TP4); 0.55 and 0.65 "
+		      "project those sweeps worse"},
 	[MP_ETA_A] = {"eta_a", "eta_a", "", 1.0, 0.45, 0.01, 0.85,
 		      "attention efficiency, fraction of BF16 peak",
 		      "FlashAttention-3 forward reaches 50-75% of BF16 peak on "
@@ -36,36 +40,62 @@ const struct mp_info mp_table[MP_COUNT] = {
 	[MP_ETA_M] = {"eta_m", "eta_m", "", 1.0, 0.75, 0.40, 0.95,
 		      "fraction of HBM bandwidth reading weights and KV",
 		      "decode GEMV and paged-KV kernels achieve 70-85% of HBM "
-		      "bandwidth in TensorRT-LLM and vLLM"},
+		      "bandwidth in TensorRT-LLM and vLLM; TensorRT-LLM 0.14 "
+		      "serving Llama-3.1-8B on one H100 at 2 requests/s "
+		      "(ITL 8 ms: 16 GB of weights at 0.75 x 3.35 TB/s is "
+		      "6.4 ms, plus tau_s) and the offline runs of 8B FP8 "
+		      "(1000/1000 to 20000/2000 tokens) bear 0.75 out"},
 	[MP_ETA_AR] = {"eta_ar", "eta_ar", "", 1.0, 0.60, 0.20, 0.95,
 		       "all-reduce bus bandwidth B_ar as a fraction of NVLink "
 		       "per-direction bandwidth",
 		       "nccl-tests all_reduce busbw reaches 60-80% of NVLink "
-		       "for MB-sized messages"},
-	[MP_ALPHA_AR] = {"alpha_ar", "alpha_ar_us", "us", US, 10 * US, 2 * US,
+		       "for MB-sized messages. The expert-parallel points "
+		       "do not pin it: LMSYS's DeepSeek-V3 pools (EP32/EP72 "
+		       "over InfiniBand) hide their all-to-alls behind "
+		       "compute (two-batch overlap), which this additive "
+		       "term cannot, and project 40-70% short"},
+	[MP_ALPHA_AR] = {"alpha_ar", "alpha_ar_us", "us", US, 30 * US, 2 * US,
 			 100 * US, "latency of one collective call",
 			 "NCCL small-message all-reduce latency is 5-20 us "
-			 "within an NVLink node"},
+			 "within an NVLink node (nccl-tests); in a serving "
+			 "step each call also costs the launch gaps around "
+			 "it: Llama-3.1-70B TP4 at 2 requests/s decodes in "
+			 "21 ms on H100 and 18 ms on H200 (TensorRT-LLM 0.14), "
+			 "25 ms on H100 (SGLang 0.3), 4-5 ms above streaming "
+			 "its weights, over 160 all-reduces a step: about "
+			 "30 us a call (10 us left TP4 TPOT 11-35% short)"},
 	[MP_TAU_S] = {"tau_s", "tau_s_ms", "ms", MS, 2 * MS, 0.2 * MS, 20 * MS,
 		      "per-iteration overhead (scheduling, launch, sampling)",
 		      "serving engines with CUDA graphs spend about 1-5 ms "
-		      "per iteration outside kernels"},
+		      "per iteration outside kernels; Llama-3.1-8B on one "
+		      "H100 at 2 requests/s (TensorRT-LLM 0.14, ITL 8 ms, "
+		      "6.4 ms of it streaming weights) leaves about 2 ms"},
 	[MP_TAU_R] = {"tau_r", "tau_r_us", "us", US, 15 * US, 1 * US,
 		      5000 * US,
 		      "per-sequence per-iteration overhead (sampling, "
 		      "detokenization, stop checks, block tables)",
-		      "GPU engines: tens of microseconds per sequence; "
-		      "llama.cpp on one CPU core samples over the whole "
-		      "vocabulary per sequence, about a millisecond (the "
-		      "range's top)"},
-	[MP_T0] = {"t0", "t0_ms", "ms", MS, 8 * MS, 0.1 * MS, 100 * MS,
+		      "GPU engines: tens of microseconds per sequence "
+		      "(TensorRT-LLM 0.14's ITL with all 500 requests at "
+		      "once, 39 ms for 8B on one H100 and 85 ms for 70B TP4, "
+		      "fit 10-20 us); an attention-DP rank pays it for its "
+		      "own sequences; llama.cpp on one CPU core samples over "
+		      "the whole vocabulary per sequence, about a "
+		      "millisecond (the range's top)"},
+	[MP_T0] = {"t0", "t0_ms", "ms", MS, 6 * MS, 0.1 * MS, 100 * MS,
 		   "per-request frontend overhead (HTTP, tokenize, route)",
 		   "HTTP handling and tokenizing a multi-thousand-token "
-		   "prompt take a few to tens of ms"},
+		   "prompt take a few to tens of ms; client-side TTFT at "
+		   "low load less the projected prefill: TensorRT-LLM "
+		   "0.14 + Triton 23 ms for a 467-token prompt on 8B/H100 "
+		   "(prefill about 13 ms, first step 3), SGLang 0.3 32 ms "
+		   "(median) on 8B/A100: 4-10 ms; 6 ms projects those "
+		   "sweeps best (4 and 8 ms are 0.5-1.6 points worse)"},
 	[MP_TKV] = {"tkv", "tkv_ms", "ms", MS, 5 * MS, 0.2 * MS, 200 * MS,
 		    "prefill-to-decode handoff not hidden behind compute",
 		    "KV-connector setup and the scheduling hop to the decode "
-		    "worker cost a few ms beyond the raw transfer"},
+		    "worker cost a few ms beyond the raw transfer; no "
+		    "published end-to-end disaggregated run states latency "
+		    "(LMSYS measured its pools alone)"},
 };
 
 void params_default(struct model_params *p)

@@ -91,8 +91,9 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	double per_tok_attn = 4.0 * (double)m->layers * (double)m->q_heads *
 			      (double)m->head_dim;
 
+	/* Attention-DP ranks each sample their own sequences. */
 	double f_lin = model_linear_flops(m, n_tok) / ranks +
-		       model_lm_head_flops(m, sampled) / (double)s->tp;
+		       model_lm_head_flops(m, sampled) / ranks;
 	double k = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
 	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
 		       kv_fraction(m, s->tp) / (double)s->dp;
@@ -146,7 +147,8 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		comm += (double)(s->pp - 1) * (p->v[MP_ALPHA_AR] + msg / bw);
 	}
 	out->comm_s = comm;
-	out->overhead_s = p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled;
+	out->overhead_s = p->v[MP_TAU_S] +
+			  p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
 }
 
