@@ -26,3 +26,8 @@ check_PROGRAMS += tests/unit/test_fit_match
 TESTS += tests/unit/test_fit_match
 tests_unit_test_fit_match_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_fit_match_LDADD = libsctest.a $(TEST_LIBS)
+
+# The priors against published measurements: bench/perf/published.sh.
+noinst_PROGRAMS += bench/perf/published_proj
+bench_perf_published_proj_SOURCES = bench/perf/published_proj.c
+bench_perf_published_proj_LDADD = $(SC_LIBS)
