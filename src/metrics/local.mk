@@ -1,6 +1,7 @@
 # src/metrics: per-request metrics, percentile statistics, level summaries.
 libservecal_a_SOURCES += \
 	src/metrics/stats.c src/metrics/stats.h \
+	src/metrics/sketch.c src/metrics/sketch.h \
 	src/metrics/request.c src/metrics/request.h \
 	src/metrics/summary.c src/metrics/summary.h
 

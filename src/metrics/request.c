@@ -18,6 +18,7 @@ static const char *const reason_names[REASON_COUNT_] = {
 	[REASON_OVERSIZE] = "oversize",
 	[REASON_TRANSPORT] = "transport",
 	[REASON_NO_OUTPUT] = "no_output",
+	[REASON_CLIENT_QUEUE_FULL] = "client_queue_full",
 };
 
 static double ms_between(int64_t a, int64_t b)

@@ -22,6 +22,9 @@ enum req_reason {
 	REASON_TRANSPORT,   /* connection lost or send failed once connected */
 	REASON_NO_OUTPUT,   /* stream completed without any output token
 			       although max_tokens > 0 was asked */
+	REASON_CLIENT_QUEUE_FULL, /* open loop: due while every in-flight
+				     slot was taken and the client queue was
+				     full; never sent */
 	REASON_COUNT_
 };
 
@@ -51,9 +54,12 @@ struct req_record {
 	bool has_server_timings;
 	double server_prompt_ms, server_predicted_ms; /* NaN if not sent */
 	long server_prompt_n, server_predicted_n;     /* -1 if not sent */
-	double *itl_ms;     /* owned; n_itl entries */
+	/* Per-chunk arrays: owned by importers (req_release frees them);
+	 * in records from the load loop they belong to the request's slot
+	 * and are valid only during the on_record call. */
+	double *itl_ms;     /* n_itl entries */
 	size_t n_itl;
-	int64_t *tok_ns;    /* owned: output chunk times ... */
+	int64_t *tok_ns;    /* output chunk times ... */
 	int32_t *tok_n;     /* ... and tokens each carried (estimated) */
 	size_t n_tok;
 	/* derived by req_derive (NaN when undefined) */

@@ -9,27 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/xalloc.h"
-
 static bool measured(const struct req_record *r)
 {
 	return r->ok && !r->warmup;
-}
-
-static void stats_of(const struct req_record *recs, size_t n,
-		     size_t field_off, struct stats *out)
-{
-	double *v = xmalloc((n ? n : 1) * sizeof *v);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!measured(&recs[i]))
-			continue;
-		double x = *(const double *)((const char *)&recs[i] + field_off);
-		if (isfinite(x))
-			v[k++] = x;
-	}
-	stats_compute(v, k, out);
-	free(v);
 }
 
 static bool meets(const struct req_record *r, const struct sla *sla)
@@ -48,102 +30,151 @@ static bool meets(const struct req_record *r, const struct sla *sla)
 	return true;
 }
 
-void summary_compute(const struct req_record *recs, size_t n,
-		     const struct level_info *li, struct level_summary *s)
+/* The sketches of an accumulator, for loops over all of them. */
+static void sketches(struct summary_acc *a, struct sketch *out[9])
 {
-	memset(s, 0, sizeof *s);
-	s->total = n;
-	size_t nm = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct req_record *r = &recs[i];
-		if (r->warmup)
-			s->warmup++;
-		if (r->ok) {
-			s->ok++;
-		} else {
-			s->failed++;
-			s->by_reason[r->reason]++;
-			if (r->reason == REASON_HTTP && r->http_status > 0 &&
-			    r->http_status < 600)
-				s->http_by_status[r->http_status]++;
-		}
-		if (r->prompt_tokens >= 0 && r->input_tokens >= 0 &&
-		    r->prompt_tokens != r->input_tokens)
-			s->prompt_mismatch++;
-		if (measured(r))
-			nm++;
-	}
-	stats_of(recs, n, offsetof(struct req_record, ttft_ms), &s->ttft_ms);
-	stats_of(recs, n, offsetof(struct req_record, tpot_ms), &s->tpot_ms);
-	stats_of(recs, n, offsetof(struct req_record, e2e_ms), &s->e2e_ms);
-	stats_of(recs, n, offsetof(struct req_record, ttfb_ms), &s->ttfb_ms);
-	stats_of(recs, n, offsetof(struct req_record, queue_ms), &s->queue_ms);
+	out[0] = &a->ttft_ms;
+	out[1] = &a->tpot_ms;
+	out[2] = &a->itl_ms;
+	out[3] = &a->e2e_ms;
+	out[4] = &a->ttfb_ms;
+	out[5] = &a->queue_ms;
+	out[6] = &a->output_tokens;
+	out[7] = &a->input_tokens;
+	out[8] = &a->ttft_client_minus_server_ms;
+}
 
-	struct samples itl = {0}, out = {0}, in = {0}, gap = {0};
-	for (size_t i = 0; i < n; i++) {
-		const struct req_record *r = &recs[i];
-		if (!measured(r))
-			continue;
+void summary_acc_init(struct summary_acc *a, const struct sla *sla)
+{
+	memset(a, 0, sizeof *a);
+	if (sla)
+		a->sla = *sla;
+	struct sketch *sk[9];
+	sketches(a, sk);
+	for (int i = 0; i < 9; i++)
+		sketch_init(sk[i]);
+}
+
+void summary_acc_release(struct summary_acc *a)
+{
+	struct sketch *sk[9];
+	sketches(a, sk);
+	for (int i = 0; i < 9; i++)
+		sketch_release(sk[i]);
+}
+
+/* Output tokens of r whose chunks arrived in [w0, w1), chunk counts scaled
+ * so they add up to the request's output tokens (usage may exceed the
+ * chunk count). */
+static double tokens_in_window(const struct req_record *r, int64_t w0,
+			       int64_t w1)
+{
+	double chunk_sum = 0, inside = 0;
+	for (size_t j = 0; j < r->n_tok; j++) {
+		chunk_sum += r->tok_n[j];
+		if (r->tok_ns[j] >= w0 && r->tok_ns[j] < w1)
+			inside += r->tok_n[j];
+	}
+	return chunk_sum > 0 ? inside * (double)r->output_tokens / chunk_sum
+			     : 0;
+}
+
+void summary_acc_add(struct summary_acc *a, const struct req_record *r,
+		     int64_t w0, int64_t w1)
+{
+	a->total++;
+	if (r->warmup)
+		a->warmup++;
+	if (r->ok) {
+		a->ok++;
+	} else {
+		a->failed++;
+		if (r->reason > REASON_NONE && r->reason < REASON_COUNT_)
+			a->by_reason[r->reason]++;
+		if (r->reason == REASON_HTTP && r->http_status > 0 &&
+		    r->http_status < 600)
+			a->http_by_status[r->http_status]++;
+	}
+	if (r->prompt_tokens >= 0 && r->input_tokens >= 0 &&
+	    r->prompt_tokens != r->input_tokens)
+		a->prompt_mismatch++;
+	bool m = measured(r);
+	bool good = m && a->sla.set && meets(r, &a->sla);
+	if (m) {
+		a->measured++;
+		sketch_add(&a->ttft_ms, r->ttft_ms);
+		sketch_add(&a->tpot_ms, r->tpot_ms);
+		sketch_add(&a->e2e_ms, r->e2e_ms);
+		sketch_add(&a->ttfb_ms, r->ttfb_ms);
+		sketch_add(&a->queue_ms, r->queue_ms);
 		if (r->has_server_timings && isfinite(r->server_prompt_ms) &&
 		    isfinite(r->ttft_ms))
-			samples_push(&gap, r->ttft_ms - r->server_prompt_ms);
+			sketch_add(&a->ttft_client_minus_server_ms,
+				   r->ttft_ms - r->server_prompt_ms);
 		for (size_t j = 0; j < r->n_itl; j++)
-			samples_push(&itl, r->itl_ms[j]);
-		samples_push(&out, (double)r->output_tokens);
+			sketch_add(&a->itl_ms, r->itl_ms[j]);
+		sketch_add(&a->output_tokens, (double)r->output_tokens);
 		long it = r->prompt_tokens >= 0 ? r->prompt_tokens
 						: r->input_tokens;
 		if (it >= 0)
-			samples_push(&in, (double)it);
+			sketch_add(&a->input_tokens, (double)it);
+		if (good)
+			a->sla_met++;
 	}
-	stats_compute(itl.v, itl.n, &s->itl_ms);
-	stats_compute(out.v, out.n, &s->output_tokens);
-	stats_compute(in.v, in.n, &s->input_tokens);
-	stats_compute(gap.v, gap.n, &s->ttft_client_minus_server_ms);
-	samples_release(&gap);
-	samples_release(&itl);
-	samples_release(&out);
-	samples_release(&in);
+	/* Steady window: the tokens that arrived in it (warm-up requests
+	 * included: their tokens are real server work in the window), so
+	 * long requests that straddle its edges are neither over- nor
+	 * under-counted; busy time and completions for Little's law. */
+	if (w1 <= w0)
+		return;
+	if (r->ok)
+		a->win_tokens += tokens_in_window(r, w0, w1);
+	if (!r->start_ns || !r->end_ns)
+		return;
+	int64_t lo = r->start_ns > w0 ? r->start_ns : w0;
+	int64_t hi = r->end_ns < w1 ? r->end_ns : w1;
+	if (hi > lo)
+		a->win_busy_s += (double)(hi - lo) / 1e9;
+	if (r->end_ns >= w0 && r->end_ns < w1) {
+		a->win_done++;
+		a->win_sum_latency_s += (double)(r->end_ns - r->start_ns) / 1e9;
+		if (good)
+			a->win_good++;
+	}
+}
 
-	/* Steady window. */
+void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
+			struct level_summary *s)
+{
+	memset(s, 0, sizeof *s);
+	s->total = a->total;
+	s->ok = a->ok;
+	s->failed = a->failed;
+	s->warmup = a->warmup;
+	s->prompt_mismatch = a->prompt_mismatch;
+	memcpy(s->by_reason, a->by_reason, sizeof s->by_reason);
+	memcpy(s->http_by_status, a->http_by_status, sizeof s->http_by_status);
+	sketch_stats(&a->ttft_ms, &s->ttft_ms);
+	sketch_stats(&a->tpot_ms, &s->tpot_ms);
+	sketch_stats(&a->itl_ms, &s->itl_ms);
+	sketch_stats(&a->e2e_ms, &s->e2e_ms);
+	sketch_stats(&a->ttfb_ms, &s->ttfb_ms);
+	sketch_stats(&a->queue_ms, &s->queue_ms);
+	sketch_stats(&a->output_tokens, &s->output_tokens);
+	sketch_stats(&a->input_tokens, &s->input_tokens);
+	sketch_stats(&a->ttft_client_minus_server_ms,
+		     &s->ttft_client_minus_server_ms);
+
 	int64_t w0 = li->window_start_ns, w1 = li->window_end_ns;
 	s->window_s = w1 > w0 ? (double)(w1 - w0) / 1e9 : NAN;
-	double tokens = 0, done = 0, busy_s = 0, sum_w_s = 0;
-	size_t good = 0;
-	for (size_t i = 0; i < n && w1 > w0; i++) {
-		const struct req_record *r = &recs[i];
-		if (r->ok) {
-			/* Scale chunk counts so they add up to the request's
-			 * output tokens (usage may exceed the chunk count). */
-			double chunk_sum = 0;
-			for (size_t j = 0; j < r->n_tok; j++)
-				chunk_sum += r->tok_n[j];
-			double scale = chunk_sum > 0
-					       ? (double)r->output_tokens / chunk_sum
-					       : 0;
-			for (size_t j = 0; j < r->n_tok; j++)
-				if (r->tok_ns[j] >= w0 && r->tok_ns[j] < w1)
-					tokens += r->tok_n[j] * scale;
-		}
-		if (!r->start_ns || !r->end_ns)
-			continue;
-		int64_t a = r->start_ns > w0 ? r->start_ns : w0;
-		int64_t b = r->end_ns < w1 ? r->end_ns : w1;
-		if (b > a)
-			busy_s += (double)(b - a) / 1e9;
-		if (r->end_ns >= w0 && r->end_ns < w1) {
-			done++;
-			sum_w_s += (double)(r->end_ns - r->start_ns) / 1e9;
-			if (measured(r) && li->sla.set && meets(r, &li->sla))
-				good++;
-		}
-	}
 	if (w1 > w0) {
-		s->output_tokens_per_s = tokens / s->window_s;
+		double done = a->win_done;
+		s->output_tokens_per_s = a->win_tokens / s->window_s;
 		s->requests_per_s = done / s->window_s;
-		s->little_measured = busy_s / s->window_s;
-		s->little_expected = done > 0 ? s->requests_per_s *
-							(sum_w_s / done)
-					      : NAN;
+		s->little_measured = a->win_busy_s / s->window_s;
+		s->little_expected =
+			done > 0 ? s->requests_per_s * (a->win_sum_latency_s / done)
+				 : NAN;
 		s->little_rel_error =
 			s->little_measured > 0
 				? (s->little_expected - s->little_measured) /
@@ -161,15 +192,26 @@ void summary_compute(const struct req_record *recs, size_t n,
 						    : NAN;
 	/* Goodput: requests per second in the window that met every SLA. */
 	if (li->sla.set) {
-		s->goodput_per_s = w1 > w0 ? (double)good / s->window_s : NAN;
+		s->goodput_per_s =
+			w1 > w0 ? (double)a->win_good / s->window_s : NAN;
 		s->goodput_per_s_per_gpu =
 			li->gpus > 0 ? s->goodput_per_s / (double)li->gpus : NAN;
-		size_t met = 0;
-		for (size_t i = 0; i < n; i++)
-			if (measured(&recs[i]) && meets(&recs[i], &li->sla))
-				met++;
-		s->sla_fraction = nm ? (double)met / (double)nm : NAN;
+		s->sla_fraction = a->measured ? (double)a->sla_met /
+							(double)a->measured
+					      : NAN;
 	}
+}
+
+void summary_compute(const struct req_record *recs, size_t n,
+		     const struct level_info *li, struct level_summary *s)
+{
+	struct summary_acc a;
+	summary_acc_init(&a, &li->sla);
+	for (size_t i = 0; i < n; i++)
+		summary_acc_add(&a, &recs[i], li->window_start_ns,
+				li->window_end_ns);
+	summary_acc_finish(&a, li, s);
+	summary_acc_release(&a);
 }
 
 static void add_num(cJSON *o, const char *k, double v)

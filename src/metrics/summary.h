@@ -1,7 +1,10 @@
 /* The summary of one load level (a concurrency or a request rate): request
  * counts per failure reason, latency statistics over successful measured
  * requests, throughput over the steady window, Little's-law check, goodput
- * against SLAs. Written as DIR/cN/summary.json. */
+ * against SLAs. Written as DIR/cN/summary.json. Built one record at a time
+ * (struct summary_acc) in memory that does not grow with the level:
+ * percentiles come from streaming sketches (metrics/sketch.h: exact up to
+ * SKETCH_EXACT_MAX samples, then within SKETCH_REL_ERR). */
 #ifndef SC_SUMMARY_H
 #define SC_SUMMARY_H
 #include <stdbool.h>
@@ -11,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "metrics/request.h"
+#include "metrics/sketch.h"
 #include "metrics/stats.h"
 
 /* SLA thresholds; a value <= 0 means "no limit on this metric". */
@@ -49,7 +53,41 @@ struct level_summary {
 	size_t prompt_mismatch;
 };
 
-/* Computes the summary of n records (derived metrics must be filled). */
+/* A level's summary in the making: counters, one sketch per statistic and
+ * the steady-window sums, fed each record as it finishes. */
+struct summary_acc {
+	struct sla sla;
+	size_t total, ok, failed, warmup, measured, prompt_mismatch;
+	size_t by_reason[REASON_COUNT_];
+	size_t http_by_status[600];
+	struct sketch ttft_ms, tpot_ms, itl_ms, e2e_ms, ttfb_ms, queue_ms,
+		output_tokens, input_tokens, ttft_client_minus_server_ms;
+	/* over the steady window */
+	double win_tokens, win_done, win_busy_s, win_sum_latency_s;
+	size_t win_good;    /* measured, met every SLA, ended in the window */
+	size_t sla_met;     /* measured and met every SLA */
+};
+
+/* Unknown window edge for summary_acc_add: the start is still to come
+ * (nothing so far is inside), or the end is still open. */
+#define SUMMARY_WINDOW_OPEN INT64_MAX
+
+void summary_acc_init(struct summary_acc *a, const struct sla *sla);
+void summary_acc_release(struct summary_acc *a);
+/* Adds one finished record (derived metrics filled; its arrays are only
+ * read during the call). [w0, w1) is the steady window as known when the
+ * record finished: SUMMARY_WINDOW_OPEN for an edge not known yet, which is
+ * exact as long as an edge, once known, lies at or after the time the
+ * records added before it ended (the load loop sets edges to the moment
+ * they happen). Token chunks and request spans are counted against it. */
+void summary_acc_add(struct summary_acc *a, const struct req_record *r,
+		     int64_t w0, int64_t w1);
+/* The summary of what a holds, over li's window. May reorder a's exact
+ * samples (the result does not change). */
+void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
+			struct level_summary *s);
+/* Computes the summary of n records (derived metrics must be filled) with
+ * li's window known up front: summary_acc over them. */
 void summary_compute(const struct req_record *recs, size_t n,
 		     const struct level_info *li, struct level_summary *s);
 /* summary.json content. Caller frees. */

@@ -93,10 +93,10 @@ static void add_toks(struct req_record *r, const int64_t *t, size_t n)
 	r->chunks = (long)n;
 }
 
-static void test_level(void)
+/* Four records with known answers (see test_level), derived. */
+static void level_records(struct req_record r[4])
 {
-	struct req_record r[4];
-	memset(r, 0, sizeof r);
+	memset(r, 0, 4 * sizeof *r);
 	/* A: ok, 3 tokens at 1.5, 2.5, 3.5 s; started 1.0 s, ended 3.5 s */
 	r[0].start_ns = 1 * S;
 	r[0].end_ns = 3 * S + S / 2;
@@ -140,6 +140,12 @@ static void test_level(void)
 	r[3].server_prompt_ms = 1;
 	for (int i = 0; i < 4; i++)
 		req_derive(&r[i]);
+}
+
+static void test_level(void)
+{
+	struct req_record r[4];
+	level_records(r);
 	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
 				.gpus = 2, .window_start_ns = 1 * S,
 				.window_end_ns = 3 * S, .complete = true};
@@ -186,6 +192,109 @@ static void test_level(void)
 		req_release(&r[i]);
 }
 
+/* The level statistics are counted as records finish, with the window's
+ * edges known only from the moment they happen (the load loop's case): the
+ * result must equal the batch computation over the same records. A record
+ * that ends before the window starts, and one that straddles its end,
+ * would be counted wrongly if an open edge were taken as 0 or as the
+ * record's own time. */
+static void test_online_equals_batch(void)
+{
+	struct req_record r[5];
+	level_records(r);
+	/* E: warm-up, ok, ended at 0.8 s (before the window), token 0.5 s */
+	memset(&r[4], 0, sizeof r[4]);
+	r[4].start_ns = S / 5;
+	r[4].end_ns = S * 8 / 10;
+	add_toks(&r[4], (int64_t[]){S / 2}, 1);
+	r[4].output_tokens = 1;
+	r[4].ok = true;
+	r[4].warmup = true;
+	req_derive(&r[4]);
+	struct level_info li = {.concurrency = 2, .gpus = 2,
+				.window_start_ns = 1 * S,
+				.window_end_ns = 3 * S, .complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	struct level_summary batch, online;
+	summary_compute(r, 5, &li, &batch);
+	/* in end order: E 0.8, F 1.1, W 1.2, B 2.0, A 3.5 s */
+	static const int order[] = {4, 3, 2, 1, 0};
+	struct summary_acc a;
+	summary_acc_init(&a, &li.sla);
+	for (int k = 0; k < 5; k++) {
+		const struct req_record *q = &r[order[k]];
+		int64_t w0 = q->end_ns >= li.window_start_ns
+				     ? li.window_start_ns
+				     : SUMMARY_WINDOW_OPEN;
+		int64_t w1 = q->end_ns >= li.window_end_ns ? li.window_end_ns
+							   : SUMMARY_WINDOW_OPEN;
+		summary_acc_add(&a, q, w0, w1);
+	}
+	summary_acc_finish(&a, &li, &online);
+	summary_acc_release(&a);
+	CU_ASSERT_EQUAL(online.total, 5);
+	CU_ASSERT_EQUAL(online.warmup, 2);
+	ASSERT_REL(online.output_tokens_per_s, batch.output_tokens_per_s, 1e-12);
+	ASSERT_REL(online.output_tokens_per_s, 2.5, 1e-9);
+	ASSERT_REL(online.requests_per_s, batch.requests_per_s, 1e-12);
+	ASSERT_REL(online.little_measured, batch.little_measured, 1e-12);
+	ASSERT_REL(online.little_expected, batch.little_expected, 1e-12);
+	ASSERT_REL(online.goodput_per_s, batch.goodput_per_s, 1e-12);
+	ASSERT_REL(online.ttft_ms.p50, batch.ttft_ms.p50, 1e-12);
+	for (int i = 0; i < 5; i++)
+		req_release(&r[i]);
+}
+
+/* A level far past the sketch's raw-sample cap: counts stay exact, the
+ * percentiles within the stated error, and no record is needed after it
+ * was added (each is freed at once). */
+static void test_large_level(void)
+{
+	struct level_info li = {.concurrency = 1, .window_start_ns = 1,
+				.window_end_ns = 1 + 100000 * S / 1000};
+	struct summary_acc a;
+	summary_acc_init(&a, NULL);
+	size_t n = 100000, k = 0;
+	double *ttft = malloc(n * sizeof *ttft); /* the reference */
+	for (size_t i = 0; i < n; i++) {
+		struct req_record q = {0};
+		q.start_ns = 1 + (int64_t)i * (S / 1000);
+		q.first_token_ns = q.start_ns + (int64_t)(i % 1000 + 1) * 1000000;
+		q.end_ns = q.last_token_ns = q.first_token_ns + 1000000;
+		add_toks(&q, (int64_t[]){q.first_token_ns, q.last_token_ns}, 2);
+		q.output_tokens = 2;
+		q.ok = i % 100 != 0;
+		q.reason = q.ok ? REASON_NONE : REASON_CLIENT_QUEUE_FULL;
+		req_derive(&q);
+		if (q.ok)
+			ttft[k++] = q.ttft_ms;
+		summary_acc_add(&a, &q, li.window_start_ns, SUMMARY_WINDOW_OPEN);
+		req_release(&q);
+	}
+	struct level_summary s;
+	summary_acc_finish(&a, &li, &s);
+	summary_acc_release(&a);
+	struct stats want;
+	stats_compute(ttft, k, &want);
+	free(ttft);
+	CU_ASSERT_EQUAL(s.total, n);
+	CU_ASSERT_EQUAL(s.failed, n / 100);
+	CU_ASSERT_EQUAL(s.by_reason[REASON_CLIENT_QUEUE_FULL], n / 100);
+	CU_ASSERT_EQUAL(s.ttft_ms.n, k);
+	CU_ASSERT(fabs(s.ttft_ms.p50 - want.p50) <= want.p50 * SKETCH_REL_ERR);
+	CU_ASSERT(fabs(s.ttft_ms.p90 - want.p90) <= want.p90 * SKETCH_REL_ERR);
+	CU_ASSERT(fabs(s.ttft_ms.p99 - want.p99) <= want.p99 * SKETCH_REL_ERR);
+	ASSERT_REL(s.ttft_ms.mean, want.mean, 1e-9);
+	CU_ASSERT_EQUAL(s.ttft_ms.max, 1000.0);
+	/* every token but those after the window's end (none) counted */
+	ASSERT_REL(s.output_tokens_per_s * s.window_s, 2.0 * (double)s.ok, 1e-9);
+	cJSON *j = summary_to_json(&s, &li);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(j, "requests"), "by_reason"),
+			"client_queue_full")->valuedouble, n / 100);
+	cJSON_Delete(j);
+}
+
 static void test_sla_parse(void)
 {
 	struct sla s;
@@ -203,6 +312,8 @@ static CU_TestInfo tests[] = {
 	{"derived request metrics", test_derive},
 	{"record JSON: server timings and resends", test_record_json},
 	{"level summary known answers", test_level},
+	{"online window counting equals the batch", test_online_equals_batch},
+	{"a large level: exact counts, percentiles within the error", test_large_level},
 	{"SLA parsing", test_sla_parse},
 	CU_TEST_INFO_NULL,
 };
