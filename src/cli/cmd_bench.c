@@ -263,45 +263,25 @@ static void show_skipped(void *ud, const char *level)
 }
 
 static void show_progress(void *ud, const char *level,
-			  const struct req_record *recs, size_t n,
-			  long planned)
+			  const struct loop_progress *p)
 {
 	const struct show *sh = ud;
 	if (!sh->tty)
 		return;
-	struct samples tt = {0}, tp = {0};
-	size_t errs = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!recs[i].ok) {
-			errs++;
-			continue;
-		}
-		if (recs[i].warmup)
-			continue;
-		if (isfinite(recs[i].ttft_ms))
-			samples_push(&tt, recs[i].ttft_ms);
-		if (isfinite(recs[i].tpot_ms))
-			samples_push(&tp, recs[i].tpot_ms);
-	}
-	struct stats a, b;
-	stats_compute(tt.v, tt.n, &a);
-	stats_compute(tp.v, tp.n, &b);
 	char tot[32];
-	if (planned >= 0)
-		snprintf(tot, sizeof tot, "%ld", planned);
+	if (p->planned >= 0)
+		snprintf(tot, sizeof tot, "%ld", p->planned);
 	else
 		snprintf(tot, sizeof tot, "?");
 	char ttft[32] = "-", tpot[32] = "-";
-	if (tt.n)
-		snprintf(ttft, sizeof ttft, "%.1f", a.p50);
-	if (tp.n)
-		snprintf(tpot, sizeof tpot, "%.2f", b.p50);
+	if (isfinite(p->ttft_p50_ms))
+		snprintf(ttft, sizeof ttft, "%.1f", p->ttft_p50_ms);
+	if (isfinite(p->tpot_p50_ms))
+		snprintf(tpot, sizeof tpot, "%.2f", p->tpot_p50_ms);
 	fprintf(stderr,
 		"\r\033[K[%s] %zu/%s done  TTFT p50 %s ms  TPOT p50 %s ms  errors %zu",
-		level, n, tot, ttft, tpot, errs);
+		level, p->done, tot, ttft, tpot, p->failed);
 	fflush(stderr);
-	samples_release(&tt);
-	samples_release(&tp);
 }
 
 static void show_level(void *ud, const char *level,

@@ -28,28 +28,42 @@ void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
 		results_level_name(p->open_loop, p->levels[i], buf, cap);
 }
 
-/* One request through the load loop; the record is copied to *rec (its
- * arrays released). */
+struct one_capture {
+	struct req_record rec;
+	size_t n;
+};
+
+static void capture_one(void *ud, const struct req_record *r)
+{
+	struct one_capture *oc = ud;
+	if (oc->n++)
+		return;
+	oc->rec = *r;
+	/* the arrays belong to the loop */
+	oc->rec.itl_ms = NULL;
+	oc->rec.tok_ns = NULL;
+	oc->rec.tok_n = NULL;
+	oc->rec.n_itl = oc->rec.n_tok = 0;
+}
+
+/* One request through the load loop; its record (without arrays) is
+ * copied to *rec. */
 static int one_request(struct http_driver *d, struct workload *w,
 		       const char *ep, double timeout_s, uint64_t id,
 		       struct req_record *rec, struct sc_err *e)
 {
+	struct one_capture oc = {.n = 0};
 	struct loop_config c = {
 		.url = ep, .concurrency = 1, .requests = 1, .warmup = 0,
 		.timeout_ms = (long)(timeout_s * 1000), .max_error_rate = 1.0,
-		.first_id = id, .level = 0,
+		.first_id = id, .level = 0, .on_record = capture_one, .ud = &oc,
 	};
 	struct loop_result r;
 	int rc = loop_run(d, w, &c, &r, e);
-	if (rc == SC_OK && r.n != 1)
+	if (rc == SC_OK && oc.n != 1)
 		rc = sc_err_set(e, SC_ERUNTIME, "probe: no answer recorded");
-	if (rc == SC_OK) {
-		*rec = r.recs[0];
-		rec->itl_ms = NULL;
-		rec->tok_ns = NULL;
-		rec->tok_n = NULL;
-		rec->n_itl = rec->n_tok = 0;
-	}
+	if (rc == SC_OK)
+		*rec = oc.rec;
 	loop_result_release(&r);
 	return rc;
 }
@@ -119,6 +133,7 @@ struct level_run {
 	struct sc_err werr;
 	int write_failed;
 	unsigned json_flags;
+	char first_failure[REQ_ERROR_MAX + 32]; /* "reason: message" */
 };
 
 static void on_record(void *ud, const struct req_record *r)
@@ -127,13 +142,18 @@ static void on_record(void *ud, const struct req_record *r)
 	if (!lr->write_failed &&
 	    results_append(&lr->w, r, lr->json_flags, &lr->werr))
 		lr->write_failed = 1;
+	if (!r->ok && !lr->first_failure[0]) {
+		char rb[32];
+		const char *why = req_reason_name(r, rb, sizeof rb);
+		snprintf(lr->first_failure, sizeof lr->first_failure, "%s: %s",
+			 why ? why : "?", r->error);
+	}
 }
 
-static void on_progress(void *ud, const struct req_record *recs, size_t n,
-			long planned)
+static void on_progress(void *ud, const struct loop_progress *pr)
 {
 	struct level_run *lr = ud;
-	lr->h->progress(lr->h->ud, lr->name, recs, n, planned);
+	lr->h->progress(lr->h->ud, lr->name, pr);
 }
 
 static void note(const struct bench_hooks *h, const char *fmt, ...)
@@ -149,22 +169,6 @@ static void note(const struct bench_hooks *h, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	h->note(h->ud, msg);
-}
-
-/* The first failed record's reason and message, for the run's verdict. */
-static void first_failure(const struct loop_result *res, char *buf,
-			  size_t cap)
-{
-	for (size_t i = 0; i < res->n; i++) {
-		if (res->recs[i].ok)
-			continue;
-		char rb[32];
-		const char *why = req_reason_name(&res->recs[i], rb, sizeof rb);
-		snprintf(buf, cap, "%s: %s", why ? why : "?",
-			 res->recs[i].error);
-		return;
-	}
-	snprintf(buf, cap, "no request finished");
 }
 
 static int run_level(const struct bench_plan *p, size_t i,
@@ -191,10 +195,12 @@ static int run_level(const struct bench_plan *p, size_t i,
 			    : BENCH_ROUNDS_CLOSED * (long)level;
 	if (open && !p->replay) {
 		/* n sends use n - 1 gaps: plan them as one block so the
-		 * level delivers exactly the requested rate. */
-		long n = warm + (reqs > 0 ? reqs
-				 : (long)ceil(level * p->duration_s));
-		arrival_plan(&arr, n - 1);
+		 * level delivers exactly the requested rate (arrival_plan
+		 * caps the block; the guard keeps the cast defined). */
+		double n = (double)warm + (reqs > 0 ? (double)reqs
+					   : ceil(level * p->duration_s));
+		arrival_plan(&arr, n < ARRIVAL_MAX_BLOCK ? (long)n - 1
+							 : ARRIVAL_MAX_BLOCK);
 	}
 	struct loop_config lc = {
 		.url = p->ep, .open_loop = open,
@@ -204,7 +210,7 @@ static int run_level(const struct bench_plan *p, size_t i,
 		.duration_s = p->duration_s, .warmup = warm,
 		.timeout_ms = (long)(p->timeout_s * 1000),
 		.max_error_rate = p->max_error_rate, .keep_itl = true,
-		.stop = p->stop, .first_id = (uint64_t)i * BENCH_ID_STRIDE,
+		.sla = &p->sla, .stop = p->stop, .first_id = (uint64_t)i * BENCH_ID_STRIDE,
 		.level = level, .on_record = on_record,
 		.on_progress = h->progress ? on_progress : NULL,
 		.progress_ns = BENCH_PROGRESS_NS, .ud = &lr,
@@ -231,7 +237,7 @@ static int run_level(const struct bench_plan *p, size_t i,
 		.complete = !res.interrupted && !res.too_many_errors,
 	};
 	struct level_summary s;
-	summary_compute(res.recs, res.n, &info, &s);
+	summary_acc_finish(&res.acc, &info, &s);
 	/* A level with no successful request measured nothing: it is not
 	 * complete, whatever its size, so a resume runs it again. */
 	bool none_ok = s.ok == 0 && !res.interrupted;
@@ -254,21 +260,19 @@ static int run_level(const struct bench_plan *p, size_t i,
 	out->levels_run++;
 	if (none_ok) {
 		out->levels_failed++;
-		if (!out->first_failure[0]) {
-			char ff[REQ_ERROR_MAX + 32];
-			first_failure(&res, ff, sizeof ff);
+		if (!out->first_failure[0])
 			snprintf(out->first_failure, sizeof out->first_failure,
-				 "%s: %s", name, ff);
-		}
+				 "%s: %s", name,
+				 lr.first_failure[0] ? lr.first_failure
+						     : "no request finished");
 	}
 	if (res.too_many_errors) {
 		out->too_many_errors = true;
-		if (!out->first_failure[0]) {
-			char ff[REQ_ERROR_MAX + 32];
-			first_failure(&res, ff, sizeof ff);
+		if (!out->first_failure[0])
 			snprintf(out->first_failure, sizeof out->first_failure,
-				 "%s: %s", name, ff);
-		}
+				 "%s: %s", name,
+				 lr.first_failure[0] ? lr.first_failure
+						     : "no request finished");
 	}
 	if (res.interrupted)
 		out->interrupted = true;

@@ -46,10 +46,10 @@ struct bench_plan {
 /* What the command layer shows while a run goes on. Any may be NULL. */
 struct bench_hooks {
 	void (*level_skipped)(void *ud, const char *level);
-	/* Live progress of a level: all records so far (warm-up included,
-	 * flagged), planned total or -1. */
+	/* Live progress of a level: counts so far (warm-up included), the
+	 * planned total or -1, running medians. */
 	void (*progress)(void *ud, const char *level,
-			 const struct req_record *recs, size_t n, long planned);
+			 const struct loop_progress *p);
 	void (*level_done)(void *ud, const char *level,
 			   const struct level_summary *s,
 			   const struct level_info *li, const cJSON *summary);

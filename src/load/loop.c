@@ -1,6 +1,11 @@
 /* The load loop. All work happens on one thread: the HTTP driver calls back
  * on completion, and the completion callback immediately sends the next
- * closed-loop request, so a slot is never idle for a loop iteration. */
+ * closed-loop request, so a slot is never idle for a loop iteration.
+ *
+ * The steady window's edges are set to the moment they happen (the end of
+ * the last warm-up request, the moment sending stops), before the record
+ * that caused them is counted, so the statistics counted online agree with
+ * summary_compute over the same records and window. */
 #include "load/loop.h"
 
 #include <math.h>
@@ -8,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics/stats.h"
+#include "metrics/sketch.h"
 #include "net/stream.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -18,6 +23,12 @@
 #define LOOP_ERROR_MIN_SAMPLE 20
 /* Open loop: the first send is due this long after the level starts. */
 #define LOOP_START_DELAY_NS 10000000LL
+/* Longest wait in one http_run: the stop flag and limits are checked at
+ * least this often. */
+#define LOOP_TICK_NS 100000000LL
+/* Schedule times past this offset from the level's start are "never"
+ * (about 31 years): sums stay far from int64 overflow. */
+#define LOOP_SCHED_HORIZON_NS 1e18
 
 struct loop;
 
@@ -28,6 +39,8 @@ struct slot {
 	struct req_record rec;
 	char errbody[LOOP_ERRBODY_MAX];
 	size_t errlen;
+	double *itl;        /* the record's ITL samples, reused */
+	size_t itl_cap;
 	struct slot *next_free;
 };
 
@@ -41,19 +54,32 @@ struct loop {
 	size_t n_all, cap_all;
 	uint64_t next_id;
 	long sent, planned; /* planned < 0: until the time limit */
+	long issued;        /* sent + client_queue_full (warm-up order) */
 	long warmup_left_to_finish;
 	bool sending;       /* new requests may still be sent */
 	int64_t send_until_ns; /* duration limit, 0 none */
 	long finished, failed;
 	int err;
 	struct sc_err *e;
+	/* the steady window as known now; SUMMARY_WINDOW_OPEN: not yet */
+	int64_t w0, w1;
+	int64_t next_progress_ns;
 	/* open loop */
+	long max_in_flight;
+	size_t queue_max;
 	int64_t *queue_sched; /* FIFO of due sends waiting for a slot */
 	size_t q_head, q_len, q_cap;
-	struct samples lateness_ms;
+	struct sketch lateness_ms;
 	int64_t first_send_ns, last_send_ns;
-	int64_t last_sched_ns;
 };
+
+/* t0 + off_ns, or INT64_MAX ("never") past the horizon or for NaN. */
+static int64_t sched_at(int64_t t0, double off_ns)
+{
+	if (!(off_ns < LOOP_SCHED_HORIZON_NS))
+		return INT64_MAX;
+	return t0 + (off_ns > 0 ? (int64_t)off_ns : 0);
+}
 
 static void on_first_byte(void *ud, int64_t t)
 {
@@ -140,6 +166,7 @@ static void classify(struct slot *s, const struct http_end *end)
 	}
 }
 
+/* The record of s's finished request; its arrays are s's own buffers. */
 static void fill_record(struct slot *s)
 {
 	struct req_record *r = &s->rec;
@@ -156,16 +183,15 @@ static void fill_record(struct slot *s)
 	r->server_prompt_n = st->server_prompt_n;
 	r->server_predicted_n = st->server_predicted_n;
 	if (s->L->c->keep_itl && st->n_tok > 1) {
-		r->itl_ms = xmalloc((st->n_tok - 1) * sizeof *r->itl_ms);
+		if (s->itl_cap < st->n_tok - 1)
+			s->itl = xgrow(s->itl, &s->itl_cap, st->n_tok - 1,
+				       sizeof *s->itl);
+		r->itl_ms = s->itl;
 		r->n_itl = stream_itl_ms(st, r->itl_ms, st->n_tok - 1);
 	}
-	if (st->n_tok) {
-		r->tok_ns = xmalloc(st->n_tok * sizeof *r->tok_ns);
-		r->tok_n = xmalloc(st->n_tok * sizeof *r->tok_n);
-		memcpy(r->tok_ns, st->tok_ns, st->n_tok * sizeof *r->tok_ns);
-		memcpy(r->tok_n, st->tok_n, st->n_tok * sizeof *r->tok_n);
-		r->n_tok = st->n_tok;
-	}
+	r->tok_ns = st->tok_ns;
+	r->tok_n = st->tok_n;
+	r->n_tok = st->n_tok;
 	req_derive(r);
 }
 
@@ -182,62 +208,84 @@ static bool more_to_send(struct loop *L, int64_t now)
 	return true;
 }
 
+/* The steady window ends at t (once). */
+static void end_window(struct loop *L, int64_t t)
+{
+	if (L->w1 == SUMMARY_WINDOW_OPEN) {
+		L->w1 = t;
+		L->out->window_end_ns = t;
+	}
+}
+
 static void stop_sending(struct loop *L, int64_t now)
 {
-	if (L->sending && !L->c->open_loop && !L->out->window_end_ns)
-		L->out->window_end_ns = now;
+	if (L->sending)
+		end_window(L, now);
 	L->sending = false;
+}
+
+static bool too_many_errors(const struct loop *L)
+{
+	return L->finished >= LOOP_ERROR_MIN_SAMPLE &&
+	       L->c->max_error_rate < 1.0 &&
+	       (double)L->failed / (double)L->finished > L->c->max_error_rate;
+}
+
+/* Counts a finished record: statistics, the caller's hook, the error-rate
+ * stop. Window edges that r's end moves must be set before. */
+static void count_record(struct loop *L, const struct req_record *r)
+{
+	struct loop_result *out = L->out;
+	out->n++;
+	summary_acc_add(&out->acc, r, L->w0, L->w1);
+	if (L->c->on_record)
+		L->c->on_record(L->c->ud, r);
 }
 
 static void on_done(void *ud, const struct http_end *end)
 {
 	struct slot *s = ud;
 	struct loop *L = s->L;
-	struct loop_result *out = L->out;
+	const struct loop_config *c = L->c;
 	int64_t t = end->t_ns;
 	s->rec.end_ns = t;
 	s->rec.retries = end->retries;
 	bool interrupted =
 		end->res == HTTP_EABORTED && s->st.fail == STREAM_FAIL_NONE;
+	bool send_next = false;
 	if (!interrupted) {
 		classify(s, end);
 		fill_record(s);
-		if (out->n == out->cap)
-			out->recs = xgrow(out->recs, &out->cap, out->n + 1,
-					  sizeof *out->recs);
-		out->recs[out->n++] = s->rec;
 		L->finished++;
 		if (!s->rec.ok)
 			L->failed++;
-		if (L->c->on_record)
-			L->c->on_record(L->c->ud, &out->recs[out->n - 1]);
 		if (s->rec.warmup && --L->warmup_left_to_finish == 0 &&
-		    !L->c->open_loop) {
-			out->window_start_ns = t;
-			if (L->c->duration_s > 0 && L->c->requests <= 0)
+		    !c->open_loop) {
+			L->w0 = t;
+			L->out->window_start_ns = t;
+			if (c->duration_s > 0 && c->requests <= 0)
 				L->send_until_ns =
-					t + (int64_t)(L->c->duration_s * 1e9);
+					sched_at(t, c->duration_s * 1e9);
 		}
-		if (L->finished >= LOOP_ERROR_MIN_SAMPLE &&
-		    L->c->max_error_rate < 1.0 &&
-		    (double)L->failed / (double)L->finished >
-			    L->c->max_error_rate) {
-			out->too_many_errors = true;
+		if (too_many_errors(L)) {
+			L->out->too_many_errors = true;
 			stop_sending(L, t);
+		} else if (!c->open_loop && !L->err) {
+			send_next = more_to_send(L, clock_mono_ns());
+			if (!send_next)
+				stop_sending(L, t);
 		}
+		count_record(L, &s->rec);
 	}
-	memset(&s->rec, 0, sizeof s->rec); /* arrays now belong to out */
+	memset(&s->rec, 0, sizeof s->rec);
 	wl_request_release(&s->req);
 	s->next_free = L->free_slots;
 	L->free_slots = s;
 	if (interrupted || L->err)
 		return;
-	if (!L->c->open_loop) {
-		if (more_to_send(L, clock_mono_ns()))
-			L->err = send_one(L, 0, false);
-		else
-			stop_sending(L, t);
-	} else if (L->q_len && L->sending) {
+	if (send_next) {
+		L->err = send_one(L, 0, false);
+	} else if (c->open_loop && L->q_len && L->sending) {
 		int64_t sched = L->queue_sched[L->q_head];
 		L->q_head = (L->q_head + 1) % L->q_cap;
 		L->q_len--;
@@ -280,17 +328,18 @@ static int send_one(struct loop *L, int64_t sched_ns, bool queued)
 	r->id = id;
 	r->level = L->c->level;
 	r->open_loop = L->c->open_loop;
-	r->warmup = L->sent < L->c->warmup;
+	r->warmup = L->issued < L->c->warmup;
 	r->input_tokens = s->req.input_tokens;
 	r->prompt_tokens = -1;
 	L->sent++;
+	L->issued++;
 	int rc = http_post(L->d, L->c->url, s->req.body, s->req.len,
 			   L->c->timeout_ms, &loop_cbs, s, &r->start_ns, L->e);
 	r->sched_ns = sched_ns ? sched_ns : r->start_ns;
 	if (L->c->open_loop) {
 		if (!queued)
-			samples_push(&L->lateness_ms,
-				     (double)(r->start_ns - sched_ns) / 1e6);
+			sketch_add(&L->lateness_ms,
+				   (double)(r->start_ns - sched_ns) / 1e6);
 		if (!L->first_send_ns)
 			L->first_send_ns = r->start_ns;
 		L->last_send_ns = r->start_ns;
@@ -303,34 +352,125 @@ static int send_one(struct loop *L, int64_t sched_ns, bool queued)
 	return rc;
 }
 
-static void queue_push(struct loop *L, int64_t sched)
+/* Adds a due send to the client queue; false when the queue is full. */
+static bool queue_push(struct loop *L, int64_t sched)
 {
+	if (L->q_len >= L->queue_max)
+		return false;
 	if (L->q_len == L->q_cap) {
 		size_t old = L->q_cap;
-		int64_t *q = xmalloc((old ? old * 2 : 64) * sizeof *q);
+		size_t cap = old ? old * 2 : 64;
+		if (cap > L->queue_max)
+			cap = L->queue_max;
+		int64_t *q = xmalloc(cap * sizeof *q);
 		for (size_t i = 0; i < L->q_len; i++)
 			q[i] = L->queue_sched[(L->q_head + i) % old];
 		free(L->queue_sched);
 		L->queue_sched = q;
-		L->q_cap = old ? old * 2 : 64;
+		L->q_cap = cap;
 		L->q_head = 0;
 	}
 	L->queue_sched[(L->q_head + L->q_len) % L->q_cap] = sched;
 	L->q_len++;
+	return true;
 }
 
-static void progress(struct loop *L, int64_t now, int64_t *next)
+/* A due request with no in-flight slot and no room in the client queue: a
+ * failed record, never sent, instead of memory that grows with the lag. */
+static void queue_full_record(struct loop *L, int64_t sched)
 {
-	if (!L->c->on_progress || now < *next)
+	const struct loop_config *c = L->c;
+	int64_t now = clock_mono_ns();
+	struct req_record r = {0};
+	r.id = L->next_id++;
+	r.level = c->level;
+	r.open_loop = true;
+	r.warmup = L->issued++ < c->warmup;
+	r.sched_ns = sched;
+	r.end_ns = now;
+	r.input_tokens = r.prompt_tokens = -1;
+	r.ok = false;
+	r.reason = REASON_CLIENT_QUEUE_FULL;
+	snprintf(r.error, sizeof r.error,
+		 "not sent: %ld requests in flight (the cap) and %zu due ones waiting in the client queue (its cap); the client cannot keep this schedule",
+		 L->max_in_flight, L->q_len);
+	req_derive(&r);
+	L->finished++;
+	L->failed++;
+	L->out->queue_full++;
+	if (too_many_errors(L)) {
+		L->out->too_many_errors = true;
+		stop_sending(L, now);
+	}
+	count_record(L, &r);
+}
+
+/* One due schedule entry: sent now, queued, or a client_queue_full. */
+static void dispatch(struct loop *L, int64_t sched)
+{
+	if ((long)http_active(L->d) < L->max_in_flight && L->q_len == 0)
+		L->err = send_one(L, sched, false);
+	else if (!queue_push(L, sched))
+		queue_full_record(L, sched);
+}
+
+/* Sends queued requests while in-flight slots are free. */
+static void drain_queue(struct loop *L)
+{
+	while (!L->err && L->sending && L->q_len &&
+	       (long)http_active(L->d) < L->max_in_flight) {
+		int64_t sched = L->queue_sched[L->q_head];
+		L->q_head = (L->q_head + 1) % L->q_cap;
+		L->q_len--;
+		L->err = send_one(L, sched, true);
+	}
+}
+
+/* The send after the k-th (k >= 1 scheduled so far). Arrival gaps are
+ * summed in whole nanoseconds with the fraction carried in *frac_ns, so
+ * gaps under 1 ns still advance the schedule and no rounding drifts. */
+static int64_t next_schedule(struct loop *L, long k, int64_t t0, int64_t prev,
+			     double *frac_ns)
+{
+	const struct loop_config *c = L->c;
+	if (c->replay) {
+		/* Trace time zero is the first item's stamp. */
+		const struct wl_item *it = L->wl->items;
+		if ((size_t)k >= L->wl->n_items)
+			return INT64_MAX;
+		return sched_at(t0, (it[k].timestamp_s - it[0].timestamp_s) *
+					    1e9);
+	}
+	if (prev == INT64_MAX)
+		return INT64_MAX;
+	double g = arrival_next_gap_s(c->arrival) * 1e9 + *frac_ns;
+	if (!(g >= 0))
+		g = 0;
+	double whole = floor(g);
+	*frac_ns = g - whole;
+	return sched_at(t0, (double)(prev - t0) + whole);
+}
+
+static void progress(struct loop *L, int64_t now)
+{
+	const struct loop_config *c = L->c;
+	if (!c->on_progress || now < L->next_progress_ns)
 		return;
-	L->c->on_progress(L->c->ud, L->out->recs, L->out->n, L->planned);
-	*next = now + (L->c->progress_ns ? L->c->progress_ns : 500000000LL);
+	struct summary_acc *a = &L->out->acc;
+	struct loop_progress p = {
+		.done = L->out->n, .failed = (size_t)L->failed,
+		.planned = L->planned,
+		.ttft_p50_ms = sketch_percentile(&a->ttft_ms, 50),
+		.tpot_p50_ms = sketch_percentile(&a->tpot_ms, 50),
+	};
+	c->on_progress(c->ud, &p);
+	L->next_progress_ns = now + (c->progress_ns ? c->progress_ns
+						     : 500000000LL);
 }
 
 static int run_closed(struct loop *L)
 {
 	const struct loop_config *c = L->c;
-	int64_t next_progress = 0;
 	long first = c->concurrency;
 	if (L->planned >= 0 && first > L->planned)
 		first = L->planned;
@@ -346,8 +486,8 @@ static int run_closed(struct loop *L)
 		int64_t now = clock_mono_ns();
 		if (L->sending && L->send_until_ns && now >= L->send_until_ns)
 			stop_sending(L, now);
-		progress(L, now, &next_progress);
-		int64_t wake = now + 100000000;
+		progress(L, now);
+		int64_t wake = now + LOOP_TICK_NS;
 		if (L->send_until_ns && L->sending && L->send_until_ns < wake)
 			wake = L->send_until_ns;
 		if (http_run(L->d, wake, L->e))
@@ -356,63 +496,63 @@ static int run_closed(struct loop *L)
 	return L->err;
 }
 
+/* The open loop: at most LOOP_SENDS_PER_WAKE due entries per pass, then
+ * the clock, the stop flag and the limits again, and the network served
+ * (without blocking while the schedule is behind). Sending ends at the
+ * planned count, or when the schedule or the clock passes the duration. */
 static int run_open(struct loop *L)
 {
 	const struct loop_config *c = L->c;
 	int64_t t0 = clock_mono_ns() + LOOP_START_DELAY_NS;
 	int64_t next_sched = t0;
-	int64_t next_progress = 0;
+	double frac_ns = 0;
 	bool have_next = true;
-	if (c->duration_s > 0 && c->requests <= 0)
-		L->send_until_ns = t0 + (int64_t)(c->duration_s * 1e9);
-	L->out->window_start_ns = t0;
 	long scheduled = 0;
+	if (c->duration_s > 0 && c->requests <= 0)
+		L->send_until_ns = sched_at(t0, c->duration_s * 1e9);
+	L->w0 = t0;
+	L->out->window_start_ns = t0;
 	while (!L->err) {
 		if (c->stop && *c->stop) {
 			L->out->interrupted = true;
-			L->sending = false;
+			stop_sending(L, clock_mono_ns());
 			http_abort_all(L->d);
 			break;
 		}
 		int64_t now = clock_mono_ns();
-		while (have_next && L->sending && next_sched <= now) {
+		if (have_next && L->send_until_ns && now >= L->send_until_ns) {
+			/* The clock ends the level even when the schedule
+			 * lags behind it. */
+			have_next = false;
+			end_window(L, now);
+		}
+		for (int k = 0; k < LOOP_SENDS_PER_WAKE && have_next &&
+				L->sending && !L->err && next_sched <= now;
+		     k++) {
+			scheduled++;
+			dispatch(L, next_sched);
+			next_sched = next_schedule(L, scheduled, t0, next_sched,
+						   &frac_ns);
 			if ((L->planned >= 0 && scheduled >= L->planned) ||
+			    next_sched == INT64_MAX ||
 			    (L->send_until_ns && next_sched >= L->send_until_ns)) {
 				have_next = false;
-				break;
+				end_window(L, clock_mono_ns());
 			}
-			scheduled++;
-			L->last_sched_ns = next_sched;
-			if (c->max_concurrency > 0 &&
-			    (long)http_active(L->d) >= c->max_concurrency)
-				queue_push(L, next_sched);
-			else if ((L->err = send_one(L, next_sched, false)))
-				break;
-			if (c->replay) {
-				/* Trace time zero is the first item's stamp. */
-				const struct wl_item *it = L->wl->items;
-				if ((size_t)scheduled >= L->wl->n_items)
-					have_next = false;
-				else
-					next_sched = t0 + (int64_t)((it[scheduled].timestamp_s -
-								      it[0].timestamp_s) * 1e9);
-			} else {
-				next_sched += (int64_t)(arrival_next_gap_s(c->arrival) * 1e9);
-			}
-			now = clock_mono_ns();
 		}
-		if (!have_next || !L->sending) {
-			if (!L->out->window_end_ns)
-				L->out->window_end_ns =
-					L->last_sched_ns > t0 ? L->last_sched_ns : now;
-			/* Queued sends are dropped once sending stopped. */
-			if (http_active(L->d) == 0 &&
-			    (L->q_len == 0 || !L->sending))
-				break;
-		}
-		progress(L, now, &next_progress);
-		int64_t wake = now + 100000000;
-		if (have_next && L->sending && next_sched < wake)
+		drain_queue(L);
+		if (L->err)
+			break;
+		if ((!have_next || !L->sending) && http_active(L->d) == 0 &&
+		    (L->q_len == 0 || !L->sending))
+			break; /* queued sends are dropped once sending stopped */
+		now = clock_mono_ns();
+		progress(L, now);
+		bool due = have_next && L->sending;
+		int64_t wake = now + LOOP_TICK_NS;
+		if (due && next_sched <= now)
+			wake = 0; /* behind the schedule: poll, do not wait */
+		else if (due && next_sched < wake)
 			wake = next_sched;
 		if (http_run(L->d, wake, L->e))
 			return SC_ERUNTIME;
@@ -429,36 +569,40 @@ int loop_run(struct http_driver *d, struct workload *wl,
 	     struct sc_err *e)
 {
 	memset(out, 0, sizeof *out);
+	summary_acc_init(&out->acc, c->sla);
 	struct loop L = {.d = d, .wl = wl, .c = c, .out = out, .e = e};
 	L.next_id = c->first_id;
 	L.sending = true;
+	L.w0 = L.w1 = SUMMARY_WINDOW_OPEN;
 	L.planned = c->requests > 0 ? c->requests + c->warmup : -1;
 	if (c->replay && c->requests <= 0 && c->duration_s <= 0)
 		L.planned = (long)wl->n_items;
 	L.warmup_left_to_finish = c->warmup;
+	L.max_in_flight = c->max_concurrency > 0 ? c->max_concurrency
+						 : LOOP_OPEN_MAX_IN_FLIGHT;
+	L.queue_max = c->queue_max > 0 ? (size_t)c->queue_max : LOOP_QUEUE_MAX;
+	sketch_init(&L.lateness_ms);
 	if (!c->open_loop && c->warmup <= 0) {
-		out->window_start_ns = clock_mono_ns();
+		L.w0 = out->window_start_ns = clock_mono_ns();
 		if (c->duration_s > 0 && c->requests <= 0)
-			L.send_until_ns = out->window_start_ns +
-					  (int64_t)(c->duration_s * 1e9);
+			L.send_until_ns = sched_at(out->window_start_ns,
+						   c->duration_s * 1e9);
 	}
 	int rc = c->open_loop ? run_open(&L) : run_closed(&L);
-	if (!out->window_end_ns)
-		out->window_end_ns = clock_mono_ns();
+	end_window(&L, clock_mono_ns());
 	if (rc && http_active(d))
 		http_abort_all(d);
 	if (L.lateness_ms.n) {
-		struct stats st;
-		stats_compute(L.lateness_ms.v, L.lateness_ms.n, &st);
-		out->send_lateness_p99_ms = st.p99;
-		out->send_lateness_p50_ms = st.p50;
+		out->send_lateness_p99_ms = sketch_percentile(&L.lateness_ms, 99);
+		out->send_lateness_p50_ms = sketch_percentile(&L.lateness_ms, 50);
 	} else {
 		out->send_lateness_p99_ms = out->send_lateness_p50_ms = NAN;
 	}
-	samples_release(&L.lateness_ms);
+	sketch_release(&L.lateness_ms);
 	for (size_t i = 0; i < L.n_all; i++) {
 		stream_release(&L.all[i]->st);
 		wl_request_release(&L.all[i]->req);
+		free(L.all[i]->itl);
 		free(L.all[i]);
 	}
 	free(L.all);
@@ -469,8 +613,6 @@ int loop_run(struct http_driver *d, struct workload *wl,
 
 void loop_result_release(struct loop_result *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		req_release(&r->recs[i]);
-	free(r->recs);
+	summary_acc_release(&r->acc);
 	memset(r, 0, sizeof *r);
 }

@@ -23,7 +23,8 @@ struct stubserver;
 
 /* How the server ends kept-alive connections, like real ones do. */
 struct stub_opts {
-	long token_gap_us;  /* pause between tokens */
+	long token_gap_us;  /* pause between tokens; 0: as fast as the client
+			       reads, in bursts (long streams) */
 	long max_requests;  /* > 0: requests one connection serves (cpp-httplib
 			       serves 100) */
 	long idle_close_ms; /* > 0: a connection idle this long is closed
