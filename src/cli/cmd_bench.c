@@ -400,6 +400,7 @@ static int run(int argc, char **argv)
 	struct http_driver *d = NULL;
 	cJSON *all = cJSON_CreateArray();
 	char model[ENDPOINT_MODEL_MAX] = "";
+	int lock_fd = -1; /* --out, held for the whole run */
 	wl_init(&wl, chat ? WL_CHAT : WL_COMPLETIONS, NULL, o.isl, o.isl_std,
 		o.osl, o.osl_std, (uint64_t)o.seed);
 	wl.prefix_nonce = (uint64_t)(clock_wall_ns() / 1000);
@@ -422,6 +423,11 @@ static int run(int argc, char **argv)
 		}
 		have_dep = true;
 		gpus = deploy_gpus(&dep);
+	}
+	/* Another bench writing --out: stop before sending anything. */
+	if (results_lock(o.out, &lock_fd, &e)) {
+		exit_code = cli_fail(&e);
+		goto out;
 	}
 	const char *key = getenv("OPENAI_API_KEY");
 	struct http_options ho = {.headers = o.headers, .n_headers = o.n_headers,
@@ -470,7 +476,8 @@ static int run(int argc, char **argv)
 		if (!checked && !o.quiet && !o.dataset)
 			fprintf(stderr, "servecal: the server sends no usage.prompt_tokens: input lengths cannot be checked\n");
 	}
-	if (results_mkdirs(o.out, &e)) {
+	if (results_mkdirs(o.out, &e) ||
+	    (lock_fd < 0 && results_lock(o.out, &lock_fd, &e))) {
 		exit_code = cli_fail(&e);
 		goto out;
 	}
@@ -577,6 +584,7 @@ static int run(int argc, char **argv)
 		free(txt);
 	}
 out:
+	results_unlock(lock_fd);
 	http_free(d);
 	wl_release(&wl);
 	if (have_dep)

@@ -24,6 +24,9 @@ EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
 
 TESTS += tests/integration/bench.sh tests/integration/real_engine.sh
 dist_noinst_SCRIPTS += tests/integration/bench.sh tests/integration/real_engine.sh
+# kill -9 of a campaign mid-level, then --resume: records agree with summaries
+TESTS += tests/integration/crash.sh
+dist_noinst_SCRIPTS += tests/integration/crash.sh
 
 # bench/perf/loadgen: timing accuracy, CPU per token, streams per process and
 # open-loop rate accuracy (`make bench-loadgen`; figures in README.md).

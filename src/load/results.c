@@ -3,10 +3,13 @@
 #include "load/results.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/jsonio.h"
 #include "util/xalloc.h"
@@ -37,6 +40,34 @@ int results_mkdirs(const char *path, struct sc_err *e)
 		return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", tmp,
 				  strerror(errno));
 	return SC_OK;
+}
+
+int results_lock(const char *dir, int *fd, struct sc_err *e)
+{
+	/* O_CLOEXEC: a child (a launched server) must not keep it. */
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		return SC_OK;
+	if (*fd < 0)
+		return sc_err_set(e, SC_ERUNTIME, "%s: %s", dir,
+				  strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return SC_OK;
+	int err = errno;
+	close(*fd);
+	*fd = -1;
+	if (err == EWOULDBLOCK)
+		return sc_err_set(e, SC_ERUNTIME,
+				  "%s: another servecal holds this results directory (a bench writing it now); wait for it to end or pick another --out",
+				  dir);
+	return sc_err_set(e, SC_ERUNTIME, "%s: cannot lock: %s", dir,
+			  strerror(err));
+}
+
+void results_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Lines of a records file, each a JSON object; -1 when a line is not. */

@@ -17,6 +17,16 @@
 void results_level_name(bool open_loop, double level, char *buf, size_t cap);
 /* mkdir -p. Returns SC_OK or SC_ERUNTIME naming the path. */
 int results_mkdirs(const char *path, struct sc_err *e);
+/* Takes the results directory dir for this process for as long as *fd
+ * stays open: an exclusive flock on the directory itself (no lock file is
+ * left behind; the kernel drops it when the process ends, however it
+ * ends). Returns SC_OK with *fd set; SC_OK with *fd = -1 when dir does not
+ * exist yet (nobody can hold it: lock it again once made); SC_ERUNTIME
+ * (*fd = -1) naming dir when another process holds it or it cannot be
+ * opened. Never waits. */
+int results_lock(const char *dir, int *fd, struct sc_err *e);
+/* Releases a lock from results_lock; -1 does nothing. */
+void results_unlock(int fd);
 /* True when DIR/LEVEL/summary.json says "complete": true and
  * DIR/LEVEL/requests.jsonl holds exactly requests.total records, each a
  * JSON object: a level a resume may skip. */

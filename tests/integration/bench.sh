@@ -186,6 +186,29 @@ expect_grep "$TMP/out" "c1.*skipped" "c1 skipped on resume"
 expect_eq "$(json "$O/c2/summary.json" "d['complete'], d['requests']['total']")" "(True, 32)" "c2 redone"
 expect_eq "$(lines "$O/c1/requests.jsonl")" 31 "c1 records kept"
 
+# --- one bench per results directory: a second one is refused at once,
+# naming the directory, and the first one's records stay whole -------------
+O="$TMP/locked"
+"$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 --concurrency 2 \
+	--duration-per-level 60s --out "$O" --quiet >/dev/null 2>&1 &
+B=$!
+for _ in $(seq 1 300); do
+	[ -s "$O/c2/requests.jsonl" ] && break
+	sleep 0.05
+done
+expect_rc 1 "a second bench on a directory in use" -- "$SERVECAL" bench \
+	--url "$URL" --model m --isl 16 --osl 30 --concurrency 2 \
+	--requests-per-level 4 --out "$O" --quiet
+expect_grep "$TMP/err" "$O: another servecal holds this results directory" \
+	"says which directory and why"
+kill -INT "$B"
+wait "$B"
+expect_eq "$(records_agree "$O/c2")" True "the first bench's records are whole"
+expect_eq "$(ls -a "$O" | tr '\n' ' ')" ". .. c2 run.json summary.csv " "no lock file left behind"
+expect_rc 0 "the directory is free once its bench ended" -- "$SERVECAL" bench \
+	--url "$URL" --model m --isl 16 --osl 4 --concurrency 1 \
+	--requests-per-level 2 --out "$O" --quiet
+
 # --- a level's memory does not grow with its requests or chunks: peak RSS
 # for 2 and for 8 requests of 100,000 one-token chunks each differs by far
 # less than the 2 MB a request's chunk times and ITL take (the records are

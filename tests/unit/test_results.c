@@ -1,5 +1,7 @@
 /* Results files: level names, the complete flag that --resume trusts, the
- * CSV rebuilt from summary.json files, appended request lines. */
+ * CSV rebuilt from summary.json files, appended request lines, the lock
+ * that keeps a second bench out of a directory in use. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +101,45 @@ static void test_levels_and_csv(void)
 	free(dir);
 }
 
+/* Two writers on one directory interleaved and lost records; the lock
+ * must refuse the second holder (any open of the directory: flock locks
+ * belong to the open file, so a second one in this process is refused as
+ * another process would be), name the directory, leave no file behind,
+ * and be free again once released. A directory not made yet is nobody's. */
+static void test_lock(void)
+{
+	char *dir = testutil_tmpdir();
+	int a = -1, b = -1;
+	CU_ASSERT_EQUAL_FATAL(results_lock(dir, &a, NULL), SC_OK);
+	CU_ASSERT(a >= 0);
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL(results_lock(dir, &b, &e), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(b, -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, dir));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "another servecal holds"));
+	DIR *dd = opendir(dir);
+	int entries = 0;
+	for (struct dirent *de; dd && (de = readdir(dd));)
+		entries += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (dd)
+		closedir(dd);
+	CU_ASSERT_EQUAL(entries, 0); /* no lock file in it */
+	results_unlock(a);
+	CU_ASSERT_EQUAL(results_lock(dir, &b, NULL), SC_OK);
+	CU_ASSERT(b >= 0);
+	results_unlock(b);
+	char p[1100];
+	snprintf(p, sizeof p, "%s/not-yet", dir);
+	CU_ASSERT_EQUAL(results_lock(p, &b, NULL), SC_OK);
+	CU_ASSERT_EQUAL(b, -1);
+	results_unlock(-1);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{"level names", test_names},
+	{"one holder per results directory", test_lock},
 	{"levels, resume flag and CSV", test_levels_and_csv},
 	CU_TEST_INFO_NULL,
 };
