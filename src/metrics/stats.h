@@ -20,6 +20,10 @@ void stats_compute(double *xs, size_t n, struct stats *s);
 double stats_percentile_sorted(const double *xs, size_t n, double p);
 /* {"n","mean","std","min","p50","p90","p95","p99","max"}; NaN -> null. */
 cJSON *stats_to_json(const struct stats *s);
+/* The reverse: fields absent, null or not numbers become NaN (n: 0; a
+ * negative or non-whole n also 0). o NULL or not an object: every field
+ * NaN, n 0. */
+void stats_from_json(const cJSON *o, struct stats *s);
 
 /* A growable sample array (owned). */
 struct samples {

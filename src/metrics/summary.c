@@ -5,6 +5,7 @@
 #include "metrics/summary.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,156 @@ cJSON *summary_to_json(const struct level_summary *s,
 	cJSON_AddNumberToObject(o, "prompt_tokens_mismatch",
 				(double)s->prompt_mismatch);
 	return o;
+}
+
+static double num_or_nan(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* A count of o[k]: absent is 0, anything but a whole number in range is
+ * an error naming the field. */
+static int count_of(const cJSON *o, const char *obj, const char *k,
+		    size_t *out, const char *where, struct sc_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	*out = 0;
+	if (!v || cJSON_IsNull(v))
+		return SC_OK;
+	double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
+	if (!(x >= 0 && x < 1e15) || x != floor(x))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s%s%s': must be a whole number "
+				  ">= 0",
+				  where, obj, *obj ? "." : "", k);
+	*out = (size_t)x;
+	return SC_OK;
+}
+
+/* "by_reason": {"timeout": 3, "http_503": 2}: names as req_reason_name
+ * writes them; names this version does not know are skipped. */
+static int reasons_from_json(const cJSON *br, struct level_summary *s,
+			     const char *where, struct sc_err *e)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, br)
+	{
+		size_t n;
+		int rc = count_of(br, "requests.by_reason", it->string, &n,
+				  where, e);
+		if (rc)
+			return rc;
+		int st;
+		char tail;
+		if (sscanf(it->string, "http_%d%c", &st, &tail) == 1 &&
+		    st >= 0 && st < 600) {
+			s->http_by_status[st] += n;
+			s->by_reason[REASON_HTTP] += n;
+			continue;
+		}
+		for (int r = REASON_NONE + 1; r < REASON_COUNT_; r++) {
+			struct req_record tmp = {.reason = r};
+			char buf[16];
+			const char *name =
+				req_reason_name(&tmp, buf, sizeof buf);
+			if (r != REASON_HTTP && name &&
+			    !strcmp(name, it->string))
+				s->by_reason[r] += n;
+		}
+	}
+	return SC_OK;
+}
+
+int summary_from_json(const cJSON *j, const char *where,
+		      struct level_summary *s, struct level_info *li,
+		      struct sc_err *e)
+{
+	memset(s, 0, sizeof *s);
+	memset(li, 0, sizeof *li);
+	if (!cJSON_IsObject(j))
+		return sc_err_set(e, SC_EINPUT, "%s: must be a JSON object",
+				  where);
+	const cJSON *rq = cJSON_GetObjectItemCaseSensitive(j, "requests");
+	if (!cJSON_IsObject(rq))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'requests': missing or not an "
+				  "object",
+				  where);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "concurrency");
+	const cJSON *rate = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
+	li->open_loop = cJSON_IsNumber(rate);
+	if (li->open_loop) {
+		li->rate_per_s = rate->valuedouble;
+	} else if (!cJSON_IsNumber(c) || !(c->valuedouble >= 0) ||
+		   c->valuedouble > 1e8 ||
+		   c->valuedouble != floor(c->valuedouble)) {
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'concurrency': missing or not a "
+				  "whole number in [0, 1e8] (and no "
+				  "'request_rate')",
+				  where);
+	} else {
+		li->concurrency = (long)c->valuedouble;
+	}
+	li->achieved_rate_per_s = num_or_nan(j, "achieved_rate");
+	li->send_lateness_p99_ms = num_or_nan(j, "send_lateness_p99_ms");
+	li->isl = num_or_nan(j, "isl");
+	li->osl = num_or_nan(j, "osl");
+	double g = num_or_nan(j, "gpus");
+	li->gpus = g >= 1 && g < 1e9 ? (long)g : 0;
+	li->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+	int rc;
+	if ((rc = count_of(rq, "requests", "total", &s->total, where, e)) ||
+	    (rc = count_of(rq, "requests", "ok", &s->ok, where, e)) ||
+	    (rc = count_of(rq, "requests", "failed", &s->failed, where, e)) ||
+	    (rc = count_of(rq, "requests", "warmup", &s->warmup, where, e)) ||
+	    (rc = reasons_from_json(
+		     cJSON_GetObjectItemCaseSensitive(rq, "by_reason"), s, where,
+		     e)) ||
+	    (rc = count_of(j, "", "prompt_tokens_mismatch", &s->prompt_mismatch,
+			   where, e)))
+		return rc;
+	static const struct {
+		const char *key;
+		size_t off;
+	} stats_keys[] = {
+#define SK(f) {#f, offsetof(struct level_summary, f)}
+		SK(ttft_ms), SK(tpot_ms), SK(itl_ms), SK(e2e_ms), SK(ttfb_ms),
+		SK(queue_ms), SK(output_tokens), SK(input_tokens),
+		SK(ttft_client_minus_server_ms),
+#undef SK
+	};
+	for (size_t i = 0; i < sizeof stats_keys / sizeof *stats_keys; i++)
+		stats_from_json(cJSON_GetObjectItemCaseSensitive(
+					j, stats_keys[i].key),
+				(struct stats *)((char *)s + stats_keys[i].off));
+	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(j, "throughput");
+	s->window_s = num_or_nan(tp, "window_s");
+	s->output_tokens_per_s = num_or_nan(tp, "output_tokens_per_s");
+	s->requests_per_s = num_or_nan(tp, "requests_per_s");
+	s->tokens_per_s_per_gpu = num_or_nan(tp, "tokens_per_s_per_gpu");
+	s->tokens_per_s_per_user = num_or_nan(tp, "tokens_per_s_per_user");
+	const cJSON *lt = cJSON_GetObjectItemCaseSensitive(j, "little");
+	s->little_measured = num_or_nan(lt, "measured_concurrency");
+	s->little_expected = num_or_nan(lt, "expected");
+	s->little_rel_error = num_or_nan(lt, "rel_error");
+	const cJSON *gp = cJSON_GetObjectItemCaseSensitive(j, "goodput");
+	s->goodput_per_s = num_or_nan(gp, "requests_per_s");
+	s->goodput_per_s_per_gpu = num_or_nan(gp, "requests_per_s_per_gpu");
+	s->sla_fraction = num_or_nan(gp, "sla_met_fraction");
+	const cJSON *sl = cJSON_GetObjectItemCaseSensitive(gp, "sla");
+	li->sla.set = cJSON_IsObject(sl);
+	/* an absent limit is no limit (0), as in struct sla */
+	double *lim[] = {&li->sla.ttft_ms, &li->sla.tpot_ms, &li->sla.e2e_ms,
+			 &li->sla.itl_ms};
+	static const char *const lim_keys[] = {"ttft_ms", "tpot_ms", "e2e_ms",
+					       "itl_ms"};
+	for (size_t i = 0; i < 4; i++) {
+		double v = num_or_nan(sl, lim_keys[i]);
+		*lim[i] = isfinite(v) ? v : 0;
+	}
+	return SC_OK;
 }
 
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)

@@ -16,6 +16,7 @@
 #include "metrics/request.h"
 #include "metrics/sketch.h"
 #include "metrics/stats.h"
+#include "util/err.h"
 
 /* SLA thresholds; a value <= 0 means "no limit on this metric". */
 struct sla {
@@ -93,6 +94,17 @@ void summary_compute(const struct req_record *recs, size_t n,
 /* summary.json content. Caller frees. */
 cJSON *summary_to_json(const struct level_summary *s,
 		       const struct level_info *li);
+/* Reads summary.json content j (what summary_to_json writes) into s and
+ * li (both zeroed first): statistics, throughput, Little's law and goodput
+ * absent or null become NaN, counts 0; li->open_loop when "request_rate"
+ * is given. Keys other writers add (an import's "load") are left to their
+ * readers. SC_EINPUT naming `where` and the field when j is not an object,
+ * "requests" is missing or not an object, neither "concurrency" nor
+ * "request_rate" is a number, or a count or the concurrency is not a whole
+ * number in range. */
+int summary_from_json(const cJSON *j, const char *where,
+		      struct level_summary *s, struct level_info *li,
+		      struct sc_err *e);
 /* Parses an SLA list "ttft_ms=600,tpot_ms=16.7" (keys ttft_ms, tpot_ms,
  * e2e_ms, itl_ms). Returns 0 or -1 with a message in err. */
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "metrics/summary.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -78,19 +79,6 @@ static void read_metrics(const cJSON *o, struct campdir_metrics *m)
 {
 	for (int i = 0; i < OM_COUNT; i++)
 		m->v[i] = num_or_nan(o, obs_metrics[i].key);
-}
-
-/* A statistics object of summary.json; its statistics are named as SLA
- * statistics are (util/statsel.h). */
-static void read_stats(const cJSON *o, const char *key, struct campdir_stats *s)
-{
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, key);
-	s->n = num_or_nan(st, "n");
-	s->std = num_or_nan(st, "std");
-	s->min = num_or_nan(st, "min");
-	s->max = num_or_nan(st, "max");
-	for (int i = 0; i < STAT_SEL_COUNT; i++)
-		s->at[i] = num_or_nan(st, statsel_name((enum stat_sel)i));
 }
 
 /* "ttft_ms" for the mean, "ttft_p90_ms" for p90: the keys of a
@@ -282,48 +270,71 @@ static int cmp_level(const void *a, const void *b)
 	       (x->concurrency < y->concurrency);
 }
 
+/* metrics/stats.h's statistics, indexed by SLA statistic. */
+static void level_stats(const struct stats *in, struct campdir_stats *s)
+{
+	s->n = in->n ? (double)in->n : NAN;
+	s->std = in->std;
+	s->min = in->min;
+	s->max = in->max;
+	s->at[STAT_MEAN] = in->mean;
+	s->at[STAT_P50] = in->p50;
+	s->at[STAT_P90] = in->p90;
+	s->at[STAT_P95] = in->p95;
+	s->at[STAT_P99] = in->p99;
+}
+
+/* A level's summary.json through its owner's reader (metrics/summary.h). */
 static int load_level(const char *path, struct campdir_level *lv,
 		      struct sc_err *e)
 {
 	cJSON *j = jsonio_load_file(path, e);
 	if (!j)
 		return SC_EINPUT;
-	int rc = SC_OK;
-	const cJSON *req = NULL, *tp = NULL;
+	struct level_summary s;
+	struct level_info li;
 	memset(lv, 0, sizeof *lv);
-	if ((rc = jsonio_int(j, "concurrency", true, 0, 0, 100000000,
-			     &lv->concurrency, path, e)) ||
-	    (rc = jsonio_obj(j, "requests", true, &req, path, e)))
-		goto out;
-	lv->gpus = long_or(j, "gpus", 0);
-	lv->req_total = long_or(req, "total", 0);
-	lv->req_ok = long_or(req, "ok", 0);
-	lv->req_failed = long_or(req, "failed", 0);
-	lv->req_warmup = long_or(req, "warmup", 0);
-	const cJSON *br = cJSON_GetObjectItemCaseSensitive(req, "by_reason"),
-		    *it;
-	size_t used = 0;
-	cJSON_ArrayForEach(it, br)
-	{
-		if (cJSON_IsNumber(it) && used < sizeof lv->reasons)
-			used += (size_t)snprintf(lv->reasons + used,
-						 sizeof lv->reasons - used,
-						 "%s%s: %.0f", used ? ", " : "",
-						 it->string, it->valuedouble);
-	}
-	read_stats(j, "ttft_ms", &lv->ttft_ms);
-	read_stats(j, "tpot_ms", &lv->tpot_ms);
-	read_stats(j, "itl_ms", &lv->itl_ms);
-	read_stats(j, "e2e_ms", &lv->e2e_ms);
-	tp = cJSON_GetObjectItemCaseSensitive(j, "throughput");
-	lv->window_s = num_or_nan(tp, "window_s");
-	lv->tokens_per_s = num_or_nan(tp, "output_tokens_per_s");
-	lv->req_per_s = num_or_nan(tp, "requests_per_s");
-	lv->tokens_per_s_per_gpu = num_or_nan(tp, "tokens_per_s_per_gpu");
-	lv->tokens_per_s_per_user = num_or_nan(tp, "tokens_per_s_per_user");
-out:
+	int rc = summary_from_json(j, path, &s, &li, e);
 	cJSON_Delete(j);
-	return rc;
+	if (rc)
+		return rc;
+	if (li.open_loop)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: an open-loop level (request_rate) where "
+				  "a concurrency level was expected",
+				  path);
+	lv->concurrency = li.concurrency;
+	lv->gpus = li.gpus;
+	lv->req_total = (long)s.total;
+	lv->req_ok = (long)s.ok;
+	lv->req_failed = (long)s.failed;
+	lv->req_warmup = (long)s.warmup;
+	size_t used = 0;
+	for (int r = REASON_NONE + 1; r < REASON_COUNT_; r++)
+		for (int st = 0; st < (r == REASON_HTTP ? 600 : 1); st++) {
+			struct req_record tmp = {.reason = r,
+						 .http_status = st};
+			size_t n = r == REASON_HTTP ? s.http_by_status[st]
+						    : s.by_reason[r];
+			char buf[16];
+			const char *name =
+			    req_reason_name(&tmp, buf, sizeof buf);
+			if (n && name && used < sizeof lv->reasons)
+				used += (size_t)snprintf(
+				    lv->reasons + used,
+				    sizeof lv->reasons - used, "%s%s: %zu",
+				    used ? ", " : "", name, n);
+		}
+	level_stats(&s.ttft_ms, &lv->ttft_ms);
+	level_stats(&s.tpot_ms, &lv->tpot_ms);
+	level_stats(&s.itl_ms, &lv->itl_ms);
+	level_stats(&s.e2e_ms, &lv->e2e_ms);
+	lv->window_s = s.window_s;
+	lv->tokens_per_s = s.output_tokens_per_s;
+	lv->req_per_s = s.requests_per_s;
+	lv->tokens_per_s_per_gpu = s.tokens_per_s_per_gpu;
+	lv->tokens_per_s_per_user = s.tokens_per_s_per_user;
+	return SC_OK;
 }
 
 /* Level directories are named cN with N a whole number. */

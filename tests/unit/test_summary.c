@@ -308,6 +308,72 @@ static void test_sla_parse(void)
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms", &s, err, sizeof err), -1);
 }
 
+/* summary_from_json reads back what summary_to_json wrote: a reader that
+ * drifted from the writer (a renamed key, a lost count) fails here. */
+static void test_json_round_trip(void)
+{
+	struct req_record r[4];
+	level_records(r);
+	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
+				.gpus = 2, .window_start_ns = 1 * S,
+				.window_end_ns = 3 * S, .complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	struct level_summary s, s2;
+	struct level_info li2;
+	summary_compute(r, 4, &li, &s);
+	cJSON *j = summary_to_json(&s, &li);
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(summary_from_json(j, "x", &s2, &li2, &e), SC_OK);
+	CU_ASSERT_EQUAL(s2.total, s.total);
+	CU_ASSERT_EQUAL(s2.ok, s.ok);
+	CU_ASSERT_EQUAL(s2.failed, s.failed);
+	CU_ASSERT_EQUAL(s2.warmup, s.warmup);
+	CU_ASSERT_EQUAL(s2.prompt_mismatch, s.prompt_mismatch);
+	CU_ASSERT_EQUAL(s2.http_by_status[429], 1);
+	CU_ASSERT_EQUAL(s2.by_reason[REASON_HTTP], s.by_reason[REASON_HTTP]);
+	for (int k = 0; k < REASON_COUNT_; k++)
+		CU_ASSERT_EQUAL(s2.by_reason[k], s.by_reason[k]);
+	CU_ASSERT_EQUAL(s2.ttft_ms.n, s.ttft_ms.n);
+	ASSERT_REL(s2.ttft_ms.mean, s.ttft_ms.mean, 1e-12);
+	ASSERT_REL(s2.ttft_ms.p90, s.ttft_ms.p90, 1e-12);
+	ASSERT_REL(s2.tpot_ms.p50, s.tpot_ms.p50, 1e-12);
+	ASSERT_REL(s2.ttft_client_minus_server_ms.p50, 380.0, 1e-9);
+	ASSERT_REL(s2.tokens_per_s_per_gpu, s.tokens_per_s_per_gpu, 1e-12);
+	ASSERT_REL(s2.little_expected, s.little_expected, 1e-12);
+	ASSERT_REL(s2.goodput_per_s, s.goodput_per_s, 1e-12);
+	CU_ASSERT_EQUAL(li2.concurrency, 2);
+	CU_ASSERT_EQUAL(li2.gpus, 2);
+	CU_ASSERT_FALSE(li2.open_loop);
+	CU_ASSERT_TRUE(li2.complete);
+	CU_ASSERT_TRUE(li2.sla.set);
+	ASSERT_REL(li2.sla.ttft_ms, 600, 1e-12);
+	CU_ASSERT_EQUAL(li2.sla.e2e_ms, 0); /* not set: no limit */
+	cJSON_Delete(j);
+	/* what is missing or malformed is named */
+	j = cJSON_Parse("{\"concurrency\": 4}");
+	CU_ASSERT_EQUAL(summary_from_json(j, "F", &s2, &li2, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "F: field 'requests'"));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"concurrency\": 4, \"requests\": {\"ok\": -1}}");
+	CU_ASSERT_EQUAL(summary_from_json(j, "F", &s2, &li2, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'requests.ok'"));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"concurrency\": 2.5, \"requests\": {}}");
+	CU_ASSERT_EQUAL(summary_from_json(j, "F", &s2, &li2, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'concurrency'"));
+	cJSON_Delete(j);
+	/* an open-loop level; absent statistics are NaN, not 0 */
+	j = cJSON_Parse("{\"request_rate\": 2.5, \"requests\": {\"ok\": 3}}");
+	CU_ASSERT_EQUAL(summary_from_json(j, "F", &s2, &li2, &e), SC_OK);
+	CU_ASSERT_TRUE(li2.open_loop);
+	ASSERT_REL(li2.rate_per_s, 2.5, 1e-12);
+	CU_ASSERT(isnan(s2.ttft_ms.p90));
+	CU_ASSERT_EQUAL(s2.ttft_ms.n, 0);
+	cJSON_Delete(j);
+	for (int i = 0; i < 4; i++)
+		req_release(&r[i]);
+}
+
 static CU_TestInfo tests[] = {
 	{"derived request metrics", test_derive},
 	{"record JSON: server timings and resends", test_record_json},
@@ -315,6 +381,7 @@ static CU_TestInfo tests[] = {
 	{"online window counting equals the batch", test_online_equals_batch},
 	{"a large level: exact counts, percentiles within the error", test_large_level},
 	{"SLA parsing", test_sla_parse},
+	{"summary.json read back by summary_from_json", test_json_round_trip},
 	CU_TEST_INFO_NULL,
 };
 
