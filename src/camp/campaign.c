@@ -66,7 +66,7 @@ static int parse_deploy(const cJSON *j, const char *where, const char *base,
 	if ((int)emu + (url != NULL) + (launch != NULL) + (slurm != NULL) +
 		(k8s != NULL) != 1)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: give exactly one of 'url' (a running endpoint), '\"emulate\": true', 'launch' (a server command), 'slurm' (a job) and 'kubernetes' (a manifest)",
+				  "%s: give exactly one of 'url' (a running endpoint), '\"emulate\": true' and 'launch' (a server command) or the cluster kinds 'slurm' (a job) and 'kubernetes' (a manifest)",
 				  where);
 	if (slurm || k8s) {
 		char cw[1400];
