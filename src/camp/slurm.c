@@ -357,6 +357,7 @@ int slurm_write_script(const struct slurm_spec *s, const struct deploy_spec *d,
 	if (rc == SC_OK && info) {
 		info->nodes = nodes;
 		info->gpus = used;
+		info->cpu = p.cpu;
 		info->port = p.port;
 		snprintf(info->health, sizeof info->health, "%s",
 			 s->health[0] ? s->health : p.health);
@@ -590,7 +591,8 @@ int slurm_bring_up(const struct slurm_up *u, struct slurm_job *j,
 		fclose(f);
 	}
 	job_note(u, "submitted job %s (%ld node(s), %ld %s): %s", j->id,
-		 info.nodes, info.gpus, "GPU(s) or cores", script);
+		 info.nodes, info.gpus, info.cpu ? "CPU core(s)" : "GPU(s)",
+		 script);
 
 	/* Queued until it runs. */
 	int64_t t0 = clock_mono_ns();

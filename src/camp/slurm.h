@@ -92,7 +92,8 @@ void slurm_cancel(struct slurm_job *j);
 
 /* What a written job script serves. */
 struct slurm_script_info {
-	long nodes, gpus;
+	long nodes, gpus; /* gpus: CPU cores on a CPU device spec */
+	bool cpu;
 	int port;
 	char health[256];
 };
