@@ -138,6 +138,12 @@ int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
 	for (size_t i = 0; i < ns; i++)
 		for (size_t k = 0; k < plan_agg_n_budgets; k++) {
 			long budget = plan_agg_budgets[k];
+			/* An engine that never splits a prompt refuses one
+			 * longer than its token budget (TensorRT-LLM without
+			 * chunked prefill): such a budget is not a config. */
+			if (sched_default(q->backend).whole_prompts &&
+			    (double)budget < q->wl.isl)
+				continue;
 			struct mem_plan mp;
 			mem_plan_worker(&c, &shapes[i], (double)budget,
 					q->wl.isl + q->wl.osl, &mp);

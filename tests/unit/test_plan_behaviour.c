@@ -109,9 +109,9 @@ static void test_tight_tpot_more_decode_gpus(void)
 	plan_result_release(&loose);
 }
 
-/* The budget: ranked by tokens/s per GPU used, the seed case's best disagg
- * leaves GPUs idle; ranked by tokens/s in all, the best uses the whole
- * budget and delivers more. */
+/* The budget: on 5 H200s (an odd budget, built for this) the seed case's
+ * best disagg per GPU used leaves a GPU idle; ranked by tokens/s in all,
+ * the best uses the whole budget and delivers more. */
 static void test_objective_total(void)
 {
 	struct plan_query q = {0};
@@ -122,7 +122,7 @@ static void test_objective_total(void)
 	strcpy(q.backend, "trtllm");
 	q.wl = (struct perf_workload){4000, 500};
 	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_P90, STAT_MEAN};
-	q.total_gpus = 8;
+	q.total_gpus = 5;
 	q.max_gpus_per_worker = 8;
 	q.link = (struct kv_link){50.0, 0.0};
 	q.do_disagg = true;
@@ -134,7 +134,7 @@ static void test_objective_total(void)
 	const struct plan_config *a = &per.disagg.cfg[0], *b = &tot.disagg.cfg[0];
 	printf("\n    per GPU: %ld GPUs, %.0f tok/s; total: %ld GPUs, %.0f tok/s ",
 	       a->gpus, a->perf.tokens_per_s, b->gpus, b->perf.tokens_per_s);
-	CU_ASSERT(a->gpus < 8);
+	CU_ASSERT(a->gpus < 5);
 	CU_ASSERT(b->gpus > a->gpus);
 	CU_ASSERT(b->perf.tokens_per_s > a->perf.tokens_per_s);
 	CU_ASSERT(a->perf.tokens_per_s_per_gpu >= b->perf.tokens_per_s_per_gpu);
