@@ -192,6 +192,14 @@ static const struct {
 	{"tokens_per_s_per_user", "throughput.tokens_per_s_per_user"},
 	{"little_rel_error", "little.rel_error"},
 	{"goodput_per_s", "goodput.requests_per_s"},
+	{"goodput_tokens_per_s", "goodput_tokens_per_s"},
+	{"attainment_ttft", "attainment.ttft"},
+	{"attainment_tpot", "attainment.tpot"},
+	{"attainment_e2e", "attainment.e2e"},
+	{"attainment_all", "attainment.all"},
+	{"sla_met_ttft", "sla_met.ttft"},
+	{"sla_met_tpot", "sla_met.tpot"},
+	{"sla_met_all", "sla_met.all"},
 	{"complete", "complete"},
 };
 

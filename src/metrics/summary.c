@@ -15,20 +15,76 @@ static bool measured(const struct req_record *r)
 	return r->ok && !r->warmup;
 }
 
-static bool meets(const struct req_record *r, const struct sla *sla)
+static const char *const sla_metric_names[SLA_METRIC_COUNT] = {
+    [SLA_TTFT] = "ttft",
+    [SLA_TPOT] = "tpot",
+    [SLA_E2E] = "e2e",
+    [SLA_ITL] = "itl",
+};
+
+/* Default statistic of each limit: TTFT's tail matters (p90), TPOT is a
+ * rate users feel on average (mean). */
+static const enum stat_sel sla_default_stat[SLA_METRIC_COUNT] = {
+    [SLA_TTFT] = STAT_P90,
+    [SLA_TPOT] = STAT_MEAN,
+    [SLA_E2E] = STAT_P90,
+    [SLA_ITL] = STAT_MEAN,
+};
+
+const char *summary_sla_metric_name(enum sla_metric m)
 {
-	if (sla->ttft_ms > 0 && !(r->ttft_ms <= sla->ttft_ms))
-		return false;
-	if (sla->tpot_ms > 0 && isfinite(r->tpot_ms) &&
-	    !(r->tpot_ms <= sla->tpot_ms))
-		return false;
-	if (sla->e2e_ms > 0 && !(r->e2e_ms <= sla->e2e_ms))
-		return false;
-	if (sla->itl_ms > 0)
+	return m < SLA_METRIC_COUNT ? sla_metric_names[m] : "?";
+}
+
+void summary_sla_init(struct sla *sla)
+{
+	memset(sla, 0, sizeof *sla);
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		sla->stat[m] = sla_default_stat[m];
+}
+
+double summary_stat_at(const struct stats *st, enum stat_sel s)
+{
+	if (!st->n)
+		return NAN;
+	switch (s) {
+	case STAT_MEAN:
+		return st->mean;
+	case STAT_P50:
+		return st->p50;
+	case STAT_P90:
+		return st->p90;
+	case STAT_P95:
+		return st->p95;
+	case STAT_P99:
+		return st->p99;
+	default:
+		return NAN;
+	}
+}
+
+/* Whether successful request r meets limit m of sla (no limit: yes). */
+static bool meets_one(const struct req_record *r, const struct sla *sla,
+		      enum sla_metric m)
+{
+	double lim = sla->limit_ms[m];
+	if (!(lim > 0))
+		return true;
+	switch (m) {
+	case SLA_TTFT:
+		return r->ttft_ms <= lim;
+	case SLA_TPOT:
+		return !isfinite(r->tpot_ms) || r->tpot_ms <= lim;
+	case SLA_E2E:
+		return r->e2e_ms <= lim;
+	case SLA_ITL:
 		for (size_t i = 0; i < r->n_itl; i++)
-			if (r->itl_ms[i] > sla->itl_ms)
+			if (r->itl_ms[i] > lim)
 				return false;
-	return true;
+		return true;
+	default:
+		return true;
+	}
 }
 
 /* The sketches of an accumulator, for loops over all of them. */
@@ -100,7 +156,18 @@ void summary_acc_add(struct summary_acc *a, const struct req_record *r,
 	    r->prompt_tokens != r->input_tokens)
 		a->prompt_mismatch++;
 	bool m = measured(r);
-	bool good = m && a->sla.set && meets(r, &a->sla);
+	bool good = m && a->sla.set;
+	if (a->sla.set && !r->warmup) {
+		/* attainment: a failed request meets no limit */
+		a->att_n++;
+		for (int k = 0; r->ok && k < SLA_METRIC_COUNT; k++)
+			if (meets_one(r, &a->sla, (enum sla_metric)k))
+				a->att_met[k]++;
+			else
+				good = false;
+		if (good)
+			a->att_all++;
+	}
 	if (m) {
 		a->measured++;
 		sketch_add(&a->ttft_ms, r->ttft_ms);
@@ -139,9 +206,74 @@ void summary_acc_add(struct summary_acc *a, const struct req_record *r,
 	if (r->end_ns >= w0 && r->end_ns < w1) {
 		a->win_done++;
 		a->win_sum_latency_s += (double)(r->end_ns - r->start_ns) / 1e9;
-		if (good)
+		if (good) {
 			a->win_good++;
+			a->win_good_tokens += (double)r->output_tokens;
+		}
 	}
+}
+
+/* The level's statistic of SLA metric m. */
+static const struct stats *metric_stats(const struct level_summary *s,
+					enum sla_metric m)
+{
+	switch (m) {
+	case SLA_TTFT:
+		return &s->ttft_ms;
+	case SLA_TPOT:
+		return &s->tpot_ms;
+	case SLA_E2E:
+		return &s->e2e_ms;
+	default:
+		return &s->itl_ms;
+	}
+}
+
+/* The verdict at each limit's statistic from s's statistics. */
+static void sla_verdicts(const struct sla *sla, struct level_summary *s)
+{
+	s->sla_met_all = sla->set ? 1 : -1;
+	for (int m = 0; m < SLA_METRIC_COUNT; m++) {
+		s->sla_value_ms[m] = NAN;
+		s->sla_met[m] = -1;
+		if (!sla->set || !(sla->limit_ms[m] > 0))
+			continue;
+		double v = summary_stat_at(metric_stats(s, (enum sla_metric)m),
+					   sla->stat[m]);
+		s->sla_value_ms[m] = v;
+		s->sla_met[m] = v <= sla->limit_ms[m];
+		if (!s->sla_met[m])
+			s->sla_met_all = 0;
+	}
+}
+
+/* Goodput, attainment and verdicts; NaN and -1 without an SLA. */
+static void sla_finish(const struct summary_acc *a, const struct level_info *li,
+		       struct level_summary *s)
+{
+	s->goodput_per_s = s->goodput_per_s_per_gpu = s->sla_fraction = NAN;
+	s->goodput_tokens_per_s = s->attainment_all = NAN;
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		s->attainment[m] = NAN;
+	s->attainment_n = a->att_n;
+	sla_verdicts(&li->sla, s);
+	if (!li->sla.set)
+		return;
+	if (li->window_end_ns > li->window_start_ns) {
+		s->goodput_per_s = (double)a->win_good / s->window_s;
+		s->goodput_tokens_per_s = a->win_good_tokens / s->window_s;
+	}
+	if (li->gpus > 0)
+		s->goodput_per_s_per_gpu = s->goodput_per_s / (double)li->gpus;
+	if (a->measured)
+		s->sla_fraction = (double)a->sla_met / (double)a->measured;
+	if (!a->att_n)
+		return;
+	double n = (double)a->att_n;
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		if (li->sla.limit_ms[m] > 0)
+			s->attainment[m] = (double)a->att_met[m] / n;
+	s->attainment_all = (double)a->att_all / n;
 }
 
 void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
@@ -191,16 +323,7 @@ void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
 	s->tokens_per_s_per_user =
 		s->tpot_ms.n && s->tpot_ms.mean > 0 ? 1000.0 / s->tpot_ms.mean
 						    : NAN;
-	/* Goodput: requests per second in the window that met every SLA. */
-	if (li->sla.set) {
-		s->goodput_per_s =
-			w1 > w0 ? (double)a->win_good / s->window_s : NAN;
-		s->goodput_per_s_per_gpu =
-			li->gpus > 0 ? s->goodput_per_s / (double)li->gpus : NAN;
-		s->sla_fraction = a->measured ? (double)a->sla_met /
-							(double)a->measured
-					      : NAN;
-	}
+	sla_finish(a, li, s);
 }
 
 void summary_compute(const struct req_record *recs, size_t n,
@@ -221,6 +344,51 @@ static void add_num(cJSON *o, const char *k, double v)
 		cJSON_AddNumberToObject(o, k, v);
 	else
 		cJSON_AddNullToObject(o, k);
+}
+
+/* The SLA keys: "sla" (limits and their statistics), "attainment",
+ * "goodput_req_per_s", "goodput_tokens_per_s", "sla_met" and
+ * "sla_values_ms" (verdicts and the values they were judged on), and the
+ * older "goodput" object that readers of earlier summaries know. */
+static void sla_to_json(cJSON *o, const struct level_summary *s,
+			const struct level_info *li)
+{
+	const struct sla *sla = &li->sla;
+	cJSON *sl = cJSON_AddObjectToObject(o, "sla");
+	cJSON *att = cJSON_AddObjectToObject(o, "attainment");
+	cJSON *met = cJSON_CreateObject();
+	cJSON *val = cJSON_CreateObject();
+	cJSON_AddNumberToObject(att, "n", (double)s->attainment_n);
+	for (int m = 0; m < SLA_METRIC_COUNT; m++) {
+		if (!(sla->limit_ms[m] > 0))
+			continue;
+		const char *name = sla_metric_names[m];
+		char k[32];
+		snprintf(k, sizeof k, "%s_ms", name);
+		cJSON_AddNumberToObject(sl, k, sla->limit_ms[m]);
+		snprintf(k, sizeof k, "%s_stat", name);
+		cJSON_AddStringToObject(sl, k, statsel_name(sla->stat[m]));
+		add_num(att, name, s->attainment[m]);
+		cJSON_AddBoolToObject(met, name, s->sla_met[m] == 1);
+		add_num(val, name, s->sla_value_ms[m]);
+	}
+	add_num(att, "all", s->attainment_all);
+	cJSON_AddBoolToObject(met, "all", s->sla_met_all == 1);
+	add_num(o, "goodput_req_per_s", s->goodput_per_s);
+	add_num(o, "goodput_tokens_per_s", s->goodput_tokens_per_s);
+	cJSON_AddItemToObject(o, "sla_met", met);
+	cJSON_AddItemToObject(o, "sla_values_ms", val);
+	cJSON *g = cJSON_AddObjectToObject(o, "goodput");
+	add_num(g, "requests_per_s", s->goodput_per_s);
+	add_num(g, "requests_per_s_per_gpu", s->goodput_per_s_per_gpu);
+	add_num(g, "sla_met_fraction", s->sla_fraction);
+	cJSON *gs = cJSON_AddObjectToObject(g, "sla");
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		if (sla->limit_ms[m] > 0) {
+			char k[32];
+			snprintf(k, sizeof k, "%s_ms", sla_metric_names[m]);
+			cJSON_AddNumberToObject(gs, k, sla->limit_ms[m]);
+		}
 }
 
 cJSON *summary_to_json(const struct level_summary *s,
@@ -295,21 +463,8 @@ cJSON *summary_to_json(const struct level_summary *s,
 	add_num(lt, "measured_concurrency", s->little_measured);
 	add_num(lt, "expected", s->little_expected);
 	add_num(lt, "rel_error", s->little_rel_error);
-	if (li->sla.set) {
-		cJSON *g = cJSON_AddObjectToObject(o, "goodput");
-		add_num(g, "requests_per_s", s->goodput_per_s);
-		add_num(g, "requests_per_s_per_gpu", s->goodput_per_s_per_gpu);
-		add_num(g, "sla_met_fraction", s->sla_fraction);
-		cJSON *sl = cJSON_AddObjectToObject(g, "sla");
-		if (li->sla.ttft_ms > 0)
-			cJSON_AddNumberToObject(sl, "ttft_ms", li->sla.ttft_ms);
-		if (li->sla.tpot_ms > 0)
-			cJSON_AddNumberToObject(sl, "tpot_ms", li->sla.tpot_ms);
-		if (li->sla.e2e_ms > 0)
-			cJSON_AddNumberToObject(sl, "e2e_ms", li->sla.e2e_ms);
-		if (li->sla.itl_ms > 0)
-			cJSON_AddNumberToObject(sl, "itl_ms", li->sla.itl_ms);
-	}
+	if (li->sla.set)
+		sla_to_json(o, s, li);
 	cJSON_AddNumberToObject(o, "prompt_tokens_mismatch",
 				(double)s->prompt_mismatch);
 	return o;
@@ -372,6 +527,55 @@ static int reasons_from_json(const cJSON *br, struct level_summary *s,
 		}
 	}
 	return SC_OK;
+}
+
+/* The reverse of sla_to_json. A summary from before "sla" existed gives
+ * its limits under goodput.sla, each on its default statistic. */
+static void sla_from_json(const cJSON *j, struct level_summary *s,
+			  struct level_info *li)
+{
+	const cJSON *gp = cJSON_GetObjectItemCaseSensitive(j, "goodput");
+	s->goodput_per_s = num_or_nan(gp, "requests_per_s");
+	s->goodput_per_s_per_gpu = num_or_nan(gp, "requests_per_s_per_gpu");
+	s->sla_fraction = num_or_nan(gp, "sla_met_fraction");
+	const cJSON *sl = cJSON_GetObjectItemCaseSensitive(j, "sla");
+	if (!cJSON_IsObject(sl))
+		sl = cJSON_GetObjectItemCaseSensitive(gp, "sla");
+	summary_sla_init(&li->sla);
+	li->sla.set = cJSON_IsObject(sl);
+	const cJSON *att = cJSON_GetObjectItemCaseSensitive(j, "attainment");
+	const cJSON *met = cJSON_GetObjectItemCaseSensitive(j, "sla_met");
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(j, "sla_values_ms");
+	double n = num_or_nan(att, "n");
+	s->attainment_n = n >= 0 && n < 1e15 ? (size_t)n : 0;
+	s->attainment_all = num_or_nan(att, "all");
+	s->goodput_tokens_per_s = num_or_nan(j, "goodput_tokens_per_s");
+	double g = num_or_nan(j, "goodput_req_per_s");
+	if (isfinite(g))
+		s->goodput_per_s = g;
+	s->sla_met_all =
+	    li->sla.set
+		? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(met, "all"))
+		: -1;
+	for (int m = 0; m < SLA_METRIC_COUNT; m++) {
+		const char *name = sla_metric_names[m];
+		char k[32];
+		snprintf(k, sizeof k, "%s_ms", name);
+		double v = num_or_nan(sl, k);
+		/* an absent limit is no limit (0), as in struct sla */
+		li->sla.limit_ms[m] = isfinite(v) ? v : 0;
+		snprintf(k, sizeof k, "%s_stat", name);
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(sl, k);
+		if (cJSON_IsString(st))
+			statsel_parse(st->valuestring, &li->sla.stat[m]);
+		s->attainment[m] = num_or_nan(att, name);
+		s->sla_value_ms[m] = num_or_nan(val, name);
+		s->sla_met[m] =
+		    li->sla.limit_ms[m] > 0
+			? cJSON_IsTrue(
+			      cJSON_GetObjectItemCaseSensitive(met, name))
+			: -1;
+	}
 }
 
 int summary_from_json(const cJSON *j, const char *where,
@@ -447,27 +651,26 @@ int summary_from_json(const cJSON *j, const char *where,
 	s->little_measured = num_or_nan(lt, "measured_concurrency");
 	s->little_expected = num_or_nan(lt, "expected");
 	s->little_rel_error = num_or_nan(lt, "rel_error");
-	const cJSON *gp = cJSON_GetObjectItemCaseSensitive(j, "goodput");
-	s->goodput_per_s = num_or_nan(gp, "requests_per_s");
-	s->goodput_per_s_per_gpu = num_or_nan(gp, "requests_per_s_per_gpu");
-	s->sla_fraction = num_or_nan(gp, "sla_met_fraction");
-	const cJSON *sl = cJSON_GetObjectItemCaseSensitive(gp, "sla");
-	li->sla.set = cJSON_IsObject(sl);
-	/* an absent limit is no limit (0), as in struct sla */
-	double *lim[] = {&li->sla.ttft_ms, &li->sla.tpot_ms, &li->sla.e2e_ms,
-			 &li->sla.itl_ms};
-	static const char *const lim_keys[] = {"ttft_ms", "tpot_ms", "e2e_ms",
-					       "itl_ms"};
-	for (size_t i = 0; i < 4; i++) {
-		double v = num_or_nan(sl, lim_keys[i]);
-		*lim[i] = isfinite(v) ? v : 0;
-	}
+	sla_from_json(j, s, li);
 	return SC_OK;
 }
 
+/* The keys of an SLA list: a limit (ms) or the statistic it applies to. */
+static const struct {
+	const char *key;
+	enum sla_metric m;
+	bool is_stat;
+} sla_keys[] = {
+    {"ttft_ms", SLA_TTFT, false}, {"ttft_stat", SLA_TTFT, true},
+    {"tpot_ms", SLA_TPOT, false}, {"tpot_stat", SLA_TPOT, true},
+    {"e2e_ms", SLA_E2E, false},	  {"e2e_stat", SLA_E2E, true},
+    {"itl_ms", SLA_ITL, false},	  {"itl_stat", SLA_ITL, true},
+};
+
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)
 {
-	memset(out, 0, sizeof *out);
+	summary_sla_init(out);
+	bool stat_given[SLA_METRIC_COUNT] = {false};
 	const char *p = s;
 	while (*p) {
 		const char *eq = strchr(p, '=');
@@ -478,41 +681,59 @@ int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)
 			snprintf(err, cap, "expected KEY=VALUE in '%s'", s);
 			return -1;
 		}
-		size_t kl = (size_t)(eq - p);
-		char *end;
-		double v = strtod(eq + 1, &end);
-		if (end != comma || !isfinite(v) || v <= 0) {
-			snprintf(err, cap, "bad value for '%.*s' in '%s'",
-				 (int)kl, p, s);
-			return -1;
-		}
-		static const struct {
-			const char *key;
-			size_t off;
-		} keys[] = {
-			{"ttft_ms", offsetof(struct sla, ttft_ms)},
-			{"tpot_ms", offsetof(struct sla, tpot_ms)},
-			{"e2e_ms", offsetof(struct sla, e2e_ms)},
-			{"itl_ms", offsetof(struct sla, itl_ms)},
-		};
+		int kl = (int)(eq - p), vl = (int)(comma - eq - 1);
+		const char *val = eq + 1;
 		size_t i;
-		for (i = 0; i < sizeof keys / sizeof *keys; i++)
-			if (strlen(keys[i].key) == kl &&
-			    !strncmp(keys[i].key, p, kl)) {
-				*(double *)((char *)out + keys[i].off) = v;
+		for (i = 0; i < sizeof sla_keys / sizeof *sla_keys; i++)
+			if (strlen(sla_keys[i].key) == (size_t)kl &&
+			    !strncmp(sla_keys[i].key, p, (size_t)kl))
 				break;
-			}
-		if (i == sizeof keys / sizeof *keys) {
+		if (i == sizeof sla_keys / sizeof *sla_keys) {
 			snprintf(err, cap,
-				 "unknown SLA key '%.*s' (known: ttft_ms, tpot_ms, e2e_ms, itl_ms)",
-				 (int)kl, p);
+				 "unknown SLA key '%.*s' (known: ttft_ms, "
+				 "tpot_ms, e2e_ms, itl_ms, and ttft_stat, "
+				 "tpot_stat, e2e_stat, itl_stat)",
+				 kl, p);
 			return -1;
 		}
-		out->set = true;
+		enum sla_metric m = sla_keys[i].m;
+		if (sla_keys[i].is_stat) {
+			char name[8];
+			snprintf(name, sizeof name, "%.*s", vl, val);
+			if (vl >= (int)sizeof name ||
+			    statsel_parse(name, &out->stat[m])) {
+				snprintf(err, cap,
+					 "'%.*s=%.*s': the statistic must be "
+					 "mean, p50, p90, p95 or p99",
+					 kl, p, vl, val);
+				return -1;
+			}
+			stat_given[m] = true;
+		} else {
+			char *end;
+			double v = strtod(val, &end);
+			if (end != comma || vl == 0 || !isfinite(v) ||
+			    !(v > 0)) {
+				snprintf(err, cap,
+					 "'%.*s=%.*s': the limit must be a "
+					 "number of milliseconds > 0",
+					 kl, p, vl, val);
+				return -1;
+			}
+			out->limit_ms[m] = v;
+			out->set = true;
+		}
 		p = *comma ? comma + 1 : comma;
 	}
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		if (stat_given[m] && !(out->limit_ms[m] > 0)) {
+			snprintf(err, cap,
+				 "%s_stat is given without %s_ms in '%s'",
+				 sla_metric_names[m], sla_metric_names[m], s);
+			return -1;
+		}
 	if (!out->set) {
-		snprintf(err, cap, "empty SLA list");
+		snprintf(err, cap, "empty SLA list '%s'", s);
 		return -1;
 	}
 	return 0;

@@ -17,12 +17,30 @@
 #include "metrics/sketch.h"
 #include "metrics/stats.h"
 #include "util/err.h"
+#include "util/statsel.h"
 
-/* SLA thresholds; a value <= 0 means "no limit on this metric". */
+/* The latency metrics an SLA can limit. A request meets the TTFT, TPOT
+ * and E2E limits when its own value is at most the limit (a request with
+ * one output token has no TPOT and meets that limit), the ITL limit when
+ * every gap of its stream is. */
+enum sla_metric { SLA_TTFT, SLA_TPOT, SLA_E2E, SLA_ITL, SLA_METRIC_COUNT };
+
+/* SLA limits, each on a stated statistic of the level's distribution
+ * (defaults: TTFT p90, TPOT mean, E2E p90, ITL mean); a limit <= 0 means
+ * "no limit on this metric". */
 struct sla {
-	double ttft_ms, tpot_ms, e2e_ms, itl_ms;
+	double limit_ms[SLA_METRIC_COUNT];
+	enum stat_sel stat[SLA_METRIC_COUNT];
 	bool set;
 };
+
+/* "ttft", "tpot", "e2e", "itl" (the JSON keys of attainment and sla_met;
+ * the limit's key adds "_ms", its statistic's "_stat"). */
+const char *summary_sla_metric_name(enum sla_metric m);
+/* The statistic s of st (its mean or a percentile); NaN when st is empty. */
+double summary_stat_at(const struct stats *st, enum stat_sel s);
+/* An SLA with no limits and the default statistic of each metric. */
+void summary_sla_init(struct sla *sla);
 
 struct level_info {
 	bool open_loop;
@@ -50,7 +68,22 @@ struct level_summary {
 	double window_s, output_tokens_per_s, requests_per_s,
 		tokens_per_s_per_gpu, tokens_per_s_per_user;
 	double little_measured, little_expected, little_rel_error;
+	/* SLAs: goodput counts the measured requests that met every limit
+	 * and ended inside the steady window, per second of it (requests and
+	 * their output tokens); sla_fraction is the share of measured
+	 * successful requests that met every limit. NaN without an SLA. */
 	double goodput_per_s, goodput_per_s_per_gpu, sla_fraction;
+	double goodput_tokens_per_s;
+	/* Attainment over the level's non-warm-up requests (a failed one
+	 * meets no limit): the share meeting each limit on its own (NaN for
+	 * a metric without a limit) and the share meeting all of them. */
+	size_t attainment_n;
+	double attainment[SLA_METRIC_COUNT], attainment_all;
+	/* The level's value at each limit's statistic, and whether it is
+	 * within the limit: 1 yes, 0 no (or no sample), -1 no limit set. */
+	double sla_value_ms[SLA_METRIC_COUNT];
+	int sla_met[SLA_METRIC_COUNT];
+	int sla_met_all;
 	size_t prompt_mismatch;
 };
 
@@ -66,7 +99,11 @@ struct summary_acc {
 	/* over the steady window */
 	double win_tokens, win_done, win_busy_s, win_sum_latency_s;
 	size_t win_good;    /* measured, met every SLA, ended in the window */
+	double win_good_tokens; /* their output tokens */
 	size_t sla_met;     /* measured and met every SLA */
+	/* attainment: non-warm-up requests, those meeting each limit and
+	 * those meeting all */
+	size_t att_n, att_met[SLA_METRIC_COUNT], att_all;
 };
 
 /* Unknown window edge for summary_acc_add: the start is still to come
@@ -105,8 +142,11 @@ cJSON *summary_to_json(const struct level_summary *s,
 int summary_from_json(const cJSON *j, const char *where,
 		      struct level_summary *s, struct level_info *li,
 		      struct sc_err *e);
-/* Parses an SLA list "ttft_ms=600,tpot_ms=16.7" (keys ttft_ms, tpot_ms,
- * e2e_ms, itl_ms). Returns 0 or -1 with a message in err. */
+/* Parses an SLA list "ttft_ms=600,ttft_stat=p90,tpot_ms=16.7": limits
+ * ttft_ms, tpot_ms, e2e_ms, itl_ms (each > 0 and finite) and the statistic
+ * each applies to, ttft_stat, tpot_stat, e2e_stat, itl_stat (mean, p50,
+ * p90, p95, p99; defaults in struct sla). A statistic without its limit is
+ * an error. Returns 0 or -1 with a message quoting the value in err. */
 int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap);
 
 #endif

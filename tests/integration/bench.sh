@@ -65,6 +65,24 @@ print(all(x['output_tokens']==8 and not x['output_tokens_estimated'] and x['prom
 	"True" "exact input and output tokens in every record"
 expect_eq "$(json "$OUT/c4/summary.json" "d['prompt_tokens_mismatch'], d['gpus'], 'goodput' in d")" \
 	"(0, 2, True)" "summary mismatch count, gpus, goodput"
+# attainment is per request: recount it from the records (non-warm-up,
+# failed ones missing every limit); a summary that counted warm-up
+# requests or judged on a statistic would disagree
+expect_eq "$(python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]+'/summary.json'))
+rs=[json.loads(l) for l in open(sys.argv[1]+'/requests.jsonl')]
+rs=[r for r in rs if not r['warmup']]
+def ok(r,k,lim): return r['ok'] and (r[k] is None or r[k]<=lim)
+t=sum(ok(r,'ttft_ms',1000) for r in rs); p=sum(ok(r,'tpot_ms',100) for r in rs)
+a=sum(ok(r,'ttft_ms',1000) and ok(r,'tpot_ms',100) for r in rs)
+at=d['attainment']; n=len(rs)
+print(at['n']==n, abs(at['ttft']-t/n)<1e-9, abs(at['tpot']-p/n)<1e-9, abs(at['all']-a/n)<1e-9,
+      d['sla']['ttft_stat'], d['sla']['tpot_stat'], d['sla_met']['ttft']==(d['ttft_ms']['p90']<=1000),
+      d['goodput_tokens_per_s']>0)" "$OUT/c4")" \
+	"True True True True p90 mean True True" "attainment recounted from the records, default statistics, verdict on p90"
+expect_eq "$(sed -n 1p "$OUT/summary.csv" | tr ',' '\n' | grep -c '^attainment_\|^goodput_tokens_per_s$\|^sla_met_')" 8 \
+	"summary.csv has the attainment, goodput-tokens and verdict columns"
 expect_eq "$(json "$OUT/c4/summary.json" "abs(d['little']['measured_concurrency']-4)<0.2")" \
 	"True" "closed loop holds 4 in flight (Little)"
 expect_eq "$(json "$OUT/run.json" "d['mode'], d['model'], d['gpus'], d['isl'], d['end_wall'] is not None")" \

@@ -177,11 +177,42 @@ static void test_level(void)
 	/* SLA: A ttft 500 ok tpot 1000 > 600 fails; B ttft 250, tpot 500 ok */
 	ASSERT_REL(s.sla_fraction, 0.5, 1e-12);
 	ASSERT_REL(s.goodput_per_s, 0.5, 1e-9); /* B ended in window */
+	/* B's 4 tokens over the 2 s window */
+	ASSERT_REL(s.goodput_tokens_per_s, 2.0, 1e-9);
+	/* attainment over A, B and F (W is warm-up; F failed: meets none):
+	 * TTFT A and B, TPOT B only, all B only */
+	CU_ASSERT_EQUAL(s.attainment_n, 3);
+	ASSERT_REL(s.attainment[SLA_TTFT], 2.0 / 3, 1e-12);
+	ASSERT_REL(s.attainment[SLA_TPOT], 1.0 / 3, 1e-12);
+	ASSERT_REL(s.attainment_all, 1.0 / 3, 1e-12);
+	CU_ASSERT(isnan(s.attainment[SLA_E2E])); /* no limit */
+	/* verdicts: TTFT p90 of {250, 500} = 475 <= 600; TPOT mean of
+	 * {1000, 500} = 750 > 600 */
+	ASSERT_REL(s.sla_value_ms[SLA_TTFT], 475.0, 1e-9);
+	CU_ASSERT_EQUAL(s.sla_met[SLA_TTFT], 1);
+	ASSERT_REL(s.sla_value_ms[SLA_TPOT], 750.0, 1e-9);
+	CU_ASSERT_EQUAL(s.sla_met[SLA_TPOT], 0);
+	CU_ASSERT_EQUAL(s.sla_met[SLA_E2E], -1);
+	CU_ASSERT_EQUAL(s.sla_met_all, 0);
 	cJSON *j = summary_to_json(&s, &li);
 	cJSON *rq = cJSON_GetObjectItem(j, "requests");
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(rq, "by_reason"),
 					    "http_429")->valuedouble, 1);
 	CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(j, "goodput"));
+	const cJSON *sl = cJSON_GetObjectItem(j, "sla");
+	CU_ASSERT_STRING_EQUAL(
+	    cJSON_GetObjectItem(sl, "ttft_stat")->valuestring, "p90");
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(sl, "tpot_ms")->valuedouble, 600);
+	ASSERT_REL(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "attainment"), "all")
+		->valuedouble,
+	    1.0 / 3, 1e-12);
+	CU_ASSERT(cJSON_IsTrue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "sla_met"), "ttft")));
+	CU_ASSERT(cJSON_IsFalse(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "sla_met"), "all")));
+	ASSERT_REL(cJSON_GetObjectItem(j, "goodput_tokens_per_s")->valuedouble,
+		   2.0, 1e-9);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "concurrency")->valuedouble, 2);
 	const cJSON *cms = cJSON_GetObjectItem(j, "ttft_client_minus_server_ms");
 	CU_ASSERT(cJSON_IsObject(cms));
@@ -295,13 +326,111 @@ static void test_large_level(void)
 	cJSON_Delete(j);
 }
 
+/* Ten requests with TTFT 100 ms x 8, 1000 and 2000 ms (mean 380, p50 100,
+ * p90 1100, p95 1550, p99 1910) and TPOT 10 ms x 9 and 100 ms (mean 19,
+ * p50 10, p99 91.9). Each case puts the limit between two statistics so
+ * the stated one decides the verdict: a verdict taken on the wrong
+ * statistic flips it. */
+static void test_sla_statistic(void)
+{
+	static const struct {
+		const char *sla;
+		enum sla_metric m;
+		int met;
+		double value_ms, attainment;
+	} cases[] = {
+	    {"ttft_ms=200,ttft_stat=p50", SLA_TTFT, 1, 100, 0.8},
+	    {"ttft_ms=200,ttft_stat=mean", SLA_TTFT, 0, 380, 0.8},
+	    {"ttft_ms=400,ttft_stat=mean", SLA_TTFT, 1, 380, 0.8},
+	    {"ttft_ms=400", SLA_TTFT, 0, 1100, 0.8}, /* default p90 */
+	    {"ttft_ms=1200,ttft_stat=p90", SLA_TTFT, 1, 1100, 0.9},
+	    {"ttft_ms=1200,ttft_stat=p95", SLA_TTFT, 0, 1550, 0.9},
+	    {"ttft_ms=1600,ttft_stat=p95", SLA_TTFT, 1, 1550, 0.9},
+	    {"ttft_ms=1600,ttft_stat=p99", SLA_TTFT, 0, 1910, 0.9},
+	    {"tpot_ms=15", SLA_TPOT, 0, 19, 0.9}, /* default mean */
+	    {"tpot_ms=15,tpot_stat=p50", SLA_TPOT, 1, 10, 0.9},
+	    {"tpot_ms=50,tpot_stat=mean", SLA_TPOT, 1, 19, 0.9},
+	    {"tpot_ms=50,tpot_stat=p99", SLA_TPOT, 0, 91.9, 0.9},
+	};
+	static const double ttft[10] = {100, 100, 100, 100,  100,
+					100, 100, 100, 1000, 2000};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		struct level_info li = {.concurrency = 1,
+					.window_start_ns = 0,
+					.window_end_ns = 100 * S};
+		char err[128];
+		CU_ASSERT_EQUAL_FATAL(
+		    summary_parse_sla(cases[c].sla, &li.sla, err, sizeof err),
+		    0);
+		struct summary_acc a;
+		summary_acc_init(&a, &li.sla);
+		for (int i = 0; i < 10; i++) {
+			struct req_record q = {0};
+			q.start_ns = (int64_t)(i + 1) * S;
+			int64_t t1 = q.start_ns + (int64_t)(ttft[i] * 1e6);
+			int64_t t2 = t1 + (i == 9 ? 100 : 10) * 1000000LL;
+			add_toks(&q, (int64_t[]){t1, t2}, 2);
+			q.end_ns = t2;
+			q.output_tokens = 2;
+			q.ok = true;
+			req_derive(&q);
+			summary_acc_add(&a, &q, li.window_start_ns,
+					li.window_end_ns);
+			req_release(&q);
+		}
+		struct level_summary s;
+		summary_acc_finish(&a, &li, &s);
+		summary_acc_release(&a);
+		enum sla_metric m = cases[c].m;
+		if (s.sla_met[m] != cases[c].met)
+			fprintf(stderr, "case %s: verdict %d, want %d\n",
+				cases[c].sla, s.sla_met[m], cases[c].met);
+		CU_ASSERT_EQUAL(s.sla_met[m], cases[c].met);
+		CU_ASSERT_EQUAL(s.sla_met_all, cases[c].met);
+		ASSERT_REL(s.sla_value_ms[m], cases[c].value_ms, 1e-9);
+		/* attainment is per request, whatever the statistic */
+		ASSERT_REL(s.attainment[m], cases[c].attainment, 1e-12);
+		ASSERT_REL(s.attainment_all, cases[c].attainment, 1e-12);
+		/* goodput: the requests meeting every limit over 100 s */
+		ASSERT_REL(s.goodput_per_s, cases[c].attainment * 10 / 100.0,
+			   1e-12);
+		ASSERT_REL(s.goodput_tokens_per_s,
+			   cases[c].attainment * 20 / 100.0, 1e-12);
+	}
+}
+
 static void test_sla_parse(void)
 {
 	struct sla s;
 	char err[128];
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=600,tpot_ms=16.7", &s, err,
 					  sizeof err), 0);
-	ASSERT_REL(s.tpot_ms, 16.7, 1e-12);
+	ASSERT_REL(s.limit_ms[SLA_TPOT], 16.7, 1e-12);
+	/* the old form keeps its meaning: TTFT on p90, TPOT on the mean */
+	CU_ASSERT_EQUAL(s.stat[SLA_TTFT], STAT_P90);
+	CU_ASSERT_EQUAL(s.stat[SLA_TPOT], STAT_MEAN);
+	CU_ASSERT_EQUAL(s.limit_ms[SLA_E2E], 0);
+	CU_ASSERT_EQUAL(
+	    summary_parse_sla("ttft_ms=600,ttft_stat=p99,tpot_ms=20,"
+			      "tpot_stat=p50,e2e_ms=9000",
+			      &s, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(s.stat[SLA_TTFT], STAT_P99);
+	CU_ASSERT_EQUAL(s.stat[SLA_TPOT], STAT_P50);
+	ASSERT_REL(s.limit_ms[SLA_E2E], 9000, 1e-12);
+	/* a statistic not in the list, or one without its limit, is named */
+	CU_ASSERT_EQUAL(
+	    summary_parse_sla("ttft_ms=600,ttft_stat=p42", &s, err, sizeof err),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ttft_stat=p42"));
+	CU_ASSERT_EQUAL(
+	    summary_parse_sla("ttft_ms=600,tpot_stat=p90", &s, err, sizeof err),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "tpot_stat is given without tpot_ms"));
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=abc", &s, err, sizeof err),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'ttft_ms=abc'"));
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft=600", &s, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown SLA key"));
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=-1", &s, err, sizeof err), -1);
@@ -346,8 +475,22 @@ static void test_json_round_trip(void)
 	CU_ASSERT_FALSE(li2.open_loop);
 	CU_ASSERT_TRUE(li2.complete);
 	CU_ASSERT_TRUE(li2.sla.set);
-	ASSERT_REL(li2.sla.ttft_ms, 600, 1e-12);
-	CU_ASSERT_EQUAL(li2.sla.e2e_ms, 0); /* not set: no limit */
+	ASSERT_REL(li2.sla.limit_ms[SLA_TTFT], 600, 1e-12);
+	CU_ASSERT_EQUAL(li2.sla.limit_ms[SLA_E2E], 0); /* not set: no limit */
+	CU_ASSERT_EQUAL(li2.sla.stat[SLA_TTFT], STAT_P90);
+	CU_ASSERT_EQUAL(li2.sla.stat[SLA_TPOT], STAT_MEAN);
+	CU_ASSERT_EQUAL(s2.attainment_n, s.attainment_n);
+	for (int m = 0; m < SLA_METRIC_COUNT; m++) {
+		CU_ASSERT_EQUAL(s2.sla_met[m], s.sla_met[m]);
+		CU_ASSERT_EQUAL(isnan(s2.attainment[m]),
+				isnan(s.attainment[m]));
+		if (!isnan(s.attainment[m]))
+			ASSERT_REL(s2.attainment[m], s.attainment[m], 1e-12);
+	}
+	CU_ASSERT_EQUAL(s2.sla_met_all, s.sla_met_all);
+	ASSERT_REL(s2.attainment_all, s.attainment_all, 1e-12);
+	ASSERT_REL(s2.goodput_tokens_per_s, s.goodput_tokens_per_s, 1e-12);
+	ASSERT_REL(s2.sla_value_ms[SLA_TTFT], s.sla_value_ms[SLA_TTFT], 1e-12);
 	cJSON_Delete(j);
 	/* what is missing or malformed is named */
 	j = cJSON_Parse("{\"concurrency\": 4}");
@@ -375,14 +518,16 @@ static void test_json_round_trip(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"derived request metrics", test_derive},
-	{"record JSON: server timings and resends", test_record_json},
-	{"level summary known answers", test_level},
-	{"online window counting equals the batch", test_online_equals_batch},
-	{"a large level: exact counts, percentiles within the error", test_large_level},
-	{"SLA parsing", test_sla_parse},
-	{"summary.json read back by summary_from_json", test_json_round_trip},
-	CU_TEST_INFO_NULL,
+    {"derived request metrics", test_derive},
+    {"record JSON: server timings and resends", test_record_json},
+    {"level summary known answers", test_level},
+    {"online window counting equals the batch", test_online_equals_batch},
+    {"a large level: exact counts, percentiles within the error",
+     test_large_level},
+    {"SLA parsing", test_sla_parse},
+    {"SLA verdict on each statistic", test_sla_statistic},
+    {"summary.json read back by summary_from_json", test_json_round_trip},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("summary", tests)
