@@ -158,8 +158,12 @@ static int run(int argc, char **argv)
 			int f = c - OPT_FAULT0;
 			if (f < 0 || f >= EMU_FAULT_COUNT)
 				return cli_usage_error("emulate", "unexpected option");
-			char flag[64];
-			snprintf(flag, sizeof flag, "--fault-%s", emu_fault_name(f));
+			/* The flag as typed (--fault-http-429), not the fault's
+			 * name in files (http_429). */
+			char flag[64] = "--fault";
+			for (const struct option *o = opts; o->name; o++)
+				if (o->val == c)
+					snprintf(flag, sizeof flag, "--%s", o->name);
 			if ((rc = cli_parse_real(flag, optarg, 0, 1, &rates[f])))
 				return rc;
 			rate_set[f] = true;

@@ -88,6 +88,8 @@ EMU="$SC_SRCDIR/bench/emu-agg-fast.json"
 expect_rc 2 "emulate --host garbage" -- $T "$SERVECAL" emulate -d "$EMU" --host garbage -p 0
 expect_grep "$TMP/err" "\-\-host must be an IPv4 or IPv6 address or localhost, got 'garbage'" "quotes the host"
 expect_rc 2 "emulate --fault-stall-ms 1e308" -- $T "$SERVECAL" emulate -d "$EMU" --fault-stall-ms 1e308
+expect_rc 2 "emulate --fault-http-429 2" -- $T "$SERVECAL" emulate -d "$EMU" --fault-http-429 2
+expect_grep "$TMP/err" "\-\-fault-http-429: must be a number in \[0, 1\], got '2'" "names the flag as typed (dashes), quotes the value"
 expect_rc 2 "match --ttft-ms 1e308" -- "$SERVECAL" match --model qwen3-8b --gpu h200-sxm \
 	--isl 100 --osl 10 --ttft-ms 1e308 --tpot-ms 20 --total-gpus 8
 expect_rc 2 "predict --concurrency 1e7" -- "$SERVECAL" predict --model qwen3-8b --gpu h200-sxm --concurrency 10000000
