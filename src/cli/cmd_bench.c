@@ -15,6 +15,7 @@
 #include "load/bench.h"
 #include "load/endpoint.h"
 #include "load/loop.h"
+#include "load/procs.h"
 #include "load/results.h"
 #include "load/workload.h"
 #include "metrics/summary.h"
@@ -35,7 +36,7 @@ static const char usage[] =
 	"         [--dataset FILE.jsonl] [--header 'K: V']\n"
 	"         [--out DIR] [--seed N] [--timeout 600s] [--max-error-rate F]\n"
 	"         [--resume] [--quiet] [--json] [--token-times]\n"
-	"         [--vocab-size N] [--prompts ids|text] [--no-probe]\n\n"
+	"         [--vocab-size N] [--prompts ids|text] [--no-probe] [--procs N|auto]\n\n"
 	"Measures TTFT, TPOT, ITL, E2E and throughput of a streaming endpoint.\n"
 	"Closed loop (--concurrency): each level keeps exactly N requests in flight;\n"
 	"the first round (N requests, or --warmup N) is warm-up. Open loop\n"
@@ -58,6 +59,9 @@ static const char usage[] =
 	"ITL mean). Attainment is the share of non-warm-up requests meeting a limit\n"
 	"(a failed request meets none); goodput counts those meeting all of them.\n"
 	"--token-times adds each output chunk's arrival time (token_ns) to the records.\n"
+	"--procs N (1..1024, auto: the cores this process may use) runs each level\n"
+	"over N worker processes, each pinned to a core: streams split (closed loop)\n"
+	"or one schedule dealt out (open loop); records merge into one level.\n"
 	"The API key comes from OPENAI_API_KEY (never written to results).\n"
 	"--requests-per-level counts measured requests; warm-up requests are extra.\n"
 	"Defaults: --api completions, --isl 4000, --osl 500, --concurrency 1,\n"
@@ -72,7 +76,7 @@ static const char usage[] =
 enum { O_URL = 256, O_API, O_MODEL, O_ISL, O_ISLSTD, O_OSL, O_OSLSTD, O_CONC,
        O_REQS, O_DUR, O_WARM, O_RATE, O_ARR, O_MAXC, O_GPUS, O_DEPLOY, O_SLA,
        O_DATA, O_HEADER, O_OUT, O_SEED, O_TIMEOUT, O_JSON, O_RESUME, O_QUIET,
-       O_MAXERR, O_TOKTIMES, O_VOCAB, O_PROMPTS, O_NOPROBE };
+       O_MAXERR, O_TOKTIMES, O_VOCAB, O_PROMPTS, O_NOPROBE, O_PROCS };
 
 static const struct option longopts[] = {
 	{"url", required_argument, NULL, O_URL},
@@ -105,6 +109,7 @@ static const struct option longopts[] = {
 	{"vocab-size", required_argument, NULL, O_VOCAB},
 	{"prompts", required_argument, NULL, O_PROMPTS},
 	{"no-probe", no_argument, NULL, O_NOPROBE},
+	{"procs", required_argument, NULL, O_PROCS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -132,6 +137,7 @@ struct bench_opts {
 	bool json, resume, quiet, token_times;
 	enum arrival_kind arr_kind;
 	double arr_shape;
+	long procs;
 };
 
 static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
@@ -139,7 +145,7 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 	*o = (struct bench_opts){.api = "completions", .isl = 4000, .osl = 500,
 				 .out = "results/bench", .seed = 1,
 				 .timeout_s = 600, .arrival = "poisson",
-				 .max_error_rate = 0.5};
+				 .max_error_rate = 0.5, .procs = 1};
 	int c;
 	long tok;
 	char err[256];
@@ -160,6 +166,12 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 		case O_TOKTIMES: o->token_times = true; break;
 		case O_NOPROBE: o->no_probe = true; break;
 		case O_PROMPTS: o->prompts = optarg; break;
+		case O_PROCS:
+			if (!strcmp(optarg, "auto"))
+				o->procs = procs_available();
+			else
+				rc = cli_parse_long("--procs", optarg, 1, PROCS_MAX, &o->procs);
+			break;
 		case O_VOCAB: rc = cli_parse_long("--vocab-size", optarg, WL_MIN_VOCAB, WL_MAX_VOCAB, &o->vocab); break;
 		case O_ISL:
 			rc = cli_parse_long("--isl", optarg, 1, NUM_TOKENS_MAX, &tok);
@@ -529,7 +541,7 @@ static int run(int argc, char **argv)
 		.timeout_s = o.timeout_s, .max_error_rate = o.max_error_rate,
 		.isl = o.isl, .osl = o.osl, .gpus = gpus, .sla = o.sla,
 		.resume = o.resume, .token_times = o.token_times,
-		.stop = &stop_flag,
+		.procs = (unsigned)o.procs, .stop = &stop_flag,
 	};
 	plan.n_levels = o.n_rates ? o.n_rates : o.n_conc;
 	for (size_t i = 0; i < plan.n_levels; i++)

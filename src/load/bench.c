@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/procs.h"
 #include "load/results.h"
 #include "util/xalloc.h"
 
@@ -216,7 +217,8 @@ static int run_level(const struct bench_plan *p, size_t i,
 		.progress_ns = BENCH_PROGRESS_NS, .ud = &lr,
 	};
 	struct loop_result res;
-	rc = loop_run(d, w, &lc, &res, e);
+	rc = p->procs > 1 ? procs_run(p->procs, d, w, &lc, &res, e)
+			  : loop_run(d, w, &lc, &res, e);
 	arrival_release(&arr);
 	results_level_end(&lr.w);
 	if (rc)

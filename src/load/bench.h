@@ -40,6 +40,8 @@ struct bench_plan {
 	bool resume;         /* skip levels whose records agree with their
 				complete summary */
 	bool token_times;    /* token_ns in the records */
+	unsigned procs;      /* worker processes per level (load/procs.h);
+				0 or 1: this process runs the loop */
 	volatile sig_atomic_t *stop;
 };
 

@@ -5,6 +5,10 @@ libservecal_a_SOURCES += \
 	src/load/loop.c src/load/loop.h \
 	src/load/endpoint.c src/load/endpoint.h \
 	src/load/bench.c src/load/bench.h \
+	src/load/share.c src/load/share.h \
+	src/load/wire.c src/load/wire.h \
+	src/load/merge.c src/load/merge.h \
+	src/load/procs.c src/load/procs.h \
 	src/load/results.c src/load/results.h
 servecal_SOURCES += src/cli/cmd_bench.c
 

@@ -8,10 +8,12 @@
  * summary_compute over the same records and window. */
 #include "load/loop.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics/sketch.h"
 #include "net/stream.h"
@@ -322,7 +324,8 @@ static struct slot *get_slot(struct loop *L)
 static int send_one(struct loop *L, int64_t sched_ns, bool queued)
 {
 	struct slot *s = get_slot(L);
-	uint64_t id = L->next_id++;
+	uint64_t id = L->next_id;
+	L->next_id += L->c->id_step ? L->c->id_step : 1;
 	wl_next(L->wl, id, &s->req);
 	struct req_record *r = &s->rec;
 	r->id = id;
@@ -382,7 +385,8 @@ static void queue_full_record(struct loop *L, int64_t sched)
 	const struct loop_config *c = L->c;
 	int64_t now = clock_mono_ns();
 	struct req_record r = {0};
-	r.id = L->next_id++;
+	r.id = L->next_id;
+	L->next_id += c->id_step ? c->id_step : 1;
 	r.level = c->level;
 	r.open_loop = true;
 	r.warmup = L->issued++ < c->warmup;
@@ -451,6 +455,17 @@ static int64_t next_schedule(struct loop *L, long k, int64_t t0, int64_t prev,
 	return sched_at(t0, (double)(prev - t0) + whole);
 }
 
+/* This worker's next entry after prev (global index *g): the entries
+ * dealt to the other deal_n - 1 workers are skipped. */
+static int64_t next_own(struct loop *L, long *g, int64_t t0, int64_t prev,
+			double *frac_ns)
+{
+	unsigned n = L->c->deal_n > 1 ? L->c->deal_n : 1;
+	for (unsigned i = 0; i < n && prev != INT64_MAX; i++)
+		prev = next_schedule(L, ++*g, t0, prev, frac_ns);
+	return prev;
+}
+
 static void progress(struct loop *L, int64_t now)
 {
 	const struct loop_config *c = L->c;
@@ -503,11 +518,20 @@ static int run_closed(struct loop *L)
 static int run_open(struct loop *L)
 {
 	const struct loop_config *c = L->c;
-	int64_t t0 = clock_mono_ns() + LOOP_START_DELAY_NS;
+	int64_t t0 = c->start_ns > 0 ? c->start_ns
+				     : clock_mono_ns() + LOOP_START_DELAY_NS;
 	int64_t next_sched = t0;
 	double frac_ns = 0;
 	bool have_next = true;
 	long scheduled = 0;
+	long g = 0; /* index of next_sched in the whole schedule */
+	if (c->deal_n > 1)
+		for (unsigned i = 0; i < c->deal_k && next_sched != INT64_MAX;
+		     i++)
+			next_sched = next_schedule(L, ++g, t0, next_sched,
+						   &frac_ns);
+	if (next_sched == INT64_MAX)
+		have_next = false;
 	if (c->duration_s > 0 && c->requests <= 0)
 		L->send_until_ns = sched_at(t0, c->duration_s * 1e9);
 	L->w0 = t0;
@@ -531,8 +555,7 @@ static int run_open(struct loop *L)
 		     k++) {
 			scheduled++;
 			dispatch(L, next_sched);
-			next_sched = next_schedule(L, scheduled, t0, next_sched,
-						   &frac_ns);
+			next_sched = next_own(L, &g, t0, next_sched, &frac_ns);
 			if ((L->planned >= 0 && scheduled >= L->planned) ||
 			    next_sched == INT64_MAX ||
 			    (L->send_until_ns && next_sched >= L->send_until_ns)) {
@@ -557,6 +580,8 @@ static int run_open(struct loop *L)
 		if (http_run(L->d, wake, L->e))
 			return SC_ERUNTIME;
 	}
+	L->out->first_send_ns = L->first_send_ns;
+	L->out->last_send_ns = L->last_send_ns;
 	if (L->last_send_ns > L->first_send_ns && L->sent > 1)
 		L->out->achieved_rate_per_s =
 			(double)(L->sent - 1) /
@@ -582,6 +607,14 @@ int loop_run(struct http_driver *d, struct workload *wl,
 						 : LOOP_OPEN_MAX_IN_FLIGHT;
 	L.queue_max = c->queue_max > 0 ? (size_t)c->queue_max : LOOP_QUEUE_MAX;
 	sketch_init(&L.lateness_ms);
+	if (!c->open_loop && c->start_ns > 0) {
+		struct timespec ts = {.tv_sec = c->start_ns / 1000000000,
+				      .tv_nsec = c->start_ns % 1000000000};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				       NULL) == EINTR &&
+		       !(c->stop && *c->stop))
+			;
+	}
 	if (!c->open_loop && c->warmup <= 0) {
 		L.w0 = out->window_start_ns = clock_mono_ns();
 		if (c->duration_s > 0 && c->requests <= 0)
@@ -608,6 +641,7 @@ int loop_run(struct http_driver *d, struct workload *wl,
 	free(L.all);
 	free(L.queue_sched);
 	out->next_id = L.next_id;
+	out->sent = L.sent;
 	return rc;
 }
 

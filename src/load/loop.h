@@ -62,6 +62,15 @@ struct loop_config {
 	const struct sla *sla;  /* for goodput in the statistics; NULL none */
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop now */
 	uint64_t first_id;
+	uint64_t id_step;       /* ids go first_id, + id_step, ...; 0: 1 */
+	/* One worker's share of a level run by several (load/share.h): the
+	 * open-loop schedule (or trace) is dealt out, entries deal_k,
+	 * deal_k + deal_n, ... going to this worker; deal_n 0 or 1: all. */
+	unsigned deal_n, deal_k;
+	/* CLOCK_MONOTONIC time the level starts (the first open-loop send,
+	 * the first closed-loop round), so workers start together; 0: now
+	 * (open loop: LOOP_START_DELAY_NS from now). */
+	int64_t start_ns;
 	double level;           /* written into records */
 	/* Called as each request finishes, in completion order; may keep
 	 * neither the pointer nor its arrays. */
@@ -85,6 +94,8 @@ struct loop_result {
 	bool interrupted;             /* the stop flag ended the level */
 	bool too_many_errors;         /* max_error_rate exceeded */
 	uint64_t next_id;             /* first id not used */
+	long sent;                    /* requests sent */
+	int64_t first_send_ns, last_send_ns; /* open loop; 0: none */
 };
 
 /* Runs one level on driver d. Returns SC_OK (also when interrupted or

@@ -183,6 +183,16 @@ static void text_prompt(struct workload *w, uint64_t id, long n,
 	sb_str(b, "\"");
 }
 
+void wl_share(struct workload *w, unsigned k, unsigned n)
+{
+	if (n <= 1)
+		return;
+	w->item_step = n;
+	w->next_item = w->n_items ? k % w->n_items : 0;
+	/* an odd multiplier keeps worker seeds apart */
+	rng_seed(&w->rng, w->seed ^ (0x9e3779b97f4a7c15ull * (k + 1)));
+}
+
 void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 {
 	struct sbuf b = {0};
@@ -191,7 +201,8 @@ void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 	struct wl_item *it = NULL;
 	if (w->n_items) {
 		it = &w->items[w->next_item];
-		w->next_item = (w->next_item + 1) % w->n_items;
+		w->next_item = (w->next_item + (w->item_step ? w->item_step : 1)) %
+			       w->n_items;
 	}
 	long osl = it && it->output_len > 0 ? it->output_len
 					     : draw(&w->rng, w->osl, w->osl_std);

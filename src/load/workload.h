@@ -53,6 +53,7 @@ struct workload {
 	size_t n_items;
 	bool is_trace;
 	size_t next_item;
+	size_t item_step;  /* items taken are next_item, + item_step, ...; 0: 1 */
 };
 
 struct wl_request {
@@ -89,6 +90,11 @@ int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e);
 /* Builds request number id (the unique prefix encodes it). With a dataset
  * the items are used in order, wrapping around. */
 void wl_next(struct workload *w, uint64_t id, struct wl_request *out);
+/* Makes w worker k's share of n (k < n) working one level together:
+ * dataset or trace items k, k + n, ... (the trace entries dealt to it)
+ * and length draws of its own, so workers do not send the same lengths in
+ * step. Call before the first wl_next; n <= 1 changes nothing. */
+void wl_share(struct workload *w, unsigned k, unsigned n);
 void wl_request_release(struct wl_request *r);
 void wl_release(struct workload *w);
 

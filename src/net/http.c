@@ -66,6 +66,7 @@ struct http_driver {
 	size_t n_active;
 	long connects;
 	long retries;
+	struct http_options opts; /* as given (http_new_like) */
 };
 
 static void arm_timer(struct http_driver *d, int64_t at_ns)
@@ -163,6 +164,7 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 		return NULL;
 	}
 	struct http_driver *d = xcalloc(1, sizeof *d);
+	d->opts = *o;
 	d->curl_deadline_ns = -1;
 	d->armed_ns = -1;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -201,6 +203,12 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 	for (size_t i = 0; i < o->n_headers; i++)
 		d->headers = curl_slist_append(d->headers, o->headers[i]);
 	return d;
+}
+
+struct http_driver *http_new_like(const struct http_driver *d,
+				  struct sc_err *e)
+{
+	return http_new(&d->opts, e);
 }
 
 static void unlink_active(struct http_driver *d, struct http_req *r)

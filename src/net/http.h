@@ -55,6 +55,11 @@ struct http_driver;
 /* Creates a driver; NULL with SC_ERUNTIME in e when libcurl, epoll or the
  * timerfd cannot be set up. Free with http_free. */
 struct http_driver *http_new(const struct http_options *o, struct sc_err *e);
+/* A new driver with d's options (a worker process's own, after fork: it
+ * shares no connection with d). NULL with e filled as http_new. The
+ * options' strings must still be valid. */
+struct http_driver *http_new_like(const struct http_driver *d,
+				  struct sc_err *e);
 /* Aborts transfers still active (calling their on_done) and frees d. */
 void http_free(struct http_driver *d);
 /* Starts a streaming POST of body[0..len) (JSON) to url. body, url and ud
