@@ -18,6 +18,12 @@ tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
 tests_unit_test_loop_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_loop_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
 
+check_PROGRAMS += tests/unit/test_share
+TESTS += tests/unit/test_share
+tests_unit_test_share_SOURCES = tests/unit/test_share.c
+tests_unit_test_share_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_share_LDADD = libsctest.a $(TEST_LIBS)
+
 check_PROGRAMS += tests/unit/test_workload
 TESTS += tests/unit/test_workload
 tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
@@ -42,6 +48,10 @@ bench-loadgen: bench/perf/loadgen_bench
 	bench/perf/loadgen_bench
 TESTS += tests/integration/bench_emu.sh
 dist_noinst_SCRIPTS += tests/integration/bench_emu.sh
+# --procs: merged levels, the dealt schedule, a killed worker, resume
+TESTS += tests/integration/bench_procs.sh
+dist_noinst_SCRIPTS += tests/integration/bench_procs.sh
+EXTRA_DIST += tests/integration/merged.sh
 EXTRA_DIST += bench/perf/loadgen.sh
 bench-loadgen-emu: servecal
 	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
