@@ -21,6 +21,7 @@
 #include "metrics/summary.h"
 #include "model/deploy.h"
 #include "net/http.h"
+#include "out/bench_block.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 #include "util/num.h"
@@ -311,10 +312,35 @@ static void show_level(void *ud, const char *level,
 		fprintf(stderr, "\r\033[K");
 	if (!sh->table)
 		return;
-	printf("%-8s %6zu %5zu %9.1f %9.1f %9.2f %9.2f %11.1f %9.1f\n", level,
-	       s->ok, s->failed, s->ttft_ms.p50, s->ttft_ms.p99, s->tpot_ms.p50,
-	       s->tpot_ms.p99, s->output_tokens_per_s,
-	       li->open_loop ? li->achieved_rate_per_s : s->little_measured);
+	bench_block_write(stdout, level, s, li);
+	fflush(stdout);
+}
+
+/* After a sweep of several levels: one line per level, read back from
+ * the summaries written (skipped levels included). */
+static void show_overview(const struct bench_plan *p, size_t n)
+{
+	printf("%-8s %6s %5s %9s %9s %9s %9s %11s %9s\n", "level", "ok", "fail",
+	       "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99", "tok/s",
+	       p->open_loop || p->replay ? "rate" : "little_N");
+	for (size_t i = 0; i < n; i++) {
+		char name[64], sp[1200];
+		bench_level_name(p, i, name, sizeof name);
+		snprintf(sp, sizeof sp, "%s/%s/summary.json", p->out_dir, name);
+		cJSON *sj = jsonio_load_file(sp, NULL);
+		struct level_summary s;
+		struct level_info li;
+		struct sc_err e = {0};
+		if (sj && !summary_from_json(sj, sp, &s, &li, &e))
+			printf("%-8s %6zu %5zu %9.1f %9.1f %9.2f %9.2f %11.1f "
+			       "%9.1f\n",
+			       name, s.ok, s.failed, s.ttft_ms.p50,
+			       s.ttft_ms.p99, s.tpot_ms.p50, s.tpot_ms.p99,
+			       s.output_tokens_per_s,
+			       li.open_loop ? li.achieved_rate_per_s
+					    : s.little_measured);
+		cJSON_Delete(sj);
+	}
 }
 
 static void show_note(void *ud, const char *msg)
@@ -526,11 +552,8 @@ static int run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	struct show sh = {.tty = !o.quiet && isatty(STDERR_FILENO),
-			  .quiet = o.quiet, .table = !o.json && !o.quiet};
-	if (sh.table)
-		printf("%-8s %6s %5s %9s %9s %9s %9s %11s %9s\n", "level", "ok",
-		       "fail", "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99",
-		       "tok/s", o.n_rates || replay ? "rate" : "little_N");
+			  .quiet = o.quiet,
+			  .table = !o.json && !o.quiet};
 	struct bench_plan plan = {
 		.ep = ep, .out_dir = o.out, .open_loop = o.n_rates > 0,
 		.replay = replay, .requests = o.requests,
@@ -553,6 +576,8 @@ static int run(int argc, char **argv)
 		exit_code = cli_fail(&e);
 		goto out;
 	}
+	if (sh.table && !replay && plan.n_levels > 1)
+		show_overview(&plan, plan.n_levels);
 	if (o.json) {
 		size_t n = replay ? 1 : plan.n_levels;
 		for (size_t i = 0; i < n; i++) {

@@ -46,8 +46,8 @@ bench_perf_loadgen_bench_LDADD = $(SC_LIBS)
 .PHONY: bench-loadgen
 bench-loadgen: bench/perf/loadgen_bench
 	bench/perf/loadgen_bench
-TESTS += tests/integration/bench_emu.sh
-dist_noinst_SCRIPTS += tests/integration/bench_emu.sh
+TESTS += tests/integration/bench_emu.sh tests/integration/bench_out.sh
+dist_noinst_SCRIPTS += tests/integration/bench_emu.sh tests/integration/bench_out.sh
 # --procs: merged levels, the dealt schedule, a killed worker, resume
 TESTS += tests/integration/bench_procs.sh
 dist_noinst_SCRIPTS += tests/integration/bench_procs.sh

@@ -136,6 +136,33 @@ static double tokens_in_window(const struct req_record *r, int64_t w0,
 			     : 0;
 }
 
+/* Keeps the first message of r's failure kind (a bounded table). */
+static void keep_first_message(struct summary_acc *a,
+			       const struct req_record *r)
+{
+	char buf[24];
+	const char *name = req_reason_name(r, buf, sizeof buf);
+	if (!name)
+		return;
+	for (size_t i = 0; i < a->n_first_fail; i++)
+		if (!strcmp(a->first_fail[i].reason, name))
+			return;
+	if (a->n_first_fail >= SUMMARY_FAIL_KINDS)
+		return;
+	struct summary_fail *f = &a->first_fail[a->n_first_fail++];
+	snprintf(f->reason, sizeof f->reason, "%s", name);
+	snprintf(f->message, sizeof f->message, "%s", r->error);
+}
+
+const char *summary_first_message(const struct level_summary *s,
+				  const char *reason)
+{
+	for (size_t i = 0; i < s->n_first_fail; i++)
+		if (!strcmp(s->first_fail[i].reason, reason))
+			return s->first_fail[i].message;
+	return NULL;
+}
+
 void summary_acc_add(struct summary_acc *a, const struct req_record *r,
 		     int64_t w0, int64_t w1)
 {
@@ -151,6 +178,7 @@ void summary_acc_add(struct summary_acc *a, const struct req_record *r,
 		if (r->reason == REASON_HTTP && r->http_status > 0 &&
 		    r->http_status < 600)
 			a->http_by_status[r->http_status]++;
+		keep_first_message(a, r);
 	}
 	if (r->prompt_tokens >= 0 && r->input_tokens >= 0 &&
 	    r->prompt_tokens != r->input_tokens)
@@ -287,6 +315,8 @@ void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
 	s->prompt_mismatch = a->prompt_mismatch;
 	memcpy(s->by_reason, a->by_reason, sizeof s->by_reason);
 	memcpy(s->http_by_status, a->http_by_status, sizeof s->http_by_status);
+	memcpy(s->first_fail, a->first_fail, sizeof s->first_fail);
+	s->n_first_fail = a->n_first_fail;
 	sketch_stats(&a->ttft_ms, &s->ttft_ms);
 	sketch_stats(&a->tpot_ms, &s->tpot_ms);
 	sketch_stats(&a->itl_ms, &s->itl_ms);
@@ -435,6 +465,12 @@ cJSON *summary_to_json(const struct level_summary *s,
 		cJSON_AddNumberToObject(br, req_reason_name(&tmp, buf, sizeof buf),
 					(double)s->by_reason[r]);
 	}
+	/* "first_error": {"http_503": "HTTP 503: overloaded"}: the first
+	 * message of each failure kind */
+	cJSON *fe = cJSON_AddObjectToObject(rq, "first_error");
+	for (size_t i = 0; i < s->n_first_fail; i++)
+		cJSON_AddStringToObject(fe, s->first_fail[i].reason,
+					s->first_fail[i].message);
 	cJSON_AddItemToObject(o, "ttft_ms", stats_to_json(&s->ttft_ms));
 	cJSON_AddItemToObject(o, "tpot_ms", stats_to_json(&s->tpot_ms));
 	cJSON_AddItemToObject(o, "itl_ms", stats_to_json(&s->itl_ms));
@@ -627,6 +663,17 @@ int summary_from_json(const cJSON *j, const char *where,
 	    (rc = count_of(j, "", "prompt_tokens_mismatch", &s->prompt_mismatch,
 			   where, e)))
 		return rc;
+	const cJSON *fe, *it;
+	fe = cJSON_GetObjectItemCaseSensitive(rq, "first_error");
+	cJSON_ArrayForEach(it, fe)
+	{
+		if (!cJSON_IsString(it) ||
+		    s->n_first_fail >= SUMMARY_FAIL_KINDS)
+			continue;
+		struct summary_fail *f = &s->first_fail[s->n_first_fail++];
+		snprintf(f->reason, sizeof f->reason, "%s", it->string);
+		snprintf(f->message, sizeof f->message, "%s", it->valuestring);
+	}
 	static const struct {
 		const char *key;
 		size_t off;

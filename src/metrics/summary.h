@@ -42,6 +42,16 @@ double summary_stat_at(const struct stats *st, enum stat_sel s);
 /* An SLA with no limits and the default statistic of each metric. */
 void summary_sla_init(struct sla *sla);
 
+/* Failure kinds whose first message a level keeps (by reason name, HTTP
+ * statuses apart); later kinds are counted but not quoted. */
+#define SUMMARY_FAIL_KINDS 16
+
+/* The first server or transport message of one failure kind. */
+struct summary_fail {
+	char reason[24]; /* req_reason_name: "timeout", "http_503" */
+	char message[REQ_ERROR_MAX];
+};
+
 struct level_info {
 	bool open_loop;
 	long concurrency;   /* closed loop */
@@ -85,6 +95,8 @@ struct level_summary {
 	int sla_met[SLA_METRIC_COUNT];
 	int sla_met_all;
 	size_t prompt_mismatch;
+	struct summary_fail first_fail[SUMMARY_FAIL_KINDS];
+	size_t n_first_fail;
 };
 
 /* A level's summary in the making: counters, one sketch per statistic and
@@ -104,6 +116,8 @@ struct summary_acc {
 	/* attainment: non-warm-up requests, those meeting each limit and
 	 * those meeting all */
 	size_t att_n, att_met[SLA_METRIC_COUNT], att_all;
+	struct summary_fail first_fail[SUMMARY_FAIL_KINDS];
+	size_t n_first_fail;
 };
 
 /* Unknown window edge for summary_acc_add: the start is still to come
@@ -128,6 +142,10 @@ void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
  * li's window known up front: summary_acc over them. */
 void summary_compute(const struct req_record *recs, size_t n,
 		     const struct level_info *li, struct level_summary *s);
+/* The first message of failure kind `reason` ("http_503") in s, or NULL
+ * when s kept none. Points into s. */
+const char *summary_first_message(const struct level_summary *s,
+				  const char *reason);
 /* summary.json content. Caller frees. */
 cJSON *summary_to_json(const struct level_summary *s,
 		       const struct level_info *li);

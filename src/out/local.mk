@@ -44,3 +44,10 @@ bench-plot: servecal$(EXEEXT)
 	SC_SRCDIR='$(abs_top_srcdir)' SC_BUILDDIR='$(abs_top_builddir)' \
 		$(SHELL) $(top_srcdir)/bench/perf/plot_bench.sh
 .PHONY: bench-plot
+
+# bench's closing block (a pure formatter of a level summary).
+libservecal_a_SOURCES += src/out/bench_block.c src/out/bench_block.h
+check_PROGRAMS += tests/unit/test_bench_block
+TESTS += tests/unit/test_bench_block
+tests_unit_test_bench_block_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bench_block_LDADD = libsctest.a $(TEST_LIBS)

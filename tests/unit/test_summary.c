@@ -447,6 +447,7 @@ static void test_json_round_trip(void)
 				.gpus = 2, .window_start_ns = 1 * S,
 				.window_end_ns = 3 * S, .complete = true};
 	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	snprintf(r[3].error, sizeof r[3].error, "HTTP 429: slow down");
 	struct level_summary s, s2;
 	struct level_info li2;
 	summary_compute(r, 4, &li, &s);
@@ -459,6 +460,11 @@ static void test_json_round_trip(void)
 	CU_ASSERT_EQUAL(s2.warmup, s.warmup);
 	CU_ASSERT_EQUAL(s2.prompt_mismatch, s.prompt_mismatch);
 	CU_ASSERT_EQUAL(s2.http_by_status[429], 1);
+	/* the first message of each failure kind, for the closing block */
+	CU_ASSERT_EQUAL(s2.n_first_fail, 1);
+	CU_ASSERT_STRING_EQUAL(summary_first_message(&s2, "http_429"),
+			       "HTTP 429: slow down");
+	CU_ASSERT_PTR_NULL(summary_first_message(&s2, "timeout"));
 	CU_ASSERT_EQUAL(s2.by_reason[REASON_HTTP], s.by_reason[REASON_HTTP]);
 	for (int k = 0; k < REASON_COUNT_; k++)
 		CU_ASSERT_EQUAL(s2.by_reason[k], s.by_reason[k]);

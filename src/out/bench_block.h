@@ -1,0 +1,21 @@
+/* The closing block bench prints for each level, laid out like
+ * `vllm bench serve`'s result block: request counts, the steady window,
+ * throughput in requests and tokens (per GPU too), TTFT/TPOT/ITL/E2E
+ * statistics in ms, SLA verdicts, attainment and goodput, and failures by
+ * reason with the first message of each. Pure: formats a summary. */
+#ifndef SC_BENCH_BLOCK_H
+#define SC_BENCH_BLOCK_H
+#include <stdio.h>
+
+#include "metrics/summary.h"
+
+/* Percentiles resting on fewer samples than this get a note. */
+#define BENCH_BLOCK_FEW_SAMPLES 20
+
+/* Writes the block of level `level` (s and li as summary_acc_finish or
+ * summary_from_json fill them) to f. Returns 0, or -1 when a write
+ * failed (errno set). */
+int bench_block_write(FILE *f, const char *level, const struct level_summary *s,
+		      const struct level_info *li);
+
+#endif

@@ -1,0 +1,67 @@
+#!/bin/sh
+# What `servecal bench` shows and exports, against `servecal emulate`: the
+# closing block of each level (counts, failures by reason with the
+# server's first message, SLA verdicts and attainment as in summary.json)
+# and the exit code of a level with no successful request.
+. "${SC_SRCDIR:-.}/tests/integration/lib.sh"
+
+"$SERVECAL" help emulate >/dev/null 2>&1 || { echo "no emulate command"; exit 77; }
+DEPLOY="$SC_SRCDIR/bench/emu-agg-fast.json"
+
+# start_emu NAME [FLAGS...]: starts an emulator, sets EMU_URL.
+EMU_PIDS=""
+start_emu() {
+	name=$1
+	shift
+	"$SERVECAL" emulate --deployment "$DEPLOY" --port 0 "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
+	EMU_PIDS="$EMU_PIDS $!"
+	EMU_URL=""
+	for _ in $(seq 1 50); do
+		EMU_URL=$(head -n 1 "$TMP/$name.out" 2>/dev/null)
+		[ -n "$EMU_URL" ] && return 0
+		sleep 0.1
+	done
+	echo "emulator $name did not start: $(cat "$TMP/$name.err")"
+	exit 1
+}
+stop_emus() { for p in $EMU_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
+cleanup_hooks="stop_emus"
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(($2))" "$1"; }
+expect_eq() { if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi; }
+
+# --- a server that refuses every request: the block says why -------------
+start_emu plain
+expect_rc 1 "wrong model, no probe: no successful request" -- "$SERVECAL" bench \
+	--url "$EMU_URL" --model llama-3 --no-probe --isl 30 --osl 4 \
+	--concurrency 2 --requests-per-level 4 --out "$TMP/wrong"
+expect_grep "$TMP/out" "Serving Benchmark Result (c2)" "the level's block is printed"
+expect_grep "$TMP/out" "^Successful requests: *0$" "no successful request"
+expect_grep "$TMP/out" "^http_404: *6 (first: HTTP 404: The model .llama-3. does not exist" \
+	"failures by reason with the count and the server's message"
+expect_grep "$TMP/err" "1 of 1 level(s) had no successful request" "stderr says so"
+
+expect_rc 0 "six measured requests" -- "$SERVECAL" bench --url "$EMU_URL" \
+	--isl 30 --osl 4 --concurrency 1 --requests-per-level 6 --out "$TMP/six"
+expect_grep "$TMP/out" "^(p90, p99 from 6 requests: fewer than 20)$" \
+	"a percentile on few samples is flagged"
+
+# --- injected faults: counts and first messages per reason ----------------
+start_emu faults --fault-http-503 0.3 --fault-error-chunk 0.2 --seed 7
+expect_rc 0 "faults within --max-error-rate 1" -- "$SERVECAL" bench \
+	--url "$EMU_URL" --no-probe --isl 30 --osl 4 --concurrency 2 \
+	--requests-per-level 40 --max-error-rate 1 \
+	--sla ttft_ms=100,e2e_ms=500,e2e_stat=p99 --out "$TMP/faults"
+S="$TMP/faults/c2/summary.json"
+n503=$(json "$S" "d['requests']['by_reason'].get('http_503', 0)")
+nerr=$(json "$S" "d['requests']['by_reason'].get('error_chunk', 0)")
+[ "$n503" -gt 0 ] && [ "$nerr" -gt 0 ] && pass || fail "both faults happened ($n503, $nerr)"
+expect_grep "$TMP/out" "^http_503: *$n503 (first: HTTP 503: injected fault" "503 count and message"
+expect_grep "$TMP/out" "^error_chunk: *$nerr (first: injected fault: internal error mid-stream)" \
+	"error-chunk count and message"
+expect_grep "$TMP/out" "^Failed requests: *$(json "$S" "d['requests']['failed']")$" "failed count"
+att=$(json "$S" "'%.1f' % (d['attainment']['all'] * 100)")
+expect_grep "$TMP/out" "^All-SLA attainment (%): *$att$" "attainment as in summary.json"
+expect_grep "$TMP/out" "^E2E p99 <= 500 ms: .*(met)$" "the verdict names its statistic"
+
+finish
