@@ -280,25 +280,56 @@ static void show_skipped(void *ud, const char *level)
 		printf("%-8s (complete, skipped)\n", level);
 }
 
-static void show_progress(void *ud, const char *level,
-			  const struct loop_progress *p)
+/* "12.3 s", "4 min 05 s", "1 h 02 min"; "?" when unknown. */
+static void fmt_span(double s, char *buf, size_t cap)
+{
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, cap, "?");
+	else if (s < 60)
+		snprintf(buf, cap, "%.1f s", s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%d min %02d s", (int)(s / 60),
+			 (int)fmod(s, 60));
+	else
+		snprintf(buf, cap, "%d h %02d min", (int)(s / 3600),
+			 (int)fmod(s / 60, 60));
+}
+
+/* A terminal gets one line per level, rewritten in place; anything else
+ * one line per level as it ends (no carriage returns). The TTFT median is
+ * over measured requests (warm-up excluded), as in the summary. */
+static void show_progress(void *ud, const struct bench_progress *p)
 {
 	const struct show *sh = ud;
-	if (!sh->tty)
+	if (sh->quiet || (!sh->tty && !p->final))
 		return;
-	char tot[32];
+	char tot[32], ttft[32] = "-", el[32], lleft[32], rleft[32], rel[32];
 	if (p->planned >= 0)
 		snprintf(tot, sizeof tot, "%ld", p->planned);
 	else
 		snprintf(tot, sizeof tot, "?");
-	char ttft[32] = "-", tpot[32] = "-";
 	if (isfinite(p->ttft_p50_ms))
-		snprintf(ttft, sizeof ttft, "%.1f", p->ttft_p50_ms);
-	if (isfinite(p->tpot_p50_ms))
-		snprintf(tpot, sizeof tpot, "%.2f", p->tpot_p50_ms);
-	fprintf(stderr,
-		"\r\033[K[%s] %zu/%s done  TTFT p50 %s ms  TPOT p50 %s ms  errors %zu",
-		level, p->done, tot, ttft, tpot, p->failed);
+		snprintf(ttft, sizeof ttft, "%.1f ms", p->ttft_p50_ms);
+	fmt_span(p->level_elapsed_s, el, sizeof el);
+	fmt_span(p->level_left_s, lleft, sizeof lleft);
+	fmt_span(p->run_left_s, rleft, sizeof rleft);
+	fmt_span(p->run_elapsed_s, rel, sizeof rel);
+	if (!p->final) {
+		fprintf(stderr,
+			"\r\033[K[%s %zu/%zu] %zu/%s done, %zu failed, TTFT "
+			"p50 %s | %s elapsed, level ~%s left, run ~%s left",
+			p->level, p->index + 1, p->n_levels, p->done, tot,
+			p->failed, ttft, el, lleft, rleft);
+	} else if (sh->tty) {
+		fprintf(stderr, "\r\033[K");
+	} else {
+		fprintf(stderr,
+			"servecal: level %s (%zu/%zu) done: %zu requests, %zu "
+			"failed, TTFT p50 %s; %s elapsed in the level, %s in "
+			"the run, ~%s left\n",
+			p->level, p->index + 1, p->n_levels, p->done, p->failed,
+			ttft, el, rel, rleft);
+	}
 	fflush(stderr);
 }
 
@@ -308,8 +339,6 @@ static void show_level(void *ud, const char *level,
 {
 	const struct show *sh = ud;
 	(void)summary;
-	if (sh->tty)
-		fprintf(stderr, "\r\033[K");
 	if (!sh->table)
 		return;
 	bench_block_write(stdout, level, s, li);
@@ -551,7 +580,7 @@ static int run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	struct show sh = {.tty = !o.quiet && isatty(STDERR_FILENO),
+	struct show sh = {.tty = isatty(STDERR_FILENO),
 			  .quiet = o.quiet,
 			  .table = !o.json && !o.quiet};
 	struct bench_plan plan = {

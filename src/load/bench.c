@@ -9,6 +9,7 @@
 
 #include "load/procs.h"
 #include "load/results.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 /* Default measured requests per level: ten rounds closed, 100 open. */
@@ -126,10 +127,61 @@ int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 	return SC_OK;
 }
 
+/* Warm-up and measured requests of level i (reqs 0: a timed level). */
+static void level_counts(const struct bench_plan *p, size_t i, long *warm,
+			 long *reqs)
+{
+	double level = p->replay ? 0 : p->levels[i];
+	bool open = p->open_loop || p->replay;
+	*warm = p->warmup >= 0 ? p->warmup : open ? 0 : (long)level;
+	*reqs = p->requests;
+	if (!*reqs && p->duration_s <= 0 && !p->replay)
+		*reqs = open ? BENCH_REQUESTS_OPEN
+			     : BENCH_ROUNDS_CLOSED * (long)level;
+}
+
+void bench_eta(const struct bench_plan *p, size_t i, double elapsed_s,
+	       size_t done, long planned, double *level_left_s,
+	       double *run_left_s)
+{
+	double left = NAN, per_round = NAN;
+	double conc = p->open_loop || p->replay ? 0 : p->levels[i];
+	if (conc > 0 && done > 0)
+		per_round = elapsed_s / ((double)done / conc);
+	if (planned >= 0 && done > 0) {
+		left = elapsed_s *
+		       (double)((size_t)planned > done ? (size_t)planned - done
+						       : 0) /
+		       (double)done;
+	} else if (planned < 0 && p->duration_s > 0) {
+		left =
+		    elapsed_s < p->duration_s ? p->duration_s - elapsed_s : 0;
+	}
+	*level_left_s = left;
+	double run = left;
+	size_t n = p->replay ? 1 : p->n_levels;
+	for (size_t j = i + 1; j < n && isfinite(run); j++) {
+		long warm, reqs;
+		level_counts(p, j, &warm, &reqs);
+		double total = (double)(warm + reqs);
+		if (p->open_loop)
+			run += reqs > 0 ? total / p->levels[j]
+					: p->duration_s +
+					      (double)warm / p->levels[j];
+		else if (reqs <= 0)
+			run += p->duration_s + per_round;
+		else
+			run += total / p->levels[j] * per_round;
+	}
+	*run_left_s = run;
+}
+
 struct level_run {
 	const struct bench_plan *p;
 	const struct bench_hooks *h;
 	const char *name;
+	size_t index;
+	int64_t level_t0, run_t0;
 	struct results_writer w;
 	struct sc_err werr;
 	int write_failed;
@@ -151,10 +203,34 @@ static void on_record(void *ud, const struct req_record *r)
 	}
 }
 
+/* The hook's view of level lr after `done` records at time now. */
+static void progress_of(const struct level_run *lr, int64_t now, size_t done,
+			size_t failed, long planned, struct bench_progress *bp)
+{
+	const struct bench_plan *p = lr->p;
+	*bp = (struct bench_progress){
+	    .level = lr->name,
+	    .index = lr->index,
+	    .n_levels = p->replay ? 1 : p->n_levels,
+	    .done = done,
+	    .failed = failed,
+	    .planned = planned,
+	    .level_elapsed_s = (double)(now - lr->level_t0) / 1e9,
+	    .run_elapsed_s = (double)(now - lr->run_t0) / 1e9,
+	};
+	bench_eta(p, lr->index, bp->level_elapsed_s, done, planned,
+		  &bp->level_left_s, &bp->run_left_s);
+}
+
 static void on_progress(void *ud, const struct loop_progress *pr)
 {
 	struct level_run *lr = ud;
-	lr->h->progress(lr->h->ud, lr->name, pr);
+	struct bench_progress bp;
+	progress_of(lr, clock_mono_ns(), pr->done, pr->failed, pr->planned,
+		    &bp);
+	bp.ttft_p50_ms = pr->ttft_p50_ms;
+	bp.tpot_p50_ms = pr->tpot_p50_ms;
+	lr->h->progress(lr->h->ud, &bp);
 }
 
 static void note(const struct bench_hooks *h, const char *fmt, ...)
@@ -175,25 +251,29 @@ static void note(const struct bench_hooks *h, const char *fmt, ...)
 static int run_level(const struct bench_plan *p, size_t i,
 		     struct http_driver *d, struct workload *w,
 		     const struct bench_hooks *h, char **names, size_t n_names,
-		     struct bench_outcome *out, struct sc_err *e)
+		     int64_t run_t0, struct bench_outcome *out,
+		     struct sc_err *e)
 {
 	const char *name = names[n_names - 1];
 	double level = p->replay ? 0 : p->levels[i];
 	bool open = p->open_loop || p->replay;
-	struct level_run lr = {.p = p, .h = h, .name = name,
-			       .json_flags = REQ_JSON_ITL |
-					     (p->token_times ? REQ_JSON_TOKENS : 0)};
+	struct level_run lr = {.p = p,
+			       .h = h,
+			       .name = name,
+			       .index = i,
+			       .level_t0 = clock_mono_ns(),
+			       .run_t0 = run_t0,
+			       .json_flags =
+				   REQ_JSON_ITL |
+				   (p->token_times ? REQ_JSON_TOKENS : 0)};
 	int rc = results_level_begin(&lr.w, p->out_dir, name, e);
 	if (rc)
 		return rc;
 	struct arrival arr;
 	arrival_init(&arr, p->arrival, open && !p->replay ? level : 1,
 		     p->arrival_shape, (uint64_t)p->seed * 7919 + i);
-	long warm = p->warmup >= 0 ? p->warmup : open ? 0 : (long)level;
-	long reqs = p->requests;
-	if (!reqs && p->duration_s <= 0 && !p->replay)
-		reqs = open ? BENCH_REQUESTS_OPEN
-			    : BENCH_ROUNDS_CLOSED * (long)level;
+	long warm, reqs;
+	level_counts(p, i, &warm, &reqs);
 	if (open && !p->replay) {
 		/* n sends use n - 1 gaps: plan them as one block so the
 		 * level delivers exactly the requested rate (arrival_plan
@@ -256,6 +336,15 @@ static int run_level(const struct bench_plan *p, size_t i,
 	rc = results_write_summary(p->out_dir, name, sj, e);
 	if (!rc)
 		rc = results_write_csv(p->out_dir, names, n_names, e);
+	if (!rc && h->progress) {
+		struct bench_progress bp;
+		progress_of(&lr, clock_mono_ns(), s.total, s.failed,
+			    (long)s.total, &bp);
+		bp.ttft_p50_ms = s.ttft_ms.p50;
+		bp.tpot_p50_ms = s.tpot_ms.p50;
+		bp.final = true;
+		h->progress(h->ud, &bp);
+	}
 	if (!rc && h->level_done)
 		h->level_done(h->ud, name, &s, &info, sj);
 	cJSON_Delete(sj);
@@ -292,6 +381,7 @@ int bench_run(const struct bench_plan *p, struct http_driver *d,
 	char **names = xcalloc(n ? n : 1, sizeof *names);
 	size_t n_names = 0;
 	int rc = SC_OK;
+	int64_t t0 = clock_mono_ns();
 	for (size_t i = 0; i < n; i++) {
 		if (p->stop && *p->stop) {
 			out->interrupted = true;
@@ -305,7 +395,7 @@ int bench_run(const struct bench_plan *p, struct http_driver *d,
 				h->level_skipped(h->ud, name);
 			continue;
 		}
-		rc = run_level(p, i, d, w, h, names, n_names, out, e);
+		rc = run_level(p, i, d, w, h, names, n_names, t0, out, e);
 		if (rc || out->too_many_errors || out->interrupted)
 			break;
 	}

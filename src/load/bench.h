@@ -45,13 +45,38 @@ struct bench_plan {
 	volatile sig_atomic_t *stop;
 };
 
+/* Where a run stands: the level's counts and running medians (measured
+ * requests only: warm-up excluded), its elapsed time, and the time left in
+ * the level and in the whole run (estimates; NaN when unknown yet). */
+struct bench_progress {
+	const char *level;
+	size_t index, n_levels; /* level index + 1 of n_levels */
+	size_t done, failed;	/* records so far (warm-up included) */
+	long planned;		/* requests planned, -1: until a time */
+	double ttft_p50_ms, tpot_p50_ms;
+	double level_elapsed_s, level_left_s;
+	double run_elapsed_s, run_left_s;
+	bool final; /* the level has ended (its summary is
+		       written; medians are the summary's) */
+};
+
+/* The time left in level i of p and after it, given that level i has run
+ * for elapsed_s with `done` of its `planned` requests finished (planned <
+ * 0: a timed level). Level i: its duration less the elapsed time, or the
+ * elapsed time per finished request times those still to finish. Later
+ * levels: their request count over their rate (open loop), their duration,
+ * or (closed loop) their rounds (requests over concurrency) at level i's
+ * time per round. NaN where nothing is known yet. */
+void bench_eta(const struct bench_plan *p, size_t i, double elapsed_s,
+	       size_t done, long planned, double *level_left_s,
+	       double *run_left_s);
+
 /* What the command layer shows while a run goes on. Any may be NULL. */
 struct bench_hooks {
 	void (*level_skipped)(void *ud, const char *level);
-	/* Live progress of a level: counts so far (warm-up included), the
-	 * planned total or -1, running medians. */
-	void (*progress)(void *ud, const char *level,
-			 const struct loop_progress *p);
+	/* About every quarter second while a level runs, and once with
+	 * final set when it has ended. */
+	void (*progress)(void *ud, const struct bench_progress *p);
 	void (*level_done)(void *ud, const char *level,
 			   const struct level_summary *s,
 			   const struct level_info *li, const cJSON *summary);

@@ -62,3 +62,9 @@ TESTS += tests/unit/test_results
 tests_unit_test_results_SOURCES = tests/unit/test_results.c
 tests_unit_test_results_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_results_LDADD = libsctest.a $(TEST_LIBS)
+# bench's time-left estimates
+check_PROGRAMS += tests/unit/test_bench_eta
+TESTS += tests/unit/test_bench_eta
+tests_unit_test_bench_eta_SOURCES = tests/unit/test_bench_eta.c
+tests_unit_test_bench_eta_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bench_eta_LDADD = libsctest.a $(TEST_LIBS)

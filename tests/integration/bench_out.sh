@@ -46,6 +46,24 @@ expect_rc 0 "six measured requests" -- "$SERVECAL" bench --url "$EMU_URL" \
 expect_grep "$TMP/out" "^(p90, p99 from 6 requests: fewer than 20)$" \
 	"a percentile on few samples is flagged"
 
+# --- progress when stderr is not a terminal: one line per level at its
+# end, with elapsed and remaining time, and no carriage return ----------
+expect_rc 0 "three levels, stderr to a file" -- "$SERVECAL" bench --url "$EMU_URL" \
+	--isl 300 --osl 32 --concurrency 1,2,4 --requests-per-level 8 --out "$TMP/prog"
+if grep -q "$(printf '\r')" "$TMP/err"; then fail "a carriage return in non-terminal output"; else pass; fi
+expect_eq "$(grep -c '^servecal: level c[124] ([123]/3) done: ' "$TMP/err")" 3 "one line per level"
+expect_grep "$TMP/err" "^servecal: level c2 (2/3) done: 10 requests, 0 failed, TTFT p50 [0-9.]* ms; [0-9.]* s elapsed in the level, [0-9.]* s in the run, ~[0-9.]* s left$" \
+	"the line's format: counts (warm-up included), median, elapsed and left"
+expect_grep "$TMP/err" "^servecal: level c4 (3/3) done: .*, ~0.0 s left$" "nothing left after the last level"
+# the median shown is the summary's (measured requests, warm-up excluded)
+for c in 1 2 4; do
+	want=$(json "$TMP/prog/c$c/summary.json" "'%.1f' % d['ttft_ms']['p50']")
+	expect_grep "$TMP/err" "^servecal: level c$c .*TTFT p50 $want ms;" "c$c: live median = summary median"
+done
+expect_rc 0 "--quiet: no progress" -- "$SERVECAL" bench --url "$EMU_URL" \
+	--isl 30 --osl 4 --concurrency 1 --requests-per-level 2 --out "$TMP/q" --quiet
+expect_eq "$(grep -c 'done:' "$TMP/err")" 0 "quiet is quiet"
+
 # --- injected faults: counts and first messages per reason ----------------
 start_emu faults --fault-http-503 0.3 --fault-error-chunk 0.2 --seed 7
 expect_rc 0 "faults within --max-error-rate 1" -- "$SERVECAL" bench \
