@@ -3,11 +3,13 @@
 # root, or through sudo when not root). Safe to run again. Chromium is for
 # the test that opens the HTML report in a headless browser (it skips, and
 # says so, where chromium is absent); python3-yaml for the tests that parse
-# the generated YAML (engine configs, Kubernetes manifests).
+# the generated YAML (engine configs, Kubernetes manifests). Open MPI
+# (libopenmpi-dev, openmpi-bin) builds and tests bench's MPI ranks.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libcurl4-openssl-dev libcjson-dev libgsl-dev libcunit1-dev libevent-dev
-gnuplot-nox ca-certificates python3 python3-yaml chromium"
+gnuplot-nox ca-certificates python3 python3-yaml chromium
+libopenmpi-dev openmpi-bin"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=""

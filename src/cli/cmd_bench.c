@@ -16,6 +16,7 @@
 #include "load/endpoint.h"
 #include "load/loop.h"
 #include "load/procs.h"
+#include "load/ranks.h"
 #include "load/results.h"
 #include "load/workload.h"
 #include "metrics/summary.h"
@@ -63,6 +64,8 @@ static const char usage[] =
 	"--procs N (1..1024, auto: the cores this process may use) runs each level\n"
 	"over N worker processes, each pinned to a core: streams split (closed loop)\n"
 	"or one schedule dealt out (open loop); records merge into one level.\n"
+	"Under mpirun -np R or srun --mpi=pmix (servecal built with MPI) the R ranks\n"
+	"share each level the same way; rank 0 writes the results (README.md).\n"
 	"The API key comes from OPENAI_API_KEY (never written to results).\n"
 	"--requests-per-level counts measured requests; warm-up requests are extra.\n"
 	"Defaults: --api completions, --isl 4000, --osl 500, --concurrency 1,\n"
@@ -269,6 +272,15 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
+static void catch_signals(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 struct show {
 	bool tty, quiet, table;
 };
@@ -473,6 +485,17 @@ static int run(int argc, char **argv)
 	cJSON *all = cJSON_CreateArray();
 	char model[ENDPOINT_MODEL_MAX] = "";
 	int lock_fd = -1; /* --out, held for the whole run */
+	/* Under mpirun or srun: rank 0 runs the bench, the others serve it. */
+	struct ranks *rk = NULL;
+	struct ranks_setup setup = {0};
+	if (ranks_init(&argc, &argv, &rk, &e))
+		return cli_fail(&e);
+	bool serving = ranks_rank(rk) > 0;
+	if (rk && o.procs > 1) {
+		exit_code = cli_usage_error("bench", "--procs %ld under %d MPI ranks: start more ranks per node instead",
+					    o.procs, ranks_size(rk));
+		goto out;
+	}
 	wl_init(&wl, chat ? WL_CHAT : WL_COMPLETIONS, NULL, o.isl, o.isl_std,
 		o.osl, o.osl_std, (uint64_t)o.seed);
 	wl.prefix_nonce = (uint64_t)(clock_wall_ns() / 1000);
@@ -497,7 +520,7 @@ static int run(int argc, char **argv)
 		gpus = deploy_gpus(&dep);
 	}
 	/* Another bench writing --out: stop before sending anything. */
-	if (results_lock(o.out, &lock_fd, &e)) {
+	if (!serving && results_lock(o.out, &lock_fd, &e)) {
 		exit_code = cli_fail(&e);
 		goto out;
 	}
@@ -513,7 +536,20 @@ static int run(int argc, char **argv)
 	 * (and only when --model is not given). */
 	struct endpoint_info info;
 	struct sc_err qe = {0};
-	if (endpoint_query(&ho, ep, &info, &qe)) {
+	if (serving) {
+		if (ranks_setup(rk, &setup, &e)) {
+			exit_code = cli_fail(&e);
+			goto out;
+		}
+		if (!setup.go) {
+			exit_code = EXIT_RUNTIME; /* rank 0 says why */
+			goto out;
+		}
+		snprintf(info.model, sizeof info.model, "%s", setup.model);
+		info.n_vocab = setup.vocab;
+		wl.text_overhead = setup.text_overhead;
+		wl.prefix_nonce = setup.prefix_nonce;
+	} else if (endpoint_query(&ho, ep, &info, &qe)) {
 		if (!o.model) {
 			exit_code = cli_fail(&qe);
 			fprintf(stderr, "servecal bench: pass --model NAME when the server has no /v1/models\n");
@@ -528,7 +564,8 @@ static int run(int argc, char **argv)
 		wl.model_json = cJSON_PrintUnformatted(m);
 		cJSON_Delete(m);
 	}
-	long vocab = pick_vocab(o.vocab, info.n_vocab, have_dep ? &dep : NULL);
+	long vocab = serving ? setup.vocab
+			     : pick_vocab(o.vocab, info.n_vocab, have_dep ? &dep : NULL);
 	if (wl.prompt == WL_PROMPT_IDS && wl_set_vocab(&wl, vocab, &e)) {
 		exit_code = o.vocab ? cli_usage_error("bench", "--vocab-size: %s", e.msg)
 				    : cli_fail(&e);
@@ -539,6 +576,12 @@ static int run(int argc, char **argv)
 		exit_code = cli_fail(&e);
 		goto out;
 	}
+	if (serving) {
+		catch_signals();
+		if (ranks_serve(rk, d, &wl, ep, &stop_flag, &e))
+			exit_code = cli_fail(&e);
+		goto out;
+	}
 	if (!o.no_probe) {
 		bool checked = false;
 		if (bench_probe(d, &wl, ep, o.timeout_s, &checked, &e)) {
@@ -547,6 +590,17 @@ static int run(int argc, char **argv)
 		}
 		if (!checked && !o.quiet && !o.dataset)
 			fprintf(stderr, "servecal: the server sends no usage.prompt_tokens: input lengths cannot be checked\n");
+	}
+	if (rk) {
+		setup.go = 1;
+		snprintf(setup.model, sizeof setup.model, "%s", model);
+		setup.vocab = vocab;
+		setup.text_overhead = wl.text_overhead;
+		setup.prefix_nonce = wl.prefix_nonce;
+		if (ranks_setup(rk, &setup, &e)) {
+			exit_code = cli_fail(&e);
+			goto out;
+		}
 	}
 	if (results_mkdirs(o.out, &e) ||
 	    (lock_fd < 0 && results_lock(o.out, &lock_fd, &e))) {
@@ -575,11 +629,7 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	struct show sh = {.tty = isatty(STDERR_FILENO),
 			  .quiet = o.quiet,
 			  .table = !o.json && !o.quiet};
@@ -593,7 +643,7 @@ static int run(int argc, char **argv)
 		.timeout_s = o.timeout_s, .max_error_rate = o.max_error_rate,
 		.isl = o.isl, .osl = o.osl, .gpus = gpus, .sla = o.sla,
 		.resume = o.resume, .token_times = o.token_times,
-		.procs = (unsigned)o.procs, .stop = &stop_flag,
+		.procs = (unsigned)o.procs, .ranks = rk, .stop = &stop_flag,
 	};
 	plan.n_levels = o.n_rates ? o.n_rates : o.n_conc;
 	for (size_t i = 0; i < plan.n_levels; i++)
@@ -655,6 +705,7 @@ static int run(int argc, char **argv)
 		free(txt);
 	}
 out:
+	ranks_free(rk);
 	results_unlock(lock_fd);
 	http_free(d);
 	wl_release(&wl);

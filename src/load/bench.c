@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "load/procs.h"
+#include "load/ranks.h"
 #include "load/results.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -298,6 +299,7 @@ static int run_level(const struct bench_plan *p, size_t i,
 	};
 	struct loop_result res;
 	rc = p->procs > 1 ? procs_run(p->procs, d, w, &lc, &res, e)
+	     : p->ranks   ? ranks_run(p->ranks, d, w, &lc, &res, e)
 			  : loop_run(d, w, &lc, &res, e);
 	arrival_release(&arr);
 	results_level_end(&lr.w);

@@ -18,6 +18,8 @@
 
 #define BENCH_MAX_LEVELS 64
 
+struct ranks;
+
 struct bench_plan {
 	const char *ep;      /* request URL (endpoint_url) */
 	const char *out_dir;
@@ -42,6 +44,8 @@ struct bench_plan {
 	bool token_times;    /* token_ns in the records */
 	unsigned procs;      /* worker processes per level (load/procs.h);
 				0 or 1: this process runs the loop */
+	struct ranks *ranks; /* MPI ranks sharing each level (load/ranks.h),
+				NULL: none */
 	volatile sig_atomic_t *stop;
 };
 

@@ -1,4 +1,7 @@
 # src/load: workloads, arrival processes, the load loop, results files.
+# MPI (optional, ./configure --with-mpi) is used by src/load/ranks.c only.
+AM_CFLAGS += $(MPI_CFLAGS)
+SC_LIBS += $(MPI_LIBS)
 libservecal_a_SOURCES += \
 	src/load/arrival.c src/load/arrival.h \
 	src/load/workload.c src/load/workload.h \
@@ -9,6 +12,7 @@ libservecal_a_SOURCES += \
 	src/load/wire.c src/load/wire.h \
 	src/load/merge.c src/load/merge.h \
 	src/load/procs.c src/load/procs.h \
+	src/load/ranks.c src/load/ranks.h \
 	src/load/results.c src/load/results.h
 servecal_SOURCES += src/cli/cmd_bench.c
 
@@ -52,6 +56,10 @@ dist_noinst_SCRIPTS += tests/integration/bench_emu.sh tests/integration/bench_ou
 TESTS += tests/integration/bench_procs.sh
 dist_noinst_SCRIPTS += tests/integration/bench_procs.sh
 EXTRA_DIST += tests/integration/merged.sh
+# mpirun -np 2: the same checks over MPI ranks (skipped, and says so, when
+# servecal was built without MPI)
+TESTS += tests/integration/bench_mpi.sh
+dist_noinst_SCRIPTS += tests/integration/bench_mpi.sh
 EXTRA_DIST += bench/perf/loadgen.sh
 bench-loadgen-emu: servecal
 	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
