@@ -24,8 +24,9 @@ static const char *const wl_keys[] = {"isl", "osl", "isl_std", "osl_std",
 static const char *const sweep_keys[] = {"concurrency", "requests_per_level",
 					 "duration_per_level_s", "warmup",
 					 "timeout_s", "max_error_rate", NULL};
-static const char *const sla_keys[] = {"ttft_ms", "tpot_ms",
-				       "min_tokens_per_s_user", NULL};
+static const char *const sla_keys[] = {"ttft_ms", "ttft_stat", "tpot_ms",
+				       "tpot_stat", "min_tokens_per_s_user",
+				       NULL};
 static const char *const search_keys[] = {"total_gpus", "max_gpus_per_worker",
 					  NULL};
 static const char *const fit_keys[] = {"holdout", "bootstrap", "seed", NULL};
@@ -145,49 +146,157 @@ static int parse_levels(const cJSON *sweep, const char *where,
 	return SC_OK;
 }
 
-static int parse_slas(const cJSON *s, const char *where, struct campaign *c,
-		      struct sc_err *e)
+/* A statistic's name at key (absent: def). */
+static int parse_stat(const cJSON *o, const char *key, enum stat_sel def,
+		      enum stat_sel *out, const char *where, struct sc_err *e)
+{
+	const char *name;
+	int rc = jsonio_str(o, key, false, statsel_name(def), &name, where, e);
+	if (rc)
+		return rc;
+	if (statsel_parse(name, out))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s': must be one of mean, p50, p90, p95, p99, got '%s'",
+				  where, key, name);
+	return SC_OK;
+}
+
+static int check_ttft(double v, const char *where, struct sc_err *e)
+{
+	if (!(v >= NUM_SLA_MIN && v <= NUM_MS_MAX))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'ttft_ms': must be in [%g, %.0f], got %.10g",
+				  where, NUM_SLA_MIN, NUM_MS_MAX, v);
+	return SC_OK;
+}
+
+/* Everything of one SLA but its TTFT limit. */
+static int parse_sla_rest(const cJSON *s, const char *where,
+			  struct campaign_sla *out, struct sc_err *e)
 {
 	int rc;
-	if ((rc = jsonio_known_keys(s, sla_keys, where, e)))
-		return rc;
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "ttft_ms");
-	if (cJSON_IsNumber(t)) {
-		c->ttft_ms[c->n_ttft++] = t->valuedouble;
-	} else if (cJSON_IsArray(t)) {
-		const cJSON *it;
-		cJSON_ArrayForEach(it, t)
-		{
-			if (!cJSON_IsNumber(it) || c->n_ttft == CAMPAIGN_MAX_SLAS)
-				return sc_err_set(e, SC_EINPUT,
-						  "%s: field 'ttft_ms': numbers only, at most %d",
-						  where, CAMPAIGN_MAX_SLAS);
-			c->ttft_ms[c->n_ttft++] = it->valuedouble;
-		}
-	}
-	if (c->n_ttft == 0)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'ttft_ms': missing (a number or a list of numbers)",
-				  where);
-	for (size_t i = 0; i < c->n_ttft; i++)
-		if (!(c->ttft_ms[i] >= NUM_SLA_MIN &&
-		      c->ttft_ms[i] <= NUM_MS_MAX))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'ttft_ms': must be in [%g, %.0f], got %.10g",
-					  where, NUM_SLA_MIN, NUM_MS_MAX,
-					  c->ttft_ms[i]);
 	bool has_tpot = cJSON_GetObjectItemCaseSensitive(s, "tpot_ms") != NULL;
 	bool has_tps = cJSON_GetObjectItemCaseSensitive(s, "min_tokens_per_s_user") != NULL;
 	if (has_tpot == has_tps)
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'",
 				  where);
+	if ((rc = parse_stat(s, "ttft_stat", STAT_P90, &out->ttft_stat, where, e)) ||
+	    (rc = parse_stat(s, "tpot_stat", STAT_MEAN, &out->tpot_stat, where, e)))
+		return rc;
 	if (has_tpot)
 		return jsonio_range(s, "tpot_ms", true, 0, NUM_SLA_MIN,
-				    NUM_MS_MAX, &c->tpot_ms, where, e);
+				    NUM_MS_MAX, &out->tpot_ms, where, e);
 	return jsonio_range(s, "min_tokens_per_s_user", true, 0,
 			    NUM_SLA_MIN, NUM_TOKENS_PER_S_MAX,
-			    &c->min_tokens_per_s_user, where, e);
+			    &out->min_tokens_per_s_user, where, e);
+}
+
+/* The older form: one object, "ttft_ms" a number or a list. */
+static int parse_sla_object(const cJSON *s, const char *where,
+			    struct campaign_sla *out, size_t *n,
+			    struct sc_err *e)
+{
+	int rc;
+	if ((rc = jsonio_known_keys(s, sla_keys, where, e)))
+		return rc;
+	struct campaign_sla rest = {0};
+	double ttft[CAMPAIGN_MAX_SLAS];
+	size_t k = 0;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "ttft_ms");
+	if (cJSON_IsNumber(t)) {
+		ttft[k++] = t->valuedouble;
+	} else if (cJSON_IsArray(t)) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, t)
+		{
+			if (!cJSON_IsNumber(it) || k == CAMPAIGN_MAX_SLAS)
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: field 'ttft_ms': numbers only, at most %d",
+						  where, CAMPAIGN_MAX_SLAS);
+			ttft[k++] = it->valuedouble;
+		}
+	}
+	if (k == 0)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'ttft_ms': missing (a number or a list of numbers)",
+				  where);
+	for (size_t i = 0; i < k; i++)
+		if ((rc = check_ttft(ttft[i], where, e)))
+			return rc;
+	if ((rc = parse_sla_rest(s, where, &rest, e)))
+		return rc;
+	for (size_t i = 0; i < k; i++) {
+		out[i] = rest;
+		out[i].ttft_ms = ttft[i];
+	}
+	*n = k;
+	return SC_OK;
+}
+
+int campaign_slas_from_json(const cJSON *j, const char *where,
+			    struct campaign_sla *out, size_t *n,
+			    struct sc_err *e)
+{
+	int rc;
+	*n = 0;
+	if (cJSON_IsObject(j)) {
+		rc = parse_sla_object(j, where, out, n, e);
+	} else if (cJSON_IsArray(j) && cJSON_GetArraySize(j) > 0) {
+		const cJSON *it;
+		rc = SC_OK;
+		cJSON_ArrayForEach(it, j)
+		{
+			char w[1400];
+			snprintf(w, sizeof w, "%s[%zu]", where, *n);
+			if (*n == CAMPAIGN_MAX_SLAS)
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: at most %d SLAs", where,
+						  CAMPAIGN_MAX_SLAS);
+			if (!cJSON_IsObject(it))
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: must be an object {\"ttft_ms\", \"ttft_stat\", \"tpot_ms\", \"tpot_stat\"}",
+						  w);
+			struct campaign_sla *s = &out[*n];
+			memset(s, 0, sizeof *s);
+			if ((rc = jsonio_known_keys(it, sla_keys, w, e)) ||
+			    (rc = jsonio_range(it, "ttft_ms", true, 0, -INFINITY,
+					       INFINITY, &s->ttft_ms, w, e)) ||
+			    (rc = check_ttft(s->ttft_ms, w, e)) ||
+			    (rc = parse_sla_rest(it, w, s, e)))
+				return rc;
+			(*n)++;
+		}
+	} else {
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: must be a non-empty list of SLA objects (or one object)",
+				  where);
+	}
+	for (size_t i = 0; !rc && i < *n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (out[k].ttft_ms == out[i].ttft_ms &&
+			    out[k].ttft_stat == out[i].ttft_stat)
+				return sc_err_set(e, SC_EINPUT,
+						  "%s: two SLAs limit TTFT %s to %g ms: give each its own limit or statistic",
+						  where, statsel_name(out[i].ttft_stat),
+						  out[i].ttft_ms);
+	return rc;
+}
+
+void campaign_match_name(const char *source, const struct campaign_sla *s,
+			 char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-ttft%g%s%s", source, s->ttft_ms,
+		 s->ttft_stat == STAT_P90 ? "" : "-",
+		 s->ttft_stat == STAT_P90 ? "" : statsel_name(s->ttft_stat));
+}
+
+void campaign_sla_arg(const struct campaign_sla *s, char *buf, size_t len)
+{
+	double tpot = s->tpot_ms > 0 ? s->tpot_ms : 1000.0 / s->min_tokens_per_s_user;
+	snprintf(buf, len, "ttft_ms=%g,ttft_stat=%s,tpot_ms=%.6g,tpot_stat=%s",
+		 s->ttft_ms, statsel_name(s->ttft_stat), tpot,
+		 statsel_name(s->tpot_stat));
 }
 
 int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
@@ -215,7 +324,6 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	    (rc = jsonio_str(j, "name", true, NULL, &name, path, e)) ||
 	    (rc = jsonio_obj(j, "workload", true, &wl, path, e)) ||
 	    (rc = jsonio_obj(j, "sweep", true, &sweep, path, e)) ||
-	    (rc = jsonio_obj(j, "slas", true, &slas, path, e)) ||
 	    (rc = jsonio_obj(j, "search", false, &search, path, e)) ||
 	    (rc = jsonio_obj(j, "fit", false, &fit, path, e)))
 		goto out;
@@ -268,7 +376,12 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 		goto out;
 	}
 	snprintf(w, sizeof w, "%s: slas", path);
-	if ((rc = parse_slas(slas, w, c, e)))
+	slas = cJSON_GetObjectItemCaseSensitive(j, "slas");
+	if (!slas) {
+		rc = sc_err_set(e, SC_EINPUT, "%s: field 'slas': missing", path);
+		goto out;
+	}
+	if ((rc = campaign_slas_from_json(slas, w, c->slas, &c->n_slas, e)))
 		goto out;
 	snprintf(w, sizeof w, "%s: search", path);
 	if (search && (rc = jsonio_known_keys(search, search_keys, w, e)))
@@ -346,4 +459,36 @@ void campaign_release(struct campaign *c)
 		slurm_spec_release(&c->deploys[i].slurm);
 	}
 	c->n_deploys = 0;
+}
+
+int campaign_outline_read(const char *path, struct campaign_outline *o,
+			  struct sc_err *e)
+{
+	memset(o, 0, sizeof *o);
+	cJSON *j = jsonio_load_file(path, e);
+	if (!j)
+		return SC_EINPUT;
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return sc_err_set(e, SC_EINPUT, "%s: must be a JSON object",
+				  path);
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "deployments"))
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		if (cJSON_IsString(n) && o->n_names < CAMPAIGN_MAX_DEPLOYS)
+			snprintf(o->names[o->n_names++], sizeof o->names[0],
+				 "%s", n->valuestring);
+	}
+	const cJSON *sweep = cJSON_GetObjectItemCaseSensitive(j, "sweep");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sweep, "concurrency"))
+	{
+		if (cJSON_IsNumber(it) && it->valuedouble >= 1 &&
+		    it->valuedouble == floor(it->valuedouble) &&
+		    o->n_levels < CAMPAIGN_MAX_LEVELS)
+			o->levels[o->n_levels++] = (long)it->valuedouble;
+	}
+	cJSON_Delete(j);
+	return SC_OK;
 }

@@ -14,6 +14,7 @@
 #include "camp/slurm.h"
 #include "model/deploy.h"
 #include "util/err.h"
+#include "util/statsel.h"
 
 #define CAMPAIGN_MAX_DEPLOYS 16
 #define CAMPAIGN_MAX_LEVELS 64
@@ -33,6 +34,17 @@ struct campaign_deploy {
 	struct k8s_spec k8s;
 };
 
+/* One SLA: a TTFT limit and a TPOT limit (or its tokens/s/user form), each
+ * on a stated statistic (defaults TTFT p90, TPOT mean, as match and bench
+ * have them). */
+struct campaign_sla {
+	double ttft_ms;
+	enum stat_sel ttft_stat;
+	double tpot_ms;		      /* 0 when min_tokens_per_s_user given */
+	double min_tokens_per_s_user; /* 0 when tpot_ms given */
+	enum stat_sel tpot_stat;
+};
+
 struct campaign {
 	char name[128];
 	char path[1024]; /* the campaign file */
@@ -49,11 +61,9 @@ struct campaign {
 	long warmup;           /* -1: bench's default (one round) */
 	double timeout_s;      /* per request */
 	double max_error_rate; /* a level failing more than this fails */
-	/* SLAs */
-	double ttft_ms[CAMPAIGN_MAX_SLAS];
-	size_t n_ttft;
-	double tpot_ms; /* 0 when min_tokens_per_s_user is given */
-	double min_tokens_per_s_user;
+	/* SLAs, each matched on its own; the first is bench's --sla */
+	struct campaign_sla slas[CAMPAIGN_MAX_SLAS];
+	size_t n_slas;
 	/* search */
 	long total_gpus, max_gpus_per_worker;
 	/* fit */
@@ -67,5 +77,38 @@ struct campaign {
  * SC_EINPUT naming file, field and problem. Release with campaign_release. */
 int campaign_load(const char *path, struct campaign *c, struct sc_err *e);
 void campaign_release(struct campaign *c);
+
+/* Reads a campaign file's "slas" into out[0..*n): a list of SLA objects
+ * {"ttft_ms", "ttft_stat", "tpot_ms" or "min_tokens_per_s_user",
+ * "tpot_stat"}, or one object whose "ttft_ms" may be a list (one SLA per
+ * TTFT, the rest shared). SC_EINPUT naming where, the field, its range and
+ * the value given; two SLAs with the same TTFT limit and statistic are
+ * refused (their match directories would be one). */
+int campaign_slas_from_json(const cJSON *j, const char *where,
+			    struct campaign_sla *out, size_t *n,
+			    struct sc_err *e);
+/* The match directory (and manifest step after "match:") of SLA s for
+ * source ("calibrated", "prior"): "calibrated-ttft600", with "-p99" after
+ * it when the TTFT statistic is not the default p90. */
+void campaign_match_name(const char *source, const struct campaign_sla *s,
+			 char *buf, size_t len);
+/* The SLA as bench's --sla value: "ttft_ms=600,ttft_stat=p90,tpot_ms=20,
+ * tpot_stat=mean" (a tokens/s/user limit as its TPOT). */
+void campaign_sla_arg(const struct campaign_sla *s, char *buf, size_t len);
+
+/* What `campaign status` needs of a campaign directory's campaign.json:
+ * deployment names and the sweep, without loading any spec. */
+struct campaign_outline {
+	char names[CAMPAIGN_MAX_DEPLOYS][128];
+	size_t n_names;
+	long levels[CAMPAIGN_MAX_LEVELS];
+	size_t n_levels;
+};
+
+/* Reads path into o. SC_EINPUT naming the file when it is unreadable
+ * or not an object; entries without a name or a whole positive level are
+ * left out (campaign_load checked them when the campaign started). */
+int campaign_outline_read(const char *path, struct campaign_outline *o,
+			  struct sc_err *e);
 
 #endif

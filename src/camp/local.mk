@@ -9,6 +9,7 @@ libservecal_a_SOURCES += \
 	src/camp/argbuf.c src/camp/argbuf.h \
 	src/camp/rundir.c src/camp/rundir.h \
 	src/camp/runner.c src/camp/runner.h \
+	src/camp/eta.c src/camp/eta.h \
 	src/camp/verify.c src/camp/verify.h \
 	src/camp/clicmd.c src/camp/clicmd.h \
 	src/camp/health.c src/camp/health.h \
@@ -16,20 +17,25 @@ libservecal_a_SOURCES += \
 	src/camp/k8s.c src/camp/k8s.h
 servecal_SOURCES += src/cli/cmd_campaign.c src/cli/cmd_verify.c
 
-check_PROGRAMS += tests/unit/test_campaign tests/unit/test_proc \
+check_PROGRAMS += tests/unit/test_campaign tests/unit/test_campaign_eta \
+	tests/unit/test_proc \
 	tests/unit/test_launch tests/unit/test_gen_cluster
-TESTS += tests/unit/test_campaign tests/unit/test_proc tests/unit/test_launch \
+TESTS += tests/unit/test_campaign tests/unit/test_campaign_eta \
+	tests/unit/test_proc tests/unit/test_launch \
 	tests/unit/test_gen_cluster \
 	tests/integration/campaign.sh tests/integration/campaign_launch.sh \
 	tests/integration/verify.sh tests/integration/campaign_slurm.sh \
-	tests/integration/campaign_k8s.sh
+	tests/integration/campaign_k8s.sh tests/integration/campaign_progress.sh
 # realsrv.sh (the llama-server helpers) is sourced by campaign_launch.sh.
 dist_noinst_SCRIPTS += tests/integration/verify.sh \
 	tests/integration/campaign_slurm.sh tests/integration/campaign_k8s.sh
 dist_noinst_SCRIPTS += tests/integration/campaign.sh \
+	tests/integration/campaign_progress.sh \
 	tests/integration/campaign_launch.sh tests/integration/realsrv.sh
 tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
+tests_unit_test_campaign_eta_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_campaign_eta_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_proc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proc_LDADD = libsctest.a $(TEST_LIBS)
 tests_unit_test_launch_CFLAGS = $(TEST_CFLAGS)

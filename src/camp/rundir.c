@@ -32,6 +32,18 @@ int rundir_mkdir_p(const char *path)
 	return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
 }
 
+bool rundir_busy(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/.lock", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd); /* drops the lock if we took it */
+	return busy;
+}
+
 int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e)
 {
 	char path[4096];

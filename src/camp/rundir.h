@@ -4,6 +4,8 @@
  * model and GPU specs the child commands read). */
 #ifndef SC_RUNDIR_H
 #define SC_RUNDIR_H
+#include <stdbool.h>
+
 #include "camp/campaign.h"
 #include "util/err.h"
 
@@ -14,6 +16,11 @@ int rundir_mkdir_p(const char *path);
  * *lock_fd is closed). SC_ERUNTIME when another campaign process holds it
  * or a directory cannot be made. */
 int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e);
+
+/* Whether a campaign process holds DIR's lock right now (false when there
+ * is no lock file). It takes the lock for an instant when free, so a
+ * campaign starting in that instant on DIR would be refused. */
+bool rundir_busy(const char *dir);
 
 /* Writes env.json, campaign.json and specs/ for c into dir. SC_EINPUT when
  * the campaign file cannot be read again, SC_ERUNTIME on a write error. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "camp/argbuf.h"
+#include "camp/eta.h"
 #include "camp/k8s.h"
 #include "camp/launch.h"
 #include "camp/manifest.h"
@@ -22,6 +23,8 @@
 #include "cli/cli.h" /* exit codes of the servecal steps */
 #include "config.h"
 #include "fit/perfdb.h"
+#include "load/results.h"
+#include "metrics/summary.h"
 #include "model/perf.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
@@ -30,11 +33,32 @@
 #define EMULATOR_START_S 30.0
 #define EMULATOR_GRACE_S 10.0
 
+/* What the plan expects of the steps that are not benches and of starting
+ * the built-in emulator, before any has been measured (then the measured
+ * ones take over, camp/eta.h). Measured with
+ * tests/fixtures/e2e-campaign/progress.json on a shared 2-core machine
+ * (`campaign status` lists them): fit 2 s, each match 1 s, plot 1 s,
+ * report 2 s, perf database and emulator start under 1 s. A launched
+ * server, Slurm job or Kubernetes deployment is planned at its ready
+ * timeout: the longest it may take. */
+#define PLAN_FIT_S	3.0
+#define PLAN_MATCH_S	1.0
+#define PLAN_TOOL_S	2.0
+#define PLAN_EMULATOR_S 1.0
+/* How often a running bench's level directories are looked at. */
+#define LEVEL_POLL_S 0.25
+
 struct runner {
 	const struct campaign *c;
 	const struct runner_opts *o;
 	struct manifest m;
 	int failures;
+	struct eta eta;
+	int64_t t0_ns;		/* the campaign's start (monotonic) */
+	double started_unix_s;	/* the same, as a date for the manifest */
+	size_t cur_step, cur_piece; /* in progress; cur_step n_steps: none */
+	int64_t piece_t0_ns;	    /* when the piece in progress began */
+	int64_t step_t0_ns;
 };
 
 static bool stopped(const struct runner *r)
@@ -75,6 +99,94 @@ static void failed(struct runner *r, const char *step, const char *why)
 {
 	mark(r, step, "failed", why);
 	r->failures++;
+}
+
+static double since_s(int64_t t0_ns)
+{
+	return (double)(clock_mono_ns() - t0_ns) * 1e-9;
+}
+
+static double remaining_s(const struct runner *r)
+{
+	return eta_remaining_s(&r->eta, r->cur_step, r->cur_piece,
+			       since_s(r->piece_t0_ns));
+}
+
+/* The plan as the measurements so far scale it, and the time left, into
+ * the manifest for `campaign status`. */
+static void save_progress(struct runner *r)
+{
+	struct manifest_progress p = {.n_plan = r->eta.n_steps,
+				      .remaining_s = remaining_s(r),
+				      .at_unix_s = NAN,
+				      .started_unix_s = r->started_unix_s};
+	p.plan = calloc(r->eta.n_steps + 1, sizeof *p.plan);
+	if (!p.plan)
+		return;
+	for (size_t i = 0; i < r->eta.n_steps; i++) {
+		snprintf(p.plan[i].step, sizeof p.plan[i].step, "%s",
+			 r->eta.steps[i].name);
+		p.plan[i].expected_s = eta_step_s(&r->eta, i);
+	}
+	struct sc_err e = {0};
+	if (manifest_set_progress(&r->m, &p, &e))
+		note(r, RUNNER_WARNING, "%s", e.msg);
+	free(p.plan);
+}
+
+/* A progress line: the text, the campaign's elapsed time and the
+ * estimate of what is left. */
+static void progress(const struct runner *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void progress(const struct runner *r, const char *fmt, ...)
+{
+	char line[900], el[32], left[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	note(r, RUNNER_PROGRESS, "%s [%s elapsed, about %s left]", line,
+	     eta_fmt(since_s(r->t0_ns), el, sizeof el),
+	     eta_fmt(remaining_s(r), left, sizeof left));
+}
+
+/* Step `step` starts (shown as `shown`): running in the manifest and a
+ * line saying so. */
+static void step_begin(struct runner *r, const char *step, const char *shown)
+{
+	long i = eta_find(&r->eta, step);
+	r->cur_step = i < 0 ? r->eta.n_steps : (size_t)i;
+	r->cur_piece = 0;
+	r->piece_t0_ns = r->step_t0_ns = clock_mono_ns();
+	struct sc_err e = {0};
+	if (manifest_start(&r->m, step, &e))
+		note(r, RUNNER_WARNING, "%s", e.msg);
+	save_progress(r);
+	progress(r, "  %s: started (step %zu of %zu)", shown,
+		 r->cur_step + 1, r->eta.n_steps);
+}
+
+/* The step in progress is over: a step of one piece (not a bench) teaches
+ * the estimate its duration. Call before the line that says how it went. */
+static void step_end(struct runner *r)
+{
+	size_t s = r->cur_step;
+	if (s < r->eta.n_steps) {
+		if (r->eta.steps[s].n == 1 &&
+		    r->eta.pieces[r->eta.steps[s].first].kind == ETA_TOOL)
+			eta_piece_done(&r->eta, s, 0, since_s(r->piece_t0_ns));
+		eta_step_done(&r->eta, s);
+	}
+	r->cur_step = r->eta.n_steps;
+	save_progress(r);
+}
+
+/* A step that will not run (done earlier, or nothing to run it on). */
+static void step_skip(struct runner *r, const char *step)
+{
+	long i = eta_find(&r->eta, step);
+	if (i >= 0)
+		eta_step_done(&r->eta, (size_t)i);
 }
 
 /* DIR/logs/STEP.ext with ':' (not welcome in file names) as '-'. */
@@ -303,32 +415,142 @@ static void bench_args(const struct runner *r, const char *url,
 	argbuf_opt(a, "--timeout", "%gs", c->timeout_s);
 	argbuf_opt(a, "--max-error-rate", "%g", c->max_error_rate);
 	argbuf_opt(a, "--seed", "%ld", c->seed);
+	/* Attainment and goodput per level against the first SLA (bench
+	 * takes one); the report judges the others from the statistics. */
+	char sla[256];
+	campaign_sla_arg(&c->slas[0], sla, sizeof sla);
+	argbuf_opt(a, "--sla", "%s", sla);
 	argbuf_opt(a, "--out", "%s", out);
 	if (again)
 		argbuf_add(a, "--resume");
 }
 
+/* A running bench seen from its level directories (load/results.h names
+ * them): a level has begun when its directory exists and is over when
+ * its summary.json does. Piece 0 of a bench step is the target's start,
+ * piece 1 + k its level k. */
+struct level_watch {
+	struct runner *r;
+	const struct campaign_deploy *d;
+	const char *dir; /* DIR/NAME */
+	bool quiet;	 /* the bench's own table is on our stdout */
+	size_t next;	 /* the first level not over */
+	bool begun;	 /* level next has its directory */
+	int64_t polled_ns;
+	bool (*gone)(void *); /* what the bench watches besides */
+	void *gone_ud;
+};
+
+static bool level_file(const struct level_watch *w, size_t k,
+		       const char *file, char *name, size_t len)
+{
+	results_level_name(false, (double)w->r->c->levels[k], name, len);
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s%s%s", w->dir, name, file ? "/" : "",
+		 file ? file : "");
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* Counts of a finished level's summary.json into text. */
+static void level_counts(const struct level_watch *w, const char *lv,
+			 char *text, size_t len)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s/summary.json", w->dir, lv);
+	cJSON *j = jsonio_load_file(p, NULL);
+	struct level_summary s;
+	struct level_info li;
+	if (j && summary_from_json(j, p, &s, &li, NULL) == SC_OK)
+		snprintf(text, len, ": %zu ok, %zu failed", s.ok, s.failed);
+	else
+		text[0] = '\0';
+	cJSON_Delete(j);
+}
+
+/* Lines for the levels that began or ended since the last look. */
+static void watch_levels(struct level_watch *w)
+{
+	struct runner *r = w->r;
+	size_t n = r->c->n_levels;
+	char lv[64], counts[96], took[32];
+	while (w->next < n) {
+		if (!w->begun) {
+			if (!level_file(w, w->next, NULL, lv, sizeof lv))
+				break;
+			w->begun = true;
+			if (!w->quiet)
+				progress(r, "  bench %s: level %s started (%zu of %zu)",
+					 w->d->name, lv, w->next + 1, n);
+		}
+		if (!level_file(w, w->next, "summary.json", lv, sizeof lv))
+			break;
+		double s = since_s(r->piece_t0_ns);
+		eta_piece_done(&r->eta, r->cur_step, 1 + w->next, s);
+		w->next++;
+		w->begun = false;
+		r->cur_piece = 1 + w->next;
+		r->piece_t0_ns = clock_mono_ns();
+		save_progress(r);
+		if (!w->quiet) {
+			level_counts(w, lv, counts, sizeof counts);
+			progress(r, "  bench %s: level %s done in %s%s",
+				 w->d->name, lv, eta_fmt(s, took, sizeof took),
+				 counts);
+		}
+	}
+}
+
+static bool watch_poll(void *ud)
+{
+	struct level_watch *w = ud;
+	if (since_s(w->polled_ns) >= LEVEL_POLL_S) {
+		w->polled_ns = clock_mono_ns();
+		watch_levels(w);
+	}
+	return w->gone && w->gone(w->gone_ud);
+}
+
 static void bench_one(struct runner *r, const struct campaign_deploy *d)
 {
-	char step[200], spec[4096], out[4096], levels[1024];
+	char step[200], spec[4096], out[4096], levels[1024], shown[200];
 	snprintf(step, sizeof step, "bench:%s", d->name);
 	if (done(r, step)) {
+		step_skip(r, step);
 		note(r, RUNNER_PROGRESS, "  bench %s: done earlier", d->name);
 		return;
 	}
 	snprintf(spec, sizeof spec, "%s/specs/%s.json", r->o->dir, d->name);
 	snprintf(out, sizeof out, "%s/%s", r->o->dir, d->name);
+	snprintf(shown, sizeof shown, "bench %s", d->name);
+	step_begin(r, step, shown);
 	struct sc_err e = {0};
 	struct target t;
 	int64_t t0 = clock_mono_ns();
 	if (target_start(r, d, spec, &t, &e)) {
-		if (stopped(r))
+		step_end(r);
+		if (stopped(r)) {
+			mark(r, step, "interrupted", NULL);
 			return;
-		note(r, RUNNER_PROGRESS, "  bench %s: FAILED: %s", d->name,
-		     e.msg);
+		}
+		progress(r, "  bench %s: FAILED: %s", d->name, e.msg);
 		failed(r, step, e.msg);
 		return;
 	}
+	eta_piece_done(&r->eta, r->cur_step, 0, since_s(r->piece_t0_ns));
+	r->cur_piece = 1;
+	r->piece_t0_ns = clock_mono_ns();
+	/* Levels a resumed bench keeps teach the estimate nothing. */
+	struct level_watch w = {.r = r, .d = d, .dir = out,
+				.quiet = r->o->bench_stdout,
+				.polled_ns = clock_mono_ns()};
+	char lv[64];
+	while (w.next < r->c->n_levels &&
+	       level_file(&w, w.next, "summary.json", lv, sizeof lv)) {
+		eta_piece_done(&r->eta, r->cur_step, 1 + w.next, -1);
+		r->cur_piece = 1 + ++w.next;
+	}
+	save_progress(r);
 	struct stat st;
 	bool again = stat(out, &st) == 0;
 	struct argbuf a = {0};
@@ -339,8 +561,11 @@ static void bench_one(struct runner *r, const struct campaign_deploy *d)
 	 * levels would only collect refused connections. */
 	void *gone_ud;
 	bool (*gone)(void *) = target_gone(d, &t, &gone_ud);
-	int rc = run_step(r, step, &a, true, gone, gone_ud, &e);
+	w.gone = gone;
+	w.gone_ud = gone_ud;
+	int rc = run_step(r, step, &a, true, watch_poll, &w, &e);
 	argbuf_release(&a);
+	watch_levels(&w);
 	if ((d->on_slurm || d->on_k8s) && gone && gone(gone_ud) &&
 	    !stopped(r)) {
 		char bench[SC_ERR_MSG_MAX];
@@ -372,21 +597,21 @@ static void bench_one(struct runner *r, const struct campaign_deploy *d)
 	}
 	target_stop(d, &t);
 	double el = (double)(clock_mono_ns() - t0) * 1e-9;
+	step_end(r);
 	if (stopped(r)) {
-		note(r, RUNNER_PROGRESS,
-		     "  bench %s: interrupted after %.0f s; finished levels "
-		     "are kept",
-		     d->name, el);
+		progress(r,
+			 "  bench %s: interrupted after %.0f s; finished levels "
+			 "are kept",
+			 d->name, el);
+		mark(r, step, "interrupted", NULL);
 		return;
 	}
 	if (rc == 0) {
-		note(r, RUNNER_PROGRESS, "  bench %s: done in %.0f s", d->name,
-		     el);
 		mark(r, step, "done", NULL);
+		progress(r, "  bench %s: done in %.0f s", d->name, el);
 	} else {
-		note(r, RUNNER_PROGRESS, "  bench %s: FAILED: %s", d->name,
-		     e.msg);
 		failed(r, step, e.msg);
+		progress(r, "  bench %s: FAILED: %s", d->name, e.msg);
 	}
 }
 
@@ -394,6 +619,7 @@ static void fit_step(struct runner *r)
 {
 	const struct campaign *c = r->c;
 	if (done(r, "fit")) {
+		step_skip(r, "fit");
 		note(r, RUNNER_PROGRESS, "  fit: done earlier");
 		return;
 	}
@@ -411,11 +637,12 @@ static void fit_step(struct runner *r)
 	}
 	if (ok == 0) {
 		argbuf_release(&a);
-		note(r, RUNNER_PROGRESS,
-		     "  fit: skipped, no deployment was measured");
+		step_skip(r, "fit");
 		failed(r, "fit", "no deployment was measured");
+		progress(r, "  fit: skipped, no deployment was measured");
 		return;
 	}
+	step_begin(r, "fit", "fit");
 	const char *holdout = c->holdout;
 	if (!strcmp(holdout, "deployments") && ok < 2)
 		holdout = "levels";
@@ -429,30 +656,41 @@ static void fit_step(struct runner *r)
 	char fit[4096];
 	snprintf(fit, sizeof fit, "%s/fit.json", r->o->dir);
 	struct stat st;
+	double took = since_s(r->step_t0_ns);
+	char tk[32];
+	step_end(r);
 	if (rc == 0 || (rc == EXIT_RUNTIME && stat(fit, &st) == 0)) {
-		note(r, RUNNER_PROGRESS, "  fit: %s",
-		     rc ? "written but NOT converged (see fit.json)" : "done");
 		mark(r, "fit", "done", rc ? "not converged" : NULL);
+		progress(r, "  fit: %s in %s",
+			 rc ? "written but NOT converged (see fit.json)"
+			    : "done",
+			 eta_fmt(took, tk, sizeof tk));
 		if (rc)
 			r->failures++;
 	} else {
-		note(r, RUNNER_PROGRESS, "  fit: FAILED: %s", e.msg);
 		failed(r, "fit", e.msg);
+		progress(r, "  fit: FAILED: %s", e.msg);
 	}
 }
 
-static void match_step(struct runner *r, bool calibrated, double ttft)
+static void match_step(struct runner *r, bool calibrated,
+		       const struct campaign_sla *sla)
 {
 	const struct campaign *c = r->c;
 	const char *kind = calibrated ? "calibrated" : "prior";
-	char step[200];
-	snprintf(step, sizeof step, "match:%s-ttft%g", kind, ttft);
-	if (done(r, step))
+	char step[200], name[160];
+	campaign_match_name(kind, sla, name, sizeof name);
+	snprintf(step, sizeof step, "match:%s", name);
+	if (done(r, step)) {
+		step_skip(r, step);
 		return;
+	}
 	if (calibrated && !done(r, "fit")) {
+		step_skip(r, step);
 		mark(r, step, "failed", "no fit");
 		return;
 	}
+	step_begin(r, step, step);
 	const struct deploy_spec *d = &c->deploys[0].spec;
 	const char *dir = r->o->dir;
 	struct argbuf a = {0};
@@ -464,35 +702,41 @@ static void match_step(struct runner *r, bool calibrated, double ttft)
 	argbuf_opt(&a, "--kv-dtype", "%s", dtype_name(d->kvdtype));
 	argbuf_opt(&a, "--isl", "%ld", c->isl);
 	argbuf_opt(&a, "--osl", "%ld", c->osl);
-	argbuf_opt(&a, "--ttft-ms", "%g", ttft);
-	if (c->tpot_ms > 0)
-		argbuf_opt(&a, "--tpot-ms", "%g", c->tpot_ms);
+	argbuf_opt(&a, "--ttft-ms", "%g", sla->ttft_ms);
+	argbuf_opt(&a, "--ttft-stat", "%s", statsel_name(sla->ttft_stat));
+	if (sla->tpot_ms > 0)
+		argbuf_opt(&a, "--tpot-ms", "%g", sla->tpot_ms);
 	else
 		argbuf_opt(&a, "--min-tokens-per-s-user", "%g",
-			   c->min_tokens_per_s_user);
+			   sla->min_tokens_per_s_user);
+	argbuf_opt(&a, "--tpot-stat", "%s", statsel_name(sla->tpot_stat));
 	argbuf_opt(&a, "--total-gpus", "%ld", c->total_gpus);
 	argbuf_opt(&a, "--max-gpus-per-worker", "%ld", c->max_gpus_per_worker);
 	if (calibrated)
 		argbuf_opt(&a, "--params", "%s/fit.json", dir);
-	argbuf_opt(&a, "--out", "%s/match/%s-ttft%g", dir, kind, ttft);
+	argbuf_opt(&a, "--out", "%s/match/%s", dir, name);
 	struct sc_err e = {0};
 	int rc = run_step(r, step, &a, false, NULL, NULL, &e);
 	argbuf_release(&a);
+	step_end(r);
 	if (rc == 0 || rc == EXIT_NOFIT) {
 		const char *none = "no configuration meets the SLA";
-		note(r, RUNNER_PROGRESS, "  %s: %s", step, rc ? none : "done");
 		mark(r, step, "done", rc ? none : NULL);
+		progress(r, "  %s: %s", step, rc ? none : "done");
 	} else {
-		note(r, RUNNER_PROGRESS, "  %s: FAILED: %s", step, e.msg);
 		failed(r, step, e.msg);
+		progress(r, "  %s: FAILED: %s", step, e.msg);
 	}
 }
 
 /* plot and report: `servecal CMD DIR`. */
 static void tool_step(struct runner *r, const char *cmd)
 {
-	if (done(r, cmd))
+	if (done(r, cmd)) {
+		step_skip(r, cmd);
 		return;
+	}
+	step_begin(r, cmd, cmd);
 	struct argbuf a = {0};
 	argbuf_add(&a, "%s", r->o->exe);
 	argbuf_add(&a, "%s", cmd);
@@ -500,19 +744,23 @@ static void tool_step(struct runner *r, const char *cmd)
 	struct sc_err e = {0};
 	int rc = run_step(r, cmd, &a, false, NULL, NULL, &e);
 	argbuf_release(&a);
+	step_end(r);
 	if (rc == 0) {
-		note(r, RUNNER_PROGRESS, "  %s: done", cmd);
 		mark(r, cmd, "done", NULL);
+		progress(r, "  %s: done", cmd);
 	} else {
-		note(r, RUNNER_PROGRESS, "  %s: FAILED: %s", cmd, e.msg);
 		failed(r, cmd, e.msg);
+		progress(r, "  %s: FAILED: %s", cmd, e.msg);
 	}
 }
 
 static void db_step(struct runner *r)
 {
-	if (done(r, "db") || !done(r, "fit"))
+	if (done(r, "db") || !done(r, "fit")) {
+		step_skip(r, "db");
 		return;
+	}
+	step_begin(r, "db", "perf database");
 	char path[4096], used[2048];
 	snprintf(path, sizeof path, "%s/fit.json", r->o->dir);
 	struct sc_err e = {0};
@@ -521,22 +769,74 @@ static void db_step(struct runner *r)
 	if (fit && cJSON_IsTrue(cJSON_GetObjectItem(fit, "converged")) &&
 	    perfdb_update(fit, inputs, 1, PACKAGE_VERSION, used, sizeof used,
 			  &e) == SC_OK) {
-		note(r, RUNNER_PROGRESS, "  perf database: %s", used);
+		step_end(r);
 		mark(r, "db", "done", used);
+		progress(r, "  perf database: %s", used);
 	} else {
 		const char *why =
 		    fit ? (e.msg[0] ? e.msg : "fit did not converge") : e.msg;
-		note(r, RUNNER_PROGRESS, "  perf database: not updated: %s",
-		     why);
+		step_end(r);
 		failed(r, "db", why);
+		progress(r, "  perf database: not updated: %s", why);
 	}
 	cJSON_Delete(fit);
+}
+
+/* Seconds to bring d's target up, before any start was measured. */
+static double plan_start_s(const struct campaign_deploy *d)
+{
+	if (d->launched)
+		return d->launch.ready_timeout_s;
+	if (d->on_slurm)
+		return d->slurm.ready_timeout_s;
+	if (d->on_k8s)
+		return d->k8s.ready_timeout_s;
+	return d->emulate ? PLAN_EMULATOR_S : 0;
+}
+
+/* Every step in running order with its pieces; steps done by an earlier
+ * run are over from the start. */
+static void plan(struct runner *r)
+{
+	const struct campaign *c = r->c;
+	char step[200];
+	eta_init(&r->eta);
+	for (size_t i = 0; i < c->n_deploys; i++) {
+		const struct campaign_deploy *d = &c->deploys[i];
+		snprintf(step, sizeof step, "bench:%s", d->name);
+		eta_add_step(&r->eta, step);
+		eta_add_piece(&r->eta, ETA_START, plan_start_s(d));
+		for (size_t k = 0; k < c->n_levels; k++)
+			eta_add_piece(&r->eta, ETA_LEVEL,
+				      runner_level_expected_s(c, &d->spec, k));
+	}
+	eta_add_step(&r->eta, "fit");
+	eta_add_piece(&r->eta, ETA_TOOL, PLAN_FIT_S);
+	for (size_t k = 0; k < c->n_slas; k++)
+		for (int cal = 1; cal >= 0; cal--) {
+			char name[160];
+			campaign_match_name(cal ? "calibrated" : "prior",
+					    &c->slas[k], name, sizeof name);
+			snprintf(step, sizeof step, "match:%s", name);
+			eta_add_step(&r->eta, step);
+			eta_add_piece(&r->eta, ETA_TOOL, PLAN_MATCH_S);
+		}
+	static const char *const tools[] = {"plot", "report", "db"};
+	for (size_t k = 0; k < 3; k++) {
+		eta_add_step(&r->eta, tools[k]);
+		eta_add_piece(&r->eta, ETA_TOOL, k < 2 ? PLAN_TOOL_S : 0);
+	}
+	for (size_t i = 0; i < r->eta.n_steps; i++)
+		if (done(r, r->eta.steps[i].name))
+			eta_step_done(&r->eta, i);
+	r->cur_step = r->eta.n_steps;
 }
 
 int runner_run(const struct campaign *c, const struct runner_opts *o,
 	       struct runner_result *res, struct sc_err *e)
 {
 	struct runner r = {.c = c, .o = o};
+	eta_init(&r.eta);
 	memset(res, 0, sizeof *res);
 	int lock_fd = -1;
 	int rc;
@@ -545,15 +845,20 @@ int runner_run(const struct campaign *c, const struct runner_opts *o,
 	    (rc = rundir_write(o->dir, c, PACKAGE_VERSION, e)))
 		goto out;
 	int64_t t0 = clock_mono_ns();
+	r.t0_ns = r.piece_t0_ns = t0;
+	r.started_unix_s = (double)clock_wall_ns() * 1e-9;
+	plan(&r);
+	save_progress(&r);
 	note(&r, RUNNER_PROGRESS, "campaign %s -> %s", c->name, o->dir);
+	progress(&r, "plan: %zu steps", r.eta.n_steps);
 	for (size_t i = 0; i < c->n_deploys && !stopped(&r); i++)
 		bench_one(&r, &c->deploys[i]);
 	if (!stopped(&r))
 		fit_step(&r);
-	for (size_t k = 0; k < c->n_ttft && !stopped(&r); k++) {
-		match_step(&r, true, c->ttft_ms[k]);
+	for (size_t k = 0; k < c->n_slas && !stopped(&r); k++) {
+		match_step(&r, true, &c->slas[k]);
 		if (!stopped(&r))
-			match_step(&r, false, c->ttft_ms[k]);
+			match_step(&r, false, &c->slas[k]);
 	}
 	if (!stopped(&r))
 		tool_step(&r, "plot");
@@ -566,30 +871,34 @@ int runner_run(const struct campaign *c, const struct runner_opts *o,
 	res->report_done = done(&r, "report");
 	res->elapsed_s = (double)(clock_mono_ns() - t0) * 1e-9;
 out:
+	eta_release(&r.eta);
 	manifest_release(&r.m);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return rc;
 }
 
-double runner_expected_s(const struct campaign *c, const struct deploy_spec *d)
+double runner_level_expected_s(const struct campaign *c,
+			       const struct deploy_spec *d, size_t k)
 {
 	struct model_params p;
 	params_default(&p);
 	struct perf_workload wl = {(double)c->isl, (double)c->osl};
+	double n = (double)c->levels[k];
+	struct perf_point pt;
+	if (k >= c->n_levels || perf_deploy(d, &p, &wl, n, &pt, NULL))
+		return 0;
+	double warm = c->warmup >= 0 ? (double)c->warmup : n;
+	if (c->requests_per_level > 0)
+		return ceil(((double)c->requests_per_level + warm) / n) *
+		       pt.e2e_s;
+	return c->duration_per_level_s + pt.e2e_s;
+}
+
+double runner_expected_s(const struct campaign *c, const struct deploy_spec *d)
+{
 	double total = 0;
-	for (size_t i = 0; i < c->n_levels; i++) {
-		double n = (double)c->levels[i];
-		struct perf_point pt;
-		if (perf_deploy(d, &p, &wl, n, &pt, NULL))
-			continue;
-		double warm = c->warmup >= 0 ? (double)c->warmup : n;
-		if (c->requests_per_level > 0)
-			total +=
-			    ceil(((double)c->requests_per_level + warm) / n) *
-			    pt.e2e_s;
-		else
-			total += c->duration_per_level_s + pt.e2e_s;
-	}
+	for (size_t i = 0; i < c->n_levels; i++)
+		total += runner_level_expected_s(c, d, i);
 	return total;
 }

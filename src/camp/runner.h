@@ -47,5 +47,9 @@ int runner_run(const struct campaign *c, const struct runner_opts *o,
 /* Expected seconds to bench deployment d over c's sweep, from the model
  * with prior parameters (for --dry-run). */
 double runner_expected_s(const struct campaign *c, const struct deploy_spec *d);
+/* The same for level k of the sweep alone; 0 when the model cannot
+ * project it. */
+double runner_level_expected_s(const struct campaign *c,
+			       const struct deploy_spec *d, size_t k);
 
 #endif

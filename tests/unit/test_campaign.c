@@ -23,6 +23,15 @@ static const struct {
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL ",\"sweep\":{\"concurrency\":[1]}," SL "}", "exactly one of 'requests_per_level' and 'duration_per_level_s'"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":{\"ttft_ms\":600}}", "exactly one of 'tpot_ms' and 'min_tokens_per_s_user'"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":{\"tpot_ms\":20}}", "field 'ttft_ms': missing"},
+	/* SLA lists: each entry checked, statistics named, ranges quoted. */
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"ttft_stat\":\"p42\",\"tpot_ms\":20}]}", "slas[0]: field 'ttft_stat': must be one of mean, p50, p90, p95, p99, got 'p42'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20,\"tpot_stat\":\"max\"}]}", "slas[0]: field 'tpot_stat': must be one of mean, p50, p90, p95, p99, got 'max'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},{\"ttft_ms\":-5,\"tpot_ms\":20}]}", "slas[1]: field 'ttft_ms': must be in [0.001, 604800000], got -5"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":0}]}", "slas[0]: field 'tpot_ms': must be in"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600}]}", "slas[0]: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},{\"ttft_ms\":600,\"tpot_ms\":30}]}", "two SLAs limit TTFT p90 to 600 ms"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[]}", "slas: must be a non-empty list of SLA objects"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20,\"e2e_ms\":9}]}", "unknown field 'e2e_ms'"},
 	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\"}]," WL "," SW "," SL "}", "exactly one of 'url'"},
 	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\",\"url\":\"ftp://h\"}]," WL "," SW "," SL "}", "field 'url': must start with http://"},
 	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"../a\",\"spec\":\"SPEC\",\"emulate\":true}]," WL "," SW "," SL "}", "field 'name': '../a' must be"},
@@ -87,13 +96,51 @@ static void test_shipped(void)
 	CU_ASSERT_EQUAL(c.n_deploys, 2);
 	CU_ASSERT_TRUE(c.deploys[0].emulate);
 	CU_ASSERT_PTR_NOT_NULL(c.deploys[0].spec.emulator);
-	CU_ASSERT_EQUAL(c.n_ttft, 2);
+	CU_ASSERT_EQUAL(c.n_slas, 2);
 	campaign_release(&c);
 	CU_ASSERT_EQUAL_FATAL(campaign_load(testutil_src("bench/qwen3-32b-h200.json"), &c, &e), SC_OK);
 	CU_ASSERT_EQUAL(c.isl, 4000);
-	CU_ASSERT_DOUBLE_EQUAL(c.ttft_ms[1], 1200, 0);
-	CU_ASSERT_DOUBLE_EQUAL(c.min_tokens_per_s_user, 60, 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.slas[1].ttft_ms, 1200, 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.slas[1].min_tokens_per_s_user, 60, 0);
+	/* The older single-object form takes the defaults. */
+	CU_ASSERT_EQUAL(c.slas[1].ttft_stat, STAT_P90);
+	CU_ASSERT_EQUAL(c.slas[1].tpot_stat, STAT_MEAN);
 	campaign_release(&c);
+}
+
+/* A list of SLAs, each on its own statistics; the match directory and
+ * bench's --sla name the statistic. Wrong here: a statistic dropped on
+ * the way to match or bench, or two SLAs sharing one directory. */
+static void test_sla_list(void)
+{
+	char *dir = testutil_tmpdir();
+	const char *spec = testutil_src("bench/qwen3-32b-h200-agg.json");
+	char text[4096];
+	snprintf(text, sizeof text,
+		 "{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"%s\",\"emulate\":true}]," WL "," SW
+		 ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},"
+		 "{\"ttft_ms\":600,\"ttft_stat\":\"p99\",\"min_tokens_per_s_user\":50,\"tpot_stat\":\"p90\"}]}",
+		 spec);
+	char *path = testutil_write(dir, "c.json", text);
+	struct campaign c;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(campaign_load(path, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(c.n_slas, 2);
+	CU_ASSERT_EQUAL(c.slas[0].ttft_stat, STAT_P90);
+	CU_ASSERT_EQUAL(c.slas[0].tpot_stat, STAT_MEAN);
+	CU_ASSERT_EQUAL(c.slas[1].ttft_stat, STAT_P99);
+	CU_ASSERT_EQUAL(c.slas[1].tpot_stat, STAT_P90);
+	char buf[256];
+	campaign_match_name("calibrated", &c.slas[0], buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "calibrated-ttft600");
+	campaign_match_name("prior", &c.slas[1], buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "prior-ttft600-p99");
+	campaign_sla_arg(&c.slas[1], buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "ttft_ms=600,ttft_stat=p99,tpot_ms=20,tpot_stat=p90");
+	campaign_release(&c);
+	free(path);
+	testutil_rmtree(dir);
+	free(dir);
 }
 
 /* The shipped llama.cpp campaign loads where the real engine is present:
@@ -153,6 +200,7 @@ static void test_manifest(void)
 static CU_TestInfo tests[] = {
 	{"malformed campaign files", test_bad_campaigns},
 	{"shipped campaigns load", test_shipped},
+	{"a list of SLAs with statistics", test_sla_list},
 	{"shipped llama.cpp campaign loads", test_shipped_launch},
 	{"manifest", test_manifest},
 	CU_TEST_INFO_NULL,
