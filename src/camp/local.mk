@@ -15,7 +15,6 @@ libservecal_a_SOURCES += \
 	src/camp/health.c src/camp/health.h \
 	src/camp/slurm.c src/camp/slurm.h \
 	src/camp/k8s.c src/camp/k8s.h
-servecal_SOURCES += src/cli/cmd_campaign.c src/cli/cmd_verify.c
 
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_campaign_eta \
 	tests/unit/test_proc \
@@ -32,16 +31,6 @@ dist_noinst_SCRIPTS += tests/integration/verify.sh \
 dist_noinst_SCRIPTS += tests/integration/campaign.sh \
 	tests/integration/campaign_progress.sh \
 	tests/integration/campaign_launch.sh tests/integration/realsrv.sh
-tests_unit_test_campaign_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_campaign_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_campaign_eta_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_campaign_eta_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_proc_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_proc_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_launch_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_launch_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_gen_cluster_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_gen_cluster_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
 	bench/qwen3-32b-h200.json tests/fixtures/e2e-campaign \
 	bench/perf/fit-emulator.json bench/perf/fit-disagg-2p2.json \

@@ -9,7 +9,6 @@ libservecal_a_SOURCES += \
 	src/emu/emu_accept.c src/emu/emu_accept.h \
 	src/emu/emu_http.c src/emu/emu_http.h \
 	src/emu/emu_server.c src/emu/emu_server.h
-servecal_SOURCES += src/cli/cmd_emulate.c
 
 # Tests: unit tests per module; test_emu_sched runs the engine on a real
 # event loop (physics); test_emu_reqparse feeds the HTTP parser split at
@@ -20,21 +19,6 @@ EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
 	tests/unit/test_emu_http
 check_PROGRAMS += $(EMU_TESTS)
 TESTS += $(EMU_TESTS)
-tests_unit_test_emu_sched_SOURCES = tests/unit/test_emu_sched.c
-tests_unit_test_emu_sched_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_emu_sched_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_emu_api_SOURCES = tests/unit/test_emu_api.c
-tests_unit_test_emu_api_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_emu_api_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_emu_truth_SOURCES = tests/unit/test_emu_truth.c
-tests_unit_test_emu_truth_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_emu_truth_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_emu_reqparse_SOURCES = tests/unit/test_emu_reqparse.c
-tests_unit_test_emu_reqparse_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_emu_reqparse_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_emu_http_SOURCES = tests/unit/test_emu_http.c
-tests_unit_test_emu_http_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_emu_http_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += bench/emu-agg-tiny.json bench/emu-disagg-tiny.json \
 	bench/emu-agg-fast.json
 

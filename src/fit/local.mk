@@ -9,9 +9,6 @@ check_PROGRAMS += tests/unit/test_fit
 TESTS += tests/unit/test_fit tests/integration/fit.sh
 dist_noinst_SCRIPTS += tests/integration/fit.sh
 EXTRA_DIST += tests/fixtures/results
-tests_unit_test_fit_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_fit_LDADD = libsctest.a $(TEST_LIBS)
-servecal_SOURCES += src/cli/cmd_fit.c src/cli/cmd_db.c
 
 # Speed benchmark (not a test): `make bench-fit`.
 noinst_PROGRAMS += bench/perf/fit_bench
@@ -24,8 +21,6 @@ bench-fit: bench/perf/fit_bench$(EXEEXT)
 
 check_PROGRAMS += tests/unit/test_fit_match
 TESTS += tests/unit/test_fit_match
-tests_unit_test_fit_match_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_fit_match_LDADD = libsctest.a $(TEST_LIBS)
 
 # The priors against published measurements: bench/perf/published.sh.
 noinst_PROGRAMS += bench/perf/published_proj

@@ -9,15 +9,10 @@ libservecal_a_SOURCES += \
 	src/gen/shell.c src/gen/shell.h \
 	src/gen/dgd.c src/gen/dgd.h \
 	src/gen/emit.c src/gen/emit.h
-servecal_SOURCES += src/cli/cmd_generate.c
 
 check_PROGRAMS += tests/unit/test_gen tests/unit/test_gen_yaml
 TESTS += tests/unit/test_gen tests/unit/test_gen_yaml \
 	tests/integration/generate.sh tests/integration/generate_real.sh
 dist_noinst_SCRIPTS += tests/integration/generate.sh \
 	tests/integration/generate_real.sh
-tests_unit_test_gen_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_gen_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_gen_yaml_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_gen_yaml_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += tests/golden/gen

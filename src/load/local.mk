@@ -14,25 +14,16 @@ libservecal_a_SOURCES += \
 	src/load/procs.c src/load/procs.h \
 	src/load/ranks.c src/load/ranks.h \
 	src/load/results.c src/load/results.h
-servecal_SOURCES += src/cli/cmd_bench.c
 
 check_PROGRAMS += tests/unit/test_loop
 TESTS += tests/unit/test_loop
-tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
-tests_unit_test_loop_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_loop_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
+tests_unit_test_loop_LDADD = libscstub.a $(LDADD) -lpthread
 
 check_PROGRAMS += tests/unit/test_share
 TESTS += tests/unit/test_share
-tests_unit_test_share_SOURCES = tests/unit/test_share.c
-tests_unit_test_share_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_share_LDADD = libsctest.a $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/test_workload
 TESTS += tests/unit/test_workload
-tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
-tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_workload_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
 	tests/fixtures/datasets/mooncake_trace.jsonl
 
@@ -67,12 +58,6 @@ bench-loadgen-emu: servecal
 
 check_PROGRAMS += tests/unit/test_results
 TESTS += tests/unit/test_results
-tests_unit_test_results_SOURCES = tests/unit/test_results.c
-tests_unit_test_results_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_results_LDADD = libsctest.a $(TEST_LIBS)
 # bench's time-left estimates
 check_PROGRAMS += tests/unit/test_bench_eta
 TESTS += tests/unit/test_bench_eta
-tests_unit_test_bench_eta_SOURCES = tests/unit/test_bench_eta.c
-tests_unit_test_bench_eta_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_bench_eta_LDADD = libsctest.a $(TEST_LIBS)

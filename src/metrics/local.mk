@@ -7,20 +7,10 @@ libservecal_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_stats tests/unit/test_summary
 TESTS += tests/unit/test_stats tests/unit/test_summary
-tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
-tests_unit_test_stats_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_stats_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_summary_SOURCES = tests/unit/test_summary.c
-tests_unit_test_summary_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_summary_LDADD = libsctest.a $(TEST_LIBS)
 libservecal_a_SOURCES += src/metrics/importer.c src/metrics/importer.h
-servecal_SOURCES += src/cli/cmd_import.c
 
 check_PROGRAMS += tests/unit/test_importer
 TESTS += tests/unit/test_importer
-tests_unit_test_importer_SOURCES = tests/unit/test_importer.c
-tests_unit_test_importer_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_importer_LDADD = libsctest.a $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/import/profile_export.jsonl \
 	tests/fixtures/import/profile_export_aiperf.json \
 	tests/fixtures/import/vllm_detailed.json \
@@ -30,12 +20,8 @@ EXTRA_DIST += tests/fixtures/import/profile_export.jsonl \
 libservecal_a_SOURCES += src/metrics/aiperf_out.c src/metrics/aiperf_out.h
 check_PROGRAMS += tests/unit/test_aiperf_out
 TESTS += tests/unit/test_aiperf_out
-tests_unit_test_aiperf_out_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_aiperf_out_LDADD = libsctest.a $(TEST_LIBS)
 
 # Published measurement tables (servecal import table).
 libservecal_a_SOURCES += src/metrics/table.c src/metrics/table.h
 check_PROGRAMS += tests/unit/test_table
 TESTS += tests/unit/test_table
-tests_unit_test_table_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_table_LDADD = libsctest.a $(TEST_LIBS)

@@ -10,3 +10,9 @@ libservecal_a_SOURCES += \
 	src/model/memory.c src/model/memory.h \
 	src/model/sim.c src/model/sim.h \
 	src/model/perf.c src/model/perf.h
+
+MODEL_TESTS = tests/unit/test_modelspec tests/unit/test_specs \
+	tests/unit/test_step tests/unit/test_memory tests/unit/test_perf \
+	tests/unit/test_params tests/unit/test_sim tests/unit/test_catalog
+check_PROGRAMS += $(MODEL_TESTS)
+TESTS += $(MODEL_TESTS)

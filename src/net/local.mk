@@ -6,12 +6,6 @@ libservecal_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_sse tests/unit/test_decode
 TESTS += tests/unit/test_sse tests/unit/test_decode
-tests_unit_test_sse_SOURCES = tests/unit/test_sse.c
-tests_unit_test_sse_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_sse_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_decode_SOURCES = tests/unit/test_decode.c
-tests_unit_test_decode_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_decode_LDADD = libsctest.a $(TEST_LIBS)
 
 EXTRA_DIST += \
 	tests/fixtures/streams/vllm_chat.sse \
@@ -33,17 +27,12 @@ libservecal_a_SOURCES += src/net/http.c src/net/http.h
 # The loopback stub server that driver and load-loop tests talk to.
 noinst_LIBRARIES += libscstub.a
 libscstub_a_SOURCES = tests/unit/stubserver.c tests/unit/stubserver.h
-libscstub_a_CFLAGS = $(TEST_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_http
 TESTS += tests/unit/test_http
-tests_unit_test_http_SOURCES = tests/unit/test_http.c
-tests_unit_test_http_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_http_LDADD = libsctest.a libscstub.a $(TEST_LIBS) -lpthread
+tests_unit_test_http_LDADD = libscstub.a $(LDADD) -lpthread
 
 check_PROGRAMS += tests/unit/test_stub_server
-tests_unit_test_stub_server_SOURCES = tests/unit/test_stub_server.c
-tests_unit_test_stub_server_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_stub_server_LDADD = libscstub.a -lpthread
 
 # `make fuzz` builds the libFuzzer harness for the SSE parser and stream

@@ -8,13 +8,11 @@ libservecal_a_SOURCES += \
 	src/out/plotfile.c src/out/plotfile.h \
 	src/out/plot_pareto.c src/out/plot_pareto.h \
 	src/out/plot.c src/out/plot.h
-servecal_SOURCES += src/cli/cmd_plot.c
 libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
 	src/out/doc.c src/out/doc.h \
 	src/out/report_summary.c src/out/report_summary.h \
 	src/out/report.c src/out/report.h
-servecal_SOURCES += src/cli/cmd_report.c
 
 # Tests of the output layer (fixture campaign: tests/fixtures/campaign/,
 # golden chart files: tests/golden/plots/).
@@ -25,18 +23,6 @@ check_PROGRAMS += $(OUT_TESTS)
 TESTS += $(OUT_TESTS) tests/integration/plot.sh tests/integration/report_chromium.sh
 dist_noinst_SCRIPTS += tests/integration/plot.sh tests/integration/report_chromium.sh
 EXTRA_DIST += tests/fixtures/campaign tests/golden/plots
-tests_unit_test_csvtab_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_csvtab_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_markup_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_markup_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_campdir_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_campdir_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plot_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plot_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_gnuplot_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_gnuplot_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_report_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_report_LDADD = libsctest.a $(TEST_LIBS)
 
 # Speed of plot and report on a large matching result (not part of check).
 EXTRA_DIST += bench/perf/plot_bench.sh
@@ -49,5 +35,3 @@ bench-plot: servecal$(EXEEXT)
 libservecal_a_SOURCES += src/out/bench_block.c src/out/bench_block.h
 check_PROGRAMS += tests/unit/test_bench_block
 TESTS += tests/unit/test_bench_block
-tests_unit_test_bench_block_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_bench_block_LDADD = libsctest.a $(TEST_LIBS)

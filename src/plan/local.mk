@@ -15,22 +15,6 @@ PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
 check_PROGRAMS += $(PLAN_TESTS)
 TESTS += $(PLAN_TESTS) tests/integration/match.sh
 dist_noinst_SCRIPTS += tests/integration/match.sh
-tests_unit_test_pareto_SOURCES = tests/unit/test_pareto.c
-tests_unit_test_pareto_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_pareto_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plan_ratematch_SOURCES = tests/unit/test_plan_ratematch.c
-tests_unit_test_plan_ratematch_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plan_ratematch_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plan_space_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plan_space_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plan_search_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plan_search_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plan_out_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plan_out_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_plan_behaviour_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_plan_behaviour_LDADD = libsctest.a $(TEST_LIBS)
-
-servecal_SOURCES += src/cli/cmd_match.c
 
 # Speed of the search (bench/perf/match; `make bench-match` runs it).
 noinst_PROGRAMS += bench/perf/match

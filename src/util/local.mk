@@ -15,14 +15,6 @@ UTIL_TESTS = tests/unit/test_num tests/unit/test_infile tests/unit/test_jsonio \
 	tests/unit/test_ranges
 check_PROGRAMS += $(UTIL_TESTS)
 TESTS += $(UTIL_TESTS)
-tests_unit_test_num_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_num_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_infile_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_infile_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_jsonio_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_jsonio_LDADD = libsctest.a $(TEST_LIBS)
-tests_unit_test_ranges_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_ranges_LDADD = libsctest.a $(TEST_LIBS)
 
 # `make fuzz-specs` builds the libFuzzer harness for the input-file readers
 # (specs, campaigns, datasets, params, emulator section, importers) from the
