@@ -55,7 +55,9 @@ static const char usage[] =
 	"differs from --isl, stops the run with the server's message (--no-probe\n"
 	"skips it). A level with no successful request makes the exit status 1.\n"
 	"Results: DIR/run.json, DIR/cN|rR/requests.jsonl and summary.json,\n"
-	"DIR/summary.csv. --resume skips levels already complete in DIR.\n"
+	"DIR/summary.csv, and AIPerf's exports of each level beside its files\n"
+	"(profile_export.jsonl, profile_export_aiperf.json and .csv).\n"
+	"--resume skips levels already complete in DIR.\n"
 	"--sla limits TTFT, TPOT, E2E and ITL (ms), each on a statistic of the\n"
 	"level (mean, p50, p90, p95, p99; defaults TTFT p90, TPOT mean, E2E p90,\n"
 	"ITL mean). Attainment is the share of non-warm-up requests meeting a limit\n"
@@ -634,7 +636,8 @@ static int run(int argc, char **argv)
 			  .quiet = o.quiet,
 			  .table = !o.json && !o.quiet};
 	struct bench_plan plan = {
-		.ep = ep, .out_dir = o.out, .open_loop = o.n_rates > 0,
+		.ep = ep, .out_dir = o.out, .model = model,
+		.open_loop = o.n_rates > 0,
 		.replay = replay, .requests = o.requests,
 		.duration_s = o.duration_s,
 		.warmup = o.warmup_set ? o.warmup : -1,

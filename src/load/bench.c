@@ -337,6 +337,9 @@ static int run_level(const struct bench_plan *p, size_t i,
 		cJSON_AddBoolToObject(sj, "too_many_errors", true);
 	rc = results_write_summary(p->out_dir, name, sj, e);
 	if (!rc)
+		rc = results_write_aiperf(p->out_dir, name, sj, p->model,
+					  lr.w.wall_offset_ns, e);
+	if (!rc)
 		rc = results_write_csv(p->out_dir, names, n_names, e);
 	if (!rc && h->progress) {
 		struct bench_progress bp;

@@ -23,6 +23,7 @@ struct ranks;
 struct bench_plan {
 	const char *ep;      /* request URL (endpoint_url) */
 	const char *out_dir;
+	const char *model;   /* served model's name (AIPerf exports) */
 	bool open_loop;      /* levels are request rates */
 	bool replay;         /* one level replaying the trace's timestamps */
 	double levels[BENCH_MAX_LEVELS];

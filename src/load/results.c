@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "metrics/aiperf_out.h"
+#include "util/clock.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -123,6 +125,7 @@ int results_level_begin(struct results_writer *w, const char *dir,
 	if (rc)
 		return rc;
 	snprintf(w->path, sizeof w->path, "%s/requests.jsonl", d);
+	w->wall_offset_ns = (long long)(clock_wall_ns() - clock_mono_ns());
 	w->f = fopen(w->path, "w");
 	if (!w->f)
 		return sc_err_set(e, SC_ERUNTIME, "%s: %s", w->path,
@@ -150,6 +153,111 @@ void results_level_end(struct results_writer *w)
 	if (w->f)
 		fclose(w->f);
 	w->f = NULL;
+}
+
+/* A record line longer than this is not one bench wrote. */
+#define RESULTS_MAX_LINE (64u << 20)
+
+/* requests.jsonl -> profile_export.jsonl, one record at a time (written
+ * at the level's end, not as requests finish: the load loop sends the
+ * next request after a record is written, and a second export per record
+ * there made closed-loop levels measurably less busy). */
+static int export_records(const char *in_path, const char *out_path,
+			  long long wall_offset_ns, struct sc_err *e)
+{
+	char tmp[1200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+	FILE *in = fopen(in_path, "r"), *out = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = SC_OK;
+	if (!in) {
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", in_path,
+				strerror(errno));
+		goto out;
+	}
+	if (!(out = fopen(tmp, "w"))) {
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	ssize_t len;
+	while ((len = getline(&line, &cap, in)) > 0) {
+		lineno++;
+		if ((size_t)len > RESULTS_MAX_LINE) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s:%ld: line over %u bytes", in_path,
+					lineno, RESULTS_MAX_LINE);
+			goto out;
+		}
+		cJSON *j = cJSON_Parse(line);
+		struct req_record r;
+		int bad = req_from_json(j, &r);
+		cJSON_Delete(j);
+		if (bad) {
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s:%ld: not a JSON object", in_path,
+					lineno);
+			goto out;
+		}
+		cJSON *a = aiperf_record(&r, wall_offset_ns);
+		req_release(&r);
+		char *txt = cJSON_PrintUnformatted(a);
+		cJSON_Delete(a);
+		bool ok =
+		    txt && fputs(txt, out) >= 0 && fputc('\n', out) != EOF;
+		free(txt);
+		if (!ok) {
+			rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
+					tmp, strerror(errno));
+			goto out;
+		}
+	}
+	if (fclose(out)) {
+		out = NULL;
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	out = NULL;
+	if (rename(tmp, out_path))
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", out_path,
+				strerror(errno));
+out:
+	if (out)
+		fclose(out);
+	if (rc)
+		remove(tmp);
+	if (in)
+		fclose(in);
+	free(line);
+	return rc;
+}
+
+int results_write_aiperf(const char *dir, const char *level,
+			 const cJSON *summary, const char *model,
+			 long long wall_offset_ns, struct sc_err *e)
+{
+	char in[1100], p[1100];
+	snprintf(in, sizeof in, "%s/%s/requests.jsonl", dir, level);
+	snprintf(p, sizeof p, "%s/%s/profile_export.jsonl", dir, level);
+	int rc = export_records(in, p, wall_offset_ns, e);
+	if (rc)
+		return rc;
+	cJSON *agg = aiperf_summary(summary, model);
+	snprintf(p, sizeof p, "%s/%s/profile_export_aiperf.json", dir, level);
+	rc = jsonio_save_file(p, agg, e);
+	if (rc)
+		goto out;
+	snprintf(p, sizeof p, "%s/%s/profile_export_aiperf.csv", dir, level);
+	FILE *f = fopen(p, "w");
+	int bad = !f || aiperf_csv(f, agg);
+	if (f && fclose(f))
+		bad = 1;
+	if (bad)
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", p, strerror(errno));
+out:
+	cJSON_Delete(agg);
+	return rc;
 }
 
 int results_write_summary(const char *dir, const char *level,

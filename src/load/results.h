@@ -1,7 +1,10 @@
 /* The results directory of a bench run: DIR/run.json, DIR/deployment.json,
  * DIR/LEVEL/requests.jsonl (appended and flushed as each request ends),
  * DIR/LEVEL/summary.json and DIR/summary.csv (one row per level, rebuilt
- * from the summaries so a resumed run lists every level). LEVEL is "cN"
+ * from the summaries so a resumed run lists every level), and beside each
+ * level's own files AIPerf's exports of it, written at the level's end:
+ * profile_export.jsonl (from requests.jsonl, one line at a time),
+ * profile_export_aiperf.json and profile_export_aiperf.csv. LEVEL is "cN"
  * for concurrency N or "rR" for request rate R. */
 #ifndef SC_RESULTS_H
 #define SC_RESULTS_H
@@ -35,6 +38,7 @@ bool results_level_verified(const char *dir, const char *level);
 struct results_writer {
 	FILE *f;
 	char path[1100];
+	long long wall_offset_ns; /* wall clock = monotonic + this */
 };
 
 /* Creates DIR/LEVEL and starts a fresh requests.jsonl there. */
@@ -44,6 +48,14 @@ int results_level_begin(struct results_writer *w, const char *dir,
 int results_append(struct results_writer *w, const struct req_record *r,
 		   unsigned json_flags, struct sc_err *e);
 void results_level_end(struct results_writer *w);
+/* Writes DIR/LEVEL/profile_export.jsonl from DIR/LEVEL/requests.jsonl
+ * (wall times from wall_offset_ns), and profile_export_aiperf.json and
+ * .csv from the level's summary.json content with the served model's
+ * name. SC_ERUNTIME naming the file on an I/O error, SC_EINPUT naming the
+ * line of a record that is not a JSON object. */
+int results_write_aiperf(const char *dir, const char *level,
+			 const cJSON *summary, const char *model,
+			 long long wall_offset_ns, struct sc_err *e);
 /* Writes DIR/LEVEL/summary.json (atomically). */
 int results_write_summary(const char *dir, const char *level,
 			  const cJSON *summary, struct sc_err *e);

@@ -41,6 +41,15 @@ static void add_value(cJSON *metrics, const char *name, const char *unit,
 	cJSON_AddStringToObject(m, "unit", unit);
 }
 
+/* A wall-clock time in ns as an integer, as AIPerf writes it (a double
+ * would round it to 256 ns at today's epoch). */
+static void add_ns(cJSON *o, const char *k, long long ns)
+{
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", ns);
+	cJSON_AddRawToObject(o, k, buf);
+}
+
 cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -54,15 +63,12 @@ cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns)
 	cJSON_AddStringToObject(md, "x_request_id", id);
 	cJSON_AddNumberToObject(md, "turn_index", 0);
 	int64_t start = r->open_loop && r->sched_ns ? r->sched_ns : r->start_ns;
-	cJSON_AddNumberToObject(md, "request_start_ns",
-				(double)(start + wall_offset_ns));
+	add_ns(md, "request_start_ns", start + wall_offset_ns);
 	if (r->first_byte_ns)
-		cJSON_AddNumberToObject(md, "request_ack_ns",
-					(double)(r->first_byte_ns + wall_offset_ns));
+		add_ns(md, "request_ack_ns", r->first_byte_ns + wall_offset_ns);
 	else
 		cJSON_AddNullToObject(md, "request_ack_ns");
-	cJSON_AddNumberToObject(md, "request_end_ns",
-				(double)(r->end_ns + wall_offset_ns));
+	add_ns(md, "request_end_ns", r->end_ns + wall_offset_ns);
 	cJSON_AddStringToObject(md, "worker_id", "servecal");
 	cJSON_AddStringToObject(md, "benchmark_phase",
 				r->warmup ? "warmup" : "profiling");

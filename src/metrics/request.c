@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
 
 static const char *const reason_names[REASON_COUNT_] = {
 	[REASON_NONE] = NULL,
@@ -149,4 +152,82 @@ void req_release(struct req_record *r)
 	r->tok_ns = NULL;
 	r->tok_n = NULL;
 	r->n_itl = r->n_tok = 0;
+}
+
+static double jnum(const cJSON *o, const char *k, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* A reason by its req_reason_name ("timeout", "http_503"). */
+static void reason_from_name(const char *name, struct req_record *r)
+{
+	int st;
+	char tail;
+	if (sscanf(name, "http_%d%c", &st, &tail) == 1) {
+		r->reason = REASON_HTTP;
+		return;
+	}
+	for (int k = REASON_NONE + 1; k < REASON_COUNT_; k++) {
+		struct req_record tmp = {.reason = k};
+		char buf[32];
+		const char *n = req_reason_name(&tmp, buf, sizeof buf);
+		if (k != REASON_HTTP && n && !strcmp(n, name)) {
+			r->reason = k;
+			return;
+		}
+	}
+}
+
+int req_from_json(const cJSON *j, struct req_record *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!cJSON_IsObject(j))
+		return -1;
+	r->id = (uint64_t)jnum(j, "id", 0);
+	r->level = jnum(j, "level", 0);
+	r->start_ns = (int64_t)jnum(j, "start_ns", 0);
+	r->sched_ns = (int64_t)jnum(j, "sched_ns", 0);
+	r->open_loop = r->sched_ns != 0;
+	r->first_byte_ns = (int64_t)jnum(j, "first_byte_ns", 0);
+	r->first_token_ns = (int64_t)jnum(j, "first_token_ns", 0);
+	r->end_ns = (int64_t)jnum(j, "end_ns", 0);
+	r->ttft_ms = jnum(j, "ttft_ms", NAN);
+	r->tpot_ms = jnum(j, "tpot_ms", NAN);
+	r->e2e_ms = jnum(j, "e2e_ms", NAN);
+	r->ttfb_ms = jnum(j, "ttfb_ms", NAN);
+	r->queue_ms = jnum(j, "queue_ms", NAN);
+	r->input_tokens = (long)jnum(j, "input_tokens", -1);
+	r->prompt_tokens = (long)jnum(j, "prompt_tokens", -1);
+	r->output_tokens = (long)jnum(j, "output_tokens", 0);
+	r->chunks = (long)jnum(j, "chunks", 0);
+	r->http_status = (int)jnum(j, "http_status", 0);
+	r->retries = (int)jnum(j, "retries", 0);
+	r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"));
+	r->warmup = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "warmup"));
+	r->output_estimated = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(j, "output_tokens_estimated"));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "reason");
+	if (cJSON_IsString(v))
+		reason_from_name(v->valuestring, r);
+	v = cJSON_GetObjectItemCaseSensitive(j, "error");
+	if (cJSON_IsString(v))
+		snprintf(r->error, sizeof r->error, "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "response_id");
+	if (cJSON_IsString(v))
+		snprintf(r->response_id, sizeof r->response_id, "%s",
+			 v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "itl_ms");
+	int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
+	if (n > 0) {
+		r->itl_ms = xcalloc((size_t)n, sizeof *r->itl_ms);
+		const cJSON *it;
+		cJSON_ArrayForEach(it, v)
+		{
+			if (cJSON_IsNumber(it))
+				r->itl_ms[r->n_itl++] = it->valuedouble;
+		}
+	}
+	return 0;
 }

@@ -81,6 +81,11 @@ enum req_json_flags {
  * "server_prompt_ms", "server_predicted_ms", "server_prompt_n",
  * "server_predicted_n" (null when not sent). Caller frees with cJSON_Delete. */
 cJSON *req_to_json(const struct req_record *r, unsigned flags);
+/* The reverse, for what bench writes: ids, times, derived metrics, token
+ * counts, ITL samples (owned by r: req_release), outcome, reason, message
+ * and warm-up flag; token_ns and server timings are not read. r is zeroed
+ * first. Returns 0, or -1 when j is not an object. */
+int req_from_json(const cJSON *j, struct req_record *r);
 /* Frees the owned arrays. */
 void req_release(struct req_record *r);
 

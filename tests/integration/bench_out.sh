@@ -82,4 +82,32 @@ att=$(json "$S" "'%.1f' % (d['attainment']['all'] * 100)")
 expect_grep "$TMP/out" "^All-SLA attainment (%): *$att$" "attainment as in summary.json"
 expect_grep "$TMP/out" "^E2E p99 <= 500 ms: .*(met)$" "the verdict names its statistic"
 
+# --- AIPerf exports beside servecal's files, read back by the importer ---
+# the faults run: failed records and warm-up must survive the round trip
+for f in profile_export.jsonl profile_export_aiperf.json profile_export_aiperf.csv; do
+	[ -s "$TMP/faults/c2/$f" ] && pass || fail "missing c2/$f"
+done
+expect_eq "$(wc -l <"$TMP/faults/c2/profile_export.jsonl" | tr -d ' ')" \
+	"$(wc -l <"$TMP/faults/c2/requests.jsonl" | tr -d ' ')" "one AIPerf record per request"
+expect_rc 0 "import the per-request export" -- "$SERVECAL" import aiperf \
+	"$TMP/faults/c2/profile_export.jsonl" --out "$TMP/imp1"
+expect_rc 0 "import the aggregate export" -- "$SERVECAL" import aiperf \
+	"$TMP/faults/c2/profile_export_aiperf.json" --out "$TMP/imp2"
+# compare FILE KEYS: counts equal to servecal's own summary, statistics
+# within a nanosecond (the records keep ms to 6 decimals)
+same() {
+	python3 -c "
+import json,sys
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+bad=[k for k in sys.argv[3].split() if (lambda x,y: x!=y if isinstance(x,int) or x is None or y is None else abs(x-y)>1e-6+1e-9*abs(x))(
+    eval('a'+k), eval('b'+k))]
+print(bad or 'same')" "$TMP/faults/c2/summary.json" "$1" "$2"
+}
+expect_eq "$(same "$TMP/imp1/c2/summary.json" "['requests']['total'] ['requests']['ok'] ['requests']['failed'] ['requests']['warmup'] ['requests']['by_reason']['http_503'] ['ttft_ms']['n'] ['ttft_ms']['mean'] ['ttft_ms']['p90'] ['tpot_ms']['mean'] ['e2e_ms']['mean'] ['e2e_ms']['p99'] ['output_tokens']['mean'] ['input_tokens']['mean']")" \
+	same "per-request export: counts, reasons and means as servecal's summary"
+expect_eq "$(same "$TMP/imp2/c2/summary.json" "['requests']['ok'] ['requests']['failed'] ['ttft_ms']['n'] ['ttft_ms']['mean'] ['ttft_ms']['p99'] ['tpot_ms']['mean'] ['e2e_ms']['mean'] ['throughput']['output_tokens_per_s']")" \
+	same "aggregate export: counts, statistics and throughput as servecal's summary"
+expect_grep "$TMP/faults/c2/profile_export_aiperf.csv" "^Time to First Token (ms),$(json "$TMP/faults/c2/summary.json" "'%.6g' % d['ttft_ms']['mean']")," \
+	"the CSV's TTFT mean"
+
 finish

@@ -41,8 +41,20 @@ static void test_record(void)
 	struct req_record r = rec(3, 120, 10, 11, true);
 	cJSON *j = aiperf_record(&r, 5000);
 	const cJSON *md = cJSON_GetObjectItem(j, "metadata");
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(md, "request_start_ns")->valuedouble,
-			       (double)(r.start_ns + 5000), 0.5);
+	char want[64];
+	snprintf(want, sizeof want, "%lld", (long long)r.start_ns + 5000);
+	CU_ASSERT_STRING_EQUAL(
+	    cJSON_GetObjectItem(md, "request_start_ns")->valuestring, want);
+	cJSON_Delete(j);
+	/* at today's epoch the nanoseconds stay exact (a double keeps them
+	 * only to 256 ns) */
+	j = aiperf_record(&r, 1700000000000000001LL);
+	char *txt = cJSON_PrintUnformatted(j);
+	snprintf(want, sizeof want, "\"request_start_ns\":%lld",
+		 (long long)r.start_ns + 1700000000000000001LL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, want));
+	free(txt);
+	md = cJSON_GetObjectItem(j, "metadata");
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(md, "benchmark_phase")->valuestring,
 			       "profiling");
 	const cJSON *mt = cJSON_GetObjectItem(j, "metrics");

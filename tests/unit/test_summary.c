@@ -437,6 +437,46 @@ static void test_sla_parse(void)
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms", &s, err, sizeof err), -1);
 }
 
+/* req_from_json reads back what req_to_json wrote (the AIPerf export is
+ * made from requests.jsonl through it): a field it drops or misreads
+ * would change the export. */
+static void test_record_round_trip(void)
+{
+	struct req_record r[4];
+	level_records(r);
+	r[3].http_status = 503;
+	snprintf(r[3].error, sizeof r[3].error, "HTTP 503: busy");
+	for (int i = 0; i < 4; i++) {
+		double itl[2] = {1.5, 2.25};
+		r[i].itl_ms = itl;
+		r[i].n_itl = 2;
+		cJSON *j = req_to_json(&r[i], REQ_JSON_ITL);
+		r[i].itl_ms = NULL;
+		r[i].n_itl = 0;
+		struct req_record b;
+		CU_ASSERT_EQUAL_FATAL(req_from_json(j, &b), 0);
+		cJSON_Delete(j);
+		CU_ASSERT_EQUAL(b.start_ns, r[i].start_ns);
+		CU_ASSERT_EQUAL(b.end_ns, r[i].end_ns);
+		CU_ASSERT_EQUAL(b.ok, r[i].ok);
+		CU_ASSERT_EQUAL(b.warmup, r[i].warmup);
+		CU_ASSERT_EQUAL(b.reason, r[i].reason);
+		CU_ASSERT_EQUAL(b.http_status, r[i].http_status);
+		CU_ASSERT_STRING_EQUAL(b.error, r[i].error);
+		CU_ASSERT_EQUAL(b.output_tokens, r[i].output_tokens);
+		CU_ASSERT_EQUAL(b.prompt_tokens, r[i].prompt_tokens);
+		CU_ASSERT_EQUAL(isnan(b.ttft_ms), isnan(r[i].ttft_ms));
+		if (!isnan(r[i].ttft_ms))
+			CU_ASSERT(fabs(b.ttft_ms - r[i].ttft_ms) <= 1e-6);
+		CU_ASSERT_EQUAL_FATAL(b.n_itl, 2);
+		CU_ASSERT_EQUAL(b.itl_ms[1], 2.25);
+		req_release(&b);
+	}
+	CU_ASSERT_EQUAL(req_from_json(NULL, &r[0]), -1);
+	for (int i = 0; i < 4; i++)
+		req_release(&r[i]);
+}
+
 /* summary_from_json reads back what summary_to_json wrote: a reader that
  * drifted from the writer (a renamed key, a lost count) fails here. */
 static void test_json_round_trip(void)
@@ -533,6 +573,7 @@ static CU_TestInfo tests[] = {
     {"SLA parsing", test_sla_parse},
     {"SLA verdict on each statistic", test_sla_statistic},
     {"summary.json read back by summary_from_json", test_json_round_trip},
+    {"a record read back by req_from_json", test_record_round_trip},
     CU_TEST_INFO_NULL,
 };
 
