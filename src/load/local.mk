@@ -51,7 +51,7 @@ EXTRA_DIST += tests/integration/merged.sh
 # servecal was built without MPI)
 TESTS += tests/integration/bench_mpi.sh
 dist_noinst_SCRIPTS += tests/integration/bench_mpi.sh
-EXTRA_DIST += bench/perf/loadgen.sh
+EXTRA_DIST += bench/perf/loadgen.sh bench/perf/emu-loadgen.json
 bench-loadgen-emu: servecal
 	$(srcdir)/bench/perf/loadgen.sh $(abs_top_builddir)
 .PHONY: bench-loadgen-emu
