@@ -171,19 +171,21 @@ static int check_ttft(double v, const char *where, struct sc_err *e)
 }
 
 /* Everything of one SLA but its TTFT limit. */
-static int parse_sla_rest(const cJSON *s, const char *where,
+static int parse_sla_rest(const cJSON *s, const char *where, bool need_tpot,
 			  struct campaign_sla *out, struct sc_err *e)
 {
 	int rc;
 	bool has_tpot = cJSON_GetObjectItemCaseSensitive(s, "tpot_ms") != NULL;
 	bool has_tps = cJSON_GetObjectItemCaseSensitive(s, "min_tokens_per_s_user") != NULL;
+	if ((rc = parse_stat(s, "ttft_stat", STAT_P90, &out->ttft_stat, where, e)) ||
+	    (rc = parse_stat(s, "tpot_stat", STAT_MEAN, &out->tpot_stat, where, e)))
+		return rc;
+	if (!need_tpot && !has_tpot && !has_tps)
+		return SC_OK;
 	if (has_tpot == has_tps)
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'",
 				  where);
-	if ((rc = parse_stat(s, "ttft_stat", STAT_P90, &out->ttft_stat, where, e)) ||
-	    (rc = parse_stat(s, "tpot_stat", STAT_MEAN, &out->tpot_stat, where, e)))
-		return rc;
 	if (has_tpot)
 		return jsonio_range(s, "tpot_ms", true, 0, NUM_SLA_MIN,
 				    NUM_MS_MAX, &out->tpot_ms, where, e);
@@ -193,7 +195,7 @@ static int parse_sla_rest(const cJSON *s, const char *where,
 }
 
 /* The older form: one object, "ttft_ms" a number or a list. */
-static int parse_sla_object(const cJSON *s, const char *where,
+static int parse_sla_object(const cJSON *s, const char *where, bool need_tpot,
 			    struct campaign_sla *out, size_t *n,
 			    struct sc_err *e)
 {
@@ -216,6 +218,10 @@ static int parse_sla_object(const cJSON *s, const char *where,
 						  where, CAMPAIGN_MAX_SLAS);
 			ttft[k++] = it->valuedouble;
 		}
+	} else if (t) {
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'ttft_ms': must be a number or a list of numbers",
+				  where);
 	}
 	if (k == 0)
 		return sc_err_set(e, SC_EINPUT,
@@ -224,7 +230,7 @@ static int parse_sla_object(const cJSON *s, const char *where,
 	for (size_t i = 0; i < k; i++)
 		if ((rc = check_ttft(ttft[i], where, e)))
 			return rc;
-	if ((rc = parse_sla_rest(s, where, &rest, e)))
+	if ((rc = parse_sla_rest(s, where, need_tpot, &rest, e)))
 		return rc;
 	for (size_t i = 0; i < k; i++) {
 		out[i] = rest;
@@ -234,14 +240,14 @@ static int parse_sla_object(const cJSON *s, const char *where,
 	return SC_OK;
 }
 
-int campaign_slas_from_json(const cJSON *j, const char *where,
+int campaign_slas_from_json(const cJSON *j, const char *where, bool need_tpot,
 			    struct campaign_sla *out, size_t *n,
 			    struct sc_err *e)
 {
 	int rc;
 	*n = 0;
 	if (cJSON_IsObject(j)) {
-		rc = parse_sla_object(j, where, out, n, e);
+		rc = parse_sla_object(j, where, need_tpot, out, n, e);
 	} else if (cJSON_IsArray(j) && cJSON_GetArraySize(j) > 0) {
 		const cJSON *it;
 		rc = SC_OK;
@@ -263,7 +269,7 @@ int campaign_slas_from_json(const cJSON *j, const char *where,
 			    (rc = jsonio_range(it, "ttft_ms", true, 0, -INFINITY,
 					       INFINITY, &s->ttft_ms, w, e)) ||
 			    (rc = check_ttft(s->ttft_ms, w, e)) ||
-			    (rc = parse_sla_rest(it, w, s, e)))
+			    (rc = parse_sla_rest(it, w, need_tpot, s, e)))
 				return rc;
 			(*n)++;
 		}
@@ -381,7 +387,8 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 		rc = sc_err_set(e, SC_EINPUT, "%s: field 'slas': missing", path);
 		goto out;
 	}
-	if ((rc = campaign_slas_from_json(slas, w, c->slas, &c->n_slas, e)))
+	if ((rc = campaign_slas_from_json(slas, w, true, c->slas, &c->n_slas,
+					  e)))
 		goto out;
 	snprintf(w, sizeof w, "%s: search", path);
 	if (search && (rc = jsonio_known_keys(search, search_keys, w, e)))

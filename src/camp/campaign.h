@@ -81,10 +81,12 @@ void campaign_release(struct campaign *c);
 /* Reads a campaign file's "slas" into out[0..*n): a list of SLA objects
  * {"ttft_ms", "ttft_stat", "tpot_ms" or "min_tokens_per_s_user",
  * "tpot_stat"}, or one object whose "ttft_ms" may be a list (one SLA per
- * TTFT, the rest shared). SC_EINPUT naming where, the field, its range and
- * the value given; two SLAs with the same TTFT limit and statistic are
- * refused (their match directories would be one). */
-int campaign_slas_from_json(const cJSON *j, const char *where,
+ * TTFT, the rest shared). Without need_tpot an SLA may leave out the
+ * TPOT limit (tpot_ms and min_tokens_per_s_user 0). SC_EINPUT naming
+ * where, the field, its range and the value given; two SLAs with the same
+ * TTFT limit and statistic are refused (their match directories would be
+ * one). */
+int campaign_slas_from_json(const cJSON *j, const char *where, bool need_tpot,
 			    struct campaign_sla *out, size_t *n,
 			    struct sc_err *e);
 /* The match directory (and manifest step after "match:") of SLA s for

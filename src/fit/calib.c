@@ -3,6 +3,7 @@
 #include "fit/calib.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,4 +378,151 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	cJSON_AddItemToObject(mp, "held_out", mape_json(r->mape_held));
 	cJSON_AddItemToObject(mp, "prior", mape_json(r->mape_prior));
 	return j;
+}
+
+/* Number member or NAN (absent, null or not a number). */
+static double file_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void file_str(const cJSON *o, const char *key, char *dst, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (cJSON_IsString(v))
+		snprintf(dst, n, "%s", v->valuestring);
+	else
+		dst[0] = '\0';
+}
+
+static void file_metrics(const cJSON *o, struct calib_file_metrics *m)
+{
+	for (int i = 0; i < OM_COUNT; i++)
+		m->v[i] = file_num(o, obs_metrics[i].key);
+}
+
+/* The list names a parameter ("tau_s"); params are keyed with their unit
+ * ("tau_s_ms"). */
+static void file_not_identifiable(const cJSON *ni, struct calib_file *f)
+{
+	const cJSON *it;
+	size_t used = 0;
+	for (size_t i = 0; i < f->n_params; i++)
+		f->params[i].identifiable = true;
+	cJSON_ArrayForEach(it, ni)
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		if (used < sizeof f->not_identifiable)
+			used += (size_t)snprintf(
+			    f->not_identifiable + used,
+			    sizeof f->not_identifiable - used, "%s%s",
+			    used ? ", " : "", it->valuestring);
+		size_t n = strlen(it->valuestring);
+		for (size_t i = 0; i < f->n_params; i++) {
+			struct calib_file_param *p = &f->params[i];
+			if (!strncmp(p->name, it->valuestring, n) &&
+			    (!p->name[n] ||
+			     (p->name[n] == '_' &&
+			      !strcmp(p->name + n + 1, p->unit))))
+				p->identifiable = false;
+		}
+	}
+}
+
+static void file_point(const cJSON *it, struct calib_file_point *p)
+{
+	file_str(it, "deployment", p->deployment, sizeof p->deployment);
+	file_str(it, "mode", p->mode, sizeof p->mode);
+	double c = file_num(it, "concurrency");
+	p->concurrency = isfinite(c) ? (long)c : 0;
+	char set[16];
+	file_str(it, "set", set, sizeof set);
+	p->holdout = !strcmp(set, "holdout");
+	file_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"),
+		     &p->measured);
+	file_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected"),
+		     &p->projected);
+	file_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected_prior"),
+		     &p->prior);
+	/* A held-out point is judged by the fit that did not see it. */
+	const cJSON *ho =
+	    cJSON_GetObjectItemCaseSensitive(it, "projected_held_out");
+	if (p->holdout && cJSON_IsObject(ho))
+		file_metrics(ho, &p->projected);
+}
+
+void calib_from_json(const cJSON *j, struct calib_file *f)
+{
+	bool present = f->present;
+	memset(f, 0, sizeof *f);
+	f->present = present;
+	f->converged =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged"));
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "quality");
+	f->quality_ok =
+	    !q || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q, "ok"));
+	file_str(q, "verdict", f->verdict, sizeof f->verdict);
+	file_str(q, "reason", f->reason, sizeof f->reason);
+	file_str(j, "status", f->status, sizeof f->status);
+	file_str(j, "model", f->model, sizeof f->model);
+	file_str(j, "gpu", f->gpu, sizeof f->gpu);
+	file_str(j, "backend", f->backend, sizeof f->backend);
+	file_str(j, "holdout", f->holdout, sizeof f->holdout);
+	double it_n = file_num(j, "iterations");
+	f->iterations = isfinite(it_n) ? (long)it_n : 0;
+	f->chi2 = file_num(j, "chi2");
+	f->dof = file_num(j, "dof");
+	f->chi2_dof = file_num(j, "chi2_dof");
+
+	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params"), *it;
+	f->params =
+	    xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *f->params);
+	cJSON_ArrayForEach(it, ps)
+	{
+		struct calib_file_param *p = &f->params[f->n_params++];
+		snprintf(p->name, sizeof p->name, "%s",
+			 it->string ? it->string : "?");
+		p->value = file_num(it, "value");
+		p->sigma = file_num(it, "sigma");
+		p->prior = file_num(it, "prior");
+		file_str(it, "unit", p->unit, sizeof p->unit);
+		p->free = !cJSON_IsFalse(
+		    cJSON_GetObjectItemCaseSensitive(it, "free"));
+	}
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(j, "correlations");
+	f->corrs =
+	    xcalloc((size_t)cJSON_GetArraySize(cs) + 1, sizeof *f->corrs);
+	cJSON_ArrayForEach(it, cs)
+	{
+		struct calib_file_corr *r = &f->corrs[f->n_corrs++];
+		file_str(it, "a", r->a, sizeof r->a);
+		file_str(it, "b", r->b, sizeof r->b);
+		r->r = file_num(it, "r");
+	}
+	file_not_identifiable(
+	    cJSON_GetObjectItemCaseSensitive(j, "not_identifiable"), f);
+	const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
+	f->points =
+	    xcalloc((size_t)cJSON_GetArraySize(pts) + 1, sizeof *f->points);
+	cJSON_ArrayForEach(it, pts) file_point(it, &f->points[f->n_points++]);
+	const cJSON *mp = cJSON_GetObjectItemCaseSensitive(j, "mape");
+	file_metrics(cJSON_GetObjectItemCaseSensitive(mp, "in_sample"),
+		     &f->mape_in);
+	file_metrics(cJSON_GetObjectItemCaseSensitive(mp, "held_out"),
+		     &f->mape_out);
+	file_metrics(cJSON_GetObjectItemCaseSensitive(mp, "prior"),
+		     &f->mape_prior);
+}
+
+void calib_file_release(struct calib_file *f)
+{
+	free(f->params);
+	free(f->corrs);
+	free(f->points);
+	f->params = NULL;
+	f->corrs = NULL;
+	f->points = NULL;
+	f->n_params = f->n_corrs = f->n_points = 0;
 }

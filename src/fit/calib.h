@@ -68,6 +68,60 @@ void calib_release(struct calib_result *r);
 /* fit.json (see README): params with sigma and prior, correlations,
  * points, MAPE, and "quality" {"ok", "verdict", "reason"}. Caller frees. */
 cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r);
+
+/* fit.json read back: what the report and the plots show of a fit. Metric
+ * values are in the file's units (obs_metrics keys: ms, tokens/s); NAN
+ * where absent or null. */
+struct calib_file_metrics {
+	double v[OM_COUNT];
+};
+
+struct calib_file_point {
+	char deployment[128]; /* the spec's name, as the fit knew it */
+	char mode[16];
+	long concurrency;
+	bool holdout; /* "set": "holdout" */
+	/* projected: calibrated; for a held-out point the projection of the
+	 * fit that did not see it ("projected_held_out") when given. */
+	struct calib_file_metrics measured, projected, prior;
+};
+
+struct calib_file_param {
+	char name[32], unit[16]; /* name as keyed: "tau_s_ms" */
+	double value, sigma, prior;
+	bool free;
+	bool identifiable; /* not named in not_identifiable */
+};
+
+struct calib_file_corr {
+	char a[32], b[32];
+	double r;
+};
+
+struct calib_file {
+	bool present; /* set by the caller that found the file */
+	bool converged;
+	/* "quality": the fit's own verdict on itself; quality_ok is true
+	 * when the file has no quality block (older fits). */
+	bool quality_ok;
+	char verdict[32], reason[512];
+	char status[256], model[64], gpu[64], backend[64], holdout[16];
+	long iterations;
+	double chi2, dof, chi2_dof;
+	struct calib_file_param *params;
+	size_t n_params;
+	struct calib_file_corr *corrs;
+	size_t n_corrs;
+	char not_identifiable[512]; /* comma separated, "" when none */
+	struct calib_file_point *points;
+	size_t n_points;
+	struct calib_file_metrics mape_in, mape_out, mape_prior;
+};
+
+/* Reads fit.json content j (what calib_to_json writes) into f, tolerant of
+ * absent pieces (older files). Release with calib_file_release. */
+void calib_from_json(const cJSON *j, struct calib_file *f);
+void calib_file_release(struct calib_file *f);
 const char *holdout_name(enum holdout_mode m);
 int holdout_parse(const char *s, enum holdout_mode *m);
 

@@ -24,6 +24,24 @@ void results_level_name(bool open_loop, double level, char *buf, size_t cap)
 		snprintf(buf, cap, "c%ld", (long)level);
 }
 
+bool results_level_parse(const char *name, bool *open_loop, double *level)
+{
+	if ((name[0] != 'c' && name[0] != 'r') || !name[1])
+		return false;
+	char *end;
+	double v = strtod(name + 1, &end);
+	if (*end || !(v > 0) || (name[0] == 'c' && v != floor(v)))
+		return false;
+	/* Only the names results_level_name gives ("c08", "r2.50" are not). */
+	char back[64];
+	results_level_name(name[0] == 'r', v, back, sizeof back);
+	if (strcmp(back, name))
+		return false;
+	*open_loop = name[0] == 'r';
+	*level = v;
+	return true;
+}
+
 int results_mkdirs(const char *path, struct sc_err *e)
 {
 	char tmp[1024];

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "camp/manifest.h"
+#include "load/results.h"
 #include "metrics/summary.h"
+#include "plan/plan_out.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -74,13 +77,6 @@ static void str_copy(const cJSON *o, const char *key, char *dst, size_t n)
 		dst[0] = '\0';
 }
 
-/* The metrics under their keys in fit/obs.h's table. */
-static void read_metrics(const cJSON *o, struct campdir_metrics *m)
-{
-	for (int i = 0; i < OM_COUNT; i++)
-		m->v[i] = num_or_nan(o, obs_metrics[i].key);
-}
-
 /* "ttft_ms" for the mean, "ttft_p90_ms" for p90: the keys of a
  * projection (model/perf.c) and of match's tables. */
 static void stat_key(char *buf, size_t n, const char *what, enum stat_sel s)
@@ -126,10 +122,10 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 		goto out;
 	}
 	const char *name = NULL;
-	const cJSON *wl = NULL, *slas = NULL;
+	const cJSON *wl = NULL;
+	const cJSON *slas = cJSON_GetObjectItemCaseSensitive(j, "slas");
 	if ((rc = jsonio_str(j, "name", true, NULL, &name, path, e)) ||
 	    (rc = jsonio_obj(j, "workload", false, &wl, path, e)) ||
-	    (rc = jsonio_obj(j, "slas", false, &slas, path, e)) ||
 	    (rc = jsonio_int(j, "total_gpus", false, 0, 0, 1000000,
 			     &c->total_gpus, path, e)))
 		goto out;
@@ -145,42 +141,28 @@ static int load_campaign(struct campdir *c, struct sc_err *e)
 				    path, e))))
 		goto out;
 	if (slas) {
-		const cJSON *t =
-		    cJSON_GetObjectItemCaseSensitive(slas, "ttft_ms");
-		if (cJSON_IsNumber(t)) {
-			c->ttft_slas_ms[c->n_ttft_slas++] = t->valuedouble;
-		} else if (cJSON_IsArray(t)) {
-			const cJSON *v;
-			cJSON_ArrayForEach(v, t)
-			{
-				if (!cJSON_IsNumber(v) || v->valuedouble <= 0) {
-					rc = sc_err_set(
-					    e, SC_EINPUT,
-					    "%s: field 'slas.ttft_ms': must be "
-					    "positive numbers",
-					    path);
-					goto out;
-				}
-				if (c->n_ttft_slas < CAMPDIR_MAX_SLAS)
-					c->ttft_slas_ms[c->n_ttft_slas++] =
-					    v->valuedouble;
-			}
-		} else if (t) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'slas.ttft_ms': must be a "
-					"number or a list of numbers",
-					path);
+		char w[1200];
+		snprintf(w, sizeof w, "%s: slas", path);
+		if ((rc = campaign_slas_from_json(slas, w, false, c->slas,
+						  &c->n_slas, e)))
 			goto out;
-		}
-		c->ttft_stat = stat_or(slas, "ttft_stat", c->ttft_stat);
-		c->tpot_stat = stat_or(slas, "tpot_stat", c->tpot_stat);
-		c->tpot_sla_ms = num_or_nan(slas, "tpot_ms");
-		c->min_tokens_per_s_user =
-		    num_or_nan(slas, "min_tokens_per_s_user");
-		if (isnan(c->min_tokens_per_s_user) && c->tpot_sla_ms > 0)
+		/* The TPOT limit and the statistics of the first SLA stand
+		 * for the campaign where one is shown. */
+		const struct campaign_sla *s0 = &c->slas[0];
+		for (size_t i = 0; i < c->n_slas && i < CAMPDIR_MAX_SLAS; i++)
+			c->ttft_slas_ms[c->n_ttft_slas++] = c->slas[i].ttft_ms;
+		c->ttft_stat = s0->ttft_stat;
+		c->tpot_stat = s0->tpot_stat;
+		if (s0->tpot_ms > 0 || s0->min_tokens_per_s_user > 0) {
+			c->tpot_sla_ms =
+			    s0->tpot_ms > 0
+				? s0->tpot_ms
+				: 1000.0 / s0->min_tokens_per_s_user;
 			c->min_tokens_per_s_user = 1000.0 / c->tpot_sla_ms;
-		if (isnan(c->tpot_sla_ms) && c->min_tokens_per_s_user > 0)
-			c->tpot_sla_ms = 1000.0 / c->min_tokens_per_s_user;
+			if (s0->min_tokens_per_s_user > 0)
+				c->min_tokens_per_s_user =
+				    s0->min_tokens_per_s_user;
+		}
 	}
 	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(j, "deployments");
 	if (deps && !cJSON_IsArray(deps)) {
@@ -217,24 +199,20 @@ out:
 	return rc;
 }
 
-/* Manifest steps: "name": "done" or "name": {"status": "done", "note": ...}. */
-static void load_steps(const cJSON *steps, struct campdir *c)
+/* Manifest steps through their owner (camp/manifest.h). */
+static void load_steps(const struct manifest *m, struct campdir *c)
 {
-	const cJSON *it;
-	size_t k = 0;
-	cJSON_ArrayForEach(it, steps) k++;
+	size_t k = manifest_count(m);
 	c->steps = xcalloc(k ? k : 1, sizeof *c->steps);
-	cJSON_ArrayForEach(it, steps)
-	{
+	for (size_t i = 0; i < k; i++) {
+		struct manifest_step st;
 		struct campdir_kv *kv = &c->steps[c->n_steps++];
-		snprintf(kv->key, sizeof kv->key, "%s", it->string);
-		if (cJSON_IsObject(it)) {
-			str_copy(it, "status", kv->value, sizeof kv->value);
-			str_copy(it, "note", kv->note, sizeof kv->note);
-		} else {
-			str_copy(steps, it->string, kv->value,
-				 sizeof kv->value);
-		}
+		manifest_step_at(m, i, &st);
+		snprintf(kv->key, sizeof kv->key, "%.*s",
+			 (int)sizeof kv->key - 1, st.name);
+		snprintf(kv->value, sizeof kv->value, "%s", st.status);
+		snprintf(kv->note, sizeof kv->note, "%.*s",
+			 (int)sizeof kv->note - 1, st.note);
 	}
 }
 
@@ -251,16 +229,12 @@ static void load_env_manifest(struct campdir *c)
 	cJSON_Delete(j);
 	free(path);
 
-	path = xasprintf("%s/manifest.json", c->dir);
-	j = jsonio_load_file(path, &e);
-	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(j, "steps");
-	if (cJSON_IsObject(steps))
-		load_steps(steps, c);
+	struct manifest m;
+	if (manifest_read(&m, c->dir, &e) == SC_OK)
+		load_steps(&m, c);
 	else
-		note(c, "manifest: %s",
-		     j ? "manifest.json has no 'steps' object" : e.msg);
-	cJSON_Delete(j);
-	free(path);
+		note(c, "manifest: %s", e.msg);
+	manifest_release(&m);
 }
 
 static int cmp_level(const void *a, const void *b)
@@ -334,18 +308,21 @@ static int load_level(const char *path, struct campdir_level *lv,
 	lv->req_per_s = s.requests_per_s;
 	lv->tokens_per_s_per_gpu = s.tokens_per_s_per_gpu;
 	lv->tokens_per_s_per_user = s.tokens_per_s_per_user;
+	lv->sla = li.sla;
+	for (int m = 0; m < SLA_METRIC_COUNT; m++)
+		lv->attainment[m] = s.attainment[m];
+	lv->attainment_all = s.attainment_all;
+	lv->goodput_req_per_s = s.goodput_per_s;
+	lv->goodput_tokens_per_s = s.goodput_tokens_per_s;
 	return SC_OK;
 }
 
-/* Level directories are named cN with N a whole number. */
+/* A closed-loop level's directory (load/results.h names them). */
 static bool level_dir_name(const char *s)
 {
-	if (s[0] != 'c' || !s[1])
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+	bool open_loop;
+	double level;
+	return results_level_parse(s, &open_loop, &level) && !open_loop;
 }
 
 static void load_deploy(struct campdir *c, struct campdir_deploy *d)
@@ -417,9 +394,9 @@ static void load_deploy(struct campdir *c, struct campdir_deploy *d)
 	d->failed = !strcmp(d->status, "failed") || !any_ok;
 }
 
+/* fit.json through its owner's reader (fit/calib.h). */
 static void load_fit(struct campdir *c)
 {
-	struct campdir_fit *f = &c->fit;
 	struct sc_err e = {0};
 	char *path = xasprintf("%s/fit.json", c->dir);
 	cJSON *j = NULL;
@@ -433,111 +410,11 @@ static void load_fit(struct campdir *c)
 		note(c, "fit: %s", e.msg);
 		goto out;
 	}
-	f->present = true;
-	f->converged =
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "converged"));
-	/* No quality block: a fit from before the gate, taken as it is. */
-	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "quality");
-	f->quality_ok =
-	    !q || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q, "ok"));
-	str_copy(q, "verdict", f->verdict, sizeof f->verdict);
-	str_copy(q, "reason", f->reason, sizeof f->reason);
-	str_copy(j, "status", f->status, sizeof f->status);
-	str_copy(j, "model", f->model, sizeof f->model);
-	str_copy(j, "gpu", f->gpu, sizeof f->gpu);
-	str_copy(j, "backend", f->backend, sizeof f->backend);
-	str_copy(j, "holdout", f->holdout, sizeof f->holdout);
-	f->iterations = long_or(j, "iterations", 0);
-	f->chi2 = num_or_nan(j, "chi2");
-	f->dof = num_or_nan(j, "dof");
-	f->chi2_dof = num_or_nan(j, "chi2_dof");
-
-	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params"), *it;
-	f->params =
-	    xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *f->params);
-	cJSON_ArrayForEach(it, ps)
-	{
-		struct campdir_param *p = &f->params[f->n_params++];
-		snprintf(p->name, sizeof p->name, "%s",
-			 it->string ? it->string : "?");
-		p->value = num_or_nan(it, "value");
-		p->sigma = num_or_nan(it, "sigma");
-		p->prior = num_or_nan(it, "prior");
-		str_copy(it, "unit", p->unit, sizeof p->unit);
-		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(it, "free");
-		p->free = !cJSON_IsFalse(fr);
-	}
-	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(j, "correlations");
-	f->corrs =
-	    xcalloc((size_t)cJSON_GetArraySize(cs) + 1, sizeof *f->corrs);
-	cJSON_ArrayForEach(it, cs)
-	{
-		struct campdir_corr *r = &f->corrs[f->n_corrs++];
-		str_copy(it, "a", r->a, sizeof r->a);
-		str_copy(it, "b", r->b, sizeof r->b);
-		r->r = num_or_nan(it, "r");
-	}
-	const cJSON *ni =
-	    cJSON_GetObjectItemCaseSensitive(j, "not_identifiable");
-	size_t used = 0;
-	for (size_t i = 0; i < f->n_params; i++)
-		f->params[i].identifiable = true;
-	cJSON_ArrayForEach(it, ni)
-	{
-		if (!cJSON_IsString(it))
-			continue;
-		if (used < sizeof f->not_identifiable)
-			used += (size_t)snprintf(
-			    f->not_identifiable + used,
-			    sizeof f->not_identifiable - used, "%s%s",
-			    used ? ", " : "", it->valuestring);
-		/* The list names a parameter ("tau_s"); params are keyed
-		 * with their unit ("tau_s_ms"). */
-		size_t n = strlen(it->valuestring);
-		for (size_t i = 0; i < f->n_params; i++) {
-			struct campdir_param *p = &f->params[i];
-			if (!strncmp(p->name, it->valuestring, n) &&
-			    (!p->name[n] ||
-			     (p->name[n] == '_' &&
-			      !strcmp(p->name + n + 1, p->unit))))
-				p->identifiable = false;
-		}
-	}
-	const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
-	f->points =
-	    xcalloc((size_t)cJSON_GetArraySize(pts) + 1, sizeof *f->points);
-	cJSON_ArrayForEach(it, pts)
-	{
-		struct campdir_fitpoint *p = &f->points[f->n_points++];
-		str_copy(it, "deployment", p->deployment, sizeof p->deployment);
-		str_copy(it, "mode", p->mode, sizeof p->mode);
-		p->concurrency = long_or(it, "concurrency", 0);
-		char set[16];
-		str_copy(it, "set", set, sizeof set);
-		p->holdout = !strcmp(set, "holdout");
-		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"),
-			     &p->measured);
-		read_metrics(cJSON_GetObjectItemCaseSensitive(it, "projected"),
-			     &p->projected);
-		read_metrics(
-		    cJSON_GetObjectItemCaseSensitive(it, "projected_prior"),
-		    &p->prior);
-		/* A held-out point is judged by the fit that did not see it. */
-		const cJSON *ho =
-		    cJSON_GetObjectItemCaseSensitive(it, "projected_held_out");
-		if (p->holdout && cJSON_IsObject(ho))
-			read_metrics(ho, &p->projected);
-	}
-	const cJSON *mp = cJSON_GetObjectItemCaseSensitive(j, "mape");
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "in_sample"),
-		     &f->mape_in);
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "held_out"),
-		     &f->mape_out);
-	read_metrics(cJSON_GetObjectItemCaseSensitive(mp, "prior"),
-		     &f->mape_prior);
-	if (!f->converged)
+	c->fit.present = true;
+	calib_from_json(j, &c->fit);
+	if (!c->fit.converged)
 		note(c, "fit: did not converge (%s)",
-		     f->status[0] ? f->status : "no status");
+		     c->fit.status[0] ? c->fit.status : "no status");
 out:
 	cJSON_Delete(j);
 	free(path);
@@ -584,68 +461,8 @@ static void match_note(struct campdir_match *m, const char *msg)
 	strncat(m->note, msg, room);
 }
 
-/* Numbers of a configuration in best.json, under the keys of a projection
- * (model/perf.c) and of plan_config_to_json. */
-static const struct {
-	const char *key;
-	size_t off;
-} config_nums[] = {
-#define CF(k, f)                                                               \
-	{                                                                      \
-		k, offsetof(struct campdir_config, f)                          \
-	}
-    CF("gpus", gpus),
-    CF("gpus_idle", gpus_idle),
-    CF("tokens_per_s", tokens_per_s),
-    CF("tokens_per_s_per_gpu", tokens_per_s_per_gpu),
-    CF("tokens_per_s_per_user", tokens_per_s_per_user),
-    CF("ttft_ms", ttft_ms),
-    CF("tpot_ms", tpot_ms),
-    CF("req_per_s", req_per_s),
-    CF("concurrency", concurrency),
-    CF("ttft_at_sla_stat_ms", ttft_at_stat_ms),
-#undef CF
-};
-
-static void load_config(const cJSON *o, enum stat_sel ttft_stat,
-			struct campdir_config *cf)
-{
-	memset(cf, 0, sizeof *cf);
-	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
-	 * "best" is null when nothing met the SLAs. */
-	const cJSON *best = cJSON_GetObjectItemCaseSensitive(o, "best");
-	if (cJSON_GetObjectItemCaseSensitive(o, "searched")) {
-		/* Why nothing qualified: {"binding": ..., "detail": ...}. */
-		const cJSON *inf =
-		    cJSON_GetObjectItemCaseSensitive(o, "infeasible");
-		char bind[64], detail[320];
-		str_copy(inf, "binding", bind, sizeof bind);
-		str_copy(inf, "detail", detail, sizeof detail);
-		if (bind[0] || detail[0])
-			snprintf(cf->why, sizeof cf->why, "%s%s%s", bind,
-				 bind[0] && detail[0] ? ": " : "", detail);
-		if (cJSON_IsFalse(
-			cJSON_GetObjectItemCaseSensitive(o, "searched")))
-			snprintf(cf->why, sizeof cf->why, "not searched");
-		o = best;
-	}
-	if (!cJSON_IsObject(o))
-		return;
-	cf->present = true;
-	str_copy(o, "config", cf->config, sizeof cf->config);
-	str_copy(o, "mode", cf->mode, sizeof cf->mode);
-	for (size_t i = 0; i < sizeof config_nums / sizeof *config_nums; i++)
-		*(double *)((char *)cf + config_nums[i].off) =
-		    num_or_nan(o, config_nums[i].key);
-	/* Files without the SLA statistic's own key: its projection key. */
-	if (isnan(cf->ttft_at_stat_ms)) {
-		char k[32];
-		stat_key(k, sizeof k, "ttft", ttft_stat);
-		cf->ttft_at_stat_ms = num_or_nan(o, k);
-	}
-}
-
-/* "calibrated-ttft600" -> source "calibrated", 600. */
+/* "calibrated-ttft600" -> source "calibrated", 600; a statistic other
+ * than p90 follows ("-ttft600-p99", camp/campaign.h). */
 static bool parse_match_name(const char *s, struct campdir_match *m)
 {
 	const char *t = strstr(s, "-ttft");
@@ -653,6 +470,9 @@ static bool parse_match_name(const char *s, struct campdir_match *m)
 		return false;
 	char *end;
 	double ms = strtod(t + 5, &end);
+	enum stat_sel st;
+	if (*end == '-' && !statsel_parse(end + 1, &st))
+		end += strlen(end);
 	if (end == t + 5 || *end || !(ms > 0))
 		return false;
 	snprintf(m->source, sizeof m->source, "%.*s", (int)(t - s), s);
@@ -731,28 +551,23 @@ static void load_match(struct campdir *c, const char *mdir,
 	cJSON *j = jsonio_load_file(p, &e);
 	free(p);
 	if (j) {
+		/* Through its owner's reader (plan/plan_out.h). */
+		struct plan_file b;
+		plan_from_json(j, m->ttft_stat, m->tpot_stat, &b);
 		m->best_present = true;
-		/* "query" as match writes it, "sla" in older files. */
-		const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
-		if (!q)
-			q = cJSON_GetObjectItemCaseSensitive(j, "sla");
-		double v = num_or_nan(q, "tpot_ms");
-		if (!isnan(v))
-			m->tpot_sla_ms = v;
-		v = num_or_nan(q, "ttft_ms");
-		if (!isnan(v))
-			m->ttft_sla_ms = v;
-		m->ttft_stat = stat_or(q, "ttft_stat", m->ttft_stat);
-		m->tpot_stat = stat_or(q, "tpot_stat", m->tpot_stat);
-		load_config(cJSON_GetObjectItemCaseSensitive(j, "agg"),
-			    m->ttft_stat, &m->best_agg);
-		load_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"),
-			    m->ttft_stat, &m->best_disagg);
-		m->disagg_over_agg = num_or_nan(j, "disagg_over_agg");
-		m->disagg_over_agg_total =
-		    num_or_nan(j, "disagg_over_agg_total_tokens");
-		str_copy(q, "objective", m->objective, sizeof m->objective);
-		m->total_gpus = long_or(q, "total_gpus", m->total_gpus);
+		if (!isnan(b.tpot_ms))
+			m->tpot_sla_ms = b.tpot_ms;
+		if (!isnan(b.ttft_ms))
+			m->ttft_sla_ms = b.ttft_ms;
+		m->ttft_stat = b.ttft_stat;
+		m->tpot_stat = b.tpot_stat;
+		m->best_agg = b.agg;
+		m->best_disagg = b.disagg;
+		m->disagg_over_agg = b.disagg_over_agg;
+		m->disagg_over_agg_total = b.disagg_over_agg_total;
+		snprintf(m->objective, sizeof m->objective, "%s", b.objective);
+		if (isfinite(b.total_gpus))
+			m->total_gpus = (long)b.total_gpus;
 		cJSON_Delete(j);
 	} else {
 		match_note(m, e.msg);
@@ -842,7 +657,7 @@ static void load_matches(struct campdir *c)
 static void map_fit_names(struct campdir *c)
 {
 	for (size_t i = 0; i < c->fit.n_points; i++) {
-		struct campdir_fitpoint *p = &c->fit.points[i];
+		struct calib_file_point *p = &c->fit.points[i];
 		if (campdir_find_deploy(c, p->deployment))
 			continue;
 		for (size_t k = 0; k < c->n_deploys; k++)
@@ -942,9 +757,7 @@ void campdir_release(struct campdir *c)
 	for (size_t i = 0; i < c->n_deploys; i++)
 		free(c->deploys[i].levels);
 	free(c->deploys);
-	free(c->fit.params);
-	free(c->fit.corrs);
-	free(c->fit.points);
+	calib_file_release(&c->fit);
 	for (size_t i = 0; i < c->n_matches; i++) {
 		free(c->matches[i].points);
 		free(c->matches[i].front);

@@ -10,8 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "camp/campaign.h"
+#include "fit/calib.h"
 #include "fit/obs.h"
+#include "metrics/summary.h"
 #include "out/csvtab.h"
+#include "plan/plan_out.h"
 #include "util/err.h"
 #include "util/statsel.h"
 
@@ -33,6 +37,14 @@ struct campdir_level {
 	struct campdir_stats ttft_ms, tpot_ms, itl_ms, e2e_ms;
 	double window_s, tokens_per_s, req_per_s, tokens_per_s_per_gpu,
 	    tokens_per_s_per_user;
+	/* The SLA the bench judged the level by (summary.json "sla"; no
+	 * limit set when it ran without one), the share of its non-warm-up
+	 * requests meeting each limit and all of them, and goodput (requests
+	 * meeting all, and their output tokens, per second of the steady
+	 * window); NAN where absent. */
+	struct sla sla;
+	double attainment[SLA_METRIC_COUNT], attainment_all;
+	double goodput_req_per_s, goodput_tokens_per_s;
 };
 
 struct campdir_deploy {
@@ -47,68 +59,8 @@ struct campdir_deploy {
 	size_t n_levels;
 };
 
-/* The metrics the fit compares (fit/obs.h's table, OM_*); NAN where
- * absent. */
-struct campdir_metrics {
-	double v[OM_COUNT];
-};
-
 /* Unit of metric i (OM_*), from its key: "ms" or "tokens/s". */
 const char *campdir_metric_unit(int i);
-
-struct campdir_fitpoint {
-	/* The campaign's name for the deployment (fit.json names it by its
-	 * spec's name; campdir_load maps that back). */
-	char deployment[CAMPDIR_NAME_MAX];
-	char mode[16];
-	long concurrency;
-	bool holdout; /* "set": "holdout" */
-	/* projected: calibrated; for a held-out point the projection of the
-	 * fit that did not see it ("projected_held_out") when given. */
-	struct campdir_metrics measured, projected, prior;
-};
-
-struct campdir_param {
-	char name[32], unit[16];
-	double value, sigma, prior;
-	bool free;
-	bool identifiable; /* not named in fit.json's not_identifiable */
-};
-
-struct campdir_corr {
-	char a[32], b[32];
-	double r;
-};
-
-struct campdir_fit {
-	bool present;
-	bool converged;
-	/* fit.json "quality": the fit's own verdict on itself. ok is true
-	 * when the file has no quality block (older fits). */
-	bool quality_ok;
-	char verdict[32], reason[512];
-	char status[256], model[64], gpu[64], backend[64], holdout[16];
-	long iterations;
-	double chi2, dof, chi2_dof;
-	struct campdir_param *params;
-	size_t n_params;
-	struct campdir_corr *corrs;
-	size_t n_corrs;
-	char not_identifiable[512]; /* comma separated, "" when none */
-	struct campdir_fitpoint *points;
-	size_t n_points;
-	struct campdir_metrics mape_in, mape_out, mape_prior;
-};
-
-/* One configuration of best.json. */
-struct campdir_config {
-	bool present;
-	char why[400]; /* when absent: why nothing qualified, if said */
-	char config[256], mode[16];
-	double gpus, gpus_idle, tokens_per_s, tokens_per_s_per_gpu,
-	    tokens_per_s_per_user, ttft_ms, tpot_ms, req_per_s, concurrency;
-	double ttft_at_stat_ms; /* TTFT at the match's SLA statistic */
-};
 
 /* One point of a matching table. */
 struct campdir_mpoint {
@@ -151,7 +103,7 @@ struct campdir_match {
 	struct campdir_mpoint *front; /* pareto.csv */
 	size_t n_front;
 	bool best_present;
-	struct campdir_config best_agg, best_disagg;
+	struct plan_file_config best_agg, best_disagg; /* plan/plan_out.h */
 	double disagg_over_agg; /* tokens/s/gpu; NAN when absent or null */
 	double disagg_over_agg_total; /* total tokens/s; NAN when absent */
 	char objective[16]; /* what configs were ranked by, "" if unsaid */
@@ -170,6 +122,9 @@ struct campdir {
 	char name[CAMPDIR_NAME_MAX];
 	bool bench_only; /* a bench directory, read as one deployment */
 	long isl, osl, total_gpus;
+	/* campaign.json "slas" as campaign_load reads them */
+	struct campaign_sla slas[CAMPAIGN_MAX_SLAS];
+	size_t n_slas;
 	double ttft_slas_ms[CAMPDIR_MAX_SLAS];
 	size_t n_ttft_slas;
 	double tpot_sla_ms; /* NAN when the SLA is given as tokens/s/user */
@@ -183,7 +138,8 @@ struct campdir {
 	size_t n_steps;
 	struct campdir_deploy *deploys;
 	size_t n_deploys;
-	struct campdir_fit fit;
+	struct calib_file fit; /* fit.json, through fit/calib.h; deployments
+				* renamed to the campaign's names */
 	struct campdir_match *matches; /* sorted by name */
 	size_t n_matches;
 	char **notes; /* missing pieces, one sentence each */

@@ -74,7 +74,7 @@ static void chart_add(struct plot_set *s, size_t *cap,
 	s->charts[s->n++] = *ch;
 }
 
-static const struct campdir_fitpoint *fit_point(const struct campdir *c,
+static const struct calib_file_point *fit_point(const struct campdir *c,
 						const char *dep, long conc)
 {
 	for (size_t i = 0; i < c->fit.n_points; i++)
@@ -168,7 +168,7 @@ static int write_latency(const struct campdir *c,
 		const struct campdir_level *lv = &d->levels[i];
 		const struct campdir_stats *st =
 		    tpot ? &lv->tpot_ms : &lv->ttft_ms;
-		const struct campdir_fitpoint *fp =
+		const struct calib_file_point *fp =
 		    fit_point(c, d->name, lv->concurrency);
 		int om = tpot ? OM_TPOT : OM_TTFT;
 		double pr = fp ? fp->prior.v[om] : NAN,
@@ -311,7 +311,7 @@ static int align_block(struct plotfile_blocks *bl, const struct campdir *c,
 	    "every point projected with the priors (before calibration)"};
 	int idx = -1;
 	for (size_t i = 0; i < c->fit.n_points; i++) {
-		const struct campdir_fitpoint *p = &c->fit.points[i];
+		const struct calib_file_point *p = &c->fit.points[i];
 		if (set < 2 && p->holdout != (set == 1))
 			continue;
 		double x = p->measured.v[m];

@@ -256,7 +256,7 @@ static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
 static void best_text(char *buf, size_t n, const struct campdir *c,
 		      const struct campdir_match *m, bool disagg)
 {
-	const struct campdir_config *b =
+	const struct plan_file_config *b =
 	    disagg ? &m->best_disagg : &m->best_agg;
 	char gpus[64] = "";
 	if (isfinite(b->gpus) && c->total_gpus > 0)
@@ -280,7 +280,7 @@ static void best_text(char *buf, size_t n, const struct campdir *c,
 static int pareto_best(struct plotfile_blocks *bl, const struct campdir *c,
 		       const struct campdir_match *m, bool disagg)
 {
-	const struct campdir_config *b =
+	const struct plan_file_config *b =
 	    disagg ? &m->best_disagg : &m->best_agg;
 	if (!b->present || !isfinite(b->tokens_per_s_per_user) ||
 	    !isfinite(b->tokens_per_s_per_gpu))

@@ -162,7 +162,50 @@ static void sec_missing(struct doc *d, const struct campdir *c)
 	doc_list(d, false);
 }
 
-static void sec_deploy(struct doc *d, const struct campdir_deploy *dp)
+/* "TTFT p90 <= 200 ms, TPOT mean <= 10 ms": the limits of sla. */
+static void sla_text(char *buf, size_t n, const struct sla *sla)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int m = 0; m < SLA_METRIC_COUNT && used < n; m++) {
+		if (!(sla->limit_ms[m] > 0))
+			continue;
+		char name[8];
+		snprintf(name, sizeof name, "%s", summary_sla_metric_name(m));
+		for (char *p = name; *p; p++)
+			*p = (char)(*p - 'a' + 'A');
+		used += (size_t)snprintf(
+		    buf + used, n - used, "%s%s %s \u2264 %.4g ms",
+		    used ? ", " : "", name, statsel_name(sla->stat[m]),
+		    sla->limit_ms[m]);
+	}
+}
+
+/* "97% (TTFT 97%, TPOT 100%)": the share meeting all limits of the level's
+ * SLA, then each limit's; "-" without an SLA. */
+static void attainment_text(char *buf, size_t n, const struct campdir_level *l)
+{
+	if (!isfinite(l->attainment_all)) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	size_t used =
+	    (size_t)snprintf(buf, n, "%.0f%%", 100 * l->attainment_all);
+	const char *sep = " (";
+	for (int m = 0; m < SLA_METRIC_COUNT && used < n; m++) {
+		if (!isfinite(l->attainment[m]))
+			continue;
+		used += (size_t)snprintf(buf + used, n - used, "%s%s %.0f%%",
+					 sep, summary_sla_metric_name(m),
+					 100 * l->attainment[m]);
+		sep = ", ";
+	}
+	if (strcmp(sep, " (") && used < n)
+		snprintf(buf + used, n - used, ")");
+}
+
+static void sec_deploy(struct doc *d, const struct campdir *c,
+		       const struct campdir_deploy *dp)
 {
 	char t[256];
 	snprintf(t, sizeof t, "%s (%s)", dp->name,
@@ -191,30 +234,75 @@ static void sec_deploy(struct doc *d, const struct campdir_deploy *dp)
 	snprintf(sum, sizeof sum, "%s: %zu measured level%s", dp->name,
 		 dp->n_levels, dp->n_levels == 1 ? "" : "s");
 	doc_details(d, sum);
-	const char *cols[] = {"concurrency",   "requests ok",	"failed",
-			      "TTFT p50 (ms)", "TTFT p90 (ms)", "TPOT p50 (ms)",
-			      "TPOT p90 (ms)", "tokens/s",	"tokens/s/gpu",
-			      "tokens/s/user"};
-	doc_table(d, cols, 10, NULL);
+	/* The bench's own SLA (the campaign's first): attainment and goodput
+	 * come from each level's summary.json. */
+	char sla[256] = "";
+	for (size_t i = 0; i < dp->n_levels && !sla[0]; i++)
+		sla_text(sla, sizeof sla, &dp->levels[i].sla);
+	if (sla[0])
+		doc_p(d, NULL, NULL,
+		      "Attainment: the share of each level's requests meeting "
+		      "%s (each limit per request; a failed request meets "
+		      "none); goodput: requests meeting all of them per second "
+		      "of the steady window, and their output tokens/s. "
+		      "\"Meets\": the level's statistic within each SLA of the "
+		      "campaign.",
+		      sla);
+	/* One verdict per campaign SLA, at its statistics. */
+	char meets_h[256] = "meets";
+	for (size_t k = 0; k < c->n_slas; k++)
+		snprintf(
+		    meets_h + strlen(meets_h), sizeof meets_h - strlen(meets_h),
+		    "%s TTFT %s \u2264 %g ms", k ? "," : "",
+		    statsel_name(c->slas[k].ttft_stat), c->slas[k].ttft_ms);
+	const char *cols[] = {
+	    "concurrency",	"requests ok",	  "failed",
+	    "TTFT p50 (ms)",	"TTFT p90 (ms)",  "TPOT p50 (ms)",
+	    "TPOT p90 (ms)",	"tokens/s",	  "tokens/s/gpu",
+	    "tokens/s/user",	"SLA attainment", "goodput (req/s)",
+	    "goodput tokens/s", meets_h};
+	size_t ncols = c->n_slas ? 14 : 13;
+	doc_table(d, cols, ncols, "rrrrrrrrrrrrrl");
 	for (size_t i = 0; i < dp->n_levels; i++) {
 		const struct campdir_level *l = &dp->levels[i];
-		char b[10][48];
-		snprintf(b[0], 48, "%ld", l->concurrency);
-		snprintf(b[1], 48, "%ld", l->req_ok);
-		snprintf(b[2], 48, "%s%ld", l->req_failed ? "!" : "",
+		char b[14][128];
+		snprintf(b[0], 128, "%ld", l->concurrency);
+		snprintf(b[1], 128, "%ld", l->req_ok);
+		snprintf(b[2], 128, "%s%ld", l->req_failed ? "!" : "",
 			 l->req_failed);
-		report_num(b[3], 48, l->ttft_ms.at[STAT_P50], 1);
-		report_num(b[4], 48, l->ttft_ms.at[STAT_P90], 1);
-		report_num(b[5], 48, l->tpot_ms.at[STAT_P50], 2);
-		report_num(b[6], 48, l->tpot_ms.at[STAT_P90], 2);
+		report_num(b[3], 128, l->ttft_ms.at[STAT_P50], 1);
+		report_num(b[4], 128, l->ttft_ms.at[STAT_P90], 1);
+		report_num(b[5], 128, l->tpot_ms.at[STAT_P50], 2);
+		report_num(b[6], 128, l->tpot_ms.at[STAT_P90], 2);
 		/* No good request, no throughput (a 0 would read as measured).
 		 */
 		bool ok = l->req_ok > 0;
-		report_num(b[7], 48, ok ? l->tokens_per_s : NAN, 1);
-		report_num(b[8], 48, ok ? l->tokens_per_s_per_gpu : NAN, 1);
-		report_num(b[9], 48, ok ? l->tokens_per_s_per_user : NAN, 1);
-		const char *r[10];
-		for (int k = 0; k < 10; k++)
+		report_num(b[7], 128, ok ? l->tokens_per_s : NAN, 1);
+		report_num(b[8], 128, ok ? l->tokens_per_s_per_gpu : NAN, 1);
+		report_num(b[9], 128, ok ? l->tokens_per_s_per_user : NAN, 1);
+		attainment_text(b[10], 128, l);
+		report_num(b[11], 128, l->goodput_req_per_s, 2);
+		report_num(b[12], 128, l->goodput_tokens_per_s, 1);
+		b[13][0] = '\0';
+		bool missed = false;
+		for (size_t k = 0; k < c->n_slas; k++) {
+			const struct campaign_sla *s = &c->slas[k];
+			double tpot = s->tpot_ms > 0 ? s->tpot_ms
+				      : s->min_tokens_per_s_user > 0
+					  ? 1000.0 / s->min_tokens_per_s_user
+					  : NAN;
+			bool met = campdir_level_meets(
+			    l, s->ttft_ms, s->ttft_stat, tpot, s->tpot_stat);
+			missed |= !met;
+			snprintf(b[13] + strlen(b[13]), 128 - strlen(b[13]),
+				 "%s%s", k ? ", " : "", met ? "yes" : "no");
+		}
+		if (missed) { /* flagged */
+			memmove(b[13] + 1, b[13], strlen(b[13]) + 1);
+			b[13][0] = '!';
+		}
+		const char *r[14];
+		for (int k = 0; k < 14; k++)
 			r[k] = b[k];
 		doc_row(d, r);
 	}
@@ -229,12 +317,12 @@ static void sec_measurements(struct doc *d, const struct campdir *c)
 		doc_p(d, "warn",
 		      "Missing:", "the campaign lists no deployment");
 	for (size_t i = 0; i < c->n_deploys; i++)
-		sec_deploy(d, &c->deploys[i]);
+		sec_deploy(d, c, &c->deploys[i]);
 }
 
 static void sec_fit(struct doc *d, const struct campdir *c)
 {
-	const struct campdir_fit *f = &c->fit;
+	const struct calib_file *f = &c->fit;
 	char a[64], b[64], v[64];
 	doc_h(d, 2, "Fit");
 	if (!f->present) {
@@ -268,7 +356,7 @@ static void sec_fit(struct doc *d, const struct campdir *c)
 			      "fitted",	   "identifiable"};
 	doc_table(d, cols, 8, "lrrlrrll");
 	for (size_t i = 0; i < f->n_params; i++) {
-		const struct campdir_param *p = &f->params[i];
+		const struct calib_file_param *p = &f->params[i];
 		char val[48], sig[48], pri[48], chg[48];
 		snprintf(val, sizeof val, "%.4g", p->value);
 		if (!p->free)
@@ -332,7 +420,7 @@ static const char *metric_label(char *buf, size_t n, int m)
 
 static void sec_alignment(struct doc *d, const struct campdir *c)
 {
-	const struct campdir_fit *f = &c->fit;
+	const struct calib_file *f = &c->fit;
 	char lbl[96];
 	doc_h(d, 2, "Alignment: projected vs measured");
 	if (!f->present || !f->n_points) {
@@ -383,7 +471,7 @@ static void sec_alignment(struct doc *d, const struct campdir *c)
 			    "error",	  "priors",	 "error (priors)"};
 	doc_table(d, pc, 9, "lrllrrrrr");
 	for (size_t i = 0; i < f->n_points; i++) {
-		const struct campdir_fitpoint *p = &f->points[i];
+		const struct calib_file_point *p = &f->points[i];
 		for (int m = 0; m < OM_COUNT; m++) {
 			double me = p->measured.v[m];
 			double pj = p->projected.v[m];
@@ -418,7 +506,7 @@ static void sec_alignment(struct doc *d, const struct campdir *c)
 
 /* TTFT of a best config at its match's SLA statistic (the mean for files
  * that lack it). */
-static double cfg_ttft(const struct campdir_config *cf)
+static double cfg_ttft(const struct plan_file_config *cf)
 {
 	return isfinite(cf->ttft_at_stat_ms) ? cf->ttft_at_stat_ms
 					     : cf->ttft_ms;
@@ -427,7 +515,7 @@ static double cfg_ttft(const struct campdir_config *cf)
 static void config_row(struct doc *d, const char *source,
 		       const struct campdir_match *m, bool disagg)
 {
-	const struct campdir_config *cf =
+	const struct plan_file_config *cf =
 	    disagg ? &m->best_disagg : &m->best_agg;
 	const char *mode = disagg ? "disagg" : "agg";
 	char b[7][48];
@@ -456,8 +544,8 @@ static void config_row(struct doc *d, const char *source,
 
 /* One sentence on how the calibrated choice differs from the prior's. */
 static void changed(struct doc *d, const char *mode, const char *stat,
-		    const struct campdir_config *cal,
-		    const struct campdir_config *pri)
+		    const struct plan_file_config *cal,
+		    const struct plan_file_config *pri)
 {
 	if (!cal->present && !pri->present)
 		return;

@@ -114,8 +114,10 @@ static void ttft_cell(char *buf, size_t n, const struct campdir *c, double v,
 static void summary_rows(struct doc *d, const struct campdir *c, double sla,
 			 const struct campdir_match *m)
 {
+	/* The limit with the statistic it applies to: "p90 \u2264 600 ms". */
 	char slat[48];
-	snprintf(slat, sizeof slat, "%g ms", sla);
+	snprintf(slat, sizeof slat, "%s \u2264 %g ms",
+		 statsel_name(m ? m->ttft_stat : c->ttft_stat), sla);
 	for (int k = 0; k < 2; k++) {
 		char fig[200], gp[64], a[32], b[32], t[48];
 		const char *mode = mode_names[k];
@@ -127,7 +129,7 @@ static void summary_rows(struct doc *d, const struct campdir *c, double sla,
 			    "-",  "-"};
 			doc_row(d, r);
 		} else {
-			const struct campdir_config *cf =
+			const struct plan_file_config *cf =
 			    k ? &m->best_disagg : &m->best_agg;
 			snprintf(fig, sizeof fig, "projected (%s model)%s%s%s",
 				 strcmp(m->source, "prior") ? m->source
@@ -293,7 +295,7 @@ static void gain_item(struct doc *d, const struct campdir *c, double sla,
 
 static void fit_items(struct doc *d, const struct campdir *c)
 {
-	const struct campdir_fit *f = &c->fit;
+	const struct calib_file *f = &c->fit;
 	if (!f->present) {
 		doc_li(d, "calibration: no fit.json, nothing calibrated");
 		return;
@@ -322,7 +324,7 @@ void report_summary(struct doc *d, const struct campdir *c)
 		      c->deploys[0].name, c->deploys[0].n_levels);
 		return;
 	}
-	const struct campdir_fit *f = &c->fit;
+	const struct calib_file *f = &c->fit;
 	if (f->present && !f->quality_ok)
 		doc_p(d, "warn", "Warning: the fit step",
 		      "%s: %s. The calibrated projections below rest on it.",

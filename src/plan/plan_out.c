@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -441,4 +442,112 @@ int plan_best_read(const char *dir, enum deploy_mode mode,
 out:
 	cJSON_Delete(j);
 	return rc;
+}
+
+static double file_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void file_str(const cJSON *o, const char *key, char *dst, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static enum stat_sel file_stat(const cJSON *o, const char *key,
+			       enum stat_sel def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	enum stat_sel s;
+	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
+								       : def;
+}
+
+/* The numbers of a configuration, under plan_config_to_json's keys. */
+static const struct {
+	const char *key;
+	size_t off;
+} file_nums[] = {
+#define FN(k, f)                                                               \
+	{                                                                      \
+		k, offsetof(struct plan_file_config, f)                        \
+	}
+    FN("gpus", gpus),
+    FN("gpus_idle", gpus_idle),
+    FN("tokens_per_s", tokens_per_s),
+    FN("tokens_per_s_per_gpu", tokens_per_s_per_gpu),
+    FN("tokens_per_s_per_user", tokens_per_s_per_user),
+    FN("ttft_ms", ttft_ms),
+    FN("tpot_ms", tpot_ms),
+    FN("req_per_s", req_per_s),
+    FN("concurrency", concurrency),
+    FN("ttft_at_sla_stat_ms", ttft_at_stat_ms),
+#undef FN
+};
+
+static void file_config(const cJSON *o, enum stat_sel ttft_stat,
+			struct plan_file_config *cf)
+{
+	memset(cf, 0, sizeof *cf);
+	/* `servecal match` nests the winner: {"searched", ..., "best": {...}};
+	 * "best" is null when nothing met the SLAs. */
+	const cJSON *best = cJSON_GetObjectItemCaseSensitive(o, "best");
+	if (cJSON_GetObjectItemCaseSensitive(o, "searched")) {
+		const cJSON *inf =
+		    cJSON_GetObjectItemCaseSensitive(o, "infeasible");
+		char bind[64], detail[320];
+		file_str(inf, "binding", bind, sizeof bind);
+		file_str(inf, "detail", detail, sizeof detail);
+		if (bind[0] || detail[0])
+			snprintf(cf->why, sizeof cf->why, "%s%s%s", bind,
+				 bind[0] && detail[0] ? ": " : "", detail);
+		if (cJSON_IsFalse(
+			cJSON_GetObjectItemCaseSensitive(o, "searched")))
+			snprintf(cf->why, sizeof cf->why, "not searched");
+		o = best;
+	}
+	if (!cJSON_IsObject(o))
+		return;
+	cf->present = true;
+	file_str(o, "config", cf->config, sizeof cf->config);
+	file_str(o, "mode", cf->mode, sizeof cf->mode);
+	for (size_t i = 0; i < sizeof file_nums / sizeof *file_nums; i++)
+		*(double *)((char *)cf + file_nums[i].off) =
+		    file_num(o, file_nums[i].key);
+	/* Files without the SLA statistic's own key: its projection key,
+	 * "ttft_ms" for the mean, "ttft_p90_ms" for p90 (model/perf.c). */
+	if (isnan(cf->ttft_at_stat_ms)) {
+		char k[32];
+		if (ttft_stat == STAT_MEAN)
+			snprintf(k, sizeof k, "ttft_ms");
+		else
+			snprintf(k, sizeof k, "ttft_%s_ms",
+				 statsel_name(ttft_stat));
+		cf->ttft_at_stat_ms = file_num(o, k);
+	}
+}
+
+void plan_from_json(const cJSON *j, enum stat_sel ttft_stat,
+		    enum stat_sel tpot_stat, struct plan_file *f)
+{
+	memset(f, 0, sizeof *f);
+	/* "query" as match writes it, "sla" in older files. */
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+	if (!q)
+		q = cJSON_GetObjectItemCaseSensitive(j, "sla");
+	f->has_query = q != NULL;
+	f->ttft_ms = file_num(q, "ttft_ms");
+	f->tpot_ms = file_num(q, "tpot_ms");
+	f->ttft_stat = file_stat(q, "ttft_stat", ttft_stat);
+	f->tpot_stat = file_stat(q, "tpot_stat", tpot_stat);
+	file_str(q, "objective", f->objective, sizeof f->objective);
+	f->total_gpus = file_num(q, "total_gpus");
+	file_config(cJSON_GetObjectItemCaseSensitive(j, "agg"), f->ttft_stat,
+		    &f->agg);
+	file_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"), f->ttft_stat,
+		    &f->disagg);
+	f->disagg_over_agg = file_num(j, "disagg_over_agg");
+	f->disagg_over_agg_total = file_num(j, "disagg_over_agg_total_tokens");
 }

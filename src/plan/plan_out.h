@@ -55,4 +55,32 @@ struct plan_best {
 int plan_best_read(const char *dir, enum deploy_mode mode,
 		   struct plan_best *b, struct sc_err *e);
 
+/* One mode of best.json as the report shows it: the winner's figures or
+ * why there is none. Numbers NAN where absent (files of older versions). */
+struct plan_file_config {
+	bool present;  /* a winner */
+	char why[400]; /* when absent: why nothing qualified, if said */
+	char config[256], mode[16];
+	double gpus, gpus_idle, tokens_per_s, tokens_per_s_per_gpu,
+	    tokens_per_s_per_user, ttft_ms, tpot_ms, req_per_s, concurrency;
+	double ttft_at_stat_ms; /* TTFT at the SLA statistic */
+};
+
+/* best.json as the report shows it. */
+struct plan_file {
+	bool has_query; /* "query" (or "sla" in older files) */
+	double ttft_ms, tpot_ms; /* the SLA limits; NAN when absent */
+	enum stat_sel ttft_stat, tpot_stat; /* the defaults given when absent */
+	char objective[16];		    /* "" when unsaid */
+	double total_gpus;		    /* NAN when absent */
+	struct plan_file_config agg, disagg;
+	double disagg_over_agg, disagg_over_agg_total; /* NAN: absent or null */
+};
+
+/* Reads best.json content j into f, tolerant of absent pieces; statistics
+ * the file does not name are ttft_stat and tpot_stat. A winner without
+ * "ttft_at_sla_stat_ms" gets the projection's key of the statistic. */
+void plan_from_json(const cJSON *j, enum stat_sel ttft_stat,
+		    enum stat_sel tpot_stat, struct plan_file *f);
+
 #endif

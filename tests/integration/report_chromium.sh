@@ -2,8 +2,9 @@
 # Opens report.html of the fixture campaign in headless Chromium and takes
 # screenshots: the page loads from a file with no network, every embedded
 # chart decodes, the summary is the first section (its table before any
-# chart) and the charts come next, and the screenshots of the page and of
-# its top are non-trivial PNGs. Keep them with SC_KEEP_SHOT=PATH and
+# chart) and the charts come next, the best configurations' labels are
+# drawn beside their points, and the screenshots of the page and of its
+# top are non-trivial PNGs. Keep them with SC_KEEP_SHOT=PATH and
 # SC_KEEP_TOP=PATH to look at them.
 # Skips (exit 77) when chromium or gnuplot is not installed
 # (Debian: apt-get install chromium gnuplot-nox).
@@ -55,6 +56,20 @@ expect_grep "$TMP/dom" "IMAGES 11 OF 11" "all 11 embedded charts decode in Chrom
 expect_grep "$TMP/dom" "servecal report: fixture-qwen3-32b-h200" "page title rendered"
 expect_grep "$TMP/dom" "SECTIONS Summary|Charts|" "the summary is the first section, the charts next"
 expect_grep "$TMP/dom" "SUMMARY-TABLE-BEFORE-CHARTS yes" "the summary's table comes before the first chart"
+
+# The best configurations' labels sit beside their points, not on them:
+# every Pareto chart draws them with an offset from the point (test_plot
+# checks the same on its golden files; this is the report as shipped).
+n=0
+for gp in "$C"/plots/pareto-*.gp; do
+	[ -f "$gp" ] || continue
+	n=$((n + 1))
+	grep -q "with labels left offset character" "$gp" && pass ||
+		fail "$(basename "$gp"): best labels not offset from their points"
+	grep -q "with labels center\|with labels offset 0,0" "$gp" &&
+		fail "$(basename "$gp"): a label drawn centred on its point" || pass
+done
+[ "$n" -gt 0 ] && pass || fail "no Pareto chart script in $C/plots"
 
 # The whole page, and the top of it as a reader first sees it (keep them
 # with SC_KEEP_SHOT=PATH and SC_KEEP_TOP=PATH to look at them).
