@@ -25,6 +25,9 @@ const struct obs_metric_info obs_metrics[OM_COUNT] = {
 	[OM_TPOT_P50] = {"tpot_p50_ms", "TPOT p50", 1e3, 0.03},
 	[OM_INPUT_TPS] = {"input_tokens_per_s", "prompt throughput", 1.0,
 			  0.02},
+	/* A tail: one collision more or less moves it by a prompt time. */
+	[OM_TTFT_P99] = {"ttft_p99_ms", "TTFT p99", 1e3, 0.08},
+	[OM_TPOT_P90] = {"tpot_p90_ms", "TPOT p90", 1e3, 0.03},
 };
 
 size_t obs_add_deploy(struct obs_set *s, const struct deploy_spec *d,
@@ -127,6 +130,7 @@ static const struct {
 	const char *obj, *key;
 } read_stats[] = {
 	{"ttft_ms", "mean"}, {"ttft_ms", "p50"},   {"ttft_ms", "p90"},
+	{"ttft_ms", "p99"},  {"tpot_ms", "p90"},
 	{"ttft_ms", "std"},  {"ttft_ms", "n"},     {"tpot_ms", "mean"},
 	{"tpot_ms", "p50"},  {"tpot_ms", "std"},   {"tpot_ms", "n"},
 	{"itl_ms", "mean"},  {"itl_ms", "std"},    {"itl_ms", "n"},
@@ -210,6 +214,8 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	double tps = stat(j, "throughput", "output_tokens_per_s");
 	double in_tps = stat(j, "throughput", "input_tokens_per_s");
 	double n = stat(j, "ttft_ms", "n");
+	double ttft99 = n >= OBS_MIN_N_P99 ? stat(j, "ttft_ms", "p99") : NAN;
+	double tpot90 = stat(j, "tpot_ms", "p90");
 	/* The projection runs the level as it was run: the throughput of
 	 * a finite closed-loop window depends on how many requests it had. */
 	double total = stat(j, "requests", "total");
@@ -227,6 +233,7 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 		{OM_TPOT, tpot, 1e-3},	   {OM_TPS, tps, 1.0},
 		{OM_OUTSIDE, outside, 1e-3}, {OM_TTFT_P50, ttft50, 1e-3},
 		{OM_TPOT_P50, tpot50, 1e-3}, {OM_INPUT_TPS, in_tps, 1.0},
+		{OM_TTFT_P99, ttft99, 1e-3}, {OM_TPOT_P90, tpot90, 1e-3},
 	};
 	bool any = false;
 	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
@@ -247,6 +254,10 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	p->rel_se[OM_TTFT_P50] = 1.25 * p->rel_se[OM_TTFT];
 	p->rel_se[OM_TPOT] = rel_se(tpot, tpot_std, tpot_n);
 	p->rel_se[OM_TPOT_P50] = 1.25 * p->rel_se[OM_TPOT];
+	/* The p99 about 3.7x (normal data: sqrt(0.99 * 0.01) over the
+	 * density at the 99th percentile). */
+	p->rel_se[OM_TTFT_P99] = 3.7 * p->rel_se[OM_TTFT];
+	p->rel_se[OM_TPOT_P90] = 1.7 * p->rel_se[OM_TPOT];
 	p->rel_se[OM_TPS] = 0;
 	p->rel_se[OM_INPUT_TPS] = 0;
 	p->rel_se[OM_OUTSIDE] =
@@ -468,7 +479,7 @@ static int project_pool(const struct deploy_spec *d,
 				  "%s: a decode batch of %g at context %g does not fit: the KV cache holds %ld such sequences a worker",
 				  d->name, b, ctx, mp.max_batch_fit);
 	double t = step_decode_s(&c, &w->shape, b, ctx);
-	out[OM_TPOT] = out[OM_TPOT_P50] = t;
+	out[OM_TPOT] = out[OM_TPOT_P50] = out[OM_TPOT_P90] = t;
 	out[OM_TPS] = workers * b / t;
 	return SC_OK;
 }
@@ -507,9 +518,11 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 	out[OM_TTFT] = endless ? INFINITY : pt.ttft_s;
 	out[OM_TTFT_P50] = endless ? INFINITY : pt.ttft_p50_s;
 	out[OM_TTFT_P90] = endless ? INFINITY : pt.ttft_p90_s;
+	out[OM_TTFT_P99] = endless ? INFINITY : pt.ttft_p99_s;
 	out[OM_OUTSIDE] = endless ? INFINITY : pt.outside_s;
 	out[OM_TPOT] = pt.tpot_s;
 	out[OM_TPOT_P50] = pt.tpot_p50_s;
+	out[OM_TPOT_P90] = pt.tpot_p90_s;
 	out[OM_TPS] = pt.tokens_per_s;
 	out[OM_INPUT_TPS] = pt.tokens_per_s / p->wl.osl * p->wl.isl;
 	return SC_OK;

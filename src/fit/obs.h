@@ -18,9 +18,14 @@
  * for a slot, measured only where the server sends its timings. OM_TPOT is
  * the mean ITL where a source gives no TPOT (both are the mean gap between
  * output tokens). OM_INPUT_TPS is prompt tokens per second (a prefill pool
- * loaded alone). A point fits the metrics it has. */
+ * loaded alone). OM_TTFT_P99 counts only for levels of OBS_MIN_N_P99
+ * requests or more. A point fits the metrics it has. */
 enum obs_metric { OM_TTFT, OM_TTFT_P90, OM_TPOT, OM_TPS, OM_OUTSIDE,
-		  OM_TTFT_P50, OM_TPOT_P50, OM_INPUT_TPS, OM_COUNT };
+		  OM_TTFT_P50, OM_TPOT_P50, OM_INPUT_TPS, OM_TTFT_P99,
+		  OM_TPOT_P90, OM_COUNT };
+/* Requests a level needs before its TTFT p99 is fitted: below this the
+ * p99 is one or two samples, not a tail. */
+#define OBS_MIN_N_P99 100
 
 struct obs_metric_info {
 	const char *key;   /* "ttft_ms" */

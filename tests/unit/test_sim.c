@@ -236,6 +236,85 @@ static void test_unified_kv(void)
 	ASSERT_REL(one_u.tpot_s.mean, step_time_s(&C, &SH, &l), 1e-9);
 }
 
+/* Poisson arrivals, agg and disagg, with the run's jitter: the more
+ * requests arrive per second, the more of them find a prompt ahead, so
+ * TTFT p90 grows with the rate. A p90 that stayed flat would mean open
+ * loops are projected without queueing. */
+static void test_open_p90_grows(void)
+{
+	setup();
+	struct sim_config a = agg(8, 2048, 1, 256, 32);
+	a.exact = false;
+	a.seed = 7;
+	struct sim_config d = {
+		.c = &C, .disagg = true,
+		.pool = {{1, &SH, 1, 256, {SCHED_MIXED, false}},
+			 {1, &SH, 16, 4096, {SCHED_MIXED, false}}},
+		.isl = 256, .osl = 32, .t0_s = 0.004, .kv_s = 0.002,
+		.seed = 7,
+	};
+	struct sim_config *cases[] = {&a, &d};
+	/* Prompts the prefill side can take per second, alone. */
+	double cap = 1.0 / prefill(256, 1, 0);
+	const double share[] = {0.1, 0.4, 0.7};
+	for (size_t k = 0; k < 2; k++) {
+		double last = 0;
+		for (size_t i = 0; i < 3; i++) {
+			struct sim_config *c = cases[k];
+			c->load = (struct sim_load){LOAD_OPEN, 0,
+						    share[i] * cap, 600, 0};
+			struct sim_result r;
+			struct sc_err e = {0};
+			CU_ASSERT_EQUAL_FATAL(sim_run(c, &r, &e), SC_OK);
+			CU_ASSERT_FALSE(r.unstable);
+			if (i > 0)
+				CU_ASSERT(r.ttft_s.p90 > 1.05 * last);
+			last = r.ttft_s.p90;
+		}
+	}
+}
+
+/* Percentiles are ordered, p50 <= p90 <= p95 <= p99 for TTFT and TPOT,
+ * under every kind of load, agg and disagg, slots short or ample:
+ * percentiles taken from different sample sets, or a sort that was
+ * skipped, would break the order somewhere. */
+static void test_percentiles_ordered(void)
+{
+	setup();
+	struct sim_config c = agg(4, 512, 1, 384, 24);
+	c.exact = false;
+	c.seed = 3;
+	struct sim_config d = {
+		.c = &C, .disagg = true,
+		.pool = {{2, &SH, 2, 1024, {SCHED_MIXED, false}},
+			 {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
+		.isl = 384, .osl = 24, .t0_s = 0.004, .kv_s = 0.002,
+		.seed = 3,
+	};
+	double cap = 1.0 / prefill(384, 1, 0);
+	const struct sim_load loads[] = {
+		{LOAD_CLOSED, 1, 0, 0, -1},  {LOAD_CLOSED, 3, 0, 0, -1},
+		{LOAD_CLOSED, 12, 0, 0, -1}, {LOAD_OPEN, 0, 0.3 * cap, 300, 0},
+		{LOAD_OPEN, 0, 0.9 * cap, 300, 0}, {LOAD_BURST, 0, 0, 40, 0},
+	};
+	struct sim_config *cfgs[] = {&c, &d};
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sizeof loads / sizeof *loads; i++) {
+			cfgs[k]->load = loads[i];
+			struct sim_result r;
+			struct sc_err e = {0};
+			CU_ASSERT_EQUAL_FATAL(sim_run(cfgs[k], &r, &e), SC_OK);
+			const struct stats *st[] = {&r.ttft_s, &r.tpot_s};
+			for (int j = 0; j < 2; j++) {
+				CU_ASSERT(st[j]->p50 <= st[j]->p90);
+				CU_ASSERT(st[j]->p90 <= st[j]->p95);
+				CU_ASSERT(st[j]->p95 <= st[j]->p99);
+				CU_ASSERT(st[j]->p99 <= st[j]->max);
+				CU_ASSERT(st[j]->p50 > 0);
+			}
+		}
+}
+
 /* Values outside the documented ranges are refused with the value. */
 static void test_ranges(void)
 {
@@ -265,6 +344,8 @@ static CU_TestInfo tests[] = {
 	{"disagg: prefill, handoff, first decode step", test_disagg_one},
 	{"an idle engine's start lag batches close arrivals", test_start_lag},
 	{"unified KV cache: attention spans all occupied cells", test_unified_kv},
+	{"open loop: TTFT p90 grows with the Poisson rate", test_open_p90_grows},
+	{"p50 <= p90 <= p95 <= p99 under every load", test_percentiles_ordered},
 	{"configurations out of range refused", test_ranges},
 	CU_TEST_INFO_NULL,
 };
