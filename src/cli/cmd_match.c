@@ -22,7 +22,7 @@ static const char usage[] =
 	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
 	"         [--kv-link-latency-us U] [--backend NAME]\n"
 	"         [--ttft-stat mean|p50|p90|p95|p99] [--tpot-stat S]\n"
-	"         [--objective per-gpu|total] [--emit DIR]\n\n"
+	"         [--objective per-gpu|total] [--emit DIR] [--ttft-margin-prompts K]\n\n"
 	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
 	"at once, replicas filling the budget) and disaggregated xPyD configs\n"
 	"(prefill and decode workers meeting TTFT and TPOT on their own, matched by\n"
@@ -32,6 +32,11 @@ static const char usage[] =
 	"                      9 in 10 users within it); mean reproduces the\n"
 	"                      convention of analytical tools\n"
 	"  --tpot-stat S       likewise for TPOT / tokens/s/user (default mean)\n"
+	"  --ttft-margin-prompts K  headroom on TTFT (0-10, default 1): a config\n"
+	"                      is kept when its projected TTFT at the statistic\n"
+	"                      plus K of its own prompt times is within --ttft-ms,\n"
+	"                      so one more prompt ahead in the queue than projected\n"
+	"                      still meets the SLA; 0 checks the projection alone\n"
 	"  --objective O       per-gpu (default): tokens/s per GPU the config uses;\n"
 	"                      total: tokens/s of the whole deployment within\n"
 	"                      --total-gpus. Both figures are always shown, with\n"
@@ -58,7 +63,7 @@ static const char usage[] =
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
        O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
        O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB, O_TTFTSTAT, O_TPOTSTAT,
-       O_OBJECTIVE, O_EMIT };
+       O_OBJECTIVE, O_EMIT, O_MARGIN };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -85,6 +90,7 @@ static const struct option longopts[] = {
 	{"tpot-stat", required_argument, NULL, O_TPOTSTAT},
 	{"objective", required_argument, NULL, O_OBJECTIVE},
 	{"emit", required_argument, NULL, O_EMIT},
+	{"ttft-margin-prompts", required_argument, NULL, O_MARGIN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -95,7 +101,7 @@ struct match_opts {
 	const char *model, *gpu, *dtype, *kvdtype, *params, *mode, *out,
 		*backend, *emit;
 	long isl, osl, total, maxgpw, top;
-	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us;
+	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us, margin;
 	bool json, db, backend_given;
 	enum stat_sel ttft_stat, tpot_stat;
 	enum plan_objective objective;
@@ -115,7 +121,7 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 	*o = (struct match_opts){.dtype = "bf16", .mode = "both",
 				 .backend = "trtllm", .maxgpw = 8, .top = 5,
 				 .link_gbps = 50.0, .ttft_stat = STAT_P90,
-				 .tpot_stat = STAT_MEAN,
+				 .tpot_stat = STAT_MEAN, .margin = 1.0,
 				 .objective = PLAN_PER_GPU};
 	int c;
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_match,
@@ -154,6 +160,10 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 			break;
 		case O_TTFTSTAT: rc = parse_stat("--ttft-stat", optarg, &o->ttft_stat); break;
 		case O_TPOTSTAT: rc = parse_stat("--tpot-stat", optarg, &o->tpot_stat); break;
+		case O_MARGIN:
+			rc = cli_parse_real("--ttft-margin-prompts", optarg, 0,
+					    PLAN_MAX_MARGIN_PROMPTS, &o->margin);
+			break;
 		case O_OBJECTIVE:
 			if (plan_objective_parse(optarg, &o->objective))
 				rc = cli_usage_error("match", "--objective must be per-gpu or total, got '%s'", optarg);
@@ -300,13 +310,13 @@ static void print_table(const struct plan_query *q, const struct match_opts *o,
 			const struct plan_result *r, const char *pfrom,
 			double ms)
 {
-	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT %s <= %.1f ms, "
-	       "TPOT %s <= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
+	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT %s <= %.1f ms "
+	       "with a margin of %g prompt(s), TPOT %s <= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
 	       "ranked by tokens/s %s; params: %s\n\n",
 	       q->m->name, q->g->name, dtype_name(q->wdtype),
 	       dtype_name(q->kvdtype), q->wl.isl, q->wl.osl,
 	       statsel_name(q->sla.ttft_stat), q->sla.ttft_s * 1e3,
-	       statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
+	       q->sla.ttft_margin_prompts, statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
 	       1.0 / q->sla.tpot_s, q->total_gpus,
 	       q->objective == PLAN_TOTAL ? "in all" : "per GPU used", pfrom);
 	print_header(q);
@@ -395,6 +405,7 @@ static int run(int argc, char **argv)
 	q.sla.ttft_s = o.ttft_ms * 1e-3;
 	q.sla.tpot_s = o.tpot_ms > 0 ? o.tpot_ms * 1e-3 : 1.0 / o.min_tps;
 	q.sla.ttft_stat = o.ttft_stat;
+	q.sla.ttft_margin_prompts = o.margin;
 	q.sla.tpot_stat = o.tpot_stat;
 	q.objective = o.objective;
 	q.total_gpus = o.total;

@@ -62,16 +62,25 @@ void plan_list_push(struct plan_list *l, const struct plan_config *c)
 	l->v[l->n++] = *c;
 }
 
+double plan_ttft_checked_s(const struct plan_sla *sla,
+			   const struct perf_point *pt)
+{
+	double t = perf_ttft_at(pt, sla->ttft_stat);
+	if (sla->ttft_margin_prompts > 0)
+		t += sla->ttft_margin_prompts * pt->prefill_s;
+	return t;
+}
+
 bool plan_meets_sla(const struct plan_sla *sla, const struct perf_point *pt)
 {
 	return !pt->oom && !pt->unstable &&
-	       perf_ttft_at(pt, sla->ttft_stat) <= sla->ttft_s &&
+	       plan_ttft_checked_s(sla, pt) <= sla->ttft_s &&
 	       perf_tpot_at(pt, sla->tpot_stat) <= sla->tpot_s;
 }
 
 double plan_violation(const struct plan_sla *sla, const struct perf_point *pt)
 {
-	return fmax(perf_ttft_at(pt, sla->ttft_stat) / sla->ttft_s,
+	return fmax(plan_ttft_checked_s(sla, pt) / sla->ttft_s,
 		    perf_tpot_at(pt, sla->tpot_stat) / sla->tpot_s);
 }
 
@@ -101,7 +110,7 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 		return;
 	m->nearest = *c;
 	m->have_nearest = true;
-	m->bind = perf_ttft_at(&c->perf, sla->ttft_stat) / sla->ttft_s >=
+	m->bind = plan_ttft_checked_s(sla, &c->perf) / sla->ttft_s >=
 				  perf_tpot_at(&c->perf, sla->tpot_stat) / sla->tpot_s
 			  ? PLAN_BIND_TTFT
 			  : PLAN_BIND_TPOT;

@@ -20,7 +20,15 @@ struct plan_sla {
 	double ttft_s; /* TTFT at ttft_stat <= this */
 	double tpot_s; /* TPOT at tpot_stat <= this (tokens/s/user >= 1 / tpot_s) */
 	enum stat_sel ttft_stat, tpot_stat;
+	/* Headroom on TTFT, in prompts: a configuration is feasible when
+	 * TTFT at ttft_stat plus this many of its own prompt times
+	 * (perf_point.prefill_s) is within ttft_s. Queueing quantizes TTFT
+	 * in prompt times, and which quantum a percentile falls in is the
+	 * projection's most fragile part (0: none). */
+	double ttft_margin_prompts;
 };
+/* Range of ttft_margin_prompts. */
+#define PLAN_MAX_MARGIN_PROMPTS 10.0
 
 /* What configurations are ranked by. */
 enum plan_objective {
@@ -118,6 +126,11 @@ void plan_config_deploy(const struct plan_query *q,
 			struct deploy_spec *d);
 
 const char *plan_bind_name(enum plan_bind b);
+
+/* TTFT of pt at sla's statistic plus sla's margin: what the TTFT SLA is
+ * checked against, seconds. */
+double plan_ttft_checked_s(const struct plan_sla *sla,
+			   const struct perf_point *pt);
 
 /* Ranking: true when a is better than b under objective o. PLAN_PER_GPU:
  * tokens/s/gpu, then tokens/s in all, then tokens/s/user, then fewer GPUs;

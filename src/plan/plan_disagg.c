@@ -45,8 +45,11 @@ static bool prefill_ok(const struct plan_query *q, const struct model_ctx *c,
 	plan_prefill_eval(q, c, s, k, out);
 	struct mem_plan mp;
 	mem_plan_worker(c, s, (double)out->budget, q->wl.isl, &mp);
+	/* The margin in prompts is a prefill batch's time here too. */
+	double margin_s = q->sla.ttft_margin_prompts * (double)k /
+			  out->req_per_s;
 	return !mp.oom && mp.max_batch_fit >= k &&
-	       out->ttft_floor_s <= q->sla.ttft_s;
+	       out->ttft_floor_s + margin_s <= q->sla.ttft_s;
 }
 
 long plan_prefill_largest(const struct plan_query *q, const struct model_ctx *c,

@@ -271,6 +271,8 @@ cJSON *plan_result_to_json(const struct plan_query *q,
 	cJSON_AddNumberToObject(qj, "ttft_ms", q->sla.ttft_s * 1e3);
 	cJSON_AddNumberToObject(qj, "tpot_ms", q->sla.tpot_s * 1e3);
 	cJSON_AddStringToObject(qj, "ttft_stat", statsel_name(q->sla.ttft_stat));
+	cJSON_AddNumberToObject(qj, "ttft_margin_prompts",
+				q->sla.ttft_margin_prompts);
 	cJSON_AddStringToObject(qj, "tpot_stat", statsel_name(q->sla.tpot_stat));
 	cJSON_AddStringToObject(qj, "objective",
 				plan_objective_name(q->objective));
