@@ -22,7 +22,8 @@ static const char usage[] =
 	"         [--top N] [--out DIR] [--json] [--kv-link-gbps G]\n"
 	"         [--kv-link-latency-us U] [--backend NAME]\n"
 	"         [--ttft-stat mean|p50|p90|p95|p99] [--tpot-stat S]\n"
-	"         [--objective per-gpu|total] [--emit DIR] [--ttft-margin-prompts K]\n\n"
+	"         [--objective per-gpu|total] [--emit DIR]\n"
+	"         [--ttft-margin-prompts K] [--load-margin F]\n\n"
 	"Searches aggregated configs (parallelism x batch x token budget, both SLAs\n"
 	"at once, replicas filling the budget) and disaggregated xPyD configs\n"
 	"(prefill and decode workers meeting TTFT and TPOT on their own, matched by\n"
@@ -37,6 +38,10 @@ static const char usage[] =
 	"                      plus K of its own prompt times is within --ttft-ms,\n"
 	"                      so one more prompt ahead in the queue than projected\n"
 	"                      still meets the SLA; 0 checks the projection alone\n"
+	"  --load-margin F     headroom on load (0-1, default 0.1): a config runs at\n"
+	"                      the largest concurrency whose SLAs still hold with\n"
+	"                      F more users (a deployment near its knee is not\n"
+	"                      recommended there); 0 runs it at the knee\n"
 	"  --objective O       per-gpu (default): tokens/s per GPU the config uses;\n"
 	"                      total: tokens/s of the whole deployment within\n"
 	"                      --total-gpus. Both figures are always shown, with\n"
@@ -63,7 +68,7 @@ static const char usage[] =
 enum { O_MODEL = 256, O_GPU, O_DTYPE, O_KVDTYPE, O_ISL, O_OSL, O_TTFT,
        O_TPOT, O_MINTPS, O_TOTAL, O_PARAMS, O_MODE, O_MAXGPW, O_TOP, O_OUT,
        O_JSON, O_LINK, O_LINKLAT, O_BACKEND, O_DB, O_TTFTSTAT, O_TPOTSTAT,
-       O_OBJECTIVE, O_EMIT, O_MARGIN };
+       O_OBJECTIVE, O_EMIT, O_MARGIN, O_LOADMARGIN };
 
 static const struct option longopts[] = {
 	{"model", required_argument, NULL, O_MODEL},
@@ -91,6 +96,7 @@ static const struct option longopts[] = {
 	{"objective", required_argument, NULL, O_OBJECTIVE},
 	{"emit", required_argument, NULL, O_EMIT},
 	{"ttft-margin-prompts", required_argument, NULL, O_MARGIN},
+	{"load-margin", required_argument, NULL, O_LOADMARGIN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -101,7 +107,8 @@ struct match_opts {
 	const char *model, *gpu, *dtype, *kvdtype, *params, *mode, *out,
 		*backend, *emit;
 	long isl, osl, total, maxgpw, top;
-	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us, margin;
+	double ttft_ms, tpot_ms, min_tps, link_gbps, link_lat_us, margin,
+		load_margin;
 	bool json, db, backend_given;
 	enum stat_sel ttft_stat, tpot_stat;
 	enum plan_objective objective;
@@ -122,6 +129,7 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 				 .backend = "trtllm", .maxgpw = 8, .top = 5,
 				 .link_gbps = 50.0, .ttft_stat = STAT_P90,
 				 .tpot_stat = STAT_MEAN, .margin = 1.0,
+				 .load_margin = 0.1,
 				 .objective = PLAN_PER_GPU};
 	int c;
 	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_match,
@@ -163,6 +171,10 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 		case O_MARGIN:
 			rc = cli_parse_real("--ttft-margin-prompts", optarg, 0,
 					    PLAN_MAX_MARGIN_PROMPTS, &o->margin);
+			break;
+		case O_LOADMARGIN:
+			rc = cli_parse_real("--load-margin", optarg, 0,
+					    PLAN_MAX_LOAD_MARGIN, &o->load_margin);
 			break;
 		case O_OBJECTIVE:
 			if (plan_objective_parse(optarg, &o->objective))
@@ -311,12 +323,13 @@ static void print_table(const struct plan_query *q, const struct match_opts *o,
 			double ms)
 {
 	printf("%s on %s, %s weights, %s KV; ISL %.0f, OSL %.0f; TTFT %s <= %.1f ms "
-	       "with a margin of %g prompt(s), TPOT %s <= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
+	       "with a margin of %g prompt(s) and %.0f%% more users, TPOT %s <= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
 	       "ranked by tokens/s %s; params: %s\n\n",
 	       q->m->name, q->g->name, dtype_name(q->wdtype),
 	       dtype_name(q->kvdtype), q->wl.isl, q->wl.osl,
 	       statsel_name(q->sla.ttft_stat), q->sla.ttft_s * 1e3,
-	       q->sla.ttft_margin_prompts, statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
+	       q->sla.ttft_margin_prompts, 100 * q->sla.load_margin,
+	       statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
 	       1.0 / q->sla.tpot_s, q->total_gpus,
 	       q->objective == PLAN_TOTAL ? "in all" : "per GPU used", pfrom);
 	print_header(q);
@@ -406,6 +419,7 @@ static int run(int argc, char **argv)
 	q.sla.tpot_s = o.tpot_ms > 0 ? o.tpot_ms * 1e-3 : 1.0 / o.min_tps;
 	q.sla.ttft_stat = o.ttft_stat;
 	q.sla.ttft_margin_prompts = o.margin;
+	q.sla.load_margin = o.load_margin;
 	q.sla.tpot_stat = o.tpot_stat;
 	q.objective = o.objective;
 	q.total_gpus = o.total;

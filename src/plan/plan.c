@@ -116,16 +116,26 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 			  : PLAN_BIND_TPOT;
 }
 
+/* The users whose projection decides whether n is feasible: n plus the
+ * load margin, rounded to the nearest user (rounding up would make a
+ * margin of 10% one of 33% at three users: one user more than the slots
+ * queues a whole request). */
+static long with_margin(long n, double margin)
+{
+	return margin > 0 ? lround((double)n * (1.0 + margin)) : n;
+}
+
 int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
-			 long hint, struct plan_config *out, long *evals,
-			 struct sc_err *e)
+			 long hint, double margin, struct plan_config *out,
+			 long *evals, struct sc_err *e)
 {
 	struct plan_config cur;
 	long lo = 0, hi = n_max + 1; /* lo feasible (or 0), hi infeasible */
 	int rc;
 #define PROBE(n)                                                             \
 	do {                                                                 \
-		if ((rc = probe(ctx, (n), &cur, e)) != SC_OK)                \
+		if ((rc = probe(ctx, with_margin((n), margin), &cur, e)) !=  \
+		    SC_OK)                                                   \
 			return rc;                                           \
 		(*evals)++;                                                  \
 		if (cur.feasible || (n) == 1)                                \
@@ -172,6 +182,16 @@ int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 #undef PROBE
 	if (lo >= 1)
 		*out = keep;
+	if (margin > 0) {
+		/* Feasibility was judged with the margin; what is reported
+		 * is the projection at the users recommended. */
+		long n = lo >= 1 ? lo : 1;
+		bool ok = lo >= 1 && out->feasible;
+		if ((rc = probe(ctx, n, out, e)) != SC_OK)
+			return rc;
+		(*evals)++;
+		out->feasible = ok && out->feasible;
+	}
 	return SC_OK;
 }
 

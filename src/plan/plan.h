@@ -26,9 +26,15 @@ struct plan_sla {
 	 * in prompt times, and which quantum a percentile falls in is the
 	 * projection's most fragile part (0: none). */
 	double ttft_margin_prompts;
+	/* Headroom on load: a configuration runs at the largest concurrency
+	 * n whose SLAs still hold with n * (1 + load_margin) users, so a
+	 * deployment a little slower than projected, or a little busier,
+	 * is not past its knee (0: none). */
+	double load_margin;
 };
-/* Range of ttft_margin_prompts. */
+/* Ranges of ttft_margin_prompts and load_margin. */
 #define PLAN_MAX_MARGIN_PROMPTS 10.0
+#define PLAN_MAX_LOAD_MARGIN 1.0
 
 /* What configurations are ranked by. */
 enum plan_objective {

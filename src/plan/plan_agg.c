@@ -64,8 +64,8 @@ static int agg_operate(const struct plan_query *q, const struct model_ctx *c,
 		       struct plan_config *out, long *evals, struct sc_err *e)
 {
 	struct agg_probe a = {q, c, s, replicas, max_num_tokens, b};
-	return plan_max_concurrency(agg_probe, &a, replicas * b, hint, out,
-				    evals, e);
+	return plan_max_concurrency(agg_probe, &a, replicas * b, hint,
+				    q->sla.load_margin, out, evals, e);
 }
 
 int plan_agg_operate(const struct plan_query *q, const struct model_ctx *c,

@@ -167,7 +167,7 @@ int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 	fill_workers(q, p, d, x, y, &shape);
 	struct disagg_probe dp = {q, c, &shape};
 	return plan_max_concurrency(disagg_probe, &dp, x * p->k + y * d->b, 0,
-				    out, evals, e);
+				    q->sla.load_margin, out, evals, e);
 }
 
 /* Pairings of one decode candidate, best matched rate first. */

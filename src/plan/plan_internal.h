@@ -37,13 +37,14 @@ int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 typedef int (*plan_probe_fn)(const void *ctx, long n, struct plan_config *out,
 			     struct sc_err *e);
 
-/* Largest n in [1, n_max] whose probe is feasible, assuming feasibility only
- * falls as n grows: gallops from hint (a guess such as the answer for a
- * neighbouring config; <= 0 for none), then bisects. out gets the config at
+/* Largest n in [1, n_max] whose probe at n * (1 + margin) users (to the
+ * nearest; margin 0: at n) is feasible, assuming feasibility only falls as n
+ * grows: gallops from hint (a guess such as the answer for a neighbouring
+ * config; <= 0 for none), then bisects. out gets the config projected at
  * that n, or at n = 1 when none is feasible. *evals counts probes. */
 int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
-			 long hint, struct plan_config *out, long *evals,
-			 struct sc_err *e);
+			 long hint, double margin, struct plan_config *out,
+			 long *evals, struct sc_err *e);
 
 /* Token budgets (max_num_tokens) the agg search tries. */
 extern const long plan_agg_budgets[];

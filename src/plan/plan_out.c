@@ -273,6 +273,7 @@ cJSON *plan_result_to_json(const struct plan_query *q,
 	cJSON_AddStringToObject(qj, "ttft_stat", statsel_name(q->sla.ttft_stat));
 	cJSON_AddNumberToObject(qj, "ttft_margin_prompts",
 				q->sla.ttft_margin_prompts);
+	cJSON_AddNumberToObject(qj, "load_margin", q->sla.load_margin);
 	cJSON_AddStringToObject(qj, "tpot_stat", statsel_name(q->sla.tpot_stat));
 	cJSON_AddStringToObject(qj, "objective",
 				plan_objective_name(q->objective));
