@@ -24,9 +24,11 @@ TESTS += tests/unit/test_campaign tests/unit/test_campaign_eta \
 	tests/unit/test_gen_cluster \
 	tests/integration/campaign.sh tests/integration/campaign_launch.sh \
 	tests/integration/verify.sh tests/integration/campaign_slurm.sh \
-	tests/integration/campaign_k8s.sh tests/integration/campaign_progress.sh
+	tests/integration/campaign_k8s.sh tests/integration/campaign_progress.sh \
+	tests/integration/verify_closure.sh
 # realsrv.sh (the llama-server helpers) is sourced by campaign_launch.sh.
 dist_noinst_SCRIPTS += tests/integration/verify.sh \
+	tests/integration/verify_closure.sh \
 	tests/integration/campaign_slurm.sh tests/integration/campaign_k8s.sh
 dist_noinst_SCRIPTS += tests/integration/campaign.sh \
 	tests/integration/campaign_progress.sh \

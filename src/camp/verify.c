@@ -75,6 +75,8 @@ static int run_mode(const struct verify_opts *o, int m,
 	argbuf_opt(&a, "--concurrency", "%.0f", b->concurrency);
 	argbuf_opt(&a, "--requests-per-level", "%.0f",
 		   (double)o->rounds * b->concurrency);
+	argbuf_opt(&a, "--warmup", "%.0f",
+		   (double)o->warmup_rounds * b->concurrency);
 	argbuf_opt(&a, "--deployment", "%s", deploy);
 	argbuf_opt(&a, "--sla", "ttft_ms=%.6g", b->sla_ttft_ms);
 	argbuf_opt(&a, "--timeout", "%.0fs", VERIFY_TIMEOUT_S);
@@ -107,17 +109,41 @@ static int run_mode(const struct verify_opts *o, int m,
 	return SC_OK;
 }
 
+/* Appends one missed check to r->miss. */
+static void add_miss(struct verify_row *r, const char *fmt, double a,
+		     double b)
+{
+	size_t n = strlen(r->miss);
+	if (n)
+		n += (size_t)snprintf(r->miss + n, sizeof r->miss - n, "; ");
+	if (n < sizeof r->miss)
+		snprintf(r->miss + n, sizeof r->miss - n, fmt, a, b);
+}
+
 static void judge(const struct verify_opts *o, struct verify_row *r)
 {
 	double tol = 1.0 + o->tolerance;
 	bool ttft = r->meas_ttft_ms <= r->sla_ttft_ms * tol;
 	bool tpot = r->meas_tpot_ms <= r->sla_tpot_ms * tol;
 	/* A percentile SLA is an attainment target: p90 means 9 in 10. */
-	bool att = r->target_attainment <= 0 ||
-		   r->attainment >= r->target_attainment - o->tolerance;
+	double att_min = r->target_attainment - o->tolerance;
+	bool att = r->target_attainment <= 0 || r->attainment >= att_min;
+	double err = r->meas_tps_gpu / r->proj_tps_gpu - 1.0;
 	r->sla_met = ttft && tpot && att;
-	r->tps_within = fabs(r->meas_tps_gpu / r->proj_tps_gpu - 1.0) <=
-			o->tolerance;
+	r->tps_within = fabs(err) <= o->tolerance;
+	r->miss[0] = '\0';
+	if (!ttft)
+		add_miss(r, "TTFT %.1f ms over its SLA of %.1f ms",
+			 r->meas_ttft_ms, r->sla_ttft_ms);
+	if (!tpot)
+		add_miss(r, "TPOT %.2f ms over its SLA of %.2f ms",
+			 r->meas_tpot_ms, r->sla_tpot_ms);
+	if (!att)
+		add_miss(r, "%.1f%% of requests within the TTFT SLA, under %.1f%%",
+			 100 * r->attainment, 100 * att_min);
+	if (!r->tps_within)
+		add_miss(r, "tokens/s/gpu %+.1f%% off the projection, past +-%.1f%%",
+			 100 * err, 100 * o->tolerance);
 }
 
 int verify_run(const struct verify_opts *o, struct verify_result *r,
@@ -149,6 +175,8 @@ int verify_run(const struct verify_opts *o, struct verify_result *r,
 		struct verify_opts oo = *o;
 		if (oo.rounds <= 0)
 			oo.rounds = VERIFY_DEFAULT_ROUNDS;
+		if (oo.warmup_rounds <= 0)
+			oo.warmup_rounds = VERIFY_DEFAULT_WARMUP_ROUNDS;
 		if ((rc = run_mode(&oo, m, &b, row, e)))
 			return rc;
 		if (row->measured)
@@ -162,7 +190,9 @@ int verify_run(const struct verify_opts *o, struct verify_result *r,
 bool verify_passed(const struct verify_result *r)
 {
 	for (int m = 0; m < VERIFY_MODES; m++)
-		if (r->rows[m].present && (!r->rows[m].measured || !r->rows[m].sla_met))
+		if (r->rows[m].present &&
+		    (!r->rows[m].measured || !r->rows[m].sla_met ||
+		     !r->rows[m].tps_within))
 			return false;
 	return true;
 }

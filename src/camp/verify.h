@@ -12,6 +12,11 @@
 #include "util/statsel.h"
 
 #define VERIFY_MODES 2 /* agg, disagg */
+/* A closed loop started all at once sends its second round in the
+ * pattern the first round's queue left (a disagg prefill pool at 90% of
+ * its capacity is still draining it then): two rounds are warm-up. */
+#define VERIFY_DEFAULT_WARMUP_ROUNDS 2
+#define VERIFY_MAX_WARMUP_ROUNDS 100
 
 struct verify_opts {
 	const char *match_dir;  /* best.json and deploy-MODE.json */
@@ -19,6 +24,8 @@ struct verify_opts {
 	const char *url[VERIFY_MODES]; /* a running endpoint, or NULL: emulate */
 	bool skip[VERIFY_MODES];
 	long rounds;            /* measured requests = rounds x concurrency */
+	long warmup_rounds;     /* rounds of its users before measuring (0:
+				   VERIFY_DEFAULT_WARMUP_ROUNDS) */
 	double tolerance;       /* relative slack on the SLAs and throughput */
 	volatile sig_atomic_t *stop;
 };
@@ -38,6 +45,7 @@ struct verify_row {
 	double proj_tps_gpu, meas_tps_gpu;
 	bool sla_met, tps_within;
 	char error[256];     /* why it was not measured */
+	char miss[512];      /* what missed, "" when it passed */
 };
 
 struct verify_result {
@@ -49,7 +57,8 @@ struct verify_result {
  * best.json; SC_ERUNTIME when a step could not run. */
 int verify_run(const struct verify_opts *o, struct verify_result *r,
 	       struct sc_err *e);
-/* True when every measured row met its SLAs within the tolerance. */
+/* True when every present row was measured, met its SLAs and served the
+ * projected tokens/s/gpu, each within the tolerance. */
 bool verify_passed(const struct verify_result *r);
 
 #endif
