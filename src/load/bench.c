@@ -11,6 +11,7 @@
 #include "load/ranks.h"
 #include "load/results.h"
 #include "util/clock.h"
+#include "util/jsonio.h"
 #include "util/xalloc.h"
 
 /* Default measured requests per level: ten rounds closed, 100 open. */
@@ -29,6 +30,15 @@ void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
 		snprintf(buf, cap, "replay");
 	else
 		results_level_name(p->open_loop, p->levels[i], buf, cap);
+}
+
+cJSON *bench_level_summary(const struct bench_plan *p, size_t i, char *name,
+			   size_t cap)
+{
+	char sp[1200];
+	bench_level_name(p, i, name, cap);
+	snprintf(sp, sizeof sp, "%s/%s/summary.json", p->out_dir, name);
+	return jsonio_load_file(sp, NULL);
 }
 
 struct one_capture {

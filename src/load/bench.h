@@ -117,6 +117,12 @@ int bench_run(const struct bench_plan *p, struct http_driver *d,
 	      struct workload *w, const struct bench_hooks *h,
 	      struct bench_outcome *out, struct sc_err *e);
 
+/* DIR/LEVEL/summary.json of level i of p as written (NULL when it has
+ * none or it does not parse), with the level's name in name. Caller
+ * frees. */
+cJSON *bench_level_summary(const struct bench_plan *p, size_t i, char *name,
+			   size_t cap);
+
 /* The level directory name of level i of p ("c8", "r2.5", "replay"). */
 void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
 		      size_t cap);

@@ -8,6 +8,7 @@ libservecal_a_SOURCES += \
 	src/load/loop.c src/load/loop.h \
 	src/load/endpoint.c src/load/endpoint.h \
 	src/load/bench.c src/load/bench.h \
+	src/load/session.c src/load/session.h \
 	src/load/share.c src/load/share.h \
 	src/load/wire.c src/load/wire.h \
 	src/load/merge.c src/load/merge.h \

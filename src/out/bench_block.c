@@ -216,3 +216,20 @@ int bench_block_write(FILE *f, const char *level, const struct level_summary *s,
 	rule(f, '=', NULL);
 	return ferror(f) ? -1 : 0;
 }
+
+void bench_block_overview_header(FILE *f, const char *rate_column)
+{
+	fprintf(f, "%-8s %6s %5s %9s %9s %9s %9s %11s %9s\n", "level", "ok",
+		"fail", "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99", "tok/s",
+		rate_column);
+}
+
+void bench_block_overview_row(FILE *f, const char *level,
+			      const struct level_summary *s,
+			      const struct level_info *li)
+{
+	fprintf(f, "%-8s %6zu %5zu %9.1f %9.1f %9.2f %9.2f %11.1f %9.1f\n",
+		level, s->ok, s->failed, s->ttft_ms.p50, s->ttft_ms.p99,
+		s->tpot_ms.p50, s->tpot_ms.p99, s->output_tokens_per_s,
+		li->open_loop ? li->achieved_rate_per_s : s->little_measured);
+}

@@ -18,4 +18,11 @@
 int bench_block_write(FILE *f, const char *level, const struct level_summary *s,
 		      const struct level_info *li);
 
+/* The sweep overview: its header (rate_column: "rate" for open-loop
+ * levels, else "little_N") and one row per level. */
+void bench_block_overview_header(FILE *f, const char *rate_column);
+void bench_block_overview_row(FILE *f, const char *level,
+			      const struct level_summary *s,
+			      const struct level_info *li);
+
 #endif

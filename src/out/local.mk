@@ -32,6 +32,7 @@ bench-plot: servecal$(EXEEXT)
 .PHONY: bench-plot
 
 # bench's closing block (a pure formatter of a level summary).
-libservecal_a_SOURCES += src/out/bench_block.c src/out/bench_block.h
+libservecal_a_SOURCES += src/out/bench_block.c src/out/bench_block.h \
+	src/out/bench_progress.c src/out/bench_progress.h
 check_PROGRAMS += tests/unit/test_bench_block
 TESTS += tests/unit/test_bench_block
