@@ -281,7 +281,7 @@ static int run(int argc, char **argv)
 		return cli_fail(&e);
 	}
 	struct perf_workload wl = {(double)o.isl, (double)o.osl};
-	struct model_ctx c = {&d.model, &d.gpu, d.wdtype, d.kvdtype, &p};
+	struct model_ctx c = {&d.model, &d.gpu, d.wdtype, d.kvdtype, &p, &d.sched};
 	struct perf_point pt = {0};
 	struct mem_plan mem[DEPLOY_MAX_GROUPS];
 	for (size_t i = 0; i < d.n_groups; i++) {

@@ -448,7 +448,8 @@ static int project_pool(const struct deploy_spec *d,
 			const struct obs_point *p, double out[OM_COUNT],
 			struct sc_err *e)
 {
-	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, params};
+	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, params,
+			      &d->sched};
 	bool prefill = p->load == TABLE_PREFILL_ONLY;
 	const struct worker_spec *w = pool_of(d, prefill ? ROLE_PREFILL : ROLE_DECODE);
 	int rc = model_ctx_check(&c, &w->shape, e);

@@ -18,8 +18,9 @@ static const char *const worker_keys[] = {
 	"role", "count", "tp", "pp", "dp", "ep", "moe_tp", "max_batch",
 	"max_num_tokens", NULL};
 static const char *const link_keys[] = {"gbps", "latency_us", NULL};
-static const char *const sched_keys[] = {"policy", "chunked", "kv_cache",
-					 "start_lag_ms", NULL};
+static const char *const sched_keys[] = {"policy",	"chunked",
+					 "kv_cache",	"start_lag_ms",
+					 "kv_memory", NULL};
 /* Largest start lag a scheduler section may give. */
 #define SCHED_MAX_START_LAG_MS 1000.0
 
@@ -41,17 +42,35 @@ struct sched_spec sched_default(const char *backend)
 	 * spread by use keeps the highest occupied cell high). Its main loop takes the tasks queued while it woke up
 	 * before it runs a batch: measured, two requests 0.3 ms apart were
 	 * prefilled together and two 0.8 ms apart were not, hence a start
-	 * lag of 0.5 ms. */
-	struct sched_spec s = {SCHED_MIXED, false, false, 0.0};
-	if (backend && !strcmp(backend, "sglang"))
-		s.policy = SCHED_SEPARATE;
-	else if (backend && !strcmp(backend, "trtllm"))
-		s.whole_prompts = true;
-	else if (backend && !strcmp(backend, "llamacpp")) {
-		s.unified_kv = true;
-		s.start_lag_s = 0.5e-3;
-	}
-	return s;
+	 * lag of 0.5 ms.
+	 * TensorRT-LLM's KvCacheConfig.free_gpu_memory_fraction (0.9 by
+	 * default; kv_cache_free_gpu_mem_fraction in trtllm-bench and
+	 * trtllm-serve) is a fraction of the memory free once the engine's
+	 * weights and activation buffers are loaded, where vLLM's
+	 * gpu_memory_utilization (0.9) and SGLang's mem_fraction_static
+	 * bound weights and KV cache together as a fraction of all memory. */
+	return *sched_find(backend);
+}
+
+static const struct {
+	const char *backend;
+	struct sched_spec s;
+} sched_table[] = {
+	/* The first entry is vLLM's: the default of unknown backends. */
+	{"vllm", {.policy = SCHED_MIXED}},
+	{"sglang", {.policy = SCHED_SEPARATE}},
+	{"trtllm", {.policy = SCHED_MIXED, .whole_prompts = true,
+		    .kv_of_free = true}},
+	{"llamacpp", {.policy = SCHED_MIXED, .unified_kv = true,
+		      .start_lag_s = 0.5e-3}},
+};
+
+const struct sched_spec *sched_find(const char *backend)
+{
+	for (size_t i = 0; backend && i < sizeof sched_table / sizeof *sched_table; i++)
+		if (!strcmp(backend, sched_table[i].backend))
+			return &sched_table[i].s;
+	return &sched_table[0].s;
 }
 
 const char *sched_policy_name(enum sched_policy p)
@@ -81,7 +100,7 @@ static int parse_sched(const cJSON *j, const char *where,
 	snprintf(sw, sizeof sw, "%s: scheduler", where);
 	if (!cJSON_IsObject(s))
 		return sc_err_set(e, SC_EINPUT, "%s: must be an object", sw);
-	const char *pol, *kv;
+	const char *pol, *kv, *kvm;
 	bool chunked;
 	int rc;
 	if ((rc = jsonio_known_keys(s, sched_keys, sw, e)) ||
@@ -91,8 +110,16 @@ static int parse_sched(const cJSON *j, const char *where,
 			      &chunked, sw, e)) ||
 	    (rc = jsonio_str(s, "kv_cache", false,
 			     d->sched.unified_kv ? "unified" : "paged", &kv,
-			     sw, e)))
+			     sw, e)) ||
+	    (rc = jsonio_str(s, "kv_memory", false,
+			     d->sched.kv_of_free ? "free" : "total", &kvm, sw,
+			     e)))
 		return rc;
+	if (strcmp(kvm, "free") && strcmp(kvm, "total"))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'kv_memory': must be free or total, got '%s'",
+				  sw, kvm);
+	d->sched.kv_of_free = !strcmp(kvm, "free");
 	if (strcmp(kv, "unified") && strcmp(kv, "paged"))
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: field 'kv_cache': must be unified or paged, got '%s'",
@@ -465,6 +492,8 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 					d->sched.unified_kv ? "unified" : "paged");
 		cJSON_AddNumberToObject(sc, "start_lag_ms",
 					d->sched.start_lag_s * 1e3);
+		cJSON_AddStringToObject(sc, "kv_memory",
+					d->sched.kv_of_free ? "free" : "total");
 	}
 	if (d->emulator)
 		cJSON_AddItemToObject(o, "emulator",

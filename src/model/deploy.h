@@ -43,11 +43,21 @@ struct sched_spec {
 	double start_lag_s; /* an idle engine starts its first iteration this
 			       long after a request arrives; requests that
 			       arrive meanwhile join it */
+	bool kv_of_free;    /* the KV cache gets its fraction of the memory
+			       that weights, activations and the runtime
+			       leave (TensorRT-LLM's
+			       kv_cache_free_gpu_mem_fraction); else weights,
+			       activations, runtime and KV cache share that
+			       fraction of all memory (vLLM's
+			       gpu_memory_utilization, SGLang's
+			       mem_fraction_static) */
 };
 
 /* The documented default of a backend (vllm, sglang, trtllm, dynamo,
- * llamacpp; anything else gets vLLM's). */
+ * llamacpp; anything else, NULL included, gets vLLM's). */
 struct sched_spec sched_default(const char *backend);
+/* The same, as a pointer to a constant table entry (lives forever). */
+const struct sched_spec *sched_find(const char *backend);
 const char *sched_policy_name(enum sched_policy p);
 /* 0, or -1 for a name other than "mixed" or "separate". */
 int sched_policy_parse(const char *s, enum sched_policy *out);

@@ -4,8 +4,11 @@
 #include <math.h>
 
 #define GIB 1073741824.0
-/* Fraction of HBM a serving engine takes (vLLM's gpu_memory_utilization
- * default; TensorRT-LLM's free_gpu_memory_fraction plays the same role). */
+/* The memory fraction of a serving engine's defaults: of all HBM for
+ * weights, activations and KV cache (vLLM's gpu_memory_utilization 0.9;
+ * SGLang's mem_fraction_static is 0.85-0.88 at TP1-4), or of the memory
+ * the loaded engine leaves, for the KV cache alone (TensorRT-LLM's
+ * kv_cache_free_gpu_mem_fraction 0.9); sched_spec.kv_of_free picks. */
 #define MEM_UTILIZATION 0.90
 /* CUDA context, cuBLAS workspaces, CUDA graphs and NCCL buffers: 1.5-3 GiB
  * per GPU in practice. */
@@ -34,9 +37,11 @@ void mem_plan_worker(const struct model_ctx *c, const struct worker_shape *s,
 	double act = max_num_tokens * (double)m->hidden * ACT_BYTES * vectors /
 		     (double)(s->tp * s->dp);
 
-	double usable = gpu_hbm_bytes(c->g) * MEM_UTILIZATION;
+	double hbm = gpu_hbm_bytes(c->g);
 	double reserve = RUNTIME_RESERVE_GIB * GIB;
-	double kv = usable - weights - act - reserve;
+	double kv = c->sched && c->sched->kv_of_free
+			    ? MEM_UTILIZATION * (hbm - weights - act - reserve)
+			    : MEM_UTILIZATION * hbm - weights - act - reserve;
 
 	double kv_frac = c->m->kv_heads >= s->tp ? 1.0 / (double)s->tp
 						 : 1.0 / (double)m->kv_heads;

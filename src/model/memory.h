@@ -19,7 +19,8 @@ struct mem_plan {
 };
 
 /* Plans memory for a worker with the given token budget, holding sequences
- * of seq_len tokens (ISL + OSL). */
+ * of seq_len tokens (ISL + OSL), as the engine of c->sched splits memory
+ * (NULL: as vLLM does). */
 void mem_plan_worker(const struct model_ctx *c, const struct worker_shape *s,
 		     double max_num_tokens, double seq_len, struct mem_plan *out);
 

@@ -259,7 +259,8 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
 		   struct perf_point *out, struct sc_err *e)
 {
-	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, p};
+	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, p,
+			      &d->sched};
 	if (d->mode == DEPLOY_AGG) {
 		const struct worker_spec *w = deploy_group(d, ROLE_AGG);
 		return perf_agg_at(&c, w, w->count, wl, ld, out, e);

@@ -15,6 +15,8 @@ struct model_ctx {
 	const struct gpu_spec *g;
 	enum dtype wdtype, kvdtype;
 	const struct model_params *p;
+	/* The engine's defaults (how it splits memory); NULL: vLLM's. */
+	const struct sched_spec *sched;
 };
 
 /* Checks that the GPU supports both dtypes (SC_EINVAL otherwise) and that

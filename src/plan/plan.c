@@ -13,7 +13,8 @@
 
 void plan_ctx(const struct plan_query *q, struct model_ctx *c)
 {
-	*c = (struct model_ctx){q->m, q->g, q->wdtype, q->kvdtype, q->p};
+	*c = (struct model_ctx){q->m, q->g, q->wdtype, q->kvdtype, q->p,
+				sched_find(q->backend)};
 }
 
 const char *plan_bind_name(enum plan_bind b)

@@ -13,5 +13,5 @@ void modelfix_init(struct modelfix *f, const char *model, const char *gpu,
 		abort();
 	}
 	params_default(&f->p);
-	f->c = (struct model_ctx){&f->m, &f->g, w, kv, &f->p};
+	f->c = (struct model_ctx){&f->m, &f->g, w, kv, &f->p, NULL};
 }

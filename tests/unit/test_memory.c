@@ -43,7 +43,45 @@ static void test_capacity(void)
 	CU_ASSERT_DOUBLE_EQUAL(mp.kv_bytes_per_token_per_gpu, 131072.0 / 8, 0);
 }
 
+/* Llama-3.1-70B FP8 at TP1 on one H100 (80 GiB), budget 8192: weights
+ * 67.66 GiB, activations 8192 * 8192 * 2 B * (6 + 2 * 28672 / 8192) =
+ * 1.625 GiB, runtime 2 GiB. vLLM keeps 0.9 * 80 - 67.66 - 1.625 - 2 = 0.72
+ * GiB for KV (2 sequences of 2048 at 163,840 B of FP8 KV a token);
+ * TensorRT-LLM gives the KV cache 0.9 of what is left, 0.9 * (80 - 67.66 -
+ * 1.625 - 2) = 7.84 GiB (25 sequences). Were the backend's
+ * split ignored, both would plan the same KV; a context without an engine
+ * (NULL) or an unknown backend must keep vLLM's split. */
+static void test_kv_of_free(void)
+{
+	struct modelfix f;
+	struct mem_plan v, t, n, u;
+	modelfix_init(&f, "llama-3.1-70b", "h100-sxm", DT_FP8, DT_FP8);
+	struct worker_shape tp1 = {1, 1, 1, 1, 1};
+	mem_plan_worker(&f.c, &tp1, 8192, 2048, &n);
+	f.c.sched = sched_find("vllm");
+	mem_plan_worker(&f.c, &tp1, 8192, 2048, &v);
+	f.c.sched = sched_find("trtllm");
+	mem_plan_worker(&f.c, &tp1, 8192, 2048, &t);
+	f.c.sched = sched_find("no-such-engine");
+	mem_plan_worker(&f.c, &tp1, 8192, 2048, &u);
+	double left = 80.0 - v.weights_gib - v.activation_gib - 2.0;
+	CU_ASSERT_DOUBLE_EQUAL(v.weights_gib, 67.66, 0.01);
+	CU_ASSERT_DOUBLE_EQUAL(v.activation_gib, 1.625, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(v.kv_gib, 0.9 * 80.0 - (80.0 - left), 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(v.kv_gib, 0.72, 0.01);
+	CU_ASSERT_EQUAL(v.max_batch_fit, 2);
+	CU_ASSERT_DOUBLE_EQUAL(t.kv_gib, 0.9 * left, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(t.kv_gib, 7.84, 0.01);
+	CU_ASSERT_EQUAL(t.max_batch_fit, 25);
+	CU_ASSERT_DOUBLE_EQUAL(n.kv_gib, v.kv_gib, 0);
+	CU_ASSERT_DOUBLE_EQUAL(u.kv_gib, v.kv_gib, 0);
+	/* The weights and activations themselves do not depend on it. */
+	CU_ASSERT_DOUBLE_EQUAL(t.weights_gib, v.weights_gib, 0);
+	CU_ASSERT_DOUBLE_EQUAL(t.activation_gib, v.activation_gib, 0);
+}
+
 static CU_TestInfo tests[] = {
+	{"KV memory of the free memory (trtllm) or of all (vllm)", test_kv_of_free},
 	{"OOM detection", test_oom},
 	{"KV capacity", test_capacity},
 	CU_TEST_INFO_NULL,

@@ -19,7 +19,7 @@ static void setup(void)
 	CU_ASSERT_EQUAL_FATAL(model_spec_load(testutil_src("calib/models/tiny-llama.json"), &M, &e), SC_OK);
 	CU_ASSERT_EQUAL_FATAL(gpu_spec_load(testutil_src("calib/gpus/cpu-1core.json"), &G, &e), SC_OK);
 	params_default(&P);
-	C = (struct model_ctx){&M, &G, DT_BF16, DT_BF16, &P};
+	C = (struct model_ctx){&M, &G, DT_BF16, DT_BF16, &P, NULL};
 }
 
 static struct sim_config agg(long slots, double budget, long users,
