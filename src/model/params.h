@@ -23,6 +23,8 @@ enum mp {
 	MP_TAU_R,    /* per-sequence per-iteration overhead, s */
 	MP_T0,       /* per-request frontend overhead, s */
 	MP_TKV,      /* prefill-to-decode handoff not hidden, s */
+	MP_ETA_ME,   /* fraction of HBM bandwidth reading MoE expert weights
+			(grouped GEMMs) */
 	MP_COUNT
 };
 

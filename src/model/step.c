@@ -56,11 +56,13 @@ static double link_bytes_per_s(const struct model_ctx *c,
 	return c->p->v[MP_ETA_AR] * gbps * GIGA;
 }
 
-/* Bytes of weights one GPU streams in one iteration of n tokens. MoE layers
- * read only the experts the tokens touch: of E experts, each token picking
- * k, E * (1 - (1 - k/E)^n) are touched on average. */
-static double weight_bytes_read(const struct model_ctx *c,
-				const struct worker_shape *s, double n_tok)
+/* Bytes of weights one GPU streams in one iteration of n tokens: dense
+ * layers, attention and LM head into *dense, expert weights into *expert.
+ * MoE layers read only the experts the tokens touch: of E experts, each
+ * token picking k, E * (1 - (1 - k/E)^n) are touched on average. */
+static void weight_bytes_read(const struct model_ctx *c,
+			      const struct worker_shape *s, double n_tok,
+			      double *dense_out, double *expert_out)
 {
 	const struct model_spec *m = c->m;
 	double wb = dtype_bytes(c->wdtype);
@@ -70,14 +72,14 @@ static double weight_bytes_read(const struct model_ctx *c,
 	double embed_in = (double)m->vocab * (double)m->hidden * EMBED_BYTES;
 	double experts = model_expert_params(m) * wb;
 	double dense = all - experts - embed_in - (m->tied_embeddings ? 0 : lm);
-	double bytes = dense / (double)s->tp + lm / (double)s->tp;
+	*dense_out = dense / (double)s->tp + lm / (double)s->tp;
+	*expert_out = 0.0;
 	if (m->experts) {
 		double E = (double)m->experts, k = (double)m->top_k;
 		double touched = E * (1.0 - pow(1.0 - k / E, n_tok));
-		bytes += experts * (touched / E) /
-			 (double)(s->moe_tp * s->ep);
+		*expert_out = experts * (touched / E) /
+			      (double)(s->moe_tp * s->ep);
 	}
-	return bytes;
 }
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
@@ -122,16 +124,21 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 			 f_pre / (p->v[MP_ETA_A] * bf16) +
 			 f_dec / (p->v[MP_ETA_AD] * bf16);
 
-	double bytes = weight_bytes_read(c, s, n_tok) +
-		       kappa * (kv_read + n_tok);
-	out->memory_s = bytes / (p->v[MP_ETA_M] * gpu_hbm_bytes_per_s(c->g));
+	double dense, expert;
+	weight_bytes_read(c, s, n_tok, &dense, &expert);
+	double bw = gpu_hbm_bytes_per_s(c->g);
+	/* Expert weights stream through grouped GEMMs of a few tokens per
+	 * expert, at their own efficiency. */
+	out->memory_s = (dense + kappa * (kv_read + n_tok)) /
+				(p->v[MP_ETA_M] * bw) +
+			expert / (p->v[MP_ETA_ME] * bw);
 
 	double comm = 0.0;
-	double bw = link_bytes_per_s(c, s);
+	double link = link_bytes_per_s(c, s);
 	if (s->tp > 1) {
 		double msg = model_allreduce_bytes(m, n_tok / (double)s->dp);
 		double t = (double)s->tp;
-		double ar = p->v[MP_ALPHA_AR] + 2.0 * (t - 1.0) / t * msg / bw;
+		double ar = p->v[MP_ALPHA_AR] + 2.0 * (t - 1.0) / t * msg / link;
 		comm += 2.0 * (double)m->layers * ar;
 	}
 	if (m->experts && s->ep > 1) {
@@ -139,12 +146,12 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		double e = (double)s->ep;
 		double msg = n_tok * (double)m->top_k * (double)m->hidden *
 			     ACT_BYTES / ranks;
-		double a2a = p->v[MP_ALPHA_AR] + msg * (e - 1.0) / e / bw;
+		double a2a = p->v[MP_ALPHA_AR] + msg * (e - 1.0) / e / link;
 		comm += 2.0 * (double)(m->layers - m->dense_layers) * a2a;
 	}
 	if (s->pp > 1) {
 		double msg = n_tok * (double)m->hidden * ACT_BYTES;
-		comm += (double)(s->pp - 1) * (p->v[MP_ALPHA_AR] + msg / bw);
+		comm += (double)(s->pp - 1) * (p->v[MP_ALPHA_AR] + msg / link);
 	}
 	out->comm_s = comm;
 	out->overhead_s = p->v[MP_TAU_S] +

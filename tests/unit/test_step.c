@@ -110,7 +110,43 @@ static void test_checks(void)
 	CU_ASSERT_EQUAL(model_ctx_check(&f.c, &TP8, &e), SC_OK);
 }
 
+/* Expert weights stream at eta_me, everything else at eta_m. Qwen3-235B-
+ * A22B FP8 on four H200 (attention DP4, EP4), one decoding token: it
+ * touches 8 of 128 experts, 94 layers x 8 x 3 x 4096 x 1536 B = 14.19 GB
+ * over 4 GPUs, 3.548 GB a GPU. Moving eta_me from 0.30 to 0.60 must save
+ * exactly 3.548 GB / (0.60 x 4.8 TB/s) = 1.232 ms of memory time; were
+ * the experts read at eta_m, or not split by EP, the saving would differ.
+ * A dense model's step must not depend on eta_me at all. */
+static void test_expert_bandwidth(void)
+{
+	struct modelfix f;
+	modelfix_init(&f, "qwen3-235b-a22b", "h200-sxm", DT_FP8, DT_FP8);
+	struct worker_shape dep4 = {1, 1, 4, 4, 1};
+	struct step_load l = {.decode_seqs = 1, .decode_ctx_sum = 1};
+	struct step_parts slow, fast;
+	f.p.v[MP_ETA_ME] = 0.30;
+	step_parts(&f.c, &dep4, &l, &slow);
+	f.p.v[MP_ETA_ME] = 0.60;
+	step_parts(&f.c, &dep4, &l, &fast);
+	double bytes = 94.0 * 8 * 3 * 4096 * 1536 / 4;
+	CU_ASSERT_DOUBLE_EQUAL(bytes, 3.548e9, 0.001e9);
+	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s - fast.memory_s,
+			       bytes / (0.60 * 4.8e12), 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s - fast.memory_s, 1.232e-3, 0.001e-3);
+	CU_ASSERT_DOUBLE_EQUAL(slow.compute_s, fast.compute_s, 0);
+
+	struct modelfix d;
+	modelfix_init(&d, "qwen3-32b", "h200-sxm", DT_FP8, DT_FP8);
+	struct step_load b = {.decode_seqs = 64, .decode_ctx_sum = 64 * 4000.0};
+	d.p.v[MP_ETA_ME] = 0.30;
+	step_parts(&d.c, &TP2, &b, &slow);
+	d.p.v[MP_ETA_ME] = 0.60;
+	step_parts(&d.c, &TP2, &b, &fast);
+	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s, fast.memory_s, 0);
+}
+
 static CU_TestInfo tests[] = {
+	{"expert weights at eta_me", test_expert_bandwidth},
 	{"plausible against public figures", test_plausible},
 	{"roofline bounds", test_roofline_bounds},
 	{"monotone in TP and batch", test_monotone},
