@@ -28,8 +28,8 @@ TESTS += tests/unit/test_workload
 EXTRA_DIST += tests/fixtures/datasets/prompts.jsonl \
 	tests/fixtures/datasets/mooncake_trace.jsonl
 
-TESTS += tests/integration/bench.sh tests/integration/real_engine.sh
-dist_noinst_SCRIPTS += tests/integration/bench.sh tests/integration/real_engine.sh
+TESTS += tests/integration/bench.sh tests/integration/real_engine.sh tests/integration/bench_out_real.sh
+dist_noinst_SCRIPTS += tests/integration/bench.sh tests/integration/real_engine.sh tests/integration/bench_out_real.sh
 # kill -9 of a campaign mid-level, then --resume: records agree with summaries
 TESTS += tests/integration/crash.sh
 dist_noinst_SCRIPTS += tests/integration/crash.sh
