@@ -10,9 +10,11 @@
 
 /* The kinds of work that are scaled together. */
 enum eta_kind {
-	ETA_START, /* bringing a bench target up (emulator, server, job) */
-	ETA_LEVEL, /* one concurrency level of a bench */
-	ETA_TOOL,  /* fit, match, plot, report, perf database */
+	ETA_START,  /* bringing a bench target up (emulator, server, job) */
+	ETA_LEVEL,  /* one concurrency level of a bench */
+	ETA_FIT,    /* the fit */
+	ETA_MATCH,  /* a match, the perf database */
+	ETA_RENDER, /* plot, report */
 	ETA_KIND_COUNT
 };
 

@@ -35,16 +35,20 @@
 
 /* What the plan expects of the steps that are not benches and of starting
  * the built-in emulator, before any has been measured (then the measured
- * ones take over, camp/eta.h). Measured with
- * tests/fixtures/e2e-campaign/progress.json on a shared 2-core machine
- * (`campaign status` lists them): fit 2 s, each match 1 s, plot 1 s,
- * report 2 s, perf database and emulator start under 1 s. A launched
- * server, Slurm job or Kubernetes deployment is planned at its ready
- * timeout: the longest it may take. */
-#define PLAN_FIT_S	3.0
-#define PLAN_MATCH_S	1.0
-#define PLAN_TOOL_S	2.0
-#define PLAN_EMULATOR_S 1.0
+ * ones take over, camp/eta.h). Measured on a shared 2-core machine (load
+ * about 8; `campaign status` lists them) with the test campaigns
+ * tests/fixtures/e2e-campaign/progress.json (3 points, no bootstrap: fit
+ * 2 s; 9 charts: plot 1 s, report 2 s) and e2e.json (14 points, 20
+ * bootstrap rounds: fit 72 s; 13 charts: plot 7 s, report 7 s), each match
+ * 1-3 s, perf database and emulator start under 1 s. The fit refits once
+ * per bootstrap round over every point. A launched server, Slurm job or
+ * Kubernetes deployment is planned at its ready timeout: the longest it
+ * may take. */
+#define PLAN_FIT_BASE_S		1.0
+#define PLAN_FIT_POINT_ROUND_S	0.25
+#define PLAN_MATCH_S		2.0
+#define PLAN_CHART_S		0.4
+#define PLAN_EMULATOR_S		1.0
 /* How often a running bench's level directories are looked at. */
 #define LEVEL_POLL_S 0.25
 
@@ -172,8 +176,8 @@ static void step_end(struct runner *r)
 {
 	size_t s = r->cur_step;
 	if (s < r->eta.n_steps) {
-		if (r->eta.steps[s].n == 1 &&
-		    r->eta.pieces[r->eta.steps[s].first].kind == ETA_TOOL)
+		enum eta_kind k = r->eta.pieces[r->eta.steps[s].first].kind;
+		if (r->eta.steps[s].n == 1 && k != ETA_START && k != ETA_LEVEL)
 			eta_piece_done(&r->eta, s, 0, since_s(r->piece_t0_ns));
 		eta_step_done(&r->eta, s);
 	}
@@ -811,7 +815,10 @@ static void plan(struct runner *r)
 				      runner_level_expected_s(c, &d->spec, k));
 	}
 	eta_add_step(&r->eta, "fit");
-	eta_add_piece(&r->eta, ETA_TOOL, PLAN_FIT_S);
+	eta_add_piece(&r->eta, ETA_FIT,
+		      PLAN_FIT_BASE_S +
+			  PLAN_FIT_POINT_ROUND_S * (double)(c->bootstrap + 1) *
+			      (double)(c->n_deploys * c->n_levels));
 	for (size_t k = 0; k < c->n_slas; k++)
 		for (int cal = 1; cal >= 0; cal--) {
 			char name[160];
@@ -819,12 +826,16 @@ static void plan(struct runner *r)
 					    &c->slas[k], name, sizeof name);
 			snprintf(step, sizeof step, "match:%s", name);
 			eta_add_step(&r->eta, step);
-			eta_add_piece(&r->eta, ETA_TOOL, PLAN_MATCH_S);
+			eta_add_piece(&r->eta, ETA_MATCH, PLAN_MATCH_S);
 		}
+	/* Charts: a Pareto chart per match, TTFT and TPOT per deployment,
+	 * about five alignment charts. */
+	double charts = (double)(2 * c->n_slas + 2 * c->n_deploys + 5);
 	static const char *const tools[] = {"plot", "report", "db"};
 	for (size_t k = 0; k < 3; k++) {
 		eta_add_step(&r->eta, tools[k]);
-		eta_add_piece(&r->eta, ETA_TOOL, k < 2 ? PLAN_TOOL_S : 0);
+		eta_add_piece(&r->eta, k < 2 ? ETA_RENDER : ETA_MATCH,
+			      k < 2 ? PLAN_CHART_S * charts : 0);
 	}
 	for (size_t i = 0; i < r->eta.n_steps; i++)
 		if (done(r, r->eta.steps[i].name))
