@@ -2,6 +2,7 @@
 #include "fit/obs.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,7 +324,7 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 	} else {
 		snprintf(path, sizeof path, "%s/deployment.json", dir);
 		rc = deploy_load(path, &d, e);
-		if (rc && strstr(e->msg, "cannot open"))
+		if (rc && e && e->sys_errno == ENOENT)
 			sc_err_set(e, SC_EINPUT,
 				   "%s: no deployment.json (results imported from another tool?): pass --deployment FILE",
 				   dir);

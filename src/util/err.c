@@ -5,15 +5,33 @@
 #include <stdio.h>
 #include <string.h>
 
-int sc_err_set(struct sc_err *e, int status, const char *fmt, ...)
+static int set(struct sc_err *e, int status, int sys_errno, const char *fmt,
+	       va_list ap)
 {
 	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-		va_end(ap);
 		e->status = status;
+		e->sys_errno = sys_errno;
 	}
+	return status;
+}
+
+int sc_err_set(struct sc_err *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set(e, status, 0, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int sc_err_sys(struct sc_err *e, int status, int sys_errno, const char *fmt,
+	       ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set(e, status, sys_errno, fmt, ap);
+	va_end(ap);
 	return status;
 }
 
@@ -42,6 +60,7 @@ void sc_err_clear(struct sc_err *e)
 {
 	if (e) {
 		e->status = SC_OK;
+		e->sys_errno = 0;
 		e->msg[0] = '\0';
 	}
 }

@@ -4,7 +4,8 @@
 #ifndef SC_ERR_H
 #define SC_ERR_H
 
-/* Status codes. The CLI maps them to exit codes (see cli/exitcode.h). */
+/* Status codes. The command layer maps them to exit codes (cli_exit_of in
+ * cli/cli.h). */
 enum sc_status {
 	SC_OK = 0,
 	SC_EINVAL = -1,   /* bad argument or flag value (usage) */
@@ -15,15 +16,27 @@ enum sc_status {
 
 #define SC_ERR_MSG_MAX 512
 
+/* Marks a function whose returned status must not be dropped: the compiler
+ * warns at a call that ignores it. */
+#define SC_MUST_CHECK __attribute__((warn_unused_result))
+
+/* sys_errno: the errno of the system call that failed (ENOENT for a missing
+ * file, ...), 0 when the error did not come from one; callers that treat a
+ * missing file differently test it instead of the message's words. */
 struct sc_err {
 	int status;
+	int sys_errno;
 	char msg[SC_ERR_MSG_MAX];
 };
 
-/* Records status and a printf-style message in e (if non-NULL); returns
- * status so callers can write `return sc_err_set(e, SC_EINPUT, ...)`. */
+/* Records status and a printf-style message in e (if non-NULL) with
+ * sys_errno 0; returns status so callers can write
+ * `return sc_err_set(e, SC_EINPUT, ...)`. */
 int sc_err_set(struct sc_err *e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* sc_err_set that also records sys_errno (the errno of the failed call). */
+int sc_err_sys(struct sc_err *e, int status, int sys_errno, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
 /* Prefixes the message already in e with "prefix: " (e.g. a file name). */
 void sc_err_prefix(struct sc_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -43,7 +43,7 @@ FILE *infile_open(const char *path, size_t max_bytes, bool allow_stdin,
 		return stdin;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		sc_err_set(e, SC_EINPUT, "%s: cannot open: %s", path,
+		sc_err_sys(e, SC_EINPUT, errno, "%s: cannot open: %s", path,
 			   strerror(errno));
 		return NULL;
 	}

@@ -462,8 +462,26 @@ static void test_tail_metrics(void)
 	free(dir);
 }
 
+/* A results directory without deployment.json (imported from another tool)
+ * gets the hint to pass --deployment; a failure means the missing file is no
+ * longer told apart from other read errors (util/err sys_errno). */
+static void test_missing_deployment(void)
+{
+	char *dir = testutil_tmpdir();
+	struct obs_set s = {0};
+	size_t skipped = 0;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL(obs_add_dir(&s, dir, NULL, &skipped, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no deployment.json"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "--deployment FILE"));
+	obs_release(&s);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{"TTFT p99 from levels of 100 requests, p90s from all", test_tail_metrics},
+	{"results without deployment.json: --deployment hinted", test_missing_deployment},
 	{"quality gate: a fit worse than the priors is called so", test_quality_gate},
 	{"open loop past capacity: TTFT grows with the rate", test_open_past_capacity},
 	{"levels of every load kind, each projected with its own", test_load_kinds},

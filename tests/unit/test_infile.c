@@ -57,6 +57,9 @@ static void test_size_cap(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "-: cannot open"));
 	CU_ASSERT_PTR_NULL(infile_open("/nonexistent/x", 10, false, &e));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/x: cannot open: No such file"));
+	CU_ASSERT_EQUAL(e.sys_errno, ENOENT); /* what callers test, not the words */
+	CU_ASSERT_EQUAL(sc_err_set(&e, SC_EINPUT, "other"), SC_EINPUT);
+	CU_ASSERT_EQUAL(e.sys_errno, 0);
 	free(p);
 	testutil_rmtree(dir);
 	free(dir);
