@@ -18,6 +18,7 @@
 #include "gen/yaml.h"
 #include "out/textbuf.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/num.h"
 #include "util/xalloc.h"
@@ -349,7 +350,7 @@ int k8s_bring_up(const struct k8s_up *u, struct k8s_run *r, struct sc_err *e)
 	snprintf(service, sizeof service, "%s", s->service);
 	snprintf(health, sizeof health, "%s", s->health);
 	int rc;
-	if ((rc = gen_mkdir_p(kdir, e)))
+	if ((rc = fs_mkdir_p(kdir, e)))
 		return rc;
 	/* What an earlier run applied and could not delete. */
 	FILE *f = fopen(r->applied_file, "r");

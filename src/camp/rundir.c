@@ -15,22 +15,8 @@
 #include "net/http.h"
 #include "out/gnuplot.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
-
-int rundir_mkdir_p(const char *path)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0777) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	}
-	return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 bool rundir_busy(const char *dir)
 {
@@ -49,9 +35,9 @@ int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e)
 	char path[4096];
 	*lock_fd = -1;
 	snprintf(path, sizeof path, "%s/logs", dir);
-	if (rundir_mkdir_p(path))
-		return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s", path,
-				  strerror(errno));
+	int mk = fs_mkdir_p(path, e);
+	if (mk)
+		return mk;
 	/* One campaign process per directory: a second one would interleave
 	 * its records with the first's. */
 	snprintf(path, sizeof path, "%s/.lock", dir);
@@ -124,9 +110,9 @@ static int write_specs(const char *dir, const struct campaign *c,
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/specs", dir);
-	if (rundir_mkdir_p(path))
-		return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s", path,
-				  strerror(errno));
+	int mk = fs_mkdir_p(path, e);
+	if (mk)
+		return mk;
 	int rc;
 	for (size_t i = 0; i < c->n_deploys; i++) {
 		snprintf(path, sizeof path, "%s/specs/%s.json", dir,

@@ -9,9 +9,6 @@
 #include "camp/campaign.h"
 #include "util/err.h"
 
-/* Creates path and its missing parents; 0 or -1 with errno. */
-int rundir_mkdir_p(const char *path);
-
 /* Creates DIR and DIR/logs and takes DIR/.lock (flock, released when
  * *lock_fd is closed). SC_ERUNTIME when another campaign process holds it
  * or a directory cannot be made. */

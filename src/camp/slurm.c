@@ -19,6 +19,7 @@
 #include "gen/shell.h"
 #include "out/textbuf.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/num.h"
 #include "util/xalloc.h"
@@ -560,7 +561,7 @@ int slurm_bring_up(const struct slurm_up *u, struct slurm_job *j,
 	snprintf(job, sizeof job, "servecal-%s-%s", u->campaign, u->name);
 	j->poll_s = s->poll_s;
 	int rc;
-	if ((rc = gen_mkdir_p(sdir, e)))
+	if ((rc = fs_mkdir_p(sdir, e)))
 		return rc;
 	cancel_leftover(u, j);
 	struct slurm_script_info info;

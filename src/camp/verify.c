@@ -11,6 +11,7 @@
 #include "camp/proc.h"
 #include "load/results.h"
 #include "plan/plan_out.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 
 /* A recommendation is run this many rounds of its users unless told. */
@@ -52,7 +53,7 @@ static int run_mode(const struct verify_opts *o, int m,
 		 mode_names[m]);
 	snprintf(dir, sizeof dir, "%s/%s", o->out_dir, mode_names[m]);
 	snprintf(logs, sizeof logs, "%s/logs", o->out_dir);
-	if ((rc = results_mkdirs(logs, e)))
+	if ((rc = fs_mkdir_p(logs, e)))
 		return rc;
 	struct proc_server srv = {0};
 	const char *url = o->url[m];

@@ -12,6 +12,7 @@
 #include "metrics/table.h"
 #include "model/deploy.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -61,7 +62,7 @@ static int import_table(const char *file, const char *map, const char *out)
 	int exit_code = EXIT_OK_;
 	char path[1200];
 	char **names = NULL;
-	if (table_import(file, map, &t, &e) || results_mkdirs(out, &e)) {
+	if (table_import(file, map, &t, &e) || fs_mkdir_p(out, &e)) {
 		exit_code = cli_fail(&e);
 		goto done;
 	}
@@ -70,7 +71,7 @@ static int import_table(const char *file, const char *map, const char *out)
 		char dir[1100];
 		snprintf(dir, sizeof dir, "%s/%s", out, tc->name);
 		names = xcalloc(tc->n_levels, sizeof *names);
-		int rc = results_mkdirs(dir, &e);
+		int rc = fs_mkdir_p(dir, &e);
 		snprintf(path, sizeof path, "%s/deployment.json", dir);
 		if (!rc)
 			rc = jsonio_save_file(path, tc->deployment, &e);
@@ -80,7 +81,7 @@ static int import_table(const char *file, const char *map, const char *out)
 		for (size_t i = 0; !rc && i < tc->n_levels; i++) {
 			const struct table_level *lv = &tc->levels[i];
 			snprintf(path, sizeof path, "%s/%s", dir, lv->name);
-			rc = results_mkdirs(path, &e);
+			rc = fs_mkdir_p(path, &e);
 			if (!rc)
 				rc = results_write_summary(dir, lv->name,
 							   lv->summary, &e);
@@ -175,7 +176,7 @@ static int run(int argc, char **argv)
 		have_dep = true;
 		gpus = deploy_gpus(&dep);
 	}
-	if (results_mkdirs(out, &e)) {
+	if (fs_mkdir_p(out, &e)) {
 		exit_code = cli_fail(&e);
 		goto done;
 	}
@@ -205,7 +206,7 @@ static int run(int argc, char **argv)
 			snprintf(name, sizeof name, "%s-%d", lv.level, k);
 		}
 		snprintf(path, sizeof path, "%s/%s", out, name);
-		int rc = results_mkdirs(path, &e);
+		int rc = fs_mkdir_p(path, &e);
 		if (!rc)
 			rc = results_write_summary(out, name, lv.summary, &e);
 		cJSON_Delete(lv.summary);

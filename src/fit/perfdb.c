@@ -11,6 +11,7 @@
 
 #include "model/catalog.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -32,25 +33,6 @@ static void slug(const char *in, char *out, size_t len)
 		out[i] = (isalnum((unsigned char)c) || c == '.' || c == '-') ? c : '-';
 	}
 	out[i] = '\0';
-}
-
-static int mkdirs(const char *path, struct sc_err *e)
-{
-	char tmp[2048];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) && errno != EEXIST)
-			return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s",
-					  tmp, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0777) && errno != EEXIST)
-		return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s", tmp,
-				  strerror(errno));
-	return SC_OK;
 }
 
 int perfdb_path(const char *gpu, const char *backend, const char *model,
@@ -134,7 +116,7 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 	char dir[2048];
 	snprintf(dir, sizeof dir, "%s", path);
 	*strrchr(dir, '/') = '\0';
-	if ((rc = mkdirs(dir, e)))
+	if ((rc = fs_mkdir_p(dir, e)))
 		return rc;
 	cJSON *old = NULL;
 	struct stat st;

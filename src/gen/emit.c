@@ -14,27 +14,8 @@
 #include "gen/subst.h"
 #include "gen/yaml.h"
 #include "out/textbuf.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
-
-int gen_mkdir_p(const char *path, struct sc_err *e)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return sc_err_set(e, SC_ERUNTIME, "%s: path too long", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", buf,
-					  strerror(errno));
-		*p = c;
-		if (!c)
-			break;
-	}
-	return SC_OK;
-}
 
 static cJSON *render(const char *s, const struct gen_literal *lit)
 {
@@ -167,7 +148,7 @@ static int save_text(const struct textbuf *t, const char *dir, const char *name,
 int gen_write_dir(const struct gen_plan *p, const char *dir, struct sc_err *e)
 {
 	int rc;
-	if ((rc = gen_mkdir_p(dir, e)))
+	if ((rc = fs_mkdir_p(dir, e)))
 		return rc;
 	char *abs = realpath(dir, NULL);
 	const char *adir = abs ? abs : dir;

@@ -41,7 +41,4 @@ int gen_emit_best(const char *dir, const struct plan_query *q,
 		  struct gen_emitted out[2]);
 void gen_emitted_release(struct gen_emitted *m);
 
-/* Creates path and its missing parents: SC_OK or SC_ERUNTIME. */
-int gen_mkdir_p(const char *path, struct sc_err *e);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "metrics/aiperf_out.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -44,22 +45,7 @@ bool results_level_parse(const char *name, bool *open_loop, double *level)
 
 int results_mkdirs(const char *path, struct sc_err *e)
 {
-	char tmp[1024];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return sc_err_set(e, SC_EINVAL, "%s: path too long", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0777) && errno != EEXIST)
-			return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", tmp,
-					  strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0777) && errno != EEXIST)
-		return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", tmp,
-				  strerror(errno));
-	return SC_OK;
+	return fs_mkdir_p(path, e);
 }
 
 int results_lock(const char *dir, int *fd, struct sc_err *e)
@@ -139,7 +125,7 @@ int results_level_begin(struct results_writer *w, const char *dir,
 {
 	char d[1024];
 	snprintf(d, sizeof d, "%s/%s", dir, level);
-	int rc = results_mkdirs(d, e);
+	int rc = fs_mkdir_p(d, e);
 	if (rc)
 		return rc;
 	snprintf(w->path, sizeof w->path, "%s/requests.jsonl", d);
@@ -183,8 +169,7 @@ void results_level_end(struct results_writer *w)
 static int export_records(const char *in_path, const char *out_path,
 			  long long wall_offset_ns, struct sc_err *e)
 {
-	char tmp[1200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+	struct fs_atomic dst = {0};
 	FILE *in = fopen(in_path, "r"), *out = NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -195,10 +180,9 @@ static int export_records(const char *in_path, const char *out_path,
 				strerror(errno));
 		goto out;
 	}
-	if (!(out = fopen(tmp, "w"))) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
+	if ((rc = fs_atomic_open(&dst, out_path, e)))
 		goto out;
-	}
+	out = dst.f;
 	ssize_t len;
 	while ((len = getline(&line, &cap, in)) > 0) {
 		lineno++;
@@ -227,24 +211,15 @@ static int export_records(const char *in_path, const char *out_path,
 		free(txt);
 		if (!ok) {
 			rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
-					tmp, strerror(errno));
+					dst.tmp, strerror(errno));
 			goto out;
 		}
 	}
-	if (fclose(out)) {
-		out = NULL;
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
 	out = NULL;
-	if (rename(tmp, out_path))
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", out_path,
-				strerror(errno));
+	rc = fs_atomic_commit(&dst, e);
 out:
 	if (out)
-		fclose(out);
-	if (rc)
-		remove(tmp);
+		fs_atomic_abort(&dst);
 	if (in)
 		fclose(in);
 	free(line);
@@ -343,12 +318,13 @@ static const cJSON *at_path(const cJSON *j, const char *path)
 int results_write_csv(const char *dir, char *const *levels, size_t n,
 		      struct sc_err *e)
 {
-	char p[1024], tmp[1100];
+	char p[1024];
 	snprintf(p, sizeof p, "%s/summary.csv", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp", p);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return sc_err_set(e, SC_ERUNTIME, "%s: %s", tmp, strerror(errno));
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, p, e);
+	if (rc)
+		return rc;
+	FILE *f = a.f;
 	fputs("level", f);
 	for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols; c++)
 		fprintf(f, ",%s", csv_cols[c].column);
@@ -361,8 +337,7 @@ int results_write_csv(const char *dir, char *const *levels, size_t n,
 			continue;
 		cJSON *j = jsonio_load_file(sp, e);
 		if (!j) {
-			fclose(f);
-			remove(tmp);
+			fs_atomic_abort(&a);
 			return SC_EINPUT;
 		}
 		fputs(levels[i], f);
@@ -378,9 +353,7 @@ int results_write_csv(const char *dir, char *const *levels, size_t n,
 		fputc('\n', f);
 		cJSON_Delete(j);
 	}
-	if (fclose(f) || rename(tmp, p))
-		return sc_err_set(e, SC_ERUNTIME, "%s: %s", p, strerror(errno));
-	return SC_OK;
+	return fs_atomic_commit(&a, e);
 }
 
 int results_copy_file(const char *src, const char *dst, struct sc_err *e)
@@ -389,12 +362,7 @@ int results_copy_file(const char *src, const char *dst, struct sc_err *e)
 	char *text = jsonio_read_text(src, JSONIO_MAX_FILE_BYTES, &len, e);
 	if (!text)
 		return SC_EINPUT;
-	FILE *f = fopen(dst, "w");
-	int rc = SC_OK;
-	if (!f || fwrite(text, 1, len, f) != len)
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", dst, strerror(errno));
-	if (f && fclose(f) && rc == SC_OK)
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", dst, strerror(errno));
+	int rc = fs_write_atomic(dst, text, len, e);
 	free(text);
 	return rc;
 }

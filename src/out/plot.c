@@ -14,6 +14,7 @@
 #include "out/gnuplot.h"
 #include "out/plot_pareto.h"
 #include "out/plotfile.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /* Band drawn around y = x on alignment charts: the error a calibrated model
@@ -52,19 +53,6 @@ const char *plot_format_ext(enum plot_format f)
 const char *plot_format_terminal(enum plot_format f)
 {
 	return format_term[f];
-}
-
-static void mkdir_p(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *q = p + 1; *q; q++)
-		if (*q == '/') {
-			*q = '\0';
-			mkdir(p, 0777);
-			*q = '/';
-		}
-	mkdir(p, 0777);
-	free(p);
 }
 
 static void chart_add(struct plot_set *s, size_t *cap,
@@ -439,12 +427,8 @@ int plot_write(const struct campdir *c, const char *outdir, enum plot_format f,
 	size_t cap = 0;
 	int rc = SC_OK;
 	struct plot_chart ch;
-	mkdir_p(outdir);
-	struct stat st;
-	if (stat(outdir, &st) || !S_ISDIR(st.st_mode))
-		return sc_err_set(e, SC_ERUNTIME,
-				  "%s: cannot create directory: %s", outdir,
-				  strerror(errno));
+	if ((rc = fs_mkdir_p(outdir, e)))
+		return rc;
 	for (size_t i = 0; i < c->n_matches; i++) {
 		if ((rc = plot_pareto_write(c, &c->matches[i], outdir, f, &ch,
 					    e)))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 void textbuf_init(struct textbuf *b)
@@ -56,29 +57,5 @@ void textbuf_printf(struct textbuf *b, const char *fmt, ...)
 
 int textbuf_save(const struct textbuf *b, const char *path, struct sc_err *e)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = SC_OK;
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: cannot write: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	size_t w = fwrite(b->s, 1, b->len, f);
-	int closed = fclose(f);
-	if (w != b->len || closed != 0) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s", tmp,
-				strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	if (rename(tmp, path)) {
-		rc = sc_err_set(e, SC_ERUNTIME,
-				"%s: cannot rename into place: %s", path,
-				strerror(errno));
-		remove(tmp);
-	}
-out:
-	free(tmp);
-	return rc;
+	return fs_write_atomic(path, b->s, b->len, e);
 }

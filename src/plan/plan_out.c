@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/fs.h"
 #include "util/jsonio.h"
 
 /* One CSV column: a header and how to print a config's value. */
@@ -116,22 +117,14 @@ static void write_row(FILE *f, const struct colset *sets, size_t nsets,
 	fputc('\n', f);
 }
 
-static int close_checked(FILE *f, const char *path, struct sc_err *e)
-{
-	int bad = ferror(f);
-	if (fclose(f) || bad)
-		return sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s", path,
-				  strerror(errno));
-	return SC_OK;
-}
-
 int plan_write_csv(const char *path, const struct plan_mode_result *r,
 		   struct sc_err *e)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return sc_err_set(e, SC_ERUNTIME, "%s: %s", path,
-				  strerror(errno));
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, path, e);
+	if (rc)
+		return rc;
+	FILE *f = a.f;
 	bool agg = r->n == 0 || r->cfg[0].mode == DEPLOY_AGG;
 	struct colset sets[] = {COLSET(common_cols), COLSET(run_cols),
 				agg ? (struct colset)COLSET(agg_cols)
@@ -139,16 +132,17 @@ int plan_write_csv(const char *path, const struct plan_mode_result *r,
 	write_header(f, sets, 3);
 	for (size_t i = 0; i < r->n; i++)
 		write_row(f, sets, 3, &r->cfg[i]);
-	return close_checked(f, path, e);
+	return fs_atomic_commit(&a, e);
 }
 
 int plan_write_pareto_csv(const char *path, const struct plan_result *r,
 			  struct sc_err *e)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return sc_err_set(e, SC_ERUNTIME, "%s: %s", path,
-				  strerror(errno));
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, path, e);
+	if (rc)
+		return rc;
+	FILE *f = a.f;
 	struct colset sets[] = {COLSET(common_cols)};
 	write_header(f, sets, 1);
 	const struct plan_mode_result *modes[] = {&r->agg, &r->disagg};
@@ -156,7 +150,7 @@ int plan_write_pareto_csv(const char *path, const struct plan_result *r,
 		for (size_t i = 0; i < modes[m]->n_front; i++)
 			write_row(f, sets, 1,
 				  &modes[m]->cfg[modes[m]->front[i]]);
-	return close_checked(f, path, e);
+	return fs_atomic_commit(&a, e);
 }
 
 cJSON *plan_config_to_json(const struct plan_query *q,
@@ -307,36 +301,12 @@ static int join(char *buf, size_t len, const char *dir, const char *name,
 	return SC_OK;
 }
 
-/* mkdir -p: creates dir and any missing parents. */
-static int make_dirs(const char *dir, struct sc_err *e)
-{
-	char buf[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof buf)
-		return sc_err_set(e, SC_EINVAL, "bad output directory '%s'", dir);
-	memcpy(buf, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return sc_err_set(e, SC_ERUNTIME, "%s: cannot create: %s",
-					  buf, strerror(errno));
-		buf[i] = c;
-	}
-	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return sc_err_set(e, SC_ERUNTIME, "%s: not a directory", dir);
-	return SC_OK;
-}
-
 int plan_write_dir(const char *dir, const struct plan_query *q,
 		   const struct plan_result *r, size_t top, struct sc_err *e)
 {
 	char path[4096];
 	int rc;
-	if ((rc = make_dirs(dir, e)))
+	if ((rc = fs_mkdir_p(dir, e)))
 		return rc;
 	if ((rc = join(path, sizeof path, dir, "agg.csv", e)) ||
 	    (rc = plan_write_csv(path, &r->agg, e)) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/fs.h"
 #include "util/infile.h"
 #include "util/num.h"
 #include "util/xalloc.h"
@@ -216,30 +217,13 @@ int jsonio_save_file(const char *path, const cJSON *j, struct sc_err *e)
 	if (!text)
 		return sc_err_set(e, SC_ERUNTIME, "%s: cannot render JSON",
 				  path);
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int rc = SC_OK;
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: cannot write: %s", tmp,
-				strerror(errno));
-		goto out;
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, path, e);
+	if (rc == SC_OK) {
+		fputs(text, a.f);
+		fputc('\n', a.f);
+		rc = fs_atomic_commit(&a, e);
 	}
-	size_t n = strlen(text);
-	int bad = fwrite(text, 1, n, f) != n || fputc('\n', f) == EOF;
-	bad |= fclose(f) != 0;
-	if (bad) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s", tmp,
-				strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: cannot rename: %s", path,
-				strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
 	cJSON_free(text);
 	return rc;
 }
