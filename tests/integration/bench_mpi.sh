@@ -79,8 +79,17 @@ same = len(a) == len(b) and all(abs(x - y) <= 1 for x, y in zip(a, b))
 print(len(b), same, abs(rate / 1000 - 1) < 0.02)
 PY
 )" "2000 True True" "2 ranks send the schedule one process draws (2000 entries, rate within 2%)"
-expect_eq "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(abs(d['achieved_rate']/1000-1) < 0.1)" "$TMP/o2/r1000/summary.json")" \
-	"True" "open loop by 2 ranks: achieved rate near 1000/s (2% target: bench/perf/loadgen.sh)"
+# the achieved rate counts every send of every rank: (sends - 1) over
+# the span from the first send to the last, recomputed from the records
+# (untimed; the 2% target on a quiet machine is in bench/perf/loadgen.sh)
+expect_eq "$(python3 - "$TMP/o2/r1000" <<'PY'
+import json, sys
+s = sorted(json.loads(l)['start_ns'] for l in open(sys.argv[1] + '/requests.jsonl'))
+want = (len(s) - 1) / ((s[-1] - s[0]) / 1e9)
+got = json.load(open(sys.argv[1] + '/summary.json'))['achieved_rate']
+print(abs(got / want - 1) < 1e-6)
+PY
+)" "True" "open loop by 2 ranks: the achieved rate of all sends together"
 
 # --- a killed rank fails the level; --resume completes it --------------------
 O="$TMP/kill"
