@@ -1,8 +1,8 @@
 #!/bin/sh
 # Calibration accuracy on the emulator: sweeps three emulated deployments
 # (bench/perf/fit-emulator.json, about 7 minutes), fits with every other
-# level held out, and reports in-sample and held-out MAPE of TTFT mean and
-# p90, TPOT and throughput, the TTFT knee concurrency measured vs projected,
+# level held out, and reports in-sample and held-out MAPE of TTFT mean, p90
+# and p99 (levels of 100 requests or more), TPOT mean and p90 and throughput, the TTFT knee concurrency measured vs projected,
 # and the fit time. Targets (held out): TPOT <= 3%, throughput <= 3%, TTFT
 # mean <= 8%, TTFT p90 <= 12%, knee within 10%.
 # usage: bench/perf/fit_emulator.sh [BUILDDIR] [OUTDIR]

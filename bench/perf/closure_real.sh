@@ -1,0 +1,111 @@
+#!/bin/sh
+# Closure on a real engine: llama.cpp's llama-server with the tiny model
+# of ../shared/realsrv on one core. Calibrates on a sweep (ISL 256 / OSL
+# 64; --parallel 2 at 1, 2 and 4 users, --parallel 8 at 2-12 users; each
+# level on a freshly started server, as real_engine.sh does, with at
+# least 100 requests so that its TTFT p99 is fitted), then asks
+# `servecal match` for the best agg deployment of one core with the fitted
+# parameters: the slot count (--parallel) is the batch dimension and the
+# concurrency the users to run it at, under TTFT p90 <= TTFT_MS and TPOT
+# mean <= TPOT_MS. Launches llama-server with the slot count and logical
+# batch (-b) recommended, benches it at the recommended concurrency
+# through `servecal verify --url-agg` and prints projected vs measured.
+# Targets: attainment >= 85%, tokens/s within 10% of the projection.
+# About 5 minutes on 2 cores (say the load, `uptime`, with the figures).
+# usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS]
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build}
+out=${2:-$top/results/closure-real}
+ttft_ms=${3:-250}
+tpot_ms=${4:-8}
+rounds=${5:-30}
+sc="$build/servecal"
+SC_SRCDIR=$top
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sccloser.XXXXXX")
+. "$top/tests/integration/realsrv.sh"
+realsrv_require closure_real
+trap 'realsrv_stop_all; rm -rf "$TMP"' EXIT INT TERM
+isl=256 osl=64
+mkdir -p "$out"
+
+# The server's cell array: one request's tokens a slot and one to spare
+# (a unified cache that is exactly full fails prompts when its free cells
+# are not contiguous), in 256-cell steps.
+ctx_for() { echo $(( (($1 + 1) * (isl + osl) + 255) / 256 * 256 )); }
+
+# spec FILE SLOTS BATCH: the deployment llama-server runs as.
+spec() {
+	cat >"$1" <<JSON
+{"name": "llamacpp-tiny-par$2", "model": "tiny-llama", "gpu": "cpu-1core",
+ "backend": "llamacpp", "dtype": "fp16", "kv_dtype": "fp16", "mode": "agg",
+ "workers": [{"role": "agg", "count": 1, "tp": 1, "pp": 1,
+              "max_batch": $2, "max_num_tokens": $3}]}
+JSON
+}
+
+# sweep DIR SLOTS LEVELS
+sweep() {
+	dir=$1 slots=$2 levels=$3
+	mkdir -p "$dir"
+	spec "$dir.deploy.json" "$slots" 2048
+	for c in $levels; do
+		[ -f "$dir/c$c/summary.json" ] && continue
+		n=$((8 * c)); [ $n -ge 100 ] || n=100
+		realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")"
+		"$sc" bench --url "$URL" --isl $isl --osl $osl --concurrency "$c" \
+			--requests-per-level $n --deployment "$dir.deploy.json" \
+			--out "$dir" --resume --quiet ||
+			echo "level c$c of $dir failed" >&2
+		realsrv_stop_all
+	done
+}
+
+sweep "$out/s2" 2 "1 2 4"
+sweep "$out/s8" 8 "2 4 8 12"
+"$sc" fit "$out/s2" "$out/s8" --holdout levels --out "$out/fit.json" >"$out/fit.txt"
+"$sc" fit "$out/s2" "$out/s8" --holdout none --out "$out/fit-all.json" >"$out/fit-all.txt"
+
+rm -rf "$out/match" "$out/verify"
+"$sc" match --params "$out/fit-all.json" --model tiny-llama --gpu cpu-1core \
+	--dtype bf16 --backend llamacpp --mode agg --total-gpus 1 \
+	--isl $isl --osl $osl --ttft-ms "$ttft_ms" --tpot-ms "$tpot_ms" \
+	--top 10 --out "$out/match" >"$out/match.txt"
+set -- $(python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d['workers'][0]
+print(w['max_batch'], w['max_num_tokens'])" "$out/match/deploy-agg.json")
+slots=$1 batch=$2
+realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
+	--batch-size "$batch"
+"$sc" verify "$out/match" --mode agg --url-agg "$URL" --rounds "$rounds" \
+	--warmup-rounds 2 --out "$out/verify" >"$out/verify.txt" 2>&1 || true
+realsrv_stop_all
+
+python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" <<'PY'
+import json, os, sys
+out, ttft, tpot, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+f = json.load(open(os.path.join(out, "fit.json")))
+held = f["mape"]["held_out"]
+print("held-out MAPE (fit on every other level of both sweeps):")
+for k in ("ttft_ms", "ttft_p90_ms", "ttft_p99_ms", "tpot_ms", "tpot_p90_ms", "tokens_per_s"):
+    v = held.get(k)
+    print("  %-14s %s" % (k, "-" if v is None else "%.1f%%" % v))
+v = json.load(open(os.path.join(out, "verify", "verify.json")))["agg"]
+b = json.load(open(os.path.join(out, "match", "best.json")))["agg"]["best"]
+print("\nSLA: TTFT p90 <= %s ms, TPOT mean <= %s ms; recommended %s at %d users, %d requests measured"
+      % (ttft, tpot, v["config"], v["concurrency"], rounds * v["concurrency"]))
+if not v.get("measured"):
+    print("not measured: " + v.get("error", ""))
+    sys.exit(1)
+err = v["measured_tokens_per_s_per_gpu"] / v["projected_tokens_per_s_per_gpu"] - 1
+print("| slots | users | TTFT p90 proj | meas | attainment | TPOT proj | meas | tok/s proj | meas | error | target |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+ok = v["ttft_attainment"] >= 0.85 and abs(err) <= 0.10
+print("| %d | %d | %.0f | %.0f | %.1f%% | %.2f | %.2f | %.0f | %.0f | %+.1f%% | %s |" % (
+    b["workers"][0]["max_batch"], v["concurrency"], v["projected_ttft_ms"],
+    v["measured_ttft_ms"], 100 * v["ttft_attainment"], v["projected_tpot_ms"],
+    v["measured_tpot_ms"], v["projected_tokens_per_s_per_gpu"],
+    v["measured_tokens_per_s_per_gpu"], 100 * err, "ok" if ok else "MISS"))
+PY
