@@ -13,6 +13,7 @@
 #include "model/params.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
+#include "plan/search.h"
 #include "util/clock.h"
 
 #define TARGET_MS 100.0

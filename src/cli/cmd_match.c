@@ -11,6 +11,7 @@
 #include "model/catalog.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
+#include "plan/search.h"
 #include "util/clock.h"
 #include "util/num.h"
 

@@ -7,7 +7,8 @@ libservecal_a_SOURCES += \
 	src/plan/plan_space.c src/plan/plan_space.h \
 	src/plan/plan_agg.c src/plan/plan_agg.h \
 	src/plan/plan_disagg.c src/plan/plan_disagg.h \
-	src/plan/plan_out.c src/plan/plan_out.h
+	src/plan/plan_out.c src/plan/plan_out.h \
+	src/plan/search.c src/plan/search.h
 
 PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
 	tests/unit/test_plan_space tests/unit/test_plan_search \

@@ -1,5 +1,6 @@
-/* Search driver and shared bookkeeping: query checks, ranking, feasibility,
- * nearest misses, naming configs and turning them into deployment specs. */
+/* Bookkeeping the agg and disagg searches share: query checks, ranking,
+ * feasibility, nearest misses, the concurrency search, naming configs and
+ * turning them into deployment specs (the driver is plan/search.c). */
 #include "plan/plan.h"
 
 #include <math.h>
@@ -427,46 +428,6 @@ void plan_config_deploy(const struct plan_query *q,
 	d->sched = cfg->w[0].sched;
 	d->sched_given = true;
 	d->emulator = NULL;
-}
-
-/* The nearest miss in words, unless the search already said why. */
-static void miss_explain(struct plan_mode_result *r, const struct plan_sla *sla)
-{
-	struct plan_miss *m = &r->miss;
-	if (r->n || m->detail[0])
-		return;
-	if (!m->have_nearest) {
-		if (m->bind == PLAN_BIND_NONE)
-			m->bind = PLAN_BIND_MEMORY;
-		snprintf(m->detail, sizeof m->detail,
-			 "no worker shape fits memory within the GPU limits");
-		return;
-	}
-	char name[160];
-	plan_config_name(&m->nearest, name, sizeof name);
-	const struct perf_point *pt = &m->nearest.perf;
-	snprintf(m->detail, sizeof m->detail,
-		 "%s binds: nearest miss %s reaches TTFT %.1f ms (SLA %.1f), TPOT %.2f ms (SLA %.2f)",
-		 m->bind == PLAN_BIND_TTFT ? "TTFT" : "TPOT", name,
-		 pt->ttft_s * 1e3, sla->ttft_s * 1e3, pt->tpot_s * 1e3,
-		 sla->tpot_s * 1e3);
-}
-
-int plan_search(const struct plan_query *q, struct plan_result *r,
-		struct sc_err *e)
-{
-	memset(r, 0, sizeof *r);
-	int rc = plan_query_check(q, e);
-	if (rc != SC_OK)
-		return rc;
-	if (q->do_agg && (rc = plan_agg_search(q, &r->agg, e)) != SC_OK)
-		return rc;
-	if (q->do_disagg &&
-	    (rc = plan_disagg_search(q, &r->disagg, e)) != SC_OK)
-		return rc;
-	miss_explain(&r->agg, &q->sla);
-	miss_explain(&r->disagg, &q->sla);
-	return SC_OK;
 }
 
 void plan_result_release(struct plan_result *r)

@@ -108,11 +108,7 @@ struct plan_result {
  * SC_OK or SC_EINVAL naming the field. */
 int plan_query_check(const struct plan_query *q, struct sc_err *e);
 
-/* Runs the searches the query asks for into r (zeroed first; release with
- * plan_result_release). Returns SC_OK even when a mode has no feasible
- * config (see r->MODE.miss); SC_EINVAL for a bad query. */
-int plan_search(const struct plan_query *q, struct plan_result *r,
-		struct sc_err *e);
+/* Frees what plan_search (plan/search.h) put in r. */
 void plan_result_release(struct plan_result *r);
 
 /* The search's model context for q. */

@@ -23,4 +23,9 @@ int plan_agg_operate(const struct plan_query *q, const struct model_ctx *c,
 		     long max_num_tokens, long b, struct plan_config *out,
 		     long *evals, struct sc_err *e);
 
+/* The agg search of q into r: every shape, budget and batch cap within the
+ * GPU limits, ranked, with its Pareto front. SC_OK or the model's error. */
+int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
+		    struct sc_err *e);
+
 #endif

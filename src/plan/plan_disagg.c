@@ -52,22 +52,47 @@ static bool prefill_ok(const struct plan_query *q, const struct model_ctx *c,
 	       out->ttft_floor_s + margin_s <= q->sla.ttft_s;
 }
 
+/* A worker's shape for the batch searches below: feasibility of batch n
+ * goes to out->feasible (and n to out->concurrency) for
+ * plan_max_concurrency, which finds the largest. */
+struct batch_probe {
+	const struct plan_query *q;
+	const struct model_ctx *c;
+	const struct worker_shape *s;
+};
+
+static int prefill_probe(const void *ctx, long k, struct plan_config *out,
+			 struct sc_err *e)
+{
+	const struct batch_probe *p = ctx;
+	struct plan_pcand cand;
+	out->concurrency = (double)k;
+	out->feasible = prefill_ok(p->q, p->c, p->s, k, &cand);
+	return SC_OK;
+}
+
+/* The largest batch in [1, max] that probe finds feasible, 0 if none. */
+static long largest_batch(plan_probe_fn probe, const struct batch_probe *p,
+			  long max)
+{
+	struct plan_config best = {0};
+	long evals = 0;
+	if (plan_max_concurrency(probe, p, max, 0, 0, &best, &evals, NULL) !=
+		    SC_OK ||
+	    !best.feasible)
+		return 0;
+	return (long)best.concurrency;
+}
+
 long plan_prefill_largest(const struct plan_query *q, const struct model_ctx *c,
 			  const struct worker_shape *s, long max_k,
 			  struct plan_pcand *out)
 {
-	struct plan_pcand cur;
-	long lo = 0, hi = max_k + 1;
-	while (hi - lo > 1) {
-		long mid = lo + (hi - lo) / 2;
-		if (prefill_ok(q, c, s, mid, &cur)) {
-			lo = mid;
-			*out = cur;
-		} else {
-			hi = mid;
-		}
-	}
-	return lo;
+	struct batch_probe p = {q, c, s};
+	long k = largest_batch(prefill_probe, &p, max_k);
+	if (k > 0)
+		plan_prefill_eval(q, c, s, k, out);
+	return k;
 }
 
 void plan_decode_eval(const struct plan_query *q, const struct model_ctx *c,
@@ -89,23 +114,27 @@ static bool decode_fits(const struct plan_query *q, const struct model_ctx *c,
 	return !mp.oom && mp.max_batch_fit >= b;
 }
 
+static int decode_probe(const void *ctx, long b, struct plan_config *out,
+			struct sc_err *e)
+{
+	const struct batch_probe *p = ctx;
+	struct plan_dcand cand;
+	plan_decode_eval(p->q, p->c, p->s, b, &cand);
+	out->concurrency = (double)b;
+	out->feasible = cand.tpot_s <= p->q->sla.tpot_s &&
+			decode_fits(p->q, p->c, p->s, b);
+	return SC_OK;
+}
+
 long plan_decode_largest(const struct plan_query *q, const struct model_ctx *c,
 			 const struct worker_shape *s, long max_b,
 			 struct plan_dcand *out)
 {
-	struct plan_dcand cur;
-	long lo = 0, hi = max_b + 1;
-	while (hi - lo > 1) {
-		long mid = lo + (hi - lo) / 2;
-		plan_decode_eval(q, c, s, mid, &cur);
-		if (cur.tpot_s <= q->sla.tpot_s && decode_fits(q, c, s, mid)) {
-			lo = mid;
-			*out = cur;
-		} else {
-			hi = mid;
-		}
-	}
-	return lo;
+	struct batch_probe p = {q, c, s};
+	long b = largest_batch(decode_probe, &p, max_b);
+	if (b > 0)
+		plan_decode_eval(q, c, s, b, out);
+	return b;
 }
 
 static void fill_workers(const struct plan_query *q,

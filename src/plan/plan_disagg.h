@@ -51,4 +51,9 @@ int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 		       long x, long y, struct plan_config *out, long *evals,
 		       struct sc_err *e);
 
+/* The disagg search of q into r: candidates, rate matching, verification,
+ * ranked with the Pareto front. SC_OK or the model's error. */
+int plan_disagg_search(const struct plan_query *q,
+		       struct plan_mode_result *r, struct sc_err *e);
+
 #endif

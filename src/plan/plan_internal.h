@@ -50,9 +50,4 @@ int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 extern const long plan_agg_budgets[];
 extern const size_t plan_agg_n_budgets;
 
-int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
-		    struct sc_err *e);
-int plan_disagg_search(const struct plan_query *q,
-		       struct plan_mode_result *r, struct sc_err *e);
-
 #endif

@@ -6,6 +6,7 @@
 
 #include "fit/calib.h"
 #include "plan/plan.h"
+#include "plan/search.h"
 #include "testutil.h"
 
 static const double levels[] = {1, 4, 16, 32, 64, 96, 128, 192};

@@ -8,6 +8,7 @@
 #include "modelfix.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
+#include "plan/search.h"
 #include "testutil.h"
 
 static struct modelfix F;

@@ -9,6 +9,7 @@
 #include "plan/plan_agg.h"
 #include "plan/plan_disagg.h"
 #include "plan/plan_internal.h"
+#include "plan/search.h"
 #include "testutil.h"
 
 static struct modelfix F;
