@@ -12,8 +12,8 @@
 
 #define MERGE_PROGRESS_NS 500000000LL
 
-int merge_init(struct merge *m, const struct loop_config *c,
-	       unsigned workers, struct loop_result *out, struct sc_err *e)
+int merge_init(struct merge *m, const struct loop_config *c, unsigned workers,
+	       struct loop_result *out, struct sc_err *e)
 {
 	memset(m, 0, sizeof *m);
 	memset(out, 0, sizeof *out);
@@ -21,8 +21,9 @@ int merge_init(struct merge *m, const struct loop_config *c,
 	m->c = c;
 	m->out = out;
 	m->workers = workers;
-	m->planned = c->requests > 0 ? c->requests + (c->warmup > 0 ? c->warmup : 0)
-				     : -1;
+	m->planned = c->requests > 0
+			 ? c->requests + (c->warmup > 0 ? c->warmup : 0)
+			 : -1;
 	m->late_p50_ms = m->late_p99_ms = NAN;
 	m->spill = tmpfile();
 	if (!m->spill)
@@ -41,16 +42,18 @@ static void progress(struct merge *m)
 	if (now < m->next_progress_ns)
 		return;
 	struct loop_progress p = {
-		.done = m->out->n, .failed = m->failed, .planned = m->planned,
-		.ttft_p50_ms = NAN, .tpot_p50_ms = NAN,
+	    .done = m->out->n,
+	    .failed = m->failed,
+	    .planned = m->planned,
+	    .ttft_p50_ms = NAN,
+	    .tpot_p50_ms = NAN,
 	};
 	c->on_progress(c->ud, &p);
-	m->next_progress_ns = now + (c->progress_ns ? c->progress_ns
-						    : MERGE_PROGRESS_NS);
+	m->next_progress_ns =
+	    now + (c->progress_ns ? c->progress_ns : MERGE_PROGRESS_NS);
 }
 
-int merge_record(struct merge *m, const struct req_record *r,
-		 struct sc_err *e)
+int merge_record(struct merge *m, const struct req_record *r, struct sc_err *e)
 {
 	size_t len = wire_record_size(r);
 	unsigned char *buf = xmalloc(len);
@@ -139,8 +142,8 @@ int merge_finish(struct merge *m, struct sc_err *e)
 	out->last_send_ns = m->last_send_ns;
 	if (m->last_send_ns > m->first_send_ns && m->sent > 1)
 		out->achieved_rate_per_s =
-			(double)(m->sent - 1) /
-			((double)(m->last_send_ns - m->first_send_ns) / 1e9);
+		    (double)(m->sent - 1) /
+		    ((double)(m->last_send_ns - m->first_send_ns) / 1e9);
 	out->send_lateness_p50_ms = m->late_p50_ms;
 	out->send_lateness_p99_ms = m->late_p99_ms;
 	if (fflush(m->spill) || fseek(m->spill, 0, SEEK_SET))
@@ -155,7 +158,8 @@ int merge_finish(struct merge *m, struct sc_err *e)
 		if (fread(&len, sizeof len, 1, m->spill) != 1 ||
 		    len > WIRE_MAX_PAYLOAD) {
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"reading back the level's spill file: record %zu of %zu is missing",
+					"reading back the level's spill file: "
+					"record %zu of %zu is missing",
 					i + 1, out->n);
 			break;
 		}
@@ -164,7 +168,8 @@ int merge_finish(struct merge *m, struct sc_err *e)
 		struct req_record r;
 		if (fread(buf, len, 1, m->spill) != 1) {
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"reading back the level's spill file: record %zu of %zu is cut short",
+					"reading back the level's spill file: "
+					"record %zu of %zu is cut short",
 					i + 1, out->n);
 			break;
 		}

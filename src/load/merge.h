@@ -33,12 +33,11 @@ struct merge {
 /* Starts merging level c run by `workers` workers into out (zeroed and
  * owned by the caller, released with loop_result_release). SC_ERUNTIME
  * when no spill file can be made. */
-int merge_init(struct merge *m, const struct loop_config *c,
-	       unsigned workers, struct loop_result *out, struct sc_err *e);
+int merge_init(struct merge *m, const struct loop_config *c, unsigned workers,
+	       struct loop_result *out, struct sc_err *e);
 /* One worker's record (arrays valid during the call): the level's
  * on_record hook, the spill, the progress hook when due. */
-int merge_record(struct merge *m, const struct req_record *r,
-		 struct sc_err *e);
+int merge_record(struct merge *m, const struct req_record *r, struct sc_err *e);
 /* One worker's end. Returns its status: SC_OK, or its failure in e. */
 int merge_worker_done(struct merge *m, const struct wire_done *d,
 		      struct sc_err *e);

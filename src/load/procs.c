@@ -84,7 +84,7 @@ struct child {
 	int fd;
 	unsigned char *buf; /* header + payload at offset 0 (aligned) */
 	size_t cap;
-	bool failed;        /* the pipe is gone */
+	bool failed; /* the pipe is gone */
 };
 
 static void child_record(void *ud, const struct req_record *r)
@@ -142,18 +142,18 @@ static void child_main(unsigned k, unsigned n, int fd, struct http_driver *d,
 	wire_done_fill(&dn, rc, &e, &res);
 	struct wire_hdr h = {WIRE_DONE, sizeof dn};
 	int code = write_all(fd, &h, sizeof h) && write_all(fd, &dn, sizeof dn)
-			   ? 0
-			   : 1;
+		       ? 0
+		       : 1;
 	http_free(wd);
 	_exit(code);
 }
 
 struct worker {
 	pid_t pid;
-	int fd;             /* -1 once closed */
-	bool done;          /* its done message arrived */
-	bool stopped;       /* asked to stop */
-	bool reaped;        /* waited for */
+	int fd;	      /* -1 once closed */
+	bool done;    /* its done message arrived */
+	bool stopped; /* asked to stop */
+	bool reaped;  /* waited for */
 	unsigned char *buf;
 	size_t len, cap;
 };
@@ -163,11 +163,14 @@ static void describe_end(const struct worker *w, unsigned k, unsigned n,
 			 int status, char *buf, size_t cap)
 {
 	if (WIFSIGNALED(status))
-		snprintf(buf, cap, "worker %u of %u (pid %ld) was killed by signal %d (%s)",
-			 k + 1, n, (long)w->pid, WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		snprintf(
+		    buf, cap,
+		    "worker %u of %u (pid %ld) was killed by signal %d (%s)",
+		    k + 1, n, (long)w->pid, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
 	else if (WIFEXITED(status))
-		snprintf(buf, cap, "worker %u of %u (pid %ld) exited with status %d",
+		snprintf(buf, cap,
+			 "worker %u of %u (pid %ld) exited with status %d",
 			 k + 1, n, (long)w->pid, WEXITSTATUS(status));
 	else
 		snprintf(buf, cap, "worker %u of %u (pid %ld) ended", k + 1, n,
@@ -187,7 +190,8 @@ static int consume(struct merge *m, struct worker *w, unsigned char **scratch,
 		if (h.len > WIRE_MAX_PAYLOAD ||
 		    (h.type != WIRE_RECORD && h.type != WIRE_DONE)) {
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"a worker sent a malformed message (type %u, %u bytes)",
+					"a worker sent a malformed message "
+					"(type %u, %u bytes)",
 					h.type, h.len);
 			break;
 		}
@@ -203,9 +207,9 @@ static int consume(struct merge *m, struct worker *w, unsigned char **scratch,
 			if (!rc)
 				rc = merge_record(m, &r, e);
 		} else if (h.len != sizeof(struct wire_done)) {
-			rc = sc_err_set(e, SC_ERUNTIME,
-					"a worker sent a done message of %u bytes",
-					h.len);
+			rc = sc_err_set(
+			    e, SC_ERUNTIME,
+			    "a worker sent a done message of %u bytes", h.len);
 		} else {
 			struct wire_done dn;
 			memcpy(&dn, pl, sizeof dn);
@@ -267,8 +271,9 @@ int procs_run(unsigned n, struct http_driver *d, struct workload *wl,
 	for (unsigned k = 0; k < n; k++) {
 		int p[2];
 		if (pipe2(p, O_CLOEXEC)) {
-			rc = sc_err_set(e, SC_ERUNTIME, "a pipe for worker %u: %s",
-					k + 1, strerror(errno));
+			rc = sc_err_set(e, SC_ERUNTIME,
+					"a pipe for worker %u: %s", k + 1,
+					strerror(errno));
 			break;
 		}
 #ifdef F_SETPIPE_SZ
@@ -276,8 +281,9 @@ int procs_run(unsigned n, struct http_driver *d, struct workload *wl,
 #endif
 		pid_t pid = fork();
 		if (pid < 0) {
-			rc = sc_err_set(e, SC_ERUNTIME, "starting worker %u of %u: %s",
-					k + 1, n, strerror(errno));
+			rc = sc_err_set(e, SC_ERUNTIME,
+					"starting worker %u of %u: %s", k + 1,
+					n, strerror(errno));
 			close(p[0]);
 			close(p[1]);
 			break;
@@ -367,12 +373,14 @@ int procs_run(unsigned n, struct http_driver *d, struct workload *wl,
 	}
 	if (died[0] && !rc)
 		rc = sc_err_set(e, SC_ERUNTIME,
-				"%s before the level ended; the level failed (%zu records kept)",
+				"%s before the level ended; the level failed "
+				"(%zu records kept)",
 				died, out->n);
 	if (!rc && m.done != started)
-		rc = sc_err_set(e, SC_ERUNTIME,
-				"%u of %u workers ended without reporting their end",
-				started - m.done, n);
+		rc = sc_err_set(
+		    e, SC_ERUNTIME,
+		    "%u of %u workers ended without reporting their end",
+		    started - m.done, n);
 	if (!rc)
 		rc = merge_finish(&m, e);
 	merge_release(&m);

@@ -59,13 +59,24 @@ int ranks_init(int *argc, char ***argv, struct ranks **out, struct sc_err *e)
 	(void)argv;
 	*out = NULL;
 	if (launcher_size() > 1)
-		return sc_err_set(e, SC_ERUNTIME,
-				  "started as one of %ld MPI ranks, but this servecal was built without MPI (./configure --with-mpi with libopenmpi-dev installed); one process can use --procs N",
-				  launcher_size());
+		return sc_err_set(
+		    e, SC_ERUNTIME,
+		    "started as one of %ld MPI ranks, but this servecal was "
+		    "built without MPI (./configure --with-mpi with "
+		    "libopenmpi-dev installed); one process can use --procs N",
+		    launcher_size());
 	return SC_OK;
 }
-int ranks_rank(const struct ranks *rk) { (void)rk; return 0; }
-int ranks_size(const struct ranks *rk) { (void)rk; return 1; }
+int ranks_rank(const struct ranks *rk)
+{
+	(void)rk;
+	return 0;
+}
+int ranks_size(const struct ranks *rk)
+{
+	(void)rk;
+	return 1;
+}
 int ranks_setup(struct ranks *rk, struct ranks_setup *s, struct sc_err *e)
 {
 	(void)rk;
@@ -85,7 +96,10 @@ int ranks_serve(struct ranks *rk, struct http_driver *d, struct workload *wl,
 	(void)rk, (void)d, (void)wl, (void)url, (void)stop;
 	return sc_err_set(e, SC_ERUNTIME, "built without MPI");
 }
-void ranks_free(struct ranks *rk) { (void)rk; }
+void ranks_free(struct ranks *rk)
+{
+	(void)rk;
+}
 
 #else
 
@@ -94,21 +108,21 @@ enum { LEVEL_RUN = 1, LEVEL_END = 2 };
 /* Each rank starts a level this long after the barrier. */
 #define RANKS_START_DELAY_NS 100000000LL
 /* Record bytes per message to rank 0. */
-#define RANKS_CHUNK (4u << 20)
+#define RANKS_CHUNK	     (4u << 20)
 /* Time given to ranks, once stopped, to send what they finished: short,
  * since mpirun (Open MPI 4.1) kills the job's ranks about 1 s after its
  * SIGTERM when one of them died, and rank 0 should have said which level
  * failed and why before that. */
-#define RANKS_GRACE_NS 500000000LL
+#define RANKS_GRACE_NS	     500000000LL
 /* How often a rank's loop looks for rank 0's stop. */
-#define RANKS_POLL_NS 50000000LL
+#define RANKS_POLL_NS	     50000000LL
 /* Waiting for the others, rank 0 sleeps this long between checks. */
-#define RANKS_WAIT_US 1000
+#define RANKS_WAIT_US	     1000
 
 struct ranks {
 	int rank, size;
 	bool setup_done;
-	volatile sig_atomic_t stop; /* a share's stop: rank 0 said so */
+	volatile sig_atomic_t stop;	 /* a share's stop: rank 0 said so */
 	volatile sig_atomic_t *sig_stop; /* the command's signal flag */
 };
 
@@ -119,7 +133,7 @@ struct ranks_level {
 	uint32_t workers;
 	uint8_t open_loop, replay, keep_itl, has_sla;
 	int64_t concurrency, max_concurrency, queue_max, requests, warmup,
-		timeout_ms;
+	    timeout_ms;
 	double duration_s, max_error_rate, level;
 	uint64_t max_event_bytes, max_chunks, first_id, id_step;
 	struct sla sla;
@@ -132,8 +146,8 @@ struct ranks_level {
 /* A rank's end of its share as it sends it to rank 0. */
 struct ranks_done {
 	struct wire_done d;
-	int64_t start_ns;  /* its level start, on its clock */
-	uint64_t rec_bytes;/* record bytes that follow in TAG_RECS messages */
+	int64_t start_ns;   /* its level start, on its clock */
+	uint64_t rec_bytes; /* record bytes that follow in TAG_RECS messages */
 };
 
 static int mpi_fail(struct sc_err *e, const char *what, int rc)
@@ -167,8 +181,14 @@ int ranks_init(int *argc, char ***argv, struct ranks **out, struct sc_err *e)
 	return SC_OK;
 }
 
-int ranks_rank(const struct ranks *rk) { return rk ? rk->rank : 0; }
-int ranks_size(const struct ranks *rk) { return rk ? rk->size : 1; }
+int ranks_rank(const struct ranks *rk)
+{
+	return rk ? rk->rank : 0;
+}
+int ranks_size(const struct ranks *rk)
+{
+	return rk ? rk->size : 1;
+}
 
 int ranks_setup(struct ranks *rk, struct ranks_setup *s, struct sc_err *e)
 {
@@ -237,7 +257,8 @@ static void drain_stops(void)
 {
 	for (;;) {
 		int flag = 0;
-		MPI_Iprobe(0, TAG_STOP, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+		MPI_Iprobe(0, TAG_STOP, MPI_COMM_WORLD, &flag,
+			   MPI_STATUS_IGNORE);
 		if (!flag)
 			return;
 		char b;
@@ -281,7 +302,8 @@ static void level_config(const struct ranks_level *lv, const char *url,
 static int send_share(struct share_run *sr, const struct ranks_done *dn,
 		      struct sc_err *e)
 {
-	int rc = MPI_Send(dn, sizeof *dn, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
+	int rc =
+	    MPI_Send(dn, sizeof *dn, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
 	if (rc != MPI_SUCCESS)
 		return mpi_fail(e, "sending a share's end to rank 0", rc);
 	if (fflush(sr->spill) || fseek(sr->spill, 0, SEEK_SET))
@@ -293,10 +315,12 @@ static int send_share(struct share_run *sr, const struct ranks_done *dn,
 	while (left && !st) {
 		size_t k = left < RANKS_CHUNK ? (size_t)left : RANKS_CHUNK;
 		if (fread(buf, 1, k, sr->spill) != k) {
-			st = sc_err_set(e, SC_ERUNTIME, "the spill file is short");
+			st = sc_err_set(e, SC_ERUNTIME,
+					"the spill file is short");
 			break;
 		}
-		rc = MPI_Send(buf, (int)k, MPI_BYTE, 0, TAG_RECS, MPI_COMM_WORLD);
+		rc = MPI_Send(buf, (int)k, MPI_BYTE, 0, TAG_RECS,
+			      MPI_COMM_WORLD);
 		if (rc != MPI_SUCCESS)
 			st = mpi_fail(e, "sending records to rank 0", rc);
 		left -= k;
@@ -331,7 +355,8 @@ static int serve_level(struct ranks *rk, struct http_driver *d,
 				rk->rank, strerror(errno));
 		summary_acc_init(&res.acc, NULL);
 	} else {
-		wc.start_ns = dn.start_ns = clock_mono_ns() + RANKS_START_DELAY_NS;
+		wc.start_ns = dn.start_ns =
+		    clock_mono_ns() + RANKS_START_DELAY_NS;
 		wc.on_record = spill_record;
 		wc.on_progress = check_stop;
 		wc.progress_ns = RANKS_POLL_NS;
@@ -339,9 +364,9 @@ static int serve_level(struct ranks *rk, struct http_driver *d,
 		wc.stop = &rk->stop;
 		rc = loop_run(d, wl, &wc, &res, e);
 		if (!rc && sr.write_failed)
-			rc = sc_err_set(e, SC_ERUNTIME,
-					"rank %d: writing its spill file failed",
-					rk->rank);
+			rc = sc_err_set(
+			    e, SC_ERUNTIME,
+			    "rank %d: writing its spill file failed", rk->rank);
 	}
 	wire_done_fill(&dn.d, rc, e, &res);
 	if (rc)
@@ -369,7 +394,8 @@ int ranks_serve(struct ranks *rk, struct http_driver *d, struct workload *wl,
 		struct ranks_level lv;
 		int rc = MPI_Bcast(&lv, sizeof lv, MPI_BYTE, 0, MPI_COMM_WORLD);
 		if (rc != MPI_SUCCESS)
-			return mpi_fail(e, "waiting for rank 0's next level", rc);
+			return mpi_fail(e, "waiting for rank 0's next level",
+					rc);
 		if (lv.cmd != LEVEL_RUN)
 			return SC_OK;
 		/* a failed share was reported to rank 0, which ends the run */
@@ -460,8 +486,8 @@ static int take_records(struct merge *m, int k, const struct ranks_done *dn,
 		plen -= off;
 	}
 	if (!rc && plen)
-		rc = sc_err_set(e, SC_ERUNTIME, "%zu bytes of a record are missing",
-				plen);
+		rc = sc_err_set(e, SC_ERUNTIME,
+				"%zu bytes of a record are missing", plen);
 	free(pend);
 	free(chunk);
 	if (rc)
@@ -475,18 +501,25 @@ int ranks_run(struct ranks *rk, struct http_driver *d, struct workload *wl,
 {
 	unsigned n = share_workers(c, (unsigned)rk->size, wl->n_items);
 	struct ranks_level lv = {
-		.cmd = LEVEL_RUN, .workers = n, .open_loop = c->open_loop,
-		.replay = c->replay, .keep_itl = c->keep_itl,
-		.has_sla = c->sla != NULL,
-		.concurrency = c->concurrency,
-		.max_concurrency = c->max_concurrency,
-		.queue_max = c->queue_max, .requests = c->requests,
-		.warmup = c->warmup, .timeout_ms = c->timeout_ms,
-		.duration_s = c->duration_s,
-		.max_error_rate = c->max_error_rate, .level = c->level,
-		.max_event_bytes = c->max_event_bytes,
-		.max_chunks = c->max_chunks, .first_id = c->first_id,
-		.id_step = c->id_step,
+	    .cmd = LEVEL_RUN,
+	    .workers = n,
+	    .open_loop = c->open_loop,
+	    .replay = c->replay,
+	    .keep_itl = c->keep_itl,
+	    .has_sla = c->sla != NULL,
+	    .concurrency = c->concurrency,
+	    .max_concurrency = c->max_concurrency,
+	    .queue_max = c->queue_max,
+	    .requests = c->requests,
+	    .warmup = c->warmup,
+	    .timeout_ms = c->timeout_ms,
+	    .duration_s = c->duration_s,
+	    .max_error_rate = c->max_error_rate,
+	    .level = c->level,
+	    .max_event_bytes = c->max_event_bytes,
+	    .max_chunks = c->max_chunks,
+	    .first_id = c->first_id,
+	    .id_step = c->id_step,
 	};
 	if (c->sla)
 		lv.sla = *c->sla;
@@ -543,10 +576,10 @@ int ranks_run(struct ranks *rk, struct http_driver *d, struct workload *wl,
 	/* Wait for the others: a rank that stopped or failed has its records
 	 * sent within the grace time; one that died never sends, and the
 	 * request timeout (or the grace after a stop) bounds the wait. */
-	int64_t give_up = clock_mono_ns() +
-			  (c->timeout_ms > 0 ? c->timeout_ms * 1000000LL
-					     : RANKS_GRACE_NS) +
-			  RANKS_GRACE_NS;
+	int64_t give_up =
+	    clock_mono_ns() +
+	    (c->timeout_ms > 0 ? c->timeout_ms * 1000000LL : RANKS_GRACE_NS) +
+	    RANKS_GRACE_NS;
 	unsigned left = n - 1;
 	struct sc_err lost = {0}; /* what MPI said of a rank gone */
 	bool stop_seen = false;
@@ -614,7 +647,10 @@ int ranks_run(struct ranks *rk, struct http_driver *d, struct workload *wl,
 			}
 		if (!rc)
 			rc = sc_err_set(e, SC_ERUNTIME,
-					"rank(s) %s of %u sent no records (ended, killed or stuck; mpirun or srun names the cause%s%.300s); the level failed (%zu records kept)",
+					"rank(s) %s of %u sent no records "
+					"(ended, killed or stuck; mpirun or "
+					"srun names the cause%s%.300s); the "
+					"level failed (%zu records kept)",
 					who, n, lost.msg[0] ? "; " : "",
 					lost.msg, out->n);
 	}

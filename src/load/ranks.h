@@ -23,10 +23,10 @@ struct ranks;
 
 /* What rank 0 learned before the levels and the others need. */
 struct ranks_setup {
-	int32_t go;           /* 0: rank 0 stopped before the levels */
+	int32_t go; /* 0: rank 0 stopped before the levels */
 	char model[RANKS_MODEL_MAX];
-	int64_t vocab;        /* token ids are drawn below it; <= 0: none */
-	int64_t text_overhead;/* the probe's correction of text prompts */
+	int64_t vocab;	       /* token ids are drawn below it; <= 0: none */
+	int64_t text_overhead; /* the probe's correction of text prompts */
 	uint64_t prefix_nonce;
 };
 
@@ -55,8 +55,7 @@ int ranks_run(struct ranks *rk, struct http_driver *d, struct workload *wl,
  * against url, until rank 0 ends the run. *stop (a signal's flag) stops
  * the share in progress. SC_OK or what failed. */
 int ranks_serve(struct ranks *rk, struct http_driver *d, struct workload *wl,
-		const char *url, volatile sig_atomic_t *stop,
-		struct sc_err *e);
+		const char *url, volatile sig_atomic_t *stop, struct sc_err *e);
 /* Rank 0 tells the other ranks the run is over (when setup went out);
  * every rank leaves MPI. NULL does nothing. */
 void ranks_free(struct ranks *rk);

@@ -25,8 +25,7 @@ static long open_entries(const struct loop_config *c, size_t n_items)
 	return 0;
 }
 
-unsigned share_workers(const struct loop_config *c, unsigned n,
-		       size_t n_items)
+unsigned share_workers(const struct loop_config *c, unsigned n, size_t n_items)
 {
 	long most = (long)n;
 	if (!c->open_loop) {

@@ -12,8 +12,7 @@
 /* Workers that take part in level c when n are offered (each gets at
  * least one stream and one measured request): 1..n. n_items: the trace's
  * entries (replay), else ignored. */
-unsigned share_workers(const struct loop_config *c, unsigned n,
-		       size_t n_items);
+unsigned share_workers(const struct loop_config *c, unsigned n, size_t n_items);
 /* Worker k's (k < n) config of level c in *out: a copy with its share of
  * the counts, ids and schedule. Hooks and start time are left as in c. */
 void share_config(const struct loop_config *c, unsigned k, unsigned n,

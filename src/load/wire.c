@@ -37,18 +37,20 @@ int wire_record_unpack(unsigned char *buf, size_t len, struct req_record *r,
 		       struct sc_err *e)
 {
 	if (len < sizeof *r)
-		return sc_err_set(e, SC_ERUNTIME,
-				  "worker message: a record of %zu bytes (want at least %zu)",
-				  len, sizeof *r);
+		return sc_err_set(
+		    e, SC_ERUNTIME,
+		    "worker message: a record of %zu bytes (want at least %zu)",
+		    len, sizeof *r);
 	memcpy(r, buf, sizeof *r);
 	size_t itl = r->n_itl, tok = r->n_tok;
 	size_t room = len - sizeof *r;
 	if (itl > room / sizeof(double) ||
 	    tok > (room - itl * sizeof(double)) /
-			  (sizeof(int64_t) + sizeof(int32_t)) ||
+		      (sizeof(int64_t) + sizeof(int32_t)) ||
 	    wire_record_size(r) != len)
 		return sc_err_set(e, SC_ERUNTIME,
-				  "worker message: a record of %zu bytes holds %zu ITL and %zu token entries",
+				  "worker message: a record of %zu bytes holds "
+				  "%zu ITL and %zu token entries",
 				  len, itl, tok);
 	r->error[sizeof r->error - 1] = 0;
 	r->response_id[sizeof r->response_id - 1] = 0;

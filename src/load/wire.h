@@ -25,7 +25,7 @@ struct wire_hdr {
 
 /* The end of a worker's share: its loop's status and result. */
 struct wire_done {
-	int32_t status;           /* SC_OK or the loop's failure */
+	int32_t status; /* SC_OK or the loop's failure */
 	uint8_t interrupted, too_many_errors;
 	uint64_t n, queue_full, next_id;
 	int64_t sent;

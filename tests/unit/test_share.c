@@ -41,8 +41,8 @@ static void test_counts(void)
 
 static void test_configs(void)
 {
-	struct loop_config c = {.concurrency = 7, .requests = 50, .warmup = 7,
-				.first_id = 100};
+	struct loop_config c = {
+	    .concurrency = 7, .requests = 50, .warmup = 7, .first_id = 100};
 	/* fewer workers than offered when the level is smaller */
 	CU_ASSERT_EQUAL(share_workers(&c, 4, 0), 4);
 	CU_ASSERT_EQUAL(share_workers(&c, 16, 0), 7);
@@ -62,7 +62,9 @@ static void test_configs(void)
 	CU_ASSERT_EQUAL(req, 50);
 	CU_ASSERT_EQUAL(warm, 7);
 	/* open loop: 10 warm-up and 90 measured entries dealt to 4 */
-	struct loop_config o = {.open_loop = true, .requests = 90, .warmup = 10,
+	struct loop_config o = {.open_loop = true,
+				.requests = 90,
+				.warmup = 10,
 				.max_concurrency = 6};
 	req = warm = conc = 0;
 	for (unsigned k = 0; k < 4; k++) {
@@ -93,9 +95,15 @@ static void test_wire(void)
 	double itl[3] = {1.5, 2.5, 3.5};
 	int64_t tok[4] = {10, 20, 30, 40};
 	int32_t tn[4] = {1, 1, 2, 1};
-	struct req_record r = {.id = 42, .ok = true, .output_tokens = 5,
-			       .itl_ms = itl, .n_itl = 3, .tok_ns = tok,
-			       .tok_n = tn, .n_tok = 4, .ttft_ms = 7.25};
+	struct req_record r = {.id = 42,
+			       .ok = true,
+			       .output_tokens = 5,
+			       .itl_ms = itl,
+			       .n_itl = 3,
+			       .tok_ns = tok,
+			       .tok_n = tn,
+			       .n_tok = 4,
+			       .ttft_ms = 7.25};
 	strcpy(r.error, "none");
 	size_t len = wire_record_size(&r);
 	unsigned char *buf = malloc(len);
@@ -111,7 +119,8 @@ static void test_wire(void)
 	CU_ASSERT_EQUAL(q.tok_ns[3], 40);
 	CU_ASSERT_EQUAL(q.tok_n[2], 2);
 	/* a payload cut short is refused, not read past its end */
-	CU_ASSERT_EQUAL(wire_record_unpack(buf, len - 4, &q, NULL), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(wire_record_unpack(buf, len - 4, &q, NULL),
+			SC_ERUNTIME);
 	free(buf);
 }
 
@@ -119,11 +128,16 @@ static void test_wire(void)
 static struct req_record rec(uint64_t id, double start_ms, double ttft_ms,
 			     double end_ms, bool warm)
 {
-	struct req_record r = {.id = id, .ok = true, .warmup = warm,
-			       .input_tokens = 8, .prompt_tokens = 8,
-			       .output_tokens = 4, .chunks = 4};
+	struct req_record r = {.id = id,
+			       .ok = true,
+			       .warmup = warm,
+			       .input_tokens = 8,
+			       .prompt_tokens = 8,
+			       .output_tokens = 4,
+			       .chunks = 4};
 	r.start_ns = r.sched_ns = (int64_t)(start_ms * 1e6);
-	r.first_byte_ns = r.first_token_ns = r.start_ns + (int64_t)(ttft_ms * 1e6);
+	r.first_byte_ns = r.first_token_ns =
+	    r.start_ns + (int64_t)(ttft_ms * 1e6);
 	r.last_token_ns = r.end_ns = (int64_t)(end_ms * 1e6);
 	req_derive(&r);
 	return r;
@@ -149,9 +163,13 @@ static void test_merge(void)
 	for (size_t i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(merge_record(&m, &rs[i], NULL), SC_OK);
 	struct wire_done d0 = {.window_start_ns = 10000000,
-			       .window_end_ns = 100000000, .n = 4, .sent = 4},
+			       .window_end_ns = 100000000,
+			       .n = 4,
+			       .sent = 4},
 			 d1 = {.window_start_ns = 20000000,
-			       .window_end_ns = 90000000, .n = 3, .sent = 3,
+			       .window_end_ns = 90000000,
+			       .n = 3,
+			       .sent = 3,
 			       .interrupted = 1};
 	CU_ASSERT_EQUAL(merge_worker_done(&m, &d0, NULL), SC_OK);
 	CU_ASSERT_EQUAL(merge_worker_done(&m, &d1, NULL), SC_OK);
@@ -188,11 +206,11 @@ static void test_merge(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"counts add up", test_counts},
-	{"worker configs", test_configs},
-	{"record bytes round trip", test_wire},
-	{"merged statistics", test_merge},
-	CU_TEST_INFO_NULL,
+    {"counts add up", test_counts},
+    {"worker configs", test_configs},
+    {"record bytes round trip", test_wire},
+    {"merged statistics", test_merge},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("share", tests)
