@@ -20,7 +20,8 @@ static int mkdir_one(const char *p, struct sc_err *e)
 	if (err == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
 		return SC_OK;
 	if (err == EEXIST)
-		return sc_err_set(e, SC_ERUNTIME, "mkdir %s: not a directory", p);
+		return sc_err_set(e, SC_ERUNTIME, "mkdir %s: not a directory",
+				  p);
 	return sc_err_set(e, SC_ERUNTIME, "mkdir %s: %s", p, strerror(err));
 }
 
@@ -28,9 +29,10 @@ int fs_mkdir_p(const char *dir, struct sc_err *e)
 {
 	size_t n = strlen(dir);
 	if (n == 0 || n >= FS_PATH_MAX)
-		return sc_err_set(e, SC_EINVAL,
-				  "directory path '%.200s' is %zu bytes (1 to %d)",
-				  dir, n, FS_PATH_MAX - 1);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "directory path '%.200s' is %zu bytes (1 to %d)", dir, n,
+		    FS_PATH_MAX - 1);
 	char buf[FS_PATH_MAX];
 	memcpy(buf, dir, n + 1);
 	for (size_t i = 1; i < n; i++) {
@@ -86,8 +88,9 @@ int fs_atomic_commit(struct fs_atomic *a, struct sc_err *e)
 				strerror(err));
 		unlink(a->tmp);
 	} else if (rename(a->tmp, a->path) != 0) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: cannot rename into place: %s",
-				a->path, strerror(errno));
+		rc = sc_err_set(e, SC_ERUNTIME,
+				"%s: cannot rename into place: %s", a->path,
+				strerror(errno));
 		unlink(a->tmp);
 	}
 	release(a);

@@ -109,9 +109,9 @@ static void test_write_atomic(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"mkdir -p creates parents, refuses a file in the way", test_mkdir_p},
-	{"atomic write: old or whole new file, no temp left", test_write_atomic},
-	CU_TEST_INFO_NULL,
+    {"mkdir -p creates parents, refuses a file in the way", test_mkdir_p},
+    {"atomic write: old or whole new file, no temp left", test_write_atomic},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("fs", tests)
