@@ -94,7 +94,7 @@ static void srv_chunk(int fd, const char *s)
 }
 
 /* Parses a request in c->in: max_tokens and the id from the first three
- * prompt token ids (see load/workload.c). */
+ * prompt token ids (see load/wl.c). */
 static bool srv_request(struct srv_conn *c)
 {
 	c->in[c->in_len] = 0;

@@ -13,7 +13,7 @@
 #include "load/bench.h"
 #include "load/procs.h"
 #include "load/session.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "metrics/summary.h"
 #include "out/bench_block.h"
 #include "out/bench_progress.h"

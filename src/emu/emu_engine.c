@@ -1,7 +1,7 @@
 /* Per-worker schedulers of the emulated engine, the router and the disagg
  * handoff. One libevent timer per worker ends its iterations; one per
  * request covers the frontend delay and the KV transfer. */
-#include "emu/emu_sched.h"
+#include "emu/emu_engine.h"
 
 #include <math.h>
 #include <stdlib.h>

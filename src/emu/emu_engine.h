@@ -18,8 +18,8 @@
  * produced are handed to the server afterwards, in slices, at normal
  * priority, so writing thousands of tokens never delays another worker's
  * iteration end. Per request, tokens are delivered in order. */
-#ifndef SC_EMU_SCHED_H
-#define SC_EMU_SCHED_H
+#ifndef SC_EMU_ENGINE_H
+#define SC_EMU_ENGINE_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -13,7 +13,7 @@
 
 #include "emu/emu_api.h"
 #include "emu/emu_http.h"
-#include "emu/emu_sched.h"
+#include "emu/emu_engine.h"
 #include "emu/emu_trace.h"
 #include "util/clock.h"
 #include "util/xalloc.h"

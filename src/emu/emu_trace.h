@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/emu_sched.h"
+#include "emu/emu_engine.h"
 #include "util/err.h"
 
 struct emu_trace;

@@ -2,7 +2,7 @@
 libservecal_a_SOURCES += \
 	src/emu/emu_faults.c src/emu/emu_faults.h \
 	src/emu/emu_truth.c src/emu/emu_truth.h \
-	src/emu/emu_sched.c src/emu/emu_sched.h \
+	src/emu/emu_engine.c src/emu/emu_engine.h \
 	src/emu/emu_api.c src/emu/emu_api.h \
 	src/emu/emu_trace.c src/emu/emu_trace.h \
 	src/emu/emu_reqparse.c src/emu/emu_reqparse.h \
@@ -10,11 +10,11 @@ libservecal_a_SOURCES += \
 	src/emu/emu_http.c src/emu/emu_http.h \
 	src/emu/emu_server.c src/emu/emu_server.h
 
-# Tests: unit tests per module; test_emu_sched runs the engine on a real
+# Tests: unit tests per module; test_emu_engine runs the engine on a real
 # event loop (physics); test_emu_reqparse feeds the HTTP parser split at
 # every offset; test_emu_http (end to end) forks `servecal emulate`
 # (protocol, faults, disconnects, hostile clients, graceful stop, trace).
-EMU_TESTS = tests/unit/test_emu_sched tests/unit/test_emu_api \
+EMU_TESTS = tests/unit/test_emu_engine tests/unit/test_emu_api \
 	tests/unit/test_emu_truth tests/unit/test_emu_reqparse \
 	tests/unit/test_emu_http
 check_PROGRAMS += $(EMU_TESTS)

@@ -11,7 +11,7 @@
 
 #include "load/arrival.h"
 #include "load/loop.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "metrics/summary.h"
 #include "net/http.h"
 #include "util/err.h"

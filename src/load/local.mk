@@ -4,7 +4,7 @@ AM_CFLAGS += $(MPI_CFLAGS)
 SC_LIBS += $(MPI_LIBS)
 libservecal_a_SOURCES += \
 	src/load/arrival.c src/load/arrival.h \
-	src/load/workload.c src/load/workload.h \
+	src/load/wl.c src/load/wl.h \
 	src/load/loop.c src/load/loop.h \
 	src/load/endpoint.c src/load/endpoint.h \
 	src/load/bench.c src/load/bench.h \

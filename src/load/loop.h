@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "load/arrival.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "metrics/request.h"
 #include "metrics/summary.h"
 #include "net/http.h"

@@ -6,7 +6,7 @@
 #ifndef SC_PROCS_H
 #define SC_PROCS_H
 #include "load/loop.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "net/http.h"
 #include "util/err.h"
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "load/loop.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "net/http.h"
 #include "util/err.h"
 

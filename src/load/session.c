@@ -15,7 +15,7 @@
 #include "load/ranks.h"
 #include "load/results.h"
 #include "util/num.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "model/deploy.h"
 #include "net/http.h"
 #include "util/clock.h"

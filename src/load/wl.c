@@ -1,7 +1,7 @@
 /* Workload generation. Synthetic token prompts are built from a pre-rendered
  * filler of random ids so a 4,000-token body is a few memcpy calls, not
  * thousands of printf calls, at high request rates. */
-#include "load/workload.h"
+#include "load/wl.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * request so prefix caches cannot hit), a JSONL dataset ("prompt" or
  * "messages", optional "output_len"), or a Mooncake-style trace
  * ("timestamp" ms, "input_length", "output_length") for replay. */
-#ifndef SC_WORKLOAD_H
-#define SC_WORKLOAD_H
+#ifndef SC_WL_H
+#define SC_WL_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

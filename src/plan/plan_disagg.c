@@ -155,9 +155,10 @@ static void fill_workers(const struct plan_query *q,
 				       .max_batch = d->b,
 				       .max_num_tokens = d->b,
 				       .sched = sc};
-	struct rm_side ps = {p->gpus, p->req_per_s}, ds = {d->gpus, d->req_per_s};
-	struct rm_result rm;
-	rm_eval(&ps, &ds, x, y, &rm);
+	struct ratematch_side ps = {p->gpus, p->req_per_s},
+			      ds = {d->gpus, d->req_per_s};
+	struct ratematch_result rm;
+	ratematch_eval(&ps, &ds, x, y, &rm);
 	o->replicas = rm.replicas;
 	o->unit_x = rm.unit_x;
 	o->unit_y = rm.unit_y;
@@ -202,7 +203,7 @@ int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 /* Pairings of one decode candidate, best matched rate first. */
 struct pairing {
 	size_t pi;
-	struct rm_result rm;
+	struct ratematch_result rm;
 };
 
 static void keep_top(struct pairing *top, size_t *n, size_t cap,
@@ -210,13 +211,13 @@ static void keep_top(struct pairing *top, size_t *n, size_t cap,
 {
 	size_t i = *n;
 	if (i == cap) {
-		if (!rm_better(&c->rm, &top[cap - 1].rm))
+		if (!ratematch_better(&c->rm, &top[cap - 1].rm))
 			return;
 		i = cap - 1;
 	} else {
 		(*n)++;
 	}
-	while (i > 0 && rm_better(&c->rm, &top[i - 1].rm)) {
+	while (i > 0 && ratematch_better(&c->rm, &top[i - 1].rm)) {
 		top[i] = top[i - 1];
 		i--;
 	}
@@ -293,12 +294,13 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 	for (size_t j = 0; j < ndc; j++) {
 		struct pairing top[PLAN_VERIFY_PER_DECODE];
 		size_t nt = 0;
-		struct rm_side ds = {dc[j].gpus, dc[j].req_per_s};
+		struct ratematch_side ds = {dc[j].gpus, dc[j].req_per_s};
 		for (size_t i = 0; i < npc; i++) {
-			struct rm_side ps = {pc[i].gpus, pc[i].req_per_s};
+			struct ratematch_side ps = {pc[i].gpus,
+						    pc[i].req_per_s};
 			struct pairing cand = {.pi = i};
 			r->matched++;
-			if (!rm_best(&ps, &ds, q->total_gpus, &cand.rm))
+			if (!ratematch_best(&ps, &ds, q->total_gpus, &cand.rm))
 				continue;
 			keep_top(top, &nt, PLAN_VERIFY_PER_DECODE, &cand);
 		}

@@ -13,8 +13,9 @@ static long gcd_l(long a, long b)
 	return a;
 }
 
-void rm_eval(const struct rm_side *p, const struct rm_side *d, long x, long y,
-	     struct rm_result *out)
+void ratematch_eval(const struct ratematch_side *p,
+		    const struct ratematch_side *d, long x, long y,
+		    struct ratematch_result *out)
 {
 	double rp = (double)x * p->req_per_s, rd = (double)y * d->req_per_s;
 	out->x = x;
@@ -38,7 +39,8 @@ static int cmp_rel(double a, double b)
 	return 0;
 }
 
-bool rm_better(const struct rm_result *r, const struct rm_result *s)
+bool ratematch_better(const struct ratematch_result *r,
+		      const struct ratematch_result *s)
 {
 	int c = cmp_rel(r->req_per_s_per_gpu, s->req_per_s_per_gpu);
 	if (c)
@@ -51,13 +53,14 @@ bool rm_better(const struct rm_result *r, const struct rm_result *s)
 	return r->x < s->x;
 }
 
-bool rm_best(const struct rm_side *p, const struct rm_side *d,
-	     long total_gpus, struct rm_result *out)
+bool ratematch_best(const struct ratematch_side *p,
+		    const struct ratematch_side *d, long total_gpus,
+		    struct ratematch_result *out)
 {
 	if (p->gpus < 1 || d->gpus < 1 || !(p->req_per_s > 0) ||
 	    !(d->req_per_s > 0) || p->gpus + d->gpus > total_gpus)
 		return false;
-	struct rm_result best = {0}, cur;
+	struct ratematch_result best = {0}, cur;
 	bool have = false;
 	double ratio = p->req_per_s / d->req_per_s;
 	for (long x = 1; x * p->gpus + d->gpus <= total_gpus; x++) {
@@ -70,8 +73,8 @@ bool rm_best(const struct rm_side *p, const struct rm_side *d,
 			if (y == prev)
 				continue;
 			prev = y;
-			rm_eval(p, d, x, y, &cur);
-			if (!have || rm_better(&cur, &best)) {
+			ratematch_eval(p, d, x, y, &cur);
+			if (!have || ratematch_better(&cur, &best)) {
 				best = cur;
 				have = true;
 			}

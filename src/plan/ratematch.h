@@ -8,12 +8,12 @@
 #include <stdbool.h>
 
 /* One worker candidate: GPUs it occupies and requests/s it sustains. */
-struct rm_side {
+struct ratematch_side {
 	long gpus;
 	double req_per_s;
 };
 
-struct rm_result {
+struct ratematch_result {
 	long x, y;           /* prefill and decode workers in all */
 	long unit_x, unit_y; /* the xPyD unit: x / replicas, y / replicas */
 	long replicas;       /* gcd(x, y) */
@@ -24,19 +24,22 @@ struct rm_result {
 };
 
 /* Evaluates one xPyD choice (x, y >= 1) into out. */
-void rm_eval(const struct rm_side *p, const struct rm_side *d, long x, long y,
-	     struct rm_result *out);
+void ratematch_eval(const struct ratematch_side *p,
+		    const struct ratematch_side *d, long x, long y,
+		    struct ratematch_result *out);
 
 /* True when r is better than s: more requests/s per GPU; on a tie (relative
  * 1e-12) more requests/s in all, then fewer GPUs, then fewer prefill workers. */
-bool rm_better(const struct rm_result *r, const struct rm_result *s);
+bool ratematch_better(const struct ratematch_result *r,
+		      const struct ratematch_result *s);
 
 /* Best x, y with x * gpus_p + y * gpus_d <= total_gpus. For each x only
  * y = floor and ceil of x * prefill / decode can be best (the rate per GPU
  * rises in y up to the balance point and falls past it), so the sweep is
  * exact in O(total_gpus / gpus_p). Returns false (out untouched) when not
  * even 1P1D fits or a rate is not positive. */
-bool rm_best(const struct rm_side *p, const struct rm_side *d,
-	     long total_gpus, struct rm_result *out);
+bool ratematch_best(const struct ratematch_side *p,
+		    const struct ratematch_side *d, long total_gpus,
+		    struct ratematch_result *out);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include "camp/campaign.h"
 #include "emu/emu_truth.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "metrics/importer.h"
 #include "model/deploy.h"
 #include "model/params.h"

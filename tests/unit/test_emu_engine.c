@@ -10,7 +10,7 @@
 
 #include <event2/event.h>
 
-#include "emu/emu_sched.h"
+#include "emu/emu_engine.h"
 #include "emu/emu_truth.h"
 #include "model/deploy.h"
 #include "testutil.h"
@@ -454,4 +454,4 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-TEST_MAIN("emu_sched", tests)
+TEST_MAIN("emu_engine", tests)

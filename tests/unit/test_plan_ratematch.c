@@ -10,9 +10,9 @@
  * traffic on the budget, so it wins: two replicas of 1P3D, 6 req/s. */
 static void test_balanced_ratio(void)
 {
-	struct rm_side p = {1, 3.0}, d = {1, 1.0};
-	struct rm_result r;
-	CU_ASSERT_TRUE_FATAL(rm_best(&p, &d, 8, &r));
+	struct ratematch_side p = {1, 3.0}, d = {1, 1.0};
+	struct ratematch_result r;
+	CU_ASSERT_TRUE_FATAL(ratematch_best(&p, &d, 8, &r));
 	CU_ASSERT_EQUAL(r.x, 2);
 	CU_ASSERT_EQUAL(r.y, 6);
 	CU_ASSERT_EQUAL(r.unit_x, 1);
@@ -29,9 +29,9 @@ static void test_balanced_ratio(void)
  * So 1P4D on 6 of 8 GPUs is best: idle GPUs beat an unbalanced pool. */
 static void test_leaves_gpus_idle(void)
 {
-	struct rm_side p = {2, 6.0}, d = {1, 1.5};
-	struct rm_result r;
-	CU_ASSERT_TRUE_FATAL(rm_best(&p, &d, 8, &r));
+	struct ratematch_side p = {2, 6.0}, d = {1, 1.5};
+	struct ratematch_result r;
+	CU_ASSERT_TRUE_FATAL(ratematch_best(&p, &d, 8, &r));
 	CU_ASSERT_EQUAL(r.x, 1);
 	CU_ASSERT_EQUAL(r.y, 4);
 	CU_ASSERT_EQUAL(r.gpus, 6);
@@ -44,9 +44,9 @@ static void test_leaves_gpus_idle(void)
  * 0.75/GPU) vs 1P1D (1/2 = 0.5): more prefill workers per decode worker. */
 static void test_prefill_heavy(void)
 {
-	struct rm_side p = {1, 1.0}, d = {1, 10.0};
-	struct rm_result r;
-	CU_ASSERT_TRUE_FATAL(rm_best(&p, &d, 4, &r));
+	struct ratematch_side p = {1, 1.0}, d = {1, 10.0};
+	struct ratematch_result r;
+	CU_ASSERT_TRUE_FATAL(ratematch_best(&p, &d, 4, &r));
 	CU_ASSERT_EQUAL(r.x, 3);
 	CU_ASSERT_EQUAL(r.y, 1);
 	CU_ASSERT_TRUE(r.prefill_bound);
@@ -55,11 +55,11 @@ static void test_prefill_heavy(void)
 
 static void test_does_not_fit(void)
 {
-	struct rm_side p = {4, 1.0}, d = {8, 1.0}, z = {1, 0.0};
-	struct rm_result r = {.x = -7};
-	CU_ASSERT_FALSE(rm_best(&p, &d, 8, &r));
+	struct ratematch_side p = {4, 1.0}, d = {8, 1.0}, z = {1, 0.0};
+	struct ratematch_result r = {.x = -7};
+	CU_ASSERT_FALSE(ratematch_best(&p, &d, 8, &r));
 	CU_ASSERT_EQUAL(r.x, -7);
-	CU_ASSERT_FALSE(rm_best(&z, &z, 8, &r));
+	CU_ASSERT_FALSE(ratematch_best(&z, &z, 8, &r));
 }
 
 /* The floor/ceil shortcut equals trying every (x, y) in the budget. */
@@ -67,23 +67,24 @@ static void test_exhaustive(void)
 {
 	unsigned seed = 7;
 	for (int round = 0; round < 2000; round++) {
-		struct rm_side p = {1L << (rand_r(&seed) % 4),
-				    0.1 + (rand_r(&seed) % 1000) / 37.0};
-		struct rm_side d = {1L << (rand_r(&seed) % 4),
-				    0.1 + (rand_r(&seed) % 1000) / 53.0};
+		struct ratematch_side p = {1L << (rand_r(&seed) % 4),
+					   0.1 + (rand_r(&seed) % 1000) / 37.0};
+		struct ratematch_side d = {1L << (rand_r(&seed) % 4),
+					   0.1 + (rand_r(&seed) % 1000) / 53.0};
 		long total = 2 + rand_r(&seed) % 70;
-		struct rm_result fast, brute = {0}, cur;
+		struct ratematch_result fast, brute = {0}, cur;
 		bool have = false;
 		for (long x = 1; x * p.gpus + d.gpus <= total; x++)
 			for (long y = 1; x * p.gpus + y * d.gpus <= total;
 			     y++) {
-				rm_eval(&p, &d, x, y, &cur);
-				if (!have || rm_better(&cur, &brute)) {
+				ratematch_eval(&p, &d, x, y, &cur);
+				if (!have || ratematch_better(&cur, &brute)) {
 					brute = cur;
 					have = true;
 				}
 			}
-		CU_ASSERT_EQUAL_FATAL(rm_best(&p, &d, total, &fast), have);
+		CU_ASSERT_EQUAL_FATAL(ratematch_best(&p, &d, total, &fast),
+				      have);
 		if (!have)
 			continue;
 		CU_ASSERT_EQUAL(fast.x, brute.x);

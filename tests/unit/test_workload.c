@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "load/arrival.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "testutil.h"
 
 static cJSON *body_of(struct workload *w, uint64_t id, struct wl_request *r)
