@@ -3,7 +3,8 @@
  * stream, request and schedule entry goes to exactly one worker; a record
  * comes back field for field with its arrays; the statistics of merged
  * workers are those of one accumulator over the union of their records in
- * the window all of them were steady in. */
+ * the window all of them were steady in; a worker's workload takes the
+ * dataset items dealt to it and draws lengths of its own. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "load/merge.h"
 #include "load/share.h"
 #include "load/wire.h"
+#include "load/workload.h"
 #include "metrics/summary.h"
 #include "testutil.h"
 
@@ -205,11 +207,56 @@ static void test_merge(void)
 	loop_result_release(&out);
 }
 
+/* Checks that worker k of n takes the dataset items want[] in order. */
+static void items_of(unsigned k, unsigned n, const char **want, size_t nw)
+{
+	struct workload w;
+	wl_init(&w, WL_COMPLETIONS, "m", 16, 0, 8, 0, 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    wl_load_dataset(
+		&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"),
+		NULL),
+	    SC_OK);
+	wl_share(&w, k, n);
+	for (size_t i = 0; i < nw; i++) {
+		struct wl_request r;
+		wl_next(&w, i, &r);
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.body, want[i]));
+		wl_request_release(&r);
+	}
+	wl_release(&w);
+}
+
+static void test_workload_share(void)
+{
+	/* the fixture's 3 items: worker 1 of 2 takes items 1, 0 (1 + 2,
+	 * wrapped), 2; worker 0 takes 0, 2, 1 */
+	static const char *w1[] = {"KV cache", "printing press", "haiku"};
+	static const char *w0[] = {"printing press", "haiku", "KV cache"};
+	items_of(1, 2, w1, 3);
+	items_of(0, 2, w0, 3);
+	/* synthetic lengths: each worker draws its own, so two workers do not
+	 * send the same lengths in step */
+	long len[2];
+	for (unsigned k = 0; k < 2; k++) {
+		struct workload w;
+		wl_init(&w, WL_COMPLETIONS, "m", 1000, 200, 8, 0, 1);
+		wl_share(&w, k, 2);
+		struct wl_request r;
+		wl_next(&w, k, &r);
+		len[k] = r.input_tokens;
+		wl_request_release(&r);
+		wl_release(&w);
+	}
+	CU_ASSERT_NOT_EQUAL(len[0], len[1]);
+}
+
 static CU_TestInfo tests[] = {
     {"counts add up", test_counts},
     {"worker configs", test_configs},
     {"record bytes round trip", test_wire},
     {"merged statistics", test_merge},
+    {"workload shares", test_workload_share},
     CU_TEST_INFO_NULL,
 };
 
