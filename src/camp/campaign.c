@@ -280,12 +280,14 @@ int campaign_slas_from_json(const cJSON *j, const char *where, bool need_tpot,
 	}
 	for (size_t i = 0; !rc && i < *n; i++)
 		for (size_t k = 0; k < i; k++)
-			if (out[k].ttft_ms == out[i].ttft_ms &&
-			    out[k].ttft_stat == out[i].ttft_stat)
+			/* The report and the match directories tell SLAs
+			 * apart by their TTFT limit. */
+			if (out[k].ttft_ms == out[i].ttft_ms)
 				return sc_err_set(e, SC_EINPUT,
-						  "%s: two SLAs limit TTFT %s to %g ms: give each its own limit or statistic",
-						  where, statsel_name(out[i].ttft_stat),
-						  out[i].ttft_ms);
+						  "%s: two SLAs limit TTFT to %g ms (at %s and %s): give each its own TTFT limit",
+						  where, out[i].ttft_ms,
+						  statsel_name(out[k].ttft_stat),
+						  statsel_name(out[i].ttft_stat));
 	return rc;
 }
 

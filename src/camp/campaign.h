@@ -84,8 +84,7 @@ void campaign_release(struct campaign *c);
  * TTFT, the rest shared). Without need_tpot an SLA may leave out the
  * TPOT limit (tpot_ms and min_tokens_per_s_user 0). SC_EINPUT naming
  * where, the field, its range and the value given; two SLAs with the same
- * TTFT limit and statistic are refused (their match directories would be
- * one). */
+ * TTFT limit are refused (reports tell SLAs apart by it). */
 int campaign_slas_from_json(const cJSON *j, const char *where, bool need_tpot,
 			    struct campaign_sla *out, size_t *n,
 			    struct sc_err *e);

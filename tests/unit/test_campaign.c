@@ -29,7 +29,7 @@ static const struct {
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},{\"ttft_ms\":-5,\"tpot_ms\":20}]}", "slas[1]: field 'ttft_ms': must be in [0.001, 604800000], got -5"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":0}]}", "slas[0]: field 'tpot_ms': must be in"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600}]}", "slas[0]: give exactly one of 'tpot_ms' and 'min_tokens_per_s_user'"},
-	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},{\"ttft_ms\":600,\"tpot_ms\":30}]}", "two SLAs limit TTFT p90 to 600 ms"},
+	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},{\"ttft_ms\":600,\"tpot_ms\":30}]}", "two SLAs limit TTFT to 600 ms (at p90 and p90): give each its own TTFT limit"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[]}", "slas: must be a non-empty list of SLA objects"},
 	{"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20,\"e2e_ms\":9}]}", "unknown field 'e2e_ms'"},
 	{"{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"SPEC\"}]," WL "," SW "," SL "}", "exactly one of 'url'"},
@@ -119,7 +119,7 @@ static void test_sla_list(void)
 	snprintf(text, sizeof text,
 		 "{\"name\":\"x\",\"deployments\":[{\"name\":\"a\",\"spec\":\"%s\",\"emulate\":true}]," WL "," SW
 		 ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},"
-		 "{\"ttft_ms\":600,\"ttft_stat\":\"p99\",\"min_tokens_per_s_user\":50,\"tpot_stat\":\"p90\"}]}",
+		 "{\"ttft_ms\":1200,\"ttft_stat\":\"p99\",\"min_tokens_per_s_user\":50,\"tpot_stat\":\"p90\"}]}",
 		 spec);
 	char *path = testutil_write(dir, "c.json", text);
 	struct campaign c;
@@ -134,9 +134,9 @@ static void test_sla_list(void)
 	campaign_match_name("calibrated", &c.slas[0], buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "calibrated-ttft600");
 	campaign_match_name("prior", &c.slas[1], buf, sizeof buf);
-	CU_ASSERT_STRING_EQUAL(buf, "prior-ttft600-p99");
+	CU_ASSERT_STRING_EQUAL(buf, "prior-ttft1200-p99");
 	campaign_sla_arg(&c.slas[1], buf, sizeof buf);
-	CU_ASSERT_STRING_EQUAL(buf, "ttft_ms=600,ttft_stat=p99,tpot_ms=20,tpot_stat=p90");
+	CU_ASSERT_STRING_EQUAL(buf, "ttft_ms=1200,ttft_stat=p99,tpot_ms=20,tpot_stat=p90");
 	campaign_release(&c);
 	free(path);
 	testutil_rmtree(dir);
