@@ -36,6 +36,12 @@ in_child(const struct child_opts *o, pid_t parent, int report_fd)
 	 * already an orphan and the death signal will never come. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
 		goto fail;
+	/* SIGINT is how a step is stopped cleanly (camp/proc.h): a servecal
+	 * started in the background by a shell ignores it, and an ignored
+	 * signal would stay ignored across execve. */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	if (sigaction(SIGINT, &dfl, NULL) || sigaction(SIGTERM, &dfl, NULL))
+		goto fail;
 	f.stage = STAGE_REDIRECT;
 	int in = open("/dev/null", O_RDONLY);
 	if (in < 0 || dup2(in, 0) < 0)
