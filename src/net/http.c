@@ -18,6 +18,7 @@
 #include "net/http.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,12 +155,35 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose,
 	return socket(a->family, a->socktype, a->protocol);
 }
 
+/* curl_global_init is not thread-safe and meant to run once per process:
+ * the only state this module keeps outside a driver, written once. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static int curl_inits;
+
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl_inits++;
+}
+
+static bool curl_ready(void)
+{
+	pthread_once(&curl_once, curl_init_once);
+	return curl_init_rc == CURLE_OK;
+}
+
+int http_curl_inits(void)
+{
+	return curl_inits;
+}
+
 struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 {
 	static const struct http_options none = {0};
 	if (!o)
 		o = &none;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!curl_ready()) {
 		sc_err_set(e, SC_ERUNTIME, "libcurl: global init failed");
 		return NULL;
 	}
@@ -522,7 +546,7 @@ static size_t on_get_write(char *p, size_t size, size_t n, void *ud)
 int http_get_text(const struct http_options *o, const char *url, char *buf,
 		  size_t cap, long timeout_ms, long *status, struct sc_err *e)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!curl_ready())
 		return sc_err_set(e, SC_ERUNTIME, "libcurl: global init failed");
 	CURL *h = curl_easy_init();
 	if (!h)

@@ -79,6 +79,9 @@ size_t http_active(const struct http_driver *d);
 void http_abort_all(struct http_driver *d);
 /* Version of the libcurl library linked (for reports). */
 const char *http_curl_version(void);
+/* How many times this process has run curl_global_init: 1 once a driver or
+ * a GET has been made, whatever their number (0 before). */
+int http_curl_inits(void);
 /* Connections opened so far (to check keep-alive reuse). */
 long http_connects(const struct http_driver *d);
 /* Requests sent again on a fresh connection so far (see http_end). */

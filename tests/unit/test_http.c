@@ -245,7 +245,27 @@ static void test_dropped_on_fresh_connection(void)
 	stub_stop(s);
 }
 
+/* libcurl's global init runs once per process however many drivers and
+ * GETs are made; a failure means it runs per call again (not thread-safe,
+ * and repeated work on every http_new). */
+static void test_global_init_once(void)
+{
+	for (int i = 0; i < 3; i++) {
+		struct http_driver *d = http_new(NULL, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		http_free(d);
+	}
+	char buf[64];
+	long status = 0;
+	struct sc_err e = {0};
+	/* port 1 on loopback refuses at once: only the init matters here */
+	(void)http_get_text(NULL, "http://127.0.0.1:1/", buf, sizeof buf, 500,
+			    &status, &e);
+	CU_ASSERT_EQUAL(http_curl_inits(), 1);
+}
+
 static CU_TestInfo tests[] = {
+	{"libcurl global init once per process", test_global_init_once},
 	{"streams and keep-alive", test_streams_and_keepalive},
 	{"failure kinds", test_failures},
 	{"abort all", test_abort_all},
