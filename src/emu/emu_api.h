@@ -38,7 +38,7 @@ struct emu_api_limits {
  * semantics), 404 (unknown model), 422 (wrong type). */
 int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 		  const struct emu_api_limits *lim, struct emu_api_req *out,
-		  int *http_status, struct sc_err *e);
+		  int *http_status, struct sc_err *e) SC_MUST_CHECK;
 
 /* OpenAI error body {"error":{"message","type","param","code"}} for an HTTP
  * status; caller frees. */

@@ -109,7 +109,7 @@ void emu_engine_free(struct emu_engine *eng);
 /* Starts r: frontend delay, then routing. SC_EINVAL (message in e) when r
  * can never fit one worker's KV cache. */
 int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
-		      struct sc_err *e);
+		      struct sc_err *e) SC_MUST_CHECK;
 /* Removes r wherever it is and frees its slot and KV reservation now; no
  * callback follows. Safe on a request that is already done. */
 void emu_engine_cancel(struct emu_engine *eng, struct emu_req *r);

@@ -37,9 +37,10 @@ void emu_faults_default(struct emu_faults *f);
 /* Reads {"http_429": 0.01, ..., "stall_ms": 500} over f. Rates must be in
  * [0, 1] and sum to <= 1. SC_EINPUT naming the field otherwise. */
 int emu_faults_from_json(const cJSON *j, const char *where,
-			 struct emu_faults *f, struct sc_err *e);
+			 struct emu_faults *f, struct sc_err *e) SC_MUST_CHECK;
 /* SC_OK when rates are each in [0,1] and sum to <= 1, else SC_EINVAL. */
-int emu_faults_check(const struct emu_faults *f, struct sc_err *e);
+int emu_faults_check(const struct emu_faults *f,
+		     struct sc_err *e) SC_MUST_CHECK;
 /* Draws the fault of one request (EMU_FAULT_NONE most of the time). */
 enum emu_fault emu_faults_draw(const struct emu_faults *f, struct rng *r);
 /* True for the kinds that act before any byte of the stream is sent. */

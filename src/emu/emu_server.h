@@ -42,7 +42,7 @@ int emu_server_port(const struct emu_server *s);
 /* Runs the event loop until SIGINT/SIGTERM (or emu_server_stop): then stops
  * accepting, ends in-flight streams with an error chunk, flushes the trace.
  * SC_OK or SC_ERUNTIME. */
-int emu_server_run(struct emu_server *s, struct sc_err *e);
+int emu_server_run(struct emu_server *s, struct sc_err *e) SC_MUST_CHECK;
 /* Starts the graceful stop from inside the loop. */
 void emu_server_stop(struct emu_server *s);
 void emu_server_free(struct emu_server *s);

@@ -39,8 +39,8 @@ struct emu_trace *emu_trace_open(const char *path, struct sc_err *e);
 /* Appends one request line (buffered). */
 void emu_trace_write(struct emu_trace *t, const struct emu_trace_rec *rec);
 /* Flushes what is buffered; SC_ERUNTIME on a write error. */
-int emu_trace_flush(struct emu_trace *t, struct sc_err *e);
+int emu_trace_flush(struct emu_trace *t, struct sc_err *e) SC_MUST_CHECK;
 /* Flushes and closes; SC_ERUNTIME if a write failed. NULL does nothing. */
-int emu_trace_close(struct emu_trace *t, struct sc_err *e);
+int emu_trace_close(struct emu_trace *t, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -66,7 +66,7 @@ void emu_truth_default(struct emu_truth *t);
 /* Reads the section (NULL: defaults only) over the defaults. SC_EINPUT with
  * `where` and the field on a bad value or an unknown key. */
 int emu_truth_from_json(const cJSON *section, const char *where,
-			struct emu_truth *t, struct sc_err *e);
+			struct emu_truth *t, struct sc_err *e) SC_MUST_CHECK;
 /* GEMM efficiency multiplier for n tokens in one step, in (0, 1]. */
 double emu_truth_gemm_factor(const struct emu_truth *t, double n_tokens);
 /* Noise-free ground-truth iteration time (s) of load l on one worker,

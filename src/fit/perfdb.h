@@ -15,7 +15,7 @@ void perfdb_root(char *buf, size_t len);
 /* Path of an entry; NULL backend finds the single backend that has an entry
  * for gpu/model (SC_EINPUT when none or several, listing them). */
 int perfdb_path(const char *gpu, const char *backend, const char *model,
-		char *buf, size_t len, struct sc_err *e);
+		char *buf, size_t len, struct sc_err *e) SC_MUST_CHECK;
 /* Writes or refreshes the entry for a fit.json object: params with sigma
  * replace the old ones, whose provenance moves into "history" (newest
  * first, at most PERFDB_HISTORY). `inputs` names the result dirs. Writes
@@ -23,11 +23,11 @@ int perfdb_path(const char *gpu, const char *backend, const char *model,
 #define PERFDB_HISTORY 20
 int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 		  const char *version, char *path_out, size_t len,
-		  struct sc_err *e);
+		  struct sc_err *e) SC_MUST_CHECK;
 /* Loads an entry's parameters over p. */
 int perfdb_load_params(const char *gpu, const char *backend, const char *model,
 		       struct model_params *p, char *path_out, size_t len,
-		       struct sc_err *e);
+		       struct sc_err *e) SC_MUST_CHECK;
 /* Lists entries as "gpu/backend/model" lines into a heap string. */
 char *perfdb_list(void);
 

@@ -68,11 +68,12 @@ void http_free(struct http_driver *d);
  * is handed to libcurl (a retry keeps it). Returns SC_OK or SC_ERUNTIME. */
 int http_post(struct http_driver *d, const char *url, const char *body,
 	      size_t len, long timeout_ms, const struct http_callbacks *cb,
-	      void *ud, int64_t *start_ns, struct sc_err *e);
+	      void *ud, int64_t *start_ns, struct sc_err *e) SC_MUST_CHECK;
 /* Waits for network events or until deadline_ns (CLOCK_MONOTONIC; 0 polls
  * without blocking; -1 waits for the next event) and dispatches callbacks.
  * Returns SC_OK (also when a signal interrupted the wait) or SC_ERUNTIME. */
-int http_run(struct http_driver *d, int64_t deadline_ns, struct sc_err *e);
+int http_run(struct http_driver *d, int64_t deadline_ns,
+	     struct sc_err *e) SC_MUST_CHECK;
 /* Transfers in progress. */
 size_t http_active(const struct http_driver *d);
 /* Ends every transfer now; each gets on_done(HTTP_EABORTED). */
@@ -90,6 +91,7 @@ long http_retries(const struct http_driver *d);
 /* Blocking GET of url (e.g. /v1/models) into a NUL-terminated buffer of at
  * most cap bytes. Returns SC_OK with *status set, or SC_ERUNTIME. */
 int http_get_text(const struct http_options *o, const char *url, char *buf,
-		  size_t cap, long timeout_ms, long *status, struct sc_err *e);
+		  size_t cap, long timeout_ms, long *status,
+		  struct sc_err *e) SC_MUST_CHECK;
 
 #endif

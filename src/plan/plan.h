@@ -106,7 +106,8 @@ struct plan_result {
 
 /* Checks the query: positive SLAs, workload and budget, supported dtypes.
  * SC_OK or SC_EINVAL naming the field. */
-int plan_query_check(const struct plan_query *q, struct sc_err *e);
+int plan_query_check(const struct plan_query *q,
+		     struct sc_err *e) SC_MUST_CHECK;
 
 /* Frees what plan_search (plan/search.h) put in r. */
 void plan_result_release(struct plan_result *r);

@@ -350,10 +350,12 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		}
 	}
 out:
+	/* After an error the list is only handed over (no refinement, which
+	 * is what can fail), and the first error is the one returned. */
+	int frc =
+	    plan_finish_mode(q, &l, r, rc == SC_OK, rc == SC_OK ? e : NULL);
 	if (rc == SC_OK)
-		rc = plan_finish_mode(q, &l, r, true, e);
-	else
-		plan_finish_mode(q, &l, r, false, NULL);
+		rc = frc;
 	free(shapes);
 	free(pc);
 	free(dc);

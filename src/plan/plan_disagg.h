@@ -49,11 +49,11 @@ void plan_decode_eval(const struct plan_query *q, const struct model_ctx *c,
 int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 		       const struct plan_pcand *p, const struct plan_dcand *d,
 		       long x, long y, struct plan_config *out, long *evals,
-		       struct sc_err *e);
+		       struct sc_err *e) SC_MUST_CHECK;
 
 /* The disagg search of q into r: candidates, rate matching, verification,
  * ranked with the Pareto front. SC_OK or the model's error. */
-int plan_disagg_search(const struct plan_query *q,
-		       struct plan_mode_result *r, struct sc_err *e);
+int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
+		       struct sc_err *e) SC_MUST_CHECK;
 
 #endif

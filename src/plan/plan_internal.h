@@ -30,7 +30,7 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 #define PLAN_REFINE_TOP 12
 int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 		     struct plan_mode_result *r, bool refine,
-		     struct sc_err *e);
+		     struct sc_err *e) SC_MUST_CHECK;
 
 /* Evaluates a deployment at closed-loop concurrency n into out (feasibility
  * included). */
@@ -44,7 +44,7 @@ typedef int (*plan_probe_fn)(const void *ctx, long n, struct plan_config *out,
  * that n, or at n = 1 when none is feasible. *evals counts probes. */
 int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 			 long hint, double margin, struct plan_config *out,
-			 long *evals, struct sc_err *e);
+			 long *evals, struct sc_err *e) SC_MUST_CHECK;
 
 /* Token budgets (max_num_tokens) the agg search tries. */
 extern const long plan_agg_budgets[];

@@ -13,10 +13,10 @@
  * the first seven are tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms,
  * tpot_ms, config, mode, feasible. Returns SC_OK or SC_ERUNTIME. */
 int plan_write_csv(const char *path, const struct plan_mode_result *r,
-		   struct sc_err *e);
+		   struct sc_err *e) SC_MUST_CHECK;
 /* The Pareto fronts of both modes (first seven columns only). */
 int plan_write_pareto_csv(const char *path, const struct plan_result *r,
-			  struct sc_err *e);
+			  struct sc_err *e) SC_MUST_CHECK;
 
 /* One config as JSON (caller frees). */
 cJSON *plan_config_to_json(const struct plan_query *q,
@@ -34,7 +34,8 @@ double plan_gain(const struct plan_result *r);
  * deploy-disagg.json (deploy_save format) for the best configs into dir,
  * creating dir and its parents if needed. */
 int plan_write_dir(const char *dir, const struct plan_query *q,
-		   const struct plan_result *r, size_t top, struct sc_err *e);
+		   const struct plan_result *r, size_t top,
+		   struct sc_err *e) SC_MUST_CHECK;
 
 /* What best.json says of one mode's recommendation, read back (the
  * reader beside the writer). */
@@ -52,8 +53,8 @@ struct plan_best {
 
 /* Reads DIR/best.json for mode. SC_OK (b->present false when that mode
  * has no recommendation), or SC_EINPUT naming the file and field. */
-int plan_best_read(const char *dir, enum deploy_mode mode,
-		   struct plan_best *b, struct sc_err *e);
+int plan_best_read(const char *dir, enum deploy_mode mode, struct plan_best *b,
+		   struct sc_err *e) SC_MUST_CHECK;
 
 /* One mode of best.json as the report shows it: the winner's figures or
  * why there is none. Numbers NAN where absent (files of older versions). */

@@ -47,7 +47,7 @@ void infile_lines_init(struct infile_lines *r, FILE *f, const char *path,
  * 0 at the end, or SC_EINPUT "PATH:LINE: longer than N bytes" / "PATH: read
  * error". */
 int infile_next_line(struct infile_lines *r, char **line, size_t *len,
-		     struct sc_err *e);
+		     struct sc_err *e) SC_MUST_CHECK;
 void infile_lines_release(struct infile_lines *r);
 
 #endif

@@ -34,7 +34,8 @@ cJSON *jsonio_parse_capped(const char *text, size_t len, const char *what,
 			   size_t max_nodes, struct sc_err *e);
 /* Writes j (pretty) to path atomically (temporary file + rename). Returns
  * SC_OK or SC_ERUNTIME. */
-int jsonio_save_file(const char *path, const cJSON *j, struct sc_err *e);
+int jsonio_save_file(const char *path, const cJSON *j,
+		     struct sc_err *e) SC_MUST_CHECK;
 /* Reads a whole regular file into a NUL-terminated heap buffer (at most max
  * bytes, checked before reading). Returns NULL with SC_EINPUT in e. */
 char *jsonio_read_text(const char *path, size_t max, size_t *len,
@@ -44,32 +45,33 @@ char *jsonio_read_text(const char *path, size_t max, size_t *len,
  * field is absent: required -> SC_EINPUT "missing"; else *out = def, SC_OK.
  * Wrong type or range -> SC_EINPUT naming the field. */
 int jsonio_num(const cJSON *obj, const char *key, bool required, double def,
-	       double *out, const char *where, struct sc_err *e);
+	       double *out, const char *where, struct sc_err *e) SC_MUST_CHECK;
 /* As jsonio_num, and the value must be > 0. */
 int jsonio_pos(const cJSON *obj, const char *key, bool required, double def,
-	       double *out, const char *where, struct sc_err *e);
+	       double *out, const char *where, struct sc_err *e) SC_MUST_CHECK;
 /* Number in [lo, hi] (ranges: util/num.h); the message quotes the value.
  * An absent optional field gives def, unchecked. */
 int jsonio_range(const cJSON *obj, const char *key, bool required, double def,
 		 double lo, double hi, double *out, const char *where,
-		 struct sc_err *e);
+		 struct sc_err *e) SC_MUST_CHECK;
 /* Whole number in [lo, hi]. */
 int jsonio_int(const cJSON *obj, const char *key, bool required, long def,
 	       long lo, long hi, long *out, const char *where,
-	       struct sc_err *e);
+	       struct sc_err *e) SC_MUST_CHECK;
 /* String; *out points into obj (valid while obj lives), or def. */
 int jsonio_str(const cJSON *obj, const char *key, bool required,
 	       const char *def, const char **out, const char *where,
-	       struct sc_err *e);
+	       struct sc_err *e) SC_MUST_CHECK;
 int jsonio_bool(const cJSON *obj, const char *key, bool required, bool def,
-		bool *out, const char *where, struct sc_err *e);
+		bool *out, const char *where, struct sc_err *e) SC_MUST_CHECK;
 /* Object member that must be an object when present (NULL when absent and
  * not required). Returns SC_OK or SC_EINPUT. */
 int jsonio_obj(const cJSON *obj, const char *key, bool required,
-	       const cJSON **out, const char *where, struct sc_err *e);
+	       const cJSON **out, const char *where,
+	       struct sc_err *e) SC_MUST_CHECK;
 /* Rejects members of obj whose names are not in the NULL-terminated list, so a
  * misspelt field is an error rather than silently ignored. */
 int jsonio_known_keys(const cJSON *obj, const char *const *known,
-		      const char *where, struct sc_err *e);
+		      const char *where, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

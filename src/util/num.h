@@ -46,30 +46,31 @@
 
 /* Whole number in [lo, hi] (decimal digits, optional sign). */
 int num_parse_count(const char *name, const char *s, long lo, long hi,
-		    long *out, struct sc_err *e);
+		    long *out, struct sc_err *e) SC_MUST_CHECK;
 /* Finite number in [lo, hi]. */
 int num_parse_real(const char *name, const char *s, double lo, double hi,
-		   double *out, struct sc_err *e);
+		   double *out, struct sc_err *e) SC_MUST_CHECK;
 /* Duration "60s", "500ms", "2m", "1h" or bare seconds; the value in
  * seconds must be in [lo, hi]. */
 int num_parse_duration_s(const char *name, const char *s, double lo, double hi,
-			 double *out, struct sc_err *e);
+			 double *out, struct sc_err *e) SC_MUST_CHECK;
 /* Requests per second in [NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S]. */
 int num_parse_rate(const char *name, const char *s, double *out,
-		   struct sc_err *e);
+		   struct sc_err *e) SC_MUST_CHECK;
 /* Comma list of rates (no empty entries), at most max; *n gets the count. */
 int num_parse_rate_list(const char *name, const char *s, double *out,
-			size_t max, size_t *n, struct sc_err *e);
+			size_t max, size_t *n, struct sc_err *e) SC_MUST_CHECK;
 /* Comma list of whole numbers in [lo, hi] (no empty entries), at most max. */
 int num_parse_count_list(const char *name, const char *s, long lo, long hi,
-			 long *out, size_t max, size_t *n, struct sc_err *e);
+			 long *out, size_t max, size_t *n,
+			 struct sc_err *e) SC_MUST_CHECK;
 
 /* Checks a number already read (a JSON value): SC_EINVAL "NAME: must be in
  * [lo, hi], got V" when v is not finite or outside the range. */
 int num_check(const char *name, double v, double lo, double hi,
-	      struct sc_err *e);
+	      struct sc_err *e) SC_MUST_CHECK;
 /* As num_check, and v must be whole; *out gets it as a long. */
 int num_check_whole(const char *name, double v, long lo, long hi, long *out,
-		    struct sc_err *e);
+		    struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -66,7 +66,8 @@ static void run_calls(struct http_driver *d, const char *url, struct call *c,
 	}
 	int64_t give_up = clock_mono_ns() + 10LL * 1000000000;
 	while (n_done < n && clock_mono_ns() < give_up)
-		http_run(d, clock_mono_ns() + 100000000, NULL);
+		CU_ASSERT_EQUAL(http_run(d, clock_mono_ns() + 100000000, NULL),
+				SC_OK);
 	CU_ASSERT_EQUAL(n_done, n);
 }
 
@@ -170,11 +171,13 @@ static void test_abort_all(void)
 		memset(&c[i], 0, sizeof c[i]);
 		stream_init(&c[i].st, 0, 0);
 		c[i].n_done = &n_done;
-		http_post(d, url, body, strlen(body), 0, &cbs, &c[i], NULL, NULL);
+		CU_ASSERT_EQUAL(http_post(d, url, body, strlen(body), 0, &cbs,
+					  &c[i], NULL, NULL),
+				SC_OK);
 	}
 	int64_t until = clock_mono_ns() + 100000000;
 	while (clock_mono_ns() < until)
-		http_run(d, until, NULL);
+		CU_ASSERT_EQUAL(http_run(d, until, NULL), SC_OK);
 	CU_ASSERT_EQUAL(http_active(d), 3);
 	http_abort_all(d);
 	CU_ASSERT_EQUAL(n_done, 3);
@@ -258,9 +261,10 @@ static void test_global_init_once(void)
 	char buf[64];
 	long status = 0;
 	struct sc_err e = {0};
-	/* port 1 on loopback refuses at once: only the init matters here */
-	(void)http_get_text(NULL, "http://127.0.0.1:1/", buf, sizeof buf, 500,
-			    &status, &e);
+	/* port 1 on loopback refuses at once: an error, after the init */
+	CU_ASSERT_NOT_EQUAL(http_get_text(NULL, "http://127.0.0.1:1/", buf,
+					  sizeof buf, 500, &status, &e),
+			    SC_OK);
 	CU_ASSERT_EQUAL(http_curl_inits(), 1);
 }
 

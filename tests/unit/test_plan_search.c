@@ -89,8 +89,10 @@ static void agg_check_boundary(struct plan_query *q, long cap)
 	CU_ASSERT_TRUE(got.feasible);
 	CU_ASSERT_TRUE(evals > 0);
 	if (got.concurrency < (double)cap) {
-		plan_agg_eval(q, &F.c, &TP2, 4, 4096, 20, got.concurrency + 1,
-			      &next, NULL);
+		CU_ASSERT_EQUAL_FATAL(plan_agg_eval(q, &F.c, &TP2, 4, 4096, 20,
+						    got.concurrency + 1, &next,
+						    NULL),
+				      SC_OK);
 		CU_ASSERT_FALSE(next.feasible);
 	}
 }
@@ -109,14 +111,17 @@ static void test_agg_boundary(void)
 	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN};
 	CU_ASSERT_TRUE(plan_meets_sla(&q.sla, &at.perf));
 	agg_check_boundary(&q, 80);
-	plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL), SC_OK);
 	q.sla = (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN};
 	agg_check_boundary(&q, 80);
 	/* the slots cap the concurrency when the SLAs do not */
 	q.sla = (struct plan_sla){1e9, 1e9, STAT_MEAN, STAT_MEAN};
 	struct plan_config got;
 	long evals = 0;
-	plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_agg_operate(&q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL),
+	    SC_OK);
 	CU_ASSERT_DOUBLE_EQUAL(got.concurrency, 80.0, 0.0);
 }
 
