@@ -12,7 +12,7 @@
 #include "load/merge.h"
 #include "load/share.h"
 #include "load/wire.h"
-#include "load/workload.h"
+#include "load/wl.h"
 #include "metrics/summary.h"
 #include "testutil.h"
 
