@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/num.h"
+
 static bool measured(const struct req_record *r)
 {
 	return r->ok && !r->warmup;
@@ -759,12 +761,12 @@ int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)
 		} else {
 			char *end;
 			double v = strtod(val, &end);
-			if (end != comma || vl == 0 || !isfinite(v) ||
-			    !(v > 0)) {
+			if (end != comma || vl == 0 || !(v >= NUM_SLA_MIN) ||
+			    !(v <= NUM_MS_MAX)) {
 				snprintf(err, cap,
 					 "'%.*s=%.*s': the limit must be a "
-					 "number of milliseconds > 0",
-					 kl, p, vl, val);
+					 "number of milliseconds in [%g, %g]",
+					 kl, p, vl, val, NUM_SLA_MIN, NUM_MS_MAX);
 				return -1;
 			}
 			out->limit_ms[m] = v;

@@ -428,6 +428,11 @@ static void test_sla_parse(void)
 	    -1);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(err, "tpot_stat is given without tpot_ms"));
+	/* limits outside the documented range [0.001, 604,800,000] ms */
+	CU_ASSERT_EQUAL(summary_parse_sla("tpot_ms=0.0001", &s, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'tpot_ms=0.0001'"));
+	CU_ASSERT_EQUAL(summary_parse_sla("e2e_ms=1e9", &s, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=nan", &s, err, sizeof err), -1);
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=abc", &s, err, sizeof err),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'ttft_ms=abc'"));
