@@ -477,7 +477,8 @@ static void test_record_round_trip(void)
 		CU_ASSERT_EQUAL(b.itl_ms[1], 2.25);
 		req_release(&b);
 	}
-	CU_ASSERT_EQUAL(req_from_json(NULL, &r[0]), -1);
+	struct req_record none;
+	CU_ASSERT_EQUAL(req_from_json(NULL, &none), -1);
 	for (int i = 0; i < 4; i++)
 		req_release(&r[i]);
 }
