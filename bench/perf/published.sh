@@ -8,7 +8,7 @@
 # the measured plateau; then, per sweep of 4 or more points, a fit on
 # every other point (servecal fit --holdout levels) and the held-out
 # error of the rest.
-# Targets (issue 17), priors: TTFT MAPE <= 25% below the knee, ITL/TPOT
+# Targets, priors: TTFT MAPE <= 25% below the knee, ITL/TPOT
 # and output throughput MAPE <= 15%, saturation rate within 20% of the
 # plateau; fitted on half a sweep, held out: TTFT <= 10% below the knee,
 # ITL/TPOT and throughput <= 8%. A few seconds on one core.

@@ -818,6 +818,37 @@ static bool vllm_v0(const struct reader *rd, const struct trow *t)
 	return !strcmp(t->backend, "vllm") && v && !strncmp(v, "0.", 2);
 }
 
+/* SGLang before 0.4 prepared each batch on the CPU between GPU iterations;
+ * 0.4's overlap scheduler hid that work and gained 1.1x throughput
+ * (lmsys.org/blog/2024-12-04-sglang-v0-4), a CPU share of 0.10. */
+#define SGLANG_PRE_OVERLAP_CPU_SHARE 0.10
+
+static bool sglang_pre_overlap(const struct reader *rd, const struct trow *t)
+{
+	const char *v = col_str(rd, t->raw, F_ENGINE_VERSION);
+	return !strcmp(t->backend, "sglang") && v && !strncmp(v, "0.", 2) &&
+	       strtol(v + 2, NULL, 10) < 4;
+}
+
+/* vLLM 0.5.3 on Llama-3-8B and one H100 spent 29% of its time scheduling
+ * against 38% on the GPU (blog.vllm.ai/2024/09/05/perf-update.html); 0.6
+ * moved the HTTP server and output processing off that path and, with
+ * --num-scheduler-steps N, schedules once every N iterations: a CPU share
+ * of 0.29 / 0.38 / N. */
+#define VLLM_V0_SCHED_SHARE (0.29 / 0.38)
+#define VLLM_MAX_SCHED_STEPS 1000
+
+/* N of "--num-scheduler-steps N" in the engine column; 0 if not stated. */
+static long vllm_sched_steps(const struct reader *rd, const struct trow *t)
+{
+	const char *eng = col_str(rd, t->raw, F_ENGINE);
+	const char *k = eng ? strstr(eng, "--num-scheduler-steps") : NULL;
+	if (!k)
+		return 0;
+	long n = strtol(k + strlen("--num-scheduler-steps"), NULL, 10);
+	return n >= 1 && n <= VLLM_MAX_SCHED_STEPS ? n : 0;
+}
+
 static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 			    const char *name, cJSON *assumed, struct sc_err *e)
 {
@@ -872,6 +903,23 @@ static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 		cJSON_AddBoolToObject(s, "chunked", false);
 		cJSON_AddItemToArray(assumed, cJSON_CreateString(
 			"scheduler: vLLM 0.x (V0) runs prompts whole in iterations of their own"));
+		long steps = vllm_sched_steps(rd, t);
+		if (steps) {
+			char a[200];
+			cJSON_AddNumberToObject(s, "cpu_share",
+						VLLM_V0_SCHED_SHARE / (double)steps);
+			snprintf(a, sizeof a,
+				 "scheduler: vLLM 0.x schedules on the CPU once every %ld iterations (--num-scheduler-steps): cpu_share 0.76 / %ld",
+				 steps, steps);
+			cJSON_AddItemToArray(assumed, cJSON_CreateString(a));
+		}
+	}
+	if (sglang_pre_overlap(rd, t)) {
+		cJSON *s = cJSON_AddObjectToObject(d, "scheduler");
+		cJSON_AddNumberToObject(s, "cpu_share",
+					SGLANG_PRE_OVERLAP_CPU_SHARE);
+		cJSON_AddItemToArray(assumed, cJSON_CreateString(
+			"scheduler: SGLang before 0.4 runs its scheduler between GPU iterations (cpu_share 0.10: 0.4's overlap scheduler gained 1.1x throughput)"));
 	}
 	cJSON *ws = cJSON_AddArrayToObject(d, "workers");
 	if (t->disagg && phase) {

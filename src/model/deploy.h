@@ -51,6 +51,11 @@ struct sched_spec {
 			       fraction of all memory (vLLM's
 			       gpu_memory_utilization, SGLang's
 			       mem_fraction_static) */
+	double cpu_share;   /* CPU work of an iteration (scheduling, batch
+			       preparation, output processing) that does not
+			       overlap the GPU's, as a share of the GPU time;
+			       0 where the engine overlaps it (SGLang >= 0.4,
+			       vLLM V1, TensorRT-LLM) */
 };
 
 /* The documented default of a backend (vllm, sglang, trtllm, dynamo,

@@ -157,6 +157,7 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	out->overhead_s = p->v[MP_TAU_S] +
 			  p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
+	out->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
 }
 
 double step_combine(const struct step_parts *sp)
@@ -164,7 +165,7 @@ double step_combine(const struct step_parts *sp)
 	/* (c^4 + m^4)^(1/4), written out: pow() dominated the fitter's time. */
 	double c2 = sp->compute_s * sp->compute_s, m2 = sp->memory_s * sp->memory_s;
 	double core = sqrt(sqrt(c2 * c2 + m2 * m2));
-	return sp->overhead_s + core + sp->comm_s;
+	return sp->overhead_s + (core + sp->comm_s) * (1.0 + sp->cpu_share);
 }
 
 double step_time_s(const struct model_ctx *c, const struct worker_shape *s,

@@ -43,12 +43,15 @@ struct step_parts {
 	double comm_s;     /* TP all-reduces / EP all-to-alls */
 	double overhead_s; /* tau_s + tau_r * sequences */
 	double pp;         /* pipeline stages */
+	double cpu_share;  /* the engine's CPU time not overlapped, as a share
+			      of the GPU's (sched_spec.cpu_share) */
 };
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		const struct step_load *l, struct step_parts *out);
-/* overhead + pp * smoothmax(compute/pp, memory/pp) + comm (the parts already
- * hold the whole model's work; a stage does 1/pp of it). */
+/* overhead + (1 + cpu_share) * (pp * smoothmax(compute/pp, memory/pp) +
+ * comm) (the parts already hold the whole model's work; a stage does 1/pp
+ * of it). */
 double step_combine(const struct step_parts *sp);
 double step_time_s(const struct model_ctx *c, const struct worker_shape *s,
 		   const struct step_load *l);

@@ -94,6 +94,10 @@ static const struct {
 	 "duplicate key 'max_batch' in workers[0]"},
 	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"start_lag_ms\":-1},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
 	 "scheduler: field 'start_lag_ms': must be in [0, 1000], got -1"},
+	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"cpu_share\":3},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
+	 "scheduler: field 'cpu_share': must be in [0, 2], got 3"},
+	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"kv_memory\":\"half\"},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
+	 "scheduler: field 'kv_memory': must be free or total, got 'half'"},
 	{DEPLOY, "{\"name\":\"d\",\"model\":{\"name\":\"m\"},\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
 	 "field 'model': field 'layers': missing"},
 };

@@ -200,6 +200,24 @@ static void test_published(void)
 	lv = find(&t, 54, &cfg); /* per-GPU throughput times its GPUs */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lv);
 	CU_ASSERT_DOUBLE_EQUAL(num(lv->summary, "throughput", "output_tokens_per_s"), 3268.0 * 4, 1e-9);
+	/* CPU work between iterations, by engine version: SGLang 0.3 had no
+	 * overlap scheduler (0.10), vLLM 0.6 with --num-scheduler-steps 10
+	 * schedules once in 10 iterations (0.76 / 10), SGLang 0.4.1 hides
+	 * it (none). A wrong version test would charge the wrong engines. */
+	static const struct {
+		long id;
+		double share;
+	} cpu[] = {{31, 0.10}, {36, 0.29 / 0.38 / 10}, {39, -1}};
+	for (size_t i = 0; i < sizeof cpu / sizeof *cpu; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(find(&t, cpu[i].id, &cfg));
+		const cJSON *sc = cJSON_GetObjectItem(cfg->deployment, "scheduler");
+		const cJSON *v = sc ? cJSON_GetObjectItem(sc, "cpu_share") : NULL;
+		if (cpu[i].share < 0) {
+			CU_ASSERT_PTR_NULL(v);
+		} else {
+			CU_ASSERT_DOUBLE_EQUAL(v ? v->valuedouble : -1, cpu[i].share, 1e-12);
+		}
+	}
 	free(text);
 	table_result_release(&t);
 }
