@@ -13,6 +13,7 @@
 
 #include "emu/emu_api.h"
 #include "emu/emu_http.h"
+#include "emu/emu_metrics.h"
 #include "emu/emu_engine.h"
 #include "emu/emu_trace.h"
 #include "util/clock.h"
@@ -513,172 +514,32 @@ static void handle_health(struct emu_server *srv, struct emu_http_conn *c,
 		emu_http_reply(c, 200, "application/json", "{}", 2);
 }
 
-static void metric_head(struct evbuffer *b, const char *name,
-			const char *type, const char *help)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-			    name, type);
-}
-
 static void handle_metrics(struct emu_server *srv, struct emu_http_conn *c,
 			   const struct emu_http_req *r)
 {
 	(void)r;
-	struct emu_http_stats hs;
-	emu_http_stats(srv->http, &hs);
-	struct evbuffer *b = evbuffer_new();
-	size_t nw = emu_engine_n_workers(srv->eng);
-	struct emu_worker_stats *ws = xcalloc(nw, sizeof *ws);
-	for (size_t i = 0; i < nw; i++)
-		emu_engine_worker_stats(srv->eng, i, &ws[i]);
-	static const struct {
-		const char *name, *type, *help;
-	} wm[] = {
-		{"servecal_emu_requests_running", "gauge",
-		 "Requests in a worker's running batch."},
-		{"servecal_emu_requests_waiting", "gauge",
-		 "Requests in a worker's waiting queue."},
-		{"servecal_emu_kv_usage_ratio", "gauge",
-		 "Reserved fraction of a worker's KV cache."},
-		{"servecal_emu_kv_used_tokens", "gauge",
-		 "KV tokens reserved on a worker."},
-		{"servecal_emu_steps_total", "counter", "Iterations a worker ran."},
-		{"servecal_emu_generated_tokens_total", "counter",
-		 "Output tokens a worker emitted."},
-		{"servecal_emu_prefill_tokens_total", "counter",
-		 "Prompt tokens a worker computed."},
-		{"servecal_emu_busy_seconds_total", "counter",
-		 "Time a worker spent in iterations."},
+	struct emu_metrics_in in = {
+	    .eng = srv->eng,
+	    .n_workers = emu_engine_n_workers(srv->eng),
+	    .streams_open = srv->n_live,
+	    .req_total = {srv->req_total[0], srv->req_total[1]},
+	    .tokens_total = srv->tokens_total,
+	    .completed = srv->completed,
+	    .early_stops = srv->early_stops,
+	    .disconnects = srv->disconnects,
+	    .blocked_total = srv->blocked_total,
+	    .faults = srv->faults,
 	};
-	for (size_t m = 0; m < sizeof wm / sizeof *wm; m++) {
-		metric_head(b, wm[m].name, wm[m].type, wm[m].help);
-		for (size_t i = 0; i < nw; i++) {
-			const struct emu_worker_stats *w = &ws[i];
-			double v = 0;
-			switch (m) {
-			case 0: v = (double)w->running; break;
-			case 1: v = (double)w->waiting; break;
-			case 2: v = w->kv_used_tokens / w->kv_capacity_tokens; break;
-			case 3: v = w->kv_used_tokens; break;
-			case 4: v = (double)w->steps; break;
-			case 5: v = (double)w->tokens; break;
-			case 6: v = (double)w->prefill_tokens; break;
-			default: v = w->busy_s; break;
-			}
-			evbuffer_add_printf(b, "%s{worker=\"%s-%d\"} %.17g\n",
-					    wm[m].name, worker_role_name(w->role),
-					    w->index, v);
-		}
-	}
-	free(ws);
-	metric_head(b, "servecal_emu_requests_active", "gauge",
-		    "Requests inside the engine (frontend to last token).");
-	evbuffer_add_printf(b, "servecal_emu_requests_active %ld\n",
-			    emu_engine_active(srv->eng));
-	metric_head(b, "servecal_emu_streams_open", "gauge",
-		    "Accepted generation requests not yet answered in full.");
-	evbuffer_add_printf(b, "servecal_emu_streams_open %ld\n", srv->n_live);
-	metric_head(b, "servecal_emu_requests_total", "counter",
-		    "Generation requests received, by endpoint.");
-	evbuffer_add_printf(b,
-			    "servecal_emu_requests_total{endpoint=\"completions\"} %llu\n"
-			    "servecal_emu_requests_total{endpoint=\"chat\"} %llu\n",
-			    (unsigned long long)srv->req_total[0],
-			    (unsigned long long)srv->req_total[1]);
-	metric_head(b, "servecal_emu_responses_total", "counter",
-		    "Responses started, by HTTP status.");
-	for (size_t i = 0; i <= EMU_HTTP_N_STATUS; i++)
-		if (hs.responses[i])
-			evbuffer_add_printf(
-				b, "servecal_emu_responses_total{code=\"%s%d\"} %llu\n",
-				i < EMU_HTTP_N_STATUS ? "" : "other",
-				i < EMU_HTTP_N_STATUS ? emu_http_status_codes[i] : 0,
-				(unsigned long long)hs.responses[i]);
-	metric_head(b, "servecal_emu_tokens_total", "counter",
-		    "Output tokens emitted by the engine.");
-	evbuffer_add_printf(b, "servecal_emu_tokens_total %llu\n",
-			    (unsigned long long)srv->tokens_total);
-	metric_head(b, "servecal_emu_requests_completed_total", "counter",
-		    "Requests answered in full.");
-	evbuffer_add_printf(b, "servecal_emu_requests_completed_total %llu\n",
-			    (unsigned long long)srv->completed);
-	metric_head(b, "servecal_emu_early_stops_total", "counter",
-		    "Requests that stopped before max_tokens (no ignore_eos).");
-	evbuffer_add_printf(b, "servecal_emu_early_stops_total %llu\n",
-			    (unsigned long long)srv->early_stops);
-	metric_head(b, "servecal_emu_disconnects_total", "counter",
-		    "Clients that went away before their answer was complete.");
-	evbuffer_add_printf(b, "servecal_emu_disconnects_total %llu\n",
-			    (unsigned long long)srv->disconnects);
-	metric_head(b, "servecal_emu_faults_total", "counter",
-		    "Injected faults, by kind.");
-	for (int f = 0; f < EMU_FAULT_COUNT; f++)
-		evbuffer_add_printf(b, "servecal_emu_faults_total{kind=\"%s\"} %llu\n",
-				    emu_fault_name(f),
-				    (unsigned long long)srv->faults[f]);
-	metric_head(b, "servecal_emu_timer_lateness_seconds", "summary",
-		    "How late iteration timers fired.");
-	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
-	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
-		evbuffer_add_printf(
-			b, "servecal_emu_timer_lateness_seconds{quantile=\"%g\"} %.9f\n",
-			qs[i], emu_engine_lateness_ns(srv->eng, qs[i]) / 1e9);
-	evbuffer_add_printf(b, "servecal_emu_timer_lateness_seconds_count %llu\n",
-			    (unsigned long long)emu_engine_lateness_count(srv->eng));
-	metric_head(b, "servecal_emu_timer_lateness_hist_seconds", "histogram",
-		    "How late iteration timers fired (buckets, for windows).");
-	static const double le_us[] = {
-		1,   2,   5,   10,  20,  30,   50,   75,   100,  150,   200,
-		300, 400, 500, 600, 700, 800,  900,  1000, 1500, 2000,  3000,
-		5000, 10000, 20000, 50000};
-	for (size_t i = 0; i < sizeof le_us / sizeof *le_us; i++)
-		evbuffer_add_printf(
-			b, "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"%g\"} %llu\n",
-			le_us[i] / 1e6,
-			(unsigned long long)emu_engine_lateness_le(
-				srv->eng, (int64_t)(le_us[i] * 1000)));
-	evbuffer_add_printf(
-		b, "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"+Inf\"} %llu\n"
-		   "servecal_emu_timer_lateness_hist_seconds_count %llu\n",
-		(unsigned long long)emu_engine_lateness_count(srv->eng),
-		(unsigned long long)emu_engine_lateness_count(srv->eng));
-	metric_head(b, "servecal_emu_streams_blocked", "gauge",
-		    "Streams waiting for their client to read (output above the "
-		    "high watermark).");
-	long blocked = 0;
+	emu_http_stats(srv->http, &in.http);
+	struct emu_worker_stats *ws = xcalloc(in.n_workers, sizeof *ws);
+	for (size_t i = 0; i < in.n_workers; i++)
+		emu_engine_worker_stats(srv->eng, i, &ws[i]);
+	in.ws = ws;
 	for (const struct emu_stream *st = srv->live; st; st = st->next)
-		blocked += st->blocked;
-	evbuffer_add_printf(b, "servecal_emu_streams_blocked %ld\n", blocked);
-	metric_head(b, "servecal_emu_streams_blocked_total", "counter",
-		    "Times a stream stopped writing for a client that fell behind.");
-	evbuffer_add_printf(b, "servecal_emu_streams_blocked_total %llu\n",
-			    (unsigned long long)srv->blocked_total);
-	metric_head(b, "servecal_emu_output_queued_bytes", "gauge",
-		    "Output held in the server for clients that have not read it.");
-	evbuffer_add_printf(b, "servecal_emu_output_queued_bytes %zu\n",
-			    hs.queued_bytes);
-	metric_head(b, "servecal_emu_connections_open", "gauge",
-		    "Client connections open.");
-	evbuffer_add_printf(b, "servecal_emu_connections_open %ld\n", hs.open);
-	metric_head(b, "servecal_emu_connections_accepted_total", "counter",
-		    "Client connections accepted.");
-	evbuffer_add_printf(b, "servecal_emu_connections_accepted_total %llu\n",
-			    (unsigned long long)hs.accepted);
-	metric_head(b, "servecal_emu_connections_closed_total", "counter",
-		    "Client connections closed, by reason.");
-	for (int i = 0; i < EMU_HTTP_CLOSE_COUNT; i++)
-		evbuffer_add_printf(
-			b, "servecal_emu_connections_closed_total{reason=\"%s\"} %llu\n",
-			emu_http_close_name(i), (unsigned long long)hs.closed[i]);
-	metric_head(b, "servecal_emu_accept_errors_total", "counter",
-		    "Failed accept() calls (e.g. out of file descriptors).");
-	evbuffer_add_printf(b, "servecal_emu_accept_errors_total %llu\n",
-			    (unsigned long long)hs.accept_errors);
-	metric_head(b, "servecal_emu_accept_pauses_total", "counter",
-		    "Times the server stopped accepting for a while after a "
-		    "failed accept().");
-	evbuffer_add_printf(b, "servecal_emu_accept_pauses_total %llu\n",
-			    (unsigned long long)hs.accept_pauses);
+		in.streams_blocked += st->blocked;
+	struct evbuffer *b = evbuffer_new();
+	emu_metrics_render(&in, b);
+	free(ws);
 	size_t len = evbuffer_get_length(b);
 	emu_http_reply(c, 200, "text/plain; version=0.0.4",
 		       (const char *)evbuffer_pullup(b, -1), len);

@@ -8,6 +8,7 @@ libservecal_a_SOURCES += \
 	src/emu/emu_reqparse.c src/emu/emu_reqparse.h \
 	src/emu/emu_accept.c src/emu/emu_accept.h \
 	src/emu/emu_http.c src/emu/emu_http.h \
+	src/emu/emu_metrics.c src/emu/emu_metrics.h \
 	src/emu/emu_server.c src/emu/emu_server.h
 
 # Tests: unit tests per module; test_emu_engine runs the engine on a real
