@@ -29,11 +29,15 @@ static const char usage[] =
 	"marked \"emulate\": true, the server command of a \"launch\" object, a\n"
 	"\"slurm\" job or a \"kubernetes\" manifest (README: On a GPU cluster),\n"
 	"stopped again after its bench), fit the model, match with the fitted parameters\n"
-	"and with the priors at each TTFT SLA, plot, write the report, and refresh\n"
+	"and with the priors at each SLA, plot, write the report, and refresh\n"
 	"the perf database ($SERVECAL_DB or calib/db). DIR (default results/NAME)\n"
 	"gets manifest.json recording each finished step; --resume continues an\n"
 	"interrupted campaign without redoing finished levels or steps. --dry-run\n"
-	"prints the plan and its expected duration from the model.\n"
+	"prints the plan and its expected duration from the model. Progress goes\n"
+	"to stdout, terminal or not: a line as each step and each bench level\n"
+	"starts and ends, with the elapsed time and the time left (--quiet: none).\n"
+	"`campaign status DIR` shows, from anywhere, whether it runs, each step's\n"
+	"state and elapsed time, the time left and a running bench's level.\n"
 	"Exit codes: 0 ok, 1 a step failed (the rest still ran), 2 usage,\n"
 	"3 bad campaign file.\n";
 
