@@ -14,6 +14,7 @@
  *   stream layer turns the running count into tokens per chunk).
  * Token counts per chunk come from "token_ids" or logprobs when present. */
 #include "net/decode.h"
+#include "net/decscan.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -235,7 +236,7 @@ static void take_error(const cJSON *root, struct dec_chunk *c)
 		copy_str(c->error, sizeof c->error, "error object in stream");
 }
 
-static void chunk_init(struct dec_chunk *c)
+void dec_chunk_init(struct dec_chunk *c)
 {
 	memset(c, 0, sizeof *c);
 	c->tokens = -1;
@@ -246,7 +247,7 @@ static void chunk_init(struct dec_chunk *c)
 
 void dec_error_event(const char *data, size_t len, struct dec_chunk *c)
 {
-	chunk_init(c);
+	dec_chunk_init(c);
 	c->kind = DEC_ERROR;
 	dec_error_message(data, len, c->error, sizeof c->error);
 	if (!strcmp(c->error, "(empty body)"))
@@ -270,7 +271,7 @@ static void take_timings(const cJSON *t, struct dec_chunk *c)
 
 void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c)
 {
-	chunk_init(c);
+	dec_chunk_init(c);
 	/* Trim surrounding whitespace (some servers pad the data line). */
 	while (len && (*data == ' ' || *data == '\t' || *data == '\n'))
 		data++, len--;
@@ -281,6 +282,13 @@ void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c)
 		c->kind = DEC_DONE;
 		return;
 	}
+	if (!decscan_chunk(data, len, c))
+		dec_chunk_parse_tree(data, len, c);
+}
+
+void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c)
+{
+	dec_chunk_init(c);
 	cJSON *root = cJSON_ParseWithLength(data, len);
 	if (!root || !cJSON_IsObject(root)) {
 		char start[81];

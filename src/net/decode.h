@@ -38,8 +38,16 @@ struct dec_chunk {
 };
 
 /* Decodes one event's data (len bytes, need not be NUL-terminated). Never
- * fails: bad input gives kind DEC_MALFORMED with a message. */
+ * fails: bad input gives kind DEC_MALFORMED with a message. Common chunks
+ * are read by the fast path (net/decscan.h), the rest through cJSON. */
 void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c);
+/* The same decoding through a cJSON tree only, for data already trimmed of
+ * surrounding blanks and not "[DONE]": the reference the fast path must
+ * agree with. */
+void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c);
+/* Sets c to an empty chunk: no output, every count -1, every time NaN,
+ * empty strings. */
+void dec_chunk_init(struct dec_chunk *c);
 /* Decodes the data of an SSE event named "error" (llama.cpp's "error:"
  * line, or "event: error"): always kind DEC_ERROR, with the server's
  * message (see dec_error_message) in c->error. */

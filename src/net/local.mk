@@ -2,10 +2,13 @@
 libservecal_a_SOURCES += \
 	src/net/sse.c src/net/sse.h \
 	src/net/decode.c src/net/decode.h \
+	src/net/decscan.c src/net/decscan.h \
 	src/net/stream.c src/net/stream.h
 
-check_PROGRAMS += tests/unit/test_sse tests/unit/test_decode
-TESTS += tests/unit/test_sse tests/unit/test_decode
+check_PROGRAMS += tests/unit/test_sse tests/unit/test_decode \
+	tests/unit/test_decode_fast
+TESTS += tests/unit/test_sse tests/unit/test_decode \
+	tests/unit/test_decode_fast
 
 EXTRA_DIST += \
 	tests/fixtures/streams/vllm_chat.sse \
@@ -41,7 +44,8 @@ tests_unit_test_stub_server_LDADD = libscstub.a -lpthread
 FUZZ_CC = clang
 FUZZ_RUNS = 10000000
 FUZZ_SRCS = $(srcdir)/tests/fuzz/fuzz_stream.c $(srcdir)/src/net/sse.c \
-	$(srcdir)/src/net/decode.c $(srcdir)/src/net/stream.c \
+	$(srcdir)/src/net/decode.c $(srcdir)/src/net/decscan.c \
+	$(srcdir)/src/net/stream.c \
 	$(srcdir)/src/util/xalloc.c
 EXTRA_DIST += tests/fuzz/fuzz_stream.c
 CLEANFILES += tests/fuzz/fuzz_stream
