@@ -22,10 +22,10 @@
 #include "camp/slurm.h"
 #include "cli/cli.h" /* exit codes of the servecal steps */
 #include "config.h"
-#include "fit/perfdb.h"
 #include "load/results.h"
 #include "metrics/summary.h"
 #include "model/perf.h"
+#include "model/perfdb.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 

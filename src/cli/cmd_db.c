@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "fit/perfdb.h"
+#include "model/perfdb.h"
 #include "util/jsonio.h"
 
 static const char usage[] =

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "fit/calib.h"
-#include "fit/perfdb.h"
+#include "model/perfdb.h"
 #include "util/jsonio.h"
 
 static const char usage[] =

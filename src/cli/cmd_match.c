@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "fit/perfdb.h"
 #include "gen/emit.h"
 #include "model/catalog.h"
+#include "model/perfdb.h"
 #include "plan/plan.h"
 #include "plan/plan_out.h"
 #include "plan/search.h"
@@ -214,55 +214,6 @@ static int parse(int argc, char **argv, struct match_opts *o, bool *done)
 	return 0;
 }
 
-/* Where the model parameters come from: the first source whose option is
- * given, else the priors. One row per source. */
-struct params_ctx {
-	const struct match_opts *o;
-	const struct model_spec *m;
-	const struct gpu_spec *g;
-};
-
-struct params_source {
-	bool (*given)(const struct match_opts *o);
-	int (*load)(const struct params_ctx *c, struct model_params *p,
-		    char *from, size_t len, struct sc_err *e);
-};
-
-static bool given_file(const struct match_opts *o) { return o->params; }
-static bool given_db(const struct match_opts *o) { return o->db; }
-
-static int load_file(const struct params_ctx *c, struct model_params *p,
-		     char *from, size_t len, struct sc_err *e)
-{
-	snprintf(from, len, "%s", c->o->params);
-	return params_load(c->o->params, p, e);
-}
-
-static int load_db(const struct params_ctx *c, struct model_params *p,
-		   char *from, size_t len, struct sc_err *e)
-{
-	return perfdb_load_params(c->g->name,
-				  c->o->backend_given ? c->o->backend : NULL,
-				  c->m->name, p, from, len, e);
-}
-
-static const struct params_source params_sources[] = {
-	{given_file, load_file},
-	{given_db, load_db},
-};
-
-static int load_params(const struct params_ctx *c, struct model_params *p,
-		       char *from, size_t len, struct sc_err *e)
-{
-	params_default(p);
-	snprintf(from, len, "priors");
-	for (size_t i = 0; i < sizeof params_sources / sizeof params_sources[0];
-	     i++)
-		if (params_sources[i].given(c->o))
-			return params_sources[i].load(c, p, from, len, e);
-	return SC_OK;
-}
-
 static void print_row(const struct plan_query *q, const char *label,
 		      const struct plan_config *c)
 {
@@ -398,10 +349,12 @@ static int run(int argc, char **argv)
 	struct plan_result r = {0};
 	char pfrom[2048];
 	int exit_code = EXIT_OK_;
-	struct params_ctx pc = {&o, &m, &g};
 	if ((rc = model_spec_load(o.model, &m, &e)) ||
-	    (rc = gpu_spec_load(o.gpu, &g, &e)) ||
-	    (rc = load_params(&pc, &p, pfrom, sizeof pfrom, &e)))
+	    (rc = gpu_spec_load(o.gpu, &g, &e)))
+		return cli_fail(&e);
+	struct params_choice pc = {o.params, o.db, g.name,
+				   o.backend_given ? o.backend : NULL, m.name};
+	if ((rc = params_resolve(&pc, &p, pfrom, sizeof pfrom, &e)))
 		return cli_fail(&e);
 	if (dtype_parse(o.dtype, &q.wdtype) ||
 	    dtype_parse(o.kvdtype ? o.kvdtype : o.dtype, &q.kvdtype))

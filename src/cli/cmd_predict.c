@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "fit/perfdb.h"
 #include "model/memory.h"
 #include "model/perf.h"
+#include "model/perfdb.h"
 #include "util/jsonio.h"
 #include "util/num.h"
 
@@ -262,18 +262,16 @@ static int run(int argc, char **argv)
 	struct sc_err e = {0};
 	struct deploy_spec d;
 	struct model_params p;
-	params_default(&p);
-	if (o.params && params_load(o.params, &p, &e))
-		return cli_fail(&e);
 	rc = o.deploy ? deploy_load(o.deploy, &d, &e) : flags_deploy(&o, &d, &e);
-	if (rc == SC_OK && o.db) {
+	if (rc == SC_OK) {
 		const char *be = o.backend ? o.backend
 			       : strcmp(d.backend, "unknown") && d.backend[0] ? d.backend
 									      : NULL;
+		struct params_choice pc = {o.params, o.db, d.gpu.name, be,
+					   d.model.name};
 		char used[2048];
-		rc = perfdb_load_params(d.gpu.name, be, d.model.name, &p, used,
-					sizeof used, &e);
-		if (rc == SC_OK && !o.json)
+		rc = params_resolve(&pc, &p, used, sizeof used, &e);
+		if (rc == SC_OK && o.db && !o.json)
 			printf("  parameters from %s\n", used);
 	}
 	if (rc) {

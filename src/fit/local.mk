@@ -2,8 +2,7 @@
 libservecal_a_SOURCES += \
 	src/fit/obs.c src/fit/obs.h \
 	src/fit/nlls.c src/fit/nlls.h \
-	src/fit/calib.c src/fit/calib.h \
-	src/fit/perfdb.c src/fit/perfdb.h
+	src/fit/calib.c src/fit/calib.h
 
 check_PROGRAMS += tests/unit/test_fit
 TESTS += tests/unit/test_fit tests/integration/fit.sh

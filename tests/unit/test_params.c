@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "model/params.h"
+#include "model/perfdb.h"
+#include "util/jsonio.h"
 #include "testutil.h"
 
 /* Every prior lies inside its documented range and has a source. */
@@ -107,12 +109,70 @@ static void test_bad_files(void)
 	free(dir);
 }
 
+/* params_resolve: priors unless --params or --db, each named in `from`,
+ * never both. A failure means predict and match disagree again on where
+ * their parameters come from, or one of them ignores a source. */
+static void test_resolve(void)
+{
+	char *dir = testutil_tmpdir();
+	char *fit =
+	    testutil_write(dir, "fit.json",
+			   "{\"model\": \"qwen3-32b\", \"gpu\": \"h200-sxm\", "
+			   "\"backend\": \"vllm\", \"params\": {\"eta_c\": "
+			   "{\"value\": 0.612}}}");
+	char from[2048];
+	struct model_params p, priors;
+	struct sc_err e = {0};
+	params_default(&priors);
+	int eta = params_find("eta_c");
+	CU_ASSERT_FATAL(eta >= 0);
+
+	struct params_choice none = {0};
+	CU_ASSERT_EQUAL(params_resolve(&none, &p, from, sizeof from, &e),
+			SC_OK);
+	CU_ASSERT_STRING_EQUAL(from, "priors");
+	CU_ASSERT_DOUBLE_EQUAL(p.v[eta], priors.v[eta], 0);
+
+	struct params_choice file = {.file = fit};
+	CU_ASSERT_EQUAL(params_resolve(&file, &p, from, sizeof from, &e),
+			SC_OK);
+	CU_ASSERT_STRING_EQUAL(from, fit);
+	CU_ASSERT_DOUBLE_EQUAL(p.v[eta], 0.612, 1e-12);
+
+	/* the database entry written from the same fit */
+	char db_dir[1100];
+	snprintf(db_dir, sizeof db_dir, "%s/db", dir);
+	setenv("SERVECAL_DB", db_dir, 1);
+	cJSON *j = jsonio_load_file(fit, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const char *in[] = {"r"};
+	char path[2048];
+	CU_ASSERT_EQUAL_FATAL(
+	    perfdb_update(j, in, 1, "t", path, sizeof path, &e), SC_OK);
+	cJSON_Delete(j);
+	struct params_choice db = {
+	    .db = true, .gpu = "h200-sxm", .model = "qwen3-32b"};
+	CU_ASSERT_EQUAL(params_resolve(&db, &p, from, sizeof from, &e), SC_OK);
+	CU_ASSERT_STRING_EQUAL(from, path);
+	CU_ASSERT_DOUBLE_EQUAL(p.v[eta], 0.612, 1e-12);
+
+	struct params_choice both = {.file = fit, .db = true};
+	CU_ASSERT_EQUAL(params_resolve(&both, &p, from, sizeof from, &e),
+			SC_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "exclude each other"));
+	unsetenv("SERVECAL_DB");
+	free(fit);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
-	{"params files: strict JSON, regular files", test_bad_files},
-	{"priors inside their ranges", test_priors},
-	{"JSON round trip and units", test_roundtrip},
-	{"bad parameter files", test_bad},
-	CU_TEST_INFO_NULL,
+    {"parameters from priors, --params or --db", test_resolve},
+    {"params files: strict JSON, regular files", test_bad_files},
+    {"priors inside their ranges", test_priors},
+    {"JSON round trip and units", test_roundtrip},
+    {"bad parameter files", test_bad},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("params", tests)

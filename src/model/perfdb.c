@@ -1,5 +1,5 @@
 /* The perf database of calibrated parameters. */
-#include "fit/perfdb.h"
+#include "model/perfdb.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -213,4 +213,22 @@ char *perfdb_list(void)
 	if (g)
 		closedir(g);
 	return out;
+}
+
+int params_resolve(const struct params_choice *c, struct model_params *p,
+		   char *from, size_t len, struct sc_err *e)
+{
+	params_default(p);
+	snprintf(from, len, "priors");
+	if (c->file && c->db)
+		return sc_err_set(e, SC_EINVAL,
+				  "--db and --params exclude each other");
+	if (c->file) {
+		snprintf(from, len, "%s", c->file);
+		return params_load(c->file, p, e);
+	}
+	if (c->db)
+		return perfdb_load_params(c->gpu, c->backend, c->model, p, from,
+					  len, e);
+	return SC_OK;
 }

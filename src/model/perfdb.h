@@ -3,6 +3,7 @@
  * provenance. DB is $SERVECAL_DB, else the catalog's calib/db. */
 #ifndef SC_PERFDB_H
 #define SC_PERFDB_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -30,5 +31,20 @@ int perfdb_load_params(const char *gpu, const char *backend, const char *model,
 		       struct sc_err *e) SC_MUST_CHECK;
 /* Lists entries as "gpu/backend/model" lines into a heap string. */
 char *perfdb_list(void);
+
+/* Where a command's model parameters come from: the file given with
+ * --params, the perf database's entry for gpu/backend/model with --db
+ * (backend NULL: the single backend with an entry), or else the priors. */
+struct params_choice {
+	const char *file;
+	bool db;
+	const char *gpu, *backend, *model;
+};
+
+/* Fills p from the source c chooses and writes that source into from
+ * ("priors", the file, or the database entry's path). SC_EINVAL when both
+ * a file and the database are asked for; otherwise the loader's status. */
+int params_resolve(const struct params_choice *c, struct model_params *p,
+		   char *from, size_t len, struct sc_err *e) SC_MUST_CHECK;
 
 #endif
