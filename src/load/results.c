@@ -14,6 +14,7 @@
 #include "metrics/aiperf_out.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/jsonw.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -140,12 +141,13 @@ int results_level_begin(struct results_writer *w, const char *dir,
 int results_append(struct results_writer *w, const struct req_record *r,
 		   unsigned json_flags, struct sc_err *e)
 {
+	/* jsonw writes cJSON's bytes without building the line in memory
+	 * and without cJSON's printf-then-sscanf per number: a record holds
+	 * one inter-token latency per received chunk. */
 	cJSON *j = req_to_json(r, json_flags);
-	char *s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	int ok = s && fputs(s, w->f) >= 0 && fputc('\n', w->f) != EOF &&
+	int ok = jsonw_write(w->f, j) && fputc('\n', w->f) != EOF &&
 		 fflush(w->f) == 0;
-	free(s);
+	cJSON_Delete(j);
 	if (!ok)
 		return sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
 				  w->path, strerror(errno));

@@ -8,12 +8,13 @@ libservecal_a_SOURCES += \
 	src/util/statsel.c src/util/statsel.h
 libservecal_a_SOURCES += src/util/num.c src/util/num.h \
 	src/util/infile.c src/util/infile.h \
-	src/util/fs.c src/util/fs.h
+	src/util/fs.c src/util/fs.h \
+	src/util/jsonw.c src/util/jsonw.h
 
 # Input hardening tests: range-checked numbers, regular input files, strict
 # JSON, and the ranges of file fields across layers.
 UTIL_TESTS = tests/unit/test_num tests/unit/test_infile tests/unit/test_jsonio \
-	tests/unit/test_ranges tests/unit/test_fs
+	tests/unit/test_ranges tests/unit/test_fs tests/unit/test_jsonw
 check_PROGRAMS += $(UTIL_TESTS)
 TESTS += $(UTIL_TESTS)
 
