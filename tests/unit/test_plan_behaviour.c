@@ -24,7 +24,7 @@ static void run(double isl, double osl, double ttft_ms, double tps_user,
 	strcpy(q.backend, "trtllm");
 	q.wl = (struct perf_workload){isl, osl};
 	q.sla = (struct plan_sla){ttft_ms * 1e-3, 1.0 / tps_user, STAT_MEAN,
-				  STAT_MEAN};
+				  STAT_MEAN, 0, 0};
 	q.total_gpus = gpus;
 	q.max_gpus_per_worker = 8;
 	q.link = (struct kv_link){50.0, 0.0};
@@ -122,7 +122,7 @@ static void test_objective_total(void)
 	q.p = &F.p;
 	strcpy(q.backend, "trtllm");
 	q.wl = (struct perf_workload){4000, 500};
-	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_P90, STAT_MEAN};
+	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_P90, STAT_MEAN, 0, 0};
 	q.total_gpus = 5;
 	q.max_gpus_per_worker = 8;
 	q.link = (struct kv_link){50.0, 0.0};
@@ -154,7 +154,7 @@ static void test_sla_statistic(void)
 	q.p = &F.p;
 	strcpy(q.backend, "trtllm");
 	q.wl = (struct perf_workload){4000, 500};
-	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_MEAN, STAT_MEAN};
+	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_MEAN, STAT_MEAN, 0, 0};
 	q.total_gpus = 8;
 	q.max_gpus_per_worker = 8;
 	q.link = (struct kv_link){50.0, 0.0};

@@ -25,7 +25,7 @@ static void query_init(struct plan_query *q)
 	strcpy(q->model_ref, "qwen3-32b");
 	strcpy(q->gpu_ref, "h200-sxm");
 	q->wl = (struct perf_workload){4000, 500};
-	q->sla = (struct plan_sla){0.6, 1.0 / 60, STAT_MEAN, STAT_MEAN};
+	q->sla = (struct plan_sla){0.6, 1.0 / 60, STAT_MEAN, STAT_MEAN, 0, 0};
 	q->total_gpus = 8;
 	q->max_gpus_per_worker = 8;
 	q->link = (struct kv_link){50.0, 0.0};

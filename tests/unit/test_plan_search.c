@@ -25,7 +25,7 @@ static void query_init(struct plan_query *q, long gpus)
 	q->p = &F.p;
 	strcpy(q->backend, "trtllm");
 	q->wl = (struct perf_workload){4000, 500};
-	q->sla = (struct plan_sla){0.600, 1.0 / 60.0, STAT_MEAN, STAT_MEAN};
+	q->sla = (struct plan_sla){0.600, 1.0 / 60.0, STAT_MEAN, STAT_MEAN, 0, 0};
 	q->total_gpus = gpus;
 	q->max_gpus_per_worker = 8;
 	q->link = (struct kv_link){50.0, 0.0};
@@ -108,15 +108,15 @@ static void test_agg_boundary(void)
 		SC_OK);
 	CU_ASSERT_EQUAL(at.gpus, 8);
 	/* an SLA equal to the projection is met (inclusive) */
-	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN};
+	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN, 0, 0};
 	CU_ASSERT_TRUE(plan_meets_sla(&q.sla, &at.perf));
 	agg_check_boundary(&q, 80);
 	CU_ASSERT_EQUAL_FATAL(
 	    plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL), SC_OK);
-	q.sla = (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN};
+	q.sla = (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN, 0, 0};
 	agg_check_boundary(&q, 80);
 	/* the slots cap the concurrency when the SLAs do not */
-	q.sla = (struct plan_sla){1e9, 1e9, STAT_MEAN, STAT_MEAN};
+	q.sla = (struct plan_sla){1e9, 1e9, STAT_MEAN, STAT_MEAN, 0, 0};
 	struct plan_config got;
 	long evals = 0;
 	CU_ASSERT_EQUAL_FATAL(
