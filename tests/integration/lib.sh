@@ -5,6 +5,11 @@ SC_BUILDDIR=${SC_BUILDDIR:-$(pwd)}
 SC_SRCDIR=${SC_SRCDIR:-$(pwd)}
 SERVECAL="$SC_BUILDDIR/servecal"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sctest.XXXXXX")
+# A test's fits go to its own perf database, never to the catalog's
+# calib/db in the source tree (a campaign or fit --db without $SERVECAL_DB
+# writes there); a test that sets SERVECAL_DB itself overrides this.
+SERVECAL_DB="$TMP/db"
+export SERVECAL_DB
 FAILS=0
 PASSES=0
 cleanup_hooks=""
