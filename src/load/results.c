@@ -206,11 +206,8 @@ static int export_records(const char *in_path, const char *out_path,
 		}
 		cJSON *a = aiperf_record(&r, wall_offset_ns);
 		req_release(&r);
-		char *txt = cJSON_PrintUnformatted(a);
+		bool ok = jsonw_write(out, a) && fputc('\n', out) != EOF;
 		cJSON_Delete(a);
-		bool ok =
-		    txt && fputs(txt, out) >= 0 && fputc('\n', out) != EOF;
-		free(txt);
 		if (!ok) {
 			rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
 					dst.tmp, strerror(errno));
