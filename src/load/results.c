@@ -44,11 +44,6 @@ bool results_level_parse(const char *name, bool *open_loop, double *level)
 	return true;
 }
 
-int results_mkdirs(const char *path, struct sc_err *e)
-{
-	return fs_mkdir_p(path, e);
-}
-
 int results_lock(const char *dir, int *fd, struct sc_err *e)
 {
 	/* O_CLOEXEC: a child (a launched server) must not keep it. */

@@ -21,8 +21,6 @@ void results_level_name(bool open_loop, double level, char *buf, size_t cap);
 /* The level a directory name stands for, when it is one that
  * results_level_name gives; false otherwise. */
 bool results_level_parse(const char *name, bool *open_loop, double *level);
-/* fs_mkdir_p (util/fs.h), kept for callers of the level loop. */
-int results_mkdirs(const char *path, struct sc_err *e);
 /* Takes the results directory dir for this process for as long as *fd
  * stays open: an exclusive flock on the directory itself (no lock file is
  * left behind; the kernel drops it when the process ends, however it

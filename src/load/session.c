@@ -19,6 +19,7 @@
 #include "model/deploy.h"
 #include "net/http.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
@@ -360,7 +361,7 @@ int session_run(struct session_opts *o, int *argc, char ***argv,
 		if ((rc = ranks_setup(rk, &setup, e)))
 			goto out;
 	}
-	if ((rc = results_mkdirs(o->out, e)) ||
+	if ((rc = fs_mkdir_p(o->out, e)) ||
 	    (lock_fd < 0 && (rc = results_lock(o->out, &lock_fd, e))))
 		goto out;
 	struct run_meta meta = {.ep = ep,

@@ -8,6 +8,7 @@
 
 #include "load/results.h"
 #include "testutil.h"
+#include "util/fs.h"
 #include "util/jsonio.h"
 
 static void test_names(void)
@@ -26,8 +27,8 @@ static void test_levels_and_csv(void)
 	char *dir = testutil_tmpdir();
 	char sub[1024];
 	snprintf(sub, sizeof sub, "%s/a/b", dir);
-	CU_ASSERT_EQUAL(results_mkdirs(sub, NULL), SC_OK);
-	CU_ASSERT_EQUAL(results_mkdirs(sub, NULL), SC_OK); /* again: fine */
+	CU_ASSERT_EQUAL(fs_mkdir_p(sub, NULL), SC_OK);
+	CU_ASSERT_EQUAL(fs_mkdir_p(sub, NULL), SC_OK); /* again: fine */
 
 	struct results_writer w = {0};
 	CU_ASSERT_EQUAL_FATAL(results_level_begin(&w, dir, "c2", NULL), SC_OK);
