@@ -67,7 +67,14 @@ int main(int argc, char **argv)
 		q.wdtype = q.kvdtype = DT_FP8;
 		strcpy(q.backend, "trtllm");
 		q.wl = (struct perf_workload){4000, 500};
-		q.sla = (struct plan_sla){0.600, 1.0 / 60.0};
+		/* match's defaults: TTFT at p90 with one prompt of headroom,
+		 * TPOT at its mean, 10% more users than the operating point. */
+		q.sla = (struct plan_sla){.ttft_s = 0.600,
+					  .tpot_s = 1.0 / 60.0,
+					  .ttft_stat = STAT_P90,
+					  .tpot_stat = STAT_MEAN,
+					  .ttft_margin_prompts = 1.0,
+					  .load_margin = 0.1};
 		q.total_gpus = cases[i].gpus;
 		q.max_gpus_per_worker = 8;
 		q.link = (struct kv_link){50.0, 0.0};
