@@ -5,7 +5,8 @@
  * request as soon as one ends) and reads the server's /metrics over a
  * measurement window.
  *
- * usage: emulator_bench [--streams N] [--seconds S] [--warmup S] [--max-tokens M]
+ * usage: emulator_bench [--streams N] [--seconds S] [--warmup S] [--max-tokens
+ * M]
  *                       [--deployment FILE] [--servecal PATH] [--drop P]
  * --drop P: each request is abandoned mid-stream (connection closed) with
  * probability P, for soak tests of disconnect handling; the server's
@@ -53,17 +54,20 @@ static double g_drop;
 static void next_request(struct conn *c)
 {
 	char body[512];
-	long mt = g_max_tokens / 2 + (long)(rand_r(&g_seed) % (unsigned)(g_max_tokens + 1));
-	int bl = snprintf(body, sizeof body,
-			  "{\"prompt\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,"
-			  "17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32],"
-			  "\"max_tokens\":%ld,\"ignore_eos\":true,\"stream\":true}",
-			  mt < 1 ? 1 : mt);
+	long mt = g_max_tokens / 2 +
+		  (long)(rand_r(&g_seed) % (unsigned)(g_max_tokens + 1));
+	int bl =
+	    snprintf(body, sizeof body,
+		     "{\"prompt\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,"
+		     "17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32],"
+		     "\"max_tokens\":%ld,\"ignore_eos\":true,\"stream\":true}",
+		     mt < 1 ? 1 : mt);
 	free(c->req);
-	c->req = xasprintf("POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
-			   "Content-Type: application/json\r\nContent-Length: %d\r\n"
-			   "\r\n%s",
-			   bl, body);
+	c->req =
+	    xasprintf("POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+		      "Content-Type: application/json\r\nContent-Length: %d\r\n"
+		      "\r\n%s",
+		      bl, body);
 	c->req_len = strlen(c->req);
 	c->sent = 0;
 	memset(c->tail, 0, sizeof c->tail);
@@ -111,7 +115,8 @@ static char *get_metrics(void)
 		close(fd);
 		return NULL;
 	}
-	const char *q = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	const char *q =
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 	if (write(fd, q, strlen(q)) < 0) {
 		close(fd);
 		return NULL;
@@ -133,7 +138,8 @@ static double metric(const char *text, const char *name)
 	for (const char *p = text; p && *p;) {
 		const char *e = strchr(p, '\n');
 		if (!strncmp(p, name, nl) && (p[nl] == ' ' || p[nl] == '{')) {
-			const char *sp = memrchr(p, ' ', e ? (size_t)(e - p) : strlen(p));
+			const char *sp =
+			    memrchr(p, ' ', e ? (size_t)(e - p) : strlen(p));
 			sum += atof(sp + 1);
 		}
 		p = e ? e + 1 : NULL;
@@ -171,8 +177,7 @@ static bool ends_response(struct conn *c, const char *b, size_t n)
 	return !memcmp(c->tail, "0\r\n\r\n", 5);
 }
 
-static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
-		 bool reopen)
+static void pump(struct conn *cs, int n, int ep, int64_t until_ns, bool reopen)
 {
 	struct epoll_event evs[512];
 	static char buf[1 << 16];
@@ -182,15 +187,17 @@ static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
 			struct conn *c = evs[i].data.ptr;
 			if (!c->open)
 				continue;
-			if ((evs[i].events & EPOLLOUT) && c->sent < c->req_len) {
+			if ((evs[i].events & EPOLLOUT) &&
+			    c->sent < c->req_len) {
 				ssize_t w = write(c->fd, c->req + c->sent,
 						  c->req_len - c->sent);
 				if (w > 0)
 					c->sent += (size_t)w;
 				if (c->sent == c->req_len) {
-					struct epoll_event ev = {.events = EPOLLIN,
-								 .data.ptr = c};
-					epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+					struct epoll_event ev = {
+					    .events = EPOLLIN, .data.ptr = c};
+					epoll_ctl(ep, EPOLL_CTL_MOD, c->fd,
+						  &ev);
 				}
 			}
 			if (!(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
@@ -202,7 +209,8 @@ static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
 				c->got += r;
 				done = ends_response(c, buf, (size_t)r);
 			}
-			if (!done && c->drop_after >= 0 && c->got > c->drop_after) {
+			if (!done && c->drop_after >= 0 &&
+			    c->got > c->drop_after) {
 				g_drops++;
 				conn_close(c, ep);
 				if (reopen)
@@ -210,7 +218,8 @@ static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
 			} else if (done) {
 				g_requests++;
 				next_request(c);
-				struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
+				struct epoll_event ev = {.events =
+							     EPOLLOUT | EPOLLIN,
 							 .data.ptr = c};
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 			} else if (r == 0 || (r < 0 && errno != EAGAIN)) {
@@ -228,7 +237,8 @@ static void pump(struct conn *cs, int n, int ep, int64_t until_ns,
  * buckets with linear interpolation inside a bucket. */
 static double window_quantile(const char *m0, const char *m1, double q)
 {
-	static const char *const name = "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"";
+	static const char *const name =
+	    "servecal_emu_timer_lateness_hist_seconds_bucket{le=\"";
 	double le[64], c[64];
 	int n = 0;
 	for (const char *p = m1; (p = strstr(p, name)) && n < 64; p++) {
@@ -237,18 +247,22 @@ static double window_quantile(const char *m0, const char *m1, double q)
 			break;
 		le[n] = atof(v);
 		char key[128];
-		snprintf(key, sizeof key, "%.*s", (int)(strchr(v, '}') - p + 1), p);
+		snprintf(key, sizeof key, "%.*s", (int)(strchr(v, '}') - p + 1),
+			 p);
 		c[n] = metric(m1, key) - metric(m0, key);
 		n++;
 	}
-	double total = metric(m1, "servecal_emu_timer_lateness_hist_seconds_count") -
-		       metric(m0, "servecal_emu_timer_lateness_hist_seconds_count");
+	double total =
+	    metric(m1, "servecal_emu_timer_lateness_hist_seconds_count") -
+	    metric(m0, "servecal_emu_timer_lateness_hist_seconds_count");
 	if (total <= 0)
 		return 0;
 	double want = q * total, prev_le = 0, prev_c = 0;
 	for (int i = 0; i < n; i++) {
 		if (c[i] >= want) {
-			double f = c[i] > prev_c ? (want - prev_c) / (c[i] - prev_c) : 1;
+			double f = c[i] > prev_c
+				       ? (want - prev_c) / (c[i] - prev_c)
+				       : 1;
 			return prev_le + f * (le[i] - prev_le);
 		}
 		prev_le = le[i];
@@ -319,7 +333,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--drop"))
 			g_drop = atof(argv[i + 1]);
 		else {
-			fprintf(stderr, "emulator_bench: unknown option %s\n", argv[i]);
+			fprintf(stderr, "emulator_bench: unknown option %s\n",
+				argv[i]);
 			return 2;
 		}
 	}
@@ -328,8 +343,10 @@ int main(int argc, char **argv)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if ((rlim_t)streams + 64 > rl.rlim_cur) {
-		fprintf(stderr, "emulator_bench: %d streams need more file descriptors "
-			"than the limit %lu\n", streams, (unsigned long)rl.rlim_cur);
+		fprintf(stderr,
+			"emulator_bench: %d streams need more file descriptors "
+			"than the limit %lu\n",
+			streams, (unsigned long)rl.rlim_cur);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -350,8 +367,8 @@ int main(int argc, char **argv)
 	pin(0, ncpu > 1 ? 1 : 0);
 	char line[128] = {0};
 	struct pollfd pf = {p[0], POLLIN, 0};
-	if (poll(&pf, 1, 10000) <= 0 || read(p[0], line, sizeof line - 1) <= 0 ||
-	    !strrchr(line, ':')) {
+	if (poll(&pf, 1, 10000) <= 0 ||
+	    read(p[0], line, sizeof line - 1) <= 0 || !strrchr(line, ':')) {
 		fprintf(stderr, "emulator_bench: server did not start\n");
 		kill(pid, SIGKILL);
 		return 1;
@@ -379,7 +396,8 @@ int main(int argc, char **argv)
 	while (clock_mono_ns() < end) {
 		pump(cs, streams, ep, clock_mono_ns() + 1000000000LL, true);
 		char *m = get_metrics();
-		double open = m ? metric(m, "servecal_emu_requests_running") : 0;
+		double open =
+		    m ? metric(m, "servecal_emu_requests_running") : 0;
 		open_min = open < open_min ? open : open_min;
 		open_sum += open;
 		samples++;
@@ -399,31 +417,40 @@ int main(int argc, char **argv)
 	double late50 = window_quantile(m0, m1, 0.5);
 	double late99 = window_quantile(m0, m1, 0.99);
 	double late999 = window_quantile(m0, m1, 0.999);
-	double lateall99 = metric(m1, "servecal_emu_timer_lateness_seconds{quantile=\"0.99\"}");
+	double lateall99 = metric(
+	    m1, "servecal_emu_timer_lateness_seconds{quantile=\"0.99\"}");
 	double steps = metric(m1, "servecal_emu_steps_total") -
 		       metric(m0, "servecal_emu_steps_total");
-	printf("emulator benchmark: %d client streams, max_tokens %d, %.1f s window "
+	printf("emulator benchmark: %d client streams, max_tokens %d, %.1f s "
+	       "window "
 	       "after %.1f s warm-up, server pinned to 1 core\n",
 	       streams, max_tokens, dt, warmup);
 	printf("  concurrent streams (running): mean %.0f, min %.0f\n",
 	       open_sum / samples, open_min);
 	printf("  output tokens/s:              %.0f\n", tok / dt);
 	printf("  iterations/s:                 %.0f\n", steps / dt);
-	printf("  server CPU:                   %.0f%% of one core, waited for the "
+	printf("  server CPU:                   %.0f%% of one core, waited for "
+	       "the "
 	       "core %.0f%% of the time (other processes)\n",
 	       cpu * 100, runq * 100);
-	printf("  CPU per output token:         %.2f us (all server work / tokens)\n",
+	printf("  CPU per output token:         %.2f us (all server work / "
+	       "tokens)\n",
 	       tok > 0 ? cpu * dt / tok * 1e6 : 0);
 	printf("  timer lateness (window):      p50 %.3f ms, p99 %.3f ms, "
-	       "p99.9 %.3f ms\n", late50 * 1e3, late99 * 1e3, late999 * 1e3);
-	printf("  timer lateness p99 incl. ramp-up: %.3f ms\n", lateall99 * 1e3);
-	printf("  client: %llu requests done, %llu dropped on purpose, %llu read "
-	       "errors, %.1f MB read\n",
-	       g_requests, g_drops, g_errors, (double)g_bytes / 1e6);
+	       "p99.9 %.3f ms\n",
+	       late50 * 1e3, late99 * 1e3, late999 * 1e3);
+	printf("  timer lateness p99 incl. ramp-up: %.3f ms\n",
+	       lateall99 * 1e3);
+	printf(
+	    "  client: %llu requests done, %llu dropped on purpose, %llu read "
+	    "errors, %.1f MB read\n",
+	    g_requests, g_drops, g_errors, (double)g_bytes / 1e6);
 	printf("  server RSS: window start %ld kB, middle %ld kB, end %ld kB, "
-	       "max %ld kB\n", rss0, rss_mid, rss_last, rss_max);
+	       "max %ld kB\n",
+	       rss0, rss_mid, rss_last, rss_max);
 	bool ok = open_min >= 2000 && tok / dt >= 100000 && late99 <= 0.001;
-	printf("  targets (>= 2000 streams, >= 100000 tokens/s, p99 <= 1 ms): %s\n",
+	printf("  targets (>= 2000 streams, >= 100000 tokens/s, p99 <= 1 ms): "
+	       "%s\n",
 	       ok ? "met" : "NOT met");
 	for (int i = 0; i < streams; i++)
 		if (cs[i].open)

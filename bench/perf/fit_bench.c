@@ -52,7 +52,8 @@ int main(int argc, char **argv)
 		size_t idx = obs_add_deploy(&s, &d, files[f]);
 		deploy_release(&d);
 		for (size_t i = 0; i < 10; i++) {
-			struct obs_point p = {.deploy = idx, .concurrency = levels[i],
+			struct obs_point p = {.deploy = idx,
+					      .concurrency = levels[i],
 					      .wl = {4000, 500}};
 			obs_project(&s, &p, &t, p.value, NULL);
 			for (int m = 0; m < OM_COUNT; m++) {
@@ -62,7 +63,8 @@ int main(int argc, char **argv)
 			obs_add_point(&s, &p);
 		}
 	}
-	struct calib_opts o = {.holdout = HOLDOUT_LEVELS, .bootstrap = 200, .seed = 3};
+	struct calib_opts o = {
+	    .holdout = HOLDOUT_LEVELS, .bootstrap = 200, .seed = 3};
 	nlls_opts_default(&o.nlls);
 	struct calib_result r;
 	int64_t t0 = clock_mono_ns();
@@ -75,9 +77,10 @@ int main(int argc, char **argv)
 	printf("fit: 3 deployments x 10 levels, 200 bootstrap rounds: %.3f s "
 	       "(target <= 2 s), %d iterations, %s\n",
 	       el, r.fit.iterations, r.fit.status);
-	printf("held-out MAPE %%: TTFT %.1f, TTFT p90 %.1f, TPOT %.1f, throughput %.1f\n",
-	       r.mape_held[OM_TTFT], r.mape_held[OM_TTFT_P90], r.mape_held[OM_TPOT],
-	       r.mape_held[OM_TPS]);
+	printf("held-out MAPE %%: TTFT %.1f, TTFT p90 %.1f, TPOT %.1f, "
+	       "throughput %.1f\n",
+	       r.mape_held[OM_TTFT], r.mape_held[OM_TTFT_P90],
+	       r.mape_held[OM_TPOT], r.mape_held[OM_TPS]);
 	calib_release(&r);
 	obs_release(&s);
 	return el <= 2.0 ? 0 : 1;

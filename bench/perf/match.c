@@ -3,7 +3,8 @@
  * (ISL 4000 / OSL 500, TTFT 600 ms, 60 tokens/s/user), single-threaded.
  * Prints the best and median of several runs, the model evaluations
  * (perf_agg / perf_disagg calls and worker candidates), the prefill x decode
- * pairs rate-matched, and the feasible configs of each mode. Target: <= 100 ms per search on one core. */
+ * pairs rate-matched, and the feasible configs of each mode. Target: <= 100 ms
+ * per search on one core. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "util/clock.h"
 
 #define TARGET_MS 100.0
-#define RUNS 15
+#define RUNS	  15
 
 struct bench_case {
 	const char *model;
@@ -25,10 +26,10 @@ struct bench_case {
 };
 
 static const struct bench_case cases[] = {
-	{"qwen3-32b", 8},
-	{"qwen3-32b", 16},
-	{"qwen3-32b", 64},
-	{"qwen3-235b-a22b", 64},
+    {"qwen3-32b", 8},
+    {"qwen3-32b", 16},
+    {"qwen3-32b", 64},
+    {"qwen3-235b-a22b", 64},
 };
 
 static int cmp_d(const void *a, const void *b)

@@ -36,8 +36,8 @@ static double capacity_rps(const struct obs_set *s, const struct obs_point *p,
 {
 	struct perf_load ld = {.kind = LOAD_BURST,
 			       .requests = p->requests > CAPACITY_REQUESTS
-						   ? p->requests
-						   : CAPACITY_REQUESTS};
+					       ? p->requests
+					       : CAPACITY_REQUESTS};
 	struct perf_point pt;
 	if (perf_deploy_at(&s->deploys[p->deploy], mp, &p->wl, &ld, &pt, NULL))
 		return NAN;
@@ -48,11 +48,14 @@ static double capacity_rps(const struct obs_set *s, const struct obs_point *p,
 static const char *side_of(const struct obs_point *p, double cap, long slots)
 {
 	switch (p->load) {
-	case TABLE_OPEN: return !(p->rate_per_s < cap) ? "above" : "below";
+	case TABLE_OPEN:
+		return !(p->rate_per_s < cap) ? "above" : "below";
 	case TABLE_CLOSED:
 		return p->concurrency > (double)slots ? "above" : "below";
-	case TABLE_BURST: return "above";
-	default: return "pool";
+	case TABLE_BURST:
+		return "above";
+	default:
+		return "pool";
 	}
 }
 
@@ -83,11 +86,13 @@ int main(int argc, char **argv)
 			struct sc_err pe = {0};
 			int rc = obs_project(&s, p, &mp, proj, &pe);
 			long slots = 0;
-			double cap = rc ? NAN : capacity_rps(&s, p, &mp, &slots);
+			double cap =
+			    rc ? NAN : capacity_rps(&s, p, &mp, &slots);
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "dir", argv[i]);
 			cJSON_AddStringToObject(o, "level", p->level);
-			cJSON_AddStringToObject(o, "load", table_load_name(p->load));
+			cJSON_AddStringToObject(o, "load",
+						table_load_name(p->load));
 			cJSON_AddNumberToObject(o, "users", p->concurrency);
 			cJSON_AddNumberToObject(o, "rate_per_s", p->rate_per_s);
 			cJSON_AddNumberToObject(o, "isl", p->wl.isl);
@@ -95,7 +100,8 @@ int main(int argc, char **argv)
 			if (isfinite(cap))
 				cJSON_AddNumberToObject(o, "capacity_rps", cap);
 			cJSON_AddNumberToObject(o, "slots", (double)slots);
-			cJSON_AddStringToObject(o, "side", side_of(p, cap, slots));
+			cJSON_AddStringToObject(o, "side",
+						side_of(p, cap, slots));
 			metrics(o, "measured", p->value);
 			if (rc)
 				cJSON_AddStringToObject(o, "error", pe.msg);

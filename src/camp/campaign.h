@@ -17,20 +17,20 @@
 #include "util/statsel.h"
 
 #define CAMPAIGN_MAX_DEPLOYS 16
-#define CAMPAIGN_MAX_LEVELS 64
-#define CAMPAIGN_MAX_SLAS 8
+#define CAMPAIGN_MAX_LEVELS  64
+#define CAMPAIGN_MAX_SLAS    8
 
 struct campaign_deploy {
-	char name[128];      /* directory name under the campaign dir */
+	char name[128];	      /* directory name under the campaign dir */
 	char spec_path[2048]; /* absolute path of the deployment spec */
 	struct deploy_spec spec;
-	char url[512];       /* "" when emulated or launched */
+	char url[512]; /* "" when emulated or launched */
 	bool emulate;
-	bool launched;       /* started by command: see launch */
+	bool launched; /* started by command: see launch */
 	struct launch_spec launch;
-	bool on_slurm;       /* a job on a Slurm cluster: see slurm */
+	bool on_slurm; /* a job on a Slurm cluster: see slurm */
 	struct slurm_spec slurm;
-	bool on_k8s;         /* applied on Kubernetes: see k8s */
+	bool on_k8s; /* applied on Kubernetes: see k8s */
 	struct k8s_spec k8s;
 };
 
@@ -58,7 +58,7 @@ struct campaign {
 	size_t n_levels;
 	long requests_per_level; /* 0: use duration */
 	double duration_per_level_s;
-	long warmup;           /* -1: bench's default (one round) */
+	long warmup;	       /* -1: bench's default (one round) */
 	double timeout_s;      /* per request */
 	double max_error_rate; /* a level failing more than this fails */
 	/* SLAs, each matched on its own; the first is bench's --sla */

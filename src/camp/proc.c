@@ -119,8 +119,8 @@ int proc_server_start(struct proc_server *s, char *const argv[],
 	s->pid = -1;
 	if (pipe2(fds, O_CLOEXEC))
 		return sc_err_set(e, SC_ERUNTIME, "pipe: %s", strerror(errno));
-	struct child_opts o = {.argv = argv, .out_fd = fds[1], .err_fd = -1,
-			       .own_group = true};
+	struct child_opts o = {
+	    .argv = argv, .out_fd = fds[1], .err_fd = -1, .own_group = true};
 	int rc = SC_OK;
 	if (err_path && (o.err_fd = child_open_log(err_path, e)) < 0)
 		rc = SC_ERUNTIME;
@@ -154,8 +154,8 @@ int proc_server_start(struct proc_server *s, char *const argv[],
 		proc_server_stop(s, 2);
 		tail_of(err_path, tail, sizeof tail);
 		return sc_err_set(e, SC_ERUNTIME,
-				  "%s did not print its URL within %.0f s%s%s", argv[0],
-				  wait_s, tail[0] ? ": " : "", tail);
+				  "%s did not print its URL within %.0f s%s%s",
+				  argv[0], wait_s, tail[0] ? ": " : "", tail);
 	}
 	snprintf(s->url, sizeof s->url, "%s", line);
 	return SC_OK;

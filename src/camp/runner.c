@@ -44,11 +44,11 @@
  * per bootstrap round over every point. A launched server, Slurm job or
  * Kubernetes deployment is planned at its ready timeout: the longest it
  * may take. */
-#define PLAN_FIT_BASE_S		1.0
-#define PLAN_FIT_POINT_ROUND_S	0.25
-#define PLAN_MATCH_S		2.0
-#define PLAN_CHART_S		0.4
-#define PLAN_EMULATOR_S		1.0
+#define PLAN_FIT_BASE_S	       1.0
+#define PLAN_FIT_POINT_ROUND_S 0.25
+#define PLAN_MATCH_S	       2.0
+#define PLAN_CHART_S	       0.4
+#define PLAN_EMULATOR_S	       1.0
 /* How often a running bench's level directories are looked at. */
 #define LEVEL_POLL_S 0.25
 
@@ -58,8 +58,8 @@ struct runner {
 	struct manifest m;
 	int failures;
 	struct eta eta;
-	int64_t t0_ns;		/* the campaign's start (monotonic) */
-	double started_unix_s;	/* the same, as a date for the manifest */
+	int64_t t0_ns;		    /* the campaign's start (monotonic) */
+	double started_unix_s;	    /* the same, as a date for the manifest */
 	size_t cur_step, cur_piece; /* in progress; cur_step n_steps: none */
 	int64_t piece_t0_ns;	    /* when the piece in progress began */
 	int64_t step_t0_ns;
@@ -166,8 +166,8 @@ static void step_begin(struct runner *r, const char *step, const char *shown)
 	if (manifest_start(&r->m, step, &e))
 		note(r, RUNNER_WARNING, "%s", e.msg);
 	save_progress(r);
-	progress(r, "  %s: started (step %zu of %zu)", shown,
-		 r->cur_step + 1, r->eta.n_steps);
+	progress(r, "  %s: started (step %zu of %zu)", shown, r->cur_step + 1,
+		 r->eta.n_steps);
 }
 
 /* The step in progress is over: a step of one piece (not a bench) teaches
@@ -306,11 +306,14 @@ static int target_start(struct runner *r, const struct campaign_deploy *d,
 		     t->url);
 	} else if (d->on_slurm) {
 		void *ctx[] = {r, (void *)d->name};
-		struct slurm_up u = {.dir = r->o->dir, .campaign = r->c->name,
-				     .name = d->name, .d = &d->spec,
+		struct slurm_up u = {.dir = r->o->dir,
+				     .campaign = r->c->name,
+				     .name = d->name,
+				     .d = &d->spec,
 				     .s = &d->slurm,
 				     .max_model_len = workload_max_len(r->c),
-				     .stop = r->o->stop, .note = cluster_note,
+				     .stop = r->o->stop,
+				     .note = cluster_note,
 				     .ud = ctx};
 		int64_t t0 = clock_mono_ns();
 		int rc = slurm_bring_up(&u, &t->job, e);
@@ -322,10 +325,13 @@ static int target_start(struct runner *r, const struct campaign_deploy *d,
 		     t->job.id, t->url, (double)(clock_mono_ns() - t0) * 1e-9);
 	} else if (d->on_k8s) {
 		void *ctx[] = {r, (void *)d->name};
-		struct k8s_up u = {.dir = r->o->dir, .name = d->name,
-				   .d = &d->spec, .s = &d->k8s,
+		struct k8s_up u = {.dir = r->o->dir,
+				   .name = d->name,
+				   .d = &d->spec,
+				   .s = &d->k8s,
 				   .max_model_len = workload_max_len(r->c),
-				   .stop = r->o->stop, .note = cluster_note,
+				   .stop = r->o->stop,
+				   .note = cluster_note,
 				   .ud = ctx};
 		int64_t t0 = clock_mono_ns();
 		int rc = k8s_bring_up(&u, &t->kr, e);
@@ -368,8 +374,8 @@ static void target_stop(const struct campaign_deploy *d, struct target *t)
 }
 
 /* What the bench watches: the end of what serves it stops it at once. */
-static bool (*target_gone(const struct campaign_deploy *d,
-			  struct target *t, void **ud))(void *)
+static bool (*target_gone(const struct campaign_deploy *d, struct target *t,
+			  void **ud))(void *)
 {
 	if (d->launched) {
 		*ud = &t->l;
@@ -445,8 +451,8 @@ struct level_watch {
 	void *gone_ud;
 };
 
-static bool level_file(const struct level_watch *w, size_t k,
-		       const char *file, char *name, size_t len)
+static bool level_file(const struct level_watch *w, size_t k, const char *file,
+		       char *name, size_t len)
 {
 	results_level_name(false, (double)w->r->c->levels[k], name, len);
 	char p[4300];
@@ -484,8 +490,10 @@ static void watch_levels(struct level_watch *w)
 				break;
 			w->begun = true;
 			if (!w->quiet)
-				progress(r, "  bench %s: level %s started (%zu of %zu)",
-					 w->d->name, lv, w->next + 1, n);
+				progress(
+				    r,
+				    "  bench %s: level %s started (%zu of %zu)",
+				    w->d->name, lv, w->next + 1, n);
 		}
 		if (!level_file(w, w->next, "summary.json", lv, sizeof lv))
 			break;
@@ -545,7 +553,9 @@ static void bench_one(struct runner *r, const struct campaign_deploy *d)
 	r->cur_piece = 1;
 	r->piece_t0_ns = clock_mono_ns();
 	/* Levels a resumed bench keeps teach the estimate nothing. */
-	struct level_watch w = {.r = r, .d = d, .dir = out,
+	struct level_watch w = {.r = r,
+				.d = d,
+				.dir = out,
 				.quiet = r->o->bench_stdout,
 				.polled_ns = clock_mono_ns()};
 	char lv[64];
@@ -603,10 +613,11 @@ static void bench_one(struct runner *r, const struct campaign_deploy *d)
 	double el = (double)(clock_mono_ns() - t0) * 1e-9;
 	step_end(r);
 	if (stopped(r)) {
-		progress(r,
-			 "  bench %s: interrupted after %.0f s; finished levels "
-			 "are kept",
-			 d->name, el);
+		progress(
+		    r,
+		    "  bench %s: interrupted after %.0f s; finished levels "
+		    "are kept",
+		    d->name, el);
 		mark(r, step, "interrupted", NULL);
 		return;
 	}

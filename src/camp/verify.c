@@ -35,7 +35,7 @@ static double stat_of(const cJSON *summary, const char *obj, enum stat_sel s)
 static double num_at(const cJSON *j, const char *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, obj), key);
+	    cJSON_GetObjectItemCaseSensitive(j, obj), key);
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
@@ -45,10 +45,11 @@ static int run_mode(const struct verify_opts *o, int m,
 		    struct sc_err *e)
 {
 	char self[4096], deploy[4200], dir[4200], logs[4200], out[4400],
-		err[4400];
+	    err[4400];
 	int rc = proc_self_exe(self, sizeof self);
 	if (rc)
-		return sc_err_set(e, SC_ERUNTIME, "cannot find the servecal executable");
+		return sc_err_set(e, SC_ERUNTIME,
+				  "cannot find the servecal executable");
 	snprintf(deploy, sizeof deploy, "%s/deploy-%s.json", o->match_dir,
 		 mode_names[m]);
 	snprintf(dir, sizeof dir, "%s/%s", o->out_dir, mode_names[m]);
@@ -58,8 +59,9 @@ static int run_mode(const struct verify_opts *o, int m,
 	struct proc_server srv = {0};
 	const char *url = o->url[m];
 	if (!url) {
-		char *emu[] = {self, "emulate", "--deployment", deploy,
-			       "--port", "0", NULL};
+		char *emu[] = {self,   "emulate", "--deployment",
+			       deploy, "--port",  "0",
+			       NULL};
 		snprintf(err, sizeof err, "%s/emulate-%s.err", logs,
 			 mode_names[m]);
 		if ((rc = proc_server_start(&srv, emu, err, VERIFY_EMU_START_S,
@@ -111,8 +113,7 @@ static int run_mode(const struct verify_opts *o, int m,
 }
 
 /* Appends one missed check to r->miss. */
-static void add_miss(struct verify_row *r, const char *fmt, double a,
-		     double b)
+static void add_miss(struct verify_row *r, const char *fmt, double a, double b)
 {
 	size_t n = strlen(r->miss);
 	if (n)
@@ -140,11 +141,13 @@ static void judge(const struct verify_opts *o, struct verify_row *r)
 		add_miss(r, "TPOT %.2f ms over its SLA of %.2f ms",
 			 r->meas_tpot_ms, r->sla_tpot_ms);
 	if (!att)
-		add_miss(r, "%.1f%% of requests within the TTFT SLA, under %.1f%%",
+		add_miss(r,
+			 "%.1f%% of requests within the TTFT SLA, under %.1f%%",
 			 100 * r->attainment, 100 * att_min);
 	if (!r->tps_within)
-		add_miss(r, "tokens/s/gpu %+.1f%% off the projection, past +-%.1f%%",
-			 100 * err, 100 * o->tolerance);
+		add_miss(
+		    r, "tokens/s/gpu %+.1f%% off the projection, past +-%.1f%%",
+		    100 * err, 100 * o->tolerance);
 }
 
 int verify_run(const struct verify_opts *o, struct verify_result *r,

@@ -16,36 +16,37 @@
  * pattern the first round's queue left (a disagg prefill pool at 90% of
  * its capacity is still draining it then): two rounds are warm-up. */
 #define VERIFY_DEFAULT_WARMUP_ROUNDS 2
-#define VERIFY_MAX_WARMUP_ROUNDS 100
+#define VERIFY_MAX_WARMUP_ROUNDS     100
 
 struct verify_opts {
-	const char *match_dir;  /* best.json and deploy-MODE.json */
-	const char *out_dir;    /* bench results, logs, verify.json */
-	const char *url[VERIFY_MODES]; /* a running endpoint, or NULL: emulate */
+	const char *match_dir; /* best.json and deploy-MODE.json */
+	const char *out_dir;   /* bench results, logs, verify.json */
+	const char
+	    *url[VERIFY_MODES]; /* a running endpoint, or NULL: emulate */
 	bool skip[VERIFY_MODES];
-	long rounds;            /* measured requests = rounds x concurrency */
-	long warmup_rounds;     /* rounds of its users before measuring (0:
-				   VERIFY_DEFAULT_WARMUP_ROUNDS) */
-	double tolerance;       /* relative slack on the SLAs and throughput */
+	long rounds;	    /* measured requests = rounds x concurrency */
+	long warmup_rounds; /* rounds of its users before measuring (0:
+			       VERIFY_DEFAULT_WARMUP_ROUNDS) */
+	double tolerance;   /* relative slack on the SLAs and throughput */
 	volatile sig_atomic_t *stop;
 };
 
 /* One mode's verdict. Times in ms. */
 struct verify_row {
-	bool present;       /* match recommended this mode */
-	bool measured;      /* its bench produced a level */
+	bool present;  /* match recommended this mode */
+	bool measured; /* its bench produced a level */
 	char config[256];
 	double concurrency;
 	double sla_ttft_ms, sla_tpot_ms;
 	enum stat_sel ttft_stat, tpot_stat;
-	double proj_ttft_ms, meas_ttft_ms;   /* at ttft_stat */
-	double proj_tpot_ms, meas_tpot_ms;   /* at tpot_stat */
-	double attainment;   /* share of requests with TTFT within the SLA */
+	double proj_ttft_ms, meas_ttft_ms; /* at ttft_stat */
+	double proj_tpot_ms, meas_tpot_ms; /* at tpot_stat */
+	double attainment; /* share of requests with TTFT within the SLA */
 	double target_attainment; /* the stat's quantile (p90: 0.9), 0 mean */
 	double proj_tps_gpu, meas_tps_gpu;
 	bool sla_met, tps_within;
-	char error[256];     /* why it was not measured */
-	char miss[512];      /* what missed, "" when it passed */
+	char error[256]; /* why it was not measured */
+	char miss[512];	 /* what missed, "" when it passed */
 };
 
 struct verify_result {

@@ -66,9 +66,9 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 	if (c == '?') {
 		const char *bad = argv[optind - 1];
 		if (optopt)
-			cli_usage_error(cmd->name,
-					"option '%s' needs a value or is unknown",
-					bad);
+			cli_usage_error(
+			    cmd->name,
+			    "option '%s' needs a value or is unknown", bad);
 		else
 			cli_usage_error(cmd->name, "unknown option '%s'", bad);
 		return -2;
@@ -110,8 +110,7 @@ int cli_parse_real(const char *flag, const char *s, double lo, double hi,
 	return num_parse_real(flag, s, lo, hi, out, &e) ? flag_error(&e) : 0;
 }
 
-int cli_parse_long(const char *flag, const char *s, long lo, long hi,
-		   long *out)
+int cli_parse_long(const char *flag, const char *s, long lo, long hi, long *out)
 {
 	struct sc_err e = {0};
 	return num_parse_count(flag, s, lo, hi, out, &e) ? flag_error(&e) : 0;
@@ -122,16 +121,16 @@ int cli_parse_long_list(const char *flag, const char *s, long lo, long hi,
 {
 	struct sc_err e = {0};
 	return num_parse_count_list(flag, s, lo, hi, out, max, n, &e)
-		       ? flag_error(&e)
-		       : 0;
+		   ? flag_error(&e)
+		   : 0;
 }
 
-int cli_parse_duration_s(const char *flag, const char *s, double lo,
-			 double hi, double *out)
+int cli_parse_duration_s(const char *flag, const char *s, double lo, double hi,
+			 double *out)
 {
 	struct sc_err e = {0};
 	return num_parse_duration_s(flag, s, lo, hi, out, &e) ? flag_error(&e)
-							       : 0;
+							      : 0;
 }
 
 int cli_parse_rate_list(const char *flag, const char *s, double *out,
@@ -139,5 +138,5 @@ int cli_parse_rate_list(const char *flag, const char *s, double *out,
 {
 	struct sc_err e = {0};
 	return num_parse_rate_list(flag, s, out, max, n, &e) ? flag_error(&e)
-							      : 0;
+							     : 0;
 }

@@ -13,9 +13,9 @@
 enum cli_exit {
 	EXIT_OK_ = 0,
 	EXIT_RUNTIME = 1, /* runtime failure: I/O, network, library */
-	EXIT_USAGE = 2,   /* bad command line */
-	EXIT_INPUT = 3,   /* bad input file */
-	EXIT_NOFIT = 4,   /* no configuration meets the SLA / feasibility */
+	EXIT_USAGE = 2,	  /* bad command line */
+	EXIT_INPUT = 3,	  /* bad input file */
+	EXIT_NOFIT = 4,	  /* no configuration meets the SLA / feasibility */
 };
 
 struct cli_command {
@@ -26,7 +26,8 @@ struct cli_command {
 };
 
 /* The command table (cli/commands.c), NULL-terminated. Each command lives in
- * its own cli/cmd_NAME.c and exports `const struct cli_command cli_cmd_NAME`. */
+ * its own cli/cmd_NAME.c and exports `const struct cli_command cli_cmd_NAME`.
+ */
 extern const struct cli_command *const cli_commands[];
 
 const struct cli_command *cli_find(const char *name);
@@ -36,7 +37,7 @@ int cli_exit_of(int status);
 int cli_fail(const struct sc_err *e);
 /* Prints "servecal CMD: MSG" and a hint to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* getopt_long over a command's options. Handles --help (prints usage, sets
  * *done) and turns unknown/malformed options and empty values (--out '')
@@ -60,8 +61,8 @@ int cli_parse_long(const char *flag, const char *s, long lo, long hi,
 int cli_parse_long_list(const char *flag, const char *s, long lo, long hi,
 			long *out, size_t max, size_t *n);
 /* Duration: "60s", "500ms", "2m", "1h" or bare seconds, in [lo, hi] s. */
-int cli_parse_duration_s(const char *flag, const char *s, double lo,
-			 double hi, double *out);
+int cli_parse_duration_s(const char *flag, const char *s, double lo, double hi,
+			 double *out);
 /* Comma list of request rates (NUM_RATE_MIN_PER_S..NUM_RATE_MAX_PER_S). */
 int cli_parse_rate_list(const char *flag, const char *s, double *out,
 			size_t max, size_t *n);

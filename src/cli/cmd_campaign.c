@@ -22,24 +22,27 @@
 #include "util/jsonio.h"
 
 static const char usage[] =
-	"usage: servecal campaign run FILE [--out DIR] [--resume] [--dry-run] [--quiet]\n"
-	"       servecal campaign status DIR\n\n"
-	"Runs a campaign file end to end: bench every deployment over the sweep\n"
-	"(starting the built-in emulator on a free loopback port for deployments\n"
-	"marked \"emulate\": true, the server command of a \"launch\" object, a\n"
-	"\"slurm\" job or a \"kubernetes\" manifest (README: On a GPU cluster),\n"
-	"stopped again after its bench), fit the model, match with the fitted parameters\n"
-	"and with the priors at each SLA, plot, write the report, and refresh\n"
-	"the perf database ($SERVECAL_DB or calib/db). DIR (default results/NAME)\n"
-	"gets manifest.json recording each finished step; --resume continues an\n"
-	"interrupted campaign without redoing finished levels or steps. --dry-run\n"
-	"prints the plan and its expected duration from the model. Progress goes\n"
-	"to stdout, terminal or not: a line as each step and each bench level\n"
-	"starts and ends, with the elapsed time and the time left (--quiet: none).\n"
-	"`campaign status DIR` shows, from anywhere, whether it runs, each step's\n"
-	"state and elapsed time, the time left and a running bench's level.\n"
-	"Exit codes: 0 ok, 1 a step failed (the rest still ran), 2 usage,\n"
-	"3 bad campaign file.\n";
+    "usage: servecal campaign run FILE [--out DIR] [--resume] [--dry-run] "
+    "[--quiet]\n"
+    "       servecal campaign status DIR\n\n"
+    "Runs a campaign file end to end: bench every deployment over the sweep\n"
+    "(starting the built-in emulator on a free loopback port for deployments\n"
+    "marked \"emulate\": true, the server command of a \"launch\" object, a\n"
+    "\"slurm\" job or a \"kubernetes\" manifest (README: On a GPU cluster),\n"
+    "stopped again after its bench), fit the model, match with the fitted "
+    "parameters\n"
+    "and with the priors at each SLA, plot, write the report, and refresh\n"
+    "the perf database ($SERVECAL_DB or calib/db). DIR (default results/NAME)\n"
+    "gets manifest.json recording each finished step; --resume continues an\n"
+    "interrupted campaign without redoing finished levels or steps. --dry-run\n"
+    "prints the plan and its expected duration from the model. Progress goes\n"
+    "to stdout, terminal or not: a line as each step and each bench level\n"
+    "starts and ends, with the elapsed time and the time left (--quiet: "
+    "none).\n"
+    "`campaign status DIR` shows, from anywhere, whether it runs, each step's\n"
+    "state and elapsed time, the time left and a running bench's level.\n"
+    "Exit codes: 0 ok, 1 a step failed (the rest still ran), 2 usage,\n"
+    "3 bad campaign file.\n";
 
 extern const struct cli_command cli_cmd_campaign;
 
@@ -86,8 +89,11 @@ static void print_plan(const struct campaign *c, const char *dir)
 		all += s;
 		printf("  bench %-28s %-7s %2ld GPUs  %s  levels", d->name,
 		       deploy_mode_name(d->spec.mode), deploy_gpus(&d->spec),
-		       d->emulate ? "emulated" : d->launched ? d->launch.argv[0]
-			 : d->on_slurm ? "slurm job" : d->on_k8s ? "kubernetes" : d->url);
+		       d->emulate    ? "emulated"
+		       : d->launched ? d->launch.argv[0]
+		       : d->on_slurm ? "slurm job"
+		       : d->on_k8s   ? "kubernetes"
+				     : d->url);
 		for (size_t k = 0; k < c->n_levels; k++)
 			printf(" %ld", c->levels[k]);
 		if (c->requests_per_level > 0)
@@ -96,7 +102,8 @@ static void print_plan(const struct campaign *c, const char *dir)
 			printf(", %g s each", c->duration_per_level_s);
 		printf(": about %.0f s\n", s);
 	}
-	printf("  fit (holdout %s, %ld bootstrap rounds), match calibrated and prior at %zu SLA(s), plot, report, perf database\n",
+	printf("  fit (holdout %s, %ld bootstrap rounds), match calibrated and "
+	       "prior at %zu SLA(s), plot, report, perf database\n",
 	       c->holdout, c->bootstrap, c->n_slas);
 	printf("expected duration: about %.0f s (%zu points)\n", all,
 	       c->n_deploys * c->n_levels);
@@ -105,23 +112,33 @@ static void print_plan(const struct campaign *c, const char *dir)
 static int campaign_run_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"resume", no_argument, NULL, 'r'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"out", required_argument, NULL, 'o'},
+	    {"resume", no_argument, NULL, 'r'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL;
 	bool resume = false, dry = false, quiet = false, help = false;
 	int c;
-	while ((c = cli_getopt(argc, argv, "h", opts, &cli_cmd_campaign, &help)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, &cli_cmd_campaign,
+			       &help)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': resume = true; break;
-		case 'n': dry = true; break;
-		case 'q': quiet = true; break;
-		default: return EXIT_USAGE;
+		case 'o':
+			out = optarg;
+			break;
+		case 'r':
+			resume = true;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (help)
@@ -146,13 +163,16 @@ static int campaign_run_cmd(int argc, char **argv)
 	snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
 	struct stat st;
 	if (stat(mpath, &st) == 0 && !resume) {
-		rc = cli_usage_error("campaign",
-				     "%s already holds a campaign: pass --resume to continue it, or --out DIR for a new one",
-				     dir);
+		rc = cli_usage_error(
+		    "campaign",
+		    "%s already holds a campaign: pass --resume to continue "
+		    "it, or --out DIR for a new one",
+		    dir);
 		goto out;
 	}
 	if (proc_self_exe(exe, sizeof exe)) {
-		sc_err_set(&e, SC_ERUNTIME, "cannot find the servecal executable");
+		sc_err_set(&e, SC_ERUNTIME,
+			   "cannot find the servecal executable");
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -160,9 +180,13 @@ static int campaign_run_cmd(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	struct runner_opts ro = {
-		.dir = dir, .exe = exe, .resume = resume,
-		.bench_stdout = !quiet && isatty(STDOUT_FILENO),
-		.stop = &interrupted, .note = on_note, .ud = &quiet,
+	    .dir = dir,
+	    .exe = exe,
+	    .resume = resume,
+	    .bench_stdout = !quiet && isatty(STDOUT_FILENO),
+	    .stop = &interrupted,
+	    .note = on_note,
+	    .ud = &quiet,
 	};
 	struct runner_result res;
 	if (runner_run(&camp, &ro, &res, &e)) {
@@ -170,14 +194,17 @@ static int campaign_run_cmd(int argc, char **argv)
 		goto out;
 	}
 	if (res.interrupted) {
-		fprintf(stderr, "servecal campaign: interrupted; rerun with --resume to continue %s\n",
+		fprintf(stderr,
+			"servecal campaign: interrupted; rerun with --resume "
+			"to continue %s\n",
 			dir);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
 	if (!quiet) {
-		printf("campaign %s finished in %.0f s with %d failed step(s)\n",
-		       camp.name, res.elapsed_s, res.failed_steps);
+		printf(
+		    "campaign %s finished in %.0f s with %d failed step(s)\n",
+		    camp.name, res.elapsed_s, res.failed_steps);
 		if (res.report_done)
 			printf("report: %s/report.html\n", dir);
 	}
@@ -258,7 +285,8 @@ static void status_line(const char *dir, const struct campaign_outline *o,
 static int campaign_status_cmd(int argc, char **argv)
 {
 	if (argc != 2)
-		return cli_usage_error("campaign", "usage: servecal campaign status DIR");
+		return cli_usage_error("campaign",
+				       "usage: servecal campaign status DIR");
 	const char *dir = argv[1];
 	struct sc_err e = {0};
 	struct manifest m;
@@ -275,14 +303,16 @@ static int campaign_status_cmd(int argc, char **argv)
 	double now = (double)clock_wall_ns() * 1e-9;
 	const cJSON *c = cJSON_GetObjectItem(m.root, "campaign");
 	const cJSON *u = cJSON_GetObjectItem(m.root, "updated");
-	printf("campaign %s (updated %s)\n", cJSON_IsString(c) ? c->valuestring : "?",
+	printf("campaign %s (updated %s)\n",
+	       cJSON_IsString(c) ? c->valuestring : "?",
 	       cJSON_IsString(u) ? u->valuestring : "?");
 	/* The estimate was made at at_unix_s; time has passed since. */
 	char el[32], left[32];
 	bool finished = true;
 	for (size_t i = 0; i < p.n_plan; i++) {
 		const char *s = manifest_status(&m, p.plan[i].step);
-		finished &= s && strcmp(s, "running") && strcmp(s, "interrupted");
+		finished &=
+		    s && strcmp(s, "running") && strcmp(s, "interrupted");
 	}
 	if (busy && isfinite(p.started_unix_s)) {
 		double rem = p.remaining_s - (now - p.at_unix_s);
@@ -293,7 +323,8 @@ static int campaign_status_cmd(int argc, char **argv)
 		printf("state: running\n");
 	} else if (p.n_plan && !finished) {
 		printf("state: stopped after %s (about %s of work left); "
-		       "`servecal campaign run FILE --out %s --resume` continues it\n",
+		       "`servecal campaign run FILE --out %s --resume` "
+		       "continues it\n",
 		       eta_fmt(p.at_unix_s - p.started_unix_s, el, sizeof el),
 		       eta_fmt(p.remaining_s, left, sizeof left), dir);
 	} else if (p.n_plan) {
@@ -344,10 +375,13 @@ static int run(int argc, char **argv)
 		return campaign_run_cmd(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return campaign_status_cmd(argc - 1, argv + 1);
-	return cli_usage_error("campaign", "expected 'run FILE' or 'status DIR', got '%s'",
+	return cli_usage_error("campaign",
+			       "expected 'run FILE' or 'status DIR', got '%s'",
 			       argv[1]);
 }
 
 const struct cli_command cli_cmd_campaign = {
-	"campaign", "run a campaign file end to end (bench, fit, match, plot, report); resumable",
-	usage, run};
+    "campaign",
+    "run a campaign file end to end (bench, fit, match, plot, report); "
+    "resumable",
+    usage, run};

@@ -10,13 +10,16 @@
 #include "util/jsonio.h"
 
 static const char usage[] =
-	"usage: servecal db list\n"
-	"       servecal db show ENTRY\n"
-	"       servecal db diff ENTRY_A ENTRY_B\n\n"
-	"The perf database holds calibrated parameters per GPU/BACKEND/MODEL under\n"
-	"$SERVECAL_DB (default: the catalog's calib/db). ENTRY is gpu/backend/model as\n"
-	"`db list` prints it, or a path to an entry or a fit.json. `diff` compares\n"
-	"two entries parameter by parameter (change in % and in sigmas).\n";
+    "usage: servecal db list\n"
+    "       servecal db show ENTRY\n"
+    "       servecal db diff ENTRY_A ENTRY_B\n\n"
+    "The perf database holds calibrated parameters per GPU/BACKEND/MODEL "
+    "under\n"
+    "$SERVECAL_DB (default: the catalog's calib/db). ENTRY is "
+    "gpu/backend/model as\n"
+    "`db list` prints it, or a path to an entry or a fit.json. `diff` "
+    "compares\n"
+    "two entries parameter by parameter (change in % and in sigmas).\n";
 
 extern const struct cli_command cli_cmd_db;
 
@@ -39,7 +42,8 @@ static cJSON *load_entry(const char *arg, struct sc_err *e)
 
 static double pval(const cJSON *params, const char *key, const char *f)
 {
-	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(params, key), f);
+	const cJSON *v =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(params, key), f);
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
@@ -49,23 +53,27 @@ static void show(const cJSON *j)
 	const char *keys[] = {"model", "gpu", "backend"};
 	for (size_t i = 0; i < 3; i++) {
 		const cJSON *v = cJSON_GetObjectItem(j, keys[i]);
-		printf("%-9s %s\n", keys[i], cJSON_IsString(v) ? v->valuestring : "-");
+		printf("%-9s %s\n", keys[i],
+		       cJSON_IsString(v) ? v->valuestring : "-");
 	}
 	const cJSON *d = cJSON_GetObjectItem(prov, "date");
 	printf("%-9s %s\n", "date", cJSON_IsString(d) ? d->valuestring : "-");
 	const cJSON *params = cJSON_GetObjectItem(j, "params");
-	printf("\n  %-12s %12s %12s %12s\n", "parameter", "value", "1-sigma", "prior");
+	printf("\n  %-12s %12s %12s %12s\n", "parameter", "value", "1-sigma",
+	       "prior");
 	for (int i = 0; i < MP_COUNT; i++) {
 		const char *k = mp_table[i].json_key;
-		printf("  %-12s %12.4g %12.3g %12.4g\n", k, pval(params, k, "value"),
-		       pval(params, k, "sigma"), pval(params, k, "prior"));
+		printf("  %-12s %12.4g %12.3g %12.4g\n", k,
+		       pval(params, k, "value"), pval(params, k, "sigma"),
+		       pval(params, k, "prior"));
 	}
-	const cJSON *mape = cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "mape"), "held_out");
+	const cJSON *mape =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "mape"), "held_out");
 	if (mape) {
 		printf("\n  held-out MAPE %%:");
 		const cJSON *it;
 		cJSON_ArrayForEach(it, mape) if (cJSON_IsNumber(it))
-			printf(" %s %.1f", it->string, it->valuedouble);
+		    printf(" %s %.1f", it->string, it->valuedouble);
 		putchar('\n');
 	}
 	printf("  history: %d earlier fit(s)\n",
@@ -76,12 +84,14 @@ static void diff(const cJSON *a, const cJSON *b)
 {
 	const cJSON *pa = cJSON_GetObjectItem(a, "params");
 	const cJSON *pb = cJSON_GetObjectItem(b, "params");
-	printf("  %-12s %12s %12s %9s %9s\n", "parameter", "A", "B", "change%", "sigmas");
+	printf("  %-12s %12s %12s %9s %9s\n", "parameter", "A", "B", "change%",
+	       "sigmas");
 	for (int i = 0; i < MP_COUNT; i++) {
 		const char *k = mp_table[i].json_key;
 		double va = pval(pa, k, "value"), vb = pval(pb, k, "value");
 		double sa = pval(pa, k, "sigma"), sb = pval(pb, k, "sigma");
-		double s = sqrt((isfinite(sa) ? sa * sa : 0) + (isfinite(sb) ? sb * sb : 0));
+		double s = sqrt((isfinite(sa) ? sa * sa : 0) +
+				(isfinite(sb) ? sb * sb : 0));
 		printf("  %-12s %12.4g %12.4g %+8.1f%% %9.1f\n", k, va, vb,
 		       100 * (vb / va - 1), s > 0 ? (vb - va) / s : NAN);
 	}
@@ -132,9 +142,9 @@ static const struct {
 	int nargs;
 	int (*fn)(char **args, struct sc_err *e);
 } verbs[] = {
-	{"list", "no arguments", 0, do_list},
-	{"show", "one ENTRY", 1, do_show},
-	{"diff", "two entries, A and B", 2, do_diff},
+    {"list", "no arguments", 0, do_list},
+    {"show", "one ENTRY", 1, do_show},
+    {"diff", "two entries, A and B", 2, do_diff},
 };
 
 static int run(int argc, char **argv)
@@ -149,10 +159,10 @@ static int run(int argc, char **argv)
 		if (strcmp(verb, verbs[i].verb))
 			continue;
 		if (nargs > verbs[i].nargs)
-			return cli_usage_error("db",
-					       "'%s' takes %s, got %d (first extra: '%s')",
-					       verb, verbs[i].takes, nargs,
-					       argv[2 + verbs[i].nargs]);
+			return cli_usage_error(
+			    "db", "'%s' takes %s, got %d (first extra: '%s')",
+			    verb, verbs[i].takes, nargs,
+			    argv[2 + verbs[i].nargs]);
 		if (nargs < verbs[i].nargs)
 			return cli_usage_error("db", "'%s' takes %s, got %d",
 					       verb, verbs[i].takes, nargs);
@@ -161,10 +171,10 @@ static int run(int argc, char **argv)
 			return cli_fail(&e);
 		return EXIT_OK_;
 	}
-	return cli_usage_error("db",
-			       "unknown verb '%s' (expected list, show ENTRY or diff A B)",
-			       verb);
+	return cli_usage_error(
+	    "db", "unknown verb '%s' (expected list, show ENTRY or diff A B)",
+	    verb);
 }
 
 const struct cli_command cli_cmd_db = {
-	"db", "list, show and compare perf database entries", usage, run};
+    "db", "list, show and compare perf database entries", usage, run};

@@ -17,36 +17,46 @@
 #include "util/xalloc.h"
 
 static const char usage[] =
-	"usage: servecal import aiperf|vllm FILE... --out DIR [--gpus N | --deployment FILE]\n"
-	"       servecal import table FILE.jsonl|FILE.csv [--map FIELD=COLUMN,...] --out DIR\n\n"
-	"Converts benchmark results from other tools into servecal's summary format:\n"
-	"  aiperf  profile_export.jsonl (per request; statistics recomputed) or\n"
-	"          profile_export_aiperf.json (aggregate statistics)\n"
-	"  vllm    `vllm bench serve --save-result` JSON (per-request arrays are\n"
-	"          used when saved with --save-detailed)\n"
-	"Each file becomes one level, DIR/cN (or rR from the request rate) with a\n"
-	"summary.json; DIR/summary.csv lists them. Metrics the source lacks are null\n"
-	"and named in the summary's \"missing\" list. FILE - reads stdin. Values out\n"
-	"of range (a negative latency or count, a timestamp past 4e18 ns, more\n"
-	"completed than sent) make the file bad input (README.md, ranges).\n"
-	"  table   a table of published measurements, one row per point (JSONL like\n"
-	"          ../shared/published/measurements.jsonl, or CSV with a header):\n"
-	"          DIR/CONFIG/deployment.json per configuration and DIR/CONFIG/LEVEL/\n"
-	"          summary.json per row, LEVEL cN (concurrency), rR (request rate),\n"
-	"          burst (all at once), prefill or decodeB (one disaggregated pool\n"
-	"          alone). --map names the column of a field where the names differ\n"
-	"          (README.md, servecal import table).\n"
-	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file.\n";
+    "usage: servecal import aiperf|vllm FILE... --out DIR [--gpus N | "
+    "--deployment FILE]\n"
+    "       servecal import table FILE.jsonl|FILE.csv [--map FIELD=COLUMN,...] "
+    "--out DIR\n\n"
+    "Converts benchmark results from other tools into servecal's summary "
+    "format:\n"
+    "  aiperf  profile_export.jsonl (per request; statistics recomputed) or\n"
+    "          profile_export_aiperf.json (aggregate statistics)\n"
+    "  vllm    `vllm bench serve --save-result` JSON (per-request arrays are\n"
+    "          used when saved with --save-detailed)\n"
+    "Each file becomes one level, DIR/cN (or rR from the request rate) with a\n"
+    "summary.json; DIR/summary.csv lists them. Metrics the source lacks are "
+    "null\n"
+    "and named in the summary's \"missing\" list. FILE - reads stdin. Values "
+    "out\n"
+    "of range (a negative latency or count, a timestamp past 4e18 ns, more\n"
+    "completed than sent) make the file bad input (README.md, ranges).\n"
+    "  table   a table of published measurements, one row per point (JSONL "
+    "like\n"
+    "          ../shared/published/measurements.jsonl, or CSV with a header):\n"
+    "          DIR/CONFIG/deployment.json per configuration and "
+    "DIR/CONFIG/LEVEL/\n"
+    "          summary.json per row, LEVEL cN (concurrency), rR (request "
+    "rate),\n"
+    "          burst (all at once), prefill or decodeB (one disaggregated "
+    "pool\n"
+    "          alone). --map names the column of a field where the names "
+    "differ\n"
+    "          (README.md, servecal import table).\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file.\n";
 
 enum { O_OUT = 256, O_GPUS, O_DEPLOY, O_MAP };
 
 static const struct option longopts[] = {
-	{"out", required_argument, NULL, O_OUT},
-	{"gpus", required_argument, NULL, O_GPUS},
-	{"deployment", required_argument, NULL, O_DEPLOY},
-	{"map", required_argument, NULL, O_MAP},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"out", required_argument, NULL, O_OUT},
+    {"gpus", required_argument, NULL, O_GPUS},
+    {"deployment", required_argument, NULL, O_DEPLOY},
+    {"map", required_argument, NULL, O_MAP},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 extern const struct cli_command cli_cmd_import;
@@ -99,8 +109,8 @@ static int import_table(const char *file, const char *map, const char *out)
 			goto done;
 		}
 	}
-	printf("%zu rows -> %zu configurations under %s\n", t.rows,
-	       t.n_configs, out);
+	printf("%zu rows -> %zu configurations under %s\n", t.rows, t.n_configs,
+	       out);
 done:
 	table_result_release(&t);
 	return exit_code;
@@ -116,11 +126,21 @@ static int run(int argc, char **argv)
 			       &done)) != -1) {
 		int rc = 0;
 		switch (c) {
-		case O_OUT: out = optarg; break;
-		case O_DEPLOY: deploy = optarg; break;
-		case O_MAP: map = optarg; break;
-		case O_GPUS: rc = cli_parse_long("--gpus", optarg, 1, 1000000, &gpus); break;
-		default: return EXIT_USAGE;
+		case O_OUT:
+			out = optarg;
+			break;
+		case O_DEPLOY:
+			deploy = optarg;
+			break;
+		case O_MAP:
+			map = optarg;
+			break;
+		case O_GPUS:
+			rc =
+			    cli_parse_long("--gpus", optarg, 1, 1000000, &gpus);
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 		if (rc)
 			return rc;
@@ -128,39 +148,50 @@ static int run(int argc, char **argv)
 	if (done)
 		return EXIT_OK_;
 	if (optind >= argc)
-		return cli_usage_error("import", "give the source tool: aiperf, vllm or table");
+		return cli_usage_error(
+		    "import", "give the source tool: aiperf, vllm or table");
 	const char *tool = argv[optind++];
 	if (!strcmp(tool, "table")) {
 		if (argc - optind != 1)
-			return cli_usage_error("import", "table takes one FILE");
+			return cli_usage_error("import",
+					       "table takes one FILE");
 		if (!out)
-			return cli_usage_error("import", "--out DIR is required");
+			return cli_usage_error("import",
+					       "--out DIR is required");
 		if (gpus || deploy)
-			return cli_usage_error("import", "a table states its configurations: --gpus and --deployment do not apply");
+			return cli_usage_error(
+			    "import", "a table states its configurations: "
+				      "--gpus and --deployment do not apply");
 		return import_table(argv[optind], map, out);
 	}
 	if (map)
-		return cli_usage_error("import", "--map applies to tables only");
+		return cli_usage_error("import",
+				       "--map applies to tables only");
 	enum import_source src;
 	if (!strcmp(tool, "aiperf"))
 		src = IMPORT_AIPERF;
 	else if (!strcmp(tool, "vllm"))
 		src = IMPORT_VLLM;
 	else
-		return cli_usage_error("import", "unknown source '%s' (aiperf, vllm or table)", tool);
+		return cli_usage_error(
+		    "import", "unknown source '%s' (aiperf, vllm or table)",
+		    tool);
 	if (optind >= argc)
 		return cli_usage_error("import", "give at least one FILE");
 	if (argc - optind > IMPORT_MAX_FILES)
-		return cli_usage_error("import", "at most %d files", IMPORT_MAX_FILES);
+		return cli_usage_error("import", "at most %d files",
+				       IMPORT_MAX_FILES);
 	int n_stdin = 0;
 	for (int i = optind; i < argc; i++)
 		n_stdin += !strcmp(argv[i], "-");
 	if (n_stdin > 1)
-		return cli_usage_error("import", "'-' (stdin) can be given once");
+		return cli_usage_error("import",
+				       "'-' (stdin) can be given once");
 	if (!out)
 		return cli_usage_error("import", "--out DIR is required");
 	if (gpus && deploy)
-		return cli_usage_error("import", "give --gpus or --deployment, not both");
+		return cli_usage_error("import",
+				       "give --gpus or --deployment, not both");
 	struct sc_err e = {0};
 	int exit_code = EXIT_OK_;
 	struct deploy_spec dep;
@@ -255,8 +286,9 @@ done:
 }
 
 const struct cli_command cli_cmd_import = {
-	.name = "import",
-	.summary = "convert aiperf or vLLM benchmark results into servecal summaries",
-	.usage = usage,
-	.run = run,
+    .name = "import",
+    .summary =
+	"convert aiperf or vLLM benchmark results into servecal summaries",
+    .usage = usage,
+    .run = run,
 };

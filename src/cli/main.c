@@ -9,15 +9,18 @@
 static void print_overview(FILE *out)
 {
 	fprintf(out,
-		"servecal %s: benchmark calibration and alignment for LLM serving\n\n"
+		"servecal %s: benchmark calibration and alignment for LLM "
+		"serving\n\n"
 		"usage: servecal <command> [options]\n\ncommands:\n",
 		PACKAGE_VERSION);
 	for (const struct cli_command *const *c = cli_commands; *c; c++)
 		fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
-	fprintf(out,
-		"\n'servecal help CMD' or 'servecal CMD --help' shows a command's options.\n"
-		"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file,\n"
-		"4 no configuration meets the SLA.\n");
+	fprintf(
+	    out,
+	    "\n'servecal help CMD' or 'servecal CMD --help' shows a command's "
+	    "options.\n"
+	    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad input file,\n"
+	    "4 no configuration meets the SLA.\n");
 }
 
 static int unknown_command(const char *name)
@@ -55,9 +58,10 @@ int main(int argc, char **argv)
 		return EXIT_OK_;
 	}
 	if (cmd[0] == '-') {
-		fprintf(stderr,
-			"servecal: unknown option '%s' (try 'servecal --help')\n",
-			cmd);
+		fprintf(
+		    stderr,
+		    "servecal: unknown option '%s' (try 'servecal --help')\n",
+		    cmd);
 		return EXIT_USAGE;
 	}
 	const struct cli_command *c = cli_find(cmd);

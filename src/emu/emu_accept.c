@@ -26,10 +26,10 @@ struct emu_accept {
 	struct evconnlistener *lis;
 	struct event *resume; /* ends a pause */
 	int port;
-	long pause_ms;        /* next pause */
+	long pause_ms; /* next pause */
 	bool paused;
-	int64_t last_log_ns;  /* 0: never */
-	uint64_t unreported;  /* failures since the last report */
+	int64_t last_log_ns; /* 0: never */
+	uint64_t unreported; /* failures since the last report */
 	struct emu_accept_stats st;
 };
 
@@ -102,18 +102,19 @@ struct emu_accept *emu_accept_new(const struct emu_accept_cfg *cfg,
 	snprintf(port, sizeof port, "%d", cfg->port);
 	int rc = evutil_getaddrinfo(cfg->host, port, &hints, &ai);
 	if (rc != 0 || !ai) {
-		sc_err_set(e, SC_ERUNTIME, "cannot resolve listen address %s: %s",
-			   cfg->host, evutil_gai_strerror(rc));
+		sc_err_set(e, SC_ERUNTIME,
+			   "cannot resolve listen address %s: %s", cfg->host,
+			   evutil_gai_strerror(rc));
 		goto fail;
 	}
 	a->lis = evconnlistener_new_bind(
-		cfg->base, accept_cb, a,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-		EMU_ACCEPT_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
+	    cfg->base, accept_cb, a,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    EMU_ACCEPT_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
 	evutil_freeaddrinfo(ai);
 	if (!a->lis) {
-		sc_err_set(e, SC_ERUNTIME, "cannot listen on %s:%d: %s", cfg->host,
-			   cfg->port, strerror(errno));
+		sc_err_set(e, SC_ERUNTIME, "cannot listen on %s:%d: %s",
+			   cfg->host, cfg->port, strerror(errno));
 		goto fail;
 	}
 	evconnlistener_set_error_cb(a->lis, error_cb);
@@ -131,8 +132,8 @@ struct emu_accept *emu_accept_new(const struct emu_accept_cfg *cfg,
 		goto fail;
 	}
 	a->port = ss.ss_family == AF_INET6
-			  ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-			  : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		      ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+		      : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return a;
 fail:
 	emu_accept_free(a);

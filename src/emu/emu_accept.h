@@ -19,7 +19,7 @@
 struct emu_accept_cfg {
 	struct event_base *base;
 	const char *host; /* e.g. "127.0.0.1", "::1", "0.0.0.0" */
-	int port;         /* 0 picks a free port */
+	int port;	  /* 0 picks a free port */
 	/* A new non-blocking connection; the callee owns fd. */
 	void (*on_fd)(void *arg, evutil_socket_t fd);
 	/* A one-line report (no newline); may be NULL. */

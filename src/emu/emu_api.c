@@ -14,7 +14,7 @@
 #include "util/xalloc.h"
 
 /* Placeholder printed where the token text goes in a chunk template. */
-#define TEXT_MARK "\x01"
+#define TEXT_MARK      "\x01"
 #define TEXT_MARK_JSON "\\u0001"
 
 static int fail(int *st, int code, struct sc_err *e, const char *msg)
@@ -29,12 +29,14 @@ static long text_tokens(const char *s)
 	long n = 0;
 	size_t word = 0;
 	for (;; s++) {
-		bool space = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+		bool space =
+		    *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
 		if (*s && !space) {
 			word++;
 			continue;
 		}
-		n += (long)((word + EMU_API_WORD_CHARS - 1) / EMU_API_WORD_CHARS);
+		n += (long)((word + EMU_API_WORD_CHARS - 1) /
+			    EMU_API_WORD_CHARS);
 		word = 0;
 		if (!*s)
 			break;
@@ -88,9 +90,11 @@ static int parse_ids(const cJSON *arr, long *n, int *st, struct sc_err *e)
 		if (!cJSON_IsNumber(x) || x->valuedouble < 0 ||
 		    x->valuedouble != floor(x->valuedouble)) {
 			*st = 422;
-			return sc_err_set(e, SC_EINVAL,
-					  "'prompt' token ids must be integers >= 0 "
-					  "(element %ld)", k);
+			return sc_err_set(
+			    e, SC_EINVAL,
+			    "'prompt' token ids must be integers >= 0 "
+			    "(element %ld)",
+			    k);
 		}
 		k++;
 	}
@@ -111,8 +115,9 @@ static int parse_prompt(const cJSON *j, struct emu_api_req *r, int *st,
 		return SC_OK;
 	}
 	if (!cJSON_IsArray(p))
-		return fail(st, 422, e,
-			    "'prompt' must be a string or an array of token ids");
+		return fail(
+		    st, 422, e,
+		    "'prompt' must be a string or an array of token ids");
 	int n = cJSON_GetArraySize(p);
 	if (n == 0)
 		return fail(st, 400, e, "'prompt' must not be empty");
@@ -122,8 +127,9 @@ static int parse_prompt(const cJSON *j, struct emu_api_req *r, int *st,
 		return parse_ids(p, &r->prompt_tokens, st, e);
 	}
 	if (n > 1)
-		return fail(st, 400, e,
-			    "batched prompts (an array of prompts) are not supported");
+		return fail(
+		    st, 400, e,
+		    "batched prompts (an array of prompts) are not supported");
 	if (cJSON_IsString(first)) {
 		if (!first->valuestring[0])
 			return fail(st, 400, e, "'prompt' must not be empty");
@@ -156,25 +162,30 @@ static int parse_messages(const cJSON *j, struct emu_api_req *r, int *st,
 	const cJSON *msg;
 	cJSON_ArrayForEach(msg, m)
 	{
-		const cJSON *role = cJSON_GetObjectItemCaseSensitive(msg, "role");
+		const cJSON *role =
+		    cJSON_GetObjectItemCaseSensitive(msg, "role");
 		if (!cJSON_IsObject(msg) || !cJSON_IsString(role))
 			return fail(st, 422, e,
-				    "each message must be an object with a string 'role'");
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(msg, "content");
+				    "each message must be an object with a "
+				    "string 'role'");
+		const cJSON *c =
+		    cJSON_GetObjectItemCaseSensitive(msg, "content");
 		if (cJSON_IsString(c)) {
 			text += text_tokens(c->valuestring);
 		} else if (cJSON_IsArray(c)) {
 			const cJSON *part;
 			cJSON_ArrayForEach(part, c)
 			{
-				const cJSON *t = cJSON_GetObjectItemCaseSensitive(
-					part, "text");
+				const cJSON *t =
+				    cJSON_GetObjectItemCaseSensitive(part,
+								     "text");
 				if (cJSON_IsString(t))
 					text += text_tokens(t->valuestring);
 			}
 		} else if (c && !cJSON_IsNull(c)) {
 			return fail(st, 422, e,
-				    "message 'content' must be a string or an array of parts");
+				    "message 'content' must be a string or an "
+				    "array of parts");
 		}
 		msgs++;
 	}
@@ -210,9 +221,10 @@ int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 		}
 		if (!model_ok(model->valuestring, lim)) {
 			*st = 404;
-			rc = sc_err_set(e, SC_EINVAL,
-					"The model `%.200s` does not exist (serving `%s`)",
-					model->valuestring, lim->model);
+			rc = sc_err_set(
+			    e, SC_EINVAL,
+			    "The model `%.200s` does not exist (serving `%s`)",
+			    model->valuestring, lim->model);
 			goto out;
 		}
 	}
@@ -226,7 +238,8 @@ int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 	const cJSON *so = cJSON_GetObjectItemCaseSensitive(j, "stream_options");
 	if (so && !cJSON_IsNull(so)) {
 		if (!cJSON_IsObject(so)) {
-			rc = fail(st, 422, e, "'stream_options' must be an object");
+			rc = fail(st, 422, e,
+				  "'stream_options' must be an object");
 			goto out;
 		}
 		if (!out->stream) {
@@ -234,8 +247,8 @@ int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 				  "'stream_options' needs 'stream': true");
 			goto out;
 		}
-		if ((rc = opt_bool(so, "include_usage", &out->include_usage,
-				   st, e)))
+		if ((rc = opt_bool(so, "include_usage", &out->include_usage, st,
+				   e)))
 			goto out;
 	}
 	long n = 1;
@@ -255,10 +268,11 @@ int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 	long room = lim->max_model_len - out->prompt_tokens;
 	if (room < 1) {
 		*st = 400;
-		rc = sc_err_set(e, SC_EINVAL,
-				"This model's maximum context length is %ld tokens; "
-				"the prompt has %ld tokens",
-				lim->max_model_len, out->prompt_tokens);
+		rc = sc_err_set(
+		    e, SC_EINVAL,
+		    "This model's maximum context length is %ld tokens; "
+		    "the prompt has %ld tokens",
+		    lim->max_model_len, out->prompt_tokens);
 		goto out;
 	}
 	if (has_mct)
@@ -267,16 +281,16 @@ int emu_api_parse(enum emu_endpoint ep, const char *body, size_t len,
 		out->max_tokens = mt;
 	else
 		out->max_tokens = ep == EMU_EP_CHAT
-					  ? room
-					  : EMU_API_DEFAULT_COMPLETION_TOKENS;
+				      ? room
+				      : EMU_API_DEFAULT_COMPLETION_TOKENS;
 	if (out->max_tokens > room) {
 		*st = 400;
-		rc = sc_err_set(e, SC_EINVAL,
-				"This model's maximum context length is %ld tokens; "
-				"the request has %ld prompt tokens and asks for %ld "
-				"output tokens",
-				lim->max_model_len, out->prompt_tokens,
-				out->max_tokens);
+		rc = sc_err_set(
+		    e, SC_EINVAL,
+		    "This model's maximum context length is %ld tokens; "
+		    "the request has %ld prompt tokens and asks for %ld "
+		    "output tokens",
+		    lim->max_model_len, out->prompt_tokens, out->max_tokens);
 		goto out;
 	}
 	if ((rc = opt_long(j, "min_tokens", 0, &out->min_tokens, &has, st, e)))
@@ -294,18 +308,18 @@ static const struct {
 	int status;
 	const char *type;
 } error_types[] = {
-	{400, "BadRequestError"},
-	{404, "NotFoundError"},
-	{405, "MethodNotAllowed"},
-	{408, "RequestTimeoutError"},
-	{413, "RequestTooLarge"},
-	{417, "ExpectationFailed"},
-	{422, "UnprocessableEntityError"},
-	{429, "RateLimitError"},
-	{431, "RequestHeaderFieldsTooLarge"},
-	{501, "NotImplementedError"},
-	{503, "ServiceUnavailableError"},
-	{505, "HTTPVersionNotSupported"},
+    {400, "BadRequestError"},
+    {404, "NotFoundError"},
+    {405, "MethodNotAllowed"},
+    {408, "RequestTimeoutError"},
+    {413, "RequestTooLarge"},
+    {417, "ExpectationFailed"},
+    {422, "UnprocessableEntityError"},
+    {429, "RateLimitError"},
+    {431, "RequestHeaderFieldsTooLarge"},
+    {501, "NotImplementedError"},
+    {503, "ServiceUnavailableError"},
+    {505, "HTTPVersionNotSupported"},
 };
 
 const char *emu_api_error_type(int st)
@@ -422,9 +436,9 @@ void emu_api_stream_release(struct emu_api_stream *s)
 }
 
 static const char *const words[] = {
-	" the", " model", " serves", " tokens", " of", " a", " stream",
-	" in", " real", " time", " with", " batched", " steps", " and",
-	" queued", " requests",
+    " the",    " model", " serves", " tokens",	 " of",	  " a",
+    " stream", " in",	 " real",   " time",	 " with", " batched",
+    " steps",  " and",	 " queued", " requests",
 };
 
 const char *emu_api_token_text(unsigned long long id, long i)
@@ -473,7 +487,8 @@ static void add_usage(cJSON *j, long prompt, long completion)
 	cJSON *u = cJSON_AddObjectToObject(j, "usage");
 	cJSON_AddNumberToObject(u, "prompt_tokens", (double)prompt);
 	cJSON_AddNumberToObject(u, "completion_tokens", (double)completion);
-	cJSON_AddNumberToObject(u, "total_tokens", (double)(prompt + completion));
+	cJSON_AddNumberToObject(u, "total_tokens",
+				(double)(prompt + completion));
 }
 
 char *emu_api_usage_chunk(const struct emu_api_stream *s, long prompt,
@@ -490,8 +505,8 @@ char *emu_api_full_body(const struct emu_api_stream *s, const char *text,
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", s->id);
-	cJSON_AddStringToObject(j, "object", s->ep == EMU_EP_CHAT
-						     ? "chat.completion"
+	cJSON_AddStringToObject(j, "object",
+				s->ep == EMU_EP_CHAT ? "chat.completion"
 						     : "text_completion");
 	cJSON_AddNumberToObject(j, "created", (double)s->created);
 	cJSON_AddStringToObject(j, "model", s->model);
@@ -507,7 +522,8 @@ char *emu_api_full_body(const struct emu_api_stream *s, const char *text,
 		cJSON_AddStringToObject(c, "text", text);
 	}
 	cJSON_AddNullToObject(c, "logprobs");
-	cJSON_AddStringToObject(c, "finish_reason", stopped ? "stop" : "length");
+	cJSON_AddStringToObject(c, "finish_reason",
+				stopped ? "stop" : "length");
 	add_usage(j, prompt, completion);
 	return print_free(j);
 }

@@ -53,7 +53,7 @@ struct emu_api_stream {
 	char id[48];
 	long created;
 	char *model;
-	char *pre, *post;           /* chunk with finish_reason null */
+	char *pre, *post;	    /* chunk with finish_reason null */
 	char *pre_len, *post_len;   /* last chunk, finish_reason "length" */
 	char *pre_stop, *post_stop; /* last chunk, finish_reason "stop" */
 	size_t pre_n, post_n, pre_len_n, post_len_n, pre_stop_n, post_stop_n;

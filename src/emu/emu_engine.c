@@ -13,7 +13,7 @@
 
 /* Lateness histogram: 1 us buckets up to 50 ms, the last one open. */
 #define LAT_BUCKET_NS 1000
-#define LAT_BUCKETS 50000
+#define LAT_BUCKETS   50000
 /* Tokens handed to the server per emission callback before the loop gets
  * a chance to run due timers. */
 #define EMU_EMIT_SLICE 32
@@ -44,7 +44,7 @@ struct emu_worker {
 	bool busy;
 	int64_t start_ns, deadline_ns;
 	int64_t link_free_ns; /* decode worker: KV link busy until */
-	long incoming;        /* decode worker: transfers under way */
+	long incoming;	      /* decode worker: transfers under way */
 	struct rng rng;
 	uint64_t steps, tokens, prefill_tokens;
 	double busy_s;
@@ -62,7 +62,8 @@ struct emu_engine {
 	struct emu_engine_cbs cbs;
 	void *user;
 	struct model_ctx ctx;
-	struct emu_worker *w; /* agg: [0, n_first); disagg: prefill then decode */
+	struct emu_worker
+	    *w; /* agg: [0, n_first); disagg: prefill then decode */
 	size_t n_first, n_second;
 	struct rng rng;
 	long active;
@@ -200,8 +201,8 @@ static void iteration_start(struct emu_worker *w, int64_t start_ns)
 		l.decode_ctx_sum += (double)(r->prompt_tokens + r->out_tokens);
 	}
 	long budget = w->spec->max_num_tokens > 0
-			      ? w->spec->max_num_tokens - (long)l.decode_seqs
-			      : (long)1 << 40;
+			  ? w->spec->max_num_tokens - (long)l.decode_seqs
+			  : (long)1 << 40;
 	for (struct emu_req *r = w->running.head; r && budget > 0;
 	     r = r->next) {
 		if (r->phase != EMU_PH_PREFILL)
@@ -224,8 +225,8 @@ static void iteration_start(struct emu_worker *w, int64_t start_ns)
 	}
 	if (l.prefill_tokens > 0)
 		l.prefill_ctx = pf_ctx_weighted / l.prefill_tokens;
-	double dt = emu_truth_step_s(eng->t, &eng->ctx, &w->spec->shape, &l,
-				     &w->rng);
+	double dt =
+	    emu_truth_step_s(eng->t, &eng->ctx, &w->spec->shape, &l, &w->rng);
 	int64_t dt_ns = (int64_t)llround(dt * 1e9);
 	w->busy = true;
 	w->steps++;
@@ -283,7 +284,8 @@ static void emit_cb(evutil_socket_t fd, short what, void *arg)
 		r->n_pend--;
 		r->emitted++;
 		if (eng->cbs.on_tokens(eng->user, r, clock_mono_ns()))
-			continue; /* cancelled (and maybe freed) by the callback */
+			continue; /* cancelled (and maybe freed) by the callback
+				   */
 		if (r->emitted >= r->target_tokens)
 			eng->cbs.on_done(eng->user, r, clock_mono_ns());
 	}
@@ -300,8 +302,8 @@ static void emit_cb(evutil_socket_t fd, short what, void *arg)
 			w->emit_blocked = false;
 			w->busy = false;
 			iteration_start(w, now - w->deadline_ns <= EMU_RESYNC_NS
-						   ? w->deadline_ns
-						   : now);
+					       ? w->deadline_ns
+					       : now);
 		}
 	}
 }
@@ -390,15 +392,15 @@ static void start_handoff(struct emu_engine *eng, struct emu_worker *pw,
 	r->phase = EMU_PH_XFER;
 	r->w = NULL;
 	r->t_handoff_start_ns = now_ns;
-	double x = step_kv_transfer_s(&eng->ctx, &eng->d->link,
-				      &pw->spec->shape, &dw->spec->shape,
-				      (double)r->prompt_tokens) *
-		   eng->t->time_scale;
+	double x =
+	    step_kv_transfer_s(&eng->ctx, &eng->d->link, &pw->spec->shape,
+			       &dw->spec->shape, (double)r->prompt_tokens) *
+	    eng->t->time_scale;
 	int64_t x_ns = (int64_t)llround(x * 1e9);
 	int64_t end = now_ns + x_ns;
 	if (eng->t->kv_contention) {
-		int64_t start = dw->link_free_ns > now_ns ? dw->link_free_ns
-							  : now_ns;
+		int64_t start =
+		    dw->link_free_ns > now_ns ? dw->link_free_ns : now_ns;
 		end = start + x_ns;
 		dw->link_free_ns = end;
 	}
@@ -429,7 +431,8 @@ static void req_timer_cb(evutil_socket_t fd, short what, void *arg)
 		r->phase = EMU_PH_DWAIT;
 		r->w = dw;
 		list_push(&dw->waiting, r);
-		worker_kick_at(pw, due); /* freed KV may admit a waiting prompt */
+		worker_kick_at(pw,
+			       due); /* freed KV may admit a waiting prompt */
 		worker_kick_at(dw, due);
 	}
 }
@@ -459,7 +462,7 @@ static int worker_init(struct emu_engine *eng, struct emu_worker *w,
 		return sc_err_set(e, SC_ERUNTIME, "libevent: event_new failed");
 	event_priority_set(w->timer, EMU_PRIO_TIMER);
 	rng_seed(&w->rng, eng->t->seed * 1000003u + (uint64_t)index * 7919u +
-				      (uint64_t)spec->role);
+			      (uint64_t)spec->role);
 	return SC_OK;
 }
 
@@ -494,9 +497,11 @@ struct emu_engine *emu_engine_new(const struct deploy_spec *d,
 	eng->base = base;
 	eng->cbs = *cbs;
 	eng->user = user;
-	eng->ctx = (struct model_ctx){.m = &d->model, .g = &d->gpu,
+	eng->ctx = (struct model_ctx){.m = &d->model,
+				      .g = &d->gpu,
 				      .wdtype = d->wdtype,
-				      .kvdtype = d->kvdtype, .p = &t->p};
+				      .kvdtype = d->kvdtype,
+				      .p = &t->p};
 	eng->lat_hist = xcalloc(LAT_BUCKETS + 1, sizeof *eng->lat_hist);
 	rng_seed(&eng->rng, t->seed ^ 0x5eedf00dULL);
 	const struct worker_spec *first, *second = NULL;
@@ -505,13 +510,15 @@ struct emu_engine *emu_engine_new(const struct deploy_spec *d,
 		second = deploy_group(d, ROLE_DECODE);
 		if (!first || !second) {
 			sc_err_set(e, SC_EINPUT,
-				   "disagg deployment needs a prefill and a decode group");
+				   "disagg deployment needs a prefill and a "
+				   "decode group");
 			goto fail;
 		}
 	} else {
 		first = deploy_group(d, ROLE_AGG);
 		if (!first) {
-			sc_err_set(e, SC_EINPUT, "agg deployment needs an agg group");
+			sc_err_set(e, SC_EINPUT,
+				   "agg deployment needs an agg group");
 			goto fail;
 		}
 	}
@@ -527,7 +534,8 @@ struct emu_engine *emu_engine_new(const struct deploy_spec *d,
 		if (model_ctx_check(&eng->ctx, &grp[g]->shape, e))
 			goto fail;
 		if (grp[g]->max_batch < 1) {
-			sc_err_set(e, SC_EINPUT, "%s group: max_batch must be >= 1",
+			sc_err_set(e, SC_EINPUT,
+				   "%s group: max_batch must be >= 1",
 				   worker_role_name(grp[g]->role));
 			goto fail;
 		}
@@ -593,14 +601,16 @@ int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
 		      struct sc_err *e)
 {
 	if (r->prompt_tokens < 1 || r->target_tokens < 1)
-		return sc_err_set(e, SC_EINVAL,
-				  "a request needs >= 1 prompt and output token");
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "a request needs >= 1 prompt and output token");
 	double need = (double)(r->prompt_tokens + r->target_tokens);
 	double lim = emu_engine_kv_limit(eng);
 	if (need > lim)
-		return sc_err_set(e, SC_EINVAL,
-				  "request needs %.0f KV tokens; a worker holds %.0f",
-				  need, lim);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "request needs %.0f KV tokens; a worker holds %.0f", need,
+		    lim);
 	r->eng = eng;
 	r->phase = EMU_PH_FRONTEND;
 	r->prefill_done = r->out_tokens = 0;
@@ -615,7 +625,8 @@ int emu_engine_submit(struct emu_engine *eng, struct emu_req *r,
 	r->batch_idx = -1;
 	r->timer = evtimer_new(eng->base, req_timer_cb, r);
 	if (!r->timer)
-		return sc_err_set(e, SC_ERUNTIME, "libevent: evtimer_new failed");
+		return sc_err_set(e, SC_ERUNTIME,
+				  "libevent: evtimer_new failed");
 	event_priority_set(r->timer, EMU_PRIO_TIMER);
 	r->emitted = 0;
 	r->emit_w = NULL;

@@ -31,14 +31,14 @@
 #include "util/err.h"
 
 enum emu_phase {
-	EMU_PH_NEW,      /* not submitted */
+	EMU_PH_NEW,	 /* not submitted */
 	EMU_PH_FRONTEND, /* frontend delay */
-	EMU_PH_WAITING,  /* in a worker's waiting queue */
-	EMU_PH_PREFILL,  /* admitted, prompt not done (agg or prefill worker) */
-	EMU_PH_XFER,     /* disagg KV transfer */
-	EMU_PH_DWAIT,    /* disagg: waiting in a decode worker's queue */
-	EMU_PH_DECODE,   /* producing tokens */
-	EMU_PH_DONE,     /* finished or cancelled; engine holds no reference */
+	EMU_PH_WAITING,	 /* in a worker's waiting queue */
+	EMU_PH_PREFILL,	 /* admitted, prompt not done (agg or prefill worker) */
+	EMU_PH_XFER,	 /* disagg KV transfer */
+	EMU_PH_DWAIT,	 /* disagg: waiting in a decode worker's queue */
+	EMU_PH_DECODE,	 /* producing tokens */
+	EMU_PH_DONE,	 /* finished or cancelled; engine holds no reference */
 };
 
 /* One request inside the engine. The caller allocates it, sets the first
@@ -53,15 +53,15 @@ struct emu_req {
 	long emitted; /* tokens delivered through on_tokens so far */
 	int prefill_worker, decode_worker; /* -1 until assigned */
 	int64_t t_arrival_ns, t_queue_exit_ns, t_prefill_start_ns,
-		t_prefill_end_ns, t_handoff_start_ns, t_handoff_end_ns;
+	    t_prefill_end_ns, t_handoff_start_ns, t_handoff_end_ns;
 	/* Private. */
 	struct emu_req *prev, *next; /* in a waiting or running list */
-	struct emu_worker *w;        /* worker whose list holds it */
+	struct emu_worker *w;	     /* worker whose list holds it */
 	long kv_prefill, kv_decode;  /* tokens reserved on each side */
-	long chunk;                  /* prefill tokens in this iteration */
-	long batch_idx;              /* slot in the iteration batch or -1 */
+	long chunk;		     /* prefill tokens in this iteration */
+	long batch_idx;		     /* slot in the iteration batch or -1 */
 	struct emu_worker *emit_w;   /* worker holding its undelivered tokens */
-	long n_pend;                 /* tokens produced, not yet delivered */
+	long n_pend;		     /* tokens produced, not yet delivered */
 	struct event *timer;
 	int64_t due_ns; /* when its timer is due */
 	struct emu_engine *eng;

@@ -7,13 +7,13 @@
 #include "util/jsonio.h"
 
 static const char *const fault_names[EMU_FAULT_COUNT] = {
-	[EMU_FAULT_HTTP429] = "http_429",
-	[EMU_FAULT_HTTP500] = "http_500",
-	[EMU_FAULT_HTTP503] = "http_503",
-	[EMU_FAULT_ERROR_CHUNK] = "error_chunk",
-	[EMU_FAULT_DROP] = "drop",
-	[EMU_FAULT_STALL] = "stall",
-	[EMU_FAULT_MALFORMED] = "malformed",
+    [EMU_FAULT_HTTP429] = "http_429",
+    [EMU_FAULT_HTTP500] = "http_500",
+    [EMU_FAULT_HTTP503] = "http_503",
+    [EMU_FAULT_ERROR_CHUNK] = "error_chunk",
+    [EMU_FAULT_DROP] = "drop",
+    [EMU_FAULT_STALL] = "stall",
+    [EMU_FAULT_MALFORMED] = "malformed",
 };
 
 const char *emu_fault_name(enum emu_fault f)
@@ -48,15 +48,16 @@ int emu_faults_check(const struct emu_faults *f, struct sc_err *e)
 	double sum = 0;
 	for (int i = 0; i < EMU_FAULT_COUNT; i++) {
 		if (!(f->rate[i] >= 0 && f->rate[i] <= 1))
-			return sc_err_set(e, SC_EINVAL,
-					  "fault rate '%s' must be in [0, 1], got %g",
-					  fault_names[i], f->rate[i]);
+			return sc_err_set(
+			    e, SC_EINVAL,
+			    "fault rate '%s' must be in [0, 1], got %g",
+			    fault_names[i], f->rate[i]);
 		sum += f->rate[i];
 	}
 	if (sum > 1 + 1e-9)
-		return sc_err_set(e, SC_EINVAL,
-				  "fault rates sum to %g; they must sum to <= 1",
-				  sum);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "fault rates sum to %g; they must sum to <= 1", sum);
 	if (!(f->stall_s >= 0) || !isfinite(f->stall_s))
 		return sc_err_set(e, SC_EINVAL, "stall length must be >= 0");
 	return SC_OK;
@@ -66,8 +67,8 @@ int emu_faults_from_json(const cJSON *j, const char *where,
 			 struct emu_faults *f, struct sc_err *e)
 {
 	static const char *const known[] = {
-		"http_429", "http_500", "http_503", "error_chunk", "drop",
-		"stall",    "malformed", "stall_ms", NULL};
+	    "http_429", "http_500",  "http_503", "error_chunk", "drop",
+	    "stall",	"malformed", "stall_ms", NULL};
 	int rc = jsonio_known_keys(j, known, where, e);
 	if (rc)
 		return rc;
@@ -110,9 +111,13 @@ bool emu_fault_is_http(enum emu_fault f)
 int emu_fault_http_status(enum emu_fault f)
 {
 	switch (f) {
-	case EMU_FAULT_HTTP429: return 429;
-	case EMU_FAULT_HTTP500: return 500;
-	case EMU_FAULT_HTTP503: return 503;
-	default: return 0;
+	case EMU_FAULT_HTTP429:
+		return 429;
+	case EMU_FAULT_HTTP500:
+		return 500;
+	case EMU_FAULT_HTTP503:
+		return 503;
+	default:
+		return 0;
 	}
 }

@@ -16,7 +16,7 @@ enum emu_fault {
 	EMU_FAULT_HTTP500,     /* 500 before streaming */
 	EMU_FAULT_HTTP503,     /* 503 before streaming */
 	EMU_FAULT_ERROR_CHUNK, /* data: {"error":...} mid-stream, then [DONE] */
-	EMU_FAULT_DROP,        /* connection closed mid-stream */
+	EMU_FAULT_DROP,	       /* connection closed mid-stream */
 	EMU_FAULT_STALL,       /* stream pauses for stall_ms mid-stream */
 	EMU_FAULT_MALFORMED,   /* one chunk that is not valid JSON */
 	EMU_FAULT_COUNT
@@ -24,7 +24,7 @@ enum emu_fault {
 
 struct emu_faults {
 	double rate[EMU_FAULT_COUNT]; /* probability per request, sum <= 1 */
-	double stall_s;               /* length of a stall */
+	double stall_s;		      /* length of a stall */
 };
 
 /* Name of a kind: "http_429", "error_chunk", ... (the JSON key and the

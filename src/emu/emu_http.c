@@ -22,32 +22,32 @@
 #include "util/xalloc.h"
 
 const int emu_http_status_codes[EMU_HTTP_N_STATUS] = {
-	200, 400, 404, 405, 408, 413, 417, 422, 429, 431, 500, 501, 503, 505};
+    200, 400, 404, 405, 408, 413, 417, 422, 429, 431, 500, 501, 503, 505};
 
 static const struct {
 	int code;
 	const char *reason;
 } reasons[] = {
-	{100, "Continue"},
-	{200, "OK"},
-	{400, "Bad Request"},
-	{404, "Not Found"},
-	{405, "Method Not Allowed"},
-	{408, "Request Timeout"},
-	{413, "Content Too Large"},
-	{417, "Expectation Failed"},
-	{422, "Unprocessable Content"},
-	{429, "Too Many Requests"},
-	{431, "Request Header Fields Too Large"},
-	{500, "Internal Server Error"},
-	{501, "Not Implemented"},
-	{503, "Service Unavailable"},
-	{505, "HTTP Version Not Supported"},
+    {100, "Continue"},
+    {200, "OK"},
+    {400, "Bad Request"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {413, "Content Too Large"},
+    {417, "Expectation Failed"},
+    {422, "Unprocessable Content"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
 };
 
 static const char *const close_names[EMU_HTTP_CLOSE_COUNT] = {
-	"client", "done", "idle", "request_timeout", "write_timeout",
-	"protocol_error", "abort", "shutdown"};
+    "client",	     "done",	       "idle",	"request_timeout",
+    "write_timeout", "protocol_error", "abort", "shutdown"};
 
 enum conn_state {
 	CS_READ,   /* waiting for (the rest of) a request */
@@ -79,8 +79,8 @@ struct emu_http_conn {
 	size_t lingered;
 	const struct emu_http_owner *ops;
 	void *owner;
-	int depth;  /* callbacks of ours on the stack: free when back to 0 */
-	bool dead;  /* closed; freed once depth is 0 */
+	int depth; /* callbacks of ours on the stack: free when back to 0 */
+	bool dead; /* closed; freed once depth is 0 */
 	struct emu_http_conn *prev, *next;
 };
 
@@ -185,7 +185,8 @@ static void out_write(struct emu_http_conn *c, struct iovec *iov, int n)
 			skip -= len;
 			continue;
 		}
-		evbuffer_add(out, (const char *)iov[i].iov_base + skip, len - skip);
+		evbuffer_add(out, (const char *)iov[i].iov_base + skip,
+			     len - skip);
 		skip = 0;
 	}
 }
@@ -201,13 +202,13 @@ static void write_head(struct emu_http_conn *c, int status, const char *ctype,
 	else
 		snprintf(len_line, sizeof len_line, "%s",
 			 c->chunked ? "Transfer-Encoding: chunked\r\n" : "");
-	const char *conn = !c->keep_alive	     ? "Connection: close\r\n"
+	const char *conn = !c->keep_alive	? "Connection: close\r\n"
 			   : c->http_minor == 0 ? "Connection: keep-alive\r\n"
 						: "";
-	int n = snprintf(head, sizeof head,
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n",
-			 status, reason_phrase(status), ctype, len_line, extra,
-			 conn);
+	int n =
+	    snprintf(head, sizeof head,
+		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status,
+		     reason_phrase(status), ctype, len_line, extra, conn);
 	if (n < 0 || (size_t)n >= sizeof head)
 		abort(); /* every caller's headers are short constants */
 	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, body_len}};
@@ -248,8 +249,8 @@ static void start_linger(struct emu_http_conn *c, enum emu_http_close why)
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	long ms = EMU_HTTP_LINGER_MS < c->h->cfg.idle_timeout_ms
-			  ? EMU_HTTP_LINGER_MS
-			  : c->h->cfg.idle_timeout_ms;
+		      ? EMU_HTTP_LINGER_MS
+		      : c->h->cfg.idle_timeout_ms;
 	struct timeval tv = ms_tv(ms);
 	evtimer_add(c->timer, &tv);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
@@ -298,16 +299,17 @@ static void dispatch(struct emu_http_conn *c)
 	bufferevent_setwatermark(c->bev, EV_WRITE, EMU_HTTP_OUT_LOW_BYTES, 0);
 	const char *path = rp->target;
 	/* absolute-form (as sent to a proxy): keep the path */
-	if (!strncasecmp(path, "http://", 7) || !strncasecmp(path, "https://", 8)) {
+	if (!strncasecmp(path, "http://", 7) ||
+	    !strncasecmp(path, "https://", 8)) {
 		const char *slash = strchr(strstr(path, "//") + 2, '/');
 		path = slash ? slash : "/";
 	}
 	struct emu_http_req r = {
-		.method = rp->method,
-		.path = path,
-		.path_len = strcspn(path, "?#"),
-		.body = rp->body ? rp->body : "",
-		.body_len = rp->body_len,
+	    .method = rp->method,
+	    .path = path,
+	    .path_len = strcspn(path, "?#"),
+	    .body = rp->body ? rp->body : "",
+	    .body_len = rp->body_len,
 	};
 	h->cfg.on_request(h->cfg.arg, c, &r);
 	if (!c->dead)
@@ -333,7 +335,8 @@ static void process_input(struct emu_http_conn *c)
 		size_t used = emu_reqparse_feed(&c->rp, v.iov_base, v.iov_len);
 		evbuffer_drain(in, used);
 		if (c->rp.state == EMU_RP_ERROR) {
-			refuse(c, c->rp.status, c->rp.msg, EMU_HTTP_CLOSE_PROTOCOL);
+			refuse(c, c->rp.status, c->rp.msg,
+			       EMU_HTTP_CLOSE_PROTOCOL);
 			return;
 		}
 		if (c->rp.state == EMU_RP_DONE) {
@@ -342,7 +345,8 @@ static void process_input(struct emu_http_conn *c)
 		}
 		if (c->rp.expect_continue && !c->continue_sent &&
 		    emu_reqparse_head_done(&c->rp)) {
-			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+			static const char cont[] =
+			    "HTTP/1.1 100 Continue\r\n\r\n";
 			struct iovec iov = {(void *)cont, sizeof cont - 1};
 			out_write(c, &iov, 1);
 			c->continue_sent = true;
@@ -464,7 +468,8 @@ static void on_fd(void *arg, evutil_socket_t fd)
 		conn_destroy(c);
 		return;
 	}
-	emu_reqparse_init(&c->rp, EMU_HTTP_MAX_HEAD_BYTES, h->cfg.max_body_bytes);
+	emu_reqparse_init(&c->rp, EMU_HTTP_MAX_HEAD_BYTES,
+			  h->cfg.max_body_bytes);
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, EMU_HTTP_PIPELINE_BYTES);
 	struct timeval wt = ms_tv(h->cfg.write_timeout_ms);
@@ -565,18 +570,17 @@ static void on_accept_log(void *arg, const char *msg)
 		h->cfg.on_log(h->cfg.arg, msg);
 }
 
-struct emu_http *emu_http_new(const struct emu_http_cfg *cfg,
-			      struct sc_err *e)
+struct emu_http *emu_http_new(const struct emu_http_cfg *cfg, struct sc_err *e)
 {
 	struct emu_http *h = xcalloc(1, sizeof *h);
 	h->cfg = *cfg;
 	struct emu_accept_cfg ac = {
-		.base = cfg->base,
-		.host = cfg->host ? cfg->host : "127.0.0.1",
-		.port = cfg->port,
-		.on_fd = on_fd,
-		.on_log = on_accept_log,
-		.arg = h,
+	    .base = cfg->base,
+	    .host = cfg->host ? cfg->host : "127.0.0.1",
+	    .port = cfg->port,
+	    .on_fd = on_fd,
+	    .on_log = on_accept_log,
+	    .arg = h,
 	};
 	h->acc = emu_accept_new(&ac, e);
 	if (!h->acc) {
@@ -632,5 +636,6 @@ void emu_http_stats(const struct emu_http *h, struct emu_http_stats *out)
 	out->accept_pauses = a.pauses;
 	out->queued_bytes = 0;
 	for (const struct emu_http_conn *c = h->conns; c; c = c->next)
-		out->queued_bytes += evbuffer_get_length(bufferevent_get_output(c->bev));
+		out->queued_bytes +=
+		    evbuffer_get_length(bufferevent_get_output(c->bev));
 }

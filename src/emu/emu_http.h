@@ -28,12 +28,12 @@
 
 #include "util/err.h"
 
-#define EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS 30000
+#define EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS  30000
 #define EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS 30000
-#define EMU_HTTP_MAX_HEAD_BYTES (64 * 1024)
-#define EMU_HTTP_OUT_HIGH_BYTES (64 * 1024)
-#define EMU_HTTP_OUT_LOW_BYTES (16 * 1024)
-#define EMU_HTTP_PIPELINE_BYTES (64 * 1024)
+#define EMU_HTTP_MAX_HEAD_BYTES		  (64 * 1024)
+#define EMU_HTTP_OUT_HIGH_BYTES		  (64 * 1024)
+#define EMU_HTTP_OUT_LOW_BYTES		  (16 * 1024)
+#define EMU_HTTP_PIPELINE_BYTES		  (64 * 1024)
 /* Kernel send buffer of a connection (SO_SNDBUF; Linux reserves twice
  * this): fixed instead of autotuned up to 4 MB, so that a client that
  * stops reading holds little kernel memory too and its write timeout
@@ -42,19 +42,19 @@
 /* After a response that closes the connection, what the client still
  * sends is read and dropped (so that the close does not reset the
  * response away) for at most this long and this many bytes. */
-#define EMU_HTTP_LINGER_MS 2000
+#define EMU_HTTP_LINGER_MS	  2000
 #define EMU_HTTP_LINGER_MAX_BYTES (16u * 1024u * 1024u)
 
 /* Why a connection closed (metrics label in emu_http_close_name). */
 enum emu_http_close {
-	EMU_HTTP_CLOSE_CLIENT,          /* the client closed or reset it */
-	EMU_HTTP_CLOSE_DONE,            /* after a response without keep-alive */
-	EMU_HTTP_CLOSE_IDLE,            /* kept alive, no request came */
+	EMU_HTTP_CLOSE_CLIENT, /* the client closed or reset it */
+	EMU_HTTP_CLOSE_DONE,   /* after a response without keep-alive */
+	EMU_HTTP_CLOSE_IDLE,   /* kept alive, no request came */
 	EMU_HTTP_CLOSE_REQUEST_TIMEOUT, /* request incomplete at the deadline */
-	EMU_HTTP_CLOSE_WRITE_TIMEOUT,   /* the client stopped reading */
-	EMU_HTTP_CLOSE_PROTOCOL,        /* a request refused by the HTTP layer */
-	EMU_HTTP_CLOSE_ABORT,           /* emu_http_abort */
-	EMU_HTTP_CLOSE_SHUTDOWN,        /* the server stopped */
+	EMU_HTTP_CLOSE_WRITE_TIMEOUT,	/* the client stopped reading */
+	EMU_HTTP_CLOSE_PROTOCOL, /* a request refused by the HTTP layer */
+	EMU_HTTP_CLOSE_ABORT,	 /* emu_http_abort */
+	EMU_HTTP_CLOSE_SHUTDOWN, /* the server stopped */
 	EMU_HTTP_CLOSE_COUNT
 };
 const char *emu_http_close_name(enum emu_http_close why);
@@ -77,7 +77,7 @@ struct emu_http_req {
 struct emu_http_cfg {
 	struct event_base *base;
 	const char *host;
-	int port;              /* 0 picks a free one */
+	int port;	       /* 0 picks a free one */
 	size_t max_body_bytes; /* > 0 */
 	long idle_timeout_ms;  /* > 0 */
 	long write_timeout_ms; /* > 0 */
@@ -99,18 +99,18 @@ struct emu_http_owner {
 };
 
 struct emu_http_stats {
-	long open;             /* connections now */
-	size_t queued_bytes;   /* output not yet taken by clients */
+	long open;	     /* connections now */
+	size_t queued_bytes; /* output not yet taken by clients */
 	uint64_t accepted, accept_errors, accept_pauses;
 	uint64_t closed[EMU_HTTP_CLOSE_COUNT];
-	uint64_t responses[EMU_HTTP_N_STATUS + 1]; /* by emu_http_status_codes */
+	uint64_t
+	    responses[EMU_HTTP_N_STATUS + 1]; /* by emu_http_status_codes */
 };
 
 struct emu_http;
 
 /* Listens. NULL with SC_ERUNTIME in e when it cannot. */
-struct emu_http *emu_http_new(const struct emu_http_cfg *cfg,
-			      struct sc_err *e);
+struct emu_http *emu_http_new(const struct emu_http_cfg *cfg, struct sc_err *e);
 /* Closes every connection (owners are not called) and the listener; NULL
  * does nothing. */
 void emu_http_free(struct emu_http *h);

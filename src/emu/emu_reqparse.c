@@ -24,7 +24,7 @@
 enum { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER };
 
 static void fail(struct emu_reqparse *p, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void fail(struct emu_reqparse *p, int status, const char *fmt, ...)
 {
@@ -165,9 +165,9 @@ static int parse_request_line(struct emu_reqparse *p, char *line)
 		p->http_minor = 1;
 	} else if (!strcmp(version, "HTTP/1.0")) {
 		p->http_minor = 0;
-	} else if (!strncmp(version, "HTTP/", 5) && isdigit((unsigned char)version[5]) &&
-		   version[6] == '.' && isdigit((unsigned char)version[7]) &&
-		   !version[8]) {
+	} else if (!strncmp(version, "HTTP/", 5) &&
+		   isdigit((unsigned char)version[5]) && version[6] == '.' &&
+		   isdigit((unsigned char)version[7]) && !version[8]) {
 		fail(p, 505, "HTTP version %s is not supported (HTTP/1.1 is)",
 		     version + 5);
 		return -1;
@@ -215,8 +215,10 @@ static int field_te(struct emu_reqparse *p, struct fields *f, char *v)
 		if (!*el)
 			continue;
 		if (strcasecmp(el, "chunked") != 0) {
-			fail(p, 501, "Transfer-Encoding '%.40s' is not supported "
-				     "(only chunked is)", el);
+			fail(p, 501,
+			     "Transfer-Encoding '%.40s' is not supported "
+			     "(only chunked is)",
+			     el);
 			return -1;
 		}
 		if (f->te_chunked) {
@@ -257,10 +259,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct emu_reqparse *, struct fields *, char *);
 } field_table[] = {
-	{"content-length", field_length},
-	{"transfer-encoding", field_te},
-	{"connection", field_connection},
-	{"expect", field_expect},
+    {"content-length", field_length},
+    {"transfer-encoding", field_te},
+    {"connection", field_connection},
+    {"expect", field_expect},
 };
 
 static int parse_field(struct emu_reqparse *p, struct fields *f, char *line)
@@ -282,7 +284,8 @@ static int parse_field(struct emu_reqparse *p, struct fields *f, char *line)
 	char *v = trim_ows(colon + 1);
 	for (const char *c = v; *c; c++)
 		if ((unsigned char)*c < 0x20 && *c != '\t') {
-			fail(p, 400, "control character in header '%.40s'", line);
+			fail(p, 400, "control character in header '%.40s'",
+			     line);
 			return -1;
 		}
 	for (size_t i = 0; i < sizeof field_table / sizeof *field_table; i++)
@@ -310,7 +313,8 @@ static void parse_head(struct emu_reqparse *p)
 			nl[-1] = 0;
 		if (!*s)
 			break; /* the empty line that ends the head */
-		int rc = first ? parse_request_line(p, s) : parse_field(p, &f, s);
+		int rc =
+		    first ? parse_request_line(p, s) : parse_field(p, &f, s);
 		if (rc)
 			return;
 		first = false;
@@ -328,23 +332,26 @@ static void parse_head(struct emu_reqparse *p)
 		fail(p, 400, "empty Transfer-Encoding");
 		return;
 	}
-	if (f.has_length &&
-	    (f.length < 0 || (unsigned long long)f.length > p->max_body_bytes)) {
+	if (f.has_length && (f.length < 0 || (unsigned long long)f.length >
+						 p->max_body_bytes)) {
 		if (f.length < 0)
-			fail(p, 413, "request body of more than 10^%d bytes exceeds "
-				     "the cap of %zu", RP_MAX_LENGTH_DIGITS,
-			     p->max_body_bytes);
+			fail(p, 413,
+			     "request body of more than 10^%d bytes exceeds "
+			     "the cap of %zu",
+			     RP_MAX_LENGTH_DIGITS, p->max_body_bytes);
 		else
-			fail(p, 413, "request body of %lld bytes exceeds the cap "
-				     "of %zu", f.length, p->max_body_bytes);
+			fail(p, 413,
+			     "request body of %lld bytes exceeds the cap "
+			     "of %zu",
+			     f.length, p->max_body_bytes);
 		return;
 	}
 	p->keep_alive = p->http_minor >= 1 ? !f.conn_close
 					   : f.conn_keep_alive && !f.conn_close;
 	p->chunked = f.te_chunked;
 	p->content_length = f.has_length ? f.length : -1;
-	p->state = p->chunked || p->content_length > 0 ? EMU_RP_BODY
-						       : EMU_RP_DONE;
+	p->state =
+	    p->chunked || p->content_length > 0 ? EMU_RP_BODY : EMU_RP_DONE;
 }
 
 static size_t feed_head(struct emu_reqparse *p, const char *buf, size_t len)
@@ -353,7 +360,8 @@ static size_t feed_head(struct emu_reqparse *p, const char *buf, size_t len)
 	while (used < len && p->state == EMU_RP_HEAD) {
 		/* Empty lines before the request line are ignored (RFC 9112
 		 * 2.2). */
-		if (p->head_len == 0 && (buf[used] == '\r' || buf[used] == '\n')) {
+		if (p->head_len == 0 &&
+		    (buf[used] == '\r' || buf[used] == '\n')) {
 			used++;
 			continue;
 		}
@@ -365,7 +373,8 @@ static size_t feed_head(struct emu_reqparse *p, const char *buf, size_t len)
 			return used;
 		}
 		if (p->head_len + n + 1 > p->head_cap)
-			p->head = xgrow(p->head, &p->head_cap, p->head_len + n + 1, 1);
+			p->head = xgrow(p->head, &p->head_cap,
+					p->head_len + n + 1, 1);
 		memcpy(p->head + p->head_len, buf + used, n);
 		p->head_len += n;
 		p->head[p->head_len] = 0;
@@ -445,8 +454,10 @@ static size_t feed_chunked(struct emu_reqparse *p, const char *buf, size_t len)
 		if (c != '\n') {
 			if (p->sub == CH_TRAILER) {
 				if (++p->trailer_bytes > p->max_head_bytes) {
-					fail(p, 431, "chunked trailer exceeds %zu bytes",
-					     p->max_head_bytes);
+					fail(
+					    p, 431,
+					    "chunked trailer exceeds %zu bytes",
+					    p->max_head_bytes);
 					return used;
 				}
 				if (c != '\r')

@@ -20,12 +20,12 @@ struct emu_reqparse {
 	/* Results, valid from EMU_RP_BODY on (strings point into head). */
 	const char *method;
 	const char *target; /* as sent, e.g. "/v1/completions?x=1" */
-	int http_minor;     /* 0 or 1 */
+	int http_minor;	    /* 0 or 1 */
 	bool keep_alive;
 	bool expect_continue;
 	bool chunked;
 	long long content_length; /* -1: none */
-	char *body;               /* NUL-terminated, body_len bytes */
+	char *body;		  /* NUL-terminated, body_len bytes */
 	size_t body_len;
 	/* Error, valid in EMU_RP_ERROR. */
 	int status;
@@ -34,9 +34,9 @@ struct emu_reqparse {
 	char *head;
 	size_t head_len, head_cap, scan;
 	size_t body_cap;
-	int sub;                  /* chunked decoding step */
+	int sub; /* chunked decoding step */
 	unsigned long long chunk_left;
-	char line[64];            /* chunk-size line */
+	char line[64]; /* chunk-size line */
 	size_t line_len;
 	size_t trailer_bytes;
 };

@@ -68,12 +68,12 @@ struct emu_stream {
 	bool fault_done, malformed_body;
 	char *text; /* non-streaming: output so far */
 	size_t text_len, text_cap;
-	long written;  /* streamed tokens written to the connection */
-	bool stalled;  /* a stall fault holds the output */
-	bool blocked;  /* the client is behind by the high watermark */
+	long written; /* streamed tokens written to the connection */
+	bool stalled; /* a stall fault holds the output */
+	bool blocked; /* the client is behind by the high watermark */
 	struct event *stall_ev;
 	bool finish_pending; /* the engine is done; output is not */
-	int64_t *tok_ns; /* trace only */
+	int64_t *tok_ns;     /* trace only */
 	size_t n_tok, cap_tok;
 	struct emu_stream *prev, *next;
 };
@@ -104,14 +104,14 @@ static void stream_trace(struct emu_stream *st, const char *status)
 	if (!st->srv->trace)
 		return;
 	struct emu_trace_rec rec = {
-		.id = st->tpl.id,
-		.endpoint = endpoint_name(st),
-		.status = status,
-		.prompt_tokens = st->api.prompt_tokens,
-		.completion_tokens = st->er.emitted,
-		.r = &st->er,
-		.token_ns = st->tok_ns,
-		.n_tokens = st->n_tok,
+	    .id = st->tpl.id,
+	    .endpoint = endpoint_name(st),
+	    .status = status,
+	    .prompt_tokens = st->api.prompt_tokens,
+	    .completion_tokens = st->er.emitted,
+	    .r = &st->er,
+	    .token_ns = st->tok_ns,
+	    .n_tokens = st->n_tok,
 	};
 	emu_trace_write(st->srv->trace, &rec);
 }
@@ -181,7 +181,8 @@ static void sse_done(struct emu_stream *st)
 static void write_token(struct emu_stream *st, long k)
 {
 	if (st->fault == EMU_FAULT_MALFORMED && k == st->fault_at + 1) {
-		static const char bad[] = "{\"id\":\"broken\",\"choices\":[{\"te";
+		static const char bad[] =
+		    "{\"id\":\"broken\",\"choices\":[{\"te";
 		sse_event(st, bad, sizeof bad - 1);
 	}
 	const char *word = emu_api_token_text(st->id, k - 1);
@@ -236,21 +237,22 @@ static void finish_ok(struct emu_stream *st)
 	struct emu_server *srv = st->srv;
 	if (st->api.stream) {
 		if (st->api.include_usage) {
-			char *u = emu_api_usage_chunk(&st->tpl, st->api.prompt_tokens,
-						      st->er.emitted);
+			char *u = emu_api_usage_chunk(
+			    &st->tpl, st->api.prompt_tokens, st->er.emitted);
 			sse_event(st, u, strlen(u));
 			free(u);
 		}
 		sse_done(st);
 		emu_http_stream_end(stream_release_conn(st));
 	} else if (st->malformed_body) {
-		static const char bad[] = "{\"id\":\"broken\",\"choices\":[{\"text\":";
+		static const char bad[] =
+		    "{\"id\":\"broken\",\"choices\":[{\"text\":";
 		emu_http_reply(stream_release_conn(st), 200, "application/json",
 			       bad, sizeof bad - 1);
 	} else {
-		char *body = emu_api_full_body(&st->tpl, st->text ? st->text : "",
-					       st->stopped, st->api.prompt_tokens,
-					       st->er.emitted);
+		char *body = emu_api_full_body(
+		    &st->tpl, st->text ? st->text : "", st->stopped,
+		    st->api.prompt_tokens, st->er.emitted);
 		emu_http_reply(stream_release_conn(st), 200, "application/json",
 			       body, strlen(body));
 		free(body);
@@ -322,7 +324,8 @@ static bool mid_stream_fault(struct emu_stream *st)
 	srv->faults[st->fault]++;
 	switch (st->fault) {
 	case EMU_FAULT_ERROR_CHUNK:
-		reply_error(st, 500, "injected fault: internal error mid-stream");
+		reply_error(st, 500,
+			    "injected fault: internal error mid-stream");
 		stream_end(st, "fault:error_chunk");
 		return true;
 	case EMU_FAULT_DROP:
@@ -334,7 +337,8 @@ static bool mid_stream_fault(struct emu_stream *st)
 		st->stall_ev = evtimer_new(srv->base, stall_end_cb, st);
 		double s = srv->truth.faults.stall_s;
 		struct timeval tv = {.tv_sec = (time_t)s,
-				     .tv_usec = (suseconds_t)((s - floor(s)) * 1e6)};
+				     .tv_usec =
+					 (suseconds_t)((s - floor(s)) * 1e6)};
 		evtimer_add(st->stall_ev, &tv);
 		return false;
 	}
@@ -407,11 +411,11 @@ static void trace_refused(struct emu_server *srv, enum emu_endpoint ep,
 	snprintf(status, sizeof status, "%s:%d", why, code);
 	snprintf(id, sizeof id, "refused-%llu", ++srv->next_id);
 	struct emu_trace_rec rec = {
-		.id = id,
-		.endpoint = ep == EMU_EP_CHAT ? "chat" : "completions",
-		.status = status,
-		.prompt_tokens = prompt_tokens,
-		.arrival_ns = arrival_ns,
+	    .id = id,
+	    .endpoint = ep == EMU_EP_CHAT ? "chat" : "completions",
+	    .status = status,
+	    .prompt_tokens = prompt_tokens,
+	    .arrival_ns = arrival_ns,
 	};
 	emu_trace_write(srv->trace, &rec);
 }
@@ -442,7 +446,8 @@ static void handle_generate(struct emu_server *srv, struct emu_http_conn *conn,
 		char msg[64];
 		snprintf(msg, sizeof msg, "injected fault: HTTP %d", st_code);
 		emu_http_error(conn, st_code, msg);
-		trace_refused(srv, ep, arrival, a.prompt_tokens, st_code, "fault");
+		trace_refused(srv, ep, arrival, a.prompt_tokens, st_code,
+			      "fault");
 		return;
 	}
 	struct emu_stream *st = xcalloc(1, sizeof *st);
@@ -454,9 +459,9 @@ static void handle_generate(struct emu_server *srv, struct emu_http_conn *conn,
 	st->er.target_tokens = stop_point(srv, &a, &st->stopped);
 	st->er.user = st;
 	st->fault_at = st->er.target_tokens > 1
-			       ? 1 + (long)(rng_uniform(&srv->rng) *
-					    (double)(st->er.target_tokens - 1))
-			       : 0;
+			   ? 1 + (long)(rng_uniform(&srv->rng) *
+					(double)(st->er.target_tokens - 1))
+			   : 0;
 	emu_api_stream_init(&st->tpl, ep, st->id, srv->created_s,
 			    srv->lim.model);
 	st->next = srv->live;
@@ -482,8 +487,7 @@ static void handle_generate(struct emu_server *srv, struct emu_http_conn *conn,
 	}
 }
 
-static void handle_completions(struct emu_server *srv,
-			       struct emu_http_conn *c,
+static void handle_completions(struct emu_server *srv, struct emu_http_conn *c,
 			       const struct emu_http_req *r)
 {
 	handle_generate(srv, c, r, EMU_EP_COMPLETIONS);
@@ -552,11 +556,11 @@ static const struct route {
 	void (*fn)(struct emu_server *, struct emu_http_conn *,
 		   const struct emu_http_req *);
 } routes[] = {
-	{"/v1/completions", "POST", handle_completions},
-	{"/v1/chat/completions", "POST", handle_chat},
-	{"/v1/models", "GET", handle_models},
-	{"/health", "GET", handle_health},
-	{"/metrics", "GET", handle_metrics},
+    {"/v1/completions", "POST", handle_completions},
+    {"/v1/chat/completions", "POST", handle_chat},
+    {"/v1/models", "GET", handle_models},
+    {"/health", "GET", handle_health},
+    {"/metrics", "GET", handle_metrics},
 };
 
 static void dispatch_cb(void *arg, struct emu_http_conn *c,
@@ -568,7 +572,8 @@ static void dispatch_cb(void *arg, struct emu_http_conn *c,
 		    strncmp(routes[i].path, r->path, r->path_len))
 			continue;
 		if (!strcmp(r->method, routes[i].method) ||
-		    (!strcmp(r->method, "HEAD") && !strcmp(routes[i].method, "GET")))
+		    (!strcmp(r->method, "HEAD") &&
+		     !strcmp(routes[i].method, "GET")))
 			routes[i].fn(srv, c, r);
 		else
 			emu_http_error(c, 405, "method not allowed");
@@ -640,21 +645,21 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	if (!srv->eng)
 		goto fail;
 	struct emu_http_cfg hc = {
-		.base = srv->base,
-		.host = cfg->host ? cfg->host : "127.0.0.1",
-		.port = cfg->port,
-		.max_body_bytes = cfg->max_body_bytes
-					  ? cfg->max_body_bytes
-					  : EMU_SERVER_DEFAULT_MAX_BODY_BYTES,
-		.idle_timeout_ms = cfg->idle_timeout_ms > 0
-					   ? cfg->idle_timeout_ms
-					   : EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS,
-		.write_timeout_ms = cfg->write_timeout_ms > 0
-					    ? cfg->write_timeout_ms
-					    : EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS,
-		.on_request = dispatch_cb,
-		.on_log = log_cb,
-		.arg = srv,
+	    .base = srv->base,
+	    .host = cfg->host ? cfg->host : "127.0.0.1",
+	    .port = cfg->port,
+	    .max_body_bytes = cfg->max_body_bytes
+				  ? cfg->max_body_bytes
+				  : EMU_SERVER_DEFAULT_MAX_BODY_BYTES,
+	    .idle_timeout_ms = cfg->idle_timeout_ms > 0
+				   ? cfg->idle_timeout_ms
+				   : EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS,
+	    .write_timeout_ms = cfg->write_timeout_ms > 0
+				    ? cfg->write_timeout_ms
+				    : EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS,
+	    .on_request = dispatch_cb,
+	    .on_log = log_cb,
+	    .arg = srv,
 	};
 	srv->http = emu_http_new(&hc, e);
 	if (!srv->http)
@@ -666,7 +671,8 @@ struct emu_server *emu_server_new(const struct emu_server_cfg *cfg,
 	}
 	srv->sig_int = evsignal_new(srv->base, SIGINT, signal_cb, srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, signal_cb, srv);
-	if (!srv->sig_int || !srv->sig_term || evsignal_add(srv->sig_int, NULL) ||
+	if (!srv->sig_int || !srv->sig_term ||
+	    evsignal_add(srv->sig_int, NULL) ||
 	    evsignal_add(srv->sig_term, NULL)) {
 		sc_err_set(e, SC_ERUNTIME, "libevent: cannot watch signals");
 		goto fail;
@@ -686,7 +692,8 @@ int emu_server_run(struct emu_server *srv, struct sc_err *e)
 {
 	signal(SIGPIPE, SIG_IGN); /* a closed client is an error, not a kill */
 	if (event_base_dispatch(srv->base) < 0)
-		return sc_err_set(e, SC_ERUNTIME, "libevent: event loop failed");
+		return sc_err_set(e, SC_ERUNTIME,
+				  "libevent: event loop failed");
 	if (srv->trace)
 		return emu_trace_flush(srv->trace, e);
 	return SC_OK;

@@ -17,11 +17,11 @@
 
 struct emu_server_cfg {
 	const struct deploy_spec *d; /* borrowed, must outlive the server */
-	struct emu_truth truth;      /* copied */
-	const char *host;            /* listen address, e.g. "127.0.0.1" */
-	int port;                    /* 0 picks a free port */
-	const char *trace_path;      /* NULL: no trace */
-	size_t max_body_bytes;       /* 0: the default */
+	struct emu_truth truth;	     /* copied */
+	const char *host;	     /* listen address, e.g. "127.0.0.1" */
+	int port;		     /* 0 picks a free port */
+	const char *trace_path;	     /* NULL: no trace */
+	size_t max_body_bytes;	     /* 0: the default */
 	long idle_timeout_ms;  /* <= 0: EMU_HTTP_DEFAULT_IDLE_TIMEOUT_MS */
 	long write_timeout_ms; /* <= 0: EMU_HTTP_DEFAULT_WRITE_TIMEOUT_MS */
 	/* Rare one-line reports (e.g. accept() failing, at most once a

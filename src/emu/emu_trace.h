@@ -28,7 +28,7 @@ struct emu_trace_rec {
 	const char *status;   /* "ok", "disconnected", "fault:drop", ... */
 	long prompt_tokens, completion_tokens;
 	const struct emu_req *r; /* engine timestamps (may be NULL) */
-	int64_t arrival_ns;      /* when r is NULL */
+	int64_t arrival_ns;	 /* when r is NULL */
 	const int64_t *token_ns;
 	size_t n_tokens;
 };

@@ -10,20 +10,20 @@
 
 /* Defaults when the section is silent; each is an effect size chosen to be
  * visible in a benchmark but not to dominate it. */
-#define EMU_DEFAULT_NOISE_SIGMA 0.03
-#define EMU_DEFAULT_GEMM_EFF_MIN 0.6
+#define EMU_DEFAULT_NOISE_SIGMA	     0.03
+#define EMU_DEFAULT_GEMM_EFF_MIN     0.6
 #define EMU_DEFAULT_GEMM_HALF_TOKENS 128.0
-#define EMU_DEFAULT_FRONTEND_JITTER 0.2
-#define EMU_DEFAULT_EOS_MEAN_TOKENS 256.0
-#define EMU_DEFAULT_MAX_MODEL_LEN 32768L
+#define EMU_DEFAULT_FRONTEND_JITTER  0.2
+#define EMU_DEFAULT_EOS_MEAN_TOKENS  256.0
+#define EMU_DEFAULT_MAX_MODEL_LEN    32768L
 /* Ranges of the section's fields (README.md, "Ranges of numbers"). A
  * log-sigma of 1 already makes a 3-sigma step 20 times the mean. */
-#define EMU_MAX_SIGMA_NOISE 1.0
+#define EMU_MAX_SIGMA_NOISE  1.0
 #define EMU_MAX_SIGMA_JITTER 2.0
-#define EMU_MIN_GEMM_EFF 0.01
-#define EMU_MIN_TIME_SCALE 0.001
-#define EMU_MAX_TIME_SCALE 1000.0
-#define EMU_MAX_STALL_MS 600000.0
+#define EMU_MIN_GEMM_EFF     0.01
+#define EMU_MIN_TIME_SCALE   0.001
+#define EMU_MAX_TIME_SCALE   1000.0
+#define EMU_MAX_STALL_MS     600000.0
 
 void emu_truth_default(struct emu_truth *t)
 {
@@ -43,11 +43,18 @@ void emu_truth_default(struct emu_truth *t)
 int emu_truth_from_json(const cJSON *sec, const char *where,
 			struct emu_truth *t, struct sc_err *e)
 {
-	static const char *const known[] = {
-		"seed", "truth", "noise_sigma", "gemm_eff_min",
-		"gemm_half_tokens", "frontend_jitter_sigma", "kv_contention",
-		"eos_mean_tokens", "max_model_len", "time_scale", "faults",
-		NULL};
+	static const char *const known[] = {"seed",
+					    "truth",
+					    "noise_sigma",
+					    "gemm_eff_min",
+					    "gemm_half_tokens",
+					    "frontend_jitter_sigma",
+					    "kv_contention",
+					    "eos_mean_tokens",
+					    "max_model_len",
+					    "time_scale",
+					    "faults",
+					    NULL};
 	char sub[600];
 	int rc;
 	emu_truth_default(t);
@@ -79,18 +86,18 @@ int emu_truth_from_json(const cJSON *sec, const char *where,
 	    (rc = jsonio_range(sec, "gemm_half_tokens", false,
 			       t->gemm_half_tokens, 0, (double)NUM_TOKENS_MAX,
 			       &t->gemm_half_tokens, where, e)) ||
-	    (rc = jsonio_range(sec, "frontend_jitter_sigma", false,
-			       t->frontend_jitter_sigma, 0,
-			       EMU_MAX_SIGMA_JITTER, &t->frontend_jitter_sigma,
-			       where, e)) ||
+	    (rc =
+		 jsonio_range(sec, "frontend_jitter_sigma", false,
+			      t->frontend_jitter_sigma, 0, EMU_MAX_SIGMA_JITTER,
+			      &t->frontend_jitter_sigma, where, e)) ||
 	    (rc = jsonio_bool(sec, "kv_contention", false, t->kv_contention,
 			      &t->kv_contention, where, e)) ||
 	    (rc = jsonio_range(sec, "eos_mean_tokens", false,
 			       t->eos_mean_tokens, 0, (double)NUM_TOKENS_MAX,
 			       &t->eos_mean_tokens, where, e)) ||
-	    (rc = jsonio_int(sec, "max_model_len", false, t->max_model_len, 2,
-			     2 * NUM_TOKENS_MAX, &t->max_model_len, where,
-			     e)) ||
+	    (rc =
+		 jsonio_int(sec, "max_model_len", false, t->max_model_len, 2,
+			    2 * NUM_TOKENS_MAX, &t->max_model_len, where, e)) ||
 	    (rc = jsonio_range(sec, "time_scale", false, t->time_scale,
 			       EMU_MIN_TIME_SCALE, EMU_MAX_TIME_SCALE,
 			       &t->time_scale, where, e)))
@@ -105,7 +112,8 @@ int emu_truth_from_json(const cJSON *sec, const char *where,
 		double stall_ms = t->faults.stall_s * 1e3;
 		if (!(stall_ms <= EMU_MAX_STALL_MS))
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'stall_ms': must be in [0, %.0f], got %.10g",
+					  "%s: field 'stall_ms': must be in "
+					  "[0, %.0f], got %.10g",
 					  sub, EMU_MAX_STALL_MS, stall_ms);
 	}
 	return SC_OK;
@@ -126,15 +134,15 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 {
 	struct step_parts sp;
 	step_parts(c, s, l, &sp);
-	sp.compute_s /= emu_truth_gemm_factor(
-		t, l->decode_seqs + l->prefill_tokens);
+	sp.compute_s /=
+	    emu_truth_gemm_factor(t, l->decode_seqs + l->prefill_tokens);
 	double step_s = step_combine(&sp) * t->time_scale;
 	return step_s < EMU_TRUTH_MAX_DELAY_S ? step_s : EMU_TRUTH_MAX_DELAY_S;
 }
 
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
-			const struct worker_shape *s,
-			const struct step_load *l, struct rng *r)
+			const struct worker_shape *s, const struct step_load *l,
+			struct rng *r)
 {
 	double x = emu_truth_step_mean_s(t, c, s, l) *
 		   rng_lognormal_factor(r, t->noise_sigma);

@@ -77,8 +77,8 @@ double emu_truth_step_mean_s(const struct emu_truth *t,
 			     const struct step_load *l);
 /* One iteration with noise drawn from r. */
 double emu_truth_step_s(const struct emu_truth *t, const struct model_ctx *c,
-			const struct worker_shape *s,
-			const struct step_load *l, struct rng *r);
+			const struct worker_shape *s, const struct step_load *l,
+			struct rng *r);
 /* Frontend delay of one request (T0 with jitter, time_scale included), at
  * most EMU_TRUTH_MAX_DELAY_S. */
 double emu_truth_frontend_s(const struct emu_truth *t, struct rng *r);

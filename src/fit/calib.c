@@ -80,7 +80,8 @@ static int holdout_deployments(struct obs_set *s, const struct calib_opts *o,
 {
 	if (s->n_deploys < 2)
 		return sc_err_set(e, SC_EINPUT,
-				  "--holdout deployments needs results of at least two deployments");
+				  "--holdout deployments needs results of at "
+				  "least two deployments");
 	struct nlls_opts no = o->nlls;
 	no.use_holdout = false;
 	for (size_t d = 0; d < s->n_deploys; d++) {
@@ -138,21 +139,21 @@ static int bootstrap(const struct obs_set *s, const struct calib_opts *o,
 		ok++;
 	}
 	if (ok < 2) {
-		rc = sc_err_set(e, SC_ERUNTIME,
-				"bootstrap: fewer than two of %d refits converged",
-				o->bootstrap);
+		rc = sc_err_set(
+		    e, SC_ERUNTIME,
+		    "bootstrap: fewer than two of %d refits converged",
+		    o->bootstrap);
 	} else {
 		for (int i = 0; i < MP_COUNT; i++) {
 			double mean = sum[i] / ok;
-			double var = fmax(0, sum2[i] / ok - mean * mean) *
-				     ok / (ok - 1.0);
+			double var = fmax(0, sum2[i] / ok - mean * mean) * ok /
+				     (ok - 1.0);
 			/* The bootstrap cannot see the prior's own spread (the
 			 * prior rows are not resampled), so keep the larger of
 			 * the two estimates. */
 			double bs = r->fit.p.v[i] * sqrt(var);
-			r->fit.sigma[i] = o->nlls.free[i]
-						  ? fmax(bs, r->fit.sigma[i])
-						  : 0;
+			r->fit.sigma[i] =
+			    o->nlls.free[i] ? fmax(bs, r->fit.sigma[i]) : 0;
 		}
 		r->boot_sigma = true;
 	}
@@ -227,17 +228,21 @@ enum calib_quality calib_quality(const struct calib_result *r, char *why,
 				 size_t cap)
 {
 	if (!r->fit.converged) {
-		snprintf(why, cap, "the fit did not converge (%s)", r->fit.status);
+		snprintf(why, cap, "the fit did not converge (%s)",
+			 r->fit.status);
 		return CALIB_NOT_CONVERGED;
 	}
 	bool held = isfinite(mean_mape(r->mape_held));
 	double fit = held ? mean_mape(r->mape_held) : mean_mape(r->mape_in);
-	double prior = held ? mean_mape(r->mape_prior_held)
-			    : mean_mape(r->mape_prior);
+	double prior =
+	    held ? mean_mape(r->mape_prior_held) : mean_mape(r->mape_prior);
 	if (isfinite(fit) && isfinite(prior) && fit > prior) {
-		snprintf(why, cap,
-			 "the fitted parameters project the %s points worse than the priors (mean MAPE %.1f%% against %.1f%%): measure more levels or deployments before trusting them",
-			 held ? "held-out" : "measured", fit, prior);
+		snprintf(
+		    why, cap,
+		    "the fitted parameters project the %s points worse than "
+		    "the priors (mean MAPE %.1f%% against %.1f%%): measure "
+		    "more levels or deployments before trusting them",
+		    held ? "held-out" : "measured", fit, prior);
 		return CALIB_WORSE_THAN_PRIORS;
 	}
 	snprintf(why, cap, "mean MAPE %.1f%% %s against %.1f%% with the priors",
@@ -282,7 +287,7 @@ static cJSON *mape_json(const double v[OM_COUNT])
 }
 
 static const char *const quality_names[] = {"ok", "not_converged",
-					     "worse_than_priors"};
+					    "worse_than_priors"};
 
 cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 {
@@ -294,7 +299,8 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	cJSON_AddNumberToObject(j, "iterations", f->iterations);
 	cJSON_AddNumberToObject(j, "chi2", f->chi2);
 	cJSON_AddNumberToObject(j, "dof", (double)f->dof);
-	cJSON_AddNumberToObject(j, "chi2_dof", f->dof > 0 ? f->chi2 / (double)f->dof : 0);
+	cJSON_AddNumberToObject(j, "chi2_dof",
+				f->dof > 0 ? f->chi2 / (double)f->dof : 0);
 	char why[512];
 	enum calib_quality q = calib_quality(r, why, sizeof why);
 	cJSON *qj = cJSON_AddObjectToObject(j, "quality");
@@ -305,7 +311,8 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	cJSON_AddStringToObject(j, "gpu", d0->gpu.name);
 	cJSON_AddStringToObject(j, "backend", d0->backend);
 	cJSON_AddStringToObject(j, "holdout", holdout_name(r->holdout));
-	cJSON_AddStringToObject(j, "sigma_from", r->boot_sigma ? "bootstrap" : "jacobian");
+	cJSON_AddStringToObject(j, "sigma_from",
+				r->boot_sigma ? "bootstrap" : "jacobian");
 	cJSON *ps = cJSON_AddObjectToObject(j, "params");
 	for (int i = 0; i < MP_COUNT; i++) {
 		const struct mp_info *mi = &mp_table[i];
@@ -322,7 +329,8 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	for (int a = 0; a < MP_COUNT; a++)
 		for (int b = a + 1; b < MP_COUNT; b++) {
 			double c = f->corr[a][b];
-			if (!r->free[a] || !r->free[b] || fabs(c) <= CALIB_CORR_LIMIT)
+			if (!r->free[a] || !r->free[b] ||
+			    fabs(c) <= CALIB_CORR_LIMIT)
 				continue;
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "a", mp_table[a].name);
@@ -333,19 +341,23 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 				int i = k ? b : a;
 				if (!flagged[i]) {
 					flagged[i] = true;
-					cJSON_AddItemToArray(ni, cJSON_CreateString(mp_table[i].name));
+					cJSON_AddItemToArray(
+					    ni, cJSON_CreateString(
+						    mp_table[i].name));
 				}
 			}
 		}
 	cJSON *pd = cJSON_AddArrayToObject(j, "prior_dominated");
 	for (int i = 0; i < MP_COUNT; i++) {
 		double sl = f->p.v[i] > 0 ? f->sigma[i] / f->p.v[i] : 0;
-		if (!r->free[i] || sl <= CALIB_PRIOR_DOMINATED * r->prior_width[i])
+		if (!r->free[i] ||
+		    sl <= CALIB_PRIOR_DOMINATED * r->prior_width[i])
 			continue;
 		cJSON_AddItemToArray(pd, cJSON_CreateString(mp_table[i].name));
 		if (!flagged[i]) {
 			flagged[i] = true;
-			cJSON_AddItemToArray(ni, cJSON_CreateString(mp_table[i].name));
+			cJSON_AddItemToArray(
+			    ni, cJSON_CreateString(mp_table[i].name));
 		}
 	}
 	cJSON *pts = cJSON_AddArrayToObject(j, "points");
@@ -361,13 +373,16 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 		if (p->load == TABLE_OPEN)
 			cJSON_AddNumberToObject(o, "rate_per_s", p->rate_per_s);
 		if (p->requests > 0)
-			cJSON_AddNumberToObject(o, "requests", (double)p->requests);
+			cJSON_AddNumberToObject(o, "requests",
+						(double)p->requests);
 		cJSON_AddNumberToObject(o, "isl", p->wl.isl);
 		cJSON_AddNumberToObject(o, "osl", p->wl.osl);
-		cJSON_AddStringToObject(o, "set", p->holdout ? "holdout" : "fit");
+		cJSON_AddStringToObject(o, "set",
+					p->holdout ? "holdout" : "fit");
 		cJSON_AddItemToObject(o, "measured", metrics_json(p->value));
 		cJSON_AddItemToObject(o, "projected", metrics_json(r->proj[i]));
-		cJSON_AddItemToObject(o, "projected_prior", metrics_json(r->proj_prior[i]));
+		cJSON_AddItemToObject(o, "projected_prior",
+				      metrics_json(r->proj_prior[i]));
 		if (r->held[i])
 			cJSON_AddItemToObject(o, "projected_held_out",
 					      metrics_json(r->proj_held[i]));

@@ -18,9 +18,9 @@
 /* Residual given to GSL for a point the model cannot project (e.g. a
  * parameter excursion that makes waiting infinite): large but finite, so
  * the trust region steps back. */
-#define RESID_PENALTY 50.0
-#define XTOL 1e-8
-#define FTOL 1e-10
+#define RESID_PENALTY	 50.0
+#define XTOL		 1e-8
+#define FTOL		 1e-10
 #define DEFAULT_MAX_ITER 200
 /* Finite-difference step of the Jacobian, absolute in the fitted
  * coordinate (about 0.2% of a parameter in mid-range). The scheduler
@@ -46,7 +46,7 @@ struct problem {
 	int idx[MP_COUNT]; /* free parameter k is mp idx[k] */
 	size_t nfree;
 	struct row *rows;
-	size_t nrows; /* data rows; prior rows follow */
+	size_t nrows;		  /* data rows; prior rows follow */
 	double (*proj)[OM_COUNT]; /* per point, reused */
 };
 
@@ -153,9 +153,10 @@ static int jac(const gsl_vector *x, void *data, gsl_matrix *J)
 		resid(xh, data, f1);
 		gsl_vector_set(xh, k, xk);
 		for (size_t r = 0; r < n; r++)
-			gsl_matrix_set(J, r, k,
-				       (gsl_vector_get(f1, r) -
-					gsl_vector_get(f0, r)) / FD_STEP);
+			gsl_matrix_set(
+			    J, r, k,
+			    (gsl_vector_get(f1, r) - gsl_vector_get(f0, r)) /
+				FD_STEP);
 	}
 	gsl_vector_free(f0);
 	gsl_vector_free(f1);
@@ -178,9 +179,10 @@ static void build_rows(struct problem *pb)
 		for (int m = 0; m < OM_COUNT; m++) {
 			if (!(pt->value[m] > 0))
 				continue; /* not measured */
-			double se = fmax(pt->rel_se[m], obs_metrics[m].floor_rel);
+			double se =
+			    fmax(pt->rel_se[m], obs_metrics[m].floor_rel);
 			pb->rows[pb->nrows++] =
-				(struct row){i, m, sqrt(w) / se};
+			    (struct row){i, m, sqrt(w) / se};
 		}
 	}
 }
@@ -193,7 +195,8 @@ static const char *stop_reason(int status, int info)
 	if (status == GSL_EMAXITER)
 		return "not converged: iteration limit reached";
 	if (status == GSL_ENOPROG)
-		return "converged: no further decrease possible at this precision";
+		return "converged: no further decrease possible at this "
+		       "precision";
 	return gsl_strerror(status);
 }
 
@@ -221,9 +224,10 @@ static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
 	 * values than free parameters; what the data cannot pin down is then
 	 * reported as prior-dominated. Two values are the least to fit. */
 	if (pb.nrows < 2) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%zu measured value(s) to fit: measure more levels",
-				pb.nrows);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%zu measured value(s) to fit: measure more levels",
+		    pb.nrows);
 		goto out;
 	}
 	if (pb.nfree == 0) {
@@ -231,10 +235,14 @@ static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
 		snprintf(r->status, sizeof r->status, "no free parameter");
 		goto out;
 	}
-	gsl_multifit_nlinear_fdf fdf = {.f = resid, .df = jac, .fvv = NULL,
-					.n = n, .p = pb.nfree, .params = &pb};
+	gsl_multifit_nlinear_fdf fdf = {.f = resid,
+					.df = jac,
+					.fvv = NULL,
+					.n = n,
+					.p = pb.nfree,
+					.params = &pb};
 	gsl_multifit_nlinear_parameters par =
-		gsl_multifit_nlinear_default_parameters();
+	    gsl_multifit_nlinear_default_parameters();
 	/* Plain Levenberg-Marquardt: geodesic acceleration estimates second
 	 * derivatives, which the piecewise-smooth simulation does not have
 	 * at small scales, and then rejects good steps. */
@@ -244,7 +252,8 @@ static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
 	x = gsl_vector_alloc(pb.nfree);
 	cov = gsl_matrix_alloc(pb.nfree, pb.nfree);
 	if (!w || !x || !cov) {
-		rc = sc_err_set(e, SC_ERUNTIME, "GSL could not allocate the fit");
+		rc = sc_err_set(e, SC_ERUNTIME,
+				"GSL could not allocate the fit");
 		goto out;
 	}
 	for (size_t k = 0; k < pb.nfree; k++)
@@ -257,14 +266,15 @@ static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
 	}
 	int info = 0;
 	double xtol = o->xtol > 0 ? o->xtol : XTOL;
-	st = gsl_multifit_nlinear_driver(o->max_iter ? o->max_iter
-						     : DEFAULT_MAX_ITER,
-					 xtol, xtol, FTOL, NULL, NULL, &info, w);
+	st = gsl_multifit_nlinear_driver(
+	    o->max_iter ? o->max_iter : DEFAULT_MAX_ITER, xtol, xtol, FTOL,
+	    NULL, NULL, &info, w);
 	r->iterations = (int)gsl_multifit_nlinear_niter(w);
 	r->converged = st == GSL_SUCCESS || st == GSL_ENOPROG;
 	snprintf(r->status, sizeof r->status, "%s", stop_reason(st, info));
 	if (st && st != GSL_EMAXITER && st != GSL_ENOPROG) {
-		rc = sc_err_set(e, SC_ERUNTIME, "GSL fit: %s", gsl_strerror(st));
+		rc =
+		    sc_err_set(e, SC_ERUNTIME, "GSL fit: %s", gsl_strerror(st));
 		goto out;
 	}
 	const gsl_vector *xf = gsl_multifit_nlinear_position(w);
@@ -305,8 +315,8 @@ out:
  * sequences in the bases of the first primes, one per parameter). */
 static double halton(unsigned k, int i)
 {
-	static const unsigned primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29,
-					  31, 37};
+	static const unsigned primes[] = {2,  3,  5,  7,  11, 13,
+					  17, 19, 23, 29, 31, 37};
 	unsigned b = primes[i % (int)(sizeof primes / sizeof *primes)];
 	double f = 1.0, x = 0.0;
 	for (unsigned n = k + 1; n; n /= b) {
@@ -336,8 +346,8 @@ int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
 				      NLLS_START_SPREAD * span * halton(k, i));
 		}
 		struct nlls_result alt;
-		if (fit_from(s, o, &p0, &alt, NULL) == SC_OK &&
-		    alt.converged && alt.chi2 < r->chi2)
+		if (fit_from(s, o, &p0, &alt, NULL) == SC_OK && alt.converged &&
+		    alt.chi2 < r->chi2)
 			*r = alt;
 	}
 	return SC_OK;

@@ -11,11 +11,11 @@
 #include "model/params.h"
 
 struct nlls_opts {
-	bool free[MP_COUNT];          /* which parameters are fitted */
+	bool free[MP_COUNT];	      /* which parameters are fitted */
 	struct model_params prior;    /* prior centres (and start values) */
 	double prior_width[MP_COUNT]; /* 1-sigma in log space */
-	bool use_holdout;             /* fit held-out points too */
-	const size_t *weights;        /* bootstrap multiplicity per point, or
+	bool use_holdout;	      /* fit held-out points too */
+	const size_t *weights;	      /* bootstrap multiplicity per point, or
 					 NULL for 1 each */
 	int max_iter;
 	int starts;  /* descents from spread starts when no start is given

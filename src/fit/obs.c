@@ -15,26 +15,26 @@
 #include "util/xalloc.h"
 
 const struct obs_metric_info obs_metrics[OM_COUNT] = {
-	[OM_TTFT] = {"ttft_ms", "TTFT mean", 1e3, 0.03},
-	[OM_TTFT_P90] = {"ttft_p90_ms", "TTFT p90", 1e3, 0.05},
-	[OM_TPOT] = {"tpot_ms", "TPOT mean", 1e3, 0.02},
-	[OM_TPS] = {"tokens_per_s", "throughput", 1.0, 0.02},
-	/* A small difference of two times: weighted loosely. */
-	[OM_OUTSIDE] = {"ttft_outside_engine_ms", "TTFT outside the engine",
-			1e3, 0.15},
-	[OM_TTFT_P50] = {"ttft_p50_ms", "TTFT p50", 1e3, 0.04},
-	[OM_TPOT_P50] = {"tpot_p50_ms", "TPOT p50", 1e3, 0.03},
-	[OM_INPUT_TPS] = {"input_tokens_per_s", "prompt throughput", 1.0,
-			  0.02},
-	/* A tail: one collision more or less moves it by a prompt time. */
-	[OM_TTFT_P99] = {"ttft_p99_ms", "TTFT p99", 1e3, 0.08},
-	[OM_TPOT_P90] = {"tpot_p90_ms", "TPOT p90", 1e3, 0.03},
+    [OM_TTFT] = {"ttft_ms", "TTFT mean", 1e3, 0.03},
+    [OM_TTFT_P90] = {"ttft_p90_ms", "TTFT p90", 1e3, 0.05},
+    [OM_TPOT] = {"tpot_ms", "TPOT mean", 1e3, 0.02},
+    [OM_TPS] = {"tokens_per_s", "throughput", 1.0, 0.02},
+    /* A small difference of two times: weighted loosely. */
+    [OM_OUTSIDE] = {"ttft_outside_engine_ms", "TTFT outside the engine", 1e3,
+		    0.15},
+    [OM_TTFT_P50] = {"ttft_p50_ms", "TTFT p50", 1e3, 0.04},
+    [OM_TPOT_P50] = {"tpot_p50_ms", "TPOT p50", 1e3, 0.03},
+    [OM_INPUT_TPS] = {"input_tokens_per_s", "prompt throughput", 1.0, 0.02},
+    /* A tail: one collision more or less moves it by a prompt time. */
+    [OM_TTFT_P99] = {"ttft_p99_ms", "TTFT p99", 1e3, 0.08},
+    [OM_TPOT_P90] = {"tpot_p90_ms", "TPOT p90", 1e3, 0.03},
 };
 
 size_t obs_add_deploy(struct obs_set *s, const struct deploy_spec *d,
 		      const char *dir)
 {
-	s->deploys = xrealloc(s->deploys, (s->n_deploys + 1) * sizeof *s->deploys);
+	s->deploys =
+	    xrealloc(s->deploys, (s->n_deploys + 1) * sizeof *s->deploys);
 	s->deploy_dirs = xrealloc(s->deploy_dirs,
 				  (s->n_deploys + 1) * sizeof *s->deploy_dirs);
 	s->deploys[s->n_deploys] = *d;
@@ -94,10 +94,13 @@ static int level_load(const cJSON *j, const char *path, struct obs_point *p,
 	double rate = stat(j, "load", "rate_per_s");
 	if (cJSON_IsString(kind)) {
 		if (table_load_parse(kind->valuestring, &p->load))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'load.kind': unknown load '%s' (closed, open, burst, prefill_only, decode_only)",
-					  path, kind->valuestring);
-	} else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "request_rate"))) {
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: field 'load.kind': unknown load '%s' (closed, "
+			    "open, burst, prefill_only, decode_only)",
+			    path, kind->valuestring);
+	} else if (cJSON_IsNumber(
+		       cJSON_GetObjectItemCaseSensitive(j, "request_rate"))) {
 		p->load = TABLE_OPEN;
 	} else {
 		p->load = TABLE_CLOSED;
@@ -111,14 +114,17 @@ static int level_load(const cJSON *j, const char *path, struct obs_point *p,
 	if (p->load == TABLE_CLOSED || p->load == TABLE_DECODE_ONLY) {
 		if (!(users >= 1 && users <= (double)NUM_CONC_MAX))
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'concurrency': must be a count of users in [1, %ld]",
+					  "%s: field 'concurrency': must be a "
+					  "count of users in [1, %ld]",
 					  path, NUM_CONC_MAX);
 		p->concurrency = users;
 	} else if (p->load == TABLE_OPEN) {
 		if (!(rate >= NUM_RATE_MIN_PER_S && rate <= NUM_RATE_MAX_PER_S))
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'request_rate': must be in [%g, %g] per s",
-					  path, NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S);
+					  "%s: field 'request_rate': must be "
+					  "in [%g, %g] per s",
+					  path, NUM_RATE_MIN_PER_S,
+					  NUM_RATE_MAX_PER_S);
 		p->rate_per_s = rate;
 	}
 	return SC_OK;
@@ -130,32 +136,45 @@ static int level_load(const cJSON *j, const char *path, struct obs_point *p,
 static const struct {
 	const char *obj, *key;
 } read_stats[] = {
-	{"ttft_ms", "mean"}, {"ttft_ms", "p50"},   {"ttft_ms", "p90"},
-	{"ttft_ms", "p99"},  {"tpot_ms", "p90"},
-	{"ttft_ms", "std"},  {"ttft_ms", "n"},     {"tpot_ms", "mean"},
-	{"tpot_ms", "p50"},  {"tpot_ms", "std"},   {"tpot_ms", "n"},
-	{"itl_ms", "mean"},  {"itl_ms", "std"},    {"itl_ms", "n"},
-	{"throughput", "output_tokens_per_s"},
-	{"throughput", "input_tokens_per_s"},
-	{"input_tokens", "mean"}, {"output_tokens", "mean"},
-	{"requests", "ok"},  {"requests", "total"}, {"requests", "warmup"},
+    {"ttft_ms", "mean"},
+    {"ttft_ms", "p50"},
+    {"ttft_ms", "p90"},
+    {"ttft_ms", "p99"},
+    {"tpot_ms", "p90"},
+    {"ttft_ms", "std"},
+    {"ttft_ms", "n"},
+    {"tpot_ms", "mean"},
+    {"tpot_ms", "p50"},
+    {"tpot_ms", "std"},
+    {"tpot_ms", "n"},
+    {"itl_ms", "mean"},
+    {"itl_ms", "std"},
+    {"itl_ms", "n"},
+    {"throughput", "output_tokens_per_s"},
+    {"throughput", "input_tokens_per_s"},
+    {"input_tokens", "mean"},
+    {"output_tokens", "mean"},
+    {"requests", "ok"},
+    {"requests", "total"},
+    {"requests", "warmup"},
 };
 
 static int check_stats(const cJSON *j, const char *path, struct sc_err *e)
 {
 	for (size_t i = 0; i < sizeof read_stats / sizeof *read_stats; i++) {
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, read_stats[i].obj);
+		const cJSON *o =
+		    cJSON_GetObjectItemCaseSensitive(j, read_stats[i].obj);
 		if (o && !cJSON_IsObject(o) && !cJSON_IsNull(o))
 			return sc_err_set(e, SC_EINPUT,
 					  "%s: field '%s': must be an object",
 					  path, read_stats[i].obj);
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, read_stats[i].key);
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(o, read_stats[i].key);
 		if (v && !cJSON_IsNull(v) &&
 		    !(cJSON_IsNumber(v) && isfinite(v->valuedouble)))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: field '%s.%s': must be a number",
-					  path, read_stats[i].obj,
-					  read_stats[i].key);
+			return sc_err_set(
+			    e, SC_EINPUT, "%s: field '%s.%s': must be a number",
+			    path, read_stats[i].obj, read_stats[i].key);
 	}
 	return SC_OK;
 }
@@ -190,22 +209,25 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	p->wl.osl = osl > 1 ? osl : def_osl;
 	/* A pool alone: a prompt's output is its first token; a decode
 	 * batch's context is what was stated. */
-	if (p->load == TABLE_PREFILL_ONLY || (p->load == TABLE_DECODE_ONLY && !(p->wl.osl >= 1)))
+	if (p->load == TABLE_PREFILL_ONLY ||
+	    (p->load == TABLE_DECODE_ONLY && !(p->wl.osl >= 1)))
 		p->wl.osl = 1;
 	if (!(p->wl.isl >= 1 && p->wl.isl <= (double)NUM_TOKENS_MAX) ||
 	    !(p->wl.osl >= 1 && p->wl.osl <= (double)NUM_TOKENS_MAX)) {
 		rc = 1;
 		goto out;
 	}
-	double ttft = stat(j, "ttft_ms", "mean"), ttft90 = stat(j, "ttft_ms", "p90");
+	double ttft = stat(j, "ttft_ms", "mean"),
+	       ttft90 = stat(j, "ttft_ms", "p90");
 	double tpot = stat(j, "tpot_ms", "mean");
 	/* Medians are fitted where a source gives no mean (SGLang's
 	 * published tables), never beside it. */
 	double ttft50 = ttft > 0 ? NAN : stat(j, "ttft_ms", "p50");
 	double tpot50 = tpot > 0 || stat(j, "itl_ms", "mean") > 0
-				? NAN
-				: stat(j, "tpot_ms", "p50");
-	double tpot_n = stat(j, "tpot_ms", "n"), tpot_std = stat(j, "tpot_ms", "std");
+			    ? NAN
+			    : stat(j, "tpot_ms", "p50");
+	double tpot_n = stat(j, "tpot_ms", "n"),
+	       tpot_std = stat(j, "tpot_ms", "std");
 	if (!(tpot > 0)) {
 		/* The mean ITL is the mean gap between output tokens too. */
 		tpot = stat(j, "itl_ms", "mean");
@@ -230,21 +252,25 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 		int m;
 		double v, scale;
 	} vals[] = {
-		{OM_TTFT, ttft, 1e-3},	   {OM_TTFT_P90, ttft90, 1e-3},
-		{OM_TPOT, tpot, 1e-3},	   {OM_TPS, tps, 1.0},
-		{OM_OUTSIDE, outside, 1e-3}, {OM_TTFT_P50, ttft50, 1e-3},
-		{OM_TPOT_P50, tpot50, 1e-3}, {OM_INPUT_TPS, in_tps, 1.0},
-		{OM_TTFT_P99, ttft99, 1e-3}, {OM_TPOT_P90, tpot90, 1e-3},
+	    {OM_TTFT, ttft, 1e-3},	 {OM_TTFT_P90, ttft90, 1e-3},
+	    {OM_TPOT, tpot, 1e-3},	 {OM_TPS, tps, 1.0},
+	    {OM_OUTSIDE, outside, 1e-3}, {OM_TTFT_P50, ttft50, 1e-3},
+	    {OM_TPOT_P50, tpot50, 1e-3}, {OM_INPUT_TPS, in_tps, 1.0},
+	    {OM_TTFT_P99, ttft99, 1e-3}, {OM_TPOT_P90, tpot90, 1e-3},
 	};
 	bool any = false;
 	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
-		double v = vals[i].v > 0 && isfinite(vals[i].v) ? vals[i].v * vals[i].scale : 0;
+		double v = vals[i].v > 0 && isfinite(vals[i].v)
+			       ? vals[i].v * vals[i].scale
+			       : 0;
 		p->value[vals[i].m] = v;
 		any |= v > 0 && vals[i].m != OM_OUTSIDE;
 	}
 	if (!any) {
 		rc = sc_err_set(e, SC_EINPUT,
-				"%s: no fitted metric (ttft_ms mean, p50 or p90, tpot_ms or itl_ms mean, tpot_ms p50, throughput output or input tokens per s)",
+				"%s: no fitted metric (ttft_ms mean, p50 or "
+				"p90, tpot_ms or itl_ms mean, tpot_ms p50, "
+				"throughput output or input tokens per s)",
 				path);
 		goto out;
 	}
@@ -262,8 +288,8 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	p->rel_se[OM_TPS] = 0;
 	p->rel_se[OM_INPUT_TPS] = 0;
 	p->rel_se[OM_OUTSIDE] =
-		rel_se(outside, stat(j, "ttft_client_minus_server_ms", "std"),
-		       stat(j, "ttft_client_minus_server_ms", "n"));
+	    rel_se(outside, stat(j, "ttft_client_minus_server_ms", "std"),
+		   stat(j, "ttft_client_minus_server_ms", "n"));
 out:
 	cJSON_Delete(j);
 	return rc;
@@ -275,9 +301,12 @@ static double load_value(const struct obs_point *p)
 {
 	switch (p->load) {
 	case TABLE_CLOSED:
-	case TABLE_DECODE_ONLY: return p->concurrency;
-	case TABLE_OPEN: return p->rate_per_s;
-	default: return p->wl.isl;
+	case TABLE_DECODE_ONLY:
+		return p->concurrency;
+	case TABLE_OPEN:
+		return p->rate_per_s;
+	default:
+		return p->wl.isl;
 	}
 }
 
@@ -291,7 +320,8 @@ int obs_point_cmp(const struct obs_point *a, const struct obs_point *b)
 	int c;
 	if ((c = cmp3((double)a->load, (double)b->load)) ||
 	    (c = cmp3(load_value(a), load_value(b))) ||
-	    (c = cmp3(a->wl.isl, b->wl.isl)) || (c = cmp3(a->wl.osl, b->wl.osl)))
+	    (c = cmp3(a->wl.isl, b->wl.isl)) ||
+	    (c = cmp3(a->wl.osl, b->wl.osl)))
 		return c;
 	return strcmp(a->level, b->level);
 }
@@ -316,8 +346,8 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 	int rc;
 	DIR *probe = opendir(dir);
 	if (!probe)
-		return sc_err_set(e, SC_EINPUT, "%s: cannot open results directory",
-				  dir);
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: cannot open results directory", dir);
 	closedir(probe);
 	if (override) {
 		rc = deploy_load(override, &d, e);
@@ -325,9 +355,11 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		snprintf(path, sizeof path, "%s/deployment.json", dir);
 		rc = deploy_load(path, &d, e);
 		if (rc && e && e->sys_errno == ENOENT)
-			sc_err_set(e, SC_EINPUT,
-				   "%s: no deployment.json (results imported from another tool?): pass --deployment FILE",
-				   dir);
+			sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: no deployment.json (results imported from "
+			    "another tool?): pass --deployment FILE",
+			    dir);
 	}
 	if (rc) {
 		deploy_release(&d);
@@ -346,8 +378,8 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 	DIR *dh = opendir(dir);
 	if (!dh) {
 		deploy_release(&d);
-		return sc_err_set(e, SC_EINPUT, "%s: cannot open results directory",
-				  dir);
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: cannot open results directory", dir);
 	}
 	size_t idx = obs_add_deploy(s, &d, dir);
 	deploy_release(&d); /* the set keeps a copy without the truth */
@@ -361,7 +393,8 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		if (de->d_name[0] == '.' ||
 		    strlen(de->d_name) >= sizeof pts->level)
 			continue;
-		snprintf(path, sizeof path, "%s/%s/summary.json", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%s/summary.json", dir,
+			 de->d_name);
 		if (access(path, F_OK)) {
 			/* A level still running or interrupted has no summary;
 			 * other directories are not levels. */
@@ -389,46 +422,55 @@ int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
 		obs_add_point(s, &pts[i]);
 	free(pts);
 	if (rc == SC_OK && np == 0)
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: no concurrency level with a successful request (every request failed, or no cN/summary.json), nor any other level with a fitted metric",
-				dir);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: no concurrency level with a successful request (every "
+		    "request failed, or no cN/summary.json), nor any other "
+		    "level with a fitted metric",
+		    dir);
 	return rc;
 }
 
 int obs_check(const struct obs_set *s, struct sc_err *e)
 {
 	if (s->n_deploys == 0 || s->n_points < 2)
-		return sc_err_set(e, SC_EINPUT,
-				  "need at least two measured points to fit, have %zu",
-				  s->n_points);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "need at least two measured points to fit, have %zu",
+		    s->n_points);
 	const struct deploy_spec *d0 = &s->deploys[0];
 	for (size_t i = 1; i < s->n_deploys; i++) {
 		const struct deploy_spec *d = &s->deploys[i];
 		if (strcmp(d->model.name, d0->model.name) ||
 		    strcmp(d->gpu.name, d0->gpu.name) ||
 		    strcmp(d->backend, d0->backend))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s is %s on %s (%s) but %s is %s on %s (%s): fit one model, GPU and backend at a time",
-					  s->deploy_dirs[i], d->model.name,
-					  d->gpu.name, d->backend,
-					  s->deploy_dirs[0], d0->model.name,
-					  d0->gpu.name, d0->backend);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s is %s on %s (%s) but %s is %s on %s (%s): fit "
+			    "one model, GPU and backend at a time",
+			    s->deploy_dirs[i], d->model.name, d->gpu.name,
+			    d->backend, s->deploy_dirs[0], d0->model.name,
+			    d0->gpu.name, d0->backend);
 	}
 	bool several = false;
 	for (size_t i = 0; i < s->n_points; i++) {
 		const struct obs_point *p = &s->points[i];
 		for (int m = 0; m < OM_COUNT; m++)
 			if (!isfinite(p->value[m]) || p->value[m] < 0)
-				return sc_err_set(e, SC_EINPUT,
-						  "%s: level %s: %s is not a finite number",
-						  s->deploy_dirs[p->deploy],
-						  p->level, obs_metrics[m].key);
+				return sc_err_set(
+				    e, SC_EINPUT,
+				    "%s: level %s: %s is not a finite number",
+				    s->deploy_dirs[p->deploy], p->level,
+				    obs_metrics[m].key);
 		several |= p->deploy != s->points[0].deploy ||
 			   obs_point_cmp(p, &s->points[0]) != 0;
 	}
 	if (!several)
-		return sc_err_set(e, SC_EINPUT,
-				  "all points are at one concurrency level (or one load) of one deployment: the queueing and batch terms cannot be separated; sweep several levels");
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "all points are at one concurrency level (or one load) of "
+		    "one deployment: the queueing and batch terms cannot be "
+		    "separated; sweep several levels");
 	return SC_OK;
 }
 
@@ -449,10 +491,11 @@ static int project_pool(const struct deploy_spec *d,
 			const struct obs_point *p, double out[OM_COUNT],
 			struct sc_err *e)
 {
-	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, params,
-			      &d->sched};
+	struct model_ctx c = {&d->model,  &d->gpu, d->wdtype,
+			      d->kvdtype, params,  &d->sched};
 	bool prefill = p->load == TABLE_PREFILL_ONLY;
-	const struct worker_spec *w = pool_of(d, prefill ? ROLE_PREFILL : ROLE_DECODE);
+	const struct worker_spec *w =
+	    pool_of(d, prefill ? ROLE_PREFILL : ROLE_DECODE);
 	int rc = model_ctx_check(&c, &w->shape, e);
 	if (rc)
 		return rc;
@@ -460,14 +503,15 @@ static int project_pool(const struct deploy_spec *d,
 	struct mem_plan mp;
 	if (prefill) {
 		double budget = p->iter_tokens > 0 ? p->iter_tokens / workers
-						    : (double)w->max_num_tokens;
+						   : (double)w->max_num_tokens;
 		double reqs = floor(budget / isl);
 		if (reqs < 1)
 			reqs = 1;
 		mem_plan_worker(&c, &w->shape, budget, isl, &mp);
 		if (mp.oom)
 			return sc_err_set(e, SC_ENOFIT,
-					  "%s: a %g-token prompt does not fit in the memory of a prefill worker",
+					  "%s: a %g-token prompt does not fit "
+					  "in the memory of a prefill worker",
 					  d->name, isl);
 		double t = step_prefill_s(&c, &w->shape, reqs, isl, budget);
 		out[OM_INPUT_TPS] = workers * reqs * isl / t;
@@ -477,9 +521,11 @@ static int project_pool(const struct deploy_spec *d,
 	double ctx = isl + 0.5 * p->wl.osl;
 	mem_plan_worker(&c, &w->shape, (double)w->max_num_tokens, ctx, &mp);
 	if (mp.oom || (double)mp.max_batch_fit < b)
-		return sc_err_set(e, SC_ENOFIT,
-				  "%s: a decode batch of %g at context %g does not fit: the KV cache holds %ld such sequences a worker",
-				  d->name, b, ctx, mp.max_batch_fit);
+		return sc_err_set(
+		    e, SC_ENOFIT,
+		    "%s: a decode batch of %g at context %g does not fit: the "
+		    "KV cache holds %ld such sequences a worker",
+		    d->name, b, ctx, mp.max_batch_fit);
 	double t = step_decode_s(&c, &w->shape, b, ctx);
 	out[OM_TPOT] = out[OM_TPOT_P50] = out[OM_TPOT_P90] = t;
 	out[OM_TPS] = workers * b / t;
@@ -502,7 +548,9 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 		ld.kind = LOAD_OPEN;
 		ld.rate_per_s = p->rate_per_s;
 		break;
-	case TABLE_BURST: ld.kind = LOAD_BURST; break;
+	case TABLE_BURST:
+		ld.kind = LOAD_BURST;
+		break;
 	default:
 		ld.kind = LOAD_CLOSED;
 		ld.users = p->concurrency;
@@ -514,7 +562,8 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 		return rc;
 	if (pt.oom)
 		return sc_err_set(e, SC_ENOFIT,
-				  "%s: does not fit in memory (the weights, or not one sequence of %g tokens)",
+				  "%s: does not fit in memory (the weights, or "
+				  "not one sequence of %g tokens)",
 				  d->name, p->wl.isl + p->wl.osl);
 	bool endless = p->load == TABLE_OPEN && p->requests == 0 && pt.unstable;
 	out[OM_TTFT] = endless ? INFINITY : pt.ttft_s;

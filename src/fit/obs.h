@@ -20,9 +20,19 @@
  * output tokens). OM_INPUT_TPS is prompt tokens per second (a prefill pool
  * loaded alone). OM_TTFT_P99 counts only for levels of OBS_MIN_N_P99
  * requests or more. A point fits the metrics it has. */
-enum obs_metric { OM_TTFT, OM_TTFT_P90, OM_TPOT, OM_TPS, OM_OUTSIDE,
-		  OM_TTFT_P50, OM_TPOT_P50, OM_INPUT_TPS, OM_TTFT_P99,
-		  OM_TPOT_P90, OM_COUNT };
+enum obs_metric {
+	OM_TTFT,
+	OM_TTFT_P90,
+	OM_TPOT,
+	OM_TPS,
+	OM_OUTSIDE,
+	OM_TTFT_P50,
+	OM_TPOT_P50,
+	OM_INPUT_TPS,
+	OM_TTFT_P99,
+	OM_TPOT_P90,
+	OM_COUNT
+};
 /* Requests a level needs before its TTFT p99 is fitted: below this the
  * p99 is one or two samples, not a tail. */
 #define OBS_MIN_N_P99 100
@@ -30,26 +40,27 @@ enum obs_metric { OM_TTFT, OM_TTFT_P90, OM_TPOT, OM_TPS, OM_OUTSIDE,
 struct obs_metric_info {
 	const char *key;   /* "ttft_ms" */
 	const char *label; /* "TTFT mean" */
-	double scale;      /* value in the key's unit = SI value * scale */
+	double scale;	   /* value in the key's unit = SI value * scale */
 	double floor_rel;  /* smallest relative error a residual is weighted
 			      with: model error, not sampling, dominates */
 };
 extern const struct obs_metric_info obs_metrics[OM_COUNT];
 
 struct obs_point {
-	size_t deploy;      /* index into obs_set.deploys */
-	char level[64];     /* its directory ("c8", "r2.5", "burst") */
+	size_t deploy;	      /* index into obs_set.deploys */
+	char level[64];	      /* its directory ("c8", "r2.5", "burst") */
 	enum table_load load; /* how it was loaded */
-	double concurrency; /* closed-loop users, or a decode pool's batch */
-	double rate_per_s;  /* open loop: request rate */
-	double iter_tokens; /* prefill pool alone: prompt tokens an iteration
-			       (0: the worker's token budget) */
-	long requests;      /* measured requests of the level (0: unknown) */
-	long warmup;        /* its warm-up requests (0: unknown) */
+	double concurrency;   /* closed-loop users, or a decode pool's batch */
+	double rate_per_s;    /* open loop: request rate */
+	double iter_tokens;   /* prefill pool alone: prompt tokens an iteration
+				 (0: the worker's token budget) */
+	long requests;	      /* measured requests of the level (0: unknown) */
+	long warmup;	      /* its warm-up requests (0: unknown) */
 	struct perf_workload wl; /* measured mean input and output tokens */
-	double value[OM_COUNT]; /* seconds (TTFT, TPOT) or tokens/s; 0 = missing */
+	double
+	    value[OM_COUNT]; /* seconds (TTFT, TPOT) or tokens/s; 0 = missing */
 	double rel_se[OM_COUNT]; /* relative standard error of each value */
-	bool holdout;            /* not used to fit */
+	bool holdout;		 /* not used to fit */
 };
 
 struct obs_set {

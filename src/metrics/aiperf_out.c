@@ -13,22 +13,22 @@
 static const struct {
 	const char *name, *unit, *key, *label;
 } record_metrics[] = {
-	{"time_to_first_token", "ms", "ttft_ms", "Time to First Token (ms)"},
-	{"request_latency", "ms", "e2e_ms", "Request Latency (ms)"},
-	{"inter_token_latency", "ms", "tpot_ms", "Inter Token Latency (ms)"},
-	{"inter_chunk_latency", "ms", "itl_ms", "Inter Chunk Latency (ms)"},
-	{"output_sequence_length", "tokens", "output_tokens",
-	 "Output Sequence Length (tokens)"},
-	{"input_sequence_length", "tokens", "input_tokens",
-	 "Input Sequence Length (tokens)"},
+    {"time_to_first_token", "ms", "ttft_ms", "Time to First Token (ms)"},
+    {"request_latency", "ms", "e2e_ms", "Request Latency (ms)"},
+    {"inter_token_latency", "ms", "tpot_ms", "Inter Token Latency (ms)"},
+    {"inter_chunk_latency", "ms", "itl_ms", "Inter Chunk Latency (ms)"},
+    {"output_sequence_length", "tokens", "output_tokens",
+     "Output Sequence Length (tokens)"},
+    {"input_sequence_length", "tokens", "input_tokens",
+     "Input Sequence Length (tokens)"},
 };
 
 /* The fields of a servecal stats object and of an AIPerf block. */
 static const struct {
 	const char *ours, *theirs;
 } stat_fields[] = {
-	{"mean", "avg"}, {"min", "min"}, {"max", "max"}, {"p50", "p50"},
-	{"p90", "p90"},	 {"p95", "p95"}, {"p99", "p99"}, {"std", "std"},
+    {"mean", "avg"}, {"min", "min"}, {"max", "max"}, {"p50", "p50"},
+    {"p90", "p90"},  {"p95", "p95"}, {"p99", "p99"}, {"std", "std"},
 };
 
 static void add_value(cJSON *metrics, const char *name, const char *unit,
@@ -101,7 +101,8 @@ cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns)
 		cJSON *m = cJSON_AddObjectToObject(mt, "inter_chunk_latency");
 		cJSON *a = cJSON_AddArrayToObject(m, "value");
 		for (size_t i = 0; i < r->n_itl; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateNumber(r->itl_ms[i]));
+			cJSON_AddItemToArray(a,
+					     cJSON_CreateNumber(r->itl_ms[i]));
 		cJSON_AddStringToObject(m, "unit", "ms");
 	}
 	cJSON_AddNullToObject(o, "error");
@@ -115,8 +116,7 @@ static double num_at(const cJSON *j, const char *obj, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static void add_derived(cJSON *o, const char *name, const char *unit,
-			double v)
+static void add_derived(cJSON *o, const char *name, const char *unit, double v)
 {
 	if (!isfinite(v))
 		return;
@@ -130,8 +130,8 @@ cJSON *aiperf_summary(const cJSON *s, const char *model)
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < sizeof record_metrics / sizeof *record_metrics;
 	     i++) {
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(
-			s, record_metrics[i].key);
+		const cJSON *st =
+		    cJSON_GetObjectItemCaseSensitive(s, record_metrics[i].key);
 		double n = num_at(st, NULL, "n");
 		if (!cJSON_IsObject(st) || !(n > 0))
 			continue;
@@ -141,7 +141,8 @@ cJSON *aiperf_summary(const cJSON *s, const char *model)
 		     k++) {
 			double v = num_at(st, NULL, stat_fields[k].ours);
 			if (isfinite(v))
-				cJSON_AddNumberToObject(b, stat_fields[k].theirs, v);
+				cJSON_AddNumberToObject(
+				    b, stat_fields[k].theirs, v);
 		}
 		cJSON_AddNumberToObject(b, "count", n);
 	}
@@ -183,8 +184,8 @@ int aiperf_csv(FILE *f, const cJSON *j)
 	fputc('\n', f);
 	for (size_t i = 0; i < sizeof record_metrics / sizeof *record_metrics;
 	     i++) {
-		const cJSON *b = cJSON_GetObjectItemCaseSensitive(
-			j, record_metrics[i].name);
+		const cJSON *b =
+		    cJSON_GetObjectItemCaseSensitive(j, record_metrics[i].name);
 		if (!cJSON_IsObject(b))
 			continue;
 		fputs(record_metrics[i].label, f);
@@ -201,9 +202,11 @@ int aiperf_csv(FILE *f, const cJSON *j)
 	const cJSON *it;
 	cJSON_ArrayForEach(it, j)
 	{
-		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(it, "unit");
+		const cJSON *unit =
+		    cJSON_GetObjectItemCaseSensitive(it, "unit");
 		double v = num_at(it, NULL, "avg");
-		if (!cJSON_IsObject(it) || cJSON_GetObjectItemCaseSensitive(it, "count") ||
+		if (!cJSON_IsObject(it) ||
+		    cJSON_GetObjectItemCaseSensitive(it, "count") ||
 		    !cJSON_IsString(unit) || !isfinite(v))
 			continue;
 		fprintf(f, "%s (%s),%.6g\n", it->string, unit->valuestring, v);

@@ -19,16 +19,16 @@
 /* Caps of an imported file: 64 MiB, and 8 million JSON values (a vLLM
  * file with per-request arrays holds one value per output token). */
 #define IMPORT_MAX_FILE_BYTES (64u << 20)
-#define IMPORT_MAX_NODES 8000000u
+#define IMPORT_MAX_NODES      8000000u
 /* Ranges of imported values beyond those of util/num.h: total token
  * counts and throughputs (tokens or requests a second). */
 #define IMPORT_MAX_TOTAL_TOKENS 1e15
-#define IMPORT_MAX_PER_S 1e9
+#define IMPORT_MAX_PER_S	1e9
 
 static double num_or_nan(const cJSON *v)
 {
 	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble
-							      : NAN;
+							     : NAN;
 }
 
 static void add_missing(cJSON *missing, const char *name)
@@ -47,8 +47,8 @@ static int check(const cJSON *o, const char *key, double lo, double hi,
 		return SC_OK;
 	if (whole) {
 		long x;
-		return jsonio_int(o, key, true, 0, (long)lo, (long)hi, &x, where,
-				  e);
+		return jsonio_int(o, key, true, 0, (long)lo, (long)hi, &x,
+				  where, e);
 	}
 	double x;
 	return jsonio_range(o, key, true, 0, lo, hi, &x, where, e);
@@ -59,10 +59,9 @@ static int check_x(double x, double lo, double hi, bool whole,
 		   const char *where, struct sc_err *e)
 {
 	if (!(x >= lo && x <= hi) || (whole && x != floor(x)))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: must be %s in [%.10g, %.10g], got %.10g",
-				  where, whole ? "a whole number" : "a number",
-				  lo, hi, x);
+		return sc_err_set(
+		    e, SC_EINPUT, "%s: must be %s in [%.10g, %.10g], got %.10g",
+		    where, whole ? "a whole number" : "a number", lo, hi, x);
 	return SC_OK;
 }
 
@@ -96,8 +95,7 @@ static int check_array(const cJSON *a, double lo, double hi, bool whole,
 	return SC_OK;
 }
 
-static void level_name(double conc, double rate, int idx, char *buf,
-		       size_t cap)
+static void level_name(double conc, double rate, int idx, char *buf, size_t cap)
 {
 	if (isfinite(conc) && conc > 0)
 		snprintf(buf, cap, "c%ld", (long)conc);
@@ -151,12 +149,12 @@ static const struct {
 	double hi;
 	bool whole;
 } aiperf_metrics[] = {
-	{"time_to_first_token", NUM_MS_MAX, false},
-	{"request_latency", NUM_MS_MAX, false},
-	{"inter_token_latency", NUM_MS_MAX, false},
-	{"inter_chunk_latency", NUM_MS_MAX, false},
-	{"output_sequence_length", NUM_TOKENS_MAX, false},
-	{"input_sequence_length", NUM_TOKENS_MAX, false},
+    {"time_to_first_token", NUM_MS_MAX, false},
+    {"request_latency", NUM_MS_MAX, false},
+    {"inter_token_latency", NUM_MS_MAX, false},
+    {"inter_chunk_latency", NUM_MS_MAX, false},
+    {"output_sequence_length", NUM_TOKENS_MAX, false},
+    {"input_sequence_length", NUM_TOKENS_MAX, false},
 };
 
 static int check_record(const cJSON *md, const cJSON *mt, const char *where,
@@ -167,21 +165,29 @@ static int check_record(const cJSON *md, const cJSON *mt, const char *where,
 	if (check(md, "request_start_ns", 0, NUM_NS_MAX, false, w, e) ||
 	    check(md, "request_end_ns", 0, NUM_NS_MAX, false, w, e))
 		return SC_EINPUT;
-	double t0 = num_or_nan(cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
-	double t1 = num_or_nan(cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
+	double t0 = num_or_nan(
+	    cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
+	double t1 =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
 	if (t1 < t0)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'request_end_ns': %.0f is before request_start_ns %.0f",
+				  "%s: field 'request_end_ns': %.0f is before "
+				  "request_start_ns %.0f",
 				  w, t1, t0);
-	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics; i++) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(mt, aiperf_metrics[i].name);
+	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics;
+	     i++) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+		    mt, aiperf_metrics[i].name);
 		if (!cJSON_IsObject(m))
 			continue;
-		snprintf(w, sizeof w, "%s: metrics.%s", where, aiperf_metrics[i].name);
+		snprintf(w, sizeof w, "%s: metrics.%s", where,
+			 aiperf_metrics[i].name);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
-		int rc = cJSON_IsArray(v)
-				 ? check_array(v, 0, aiperf_metrics[i].hi, false, w, e)
-				 : check(m, "value", 0, aiperf_metrics[i].hi, false, w, e);
+		int rc =
+		    cJSON_IsArray(v)
+			? check_array(v, 0, aiperf_metrics[i].hi, false, w, e)
+			: check(m, "value", 0, aiperf_metrics[i].hi, false, w,
+				e);
 		if (rc)
 			return rc;
 	}
@@ -189,8 +195,7 @@ static int check_record(const cJSON *md, const cJSON *mt, const char *where,
 }
 
 static int aiperf_records(const char *path, const char *text, size_t len,
-			  long gpus, struct import_level *out,
-			  struct sc_err *e)
+			  long gpus, struct import_level *out, struct sc_err *e)
 {
 	struct req_record *recs = NULL;
 	size_t n = 0, cap = 0, pos = 0;
@@ -204,8 +209,8 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 		pos += llen + (nl ? 1 : 0);
 		lineno++;
 		size_t k = 0;
-		while (k < llen && (line[k] == ' ' || line[k] == '\t' ||
-				    line[k] == '\r'))
+		while (k < llen &&
+		       (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
 			k++;
 		if (k == llen)
 			continue;
@@ -216,13 +221,16 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 			rc = SC_EINPUT;
 			break;
 		}
-		const cJSON *md = cJSON_GetObjectItemCaseSensitive(j, "metadata");
-		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "metrics");
+		const cJSON *md =
+		    cJSON_GetObjectItemCaseSensitive(j, "metadata");
+		const cJSON *mt =
+		    cJSON_GetObjectItemCaseSensitive(j, "metrics");
 		if (!cJSON_IsObject(md)) {
 			cJSON_Delete(j);
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s: not an aiperf record (no \"metadata\" object)",
-					where);
+			rc = sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: not an aiperf record (no \"metadata\" object)",
+			    where);
 			break;
 		}
 		if (check_record(md, mt, where, e)) {
@@ -231,7 +239,7 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 			break;
 		}
 		const cJSON *phase =
-			cJSON_GetObjectItemCaseSensitive(md, "benchmark_phase");
+		    cJSON_GetObjectItemCaseSensitive(md, "benchmark_phase");
 		if (n == cap)
 			recs = xgrow(recs, &cap, n + 1, sizeof *recs);
 		struct req_record *r = &recs[n++];
@@ -241,9 +249,9 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 			    !strcmp(phase->valuestring, "warmup");
 		/* In [0, NUM_NS_MAX] (check_record): the casts are safe. */
 		double start = num_or_nan(
-			cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
+		    cJSON_GetObjectItemCaseSensitive(md, "request_start_ns"));
 		double end = num_or_nan(
-			cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
+		    cJSON_GetObjectItemCaseSensitive(md, "request_end_ns"));
 		r->start_ns = isfinite(start) ? (int64_t)start : 0;
 		r->end_ns = isfinite(end) ? (int64_t)end : 0;
 		r->ttft_ms = metric_value(mt, "time_to_first_token");
@@ -259,8 +267,8 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 		if (isfinite(r->ttft_ms))
 			have_ttft = true;
 		const cJSON *icl = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(mt, "inter_chunk_latency"),
-			"value");
+		    cJSON_GetObjectItemCaseSensitive(mt, "inter_chunk_latency"),
+		    "value");
 		if (cJSON_IsArray(icl) && cJSON_GetArraySize(icl) > 0) {
 			size_t n_icl = (size_t)cJSON_GetArraySize(icl);
 			r->itl_ms = xmalloc(n_icl * sizeof *r->itl_ms);
@@ -283,13 +291,17 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 		}
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
 		if (cJSON_IsObject(err)) {
-			const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
-			const cJSON *msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+			const cJSON *code =
+			    cJSON_GetObjectItemCaseSensitive(err, "code");
+			const cJSON *msg =
+			    cJSON_GetObjectItemCaseSensitive(err, "message");
 			int c = cJSON_IsNumber(code) ? code->valueint : 0;
-			r->reason = c >= 400 && c < 600 ? REASON_HTTP : REASON_TRANSPORT;
+			r->reason = c >= 400 && c < 600 ? REASON_HTTP
+							: REASON_TRANSPORT;
 			r->http_status = c;
 			snprintf(r->error, sizeof r->error, "%s",
-				 cJSON_IsString(msg) ? msg->valuestring : "error");
+				 cJSON_IsString(msg) ? msg->valuestring
+						     : "error");
 			r->ok = false;
 		} else {
 			r->ok = true;
@@ -315,19 +327,21 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 		li.osl = s.output_tokens.mean;
 		/* The run's load is not in the per-request file: estimate the
 		 * concurrency from Little's law and name the level after it. */
-		li.concurrency = isfinite(s.little_measured)
-					 ? lround(s.little_measured)
-					 : 0;
+		li.concurrency =
+		    isfinite(s.little_measured) ? lround(s.little_measured) : 0;
 		out->summary = summary_to_json(&s, &li);
-		level_name(li.concurrency, NAN, 1, out->level, sizeof out->level);
+		level_name(li.concurrency, NAN, 1, out->level,
+			   sizeof out->level);
 		cJSON *missing = cJSON_CreateArray();
 		add_missing(missing, "ttfb_ms");
-		add_missing(missing, "concurrency (estimated from Little's law)");
+		add_missing(missing,
+			    "concurrency (estimated from Little's law)");
 		if (!have_itl)
 			add_missing(missing, "itl_ms");
 		if (!have_ttft)
 			add_missing(missing, "ttft_ms");
-		add_missing(missing, "warmup window (throughput over the whole run)");
+		add_missing(missing,
+			    "warmup window (throughput over the whole run)");
 		finish_summary(out->summary, "aiperf", path, missing);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -393,9 +407,11 @@ static void add_throughput(cJSON *o, double tps, double rps, double tpot_mean,
 	add_num(tp, "window_s", NAN);
 	add_num(tp, "output_tokens_per_s", tps);
 	add_num(tp, "requests_per_s", rps);
-	add_num(tp, "tokens_per_s_per_gpu", gpus > 0 ? tps / (double)gpus : NAN);
+	add_num(tp, "tokens_per_s_per_gpu",
+		gpus > 0 ? tps / (double)gpus : NAN);
 	add_num(tp, "tokens_per_s_per_user",
-		isfinite(tpot_mean) && tpot_mean > 0 ? 1000.0 / tpot_mean : NAN);
+		isfinite(tpot_mean) && tpot_mean > 0 ? 1000.0 / tpot_mean
+						     : NAN);
 	cJSON *lt = cJSON_AddObjectToObject(o, "little");
 	add_num(lt, "measured_concurrency", NAN);
 	add_num(lt, "expected", NAN);
@@ -406,8 +422,10 @@ static void add_throughput(cJSON *o, double tps, double rps, double tpot_mean,
 static int check_aggregate(const cJSON *j, const char *path, struct sc_err *e)
 {
 	char w[700];
-	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics; i++) {
-		const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, aiperf_metrics[i].name);
+	for (size_t i = 0; i < sizeof aiperf_metrics / sizeof *aiperf_metrics;
+	     i++) {
+		const cJSON *b =
+		    cJSON_GetObjectItemCaseSensitive(j, aiperf_metrics[i].name);
 		if (!cJSON_IsObject(b))
 			continue;
 		snprintf(w, sizeof w, "%s: %s", path, aiperf_metrics[i].name);
@@ -417,7 +435,8 @@ static int check_aggregate(const cJSON *j, const char *path, struct sc_err *e)
 			bool count = !strcmp(v->string, "count");
 			if (cJSON_IsNumber(v) &&
 			    check(b, v->string, 0,
-				  count ? (double)NUM_COUNT_MAX : aiperf_metrics[i].hi,
+				  count ? (double)NUM_COUNT_MAX
+					: aiperf_metrics[i].hi,
 				  count, w, e))
 				return SC_EINPUT;
 		}
@@ -440,8 +459,7 @@ static int check_aggregate(const cJSON *j, const char *path, struct sc_err *e)
 	double rate = find_num(cfg, "request_rate");
 	snprintf(w, sizeof w, "%s: input_config: concurrency", path);
 	/* 0, like an absent value, leaves the load unknown. */
-	if (!isnan(conc) &&
-	    check_x(conc, 0, (double)NUM_CONC_MAX, true, w, e))
+	if (!isnan(conc) && check_x(conc, 0, (double)NUM_CONC_MAX, true, w, e))
 		return SC_EINPUT;
 	snprintf(w, sizeof w, "%s: input_config: request_rate", path);
 	if (!isnan(rate) && check_x(rate, 0, NUM_RATE_MAX_PER_S, false, w, e))
@@ -457,21 +475,25 @@ static int aiperf_aggregate(const char *path, const cJSON *j, long gpus,
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "input_config");
 	double conc = find_num(cfg, "concurrency");
 	double rate = find_num(cfg, "request_rate");
-	const cJSON *isl_b = cJSON_GetObjectItemCaseSensitive(j, "input_sequence_length");
-	const cJSON *osl_b = cJSON_GetObjectItemCaseSensitive(j, "output_sequence_length");
+	const cJSON *isl_b =
+	    cJSON_GetObjectItemCaseSensitive(j, "input_sequence_length");
+	const cJSON *osl_b =
+	    cJSON_GetObjectItemCaseSensitive(j, "output_sequence_length");
 	double isl = num_or_nan(cJSON_GetObjectItemCaseSensitive(isl_b, "avg"));
 	double osl = num_or_nan(cJSON_GetObjectItemCaseSensitive(osl_b, "avg"));
 	if (!cJSON_GetObjectItemCaseSensitive(j, "time_to_first_token") &&
 	    !cJSON_GetObjectItemCaseSensitive(j, "request_latency"))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: not an aiperf summary (no \"time_to_first_token\" or \"request_latency\")",
-				  path);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: not an aiperf summary (no \"time_to_first_token\" or "
+		    "\"request_latency\")",
+		    path);
 	cJSON *o = skeleton(conc, rate, isl, osl, gpus);
 	cJSON *missing = cJSON_CreateArray();
 	double total = num_or_nan(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "request_count"), "avg"));
+	    cJSON_GetObjectItemCaseSensitive(j, "request_count"), "avg"));
 	double errs = num_or_nan(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "error_request_count"), "avg"));
+	    cJSON_GetObjectItemCaseSensitive(j, "error_request_count"), "avg"));
 	cJSON *rq = cJSON_AddObjectToObject(o, "requests");
 	double failed = isfinite(errs) ? errs : 0;
 	add_num(rq, "total", isfinite(total) ? total + failed : NAN);
@@ -482,31 +504,34 @@ static int aiperf_aggregate(const char *path, const cJSON *j, long gpus,
 	static const struct {
 		const char *ours, *theirs;
 	} map[] = {
-		{"ttft_ms", "time_to_first_token"},
-		{"tpot_ms", "inter_token_latency"},
-		{"itl_ms", "inter_chunk_latency"},
-		{"e2e_ms", "request_latency"},
-		{"ttfb_ms", NULL},
-		{"output_tokens", "output_sequence_length"},
-		{"input_tokens", "input_sequence_length"},
+	    {"ttft_ms", "time_to_first_token"},
+	    {"tpot_ms", "inter_token_latency"},
+	    {"itl_ms", "inter_chunk_latency"},
+	    {"e2e_ms", "request_latency"},
+	    {"ttfb_ms", NULL},
+	    {"output_tokens", "output_sequence_length"},
+	    {"input_tokens", "input_sequence_length"},
 	};
 	double tpot_mean = NAN;
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
 		bool present = false;
-		const cJSON *b = map[i].theirs
-					 ? cJSON_GetObjectItemCaseSensitive(j, map[i].theirs)
-					 : NULL;
+		const cJSON *b =
+		    map[i].theirs
+			? cJSON_GetObjectItemCaseSensitive(j, map[i].theirs)
+			: NULL;
 		cJSON *st = stats_from_block(b, &present);
 		if (!present)
 			add_missing(missing, map[i].ours);
 		if (!strcmp(map[i].ours, "tpot_ms"))
-			tpot_mean = num_or_nan(cJSON_GetObjectItemCaseSensitive(st, "mean"));
+			tpot_mean = num_or_nan(
+			    cJSON_GetObjectItemCaseSensitive(st, "mean"));
 		cJSON_AddItemToObject(o, map[i].ours, st);
 	}
 	double tps = num_or_nan(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "output_token_throughput"), "avg"));
+	    cJSON_GetObjectItemCaseSensitive(j, "output_token_throughput"),
+	    "avg"));
 	double rps = num_or_nan(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "request_throughput"), "avg"));
+	    cJSON_GetObjectItemCaseSensitive(j, "request_throughput"), "avg"));
 	add_throughput(o, tps, rps, tpot_mean, gpus);
 	add_missing(missing, "little");
 	if (!(conc > 0) && !(rate > 0))
@@ -530,8 +555,8 @@ static cJSON *vllm_stats(const cJSON *j, const char *metric, double n,
 	struct {
 		const char *stat;
 		double *dst;
-	} f[] = {{"mean", &s.mean}, {"std", &s.std},   {"median", &s.p50},
-		 {"p90", &s.p90},   {"p95", &s.p95},   {"p99", &s.p99},
+	} f[] = {{"mean", &s.mean}, {"std", &s.std}, {"median", &s.p50},
+		 {"p90", &s.p90},   {"p95", &s.p95}, {"p99", &s.p99},
 		 {"min", &s.min},   {"max", &s.max}};
 	*present = false;
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
@@ -552,16 +577,16 @@ static const struct {
 	double lo, hi;
 	bool whole;
 } vllm_fields[] = {
-	{"num_prompts", 0, NUM_COUNT_MAX, true},
-	{"completed", 0, NUM_COUNT_MAX, true},
-	{"max_concurrency", 0, NUM_CONC_MAX, true}, /* 0: unknown */
-	{"duration", 0, NUM_DURATION_MAX_S, false},
-	{"total_input_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
-	{"total_output_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
-	{"request_throughput", 0, IMPORT_MAX_PER_S, false},
-	{"request_goodput", 0, IMPORT_MAX_PER_S, false},
-	{"output_throughput", 0, IMPORT_MAX_PER_S, false},
-	{"total_token_throughput", 0, IMPORT_MAX_PER_S, false},
+    {"num_prompts", 0, NUM_COUNT_MAX, true},
+    {"completed", 0, NUM_COUNT_MAX, true},
+    {"max_concurrency", 0, NUM_CONC_MAX, true}, /* 0: unknown */
+    {"duration", 0, NUM_DURATION_MAX_S, false},
+    {"total_input_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
+    {"total_output_tokens", 0, IMPORT_MAX_TOTAL_TOKENS, true},
+    {"request_throughput", 0, IMPORT_MAX_PER_S, false},
+    {"request_goodput", 0, IMPORT_MAX_PER_S, false},
+    {"output_throughput", 0, IMPORT_MAX_PER_S, false},
+    {"total_token_throughput", 0, IMPORT_MAX_PER_S, false},
 };
 
 static const struct {
@@ -569,10 +594,10 @@ static const struct {
 	double hi;
 	bool whole;
 } vllm_arrays[] = {
-	{"ttfts", NUM_DURATION_MAX_S, false},
-	{"itls", NUM_DURATION_MAX_S, false},
-	{"output_lens", NUM_TOKENS_MAX, true},
-	{"input_lens", NUM_TOKENS_MAX, true},
+    {"ttfts", NUM_DURATION_MAX_S, false},
+    {"itls", NUM_DURATION_MAX_S, false},
+    {"output_lens", NUM_TOKENS_MAX, true},
+    {"input_lens", NUM_TOKENS_MAX, true},
 };
 
 static int check_vllm(const cJSON *j, const char *path, struct sc_err *e)
@@ -597,16 +622,20 @@ static int check_vllm(const cJSON *j, const char *path, struct sc_err *e)
 	for (size_t i = 0; i < sizeof vllm_arrays / sizeof *vllm_arrays; i++) {
 		char w[700];
 		snprintf(w, sizeof w, "%s: %s", path, vllm_arrays[i].key);
-		if (check_array(cJSON_GetObjectItemCaseSensitive(j, vllm_arrays[i].key),
-				0, vllm_arrays[i].hi, vllm_arrays[i].whole, w, e))
+		if (check_array(
+			cJSON_GetObjectItemCaseSensitive(j, vllm_arrays[i].key),
+			0, vllm_arrays[i].hi, vllm_arrays[i].whole, w, e))
 			return SC_EINPUT;
 	}
-	double done = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "completed"));
-	double all = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "num_prompts"));
+	double done =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "completed"));
+	double all =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "num_prompts"));
 	if (done > all)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'completed': %.0f is more than num_prompts %.0f",
-				  path, done, all);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'completed': %.0f is more than num_prompts %.0f",
+		    path, done, all);
 	return SC_OK;
 }
 
@@ -616,17 +645,23 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 	if (!cJSON_GetObjectItemCaseSensitive(j, "completed") ||
 	    !cJSON_GetObjectItemCaseSensitive(j, "mean_ttft_ms"))
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: not a vllm bench serve result (no \"completed\" or \"mean_ttft_ms\")",
+				  "%s: not a vllm bench serve result (no "
+				  "\"completed\" or \"mean_ttft_ms\")",
 				  path);
 	if (check_vllm(j, path, e))
 		return SC_EINPUT;
-	double conc = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "max_concurrency"));
+	double conc =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "max_concurrency"));
 	const cJSON *rr = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
 	double rate = num_or_nan(rr); /* "inf" is a string: no rate */
-	double completed = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "completed"));
-	double prompts = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "num_prompts"));
-	double tin = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "total_input_tokens"));
-	double tout = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "total_output_tokens"));
+	double completed =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "completed"));
+	double prompts =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "num_prompts"));
+	double tin = num_or_nan(
+	    cJSON_GetObjectItemCaseSensitive(j, "total_input_tokens"));
+	double tout = num_or_nan(
+	    cJSON_GetObjectItemCaseSensitive(j, "total_output_tokens"));
 	double isl = completed > 0 ? tin / completed : NAN;
 	double osl = completed > 0 ? tout / completed : NAN;
 	const cJSON *ttfts = cJSON_GetObjectItemCaseSensitive(j, "ttfts");
@@ -636,19 +671,23 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 	cJSON *missing = cJSON_CreateArray();
 	cJSON *o = skeleton(conc, rate, isl, osl, gpus);
 	cJSON *rq = cJSON_AddObjectToObject(o, "requests");
-	double failed = isfinite(prompts) && isfinite(completed) ? prompts - completed : NAN;
+	double failed = isfinite(prompts) && isfinite(completed)
+			    ? prompts - completed
+			    : NAN;
 	add_num(rq, "total", prompts);
 	add_num(rq, "ok", completed);
 	add_num(rq, "failed", failed);
 	cJSON_AddNumberToObject(rq, "warmup", 0);
 	cJSON_AddObjectToObject(rq, "by_reason");
-	double tpot_mean = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "mean_tpot_ms"));
+	double tpot_mean =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "mean_tpot_ms"));
 	bool detailed = cJSON_IsArray(ttfts) && cJSON_IsArray(itls) &&
 			cJSON_IsArray(olens) &&
 			cJSON_GetArraySize(ttfts) == cJSON_GetArraySize(olens);
 	if (detailed) {
 		/* Per-request arrays (seconds): recompute the statistics. */
-		struct samples tt = {0}, tp = {0}, it = {0}, ee = {0}, ot = {0}, in = {0};
+		struct samples tt = {0}, tp = {0}, it = {0}, ee = {0}, ot = {0},
+			       in = {0};
 		/* The arrays are walked side by side: cJSON_GetArrayItem
 		 * walks from the start, which made this loop quadratic. */
 		const cJSON *tv = ttfts->child, *ov = olens->child;
@@ -684,7 +723,9 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 		struct {
 			const char *k;
 			struct samples *s;
-		} cols[] = {{"ttft_ms", &tt}, {"tpot_ms", &tp}, {"itl_ms", &it},
+		} cols[] = {{"ttft_ms", &tt},
+			    {"tpot_ms", &tp},
+			    {"itl_ms", &it},
 			    {"e2e_ms", &ee}};
 		for (size_t c = 0; c < 4; c++) {
 			struct stats st;
@@ -694,7 +735,9 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 			cJSON_AddItemToObject(o, cols[c].k, stats_to_json(&st));
 		}
 		struct stats st;
-		cJSON_AddItemToObject(o, "ttfb_ms", (stats_compute(NULL, 0, &st), stats_to_json(&st)));
+		cJSON_AddItemToObject(
+		    o, "ttfb_ms",
+		    (stats_compute(NULL, 0, &st), stats_to_json(&st)));
 		stats_compute(ot.v, ot.n, &st);
 		cJSON_AddItemToObject(o, "output_tokens", stats_to_json(&st));
 		stats_compute(in.v, in.n, &st);
@@ -716,7 +759,8 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 			   {"e2e_ms", "e2el"}};
 		for (size_t i = 0; i < 4; i++) {
 			bool present;
-			cJSON *st = vllm_stats(j, map[i].theirs, completed, &present);
+			cJSON *st =
+			    vllm_stats(j, map[i].theirs, completed, &present);
 			if (!present)
 				add_missing(missing, map[i].ours);
 			cJSON_AddItemToObject(o, map[i].ours, st);
@@ -732,20 +776,27 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 		add_missing(missing, "input_tokens (distribution)");
 	}
 	add_missing(missing, "ttfb_ms");
-	double tps = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "output_throughput"));
-	double rps = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "request_throughput"));
+	double tps = num_or_nan(
+	    cJSON_GetObjectItemCaseSensitive(j, "output_throughput"));
+	double rps = num_or_nan(
+	    cJSON_GetObjectItemCaseSensitive(j, "request_throughput"));
 	add_throughput(o, tps, rps, tpot_mean, gpus);
 	cJSON *tp = cJSON_GetObjectItemCaseSensitive(o, "throughput");
-	cJSON_ReplaceItemInObject(tp, "window_s",
-				  isfinite(num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "duration")))
-					  ? cJSON_CreateNumber(num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "duration")))
-					  : cJSON_CreateNull());
+	cJSON_ReplaceItemInObject(
+	    tp, "window_s",
+	    isfinite(
+		num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "duration")))
+		? cJSON_CreateNumber(num_or_nan(
+		      cJSON_GetObjectItemCaseSensitive(j, "duration")))
+		: cJSON_CreateNull());
 	add_missing(missing, "little");
-	double goodput = num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "request_goodput"));
+	double goodput =
+	    num_or_nan(cJSON_GetObjectItemCaseSensitive(j, "request_goodput"));
 	if (isfinite(goodput)) {
 		cJSON *g = cJSON_AddObjectToObject(o, "goodput");
 		add_num(g, "requests_per_s", goodput);
-		add_num(g, "requests_per_s_per_gpu", gpus > 0 ? goodput / (double)gpus : NAN);
+		add_num(g, "requests_per_s_per_gpu",
+			gpus > 0 ? goodput / (double)gpus : NAN);
 	}
 	cJSON_AddNumberToObject(o, "prompt_tokens_mismatch", 0);
 	add_missing(missing, "prompt_tokens_mismatch");
@@ -760,7 +811,8 @@ int import_file(enum import_source src, const char *path, long gpus,
 {
 	memset(out, 0, sizeof *out);
 	size_t len;
-	char *text = infile_read_all(path, IMPORT_MAX_FILE_BYTES, true, &len, e);
+	char *text =
+	    infile_read_all(path, IMPORT_MAX_FILE_BYTES, true, &len, e);
 	if (!text)
 		return SC_EINPUT;
 	/* One JSON document, or (aiperf) JSONL, whose whole text is not one
@@ -769,14 +821,16 @@ int import_file(enum import_source src, const char *path, long gpus,
 	cJSON *j = jsonio_parse_capped(text, len, path, IMPORT_MAX_NODES, &pe);
 	int rc;
 	if (src == IMPORT_AIPERF) {
-		if (cJSON_IsObject(j) && !cJSON_GetObjectItemCaseSensitive(j, "metadata"))
+		if (cJSON_IsObject(j) &&
+		    !cJSON_GetObjectItemCaseSensitive(j, "metadata"))
 			rc = aiperf_aggregate(path, j, gpus, out, e);
 		else
 			rc = aiperf_records(path, text, len, gpus, out, e);
 	} else if (!j) {
 		rc = sc_err_set(e, SC_EINPUT, "%s", pe.msg);
 	} else if (!cJSON_IsObject(j)) {
-		rc = sc_err_set(e, SC_EINPUT, "%s: expected a JSON object", path);
+		rc = sc_err_set(e, SC_EINPUT, "%s: expected a JSON object",
+				path);
 	} else {
 		rc = vllm_result(path, j, gpus, out, e);
 	}

@@ -15,8 +15,8 @@
 enum import_source { IMPORT_AIPERF, IMPORT_VLLM };
 
 struct import_level {
-	cJSON *summary;  /* owned; summary.json content */
-	char level[64];  /* "c8", "r2.5" or "i1" when the load is unknown */
+	cJSON *summary; /* owned; summary.json content */
+	char level[64]; /* "c8", "r2.5" or "i1" when the load is unknown */
 };
 
 /* Converts one file. gpus <= 0 leaves per-GPU figures null. Returns SC_OK

@@ -11,17 +11,17 @@
 #include "util/xalloc.h"
 
 static const char *const reason_names[REASON_COUNT_] = {
-	[REASON_NONE] = NULL,
-	[REASON_CONNECT] = "connect",
-	[REASON_HTTP] = "http",
-	[REASON_ERROR_CHUNK] = "error_chunk",
-	[REASON_NO_DONE] = "no_done",
-	[REASON_TIMEOUT] = "timeout",
-	[REASON_MALFORMED] = "malformed",
-	[REASON_OVERSIZE] = "oversize",
-	[REASON_TRANSPORT] = "transport",
-	[REASON_NO_OUTPUT] = "no_output",
-	[REASON_CLIENT_QUEUE_FULL] = "client_queue_full",
+    [REASON_NONE] = NULL,
+    [REASON_CONNECT] = "connect",
+    [REASON_HTTP] = "http",
+    [REASON_ERROR_CHUNK] = "error_chunk",
+    [REASON_NO_DONE] = "no_done",
+    [REASON_TIMEOUT] = "timeout",
+    [REASON_MALFORMED] = "malformed",
+    [REASON_OVERSIZE] = "oversize",
+    [REASON_TRANSPORT] = "transport",
+    [REASON_NO_OUTPUT] = "no_output",
+    [REASON_CLIENT_QUEUE_FULL] = "client_queue_full",
 };
 
 static double ms_between(int64_t a, int64_t b)
@@ -40,14 +40,13 @@ void req_derive(struct req_record *r)
 	r->e2e_ms = ms_between(t0, last);
 	r->queue_ms = r->sched_ns ? ms_between(r->sched_ns, r->start_ns) : 0;
 	if (r->output_tokens > 1 && isfinite(r->ttft_ms) && isfinite(r->e2e_ms))
-		r->tpot_ms = (r->e2e_ms - r->ttft_ms) /
-			     (double)(r->output_tokens - 1);
+		r->tpot_ms =
+		    (r->e2e_ms - r->ttft_ms) / (double)(r->output_tokens - 1);
 	else
 		r->tpot_ms = NAN;
 }
 
-const char *req_reason_name(const struct req_record *r, char *buf,
-			    size_t cap)
+const char *req_reason_name(const struct req_record *r, char *buf, size_t cap)
 {
 	if (r->reason == REASON_HTTP) {
 		snprintf(buf, cap, "http_%d", r->http_status);
@@ -107,13 +106,14 @@ cJSON *req_to_json(const struct req_record *r, unsigned flags)
 		cJSON *a = cJSON_AddArrayToObject(o, "itl_ms");
 		for (size_t i = 0; i < r->n_itl; i++)
 			cJSON_AddItemToArray(
-				a, cJSON_CreateNumber(round(r->itl_ms[i] * 1e6) /
-						      1e6));
+			    a, cJSON_CreateNumber(round(r->itl_ms[i] * 1e6) /
+						  1e6));
 	}
 	if ((flags & REQ_JSON_TOKENS) && r->n_tok) {
 		cJSON *a = cJSON_AddArrayToObject(o, "token_ns");
 		for (size_t i = 0; i < r->n_tok; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateNumber((double)r->tok_ns[i]));
+			cJSON_AddItemToArray(
+			    a, cJSON_CreateNumber((double)r->tok_ns[i]));
 	}
 	cJSON_AddBoolToObject(o, "ok", r->ok);
 	char buf[32];

@@ -12,11 +12,11 @@
 /* Why a request failed; names (req_reason_name) are the record's "reason". */
 enum req_reason {
 	REASON_NONE = 0,
-	REASON_CONNECT,     /* could not connect / resolve */
-	REASON_HTTP,        /* HTTP status other than 200: "http_NNN" */
+	REASON_CONNECT,	    /* could not connect / resolve */
+	REASON_HTTP,	    /* HTTP status other than 200: "http_NNN" */
 	REASON_ERROR_CHUNK, /* error object inside the stream */
-	REASON_NO_DONE,     /* stream ended without [DONE] or finish_reason */
-	REASON_TIMEOUT,     /* --timeout elapsed */
+	REASON_NO_DONE,	    /* stream ended without [DONE] or finish_reason */
+	REASON_TIMEOUT,	    /* --timeout elapsed */
 	REASON_MALFORMED,   /* chunk that is not JSON */
 	REASON_OVERSIZE,    /* SSE event or chunk count over the cap */
 	REASON_TRANSPORT,   /* connection lost or send failed once connected */
@@ -32,23 +32,23 @@ enum req_reason {
 
 struct req_record {
 	uint64_t id;
-	double level;    /* concurrency, or request rate in open loop */
-	bool open_loop;  /* latencies count from sched_ns */
+	double level;	/* concurrency, or request rate in open loop */
+	bool open_loop; /* latencies count from sched_ns */
 	bool warmup;
 	int64_t sched_ns, start_ns, first_byte_ns, first_token_ns,
-		last_token_ns, end_ns; /* CLOCK_MONOTONIC; 0 = did not happen */
+	    last_token_ns, end_ns; /* CLOCK_MONOTONIC; 0 = did not happen */
 	long input_tokens;  /* requested prompt length, -1 unknown (text) */
 	long prompt_tokens; /* usage.prompt_tokens, -1 when not sent */
 	long output_tokens;
 	bool output_estimated;
-	long chunks;        /* output chunks */
+	long chunks; /* output chunks */
 	bool ok;
 	enum req_reason reason;
 	int http_status;
 	char error[REQ_ERROR_MAX];
 	char response_id[64]; /* the server's id for the response, "" none */
-	int retries;        /* times the transport sent it again on a fresh
-			       connection (a reused one was dead) */
+	int retries;	      /* times the transport sent it again on a fresh
+				 connection (a reused one was dead) */
 	/* The server's own timings (llama.cpp "timings"), when it sent them:
 	 * prompt processing (not queueing) and decoding. */
 	bool has_server_timings;
@@ -57,10 +57,10 @@ struct req_record {
 	/* Per-chunk arrays: owned by importers (req_release frees them);
 	 * in records from the load loop they belong to the request's slot
 	 * and are valid only during the on_record call. */
-	double *itl_ms;     /* n_itl entries */
+	double *itl_ms; /* n_itl entries */
 	size_t n_itl;
-	int64_t *tok_ns;    /* output chunk times ... */
-	int32_t *tok_n;     /* ... and tokens each carried (estimated) */
+	int64_t *tok_ns; /* output chunk times ... */
+	int32_t *tok_n;	 /* ... and tokens each carried (estimated) */
 	size_t n_tok;
 	/* derived by req_derive (NaN when undefined) */
 	double ttft_ms, tpot_ms, e2e_ms, ttfb_ms, queue_ms;
@@ -69,8 +69,7 @@ struct req_record {
 /* Fills the derived metrics from the raw fields. */
 void req_derive(struct req_record *r);
 /* Reason name: NULL for none, "http_429" style for HTTP (written to buf). */
-const char *req_reason_name(const struct req_record *r, char *buf,
-			    size_t cap);
+const char *req_reason_name(const struct req_record *r, char *buf, size_t cap);
 /* What req_to_json adds beyond the fixed fields. */
 enum req_json_flags {
 	REQ_JSON_ITL = 1,    /* "itl_ms": per-gap inter-token latencies */

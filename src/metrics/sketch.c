@@ -88,8 +88,8 @@ void sketch_add(struct sketch *s, double x)
 	}
 	if (s->n_exact < SKETCH_EXACT_MAX) {
 		if (s->n_exact == s->cap_exact)
-			s->exact = xgrow(s->exact, &s->cap_exact, s->n_exact + 1,
-					 sizeof *s->exact);
+			s->exact = xgrow(s->exact, &s->cap_exact,
+					 s->n_exact + 1, sizeof *s->exact);
 		s->exact[s->n_exact++] = x;
 		return;
 	}

@@ -26,12 +26,12 @@
 
 struct sketch {
 	size_t n;
-	double mean, m2;      /* Welford running mean and squared deviation */
+	double mean, m2; /* Welford running mean and squared deviation */
 	double min, max;
-	double *exact;        /* while n <= SKETCH_EXACT_MAX */
+	double *exact; /* while n <= SKETCH_EXACT_MAX */
 	size_t n_exact, cap_exact;
-	uint64_t *pos, *neg;  /* histogram counts by bucket, once binned */
-	uint64_t zeros;       /* |x| < SKETCH_MIN_ABS, once binned */
+	uint64_t *pos, *neg; /* histogram counts by bucket, once binned */
+	uint64_t zeros;	     /* |x| < SKETCH_MIN_ABS, once binned */
 	bool binned;
 };
 

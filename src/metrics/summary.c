@@ -212,8 +212,8 @@ void summary_acc_add(struct summary_acc *a, const struct req_record *r,
 		for (size_t j = 0; j < r->n_itl; j++)
 			sketch_add(&a->itl_ms, r->itl_ms[j]);
 		sketch_add(&a->output_tokens, (double)r->output_tokens);
-		long it = r->prompt_tokens >= 0 ? r->prompt_tokens
-						: r->input_tokens;
+		long it =
+		    r->prompt_tokens >= 0 ? r->prompt_tokens : r->input_tokens;
 		if (it >= 0)
 			sketch_add(&a->input_tokens, (double)it);
 		if (good)
@@ -338,23 +338,23 @@ void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
 		s->requests_per_s = done / s->window_s;
 		s->little_measured = a->win_busy_s / s->window_s;
 		s->little_expected =
-			done > 0 ? s->requests_per_s * (a->win_sum_latency_s / done)
-				 : NAN;
+		    done > 0 ? s->requests_per_s * (a->win_sum_latency_s / done)
+			     : NAN;
 		s->little_rel_error =
-			s->little_measured > 0
-				? (s->little_expected - s->little_measured) /
-					  s->little_measured
-				: NAN;
+		    s->little_measured > 0
+			? (s->little_expected - s->little_measured) /
+			      s->little_measured
+			: NAN;
 	} else {
 		s->output_tokens_per_s = s->requests_per_s = NAN;
 		s->little_measured = s->little_expected = NAN;
 		s->little_rel_error = NAN;
 	}
 	s->tokens_per_s_per_gpu =
-		li->gpus > 0 ? s->output_tokens_per_s / (double)li->gpus : NAN;
-	s->tokens_per_s_per_user =
-		s->tpot_ms.n && s->tpot_ms.mean > 0 ? 1000.0 / s->tpot_ms.mean
-						    : NAN;
+	    li->gpus > 0 ? s->output_tokens_per_s / (double)li->gpus : NAN;
+	s->tokens_per_s_per_user = s->tpot_ms.n && s->tpot_ms.mean > 0
+				       ? 1000.0 / s->tpot_ms.mean
+				       : NAN;
 	sla_finish(a, li, s);
 }
 
@@ -455,8 +455,8 @@ cJSON *summary_to_json(const struct level_summary *s,
 					char k[16];
 					snprintf(k, sizeof k, "http_%d", st);
 					cJSON_AddNumberToObject(
-						br, k,
-						(double)s->http_by_status[st]);
+					    br, k,
+					    (double)s->http_by_status[st]);
 				}
 			continue;
 		}
@@ -464,7 +464,8 @@ cJSON *summary_to_json(const struct level_summary *s,
 			continue;
 		struct req_record tmp = {.reason = r};
 		char buf[16];
-		cJSON_AddNumberToObject(br, req_reason_name(&tmp, buf, sizeof buf),
+		cJSON_AddNumberToObject(br,
+					req_reason_name(&tmp, buf, sizeof buf),
 					(double)s->by_reason[r]);
 	}
 	/* "first_error": {"http_503": "HTTP 503: overloaded"}: the first
@@ -481,12 +482,13 @@ cJSON *summary_to_json(const struct level_summary *s,
 	/* null, not a statistics object, when no server sent timings */
 	if (s->ttft_client_minus_server_ms.n)
 		cJSON_AddItemToObject(
-			o, "ttft_client_minus_server_ms",
-			stats_to_json(&s->ttft_client_minus_server_ms));
+		    o, "ttft_client_minus_server_ms",
+		    stats_to_json(&s->ttft_client_minus_server_ms));
 	else
 		cJSON_AddNullToObject(o, "ttft_client_minus_server_ms");
 	if (li->open_loop)
-		cJSON_AddItemToObject(o, "queue_ms", stats_to_json(&s->queue_ms));
+		cJSON_AddItemToObject(o, "queue_ms",
+				      stats_to_json(&s->queue_ms));
 	cJSON_AddItemToObject(o, "output_tokens",
 			      stats_to_json(&s->output_tokens));
 	cJSON_AddItemToObject(o, "input_tokens",
@@ -516,8 +518,8 @@ static double num_or_nan(const cJSON *o, const char *k)
 
 /* A count of o[k]: absent is 0, anything but a whole number in range is
  * an error naming the field. */
-static int count_of(const cJSON *o, const char *obj, const char *k,
-		    size_t *out, const char *where, struct sc_err *e)
+static int count_of(const cJSON *o, const char *obj, const char *k, size_t *out,
+		    const char *where, struct sc_err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	*out = 0;
@@ -558,7 +560,7 @@ static int reasons_from_json(const cJSON *br, struct level_summary *s,
 			struct req_record tmp = {.reason = r};
 			char buf[16];
 			const char *name =
-				req_reason_name(&tmp, buf, sizeof buf);
+			    req_reason_name(&tmp, buf, sizeof buf);
 			if (r != REASON_HTTP && name &&
 			    !strcmp(name, it->string))
 				s->by_reason[r] += n;
@@ -653,15 +655,16 @@ int summary_from_json(const cJSON *j, const char *where,
 	li->osl = num_or_nan(j, "osl");
 	double g = num_or_nan(j, "gpus");
 	li->gpus = g >= 1 && g < 1e9 ? (long)g : 0;
-	li->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+	li->complete =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
 	int rc;
 	if ((rc = count_of(rq, "requests", "total", &s->total, where, e)) ||
 	    (rc = count_of(rq, "requests", "ok", &s->ok, where, e)) ||
 	    (rc = count_of(rq, "requests", "failed", &s->failed, where, e)) ||
 	    (rc = count_of(rq, "requests", "warmup", &s->warmup, where, e)) ||
 	    (rc = reasons_from_json(
-		     cJSON_GetObjectItemCaseSensitive(rq, "by_reason"), s, where,
-		     e)) ||
+		 cJSON_GetObjectItemCaseSensitive(rq, "by_reason"), s, where,
+		 e)) ||
 	    (rc = count_of(j, "", "prompt_tokens_mismatch", &s->prompt_mismatch,
 			   where, e)))
 		return rc;
@@ -681,15 +684,21 @@ int summary_from_json(const cJSON *j, const char *where,
 		size_t off;
 	} stats_keys[] = {
 #define SK(f) {#f, offsetof(struct level_summary, f)}
-		SK(ttft_ms), SK(tpot_ms), SK(itl_ms), SK(e2e_ms), SK(ttfb_ms),
-		SK(queue_ms), SK(output_tokens), SK(input_tokens),
-		SK(ttft_client_minus_server_ms),
+	    SK(ttft_ms),
+	    SK(tpot_ms),
+	    SK(itl_ms),
+	    SK(e2e_ms),
+	    SK(ttfb_ms),
+	    SK(queue_ms),
+	    SK(output_tokens),
+	    SK(input_tokens),
+	    SK(ttft_client_minus_server_ms),
 #undef SK
 	};
 	for (size_t i = 0; i < sizeof stats_keys / sizeof *stats_keys; i++)
-		stats_from_json(cJSON_GetObjectItemCaseSensitive(
-					j, stats_keys[i].key),
-				(struct stats *)((char *)s + stats_keys[i].off));
+		stats_from_json(
+		    cJSON_GetObjectItemCaseSensitive(j, stats_keys[i].key),
+		    (struct stats *)((char *)s + stats_keys[i].off));
 	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(j, "throughput");
 	s->window_s = num_or_nan(tp, "window_s");
 	s->output_tokens_per_s = num_or_nan(tp, "output_tokens_per_s");
@@ -766,7 +775,8 @@ int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap)
 				snprintf(err, cap,
 					 "'%.*s=%.*s': the limit must be a "
 					 "number of milliseconds in [%g, %g]",
-					 kl, p, vl, val, NUM_SLA_MIN, NUM_MS_MAX);
+					 kl, p, vl, val, NUM_SLA_MIN,
+					 NUM_MS_MAX);
 				return -1;
 			}
 			out->limit_ms[m] = v;

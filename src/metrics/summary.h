@@ -54,15 +54,15 @@ struct summary_fail {
 
 struct level_info {
 	bool open_loop;
-	long concurrency;   /* closed loop */
-	double rate_per_s;  /* open loop: requested */
+	long concurrency;  /* closed loop */
+	double rate_per_s; /* open loop: requested */
 	double achieved_rate_per_s;
 	double send_lateness_p99_ms; /* open loop: send time minus schedule */
-	double isl, osl;    /* requested means */
-	long gpus;          /* <= 0: unknown */
+	double isl, osl;	     /* requested means */
+	long gpus;		     /* <= 0: unknown */
 	int64_t window_start_ns, window_end_ns; /* steady window */
 	struct sla sla;
-	bool complete;      /* the level ran to its end (not interrupted) */
+	bool complete; /* the level ran to its end (not interrupted) */
 };
 
 struct level_summary {
@@ -70,13 +70,13 @@ struct level_summary {
 	size_t by_reason[REASON_COUNT_];
 	size_t http_by_status[600]; /* counts of REASON_HTTP per status */
 	struct stats ttft_ms, tpot_ms, itl_ms, e2e_ms, ttfb_ms, queue_ms,
-		output_tokens, input_tokens;
+	    output_tokens, input_tokens;
 	/* ttft_ms - server_prompt_ms over measured requests whose server sent
 	 * its timings: the client, network and queueing share of the TTFT
 	 * (llama.cpp's prompt_ms excludes the wait for a slot). */
 	struct stats ttft_client_minus_server_ms;
 	double window_s, output_tokens_per_s, requests_per_s,
-		tokens_per_s_per_gpu, tokens_per_s_per_user;
+	    tokens_per_s_per_gpu, tokens_per_s_per_user;
 	double little_measured, little_expected, little_rel_error;
 	/* SLAs: goodput counts the measured requests that met every limit
 	 * and ended inside the steady window, per second of it (requests and
@@ -107,12 +107,12 @@ struct summary_acc {
 	size_t by_reason[REASON_COUNT_];
 	size_t http_by_status[600];
 	struct sketch ttft_ms, tpot_ms, itl_ms, e2e_ms, ttfb_ms, queue_ms,
-		output_tokens, input_tokens, ttft_client_minus_server_ms;
+	    output_tokens, input_tokens, ttft_client_minus_server_ms;
 	/* over the steady window */
 	double win_tokens, win_done, win_busy_s, win_sum_latency_s;
-	size_t win_good;    /* measured, met every SLA, ended in the window */
+	size_t win_good; /* measured, met every SLA, ended in the window */
 	double win_good_tokens; /* their output tokens */
-	size_t sla_met;     /* measured and met every SLA */
+	size_t sla_met;		/* measured and met every SLA */
 	/* attainment: non-warm-up requests, those meeting each limit and
 	 * those meeting all */
 	size_t att_n, att_met[SLA_METRIC_COUNT], att_all;

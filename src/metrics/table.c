@@ -24,55 +24,113 @@
 
 /* Throughputs (tokens or requests a second) and GPU counts a row may
  * state. */
-#define TABLE_MAX_PER_S 1e9
-#define TABLE_MAX_GPUS 100000L
+#define TABLE_MAX_PER_S	   1e9
+#define TABLE_MAX_GPUS	   100000L
 #define TABLE_MAX_PARALLEL 1024L
 /* The KV link written for the pool a phase-isolated measurement did not
  * load (it is never projected): 50 GB/s and 20 us per transfer, an
  * InfiniBand NDR link per GPU pair. */
 #define STANDIN_LINK_GBPS 50.0
-#define STANDIN_LINK_US 20.0
+#define STANDIN_LINK_US	  20.0
 
 enum field {
-	F_ID, F_SWEEP, F_SOURCE, F_SOURCE_REF, F_ENGINE, F_ENGINE_VERSION,
-	F_BACKEND, F_MODEL, F_WDTYPE, F_KVDTYPE, F_GPU, F_GPU_COUNT, F_TP,
-	F_PP, F_DP, F_EP, F_ATTN_DP, F_MODE, F_ISL, F_OSL, F_DATASET,
-	F_LOAD_TYPE, F_LOAD_VALUE, F_REQUESTS, F_MAX_BATCH, F_MAX_NUM_TOKENS,
+	F_ID,
+	F_SWEEP,
+	F_SOURCE,
+	F_SOURCE_REF,
+	F_ENGINE,
+	F_ENGINE_VERSION,
+	F_BACKEND,
+	F_MODEL,
+	F_WDTYPE,
+	F_KVDTYPE,
+	F_GPU,
+	F_GPU_COUNT,
+	F_TP,
+	F_PP,
+	F_DP,
+	F_EP,
+	F_ATTN_DP,
+	F_MODE,
+	F_ISL,
+	F_OSL,
+	F_DATASET,
+	F_LOAD_TYPE,
+	F_LOAD_VALUE,
+	F_REQUESTS,
+	F_MAX_BATCH,
+	F_MAX_NUM_TOKENS,
 	F_NOTES,
 	/* metrics */
-	F_TTFT_MEAN, F_TTFT_P50, F_TTFT_P90, F_TTFT_P99, F_TPOT_MEAN,
-	F_TPOT_P50, F_TPOT_P99, F_ITL_MEAN, F_ITL_P50, F_E2E_MEAN, F_E2E_P50,
-	F_RPS, F_OUT_TPS, F_OUT_TPS_GPU, F_TOTAL_TPS, F_IN_TPS_NODE,
-	F_OUT_TPS_NODE, F_TPS_USER,
+	F_TTFT_MEAN,
+	F_TTFT_P50,
+	F_TTFT_P90,
+	F_TTFT_P99,
+	F_TPOT_MEAN,
+	F_TPOT_P50,
+	F_TPOT_P99,
+	F_ITL_MEAN,
+	F_ITL_P50,
+	F_E2E_MEAN,
+	F_E2E_P50,
+	F_RPS,
+	F_OUT_TPS,
+	F_OUT_TPS_GPU,
+	F_TOTAL_TPS,
+	F_IN_TPS_NODE,
+	F_OUT_TPS_NODE,
+	F_TPS_USER,
 	F_COUNT
 };
 
 /* The field names: the keys of ../shared/published/measurements.jsonl
  * (backend, requests, max_batch and max_num_tokens are servecal's own). */
 static const char *const field_names[F_COUNT] = {
-	[F_ID] = "id", [F_SWEEP] = "sweep", [F_SOURCE] = "source",
-	[F_SOURCE_REF] = "source_ref", [F_ENGINE] = "engine",
-	[F_ENGINE_VERSION] = "engine_version", [F_BACKEND] = "backend",
-	[F_MODEL] = "model", [F_WDTYPE] = "weight_dtype",
-	[F_KVDTYPE] = "kv_dtype", [F_GPU] = "gpu_type",
-	[F_GPU_COUNT] = "gpu_count", [F_TP] = "tp", [F_PP] = "pp",
-	[F_DP] = "dp", [F_EP] = "ep", [F_ATTN_DP] = "attention_dp",
-	[F_MODE] = "serving_mode", [F_ISL] = "isl", [F_OSL] = "osl",
-	[F_DATASET] = "dataset", [F_LOAD_TYPE] = "load_type",
-	[F_LOAD_VALUE] = "load_value", [F_REQUESTS] = "requests",
-	[F_MAX_BATCH] = "max_batch", [F_MAX_NUM_TOKENS] = "max_num_tokens",
-	[F_NOTES] = "notes",
-	[F_TTFT_MEAN] = "ttft_mean_ms", [F_TTFT_P50] = "ttft_median_ms",
-	[F_TTFT_P90] = "ttft_p90_ms", [F_TTFT_P99] = "ttft_p99_ms",
-	[F_TPOT_MEAN] = "tpot_mean_ms", [F_TPOT_P50] = "tpot_median_ms",
-	[F_TPOT_P99] = "tpot_p99_ms", [F_ITL_MEAN] = "itl_mean_ms",
-	[F_ITL_P50] = "itl_median_ms", [F_E2E_MEAN] = "e2e_latency_mean_ms",
-	[F_E2E_P50] = "e2e_latency_median_ms",
-	[F_RPS] = "request_throughput_rps", [F_OUT_TPS] = "output_tok_s_total",
-	[F_OUT_TPS_GPU] = "output_tok_s_per_gpu", [F_TOTAL_TPS] = "total_tok_s",
-	[F_IN_TPS_NODE] = "input_tok_s_per_node",
-	[F_OUT_TPS_NODE] = "output_tok_s_per_node",
-	[F_TPS_USER] = "tok_s_per_user",
+    [F_ID] = "id",
+    [F_SWEEP] = "sweep",
+    [F_SOURCE] = "source",
+    [F_SOURCE_REF] = "source_ref",
+    [F_ENGINE] = "engine",
+    [F_ENGINE_VERSION] = "engine_version",
+    [F_BACKEND] = "backend",
+    [F_MODEL] = "model",
+    [F_WDTYPE] = "weight_dtype",
+    [F_KVDTYPE] = "kv_dtype",
+    [F_GPU] = "gpu_type",
+    [F_GPU_COUNT] = "gpu_count",
+    [F_TP] = "tp",
+    [F_PP] = "pp",
+    [F_DP] = "dp",
+    [F_EP] = "ep",
+    [F_ATTN_DP] = "attention_dp",
+    [F_MODE] = "serving_mode",
+    [F_ISL] = "isl",
+    [F_OSL] = "osl",
+    [F_DATASET] = "dataset",
+    [F_LOAD_TYPE] = "load_type",
+    [F_LOAD_VALUE] = "load_value",
+    [F_REQUESTS] = "requests",
+    [F_MAX_BATCH] = "max_batch",
+    [F_MAX_NUM_TOKENS] = "max_num_tokens",
+    [F_NOTES] = "notes",
+    [F_TTFT_MEAN] = "ttft_mean_ms",
+    [F_TTFT_P50] = "ttft_median_ms",
+    [F_TTFT_P90] = "ttft_p90_ms",
+    [F_TTFT_P99] = "ttft_p99_ms",
+    [F_TPOT_MEAN] = "tpot_mean_ms",
+    [F_TPOT_P50] = "tpot_median_ms",
+    [F_TPOT_P99] = "tpot_p99_ms",
+    [F_ITL_MEAN] = "itl_mean_ms",
+    [F_ITL_P50] = "itl_median_ms",
+    [F_E2E_MEAN] = "e2e_latency_mean_ms",
+    [F_E2E_P50] = "e2e_latency_median_ms",
+    [F_RPS] = "request_throughput_rps",
+    [F_OUT_TPS] = "output_tok_s_total",
+    [F_OUT_TPS_GPU] = "output_tok_s_per_gpu",
+    [F_TOTAL_TPS] = "total_tok_s",
+    [F_IN_TPS_NODE] = "input_tok_s_per_node",
+    [F_OUT_TPS_NODE] = "output_tok_s_per_node",
+    [F_TPS_USER] = "tok_s_per_user",
 };
 
 /* Latency statistics: the field, and where it goes in the summary. */
@@ -80,12 +138,12 @@ static const struct {
 	enum field f;
 	const char *metric, *stat;
 } latency_cols[] = {
-	{F_TTFT_MEAN, "ttft_ms", "mean"}, {F_TTFT_P50, "ttft_ms", "p50"},
-	{F_TTFT_P90, "ttft_ms", "p90"},	  {F_TTFT_P99, "ttft_ms", "p99"},
-	{F_TPOT_MEAN, "tpot_ms", "mean"}, {F_TPOT_P50, "tpot_ms", "p50"},
-	{F_TPOT_P99, "tpot_ms", "p99"},	  {F_ITL_MEAN, "itl_ms", "mean"},
-	{F_ITL_P50, "itl_ms", "p50"},	  {F_E2E_MEAN, "e2e_ms", "mean"},
-	{F_E2E_P50, "e2e_ms", "p50"},
+    {F_TTFT_MEAN, "ttft_ms", "mean"}, {F_TTFT_P50, "ttft_ms", "p50"},
+    {F_TTFT_P90, "ttft_ms", "p90"},   {F_TTFT_P99, "ttft_ms", "p99"},
+    {F_TPOT_MEAN, "tpot_ms", "mean"}, {F_TPOT_P50, "tpot_ms", "p50"},
+    {F_TPOT_P99, "tpot_ms", "p99"},   {F_ITL_MEAN, "itl_ms", "mean"},
+    {F_ITL_P50, "itl_ms", "p50"},     {F_E2E_MEAN, "e2e_ms", "mean"},
+    {F_E2E_P50, "e2e_ms", "p50"},
 };
 static const char *const latency_metrics[] = {"ttft_ms", "tpot_ms", "itl_ms",
 					      "e2e_ms", "ttfb_ms"};
@@ -115,23 +173,31 @@ static const struct {
 	const char *word;
 	enum table_load kind;
 } load_words[] = {
-	{"prefill", TABLE_PREFILL_ONLY}, {"decode", TABLE_DECODE_ONLY},
-	{"concurrency", TABLE_CLOSED},	 {"closed", TABLE_CLOSED},
-	{"users", TABLE_CLOSED},	 {"max_throughput", TABLE_BURST},
-	{"max throughput", TABLE_BURST}, {"offline", TABLE_BURST},
-	{"burst", TABLE_BURST},		 {"request_rate", TABLE_OPEN},
-	{"request rate", TABLE_OPEN},	 {"qps", TABLE_OPEN},
-	{"rps", TABLE_OPEN},		 {"rate", TABLE_OPEN},
-	{"open", TABLE_OPEN},
+    {"prefill", TABLE_PREFILL_ONLY},
+    {"decode", TABLE_DECODE_ONLY},
+    {"concurrency", TABLE_CLOSED},
+    {"closed", TABLE_CLOSED},
+    {"users", TABLE_CLOSED},
+    {"max_throughput", TABLE_BURST},
+    {"max throughput", TABLE_BURST},
+    {"offline", TABLE_BURST},
+    {"burst", TABLE_BURST},
+    {"request_rate", TABLE_OPEN},
+    {"request rate", TABLE_OPEN},
+    {"qps", TABLE_OPEN},
+    {"rps", TABLE_OPEN},
+    {"rate", TABLE_OPEN},
+    {"open", TABLE_OPEN},
 };
 
 /* Engines by a word of their name. */
 static const struct {
 	const char *word, *backend;
 } engine_words[] = {
-	{"tensorrt", "trtllm"}, {"trt-llm", "trtllm"}, {"trtllm", "trtllm"},
-	{"sglang", "sglang"},	{"vllm", "vllm"},      {"dynamo", "dynamo"},
-	{"llama.cpp", "llamacpp"}, {"llama-server", "llamacpp"},
+    {"tensorrt", "trtllm"},    {"trt-llm", "trtllm"},
+    {"trtllm", "trtllm"},      {"sglang", "sglang"},
+    {"vllm", "vllm"},	       {"dynamo", "dynamo"},
+    {"llama.cpp", "llamacpp"}, {"llama-server", "llamacpp"},
 };
 
 /* Engine limits a row does not state: TensorRT-LLM's build defaults
@@ -143,10 +209,10 @@ static const struct {
 	const char *backend;
 	long max_batch, max_num_tokens;
 } engine_limits[] = {
-	{"trtllm", 2048, 8192}, {"sglang", 4096, 8192}, {"vllm", 256, 8192},
-	{"dynamo", 256, 8192},	{"llamacpp", 4, 2048},
+    {"trtllm", 2048, 8192}, {"sglang", 4096, 8192}, {"vllm", 256, 8192},
+    {"dynamo", 256, 8192},  {"llamacpp", 4, 2048},
 };
-#define DEFAULT_MAX_BATCH 256L
+#define DEFAULT_MAX_BATCH      256L
 #define DEFAULT_MAX_NUM_TOKENS 8192L
 
 /* Models whose id the catalog does not know by name: checkpoints of one
@@ -154,16 +220,16 @@ static const struct {
 static const struct {
 	const char *word, *entry;
 } model_words[] = {
-	{"deepseek-r1", "deepseek-v3"},
-	{"deepseek-v3", "deepseek-v3"},
+    {"deepseek-r1", "deepseek-v3"},
+    {"deepseek-v3", "deepseek-v3"},
 };
 
 /* GPUs by a word of their description ("H100 SXM 80GB HBM3"). */
 static const struct {
 	const char *word, *entry;
 } gpu_words[] = {
-	{"h200", "h200-sxm"}, {"h100", "h100-sxm"},   {"a100", "a100-80gb"},
-	{"b200", "b200"},     {"l40s", "l40s"},
+    {"h200", "h200-sxm"}, {"h100", "h100-sxm"}, {"a100", "a100-80gb"},
+    {"b200", "b200"},	  {"l40s", "l40s"},
 };
 
 /* Dtypes by a word of their description, most specific first. */
@@ -171,8 +237,8 @@ static const struct {
 	const char *word;
 	enum dtype d;
 } dtype_words[] = {
-	{"fp4", DT_FP4},   {"fp8", DT_FP8},    {"bf16", DT_BF16},
-	{"fp16", DT_BF16}, {"float16", DT_BF16},
+    {"fp4", DT_FP4},   {"fp8", DT_FP8},	     {"bf16", DT_BF16},
+    {"fp16", DT_BF16}, {"float16", DT_BF16},
 };
 
 /* One row, read. */
@@ -210,11 +276,10 @@ static bool has_word(const char *s, const char *w)
 	return false;
 }
 
-static const cJSON *col(const struct reader *rd, const cJSON *row,
-			enum field f)
+static const cJSON *col(const struct reader *rd, const cJSON *row, enum field f)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		row, rd->map[f] ? rd->map[f] : field_names[f]);
+	    row, rd->map[f] ? rd->map[f] : field_names[f]);
 	return cJSON_IsNull(v) ? NULL : v;
 }
 
@@ -242,8 +307,8 @@ static double col_num(const struct reader *rd, const cJSON *row, enum field f)
 }
 
 /* Checks x (when present) against [lo, hi]; names row and field. */
-static int check_num(const struct reader *rd, long line, enum field f,
-		     double x, double lo, double hi, struct sc_err *e)
+static int check_num(const struct reader *rd, long line, enum field f, double x,
+		     double lo, double hi, struct sc_err *e)
 {
 	if (isnan(x) || (x >= lo && x <= hi))
 		return SC_OK;
@@ -264,7 +329,8 @@ static int col_count(const struct reader *rd, const cJSON *row, long line,
 	}
 	if (!(x >= (double)lo && x <= (double)hi) || x != floor(x))
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': must be a whole number in [%ld, %ld], got %g",
+				  "%s:%ld: field '%s': must be a whole number "
+				  "in [%ld, %ld], got %g",
 				  rd->path, line, field_names[f], lo, hi, x);
 	*out = (long)x;
 	return SC_OK;
@@ -306,9 +372,9 @@ static void slug(char *dst, size_t cap, const char *s)
 	for (; *s && n + 1 < cap; s++) {
 		char c = (char)tolower((unsigned char)*s);
 		dst[n++] = isalnum((unsigned char)c) || c == '.' || c == '_' ||
-					   c == '-'
-				   ? c
-				   : '-';
+				   c == '-'
+			       ? c
+			       : '-';
 	}
 	dst[n] = 0;
 }
@@ -325,17 +391,24 @@ static int parse_map(struct reader *rd, const char *map, struct sc_err *e)
 	     tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		if (!eq || eq == tok || !eq[1])
-			return sc_err_set(e, SC_EINVAL,
-					  "--map: expected FIELD=COLUMN, got '%s'",
-					  tok);
+			return sc_err_set(
+			    e, SC_EINVAL,
+			    "--map: expected FIELD=COLUMN, got '%s'", tok);
 		*eq = 0;
 		int f;
 		for (f = 0; f < F_COUNT && strcmp(tok, field_names[f]); f++)
 			;
 		if (f == F_COUNT)
-			return sc_err_set(e, SC_EINVAL,
-					  "--map: unknown field '%s' (known: model, gpu_type, gpu_count, tp, pp, dp, ep, attention_dp, engine, backend, weight_dtype, kv_dtype, serving_mode, isl, osl, load_type, load_value, requests, max_batch, max_num_tokens, sweep, id, and the metrics ttft_mean_ms ... output_tok_s_total: README)",
-					  tok);
+			return sc_err_set(
+			    e, SC_EINVAL,
+			    "--map: unknown field '%s' (known: model, "
+			    "gpu_type, gpu_count, tp, pp, dp, ep, "
+			    "attention_dp, engine, backend, weight_dtype, "
+			    "kv_dtype, serving_mode, isl, osl, load_type, "
+			    "load_value, requests, max_batch, max_num_tokens, "
+			    "sweep, id, and the metrics ttft_mean_ms ... "
+			    "output_tok_s_total: README)",
+			    tok);
 		rd->map[f] = eq + 1;
 	}
 	return SC_OK;
@@ -369,14 +442,16 @@ static int read_rows(const struct reader *rd, const char *text, size_t len,
 		struct csvtab t;
 		int rc = csvtab_parse(text, rd->path, &t, e);
 		if (rc == SC_OK && t.n_rows > TABLE_MAX_ROWS)
-			rc = sc_err_set(e, SC_EINPUT, "%s: %zu rows, more than %d",
-					rd->path, t.n_rows, TABLE_MAX_ROWS);
+			rc = sc_err_set(e, SC_EINPUT,
+					"%s: %zu rows, more than %d", rd->path,
+					t.n_rows, TABLE_MAX_ROWS);
 		for (size_t r = 0; rc == SC_OK && r < t.n_rows; r++) {
 			cJSON *o = cJSON_CreateObject();
 			for (size_t c = 0; c < t.n_cols; c++) {
 				const char *s = csvtab_cell(&t, r, (int)c);
 				if (*s && t.head[c][0] &&
-				    !cJSON_GetObjectItemCaseSensitive(o, t.head[c]))
+				    !cJSON_GetObjectItemCaseSensitive(
+					o, t.head[c]))
 					cJSON_AddItemToObject(o, t.head[c],
 							      cell_json(s));
 			}
@@ -421,21 +496,23 @@ static int read_rows(const struct reader *rd, const char *text, size_t len,
 		(*lines)[count++] = lineno;
 	}
 	if (count == 0 && csv == false && len > 0 && text[0] != '{')
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: no rows (a table is JSONL, or CSV named *.csv)",
-				  rd->path);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: no rows (a table is JSONL, or CSV named *.csv)",
+		    rd->path);
 	return SC_OK;
 }
 
 /* ---- one row's configuration, workload and load -------------------------- */
 
-static int row_model(const struct reader *rd, const cJSON *row,
-		     struct trow *t, struct sc_err *e)
+static int row_model(const struct reader *rd, const cJSON *row, struct trow *t,
+		     struct sc_err *e)
 {
 	const char *m = col_str(rd, row, F_MODEL);
 	if (!m)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': missing (map a column with --map model=COLUMN)",
+				  "%s:%ld: field '%s': missing (map a column "
+				  "with --map model=COLUMN)",
 				  rd->path, t->line, field_names[F_MODEL]);
 	char id[128];
 	size_t n = strcspn(m, " \t(");
@@ -454,8 +531,8 @@ static int row_model(const struct reader *rd, const cJSON *row,
 				  me.msg);
 	/* The catalog entry's file name is its name. */
 	const char *base = strrchr(path, '/');
-	snprintf(t->model, sizeof t->model, "%.*s",
-		 (int)(strlen(base + 1) - 5), base + 1);
+	snprintf(t->model, sizeof t->model, "%.*s", (int)(strlen(base + 1) - 5),
+		 base + 1);
 	struct model_spec spec;
 	if (model_spec_load(t->model, &spec, e))
 		return SC_EINPUT;
@@ -470,7 +547,8 @@ static int row_gpu(const struct reader *rd, const cJSON *row, struct trow *t,
 	const char *g = col_str(rd, row, F_GPU);
 	if (!g)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': missing (map a column with --map gpu_type=COLUMN)",
+				  "%s:%ld: field '%s': missing (map a column "
+				  "with --map gpu_type=COLUMN)",
 				  rd->path, t->line, field_names[F_GPU]);
 	char name[128];
 	snprintf(name, sizeof name, "%.*s", (int)strcspn(g, " \t("), g);
@@ -483,24 +561,25 @@ static int row_gpu(const struct reader *rd, const cJSON *row, struct trow *t,
 	struct sc_err ge = {0};
 	if (gpu_spec_load(name, &spec, &ge))
 		return sc_err_set(e, SC_EINPUT, "%s:%ld: field '%s': %s",
-				  rd->path, t->line, field_names[F_GPU], ge.msg);
+				  rd->path, t->line, field_names[F_GPU],
+				  ge.msg);
 	snprintf(t->gpu, sizeof t->gpu, "%.31s", name);
 	t->per_node = spec.gpus_per_node > 0 ? spec.gpus_per_node : 8;
 	for (int k = 0; k < 2; k++) {
 		enum dtype d = k ? t->kvd : t->wd;
 		if (gpu_supports(&spec, d, &ge))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field '%s': %s", rd->path,
-					  t->line,
-					  field_names[k ? F_KVDTYPE : F_WDTYPE],
-					  ge.msg);
+			return sc_err_set(
+			    e, SC_EINPUT, "%s:%ld: field '%s': %s", rd->path,
+			    t->line, field_names[k ? F_KVDTYPE : F_WDTYPE],
+			    ge.msg);
 	}
 	return SC_OK;
 }
 
 static bool dtype_of(const char *s, enum dtype *out)
 {
-	for (size_t i = 0; s && i < sizeof dtype_words / sizeof *dtype_words; i++)
+	for (size_t i = 0; s && i < sizeof dtype_words / sizeof *dtype_words;
+	     i++)
 		if (has_word(s, dtype_words[i].word)) {
 			*out = dtype_words[i].d;
 			return true;
@@ -508,34 +587,39 @@ static bool dtype_of(const char *s, enum dtype *out)
 	return false;
 }
 
-static int row_engine(const struct reader *rd, const cJSON *row,
-		      struct trow *t, struct sc_err *e)
+static int row_engine(const struct reader *rd, const cJSON *row, struct trow *t,
+		      struct sc_err *e)
 {
 	const char *b = col_str(rd, row, F_BACKEND);
 	const char *eng = col_str(rd, row, F_ENGINE);
-	for (size_t i = 0; !b && eng && i < sizeof engine_words / sizeof *engine_words; i++)
+	for (size_t i = 0;
+	     !b && eng && i < sizeof engine_words / sizeof *engine_words; i++)
 		if (has_word(eng, engine_words[i].word))
 			b = engine_words[i].backend;
 	if (!b)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: no engine: give 'backend' (trtllm, sglang, vllm, dynamo, llamacpp) or an 'engine' that names one (map a column with --map engine=COLUMN)",
-				  rd->path, t->line);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s:%ld: no engine: give 'backend' (trtllm, sglang, vllm, "
+		    "dynamo, llamacpp) or an 'engine' that names one (map a "
+		    "column with --map engine=COLUMN)",
+		    rd->path, t->line);
 	snprintf(t->backend, sizeof t->backend, "%s", b);
 	const char *wd = col_str(rd, row, F_WDTYPE);
 	if (!wd)
 		t->wd = DT_BF16;
 	else if (!dtype_of(wd, &t->wd))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': unknown dtype '%s' (bf16, fp8, fp4)",
-				  rd->path, t->line, field_names[F_WDTYPE], wd);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s:%ld: field '%s': unknown dtype '%s' (bf16, fp8, fp4)",
+		    rd->path, t->line, field_names[F_WDTYPE], wd);
 	const char *kv = col_str(rd, row, F_KVDTYPE);
 	if (!dtype_of(kv, &t->kvd)) {
 		/* Unstated: TensorRT-LLM quantizes the KV cache to FP8 with
 		 * an FP8 or FP4 checkpoint; the others keep it in the
 		 * activations' bf16 ("auto"). */
 		t->kvd = !strcmp(t->backend, "trtllm") && t->wd != DT_BF16
-				 ? DT_FP8
-				 : DT_BF16;
+			     ? DT_FP8
+			     : DT_BF16;
 		t->kv_assumed = true;
 	}
 	if (t->kvd == DT_FP4)
@@ -547,32 +631,39 @@ static int row_engine(const struct reader *rd, const cJSON *row,
  * attention_dp. Attention data parallelism spreads the attention over
  * every GPU of a stage (tp 1, dp = GPUs / pp) and the experts over
  * ep x moe_tp of them. */
-static int row_shape(const struct reader *rd, const cJSON *row,
-		     struct trow *t, struct sc_err *e)
+static int row_shape(const struct reader *rd, const cJSON *row, struct trow *t,
+		     struct sc_err *e)
 {
 	long tp, pp, dp, ep, gpus;
 	int rc;
-	if ((rc = col_count(rd, row, t->line, F_TP, 1, TABLE_MAX_PARALLEL, 0, &tp, e)) ||
-	    (rc = col_count(rd, row, t->line, F_PP, 1, TABLE_MAX_PARALLEL, 1, &pp, e)) ||
-	    (rc = col_count(rd, row, t->line, F_DP, 1, TABLE_MAX_PARALLEL, 0, &dp, e)) ||
-	    (rc = col_count(rd, row, t->line, F_EP, 1, TABLE_MAX_PARALLEL, 0, &ep, e)) ||
-	    (rc = col_count(rd, row, t->line, F_GPU_COUNT, 1, TABLE_MAX_GPUS, 0, &gpus, e)))
+	if ((rc = col_count(rd, row, t->line, F_TP, 1, TABLE_MAX_PARALLEL, 0,
+			    &tp, e)) ||
+	    (rc = col_count(rd, row, t->line, F_PP, 1, TABLE_MAX_PARALLEL, 1,
+			    &pp, e)) ||
+	    (rc = col_count(rd, row, t->line, F_DP, 1, TABLE_MAX_PARALLEL, 0,
+			    &dp, e)) ||
+	    (rc = col_count(rd, row, t->line, F_EP, 1, TABLE_MAX_PARALLEL, 0,
+			    &ep, e)) ||
+	    (rc = col_count(rd, row, t->line, F_GPU_COUNT, 1, TABLE_MAX_GPUS, 0,
+			    &gpus, e)))
 		return rc;
 	const cJSON *adp = col(rd, row, F_ATTN_DP);
-	t->attn_dp = cJSON_IsTrue(adp) ||
-		     (cJSON_IsString(adp) && has_word(adp->valuestring, "true"));
+	t->attn_dp = cJSON_IsTrue(adp) || (cJSON_IsString(adp) &&
+					   has_word(adp->valuestring, "true"));
 	if (!gpus)
 		gpus = (tp ? tp : 1) * pp * (dp && !t->attn_dp ? dp : 1);
 	t->gpus = gpus;
 	t->pp = pp;
 	if (gpus % pp)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field 'gpu_count': %ld GPUs do not split into pp %ld stages",
+				  "%s:%ld: field 'gpu_count': %ld GPUs do not "
+				  "split into pp %ld stages",
 				  rd->path, t->line, gpus, pp);
 	long stage = gpus / pp;
 	if (stage > TABLE_MAX_PARALLEL)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field 'gpu_count': %ld GPUs a stage, more than %ld",
+				  "%s:%ld: field 'gpu_count': %ld GPUs a "
+				  "stage, more than %ld",
 				  rd->path, t->line, stage, TABLE_MAX_PARALLEL);
 	if (t->attn_dp && t->moe) {
 		t->tp = 1;
@@ -590,14 +681,18 @@ static int row_shape(const struct reader *rd, const cJSON *row,
 		t->ep = 1;
 		t->attn_dp = false;
 		if (t->tp != stage)
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field 'tp': %ld, but %ld GPUs a stage: a dense model's engine spans its GPUs with tp",
-					  rd->path, t->line, t->tp, stage);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s:%ld: field 'tp': %ld, but %ld GPUs a stage: a "
+			    "dense model's engine spans its GPUs with tp",
+			    rd->path, t->line, t->tp, stage);
 	}
 	if (t->tp * t->dp != stage || stage % t->ep)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: parallelism tp %ld x dp %ld with ep %ld does not fill the %ld GPUs of a stage",
-				  rd->path, t->line, t->tp, t->dp, t->ep, stage);
+				  "%s:%ld: parallelism tp %ld x dp %ld with ep "
+				  "%ld does not fill the %ld GPUs of a stage",
+				  rd->path, t->line, t->tp, t->dp, t->ep,
+				  stage);
 	t->moe_tp = stage / t->ep;
 	/* Experts that ep does not divide: expert-parallel load balancers
 	 * place redundant copies so every GPU holds as many (SGLang's EPLB
@@ -628,7 +723,8 @@ static void row_limits(const struct reader *rd, const cJSON *row,
 	if (mt < 0)
 		mt = number_after(text, "max_num_tokens");
 	long dmb = DEFAULT_MAX_BATCH, dmt = DEFAULT_MAX_NUM_TOKENS;
-	for (size_t i = 0; i < sizeof engine_limits / sizeof *engine_limits; i++)
+	for (size_t i = 0; i < sizeof engine_limits / sizeof *engine_limits;
+	     i++)
 		if (!strcmp(t->backend, engine_limits[i].backend)) {
 			dmb = engine_limits[i].max_batch;
 			dmt = engine_limits[i].max_num_tokens;
@@ -650,17 +746,21 @@ static int row_load(const struct reader *rd, const cJSON *row, struct trow *t,
 {
 	const char *lt = col_str(rd, row, F_LOAD_TYPE);
 	if (!lt)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': missing (concurrency, request rate, max throughput, prefill or decode batch)",
-				  rd->path, t->line, field_names[F_LOAD_TYPE]);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s:%ld: field '%s': missing (concurrency, request rate, "
+		    "max throughput, prefill or decode batch)",
+		    rd->path, t->line, field_names[F_LOAD_TYPE]);
 	size_t i;
 	for (i = 0; i < sizeof load_words / sizeof *load_words; i++)
 		if (has_word(lt, load_words[i].word))
 			break;
 	if (i == sizeof load_words / sizeof *load_words)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s:%ld: field '%s': unknown load '%s' (concurrency, request rate, max throughput, prefill or decode batch)",
-				  rd->path, t->line, field_names[F_LOAD_TYPE], lt);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s:%ld: field '%s': unknown load '%s' (concurrency, "
+		    "request rate, max throughput, prefill or decode batch)",
+		    rd->path, t->line, field_names[F_LOAD_TYPE], lt);
 	t->kind = load_words[i].kind;
 	double v = col_num(rd, row, F_LOAD_VALUE);
 	const char *vs = col_str(rd, row, F_LOAD_VALUE);
@@ -668,12 +768,14 @@ static int row_load(const struct reader *rd, const cJSON *row, struct trow *t,
 		t->kind = TABLE_BURST; /* a rate of INF: all at once */
 	if (t->kind == TABLE_CLOSED || t->kind == TABLE_DECODE_ONLY) {
 		if (!(v >= 1 && v <= (double)NUM_CONC_MAX))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field '%s': a %s load needs a count of users in [1, %ld], got '%s'",
-					  rd->path, t->line,
-					  field_names[F_LOAD_VALUE],
-					  t->kind == TABLE_CLOSED ? "closed-loop" : "decode batch",
-					  NUM_CONC_MAX, vs ? vs : "a number out of range");
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s:%ld: field '%s': a %s load needs a count of "
+			    "users in [1, %ld], got '%s'",
+			    rd->path, t->line, field_names[F_LOAD_VALUE],
+			    t->kind == TABLE_CLOSED ? "closed-loop"
+						    : "decode batch",
+			    NUM_CONC_MAX, vs ? vs : "a number out of range");
 		t->users = floor(v);
 		/* A decode batch per device is the pool's batch over its
 		 * GPUs. */
@@ -681,28 +783,31 @@ static int row_load(const struct reader *rd, const cJSON *row, struct trow *t,
 		    (has_word(vs, "per device") || has_word(vs, "per gpu")))
 			t->users *= (double)t->gpus;
 		if (t->users > (double)NUM_CONC_MAX)
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field '%s': %g users, more than %ld",
-					  rd->path, t->line,
-					  field_names[F_LOAD_VALUE], t->users,
-					  NUM_CONC_MAX);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s:%ld: field '%s': %g users, more than %ld",
+			    rd->path, t->line, field_names[F_LOAD_VALUE],
+			    t->users, NUM_CONC_MAX);
 	} else if (t->kind == TABLE_PREFILL_ONLY && vs &&
-		   (has_word(vs, "tokens per device") || has_word(vs, "tokens per gpu"))) {
+		   (has_word(vs, "tokens per device") ||
+		    has_word(vs, "tokens per gpu"))) {
 		if (!(v >= 1 && v <= (double)NUM_TOKENS_MAX))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field '%s': tokens per device must be in [1, %ld], got '%s'",
-					  rd->path, t->line,
-					  field_names[F_LOAD_VALUE],
-					  NUM_TOKENS_MAX, vs);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s:%ld: field '%s': tokens per device must be in "
+			    "[1, %ld], got '%s'",
+			    rd->path, t->line, field_names[F_LOAD_VALUE],
+			    NUM_TOKENS_MAX, vs);
 		t->iter_tokens = floor(v) * (double)t->gpus;
 	} else if (t->kind == TABLE_OPEN) {
 		if (!(v >= NUM_RATE_MIN_PER_S && v <= NUM_RATE_MAX_PER_S))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s:%ld: field '%s': a request rate must be in [%g, %g] per s or inf, got '%s'",
-					  rd->path, t->line,
-					  field_names[F_LOAD_VALUE],
-					  NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S,
-					  vs ? vs : "a number out of range");
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s:%ld: field '%s': a request rate must be in "
+			    "[%g, %g] per s or inf, got '%s'",
+			    rd->path, t->line, field_names[F_LOAD_VALUE],
+			    NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S,
+			    vs ? vs : "a number out of range");
 		t->rate = v;
 	}
 	long req;
@@ -724,7 +829,8 @@ static int row_workload(const struct reader *rd, const cJSON *row,
 	t->isl = col_num(rd, row, F_ISL);
 	t->osl = col_num(rd, row, F_OSL);
 	int rc;
-	if ((rc = check_num(rd, t->line, F_ISL, t->isl, 1, NUM_TOKENS_MAX, e)) ||
+	if ((rc =
+		 check_num(rd, t->line, F_ISL, t->isl, 1, NUM_TOKENS_MAX, e)) ||
 	    (rc = check_num(rd, t->line, F_OSL, t->osl, 1, NUM_TOKENS_MAX, e)))
 		return rc;
 	return SC_OK;
@@ -744,15 +850,17 @@ static int read_row(const struct reader *rd, const cJSON *row, long line,
 	const char *nt = col_str(rd, row, F_NOTES);
 	snprintf(text, sizeof text, "%s | %s", ds ? ds : "", nt ? nt : "");
 	int rc;
-	if ((rc = row_engine(rd, row, t, e)) || (rc = row_model(rd, row, t, e)) ||
-	    (rc = row_gpu(rd, row, t, e)) || (rc = row_shape(rd, row, t, e)) ||
+	if ((rc = row_engine(rd, row, t, e)) ||
+	    (rc = row_model(rd, row, t, e)) || (rc = row_gpu(rd, row, t, e)) ||
+	    (rc = row_shape(rd, row, t, e)) ||
 	    (rc = row_workload(rd, row, t, e)) ||
 	    (rc = row_load(rd, row, t, text, e)))
 		return rc;
 	row_limits(rd, row, t, text);
 	for (int f = F_TTFT_MEAN; f < F_COUNT; f++) {
 		double hi = f < F_RPS ? NUM_MS_MAX : TABLE_MAX_PER_S;
-		if ((rc = check_num(rd, line, (enum field)f, col_num(rd, row, (enum field)f), 0, hi, e)))
+		if ((rc = check_num(rd, line, (enum field)f,
+				    col_num(rd, row, (enum field)f), 0, hi, e)))
 			return rc;
 	}
 	return SC_OK;
@@ -765,8 +873,10 @@ static bool same_config(const struct trow *a, const struct trow *b,
 {
 	const char *va = col_str(rd, a->raw, F_ENGINE_VERSION);
 	const char *vb = col_str(rd, b->raw, F_ENGINE_VERSION);
-	bool phase_a = a->kind == TABLE_PREFILL_ONLY || a->kind == TABLE_DECODE_ONLY;
-	bool phase_b = b->kind == TABLE_PREFILL_ONLY || b->kind == TABLE_DECODE_ONLY;
+	bool phase_a =
+	    a->kind == TABLE_PREFILL_ONLY || a->kind == TABLE_DECODE_ONLY;
+	bool phase_b =
+	    b->kind == TABLE_PREFILL_ONLY || b->kind == TABLE_DECODE_ONLY;
 	return !strcmp(a->sweep, b->sweep) && !strcmp(a->backend, b->backend) &&
 	       !strcmp(va ? va : "", vb ? vb : "") &&
 	       !strcmp(a->model, b->model) && !strcmp(a->gpu, b->gpu) &&
@@ -835,7 +945,7 @@ static bool sglang_pre_overlap(const struct reader *rd, const struct trow *t)
  * moved the HTTP server and output processing off that path and, with
  * --num-scheduler-steps N, schedules once every N iterations: a CPU share
  * of 0.29 / 0.38 / N. */
-#define VLLM_V0_SCHED_SHARE (0.29 / 0.38)
+#define VLLM_V0_SCHED_SHARE  (0.29 / 0.38)
 #define VLLM_MAX_SCHED_STEPS 1000
 
 /* N of "--num-scheduler-steps N" in the engine column; 0 if not stated. */
@@ -870,7 +980,8 @@ static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 		cJSON_AddItemToObject(d, "model", model_spec_to_json(&m));
 		char a[160];
 		snprintf(a, sizeof a,
-			 "experts: %ld routed experts held as %ld (redundant copies so that ep %ld divides them)",
+			 "experts: %ld routed experts held as %ld (redundant "
+			 "copies so that ep %ld divides them)",
 			 t->experts_given, t->experts, t->ep);
 		cJSON_AddItemToArray(assumed, cJSON_CreateString(a));
 	} else {
@@ -883,34 +994,45 @@ static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 	if (t->kv_assumed) {
 		char a[160];
 		snprintf(a, sizeof a,
-			 "kv_dtype: not stated; %s (the engine's default for a %s checkpoint)",
+			 "kv_dtype: not stated; %s (the engine's default for a "
+			 "%s checkpoint)",
 			 dtype_name(t->kvd), dtype_name(t->wd));
 		cJSON_AddItemToArray(assumed, cJSON_CreateString(a));
 	}
 	if (t->limits_assumed) {
 		char a[200];
 		snprintf(a, sizeof a,
-			 "max_batch %ld, max_num_tokens %ld: the engine's defaults (per rank, times %ld attention-DP ranks) where the row does not state them",
+			 "max_batch %ld, max_num_tokens %ld: the engine's "
+			 "defaults (per rank, times %ld attention-DP ranks) "
+			 "where the row does not state them",
 			 t->max_batch, t->max_num_tokens,
 			 t->attn_dp ? t->dp : 1L);
 		cJSON_AddItemToArray(assumed, cJSON_CreateString(a));
 	}
-	bool phase = t->kind == TABLE_PREFILL_ONLY || t->kind == TABLE_DECODE_ONLY;
-	cJSON_AddStringToObject(d, "mode", t->disagg && phase ? "disagg" : "agg");
+	bool phase =
+	    t->kind == TABLE_PREFILL_ONLY || t->kind == TABLE_DECODE_ONLY;
+	cJSON_AddStringToObject(d, "mode",
+				t->disagg && phase ? "disagg" : "agg");
 	if (vllm_v0(rd, t)) {
 		cJSON *s = cJSON_AddObjectToObject(d, "scheduler");
 		cJSON_AddStringToObject(s, "policy", "separate");
 		cJSON_AddBoolToObject(s, "chunked", false);
-		cJSON_AddItemToArray(assumed, cJSON_CreateString(
-			"scheduler: vLLM 0.x (V0) runs prompts whole in iterations of their own"));
+		cJSON_AddItemToArray(
+		    assumed,
+		    cJSON_CreateString("scheduler: vLLM 0.x (V0) runs prompts "
+				       "whole in iterations of their own"));
 		long steps = vllm_sched_steps(rd, t);
 		if (steps) {
 			char a[200];
 			cJSON_AddNumberToObject(s, "cpu_share",
-						VLLM_V0_SCHED_SHARE / (double)steps);
-			snprintf(a, sizeof a,
-				 "scheduler: vLLM 0.x schedules on the CPU once every %ld iterations (--num-scheduler-steps): cpu_share 0.76 / %ld",
-				 steps, steps);
+						VLLM_V0_SCHED_SHARE /
+						    (double)steps);
+			snprintf(
+			    a, sizeof a,
+			    "scheduler: vLLM 0.x schedules on the CPU once "
+			    "every %ld iterations (--num-scheduler-steps): "
+			    "cpu_share 0.76 / %ld",
+			    steps, steps);
 			cJSON_AddItemToArray(assumed, cJSON_CreateString(a));
 		}
 	}
@@ -918,8 +1040,12 @@ static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 		cJSON *s = cJSON_AddObjectToObject(d, "scheduler");
 		cJSON_AddNumberToObject(s, "cpu_share",
 					SGLANG_PRE_OVERLAP_CPU_SHARE);
-		cJSON_AddItemToArray(assumed, cJSON_CreateString(
-			"scheduler: SGLang before 0.4 runs its scheduler between GPU iterations (cpu_share 0.10: 0.4's overlap scheduler gained 1.1x throughput)"));
+		cJSON_AddItemToArray(
+		    assumed,
+		    cJSON_CreateString(
+			"scheduler: SGLang before 0.4 runs its scheduler "
+			"between GPU iterations (cpu_share 0.10: 0.4's overlap "
+			"scheduler gained 1.1x throughput)"));
 	}
 	cJSON *ws = cJSON_AddArrayToObject(d, "workers");
 	if (t->disagg && phase) {
@@ -930,10 +1056,15 @@ static cJSON *deployment_of(const struct reader *rd, const struct trow *t,
 		cJSON *l = cJSON_AddObjectToObject(d, "kv_link");
 		cJSON_AddNumberToObject(l, "gbps", STANDIN_LINK_GBPS);
 		cJSON_AddNumberToObject(l, "latency_us", STANDIN_LINK_US);
-		cJSON_AddItemToArray(assumed, cJSON_CreateString(
-			t->kind == TABLE_PREFILL_ONLY
-				? "decode pool and KV link: stand-ins of the prefill pool's shape (the source loaded the prefill pool alone)"
-				: "prefill pool and KV link: stand-ins of the decode pool's shape (the source loaded the decode pool alone)"));
+		cJSON_AddItemToArray(
+		    assumed, cJSON_CreateString(
+				 t->kind == TABLE_PREFILL_ONLY
+				     ? "decode pool and KV link: stand-ins of "
+				       "the prefill pool's shape (the source "
+				       "loaded the prefill pool alone)"
+				     : "prefill pool and KV link: stand-ins of "
+				       "the decode pool's shape (the source "
+				       "loaded the decode pool alone)"));
 	} else {
 		add_worker(ws, "agg", t, t->max_batch, t->max_num_tokens);
 	}
@@ -994,7 +1125,8 @@ static cJSON *summary_of(const struct reader *rd, const struct trow *t,
 		cJSON_AddNumberToObject(o, "request_rate", t->rate);
 	}
 	if (t->iter_tokens > 0)
-		cJSON_AddNumberToObject(ld, "tokens_per_iteration", t->iter_tokens);
+		cJSON_AddNumberToObject(ld, "tokens_per_iteration",
+					t->iter_tokens);
 	if (t->requests > 0)
 		cJSON_AddNumberToObject(ld, "requests", (double)t->requests);
 	else
@@ -1013,20 +1145,27 @@ static cJSON *summary_of(const struct reader *rd, const struct trow *t,
 	cJSON_AddNullToObject(rq, "failed");
 	cJSON_AddNumberToObject(rq, "warmup", 0);
 	cJSON_AddObjectToObject(rq, "by_reason");
-	for (size_t i = 0; i < sizeof latency_metrics / sizeof *latency_metrics; i++)
+	for (size_t i = 0; i < sizeof latency_metrics / sizeof *latency_metrics;
+	     i++)
 		cJSON_AddItemToObject(o, latency_metrics[i], stats_obj());
-	for (size_t i = 0; i < sizeof latency_cols / sizeof *latency_cols; i++) {
+	for (size_t i = 0; i < sizeof latency_cols / sizeof *latency_cols;
+	     i++) {
 		double v = col_num(rd, row, latency_cols[i].f);
 		if (isfinite(v))
-			set_stat(o, latency_cols[i].metric, latency_cols[i].stat, v);
+			set_stat(o, latency_cols[i].metric,
+				 latency_cols[i].stat, v);
 	}
-	for (size_t i = 0; i < sizeof latency_metrics / sizeof *latency_metrics; i++) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, latency_metrics[i]);
+	for (size_t i = 0; i < sizeof latency_metrics / sizeof *latency_metrics;
+	     i++) {
+		const cJSON *m =
+		    cJSON_GetObjectItemCaseSensitive(o, latency_metrics[i]);
 		bool any = false;
 		const cJSON *v;
-		cJSON_ArrayForEach(v, m) any |= cJSON_IsNumber(v) && strcmp(v->string, "n");
+		cJSON_ArrayForEach(v, m) any |=
+		    cJSON_IsNumber(v) && strcmp(v->string, "n");
 		if (!any)
-			cJSON_AddItemToArray(missing, cJSON_CreateString(latency_metrics[i]));
+			cJSON_AddItemToArray(
+			    missing, cJSON_CreateString(latency_metrics[i]));
 	}
 	cJSON_AddNullToObject(o, "ttft_client_minus_server_ms");
 	cJSON_AddItemToObject(o, "output_tokens", stats_obj());
@@ -1043,35 +1182,43 @@ static cJSON *summary_of(const struct reader *rd, const struct trow *t,
 	double per_node = col_num(rd, row, F_OUT_TPS_NODE);
 	if (isnan(out) && isfinite(per_gpu)) {
 		out = per_gpu * gpus;
-		cJSON_AddItemToArray(derived, cJSON_CreateString(
-			"throughput.output_tokens_per_s = output_tok_s_per_gpu x gpu_count"));
+		cJSON_AddItemToArray(
+		    derived,
+		    cJSON_CreateString("throughput.output_tokens_per_s = "
+				       "output_tok_s_per_gpu x gpu_count"));
 	} else if (isnan(out) && isfinite(per_node)) {
 		out = per_node * nodes;
-		cJSON_AddItemToArray(derived, cJSON_CreateString(
-			"throughput.output_tokens_per_s = output_tok_s_per_node x nodes"));
+		cJSON_AddItemToArray(
+		    derived,
+		    cJSON_CreateString("throughput.output_tokens_per_s = "
+				       "output_tok_s_per_node x nodes"));
 	}
 	if (isnan(per_gpu) && isfinite(out)) {
 		per_gpu = out / gpus;
-		cJSON_AddItemToArray(derived, cJSON_CreateString(
-			"throughput.tokens_per_s_per_gpu = output tokens/s / gpu_count"));
+		cJSON_AddItemToArray(
+		    derived,
+		    cJSON_CreateString("throughput.tokens_per_s_per_gpu = "
+				       "output tokens/s / gpu_count"));
 	}
 	double in_node = col_num(rd, row, F_IN_TPS_NODE);
 	double in = isfinite(in_node) ? in_node * nodes : NAN;
 	if (isfinite(in))
-		cJSON_AddItemToArray(derived, cJSON_CreateString(
-			"throughput.input_tokens_per_s = input_tok_s_per_node x nodes"));
+		cJSON_AddItemToArray(
+		    derived,
+		    cJSON_CreateString("throughput.input_tokens_per_s = "
+				       "input_tok_s_per_node x nodes"));
 	cJSON *tp = cJSON_AddObjectToObject(o, "throughput");
 	const struct {
 		const char *key;
 		double v;
 	} tps[] = {
-		{"window_s", NAN},
-		{"output_tokens_per_s", out},
-		{"requests_per_s", col_num(rd, row, F_RPS)},
-		{"tokens_per_s_per_gpu", per_gpu},
-		{"tokens_per_s_per_user", col_num(rd, row, F_TPS_USER)},
-		{"total_tokens_per_s", col_num(rd, row, F_TOTAL_TPS)},
-		{"input_tokens_per_s", in},
+	    {"window_s", NAN},
+	    {"output_tokens_per_s", out},
+	    {"requests_per_s", col_num(rd, row, F_RPS)},
+	    {"tokens_per_s_per_gpu", per_gpu},
+	    {"tokens_per_s_per_user", col_num(rd, row, F_TPS_USER)},
+	    {"total_tokens_per_s", col_num(rd, row, F_TOTAL_TPS)},
+	    {"input_tokens_per_s", in},
 	};
 	for (size_t i = 0; i < sizeof tps / sizeof *tps; i++) {
 		add_num(tp, tps[i].key, tps[i].v);
@@ -1118,11 +1265,21 @@ static cJSON *summary_of(const struct reader *rd, const struct trow *t,
 static void base_level(const struct trow *t, char *buf, size_t cap)
 {
 	switch (t->kind) {
-	case TABLE_CLOSED: snprintf(buf, cap, "c%.0f", t->users); break;
-	case TABLE_OPEN: snprintf(buf, cap, "r%g", t->rate); break;
-	case TABLE_BURST: snprintf(buf, cap, "burst"); break;
-	case TABLE_PREFILL_ONLY: snprintf(buf, cap, "prefill"); break;
-	case TABLE_DECODE_ONLY: snprintf(buf, cap, "decode%.0f", t->users); break;
+	case TABLE_CLOSED:
+		snprintf(buf, cap, "c%.0f", t->users);
+		break;
+	case TABLE_OPEN:
+		snprintf(buf, cap, "r%g", t->rate);
+		break;
+	case TABLE_BURST:
+		snprintf(buf, cap, "burst");
+		break;
+	case TABLE_PREFILL_ONLY:
+		snprintf(buf, cap, "prefill");
+		break;
+	case TABLE_DECODE_ONLY:
+		snprintf(buf, cap, "decode%.0f", t->users);
+		break;
 	}
 }
 
@@ -1147,7 +1304,8 @@ static void name_levels(struct trow *rows, size_t n)
 	bool *clash = xcalloc(n, sizeof *clash);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			clash[i] |= j != i && rows[j].config == rows[i].config &&
+			clash[i] |= j != i &&
+				    rows[j].config == rows[i].config &&
 				    !strcmp(rows[j].level, rows[i].level) &&
 				    (rows[j].isl != rows[i].isl ||
 				     rows[j].osl != rows[i].osl);
@@ -1266,7 +1424,8 @@ int table_import(const char *path, const char *map, struct table_result *out,
 		if (!sw[0])
 			snprintf(tc->name, sizeof tc->name, "%.120s", tag);
 		else if (in_sweep > 1)
-			snprintf(tc->name, sizeof tc->name, "%.60s-%.59s", sw, tag);
+			snprintf(tc->name, sizeof tc->name, "%.60s-%.59s", sw,
+				 tag);
 		else
 			snprintf(tc->name, sizeof tc->name, "%.120s", sw);
 		for (size_t k = 0; k < c; k++)
@@ -1277,7 +1436,8 @@ int table_import(const char *path, const char *map, struct table_result *out,
 				break;
 			}
 		cJSON *assumed = cJSON_CreateArray();
-		tc->deployment = deployment_of(&rd, first, tc->name, assumed, e);
+		tc->deployment =
+		    deployment_of(&rd, first, tc->name, assumed, e);
 		if (!tc->deployment) {
 			cJSON_Delete(assumed);
 			rc = SC_EINPUT;

@@ -15,7 +15,7 @@
 
 /* Caps of a table: its file size and rows. */
 #define TABLE_MAX_FILE_BYTES (16u << 20)
-#define TABLE_MAX_ROWS 100000
+#define TABLE_MAX_ROWS	     100000
 
 /* The load a row was measured under, as its level's directory says:
  * cN closed loop of N users, rR open loop at R requests/s (Poisson),
@@ -36,16 +36,17 @@ const char *table_load_name(enum table_load k);
 int table_load_parse(const char *s, enum table_load *out);
 
 struct table_level {
-	char name[64]; /* directory: "c1024", "r2", "burst", "burst-1000x1000" */
-	long row;      /* line (JSONL) or record (CSV) in the file, from 1 */
+	char
+	    name[64]; /* directory: "c1024", "r2", "burst", "burst-1000x1000" */
+	long row;     /* line (JSONL) or record (CSV) in the file, from 1 */
 	cJSON *summary; /* owned: summary.json content */
 };
 
 struct table_config {
-	char name[128];    /* directory: the sweep, plus what tells its
+	char name[128];	   /* directory: the sweep, plus what tells its
 			      configurations apart */
 	cJSON *deployment; /* owned: deployment.json content */
-	cJSON *run;        /* owned: run.json content */
+	cJSON *run;	   /* owned: run.json content */
 	struct table_level *levels;
 	size_t n_levels;
 };

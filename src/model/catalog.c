@@ -67,15 +67,18 @@ bool catalog_is_path(const char *arg)
 static const struct {
 	const char *kind, *alias, *entry;
 } aliases[] = {
-	{"gpus", "h200", "h200-sxm"},	    {"gpus", "h100", "h100-sxm"},
-	{"gpus", "a100", "a100-80gb"},	    {"gpus", "a100-sxm", "a100-80gb"},
-	{"gpus", "b200-sxm", "b200"},	    {"gpus", "cpu", "cpu-1core"},
-	{"models", "meta-llama-3.1-8b", "llama-3.1-8b"},
-	{"models", "meta-llama-3.1-70b", "llama-3.1-70b"},
+    {"gpus", "h200", "h200-sxm"},
+    {"gpus", "h100", "h100-sxm"},
+    {"gpus", "a100", "a100-80gb"},
+    {"gpus", "a100-sxm", "a100-80gb"},
+    {"gpus", "b200-sxm", "b200"},
+    {"gpus", "cpu", "cpu-1core"},
+    {"models", "meta-llama-3.1-8b", "llama-3.1-8b"},
+    {"models", "meta-llama-3.1-70b", "llama-3.1-70b"},
 };
 /* Variant suffixes of a model id that do not change its shape. */
 static const char *const model_suffixes[] = {"-instruct", "-fp8", "-base",
-					     "-chat", "-hf", NULL};
+					     "-chat",	  "-hf",  NULL};
 
 static void lower(char *dst, const char *src)
 {
@@ -96,8 +99,8 @@ static void normalise(const char *kind, char *low)
 			size_t n = strlen(low);
 			for (size_t i = 0; model_suffixes[i]; i++) {
 				size_t k = strlen(model_suffixes[i]);
-				if (n > k && !strcmp(low + n - k,
-						     model_suffixes[i])) {
+				if (n > k &&
+				    !strcmp(low + n - k, model_suffixes[i])) {
 					low[n - k] = 0;
 					again = 1;
 					break;
@@ -119,7 +122,8 @@ int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
 	size_t n = strlen(name);
 	if (n == 0 || n >= 128)
 		return sc_err_set(e, SC_EINPUT, "bad %s name '%s'",
-				  !strcmp(kind, "gpus") ? "GPU" : "model", name);
+				  !strcmp(kind, "gpus") ? "GPU" : "model",
+				  name);
 	lower(low, name);
 	normalise(kind, low);
 	snprintf(buf, len, "%s/%s/%s.json", catalog_dir(), kind, low);
@@ -128,12 +132,14 @@ int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
 		return SC_OK;
 	char known[1024];
 	catalog_list(kind, known, sizeof known);
-	return sc_err_set(e, SC_EINPUT,
-			  "unknown %s '%s' (known: %s%s; or pass a path to a .json file)",
-			  !strcmp(kind, "gpus") ? "GPU" : "model", name,
-			  known[0] ? known : "none found",
-			  !strcmp(kind, "gpus") ? "; also h200, h100, a100"
-						: "; also Hugging Face ids such as Qwen/Qwen3-32B");
+	return sc_err_set(
+	    e, SC_EINPUT,
+	    "unknown %s '%s' (known: %s%s; or pass a path to a .json file)",
+	    !strcmp(kind, "gpus") ? "GPU" : "model", name,
+	    known[0] ? known : "none found",
+	    !strcmp(kind, "gpus")
+		? "; also h200, h100, a100"
+		: "; also Hugging Face ids such as Qwen/Qwen3-32B");
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -12,16 +12,15 @@
 #include "util/xalloc.h"
 
 static const char *const deploy_keys[] = {
-	"name",	 "model",   "gpu",     "backend", "dtype", "kv_dtype",
-	"mode",	 "workers", "kv_link", "scheduler", "emulator", "note", NULL};
+    "name",    "model",	  "gpu",       "backend",  "dtype", "kv_dtype", "mode",
+    "workers", "kv_link", "scheduler", "emulator", "note",  NULL};
 static const char *const worker_keys[] = {
-	"role", "count", "tp", "pp", "dp", "ep", "moe_tp", "max_batch",
-	"max_num_tokens", NULL};
+    "role",	 "count",	   "tp", "pp", "dp", "ep", "moe_tp",
+    "max_batch", "max_num_tokens", NULL};
 static const char *const link_keys[] = {"gbps", "latency_us", NULL};
-static const char *const sched_keys[] = {"policy",	"chunked",
-					 "kv_cache",	"start_lag_ms",
-					 "kv_memory",	"cpu_share",
-					 NULL};
+static const char *const sched_keys[] = {
+    "policy",	 "chunked",   "kv_cache", "start_lag_ms",
+    "kv_memory", "cpu_share", NULL};
 /* Largest start lag a scheduler section may give. */
 #define SCHED_MAX_START_LAG_MS 1000.0
 /* Largest CPU share: an engine whose CPU work takes as long as the GPU's
@@ -44,16 +43,16 @@ struct sched_spec sched_default(const char *backend)
 	 * highest occupied one (kv_self.n). Measured on llama-server with
 	 * the tiny model: one user's TPOT 0.81 ms on a fresh server, 3.54 ms
 	 * once the cache had held four 1,028-token contexts (a cell array
-	 * spread by use keeps the highest occupied cell high). Its main loop takes the tasks queued while it woke up
-	 * before it runs a batch: measured, two requests 0.3 ms apart were
-	 * prefilled together and two 0.8 ms apart were not, hence a start
-	 * lag of 0.5 ms.
-	 * TensorRT-LLM's KvCacheConfig.free_gpu_memory_fraction (0.9 by
-	 * default; kv_cache_free_gpu_mem_fraction in trtllm-bench and
-	 * trtllm-serve) is a fraction of the memory free once the engine's
-	 * weights and activation buffers are loaded, where vLLM's
-	 * gpu_memory_utilization (0.9) and SGLang's mem_fraction_static
-	 * bound weights and KV cache together as a fraction of all memory. */
+	 * spread by use keeps the highest occupied cell high). Its main loop
+	 * takes the tasks queued while it woke up before it runs a batch:
+	 * measured, two requests 0.3 ms apart were prefilled together and two
+	 * 0.8 ms apart were not, hence a start lag of 0.5 ms. TensorRT-LLM's
+	 * KvCacheConfig.free_gpu_memory_fraction (0.9 by default;
+	 * kv_cache_free_gpu_mem_fraction in trtllm-bench and trtllm-serve) is a
+	 * fraction of the memory free once the engine's weights and activation
+	 * buffers are loaded, where vLLM's gpu_memory_utilization (0.9) and
+	 * SGLang's mem_fraction_static bound weights and KV cache together as a
+	 * fraction of all memory. */
 	return *sched_find(backend);
 }
 
@@ -61,18 +60,19 @@ static const struct {
 	const char *backend;
 	struct sched_spec s;
 } sched_table[] = {
-	/* The first entry is vLLM's: the default of unknown backends. */
-	{"vllm", {.policy = SCHED_MIXED}},
-	{"sglang", {.policy = SCHED_SEPARATE}},
-	{"trtllm", {.policy = SCHED_MIXED, .whole_prompts = true,
-		    .kv_of_free = true}},
-	{"llamacpp", {.policy = SCHED_MIXED, .unified_kv = true,
-		      .start_lag_s = 0.5e-3}},
+    /* The first entry is vLLM's: the default of unknown backends. */
+    {"vllm", {.policy = SCHED_MIXED}},
+    {"sglang", {.policy = SCHED_SEPARATE}},
+    {"trtllm",
+     {.policy = SCHED_MIXED, .whole_prompts = true, .kv_of_free = true}},
+    {"llamacpp",
+     {.policy = SCHED_MIXED, .unified_kv = true, .start_lag_s = 0.5e-3}},
 };
 
 const struct sched_spec *sched_find(const char *backend)
 {
-	for (size_t i = 0; backend && i < sizeof sched_table / sizeof *sched_table; i++)
+	for (size_t i = 0;
+	     backend && i < sizeof sched_table / sizeof *sched_table; i++)
 		if (!strcmp(backend, sched_table[i].backend))
 			return &sched_table[i].s;
 	return &sched_table[0].s;
@@ -94,8 +94,8 @@ int sched_policy_parse(const char *str, enum sched_policy *out)
 	return 0;
 }
 
-static int parse_sched(const cJSON *j, const char *where,
-		       struct deploy_spec *d, struct sc_err *e)
+static int parse_sched(const cJSON *j, const char *where, struct deploy_spec *d,
+		       struct sc_err *e)
 {
 	d->sched = sched_default(d->backend);
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "scheduler");
@@ -109,26 +109,29 @@ static int parse_sched(const cJSON *j, const char *where,
 	bool chunked;
 	int rc;
 	if ((rc = jsonio_known_keys(s, sched_keys, sw, e)) ||
-	    (rc = jsonio_str(s, "policy", false,
-			     sched_policy_name(d->sched.policy), &pol, sw, e)) ||
+	    (rc =
+		 jsonio_str(s, "policy", false,
+			    sched_policy_name(d->sched.policy), &pol, sw, e)) ||
 	    (rc = jsonio_bool(s, "chunked", false, !d->sched.whole_prompts,
 			      &chunked, sw, e)) ||
 	    (rc = jsonio_str(s, "kv_cache", false,
-			     d->sched.unified_kv ? "unified" : "paged", &kv,
-			     sw, e)) ||
+			     d->sched.unified_kv ? "unified" : "paged", &kv, sw,
+			     e)) ||
 	    (rc = jsonio_str(s, "kv_memory", false,
 			     d->sched.kv_of_free ? "free" : "total", &kvm, sw,
 			     e)))
 		return rc;
 	if (strcmp(kvm, "free") && strcmp(kvm, "total"))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'kv_memory': must be free or total, got '%s'",
-				  sw, kvm);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'kv_memory': must be free or total, got '%s'",
+		    sw, kvm);
 	d->sched.kv_of_free = !strcmp(kvm, "free");
 	if (strcmp(kv, "unified") && strcmp(kv, "paged"))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'kv_cache': must be unified or paged, got '%s'",
-				  sw, kv);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'kv_cache': must be unified or paged, got '%s'",
+		    sw, kv);
 	d->sched.unified_kv = !strcmp(kv, "unified");
 	double lag_ms;
 	if ((rc = jsonio_range(s, "start_lag_ms", false,
@@ -136,14 +139,15 @@ static int parse_sched(const cJSON *j, const char *where,
 			       SCHED_MAX_START_LAG_MS, &lag_ms, sw, e)))
 		return rc;
 	d->sched.start_lag_s = lag_ms * 1e-3;
-	if ((rc = jsonio_range(s, "cpu_share", false, d->sched.cpu_share, 0,
-			       SCHED_MAX_CPU_SHARE, &d->sched.cpu_share, sw,
-			       e)))
+	if ((rc =
+		 jsonio_range(s, "cpu_share", false, d->sched.cpu_share, 0,
+			      SCHED_MAX_CPU_SHARE, &d->sched.cpu_share, sw, e)))
 		return rc;
 	if (sched_policy_parse(pol, &d->sched.policy))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'policy': must be mixed or separate, got '%s'",
-				  sw, pol);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'policy': must be mixed or separate, got '%s'",
+		    sw, pol);
 	d->sched.whole_prompts = !chunked;
 	d->sched_given = true;
 	return SC_OK;
@@ -202,9 +206,9 @@ static int load_ref(const cJSON *j, const char *key, const char *where,
 				: gpu_spec_from_json(v, w, &d->gpu, e);
 	}
 	if (!cJSON_IsString(v) || !v->valuestring[0])
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: must be a catalog name, a path or an object",
-				  w);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: must be a catalog name, a path or an object", w);
 	char path[1024];
 	const char *s = v->valuestring;
 	if (catalog_is_path(s) && s[0] != '/' && basedir)
@@ -227,9 +231,10 @@ static int parse_dtype(const cJSON *j, const char *key, const char *def,
 	if (rc)
 		return rc;
 	if (dtype_parse(s, out))
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field '%s': unknown dtype '%s' (bf16, fp8, fp4)",
-				  where, key, s);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field '%s': unknown dtype '%s' (bf16, fp8, fp4)",
+		    where, key, s);
 	return SC_OK;
 }
 
@@ -248,7 +253,8 @@ static int parse_worker(const cJSON *w, const char *where,
 		;
 	if (r == 3)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'role': must be agg, prefill or decode, got '%s'",
+				  "%s: field 'role': must be agg, prefill or "
+				  "decode, got '%s'",
 				  where, role);
 	out->role = (enum worker_role)r;
 	struct worker_shape *s = &out->shape;
@@ -258,20 +264,22 @@ static int parse_worker(const cJSON *w, const char *where,
 	    (rc = jsonio_int(w, "pp", false, 1, 1, 1024, &s->pp, where, e)) ||
 	    (rc = jsonio_int(w, "dp", false, 1, 1, 1024, &s->dp, where, e)) ||
 	    (rc = jsonio_int(w, "ep", false, 1, 1, 1024, &s->ep, where, e)) ||
-	    (rc = jsonio_int(w, "moe_tp", false, 0, 0, 1024, &s->moe_tp,
-			     where, e)) ||
+	    (rc = jsonio_int(w, "moe_tp", false, 0, 0, 1024, &s->moe_tp, where,
+			     e)) ||
 	    (rc = jsonio_int(w, "max_batch", true, 0, 1, 1000000,
 			     &out->max_batch, where, e)) ||
 	    (rc = jsonio_int(w, "max_num_tokens", false, 8192, 1, 100000000,
 			     &out->max_num_tokens, where, e)))
 		return rc;
 	if (s->moe_tp == 0) /* default: experts split over what ep leaves */
-		s->moe_tp = (s->tp * s->dp) / s->ep ? (s->tp * s->dp) / s->ep
-						    : 1;
+		s->moe_tp =
+		    (s->tp * s->dp) / s->ep ? (s->tp * s->dp) / s->ep : 1;
 	if (out->role != ROLE_PREFILL && out->max_num_tokens < out->max_batch)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'max_num_tokens': %ld is below max_batch %ld, so a full batch could never run one decode iteration",
-				  where, out->max_num_tokens, out->max_batch);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'max_num_tokens': %ld is below max_batch %ld, "
+		    "so a full batch could never run one decode iteration",
+		    where, out->max_num_tokens, out->max_batch);
 	return SC_OK;
 }
 
@@ -281,31 +289,35 @@ static int check_shape(const struct model_spec *m, const struct worker_shape *s,
 		       const char *where, struct sc_err *e)
 {
 	if (m->q_heads % s->tp)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: tp %ld does not divide %ld attention heads of %s",
-				  where, s->tp, m->q_heads, m->name);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: tp %ld does not divide %ld attention heads of %s",
+		    where, s->tp, m->q_heads, m->name);
 	if (m->kv_heads % s->tp && s->tp % m->kv_heads)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: tp %ld neither divides nor is a multiple of %ld KV heads of %s",
+				  "%s: tp %ld neither divides nor is a "
+				  "multiple of %ld KV heads of %s",
 				  where, s->tp, m->kv_heads, m->name);
 	if (s->pp > m->layers)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: pp %ld exceeds %ld layers", where, s->pp,
-				  m->layers);
+		return sc_err_set(e, SC_EINPUT, "%s: pp %ld exceeds %ld layers",
+				  where, s->pp, m->layers);
 	if (!m->experts) {
 		if (s->ep > 1 || s->dp > 1)
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: ep and dp > 1 need a MoE model (%s is dense: use count for replicas)",
-					  where, m->name);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: ep and dp > 1 need a MoE model (%s is dense: "
+			    "use count for replicas)",
+			    where, m->name);
 		return SC_OK;
 	}
 	if (m->experts % s->ep)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: ep %ld does not divide %ld experts", where,
-				  s->ep, m->experts);
+				  "%s: ep %ld does not divide %ld experts",
+				  where, s->ep, m->experts);
 	if (s->moe_tp * s->ep != s->tp * s->dp)
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: moe_tp %ld x ep %ld must equal tp %ld x dp %ld (the GPUs of a stage)",
+				  "%s: moe_tp %ld x ep %ld must equal tp %ld x "
+				  "dp %ld (the GPUs of a stage)",
 				  where, s->moe_tp, s->ep, s->tp, s->dp);
 	return SC_OK;
 }
@@ -328,8 +340,8 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 	    (rc = load_ref(j, "model", where, basedir, d, e)) ||
 	    (rc = load_ref(j, "gpu", where, basedir, d, e)) ||
 	    (rc = parse_dtype(j, "dtype", "bf16", &d->wdtype, where, e)) ||
-	    (rc = parse_dtype(j, "kv_dtype", dtype_name(d->wdtype),
-			      &d->kvdtype, where, e)) ||
+	    (rc = parse_dtype(j, "kv_dtype", dtype_name(d->wdtype), &d->kvdtype,
+			      where, e)) ||
 	    (rc = jsonio_obj(j, "kv_link", false, &link, where, e)) ||
 	    (rc = jsonio_obj(j, "emulator", false, &emu, where, e)))
 		goto out;
@@ -342,9 +354,10 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 	else if (!strcmp(mode, "disagg"))
 		d->mode = DEPLOY_DISAGG;
 	else {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: field 'mode': must be agg or disagg, got '%s'",
-				where, mode);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'mode': must be agg or disagg, got '%s'", where,
+		    mode);
 		goto out;
 	}
 	for (int k = 0; k < 2; k++) {
@@ -358,20 +371,19 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 	}
 	workers = cJSON_GetObjectItemCaseSensitive(j, "workers");
 	if (!cJSON_IsArray(workers) || cJSON_GetArraySize(workers) == 0) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: field 'workers': must be a non-empty array",
-				where);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'workers': must be a non-empty array", where);
 		goto out;
 	}
 	const cJSON *w;
 	cJSON_ArrayForEach(w, workers)
 	{
 		char ww[700];
-		snprintf(ww, sizeof ww, "%s: workers[%zu]", where,
-			 d->n_groups);
+		snprintf(ww, sizeof ww, "%s: workers[%zu]", where, d->n_groups);
 		if (d->n_groups == DEPLOY_MAX_GROUPS) {
-			rc = sc_err_set(e, SC_EINPUT, "%s: too many groups",
-					ww);
+			rc =
+			    sc_err_set(e, SC_EINPUT, "%s: too many groups", ww);
 			goto out;
 		}
 		struct worker_spec *ws = &d->groups[d->n_groups];
@@ -381,18 +393,21 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 		ws->sched = d->sched;
 		for (size_t i = 0; i < d->n_groups; i++) {
 			if (d->groups[i].role == ws->role) {
-				rc = sc_err_set(e, SC_EINPUT,
-						"%s: a second '%s' group; give one group per role and set its count",
-						ww, role_names[ws->role]);
+				rc = sc_err_set(
+				    e, SC_EINPUT,
+				    "%s: a second '%s' group; give one group "
+				    "per role and set its count",
+				    ww, role_names[ws->role]);
 				goto out;
 			}
 		}
 		bool ok = d->mode == DEPLOY_AGG ? ws->role == ROLE_AGG
 						: ws->role != ROLE_AGG;
 		if (!ok) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'role': '%s' worker in a %s deployment",
-					ww, role_names[ws->role], mode);
+			rc = sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: field 'role': '%s' worker in a %s deployment",
+			    ww, role_names[ws->role], mode);
 			goto out;
 		}
 		d->n_groups++;
@@ -401,7 +416,8 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 		if (!deploy_group(d, ROLE_PREFILL) ||
 		    !deploy_group(d, ROLE_DECODE)) {
 			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'workers': disagg needs one prefill and one decode group",
+					"%s: field 'workers': disagg needs one "
+					"prefill and one decode group",
 					where);
 			goto out;
 		}
@@ -409,13 +425,16 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 		snprintf(lw, sizeof lw, "%s: kv_link", where);
 		if (!link) {
 			rc = sc_err_set(e, SC_EINPUT,
-					"%s: field 'kv_link': missing (disagg needs the KV transfer link: {\"gbps\": ..., \"latency_us\": ...})",
+					"%s: field 'kv_link': missing (disagg "
+					"needs the KV transfer link: "
+					"{\"gbps\": ..., \"latency_us\": ...})",
 					where);
 			goto out;
 		}
 		if ((rc = jsonio_known_keys(link, link_keys, lw, e)) ||
 		    (rc = jsonio_range(link, "gbps", true, 0, NUM_LINK_MIN_GBPS,
-				       NUM_LINK_MAX_GBPS, &d->link.gbps, lw, e)) ||
+				       NUM_LINK_MAX_GBPS, &d->link.gbps, lw,
+				       e)) ||
 		    (rc = jsonio_range(link, "latency_us", false, 0, 0,
 				       NUM_LINK_MAX_LATENCY_US,
 				       &d->link.latency_us, lw, e)))
@@ -459,7 +478,8 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 	if (d->model_ref[0])
 		cJSON_AddStringToObject(o, "model", d->model_ref);
 	else
-		cJSON_AddItemToObject(o, "model", model_spec_to_json(&d->model));
+		cJSON_AddItemToObject(o, "model",
+				      model_spec_to_json(&d->model));
 	if (d->gpu_ref[0])
 		cJSON_AddStringToObject(o, "gpu", d->gpu_ref);
 	else
@@ -497,8 +517,8 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 		cJSON_AddStringToObject(sc, "policy",
 					sched_policy_name(d->sched.policy));
 		cJSON_AddBoolToObject(sc, "chunked", !d->sched.whole_prompts);
-		cJSON_AddStringToObject(sc, "kv_cache",
-					d->sched.unified_kv ? "unified" : "paged");
+		cJSON_AddStringToObject(
+		    sc, "kv_cache", d->sched.unified_kv ? "unified" : "paged");
 		cJSON_AddNumberToObject(sc, "start_lag_ms",
 					d->sched.start_lag_s * 1e3);
 		cJSON_AddStringToObject(sc, "kv_memory",
@@ -511,8 +531,7 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 	return o;
 }
 
-int deploy_save(const char *path, const struct deploy_spec *d,
-		struct sc_err *e)
+int deploy_save(const char *path, const struct deploy_spec *d, struct sc_err *e)
 {
 	cJSON *j = deploy_to_json(d);
 	int rc = jsonio_save_file(path, j, e);

@@ -27,7 +27,7 @@ struct worker_shape {
  * decoding requests (see model/sim.h). The zero value is vLLM's default:
  * mixed iterations, chunked prompts. */
 enum sched_policy {
-	SCHED_MIXED,    /* decode tokens first, prompt tokens fill the rest of
+	SCHED_MIXED,	/* decode tokens first, prompt tokens fill the rest of
 			   the budget (vLLM, llama.cpp, TensorRT-LLM) */
 	SCHED_SEPARATE, /* a pending prompt gets a prefill-only iteration and
 			   decoding requests wait (SGLang's default) */
@@ -71,13 +71,13 @@ struct worker_spec {
 	enum worker_role role;
 	long count;
 	struct worker_shape shape;
-	long max_batch;      /* sequences per worker */
-	long max_num_tokens; /* token budget per iteration */
+	long max_batch;		 /* sequences per worker */
+	long max_num_tokens;	 /* token budget per iteration */
 	struct sched_spec sched; /* the deployment's, copied per group */
 };
 
 struct kv_link {
-	double gbps;       /* per GPU pair, GB/s */
+	double gbps;	   /* per GPU pair, GB/s */
 	double latency_us; /* per transfer */
 };
 
@@ -98,7 +98,7 @@ struct deploy_spec {
 	size_t n_groups;
 	struct kv_link link;
 	struct sched_spec sched; /* "scheduler", or the backend's default */
-	bool sched_given;        /* "scheduler" was in the file */
+	bool sched_given;	 /* "scheduler" was in the file */
 	cJSON *emulator; /* owned copy of the "emulator" section, or NULL */
 };
 

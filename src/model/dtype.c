@@ -8,9 +8,9 @@ static const struct {
 	const char *name;
 	double bytes;
 } dtypes[DT_COUNT] = {
-	[DT_BF16] = {"bf16", 2.0},
-	[DT_FP8] = {"fp8", 1.0},
-	[DT_FP4] = {"fp4", 0.5},
+    [DT_BF16] = {"bf16", 2.0},
+    [DT_FP8] = {"fp8", 1.0},
+    [DT_FP4] = {"fp4", 0.5},
 };
 
 double dtype_bytes(enum dtype d)

@@ -7,22 +7,21 @@
 #include "model/catalog.h"
 #include "util/jsonio.h"
 
-#define GIB 1073741824.0
+#define GIB  1073741824.0
 #define TERA 1e12
 #define GIGA 1e9
 /* Ranges of the spec's figures (README.md, "Ranges of numbers"): from a
  * slow CPU core to well past any accelerator, so products such as
  * hbm_gib * GIB stay finite. */
-#define GPU_MIN 1e-6
-#define GPU_MAX_TFLOPS 1e6
-#define GPU_MAX_HBM_GIB 1e6
-#define GPU_MAX_HBM_TBPS 1e4
+#define GPU_MIN		  1e-6
+#define GPU_MAX_TFLOPS	  1e6
+#define GPU_MAX_HBM_GIB	  1e6
+#define GPU_MAX_HBM_TBPS  1e4
 #define GPU_MAX_LINK_GBPS 1e6
 
 static const char *const gpu_keys[] = {
-	"name",	       "source",	 "tflops",	  "hbm_gib",
-	"hbm_tbps",	  "nvlink_gbps", "internode_gbps", "gpus_per_node",
-	NULL};
+    "name",	   "source",	     "tflops",	      "hbm_gib", "hbm_tbps",
+    "nvlink_gbps", "internode_gbps", "gpus_per_node", NULL};
 
 int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 		       struct sc_err *e)
@@ -57,9 +56,10 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 	{
 		enum dtype d;
 		if (dtype_parse(it->string, &d) || !strcmp(it->string, "fp16"))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: unknown dtype '%s' (bf16, fp8, fp4)",
-					  w, it->string);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: unknown dtype '%s' (bf16, fp8, fp4)", w,
+			    it->string);
 		if ((rc = jsonio_range(tf, it->string, true, 0, GPU_MIN,
 				       GPU_MAX_TFLOPS, &g->tflops[d], w, e)))
 			return rc;
@@ -84,9 +84,10 @@ int gpu_supports(const struct gpu_spec *g, enum dtype d, struct sc_err *e)
 {
 	if (g->tflops[d] > 0)
 		return SC_OK;
-	return sc_err_set(e, SC_EINVAL,
-			  "%s has no %s tensor support (its spec lists no tflops.%s)",
-			  g->name, dtype_name(d), dtype_name(d));
+	return sc_err_set(
+	    e, SC_EINVAL,
+	    "%s has no %s tensor support (its spec lists no tflops.%s)",
+	    g->name, dtype_name(d), dtype_name(d));
 }
 
 double gpu_flops(const struct gpu_spec *g, enum dtype d)

@@ -17,10 +17,11 @@
  * vectors: residual, norm, QKV, attention output, and the two FFN
  * intermediates (counted through ffn/hidden). */
 #define ACT_VECTORS_BASE 6.0
-#define ACT_BYTES 2.0
+#define ACT_BYTES	 2.0
 
 void mem_plan_worker(const struct model_ctx *c, const struct worker_shape *s,
-		     double max_num_tokens, double seq_len, struct mem_plan *out)
+		     double max_num_tokens, double seq_len,
+		     struct mem_plan *out)
 {
 	const struct model_spec *m = c->m;
 	double wb = dtype_bytes(c->wdtype);
@@ -40,13 +41,13 @@ void mem_plan_worker(const struct model_ctx *c, const struct worker_shape *s,
 	double hbm = gpu_hbm_bytes(c->g);
 	double reserve = RUNTIME_RESERVE_GIB * GIB;
 	double kv = c->sched && c->sched->kv_of_free
-			    ? MEM_UTILIZATION * (hbm - weights - act - reserve)
-			    : MEM_UTILIZATION * hbm - weights - act - reserve;
+			? MEM_UTILIZATION * (hbm - weights - act - reserve)
+			: MEM_UTILIZATION * hbm - weights - act - reserve;
 
 	double kv_frac = c->m->kv_heads >= s->tp ? 1.0 / (double)s->tp
 						 : 1.0 / (double)m->kv_heads;
-	double per_tok = model_kv_bytes_per_token(m, c->kvdtype) * kv_frac /
-			 (double)s->pp;
+	double per_tok =
+	    model_kv_bytes_per_token(m, c->kvdtype) * kv_frac / (double)s->pp;
 
 	out->weights_gib = weights / GIB;
 	out->activation_gib = act / GIB;

@@ -15,12 +15,10 @@
 #define ACT_BYTES 2.0
 
 static const char *const model_keys[] = {
-	"name",	 "source", "layers", "hidden",		"q_heads",
-	"kv_heads", "head_dim", "ffn", "vocab", "tied_embeddings",
-	"moe",	 NULL};
-static const char *const moe_keys[] = {"experts", "top_k", "expert_ffn",
-				       "shared_experts", "dense_layers",
-				       NULL};
+    "name",	"source", "layers", "hidden",	       "q_heads", "kv_heads",
+    "head_dim", "ffn",	  "vocab",  "tied_embeddings", "moe",	  NULL};
+static const char *const moe_keys[] = {
+    "experts", "top_k", "expert_ffn", "shared_experts", "dense_layers", NULL};
 
 #define BIG 100000000L
 
@@ -36,8 +34,8 @@ int model_spec_from_json(const cJSON *j, const char *where,
 	int rc;
 	if ((rc = jsonio_known_keys(j, model_keys, where, e)) ||
 	    (rc = jsonio_str(j, "name", true, NULL, &name, where, e)) ||
-	    (rc = jsonio_int(j, "layers", true, 0, 1, 100000, &m->layers,
-			     where, e)) ||
+	    (rc = jsonio_int(j, "layers", true, 0, 1, 100000, &m->layers, where,
+			     e)) ||
 	    (rc = jsonio_int(j, "hidden", true, 0, 1, BIG, &m->hidden, where,
 			     e)) ||
 	    (rc = jsonio_int(j, "q_heads", true, 0, 1, 100000, &m->q_heads,
@@ -55,9 +53,10 @@ int model_spec_from_json(const cJSON *j, const char *where,
 		return rc;
 	snprintf(m->name, sizeof m->name, "%s", name);
 	if (m->q_heads % m->kv_heads)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'q_heads': %ld is not divisible by kv_heads %ld",
-				  where, m->q_heads, m->kv_heads);
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'q_heads': %ld is not divisible by kv_heads %ld",
+		    where, m->q_heads, m->kv_heads);
 	if (moe) {
 		char w[600];
 		snprintf(w, sizeof w, "%s: moe", where);
@@ -68,15 +67,16 @@ int model_spec_from_json(const cJSON *j, const char *where,
 				     &m->top_k, w, e)) ||
 		    (rc = jsonio_int(moe, "expert_ffn", true, 0, 1, BIG,
 				     &m->expert_ffn, w, e)) ||
-		    (rc = jsonio_int(moe, "shared_experts", false, 0, 0,
-				     100000, &m->shared_experts, w, e)) ||
+		    (rc = jsonio_int(moe, "shared_experts", false, 0, 0, 100000,
+				     &m->shared_experts, w, e)) ||
 		    (rc = jsonio_int(moe, "dense_layers", false, 0, 0,
 				     m->layers, &m->dense_layers, w, e)))
 			return rc;
 		if (m->top_k > m->experts)
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: field 'top_k': %ld exceeds experts %ld",
-					  w, m->top_k, m->experts);
+			return sc_err_set(
+			    e, SC_EINPUT,
+			    "%s: field 'top_k': %ld exceeds experts %ld", w,
+			    m->top_k, m->experts);
 	}
 	return SC_OK;
 }
@@ -131,8 +131,8 @@ static double dense_layers(const struct model_spec *m)
 
 double model_layer_params(const struct model_spec *m)
 {
-	double shared = moe_layers(m) * (double)m->shared_experts *
-			expert_params_one(m);
+	double shared =
+	    moe_layers(m) * (double)m->shared_experts * expert_params_one(m);
 	return (double)m->layers * model_attn_params_per_layer(m) +
 	       dense_layers(m) * dense_ffn_params(m) + model_expert_params(m) +
 	       shared + router_params(m);

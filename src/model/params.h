@@ -21,8 +21,8 @@ enum mp {
 	MP_ALPHA_AR, /* per-call collective latency, s */
 	MP_TAU_S,    /* per-iteration overhead, s */
 	MP_TAU_R,    /* per-sequence per-iteration overhead, s */
-	MP_T0,       /* per-request frontend overhead, s */
-	MP_TKV,      /* prefill-to-decode handoff not hidden, s */
+	MP_T0,	     /* per-request frontend overhead, s */
+	MP_TKV,	     /* prefill-to-decode handoff not hidden, s */
 	MP_ETA_ME,   /* fraction of HBM bandwidth reading MoE expert weights
 			(grouped GEMMs) */
 	MP_COUNT
@@ -32,9 +32,9 @@ struct mp_info {
 	const char *name;     /* short name: "eta_c" */
 	const char *json_key; /* key with unit: "tau_s_ms" */
 	const char *unit;     /* display unit: "ms", "" */
-	double scale;         /* SI value = JSON value * scale */
-	double prior;         /* SI */
-	double lo, hi;        /* plausible range, SI */
+	double scale;	      /* SI value = JSON value * scale */
+	double prior;	      /* SI */
+	double lo, hi;	      /* plausible range, SI */
 	const char *meaning;
 	const char *source;
 };

@@ -31,9 +31,8 @@ static int check_load(const struct perf_workload *wl,
 
 /* Sequences a worker can hold: its batch cap, or what its KV cache holds
  * of sequences of seq_len tokens when that is fewer. */
-static long worker_slots(const struct model_ctx *c,
-			 const struct worker_spec *w, double seq_len,
-			 bool *oom)
+static long worker_slots(const struct model_ctx *c, const struct worker_spec *w,
+			 double seq_len, bool *oom)
 {
 	struct mem_plan mp;
 	mem_plan_worker(c, &w->shape, (double)w->max_num_tokens, seq_len, &mp);
@@ -46,8 +45,9 @@ static long worker_slots(const struct model_ctx *c,
 
 static long sim_warmup(const struct perf_load *ld)
 {
-	return ld->warmup == 0 ? -1 : ld->warmup == PERF_NO_WARMUP ? 0
-								  : ld->warmup;
+	return ld->warmup == 0		      ? -1
+	       : ld->warmup == PERF_NO_WARMUP ? 0
+					      : ld->warmup;
 }
 
 static void take(struct perf_point *o, const struct sim_result *r)
@@ -76,15 +76,15 @@ static void take(struct perf_point *o, const struct sim_result *r)
 static void blend(struct perf_point *a, double wa, const struct perf_point *b,
 		  double wb)
 {
-	double *pa[] = {&a->ttft_s,	 &a->ttft_p50_s, &a->ttft_p90_s,
-			&a->ttft_p95_s,	 &a->ttft_p99_s, &a->tpot_s,
-			&a->tpot_p50_s,	 &a->tpot_p90_s, &a->tpot_p95_s,
-			&a->tpot_p99_s,	 &a->e2e_s,	 &a->wait_s,
-			&a->prefill_s,	 &a->decode_batch, &a->outside_s};
-	const double *pb[] = {&b->ttft_s,     &b->ttft_p50_s, &b->ttft_p90_s,
-			      &b->ttft_p95_s, &b->ttft_p99_s, &b->tpot_s,
-			      &b->tpot_p50_s, &b->tpot_p90_s, &b->tpot_p95_s,
-			      &b->tpot_p99_s, &b->e2e_s,      &b->wait_s,
+	double *pa[] = {&a->ttft_s,	&a->ttft_p50_s,	  &a->ttft_p90_s,
+			&a->ttft_p95_s, &a->ttft_p99_s,	  &a->tpot_s,
+			&a->tpot_p50_s, &a->tpot_p90_s,	  &a->tpot_p95_s,
+			&a->tpot_p99_s, &a->e2e_s,	  &a->wait_s,
+			&a->prefill_s,	&a->decode_batch, &a->outside_s};
+	const double *pb[] = {&b->ttft_s,     &b->ttft_p50_s,	&b->ttft_p90_s,
+			      &b->ttft_p95_s, &b->ttft_p99_s,	&b->tpot_s,
+			      &b->tpot_p50_s, &b->tpot_p90_s,	&b->tpot_p95_s,
+			      &b->tpot_p99_s, &b->e2e_s,	&b->wait_s,
 			      &b->prefill_s,  &b->decode_batch, &b->outside_s};
 	for (size_t i = 0; i < sizeof pa / sizeof *pa; i++)
 		*pa[i] = wa * *pa[i] + wb * *pb[i];
@@ -139,12 +139,14 @@ static int agg_one(const struct model_ctx *c, const struct worker_spec *w,
 		   struct sc_err *e)
 {
 	struct sim_config cfg = {
-		.c = c,
-		.pool = {{1, &w->shape, slots, (double)w->max_num_tokens,
-			  w->sched}},
-		.isl = wl->isl, .osl = wl->osl, .t0_s = c->p->v[MP_T0],
-		.load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
-			 ld->requests, sim_warmup(ld)},
+	    .c = c,
+	    .pool = {{1, &w->shape, slots, (double)w->max_num_tokens,
+		      w->sched}},
+	    .isl = wl->isl,
+	    .osl = wl->osl,
+	    .t0_s = c->p->v[MP_T0],
+	    .load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
+		     ld->requests, sim_warmup(ld)},
 	};
 	return sim_avg(&cfg, ld->quick ? 1 : PERF_RUNS, o, e);
 }
@@ -225,33 +227,36 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 	    (rc = model_ctx_check(c, &dw->shape, e)))
 		return rc;
 	if (x < 1 || y < 1)
-		return sc_err_set(e, SC_EINVAL,
-				  "disagg needs at least one prefill and one decode worker");
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "disagg needs at least one prefill and one decode worker");
 	bool oom = false;
 	/* A prefill worker holds prompts only until their KV leaves. */
 	long pslots = worker_slots(c, pw, wl->isl, &oom);
 	long dslots = worker_slots(c, dw, wl->isl + wl->osl, &oom);
-	double kv = step_kv_transfer_s(c, link, &pw->shape, &dw->shape,
-				       wl->isl);
+	double kv =
+	    step_kv_transfer_s(c, link, &pw->shape, &dw->shape, wl->isl);
 	struct sim_config cfg = {
-		.c = c,
-		.disagg = true,
-		.pool = {{x, &pw->shape, pslots, (double)pw->max_num_tokens,
-			  pw->sched},
-			 {y, &dw->shape, dslots, (double)dw->max_num_tokens,
-			  dw->sched}},
-		.isl = wl->isl, .osl = wl->osl, .t0_s = c->p->v[MP_T0],
-		.kv_s = kv,
-		.load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
-			 ld->requests, sim_warmup(ld)},
+	    .c = c,
+	    .disagg = true,
+	    .pool = {{x, &pw->shape, pslots, (double)pw->max_num_tokens,
+		      pw->sched},
+		     {y, &dw->shape, dslots, (double)dw->max_num_tokens,
+		      dw->sched}},
+	    .isl = wl->isl,
+	    .osl = wl->osl,
+	    .t0_s = c->p->v[MP_T0],
+	    .kv_s = kv,
+	    .load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
+		     ld->requests, sim_warmup(ld)},
 	};
 	if ((rc = sim_avg(&cfg, ld->quick ? 1 : PERF_RUNS, o, e)))
 		return rc;
 	o->oom = oom;
 	o->slots = dslots;
 	o->kv_xfer_s = kv;
-	finish(o, wl, ld, x * worker_gpus(&pw->shape) +
-				  y * worker_gpus(&dw->shape));
+	finish(o, wl, ld,
+	       x * worker_gpus(&pw->shape) + y * worker_gpus(&dw->shape));
 	return SC_OK;
 }
 
@@ -259,8 +264,8 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
 		   struct perf_point *out, struct sc_err *e)
 {
-	struct model_ctx c = {&d->model, &d->gpu, d->wdtype, d->kvdtype, p,
-			      &d->sched};
+	struct model_ctx c = {&d->model,  &d->gpu, d->wdtype,
+			      d->kvdtype, p,	   &d->sched};
 	if (d->mode == DEPLOY_AGG) {
 		const struct worker_spec *w = deploy_group(d, ROLE_AGG);
 		return perf_agg_at(&c, w, w->count, wl, ld, out, e);
@@ -274,22 +279,32 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 double perf_ttft_at(const struct perf_point *p, enum stat_sel s)
 {
 	switch (s) {
-	case STAT_P50: return p->ttft_p50_s;
-	case STAT_P90: return p->ttft_p90_s;
-	case STAT_P95: return p->ttft_p95_s;
-	case STAT_P99: return p->ttft_p99_s;
-	default: return p->ttft_s;
+	case STAT_P50:
+		return p->ttft_p50_s;
+	case STAT_P90:
+		return p->ttft_p90_s;
+	case STAT_P95:
+		return p->ttft_p95_s;
+	case STAT_P99:
+		return p->ttft_p99_s;
+	default:
+		return p->ttft_s;
 	}
 }
 
 double perf_tpot_at(const struct perf_point *p, enum stat_sel s)
 {
 	switch (s) {
-	case STAT_P50: return p->tpot_p50_s;
-	case STAT_P90: return p->tpot_p90_s;
-	case STAT_P95: return p->tpot_p95_s;
-	case STAT_P99: return p->tpot_p99_s;
-	default: return p->tpot_s;
+	case STAT_P50:
+		return p->tpot_p50_s;
+	case STAT_P90:
+		return p->tpot_p90_s;
+	case STAT_P95:
+		return p->tpot_p95_s;
+	case STAT_P99:
+		return p->tpot_p99_s;
+	default:
+		return p->tpot_s;
 	}
 }
 
@@ -304,27 +319,29 @@ struct perf_field {
 #define IN_ALL (1u << PERF_ALL)
 #define IN_PRE (1u << PERF_PREFILL_ONLY)
 #define IN_DEC (1u << PERF_DECODE_ONLY)
-#define PF(k, f, sc, m) {k, offsetof(struct perf_point, f), sc, m}
+#define PF(k, f, sc, m)                                                        \
+	{                                                                      \
+		k, offsetof(struct perf_point, f), sc, m                       \
+	}
 
 static const struct perf_field perf_fields[] = {
-	PF("prefill_ms", prefill_s, 1e3, IN_ALL | IN_PRE),
-	PF("wait_ms", wait_s, 1e3, IN_ALL),
-	PF("kv_transfer_ms", kv_xfer_s, 1e3, IN_ALL),
-	PF("ttft_ms", ttft_s, 1e3, IN_ALL | IN_PRE),
-	PF("ttft_p50_ms", ttft_p50_s, 1e3, IN_ALL),
-	PF("ttft_p90_ms", ttft_p90_s, 1e3, IN_ALL),
-	PF("ttft_p95_ms", ttft_p95_s, 1e3, IN_ALL),
-	PF("ttft_p99_ms", ttft_p99_s, 1e3, IN_ALL),
-	PF("tpot_ms", tpot_s, 1e3, IN_ALL | IN_DEC),
-	PF("tpot_p90_ms", tpot_p90_s, 1e3, IN_ALL),
-	PF("e2e_ms", e2e_s, 1e3, IN_ALL),
-	PF("req_per_s", req_per_s, 1.0, IN_ALL),
-	PF("tokens_per_s", tokens_per_s, 1.0, IN_ALL | IN_PRE | IN_DEC),
-	PF("tokens_per_s_per_gpu", tokens_per_s_per_gpu, 1.0,
-	   IN_ALL | IN_PRE | IN_DEC),
-	PF("tokens_per_s_per_user", tokens_per_s_per_user, 1.0,
-	   IN_ALL | IN_DEC),
-	PF("decode_batch", decode_batch, 1.0, IN_ALL | IN_DEC),
+    PF("prefill_ms", prefill_s, 1e3, IN_ALL | IN_PRE),
+    PF("wait_ms", wait_s, 1e3, IN_ALL),
+    PF("kv_transfer_ms", kv_xfer_s, 1e3, IN_ALL),
+    PF("ttft_ms", ttft_s, 1e3, IN_ALL | IN_PRE),
+    PF("ttft_p50_ms", ttft_p50_s, 1e3, IN_ALL),
+    PF("ttft_p90_ms", ttft_p90_s, 1e3, IN_ALL),
+    PF("ttft_p95_ms", ttft_p95_s, 1e3, IN_ALL),
+    PF("ttft_p99_ms", ttft_p99_s, 1e3, IN_ALL),
+    PF("tpot_ms", tpot_s, 1e3, IN_ALL | IN_DEC),
+    PF("tpot_p90_ms", tpot_p90_s, 1e3, IN_ALL),
+    PF("e2e_ms", e2e_s, 1e3, IN_ALL),
+    PF("req_per_s", req_per_s, 1.0, IN_ALL),
+    PF("tokens_per_s", tokens_per_s, 1.0, IN_ALL | IN_PRE | IN_DEC),
+    PF("tokens_per_s_per_gpu", tokens_per_s_per_gpu, 1.0,
+       IN_ALL | IN_PRE | IN_DEC),
+    PF("tokens_per_s_per_user", tokens_per_s_per_user, 1.0, IN_ALL | IN_DEC),
+    PF("decode_batch", decode_batch, 1.0, IN_ALL | IN_DEC),
 };
 
 cJSON *perf_point_to_json(const struct perf_point *p, enum perf_scope scope)
@@ -334,7 +351,8 @@ cJSON *perf_point_to_json(const struct perf_point *p, enum perf_scope scope)
 		const struct perf_field *f = &perf_fields[i];
 		if (!(f->scopes & (1u << scope)))
 			continue;
-		double v = *(const double *)((const char *)p + f->off) * f->scale;
+		double v =
+		    *(const double *)((const char *)p + f->off) * f->scale;
 		if (isfinite(v))
 			cJSON_AddNumberToObject(o, f->key, v);
 		else
@@ -360,8 +378,8 @@ int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 	return perf_agg_at(c, w, replicas, wl, &ld, out, e);
 }
 
-int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
-		long x, const struct worker_spec *dw, long y,
+int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw, long x,
+		const struct worker_spec *dw, long y,
 		const struct kv_link *link, const struct perf_workload *wl,
 		double n, struct perf_point *out, struct sc_err *e)
 {
@@ -370,8 +388,8 @@ int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
 }
 
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
-		const struct perf_workload *wl, double n, struct perf_point *out,
-		struct sc_err *e)
+		const struct perf_workload *wl, double n,
+		struct perf_point *out, struct sc_err *e)
 {
 	struct perf_load ld = closed(n);
 	return perf_deploy_at(d, p, wl, &ld, out, e);

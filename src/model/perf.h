@@ -20,34 +20,34 @@ struct perf_workload {
 /* The load a projection is for (model/sim.h). */
 struct perf_load {
 	enum load_kind kind;
-	double users;      /* closed loop: concurrent users (rounded) */
+	double users;	   /* closed loop: concurrent users (rounded) */
 	double rate_per_s; /* open loop: Poisson arrivals */
-	long requests;     /* requests measured; 0: the simulation's default */
-	long warmup;       /* closed loop: requests before measuring; 0: one
+	long requests;	   /* requests measured; 0: the simulation's default */
+	long warmup;	   /* closed loop: requests before measuring; 0: one
 			      round (bench's default), PERF_NO_WARMUP: none */
-	bool quick;        /* one simulated run instead of the average of
+	bool quick;	   /* one simulated run instead of the average of
 			      several (a search screening many candidates) */
 };
 #define PERF_NO_WARMUP (-1L)
 
 struct perf_point {
-	double concurrency;  /* users (closed loop), else mean in flight */
-	double prefill_s;    /* mean admission to end of prompt */
-	double wait_s;       /* mean arrival to admission: queueing in TTFT */
-	double outside_s;    /* mean frontend + waiting: TTFT outside the
-				engine's own prompt time */
-	double kv_xfer_s;    /* disagg handoff (0 for agg) */
-	double ttft_s;       /* mean, frontend included */
+	double concurrency; /* users (closed loop), else mean in flight */
+	double prefill_s;   /* mean admission to end of prompt */
+	double wait_s;	    /* mean arrival to admission: queueing in TTFT */
+	double outside_s;   /* mean frontend + waiting: TTFT outside the
+			       engine's own prompt time */
+	double kv_xfer_s;   /* disagg handoff (0 for agg) */
+	double ttft_s;	    /* mean, frontend included */
 	double ttft_p50_s, ttft_p90_s, ttft_p95_s, ttft_p99_s;
-	double tpot_s;       /* mean over requests */
+	double tpot_s; /* mean over requests */
 	double tpot_p50_s, tpot_p90_s, tpot_p95_s, tpot_p99_s;
 	double e2e_s;
 	double req_per_s;
 	double tokens_per_s;
 	double tokens_per_s_per_gpu;
 	double tokens_per_s_per_user; /* 1 / tpot */
-	double decode_batch;          /* mean sequences per decode iteration */
-	long slots;                   /* sequences a (decode) worker holds:
+	double decode_batch;	      /* mean sequences per decode iteration */
+	long slots;		      /* sequences a (decode) worker holds:
 					 max_batch capped by its KV capacity */
 	long gpus;
 	bool oom;      /* the weights, or not one sequence, fit in memory */
@@ -92,12 +92,12 @@ double perf_tpot_at(const struct perf_point *p, enum stat_sel s);
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 	     long replicas, const struct perf_workload *wl, double n,
 	     struct perf_point *out, struct sc_err *e);
-int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw,
-		long x, const struct worker_spec *dw, long y,
+int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw, long x,
+		const struct worker_spec *dw, long y,
 		const struct kv_link *link, const struct perf_workload *wl,
 		double n, struct perf_point *out, struct sc_err *e);
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
-		const struct perf_workload *wl, double n, struct perf_point *out,
-		struct sc_err *e);
+		const struct perf_workload *wl, double n,
+		struct perf_point *out, struct sc_err *e);
 
 #endif

@@ -30,7 +30,9 @@ static void slug(const char *in, char *out, size_t len)
 	size_t i = 0;
 	for (; in[i] && i + 1 < len; i++) {
 		char c = (char)tolower((unsigned char)in[i]);
-		out[i] = (isalnum((unsigned char)c) || c == '.' || c == '-') ? c : '-';
+		out[i] = (isalnum((unsigned char)c) || c == '.' || c == '-')
+			     ? c
+			     : '-';
 	}
 	out[i] = '\0';
 }
@@ -72,10 +74,12 @@ int perfdb_path(const char *gpu, const char *backend, const char *model,
 		return SC_OK;
 	if (n == 0)
 		return sc_err_set(e, SC_EINPUT,
-				  "perf database %s has no entry for %s on %s (run `servecal fit ... --db` first)",
+				  "perf database %s has no entry for %s on %s "
+				  "(run `servecal fit ... --db` first)",
 				  root, model, gpu);
 	return sc_err_set(e, SC_EINPUT,
-			  "perf database has %s on %s for several backends (%s): name one with --backend",
+			  "perf database has %s on %s for several backends "
+			  "(%s): name one with --backend",
 			  model, gpu, found);
 }
 
@@ -89,9 +93,11 @@ int perfdb_load_params(const char *gpu, const char *backend, const char *model,
 		return rc;
 	struct stat st;
 	if (stat(path, &st) != 0)
-		return sc_err_set(e, SC_EINPUT,
-				  "perf database has no entry %s for %s on %s with backend %s (run `servecal fit ... --db` first)",
-				  path, model, gpu, backend ? backend : "?");
+		return sc_err_set(
+		    e, SC_EINPUT,
+		    "perf database has no entry %s for %s on %s with backend "
+		    "%s (run `servecal fit ... --db` first)",
+		    path, model, gpu, backend ? backend : "?");
 	if (path_out)
 		snprintf(path_out, len, "%s", path);
 	return params_load(path, p, e);
@@ -127,8 +133,9 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 	cJSON_AddStringToObject(entry, "model", model);
 	cJSON_AddStringToObject(entry, "gpu", gpu);
 	cJSON_AddStringToObject(entry, "backend", backend);
-	cJSON_AddItemToObject(entry, "params",
-			      cJSON_Duplicate(cJSON_GetObjectItem(fit, "params"), 1));
+	cJSON_AddItemToObject(
+	    entry, "params",
+	    cJSON_Duplicate(cJSON_GetObjectItem(fit, "params"), 1));
 	cJSON *prov = cJSON_AddObjectToObject(entry, "provenance");
 	char date[32];
 	clock_wall_iso(date, sizeof date);
@@ -137,8 +144,9 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 	cJSON *in = cJSON_AddArrayToObject(prov, "inputs");
 	for (size_t i = 0; i < n_inputs; i++)
 		cJSON_AddItemToArray(in, cJSON_CreateString(inputs[i]));
-	static const char *const copied[] = {"converged", "chi2_dof", "holdout",
-					     "mape", "not_identifiable", NULL};
+	static const char *const copied[] = {"converged",	 "chi2_dof",
+					     "holdout",		 "mape",
+					     "not_identifiable", NULL};
 	for (const char *const *k = copied; *k; k++) {
 		const cJSON *v = cJSON_GetObjectItem(fit, *k);
 		if (v)
@@ -150,10 +158,12 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 	if (old) {
 		/* The entry being replaced, then its own history. */
 		cJSON *h = cJSON_CreateObject();
-		cJSON_AddItemToObject(h, "params",
-				      cJSON_Duplicate(cJSON_GetObjectItem(old, "params"), 1));
-		cJSON_AddItemToObject(h, "provenance",
-				      cJSON_Duplicate(cJSON_GetObjectItem(old, "provenance"), 1));
+		cJSON_AddItemToObject(
+		    h, "params",
+		    cJSON_Duplicate(cJSON_GetObjectItem(old, "params"), 1));
+		cJSON_AddItemToObject(
+		    h, "provenance",
+		    cJSON_Duplicate(cJSON_GetObjectItem(old, "provenance"), 1));
 		cJSON_AddItemToArray(hist, h);
 		const cJSON *it;
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(old, "history"))
@@ -197,9 +207,10 @@ char *perfdb_list(void)
 				if (n < 6 || strcmp(c->d_name + n - 5, ".json"))
 					continue;
 				char line[1024];
-				int k = snprintf(line, sizeof line, "%s/%s/%.*s\n",
-						 a->d_name, b->d_name, (int)(n - 5),
-						 c->d_name);
+				int k =
+				    snprintf(line, sizeof line, "%s/%s/%.*s\n",
+					     a->d_name, b->d_name, (int)(n - 5),
+					     c->d_name);
 				out = xgrow(out, &cap, used + (size_t)k + 1, 1);
 				memcpy(out + used, line, (size_t)k + 1);
 				used += (size_t)k;

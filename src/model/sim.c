@@ -23,17 +23,17 @@
  * time around t0. Iterations: a factor 1 + sigma * g(t), g a standard
  * normal value at every multiple of the period, linear in between. */
 #define SIM_FRONTEND_SIGMA 0.25
-#define SIM_STEP_SIGMA 0.03
+#define SIM_STEP_SIGMA	   0.03
 #define SIM_NOISE_PERIOD_S 0.05
 /* Measured requests when the load does not say. */
 #define SIM_CLOSED_ROUNDS 8
-#define SIM_CLOSED_MIN 64
-#define SIM_OPEN_DEFAULT 400
+#define SIM_CLOSED_MIN	  64
+#define SIM_OPEN_DEFAULT  400
 /* Open loop: the run is unstable when, at the last arrival, more than
  * this share of all requests (and at least SIM_UNSTABLE_MIN) still wait
  * for a slot. */
 #define SIM_UNSTABLE_SHARE 0.1
-#define SIM_UNSTABLE_MIN 8
+#define SIM_UNSTABLE_MIN   8
 
 enum ev_kind { EV_ARRIVE, EV_ITER_END, EV_KV_ARRIVE };
 
@@ -41,19 +41,19 @@ struct event {
 	double t;
 	unsigned long seq; /* ties: first scheduled first */
 	enum ev_kind kind;
-	long id;           /* request, or worker for EV_ITER_END */
+	long id;	   /* request, or worker for EV_ITER_END */
 	unsigned long gen; /* EV_ITER_END: the worker's stretch it ends */
 };
 
 struct sreq {
 	double arrive, admit, prompt_done, first, finish;
-	double frontend; /* this request's frontend time */
+	double frontend;    /* this request's frontend time */
 	double prompt_left; /* tokens of the prompt not computed yet */
-	double chunk;       /* prompt tokens in the current iteration */
-	double gen;         /* output tokens emitted (prefill side) */
-	double base;        /* decoding: its tokens are epoch - base */
-	long user;          /* closed loop: its user, else -1 */
-	long idx;           /* send order */
+	double chunk;	    /* prompt tokens in the current iteration */
+	double gen;	    /* output tokens emitted (prefill side) */
+	double base;	    /* decoding: its tokens are epoch - base */
+	long user;	    /* closed loop: its user, else -1 */
+	long idx;	    /* send order */
 	int pool;
 	bool measured, done;
 };
@@ -102,17 +102,17 @@ struct worker {
 	int pool;
 	struct ring queue, pre, dec;
 	double pre_left;  /* sum of prompt_left over pre */
-	double epoch;     /* decode iterations run */
+	double epoch;	  /* decode iterations run */
 	double base_sum;  /* sum of base over dec */
 	long pre_touched; /* prompts given tokens in the iteration in flight */
 	bool busy;
 	/* the iteration (or stretch of k identical iterations) in flight */
 	double it_start, it_step;
 	long it_k;
-	long it_dec;  /* decoding requests in it */
+	long it_dec;	      /* decoding requests in it */
 	unsigned long it_gen; /* bumped when a stretch is cut short */
 	double noise_k, noise_g0, noise_g1; /* step_factor's grid cache */
-	struct step_load it_load; /* the stretch's first iteration */
+	struct step_load it_load;	    /* the stretch's first iteration */
 };
 
 static long active_of(const struct worker *w)
@@ -132,7 +132,7 @@ struct sim {
 	/* load */
 	long sends, max_sends, warmup, warm_done, measured_done, to_measure;
 	double w_start, w_end;
-	double tokens_total;  /* emitted, applied at iteration ends */
+	double tokens_total; /* emitted, applied at iteration ends */
 	double tok_at_start, tok_at_end;
 	double dec_iters, dec_seqs, iterations;
 	double gap_s;
@@ -246,8 +246,7 @@ static long new_request(struct sim *s, double at, long user)
 	q->idx = s->sends++;
 	q->frontend = frontend_of(s, q->idx);
 	q->arrive = user >= 0 ? at + q->frontend : at;
-	q->measured = q->idx >= s->warmup &&
-		      q->idx < s->warmup + s->to_measure;
+	q->measured = q->idx >= s->warmup && q->idx < s->warmup + s->to_measure;
 	heap_push(s, q->arrive, EV_ARRIVE, id);
 	return id;
 }
@@ -308,8 +307,8 @@ static double target_tokens(const struct sim *s)
 static double unified_cells(const struct sim *s, const struct worker *w,
 			    const struct step_load *l)
 {
-	double pre = (double)w->pre.len * s->cfg->isl - w->pre_left +
-		     l->prefill_tokens;
+	double pre =
+	    (double)w->pre.len * s->cfg->isl - w->pre_left + l->prefill_tokens;
 	return pre + l->decode_ctx_sum + l->decode_seqs;
 }
 
@@ -398,7 +397,7 @@ static void start_iteration(struct sim *s, long wi, double t)
 		 * timed by its own iteration, not by a stretch's average. */
 		const struct sreq *head = &s->r[ring_at(&w->dec, 0)];
 		const struct sreq *tail =
-			&s->r[ring_at(&w->dec, w->dec.len - 1)];
+		    &s->r[ring_at(&w->dec, w->dec.len - 1)];
 		double left = target_tokens(s) - (w->epoch - head->base);
 		if (tail->base >= w->epoch)
 			left = 1;
@@ -440,8 +439,8 @@ static void cut_stretch(struct sim *s, long wi, double t)
 	for (;;) {
 		struct step_load mid = mid_load(&w->it_load, k);
 		double step = step_of(s, wi, &mid, w->it_start);
-		step = step_of(s, wi, &mid,
-			       w->it_start + 0.5 * (double)k * step);
+		step =
+		    step_of(s, wi, &mid, w->it_start + 0.5 * (double)k * step);
 		if (w->it_start + (double)k * step >= t || k >= w->it_k) {
 			s->iterations -= (double)(w->it_k - k);
 			s->dec_iters -= (double)(w->it_k - k);
@@ -487,8 +486,7 @@ static double spacing(const struct sim *s, long idx)
  * their next ones in turn; *offset is how long after t the previous of
  * them went out, and grows by an exponential spacing of mean gap_s
  * (drawn from the request number, so it is the same in every run). */
-static void closed_next_send(struct sim *s, long user, double t,
-			     double *offset)
+static void closed_next_send(struct sim *s, long user, double t, double *offset)
 {
 	if (s->sends >= s->max_sends) {
 		if (isnan(s->w_end)) {
@@ -613,31 +611,40 @@ static int check(const struct sim_config *c, struct sc_err *e)
 		const struct sim_pool *p = &c->pool[i];
 		if (p->workers < 1 || p->workers > SIM_MAX_WORKERS ||
 		    p->slots < 1 || !(p->budget >= 1) || !p->shape)
-			return sc_err_set(e, SC_EINVAL,
-					  "simulation: pool %d needs 1-%ld workers (got %ld), slots >= 1 (got %ld) and a token budget >= 1 (got %g)",
-					  i, SIM_MAX_WORKERS, p->workers,
-					  p->slots, p->budget);
+			return sc_err_set(
+			    e, SC_EINVAL,
+			    "simulation: pool %d needs 1-%ld workers (got "
+			    "%ld), slots >= 1 (got %ld) and a token budget >= "
+			    "1 (got %g)",
+			    i, SIM_MAX_WORKERS, p->workers, p->slots,
+			    p->budget);
 	}
 	if (!(c->isl >= 1 && c->isl <= 1e7) || !(c->osl >= 1 && c->osl <= 1e7))
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "simulation: isl and osl must be in [1, 1e7] (got %g, %g)",
+		    c->isl, c->osl);
+	if (!(c->t0_s >= 0 && c->t0_s < 1e4) ||
+	    !(c->kv_s >= 0 && c->kv_s < 1e4))
 		return sc_err_set(e, SC_EINVAL,
-				  "simulation: isl and osl must be in [1, 1e7] (got %g, %g)",
-				  c->isl, c->osl);
-	if (!(c->t0_s >= 0 && c->t0_s < 1e4) || !(c->kv_s >= 0 && c->kv_s < 1e4))
-		return sc_err_set(e, SC_EINVAL,
-				  "simulation: frontend and handoff times must be in [0, 1e4) s");
+				  "simulation: frontend and handoff times must "
+				  "be in [0, 1e4) s");
 	const struct sim_load *l = &c->load;
 	if (l->requests < 0 || l->requests > SIM_MAX_REQUESTS)
-		return sc_err_set(e, SC_EINVAL,
-				  "simulation: requests must be in [0, %ld] (got %ld)",
-				  SIM_MAX_REQUESTS, l->requests);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "simulation: requests must be in [0, %ld] (got %ld)",
+		    SIM_MAX_REQUESTS, l->requests);
 	if (l->kind == LOAD_CLOSED &&
 	    (l->users < 1 || l->users > SIM_MAX_USERS))
-		return sc_err_set(e, SC_EINVAL,
-				  "simulation: users must be in [1, %ld] (got %ld)",
-				  SIM_MAX_USERS, l->users);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "simulation: users must be in [1, %ld] (got %ld)",
+		    SIM_MAX_USERS, l->users);
 	if (l->kind == LOAD_OPEN && !(l->rate_per_s > 0 && l->rate_per_s < 1e9))
 		return sc_err_set(e, SC_EINVAL,
-				  "simulation: request rate must be in (0, 1e9) per s (got %g)",
+				  "simulation: request rate must be in (0, "
+				  "1e9) per s (got %g)",
 				  l->rate_per_s);
 	return SC_OK;
 }
@@ -696,8 +703,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		return rc;
 	struct sim s = {.cfg = cfg};
 	s.w_start = s.w_end = NAN;
-	s.gap_s = cfg->arrival_gap_s > 0 ? cfg->arrival_gap_s
-					 : SIM_DEFAULT_GAP_S;
+	s.gap_s =
+	    cfg->arrival_gap_s > 0 ? cfg->arrival_gap_s : SIM_DEFAULT_GAP_S;
 	const struct sim_load *l = &cfg->load;
 	int pools = cfg->disagg ? 2 : 1;
 	for (int p = 0; p < pools; p++) {
@@ -713,8 +720,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 			w->noise_k = -1;
 		}
 	if (l->kind == LOAD_CLOSED) {
-		long m = l->requests ? l->requests
-				     : SIM_CLOSED_ROUNDS * l->users;
+		long m =
+		    l->requests ? l->requests : SIM_CLOSED_ROUNDS * l->users;
 		if (!l->requests && m < SIM_CLOSED_MIN)
 			m = SIM_CLOSED_MIN;
 		s.warmup = l->warmup >= 0 ? l->warmup : l->users;
@@ -741,10 +748,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		for (long i = 0; i < m; i++) {
 			if (l->kind == LOAD_OPEN && i > 0)
 				t += rng_exp(&rg, l->rate_per_s);
-			new_request(&s, l->kind == LOAD_OPEN
-						? t
-						: (double)i * s.gap_s,
-				    -1);
+			new_request(
+			    &s, l->kind == LOAD_OPEN ? t : (double)i * s.gap_s,
+			    -1);
 		}
 		s.w_start = 0;
 		s.w_end = l->kind == LOAD_OPEN ? t : NAN;
@@ -786,12 +792,14 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		out->tokens_per_s = s.tokens_total / last_finish;
 		out->req_per_s = (double)s.n_req / last_finish;
 		long lim = (long)(SIM_UNSTABLE_SHARE * (double)s.n_req);
-		out->unstable = s.waiting_at_last >
-				(lim > SIM_UNSTABLE_MIN ? lim : SIM_UNSTABLE_MIN);
+		out->unstable =
+		    s.waiting_at_last >
+		    (lim > SIM_UNSTABLE_MIN ? lim : SIM_UNSTABLE_MIN);
 	} else {
 		out->window_s = s.w_end - s.w_start;
 		double tok = s.tok_at_end - s.tok_at_start;
-		out->tokens_per_s = out->window_s > 0 ? tok / out->window_s : NAN;
+		out->tokens_per_s =
+		    out->window_s > 0 ? tok / out->window_s : NAN;
 		out->req_per_s = out->tokens_per_s / cfg->osl;
 	}
 	out->decode_batch = s.dec_iters > 0 ? s.dec_seqs / s.dec_iters : 0;

@@ -38,16 +38,16 @@ enum load_kind {
 };
 
 /* Ranges checked by sim_run. */
-#define SIM_MAX_USERS 1000000L
+#define SIM_MAX_USERS	 1000000L
 #define SIM_MAX_REQUESTS 200000L
-#define SIM_MAX_WORKERS 4096L
+#define SIM_MAX_WORKERS	 4096L
 
 struct sim_load {
 	enum load_kind kind;
-	long users;        /* closed loop, >= 1 */
+	long users;	   /* closed loop, >= 1 */
 	double rate_per_s; /* open loop, > 0 */
-	long requests;     /* requests measured (0: a default per kind) */
-	long warmup;       /* closed loop: first requests left out (-1: one
+	long requests;	   /* requests measured (0: a default per kind) */
+	long warmup;	   /* closed loop: first requests left out (-1: one
 			      round, as `servecal bench` does) */
 };
 
@@ -55,31 +55,31 @@ struct sim_load {
 struct sim_pool {
 	long workers;
 	const struct worker_shape *shape;
-	long slots;     /* sequences a worker holds (max_batch, capped by
-			   its KV capacity) */
-	double budget;  /* tokens per iteration */
+	long slots;    /* sequences a worker holds (max_batch, capped by
+			  its KV capacity) */
+	double budget; /* tokens per iteration */
 	struct sched_spec sched;
 };
 
 struct sim_config {
 	const struct model_ctx *c;
-	bool disagg;          /* pool[0] prefill, pool[1] decode */
+	bool disagg; /* pool[0] prefill, pool[1] decode */
 	struct sim_pool pool[2];
 	double isl, osl;      /* tokens per request */
-	double t0_s;          /* frontend: request in plus first token out */
-	double kv_s;          /* disagg: prefill end to decode arrival */
+	double t0_s;	      /* frontend: request in plus first token out */
+	double kv_s;	      /* disagg: prefill end to decode arrival */
 	double arrival_gap_s; /* closed loop: spacing of requests that are
 				 sent at the same moment (0: default) */
 	struct sim_load load;
-	unsigned long seed;   /* arrivals and jitter */
-	bool exact;           /* no jitter (tests with composed answers) */
+	unsigned long seed; /* arrivals and jitter */
+	bool exact;	    /* no jitter (tests with composed answers) */
 };
 
 struct sim_result {
 	size_t measured;
 	/* Per-request statistics over measured requests, seconds. */
 	struct stats ttft_s, tpot_s, e2e_s;
-	double wait_s;       /* mean arrival to admission (first worker) */
+	double wait_s;	     /* mean arrival to admission (first worker) */
 	double prefill_s;    /* mean admission to end of prompt */
 	double outside_s;    /* mean frontend + wait: TTFT minus what the
 				engine reports as its prompt time */
@@ -88,7 +88,7 @@ struct sim_result {
 	double req_per_s;    /* requests finished in the window */
 	double decode_batch; /* mean decoding sequences per decode iteration */
 	double iterations;   /* iterations simulated, all workers */
-	bool unstable;       /* open loop: the queue grew over the run */
+	bool unstable;	     /* open loop: the queue grew over the run */
 };
 
 /* Runs the simulation. SC_EINVAL (message in e) for a configuration

@@ -7,8 +7,8 @@
  * takes a power-4 smooth max, which costs 19% at exact balance and under 1%
  * once one side is 2x the other, and keeps the model differentiable for the
  * fitter. */
-#define GIGA 1e9
-#define ACT_BYTES 2.0   /* activations exchanged by collectives: bf16 */
+#define GIGA	    1e9
+#define ACT_BYTES   2.0 /* activations exchanged by collectives: bf16 */
 #define EMBED_BYTES 2.0 /* LM head stays in bf16 */
 
 int model_ctx_check(const struct model_ctx *c, const struct worker_shape *s,
@@ -22,9 +22,10 @@ int model_ctx_check(const struct model_ctx *c, const struct worker_shape *s,
 	if (s->tp < 1 || s->pp < 1 || s->dp < 1 || s->ep < 1)
 		return sc_err_set(e, SC_EINVAL, "parallelism must be >= 1");
 	if (m->q_heads % s->tp || (m->kv_heads % s->tp && s->tp % m->kv_heads))
-		return sc_err_set(e, SC_EINVAL,
-				  "tp %ld does not split the %ld heads / %ld KV heads of %s",
-				  s->tp, m->q_heads, m->kv_heads, m->name);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "tp %ld does not split the %ld heads / %ld KV heads of %s",
+		    s->tp, m->q_heads, m->kv_heads, m->name);
 	if (s->pp > m->layers)
 		return sc_err_set(e, SC_EINVAL, "pp %ld exceeds %ld layers",
 				  s->pp, m->layers);
@@ -51,8 +52,8 @@ static double link_bytes_per_s(const struct model_ctx *c,
 {
 	/* A worker larger than a node talks over the inter-node network. */
 	double gbps = worker_gpus(s) > c->g->gpus_per_node
-			      ? c->g->internode_gbps
-			      : c->g->nvlink_gbps;
+			  ? c->g->internode_gbps
+			  : c->g->nvlink_gbps;
 	return c->p->v[MP_ETA_AR] * gbps * GIGA;
 }
 
@@ -77,8 +78,8 @@ static void weight_bytes_read(const struct model_ctx *c,
 	if (m->experts) {
 		double E = (double)m->experts, k = (double)m->top_k;
 		double touched = E * (1.0 - pow(1.0 - k / E, n_tok));
-		*expert_out = experts * (touched / E) /
-			      (double)(s->moe_tp * s->ep);
+		*expert_out =
+		    experts * (touched / E) / (double)(s->moe_tp * s->ep);
 	}
 }
 
@@ -90,8 +91,8 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	double ranks = (double)(s->tp * s->dp);
 	double n_tok = l->decode_seqs + l->prefill_tokens;
 	double sampled = l->decode_seqs + l->prefill_seqs;
-	double per_tok_attn = 4.0 * (double)m->layers * (double)m->q_heads *
-			      (double)m->head_dim;
+	double per_tok_attn =
+	    4.0 * (double)m->layers * (double)m->q_heads * (double)m->head_dim;
 
 	/* Attention-DP ranks each sample their own sequences. */
 	double f_lin = model_linear_flops(m, n_tok) / ranks +
@@ -107,7 +108,8 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		/* One cell array for all sequences: each token's scores are
 		 * computed against every occupied cell and masked, and the
 		 * cells are read once per iteration. */
-		f_pre = per_tok_attn * l->prefill_tokens * l->attn_cells / ranks;
+		f_pre =
+		    per_tok_attn * l->prefill_tokens * l->attn_cells / ranks;
 		f_dec = per_tok_attn * l->decode_seqs * l->attn_cells / ranks;
 		kv_read = l->attn_cells;
 	} else {
@@ -129,16 +131,17 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	double bw = gpu_hbm_bytes_per_s(c->g);
 	/* Expert weights stream through grouped GEMMs of a few tokens per
 	 * expert, at their own efficiency. */
-	out->memory_s = (dense + kappa * (kv_read + n_tok)) /
-				(p->v[MP_ETA_M] * bw) +
-			expert / (p->v[MP_ETA_ME] * bw);
+	out->memory_s =
+	    (dense + kappa * (kv_read + n_tok)) / (p->v[MP_ETA_M] * bw) +
+	    expert / (p->v[MP_ETA_ME] * bw);
 
 	double comm = 0.0;
 	double link = link_bytes_per_s(c, s);
 	if (s->tp > 1) {
 		double msg = model_allreduce_bytes(m, n_tok / (double)s->dp);
 		double t = (double)s->tp;
-		double ar = p->v[MP_ALPHA_AR] + 2.0 * (t - 1.0) / t * msg / link;
+		double ar =
+		    p->v[MP_ALPHA_AR] + 2.0 * (t - 1.0) / t * msg / link;
 		comm += 2.0 * (double)m->layers * ar;
 	}
 	if (m->experts && s->ep > 1) {
@@ -154,8 +157,8 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		comm += (double)(s->pp - 1) * (p->v[MP_ALPHA_AR] + msg / link);
 	}
 	out->comm_s = comm;
-	out->overhead_s = p->v[MP_TAU_S] +
-			  p->v[MP_TAU_R] * sampled / (double)s->dp;
+	out->overhead_s =
+	    p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
 	out->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
 }
@@ -163,7 +166,8 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 double step_combine(const struct step_parts *sp)
 {
 	/* (c^4 + m^4)^(1/4), written out: pow() dominated the fitter's time. */
-	double c2 = sp->compute_s * sp->compute_s, m2 = sp->memory_s * sp->memory_s;
+	double c2 = sp->compute_s * sp->compute_s,
+	       m2 = sp->memory_s * sp->memory_s;
 	double core = sqrt(sqrt(c2 * c2 + m2 * m2));
 	return sp->overhead_s + (core + sp->comm_s) * (1.0 + sp->cpu_share);
 }

@@ -40,9 +40,9 @@ struct step_load {
 struct step_parts {
 	double compute_s;  /* linear + attention FLOPs at efficiency */
 	double memory_s;   /* weights + KV bytes at eta_m * HBM bandwidth */
-	double comm_s;     /* TP all-reduces / EP all-to-alls */
+	double comm_s;	   /* TP all-reduces / EP all-to-alls */
 	double overhead_s; /* tau_s + tau_r * sequences */
-	double pp;         /* pipeline stages */
+	double pp;	   /* pipeline stages */
 	double cpu_share;  /* the engine's CPU time not overlapped, as a share
 			      of the GPU's (sched_spec.cpu_share) */
 };

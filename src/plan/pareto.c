@@ -40,8 +40,7 @@ int pareto_dominates(double a1, double b1, double a2, double b2)
 	return a1 >= a2 && b1 >= b2 && (a1 > a2 || b1 > b2);
 }
 
-size_t pareto_front(const double *a, const double *b, size_t n,
-		    size_t *out_idx)
+size_t pareto_front(const double *a, const double *b, size_t n, size_t *out_idx)
 {
 	if (n == 0)
 		return 0;

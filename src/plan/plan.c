@@ -14,16 +14,16 @@
 
 void plan_ctx(const struct plan_query *q, struct model_ctx *c)
 {
-	*c = (struct model_ctx){q->m, q->g, q->wdtype, q->kvdtype, q->p,
-				sched_find(q->backend)};
+	*c = (struct model_ctx){q->m,	    q->g, q->wdtype,
+				q->kvdtype, q->p, sched_find(q->backend)};
 }
 
 const char *plan_bind_name(enum plan_bind b)
 {
 	static const char *const names[] = {
-		[PLAN_BIND_NONE] = "none",     [PLAN_BIND_MEMORY] = "memory",
-		[PLAN_BIND_TTFT] = "ttft",     [PLAN_BIND_TPOT] = "tpot",
-		[PLAN_BIND_GPUS] = "gpu budget",
+	    [PLAN_BIND_NONE] = "none",	     [PLAN_BIND_MEMORY] = "memory",
+	    [PLAN_BIND_TTFT] = "ttft",	     [PLAN_BIND_TPOT] = "tpot",
+	    [PLAN_BIND_GPUS] = "gpu budget",
 	};
 	return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : "?";
 }
@@ -31,18 +31,21 @@ const char *plan_bind_name(enum plan_bind b)
 int plan_query_check(const struct plan_query *q, struct sc_err *e)
 {
 	if (!q->m || !q->g || !q->p)
-		return sc_err_set(e, SC_EINVAL, "match: model, GPU and params needed");
+		return sc_err_set(e, SC_EINVAL,
+				  "match: model, GPU and params needed");
 	if (!(q->wl.isl >= 1) || !(q->wl.osl >= 1) || !isfinite(q->wl.isl) ||
 	    !isfinite(q->wl.osl))
-		return sc_err_set(e, SC_EINVAL,
-				  "match: isl and osl must be >= 1 (got %g, %g)",
-				  q->wl.isl, q->wl.osl);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "match: isl and osl must be >= 1 (got %g, %g)", q->wl.isl,
+		    q->wl.osl);
 	if (!(q->sla.ttft_s > 0) || !(q->sla.tpot_s > 0))
 		return sc_err_set(e, SC_EINVAL,
 				  "match: TTFT and TPOT SLAs must be > 0");
 	if (q->total_gpus < 1 || q->max_gpus_per_worker < 1)
-		return sc_err_set(e, SC_EINVAL,
-				  "match: total GPUs and GPUs per worker must be >= 1");
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "match: total GPUs and GPUs per worker must be >= 1");
 	if (q->total_gpus > 1024 || q->max_gpus_per_worker > 1024)
 		return sc_err_set(e, SC_EINVAL,
 				  "match: at most 1024 GPUs (got %ld)",
@@ -108,14 +111,14 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 	if (c->perf.oom || !isfinite(plan_violation(sla, &c->perf)))
 		return;
 	if (m->have_nearest && plan_violation(sla, &c->perf) >=
-				       plan_violation(sla, &m->nearest.perf))
+				   plan_violation(sla, &m->nearest.perf))
 		return;
 	m->nearest = *c;
 	m->have_nearest = true;
 	m->bind = plan_ttft_checked_s(sla, &c->perf) / sla->ttft_s >=
-				  perf_tpot_at(&c->perf, sla->tpot_stat) / sla->tpot_s
-			  ? PLAN_BIND_TTFT
-			  : PLAN_BIND_TPOT;
+			  perf_tpot_at(&c->perf, sla->tpot_stat) / sla->tpot_s
+		      ? PLAN_BIND_TTFT
+		      : PLAN_BIND_TPOT;
 }
 
 /* The users whose projection decides whether n is feasible: n plus the
@@ -134,14 +137,14 @@ int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 	struct plan_config cur;
 	long lo = 0, hi = n_max + 1; /* lo feasible (or 0), hi infeasible */
 	int rc;
-#define PROBE(n)                                                             \
-	do {                                                                 \
-		if ((rc = probe(ctx, with_margin((n), margin), &cur, e)) !=  \
-		    SC_OK)                                                   \
-			return rc;                                           \
-		(*evals)++;                                                  \
-		if (cur.feasible || (n) == 1)                                \
-			*out = cur;                                          \
+#define PROBE(n)                                                               \
+	do {                                                                   \
+		if ((rc = probe(ctx, with_margin((n), margin), &cur, e)) !=    \
+		    SC_OK)                                                     \
+			return rc;                                             \
+		(*evals)++;                                                    \
+		if (cur.feasible || (n) == 1)                                  \
+			*out = cur;                                            \
 	} while (0)
 	if (hint >= 1 && hint <= n_max) {
 		long step = hint / 16 > 0 ? hint / 16 : 1;
@@ -267,7 +270,8 @@ static bool same_effect(const struct plan_config *a,
 
 static long batch_sum(const struct plan_config *c)
 {
-	return c->w[0].max_batch + (c->mode == DEPLOY_AGG ? 0 : c->w[1].max_batch);
+	return c->w[0].max_batch +
+	       (c->mode == DEPLOY_AGG ? 0 : c->w[1].max_batch);
 }
 
 /* Drops duplicates of the same effect from a sorted list, keeping the one
@@ -297,25 +301,24 @@ static size_t dedupe(struct plan_config *v, size_t n)
 
 /* cfg projected with the full average of simulated runs. */
 static int project_full(const struct plan_query *q, struct plan_config *cfg,
-		  struct sc_err *e)
+			struct sc_err *e)
 {
 	struct model_ctx c;
 	plan_ctx(q, &c);
 	struct perf_load ld = {.kind = LOAD_CLOSED, .users = cfg->concurrency};
 	int rc = cfg->mode == DEPLOY_AGG
-			 ? perf_agg_at(&c, &cfg->w[0], cfg->w[0].count, &q->wl,
-				       &ld, &cfg->perf, e)
-			 : perf_disagg_at(&c, &cfg->w[0], cfg->w[0].count,
-					  &cfg->w[1], cfg->w[1].count, &q->link,
-					  &q->wl, &ld, &cfg->perf, e);
+		     ? perf_agg_at(&c, &cfg->w[0], cfg->w[0].count, &q->wl, &ld,
+				   &cfg->perf, e)
+		     : perf_disagg_at(&c, &cfg->w[0], cfg->w[0].count,
+				      &cfg->w[1], cfg->w[1].count, &q->link,
+				      &q->wl, &ld, &cfg->perf, e);
 	if (rc == SC_OK)
 		cfg->feasible = plan_meets_sla(&q->sla, &cfg->perf);
 	return rc;
 }
 
 int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
-		     struct plan_mode_result *r, bool refine,
-		     struct sc_err *e)
+		     struct plan_mode_result *r, bool refine, struct sc_err *e)
 {
 	r->cfg = l->v;
 	r->n = l->n;
@@ -381,12 +384,12 @@ void plan_config_name(const struct plan_config *cfg, char *buf, size_t len)
 		size_t k = 0;
 		plan_shape_name(&cfg->w[g].shape, low, sizeof low);
 		for (const char *p = low; *p && k + 2 < sizeof sh[g]; p++) {
-			if (*p >= 'a' && *p <= 'z' && p > low &&
-			    p[-1] >= '0' && p[-1] <= '9')
+			if (*p >= 'a' && *p <= 'z' && p > low && p[-1] >= '0' &&
+			    p[-1] <= '9')
 				sh[g][k++] = ' ';
 			sh[g][k++] = *p >= 'a' && *p <= 'z'
-					     ? (char)(*p - 'a' + 'A')
-					     : *p;
+					 ? (char)(*p - 'a' + 'A')
+					 : *p;
 		}
 		sh[g][k] = '\0';
 	}

@@ -18,7 +18,8 @@
  * mean); servecal's CLI defaults to TTFT p90, TPOT mean. */
 struct plan_sla {
 	double ttft_s; /* TTFT at ttft_stat <= this */
-	double tpot_s; /* TPOT at tpot_stat <= this (tokens/s/user >= 1 / tpot_s) */
+	double tpot_s; /* TPOT at tpot_stat <= this (tokens/s/user >= 1 /
+			  tpot_s) */
 	enum stat_sel ttft_stat, tpot_stat;
 	/* Headroom on TTFT, in prompts: a configuration is feasible when
 	 * TTFT at ttft_stat plus this many of its own prompt times
@@ -34,7 +35,7 @@ struct plan_sla {
 };
 /* Ranges of ttft_margin_prompts and load_margin. */
 #define PLAN_MAX_MARGIN_PROMPTS 10.0
-#define PLAN_MAX_LOAD_MARGIN 1.0
+#define PLAN_MAX_LOAD_MARGIN	1.0
 
 /* What configurations are ranked by. */
 enum plan_objective {
@@ -66,7 +67,7 @@ struct plan_query {
 struct plan_config {
 	enum deploy_mode mode;
 	struct worker_spec w[2];
-	long replicas;       /* copies of the unit (agg: workers; disagg: gcd) */
+	long replicas; /* copies of the unit (agg: workers; disagg: gcd) */
 	long unit_x, unit_y; /* disagg xPyD unit */
 	long gpus;
 	double concurrency; /* closed-loop users to run it at */
@@ -85,9 +86,9 @@ enum plan_bind {
 
 struct plan_miss {
 	enum plan_bind bind;
-	bool have_nearest;          /* nearest is an evaluated config */
+	bool have_nearest;	    /* nearest is an evaluated config */
 	struct plan_config nearest; /* smallest max(TTFT/SLA, TPOT/SLA) */
-	char detail[256];           /* one line for the user */
+	char detail[256];	    /* one line for the user */
 };
 
 struct plan_mode_result {
@@ -96,7 +97,7 @@ struct plan_mode_result {
 	size_t *front; /* indices into cfg on the Pareto front, by user speed */
 	size_t n_front;
 	long evaluated; /* configurations evaluated with the model */
-	long matched;   /* disagg: prefill x decode candidate pairs matched */
+	long matched;	/* disagg: prefill x decode candidate pairs matched */
 	struct plan_miss miss; /* meaningful when n == 0 */
 };
 

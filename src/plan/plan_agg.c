@@ -9,11 +9,11 @@
 
 const long plan_agg_budgets[] = {1024, 2048, 4096, 8192, 16384};
 const size_t plan_agg_n_budgets =
-	sizeof plan_agg_budgets / sizeof plan_agg_budgets[0];
+    sizeof plan_agg_budgets / sizeof plan_agg_budgets[0];
 
 /* Largest batch the search considers for one worker (well past any SLA). */
 #define PLAN_MAX_BATCH 4096
-#define PLAN_GRID_MAX 128
+#define PLAN_GRID_MAX  128
 /* Batch caps per doubling; each runs at its best concurrency, so a coarse
  * grid loses little. */
 #define PLAN_AGG_GRID 2
@@ -86,21 +86,23 @@ int plan_agg_operate(const struct plan_query *q, const struct model_ctx *c,
  * TPOT SLA (more slots cannot help), or once the SLAs rather than the slots
  * hold the concurrency still (larger caps only add idle slots). */
 static int agg_shape(const struct plan_query *q, const struct model_ctx *c,
-		     const struct worker_shape *s, long budget,
-		     long max_fit, struct plan_list *l, struct plan_mode_result *r,
+		     const struct worker_shape *s, long budget, long max_fit,
+		     struct plan_list *l, struct plan_mode_result *r,
 		     struct sc_err *e)
 {
 	long replicas = q->total_gpus / worker_gpus(s);
 	long grid[PLAN_GRID_MAX];
-	size_t ng = plan_batch_grid(max_fit, PLAN_AGG_GRID, grid, PLAN_GRID_MAX);
+	size_t ng =
+	    plan_batch_grid(max_fit, PLAN_AGG_GRID, grid, PLAN_GRID_MAX);
 	struct plan_config cur;
 	double best_n = 0;
 	int flat = 0;
 	for (size_t i = 0; i < ng && flat < PLAN_AGG_PLATEAU; i++) {
 		/* the previous cap's concurrency is a close guess */
-		int rc = agg_operate(q, c, s, replicas, budget, grid[i],
-				     i ? (long)(best_n * grid[i] / grid[i - 1]) : 0,
-				     &cur, &r->evaluated, e);
+		int rc =
+		    agg_operate(q, c, s, replicas, budget, grid[i],
+				i ? (long)(best_n * grid[i] / grid[i - 1]) : 0,
+				&cur, &r->evaluated, e);
 		if (rc != SC_OK)
 			return rc;
 		if (cur.perf.oom)
@@ -129,8 +131,8 @@ int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
 	plan_ctx(q, &c);
 	struct worker_shape shapes[PLAN_SPACE_MAX];
 	long maxg = q->max_gpus_per_worker < q->total_gpus
-			    ? q->max_gpus_per_worker
-			    : q->total_gpus;
+			? q->max_gpus_per_worker
+			: q->total_gpus;
 	size_t ns = plan_shapes(&c, maxg, shapes, PLAN_SPACE_MAX);
 	struct plan_list l = {0};
 	bool any_fit = false;
@@ -151,8 +153,8 @@ int plan_agg_search(const struct plan_query *q, struct plan_mode_result *r,
 				continue;
 			any_fit = true;
 			long max_fit = mp.max_batch_fit < PLAN_MAX_BATCH
-					       ? mp.max_batch_fit
-					       : PLAN_MAX_BATCH;
+					   ? mp.max_batch_fit
+					   : PLAN_MAX_BATCH;
 			rc = agg_shape(q, &c, &shapes[i], budget, max_fit, &l,
 				       r, e);
 			if (rc != SC_OK)

@@ -13,8 +13,8 @@
 
 /* Largest prefill batch (prompts) and decode batch the search considers. */
 #define PLAN_MAX_PREFILL_BATCH 256
-#define PLAN_MAX_DECODE_BATCH 4096
-#define PLAN_GRID_MAX 128
+#define PLAN_MAX_DECODE_BATCH  4096
+#define PLAN_GRID_MAX	       128
 /* Decode batch sizes per doubling: the points of the Pareto front. */
 #define PLAN_DECODE_GRID 4
 /* Matched pairings per decode candidate that go on to the full model:
@@ -34,8 +34,8 @@ void plan_prefill_eval(const struct plan_query *q, const struct model_ctx *c,
 	out->req_per_s = (double)k / t;
 	/* Handoff to a decode worker of the same size: the same number of
 	 * parallel links; a smaller decode worker only adds to this. */
-	out->ttft_floor_s = q->p->v[MP_T0] + t +
-			    step_kv_transfer_s(c, &q->link, s, s, isl);
+	out->ttft_floor_s =
+	    q->p->v[MP_T0] + t + step_kv_transfer_s(c, &q->link, s, s, isl);
 }
 
 static bool prefill_ok(const struct plan_query *q, const struct model_ctx *c,
@@ -46,8 +46,8 @@ static bool prefill_ok(const struct plan_query *q, const struct model_ctx *c,
 	struct mem_plan mp;
 	mem_plan_worker(c, s, (double)out->budget, q->wl.isl, &mp);
 	/* The margin in prompts is a prefill batch's time here too. */
-	double margin_s = q->sla.ttft_margin_prompts * (double)k /
-			  out->req_per_s;
+	double margin_s =
+	    q->sla.ttft_margin_prompts * (double)k / out->req_per_s;
 	return !mp.oom && mp.max_batch_fit >= k &&
 	       out->ttft_floor_s + margin_s <= q->sla.ttft_s;
 }
@@ -78,7 +78,7 @@ static long largest_batch(plan_probe_fn probe, const struct batch_probe *p,
 	struct plan_config best = {0};
 	long evals = 0;
 	if (plan_max_concurrency(probe, p, max, 0, 0, &best, &evals, NULL) !=
-		    SC_OK ||
+		SC_OK ||
 	    !best.feasible)
 		return 0;
 	return (long)best.concurrency;
@@ -121,8 +121,8 @@ static int decode_probe(const void *ctx, long b, struct plan_config *out,
 	struct plan_dcand cand;
 	plan_decode_eval(p->q, p->c, p->s, b, &cand);
 	out->concurrency = (double)b;
-	out->feasible = cand.tpot_s <= p->q->sla.tpot_s &&
-			decode_fits(p->q, p->c, p->s, b);
+	out->feasible =
+	    cand.tpot_s <= p->q->sla.tpot_s && decode_fits(p->q, p->c, p->s, b);
 	return SC_OK;
 }
 
@@ -137,9 +137,9 @@ long plan_decode_largest(const struct plan_query *q, const struct model_ctx *c,
 	return b;
 }
 
-static void fill_workers(const struct plan_query *q,
-			 const struct plan_pcand *p, const struct plan_dcand *d,
-			 long x, long y, struct plan_config *o)
+static void fill_workers(const struct plan_query *q, const struct plan_pcand *p,
+			 const struct plan_dcand *d, long x, long y,
+			 struct plan_config *o)
 {
 	struct sched_spec sc = sched_default(q->backend);
 	o->mode = DEPLOY_DISAGG;
@@ -176,8 +176,8 @@ static int disagg_probe(const void *ctx, long n, struct plan_config *out,
 {
 	const struct disagg_probe *d = ctx;
 	*out = *d->shape;
-	struct perf_load ld = {.kind = LOAD_CLOSED, .users = (double)n,
-			       .quick = true};
+	struct perf_load ld = {
+	    .kind = LOAD_CLOSED, .users = (double)n, .quick = true};
 	int rc = perf_disagg_at(d->c, &out->w[0], out->w[0].count, &out->w[1],
 				out->w[1].count, &d->q->link, &d->q->wl, &ld,
 				&out->perf, e);
@@ -230,11 +230,11 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 	struct model_ctx c;
 	plan_ctx(q, &c);
 	long maxg = q->max_gpus_per_worker < q->total_gpus - 1
-			    ? q->max_gpus_per_worker
-			    : q->total_gpus - 1;
+			? q->max_gpus_per_worker
+			: q->total_gpus - 1;
 	struct worker_shape *shapes = xmalloc(PLAN_SPACE_MAX * sizeof *shapes);
-	size_t ns = maxg >= 1 ? plan_shapes(&c, maxg, shapes, PLAN_SPACE_MAX)
-			      : 0;
+	size_t ns =
+	    maxg >= 1 ? plan_shapes(&c, maxg, shapes, PLAN_SPACE_MAX) : 0;
 	struct plan_pcand *pc = xmalloc((ns + 1) * sizeof *pc);
 	struct plan_dcand *dc = NULL;
 	size_t npc = 0, ndc = 0, dcap = 0;
@@ -280,7 +280,8 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		if (!bmax)
 			continue;
 		long grid[PLAN_GRID_MAX];
-		size_t ng = plan_batch_grid(bmax, PLAN_DECODE_GRID, grid, PLAN_GRID_MAX);
+		size_t ng = plan_batch_grid(bmax, PLAN_DECODE_GRID, grid,
+					    PLAN_GRID_MAX);
 		if (ndc + ng > dcap)
 			dc = xgrow(dc, &dcap, ndc + ng, sizeof *dc);
 		for (size_t g = 0; g < ng; g++)
@@ -324,28 +325,34 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 		if (q->total_gpus < 2) {
 			m->bind = PLAN_BIND_GPUS;
 			snprintf(m->detail, sizeof m->detail,
-				 "GPU budget: disagg needs a prefill and a decode worker, %ld GPU given",
+				 "GPU budget: disagg needs a prefill and a "
+				 "decode worker, %ld GPU given",
 				 q->total_gpus);
 		} else if (!p_mem || !d_mem) {
 			m->bind = PLAN_BIND_MEMORY;
 			snprintf(m->detail, sizeof m->detail,
-				 "no %s worker of at most %ld GPUs holds the model and one sequence",
+				 "no %s worker of at most %ld GPUs holds the "
+				 "model and one sequence",
 				 !p_mem ? "prefill" : "decode", maxg);
 		} else if (npc == 0) {
 			m->bind = PLAN_BIND_TTFT;
 			snprintf(m->detail, sizeof m->detail,
-				 "TTFT: the fastest prefill worker (%s) needs %.1f ms for one %.0f-token prompt with handoff, SLA %.1f ms",
+				 "TTFT: the fastest prefill worker (%s) needs "
+				 "%.1f ms for one %.0f-token prompt with "
+				 "handoff, SLA %.1f ms",
 				 p_best, best_floor * 1e3, q->wl.isl,
 				 q->sla.ttft_s * 1e3);
 		} else if (ndc == 0) {
 			m->bind = PLAN_BIND_TPOT;
 			snprintf(m->detail, sizeof m->detail,
-				 "TPOT: the fastest decode worker (%s) needs %.2f ms per token at batch 1, SLA %.2f ms",
+				 "TPOT: the fastest decode worker (%s) needs "
+				 "%.2f ms per token at batch 1, SLA %.2f ms",
 				 d_best, best_tpot1 * 1e3, q->sla.tpot_s * 1e3);
 		} else if (!any_pair) {
 			m->bind = PLAN_BIND_GPUS;
 			snprintf(m->detail, sizeof m->detail,
-				 "GPU budget: no prefill + decode pair fits in %ld GPUs",
+				 "GPU budget: no prefill + decode pair fits in "
+				 "%ld GPUs",
 				 q->total_gpus);
 		}
 	}

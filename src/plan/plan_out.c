@@ -17,10 +17,10 @@ struct column {
 	void (*print)(FILE *f, const struct plan_config *c);
 };
 
-#define NUM_COL(fn, fmt, expr)                                               \
-	static void fn(FILE *f, const struct plan_config *c)                 \
-	{                                                                    \
-		fprintf(f, fmt, expr);                                       \
+#define NUM_COL(fn, fmt, expr)                                                 \
+	static void fn(FILE *f, const struct plan_config *c)                   \
+	{                                                                      \
+		fprintf(f, fmt, expr);                                         \
 	}
 
 NUM_COL(col_user, "%.4f", c->perf.tokens_per_s_per_user)
@@ -61,38 +61,47 @@ static void col_config(FILE *f, const struct plan_config *c)
 
 /* Columns shared by every file; pareto.csv stops after these. */
 static const struct column common_cols[] = {
-	{"tokens_per_s_per_user", col_user}, {"tokens_per_s_per_gpu", col_gpu},
-	{"ttft_ms", col_ttft},		     {"tpot_ms", col_tpot},
-	{"config", col_config},		     {"mode", col_mode},
-	{"feasible", col_feasible},
+    {"tokens_per_s_per_user", col_user},
+    {"tokens_per_s_per_gpu", col_gpu},
+    {"ttft_ms", col_ttft},
+    {"tpot_ms", col_tpot},
+    {"config", col_config},
+    {"mode", col_mode},
+    {"feasible", col_feasible},
 };
 static const struct column run_cols[] = {
-	{"gpus", col_gpus},	     {"req_per_s", col_req},
-	{"tokens_per_s", col_tok},   {"concurrency", col_conc},
-	{"wait_ms", col_wait},	     {"prefill_ms", col_prefill},
-	{"kv_transfer_ms", col_kv},  {"replicas", col_replicas},
-	{"ttft_p90_ms", col_ttft90},
+    {"gpus", col_gpus},		 {"req_per_s", col_req},
+    {"tokens_per_s", col_tok},	 {"concurrency", col_conc},
+    {"wait_ms", col_wait},	 {"prefill_ms", col_prefill},
+    {"kv_transfer_ms", col_kv},	 {"replicas", col_replicas},
+    {"ttft_p90_ms", col_ttft90},
 };
 static const struct column agg_cols[] = {
-	{"workers", col_w0_count},   {"tp", col_w0_tp},
-	{"pp", col_w0_pp},	     {"dp", col_w0_dp},
-	{"ep", col_w0_ep},	     {"max_batch", col_w0_batch},
-	{"max_num_tokens", col_w0_tokens},
+    {"workers", col_w0_count},
+    {"tp", col_w0_tp},
+    {"pp", col_w0_pp},
+    {"dp", col_w0_dp},
+    {"ep", col_w0_ep},
+    {"max_batch", col_w0_batch},
+    {"max_num_tokens", col_w0_tokens},
 };
 static const struct column disagg_cols[] = {
-	{"prefill_workers", col_w0_count}, {"prefill_tp", col_w0_tp},
-	{"prefill_pp", col_w0_pp},	   {"prefill_dp", col_w0_dp},
-	{"prefill_ep", col_w0_ep},	   {"prefill_batch", col_w0_batch},
-	{"decode_workers", col_w1_count},  {"decode_tp", col_w1_tp},
-	{"decode_pp", col_w1_pp},	   {"decode_dp", col_w1_dp},
-	{"decode_ep", col_w1_ep},	   {"decode_batch", col_w1_batch},
+    {"prefill_workers", col_w0_count}, {"prefill_tp", col_w0_tp},
+    {"prefill_pp", col_w0_pp},	       {"prefill_dp", col_w0_dp},
+    {"prefill_ep", col_w0_ep},	       {"prefill_batch", col_w0_batch},
+    {"decode_workers", col_w1_count},  {"decode_tp", col_w1_tp},
+    {"decode_pp", col_w1_pp},	       {"decode_dp", col_w1_dp},
+    {"decode_ep", col_w1_ep},	       {"decode_batch", col_w1_batch},
 };
 
 struct colset {
 	const struct column *v;
 	size_t n;
 };
-#define COLSET(a) {a, sizeof a / sizeof a[0]}
+#define COLSET(a)                                                              \
+	{                                                                      \
+		a, sizeof a / sizeof a[0]                                      \
+	}
 
 static void write_header(FILE *f, const struct colset *sets, size_t nsets)
 {
@@ -227,7 +236,8 @@ static cJSON *mode_json(const struct plan_query *q,
 	cJSON_AddNumberToObject(o, "pairs_matched", (double)r->matched);
 	cJSON_AddNumberToObject(o, "feasible", (double)r->n);
 	if (r->n) {
-		cJSON_AddItemToObject(o, "best", plan_config_to_json(q, &r->cfg[0]));
+		cJSON_AddItemToObject(o, "best",
+				      plan_config_to_json(q, &r->cfg[0]));
 	} else {
 		cJSON_AddNullToObject(o, "best");
 		if (asked) {
@@ -237,8 +247,8 @@ static cJSON *mode_json(const struct plan_query *q,
 			cJSON_AddStringToObject(m, "detail", r->miss.detail);
 			if (r->miss.have_nearest)
 				cJSON_AddItemToObject(
-					m, "nearest",
-					plan_config_to_json(q, &r->miss.nearest));
+				    m, "nearest",
+				    plan_config_to_json(q, &r->miss.nearest));
 		}
 	}
 	cJSON *t = cJSON_AddArrayToObject(o, "top");
@@ -246,8 +256,8 @@ static cJSON *mode_json(const struct plan_query *q,
 		cJSON_AddItemToArray(t, plan_config_to_json(q, &r->cfg[i]));
 	cJSON *f = cJSON_AddArrayToObject(o, "pareto");
 	for (size_t i = 0; i < r->n_front; i++)
-		cJSON_AddItemToArray(f,
-				     plan_config_to_json(q, &r->cfg[r->front[i]]));
+		cJSON_AddItemToArray(
+		    f, plan_config_to_json(q, &r->cfg[r->front[i]]));
 	return o;
 }
 
@@ -264,11 +274,13 @@ cJSON *plan_result_to_json(const struct plan_query *q,
 	cJSON_AddNumberToObject(qj, "osl", q->wl.osl);
 	cJSON_AddNumberToObject(qj, "ttft_ms", q->sla.ttft_s * 1e3);
 	cJSON_AddNumberToObject(qj, "tpot_ms", q->sla.tpot_s * 1e3);
-	cJSON_AddStringToObject(qj, "ttft_stat", statsel_name(q->sla.ttft_stat));
+	cJSON_AddStringToObject(qj, "ttft_stat",
+				statsel_name(q->sla.ttft_stat));
 	cJSON_AddNumberToObject(qj, "ttft_margin_prompts",
 				q->sla.ttft_margin_prompts);
 	cJSON_AddNumberToObject(qj, "load_margin", q->sla.load_margin);
-	cJSON_AddStringToObject(qj, "tpot_stat", statsel_name(q->sla.tpot_stat));
+	cJSON_AddStringToObject(qj, "tpot_stat",
+				statsel_name(q->sla.tpot_stat));
 	cJSON_AddStringToObject(qj, "objective",
 				plan_objective_name(q->objective));
 	cJSON_AddNumberToObject(qj, "total_gpus", (double)q->total_gpus);
@@ -283,7 +295,7 @@ cJSON *plan_result_to_json(const struct plan_query *q,
 		cJSON_AddNumberToObject(o, "disagg_over_agg", g);
 		cJSON_AddNumberToObject(o, "disagg_over_agg_total_tokens",
 					r->disagg.cfg[0].perf.tokens_per_s /
-						r->agg.cfg[0].perf.tokens_per_s);
+					    r->agg.cfg[0].perf.tokens_per_s);
 	} else {
 		cJSON_AddNullToObject(o, "disagg_over_agg");
 		cJSON_AddNullToObject(o, "disagg_over_agg_total_tokens");
@@ -329,8 +341,8 @@ int plan_write_dir(const char *dir, const struct plan_query *q,
 		deploy_release(&d);
 		if (rc)
 			goto out;
-		cJSON *mj = cJSON_GetObjectItemCaseSensitive(
-			j, m ? "disagg" : "agg");
+		cJSON *mj =
+		    cJSON_GetObjectItemCaseSensitive(j, m ? "disagg" : "agg");
 		cJSON_AddStringToObject(mj, "deployment_file", files[m]);
 	}
 	if (!(rc = join(path, sizeof path, dir, "best.json", e)))
@@ -346,14 +358,15 @@ static int best_num(const cJSON *obj, const char *key, const char *where,
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-		return sc_err_set(e, SC_EINPUT, "%s: field '%s': missing or not a number",
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s': missing or not a number",
 				  where, key);
 	*out = v->valuedouble;
 	return SC_OK;
 }
 
-int plan_best_read(const char *dir, enum deploy_mode mode,
-		   struct plan_best *b, struct sc_err *e)
+int plan_best_read(const char *dir, enum deploy_mode mode, struct plan_best *b,
+		   struct sc_err *e)
 {
 	memset(b, 0, sizeof *b);
 	char path[4096];
@@ -365,7 +378,7 @@ int plan_best_read(const char *dir, enum deploy_mode mode,
 		return SC_EINPUT;
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
-		j, mode == DEPLOY_AGG ? "agg" : "disagg");
+	    j, mode == DEPLOY_AGG ? "agg" : "disagg");
 	const cJSON *best = cJSON_GetObjectItemCaseSensitive(m, "best");
 	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(q, "ttft_stat");
 	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(q, "tpot_stat");
@@ -376,12 +389,16 @@ int plan_best_read(const char *dir, enum deploy_mode mode,
 	}
 	/* Files of earlier versions have no statistic: the mean. */
 	if (cJSON_IsString(ts) && statsel_parse(ts->valuestring, &b->ttft_stat))
-		rc = sc_err_set(e, SC_EINPUT, "%s: field 'query.ttft_stat': unknown statistic '%s'",
-				path, ts->valuestring);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'query.ttft_stat': unknown statistic '%s'", path,
+		    ts->valuestring);
 	if (!rc && cJSON_IsString(ps) &&
 	    statsel_parse(ps->valuestring, &b->tpot_stat))
-		rc = sc_err_set(e, SC_EINPUT, "%s: field 'query.tpot_stat': unknown statistic '%s'",
-				path, ps->valuestring);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'query.tpot_stat': unknown statistic '%s'", path,
+		    ps->valuestring);
 	if (rc || (rc = best_num(q, "isl", path, &b->isl, e)) ||
 	    (rc = best_num(q, "osl", path, &b->osl, e)) ||
 	    (rc = best_num(q, "ttft_ms", path, &b->sla_ttft_ms, e)) ||
@@ -392,10 +409,14 @@ int plan_best_read(const char *dir, enum deploy_mode mode,
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(best, "config");
 	snprintf(b->config, sizeof b->config, "%s",
 		 cJSON_IsString(name) ? name->valuestring : "?");
-	const char *tkey = cJSON_GetObjectItemCaseSensitive(best, "ttft_at_sla_stat_ms")
-				   ? "ttft_at_sla_stat_ms" : "ttft_ms";
-	const char *pkey = cJSON_GetObjectItemCaseSensitive(best, "tpot_at_sla_stat_ms")
-				   ? "tpot_at_sla_stat_ms" : "tpot_ms";
+	const char *tkey =
+	    cJSON_GetObjectItemCaseSensitive(best, "ttft_at_sla_stat_ms")
+		? "ttft_at_sla_stat_ms"
+		: "ttft_ms";
+	const char *pkey =
+	    cJSON_GetObjectItemCaseSensitive(best, "tpot_at_sla_stat_ms")
+		? "tpot_at_sla_stat_ms"
+		: "tpot_ms";
 	if ((rc = best_num(best, "concurrency", path, &b->concurrency, e)) ||
 	    (rc = best_num(best, "gpus", path, &gpus, e)) ||
 	    (rc = best_num(best, tkey, path, &b->ttft_at_stat_ms, e)) ||
@@ -405,9 +426,10 @@ int plan_best_read(const char *dir, enum deploy_mode mode,
 		goto out;
 	if (!(b->concurrency >= 1 && b->concurrency <= 1e6) ||
 	    !(gpus >= 1 && gpus <= 1e6)) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: best config: concurrency %g or gpus %g out of range",
-				path, b->concurrency, gpus);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: best config: concurrency %g or gpus %g out of range",
+		    path, b->concurrency, gpus);
 		goto out;
 	}
 	b->gpus = (long)gpus;

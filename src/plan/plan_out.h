@@ -40,7 +40,7 @@ int plan_write_dir(const char *dir, const struct plan_query *q,
 /* What best.json says of one mode's recommendation, read back (the
  * reader beside the writer). */
 struct plan_best {
-	bool present;       /* the mode was searched and something fits */
+	bool present; /* the mode was searched and something fits */
 	char config[256];
 	double concurrency;
 	long gpus;
@@ -69,7 +69,7 @@ struct plan_file_config {
 
 /* best.json as the report shows it. */
 struct plan_file {
-	bool has_query; /* "query" (or "sla" in older files) */
+	bool has_query;		 /* "query" (or "sla" in older files) */
 	double ttft_ms, tpot_ms; /* the SLA limits; NAN when absent */
 	enum stat_sel ttft_stat, tpot_stat; /* the defaults given when absent */
 	char objective[16];		    /* "" when unsaid */

@@ -29,16 +29,15 @@ size_t plan_shapes(const struct model_ctx *c, long max_gpus,
 					continue;
 				}
 				for (long ep = 1; ep <= tp * dp; ep *= 2) {
-					struct worker_shape s = {
-						tp, pp, dp, ep, tp * dp / ep};
+					struct worker_shape s = {tp, pp, dp, ep,
+								 tp * dp / ep};
 					push(c, &s, out, cap, &n);
 				}
 			}
 	return n;
 }
 
-size_t plan_batch_grid(long max_batch, long per_doubling, long *out,
-		       size_t cap)
+size_t plan_batch_grid(long max_batch, long per_doubling, long *out, size_t cap)
 {
 	size_t n = 0;
 	long b = 1;

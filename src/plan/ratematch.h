@@ -14,13 +14,13 @@ struct ratematch_side {
 };
 
 struct ratematch_result {
-	long x, y;           /* prefill and decode workers in all */
+	long x, y;	     /* prefill and decode workers in all */
 	long unit_x, unit_y; /* the xPyD unit: x / replicas, y / replicas */
-	long replicas;       /* gcd(x, y) */
-	long gpus;           /* x * gpus_p + y * gpus_d */
+	long replicas;	     /* gcd(x, y) */
+	long gpus;	     /* x * gpus_p + y * gpus_d */
 	double req_per_s;    /* min(x * prefill, y * decode) */
 	double req_per_s_per_gpu;
-	bool prefill_bound;  /* x * prefill < y * decode */
+	bool prefill_bound; /* x * prefill < y * decode */
 };
 
 /* Evaluates one xPyD choice (x, y >= 1) into out. */
@@ -29,7 +29,8 @@ void ratematch_eval(const struct ratematch_side *p,
 		    struct ratematch_result *out);
 
 /* True when r is better than s: more requests/s per GPU; on a tie (relative
- * 1e-12) more requests/s in all, then fewer GPUs, then fewer prefill workers. */
+ * 1e-12) more requests/s in all, then fewer GPUs, then fewer prefill workers.
+ */
 bool ratematch_better(const struct ratematch_result *r,
 		      const struct ratematch_result *s);
 

@@ -27,7 +27,8 @@ static void miss_explain(struct plan_mode_result *r, const struct plan_sla *sla)
 	plan_config_name(&m->nearest, name, sizeof name);
 	const struct perf_point *pt = &m->nearest.perf;
 	snprintf(m->detail, sizeof m->detail,
-		 "%s binds: nearest miss %s reaches TTFT %.1f ms (SLA %.1f), TPOT %.2f ms (SLA %.2f)",
+		 "%s binds: nearest miss %s reaches TTFT %.1f ms (SLA %.1f), "
+		 "TPOT %.2f ms (SLA %.2f)",
 		 m->bind == PLAN_BIND_TTFT ? "TTFT" : "TPOT", name,
 		 pt->ttft_s * 1e3, sla->ttft_s * 1e3, pt->tpot_s * 1e3,
 		 sla->tpot_s * 1e3);
@@ -49,4 +50,3 @@ int plan_search(const struct plan_query *q, struct plan_result *r,
 	miss_explain(&r->disagg, &q->sla);
 	return SC_OK;
 }
-

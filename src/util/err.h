@@ -8,10 +8,10 @@
  * cli/cli.h). */
 enum sc_status {
 	SC_OK = 0,
-	SC_EINVAL = -1,   /* bad argument or flag value (usage) */
-	SC_EINPUT = -2,   /* bad input file: missing, malformed, invalid field */
+	SC_EINVAL = -1, /* bad argument or flag value (usage) */
+	SC_EINPUT = -2, /* bad input file: missing, malformed, invalid field */
 	SC_ERUNTIME = -3, /* I/O, network, library failure */
-	SC_ENOFIT = -4,   /* no configuration meets the constraints */
+	SC_ENOFIT = -4,	  /* no configuration meets the constraints */
 };
 
 #define SC_ERR_MSG_MAX 512
@@ -33,13 +33,13 @@ struct sc_err {
  * sys_errno 0; returns status so callers can write
  * `return sc_err_set(e, SC_EINPUT, ...)`. */
 int sc_err_set(struct sc_err *e, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* sc_err_set that also records sys_errno (the errno of the failed call). */
 int sc_err_sys(struct sc_err *e, int status, int sys_errno, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 /* Prefixes the message already in e with "prefix: " (e.g. a file name). */
 void sc_err_prefix(struct sc_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void sc_err_clear(struct sc_err *e);
 
 #endif

@@ -64,10 +64,11 @@ static int prescan(const char *text, size_t len, size_t max_nodes,
 			if (++depth > JSONIO_MAX_DEPTH) {
 				int line, col;
 				line_col(text, i, &line, &col);
-				return sc_err_set(e, SC_EINPUT,
-						  "%s: nested deeper than %d levels near line %d column %d",
-						  what, JSONIO_MAX_DEPTH, line,
-						  col);
+				return sc_err_set(
+				    e, SC_EINPUT,
+				    "%s: nested deeper than %d levels near "
+				    "line %d column %d",
+				    what, JSONIO_MAX_DEPTH, line, col);
 			}
 			break;
 		case ']':
@@ -82,7 +83,8 @@ static int prescan(const char *text, size_t len, size_t max_nodes,
 		}
 		if (nodes > max_nodes)
 			return sc_err_set(e, SC_EINPUT,
-					  "%s: more than %zu JSON values (the cap for this kind of file)",
+					  "%s: more than %zu JSON values (the "
+					  "cap for this kind of file)",
 					  what, max_nodes);
 	}
 	return SC_OK;
@@ -100,8 +102,8 @@ static void path_push(char *path, size_t cap, size_t *plen, const cJSON *it,
 	size_t n = *plen;
 	if (n >= cap - 1)
 		return;
-	int w = it->string ? snprintf(path + n, cap - n, "%s%s",
-				      n ? "." : "", it->string)
+	int w = it->string ? snprintf(path + n, cap - n, "%s%s", n ? "." : "",
+				      it->string)
 			   : snprintf(path + n, cap - n, "[%zu]", idx);
 	*plen = w < 0 ? n : (n + (size_t)w < cap ? n + (size_t)w : cap - 1);
 }
@@ -120,18 +122,17 @@ static int find_dup(const cJSON *j, char *path, size_t cap, size_t plen,
 			const char **names = xmalloc(n * sizeof *names);
 			size_t k = 0;
 			cJSON_ArrayForEach(it, j) names[k++] =
-				it->string ? it->string : "";
+			    it->string ? it->string : "";
 			qsort(names, n, sizeof *names, cmp_key);
 			const char *dup = NULL;
 			for (size_t i = 1; i < n && !dup; i++)
 				if (!strcmp(names[i - 1], names[i]))
 					dup = names[i];
 			if (dup) {
-				int rc = sc_err_set(e, SC_EINPUT,
-						    "%s: duplicate key '%s'%s%s",
-						    what, dup,
-						    plen ? " in " : "",
-						    plen ? path : "");
+				int rc = sc_err_set(
+				    e, SC_EINPUT, "%s: duplicate key '%s'%s%s",
+				    what, dup, plen ? " in " : "",
+				    plen ? path : "");
 				free(names);
 				return rc;
 			}
@@ -167,7 +168,8 @@ cJSON *jsonio_parse_capped(const char *text, size_t len, const char *what,
 		off = len;
 	int line, col;
 	if (!j) {
-		/* cJSON reports where it stopped; turn that into line:column. */
+		/* cJSON reports where it stopped; turn that into line:column.
+		 */
 		line_col(text, off, &line, &col);
 		sc_err_set(e, SC_EINPUT,
 			   "%s: invalid JSON near line %d column %d", what,
@@ -298,8 +300,7 @@ int jsonio_pos(const cJSON *obj, const char *key, bool required, double def,
 }
 
 int jsonio_int(const cJSON *obj, const char *key, bool required, long def,
-	       long lo, long hi, long *out, const char *where,
-	       struct sc_err *e)
+	       long lo, long hi, long *out, const char *where, struct sc_err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v) {

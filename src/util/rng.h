@@ -1,5 +1,6 @@
-/* Seeded random numbers for workloads, arrivals and the emulated engine (xoshiro256** seeded by
- * splitmix64): reproducible for a given --seed, state held by the caller. */
+/* Seeded random numbers for workloads, arrivals and the emulated engine
+ * (xoshiro256** seeded by splitmix64): reproducible for a given --seed, state
+ * held by the caller. */
 #ifndef SC_RNG_H
 #define SC_RNG_H
 #include <stdint.h>

@@ -7,9 +7,9 @@ static const struct {
 	const char *name;
 	double q;
 } sels[STAT_SEL_COUNT] = {
-	[STAT_MEAN] = {"mean", 0.0}, [STAT_P50] = {"p50", 0.50},
-	[STAT_P90] = {"p90", 0.90},  [STAT_P95] = {"p95", 0.95},
-	[STAT_P99] = {"p99", 0.99},
+    [STAT_MEAN] = {"mean", 0.0}, [STAT_P50] = {"p50", 0.50},
+    [STAT_P90] = {"p90", 0.90},	 [STAT_P95] = {"p95", 0.95},
+    [STAT_P99] = {"p99", 0.99},
 };
 
 const char *statsel_name(enum stat_sel s)

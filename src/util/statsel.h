@@ -4,8 +4,14 @@
 #ifndef SC_STATSEL_H
 #define SC_STATSEL_H
 
-enum stat_sel { STAT_MEAN, STAT_P50, STAT_P90, STAT_P95, STAT_P99,
-		STAT_SEL_COUNT };
+enum stat_sel {
+	STAT_MEAN,
+	STAT_P50,
+	STAT_P90,
+	STAT_P95,
+	STAT_P99,
+	STAT_SEL_COUNT
+};
 
 /* "mean", "p50", "p90", "p95", "p99". */
 const char *statsel_name(enum stat_sel s);

@@ -21,8 +21,18 @@
 #include "util/jsonio.h"
 #include "util/num.h"
 
-enum reader { R_MODEL, R_GPU, R_DEPLOY, R_CAMPAIGN, R_DATASET, R_PARAMS,
-	      R_EMULATOR, R_AIPERF, R_VLLM, R_COUNT };
+enum reader {
+	R_MODEL,
+	R_GPU,
+	R_DEPLOY,
+	R_CAMPAIGN,
+	R_DATASET,
+	R_PARAMS,
+	R_EMULATOR,
+	R_AIPERF,
+	R_VLLM,
+	R_COUNT
+};
 
 static void check(bool ok)
 {
@@ -135,11 +145,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	switch (r) {
-	case R_CAMPAIGN: campaign(data, size); return 0;
-	case R_DATASET: dataset(data, size); return 0;
-	case R_AIPERF: import(IMPORT_AIPERF, data, size); return 0;
-	case R_VLLM: import(IMPORT_VLLM, data, size); return 0;
-	default: break;
+	case R_CAMPAIGN:
+		campaign(data, size);
+		return 0;
+	case R_DATASET:
+		dataset(data, size);
+		return 0;
+	case R_AIPERF:
+		import(IMPORT_AIPERF, data, size);
+		return 0;
+	case R_VLLM:
+		import(IMPORT_VLLM, data, size);
+		return 0;
+	default:
+		break;
 	}
 	cJSON *j = jsonio_parse((const char *)data, size, "f", NULL);
 	if (!j)
@@ -153,12 +172,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(txt);
 	}
 	switch (r) {
-	case R_MODEL: model(j); break;
-	case R_GPU: gpu(j); break;
-	case R_DEPLOY: deploy(j); break;
-	case R_PARAMS: params(j); break;
-	case R_EMULATOR: emulator(j); break;
-	default: break;
+	case R_MODEL:
+		model(j);
+		break;
+	case R_GPU:
+		gpu(j);
+		break;
+	case R_DEPLOY:
+		deploy(j);
+		break;
+	case R_PARAMS:
+		params(j);
+		break;
+	case R_EMULATOR:
+		emulator(j);
+		break;
+	default:
+		break;
 	}
 	cJSON_Delete(j);
 	return 0;

@@ -8,7 +8,8 @@ void modelfix_init(struct modelfix *f, const char *model, const char *gpu,
 		   enum dtype w, enum dtype kv)
 {
 	struct sc_err e = {0};
-	if (model_spec_load(model, &f->m, &e) || gpu_spec_load(gpu, &f->g, &e)) {
+	if (model_spec_load(model, &f->m, &e) ||
+	    gpu_spec_load(gpu, &f->g, &e)) {
 		fprintf(stderr, "modelfix: %s\n", e.msg);
 		abort();
 	}

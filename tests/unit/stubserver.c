@@ -20,19 +20,32 @@
 /* Tokens a stream sends per turn when the gap is 0. */
 #define STUB_BURST 256
 
-enum kind { K_NORMAL, K_429, K_ERRCHUNK, K_DROP, K_STALL, K_MALFORMED,
-	    K_OVERSIZE, K_NODONE, K_ERRFIELD, K_NOOUT, K_TIMINGS, K_500TEXT,
-	    K_500LONG, K_HANGUP };
+enum kind {
+	K_NORMAL,
+	K_429,
+	K_ERRCHUNK,
+	K_DROP,
+	K_STALL,
+	K_MALFORMED,
+	K_OVERSIZE,
+	K_NODONE,
+	K_ERRFIELD,
+	K_NOOUT,
+	K_TIMINGS,
+	K_500TEXT,
+	K_500LONG,
+	K_HANGUP
+};
 
 struct conn {
 	int fd;
 	char in[1 << 16];
 	size_t in_len;
 	bool streaming;
-	bool close_after;      /* the response being sent is its last */
+	bool close_after; /* the response being sent is its last */
 	enum kind kind;
 	long left, sent, prompt, serial;
-	long served;           /* requests answered on this connection */
+	long served; /* requests answered on this connection */
 	int64_t next_ns;
 	int64_t idle_since_ns; /* end of the last response, or accept */
 };
@@ -121,10 +134,11 @@ static void respond(struct conn *c, const char *status, const char *ctype,
 		    const char *body)
 {
 	char h[320];
-	snprintf(h, sizeof h,
-		 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
-		 status, ctype, strlen(body),
-		 c->close_after ? "Connection: close\r\n" : "");
+	snprintf(
+	    h, sizeof h,
+	    "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
+	    status, ctype, strlen(body),
+	    c->close_after ? "Connection: close\r\n" : "");
 	wr(c->fd, h, strlen(h));
 	wr(c->fd, body, strlen(body));
 	end_response(c);
@@ -186,7 +200,8 @@ static int take_request(struct stubserver *s, struct conn *c)
 			 c->served >= s->o.max_requests;
 	if (c->kind == K_429) {
 		respond(c, "429 Too Many Requests", "application/json",
-			"{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit\",\"code\":429}}");
+			"{\"error\":{\"message\":\"rate "
+			"limited\",\"type\":\"rate_limit\",\"code\":429}}");
 		return c->close_after ? -1 : 1;
 	}
 	if (c->kind == K_500TEXT) {
@@ -196,7 +211,7 @@ static int take_request(struct stubserver *s, struct conn *c)
 	}
 	if (c->kind == K_500LONG) {
 		static const char head[] =
-			"{\"error\":{\"code\":500,\"message\":\"out of memory: ";
+		    "{\"error\":{\"code\":500,\"message\":\"out of memory: ";
 		char *b = malloc(4096 + 64);
 		size_t k = strlen(head);
 		memcpy(b, head, k);
@@ -209,7 +224,8 @@ static int take_request(struct stubserver *s, struct conn *c)
 	}
 	char h[160];
 	snprintf(h, sizeof h,
-		 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n%s\r\n",
+		 "HTTP/1.1 200 OK\r\nContent-Type: "
+		 "text/event-stream\r\nTransfer-Encoding: chunked\r\n%s\r\n",
 		 c->close_after ? "Connection: close\r\n" : "");
 	wr(c->fd, h, strlen(h));
 	c->streaming = true;
@@ -232,7 +248,9 @@ static bool step(struct stubserver *s, struct conn *c)
 	if ((c->kind == K_DROP) && c->sent >= 2)
 		return false;
 	if (c->kind == K_ERRCHUNK && c->sent >= 2) {
-		chunk(c->fd, "data: {\"error\":{\"message\":\"engine died\",\"type\":\"InternalServerError\",\"code\":500}}\n\n");
+		chunk(c->fd, "data: {\"error\":{\"message\":\"engine "
+			     "died\",\"type\":\"InternalServerError\",\"code\":"
+			     "500}}\n\n");
 		chunk(c->fd, "data: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
 		end_response(c);
@@ -240,13 +258,20 @@ static bool step(struct stubserver *s, struct conn *c)
 	}
 	if (c->kind == K_ERRFIELD) {
 		/* llama.cpp: HTTP 200, then the error as an "error:" line. */
-		chunk(c->fd, "error: {\"code\":500,\"message\":\"Input prompt is too big compared to KV size. Please try increasing KV size.\",\"type\":\"server_error\"}\n\ndata: [DONE]\n\n");
+		chunk(c->fd,
+		      "error: {\"code\":500,\"message\":\"Input prompt is too "
+		      "big compared to KV size. Please try increasing KV "
+		      "size.\",\"type\":\"server_error\"}\n\ndata: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
 		end_response(c);
 		return true;
 	}
 	if (c->kind == K_NOOUT) {
-		chunk(c->fd, "data: {\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":0,\"total_tokens\":1}}\n\ndata: [DONE]\n\n");
+		chunk(c->fd, "data: "
+			     "{\"choices\":[{\"index\":0,\"text\":\"\","
+			     "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_"
+			     "tokens\":1,\"completion_tokens\":0,\"total_"
+			     "tokens\":1}}\n\ndata: [DONE]\n\n");
 		wr(c->fd, "0\r\n\r\n", 5);
 		end_response(c);
 		return true;
@@ -275,9 +300,13 @@ static bool step(struct stubserver *s, struct conn *c)
 		c->left--;
 		c->sent++;
 		snprintf(buf, sizeof buf,
-			 "data: {\"id\":\"stub-%ld\",\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"t%ld\",\"finish_reason\":%s}]}\n\n",
+			 "data: "
+			 "{\"id\":\"stub-%ld\",\"object\":\"text_completion\","
+			 "\"choices\":[{\"index\":0,\"text\":\"t%ld\",\"finish_"
+			 "reason\":%s}]}\n\n",
 			 c->serial, c->sent,
-			 c->left == 0 && c->kind != K_NODONE ? "\"length\"" : "null");
+			 c->left == 0 && c->kind != K_NODONE ? "\"length\""
+							     : "null");
 		chunk(c->fd, buf);
 		/* From now, not from the due time: a late tick never bursts. */
 		c->next_ns = now_ns() + s->gap_us * 1000;
@@ -286,11 +315,16 @@ static bool step(struct stubserver *s, struct conn *c)
 	if (c->kind != K_NODONE) {
 		char tm[160] = "";
 		if (c->kind == K_TIMINGS)
-			snprintf(tm, sizeof tm,
-				 ",\"timings\":{\"prompt_n\":%ld,\"prompt_ms\":1.25,\"predicted_n\":%ld,\"predicted_ms\":2.5}",
-				 c->prompt, c->sent);
+			snprintf(
+			    tm, sizeof tm,
+			    ",\"timings\":{\"prompt_n\":%ld,\"prompt_ms\":1.25,"
+			    "\"predicted_n\":%ld,\"predicted_ms\":2.5}",
+			    c->prompt, c->sent);
 		snprintf(buf, sizeof buf,
-			 "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}%s}\n\ndata: [DONE]\n\n",
+			 "data: "
+			 "{\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,"
+			 "\"completion_tokens\":%ld,\"total_tokens\":%ld}%s}"
+			 "\n\ndata: [DONE]\n\n",
 			 c->prompt, c->sent, c->prompt + c->sent, tm);
 		chunk(c->fd, buf);
 	}
@@ -312,7 +346,7 @@ static void *run(void *arg)
 			if (c->streaming && c->next_ns < next)
 				next = c->next_ns;
 			int64_t idle_end =
-				c->idle_since_ns + s->o.idle_close_ms * 1000000LL;
+			    c->idle_since_ns + s->o.idle_close_ms * 1000000LL;
 			if (close_idle && !c->streaming && idle_end < next)
 				next = idle_end;
 		}
@@ -322,7 +356,8 @@ static void *run(void *arg)
 			pf[i + 1].fd = s->conns[i]->fd;
 			pf[i + 1].events = POLLIN;
 		}
-		int ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+		int ms =
+		    next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		int nconn = s->n;
 		if (poll(pf, (nfds_t)nconn + 1, ms) < 0)
 			continue;
@@ -360,9 +395,10 @@ static void *run(void *arg)
 			struct conn *c = s->conns[i];
 			bool gone = false;
 			/* With no gap, tokens go out in bursts, a burst per
-			 * stream per turn, so long streams stay fast and fair. */
-			for (int k = 1; !gone && c->streaming && c->next_ns <= now;
-			     k++) {
+			 * stream per turn, so long streams stay fast and fair.
+			 */
+			for (int k = 1;
+			     !gone && c->streaming && c->next_ns <= now; k++) {
 				gone = !step(s, c);
 				if (s->gap_us == 0 && k < STUB_BURST)
 					c->next_ns = now;
@@ -371,8 +407,8 @@ static void *run(void *arg)
 				gone = true; /* its announced last response */
 			if (!gone && !c->streaming && c->in_len)
 				gone = take_request(s, c) < 0;
-			if (!gone && close_idle && !c->streaming && !c->in_len &&
-			    expired(s, c, now_ns()))
+			if (!gone && close_idle && !c->streaming &&
+			    !c->in_len && expired(s, c, now_ns()))
 				gone = true;
 			if (gone)
 				close_conn(s, i);
@@ -411,7 +447,10 @@ struct stubserver *stub_start_opts(const struct stub_opts *o)
 	return s;
 }
 
-int stub_port(const struct stubserver *s) { return s->port; }
+int stub_port(const struct stubserver *s)
+{
+	return s->port;
+}
 long stub_max_inflight(const struct stubserver *s)
 {
 	return atomic_load(&((struct stubserver *)s)->max_inflight);

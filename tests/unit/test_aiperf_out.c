@@ -20,7 +20,8 @@ static struct req_record rec(uint64_t id, double ttft_ms, double tpot_ms,
 	r.start_ns = 1000000000LL * (int64_t)(id + 1);
 	r.first_byte_ns = r.start_ns + 1000000;
 	r.first_token_ns = r.start_ns + (int64_t)(ttft_ms * 1e6);
-	r.end_ns = r.first_token_ns + (int64_t)(tpot_ms * 1e6 * (double)(out - 1));
+	r.end_ns =
+	    r.first_token_ns + (int64_t)(tpot_ms * 1e6 * (double)(out - 1));
 	r.input_tokens = 128;
 	r.prompt_tokens = 128;
 	r.output_tokens = out;
@@ -55,21 +56,28 @@ static void test_record(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, want));
 	free(txt);
 	md = cJSON_GetObjectItem(j, "metadata");
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(md, "benchmark_phase")->valuestring,
-			       "profiling");
+	CU_ASSERT_STRING_EQUAL(
+	    cJSON_GetObjectItem(md, "benchmark_phase")->valuestring,
+	    "profiling");
 	const cJSON *mt = cJSON_GetObjectItem(j, "metrics");
 	const cJSON *ttft = cJSON_GetObjectItem(mt, "time_to_first_token");
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(ttft, "value")->valuedouble, 120, 1e-6);
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ttft, "unit")->valuestring, "ms");
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(mt, "inter_token_latency"),
-						   "value")->valuedouble, 10, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(ttft, "value")->valuedouble,
+			       120, 1e-6);
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ttft, "unit")->valuestring,
+			       "ms");
+	CU_ASSERT_DOUBLE_EQUAL(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(mt, "inter_token_latency"),
+				"value")
+		->valuedouble,
+	    10, 1e-6);
 	CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(j, "error")));
 	cJSON_Delete(j);
 	struct req_record f = rec(4, 0, 0, 1, false);
 	j = aiperf_record(&f, 0);
 	const cJSON *err = cJSON_GetObjectItem(j, "error");
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(err, "code")->valueint, 503);
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(err, "type")->valuestring, "http_503");
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(err, "type")->valuestring,
+			       "http_503");
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(err, "message")->valuestring,
 			       "HTTP 503: overloaded");
 	cJSON_Delete(j);
@@ -85,7 +93,8 @@ static void test_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	double ttfts[] = {100, 200, 300, 400, 250};
 	for (int i = 0; i < 5; i++) {
-		struct req_record r = rec((uint64_t)i, ttfts[i], 10 + i, 21, true);
+		struct req_record r =
+		    rec((uint64_t)i, ttfts[i], 10 + i, 21, true);
 		cJSON *j = aiperf_record(&r, 1700000000000000000LL);
 		char *s = cJSON_PrintUnformatted(j);
 		fprintf(f, "%s\n", s);
@@ -106,8 +115,10 @@ static void test_round_trip(void)
 		fprintf(stderr, "\n%s\n", e.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
 	const cJSON *tt = cJSON_GetObjectItem(lv.summary, "ttft_ms");
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(tt, "mean")->valuedouble, 250, 1e-6);
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(tt, "p50")->valuedouble, 250, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(tt, "mean")->valuedouble,
+			       250, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(tt, "p50")->valuedouble, 250,
+			       1e-6);
 	const cJSON *rq = cJSON_GetObjectItem(lv.summary, "requests");
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(rq, "ok")->valueint, 5);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(rq, "failed")->valueint, 1);
@@ -123,9 +134,12 @@ static void test_round_trip(void)
 		fprintf(stderr, "\n%s\n", e.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
 	const cJSON *tt2 = cJSON_GetObjectItem(lv2.summary, "ttft_ms");
-	for (const char *const *k = (const char *const[]){"mean", "p90", "p99", "max", NULL}; *k; k++)
-		CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(tt2, *k)->valuedouble,
-				       cJSON_GetObjectItem(tt, *k)->valuedouble, 1e-9);
+	for (const char *const *k =
+		 (const char *const[]){"mean", "p90", "p99", "max", NULL};
+	     *k; k++)
+		CU_ASSERT_DOUBLE_EQUAL(
+		    cJSON_GetObjectItem(tt2, *k)->valuedouble,
+		    cJSON_GetObjectItem(tt, *k)->valuedouble, 1e-9);
 	/* and the CSV has a row per record metric and the aggregates */
 	snprintf(path, sizeof path, "%s/profile_export_aiperf.csv", dir);
 	f = fopen(path, "w");
@@ -134,8 +148,10 @@ static void test_round_trip(void)
 	size_t len;
 	char *csv = jsonio_read_text(path, 1 << 20, &len, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
-	CU_ASSERT_PTR_NOT_NULL(strstr(csv, "Metric,avg,min,max,p99,p90,p75,p50,p25,std\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(csv, "Time to First Token (ms),250,100,400,"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(csv, "Metric,avg,min,max,p99,p90,p75,p50,p25,std\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(csv, "Time to First Token (ms),250,100,400,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(csv, "request_count (requests),5\n"));
 	free(csv);
 	cJSON_Delete(agg);
@@ -146,9 +162,9 @@ static void test_round_trip(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"a record in AIPerf's format", test_record},
-	{"export then import gives the same statistics", test_round_trip},
-	CU_TEST_INFO_NULL,
+    {"a record in AIPerf's format", test_record},
+    {"export then import gives the same statistics", test_round_trip},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("aiperf_out", tests)

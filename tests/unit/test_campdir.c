@@ -51,7 +51,8 @@ static void test_fixture(void)
 	CU_ASSERT_STRING_EQUAL(campdir_find_deploy(&c, "disagg-2p1d")->status,
 			       "done");
 	CU_ASSERT_EQUAL(b->n_levels, 1);
-	CU_ASSERT(isnan(b->levels[0].ttft_ms.at[STAT_P50])); /* no sample, no number */
+	CU_ASSERT(isnan(
+	    b->levels[0].ttft_ms.at[STAT_P50])); /* no sample, no number */
 
 	CU_ASSERT_TRUE(c.fit.present);
 	CU_ASSERT_TRUE(c.fit.converged);
@@ -67,8 +68,8 @@ static void test_fixture(void)
 	CU_ASSERT_EQUAL(held, 2);
 	/* fit.json names disagg-2p1d by its spec's name; mapped back. */
 	CU_ASSERT_STRING_EQUAL(
-		campdir_find_deploy(&c, "disagg-2p1d")->spec_name,
-		"qwen3-32b-h200-2p1d");
+	    campdir_find_deploy(&c, "disagg-2p1d")->spec_name,
+	    "qwen3-32b-h200-2p1d");
 	CU_ASSERT_STRING_EQUAL(c.fit.points[6].deployment, "disagg-2p1d");
 	/* A held-out point is judged by the fit that did not see it
 	 * (projected_held_out 690), not the full fit's 669.3. */
@@ -184,12 +185,12 @@ static void test_nested_best(void)
 	snprintf(md, sizeof md, "%s/match/calibrated-ttft300", dir);
 	mkdir(md, 0777);
 	free(testutil_write(
-		md, "best.json",
-		"{\"query\": {\"ttft_ms\": 300}, \"agg\": {\"searched\": true, "
-		"\"best\": null, \"infeasible\": {\"binding\": \"ttft\", "
-		"\"detail\": \"prefill alone takes 410 ms\"}}, \"disagg\": "
-		"{\"searched\": true, \"best\": {\"config\": \"2P1D\", "
-		"\"tokens_per_s_per_gpu\": 500}}, \"disagg_over_agg\": null}"));
+	    md, "best.json",
+	    "{\"query\": {\"ttft_ms\": 300}, \"agg\": {\"searched\": true, "
+	    "\"best\": null, \"infeasible\": {\"binding\": \"ttft\", "
+	    "\"detail\": \"prefill alone takes 410 ms\"}}, \"disagg\": "
+	    "{\"searched\": true, \"best\": {\"config\": \"2P1D\", "
+	    "\"tokens_per_s_per_gpu\": 500}}, \"disagg_over_agg\": null}"));
 	struct campdir c;
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
@@ -238,8 +239,8 @@ static void test_bench_dir(void)
 	CU_ASSERT_EQUAL_FATAL(c.n_deploys, 1);
 	CU_ASSERT_STRING_EQUAL(c.deploys[0].name, "bench-a");
 	CU_ASSERT_EQUAL_FATAL(c.deploys[0].n_levels, 1);
-	CU_ASSERT_DOUBLE_EQUAL(c.deploys[0].levels[0].ttft_ms.at[STAT_P90],
-			       120, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(c.deploys[0].levels[0].ttft_ms.at[STAT_P90], 120,
+			       1e-12);
 	CU_ASSERT_FALSE(c.fit.present);
 	campdir_release(&c);
 	testutil_rmtree(root);

@@ -12,18 +12,18 @@
 static const struct {
 	const char *kind, *name, *entry;
 } names[] = {
-	{"models", "qwen3-32b", "qwen3-32b"},
-	{"models", "Qwen3-32B", "qwen3-32b"},
-	{"models", "Qwen/Qwen3-32B", "qwen3-32b"},
-	{"models", "Qwen/Qwen3-32B-FP8", "qwen3-32b"},
-	{"models", "meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
-	{"models", "meta-llama/Meta-Llama-3.1-8B-Instruct", "llama-3.1-8b"},
-	{"models", "Qwen/Qwen3-235B-A22B", "qwen3-235b-a22b"},
-	{"gpus", "h200", "h200-sxm"},
-	{"gpus", "H100", "h100-sxm"},
-	{"gpus", "a100", "a100-80gb"},
-	{"gpus", "B200", "b200"},
-	{"gpus", "L40S", "l40s"},
+    {"models", "qwen3-32b", "qwen3-32b"},
+    {"models", "Qwen3-32B", "qwen3-32b"},
+    {"models", "Qwen/Qwen3-32B", "qwen3-32b"},
+    {"models", "Qwen/Qwen3-32B-FP8", "qwen3-32b"},
+    {"models", "meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
+    {"models", "meta-llama/Meta-Llama-3.1-8B-Instruct", "llama-3.1-8b"},
+    {"models", "Qwen/Qwen3-235B-A22B", "qwen3-235b-a22b"},
+    {"gpus", "h200", "h200-sxm"},
+    {"gpus", "H100", "h100-sxm"},
+    {"gpus", "a100", "a100-80gb"},
+    {"gpus", "B200", "b200"},
+    {"gpus", "L40S", "l40s"},
 };
 
 static void test_names(void)
@@ -53,9 +53,9 @@ static void test_unknown(void)
 			SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "unknown GPU 'h300'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "h200-sxm"));
-	CU_ASSERT_EQUAL(catalog_resolve("models", "foo/Bar-7B", path,
-					sizeof path, &e),
-			SC_EINPUT);
+	CU_ASSERT_EQUAL(
+	    catalog_resolve("models", "foo/Bar-7B", path, sizeof path, &e),
+	    SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "unknown model 'foo/Bar-7B'"));
 	/* a path is a path: it has a slash and exists, or ends in .json */
 	CU_ASSERT_TRUE(catalog_is_path("x.json"));
@@ -74,10 +74,10 @@ static void test_dtypes(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"names people use resolve", test_names},
-	{"unknown names quoted, paths kept", test_unknown},
-	{"dtypes in any case", test_dtypes},
-	CU_TEST_INFO_NULL,
+    {"names people use resolve", test_names},
+    {"unknown names quoted, paths kept", test_unknown},
+    {"dtypes in any case", test_dtypes},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("catalog", tests)

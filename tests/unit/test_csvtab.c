@@ -52,9 +52,9 @@ static void test_errors_name_the_line(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"quoted fields and extra columns", test_quoted_and_extra_columns},
-	{"errors name file and line", test_errors_name_the_line},
-	CU_TEST_INFO_NULL,
+    {"quoted fields and extra columns", test_quoted_and_extra_columns},
+    {"errors name file and line", test_errors_name_the_line},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("csvtab", tests)

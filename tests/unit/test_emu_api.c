@@ -17,39 +17,55 @@ static const struct {
 	int status; /* 0: accepted */
 	long prompt, max_tokens;
 } cases[] = {
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[1,2,3,4,5],\"max_tokens\":7}", 0, 5, 7},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[[9,9,9]],\"max_tokens\":2}", 0, 3, 2},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"abcdefghi\"}", 0, 2, 16},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"the and  of\\nto abcdefghijklm\"}", 0, 4 + 3, 16},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[\"abcd\"],\"max_completion_tokens\":4,\"max_tokens\":9}", 0, 1, 4},
-	{EMU_EP_COMPLETIONS, "{\"model\":\"qwen3-8b\",\"prompt\":\"x\"}", 0, 1, 16},
-	{EMU_EP_COMPLETIONS, "{\"model\":\"my-deploy\",\"prompt\":\"x\"}", 0, 1, 16},
-	{EMU_EP_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"abcdefgh\"}],\"max_tokens\":3}", 0, 2 + 4, 3},
-	{EMU_EP_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"abcd\"}]}]}", 0, 1 + 4, 1000 - 5},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[1],\"stream\":true,\"stream_options\":{\"include_usage\":true},\"ignore_eos\":true,\"min_tokens\":3,\"max_tokens\":3}", 0, 1, 3},
-	{EMU_EP_COMPLETIONS, "not json", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "[1,2]", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"\"}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[]}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[\"a\",\"b\"]}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":{}}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[1,\"x\"]}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":[1,-2]}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":\"5\"}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":2.5}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":0}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":1000}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"stream\":1}", 422, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"n\":2}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":2,\"min_tokens\":3}", 400, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"model\":\"gpt-4\",\"prompt\":\"x\"}", 404, 0, 0},
-	{EMU_EP_COMPLETIONS, "{\"model\":7,\"prompt\":\"x\"}", 422, 0, 0},
-	{EMU_EP_CHAT, "{\"messages\":[]}", 400, 0, 0},
-	{EMU_EP_CHAT, "{\"messages\":\"hi\"}", 422, 0, 0},
-	{EMU_EP_CHAT, "{\"messages\":[{\"content\":\"hi\"}]}", 422, 0, 0},
-	{EMU_EP_CHAT, "{\"prompt\":\"x\"}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[1,2,3,4,5],\"max_tokens\":7}", 0, 5, 7},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[[9,9,9]],\"max_tokens\":2}", 0, 3, 2},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"abcdefghi\"}", 0, 2, 16},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"the and  of\\nto abcdefghijklm\"}", 0,
+     4 + 3, 16},
+    {EMU_EP_COMPLETIONS,
+     "{\"prompt\":[\"abcd\"],\"max_completion_tokens\":4,\"max_tokens\":9}", 0,
+     1, 4},
+    {EMU_EP_COMPLETIONS, "{\"model\":\"qwen3-8b\",\"prompt\":\"x\"}", 0, 1, 16},
+    {EMU_EP_COMPLETIONS, "{\"model\":\"my-deploy\",\"prompt\":\"x\"}", 0, 1,
+     16},
+    {EMU_EP_CHAT,
+     "{\"messages\":[{\"role\":\"user\",\"content\":\"abcdefgh\"}],\"max_"
+     "tokens\":3}",
+     0, 2 + 4, 3},
+    {EMU_EP_CHAT,
+     "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+     "\"text\":\"abcd\"}]}]}",
+     0, 1 + 4, 1000 - 5},
+    {EMU_EP_COMPLETIONS,
+     "{\"prompt\":[1],\"stream\":true,\"stream_options\":{\"include_usage\":"
+     "true},\"ignore_eos\":true,\"min_tokens\":3,\"max_tokens\":3}",
+     0, 1, 3},
+    {EMU_EP_COMPLETIONS, "not json", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "[1,2]", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"\"}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[]}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[\"a\",\"b\"]}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":{}}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[1,\"x\"]}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":[1,-2]}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":\"5\"}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":2.5}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":0}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":1000}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"stream\":1}", 422, 0, 0},
+    {EMU_EP_COMPLETIONS,
+     "{\"prompt\":\"x\",\"stream_options\":{\"include_usage\":true}}", 400, 0,
+     0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"n\":2}", 400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"prompt\":\"x\",\"max_tokens\":2,\"min_tokens\":3}",
+     400, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"model\":\"gpt-4\",\"prompt\":\"x\"}", 404, 0, 0},
+    {EMU_EP_COMPLETIONS, "{\"model\":7,\"prompt\":\"x\"}", 422, 0, 0},
+    {EMU_EP_CHAT, "{\"messages\":[]}", 400, 0, 0},
+    {EMU_EP_CHAT, "{\"messages\":\"hi\"}", 422, 0, 0},
+    {EMU_EP_CHAT, "{\"messages\":[{\"content\":\"hi\"}]}", 422, 0, 0},
+    {EMU_EP_CHAT, "{\"prompt\":\"x\"}", 400, 0, 0},
 };
 
 static void test_parse_table(void)
@@ -58,8 +74,9 @@ static void test_parse_table(void)
 		struct emu_api_req r;
 		struct sc_err e = {0};
 		int st = 0;
-		int rc = emu_api_parse(cases[i].ep, cases[i].body,
-				       strlen(cases[i].body), &lim, &r, &st, &e);
+		int rc =
+		    emu_api_parse(cases[i].ep, cases[i].body,
+				  strlen(cases[i].body), &lim, &r, &st, &e);
 		if (cases[i].status == 0) {
 			if (rc)
 				fprintf(stderr, "\ncase %zu: %s\n", i, e.msg);
@@ -68,7 +85,8 @@ static void test_parse_table(void)
 			CU_ASSERT_EQUAL(r.max_tokens, cases[i].max_tokens);
 		} else {
 			if (st != cases[i].status)
-				fprintf(stderr, "\ncase %zu: status %d, want %d (%s)\n",
+				fprintf(stderr,
+					"\ncase %zu: status %d, want %d (%s)\n",
 					i, st, cases[i].status, e.msg);
 			CU_ASSERT_EQUAL(rc, SC_EINVAL);
 			CU_ASSERT_EQUAL(st, cases[i].status);
@@ -87,7 +105,8 @@ static void test_flags_parsed(void)
 	CU_ASSERT_EQUAL(emu_api_parse(EMU_EP_COMPLETIONS, b, strlen(b), &lim,
 				      &r, &st, NULL),
 			SC_OK);
-	CU_ASSERT(r.stream && r.include_usage && r.ignore_eos && r.prompt_is_ids);
+	CU_ASSERT(r.stream && r.include_usage && r.ignore_eos &&
+		  r.prompt_is_ids);
 	CU_ASSERT_EQUAL(r.min_tokens, 2);
 }
 
@@ -107,22 +126,27 @@ static void test_token_chunks(void)
 	CU_ASSERT(n > 0 && (size_t)n == strlen(buf));
 	cJSON *j = parse(buf);
 	cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c, "text")->valuestring, " hi");
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c, "text")->valuestring,
+			       " hi");
 	CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(c, "finish_reason")));
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "model")->valuestring, "M\"x");
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "model")->valuestring,
+			       "M\"x");
 	cJSON_Delete(j);
 	emu_api_token_chunk(&s, " end", true, true, buf, sizeof buf);
 	j = parse(buf);
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c, "finish_reason")->valuestring,
-			       "stop");
+	CU_ASSERT_STRING_EQUAL(
+	    cJSON_GetObjectItem(c, "finish_reason")->valuestring, "stop");
 	cJSON_Delete(j);
-	CU_ASSERT_EQUAL(emu_api_token_chunk(&s, " hi", false, false, buf, 10), -1);
+	CU_ASSERT_EQUAL(emu_api_token_chunk(&s, " hi", false, false, buf, 10),
+			-1);
 	char *u = emu_api_usage_chunk(&s, 7, 3);
 	j = parse(u);
-	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "choices")), 0);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "choices")),
+			0);
 	cJSON *usage = cJSON_GetObjectItem(j, "usage");
-	CU_ASSERT_EQUAL(cJSON_GetObjectItem(usage, "total_tokens")->valueint, 10);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(usage, "total_tokens")->valueint,
+			10);
 	cJSON_Delete(j);
 	free(u);
 	emu_api_stream_release(&s);
@@ -135,10 +159,11 @@ static void test_chat_chunks(void)
 	char *r = emu_api_role_chunk(&s);
 	cJSON *j = parse(r);
 	cJSON *d = cJSON_GetObjectItem(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "delta");
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "delta");
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "role")->valuestring,
 			       "assistant");
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "content")->valuestring, "");
+	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "content")->valuestring,
+			       "");
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "object")->valuestring,
 			       "chat.completion.chunk");
 	cJSON_Delete(j);
@@ -148,19 +173,19 @@ static void test_chat_chunks(void)
 	j = parse(buf);
 	cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
 	CU_ASSERT_STRING_EQUAL(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(c, "delta"), "content")
-			->valuestring,
-		" a");
-	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c, "finish_reason")->valuestring,
-			       "length");
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "delta"), "content")
+		->valuestring,
+	    " a");
+	CU_ASSERT_STRING_EQUAL(
+	    cJSON_GetObjectItem(c, "finish_reason")->valuestring, "length");
 	cJSON_Delete(j);
 	char *full = emu_api_full_body(&s, " a b", false, 5, 2);
 	j = parse(full);
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
 	CU_ASSERT_STRING_EQUAL(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(c, "message"), "content")
-			->valuestring,
-		" a b");
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "message"), "content")
+		->valuestring,
+	    " a b");
 	cJSON_Delete(j);
 	free(full);
 	emu_api_stream_release(&s);
@@ -180,12 +205,12 @@ static void test_error_body(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"request validation table", test_parse_table},
-	{"stream flags", test_flags_parsed},
-	{"completion chunks", test_token_chunks},
-	{"chat chunks", test_chat_chunks},
-	{"error body", test_error_body},
-	CU_TEST_INFO_NULL,
+    {"request validation table", test_parse_table},
+    {"stream flags", test_flags_parsed},
+    {"completion chunks", test_token_chunks},
+    {"chat chunks", test_chat_chunks},
+    {"error body", test_error_body},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("emu_api", tests)

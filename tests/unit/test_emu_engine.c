@@ -17,7 +17,7 @@
 #include "util/clock.h"
 
 #define MAX_REQS 64
-#define MAX_TOK 512
+#define MAX_TOK	 512
 
 struct rec {
 	struct emu_req r;
@@ -75,8 +75,8 @@ static void h_init(struct harness *h, const char *rel, bool noisy)
 	if (rc)
 		fprintf(stderr, "%s\n", e.msg);
 	CU_ASSERT_FATAL(rc == SC_OK);
-	CU_ASSERT_FATAL(emu_truth_from_json(h->d.emulator, "emulator", &h->t,
-					    &e) == SC_OK);
+	CU_ASSERT_FATAL(
+	    emu_truth_from_json(h->d.emulator, "emulator", &h->t, &e) == SC_OK);
 	if (!noisy) {
 		h->t.noise_sigma = 0;
 		h->t.frontend_jitter_sigma = 0;
@@ -126,17 +126,20 @@ static double ttft_s(const struct rec *c)
 static double tpot_s(const struct rec *c)
 {
 	long n = c->n_tok < MAX_TOK ? c->n_tok : MAX_TOK;
-	return (double)(c->tok_ns[n - 1] - c->tok_ns[0]) / 1e9 / (double)(n - 1);
+	return (double)(c->tok_ns[n - 1] - c->tok_ns[0]) / 1e9 /
+	       (double)(n - 1);
 }
 
 static double truth_step(struct harness *h, const struct worker_spec *w,
 			 double dec, double dec_ctx, double pf, double pf_ctx)
 {
-	struct step_load l = {.decode_seqs = dec, .decode_ctx_sum = dec_ctx,
-			      .prefill_tokens = pf, .prefill_ctx = pf_ctx,
+	struct step_load l = {.decode_seqs = dec,
+			      .decode_ctx_sum = dec_ctx,
+			      .prefill_tokens = pf,
+			      .prefill_ctx = pf_ctx,
 			      .prefill_seqs = pf > 0 ? 1 : 0};
-	return emu_truth_step_mean_s(&h->t, emu_engine_model(h->eng),
-				     &w->shape, &l);
+	return emu_truth_step_mean_s(&h->t, emu_engine_model(h->eng), &w->shape,
+				     &l);
 }
 
 /* Timer slack allowed per awaited event: libevent on a shared, loaded
@@ -148,16 +151,16 @@ static double truth_step(struct harness *h, const struct worker_spec *w,
  * time, while a wrong engine fails every attempt. */
 #define ATTEMPTS 3
 static bool g_ok;
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			g_ok = false;                                       \
-			printf("\n  (attempt failed: %s, line %d)", #c,     \
-			       __LINE__);                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			g_ok = false;                                          \
+			printf("\n  (attempt failed: %s, line %d)", #c,        \
+			       __LINE__);                                      \
+		}                                                              \
 	} while (0)
-#define CHECK_REL(got, want, rel)                                           \
-	CHECK(fabs((double)(got) - (double)(want)) <=                       \
+#define CHECK_REL(got, want, rel)                                              \
+	CHECK(fabs((double)(got) - (double)(want)) <=                          \
 	      fabs((double)(want)) * (rel))
 
 static void retry(void (*attempt)(void))
@@ -191,13 +194,14 @@ static void attempt_agg_conc1_matches_truth(void)
 			c = x;
 	}
 	/* isl 300 fits the 512-token budget: one prefill iteration. */
-	double want_ttft = h.t.p.v[MP_T0] * h.t.time_scale +
-			   truth_step(&h, w, 0, 0, isl, 0);
+	double want_ttft =
+	    h.t.p.v[MP_T0] * h.t.time_scale + truth_step(&h, w, 0, 0, isl, 0);
 	double want_tpot = 0;
 	for (long k = 1; k < osl; k++)
 		want_tpot += truth_step(&h, w, 1, (double)(isl + k), 0, 0);
 	want_tpot /= (double)(osl - 1);
-	printf("\n  agg c=1: ttft %.3f ms (truth %.3f), tpot %.4f ms (truth %.4f)\n",
+	printf("\n  agg c=1: ttft %.3f ms (truth %.3f), tpot %.4f ms (truth "
+	       "%.4f)\n",
 	       ttft_s(c) * 1e3, want_ttft * 1e3, tpot_s(c) * 1e3,
 	       want_tpot * 1e3);
 	CHECK(fabs(ttft_s(c) - want_ttft) < SLACK_S);
@@ -291,8 +295,8 @@ static void attempt_disagg_ttft_includes_kv(void)
 				       &pw->shape, &dw->shape, (double)isl);
 	double want = h.t.p.v[MP_T0] + truth_step(&h, pw, 0, 0, isl, 0) + kv +
 		      truth_step(&h, dw, 1, (double)isl, 0, 0);
-	double handoff = (double)(c->r.t_handoff_end_ns -
-				  c->r.t_handoff_start_ns) / 1e9;
+	double handoff =
+	    (double)(c->r.t_handoff_end_ns - c->r.t_handoff_start_ns) / 1e9;
 	printf("\n  disagg c=1: ttft %.3f ms (truth %.3f), handoff %.3f ms "
 	       "(kv %.3f)\n",
 	       ttft_s(c) * 1e3, want * 1e3, handoff * 1e3, kv * 1e3);
@@ -324,8 +328,10 @@ static double second_handoff_s(bool contention, double *kv, double *overlap)
 	*kv = step_kv_transfer_s(emu_engine_model(h.eng), &h.d.link,
 				 &deploy_group(&h.d, ROLE_PREFILL)->shape,
 				 &deploy_group(&h.d, ROLE_DECODE)->shape, 2000);
-	*overlap = (double)(a->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
-	double x = (double)(b->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
+	*overlap =
+	    (double)(a->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
+	double x =
+	    (double)(b->r.t_handoff_end_ns - b->r.t_handoff_start_ns) / 1e9;
 	h_release(&h);
 	return x;
 }
@@ -431,7 +437,7 @@ static void test_submit_rejects_oversized(void)
 	struct harness h;
 	h_init(&h, "bench/emu-agg-tiny.json", false);
 	struct emu_req r = {.prompt_tokens =
-				    (long)emu_engine_kv_limit(h.eng) + 1,
+				(long)emu_engine_kv_limit(h.eng) + 1,
 			    .target_tokens = 1};
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL(emu_engine_submit(h.eng, &r, &e), SC_EINVAL);
@@ -440,18 +446,18 @@ static void test_submit_rejects_oversized(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"agg concurrency 1 matches the truth", test_agg_conc1_matches_truth},
-	{"agg with noise keeps the truth mean", test_agg_noise_mean_matches_truth},
-	{"agg decode slows when prefills interleave",
-	 test_agg_prefill_interleave_slows_decode},
-	{"disagg TTFT includes the KV transfer", test_disagg_ttft_includes_kv},
-	{"KV link contention queues transfers", test_kv_link_contention},
-	{"TTFT grows once prefill saturates",
-	 test_ttft_grows_when_prefill_saturates},
-	{"cancel frees slot and KV at once", test_cancel_frees_slot_and_kv},
-	{"max_batch bounds admission", test_batch_cap_queues},
-	{"oversized requests are refused", test_submit_rejects_oversized},
-	CU_TEST_INFO_NULL,
+    {"agg concurrency 1 matches the truth", test_agg_conc1_matches_truth},
+    {"agg with noise keeps the truth mean", test_agg_noise_mean_matches_truth},
+    {"agg decode slows when prefills interleave",
+     test_agg_prefill_interleave_slows_decode},
+    {"disagg TTFT includes the KV transfer", test_disagg_ttft_includes_kv},
+    {"KV link contention queues transfers", test_kv_link_contention},
+    {"TTFT grows once prefill saturates",
+     test_ttft_grows_when_prefill_saturates},
+    {"cancel frees slot and KV at once", test_cancel_frees_slot_and_kv},
+    {"max_batch bounds admission", test_batch_cap_queues},
+    {"oversized requests are refused", test_submit_rejects_oversized},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("emu_engine", tests)

@@ -41,7 +41,7 @@ static const char *servecal_bin(void)
 
 /* How to start a server beyond its deployment and flags. */
 struct start_opts {
-	long nofile;            /* > 0: RLIMIT_NOFILE (soft and hard) of the server */
+	long nofile; /* > 0: RLIMIT_NOFILE (soft and hard) of the server */
 	const char *stderr_path; /* NULL: inherit */
 };
 
@@ -57,7 +57,7 @@ static int server_start_opts(struct server *s, const char *deploy_rel,
 	snprintf(dep, sizeof dep, "%s",
 		 deploy_rel[0] == '/' ? deploy_rel : testutil_src(deploy_rel));
 	const char *argv[32] = {servecal_bin(), "emulate", "--deployment", dep,
-				"--port", "0"};
+				"--port",	"0"};
 	int n = 6;
 	for (int i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
@@ -76,7 +76,8 @@ static int server_start_opts(struct server *s, const char *deploy_rel,
 			}
 		}
 		if (o && o->nofile > 0) {
-			struct rlimit rl = {(rlim_t)o->nofile, (rlim_t)o->nofile};
+			struct rlimit rl = {(rlim_t)o->nofile,
+					    (rlim_t)o->nofile};
 			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 				_exit(126);
 		}
@@ -139,10 +140,11 @@ static int http_open(int port, const char *method, const char *path,
 		close(fd);
 		return -1;
 	}
-	char *head = xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-			       "Content-Type: application/json\r\n"
-			       "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-			       method, path, body ? body_len : 0);
+	char *head =
+	    xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		      "Content-Type: application/json\r\n"
+		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		      method, path, body ? body_len : 0);
 	ssize_t w = write(fd, head, strlen(head));
 	free(head);
 	size_t off = 0;
@@ -161,7 +163,7 @@ struct resp {
 	char *body; /* de-chunked */
 	size_t body_len;
 	bool chunked, complete; /* complete: final chunk or full length */
-	double max_gap_s;       /* largest pause between reads after headers */
+	double max_gap_s;	/* largest pause between reads after headers */
 };
 
 static void resp_free(struct resp *r)
@@ -254,14 +256,14 @@ static struct resp request(int port, const char *method, const char *path,
 
 /* What an SSE body held. */
 struct sse {
-	long tokens;          /* chunks with non-empty text or content */
+	long tokens; /* chunks with non-empty text or content */
 	long events;
-	bool role_first;      /* first event was a role-only chat chunk */
-	bool done_last;       /* [DONE] was the last event */
+	bool role_first; /* first event was a role-only chat chunk */
+	bool done_last;	 /* [DONE] was the last event */
 	bool error_chunk;
 	long malformed;
 	long usage_prompt, usage_completion; /* -1 when no usage chunk */
-	char finish[16];      /* finish_reason of the last token chunk */
+	char finish[16]; /* finish_reason of the last token chunk */
 };
 
 static void sse_scan(const char *body, struct sse *s)
@@ -286,25 +288,30 @@ static void sse_scan(const char *body, struct sse *s)
 				cJSON *c = cJSON_GetArrayItem(ch, 0);
 				cJSON *u = cJSON_GetObjectItem(j, "usage");
 				if (u && cJSON_GetArraySize(ch) == 0) {
-					s->usage_prompt = cJSON_GetObjectItem(
-						u, "prompt_tokens")->valueint;
-					s->usage_completion = cJSON_GetObjectItem(
-						u, "completion_tokens")->valueint;
+					s->usage_prompt =
+					    cJSON_GetObjectItem(u,
+								"prompt_tokens")
+						->valueint;
+					s->usage_completion =
+					    cJSON_GetObjectItem(
+						u, "completion_tokens")
+						->valueint;
 				}
 				cJSON *d = cJSON_GetObjectItem(c, "delta");
 				cJSON *t = d ? cJSON_GetObjectItem(d, "content")
 					     : cJSON_GetObjectItem(c, "text");
 				if (s->events == 1 && d &&
-				    cJSON_GetObjectItem(d, "role") &&
-				    t && !t->valuestring[0])
+				    cJSON_GetObjectItem(d, "role") && t &&
+				    !t->valuestring[0])
 					s->role_first = true;
 				if (cJSON_IsString(t) && t->valuestring[0]) {
 					s->tokens++;
 					cJSON *f = cJSON_GetObjectItem(
-						c, "finish_reason");
-					snprintf(s->finish, sizeof s->finish, "%s",
-						 cJSON_IsString(f) ? f->valuestring
-								   : "null");
+					    c, "finish_reason");
+					snprintf(
+					    s->finish, sizeof s->finish, "%s",
+					    cJSON_IsString(f) ? f->valuestring
+							      : "null");
 				}
 			}
 			cJSON_Delete(j);
@@ -353,9 +360,9 @@ static void test_stream_token_counts(void)
 	static const long lens[] = {1, 7, 64};
 	for (size_t i = 0; i < 3; i++) {
 		char *b = ids_prompt_body(
-			33, lens[i],
-			",\"stream\":true,\"ignore_eos\":true,"
-			"\"stream_options\":{\"include_usage\":true}");
+		    33, lens[i],
+		    ",\"stream\":true,\"ignore_eos\":true,"
+		    "\"stream_options\":{\"include_usage\":true}");
 		struct resp r = request(s.port, "POST", "/v1/completions", b);
 		struct sse e;
 		sse_scan(r.body, &e);
@@ -385,11 +392,12 @@ static void test_stream_token_counts(void)
 static void test_disagg_stream(void)
 {
 	struct server s;
-	CU_ASSERT_FATAL(server_start(&s, "bench/emu-disagg-tiny.json", NULL) == 0);
-	char *b = ids_prompt_body(
-		500, 12,
-		",\"stream\":true,\"ignore_eos\":true,"
-		"\"stream_options\":{\"include_usage\":true}");
+	CU_ASSERT_FATAL(server_start(&s, "bench/emu-disagg-tiny.json", NULL) ==
+			0);
+	char *b =
+	    ids_prompt_body(500, 12,
+			    ",\"stream\":true,\"ignore_eos\":true,"
+			    "\"stream_options\":{\"include_usage\":true}");
 	struct resp r = request(s.port, "POST", "/v1/completions", b);
 	struct sse e;
 	sse_scan(r.body, &e);
@@ -401,8 +409,10 @@ static void test_disagg_stream(void)
 	free(b);
 	/* Both pools worked: prompt tokens on prefill, output on decode. */
 	struct resp m = request(s.port, "GET", "/metrics", NULL);
-	CU_ASSERT(strstr(m.body, "servecal_emu_prefill_tokens_total{worker=\"prefill-0\"} 500") != NULL);
-	CU_ASSERT(strstr(m.body, "servecal_emu_generated_tokens_total{worker=\"decode-0\"} 12") != NULL);
+	CU_ASSERT(strstr(m.body, "servecal_emu_prefill_tokens_total{worker="
+				 "\"prefill-0\"} 500") != NULL);
+	CU_ASSERT(strstr(m.body, "servecal_emu_generated_tokens_total{worker="
+				 "\"decode-0\"} 12") != NULL);
 	resp_free(&m);
 	CU_ASSERT_EQUAL(server_stop(&s), 0);
 }
@@ -411,12 +421,12 @@ static void test_chat_and_plain(void)
 {
 	struct server s;
 	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", NULL) == 0);
-	struct resp r = request(
-		s.port, "POST", "/v1/chat/completions",
-		"{\"model\":\"Qwen3-8B\",\"messages\":[{\"role\":\"user\","
-		"\"content\":\"0123456789abcdef\"}],\"max_tokens\":9,"
-		"\"ignore_eos\":true,\"stream\":true,"
-		"\"stream_options\":{\"include_usage\":true}}");
+	struct resp r =
+	    request(s.port, "POST", "/v1/chat/completions",
+		    "{\"model\":\"Qwen3-8B\",\"messages\":[{\"role\":\"user\","
+		    "\"content\":\"0123456789abcdef\"}],\"max_tokens\":9,"
+		    "\"ignore_eos\":true,\"stream\":true,"
+		    "\"stream_options\":{\"include_usage\":true}}");
 	struct sse e;
 	sse_scan(r.body, &e);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -428,13 +438,15 @@ static void test_chat_and_plain(void)
 	CU_ASSERT(e.done_last);
 	resp_free(&r);
 
-	r = request(s.port, "POST", "/v1/completions",
-		    "{\"prompt\":[1,2,3,4],\"max_tokens\":12,\"ignore_eos\":true}");
+	r = request(
+	    s.port, "POST", "/v1/completions",
+	    "{\"prompt\":[1,2,3,4],\"max_tokens\":12,\"ignore_eos\":true}");
 	CU_ASSERT_EQUAL(r.status, 200);
 	cJSON *j = cJSON_Parse(r.body);
 	CU_ASSERT_FATAL(j != NULL);
 	cJSON *u = cJSON_GetObjectItem(j, "usage");
-	CU_ASSERT_EQUAL(cJSON_GetObjectItem(u, "completion_tokens")->valueint, 12);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(u, "completion_tokens")->valueint,
+			12);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(u, "prompt_tokens")->valueint, 4);
 	cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
 	CU_ASSERT(strlen(cJSON_GetObjectItem(c, "text")->valuestring) >= 12);
@@ -459,19 +471,23 @@ static void test_error_statuses(void)
 		const char *method, *path, *body;
 		int status;
 	} t[] = {
-		{"POST", "/v1/completions", "{bad json", 400},
-		{"POST", "/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":\"9\"}", 422},
-		{"POST", "/v1/completions", "{\"model\":\"nope\",\"prompt\":\"x\"}", 404},
-		{"POST", "/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":99999999}", 400},
-		{"POST", "/v1/nothing", "{}", 404},
-		{"GET", "/v1/completions", NULL, 405},
-		{"POST", "/metrics", "{}", 405},
+	    {"POST", "/v1/completions", "{bad json", 400},
+	    {"POST", "/v1/completions",
+	     "{\"prompt\":\"x\",\"max_tokens\":\"9\"}", 422},
+	    {"POST", "/v1/completions", "{\"model\":\"nope\",\"prompt\":\"x\"}",
+	     404},
+	    {"POST", "/v1/completions",
+	     "{\"prompt\":\"x\",\"max_tokens\":99999999}", 400},
+	    {"POST", "/v1/nothing", "{}", 404},
+	    {"GET", "/v1/completions", NULL, 405},
+	    {"POST", "/metrics", "{}", 405},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
-		struct resp r = request(s.port, t[i].method, t[i].path, t[i].body);
+		struct resp r =
+		    request(s.port, t[i].method, t[i].path, t[i].body);
 		if (r.status != t[i].status)
-			fprintf(stderr, "\ncase %zu: got %d want %d\n", i, r.status,
-				t[i].status);
+			fprintf(stderr, "\ncase %zu: got %d want %d\n", i,
+				r.status, t[i].status);
 		CU_ASSERT_EQUAL(r.status, t[i].status);
 		cJSON *j = cJSON_Parse(r.body);
 		cJSON *err = cJSON_GetObjectItem(j, "error");
@@ -504,9 +520,10 @@ static void test_early_stop(void)
 	int stops = 0, n = 30;
 	for (int i = 0; i < n; i++) {
 		struct resp r = request(
-			s.port, "POST", "/v1/completions",
-			"{\"prompt\":[1,2],\"max_tokens\":300,\"min_tokens\":5,"
-			"\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+		    s.port, "POST", "/v1/completions",
+		    "{\"prompt\":[1,2],\"max_tokens\":300,\"min_tokens\":5,"
+		    "\"stream\":true,\"stream_options\":{\"include_usage\":"
+		    "true}}");
 		struct sse e;
 		sse_scan(r.body, &e);
 		CU_ASSERT_EQUAL(e.tokens, e.usage_completion);
@@ -528,7 +545,8 @@ static void test_disconnect_frees_slot(void)
 {
 	struct server s;
 	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", NULL) == 0);
-	char *b = ids_prompt_body(64, 20000, ",\"stream\":true,\"ignore_eos\":true");
+	char *b =
+	    ids_prompt_body(64, 20000, ",\"stream\":true,\"ignore_eos\":true");
 	char *nb = ids_prompt_body(64, 20000, ",\"ignore_eos\":true");
 	int fds[4];
 	for (int i = 0; i < 4; i++) /* two streaming, two waiting for a body */
@@ -553,7 +571,8 @@ static void test_disconnect_frees_slot(void)
 	CU_ASSERT_EQUAL(running, 0);
 	CU_ASSERT_EQUAL(active, 0);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_kv_used_tokens"), 0);
-	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_disconnects_total"), 4);
+	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_disconnects_total"),
+			4);
 	free(b);
 	free(nb);
 	CU_ASSERT_EQUAL(server_stop(&s), 0);
@@ -562,10 +581,22 @@ static void test_disconnect_frees_slot(void)
 static void test_fault_rates(void)
 {
 	struct server s;
-	const char *args[] = {"--fault-http-429", "0.07", "--fault-http-500", "0.07",
-			      "--fault-http-503", "0.07", "--fault-error-chunk", "0.07",
-			      "--fault-drop", "0.07", "--fault-stall", "0.07",
-			      "--fault-malformed", "0.07", "--fault-stall-ms", "80",
+	const char *args[] = {"--fault-http-429",
+			      "0.07",
+			      "--fault-http-500",
+			      "0.07",
+			      "--fault-http-503",
+			      "0.07",
+			      "--fault-error-chunk",
+			      "0.07",
+			      "--fault-drop",
+			      "0.07",
+			      "--fault-stall",
+			      "0.07",
+			      "--fault-malformed",
+			      "0.07",
+			      "--fault-stall-ms",
+			      "80",
 			      NULL};
 	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", args) == 0);
 	enum { F429, F500, F503, FERR, FDROP, FSTALL, FBAD, FNONE, NK };
@@ -573,9 +604,9 @@ static void test_fault_rates(void)
 	const int n = 400;
 	for (int i = 0; i < n; i++) {
 		struct resp r = request(
-			s.port, "POST", "/v1/completions",
-			"{\"prompt\":[5,6,7],\"max_tokens\":6,\"ignore_eos\":true,"
-			"\"stream\":true}");
+		    s.port, "POST", "/v1/completions",
+		    "{\"prompt\":[5,6,7],\"max_tokens\":6,\"ignore_eos\":true,"
+		    "\"stream\":true}");
 		struct sse e;
 		sse_scan(r.body, &e);
 		if (r.status == 429)
@@ -596,8 +627,9 @@ static void test_fault_rates(void)
 			count[FNONE]++;
 		resp_free(&r);
 	}
-	static const char *const names[] = {"429", "500", "503", "error_chunk",
-					    "drop", "stall", "malformed", "none"};
+	static const char *const names[] = {"429",	   "500",  "503",
+					    "error_chunk", "drop", "stall",
+					    "malformed",   "none"};
 	printf("\n  faults over %d requests:", n);
 	long sum = 0;
 	for (int k = 0; k < NK; k++) {
@@ -609,7 +641,8 @@ static void test_fault_rates(void)
 	/* rate 0.07 of 400: mean 28, sd 5.1; allow about 3 sd. */
 	for (int k = 0; k < FNONE; k++)
 		CU_ASSERT(count[k] >= 13 && count[k] <= 44);
-	CU_ASSERT(count[FNONE] >= 0.51 * n - 30 && count[FNONE] <= 0.51 * n + 30);
+	CU_ASSERT(count[FNONE] >= 0.51 * n - 30 &&
+		  count[FNONE] <= 0.51 * n + 30);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_faults_total"),
 			(double)(n - count[FNONE]));
 	CU_ASSERT_EQUAL(server_stop(&s), 0);
@@ -624,14 +657,15 @@ static void test_graceful_stop_and_trace(void)
 	struct server s;
 	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", args) == 0);
 	for (int i = 0; i < 3; i++) {
-		char *b = ids_prompt_body(10 + i, 5 + i,
-					  ",\"stream\":true,\"ignore_eos\":true");
+		char *b = ids_prompt_body(
+		    10 + i, 5 + i, ",\"stream\":true,\"ignore_eos\":true");
 		struct resp r = request(s.port, "POST", "/v1/completions", b);
 		CU_ASSERT_EQUAL(r.status, 200);
 		resp_free(&r);
 		free(b);
 	}
-	char *b = ids_prompt_body(10, 20000, ",\"stream\":true,\"ignore_eos\":true");
+	char *b =
+	    ids_prompt_body(10, 20000, ",\"stream\":true,\"ignore_eos\":true");
 	int fd = http_open(s.port, "POST", "/v1/completions", b, strlen(b));
 	struct resp r = {0};
 	read_all(fd, &r, 3000, 3000);
@@ -667,10 +701,14 @@ static void test_graceful_stop_and_trace(void)
 		const char *st = cJSON_GetObjectItem(j, "status")->valuestring;
 		cJSON *toks = cJSON_GetObjectItem(j, "token_ns");
 		int nt = cJSON_GetArraySize(toks);
-		CU_ASSERT_EQUAL(nt, cJSON_GetObjectItem(j, "completion_tokens")->valueint);
-		double arrival = cJSON_GetObjectItem(j, "arrival_ns")->valuedouble;
-		double qx = cJSON_GetObjectItem(j, "queue_exit_ns")->valuedouble;
-		double pe = cJSON_GetObjectItem(j, "prefill_end_ns")->valuedouble;
+		CU_ASSERT_EQUAL(
+		    nt, cJSON_GetObjectItem(j, "completion_tokens")->valueint);
+		double arrival =
+		    cJSON_GetObjectItem(j, "arrival_ns")->valuedouble;
+		double qx =
+		    cJSON_GetObjectItem(j, "queue_exit_ns")->valuedouble;
+		double pe =
+		    cJSON_GetObjectItem(j, "prefill_end_ns")->valuedouble;
 		CU_ASSERT(qx >= arrival && pe >= qx);
 		double prev = pe;
 		for (int k = 0; k < nt; k++) {
@@ -699,17 +737,21 @@ static void test_bad_deployment_exit_code(void)
 {
 	char *dir = testutil_tmpdir();
 	char *p = testutil_write(
-		dir, "d.json",
-		"{\"name\":\"x\",\"model\":\"qwen3-8b\",\"gpu\":\"h200-sxm\","
-		"\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":4}],"
-		"\"emulator\":{\"noise_sigmaa\":0.1}}");
+	    dir, "d.json",
+	    "{\"name\":\"x\",\"model\":\"qwen3-8b\",\"gpu\":\"h200-sxm\","
+	    "\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":4}],"
+	    "\"emulator\":{\"noise_sigmaa\":0.1}}");
 	char cmd[9000];
-	snprintf(cmd, sizeof cmd, "%s emulate --deployment %s --port 0 "
-		 ">/dev/null 2>&1", servecal_bin(), p);
+	snprintf(cmd, sizeof cmd,
+		 "%s emulate --deployment %s --port 0 "
+		 ">/dev/null 2>&1",
+		 servecal_bin(), p);
 	int st = system(cmd);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-	snprintf(cmd, sizeof cmd, "%s emulate --deployment %s --fault-drop 2 "
-		 ">/dev/null 2>&1", servecal_bin(), p);
+	snprintf(cmd, sizeof cmd,
+		 "%s emulate --deployment %s --fault-drop 2 "
+		 ">/dev/null 2>&1",
+		 servecal_bin(), p);
 	st = system(cmd);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 	free(p);
@@ -745,10 +787,13 @@ static double proc_cpu_s(pid_t pid)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	const char *p =
+	    strrchr(buf, ')'); /* the command name may hold spaces */
 	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%lu %lu", &ut, &st) != 2)
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu",
+			 &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -796,7 +841,8 @@ static bool send_all(int fd, const char *p, size_t n)
 static double wait_eof(int fd, struct resp *r, int timeout_ms)
 {
 	size_t cap = 0;
-	int64_t t0 = clock_mono_ns(), t_end = t0 + (int64_t)timeout_ms * 1000000;
+	int64_t t0 = clock_mono_ns(),
+		t_end = t0 + (int64_t)timeout_ms * 1000000;
 	double took = -1;
 	for (;;) {
 		int64_t now = clock_mono_ns();
@@ -868,7 +914,8 @@ static double metric_wait(int port, const char *name, double want,
 /* True when r is an OpenAI error body with this status, sent as JSON. */
 static bool is_json_error(const struct resp *r, int status)
 {
-	if (r->status != status || !strcasestr(r->raw, "Content-Type: application/json"))
+	if (r->status != status ||
+	    !strcasestr(r->raw, "Content-Type: application/json"))
 		return false;
 	cJSON *j = cJSON_Parse(r->body);
 	cJSON *err = cJSON_GetObjectItem(j, "error");
@@ -894,7 +941,7 @@ static char *post_head(const char *path, const char *extra_headers,
  * watermark of output plus one chunk and its bookkeeping (about 16 MiB in
  * all), the rest is slack for the allocator. Without backpressure the
  * emulator buffered every token (about 20 MB/s here). */
-#define NEVER_READ_CLIENTS 200
+#define NEVER_READ_CLIENTS   200
 #define NEVER_READ_GROWTH_KB (32L * 1024)
 
 /* Few slots and fast steps: the running streams produce about 7,500
@@ -902,11 +949,11 @@ static char *post_head(const char *path, const char *extra_headers,
  * with Linux autotuning) fills within seconds and what follows lands in the
  * server's own memory. */
 static const char never_read_deploy[] =
-	"{\"name\":\"never-read\",\"model\":\"qwen3-8b\",\"gpu\":\"h200-sxm\","
-	"\"backend\":\"emulated\",\"dtype\":\"fp8\",\"kv_dtype\":\"fp8\","
-	"\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"count\":2,"
-	"\"max_batch\":10,\"max_num_tokens\":2048}],"
-	"\"emulator\":{\"seed\":3,\"time_scale\":0.02}}";
+    "{\"name\":\"never-read\",\"model\":\"qwen3-8b\",\"gpu\":\"h200-sxm\","
+    "\"backend\":\"emulated\",\"dtype\":\"fp8\",\"kv_dtype\":\"fp8\","
+    "\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"count\":2,"
+    "\"max_batch\":10,\"max_num_tokens\":2048}],"
+    "\"emulator\":{\"seed\":3,\"time_scale\":0.02}}";
 
 static void test_never_reading_clients(void)
 {
@@ -920,7 +967,8 @@ static void test_never_reading_clients(void)
 	CU_ASSERT_EQUAL(r.status, 200);
 	resp_free(&r);
 	long base_kb = proc_rss_kb(s.pid);
-	char *b = ids_prompt_body(32, 30000, ",\"stream\":true,\"ignore_eos\":true");
+	char *b =
+	    ids_prompt_body(32, 30000, ",\"stream\":true,\"ignore_eos\":true");
 	char *head = post_head("/v1/completions", "", strlen(b));
 	int fds[NEVER_READ_CLIENTS];
 	for (int i = 0; i < NEVER_READ_CLIENTS; i++) {
@@ -951,7 +999,8 @@ static void test_never_reading_clients(void)
 	CU_ASSERT(peak_kb - base_kb < NEVER_READ_GROWTH_KB);
 	for (int i = 0; i < NEVER_READ_CLIENTS; i++)
 		close(fds[i]);
-	CU_ASSERT_EQUAL(metric_wait(s.port, "servecal_emu_requests_active", 0, 3000), 0);
+	CU_ASSERT_EQUAL(
+	    metric_wait(s.port, "servecal_emu_requests_active", 0, 3000), 0);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_streams_open"), 0);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_kv_used_tokens"), 0);
 	free(head);
@@ -965,7 +1014,7 @@ static void test_never_reading_clients(void)
 /* Out of descriptors, the server must neither spin nor flood its log:
  * it pauses accepting (no more than this share of one CPU) and says so at
  * most once a second; once clients leave it accepts again. */
-#define EMFILE_MAX_CPU_SHARE 0.10
+#define EMFILE_MAX_CPU_SHARE   0.10
 #define EMFILE_LOG_BYTES_PER_S 200
 
 static void test_out_of_descriptors(void)
@@ -975,11 +1024,13 @@ static void test_out_of_descriptors(void)
 	snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
 	struct start_opts o = {.nofile = 40, .stderr_path = errp};
 	struct server s;
-	CU_ASSERT_FATAL(server_start_opts(&s, "bench/emu-agg-fast.json", NULL, &o) == 0);
+	CU_ASSERT_FATAL(
+	    server_start_opts(&s, "bench/emu-agg-fast.json", NULL, &o) == 0);
 	enum { N = 60 };
 	int fds[N];
 	for (int i = 0; i < N; i++)
-		fds[i] = tcp_connect(s.port, 0); /* the backlog completes them */
+		fds[i] =
+		    tcp_connect(s.port, 0); /* the backlog completes them */
 	usleep(300000);
 	double cpu0 = proc_cpu_s(s.pid);
 	long log0 = file_size(errp);
@@ -988,8 +1039,10 @@ static void test_out_of_descriptors(void)
 	double cpu1 = proc_cpu_s(s.pid);
 	long log1 = file_size(errp);
 	double wall = (double)(clock_mono_ns() - t0) / 1e9;
-	printf("\n  out of descriptors for %.1f s: server CPU %.1f%%, log %ld bytes "
-	       "(%ld before)\n", wall, 100 * (cpu1 - cpu0) / wall, log1 - log0, log0);
+	printf("\n  out of descriptors for %.1f s: server CPU %.1f%%, log %ld "
+	       "bytes "
+	       "(%ld before)\n",
+	       wall, 100 * (cpu1 - cpu0) / wall, log1 - log0, log0);
 	CU_ASSERT((cpu1 - cpu0) / wall < EMFILE_MAX_CPU_SHARE);
 	CU_ASSERT((double)(log1 - log0) <= EMFILE_LOG_BYTES_PER_S * (wall + 1));
 	FILE *f = fopen(errp, "r");
@@ -1009,7 +1062,8 @@ static void test_out_of_descriptors(void)
 		int fd = tcp_connect(s.port, 0);
 		if (fd < 0)
 			continue;
-		const char *q = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+		const char *q = "GET /health HTTP/1.1\r\nHost: "
+				"x\r\nConnection: close\r\n\r\n";
 		send_all(fd, q, strlen(q));
 		struct resp r = {0};
 		wait_eof(fd, &r, 500);
@@ -1048,7 +1102,8 @@ static void test_idle_timeouts(void)
 
 	/* One byte every 50 ms does not move the deadline. */
 	fd = tcp_connect(s.port, 0);
-	const char *slow = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz";
+	const char *slow = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "
+			   "abcdefghijklmnopqrstuvwxyz";
 	int64_t t0 = clock_mono_ns();
 	double closed_at = -1;
 	for (size_t i = 0; i < strlen(slow); i++) {
@@ -1077,7 +1132,8 @@ static void test_idle_timeouts(void)
 	resp_free(&r);
 
 	/* A stream that the client reads outlives the timeout. */
-	char *b = ids_prompt_body(16, 3000, ",\"stream\":true,\"ignore_eos\":true");
+	char *b =
+	    ids_prompt_body(16, 3000, ",\"stream\":true,\"ignore_eos\":true");
 	t0 = clock_mono_ns();
 	r = request(s.port, "POST", "/v1/completions", b);
 	t = (double)(clock_mono_ns() - t0) / 1e9;
@@ -1098,11 +1154,20 @@ static void test_idle_timeouts(void)
 	send_all(fd, b, strlen(b));
 	usleep(100000);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_requests_active"), 1);
-	CU_ASSERT_EQUAL(metric_wait(s.port, "servecal_emu_requests_active", 0, 6000), 0);
+	CU_ASSERT_EQUAL(
+	    metric_wait(s.port, "servecal_emu_requests_active", 0, 6000), 0);
 	CU_ASSERT_EQUAL(metric_sum(s.port, "servecal_emu_kv_used_tokens"), 0);
-	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"write_timeout\"}"), 1);
-	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"request_timeout\"}"), 2);
-	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_total{reason=\"idle\"}"), 1);
+	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_"
+					   "total{reason=\"write_timeout\"}"),
+			1);
+	CU_ASSERT_EQUAL(metric_get(s.port, "servecal_emu_connections_closed_"
+					   "total{reason=\"request_timeout\"}"),
+			2);
+	CU_ASSERT_EQUAL(
+	    metric_get(
+		s.port,
+		"servecal_emu_connections_closed_total{reason=\"idle\"}"),
+	    1);
 	close(fd);
 	free(head);
 	free(b);
@@ -1116,50 +1181,67 @@ static void test_protocol_errors_are_json(void)
 {
 	struct server s;
 	CU_ASSERT_FATAL(server_start(&s, "bench/emu-agg-fast.json", NULL) == 0);
-	const char *ok_body = "{\"prompt\":[1,2,3],\"max_tokens\":2,\"ignore_eos\":true}";
+	const char *ok_body =
+	    "{\"prompt\":[1,2,3],\"max_tokens\":2,\"ignore_eos\":true}";
 	size_t obl = strlen(ok_body);
 	char cl_conflict[512], cl_list[512], cl_same[512], te_cl[512];
 	snprintf(cl_conflict, sizeof cl_conflict,
-		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
-		 "Content-Length: %zu\r\n\r\n%s  ", obl, obl + 2, ok_body);
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		 "%zu\r\n"
+		 "Content-Length: %zu\r\n\r\n%s  ",
+		 obl, obl + 2, ok_body);
 	snprintf(cl_list, sizeof cl_list,
-		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu, %zu\r\n"
-		 "\r\n%s  ", obl, obl + 2, ok_body);
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		 "%zu, %zu\r\n"
+		 "\r\n%s  ",
+		 obl, obl + 2, ok_body);
 	snprintf(cl_same, sizeof cl_same,
-		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
-		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", obl, obl, ok_body);
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		 "%zu\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		 obl, obl, ok_body);
 	snprintf(te_cl, sizeof te_cl,
-		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
-		 "Transfer-Encoding: chunked\r\n\r\n%s", obl, ok_body);
-	static const char post[] = "POST /v1/completions HTTP/1.1\r\nHost: x\r\n";
-	char big_cl[256], te_gzip[256], bad_chunk[256], expect[256], neg_cl[256];
-	snprintf(big_cl, sizeof big_cl, "%sContent-Length: 99999999999\r\n\r\n", post);
-	snprintf(te_gzip, sizeof te_gzip, "%sTransfer-Encoding: gzip\r\n\r\n", post);
-	snprintf(bad_chunk, sizeof bad_chunk, "%sTransfer-Encoding: chunked\r\n\r\nzz\r\n", post);
-	snprintf(expect, sizeof expect, "%sExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}", post);
+		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		 "%zu\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n%s",
+		 obl, ok_body);
+	static const char post[] =
+	    "POST /v1/completions HTTP/1.1\r\nHost: x\r\n";
+	char big_cl[256], te_gzip[256], bad_chunk[256], expect[256],
+	    neg_cl[256];
+	snprintf(big_cl, sizeof big_cl, "%sContent-Length: 99999999999\r\n\r\n",
+		 post);
+	snprintf(te_gzip, sizeof te_gzip, "%sTransfer-Encoding: gzip\r\n\r\n",
+		 post);
+	snprintf(bad_chunk, sizeof bad_chunk,
+		 "%sTransfer-Encoding: chunked\r\n\r\nzz\r\n", post);
+	snprintf(expect, sizeof expect,
+		 "%sExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}", post);
 	snprintf(neg_cl, sizeof neg_cl, "%sContent-Length: -1\r\n\r\n", post);
 	const struct {
 		const char *name, *raw;
 		int status;
 	} t[] = {
-		{"not HTTP", "GARBAGE\r\n\r\n", 400},
-		{"header line without a colon", "GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400},
-		{"two different Content-Length headers", cl_conflict, 400},
-		{"a Content-Length list that disagrees", cl_list, 400},
-		{"Content-Length with chunked", te_cl, 400},
-		{"negative Content-Length", neg_cl, 400},
-		{"Content-Length over the body cap", big_cl, 413},
-		{"a transfer coding other than chunked", te_gzip, 501},
-		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
-		{"an expectation other than 100-continue", expect, 417},
-		{"a bad chunk size", bad_chunk, 400},
+	    {"not HTTP", "GARBAGE\r\n\r\n", 400},
+	    {"header line without a colon",
+	     "GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400},
+	    {"two different Content-Length headers", cl_conflict, 400},
+	    {"a Content-Length list that disagrees", cl_list, 400},
+	    {"Content-Length with chunked", te_cl, 400},
+	    {"negative Content-Length", neg_cl, 400},
+	    {"Content-Length over the body cap", big_cl, 413},
+	    {"a transfer coding other than chunked", te_gzip, 501},
+	    {"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+	    {"an expectation other than 100-continue", expect, 417},
+	    {"a bad chunk size", bad_chunk, 400},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
-		struct resp r = raw_request(s.port, t[i].raw, strlen(t[i].raw), 3000);
+		struct resp r =
+		    raw_request(s.port, t[i].raw, strlen(t[i].raw), 3000);
 		bool ok = is_json_error(&r, t[i].status);
 		if (!ok)
-			fprintf(stderr, "\n%s: want JSON %d, got:\n%.300s\n", t[i].name,
-				t[i].status, r.raw);
+			fprintf(stderr, "\n%s: want JSON %d, got:\n%.300s\n",
+				t[i].name, t[i].status, r.raw);
 		CU_ASSERT(ok);
 		resp_free(&r);
 	}
@@ -1180,9 +1262,11 @@ static void test_protocol_errors_are_json(void)
 	memset(chunk + o, ' ', cn);
 	memcpy(chunk + o + cn, "\r\n", 2);
 	int fd = tcp_connect(s.port, 0);
-	const char *h = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	const char *h = "POST /v1/completions HTTP/1.1\r\nHost: "
+			"x\r\nTransfer-Encoding: chunked\r\n\r\n";
 	send_all(fd, h, strlen(h));
-	for (size_t i = 0; i < chunks && send_all(fd, chunk, (size_t)o + cn + 2); i++)
+	for (size_t i = 0;
+	     i < chunks && send_all(fd, chunk, (size_t)o + cn + 2); i++)
 		;
 	r = (struct resp){0};
 	wait_eof(fd, &r, 5000);
@@ -1199,25 +1283,32 @@ static void test_protocol_errors_are_json(void)
 	resp_free(&r);
 	char chunked[512];
 	snprintf(chunked, sizeof chunked,
-		 "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-		 "Connection: close\r\n\r\n5;ext=1\r\n%.5s\r\n%zx\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n",
+		 "POST /v1/completions HTTP/1.1\r\nHost: "
+		 "x\r\nTransfer-Encoding: chunked\r\n"
+		 "Connection: "
+		 "close\r\n\r\n5;ext=1\r\n%.5s\r\n%zx\r\n%s\r\n0\r\nX-Trailer: "
+		 "1\r\n\r\n",
 		 ok_body, obl - 5, ok_body + 5);
 	r = raw_request(s.port, chunked, strlen(chunked), 3000);
 	CU_ASSERT_EQUAL(r.status, 200);
 	cJSON *j = cJSON_Parse(r.body);
 	cJSON *u = cJSON_GetObjectItem(j, "usage");
-	CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(u, "prompt_tokens")), 3);
+	CU_ASSERT_EQUAL(
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(u, "prompt_tokens")), 3);
 	cJSON_Delete(j);
 	resp_free(&r);
 
 	fd = tcp_connect(s.port, 0);
-	char *eh = post_head("/v1/completions", "Expect: 100-continue\r\nConnection: close\r\n", obl);
+	char *eh =
+	    post_head("/v1/completions",
+		      "Expect: 100-continue\r\nConnection: close\r\n", obl);
 	send_all(fd, eh, strlen(eh));
 	char cont[64] = {0};
 	struct pollfd pf = {fd, POLLIN, 0};
 	CU_ASSERT(poll(&pf, 1, 500) == 1); /* well before curl's 1 s wait */
 	ssize_t n = recv(fd, cont, sizeof cont - 1, 0);
-	CU_ASSERT(n > 0 && !strncmp(cont, "HTTP/1.1 100 Continue\r\n\r\n", (size_t)n));
+	CU_ASSERT(n > 0 &&
+		  !strncmp(cont, "HTTP/1.1 100 Continue\r\n\r\n", (size_t)n));
 	send_all(fd, ok_body, obl);
 	r = (struct resp){0};
 	wait_eof(fd, &r, 3000);
@@ -1227,21 +1318,25 @@ static void test_protocol_errors_are_json(void)
 	resp_free(&r);
 	free(eh);
 
-	const char *pipe3 = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
-			    "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"
-			    "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	const char *pipe3 =
+	    "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 	r = raw_request(s.port, pipe3, strlen(pipe3), 3000);
 	const char *p1 = strstr(r.raw, "HTTP/1.1 200");
 	const char *p2 = p1 ? strstr(p1 + 1, "HTTP/1.1 200") : NULL;
 	const char *p3 = p2 ? strstr(p2 + 1, "HTTP/1.1 200") : NULL;
 	CU_ASSERT(p1 == r.raw && p2 && p3);
 	CU_ASSERT(p2 && strstr(p2, "Qwen3-8B") && strstr(p2, "Qwen3-8B") < p3);
-	CU_ASSERT(p3 && strstr(p3, "\r\n\r\n") && strstr(p3, "\r\n\r\n")[4] == 0);
+	CU_ASSERT(p3 && strstr(p3, "\r\n\r\n") &&
+		  strstr(p3, "\r\n\r\n")[4] == 0);
 	resp_free(&r);
 
-	char *b10 = ids_prompt_body(8, 40, ",\"stream\":true,\"ignore_eos\":true");
-	char *h10 = xasprintf("POST /v1/completions HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s",
-			      strlen(b10), b10);
+	char *b10 =
+	    ids_prompt_body(8, 40, ",\"stream\":true,\"ignore_eos\":true");
+	char *h10 = xasprintf(
+	    "POST /v1/completions HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(b10), b10);
 	r = raw_request(s.port, h10, strlen(h10), 3000);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT(!r.chunked);
@@ -1260,20 +1355,21 @@ static void test_protocol_errors_are_json(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"streamed token counts and usage", test_stream_token_counts},
-	{"chat role chunk, non-streaming, models, health", test_chat_and_plain},
-	{"disagg stream through both pools", test_disagg_stream},
-	{"error statuses and bodies", test_error_statuses},
-	{"early stop without ignore_eos", test_early_stop},
-	{"disconnects free slots and KV", test_disconnect_frees_slot},
-	{"faults appear at their rates", test_fault_rates},
-	{"graceful stop and trace", test_graceful_stop_and_trace},
-	{"bad deployment and flags exit codes", test_bad_deployment_exit_code},
-	{"never-reading clients: bounded memory", test_never_reading_clients},
-	{"out of descriptors: accept backs off", test_out_of_descriptors},
-	{"idle, slowloris and blocked connections time out", test_idle_timeouts},
-	{"HTTP-layer errors are JSON; conflicting lengths refused", test_protocol_errors_are_json},
-	CU_TEST_INFO_NULL,
+    {"streamed token counts and usage", test_stream_token_counts},
+    {"chat role chunk, non-streaming, models, health", test_chat_and_plain},
+    {"disagg stream through both pools", test_disagg_stream},
+    {"error statuses and bodies", test_error_statuses},
+    {"early stop without ignore_eos", test_early_stop},
+    {"disconnects free slots and KV", test_disconnect_frees_slot},
+    {"faults appear at their rates", test_fault_rates},
+    {"graceful stop and trace", test_graceful_stop_and_trace},
+    {"bad deployment and flags exit codes", test_bad_deployment_exit_code},
+    {"never-reading clients: bounded memory", test_never_reading_clients},
+    {"out of descriptors: accept backs off", test_out_of_descriptors},
+    {"idle, slowloris and blocked connections time out", test_idle_timeouts},
+    {"HTTP-layer errors are JSON; conflicting lengths refused",
+     test_protocol_errors_are_json},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("emu_http", tests)

@@ -27,14 +27,17 @@ static void run_parse(const char *raw, size_t len, size_t split, size_t step,
 	struct emu_reqparse p;
 	emu_reqparse_init(&p, HEAD_CAP, BODY_CAP);
 	size_t off = 0;
-	while (off < len && (p.state == EMU_RP_HEAD || p.state == EMU_RP_BODY)) {
-		size_t n = step ? step : (off < split ? split - off : len - off);
+	while (off < len &&
+	       (p.state == EMU_RP_HEAD || p.state == EMU_RP_BODY)) {
+		size_t n =
+		    step ? step : (off < split ? split - off : len - off);
 		if (n > len - off)
 			n = len - off;
 		size_t u = emu_reqparse_feed(&p, raw + off, n);
 		off += u;
 		if (u < n)
-			break; /* done or refused: the rest is not this request's */
+			break; /* done or refused: the rest is not this
+				  request's */
 	}
 	memset(o, 0, sizeof *o);
 	o->state = p.state;
@@ -74,7 +77,8 @@ static void parse_all_ways(const char *raw, struct outcome *o)
 	for (size_t k = 1; k < len; k++) {
 		run_parse(raw, len, k, 0, &x);
 		if (!same(o, &x))
-			fprintf(stderr, "\nsplit at %zu differs: %.60s\n", k, raw);
+			fprintf(stderr, "\nsplit at %zu differs: %.60s\n", k,
+				raw);
 		CU_ASSERT(same(o, &x));
 	}
 	run_parse(raw, len, 0, 1, &x);
@@ -89,43 +93,46 @@ static void test_accepts(void)
 		bool keep_alive, expect;
 		size_t trailing; /* bytes left for the next request */
 	} t[] = {
-		{"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/health", "", 1,
-		 true, false, 0},
-		{"POST /v1/completions HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
-		 "POST", "/v1/completions", "hello", 1, true, false, 0},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-		 "3;ext=1\r\nhel\r\n2\r\nlo\r\n0\r\nX-Trailer: 1\r\n\r\n",
-		 "POST", "/p", "hello", 1, true, false, 0},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
-		 "A\r\n0123456789\r\n0\r\n\r\n",
-		 "POST", "/p", "0123456789", 1, true, false, 0},
-		{"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/", "", 0,
-		 true, false, 0},
-		{"GET / HTTP/1.0\r\n\r\n", "GET", "/", "", 0, false, false, 0},
-		{"GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n", "GET", "/",
-		 "", 1, false, false, 0},
-		{"\r\n\r\nGET /x?q=1 HTTP/1.1\n\n", "GET", "/x?q=1", "", 1, true,
-		 false, 0},
-		{"POST /p HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
-		 "POST", "/p", "ab", 1, true, false, 0},
-		{"POST /p HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nab", "POST", "/p",
-		 "ab", 1, true, false, 0},
-		{"POST /p HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx",
-		 "POST", "/p", "x", 1, true, true, 0},
-		{"POST /p HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST", "/p", "", 1,
-		 true, false, 0},
-		{"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", "GET", "/a", "", 1,
-		 true, false, 19},
-		{"POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET /b", "POST", "/a",
-		 "x", 1, true, false, 6},
-		{"GET /h HTTP/1.1\r\nX-Empty:\r\nX-Tab:\tv \t\r\n\r\n", "GET", "/h", "",
-		 1, true, false, 0},
+	    {"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/health", "", 1,
+	     true, false, 0},
+	    {"POST /v1/completions HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+	     "POST", "/v1/completions", "hello", 1, true, false, 0},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "3;ext=1\r\nhel\r\n2\r\nlo\r\n0\r\nX-Trailer: 1\r\n\r\n",
+	     "POST", "/p", "hello", 1, true, false, 0},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+	     "A\r\n0123456789\r\n0\r\n\r\n",
+	     "POST", "/p", "0123456789", 1, true, false, 0},
+	    {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/", "",
+	     0, true, false, 0},
+	    {"GET / HTTP/1.0\r\n\r\n", "GET", "/", "", 0, false, false, 0},
+	    {"GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n", "GET", "/",
+	     "", 1, false, false, 0},
+	    {"\r\n\r\nGET /x?q=1 HTTP/1.1\n\n", "GET", "/x?q=1", "", 1, true,
+	     false, 0},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: "
+	     "2\r\n\r\nab",
+	     "POST", "/p", "ab", 1, true, false, 0},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nab", "POST", "/p",
+	     "ab", 1, true, false, 0},
+	    {"POST /p HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: "
+	     "1\r\n\r\nx",
+	     "POST", "/p", "x", 1, true, true, 0},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST", "/p", "",
+	     1, true, false, 0},
+	    {"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", "GET", "/a", "",
+	     1, true, false, 19},
+	    {"POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET /b", "POST",
+	     "/a", "x", 1, true, false, 6},
+	    {"GET /h HTTP/1.1\r\nX-Empty:\r\nX-Tab:\tv \t\r\n\r\n", "GET", "/h",
+	     "", 1, true, false, 0},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
 		struct outcome o;
 		parse_all_ways(t[i].raw, &o);
 		if (o.state != EMU_RP_DONE)
-			fprintf(stderr, "\ncase %zu refused with %d\n", i, o.status);
+			fprintf(stderr, "\ncase %zu refused with %d\n", i,
+				o.status);
 		CU_ASSERT_EQUAL(o.state, EMU_RP_DONE);
 		CU_ASSERT_STRING_EQUAL(o.method, t[i].method);
 		CU_ASSERT_STRING_EQUAL(o.target, t[i].target);
@@ -147,45 +154,61 @@ static void test_refusals(void)
 		const char *raw;
 		int status;
 	} t[] = {
-		{"GARBAGE\r\n\r\n", 400},
-		{"GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400},
-		{"GET  / HTTP/1.1\r\n\r\n", 400},
-		{"G@T / HTTP/1.1\r\n\r\n", 400},
-		{"GETTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT / HTTP/1.1\r\n\r\n", 400},
-		{"GET / HTTP/1.x\r\n\r\n", 400},
-		{"GET / HTTP/2.0\r\n\r\n", 505},
-		{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
-		{"POST /p HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello", 400},
-		{"POST /p HTTP/1.1\r\nContent-Length: 5, 7\r\n\r\nhello", 400},
-		{"POST /p HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
-		{"POST /p HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n", 400},
-		{"POST /p HTTP/1.1\r\nContent-Length:\r\n\r\n", 400},
-		{"POST /p HTTP/1.1\r\nContent-Length: 65\r\n\r\n", 413},
-		{"POST /p HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413},
-		{"POST /p HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400},
-		{"POST /p HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n", 413},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-		 "20\r\n01234567890123456789012345678901\r\n"
-		 "20\r\n01234567890123456789012345678901\r\n1\r\n", 413},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", 400},
-		{"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-		 "000000000000000000000000000000000000000000000000000000000000000001\r\n", 400},
-		{"POST /p HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", 417},
-		{big_head, 431},
+	    {"GARBAGE\r\n\r\n", 400},
+	    {"GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400},
+	    {"GET  / HTTP/1.1\r\n\r\n", 400},
+	    {"G@T / HTTP/1.1\r\n\r\n", 400},
+	    {"GETTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT / HTTP/1.1\r\n\r\n",
+	     400},
+	    {"GET / HTTP/1.x\r\n\r\n", 400},
+	    {"GET / HTTP/2.0\r\n\r\n", 505},
+	    {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: "
+	     "7\r\n\r\nhello",
+	     400},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 5, 7\r\n\r\nhello", 400},
+	    {"POST /p HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n", 400},
+	    {"POST /p HTTP/1.1\r\nContent-Length:\r\n\r\n", 400},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 65\r\n\r\n", 413},
+	    {"POST /p HTTP/1.1\r\nContent-Length: "
+	     "99999999999999999999999\r\n\r\n",
+	     413},
+	    {"POST /p HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: "
+	     "chunked\r\n\r\n",
+	     400},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	     501},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+	     400},
+	    {"POST /p HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+	     400},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n",
+	     413},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "20\r\n01234567890123456789012345678901\r\n"
+	     "20\r\n01234567890123456789012345678901\r\n1\r\n",
+	     413},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: "
+	     "chunked\r\n\r\n2\r\nabc\r\n",
+	     400},
+	    {"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "00000000000000000000000000000000000000000000000000000000000000000"
+	     "1\r\n",
+	     400},
+	    {"POST /p HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", 417},
+	    {big_head, 431},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
 		struct outcome o;
 		parse_all_ways(t[i].raw, &o);
 		if (o.status != t[i].status)
-			fprintf(stderr, "\ncase %zu: status %d, want %d\n", i, o.status,
-				t[i].status);
+			fprintf(stderr, "\ncase %zu: status %d, want %d\n", i,
+				o.status, t[i].status);
 		CU_ASSERT_EQUAL(o.state, EMU_RP_ERROR);
 		CU_ASSERT_EQUAL(o.status, t[i].status);
 	}
@@ -223,10 +246,10 @@ static void test_reset_between_requests(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"valid requests parse the same at every split", test_accepts},
-	{"refusals carry their status", test_refusals},
-	{"reset between requests", test_reset_between_requests},
-	CU_TEST_INFO_NULL,
+    {"valid requests parse the same at every split", test_accepts},
+    {"refusals carry their status", test_refusals},
+    {"reset between requests", test_reset_between_requests},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("emu_reqparse", tests)

@@ -27,10 +27,10 @@ static void test_defaults(void)
 
 static void test_section(void)
 {
-	cJSON *j = cJSON_Parse(
-		"{\"seed\":9,\"truth\":{\"eta_c\":0.5,\"t0_ms\":3},"
-		"\"noise_sigma\":0.1,\"kv_contention\":true,"
-		"\"faults\":{\"drop\":0.2,\"stall_ms\":50}}");
+	cJSON *j =
+	    cJSON_Parse("{\"seed\":9,\"truth\":{\"eta_c\":0.5,\"t0_ms\":3},"
+			"\"noise_sigma\":0.1,\"kv_contention\":true,"
+			"\"faults\":{\"drop\":0.2,\"stall_ms\":50}}");
 	struct emu_truth t;
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL(emu_truth_from_json(j, "emulator", &t, &e), SC_OK);
@@ -46,15 +46,15 @@ static void test_section(void)
 static const struct {
 	const char *json, *needle;
 } bad[] = {
-	{"{\"nosie_sigma\":0.1}", "nosie_sigma"},
-	{"{\"noise_sigma\":2}", "noise_sigma"},
-	{"{\"truth\":{\"eta_x\":1}}", "eta_x"},
-	{"{\"gemm_eff_min\":1.5}", "gemm_eff_min"},
-	{"{\"faults\":{\"drop\":0.7,\"stall\":0.6}}", "sum"},
-	{"{\"faults\":{\"drop\":-0.1}}", "drop"},
-	{"{\"faults\":{\"bogus\":0.1}}", "bogus"},
-	{"{\"seed\":\"x\"}", "seed"},
-	{"[]", "object"},
+    {"{\"nosie_sigma\":0.1}", "nosie_sigma"},
+    {"{\"noise_sigma\":2}", "noise_sigma"},
+    {"{\"truth\":{\"eta_x\":1}}", "eta_x"},
+    {"{\"gemm_eff_min\":1.5}", "gemm_eff_min"},
+    {"{\"faults\":{\"drop\":0.7,\"stall\":0.6}}", "sum"},
+    {"{\"faults\":{\"drop\":-0.1}}", "drop"},
+    {"{\"faults\":{\"bogus\":0.1}}", "bogus"},
+    {"{\"seed\":\"x\"}", "seed"},
+    {"[]", "object"},
 };
 
 static void test_bad_fields(void)
@@ -66,8 +66,8 @@ static void test_bad_fields(void)
 		int rc = emu_truth_from_json(j, "dep.json: emulator", &t, &e);
 		CU_ASSERT_EQUAL(rc, SC_EINPUT);
 		if (!strstr(e.msg, bad[i].needle))
-			fprintf(stderr, "\ncase %zu: '%s' lacks '%s'\n", i, e.msg,
-				bad[i].needle);
+			fprintf(stderr, "\ncase %zu: '%s' lacks '%s'\n", i,
+				e.msg, bad[i].needle);
 		CU_ASSERT(strstr(e.msg, bad[i].needle) != NULL);
 		cJSON_Delete(j);
 	}
@@ -83,7 +83,8 @@ static void test_gemm_factor(void)
 	CU_ASSERT_DOUBLE_EQUAL(emu_truth_gemm_factor(&t, 100), 0.75, 1e-12);
 	CU_ASSERT(emu_truth_gemm_factor(&t, 1) < 0.51);
 	CU_ASSERT(emu_truth_gemm_factor(&t, 1e6) > 0.999);
-	CU_ASSERT(emu_truth_gemm_factor(&t, 10) < emu_truth_gemm_factor(&t, 20));
+	CU_ASSERT(emu_truth_gemm_factor(&t, 10) <
+		  emu_truth_gemm_factor(&t, 20));
 }
 
 static void test_noise_mean_one(void)
@@ -143,14 +144,14 @@ static void test_fault_names(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"defaults without a section", test_defaults},
-	{"section fields", test_section},
-	{"bad fields are named", test_bad_fields},
-	{"GEMM efficiency falloff", test_gemm_factor},
-	{"noise has mean 1 and the set sigma", test_noise_mean_one},
-	{"faults drawn at their rates", test_fault_draw_rates},
-	{"fault names", test_fault_names},
-	CU_TEST_INFO_NULL,
+    {"defaults without a section", test_defaults},
+    {"section fields", test_section},
+    {"bad fields are named", test_bad_fields},
+    {"GEMM efficiency falloff", test_gemm_factor},
+    {"noise has mean 1 and the set sigma", test_noise_mean_one},
+    {"faults drawn at their rates", test_fault_draw_rates},
+    {"fault names", test_fault_names},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("emu_truth", tests)

@@ -45,7 +45,7 @@ static const char *const both[] = {"tests/fixtures/deploy/tiny-agg.json",
 				   "tests/fixtures/deploy/tiny-disagg.json",
 				   NULL};
 static const char *const disagg_only[] = {
-	"tests/fixtures/deploy/tiny-disagg.json", NULL};
+    "tests/fixtures/deploy/tiny-disagg.json", NULL};
 
 static void synth_from(struct obs_set *s, const char *const *files,
 		       const struct model_params *t, double noise,
@@ -55,13 +55,15 @@ static void synth_from(struct obs_set *s, const char *const *files,
 	for (size_t f = 0; files[f]; f++) {
 		struct deploy_spec d;
 		struct sc_err e = {0};
-		CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src(files[f]), &d, &e), SC_OK);
+		CU_ASSERT_EQUAL_FATAL(
+		    deploy_load(testutil_src(files[f]), &d, &e), SC_OK);
 		size_t idx = obs_add_deploy(s, &d, files[f]);
 		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
 			struct obs_point p = {.deploy = idx,
 					      .concurrency = levels[i],
 					      .wl = {256, 64}};
-			CU_ASSERT_EQUAL_FATAL(obs_project(s, &p, t, p.value, &e), SC_OK);
+			CU_ASSERT_EQUAL_FATAL(
+			    obs_project(s, &p, t, p.value, &e), SC_OK);
 			for (int m = 0; m < OM_COUNT; m++) {
 				p.value[m] *= exp(noise * gauss(&seed));
 				p.rel_se[m] = noise;
@@ -72,12 +74,11 @@ static void synth_from(struct obs_set *s, const char *const *files,
 	}
 }
 
-static void synth(struct obs_set *s, const struct model_params *t,
-		  double noise, unsigned long long seed)
+static void synth(struct obs_set *s, const struct model_params *t, double noise,
+		  unsigned long long seed)
 {
 	synth_from(s, both, t, noise, seed);
 }
-
 
 /* Disagg data alone: the frontend overhead and the handoff both add to
  * TTFT (the frontend also delays each user's next request, which is all
@@ -130,7 +131,8 @@ static void test_degenerate(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "one concurrency level"));
 	calib_release(&r);
 	s.points[0].concurrency = 16;
-	snprintf(s.deploys[1].model.name, sizeof s.deploys[1].model.name, "Other");
+	snprintf(s.deploys[1].model.name, sizeof s.deploys[1].model.name,
+		 "Other");
 	s.points[1].deploy = 1;
 	CU_ASSERT_EQUAL(calib_run(&s, &o, &r, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "one model, GPU and backend"));
@@ -145,7 +147,8 @@ static void test_holdout_deployments_bootstrap(void)
 	truth(&t);
 	struct obs_set s;
 	synth(&s, &t, 0.03, 7);
-	struct calib_opts o = {.holdout = HOLDOUT_DEPLOYMENTS, .bootstrap = 12, .seed = 5};
+	struct calib_opts o = {
+	    .holdout = HOLDOUT_DEPLOYMENTS, .bootstrap = 12, .seed = 5};
 	nlls_opts_default(&o.nlls);
 	struct calib_result r;
 	struct sc_err e = {0};
@@ -209,7 +212,8 @@ static void test_noisy_recovery(void)
 	ASSERT_REL(r.fit.p.v[MP_ETA_C], t.v[MP_ETA_C], 0.08);
 	for (int m = 0; m < OM_COUNT; m++) {
 		fprintf(stderr, "%s: in %.2f%% held %.2f%% prior %.2f%%\n",
-			obs_metrics[m].key, r.mape_in[m], r.mape_held[m], r.mape_prior[m]);
+			obs_metrics[m].key, r.mape_in[m], r.mape_held[m],
+			r.mape_prior[m]);
 		CU_ASSERT(r.mape_held[m] < 8.0);
 		CU_ASSERT(r.mape_held[m] < r.mape_prior[m]);
 	}
@@ -241,7 +245,8 @@ static void test_quality_gate(void)
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(calib_run(&s, &o, &r, &e), SC_OK);
 	char why[512];
-	CU_ASSERT_EQUAL(calib_quality(&r, why, sizeof why), CALIB_WORSE_THAN_PRIORS);
+	CU_ASSERT_EQUAL(calib_quality(&r, why, sizeof why),
+			CALIB_WORSE_THAN_PRIORS);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "worse than the priors"));
 	cJSON *j = calib_to_json(&s, &r);
 	const cJSON *q = cJSON_GetObjectItem(j, "quality");
@@ -271,13 +276,17 @@ static void test_open_past_capacity(void)
 {
 	struct deploy_spec d;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d,
+			&e),
+	    SC_OK);
 	struct model_params p;
 	params_default(&p);
 	struct perf_workload wl = {256, 64};
 	struct perf_load burst = {.kind = LOAD_BURST, .requests = 400};
 	struct perf_point pt;
-	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &burst, &pt, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &burst, &pt, &e),
+			      SC_OK);
 	double cap = pt.req_per_s;
 	CU_ASSERT_FATAL(cap > 0);
 	const double over[] = {0.5, 1.5, 2.0, 3.0};
@@ -286,10 +295,12 @@ static void test_open_past_capacity(void)
 		struct perf_load ld = {.kind = LOAD_OPEN,
 				       .rate_per_s = over[i] * cap,
 				       .requests = 200};
-		CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &ld, &pt, &e), SC_OK);
+		CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &ld, &pt, &e),
+				      SC_OK);
 		ttft[i] = pt.ttft_s;
 		CU_ASSERT_EQUAL(pt.unstable, over[i] > 1);
-		if (over[i] > 1) /* served at capacity, not at the offered rate */
+		if (over[i] >
+		    1) /* served at capacity, not at the offered rate */
 			ASSERT_REL(pt.req_per_s, cap, 0.15);
 		if (i > 0)
 			CU_ASSERT(ttft[i] > 1.2 * ttft[i - 1]);
@@ -300,8 +311,8 @@ static void test_open_past_capacity(void)
 	struct obs_set s = {0};
 	size_t idx = obs_add_deploy(&s, &d, "tiny-agg");
 	double out[OM_COUNT];
-	struct obs_point q = {.deploy = idx, .load = TABLE_OPEN,
-			      .rate_per_s = 2 * cap, .wl = wl};
+	struct obs_point q = {
+	    .deploy = idx, .load = TABLE_OPEN, .rate_per_s = 2 * cap, .wl = wl};
 	CU_ASSERT_EQUAL(obs_project(&s, &q, &p, out, &e), SC_OK);
 	CU_ASSERT(isinf(out[OM_TTFT]) && out[OM_TTFT] > 0);
 	ASSERT_REL(out[OM_TPS], cap * wl.osl, 0.15);
@@ -331,41 +342,57 @@ static void put_level(const char *dir, const char *level, const char *json)
 static void test_load_kinds(void)
 {
 	char *dir = testutil_tmpdir();
-	char *text = jsonio_read_text(testutil_src("tests/fixtures/deploy/tiny-agg.json"), 1 << 20, NULL, NULL);
+	char *text = jsonio_read_text(
+	    testutil_src("tests/fixtures/deploy/tiny-agg.json"), 1 << 20, NULL,
+	    NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	free(testutil_write(dir, "deployment.json", text));
 	free(text);
 	struct deploy_spec d;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    deploy_load(testutil_src("tests/fixtures/deploy/tiny-agg.json"), &d,
+			&e),
+	    SC_OK);
 	struct model_params p;
 	params_default(&p);
 	struct perf_workload wl = {256, 64};
 	struct perf_point burst, open, closed;
 	struct perf_load lb = {.kind = LOAD_BURST, .requests = 100};
 	struct perf_load lo = {.kind = LOAD_OPEN, .requests = 100};
-	struct perf_load lc = {.kind = LOAD_CLOSED, .users = 2, .requests = 40,
+	struct perf_load lc = {.kind = LOAD_CLOSED,
+			       .users = 2,
+			       .requests = 40,
 			       .warmup = PERF_NO_WARMUP};
-	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lb, &burst, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lb, &burst, &e),
+			      SC_OK);
 	lo.rate_per_s = 0.5 * burst.req_per_s;
-	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lo, &open, &e), SC_OK);
-	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lc, &closed, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lo, &open, &e),
+			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &lc, &closed, &e),
+			      SC_OK);
 	char j[1024];
 	snprintf(j, sizeof j,
-		 "{\"concurrency\": 2, \"isl\": 256, \"osl\": 64, \"requests\": {\"total\": 40, \"ok\": 40, \"warmup\": 0},"
-		 " \"ttft_ms\": {\"mean\": %.9g}, \"tpot_ms\": {\"mean\": %.9g}, \"throughput\": {\"output_tokens_per_s\": %.9g}}",
+		 "{\"concurrency\": 2, \"isl\": 256, \"osl\": 64, "
+		 "\"requests\": {\"total\": 40, \"ok\": 40, \"warmup\": 0},"
+		 " \"ttft_ms\": {\"mean\": %.9g}, \"tpot_ms\": {\"mean\": "
+		 "%.9g}, \"throughput\": {\"output_tokens_per_s\": %.9g}}",
 		 closed.ttft_s * 1e3, closed.tpot_s * 1e3, closed.tokens_per_s);
 	put_level(dir, "c2", j);
 	snprintf(j, sizeof j,
-		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.9g, \"requests\": 100}, \"isl\": 256, \"osl\": 64,"
+		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.9g, "
+		 "\"requests\": 100}, \"isl\": 256, \"osl\": 64,"
 		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
-		 " \"ttft_ms\": {\"mean\": null, \"p50\": %.9g}, \"tpot_ms\": {\"mean\": null, \"p50\": %.9g}}",
+		 " \"ttft_ms\": {\"mean\": null, \"p50\": %.9g}, \"tpot_ms\": "
+		 "{\"mean\": null, \"p50\": %.9g}}",
 		 lo.rate_per_s, open.ttft_p50_s * 1e3, open.tpot_p50_s * 1e3);
 	put_level(dir, "r1", j);
 	snprintf(j, sizeof j,
-		 "{\"load\": {\"kind\": \"burst\", \"requests\": 100}, \"isl\": 256, \"osl\": 64,"
+		 "{\"load\": {\"kind\": \"burst\", \"requests\": 100}, "
+		 "\"isl\": 256, \"osl\": 64,"
 		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
-		 " \"ttft_ms\": {\"mean\": %.9g}, \"throughput\": {\"output_tokens_per_s\": %.9g}}",
+		 " \"ttft_ms\": {\"mean\": %.9g}, \"throughput\": "
+		 "{\"output_tokens_per_s\": %.9g}}",
 		 burst.ttft_s * 1e3, burst.tokens_per_s);
 	put_level(dir, "burst", j);
 	put_level(dir, "plots", "{}"); /* a summary with no load: refused */
@@ -375,7 +402,8 @@ static void test_load_kinds(void)
 	if (rc)
 		fprintf(stderr, "%s\n", e.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, SC_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "plots/summary.json: field 'concurrency'"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "plots/summary.json: field 'concurrency'"));
 	obs_release(&s);
 	char plots[1024];
 	snprintf(plots, sizeof plots, "%s/plots", dir);
@@ -383,7 +411,8 @@ static void test_load_kinds(void)
 	rc = obs_add_dir(&s, dir, NULL, &skipped, &e);
 	CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
 	CU_ASSERT_EQUAL_FATAL(s.n_points, 3);
-	const struct obs_point *c = &s.points[0], *o = &s.points[1], *b = &s.points[2];
+	const struct obs_point *c = &s.points[0], *o = &s.points[1],
+			       *b = &s.points[2];
 	CU_ASSERT_EQUAL(c->load, TABLE_CLOSED);
 	CU_ASSERT_EQUAL(o->load, TABLE_OPEN);
 	CU_ASSERT_EQUAL(b->load, TABLE_BURST);
@@ -396,7 +425,8 @@ static void test_load_kinds(void)
 	CU_ASSERT(c->value[OM_TTFT_P50] == 0); /* a mean is there */
 	for (size_t i = 0; i < 3; i++) {
 		double out[OM_COUNT];
-		CU_ASSERT_EQUAL_FATAL(obs_project(&s, &s.points[i], &p, out, &e), SC_OK);
+		CU_ASSERT_EQUAL_FATAL(
+		    obs_project(&s, &s.points[i], &p, out, &e), SC_OK);
 		for (int m = 0; m < OM_COUNT; m++)
 			if (s.points[i].value[m] > 0)
 				ASSERT_REL(out[m], s.points[i].value[m], 1e-6);
@@ -424,14 +454,18 @@ static void test_load_kinds(void)
 static void test_tail_metrics(void)
 {
 	char *dir = testutil_tmpdir();
-	char *text = jsonio_read_text(testutil_src("tests/fixtures/deploy/tiny-agg.json"), 1 << 20, NULL, NULL);
+	char *text = jsonio_read_text(
+	    testutil_src("tests/fixtures/deploy/tiny-agg.json"), 1 << 20, NULL,
+	    NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	free(testutil_write(dir, "deployment.json", text));
 	free(text);
 	const char *fmt =
-		"{\"concurrency\": %d, \"isl\": 256, \"osl\": 64, \"requests\": {\"total\": %d, \"ok\": %d, \"warmup\": 0},"
-		" \"ttft_ms\": {\"n\": %d, \"mean\": 50, \"std\": 10, \"p90\": 60, \"p99\": 80},"
-		" \"tpot_ms\": {\"n\": %d, \"mean\": 5, \"p90\": 6}}";
+	    "{\"concurrency\": %d, \"isl\": 256, \"osl\": 64, \"requests\": "
+	    "{\"total\": %d, \"ok\": %d, \"warmup\": 0},"
+	    " \"ttft_ms\": {\"n\": %d, \"mean\": 50, \"std\": 10, \"p90\": 60, "
+	    "\"p99\": 80},"
+	    " \"tpot_ms\": {\"n\": %d, \"mean\": 5, \"p90\": 6}}";
 	char j[1024];
 	snprintf(j, sizeof j, fmt, 2, 40, 40, 40, 40);
 	put_level(dir, "c2", j);
@@ -448,8 +482,10 @@ static void test_tail_metrics(void)
 	CU_ASSERT_DOUBLE_EQUAL(hi->value[OM_TTFT_P99], 0.080, 1e-12);
 	CU_ASSERT(hi->rel_se[OM_TTFT_P99] > hi->rel_se[OM_TTFT_P90]);
 	for (size_t i = 0; i < 2; i++) {
-		CU_ASSERT_DOUBLE_EQUAL(s.points[i].value[OM_TTFT_P90], 0.060, 1e-12);
-		CU_ASSERT_DOUBLE_EQUAL(s.points[i].value[OM_TPOT_P90], 0.006, 1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(s.points[i].value[OM_TTFT_P90], 0.060,
+				       1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(s.points[i].value[OM_TPOT_P90], 0.006,
+				       1e-12);
 	}
 	struct model_params p;
 	params_default(&p);
@@ -480,17 +516,21 @@ static void test_missing_deployment(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"TTFT p99 from levels of 100 requests, p90s from all", test_tail_metrics},
-	{"results without deployment.json: --deployment hinted", test_missing_deployment},
-	{"quality gate: a fit worse than the priors is called so", test_quality_gate},
-	{"open loop past capacity: TTFT grows with the rate", test_open_past_capacity},
-	{"levels of every load kind, each projected with its own", test_load_kinds},
-	{"exact recovery", test_exact_recovery},
-	{"recovery under 3% noise", test_noisy_recovery},
-	{"disagg alone: TTFT reproduced", test_disagg_alone},
-	{"degenerate input refused", test_degenerate},
-	{"leave-one-deployment-out and bootstrap", test_holdout_deployments_bootstrap},
-	CU_TEST_INFO_NULL,
+    {"TTFT p99 from levels of 100 requests, p90s from all", test_tail_metrics},
+    {"results without deployment.json: --deployment hinted",
+     test_missing_deployment},
+    {"quality gate: a fit worse than the priors is called so",
+     test_quality_gate},
+    {"open loop past capacity: TTFT grows with the rate",
+     test_open_past_capacity},
+    {"levels of every load kind, each projected with its own", test_load_kinds},
+    {"exact recovery", test_exact_recovery},
+    {"recovery under 3% noise", test_noisy_recovery},
+    {"disagg alone: TTFT reproduced", test_disagg_alone},
+    {"degenerate input refused", test_degenerate},
+    {"leave-one-deployment-out and bootstrap",
+     test_holdout_deployments_bootstrap},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("fit", tests)

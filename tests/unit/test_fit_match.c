@@ -14,12 +14,18 @@ static const double levels[] = {1, 4, 16, 32, 64, 96, 128, 192};
 static double prefill_share(const struct model_params *p,
 			    const struct deploy_spec *d)
 {
-	struct plan_query q = {.m = &d->model, .g = &d->gpu,
-			       .wdtype = d->wdtype, .kvdtype = d->kvdtype,
-			       .p = p, .wl = {4000, 500},
-			       .sla = {0.6, 1.0 / 60.0}, .total_gpus = 16,
-			       .max_gpus_per_worker = 8, .link = d->link,
-			       .do_agg = false, .do_disagg = true};
+	struct plan_query q = {.m = &d->model,
+			       .g = &d->gpu,
+			       .wdtype = d->wdtype,
+			       .kvdtype = d->kvdtype,
+			       .p = p,
+			       .wl = {4000, 500},
+			       .sla = {0.6, 1.0 / 60.0},
+			       .total_gpus = 16,
+			       .max_gpus_per_worker = 8,
+			       .link = d->link,
+			       .do_agg = false,
+			       .do_disagg = true};
 	snprintf(q.backend, sizeof q.backend, "%s", d->backend);
 	struct plan_result r;
 	struct sc_err e = {0};
@@ -39,7 +45,10 @@ static void test_slow_prefill_moves_match(void)
 {
 	struct deploy_spec d;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("bench/qwen3-32b-h200-disagg.json"), &d, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    deploy_load(testutil_src("bench/qwen3-32b-h200-disagg.json"), &d,
+			&e),
+	    SC_OK);
 	struct model_params truth;
 	params_default(&truth);
 	truth.v[MP_ETA_C] = 0.30; /* prefill GEMMs at half the prior's speed */
@@ -47,9 +56,10 @@ static void test_slow_prefill_moves_match(void)
 	struct obs_set s = {0};
 	size_t idx = obs_add_deploy(&s, &d, "disagg");
 	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
-		struct obs_point p = {.deploy = idx, .concurrency = levels[i],
-				      .wl = {4000, 500}};
-		CU_ASSERT_EQUAL_FATAL(obs_project(&s, &p, &truth, p.value, &e), SC_OK);
+		struct obs_point p = {
+		    .deploy = idx, .concurrency = levels[i], .wl = {4000, 500}};
+		CU_ASSERT_EQUAL_FATAL(obs_project(&s, &p, &truth, p.value, &e),
+				      SC_OK);
 		for (int m = 0; m < OM_COUNT; m++)
 			p.rel_se[m] = 0.03;
 		obs_add_point(&s, &p);
@@ -69,8 +79,8 @@ static void test_slow_prefill_moves_match(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"slower prefill gives prefill more GPUs", test_slow_prefill_moves_match},
-	CU_TEST_INFO_NULL,
+    {"slower prefill gives prefill more GPUs", test_slow_prefill_moves_match},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("fit_match", tests)

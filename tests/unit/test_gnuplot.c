@@ -186,14 +186,14 @@ static void test_templates_found(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"program not found", test_not_found},
-	{"render without gnuplot keeps the scripts", test_render_without_gnuplot},
-	{"script error is reported with its line", test_script_error},
-	{"a hung gnuplot is killed at the timeout", test_timeout},
-	{"working directory and argument, no shell", test_cwd_and_argv},
-	{"warnings of a rendered chart are kept", test_render_warning},
-	{"templates found", test_templates_found},
-	CU_TEST_INFO_NULL,
+    {"program not found", test_not_found},
+    {"render without gnuplot keeps the scripts", test_render_without_gnuplot},
+    {"script error is reported with its line", test_script_error},
+    {"a hung gnuplot is killed at the timeout", test_timeout},
+    {"working directory and argument, no shell", test_cwd_and_argv},
+    {"warnings of a rendered chart are kept", test_render_warning},
+    {"templates found", test_templates_found},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("gnuplot", tests)

@@ -31,7 +31,8 @@ static void test_special_files(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, kinds[i]));
 		size_t len = 99;
-		CU_ASSERT_PTR_NULL(infile_read_all(paths[i], 1 << 20, false, &len, &e));
+		CU_ASSERT_PTR_NULL(
+		    infile_read_all(paths[i], 1 << 20, false, &len, &e));
 		CU_ASSERT_EQUAL(len, 99);
 	}
 	alarm(0);
@@ -51,13 +52,16 @@ static void test_size_cap(void)
 	CU_ASSERT_STRING_EQUAL(t, "0123456789");
 	free(t);
 	CU_ASSERT_PTR_NULL(infile_read_all(p, 9, false, &len, &e));
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "f.json: 10 bytes, more than the cap of 9"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "f.json: 10 bytes, more than the cap of 9"));
 	/* "-" is a file name unless stdin is allowed */
 	CU_ASSERT_PTR_NULL(infile_open("-", 10, false, &e));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "-: cannot open"));
 	CU_ASSERT_PTR_NULL(infile_open("/nonexistent/x", 10, false, &e));
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/x: cannot open: No such file"));
-	CU_ASSERT_EQUAL(e.sys_errno, ENOENT); /* what callers test, not the words */
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "/nonexistent/x: cannot open: No such file"));
+	CU_ASSERT_EQUAL(e.sys_errno,
+			ENOENT); /* what callers test, not the words */
 	CU_ASSERT_EQUAL(sc_err_set(&e, SC_EINPUT, "other"), SC_EINPUT);
 	CU_ASSERT_EQUAL(e.sys_errno, 0);
 	free(p);
@@ -70,7 +74,8 @@ static char *read_stdin(const char *text, size_t cap, struct sc_err *e)
 {
 	int fds[2], saved = dup(0);
 	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
-	CU_ASSERT_EQUAL((size_t)write(fds[1], text, strlen(text)), strlen(text));
+	CU_ASSERT_EQUAL((size_t)write(fds[1], text, strlen(text)),
+			strlen(text));
 	close(fds[1]);
 	dup2(fds[0], 0);
 	close(fds[0]);
@@ -91,7 +96,8 @@ static void test_stdin(void)
 	CU_ASSERT_STRING_EQUAL(t, "{\"a\": 1}\n");
 	free(t);
 	CU_ASSERT_PTR_NULL(read_stdin("0123456789", 9, &e));
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "-: more than the cap of 9 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "-: more than the cap of 9 bytes"));
 }
 
 /* A line longer than the cap is an error naming the line, and the buffer
@@ -146,11 +152,11 @@ static void test_lines(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"FIFO, device and directory refused at once", test_special_files},
-	{"size cap checked before reading", test_size_cap},
-	{"stdin with a cap", test_stdin},
-	{"lines capped before the buffer grows", test_lines},
-	CU_TEST_INFO_NULL,
+    {"FIFO, device and directory refused at once", test_special_files},
+    {"size cap checked before reading", test_size_cap},
+    {"stdin with a cap", test_stdin},
+    {"lines capped before the buffer grows", test_lines},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("infile", tests)

@@ -41,10 +41,10 @@ static void test_base64(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"HTML escaping", test_html},
-	{"Markdown escaping", test_md},
-	{"base64 RFC 4648 vectors", test_base64},
-	CU_TEST_INFO_NULL,
+    {"HTML escaping", test_html},
+    {"Markdown escaping", test_md},
+    {"base64 RFC 4648 vectors", test_base64},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("markup", tests)

@@ -31,10 +31,13 @@ static void test_capacity(void)
 	modelfix_init(&f, "qwen3-32b", "h200-sxm", DT_FP8, DT_FP8);
 	struct worker_shape tp2 = {2, 1, 1, 1, 2};
 	mem_plan_worker(&f.c, &tp2, 8192, 4500, &mp);
-	CU_ASSERT_DOUBLE_EQUAL(mp.weights_gib, 34317271040.0 / 2 / 1073741824.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(mp.weights_gib, 34317271040.0 / 2 / 1073741824.0,
+			       1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(mp.kv_bytes_per_token_per_gpu, 65536.0, 0);
-	CU_ASSERT_DOUBLE_EQUAL(mp.kv_capacity_tokens, mp.kv_gib * 1073741824.0 / 65536.0, 1e-3);
-	CU_ASSERT_EQUAL(mp.max_batch_fit, (long)floor(mp.kv_capacity_tokens / 4500));
+	CU_ASSERT_DOUBLE_EQUAL(mp.kv_capacity_tokens,
+			       mp.kv_gib * 1073741824.0 / 65536.0, 1e-3);
+	CU_ASSERT_EQUAL(mp.max_batch_fit,
+			(long)floor(mp.kv_capacity_tokens / 4500));
 	CU_ASSERT(mp.kv_gib > 90 && mp.kv_gib < 112);
 	/* TP beyond the 8 KV heads replicates KV: per-token bytes stop
 	 * shrinking. */
@@ -81,10 +84,10 @@ static void test_kv_of_free(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"KV memory of the free memory (trtllm) or of all (vllm)", test_kv_of_free},
-	{"OOM detection", test_oom},
-	{"KV capacity", test_capacity},
-	CU_TEST_INFO_NULL,
+    {"KV memory of the free memory (trtllm) or of all (vllm)", test_kv_of_free},
+    {"OOM detection", test_oom},
+    {"KV capacity", test_capacity},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("memory", tests)

@@ -19,8 +19,10 @@ static struct model_spec load(const char *name)
 static void test_kv_bytes(void)
 {
 	struct model_spec m = load("qwen3-32b");
-	CU_ASSERT_DOUBLE_EQUAL(model_kv_bytes_per_token(&m, DT_BF16), 262144.0, 0);
-	CU_ASSERT_DOUBLE_EQUAL(model_kv_bytes_per_token(&m, DT_FP8), 131072.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(model_kv_bytes_per_token(&m, DT_BF16), 262144.0,
+			       0);
+	CU_ASSERT_DOUBLE_EQUAL(model_kv_bytes_per_token(&m, DT_FP8), 131072.0,
+			       0);
 }
 
 /* Qwen3-32B per layer: Q 5120*8192 + K,V 2*5120*1024 + O 8192*5120
@@ -34,7 +36,8 @@ static void test_params_and_weights(void)
 	CU_ASSERT_DOUBLE_EQUAL(model_attn_params_per_layer(&m), 94371840.0, 0);
 	CU_ASSERT_DOUBLE_EQUAL(model_layer_params(&m), 31205621760.0, 0);
 	CU_ASSERT_DOUBLE_EQUAL(model_embed_params(&m), 1555824640.0, 0);
-	CU_ASSERT_DOUBLE_EQUAL(model_weight_bytes(&m, DT_FP8), 34317271040.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(model_weight_bytes(&m, DT_FP8), 34317271040.0,
+			       0);
 	CU_ASSERT_DOUBLE_EQUAL(model_weight_bytes(&m, DT_BF16),
 			       2.0 * 31205621760.0 + 3111649280.0, 0);
 }
@@ -70,8 +73,8 @@ static void test_moe_params(void)
 	ASSERT_REL(active, 3.3e9, 0.03);
 	struct model_spec b = load("qwen3-235b-a22b");
 	ASSERT_REL(model_total_params(&b), 235e9, 0.01);
-	ASSERT_REL(model_active_layer_params(&b) + model_embed_params(&b),
-		   22e9, 0.03);
+	ASSERT_REL(model_active_layer_params(&b) + model_embed_params(&b), 22e9,
+		   0.03);
 }
 
 /* Dense models from their public configs land on their published sizes. */
@@ -105,13 +108,13 @@ static void test_gpu_catalog(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"kv bytes per token", test_kv_bytes},
-	{"parameter counts and weight bytes", test_params_and_weights},
-	{"prefill FLOPs", test_prefill_flops},
-	{"MoE parameters", test_moe_params},
-	{"catalog model sizes", test_catalog_sizes},
-	{"GPU catalog", test_gpu_catalog},
-	CU_TEST_INFO_NULL,
+    {"kv bytes per token", test_kv_bytes},
+    {"parameter counts and weight bytes", test_params_and_weights},
+    {"prefill FLOPs", test_prefill_flops},
+    {"MoE parameters", test_moe_params},
+    {"catalog model sizes", test_catalog_sizes},
+    {"GPU catalog", test_gpu_catalog},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("modelspec", tests)

@@ -34,14 +34,16 @@ static void test_roundtrip(void)
 	p.v[MP_TAU_S] = 3e-3;
 	p.v[MP_ETA_C] = 0.5;
 	cJSON *j = params_to_json(&p);
-	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(j, "tau_s_ms")->valuedouble, 3.0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(cJSON_GetObjectItem(j, "tau_s_ms")->valuedouble,
+			       3.0, 1e-12);
 	params_default(&q);
 	CU_ASSERT_EQUAL(params_from_json(j, "x", &q, &e), SC_OK);
 	for (int i = 0; i < MP_COUNT; i++)
 		CU_ASSERT_DOUBLE_EQUAL(q.v[i], p.v[i], 1e-15);
 	cJSON_Delete(j);
 	/* The fitter's nested form. */
-	j = cJSON_Parse("{\"params\":{\"eta_m\":{\"value\":0.6,\"sigma\":0.01}}}");
+	j = cJSON_Parse(
+	    "{\"params\":{\"eta_m\":{\"value\":0.6,\"sigma\":0.01}}}");
 	CU_ASSERT_EQUAL(params_from_json(j, "fit.json", &q, &e), SC_OK);
 	CU_ASSERT_DOUBLE_EQUAL(q.v[MP_ETA_M], 0.6, 1e-15);
 	cJSON_Delete(j);
@@ -54,14 +56,17 @@ static void test_bad(void)
 	params_default(&p);
 	cJSON *j = cJSON_Parse("{\"eta_q\": 1}");
 	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "p.json: unknown parameter 'eta_q'"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "p.json: unknown parameter 'eta_q'"));
 	cJSON_Delete(j);
 	j = cJSON_Parse("{\"eta_c\": -1}");
 	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'eta_c': -1 is outside its range [0.1, 0.9]"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "'eta_c': -1 is outside its range [0.1, 0.9]"));
 	cJSON_Delete(j);
 	/* the retired queueing terms of older files are skipped */
-	j = cJSON_Parse("{\"q_knee\": 1, \"q_cohort_max\": 4.5, \"eta_c\": 0.5}");
+	j = cJSON_Parse(
+	    "{\"q_knee\": 1, \"q_cohort_max\": 4.5, \"eta_c\": 0.5}");
 	CU_ASSERT_EQUAL(params_from_json(j, "p.json", &p, &e), SC_OK);
 	CU_ASSERT_DOUBLE_EQUAL(p.v[MP_ETA_C], 0.5, 1e-15);
 	cJSON_Delete(j);
@@ -77,11 +82,15 @@ static void test_bad_files(void)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{"{\"eta_c\": 0.5}\nGARBAGE{{{", "data after the JSON value at line 2 column 1"},
-		{"{\"eta_c\": 0.5}{\"eta_c\": 0.5}{\"eta_c\": 0.5}", "data after the JSON value at line 1 column 15"},
-		{"{\"eta_c\": 0.5, \"eta_c\": 0.7}", "duplicate key 'eta_c'"},
-		{"{\"params\": {\"t0_ms\": {\"value\": 1, \"value\": 2}}}", "duplicate key 'value' in params.t0_ms"},
-		{"{\"t0_ms\": 1e18}", "'t0_ms': 1e+18 is outside its range [0.1, 100] ms"},
+	    {"{\"eta_c\": 0.5}\nGARBAGE{{{",
+	     "data after the JSON value at line 2 column 1"},
+	    {"{\"eta_c\": 0.5}{\"eta_c\": 0.5}{\"eta_c\": 0.5}",
+	     "data after the JSON value at line 1 column 15"},
+	    {"{\"eta_c\": 0.5, \"eta_c\": 0.7}", "duplicate key 'eta_c'"},
+	    {"{\"params\": {\"t0_ms\": {\"value\": 1, \"value\": 2}}}",
+	     "duplicate key 'value' in params.t0_ms"},
+	    {"{\"t0_ms\": 1e18}",
+	     "'t0_ms': 1e+18 is outside its range [0.1, 100] ms"},
 	};
 	char *dir = testutil_tmpdir();
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -69,8 +69,9 @@ static void test_brute_force(void)
 			 * point (weakly dominated by it) */
 			int dom = 0;
 			for (int j = 0; j < N && !dom; j++)
-				dom = pareto_dominates(a[j], b[j], a[i], b[i]) ||
-				      (j < i && a[j] == a[i] && b[j] == b[i]);
+				dom =
+				    pareto_dominates(a[j], b[j], a[i], b[i]) ||
+				    (j < i && a[j] == a[i] && b[j] == b[i]);
 			CU_ASSERT_EQUAL(on[i], !dom);
 		}
 		/* no two points of the front weakly dominate each other */
@@ -85,10 +86,10 @@ static void test_brute_force(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"fixed set exact", test_fixed_set},
-	{"edge cases", test_edge_cases},
-	{"matches brute force", test_brute_force},
-	CU_TEST_INFO_NULL,
+    {"fixed set exact", test_fixed_set},
+    {"edge cases", test_edge_cases},
+    {"matches brute force", test_brute_force},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("pareto", tests)

@@ -48,7 +48,8 @@ static void test_replicas(void)
 	 * frontend time after which a user comes back), once the window is
 	 * long against one cycle. */
 	struct perf_workload wl = {4000, 500};
-	struct perf_load lng = {.kind = LOAD_CLOSED, .users = 8.0 * (double)r,
+	struct perf_load lng = {.kind = LOAD_CLOSED,
+				.users = 8.0 * (double)r,
 				.requests = 8 * r * 64};
 	struct perf_point lp;
 	struct sc_err e = {0};
@@ -80,7 +81,8 @@ static void test_kv_caps_slots(void)
 
 	d = load("bench/qwen3-32b-h200-agg.json");
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e),
+			      SC_OK);
 	CU_ASSERT_EQUAL_FATAL(gpu_spec_load("l40s", &d.gpu, &e), SC_OK);
 	d.wdtype = d.kvdtype = DT_BF16;
 	d.groups[0].shape.tp = 1;
@@ -126,17 +128,19 @@ static void test_loads(void)
 	CU_ASSERT_TRUE(hi.unstable);
 	CU_ASSERT(hi.ttft_s > 5 * lo.ttft_s);
 	l = (struct perf_load){.kind = LOAD_BURST, .requests = 2000};
-	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &l, &burst, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_deploy_at(&d, &p, &wl, &l, &burst, &e),
+			      SC_OK);
 	CU_ASSERT(burst.tokens_per_s > closed.tokens_per_s);
 	deploy_release(&d);
 }
 
 static CU_TestInfo tests[] = {
-	{"replicas behind a router", test_replicas},
-	{"the KV cache caps slots; weights that do not fit are OOM", test_kv_caps_slots},
-	{"disagg TTFT includes the handoff", test_disagg_handoff},
-	{"open loop and offline loads", test_loads},
-	CU_TEST_INFO_NULL,
+    {"replicas behind a router", test_replicas},
+    {"the KV cache caps slots; weights that do not fit are OOM",
+     test_kv_caps_slots},
+    {"disagg TTFT includes the handoff", test_disagg_handoff},
+    {"open loop and offline loads", test_loads},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("perf", tests)

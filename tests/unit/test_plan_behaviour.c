@@ -23,8 +23,8 @@ static void run(double isl, double osl, double ttft_ms, double tps_user,
 	q.p = &F.p;
 	strcpy(q.backend, "trtllm");
 	q.wl = (struct perf_workload){isl, osl};
-	q.sla = (struct plan_sla){ttft_ms * 1e-3, 1.0 / tps_user, STAT_MEAN,
-				  STAT_MEAN, 0, 0};
+	q.sla = (struct plan_sla){
+	    ttft_ms * 1e-3, 1.0 / tps_user, STAT_MEAN, STAT_MEAN, 0, 0};
 	q.total_gpus = gpus;
 	q.max_gpus_per_worker = 8;
 	q.link = (struct kv_link){50.0, 0.0};
@@ -132,9 +132,11 @@ static void test_objective_total(void)
 	q.objective = PLAN_TOTAL;
 	CU_ASSERT_EQUAL_FATAL(plan_search(&q, &tot, NULL), SC_OK);
 	CU_ASSERT_FATAL(per.disagg.n > 0 && tot.disagg.n > 0);
-	const struct plan_config *a = &per.disagg.cfg[0], *b = &tot.disagg.cfg[0];
-	printf("\n    per GPU: %ld GPUs, %.0f tok/s; total: %ld GPUs, %.0f tok/s ",
-	       a->gpus, a->perf.tokens_per_s, b->gpus, b->perf.tokens_per_s);
+	const struct plan_config *a = &per.disagg.cfg[0],
+				 *b = &tot.disagg.cfg[0];
+	printf(
+	    "\n    per GPU: %ld GPUs, %.0f tok/s; total: %ld GPUs, %.0f tok/s ",
+	    a->gpus, a->perf.tokens_per_s, b->gpus, b->perf.tokens_per_s);
 	CU_ASSERT(a->gpus < 5);
 	CU_ASSERT(b->gpus > a->gpus);
 	CU_ASSERT(b->perf.tokens_per_s > a->perf.tokens_per_s);
@@ -164,23 +166,25 @@ static void test_sla_statistic(void)
 	q.sla.ttft_stat = STAT_P90;
 	CU_ASSERT_EQUAL_FATAL(plan_search(&q, &p90, NULL), SC_OK);
 	CU_ASSERT_FATAL(mean.agg.n > 0 && p90.agg.n > 0);
-	const struct perf_point *m = &mean.agg.cfg[0].perf, *p = &p90.agg.cfg[0].perf;
+	const struct perf_point *m = &mean.agg.cfg[0].perf,
+				*p = &p90.agg.cfg[0].perf;
 	CU_ASSERT(p->ttft_p90_s <= 0.6);
 	CU_ASSERT(m->ttft_s <= 0.6);
-	CU_ASSERT(p->tokens_per_s_per_gpu <= m->tokens_per_s_per_gpu * (1 + 1e-9));
+	CU_ASSERT(p->tokens_per_s_per_gpu <=
+		  m->tokens_per_s_per_gpu * (1 + 1e-9));
 	plan_result_release(&mean);
 	plan_result_release(&p90);
 }
 
 static CU_TestInfo tests[] = {
-	{"objective total fills the budget", test_objective_total},
-	{"an SLA on the p90 admits less load than on the mean", test_sla_statistic},
-	{"disagg wins at ISL 4000 / OSL 500", test_disagg_wins_long_input},
-	{"no disagg gain at ISL:OSL 1:4000", test_no_gain_short_input},
-	{"long prefill, tight TTFT: more prefill GPUs",
-	 test_long_prefill_more_prefill_gpus},
-	{"tight TPOT: more decode GPUs", test_tight_tpot_more_decode_gpus},
-	CU_TEST_INFO_NULL,
+    {"objective total fills the budget", test_objective_total},
+    {"an SLA on the p90 admits less load than on the mean", test_sla_statistic},
+    {"disagg wins at ISL 4000 / OSL 500", test_disagg_wins_long_input},
+    {"no disagg gain at ISL:OSL 1:4000", test_no_gain_short_input},
+    {"long prefill, tight TTFT: more prefill GPUs",
+     test_long_prefill_more_prefill_gpus},
+    {"tight TPOT: more decode GPUs", test_tight_tpot_more_decode_gpus},
+    CU_TEST_INFO_NULL,
 };
 
 int main(void)

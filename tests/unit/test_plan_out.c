@@ -61,7 +61,7 @@ static void check_deploy(const char *dir, const char *file,
 	struct perf_point pt;
 	struct perf_workload wl = {4000, 500};
 	CU_ASSERT_EQUAL_FATAL(
-		perf_deploy(&d, &F.p, &wl, best->concurrency, &pt, &e), SC_OK);
+	    perf_deploy(&d, &F.p, &wl, best->concurrency, &pt, &e), SC_OK);
 	ASSERT_REL(pt.ttft_s, best->perf.ttft_s, 1e-12);
 	ASSERT_REL(pt.tokens_per_s_per_gpu, best->perf.tokens_per_s_per_gpu,
 		   1e-12);
@@ -85,8 +85,9 @@ static void test_write_dir(void)
 	snprintf(path, sizeof path, "%s/pareto.csv", sub);
 	char *t = slurp(path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(strncmp(t, "tokens_per_s_per_user,tokens_per_s_per_gpu,"
-				   "ttft_ms,tpot_ms,config,mode,feasible\n",
+	CU_ASSERT_EQUAL(strncmp(t,
+				"tokens_per_s_per_user,tokens_per_s_per_gpu,"
+				"ttft_ms,tpot_ms,config,mode,feasible\n",
 				70),
 			0);
 	CU_ASSERT_EQUAL(count_lines(t), 1 + r.agg.n_front + r.disagg.n_front);
@@ -120,8 +121,8 @@ static void test_write_dir(void)
 		   r.disagg.cfg[0].perf.ttft_s * 1e3, 1e-12);
 	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(dj, "top")), 3);
 	CU_ASSERT_STRING_EQUAL(
-		cJSON_GetObjectItem(dj, "deployment_file")->valuestring,
-		"deploy-disagg.json");
+	    cJSON_GetObjectItem(dj, "deployment_file")->valuestring,
+	    "deploy-disagg.json");
 	cJSON_Delete(j);
 
 	check_deploy(sub, "deploy-agg.json", &r.agg.cfg[0]);
@@ -165,29 +166,33 @@ static void test_infeasible_json(void)
  * means match's CSVs and best.json name configurations differently. */
 static void test_config_names(void)
 {
-	struct plan_config c = {.mode = DEPLOY_DISAGG, .replicas = 2,
-				.unit_x = 1, .unit_y = 3};
-	c.w[0] = (struct worker_spec){ROLE_PREFILL, 2, {2, 1, 1, 1, 2}, 2, 8000, {0}};
-	c.w[1] = (struct worker_spec){ROLE_DECODE, 6, {1, 1, 1, 1, 1}, 48, 48, {0}};
+	struct plan_config c = {
+	    .mode = DEPLOY_DISAGG, .replicas = 2, .unit_x = 1, .unit_y = 3};
+	c.w[0] = (struct worker_spec){ROLE_PREFILL, 2,	{2, 1, 1, 1, 2}, 2,
+				      8000,	    {0}};
+	c.w[1] =
+	    (struct worker_spec){ROLE_DECODE, 6, {1, 1, 1, 1, 1}, 48, 48, {0}};
 	char buf[256];
 	plan_config_name(&c, buf, sizeof buf);
-	CU_ASSERT_STRING_EQUAL(buf, "2P TP2 (batch 2) + 6D TP1 (batch 48) as 2x 1P3D");
+	CU_ASSERT_STRING_EQUAL(
+	    buf, "2P TP2 (batch 2) + 6D TP1 (batch 48) as 2x 1P3D");
 	c.replicas = 1;
 	c.unit_x = 2;
 	c.unit_y = 6;
 	plan_config_name(&c, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "2P TP2 (batch 2) + 6D TP1 (batch 48)");
 	struct plan_config a = {.mode = DEPLOY_AGG, .replicas = 4};
-	a.w[0] = (struct worker_spec){ROLE_AGG, 4, {1, 1, 8, 4, 2}, 32, 8192, {0}};
+	a.w[0] =
+	    (struct worker_spec){ROLE_AGG, 4, {1, 1, 8, 4, 2}, 32, 8192, {0}};
 	plan_config_name(&a, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "4x TP1 DP8 EP4 (batch 32, 8192 tokens)");
 }
 
 static CU_TestInfo tests[] = {
-	{"writes CSV, JSON and deployment files", test_write_dir},
-	{"infeasible result in JSON", test_infeasible_json},
-	{"config names", test_config_names},
-	CU_TEST_INFO_NULL,
+    {"writes CSV, JSON and deployment files", test_write_dir},
+    {"infeasible result in JSON", test_infeasible_json},
+    {"config names", test_config_names},
+    CU_TEST_INFO_NULL,
 };
 
 int main(void)

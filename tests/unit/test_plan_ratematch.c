@@ -95,12 +95,12 @@ static void test_exhaustive(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"balanced ratio with replicas", test_balanced_ratio},
-	{"idle GPUs beat imbalance", test_leaves_gpus_idle},
-	{"prefill-heavy ratio", test_prefill_heavy},
-	{"nothing fits", test_does_not_fit},
-	{"equals exhaustive search", test_exhaustive},
-	CU_TEST_INFO_NULL,
+    {"balanced ratio with replicas", test_balanced_ratio},
+    {"idle GPUs beat imbalance", test_leaves_gpus_idle},
+    {"prefill-heavy ratio", test_prefill_heavy},
+    {"nothing fits", test_does_not_fit},
+    {"equals exhaustive search", test_exhaustive},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("plan_ratematch", tests)

@@ -25,7 +25,8 @@ static void query_init(struct plan_query *q, long gpus)
 	q->p = &F.p;
 	strcpy(q->backend, "trtllm");
 	q->wl = (struct perf_workload){4000, 500};
-	q->sla = (struct plan_sla){0.600, 1.0 / 60.0, STAT_MEAN, STAT_MEAN, 0, 0};
+	q->sla =
+	    (struct plan_sla){0.600, 1.0 / 60.0, STAT_MEAN, STAT_MEAN, 0, 0};
 	q->total_gpus = gpus;
 	q->max_gpus_per_worker = 8;
 	q->link = (struct kv_link){50.0, 0.0};
@@ -65,8 +66,8 @@ static void test_prefill_boundary(void)
 	q.sla.ttft_s = p.ttft_floor_s;
 	CU_ASSERT_EQUAL(plan_prefill_largest(&q, &F.c, &TP2, 256, &got), 3);
 	CU_ASSERT_EQUAL(got.budget, 12000);
-	ASSERT_REL(got.req_per_s, 3.0 / step_prefill_s(&F.c, &TP2, 3, 4000, 12000),
-		   1e-12);
+	ASSERT_REL(got.req_per_s,
+		   3.0 / step_prefill_s(&F.c, &TP2, 3, 4000, 12000), 1e-12);
 	q.sla.ttft_s = nextafter(p.ttft_floor_s, 0.0);
 	CU_ASSERT_EQUAL(plan_prefill_largest(&q, &F.c, &TP2, 256, &got), 2);
 	/* below one prompt's floor nothing qualifies */
@@ -83,9 +84,9 @@ static void agg_check_boundary(struct plan_query *q, long cap)
 {
 	struct plan_config got, next;
 	long evals = 0;
-	CU_ASSERT_EQUAL_FATAL(plan_agg_operate(q, &F.c, &TP2, 4, 4096, 20,
-					       &got, &evals, NULL),
-			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_agg_operate(q, &F.c, &TP2, 4, 4096, 20, &got, &evals, NULL),
+	    SC_OK);
 	CU_ASSERT_TRUE(got.feasible);
 	CU_ASSERT_TRUE(evals > 0);
 	if (got.concurrency < (double)cap) {
@@ -104,16 +105,17 @@ static void test_agg_boundary(void)
 	struct plan_config at;
 	/* 4 replicas of TP2 with batch cap 20: up to 80 users */
 	CU_ASSERT_EQUAL_FATAL(
-		plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 50.0, &at, NULL),
-		SC_OK);
+	    plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 50.0, &at, NULL), SC_OK);
 	CU_ASSERT_EQUAL(at.gpus, 8);
 	/* an SLA equal to the projection is met (inclusive) */
-	q.sla = (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN, 0, 0};
+	q.sla =
+	    (struct plan_sla){at.perf.ttft_s, 1.0, STAT_MEAN, STAT_MEAN, 0, 0};
 	CU_ASSERT_TRUE(plan_meets_sla(&q.sla, &at.perf));
 	agg_check_boundary(&q, 80);
 	CU_ASSERT_EQUAL_FATAL(
 	    plan_agg_eval(&q, &F.c, &TP2, 4, 4096, 20, 60.0, &at, NULL), SC_OK);
-	q.sla = (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN, 0, 0};
+	q.sla =
+	    (struct plan_sla){1e9, at.perf.tpot_s, STAT_MEAN, STAT_MEAN, 0, 0};
 	agg_check_boundary(&q, 80);
 	/* the slots cap the concurrency when the SLAs do not */
 	q.sla = (struct plan_sla){1e9, 1e9, STAT_MEAN, STAT_MEAN, 0, 0};
@@ -138,22 +140,22 @@ static void test_verify_boundary(void)
 	plan_decode_eval(&q, &F.c, &TP2, 64, &d);
 	struct plan_config c;
 	long evals = 0;
-	CU_ASSERT_EQUAL_FATAL(plan_disagg_verify(&q, &F.c, &p, &d, 3, 1, &c,
-						 &evals, NULL),
-			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_disagg_verify(&q, &F.c, &p, &d, 3, 1, &c, &evals, NULL),
+	    SC_OK);
 	struct perf_point at50, next;
-	CU_ASSERT_EQUAL_FATAL(perf_disagg(&F.c, &c.w[0], 3, &c.w[1], 1,
-					  &q.link, &q.wl, 50.0, &at50, NULL),
+	CU_ASSERT_EQUAL_FATAL(perf_disagg(&F.c, &c.w[0], 3, &c.w[1], 1, &q.link,
+					  &q.wl, 50.0, &at50, NULL),
 			      SC_OK);
 	q.sla.ttft_s = at50.ttft_s;
-	CU_ASSERT_EQUAL_FATAL(plan_disagg_verify(&q, &F.c, &p, &d, 3, 1, &c,
-						 &evals, NULL),
-			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_disagg_verify(&q, &F.c, &p, &d, 3, 1, &c, &evals, NULL),
+	    SC_OK);
 	CU_ASSERT_TRUE(c.feasible);
 	CU_ASSERT(c.perf.ttft_s <= q.sla.ttft_s);
 	/* the search screens with one simulated run: the boundary is its */
-	struct perf_load quick = {.kind = LOAD_CLOSED,
-				  .users = c.concurrency + 1, .quick = true};
+	struct perf_load quick = {
+	    .kind = LOAD_CLOSED, .users = c.concurrency + 1, .quick = true};
 	CU_ASSERT_EQUAL_FATAL(perf_disagg_at(&F.c, &c.w[0], 3, &c.w[1], 1,
 					     &q.link, &q.wl, &quick, &next,
 					     NULL),
@@ -178,27 +180,29 @@ static void check_mode(const struct plan_query *q,
 		CU_ASSERT_TRUE(c->gpus <= q->total_gpus);
 		CU_ASSERT_EQUAL(c->gpus, c->perf.gpus);
 		if (i)
-			CU_ASSERT_TRUE(r->cfg[i - 1].perf.tokens_per_s_per_gpu >=
-				       c->perf.tokens_per_s_per_gpu * (1 - 1e-12));
+			CU_ASSERT_TRUE(
+			    r->cfg[i - 1].perf.tokens_per_s_per_gpu >=
+			    c->perf.tokens_per_s_per_gpu * (1 - 1e-12));
 	}
 	char on[8192] = {0};
 	CU_ASSERT_FATAL(r->n <= sizeof on);
 	for (size_t k = 0; k < r->n_front; k++)
 		on[r->front[k]] = 1;
 	for (size_t i = 0; i < r->n; i++) {
-		/* off the front: dominated, or equal to a better-ranked config */
+		/* off the front: dominated, or equal to a better-ranked config
+		 */
 		int dom = 0;
 		for (size_t j = 0; j < r->n && !dom; j++)
 			dom = pareto_dominates(
-				r->cfg[j].perf.tokens_per_s_per_user,
-				r->cfg[j].perf.tokens_per_s_per_gpu,
-				r->cfg[i].perf.tokens_per_s_per_user,
-				r->cfg[i].perf.tokens_per_s_per_gpu) ||
+				  r->cfg[j].perf.tokens_per_s_per_user,
+				  r->cfg[j].perf.tokens_per_s_per_gpu,
+				  r->cfg[i].perf.tokens_per_s_per_user,
+				  r->cfg[i].perf.tokens_per_s_per_gpu) ||
 			      (j < i &&
 			       r->cfg[j].perf.tokens_per_s_per_user ==
-				       r->cfg[i].perf.tokens_per_s_per_user &&
+				   r->cfg[i].perf.tokens_per_s_per_user &&
 			       r->cfg[j].perf.tokens_per_s_per_gpu ==
-				       r->cfg[i].perf.tokens_per_s_per_gpu);
+				   r->cfg[i].perf.tokens_per_s_per_gpu);
 		CU_ASSERT_EQUAL(on[i], !dom);
 	}
 }
@@ -309,17 +313,17 @@ static void test_bad_query(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"decode batch at the TPOT boundary", test_decode_boundary},
-	{"prefill batch at the TTFT boundary", test_prefill_boundary},
-	{"agg batch at the TPOT boundary", test_agg_boundary},
-	{"disagg concurrency at the TTFT boundary", test_verify_boundary},
-	{"search results honour the query", test_search_invariants},
-	{"infeasible: TTFT binds", test_infeasible_ttft},
-	{"infeasible: TPOT binds", test_infeasible_tpot},
-	{"infeasible: GPU budget binds", test_infeasible_gpus},
-	{"infeasible: memory binds", test_infeasible_memory},
-	{"bad query", test_bad_query},
-	CU_TEST_INFO_NULL,
+    {"decode batch at the TPOT boundary", test_decode_boundary},
+    {"prefill batch at the TTFT boundary", test_prefill_boundary},
+    {"agg batch at the TPOT boundary", test_agg_boundary},
+    {"disagg concurrency at the TTFT boundary", test_verify_boundary},
+    {"search results honour the query", test_search_invariants},
+    {"infeasible: TTFT binds", test_infeasible_ttft},
+    {"infeasible: TPOT binds", test_infeasible_tpot},
+    {"infeasible: GPU budget binds", test_infeasible_gpus},
+    {"infeasible: memory binds", test_infeasible_memory},
+    {"bad query", test_bad_query},
+    CU_TEST_INFO_NULL,
 };
 
 static int setup(void)

@@ -74,10 +74,10 @@ static void test_batch_grid(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"dense shapes", test_dense_shapes},
-	{"MoE shapes with dp and ep", test_moe_shapes},
-	{"batch grid", test_batch_grid},
-	CU_TEST_INFO_NULL,
+    {"dense shapes", test_dense_shapes},
+    {"MoE shapes with dp and ep", test_moe_shapes},
+    {"batch grid", test_batch_grid},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("plan_space", tests)

@@ -154,7 +154,8 @@ static void test_pareto_labels_outside(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
 		CU_ASSERT_PTR_NULL(strstr(gp, "boxed"));
 		int best = 0;
-		for (const char *p = gp; (p = strstr(p, "\nset label 1")); p++) {
+		for (const char *p = gp; (p = strstr(p, "\nset label 1"));
+		     p++) {
 			const char *eol = strchr(p + 1, '\n');
 			char line[512];
 			snprintf(line, sizeof line, "%.*s",
@@ -172,7 +173,8 @@ static void test_pareto_labels_outside(void)
 		HAS(gp, "using 1:2:6 with labels left offset character 1.4,1.1 "
 			"font ',14' tc rgb '#d62728'");
 		HAS(gp, "set tmargin 7");
-		HAS(gp, "graph 0.5 center rotate by 90 offset character -1.2,0");
+		HAS(gp,
+		    "graph 0.5 center rotate by 90 offset character -1.2,0");
 		free(gp);
 	}
 }
@@ -243,12 +245,13 @@ static void test_grey_from_looser_sla(void)
 		snprintf(md, sizeof md, "%s/match/calibrated-ttft%d", dir,
 			 k ? 600 : 300);
 		mkdir(md, 0777);
-		snprintf(csv, sizeof csv, "%s%s%s", head,
-			 "\"1x TP8 (batch 8, 8192 tokens)\",agg,90,100,200,10,"
-			 "1,250\n",
-			 k ? "\"1x TP8 (batch 32, 8192 tokens)\",agg,70,300,380,"
-			     "13,1,450\n"
-			   : "");
+		snprintf(
+		    csv, sizeof csv, "%s%s%s", head,
+		    "\"1x TP8 (batch 8, 8192 tokens)\",agg,90,100,200,10,"
+		    "1,250\n",
+		    k ? "\"1x TP8 (batch 32, 8192 tokens)\",agg,70,300,380,"
+			"13,1,450\n"
+		      : "");
 		free(testutil_write(md, "agg.csv", csv));
 	}
 	struct campdir c;
@@ -306,8 +309,7 @@ static void test_bench_dir(void)
 			 "\"p90\": 11}, \"throughput\": "
 			 "{\"tokens_per_s_per_gpu\": 50, "
 			 "\"tokens_per_s_per_user\": 100}}",
-			 k ? 8 : 1, k ? 300 : 100, k ? 280 : 95,
-			 k ? 420 : 110);
+			 k ? 8 : 1, k ? 300 : 100, k ? 280 : 95, k ? 420 : 110);
 		free(testutil_write(lv, "summary.json", js));
 	}
 	struct campdir c;
@@ -445,20 +447,20 @@ static void test_dense_pareto(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"golden .dat and .gp files", test_golden},
-	{"Pareto chart colours by TTFT and labels the best",
+    {"golden .dat and .gp files", test_golden},
+    {"Pareto chart colours by TTFT and labels the best",
      test_pareto_shows_ttft},
-	{"best labels outside the plotted points", test_pareto_labels_outside},
-	{"grey configurations, measured points labelled and hollow",
-	 test_pareto_grey_and_measured},
-	{"latency charts: statistic named, SLA region readable",
-	 test_latency_readable},
-	{"grey points from a looser SLA's match", test_grey_from_looser_sla},
-	{"a bench directory plots its levels", test_bench_dir},
-	{"template expansion and formats", test_expand},
-	{"quotes in names stay quoted", test_hostile_names},
-	{"dense searches stay readable", test_dense_pareto},
-	CU_TEST_INFO_NULL,
+    {"best labels outside the plotted points", test_pareto_labels_outside},
+    {"grey configurations, measured points labelled and hollow",
+     test_pareto_grey_and_measured},
+    {"latency charts: statistic named, SLA region readable",
+     test_latency_readable},
+    {"grey points from a looser SLA's match", test_grey_from_looser_sla},
+    {"a bench directory plots its levels", test_bench_dir},
+    {"template expansion and formats", test_expand},
+    {"quotes in names stay quoted", test_hostile_names},
+    {"dense searches stay readable", test_dense_pareto},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("plot", tests)

@@ -70,7 +70,8 @@ static void test_run_limits(void)
 	 * way; otherwise a bench would spin against a dead server. */
 	int calls = 0;
 	t0 = clock_mono_ns();
-	rc = proc_run_watch(argv, NULL, NULL, 0, NULL, gone_after_two, &calls, &e);
+	rc = proc_run_watch(argv, NULL, NULL, 0, NULL, gone_after_two, &calls,
+			    &e);
 	CU_ASSERT_EQUAL(rc, 128 + SIGINT);
 	CU_ASSERT(calls >= 2);
 	CU_ASSERT((double)(clock_mono_ns() - t0) * 1e-9 < 5);
@@ -85,7 +86,8 @@ static void test_server(void)
 	snprintf(log, sizeof log, "%s/srv.err", dir);
 	struct sc_err e = {0};
 	struct proc_server s;
-	char *good[] = {"/bin/sh", "-c", "echo http://127.0.0.1:1; exec sleep 30", NULL};
+	char *good[] = {"/bin/sh", "-c",
+			"echo http://127.0.0.1:1; exec sleep 30", NULL};
 	CU_ASSERT_EQUAL_FATAL(proc_server_start(&s, good, log, 5, &e), SC_OK);
 	CU_ASSERT_STRING_EQUAL(s.url, "http://127.0.0.1:1");
 	pid_t pid = s.pid;
@@ -94,24 +96,26 @@ static void test_server(void)
 	CU_ASSERT_EQUAL(getpgid(pid), pid);
 	proc_server_stop(&s, 2);
 	CU_ASSERT_EQUAL(kill(pid, 0), -1); /* reaped */
-	char *bad[] = {"/bin/sh", "-c", "echo boom >&2; echo not-a-url; exec sleep 30", NULL};
+	char *bad[] = {"/bin/sh", "-c",
+		       "echo boom >&2; echo not-a-url; exec sleep 30", NULL};
 	CU_ASSERT_EQUAL(proc_server_start(&s, bad, log, 5, &e), SC_ERUNTIME);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "did not print its URL"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "boom"));
 	char *silent[] = {"/bin/sleep", "30", NULL};
 	int64_t t0 = clock_mono_ns();
-	CU_ASSERT_EQUAL(proc_server_start(&s, silent, log, 0.5, &e), SC_ERUNTIME);
+	CU_ASSERT_EQUAL(proc_server_start(&s, silent, log, 0.5, &e),
+			SC_ERUNTIME);
 	CU_ASSERT((double)(clock_mono_ns() - t0) * 1e-9 < 5);
 	testutil_rmtree(dir);
 	free(dir);
 }
 
 static CU_TestInfo tests[] = {
-	{"exit statuses", test_run_status},
-	{"output files", test_run_output},
-	{"time limit and stop flag", test_run_limits},
-	{"servers and their URL", test_server},
-	CU_TEST_INFO_NULL,
+    {"exit statuses", test_run_status},
+    {"output files", test_run_output},
+    {"time limit and stop flag", test_run_limits},
+    {"servers and their URL", test_server},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("proc", tests)

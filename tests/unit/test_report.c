@@ -114,8 +114,9 @@ static void test_tables_and_images(void)
 	HAS(md, "| 1 | 0 | **20** | - | - | - | - | - | - | - |");
 	HAS(md, "match:prior-ttft1200: failed (match exited 1)");
 	/* Fit: parameters with sigma and prior, warnings, chi2/dof. */
-	HAS(md, "| eta\\_c | 0.612 | 0.031 (5%) | - | 0.55 | +11.3% | yes | yes "
-		"|");
+	HAS(md,
+	    "| eta\\_c | 0.612 | 0.031 (5%) | - | 0.55 | +11.3% | yes | yes "
+	    "|");
 	/* Bold sigma is what fit.json calls not identifiable: tau_s, not
 	 * t_kv (57% but not listed), so table and list agree. */
 	HAS(md, "| tau\\_s | 0.0021 | **0.0019 (90%)** | s | 0.002 | +5.0% | "
@@ -341,10 +342,11 @@ static void test_quality_warning(void)
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
 	char *md = report_md(dir, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
-	const char *w = strstr(md, "> **Warning: the fit step** "
-				   "worse\\_than\\_priors: the fitted parameters "
-				   "project the held-out points worse than the "
-				   "priors.");
+	const char *w =
+	    strstr(md, "> **Warning: the fit step** "
+		       "worse\\_than\\_priors: the fitted parameters "
+		       "project the held-out points worse than the "
+		       "priors.");
 	CU_ASSERT_PTR_NOT_NULL(w);
 	CU_ASSERT(w && w < strstr(md, "## Charts"));
 	HAS(md, "- fit: done, WARNING: worse\\_than\\_priors");

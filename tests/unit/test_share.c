@@ -252,12 +252,9 @@ static void test_workload_share(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"counts add up", test_counts},
-    {"worker configs", test_configs},
-    {"record bytes round trip", test_wire},
-    {"merged statistics", test_merge},
-    {"workload shares", test_workload_share},
-    CU_TEST_INFO_NULL,
+    {"counts add up", test_counts},	      {"worker configs", test_configs},
+    {"record bytes round trip", test_wire},   {"merged statistics", test_merge},
+    {"workload shares", test_workload_share}, CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("share", tests)

@@ -16,29 +16,36 @@ static const struct worker_shape SH = {1, 1, 1, 1, 1};
 static void setup(void)
 {
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(model_spec_load(testutil_src("calib/models/tiny-llama.json"), &M, &e), SC_OK);
-	CU_ASSERT_EQUAL_FATAL(gpu_spec_load(testutil_src("calib/gpus/cpu-1core.json"), &G, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    model_spec_load(testutil_src("calib/models/tiny-llama.json"), &M,
+			    &e),
+	    SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    gpu_spec_load(testutil_src("calib/gpus/cpu-1core.json"), &G, &e),
+	    SC_OK);
 	params_default(&P);
 	C = (struct model_ctx){&M, &G, DT_BF16, DT_BF16, &P, NULL};
 }
 
-static struct sim_config agg(long slots, double budget, long users,
-			     double isl, double osl)
+static struct sim_config agg(long slots, double budget, long users, double isl,
+			     double osl)
 {
 	struct sim_config c = {
-		.c = &C,
-		.pool = {{1, &SH, slots, budget, {SCHED_MIXED, false}}},
-		.isl = isl, .osl = osl, .t0_s = 0.004,
-		.load = {LOAD_CLOSED, users, 0, 0, -1},
-		.exact = true,
+	    .c = &C,
+	    .pool = {{1, &SH, slots, budget, {SCHED_MIXED, false}}},
+	    .isl = isl,
+	    .osl = osl,
+	    .t0_s = 0.004,
+	    .load = {LOAD_CLOSED, users, 0, 0, -1},
+	    .exact = true,
 	};
 	return c;
 }
 
 static double prefill(double tokens, double seqs, double ctx)
 {
-	struct step_load l = {.prefill_tokens = tokens, .prefill_seqs = seqs,
-			      .prefill_ctx = ctx};
+	struct step_load l = {
+	    .prefill_tokens = tokens, .prefill_seqs = seqs, .prefill_ctx = ctx};
 	return step_time_s(&C, &SH, &l);
 }
 
@@ -86,8 +93,10 @@ static void test_first_alone(void)
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
 	double a = prefill(256, 1, 0);
-	struct step_load mixed = {.decode_seqs = 1, .decode_ctx_sum = 257,
-				  .prefill_tokens = 256, .prefill_seqs = 1};
+	struct step_load mixed = {.decode_seqs = 1,
+				  .decode_ctx_sum = 257,
+				  .prefill_tokens = 256,
+				  .prefill_seqs = 1};
 	double b = step_time_s(&C, &SH, &mixed);
 	ASSERT_REL(r.ttft_s.min, 0.004 + a, 1e-12);
 	ASSERT_REL(r.ttft_s.max, 0.004 + a + b - gap, 1e-9);
@@ -182,12 +191,16 @@ static void test_disagg_one(void)
 {
 	setup();
 	struct sim_config c = {
-		.c = &C, .disagg = true,
-		.pool = {{1, &SH, 2, 4096, {SCHED_MIXED, false}},
-			 {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
-		.isl = 512, .osl = 16, .t0_s = 0.003, .kv_s = 0.002,
-		.load = {LOAD_CLOSED, 1, 0, 8, -1},
-		.exact = true,
+	    .c = &C,
+	    .disagg = true,
+	    .pool = {{1, &SH, 2, 4096, {SCHED_MIXED, false}},
+		     {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
+	    .isl = 512,
+	    .osl = 16,
+	    .t0_s = 0.003,
+	    .kv_s = 0.002,
+	    .load = {LOAD_CLOSED, 1, 0, 8, -1},
+	    .exact = true,
 	};
 	struct sim_result r;
 	struct sc_err e = {0};
@@ -231,7 +244,8 @@ static void test_unified_kv(void)
 	/* alone, the occupied cells are its own context: a paged cache's
 	 * cost, up to the masked upper half of the prompt's scores */
 	CU_ASSERT(one_u.ttft_s.mean >= one.ttft_s.mean);
-	struct step_load l = {.decode_seqs = 1, .decode_ctx_sum = 257 + 31,
+	struct step_load l = {.decode_seqs = 1,
+			      .decode_ctx_sum = 257 + 31,
 			      .attn_cells = 258 + 31};
 	ASSERT_REL(one_u.tpot_s.mean, step_time_s(&C, &SH, &l), 1e-9);
 }
@@ -247,11 +261,15 @@ static void test_open_p90_grows(void)
 	a.exact = false;
 	a.seed = 7;
 	struct sim_config d = {
-		.c = &C, .disagg = true,
-		.pool = {{1, &SH, 1, 256, {SCHED_MIXED, false}},
-			 {1, &SH, 16, 4096, {SCHED_MIXED, false}}},
-		.isl = 256, .osl = 32, .t0_s = 0.004, .kv_s = 0.002,
-		.seed = 7,
+	    .c = &C,
+	    .disagg = true,
+	    .pool = {{1, &SH, 1, 256, {SCHED_MIXED, false}},
+		     {1, &SH, 16, 4096, {SCHED_MIXED, false}}},
+	    .isl = 256,
+	    .osl = 32,
+	    .t0_s = 0.004,
+	    .kv_s = 0.002,
+	    .seed = 7,
 	};
 	struct sim_config *cases[] = {&a, &d};
 	/* Prompts the prefill side can take per second, alone. */
@@ -285,17 +303,24 @@ static void test_percentiles_ordered(void)
 	c.exact = false;
 	c.seed = 3;
 	struct sim_config d = {
-		.c = &C, .disagg = true,
-		.pool = {{2, &SH, 2, 1024, {SCHED_MIXED, false}},
-			 {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
-		.isl = 384, .osl = 24, .t0_s = 0.004, .kv_s = 0.002,
-		.seed = 3,
+	    .c = &C,
+	    .disagg = true,
+	    .pool = {{2, &SH, 2, 1024, {SCHED_MIXED, false}},
+		     {1, &SH, 8, 4096, {SCHED_MIXED, false}}},
+	    .isl = 384,
+	    .osl = 24,
+	    .t0_s = 0.004,
+	    .kv_s = 0.002,
+	    .seed = 3,
 	};
 	double cap = 1.0 / prefill(384, 1, 0);
 	const struct sim_load loads[] = {
-		{LOAD_CLOSED, 1, 0, 0, -1},  {LOAD_CLOSED, 3, 0, 0, -1},
-		{LOAD_CLOSED, 12, 0, 0, -1}, {LOAD_OPEN, 0, 0.3 * cap, 300, 0},
-		{LOAD_OPEN, 0, 0.9 * cap, 300, 0}, {LOAD_BURST, 0, 0, 40, 0},
+	    {LOAD_CLOSED, 1, 0, 0, -1},
+	    {LOAD_CLOSED, 3, 0, 0, -1},
+	    {LOAD_CLOSED, 12, 0, 0, -1},
+	    {LOAD_OPEN, 0, 0.3 * cap, 300, 0},
+	    {LOAD_OPEN, 0, 0.9 * cap, 300, 0},
+	    {LOAD_BURST, 0, 0, 40, 0},
 	};
 	struct sim_config *cfgs[] = {&c, &d};
 	for (size_t k = 0; k < 2; k++)
@@ -335,19 +360,19 @@ static void test_ranges(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"one user: prefill, decode stretch, frontend", test_one_user},
-	{"an idle engine prefills the first arrival alone", test_first_alone},
-	{"requests past the slots queue", test_slot_limit},
-	{"prompts chunked at the budget", test_chunked_prompt},
-	{"separate prefill iterations stall decoding", test_separate_stalls_decode},
-	{"open loop: stable and unstable", test_open_loop},
-	{"disagg: prefill, handoff, first decode step", test_disagg_one},
-	{"an idle engine's start lag batches close arrivals", test_start_lag},
-	{"unified KV cache: attention spans all occupied cells", test_unified_kv},
-	{"open loop: TTFT p90 grows with the Poisson rate", test_open_p90_grows},
-	{"p50 <= p90 <= p95 <= p99 under every load", test_percentiles_ordered},
-	{"configurations out of range refused", test_ranges},
-	CU_TEST_INFO_NULL,
+    {"one user: prefill, decode stretch, frontend", test_one_user},
+    {"an idle engine prefills the first arrival alone", test_first_alone},
+    {"requests past the slots queue", test_slot_limit},
+    {"prompts chunked at the budget", test_chunked_prompt},
+    {"separate prefill iterations stall decoding", test_separate_stalls_decode},
+    {"open loop: stable and unstable", test_open_loop},
+    {"disagg: prefill, handoff, first decode step", test_disagg_one},
+    {"an idle engine's start lag batches close arrivals", test_start_lag},
+    {"unified KV cache: attention spans all occupied cells", test_unified_kv},
+    {"open loop: TTFT p90 grows with the Poisson rate", test_open_p90_grows},
+    {"p50 <= p90 <= p95 <= p99 under every load", test_percentiles_ordered},
+    {"configurations out of range refused", test_ranges},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("sim", tests)

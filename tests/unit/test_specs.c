@@ -11,8 +11,8 @@
 #include "model/modelspec.h"
 #include "testutil.h"
 
-#define QWEN_OK                                                              \
-	"\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":8,"          \
+#define QWEN_OK                                                                \
+	"\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":8,"            \
 	"\"kv_heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000"
 
 enum kind { MODEL, GPU, DEPLOY };
@@ -22,84 +22,163 @@ static const struct {
 	const char *text;
 	const char *want; /* substring of the error */
 } bad[] = {
-	{MODEL, "{\"name\":\"t\",\"hidden\":256,\"q_heads\":8,\"kv_heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
-	 "field 'layers': missing"},
-	{MODEL, "{" QWEN_OK ",\"tied_embeddings\":1}", "field 'tied_embeddings': must be true or false"},
-	{MODEL, "{\"name\":\"t\",\"layers\":4,\"hidden\":\"256\",\"q_heads\":8,\"kv_heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
-	 "field 'hidden': must be a whole number, got string"},
-	{MODEL, "{\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":0,\"kv_heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
-	 "field 'q_heads': must be in [1"},
-	{MODEL, "{\"name\":\"t\",\"layers\":4.5,\"hidden\":256,\"q_heads\":8,\"kv_heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
-	 "field 'layers': must be a whole number, got 4.5"},
-	{MODEL, "{\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":8,\"kv_heads\":3,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
-	 "field 'q_heads': 8 is not divisible by kv_heads 3"},
-	{MODEL, "{" QWEN_OK ",\"layer\":4}", "unknown field 'layer'"},
-	{MODEL, "{" QWEN_OK ",\"moe\":{\"experts\":4,\"top_k\":8,\"expert_ffn\":64}}",
-	 "field 'top_k': 8 exceeds experts 4"},
-	{MODEL, "{" QWEN_OK ",\"moe\":{\"experts\":4,\"top_k\":2}}", "moe: field 'expert_ffn': missing"},
-	{MODEL, "[1,2]", "must be a JSON object"},
-	{MODEL, "{\"name\":\"t\",\n\"layers\": 4,,}", "invalid JSON near line 2"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"fp8\":100},\"hbm_gib\":80,\"hbm_tbps\":3,\"nvlink_gbps\":450}",
-	 "tflops: field 'bf16': missing"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100,\"int4\":5},\"hbm_gib\":80,\"hbm_tbps\":3,\"nvlink_gbps\":450}",
-	 "unknown dtype 'int4'"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":-3,\"nvlink_gbps\":450}",
-	 "field 'hbm_tbps': must be in [1e-06, 10000], got -3"},
-	/* 1e308 GiB of HBM became "KV cache inf" in predict; the range stops
-	 * it where it is read, quoting the value. */
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":1e308,\"hbm_tbps\":3,\"nvlink_gbps\":450}",
-	 "field 'hbm_gib': must be in [1e-06, 1000000], got 1e+308"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":1e300},\"hbm_gib\":80,\"hbm_tbps\":3,\"nvlink_gbps\":450}",
-	 "tflops: field 'bf16': must be in [1e-06, 1000000], got 1e+300"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3,\"nvlink_gbps\":450,\"internode_gbps\":1e-300}",
-	 "field 'internode_gbps': must be in [1e-06, 1000000], got 1e-300"},
-	/* Strict JSON: data after the document, or the same key twice (cJSON
-	 * would use the first and drop the second in silence). */
-	{MODEL, "{" QWEN_OK "}\nGARBAGE{{{", "data after the JSON value at line 2 column 1"},
-	{MODEL, "{" QWEN_OK "}{" QWEN_OK "}{" QWEN_OK "}", "data after the JSON value at line 1"},
-	{MODEL, "{" QWEN_OK ",\"layers\":5}", "duplicate key 'layers'"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100,\"bf16\":200},\"hbm_gib\":80,\"hbm_tbps\":3,\"nvlink_gbps\":450}",
-	 "duplicate key 'bf16' in tflops"},
-	{GPU, "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3}",
-	 "field 'nvlink_gbps': missing"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"mixed\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "field 'mode': must be agg or disagg, got 'mixed'"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":\"decode\",\"max_batch\":8}]}",
-	 "field 'kv_link': missing"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":8}]}",
-	 "'prefill' worker in a agg deployment"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"tp\":3,\"max_batch\":8}]}",
-	 "tp 3 does not divide 64 attention heads"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen9-999b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "unknown model"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"dtype\":\"fp4\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "field 'dtype': H200-SXM has no fp4"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":64,\"max_num_tokens\":32}]}",
-	 "field 'max_num_tokens': 32 is below max_batch 64"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8},{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "a second 'agg' group"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"ep\":2,\"max_batch\":8}]}",
-	 "ep and dp > 1 need a MoE model"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[]}",
-	 "field 'workers': must be a non-empty array"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\"}]}",
-	 "workers[0]: field 'max_batch': missing"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":\"decode\",\"max_batch\":8}],\"kv_link\":{\"gbps\":0}}",
-	 "kv_link: field 'gbps': must be in [0.001, 1000000], got 0"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":\"decode\",\"max_batch\":8}],\"kv_link\":{\"gbps\":50,\"latency_us\":1e308}}",
-	 "kv_link: field 'latency_us': must be in [0, 10000000], got 1e+308"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8,\"count\":1e19}]}",
-	 "workers[0]: field 'count': must be in [1, 100000], got 1e+19"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8,\"max_batch\":9}]}",
-	 "duplicate key 'max_batch' in workers[0]"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"start_lag_ms\":-1},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "scheduler: field 'start_lag_ms': must be in [0, 1000], got -1"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"cpu_share\":3},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "scheduler: field 'cpu_share': must be in [0, 2], got 3"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"scheduler\":{\"kv_memory\":\"half\"},\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "scheduler: field 'kv_memory': must be free or total, got 'half'"},
-	{DEPLOY, "{\"name\":\"d\",\"model\":{\"name\":\"m\"},\"gpu\":\"h200-sxm\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
-	 "field 'model': field 'layers': missing"},
+    {MODEL,
+     "{\"name\":\"t\",\"hidden\":256,\"q_heads\":8,\"kv_heads\":2,\"head_dim\":"
+     "32,\"ffn\":512,\"vocab\":1000}",
+     "field 'layers': missing"},
+    {MODEL, "{" QWEN_OK ",\"tied_embeddings\":1}",
+     "field 'tied_embeddings': must be true or false"},
+    {MODEL,
+     "{\"name\":\"t\",\"layers\":4,\"hidden\":\"256\",\"q_heads\":8,\"kv_"
+     "heads\":2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
+     "field 'hidden': must be a whole number, got string"},
+    {MODEL,
+     "{\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":0,\"kv_heads\":2,"
+     "\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
+     "field 'q_heads': must be in [1"},
+    {MODEL,
+     "{\"name\":\"t\",\"layers\":4.5,\"hidden\":256,\"q_heads\":8,\"kv_heads\":"
+     "2,\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
+     "field 'layers': must be a whole number, got 4.5"},
+    {MODEL,
+     "{\"name\":\"t\",\"layers\":4,\"hidden\":256,\"q_heads\":8,\"kv_heads\":3,"
+     "\"head_dim\":32,\"ffn\":512,\"vocab\":1000}",
+     "field 'q_heads': 8 is not divisible by kv_heads 3"},
+    {MODEL, "{" QWEN_OK ",\"layer\":4}", "unknown field 'layer'"},
+    {MODEL,
+     "{" QWEN_OK ",\"moe\":{\"experts\":4,\"top_k\":8,\"expert_ffn\":64}}",
+     "field 'top_k': 8 exceeds experts 4"},
+    {MODEL, "{" QWEN_OK ",\"moe\":{\"experts\":4,\"top_k\":2}}",
+     "moe: field 'expert_ffn': missing"},
+    {MODEL, "[1,2]", "must be a JSON object"},
+    {MODEL, "{\"name\":\"t\",\n\"layers\": 4,,}", "invalid JSON near line 2"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"fp8\":100},\"hbm_gib\":80,\"hbm_tbps\":3,"
+     "\"nvlink_gbps\":450}",
+     "tflops: field 'bf16': missing"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100,\"int4\":5},\"hbm_gib\":80,"
+     "\"hbm_tbps\":3,\"nvlink_gbps\":450}",
+     "unknown dtype 'int4'"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":-3,"
+     "\"nvlink_gbps\":450}",
+     "field 'hbm_tbps': must be in [1e-06, 10000], got -3"},
+    /* 1e308 GiB of HBM became "KV cache inf" in predict; the range stops
+     * it where it is read, quoting the value. */
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":1e308,\"hbm_tbps\":"
+     "3,\"nvlink_gbps\":450}",
+     "field 'hbm_gib': must be in [1e-06, 1000000], got 1e+308"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":1e300},\"hbm_gib\":80,\"hbm_tbps\":"
+     "3,\"nvlink_gbps\":450}",
+     "tflops: field 'bf16': must be in [1e-06, 1000000], got 1e+300"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3,"
+     "\"nvlink_gbps\":450,\"internode_gbps\":1e-300}",
+     "field 'internode_gbps': must be in [1e-06, 1000000], got 1e-300"},
+    /* Strict JSON: data after the document, or the same key twice (cJSON
+     * would use the first and drop the second in silence). */
+    {MODEL, "{" QWEN_OK "}\nGARBAGE{{{",
+     "data after the JSON value at line 2 column 1"},
+    {MODEL, "{" QWEN_OK "}{" QWEN_OK "}{" QWEN_OK "}",
+     "data after the JSON value at line 1"},
+    {MODEL, "{" QWEN_OK ",\"layers\":5}", "duplicate key 'layers'"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100,\"bf16\":200},\"hbm_gib\":80,"
+     "\"hbm_tbps\":3,\"nvlink_gbps\":450}",
+     "duplicate key 'bf16' in tflops"},
+    {GPU,
+     "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3}",
+     "field 'nvlink_gbps': missing"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"mixed\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
+     "field 'mode': must be agg or disagg, got 'mixed'"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":"
+     "\"decode\",\"max_batch\":8}]}",
+     "field 'kv_link': missing"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":8}]}",
+     "'prefill' worker in a agg deployment"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"tp\":3,\"max_batch\":8}]}",
+     "tp 3 does not divide 64 attention heads"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen9-999b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
+     "unknown model"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"dtype\":"
+     "\"fp4\",\"mode\":\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]"
+     "}",
+     "field 'dtype': H200-SXM has no fp4"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":64,\"max_num_"
+     "tokens\":32}]}",
+     "field 'max_num_tokens': 32 is below max_batch 64"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8},{\"role\":"
+     "\"agg\",\"max_batch\":8}]}",
+     "a second 'agg' group"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"ep\":2,\"max_batch\":8}]}",
+     "ep and dp > 1 need a MoE model"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[]}",
+     "field 'workers': must be a non-empty array"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\"}]}",
+     "workers[0]: field 'max_batch': missing"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":"
+     "\"decode\",\"max_batch\":8}],\"kv_link\":{\"gbps\":0}}",
+     "kv_link: field 'gbps': must be in [0.001, 1000000], got 0"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"disagg\",\"workers\":[{\"role\":\"prefill\",\"max_batch\":1},{\"role\":"
+     "\"decode\",\"max_batch\":8}],\"kv_link\":{\"gbps\":50,\"latency_us\":"
+     "1e308}}",
+     "kv_link: field 'latency_us': must be in [0, 10000000], got 1e+308"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8,\"count\":1e19}]}",
+     "workers[0]: field 'count': must be in [1, 100000], got 1e+19"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8,\"max_batch\":9}]"
+     "}",
+     "duplicate key 'max_batch' in workers[0]"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"start_lag_ms\":-1},\"workers\":[{\"role\":"
+     "\"agg\",\"max_batch\":8}]}",
+     "scheduler: field 'start_lag_ms': must be in [0, 1000], got -1"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"cpu_share\":3},\"workers\":[{\"role\":\"agg\","
+     "\"max_batch\":8}]}",
+     "scheduler: field 'cpu_share': must be in [0, 2], got 3"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"kv_memory\":\"half\"},\"workers\":[{\"role\":"
+     "\"agg\",\"max_batch\":8}]}",
+     "scheduler: field 'kv_memory': must be free or total, got 'half'"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":{\"name\":\"m\"},\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",
+     "field 'model': field 'layers': missing"},
 };
 
 static int load_kind(enum kind k, const char *path, struct sc_err *e)
@@ -151,7 +230,8 @@ static void test_unknown_names(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "qwen3-32b")); /* lists known */
 	CU_ASSERT_EQUAL(gpu_spec_load("tpu-v9", &g, &e), SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "h200-sxm"));
-	CU_ASSERT_EQUAL(model_spec_load("/nonexistent/m.json", &m, &e), SC_EINPUT);
+	CU_ASSERT_EQUAL(model_spec_load("/nonexistent/m.json", &m, &e),
+			SC_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "cannot open"));
 }
 
@@ -161,10 +241,15 @@ static void test_shipped_roundtrip(void)
 {
 	struct deploy_spec a, d, r;
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("bench/qwen3-32b-h200-agg.json"), &a, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    deploy_load(testutil_src("bench/qwen3-32b-h200-agg.json"), &a, &e),
+	    SC_OK);
 	CU_ASSERT_EQUAL(deploy_gpus(&a), 8);
 	CU_ASSERT_EQUAL(a.mode, DEPLOY_AGG);
-	CU_ASSERT_EQUAL_FATAL(deploy_load(testutil_src("bench/qwen3-32b-h200-disagg.json"), &d, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    deploy_load(testutil_src("bench/qwen3-32b-h200-disagg.json"), &d,
+			&e),
+	    SC_OK);
 	CU_ASSERT_EQUAL(deploy_gpus(&d), 8);
 	CU_ASSERT_EQUAL(deploy_group(&d, ROLE_PREFILL)->count, 4);
 	CU_ASSERT_EQUAL(deploy_group(&d, ROLE_DECODE)->shape.tp, 2);
@@ -204,7 +289,8 @@ static void test_special_files(void)
 			struct sc_err e = {0};
 			CU_ASSERT_EQUAL(load_kind((enum kind)k, paths[p], &e),
 					SC_EINPUT);
-			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file"));
+			CU_ASSERT_PTR_NOT_NULL(
+			    strstr(e.msg, "not a regular file"));
 			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, kinds[p]));
 			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, paths[p]));
 		}
@@ -215,11 +301,11 @@ static void test_special_files(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"FIFO, device and directory refused at once", test_special_files},
-	{"bad spec files name file, field, problem", test_bad_files},
-	{"unknown catalog names", test_unknown_names},
-	{"shipped deployments load and round-trip", test_shipped_roundtrip},
-	CU_TEST_INFO_NULL,
+    {"FIFO, device and directory refused at once", test_special_files},
+    {"bad spec files name file, field, problem", test_bad_files},
+    {"unknown catalog names", test_unknown_names},
+    {"shipped deployments load and round-trip", test_shipped_roundtrip},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("specs", tests)

@@ -112,8 +112,8 @@ static void check_binned(const double *xs, size_t n, const char *what)
 		double g = sketch_percentile(&sk, ps[i]);
 		bool ok = fabs(g - e) <= tol * fabs(e);
 		if (!ok)
-			fprintf(stderr, "%s p%g: sketch %.9g exact %.9g\n", what,
-				ps[i], g, e);
+			fprintf(stderr, "%s p%g: sketch %.9g exact %.9g\n",
+				what, ps[i], g, e);
 		CU_ASSERT(ok);
 	}
 	free(copy);
@@ -146,16 +146,17 @@ static void test_sketch_binned(void)
 		sketch_add(&sk, i < 2000 ? 0.0 : 5.0);
 	CU_ASSERT(sk.binned);
 	CU_ASSERT_EQUAL(sketch_percentile(&sk, 50), 0.0);
-	CU_ASSERT(fabs(sketch_percentile(&sk, 90) - 5.0) <= 5.0 * SKETCH_REL_ERR);
+	CU_ASSERT(fabs(sketch_percentile(&sk, 90) - 5.0) <=
+		  5.0 * SKETCH_REL_ERR);
 	sketch_release(&sk);
 }
 
 static CU_TestInfo tests[] = {
-	{"hand-computed percentiles", test_known},
-	{"edge cases", test_edges},
-	{"sketch: exact up to its cap", test_sketch_exact},
-	{"sketch: binned within its relative error", test_sketch_binned},
-	CU_TEST_INFO_NULL,
+    {"hand-computed percentiles", test_known},
+    {"edge cases", test_edges},
+    {"sketch: exact up to its cap", test_sketch_exact},
+    {"sketch: binned within its relative error", test_sketch_binned},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("stats", tests)

@@ -30,18 +30,23 @@ static void test_roofline_bounds(void)
 	struct modelfix f;
 	modelfix_init(&f, "qwen3-32b", "h200-sxm", DT_FP8, DT_FP8);
 	const struct step_load loads[] = {
-		{.decode_seqs = 1, .decode_ctx_sum = 100},
-		{.decode_seqs = 256, .decode_ctx_sum = 256 * 4000.0},
-		{.prefill_tokens = 4000, .prefill_seqs = 1},
-		{.decode_seqs = 32, .decode_ctx_sum = 32 * 4250.0,
-		 .prefill_tokens = 2048, .prefill_ctx = 1000, .prefill_seqs = 1},
+	    {.decode_seqs = 1, .decode_ctx_sum = 100},
+	    {.decode_seqs = 256, .decode_ctx_sum = 256 * 4000.0},
+	    {.prefill_tokens = 4000, .prefill_seqs = 1},
+	    {.decode_seqs = 32,
+	     .decode_ctx_sum = 32 * 4250.0,
+	     .prefill_tokens = 2048,
+	     .prefill_ctx = 1000,
+	     .prefill_seqs = 1},
 	};
 	for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
 		struct step_parts sp;
 		step_parts(&f.c, &TP2, &loads[i], &sp);
 		double t = step_combine(&sp);
-		double lo = sp.overhead_s + sp.comm_s + fmax(sp.compute_s, sp.memory_s);
-		double hi = sp.overhead_s + sp.comm_s + sp.compute_s + sp.memory_s;
+		double lo =
+		    sp.overhead_s + sp.comm_s + fmax(sp.compute_s, sp.memory_s);
+		double hi =
+		    sp.overhead_s + sp.comm_s + sp.compute_s + sp.memory_s;
 		CU_ASSERT(t >= lo && t <= hi);
 	}
 	/* Batch-1 decode is memory bound; a long prefill compute bound. */
@@ -132,7 +137,8 @@ static void test_expert_bandwidth(void)
 	CU_ASSERT_DOUBLE_EQUAL(bytes, 3.548e9, 0.001e9);
 	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s - fast.memory_s,
 			       bytes / (0.60 * 4.8e12), 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s - fast.memory_s, 1.232e-3, 0.001e-3);
+	CU_ASSERT_DOUBLE_EQUAL(slow.memory_s - fast.memory_s, 1.232e-3,
+			       0.001e-3);
 	CU_ASSERT_DOUBLE_EQUAL(slow.compute_s, fast.compute_s, 0);
 
 	struct modelfix d;
@@ -171,14 +177,14 @@ static void test_cpu_share(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"CPU share of an iteration", test_cpu_share},
-	{"expert weights at eta_me", test_expert_bandwidth},
-	{"plausible against public figures", test_plausible},
-	{"roofline bounds", test_roofline_bounds},
-	{"monotone in TP and batch", test_monotone},
-	{"chunking and KV transfer", test_chunking_and_transfer},
-	{"dtype and shape checks", test_checks},
-	CU_TEST_INFO_NULL,
+    {"CPU share of an iteration", test_cpu_share},
+    {"expert weights at eta_me", test_expert_bandwidth},
+    {"plausible against public figures", test_plausible},
+    {"roofline bounds", test_roofline_bounds},
+    {"monotone in TP and batch", test_monotone},
+    {"chunking and KV transfer", test_chunking_and_transfer},
+    {"dtype and shape checks", test_checks},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("step", tests)

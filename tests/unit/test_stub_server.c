@@ -12,15 +12,19 @@
 #include "stubserver.h"
 
 static volatile sig_atomic_t done;
-static void on_sig(int s) { (void)s; done = 1; }
+static void on_sig(int s)
+{
+	(void)s;
+	done = 1;
+}
 
 int main(int argc, char **argv)
 {
 	struct stub_opts o = {
-		.token_gap_us = argc > 1 ? strtol(argv[1], NULL, 10) : 1000,
-		.max_requests = argc > 2 ? strtol(argv[2], NULL, 10) : 0,
-		.idle_close_ms = argc > 3 ? strtol(argv[3], NULL, 10) : 0,
-		.unannounced = argc > 4 && !strcmp(argv[4], "unannounced"),
+	    .token_gap_us = argc > 1 ? strtol(argv[1], NULL, 10) : 1000,
+	    .max_requests = argc > 2 ? strtol(argv[2], NULL, 10) : 0,
+	    .idle_close_ms = argc > 3 ? strtol(argv[3], NULL, 10) : 0,
+	    .unannounced = argc > 4 && !strcmp(argv[4], "unannounced"),
 	};
 	struct stubserver *s = stub_start_opts(&o);
 	signal(SIGTERM, on_sig);

@@ -23,7 +23,7 @@ static void test_derive(void)
 	ASSERT_REL(r.ttft_ms, 100.0, 1e-9);
 	ASSERT_REL(r.ttfb_ms, 50.0, 1e-9);
 	ASSERT_REL(r.e2e_ms, 1100.0, 1e-9); /* to the last output chunk */
-	ASSERT_REL(r.tpot_ms, 100.0, 1e-9);  /* 1000 ms over 10 gaps */
+	ASSERT_REL(r.tpot_ms, 100.0, 1e-9); /* 1000 ms over 10 gaps */
 	/* open loop: latencies from the scheduled time, queue reported */
 	r.open_loop = true;
 	r.sched_ns = 1 * S - 100000000;
@@ -38,13 +38,16 @@ static void test_derive(void)
 	char buf[16];
 	r.reason = REASON_HTTP;
 	r.http_status = 429;
-	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "http_429");
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf),
+			       "http_429");
 	r.reason = REASON_NO_DONE;
 	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "no_done");
 	r.reason = REASON_NO_OUTPUT;
-	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "no_output");
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf),
+			       "no_output");
 	r.reason = REASON_TRANSPORT;
-	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf), "transport");
+	CU_ASSERT_STRING_EQUAL(req_reason_name(&r, buf, sizeof buf),
+			       "transport");
 }
 
 /* The record's JSON carries the server's timings and the resend count;
@@ -57,10 +60,9 @@ static void test_record_json(void)
 	req_derive(&r);
 	cJSON *j = req_to_json(&r, 0);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "retries")->valuedouble, 1);
-	static const char *const keys[] = {"server_prompt_ms",
-					   "server_predicted_ms",
-					   "server_prompt_n",
-					   "server_predicted_n"};
+	static const char *const keys[] = {
+	    "server_prompt_ms", "server_predicted_ms", "server_prompt_n",
+	    "server_predicted_n"};
 	for (int i = 0; i < 4; i++)
 		CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(j, keys[i])));
 	cJSON_Delete(j);
@@ -100,7 +102,8 @@ static void level_records(struct req_record r[4])
 	/* A: ok, 3 tokens at 1.5, 2.5, 3.5 s; started 1.0 s, ended 3.5 s */
 	r[0].start_ns = 1 * S;
 	r[0].end_ns = 3 * S + S / 2;
-	add_toks(&r[0], (int64_t[]){S + S / 2, 2 * S + S / 2, 3 * S + S / 2}, 3);
+	add_toks(&r[0], (int64_t[]){S + S / 2, 2 * S + S / 2, 3 * S + S / 2},
+		 3);
 	r[0].output_tokens = 3;
 	r[0].ok = true;
 	r[0].input_tokens = 100;
@@ -146,10 +149,15 @@ static void test_level(void)
 {
 	struct req_record r[4];
 	level_records(r);
-	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
-				.gpus = 2, .window_start_ns = 1 * S,
-				.window_end_ns = 3 * S, .complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	struct level_info li = {.concurrency = 2,
+				.isl = 100,
+				.osl = 3,
+				.gpus = 2,
+				.window_start_ns = 1 * S,
+				.window_end_ns = 3 * S,
+				.complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
+			  64);
 	struct level_summary s;
 	summary_compute(r, 4, &li, &s);
 	CU_ASSERT_EQUAL(s.total, 4);
@@ -196,8 +204,10 @@ static void test_level(void)
 	CU_ASSERT_EQUAL(s.sla_met_all, 0);
 	cJSON *j = summary_to_json(&s, &li);
 	cJSON *rq = cJSON_GetObjectItem(j, "requests");
-	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(rq, "by_reason"),
-					    "http_429")->valuedouble, 1);
+	CU_ASSERT_EQUAL(cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(rq, "by_reason"), "http_429")
+			    ->valuedouble,
+			1);
 	CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(j, "goodput"));
 	const cJSON *sl = cJSON_GetObjectItem(j, "sla");
 	CU_ASSERT_STRING_EQUAL(
@@ -214,7 +224,8 @@ static void test_level(void)
 	ASSERT_REL(cJSON_GetObjectItem(j, "goodput_tokens_per_s")->valuedouble,
 		   2.0, 1e-9);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "concurrency")->valuedouble, 2);
-	const cJSON *cms = cJSON_GetObjectItem(j, "ttft_client_minus_server_ms");
+	const cJSON *cms =
+	    cJSON_GetObjectItem(j, "ttft_client_minus_server_ms");
 	CU_ASSERT(cJSON_IsObject(cms));
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cms, "n")->valuedouble, 1);
 	ASSERT_REL(cJSON_GetObjectItem(cms, "mean")->valuedouble, 380.0, 1e-9);
@@ -242,10 +253,13 @@ static void test_online_equals_batch(void)
 	r[4].ok = true;
 	r[4].warmup = true;
 	req_derive(&r[4]);
-	struct level_info li = {.concurrency = 2, .gpus = 2,
+	struct level_info li = {.concurrency = 2,
+				.gpus = 2,
 				.window_start_ns = 1 * S,
-				.window_end_ns = 3 * S, .complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+				.window_end_ns = 3 * S,
+				.complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
+			  64);
 	struct level_summary batch, online;
 	summary_compute(r, 5, &li, &batch);
 	/* in end order: E 0.8, F 1.1, W 1.2, B 2.0, A 3.5 s */
@@ -255,17 +269,19 @@ static void test_online_equals_batch(void)
 	for (int k = 0; k < 5; k++) {
 		const struct req_record *q = &r[order[k]];
 		int64_t w0 = q->end_ns >= li.window_start_ns
-				     ? li.window_start_ns
-				     : SUMMARY_WINDOW_OPEN;
-		int64_t w1 = q->end_ns >= li.window_end_ns ? li.window_end_ns
-							   : SUMMARY_WINDOW_OPEN;
+				 ? li.window_start_ns
+				 : SUMMARY_WINDOW_OPEN;
+		int64_t w1 = q->end_ns >= li.window_end_ns
+				 ? li.window_end_ns
+				 : SUMMARY_WINDOW_OPEN;
 		summary_acc_add(&a, q, w0, w1);
 	}
 	summary_acc_finish(&a, &li, &online);
 	summary_acc_release(&a);
 	CU_ASSERT_EQUAL(online.total, 5);
 	CU_ASSERT_EQUAL(online.warmup, 2);
-	ASSERT_REL(online.output_tokens_per_s, batch.output_tokens_per_s, 1e-12);
+	ASSERT_REL(online.output_tokens_per_s, batch.output_tokens_per_s,
+		   1e-12);
 	ASSERT_REL(online.output_tokens_per_s, 2.5, 1e-9);
 	ASSERT_REL(online.requests_per_s, batch.requests_per_s, 1e-12);
 	ASSERT_REL(online.little_measured, batch.little_measured, 1e-12);
@@ -281,7 +297,8 @@ static void test_online_equals_batch(void)
  * was added (each is freed at once). */
 static void test_large_level(void)
 {
-	struct level_info li = {.concurrency = 1, .window_start_ns = 1,
+	struct level_info li = {.concurrency = 1,
+				.window_start_ns = 1,
 				.window_end_ns = 1 + 100000 * S / 1000};
 	struct summary_acc a;
 	summary_acc_init(&a, NULL);
@@ -290,7 +307,8 @@ static void test_large_level(void)
 	for (size_t i = 0; i < n; i++) {
 		struct req_record q = {0};
 		q.start_ns = 1 + (int64_t)i * (S / 1000);
-		q.first_token_ns = q.start_ns + (int64_t)(i % 1000 + 1) * 1000000;
+		q.first_token_ns =
+		    q.start_ns + (int64_t)(i % 1000 + 1) * 1000000;
 		q.end_ns = q.last_token_ns = q.first_token_ns + 1000000;
 		add_toks(&q, (int64_t[]){q.first_token_ns, q.last_token_ns}, 2);
 		q.output_tokens = 2;
@@ -299,7 +317,8 @@ static void test_large_level(void)
 		req_derive(&q);
 		if (q.ok)
 			ttft[k++] = q.ttft_ms;
-		summary_acc_add(&a, &q, li.window_start_ns, SUMMARY_WINDOW_OPEN);
+		summary_acc_add(&a, &q, li.window_start_ns,
+				SUMMARY_WINDOW_OPEN);
 		req_release(&q);
 	}
 	struct level_summary s;
@@ -318,11 +337,16 @@ static void test_large_level(void)
 	ASSERT_REL(s.ttft_ms.mean, want.mean, 1e-9);
 	CU_ASSERT_EQUAL(s.ttft_ms.max, 1000.0);
 	/* every token but those after the window's end (none) counted */
-	ASSERT_REL(s.output_tokens_per_s * s.window_s, 2.0 * (double)s.ok, 1e-9);
+	ASSERT_REL(s.output_tokens_per_s * s.window_s, 2.0 * (double)s.ok,
+		   1e-9);
 	cJSON *j = summary_to_json(&s, &li);
-	CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(
-			cJSON_GetObjectItem(j, "requests"), "by_reason"),
-			"client_queue_full")->valuedouble, n / 100);
+	CU_ASSERT_EQUAL(
+	    cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"),
+				    "by_reason"),
+		"client_queue_full")
+		->valuedouble,
+	    n / 100);
 	cJSON_Delete(j);
 }
 
@@ -403,8 +427,9 @@ static void test_sla_parse(void)
 {
 	struct sla s;
 	char err[128];
-	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=600,tpot_ms=16.7", &s, err,
-					  sizeof err), 0);
+	CU_ASSERT_EQUAL(
+	    summary_parse_sla("ttft_ms=600,tpot_ms=16.7", &s, err, sizeof err),
+	    0);
 	ASSERT_REL(s.limit_ms[SLA_TPOT], 16.7, 1e-12);
 	/* the old form keeps its meaning: TTFT on p90, TPOT on the mean */
 	CU_ASSERT_EQUAL(s.stat[SLA_TTFT], STAT_P90);
@@ -429,16 +454,20 @@ static void test_sla_parse(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(err, "tpot_stat is given without tpot_ms"));
 	/* limits outside the documented range [0.001, 604,800,000] ms */
-	CU_ASSERT_EQUAL(summary_parse_sla("tpot_ms=0.0001", &s, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(
+	    summary_parse_sla("tpot_ms=0.0001", &s, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'tpot_ms=0.0001'"));
-	CU_ASSERT_EQUAL(summary_parse_sla("e2e_ms=1e9", &s, err, sizeof err), -1);
-	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=nan", &s, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(summary_parse_sla("e2e_ms=1e9", &s, err, sizeof err),
+			-1);
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=nan", &s, err, sizeof err),
+			-1);
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=abc", &s, err, sizeof err),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'ttft_ms=abc'"));
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft=600", &s, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown SLA key"));
-	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=-1", &s, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms=-1", &s, err, sizeof err),
+			-1);
 	CU_ASSERT_EQUAL(summary_parse_sla("ttft_ms", &s, err, sizeof err), -1);
 }
 
@@ -489,10 +518,15 @@ static void test_json_round_trip(void)
 {
 	struct req_record r[4];
 	level_records(r);
-	struct level_info li = {.concurrency = 2, .isl = 100, .osl = 3,
-				.gpus = 2, .window_start_ns = 1 * S,
-				.window_end_ns = 3 * S, .complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0}, 64);
+	struct level_info li = {.concurrency = 2,
+				.isl = 100,
+				.osl = 3,
+				.gpus = 2,
+				.window_start_ns = 1 * S,
+				.window_end_ns = 3 * S,
+				.complete = true};
+	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
+			  64);
 	snprintf(r[3].error, sizeof r[3].error, "HTTP 429: slow down");
 	struct level_summary s, s2;
 	struct level_info li2;

@@ -52,7 +52,8 @@ static const char *expected_kind(const cJSON *r)
 {
 	const char *lt = str(r, "load_type", NULL);
 	const cJSON *lv = cJSON_GetObjectItem(r, "load_value");
-	bool inf = cJSON_IsString(lv) && !strncasecmp(lv->valuestring, "inf", 3);
+	bool inf =
+	    cJSON_IsString(lv) && !strncasecmp(lv->valuestring, "inf", 3);
 	if (strstr(lt, "prefill"))
 		return "prefill_only";
 	if (strstr(lt, "decode"))
@@ -103,9 +104,12 @@ static const char *expected_backend(const char *eng)
 
 static void test_published(void)
 {
-	const char *path = testutil_src("../shared/published/measurements.jsonl");
+	const char *path =
+	    testutil_src("../shared/published/measurements.jsonl");
 	if (access(path, R_OK)) {
-		fprintf(stderr, "(no ../shared/published/measurements.jsonl: skipped) ");
+		fprintf(
+		    stderr,
+		    "(no ../shared/published/measurements.jsonl: skipped) ");
 		return;
 	}
 	struct table_result t;
@@ -133,10 +137,12 @@ static void test_published(void)
 		CU_ASSERT_STRING_EQUAL(str(s, "load", "kind"), kind);
 		double v = num(r, "load_value", NULL);
 		if (!strcmp(kind, "open")) {
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "load", "rate_per_s"), v, 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(num(s, "load", "rate_per_s"), v,
+					       1e-12);
 			CU_ASSERT_EQUAL(lv->name[0], 'r');
 		} else if (!strcmp(kind, "closed")) {
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "load", "users"), v, 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(num(s, "load", "users"), v,
+					       1e-12);
 			CU_ASSERT_EQUAL(lv->name[0], 'c');
 		} else if (!strcmp(kind, "burst")) {
 			CU_ASSERT(!strncmp(lv->name, "burst", 5));
@@ -148,29 +154,39 @@ static void test_published(void)
 		if (rc)
 			fprintf(stderr, "record %ld: %s\n", id, e.msg);
 		CU_ASSERT_EQUAL_FATAL(rc, SC_OK);
-		CU_ASSERT_STRING_EQUAL(d.model.name, expected_model(str(r, "model", NULL)));
-		CU_ASSERT_STRING_EQUAL(d.gpu.name, expected_gpu(str(r, "gpu_type", NULL)));
-		CU_ASSERT_STRING_EQUAL(d.backend, expected_backend(str(r, "engine", NULL)));
+		CU_ASSERT_STRING_EQUAL(d.model.name,
+				       expected_model(str(r, "model", NULL)));
+		CU_ASSERT_STRING_EQUAL(d.gpu.name,
+				       expected_gpu(str(r, "gpu_type", NULL)));
+		CU_ASSERT_STRING_EQUAL(
+		    d.backend, expected_backend(str(r, "engine", NULL)));
 		/* A pool measured alone: its own GPUs (the other pool is a
 		 * stand-in). */
 		bool pool = strstr(kind, "_only") != NULL;
 		CU_ASSERT_EQUAL(d.mode, pool ? DEPLOY_DISAGG : DEPLOY_AGG);
 		const struct worker_spec *g = deploy_group(
-			&d, !pool ? ROLE_AGG
-				  : !strcmp(kind, "prefill_only") ? ROLE_PREFILL
-								  : ROLE_DECODE);
+		    &d, !pool				? ROLE_AGG
+			: !strcmp(kind, "prefill_only") ? ROLE_PREFILL
+							: ROLE_DECODE);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 		CU_ASSERT_EQUAL(g->count * worker_gpus(&g->shape),
 				(long)num(r, "gpu_count", NULL));
 		/* Stated lengths are kept; metrics it has are where they go. */
 		if (isfinite(num(r, "isl", NULL)))
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "isl", NULL), num(r, "isl", NULL), 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(num(s, "isl", NULL),
+					       num(r, "isl", NULL), 1e-12);
 		if (isfinite(num(r, "ttft_mean_ms", NULL)))
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "ttft_ms", "mean"), num(r, "ttft_mean_ms", NULL), 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(num(s, "ttft_ms", "mean"),
+					       num(r, "ttft_mean_ms", NULL),
+					       1e-12);
 		if (isfinite(num(r, "tpot_median_ms", NULL)))
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "tpot_ms", "p50"), num(r, "tpot_median_ms", NULL), 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(num(s, "tpot_ms", "p50"),
+					       num(r, "tpot_median_ms", NULL),
+					       1e-12);
 		if (isfinite(num(r, "output_tok_s_total", NULL)))
-			CU_ASSERT_DOUBLE_EQUAL(num(s, "throughput", "output_tokens_per_s"), num(r, "output_tok_s_total", NULL), 1e-9);
+			CU_ASSERT_DOUBLE_EQUAL(
+			    num(s, "throughput", "output_tokens_per_s"),
+			    num(r, "output_tok_s_total", NULL), 1e-9);
 		deploy_release(&d);
 		cJSON_Delete(r);
 	}
@@ -187,10 +203,13 @@ static void test_published(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lv);
 	CU_ASSERT_EQUAL(num(lv->summary, "load", "users"), 256 * 72);
 	/* 256 experts do not split over 72 GPUs: 288 with copies. */
-	CU_ASSERT_EQUAL(num(cJSON_GetObjectItem(cfg->deployment, "model"), "moe", "experts"), 288);
+	CU_ASSERT_EQUAL(num(cJSON_GetObjectItem(cfg->deployment, "model"),
+			    "moe", "experts"),
+			288);
 	lv = find(&t, 57, &cfg); /* max_batch_size 128 per attention-DP rank */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lv);
-	const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItem(cfg->deployment, "workers"), 0);
+	const cJSON *w = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(cfg->deployment, "workers"), 0);
 	CU_ASSERT_EQUAL(num(w, "max_batch", NULL), 128 * 8);
 	CU_ASSERT_EQUAL(num(w, "dp", NULL), 8);
 	CU_ASSERT_EQUAL(num(w, "ep", NULL), 8);
@@ -199,7 +218,9 @@ static void test_published(void)
 	CU_ASSERT_STRING_EQUAL(lv->name, "burst-20000x2000");
 	lv = find(&t, 54, &cfg); /* per-GPU throughput times its GPUs */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lv);
-	CU_ASSERT_DOUBLE_EQUAL(num(lv->summary, "throughput", "output_tokens_per_s"), 3268.0 * 4, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(
+	    num(lv->summary, "throughput", "output_tokens_per_s"), 3268.0 * 4,
+	    1e-9);
 	/* CPU work between iterations, by engine version: SGLang 0.3 had no
 	 * overlap scheduler (0.10), vLLM 0.6 with --num-scheduler-steps 10
 	 * schedules once in 10 iterations (0.76 / 10), SGLang 0.4.1 hides
@@ -210,12 +231,15 @@ static void test_published(void)
 	} cpu[] = {{31, 0.10}, {36, 0.29 / 0.38 / 10}, {39, -1}};
 	for (size_t i = 0; i < sizeof cpu / sizeof *cpu; i++) {
 		CU_ASSERT_PTR_NOT_NULL_FATAL(find(&t, cpu[i].id, &cfg));
-		const cJSON *sc = cJSON_GetObjectItem(cfg->deployment, "scheduler");
-		const cJSON *v = sc ? cJSON_GetObjectItem(sc, "cpu_share") : NULL;
+		const cJSON *sc =
+		    cJSON_GetObjectItem(cfg->deployment, "scheduler");
+		const cJSON *v =
+		    sc ? cJSON_GetObjectItem(sc, "cpu_share") : NULL;
 		if (cpu[i].share < 0) {
 			CU_ASSERT_PTR_NULL(v);
 		} else {
-			CU_ASSERT_DOUBLE_EQUAL(v ? v->valuedouble : -1, cpu[i].share, 1e-12);
+			CU_ASSERT_DOUBLE_EQUAL(v ? v->valuedouble : -1,
+					       cpu[i].share, 1e-12);
 		}
 	}
 	free(text);
@@ -223,13 +247,17 @@ static void test_published(void)
 }
 
 static const char csv[] =
-	"Engine,GPU,GPUs,TP,Model,Rate,Kind,In,Out,TTFT (ms),Output tok/s\n"
-	"TensorRT-LLM,H100 SXM,4,4,meta-llama/Llama-3.1-70B,2,request rate,467,256,62,498\n"
-	"TensorRT-LLM,H100 SXM,4,4,meta-llama/Llama-3.1-70B,inf,request rate,467,256,9123,4103\n"
-	"vLLM,A100,1,1,meta-llama/Llama-3.1-8B-Instruct,8,concurrency,1000,100,,900\n";
-static const char map[] =
-	"engine=Engine,gpu_type=GPU,gpu_count=GPUs,tp=TP,model=Model,load_value=Rate,"
-	"load_type=Kind,isl=In,osl=Out,ttft_mean_ms=TTFT (ms),output_tok_s_total=Output tok/s";
+    "Engine,GPU,GPUs,TP,Model,Rate,Kind,In,Out,TTFT (ms),Output tok/s\n"
+    "TensorRT-LLM,H100 SXM,4,4,meta-llama/Llama-3.1-70B,2,request "
+    "rate,467,256,62,498\n"
+    "TensorRT-LLM,H100 SXM,4,4,meta-llama/Llama-3.1-70B,inf,request "
+    "rate,467,256,9123,4103\n"
+    "vLLM,A100,1,1,meta-llama/"
+    "Llama-3.1-8B-Instruct,8,concurrency,1000,100,,900\n";
+static const char map[] = "engine=Engine,gpu_type=GPU,gpu_count=GPUs,tp=TP,"
+			  "model=Model,load_value=Rate,"
+			  "load_type=Kind,isl=In,osl=Out,ttft_mean_ms=TTFT "
+			  "(ms),output_tok_s_total=Output tok/s";
 
 static void test_csv_map(void)
 {
@@ -246,16 +274,19 @@ static void test_csv_map(void)
 	CU_ASSERT_EQUAL_FATAL(t.configs[0].n_levels, 2);
 	CU_ASSERT_STRING_EQUAL(t.configs[0].levels[0].name, "r2");
 	CU_ASSERT_STRING_EQUAL(t.configs[0].levels[1].name, "burst");
-	CU_ASSERT_EQUAL(num(t.configs[0].levels[1].summary, "ttft_ms", "mean"), 9123);
+	CU_ASSERT_EQUAL(num(t.configs[0].levels[1].summary, "ttft_ms", "mean"),
+			9123);
 	CU_ASSERT_STRING_EQUAL(t.configs[1].levels[0].name, "c8");
 	/* The row without a TTFT says so. */
 	const cJSON *s = t.configs[1].levels[0].summary, *m;
 	bool listed = false;
-	cJSON_ArrayForEach(m, cJSON_GetObjectItem(s, "missing"))
-		listed |= !strcmp(m->valuestring, "ttft_ms");
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(s, "missing")) listed |=
+	    !strcmp(m->valuestring, "ttft_ms");
 	CU_ASSERT(listed);
-	CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "ttft_ms"), "mean")));
-	CU_ASSERT_STRING_EQUAL(str(t.configs[1].deployment, "backend", NULL), "vllm");
+	CU_ASSERT(cJSON_IsNull(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(s, "ttft_ms"), "mean")));
+	CU_ASSERT_STRING_EQUAL(str(t.configs[1].deployment, "backend", NULL),
+			       "vllm");
 	table_result_release(&t);
 	/* Unmapped, the CSV's own names are not fields: the model is
 	 * missing, and the message says how to map it. */
@@ -281,21 +312,35 @@ static void test_bad_rows(void)
 	static const struct {
 		const char *row, *want;
 	} cases[] = {
-		{"{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"TPU v5\",\"load_type\":\"concurrency\",\"load_value\":4}",
-		 "field 'gpu_type'"},
-		{"{\"engine\":\"vLLM\",\"model\":\"mystery/Model-9B\",\"gpu_type\":\"H100\",\"load_type\":\"concurrency\",\"load_value\":4}",
-		 "field 'model'"},
-		{"{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"sometimes\",\"load_value\":4}",
-		 "unknown load"},
-		{"{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"request_rate\",\"load_value\":-2}",
-		 "field 'load_value'"},
-		{"{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"concurrency\",\"load_value\":4,\"ttft_mean_ms\":-5}",
-		 "field 'ttft_mean_ms'"},
-		{"{\"engine\":\"Mystery\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"concurrency\",\"load_value\":4}",
-		 "no engine"},
-		{"{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\",\"gpu_type\":\"A100\",\"weight_dtype\":\"fp8\",\"load_type\":\"concurrency\",\"load_value\":4}",
-		 "field 'weight_dtype'"},
-		{"not json", "t.jsonl:2"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"TPU "
+	     "v5\",\"load_type\":\"concurrency\",\"load_value\":4}",
+	     "field 'gpu_type'"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"mystery/"
+	     "Model-9B\",\"gpu_type\":\"H100\",\"load_type\":\"concurrency\","
+	     "\"load_value\":4}",
+	     "field 'model'"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"sometimes\","
+	     "\"load_value\":4}",
+	     "unknown load"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":\"request_"
+	     "rate\",\"load_value\":-2}",
+	     "field 'load_value'"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":"
+	     "\"concurrency\",\"load_value\":4,\"ttft_mean_ms\":-5}",
+	     "field 'ttft_mean_ms'"},
+	    {"{\"engine\":\"Mystery\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"H100\",\"load_type\":"
+	     "\"concurrency\",\"load_value\":4}",
+	     "no engine"},
+	    {"{\"engine\":\"vLLM\",\"model\":\"meta-llama/"
+	     "Llama-3.1-8B\",\"gpu_type\":\"A100\",\"weight_dtype\":\"fp8\","
+	     "\"load_type\":\"concurrency\",\"load_value\":4}",
+	     "field 'weight_dtype'"},
+	    {"not json", "t.jsonl:2"},
 	};
 	char *dir = testutil_tmpdir();
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -306,7 +351,8 @@ static void test_bad_rows(void)
 		struct sc_err e = {0};
 		CU_ASSERT_EQUAL(table_import(path, NULL, &t, &e), SC_EINPUT);
 		if (!strstr(e.msg, cases[i].want))
-			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, e.msg, cases[i].want);
+			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, e.msg,
+				cases[i].want);
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, cases[i].want));
 		/* the row's line (2: after a blank one) */
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "t.jsonl:2"));
@@ -318,10 +364,10 @@ static void test_bad_rows(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"the shared published table: every record a level", test_published},
-	{"CSV through a column map", test_csv_map},
-	{"rows that cannot become levels", test_bad_rows},
-	CU_TEST_INFO_NULL,
+    {"the shared published table: every record a level", test_published},
+    {"CSV through a column map", test_csv_map},
+    {"rows that cannot become levels", test_bad_rows},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("table", tests)

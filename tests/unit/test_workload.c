@@ -36,13 +36,17 @@ static void test_synthetic_exact(void)
 		CU_ASSERT_EQUAL(cJSON_GetArraySize(p), 4000);
 		CU_ASSERT_EQUAL(r.input_tokens, 4000);
 		CU_ASSERT_EQUAL(r.output_tokens, 500);
-		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "max_tokens")->valueint, 500);
-		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "min_tokens")->valueint, 500);
+		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "max_tokens")->valueint,
+				500);
+		CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "min_tokens")->valueint,
+				500);
 		CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(j, "ignore_eos")));
 		CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(
-			cJSON_GetObjectItem(j, "stream_options"), "include_usage")));
-		CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "model")->valuestring,
-				       "Qwen/Qwen3-8B");
+		    cJSON_GetObjectItem(j, "stream_options"),
+		    "include_usage")));
+		CU_ASSERT_STRING_EQUAL(
+		    cJSON_GetObjectItem(j, "model")->valuestring,
+		    "Qwen/Qwen3-8B");
 		snprintf(first[id], sizeof first[id], "%d,%d,%d",
 			 cJSON_GetArrayItem(p, 0)->valueint,
 			 cJSON_GetArrayItem(p, 1)->valueint,
@@ -57,7 +61,8 @@ static void test_synthetic_exact(void)
 		w.isl = (double)n;
 		struct wl_request r;
 		cJSON *j = body_of(&w, 1, &r);
-		CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")), n);
+		CU_ASSERT_EQUAL(
+		    cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")), n);
 		cJSON_Delete(j);
 		wl_request_release(&r);
 	}
@@ -95,19 +100,25 @@ static void test_dataset(void)
 {
 	struct workload w;
 	wl_init(&w, WL_CHAT, "m", 100, 0, 32, 0, 1);
-	CU_ASSERT_EQUAL_FATAL(wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    wl_load_dataset(
+		&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"),
+		NULL),
+	    SC_OK);
 	CU_ASSERT_EQUAL(w.n_items, 3);
 	CU_ASSERT(!w.is_trace);
 	struct wl_request r;
 	cJSON *j = body_of(&w, 0, &r);
 	CU_ASSERT_EQUAL(r.output_tokens, 64);
-	const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "messages"), 0);
+	const cJSON *m =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "messages"), 0);
 	CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(m, "content")->valuestring,
 			       "Summarise the history of the printing press.");
 	cJSON_Delete(j);
 	wl_request_release(&r);
 	j = body_of(&w, 1, &r); /* messages passed through, osl default */
-	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")), 2);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")),
+			2);
 	CU_ASSERT_EQUAL(r.output_tokens, 32);
 	cJSON_Delete(j);
 	wl_request_release(&r);
@@ -115,7 +126,8 @@ static void test_dataset(void)
 
 	/* completions: messages are flattened into a text prompt */
 	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
-	wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL);
+	wl_load_dataset(
+	    &w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL);
 	wl_request_release(&r);
 	cJSON_Delete(body_of(&w, 0, &r));
 	wl_request_release(&r);
@@ -127,11 +139,17 @@ static void test_dataset(void)
 	wl_release(&w);
 
 	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
-	CU_ASSERT_EQUAL_FATAL(wl_load_dataset(&w, testutil_src("tests/fixtures/datasets/mooncake_trace.jsonl"), NULL), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    wl_load_dataset(
+		&w,
+		testutil_src("tests/fixtures/datasets/mooncake_trace.jsonl"),
+		NULL),
+	    SC_OK);
 	CU_ASSERT(w.is_trace);
 	CU_ASSERT_EQUAL(w.n_items, 4);
 	j = body_of(&w, 0, &r);
-	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")), 120);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "prompt")),
+			120);
 	CU_ASSERT_EQUAL(r.output_tokens, 8);
 	CU_ASSERT_DOUBLE_EQUAL(r.at_s, 0.0, 1e-12);
 	cJSON_Delete(j);
@@ -150,25 +168,28 @@ static void test_bad_dataset(void)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{"{\"prompt\": \"a\"}\n{\"prompt\": 3}\n", ":2: needs \"prompt\""},
-		{"{\"prompt\": \"a\"}\nnot json\n", ":2"},
-		{"{\"input_length\": 5}\n", "output_length"},
-		{"{\"prompt\": \"a\", \"output_len\": -2}\n", "output_len"},
-		{"\n\n", "no items"},
-		/* A timestamp of 1e15 ms overflowed the loop's nanosecond
-		 * schedule (TTFT mean -4.6e12 ms); negative ones were taken
-		 * as "none". */
-		{"{\"timestamp\": 1e15, \"input_length\": 5, \"output_length\": 2}\n",
-		 ":1: field 'timestamp': must be in [0, 604800000], got 1e+15"},
-		{"{\"timestamp\": -3, \"input_length\": 5, \"output_length\": 2}\n",
-		 ":1: field 'timestamp': must be in [0, 604800000], got -3"},
-		{"{\"input_length\": 0.4, \"output_length\": 2}\n",
-		 "field 'input_length': must be a whole number, got 0.4"},
-		{"{\"input_length\": 1e308, \"output_length\": 2}\n",
-		 "field 'input_length': must be in [1, 10000000], got 1e+308"},
-		/* strict JSON on every line */
-		{"{\"prompt\": \"a\"} {\"prompt\": \"b\"}\n", ":1: data after the JSON value"},
-		{"{\"prompt\": \"a\", \"prompt\": \"b\"}\n", ":1: duplicate key 'prompt'"},
+	    {"{\"prompt\": \"a\"}\n{\"prompt\": 3}\n", ":2: needs \"prompt\""},
+	    {"{\"prompt\": \"a\"}\nnot json\n", ":2"},
+	    {"{\"input_length\": 5}\n", "output_length"},
+	    {"{\"prompt\": \"a\", \"output_len\": -2}\n", "output_len"},
+	    {"\n\n", "no items"},
+	    /* A timestamp of 1e15 ms overflowed the loop's nanosecond
+	     * schedule (TTFT mean -4.6e12 ms); negative ones were taken
+	     * as "none". */
+	    {"{\"timestamp\": 1e15, \"input_length\": 5, \"output_length\": "
+	     "2}\n",
+	     ":1: field 'timestamp': must be in [0, 604800000], got 1e+15"},
+	    {"{\"timestamp\": -3, \"input_length\": 5, \"output_length\": 2}\n",
+	     ":1: field 'timestamp': must be in [0, 604800000], got -3"},
+	    {"{\"input_length\": 0.4, \"output_length\": 2}\n",
+	     "field 'input_length': must be a whole number, got 0.4"},
+	    {"{\"input_length\": 1e308, \"output_length\": 2}\n",
+	     "field 'input_length': must be in [1, 10000000], got 1e+308"},
+	    /* strict JSON on every line */
+	    {"{\"prompt\": \"a\"} {\"prompt\": \"b\"}\n",
+	     ":1: data after the JSON value"},
+	    {"{\"prompt\": \"a\", \"prompt\": \"b\"}\n",
+	     ":1: duplicate key 'prompt'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char *p = testutil_write(dir, "d.jsonl", bad[i].text);
@@ -185,7 +206,8 @@ static void test_bad_dataset(void)
 	}
 	struct workload w;
 	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
-	CU_ASSERT_EQUAL(wl_load_dataset(&w, "/nonexistent/x.jsonl", NULL), SC_EINPUT);
+	CU_ASSERT_EQUAL(wl_load_dataset(&w, "/nonexistent/x.jsonl", NULL),
+			SC_EINPUT);
 	wl_release(&w);
 	testutil_rmtree(dir);
 	free(dir);
@@ -231,8 +253,9 @@ static void test_special_and_long(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, ":1: longer than 16777216 bytes"));
 	wl_release(&w);
 	/* CRLF line ends and a last line without one still load */
-	char *p = testutil_write(dir, "crlf.jsonl",
-				 "{\"prompt\": \"a\"}\r\n\r\n{\"prompt\": \"b\"}");
+	char *p =
+	    testutil_write(dir, "crlf.jsonl",
+			   "{\"prompt\": \"a\"}\r\n\r\n{\"prompt\": \"b\"}");
 	wl_init(&w, WL_COMPLETIONS, "m", 1, 0, 1, 0, 1);
 	CU_ASSERT_EQUAL(wl_load_dataset(&w, p, NULL), SC_OK);
 	CU_ASSERT_EQUAL(w.n_items, 2);
@@ -247,14 +270,17 @@ static void test_arrivals(void)
 	static const struct {
 		const char *spec;
 		double cv; /* coefficient of variation of the gaps */
-	} cases[] = {{"poisson", 1.0}, {"gamma:0.25", 2.0}, {"gamma:4", 0.5},
+	} cases[] = {{"poisson", 1.0},
+		     {"gamma:0.25", 2.0},
+		     {"gamma:4", 0.5},
 		     {"constant", 0.0}};
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 		enum arrival_kind kind;
 		double shape;
 		char err[128];
-		CU_ASSERT_EQUAL_FATAL(arrival_parse(cases[k].spec, &kind, &shape,
-						    err, sizeof err), 0);
+		CU_ASSERT_EQUAL_FATAL(arrival_parse(cases[k].spec, &kind,
+						    &shape, err, sizeof err),
+				      0);
 		struct arrival a;
 		arrival_init(&a, kind, 250.0, shape, 11);
 		const int n = 200000;
@@ -279,19 +305,21 @@ static void test_arrivals(void)
 	enum arrival_kind kind;
 	double shape;
 	char err[128];
-	CU_ASSERT_EQUAL(arrival_parse("gamma:0", &kind, &shape, err, sizeof err), -1);
-	CU_ASSERT_EQUAL(arrival_parse("uniform", &kind, &shape, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(
+	    arrival_parse("gamma:0", &kind, &shape, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(
+	    arrival_parse("uniform", &kind, &shape, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "uniform"));
 }
 
 static CU_TestInfo tests[] = {
-	{"synthetic prompts of exact length", test_synthetic_exact},
-	{"length spread and chat", test_spread_and_chat},
-	{"datasets and traces", test_dataset},
-	{"bad datasets", test_bad_dataset},
-	{"special files and long lines", test_special_and_long},
-	{"arrival processes", test_arrivals},
-	CU_TEST_INFO_NULL,
+    {"synthetic prompts of exact length", test_synthetic_exact},
+    {"length spread and chat", test_spread_and_chat},
+    {"datasets and traces", test_dataset},
+    {"bad datasets", test_bad_dataset},
+    {"special files and long lines", test_special_and_long},
+    {"arrival processes", test_arrivals},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("workload", tests)

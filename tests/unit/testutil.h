@@ -18,13 +18,13 @@ void testutil_rmtree(const char *dir);
 char *testutil_write(const char *dir, const char *name, const char *text);
 
 /* Relative-tolerance assertion with a message naming the quantity. */
-#define ASSERT_REL(got, want, rel)                                           \
+#define ASSERT_REL(got, want, rel)                                             \
 	CU_ASSERT_DOUBLE_EQUAL((got), (want), fabs((double)(want)) * (rel))
 
-#define TEST_MAIN(suite_name, table)                                         \
-	int main(void)                                                       \
-	{                                                                    \
-		return testutil_run(suite_name, table);                      \
+#define TEST_MAIN(suite_name, table)                                           \
+	int main(void)                                                         \
+	{                                                                      \
+		return testutil_run(suite_name, table);                        \
 	}
 
 #endif
