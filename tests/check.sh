@@ -1,7 +1,8 @@
 #!/bin/sh
 # Sets everything up and runs the whole test suite: installs the Debian
 # packages, builds, runs `make check`, then the unit and integration tests
-# again under AddressSanitizer + UBSan in build-asan/.
+# again under AddressSanitizer + UBSan in build-asan/, and checks that the
+# sources are formatted (tests/format.sh).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,6 +21,9 @@ build() { # DIR CONFIGURE-ARGS...
 }
 build build
 build build-asan --enable-sanitizers
+# Source layout: every C file as .clang-format says (sh tests/format.sh --fix
+# formats them).
+sh tests/format.sh || status=1
 # One closing line over both runs, from automake's trs files.
 trs=$(find build build-asan -name '*.trs' 2>/dev/null)
 pass=$(cat $trs /dev/null | grep -c '^:test-result: PASS' || true)

@@ -4,12 +4,13 @@
 # the test that opens the HTML report in a headless browser (it skips, and
 # says so, where chromium is absent); python3-yaml for the tests that parse
 # the generated YAML (engine configs, Kubernetes manifests). Open MPI
-# (libopenmpi-dev, openmpi-bin) builds and tests bench's MPI ranks.
+# (libopenmpi-dev, openmpi-bin) builds and tests bench's MPI ranks;
+# clang-format checks the source layout (tests/format.sh).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libcurl4-openssl-dev libcjson-dev libgsl-dev libcunit1-dev libevent-dev
 gnuplot-nox ca-certificates python3 python3-yaml chromium
-libopenmpi-dev openmpi-bin"
+libopenmpi-dev openmpi-bin clang-format"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=""

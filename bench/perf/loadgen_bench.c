@@ -43,7 +43,7 @@
 
 #define SRV_MAX_CONN 20000
 #define SRV_TOKEN_LO 1000u
-#define SRV_SPAN 29000u
+#define SRV_SPAN     29000u
 
 struct srv_conn {
 	int fd;
@@ -62,7 +62,11 @@ struct srv_log {
 };
 
 static volatile sig_atomic_t srv_stop;
-static void srv_on_term(int s) { (void)s; srv_stop = 1; }
+static void srv_on_term(int s)
+{
+	(void)s;
+	srv_stop = 1;
+}
 
 static void pin_cpu(int cpu)
 {
@@ -117,8 +121,9 @@ static bool srv_request(struct srv_conn *c)
 	c->sent = 0;
 	memmove(c->in, c->in + total, c->in_len - total);
 	c->in_len -= total;
-	const char *hd = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			 "Transfer-Encoding: chunked\r\n\r\n";
+	const char *hd =
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
 	srv_write(c->fd, hd, strlen(hd));
 	c->streaming = true;
 	return true;
@@ -147,14 +152,17 @@ static void srv_run(int lfd, long gap_us, struct srv_log *log)
 		for (int i = 0; i < n; i++) {
 			struct srv_conn *c = evs[i].data.ptr;
 			if (!c) {
-				int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+				int fd =
+				    accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
 				if (fd < 0)
 					continue;
 				int one = 1;
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+					   sizeof one);
 				c = calloc(1, sizeof *c);
 				c->fd = fd;
-				struct epoll_event e2 = {.events = EPOLLIN, .data.ptr = c};
+				struct epoll_event e2 = {.events = EPOLLIN,
+							 .data.ptr = c};
 				epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e2);
 				continue;
 			}
@@ -162,9 +170,11 @@ static void srv_run(int lfd, long gap_us, struct srv_log *log)
 					 sizeof c->in - 1 - c->in_len, 0);
 			if (k <= 0) {
 				if (k == 0 || errno != EAGAIN) {
-					epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+					epoll_ctl(ep, EPOLL_CTL_DEL, c->fd,
+						  NULL);
 					close(c->fd);
-					c->fd = -1; /* freed when it leaves the queue */
+					c->fd = -1; /* freed when it leaves the
+						       queue */
 					if (!c->streaming)
 						free(c);
 				}
@@ -188,25 +198,32 @@ static void srv_run(int lfd, long gap_us, struct srv_log *log)
 			if (c->left > 0) {
 				c->left--;
 				snprintf(buf, sizeof buf,
-					 "data: {\"choices\":[{\"index\":0,\"text\":\" tok\",\"finish_reason\":%s}]}\n\n",
+					 "data: "
+					 "{\"choices\":[{\"index\":0,\"text\":"
+					 "\" tok\",\"finish_reason\":%s}]}\n\n",
 					 c->left ? "null" : "\"length\"");
 				int64_t t = clock_mono_ns();
 				srv_chunk(c->fd, buf);
 				if ((size_t)c->sent < log->tokens)
-					log->t[(c->id % log->ids) * log->tokens +
+					log->t[(c->id % log->ids) *
+						   log->tokens +
 					       (size_t)c->sent] = t;
 				c->sent++;
 				c->due_ns += gap_us * 1000;
 				q[(qh + qn++) % SRV_MAX_CONN] = c;
 			} else {
 				snprintf(buf, sizeof buf,
-					 "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":%ld}}\n\ndata: [DONE]\n\n",
+					 "data: "
+					 "{\"choices\":[],\"usage\":{\"prompt_"
+					 "tokens\":1,\"completion_tokens\":%ld}"
+					 "}\n\ndata: [DONE]\n\n",
 					 c->sent);
 				srv_chunk(c->fd, buf);
 				srv_write(c->fd, "0\r\n\r\n", 5);
 				c->streaming = false;
 				if (c->in_len && srv_request(c)) {
-					c->due_ns = clock_mono_ns() + gap_us * 1000;
+					c->due_ns =
+					    clock_mono_ns() + gap_us * 1000;
 					q[(qh + qn++) % SRV_MAX_CONN] = c;
 				}
 			}
@@ -235,8 +252,8 @@ struct opts {
  * loop keeps none). */
 struct level_obs {
 	struct srv_log *log;
-	struct samples off;   /* client minus server write time, us */
-	struct samples ev;    /* 2 * start + 1 and 2 * end, for the peak */
+	struct samples off; /* client minus server write time, us */
+	struct samples ev;  /* 2 * start + 1 and 2 * end, for the peak */
 	long tokens, failed;
 	int64_t sched_lo, sched_hi;
 };
@@ -251,7 +268,8 @@ static void observe(void *ud, const struct req_record *q)
 	for (size_t j = 0; log && j < q->n_tok && j < log->tokens; j++) {
 		int64_t s = log->t[(q->id % log->ids) * log->tokens + j];
 		if (s)
-			samples_push(&ob->off, (double)(q->tok_ns[j] - s) / 1e3);
+			samples_push(&ob->off,
+				     (double)(q->tok_ns[j] - s) / 1e3);
 	}
 	samples_push(&ob->ev, (double)q->start_ns * 2 + 1);
 	samples_push(&ob->ev, (double)q->end_ns * 2);
@@ -276,10 +294,14 @@ static void closed_level(struct http_driver *d, const char *url, long conc,
 	/* Enough rounds that the steady window outlasts the ramp-up. */
 	long reqs = o->requests > conc * 3 ? o->requests : conc * 3;
 	struct level_obs ob = {.log = log};
-	struct loop_config c = {.url = url, .concurrency = conc,
-				.requests = reqs, .warmup = conc,
-				.timeout_ms = 120000, .max_error_rate = 1.0,
-				.on_record = observe, .ud = &ob};
+	struct loop_config c = {.url = url,
+				.concurrency = conc,
+				.requests = reqs,
+				.warmup = conc,
+				.timeout_ms = 120000,
+				.max_error_rate = 1.0,
+				.on_record = observe,
+				.ud = &ob};
 	struct loop_result r;
 	double c0 = cpu_s();
 	int64_t t0 = clock_mono_ns();
@@ -305,8 +327,10 @@ static void closed_level(struct http_driver *d, const char *url, long conc,
 				.window_end_ns = r.window_end_ns};
 	struct level_summary sm;
 	summary_acc_finish(&r.acc, &li, &sm);
-	printf("closed c=%-5ld requests=%-6zu failed=%-3ld tokens=%-8ld peak_open=%ld steady_in_flight=%.1f "
-	       "offset_us p50=%.1f p99=%.1f max=%.1f  cpu_us/token=%.2f  client_cpu=%.0f%%  tok/s=%.0f\n",
+	printf("closed c=%-5ld requests=%-6zu failed=%-3ld tokens=%-8ld "
+	       "peak_open=%ld steady_in_flight=%.1f "
+	       "offset_us p50=%.1f p99=%.1f max=%.1f  cpu_us/token=%.2f  "
+	       "client_cpu=%.0f%%  tok/s=%.0f\n",
 	       conc, r.n, ob.failed, ob.tokens, peak, sm.little_measured,
 	       so.p50, so.p99, so.max, cpu / (double)ob.tokens * 1e6,
 	       cpu / wall * 100, (double)ob.tokens / wall);
@@ -329,9 +353,13 @@ static void open_level(struct http_driver *d, const char *url,
 	long reqs = (long)(rate * seconds);
 	arrival_plan(&a, reqs - 1);
 	struct level_obs ob = {0};
-	struct loop_config c = {.url = url, .open_loop = true, .arrival = &a,
-				.requests = reqs, .timeout_ms = 60000,
-				.max_error_rate = 1.0, .on_record = observe,
+	struct loop_config c = {.url = url,
+				.open_loop = true,
+				.arrival = &a,
+				.requests = reqs,
+				.timeout_ms = 60000,
+				.max_error_rate = 1.0,
+				.on_record = observe,
 				.ud = &ob};
 	struct loop_result r;
 	if (loop_run(d, &wl, &c, &r, NULL)) {
@@ -342,11 +370,14 @@ static void open_level(struct http_driver *d, const char *url,
 	/* Poisson sends: the achieved mean gap estimates the rate; report
 	 * the scheduled rate too so the arrival draw's own noise shows. */
 	double sched_span = (double)(ob.sched_hi - ob.sched_lo) / 1e9;
-	double sched_rate = sched_span > 0 ? (double)(r.n - 1) / sched_span : NAN;
+	double sched_rate =
+	    sched_span > 0 ? (double)(r.n - 1) / sched_span : NAN;
 	bool rate_ok = fabs(r.achieved_rate_per_s - rate) <= 0.02 * rate;
 	bool late_ok = r.send_lateness_p99_ms < 50.0;
-	printf("open   %s rate=%.0f/s requests=%zu failed=%ld achieved=%.1f/s (%.2f%% of target, %.2f%% of the drawn schedule) "
-	       "send_lateness_ms p50=%.3f p99=%.3f  targets: rate within 2%% %s, p99 lateness < 50 ms %s\n",
+	printf("open   %s rate=%.0f/s requests=%zu failed=%ld achieved=%.1f/s "
+	       "(%.2f%% of target, %.2f%% of the drawn schedule) "
+	       "send_lateness_ms p50=%.3f p99=%.3f  targets: rate within 2%% "
+	       "%s, p99 lateness < 50 ms %s\n",
 	       kind == ARRIVAL_CONSTANT ? "constant" : "poisson", rate, r.n,
 	       ob.failed, r.achieved_rate_per_s,
 	       100.0 * r.achieved_rate_per_s / rate,
@@ -360,14 +391,18 @@ static void open_level(struct http_driver *d, const char *url,
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.levels = {1, 100, 1000}, .n_levels = 3, .osl = 200,
-			 .gap_us = 20000, .requests = 0, .max_streams = 5000,
+	struct opts o = {.levels = {1, 100, 1000},
+			 .n_levels = 3,
+			 .osl = 200,
+			 .gap_us = 20000,
+			 .requests = 0,
+			 .max_streams = 5000,
 			 .rate = 1000};
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--levels")) {
 			o.n_levels = 0;
-			for (char *p = strtok(argv[i + 1], ","); p && o.n_levels < 16;
-			     p = strtok(NULL, ","))
+			for (char *p = strtok(argv[i + 1], ",");
+			     p && o.n_levels < 16; p = strtok(NULL, ","))
 				o.levels[o.n_levels++] = atol(p);
 		} else if (!strcmp(argv[i], "--osl")) {
 			o.osl = atol(argv[i + 1]);
@@ -419,7 +454,8 @@ int main(int argc, char **argv)
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/completions",
 		 ntohs(a.sin_port));
-	printf("# loadgen_bench: osl=%ld token gap=%ld us, client on CPU 0, server on CPU %d, %ld CPUs online\n",
+	printf("# loadgen_bench: osl=%ld token gap=%ld us, client on CPU 0, "
+	       "server on CPU %d, %ld CPUs online\n",
 	       o.osl, o.gap_us, ncpu > 1 ? 1 : 0, ncpu);
 	long most = o.max_streams;
 	for (size_t i = 0; i < o.n_levels; i++)

@@ -31,13 +31,13 @@ int arrival_parse(const char *s, enum arrival_kind *kind, double *shape,
 			*shape = k;
 			return 0;
 		}
-		snprintf(err, cap,
-			 "gamma:K needs K in [%g, %g], got '%s'",
+		snprintf(err, cap, "gamma:K needs K in [%g, %g], got '%s'",
 			 NUM_SHAPE_MIN, NUM_SHAPE_MAX, s + 6);
 		return -1;
 	}
 	snprintf(err, cap,
-		 "unknown arrival '%s' (expected poisson, gamma:K with K in [%g, %g], or constant)",
+		 "unknown arrival '%s' (expected poisson, gamma:K with K in "
+		 "[%g, %g], or constant)",
 		 s, NUM_SHAPE_MIN, NUM_SHAPE_MAX);
 	return -1;
 }
@@ -56,9 +56,9 @@ void arrival_init(struct arrival *a, enum arrival_kind kind, double rate_per_s,
 
 void arrival_plan(struct arrival *a, long n)
 {
-	a->block = n <= 0 ? ARRIVAL_BLOCK
+	a->block = n <= 0		   ? ARRIVAL_BLOCK
 		   : n > ARRIVAL_MAX_BLOCK ? (size_t)ARRIVAL_MAX_BLOCK
-					    : (size_t)n;
+					   : (size_t)n;
 	a->next = a->n_gaps; /* draw a fresh block of that size next */
 }
 

@@ -20,7 +20,7 @@
 /* Output tokens the probe asks for: enough to see tokens stream. */
 #define BENCH_PROBE_OSL 4
 /* Level ids are spaced so records of different levels never share one. */
-#define BENCH_ID_STRIDE 100000000ull
+#define BENCH_ID_STRIDE	  100000000ull
 #define BENCH_PROGRESS_NS 250000000LL
 
 void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
@@ -67,9 +67,16 @@ static int one_request(struct http_driver *d, struct workload *w,
 {
 	struct one_capture oc = {.n = 0};
 	struct loop_config c = {
-		.url = ep, .concurrency = 1, .requests = 1, .warmup = 0,
-		.timeout_ms = (long)(timeout_s * 1000), .max_error_rate = 1.0,
-		.first_id = id, .level = 0, .on_record = capture_one, .ud = &oc,
+	    .url = ep,
+	    .concurrency = 1,
+	    .requests = 1,
+	    .warmup = 0,
+	    .timeout_ms = (long)(timeout_s * 1000),
+	    .max_error_rate = 1.0,
+	    .first_id = id,
+	    .level = 0,
+	    .on_record = capture_one,
+	    .ud = &oc,
 	};
 	struct loop_result r;
 	int rc = loop_run(d, w, &c, &r, e);
@@ -87,7 +94,8 @@ static int probe_failed(const struct req_record *r, struct sc_err *e)
 	const char *why = req_reason_name(r, buf, sizeof buf);
 	return sc_err_set(e, SC_ERUNTIME,
 			  "probe request failed (%s): %s; nothing was measured",
-			  why ? why : "?", r->error[0] ? r->error : "no message");
+			  why ? why : "?",
+			  r->error[0] ? r->error : "no message");
 }
 
 int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
@@ -110,13 +118,15 @@ int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 	if (w->prompt == WL_PROMPT_TEXT && r.prompt_tokens != r.input_tokens) {
 		/* Learn what the server adds (BOS, chat template) and check
 		 * once more with the corrected word count. */
-		w->text_overhead = r.prompt_tokens - (r.input_tokens -
-						       w->text_overhead);
+		w->text_overhead =
+		    r.prompt_tokens - (r.input_tokens - w->text_overhead);
 		long words = r.input_tokens - w->text_overhead;
 		if (words < 1)
-			return sc_err_set(e, SC_ERUNTIME,
-					  "probe: the server adds %ld tokens to a text prompt, more than the input length %ld",
-					  w->text_overhead, r.input_tokens);
+			return sc_err_set(
+			    e, SC_ERUNTIME,
+			    "probe: the server adds %ld tokens to a text "
+			    "prompt, more than the input length %ld",
+			    w->text_overhead, r.input_tokens);
 		w->osl_cap = BENCH_PROBE_OSL;
 		rc = one_request(d, w, ep, timeout_s, id + 1, &r, e);
 		w->osl_cap = cap;
@@ -126,15 +136,18 @@ int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 			return probe_failed(&r, e);
 	}
 	if (r.prompt_tokens != r.input_tokens)
-		return sc_err_set(e, SC_ERUNTIME,
-				  "probe: the server counted %ld prompt tokens (usage.prompt_tokens) for a %s prompt of %ld; the input length would be wrong%s",
-				  r.prompt_tokens,
-				  w->prompt == WL_PROMPT_TEXT ? "text"
-							      : "token-id",
-				  r.input_tokens,
-				  w->prompt == WL_PROMPT_TEXT
-					  ? " (its tokenizer splits the words differently: use token-id prompts or --no-probe)"
-					  : " (does the server add a BOS token to id prompts?)");
+		return sc_err_set(
+		    e, SC_ERUNTIME,
+		    "probe: the server counted %ld prompt tokens "
+		    "(usage.prompt_tokens) for a %s prompt of %ld; the input "
+		    "length would be wrong%s",
+		    r.prompt_tokens,
+		    w->prompt == WL_PROMPT_TEXT ? "text" : "token-id",
+		    r.input_tokens,
+		    w->prompt == WL_PROMPT_TEXT
+			? " (its tokenizer splits the words differently: use "
+			  "token-id prompts or --no-probe)"
+			: " (does the server add a BOS token to id prompts?)");
 	return SC_OK;
 }
 
@@ -245,7 +258,7 @@ static void on_progress(void *ud, const struct loop_progress *pr)
 }
 
 static void note(const struct bench_hooks *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void note(const struct bench_hooks *h, const char *fmt, ...)
 {
@@ -289,27 +302,37 @@ static int run_level(const struct bench_plan *p, size_t i,
 		/* n sends use n - 1 gaps: plan them as one block so the
 		 * level delivers exactly the requested rate (arrival_plan
 		 * caps the block; the guard keeps the cast defined). */
-		double n = (double)warm + (reqs > 0 ? (double)reqs
-					   : ceil(level * p->duration_s));
+		double n =
+		    (double)warm +
+		    (reqs > 0 ? (double)reqs : ceil(level * p->duration_s));
 		arrival_plan(&arr, n < ARRIVAL_MAX_BLOCK ? (long)n - 1
 							 : ARRIVAL_MAX_BLOCK);
 	}
 	struct loop_config lc = {
-		.url = p->ep, .open_loop = open,
-		.concurrency = open ? 0 : (long)level,
-		.arrival = &arr, .replay = p->replay,
-		.max_concurrency = p->max_concurrency, .requests = reqs,
-		.duration_s = p->duration_s, .warmup = warm,
-		.timeout_ms = (long)(p->timeout_s * 1000),
-		.max_error_rate = p->max_error_rate, .keep_itl = true,
-		.sla = &p->sla, .stop = p->stop, .first_id = (uint64_t)i * BENCH_ID_STRIDE,
-		.level = level, .on_record = on_record,
-		.on_progress = h->progress ? on_progress : NULL,
-		.progress_ns = BENCH_PROGRESS_NS, .ud = &lr,
+	    .url = p->ep,
+	    .open_loop = open,
+	    .concurrency = open ? 0 : (long)level,
+	    .arrival = &arr,
+	    .replay = p->replay,
+	    .max_concurrency = p->max_concurrency,
+	    .requests = reqs,
+	    .duration_s = p->duration_s,
+	    .warmup = warm,
+	    .timeout_ms = (long)(p->timeout_s * 1000),
+	    .max_error_rate = p->max_error_rate,
+	    .keep_itl = true,
+	    .sla = &p->sla,
+	    .stop = p->stop,
+	    .first_id = (uint64_t)i * BENCH_ID_STRIDE,
+	    .level = level,
+	    .on_record = on_record,
+	    .on_progress = h->progress ? on_progress : NULL,
+	    .progress_ns = BENCH_PROGRESS_NS,
+	    .ud = &lr,
 	};
 	struct loop_result res;
 	rc = p->procs > 1 ? procs_run(p->procs, d, w, &lc, &res, e)
-	     : p->ranks   ? ranks_run(p->ranks, d, w, &lc, &res, e)
+	     : p->ranks	  ? ranks_run(p->ranks, d, w, &lc, &res, e)
 			  : loop_run(d, w, &lc, &res, e);
 	arrival_release(&arr);
 	results_level_end(&lr.w);
@@ -321,14 +344,18 @@ static int run_level(const struct bench_plan *p, size_t i,
 		goto out;
 	}
 	struct level_info info = {
-		.open_loop = open, .concurrency = open ? 0 : (long)level,
-		.rate_per_s = level,
-		.achieved_rate_per_s = res.achieved_rate_per_s,
-		.send_lateness_p99_ms = res.send_lateness_p99_ms,
-		.isl = p->isl, .osl = p->osl, .gpus = p->gpus,
-		.window_start_ns = res.window_start_ns,
-		.window_end_ns = res.window_end_ns, .sla = p->sla,
-		.complete = !res.interrupted && !res.too_many_errors,
+	    .open_loop = open,
+	    .concurrency = open ? 0 : (long)level,
+	    .rate_per_s = level,
+	    .achieved_rate_per_s = res.achieved_rate_per_s,
+	    .send_lateness_p99_ms = res.send_lateness_p99_ms,
+	    .isl = p->isl,
+	    .osl = p->osl,
+	    .gpus = p->gpus,
+	    .window_start_ns = res.window_start_ns,
+	    .window_end_ns = res.window_end_ns,
+	    .sla = p->sla,
+	    .complete = !res.interrupted && !res.too_many_errors,
 	};
 	struct level_summary s;
 	summary_acc_finish(&res.acc, &info, &s);
@@ -338,7 +365,10 @@ static int run_level(const struct bench_plan *p, size_t i,
 	if (none_ok)
 		info.complete = false;
 	if (!isfinite(s.window_s) && info.complete)
-		note(h, "%s: no steady window (every client went idle before warm-up ended); throughput is null: raise --requests-per-level",
+		note(h,
+		     "%s: no steady window (every client went idle before "
+		     "warm-up ended); throughput is null: raise "
+		     "--requests-per-level",
 		     name);
 	cJSON *sj = summary_to_json(&s, &info);
 	if (res.interrupted)

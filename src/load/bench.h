@@ -21,29 +21,29 @@
 struct ranks;
 
 struct bench_plan {
-	const char *ep;      /* request URL (endpoint_url) */
+	const char *ep; /* request URL (endpoint_url) */
 	const char *out_dir;
-	const char *model;   /* served model's name (AIPerf exports) */
-	bool open_loop;      /* levels are request rates */
-	bool replay;         /* one level replaying the trace's timestamps */
+	const char *model; /* served model's name (AIPerf exports) */
+	bool open_loop;	   /* levels are request rates */
+	bool replay;	   /* one level replaying the trace's timestamps */
 	double levels[BENCH_MAX_LEVELS];
 	size_t n_levels;
-	long requests;       /* measured requests per level; 0: default */
-	double duration_s;   /* per level when requests == 0 (> 0) */
-	long warmup;         /* -1: one round (closed) or none (open) */
-	long max_concurrency;/* open loop cap, 0 none */
+	long requests;	      /* measured requests per level; 0: default */
+	double duration_s;    /* per level when requests == 0 (> 0) */
+	long warmup;	      /* -1: one round (closed) or none (open) */
+	long max_concurrency; /* open loop cap, 0 none */
 	enum arrival_kind arrival;
 	double arrival_shape;
 	long seed;
 	double timeout_s;
 	double max_error_rate;
-	double isl, osl;     /* requested means (summaries) */
-	long gpus;           /* <= 0 unknown */
+	double isl, osl; /* requested means (summaries) */
+	long gpus;	 /* <= 0 unknown */
 	struct sla sla;
-	bool resume;         /* skip levels whose records agree with their
+	bool resume;	     /* skip levels whose records agree with their
 				complete summary */
 	bool token_times;    /* token_ns in the records */
-	unsigned procs;      /* worker processes per level (load/procs.h);
+	unsigned procs;	     /* worker processes per level (load/procs.h);
 				0 or 1: this process runs the loop */
 	struct ranks *ranks; /* MPI ranks sharing each level (load/ranks.h),
 				NULL: none */
@@ -92,10 +92,10 @@ struct bench_hooks {
 
 /* How the run ended beyond its status. */
 struct bench_outcome {
-	size_t levels_run;     /* levels measured now (not skipped) */
-	size_t levels_failed;  /* measured levels with no successful request */
-	bool too_many_errors;  /* a level exceeded max_error_rate: run stopped */
-	bool interrupted;      /* the stop flag ended it */
+	size_t levels_run;    /* levels measured now (not skipped) */
+	size_t levels_failed; /* measured levels with no successful request */
+	bool too_many_errors; /* a level exceeded max_error_rate: run stopped */
+	bool interrupted;     /* the stop flag ended it */
 	char first_failure[REQ_ERROR_MAX + 64]; /* reason: message of the
 						   first failed level */
 };

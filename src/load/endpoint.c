@@ -12,7 +12,7 @@
 
 /* A /v1/models answer larger than this is not a model list. */
 #define ENDPOINT_MODELS_MAX_BYTES (1 << 20)
-#define ENDPOINT_TIMEOUT_MS 10000L
+#define ENDPOINT_TIMEOUT_MS	  10000L
 /* Sizes outside this range are not believed. */
 #define ENDPOINT_MAX_COUNT 100000000L
 
@@ -43,8 +43,8 @@ int endpoint_parse_models(const char *body, const char *what,
 	info->model[0] = 0;
 	info->n_vocab = info->max_model_len = -1;
 	cJSON *j = cJSON_Parse(body);
-	const cJSON *m0 = cJSON_GetArrayItem(
-		cJSON_GetObjectItemCaseSensitive(j, "data"), 0);
+	const cJSON *m0 =
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "data"), 0);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(m0, "id");
 	int rc = SC_OK;
 	if (!cJSON_IsString(id) || !id->valuestring[0]) {
@@ -79,8 +79,8 @@ int endpoint_query(const struct http_options *ho, const char *ep,
 	int rc = http_get_text(ho, url, buf, ENDPOINT_MODELS_MAX_BYTES,
 			       ENDPOINT_TIMEOUT_MS, &status, e);
 	if (rc == SC_OK && status != 200)
-		rc = sc_err_set(e, SC_ERUNTIME, "GET %s: HTTP %ld: %.200s",
-				url, status, buf);
+		rc = sc_err_set(e, SC_ERUNTIME, "GET %s: HTTP %ld: %.200s", url,
+				status, buf);
 	if (rc == SC_OK)
 		rc = endpoint_parse_models(buf, url, info, e);
 	free(buf);

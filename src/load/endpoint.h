@@ -15,8 +15,8 @@
 
 struct endpoint_info {
 	char model[ENDPOINT_MODEL_MAX]; /* first model id, "" when none */
-	long n_vocab;                   /* vocabulary size, -1 unknown */
-	long max_model_len;             /* context length, -1 unknown */
+	long n_vocab;			/* vocabulary size, -1 unknown */
+	long max_model_len;		/* context length, -1 unknown */
 };
 
 /* The request URL for the completions or chat API. Caller frees. */

@@ -41,7 +41,7 @@ struct slot {
 	struct req_record rec;
 	char errbody[LOOP_ERRBODY_MAX];
 	size_t errlen;
-	double *itl;        /* the record's ITL samples, reused */
+	double *itl; /* the record's ITL samples, reused */
 	size_t itl_cap;
 	struct slot *next_free;
 };
@@ -56,9 +56,9 @@ struct loop {
 	size_t n_all, cap_all;
 	uint64_t next_id;
 	long sent, planned; /* planned < 0: until the time limit */
-	long issued;        /* sent + client_queue_full (warm-up order) */
+	long issued;	    /* sent + client_queue_full (warm-up order) */
 	long warmup_left_to_finish;
-	bool sending;       /* new requests may still be sent */
+	bool sending;	       /* new requests may still be sent */
 	int64_t send_until_ns; /* duration limit, 0 none */
 	long finished, failed;
 	int err;
@@ -110,7 +110,8 @@ static void http_error_message(const struct slot *s, char *out, size_t cap)
 {
 	int k = snprintf(out, cap, "HTTP %d: ", s->rec.http_status);
 	if (k >= 0 && (size_t)k < cap)
-		dec_error_message(s->errbody, s->errlen, out + k, cap - (size_t)k);
+		dec_error_message(s->errbody, s->errlen, out + k,
+				  cap - (size_t)k);
 }
 
 /* The reason a request failed, in order of what explains it best: the
@@ -132,10 +133,10 @@ static void classify(struct slot *s, const struct http_end *end)
 		http_error_message(s, r->error, sizeof r->error);
 	} else if (s->st.fail != STREAM_FAIL_NONE) {
 		static const enum req_reason map[] = {
-			[STREAM_FAIL_ERROR_CHUNK] = REASON_ERROR_CHUNK,
-			[STREAM_FAIL_MALFORMED] = REASON_MALFORMED,
-			[STREAM_FAIL_OVERSIZE] = REASON_OVERSIZE,
-			[STREAM_FAIL_TOO_MANY_CHUNKS] = REASON_OVERSIZE,
+		    [STREAM_FAIL_ERROR_CHUNK] = REASON_ERROR_CHUNK,
+		    [STREAM_FAIL_MALFORMED] = REASON_MALFORMED,
+		    [STREAM_FAIL_OVERSIZE] = REASON_OVERSIZE,
+		    [STREAM_FAIL_TOO_MANY_CHUNKS] = REASON_OVERSIZE,
 		};
 		r->reason = map[s->st.fail];
 		snprintf(r->error, sizeof r->error, "%s", s->st.err);
@@ -158,7 +159,8 @@ static void classify(struct slot *s, const struct http_end *end)
 		 * we do not know) must not pass as a 0-token success. */
 		r->reason = REASON_NO_OUTPUT;
 		snprintf(r->error, sizeof r->error,
-			 "stream completed with no output token (max_tokens %ld%s%s)",
+			 "stream completed with no output token (max_tokens "
+			 "%ld%s%s)",
 			 s->req.output_tokens,
 			 s->st.finish_reason[0] ? ", finish_reason " : "",
 			 s->st.finish_reason);
@@ -253,7 +255,7 @@ static void on_done(void *ud, const struct http_end *end)
 	s->rec.end_ns = t;
 	s->rec.retries = end->retries;
 	bool interrupted =
-		end->res == HTTP_EABORTED && s->st.fail == STREAM_FAIL_NONE;
+	    end->res == HTTP_EABORTED && s->st.fail == STREAM_FAIL_NONE;
 	bool send_next = false;
 	if (!interrupted) {
 		classify(s, end);
@@ -267,7 +269,7 @@ static void on_done(void *ud, const struct http_end *end)
 			L->out->window_start_ns = t;
 			if (c->duration_s > 0 && c->requests <= 0)
 				L->send_until_ns =
-					sched_at(t, c->duration_s * 1e9);
+				    sched_at(t, c->duration_s * 1e9);
 		}
 		if (too_many_errors(L)) {
 			L->out->too_many_errors = true;
@@ -295,8 +297,7 @@ static void on_done(void *ud, const struct http_end *end)
 	}
 }
 
-static const struct http_callbacks loop_cbs = {on_first_byte, on_body,
-					       on_done};
+static const struct http_callbacks loop_cbs = {on_first_byte, on_body, on_done};
 
 static struct slot *get_slot(struct loop *L)
 {
@@ -396,7 +397,9 @@ static void queue_full_record(struct loop *L, int64_t sched)
 	r.ok = false;
 	r.reason = REASON_CLIENT_QUEUE_FULL;
 	snprintf(r.error, sizeof r.error,
-		 "not sent: %ld requests in flight (the cap) and %zu due ones waiting in the client queue (its cap); the client cannot keep this schedule",
+		 "not sent: %ld requests in flight (the cap) and %zu due ones "
+		 "waiting in the client queue (its cap); the client cannot "
+		 "keep this schedule",
 		 L->max_in_flight, L->q_len);
 	req_derive(&r);
 	L->finished++;
@@ -442,8 +445,8 @@ static int64_t next_schedule(struct loop *L, long k, int64_t t0, int64_t prev,
 		const struct wl_item *it = L->wl->items;
 		if ((size_t)k >= L->wl->n_items)
 			return INT64_MAX;
-		return sched_at(t0, (it[k].timestamp_s - it[0].timestamp_s) *
-					    1e9);
+		return sched_at(t0,
+				(it[k].timestamp_s - it[0].timestamp_s) * 1e9);
 	}
 	if (prev == INT64_MAX)
 		return INT64_MAX;
@@ -473,14 +476,15 @@ static void progress(struct loop *L, int64_t now)
 		return;
 	struct summary_acc *a = &L->out->acc;
 	struct loop_progress p = {
-		.done = L->out->n, .failed = (size_t)L->failed,
-		.planned = L->planned,
-		.ttft_p50_ms = sketch_percentile(&a->ttft_ms, 50),
-		.tpot_p50_ms = sketch_percentile(&a->tpot_ms, 50),
+	    .done = L->out->n,
+	    .failed = (size_t)L->failed,
+	    .planned = L->planned,
+	    .ttft_p50_ms = sketch_percentile(&a->ttft_ms, 50),
+	    .tpot_p50_ms = sketch_percentile(&a->tpot_ms, 50),
 	};
 	c->on_progress(c->ud, &p);
-	L->next_progress_ns = now + (c->progress_ns ? c->progress_ns
-						     : 500000000LL);
+	L->next_progress_ns =
+	    now + (c->progress_ns ? c->progress_ns : 500000000LL);
 }
 
 static int run_closed(struct loop *L)
@@ -528,8 +532,8 @@ static int run_open(struct loop *L)
 	if (c->deal_n > 1)
 		for (unsigned i = 0; i < c->deal_k && next_sched != INT64_MAX;
 		     i++)
-			next_sched = next_schedule(L, ++g, t0, next_sched,
-						   &frac_ns);
+			next_sched =
+			    next_schedule(L, ++g, t0, next_sched, &frac_ns);
 	if (next_sched == INT64_MAX)
 		have_next = false;
 	if (c->duration_s > 0 && c->requests <= 0)
@@ -558,7 +562,8 @@ static int run_open(struct loop *L)
 			next_sched = next_own(L, &g, t0, next_sched, &frac_ns);
 			if ((L->planned >= 0 && scheduled >= L->planned) ||
 			    next_sched == INT64_MAX ||
-			    (L->send_until_ns && next_sched >= L->send_until_ns)) {
+			    (L->send_until_ns &&
+			     next_sched >= L->send_until_ns)) {
 				have_next = false;
 				end_window(L, clock_mono_ns());
 			}
@@ -568,7 +573,8 @@ static int run_open(struct loop *L)
 			break;
 		if ((!have_next || !L->sending) && http_active(L->d) == 0 &&
 		    (L->q_len == 0 || !L->sending))
-			break; /* queued sends are dropped once sending stopped */
+			break; /* queued sends are dropped once sending stopped
+				*/
 		now = clock_mono_ns();
 		progress(L, now);
 		bool due = have_next && L->sending;
@@ -584,8 +590,8 @@ static int run_open(struct loop *L)
 	L->out->last_send_ns = L->last_send_ns;
 	if (L->last_send_ns > L->first_send_ns && L->sent > 1)
 		L->out->achieved_rate_per_s =
-			(double)(L->sent - 1) /
-			((double)(L->last_send_ns - L->first_send_ns) / 1e9);
+		    (double)(L->sent - 1) /
+		    ((double)(L->last_send_ns - L->first_send_ns) / 1e9);
 	return L->err;
 }
 
@@ -618,16 +624,18 @@ int loop_run(struct http_driver *d, struct workload *wl,
 	if (!c->open_loop && c->warmup <= 0) {
 		L.w0 = out->window_start_ns = clock_mono_ns();
 		if (c->duration_s > 0 && c->requests <= 0)
-			L.send_until_ns = sched_at(out->window_start_ns,
-						   c->duration_s * 1e9);
+			L.send_until_ns =
+			    sched_at(out->window_start_ns, c->duration_s * 1e9);
 	}
 	int rc = c->open_loop ? run_open(&L) : run_closed(&L);
 	end_window(&L, clock_mono_ns());
 	if (rc && http_active(d))
 		http_abort_all(d);
 	if (L.lateness_ms.n) {
-		out->send_lateness_p99_ms = sketch_percentile(&L.lateness_ms, 99);
-		out->send_lateness_p50_ms = sketch_percentile(&L.lateness_ms, 50);
+		out->send_lateness_p99_ms =
+		    sketch_percentile(&L.lateness_ms, 99);
+		out->send_lateness_p50_ms =
+		    sketch_percentile(&L.lateness_ms, 50);
 	} else {
 		out->send_lateness_p99_ms = out->send_lateness_p50_ms = NAN;
 	}

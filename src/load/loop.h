@@ -37,32 +37,32 @@
 
 /* What the progress hook sees. */
 struct loop_progress {
-	size_t done, failed;  /* records so far (warm-up included) */
-	long planned;         /* requests planned, -1: until the time limit */
+	size_t done, failed; /* records so far (warm-up included) */
+	long planned;	     /* requests planned, -1: until the time limit */
 	double ttft_p50_ms, tpot_p50_ms; /* measured requests so far; NaN */
 };
 
 struct loop_config {
 	const char *url;
 	bool open_loop;
-	long concurrency;       /* closed loop: requests in flight */
-	struct arrival *arrival;/* open loop schedule (unless replay) */
-	bool replay;            /* open loop: schedule from trace timestamps */
-	long max_concurrency;   /* open loop in-flight cap, 0: the default
-				   LOOP_OPEN_MAX_IN_FLIGHT */
-	long queue_max;         /* open loop client queue, 0: LOOP_QUEUE_MAX */
-	long requests;          /* measured requests; 0: use duration_s */
-	double duration_s;      /* sending time after warm-up */
-	long warmup;            /* warm-up requests (closed default: N) */
-	long timeout_ms;        /* per request, 0 = none */
-	size_t max_event_bytes; /* SSE event cap */
-	size_t max_chunks;      /* output chunk cap per request */
-	double max_error_rate;  /* stop the level past this failed fraction */
-	bool keep_itl;          /* per-request ITL samples in the records */
-	const struct sla *sla;  /* for goodput in the statistics; NULL none */
+	long concurrency;	 /* closed loop: requests in flight */
+	struct arrival *arrival; /* open loop schedule (unless replay) */
+	bool replay;		 /* open loop: schedule from trace timestamps */
+	long max_concurrency;	 /* open loop in-flight cap, 0: the default
+				    LOOP_OPEN_MAX_IN_FLIGHT */
+	long queue_max;		 /* open loop client queue, 0: LOOP_QUEUE_MAX */
+	long requests;		 /* measured requests; 0: use duration_s */
+	double duration_s;	 /* sending time after warm-up */
+	long warmup;		 /* warm-up requests (closed default: N) */
+	long timeout_ms;	 /* per request, 0 = none */
+	size_t max_event_bytes;	 /* SSE event cap */
+	size_t max_chunks;	 /* output chunk cap per request */
+	double max_error_rate;	 /* stop the level past this failed fraction */
+	bool keep_itl;		 /* per-request ITL samples in the records */
+	const struct sla *sla;	 /* for goodput in the statistics; NULL none */
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop now */
 	uint64_t first_id;
-	uint64_t id_step;       /* ids go first_id, + id_step, ...; 0: 1 */
+	uint64_t id_step; /* ids go first_id, + id_step, ...; 0: 1 */
 	/* One worker's share of a level run by several (load/share.h): the
 	 * open-loop schedule (or trace) is dealt out, entries deal_k,
 	 * deal_k + deal_n, ... going to this worker; deal_n 0 or 1: all. */
@@ -71,7 +71,7 @@ struct loop_config {
 	 * the first closed-loop round), so workers start together; 0: now
 	 * (open loop: LOOP_START_DELAY_NS from now). */
 	int64_t start_ns;
-	double level;           /* written into records */
+	double level; /* written into records */
 	/* Called as each request finishes, in completion order; may keep
 	 * neither the pointer nor its arrays. */
 	void (*on_record)(void *ud, const struct req_record *r);
@@ -85,16 +85,16 @@ struct loop_result {
 	/* Statistics of every finished request (summary_acc_finish with a
 	 * level_info holding the window below and the config's SLA). */
 	struct summary_acc acc;
-	size_t n;                     /* finished requests (records) */
-	size_t queue_full;            /* of them client_queue_full */
+	size_t n;	   /* finished requests (records) */
+	size_t queue_full; /* of them client_queue_full */
 	int64_t window_start_ns, window_end_ns;
-	double achieved_rate_per_s;   /* open loop: sends per second */
-	double send_lateness_p99_ms;  /* open loop: actual - scheduled send */
+	double achieved_rate_per_s;  /* open loop: sends per second */
+	double send_lateness_p99_ms; /* open loop: actual - scheduled send */
 	double send_lateness_p50_ms;
-	bool interrupted;             /* the stop flag ended the level */
-	bool too_many_errors;         /* max_error_rate exceeded */
-	uint64_t next_id;             /* first id not used */
-	long sent;                    /* requests sent */
+	bool interrupted;		     /* the stop flag ended the level */
+	bool too_many_errors;		     /* max_error_rate exceeded */
+	uint64_t next_id;		     /* first id not used */
+	long sent;			     /* requests sent */
 	int64_t first_send_ns, last_send_ns; /* open loop; 0: none */
 };
 

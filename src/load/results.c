@@ -60,7 +60,9 @@ int results_lock(const char *dir, int *fd, struct sc_err *e)
 	*fd = -1;
 	if (err == EWOULDBLOCK)
 		return sc_err_set(e, SC_ERUNTIME,
-				  "%s: another servecal holds this results directory (a bench writing it now); wait for it to end or pick another --out",
+				  "%s: another servecal holds this results "
+				  "directory (a bench writing it now); wait "
+				  "for it to end or pick another --out",
 				  dir);
 	return sc_err_set(e, SC_ERUNTIME, "%s: cannot lock: %s", dir,
 			  strerror(err));
@@ -105,9 +107,10 @@ bool results_level_verified(const char *dir, const char *level)
 	if (stat(p, &sb) || !S_ISREG(sb.st_mode))
 		return false;
 	cJSON *j = jsonio_load_file(p, NULL);
-	bool done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+	bool done =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
 	const cJSON *total = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "requests"), "total");
+	    cJSON_GetObjectItemCaseSensitive(j, "requests"), "total");
 	long want = cJSON_IsNumber(total) ? (long)total->valuedouble : -2;
 	cJSON_Delete(j);
 	if (!done)
@@ -259,43 +262,43 @@ static const struct {
 	const char *column;
 	const char *path; /* dotted path into summary.json */
 } csv_cols[] = {
-	{"concurrency", "concurrency"},
-	{"request_rate", "request_rate"},
-	{"achieved_rate", "achieved_rate"},
-	{"isl", "isl"},
-	{"osl", "osl"},
-	{"gpus", "gpus"},
-	{"requests", "requests.total"},
-	{"ok", "requests.ok"},
-	{"failed", "requests.failed"},
-	{"ttft_ms_mean", "ttft_ms.mean"},
-	{"ttft_ms_p50", "ttft_ms.p50"},
-	{"ttft_ms_p90", "ttft_ms.p90"},
-	{"ttft_ms_p99", "ttft_ms.p99"},
-	{"tpot_ms_mean", "tpot_ms.mean"},
-	{"tpot_ms_p50", "tpot_ms.p50"},
-	{"tpot_ms_p90", "tpot_ms.p90"},
-	{"tpot_ms_p99", "tpot_ms.p99"},
-	{"itl_ms_p50", "itl_ms.p50"},
-	{"itl_ms_p99", "itl_ms.p99"},
-	{"e2e_ms_p50", "e2e_ms.p50"},
-	{"e2e_ms_p99", "e2e_ms.p99"},
-	{"output_tokens_mean", "output_tokens.mean"},
-	{"output_tokens_per_s", "throughput.output_tokens_per_s"},
-	{"requests_per_s", "throughput.requests_per_s"},
-	{"tokens_per_s_per_gpu", "throughput.tokens_per_s_per_gpu"},
-	{"tokens_per_s_per_user", "throughput.tokens_per_s_per_user"},
-	{"little_rel_error", "little.rel_error"},
-	{"goodput_per_s", "goodput.requests_per_s"},
-	{"goodput_tokens_per_s", "goodput_tokens_per_s"},
-	{"attainment_ttft", "attainment.ttft"},
-	{"attainment_tpot", "attainment.tpot"},
-	{"attainment_e2e", "attainment.e2e"},
-	{"attainment_all", "attainment.all"},
-	{"sla_met_ttft", "sla_met.ttft"},
-	{"sla_met_tpot", "sla_met.tpot"},
-	{"sla_met_all", "sla_met.all"},
-	{"complete", "complete"},
+    {"concurrency", "concurrency"},
+    {"request_rate", "request_rate"},
+    {"achieved_rate", "achieved_rate"},
+    {"isl", "isl"},
+    {"osl", "osl"},
+    {"gpus", "gpus"},
+    {"requests", "requests.total"},
+    {"ok", "requests.ok"},
+    {"failed", "requests.failed"},
+    {"ttft_ms_mean", "ttft_ms.mean"},
+    {"ttft_ms_p50", "ttft_ms.p50"},
+    {"ttft_ms_p90", "ttft_ms.p90"},
+    {"ttft_ms_p99", "ttft_ms.p99"},
+    {"tpot_ms_mean", "tpot_ms.mean"},
+    {"tpot_ms_p50", "tpot_ms.p50"},
+    {"tpot_ms_p90", "tpot_ms.p90"},
+    {"tpot_ms_p99", "tpot_ms.p99"},
+    {"itl_ms_p50", "itl_ms.p50"},
+    {"itl_ms_p99", "itl_ms.p99"},
+    {"e2e_ms_p50", "e2e_ms.p50"},
+    {"e2e_ms_p99", "e2e_ms.p99"},
+    {"output_tokens_mean", "output_tokens.mean"},
+    {"output_tokens_per_s", "throughput.output_tokens_per_s"},
+    {"requests_per_s", "throughput.requests_per_s"},
+    {"tokens_per_s_per_gpu", "throughput.tokens_per_s_per_gpu"},
+    {"tokens_per_s_per_user", "throughput.tokens_per_s_per_user"},
+    {"little_rel_error", "little.rel_error"},
+    {"goodput_per_s", "goodput.requests_per_s"},
+    {"goodput_tokens_per_s", "goodput_tokens_per_s"},
+    {"attainment_ttft", "attainment.ttft"},
+    {"attainment_tpot", "attainment.tpot"},
+    {"attainment_e2e", "attainment.e2e"},
+    {"attainment_all", "attainment.all"},
+    {"sla_met_ttft", "sla_met.ttft"},
+    {"sla_met_tpot", "sla_met.tpot"},
+    {"sla_met_all", "sla_met.all"},
+    {"complete", "complete"},
 };
 
 static const cJSON *at_path(const cJSON *j, const char *path)
@@ -335,12 +338,14 @@ int results_write_csv(const char *dir, char *const *levels, size_t n,
 			return SC_EINPUT;
 		}
 		fputs(levels[i], f);
-		for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols; c++) {
+		for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols;
+		     c++) {
 			const cJSON *v = at_path(j, csv_cols[c].path);
 			if (cJSON_IsNumber(v))
 				fprintf(f, ",%.10g", v->valuedouble);
 			else if (cJSON_IsBool(v))
-				fprintf(f, ",%s", cJSON_IsTrue(v) ? "true" : "false");
+				fprintf(f, ",%s",
+					cJSON_IsTrue(v) ? "true" : "false");
 			else
 				fputc(',', f);
 		}

@@ -16,7 +16,7 @@
 #include "util/xalloc.h"
 
 /* Token ids are drawn from [lo, vocab - top reserve) (see wl_set_vocab). */
-#define WL_TOKEN_LO_MAX 1000L
+#define WL_TOKEN_LO_MAX	   1000L
 #define WL_TOP_RESERVE_MIN 512L
 /* Leading ids that encode the request id and the seed. */
 #define WL_PREFIX_TOKENS 4
@@ -25,25 +25,24 @@
  * model's vocabulary; no digits or punctuation (some vocabularies lack
  * them). 64 of them, so a word carries 6 bits of the unique prefix. */
 static const char *const wl_words[64] = {
-	"the",	"and",	"of",	"to",	"in",	"is",	"it",	"you",
-	"he",	"was",	"for",	"on",	"are",	"as",	"his",	"they",
-	"be",	"at",	"one",	"have", "from", "or",	"had",	"by",
-	"not",	"but",	"some", "we",	"can",	"out",	"were", "all",
-	"there", "when", "up",	"use",	"your", "how",	"an",	"she",
-	"do",	"time", "if",	"way",	"many", "then", "them", "like",
-	"so",	"her",	"long", "make", "see",	"him",	"two",	"has",
-	"more", "day",	"go",	"come", "did",	"no",	"most", "my",
+    "the",   "and",  "of",   "to",   "in",   "is",   "it",   "you",
+    "he",    "was",  "for",  "on",   "are",  "as",   "his",  "they",
+    "be",    "at",   "one",  "have", "from", "or",   "had",  "by",
+    "not",   "but",  "some", "we",   "can",  "out",  "were", "all",
+    "there", "when", "up",   "use",  "your", "how",  "an",   "she",
+    "do",    "time", "if",   "way",  "many", "then", "them", "like",
+    "so",    "her",  "long", "make", "see",  "him",  "two",  "has",
+    "more",  "day",  "go",   "come", "did",  "no",   "most", "my",
 };
 #define WL_WORD_BITS 6
 /* Caps of a dataset file, checked before any buffer grows: a line (one
  * prompt) of 16 MiB, a file of 4 GiB, 10 million items. */
-#define WL_MAX_LINE (16u << 20)
+#define WL_MAX_LINE	  (16u << 20)
 #define WL_MAX_FILE_BYTES (4ull << 30)
-#define WL_MAX_ITEMS 10000000u
+#define WL_MAX_ITEMS	  10000000u
 
-void wl_init(struct workload *w, enum wl_api api, const char *model,
-	     double isl, double isl_std, double osl, double osl_std,
-	     uint64_t seed)
+void wl_init(struct workload *w, enum wl_api api, const char *model, double isl,
+	     double isl_std, double osl, double osl_std, uint64_t seed)
 {
 	memset(w, 0, sizeof *w);
 	w->api = api;
@@ -63,12 +62,15 @@ void wl_init(struct workload *w, enum wl_api api, const char *model,
 int wl_set_vocab(struct workload *w, long vocab, struct sc_err *e)
 {
 	if (vocab < WL_MIN_VOCAB || vocab > WL_MAX_VOCAB)
-		return sc_err_set(e, SC_EINVAL,
-				  "vocabulary size %ld is outside [%ld, %ld]: synthetic token-id prompts need room below the special tokens (use --dataset or --prompts text)",
-				  vocab, WL_MIN_VOCAB, WL_MAX_VOCAB);
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "vocabulary size %ld is outside [%ld, %ld]: synthetic "
+		    "token-id prompts need room below the special tokens (use "
+		    "--dataset or --prompts text)",
+		    vocab, WL_MIN_VOCAB, WL_MAX_VOCAB);
 	long lo = vocab / 8 < WL_TOKEN_LO_MAX ? vocab / 8 : WL_TOKEN_LO_MAX;
-	long top = vocab / 64 > WL_TOP_RESERVE_MIN ? vocab / 64
-						   : WL_TOP_RESERVE_MIN;
+	long top =
+	    vocab / 64 > WL_TOP_RESERVE_MIN ? vocab / 64 : WL_TOP_RESERVE_MIN;
 	w->tok_lo = (unsigned)lo;
 	w->tok_span = (unsigned)(vocab - top - lo);
 	/* The filler was drawn from the old range. */
@@ -139,9 +141,9 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
 	ensure_filler(w, (size_t)n);
 	sb_str(b, "[");
 	uint64_t span = w->tok_span;
-	uint64_t tag[WL_PREFIX_TOKENS] = {
-		id % span, (id / span) % span, (id / span / span) % span,
-		(w->seed ^ w->prefix_nonce) % span};
+	uint64_t tag[WL_PREFIX_TOKENS] = {id % span, (id / span) % span,
+					  (id / span / span) % span,
+					  (w->seed ^ w->prefix_nonce) % span};
 	long k = 0;
 	char num[24];
 	for (; k < n && k < WL_PREFIX_TOKENS; k++) {
@@ -160,8 +162,7 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
  * run's nonce (so no two prompts share a prefix), the rest are drawn at
  * random. Its token count is n plus what the server adds (BOS, chat
  * template), which the probe measures into text_overhead. */
-static void text_prompt(struct workload *w, uint64_t id, long n,
-			struct sbuf *b)
+static void text_prompt(struct workload *w, uint64_t id, long n, struct sbuf *b)
 {
 	uint64_t tag[WL_PREFIX_TOKENS] = {id, id >> (2 * WL_WORD_BITS),
 					  id >> (4 * WL_WORD_BITS),
@@ -201,11 +202,12 @@ void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 	struct wl_item *it = NULL;
 	if (w->n_items) {
 		it = &w->items[w->next_item];
-		w->next_item = (w->next_item + (w->item_step ? w->item_step : 1)) %
-			       w->n_items;
+		w->next_item =
+		    (w->next_item + (w->item_step ? w->item_step : 1)) %
+		    w->n_items;
 	}
 	long osl = it && it->output_len > 0 ? it->output_len
-					     : draw(&w->rng, w->osl, w->osl_std);
+					    : draw(&w->rng, w->osl, w->osl_std);
 	if (w->osl_cap > 0 && osl > w->osl_cap)
 		osl = w->osl_cap;
 	sb_str(&b, "{\"model\":");
@@ -222,7 +224,8 @@ void wl_next(struct workload *w, uint64_t id, struct wl_request *out)
 			sb_str(&b, it->prompt_json);
 		}
 	} else {
-		long isl = it ? it->input_len : draw(&w->rng, w->isl, w->isl_std);
+		long isl =
+		    it ? it->input_len : draw(&w->rng, w->isl, w->isl_std);
 		if (it)
 			out->at_s = it->timestamp_s;
 		if (w->prompt == WL_PROMPT_TEXT) {
@@ -323,7 +326,8 @@ static int load_item(struct workload *w, const cJSON *j, const char *where,
 		}
 	} else {
 		return sc_err_set(e, SC_EINPUT,
-				  "%s: needs \"prompt\" (string), \"messages\" (array) or \"input_length\"",
+				  "%s: needs \"prompt\" (string), \"messages\" "
+				  "(array) or \"input_length\"",
 				  where);
 	}
 	if (jsonio_int(j, "output_len", false, -1, 1, NUM_TOKENS_MAX, &v, where,

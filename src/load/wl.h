@@ -28,9 +28,9 @@ enum wl_prompt { WL_PROMPT_IDS, WL_PROMPT_TEXT };
 struct wl_item {
 	char *prompt_json; /* JSON value: a string, or a messages array */
 	bool is_messages;
-	long input_len;    /* trace: tokens; -1 otherwise */
-	long output_len;   /* -1: draw from osl */
-	double timestamp_s;/* trace: arrival offset; -1 otherwise */
+	long input_len;	    /* trace: tokens; -1 otherwise */
+	long output_len;    /* -1: draw from osl */
+	double timestamp_s; /* trace: arrival offset; -1 otherwise */
 };
 
 struct workload {
@@ -39,40 +39,40 @@ struct workload {
 	unsigned tok_lo, tok_span; /* synthetic ids are in [lo, lo + span) */
 	long text_overhead; /* tokens the server adds to a text prompt (BOS,
 			       chat template), learned by the probe */
-	long osl_cap;       /* > 0: output tokens asked are at most this (the
+	long osl_cap;	    /* > 0: output tokens asked are at most this (the
 			       probe needs only a few) */
-	char *model_json; /* the model name as a JSON string */
+	char *model_json;   /* the model name as a JSON string */
 	double isl, isl_std, osl, osl_std;
 	uint64_t seed;
 	uint64_t prefix_nonce; /* mixed into the unique prefix (per run) */
 	struct rng rng;
-	char *filler;     /* random token ids "123,456,..." */
+	char *filler;	    /* random token ids "123,456,..." */
 	size_t *filler_end; /* filler_end[k]: length of the first k+1 ids */
 	size_t filler_tokens;
 	struct wl_item *items;
 	size_t n_items;
 	bool is_trace;
 	size_t next_item;
-	size_t item_step;  /* items taken are next_item, + item_step, ...; 0: 1 */
+	size_t
+	    item_step; /* items taken are next_item, + item_step, ...; 0: 1 */
 };
 
 struct wl_request {
-	char *body;        /* heap JSON body */
+	char *body; /* heap JSON body */
 	size_t len;
-	long input_tokens; /* intended prompt length (exact for token ids,
-			      checked against usage for text); -1 for a
-			      dataset prompt */
-	long output_tokens;/* max_tokens asked */
-	double at_s;       /* trace send offset, -1 when none */
+	long input_tokens;  /* intended prompt length (exact for token ids,
+			       checked against usage for text); -1 for a
+			       dataset prompt */
+	long output_tokens; /* max_tokens asked */
+	double at_s;	    /* trace send offset, -1 when none */
 };
 
 /* Prepares a synthetic workload; lengths are drawn from normal(mean, std)
  * rounded and clamped to >= 1. model may be NULL. Prompts are token ids for
  * the completions API and text for chat; token ids come from a vocabulary
  * of WL_DEFAULT_VOCAB until wl_set_vocab says otherwise. */
-void wl_init(struct workload *w, enum wl_api api, const char *model,
-	     double isl, double isl_std, double osl, double osl_std,
-	     uint64_t seed);
+void wl_init(struct workload *w, enum wl_api api, const char *model, double isl,
+	     double isl_std, double osl, double osl_std, uint64_t seed);
 /* Draws synthetic token ids from a vocabulary of vocab ids: from
  * min(1000, vocab / 8) (above the byte-fallback and control tokens at the
  * bottom of SentencePiece vocabularies) up to vocab - max(512, vocab / 64)

@@ -65,7 +65,8 @@ static bool delta_has_output(const cJSON *d)
 {
 	if (!cJSON_IsObject(d))
 		return false;
-	if (nonempty_str(d, "content") || nonempty_str(d, "reasoning_content") ||
+	if (nonempty_str(d, "content") ||
+	    nonempty_str(d, "reasoning_content") ||
 	    nonempty_str(d, "reasoning"))
 		return true;
 	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(d, "tool_calls");
@@ -309,7 +310,8 @@ void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
 	if (cJSON_IsString(id))
 		copy_str(c->id, sizeof c->id, id->valuestring);
-	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	const cJSON *choices =
+	    cJSON_GetObjectItemCaseSensitive(root, "choices");
 	const cJSON *ch;
 	long tok_sum = 0;
 	bool tok_known = true, any = false;
@@ -319,8 +321,8 @@ void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c)
 			continue;
 		any = true;
 		bool out = nonempty_str(ch, "text") ||
-			   delta_has_output(cJSON_GetObjectItemCaseSensitive(
-				   ch, "delta"));
+			   delta_has_output(
+			       cJSON_GetObjectItemCaseSensitive(ch, "delta"));
 		if (out)
 			c->has_output = true;
 		long t = choice_tokens(ch);
@@ -329,7 +331,7 @@ void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c)
 		else
 			tok_sum += t;
 		const cJSON *fr =
-			cJSON_GetObjectItemCaseSensitive(ch, "finish_reason");
+		    cJSON_GetObjectItemCaseSensitive(ch, "finish_reason");
 		if (cJSON_IsString(fr) && fr->valuestring[0])
 			copy_str(c->finish_reason, sizeof c->finish_reason,
 				 fr->valuestring);
@@ -341,7 +343,7 @@ void dec_chunk_parse_tree(const char *data, size_t len, struct dec_chunk *c)
 		c->prompt_tokens = count_num(usage, "prompt_tokens");
 		c->completion_tokens = count_num(usage, "completion_tokens");
 		c->has_usage =
-			c->prompt_tokens >= 0 || c->completion_tokens >= 0;
+		    c->prompt_tokens >= 0 || c->completion_tokens >= 0;
 	}
 	take_timings(cJSON_GetObjectItemCaseSensitive(root, "timings"), c);
 out:

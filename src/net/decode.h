@@ -16,20 +16,20 @@ enum dec_kind {
 };
 
 #define DEC_FINISH_MAX 24
-#define DEC_ERROR_MAX 256
-#define DEC_ID_MAX 64
+#define DEC_ERROR_MAX  256
+#define DEC_ID_MAX     64
 
 struct dec_chunk {
 	enum dec_kind kind;
 	bool has_output; /* non-empty text, content, reasoning or tool call */
-	long tokens;     /* tokens carried, when the chunk says (token ids,
+	long tokens;	 /* tokens carried, when the chunk says (token ids,
 			    logprobs); -1 when unknown */
 	bool has_usage;
-	long prompt_tokens;     /* usage.prompt_tokens, -1 if absent */
+	long prompt_tokens;	/* usage.prompt_tokens, -1 if absent */
 	long completion_tokens; /* usage.completion_tokens, -1 if absent */
 	char finish_reason[DEC_FINISH_MAX]; /* "" when none */
-	char error[DEC_ERROR_MAX];          /* message for ERROR/MALFORMED */
-	char id[DEC_ID_MAX];                /* the chunk's "id", "" if none */
+	char error[DEC_ERROR_MAX];	    /* message for ERROR/MALFORMED */
+	char id[DEC_ID_MAX];		    /* the chunk's "id", "" if none */
 	/* The server's own timings (llama.cpp's "timings" object on the last
 	 * chunk): prompt processing and decoding, in ms and tokens. */
 	bool has_timings;

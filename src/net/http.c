@@ -49,7 +49,7 @@ struct http_req {
 	long status;
 	bool got_first_byte;
 	bool aborted;
-	int retries;      /* sends on a fresh connection after a dead one */
+	int retries;	  /* sends on a fresh connection after a dead one */
 	long timeout_ms;  /* whole request, retries included; 0 none */
 	int64_t start_ns; /* first send */
 	char errbuf[CURL_ERROR_SIZE];
@@ -60,7 +60,7 @@ struct http_driver {
 	CURLM *multi;
 	int epfd, tfd;
 	int64_t curl_deadline_ns; /* -1: no curl timer */
-	int64_t armed_ns;         /* what the timerfd is set to, -1 none */
+	int64_t armed_ns;	  /* what the timerfd is set to, -1 none */
 	struct curl_slist *headers;
 	struct http_req *active; /* doubly linked */
 	struct http_req *free_list;
@@ -101,10 +101,12 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
 		    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
 	if (socketp) {
-		if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, s, &ev) && errno == ENOENT)
+		if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, s, &ev) &&
+		    errno == ENOENT)
 			epoll_ctl(d->epfd, EPOLL_CTL_ADD, s, &ev);
 	} else {
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, s, &ev) && errno == EEXIST)
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, s, &ev) &&
+		    errno == EEXIST)
 			epoll_ctl(d->epfd, EPOLL_CTL_MOD, s, &ev);
 		curl_multi_assign(d->multi, s, d); /* any non-NULL marker */
 	}
@@ -116,7 +118,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 	(void)multi;
 	struct http_driver *d = userp;
 	d->curl_deadline_ns =
-		timeout_ms < 0 ? -1 : clock_mono_ns() + timeout_ms * 1000000;
+	    timeout_ms < 0 ? -1 : clock_mono_ns() + timeout_ms * 1000000;
 	return 0;
 }
 
@@ -210,8 +212,9 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 	/* Set the pool size explicitly: curl's default (4 x handles added)
 	 * shrinks as a level drains and closes idle kept-alive connections. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
-			  o->max_connections > 0 ? o->max_connections
-						 : HTTP_DEFAULT_MAX_CONNECTIONS);
+			  o->max_connections > 0
+			      ? o->max_connections
+			      : HTTP_DEFAULT_MAX_CONNECTIONS);
 	/* No HTTP/1.1 pipelining or multiplexing: one stream per connection,
 	 * as serving engines expect. */
 	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
@@ -220,7 +223,8 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 	/* Large prompts must not wait for "100 Continue". */
 	d->headers = curl_slist_append(d->headers, "Expect:");
 	if (o->bearer_token && o->bearer_token[0]) {
-		char *h = xasprintf("Authorization: Bearer %s", o->bearer_token);
+		char *h =
+		    xasprintf("Authorization: Bearer %s", o->bearer_token);
 		d->headers = curl_slist_append(d->headers, h);
 		free(h);
 	}
@@ -229,8 +233,7 @@ struct http_driver *http_new(const struct http_options *o, struct sc_err *e)
 	return d;
 }
 
-struct http_driver *http_new_like(const struct http_driver *d,
-				  struct sc_err *e)
+struct http_driver *http_new_like(const struct http_driver *d, struct sc_err *e)
 {
 	return http_new(&d->opts, e);
 }
@@ -260,7 +263,7 @@ static bool lost_to_reuse(struct http_req *r, CURLcode rc)
 		return false;
 	long opened = -1;
 	return curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &opened) ==
-		       CURLE_OK &&
+		   CURLE_OK &&
 	       opened == 0;
 }
 
@@ -346,7 +349,8 @@ static void drain_done(struct http_driver *d)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct http_req *r = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&r);
 		if (r)
 			finish(d, r, m->data.result, false);
 	}
@@ -384,7 +388,8 @@ int http_post(struct http_driver *d, const char *url, const char *body,
 		/* Only the given URL: no redirects, no proxies from env. */
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 		curl_easy_setopt(h, CURLOPT_PROXY, "");
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+				 CURL_HTTP_VERSION_1_1);
 		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, HTTP_MAX_IDLE_S);
 	}
 	r->cb = cb;
@@ -400,7 +405,8 @@ int http_post(struct http_driver *d, const char *url, const char *body,
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+			 timeout_ms > 0 ? timeout_ms : 0L);
 	r->next = d->active;
 	r->prev = NULL;
 	if (d->active)
@@ -466,11 +472,11 @@ int http_run(struct http_driver *d, int64_t deadline_ns, struct sc_err *e)
 			d->armed_ns = -1;
 			continue;
 		}
-		int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-			    (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-			    (evs[i].events & (EPOLLERR | EPOLLHUP)
-				     ? CURL_CSELECT_ERR
-				     : 0);
+		int flags =
+		    (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+		    (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+		    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR
+							   : 0);
 		curl_multi_socket_action(d->multi, fd, flags, &running);
 	}
 	now = clock_mono_ns();
@@ -547,15 +553,18 @@ int http_get_text(const struct http_options *o, const char *url, char *buf,
 		  size_t cap, long timeout_ms, long *status, struct sc_err *e)
 {
 	if (!curl_ready())
-		return sc_err_set(e, SC_ERUNTIME, "libcurl: global init failed");
+		return sc_err_set(e, SC_ERUNTIME,
+				  "libcurl: global init failed");
 	CURL *h = curl_easy_init();
 	if (!h)
-		return sc_err_set(e, SC_ERUNTIME, "libcurl: curl_easy_init failed");
+		return sc_err_set(e, SC_ERUNTIME,
+				  "libcurl: curl_easy_init failed");
 	struct get_buf b = {buf, 0, cap};
 	buf[0] = 0;
 	struct curl_slist *hd = NULL;
 	if (o && o->bearer_token && o->bearer_token[0]) {
-		char *t = xasprintf("Authorization: Bearer %s", o->bearer_token);
+		char *t =
+		    xasprintf("Authorization: Bearer %s", o->bearer_token);
 		hd = curl_slist_append(hd, t);
 		free(t);
 	}

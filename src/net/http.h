@@ -14,20 +14,20 @@
 #include "util/err.h"
 
 enum http_result {
-	HTTP_DONE = 0,     /* transfer finished (any HTTP status) */
-	HTTP_ECONNECT,     /* resolve or connect failed */
-	HTTP_ETIMEOUT,     /* the request's timeout elapsed */
-	HTTP_EABORTED,     /* on_body asked to stop, or http_abort_all */
-	HTTP_ETRANSPORT,   /* connection reset, partial body, send error */
+	HTTP_DONE = 0,	 /* transfer finished (any HTTP status) */
+	HTTP_ECONNECT,	 /* resolve or connect failed */
+	HTTP_ETIMEOUT,	 /* the request's timeout elapsed */
+	HTTP_EABORTED,	 /* on_body asked to stop, or http_abort_all */
+	HTTP_ETRANSPORT, /* connection reset, partial body, send error */
 };
 
 /* How a transfer ended, as on_done reports it. */
 struct http_end {
 	enum http_result res;
-	long status;     /* HTTP status, 0 when no response arrived */
+	long status;	 /* HTTP status, 0 when no response arrived */
 	const char *msg; /* why, when res != HTTP_DONE; "" otherwise */
-	int64_t t_ns;    /* when it ended (CLOCK_MONOTONIC) */
-	int retries;     /* times it was sent again on a fresh connection */
+	int64_t t_ns;	 /* when it ended (CLOCK_MONOTONIC) */
+	int retries;	 /* times it was sent again on a fresh connection */
 };
 
 struct http_callbacks {
@@ -46,8 +46,8 @@ struct http_callbacks {
 struct http_options {
 	const char *const *headers; /* extra "Key: Value" lines */
 	size_t n_headers;
-	const char *bearer_token;   /* Authorization: Bearer ..., or NULL */
-	long max_connections;       /* connection cache size (>= streams) */
+	const char *bearer_token; /* Authorization: Bearer ..., or NULL */
+	long max_connections;	  /* connection cache size (>= streams) */
 };
 
 struct http_driver;

@@ -21,7 +21,7 @@ void sse_init(struct sse_parser *p, size_t max_event_bytes, sse_event_fn fn,
 	p->fn = fn;
 	p->ud = ud;
 	p->max_event_bytes =
-		max_event_bytes ? max_event_bytes : SSE_DEFAULT_MAX_EVENT_BYTES;
+	    max_event_bytes ? max_event_bytes : SSE_DEFAULT_MAX_EVENT_BYTES;
 	p->at_start = true;
 }
 
@@ -129,8 +129,9 @@ static int process_line(struct sse_parser *p, const char *s, size_t n)
 		return rc;
 	}
 	if (name_len == 5 && !memcmp(s, "event", 5)) {
-		size_t k = val_len < SSE_EVENT_NAME_MAX - 1 ? val_len
-							    : SSE_EVENT_NAME_MAX - 1;
+		size_t k = val_len < SSE_EVENT_NAME_MAX - 1
+			       ? val_len
+			       : SSE_EVENT_NAME_MAX - 1;
 		memcpy(p->event, val, k);
 		p->event[k] = 0;
 	}

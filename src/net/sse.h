@@ -43,13 +43,13 @@ struct sse_parser {
 	size_t data_len, data_cap;
 	bool have_data;
 	bool error_field; /* the event being built had an "error:" line */
-	bool after_cr;   /* last byte seen was CR: a following LF is skipped */
-	bool at_start;   /* no byte yet: a UTF-8 BOM is skipped */
-	size_t bom_seen; /* BOM bytes matched so far at the start */
-	int status;      /* sticky: SSE_OK until oversize or stop */
+	bool after_cr;	  /* last byte seen was CR: a following LF is skipped */
+	bool at_start;	  /* no byte yet: a UTF-8 BOM is skipped */
+	size_t bom_seen;  /* BOM bytes matched so far at the start */
+	int status;	  /* sticky: SSE_OK until oversize or stop */
 	char event[SSE_EVENT_NAME_MAX];
 	unsigned long comments; /* comment lines seen (": ping" keep-alives) */
-	unsigned long events;   /* events dispatched */
+	unsigned long events;	/* events dispatched */
 	unsigned long error_fields; /* "error:" lines seen */
 };
 

@@ -49,7 +49,8 @@ static int on_event(void *ud, const struct sse_event *ev)
 			s->usage_completion = c.completion_tokens;
 	}
 	if (c.finish_reason[0])
-		memcpy(s->finish_reason, c.finish_reason, sizeof c.finish_reason);
+		memcpy(s->finish_reason, c.finish_reason,
+		       sizeof c.finish_reason);
 	if (c.has_timings) {
 		s->has_timings = true;
 		s->server_prompt_ms = c.server_prompt_ms;
@@ -62,7 +63,8 @@ static int on_event(void *ud, const struct sse_event *ev)
 	long n = c.tokens;
 	bool known = n >= 0;
 	if (!known && c.completion_tokens >= 0) {
-		/* Running usage (Dynamo): the increase is this chunk's share. */
+		/* Running usage (Dynamo): the increase is this chunk's share.
+		 */
 		long before = prev_completion >= 0 ? prev_completion : 0;
 		if (c.completion_tokens > before) {
 			n = c.completion_tokens - before;
@@ -80,9 +82,11 @@ static int on_event(void *ud, const struct sse_event *ev)
 	}
 	if (s->n_tok == s->cap_tok) {
 		size_t cap = s->cap_tok;
-		s->tok_ns = xgrow(s->tok_ns, &cap, s->n_tok + 1, sizeof *s->tok_ns);
+		s->tok_ns =
+		    xgrow(s->tok_ns, &cap, s->n_tok + 1, sizeof *s->tok_ns);
 		cap = s->cap_tok;
-		s->tok_n = xgrow(s->tok_n, &cap, s->n_tok + 1, sizeof *s->tok_n);
+		s->tok_n =
+		    xgrow(s->tok_n, &cap, s->n_tok + 1, sizeof *s->tok_n);
 		cap = s->cap_tok;
 		s->tok_known = xgrow(s->tok_known, &cap, s->n_tok + 1, 1);
 		s->cap_tok = cap;
@@ -196,7 +200,8 @@ size_t stream_itl_ms(const struct stream *s, double *itl_ms, size_t cap)
 		double n = s->tok_known[i] ? (double)s->tok_n[i] : per_unknown;
 		if (n <= 0)
 			n = 1;
-		itl_ms[k++] = (double)(s->tok_ns[i] - s->tok_ns[i - 1]) / 1e6 / n;
+		itl_ms[k++] =
+		    (double)(s->tok_ns[i] - s->tok_ns[i - 1]) / 1e6 / n;
 	}
 	return k;
 }

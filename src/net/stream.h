@@ -24,16 +24,16 @@ enum stream_fail {
 
 struct stream {
 	struct sse_parser sse;
-	size_t max_chunks;    /* cap on output chunks kept */
-	int64_t now_ns;       /* arrival time of the bytes being fed */
+	size_t max_chunks; /* cap on output chunks kept */
+	int64_t now_ns;	   /* arrival time of the bytes being fed */
 	int64_t first_token_ns, last_token_ns; /* 0 until an output chunk */
-	long chunks;          /* JSON chunks received (any kind) */
-	long out_chunks;      /* chunks that carried output */
-	long usage_prompt;    /* last usage.prompt_tokens seen, -1 none */
-	long usage_completion;/* last usage.completion_tokens seen, -1 none */
-	bool tokens_exact;    /* every output chunk said how many tokens */
-	long tokens_sum;      /* sum of per-chunk token counts (est. 1 each) */
-	bool done;            /* [DONE] seen */
+	long chunks;	       /* JSON chunks received (any kind) */
+	long out_chunks;       /* chunks that carried output */
+	long usage_prompt;     /* last usage.prompt_tokens seen, -1 none */
+	long usage_completion; /* last usage.completion_tokens seen, -1 none */
+	bool tokens_exact;     /* every output chunk said how many tokens */
+	long tokens_sum;       /* sum of per-chunk token counts (est. 1 each) */
+	bool done;	       /* [DONE] seen */
 	char finish_reason[DEC_FINISH_MAX];
 	char response_id[DEC_ID_MAX]; /* first chunk "id" (server's name) */
 	/* The server's own timings (llama.cpp "timings"), last ones sent. */
@@ -42,9 +42,9 @@ struct stream {
 	long server_prompt_n, server_predicted_n;     /* -1 if not sent */
 	enum stream_fail fail;
 	char err[STREAM_ERR_MAX];
-	int64_t *tok_ns;      /* time of each output chunk */
-	int32_t *tok_n;       /* tokens in it (counted or estimated) */
-	uint8_t *tok_known;   /* 1 if tok_n was stated by the server */
+	int64_t *tok_ns;    /* time of each output chunk */
+	int32_t *tok_n;	    /* tokens in it (counted or estimated) */
+	uint8_t *tok_known; /* 1 if tok_n was stated by the server */
 	size_t n_tok, cap_tok;
 };
 

@@ -13,7 +13,7 @@
 #include "net/stream.h"
 
 /* Small caps so the over-size paths are reached quickly. */
-#define FUZZ_MAX_EVENT 4096
+#define FUZZ_MAX_EVENT	4096
 #define FUZZ_MAX_CHUNKS 256
 
 static void run(const uint8_t *d, size_t n, size_t step, struct stream *s)
@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, size, size ? size : 1, &a);
 	run(data, size, step, &b);
 	bool ea, eb;
-	long ta = stream_output_tokens(&a, &ea), tb = stream_output_tokens(&b, &eb);
+	long ta = stream_output_tokens(&a, &ea),
+	     tb = stream_output_tokens(&b, &eb);
 	if (a.out_chunks != b.out_chunks || ta != tb || ea != eb ||
 	    a.done != b.done || a.fail != b.fail ||
 	    a.usage_prompt != b.usage_prompt ||

@@ -25,7 +25,10 @@ struct call {
 	int *n_done;
 };
 
-static void on_fb(void *ud, int64_t t) { ((struct call *)ud)->first_byte_ns = t; }
+static void on_fb(void *ud, int64_t t)
+{
+	((struct call *)ud)->first_byte_ns = t;
+}
 
 static int on_body(void *ud, long status, const char *b, size_t n, int64_t t)
 {
@@ -50,7 +53,8 @@ static void on_done(void *ud, const struct http_end *e)
 }
 
 static const struct http_callbacks cbs = {on_fb, on_body, on_done};
-static const char *body = "{\"model\":\"m\",\"prompt\":[1,2,3,4,5],\"max_tokens\":7,\"stream\":true}";
+static const char *body =
+    "{\"model\":\"m\",\"prompt\":[1,2,3,4,5],\"max_tokens\":7,\"stream\":true}";
 
 static void run_calls(struct http_driver *d, const char *url, struct call *c,
 		      int n, long timeout_ms)
@@ -60,8 +64,9 @@ static void run_calls(struct http_driver *d, const char *url, struct call *c,
 		memset(&c[i], 0, sizeof c[i]);
 		stream_init(&c[i].st, 0, 0);
 		c[i].n_done = &n_done;
-		CU_ASSERT_EQUAL(http_post(d, url, body, strlen(body), timeout_ms,
-					  &cbs, &c[i], &c[i].start_ns, NULL),
+		CU_ASSERT_EQUAL(http_post(d, url, body, strlen(body),
+					  timeout_ms, &cbs, &c[i],
+					  &c[i].start_ns, NULL),
 				SC_OK);
 	}
 	int64_t give_up = clock_mono_ns() + 10LL * 1000000000;
@@ -88,12 +93,14 @@ static void test_streams_and_keepalive(void)
 			CU_ASSERT_EQUAL(c[i].status, 200);
 			CU_ASSERT(stream_complete(&c[i].st));
 			CU_ASSERT_EQUAL(c[i].st.out_chunks, 7);
-			CU_ASSERT_EQUAL(stream_output_tokens(&c[i].st, &est), 7);
+			CU_ASSERT_EQUAL(stream_output_tokens(&c[i].st, &est),
+					7);
 			CU_ASSERT_EQUAL(c[i].st.usage_prompt, 5);
 			/* tokens 2 ms apart: the stamps must show the gaps */
 			/* 6 gaps of >= 2 ms: per-chunk stamps, not one per
 			 * response (loose: a busy client may read late) */
-			CU_ASSERT(c[i].st.last_token_ns - c[i].st.first_token_ns >=
+			CU_ASSERT(c[i].st.last_token_ns -
+				      c[i].st.first_token_ns >=
 				  6 * 2000000 / 2);
 			CU_ASSERT(c[i].first_byte_ns >= c[i].start_ns);
 			CU_ASSERT(c[i].st.first_token_ns >= c[i].first_byte_ns);
@@ -121,7 +128,8 @@ static void test_failures(void)
 	CU_ASSERT_EQUAL(c[0].res, HTTP_DONE);
 	CU_ASSERT_EQUAL(c[0].status, 429);
 	stream_release(&c[0].st);
-	/* dropped connection mid-stream: a transport error, stream incomplete */
+	/* dropped connection mid-stream: a transport error, stream incomplete
+	 */
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/drop", stub_port(s));
 	run_calls(d, url, c, 1, 5000);
 	CU_ASSERT_EQUAL(c[0].res, HTTP_ETRANSPORT);
@@ -196,8 +204,8 @@ static void test_abort_all(void)
  * each is reported once, and the driver's own resends are counted. */
 static void test_dead_reused_connection(void)
 {
-	struct stub_opts o = {.token_gap_us = 100, .max_requests = 3,
-			      .unannounced = true};
+	struct stub_opts o = {
+	    .token_gap_us = 100, .max_requests = 3, .unannounced = true};
 	struct stubserver *s = stub_start_opts(&o);
 	char url[128];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/completions",
@@ -208,12 +216,13 @@ static void test_dead_reused_connection(void)
 	for (int round = 0; round < 40; round++) {
 		run_calls(d, url, c, 4, 5000);
 		for (int i = 0; i < 4; i++) {
-			bool good = c[i].res == HTTP_DONE && c[i].status == 200 &&
-				    c[i].n_end == 1 &&
+			bool good = c[i].res == HTTP_DONE &&
+				    c[i].status == 200 && c[i].n_end == 1 &&
 				    stream_complete(&c[i].st) &&
 				    c[i].st.out_chunks == 7;
 			if (!good && bad++ < 3)
-				fprintf(stderr, "round %d: res %d status %ld: %s\n",
+				fprintf(stderr,
+					"round %d: res %d status %ld: %s\n",
 					round, c[i].res, c[i].status, c[i].msg);
 			retries += c[i].retries;
 			stream_release(&c[i].st);
@@ -269,14 +278,14 @@ static void test_global_init_once(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"libcurl global init once per process", test_global_init_once},
-	{"streams and keep-alive", test_streams_and_keepalive},
-	{"failure kinds", test_failures},
-	{"abort all", test_abort_all},
-	{"dead reused connection costs no request", test_dead_reused_connection},
-	{"dropped on a fresh connection is not resent",
-	 test_dropped_on_fresh_connection},
-	CU_TEST_INFO_NULL,
+    {"libcurl global init once per process", test_global_init_once},
+    {"streams and keep-alive", test_streams_and_keepalive},
+    {"failure kinds", test_failures},
+    {"abort all", test_abort_all},
+    {"dead reused connection costs no request", test_dead_reused_connection},
+    {"dropped on a fresh connection is not resent",
+     test_dropped_on_fresh_connection},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("http", tests)

@@ -80,9 +80,12 @@ static void online_summary(struct loop_result *r, const struct level_info *li0,
 
 static struct loop_config base(const char *url, long conc, long reqs)
 {
-	struct loop_config c = {.url = url, .concurrency = conc,
-				.requests = reqs, .warmup = conc,
-				.timeout_ms = 5000, .max_error_rate = 1.0,
+	struct loop_config c = {.url = url,
+				.concurrency = conc,
+				.requests = reqs,
+				.warmup = conc,
+				.timeout_ms = 5000,
+				.max_error_rate = 1.0,
 				.keep_itl = true};
 	return c;
 }
@@ -134,7 +137,8 @@ static void test_closed_exact(void)
 	 * edges known only once they happened, are the batch's */
 	CU_ASSERT_EQUAL(online.total, batch.total);
 	CU_ASSERT_EQUAL(online.ttft_ms.n, 20);
-	ASSERT_REL(online.output_tokens_per_s, batch.output_tokens_per_s, 1e-12);
+	ASSERT_REL(online.output_tokens_per_s, batch.output_tokens_per_s,
+		   1e-12);
 	ASSERT_REL(online.requests_per_s, batch.requests_per_s, 1e-12);
 	ASSERT_REL(online.little_measured, batch.little_measured, 1e-12);
 	ASSERT_REL(online.ttft_ms.p90, batch.ttft_ms.p90, 1e-12);
@@ -156,28 +160,28 @@ struct fault_case {
 static void test_fault_reasons(void)
 {
 	static const struct fault_case cases[] = {
-		{"/http429", REASON_HTTP, "HTTP 429: rate limited", 429},
-		{"/errchunk", REASON_ERROR_CHUNK, "engine died", 200},
-		/* reset mid-stream: the transport's failure, not a server
-		 * that forgot its [DONE] */
-		{"/drop", REASON_TRANSPORT, "after the response began", 200},
-		{"/stall", REASON_TIMEOUT, NULL, 200},
-		{"/malformed", REASON_MALFORMED, "not a JSON object", 200},
-		{"/oversize", REASON_OVERSIZE, "larger than", 200},
-		{"/nodone", REASON_NO_DONE, NULL, 200},
-		/* llama.cpp's "error:" line inside a 200 stream */
-		{"/errfield", REASON_ERROR_CHUNK,
-		 "Input prompt is too big compared to KV size", 200},
-		/* completes properly but with no token for max_tokens 4 */
-		{"/noout", REASON_NO_OUTPUT, "no output token (max_tokens 4", 200},
-		/* a plain-text body is still the server's words, on one line */
-		{"/http500text", REASON_HTTP,
-		 "HTTP 500: Internal Server Error upstream failed", 500},
-		/* a JSON body longer than the loop keeps: its message */
-		{"/http500long", REASON_HTTP, "HTTP 500: out of memory: habcdefgh",
-		 500},
-		/* read and dropped on a new connection: not a connect failure */
-		{"/hangup", REASON_TRANSPORT, "before any response byte", 0},
+	    {"/http429", REASON_HTTP, "HTTP 429: rate limited", 429},
+	    {"/errchunk", REASON_ERROR_CHUNK, "engine died", 200},
+	    /* reset mid-stream: the transport's failure, not a server
+	     * that forgot its [DONE] */
+	    {"/drop", REASON_TRANSPORT, "after the response began", 200},
+	    {"/stall", REASON_TIMEOUT, NULL, 200},
+	    {"/malformed", REASON_MALFORMED, "not a JSON object", 200},
+	    {"/oversize", REASON_OVERSIZE, "larger than", 200},
+	    {"/nodone", REASON_NO_DONE, NULL, 200},
+	    /* llama.cpp's "error:" line inside a 200 stream */
+	    {"/errfield", REASON_ERROR_CHUNK,
+	     "Input prompt is too big compared to KV size", 200},
+	    /* completes properly but with no token for max_tokens 4 */
+	    {"/noout", REASON_NO_OUTPUT, "no output token (max_tokens 4", 200},
+	    /* a plain-text body is still the server's words, on one line */
+	    {"/http500text", REASON_HTTP,
+	     "HTTP 500: Internal Server Error upstream failed", 500},
+	    /* a JSON body longer than the loop keeps: its message */
+	    {"/http500long", REASON_HTTP, "HTTP 500: out of memory: habcdefgh",
+	     500},
+	    /* read and dropped on a new connection: not a connect failure */
+	    {"/hangup", REASON_TRANSPORT, "before any response byte", 0},
 	};
 	struct stubserver *s = stub_start(200);
 	struct http_driver *d = http_new(NULL, NULL);
@@ -203,9 +207,9 @@ static void test_fault_reasons(void)
 				    (!cases[k].msg_has ||
 				     strstr(q->error, cases[k].msg_has));
 			if (!good)
-				fprintf(stderr, "%s: ok=%d reason=%d error=%s\n",
-					cases[k].path, q->ok, q->reason,
-					q->error);
+				fprintf(
+				    stderr, "%s: ok=%d reason=%d error=%s\n",
+				    cases[k].path, q->ok, q->reason, q->error);
 			CU_ASSERT(good);
 		}
 		loop_result_release(&r);
@@ -281,7 +285,7 @@ static void test_server_timings(void)
 	online_summary(&r, &li, &sm);
 	j = summary_to_json(&sm, &li);
 	CU_ASSERT(cJSON_IsNull(
-		cJSON_GetObjectItem(j, "ttft_client_minus_server_ms")));
+	    cJSON_GetObjectItem(j, "ttft_client_minus_server_ms")));
 	cJSON_Delete(j);
 	loop_result_release(&r);
 	collect_release(&col);
@@ -310,8 +314,10 @@ static void test_no_request_lost_to_reuse(void)
 {
 	static const long conc[] = {1, 4, 16};
 	static const long gap_ms[] = {150, 250};
-	struct stub_opts o = {.token_gap_us = 100, .max_requests = 5,
-			      .idle_close_ms = 200, .unannounced = true};
+	struct stub_opts o = {.token_gap_us = 100,
+			      .max_requests = 5,
+			      .idle_close_ms = 200,
+			      .unannounced = true};
 	struct stubserver *s = stub_start_opts(&o);
 	struct http_driver *d = http_new(NULL, NULL);
 	struct workload wl;
@@ -548,7 +554,8 @@ static void test_open_queue_overflow(void)
 		char b[32];
 		CU_ASSERT_STRING_EQUAL(req_reason_name(q, b, sizeof b),
 				       "client_queue_full");
-		CU_ASSERT(!q->ok && q->start_ns == 0 && q->end_ns >= q->sched_ns);
+		CU_ASSERT(!q->ok && q->start_ns == 0 &&
+			  q->end_ns >= q->sched_ns);
 		CU_ASSERT_PTR_NOT_NULL(strstr(q->error, "client queue"));
 	}
 	CU_ASSERT_EQUAL(full, 29);
@@ -629,16 +636,16 @@ static void test_open_runaway(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"closed loop keeps N in flight", test_closed_exact},
-	{"failure kinds become records", test_fault_reasons},
-	{"server timings", test_server_timings},
-	{"no request lost to connection reuse", test_no_request_lost_to_reuse},
-	{"error-rate stop", test_error_rate_stop},
-	{"stop flag", test_stop_flag},
-	{"open loop schedule and queue", test_open_loop},
-	{"open loop queue overflow is records", test_open_queue_overflow},
-	{"open loop at 1e10/s ends and stays bounded", test_open_runaway},
-	CU_TEST_INFO_NULL,
+    {"closed loop keeps N in flight", test_closed_exact},
+    {"failure kinds become records", test_fault_reasons},
+    {"server timings", test_server_timings},
+    {"no request lost to connection reuse", test_no_request_lost_to_reuse},
+    {"error-rate stop", test_error_rate_stop},
+    {"stop flag", test_stop_flag},
+    {"open loop schedule and queue", test_open_loop},
+    {"open loop queue overflow is records", test_open_queue_overflow},
+    {"open loop at 1e10/s ends and stays bounded", test_open_runaway},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("loop", tests)

@@ -32,8 +32,12 @@ static void test_levels_and_csv(void)
 
 	struct results_writer w = {0};
 	CU_ASSERT_EQUAL_FATAL(results_level_begin(&w, dir, "c2", NULL), SC_OK);
-	struct req_record r = {.id = 7, .level = 2, .ok = true, .output_tokens = 3,
-			       .input_tokens = 5, .prompt_tokens = 5};
+	struct req_record r = {.id = 7,
+			       .level = 2,
+			       .ok = true,
+			       .output_tokens = 3,
+			       .input_tokens = 5,
+			       .prompt_tokens = 5};
 	req_derive(&r);
 	CU_ASSERT_EQUAL(results_append(&w, &r, 0, NULL), SC_OK);
 	r.id = 8;
@@ -57,8 +61,9 @@ static void test_levels_and_csv(void)
 	 * (a second writer, a torn line): redo. Only an agreeing one is
 	 * skipped. */
 	CU_ASSERT(!results_level_verified(dir, "c2"));
-	cJSON *s = cJSON_Parse("{\"concurrency\":2,\"complete\":false,"
-			       "\"ttft_ms\":{\"p50\":12.5},\"requests\":{\"total\":2}}");
+	cJSON *s = cJSON_Parse(
+	    "{\"concurrency\":2,\"complete\":false,"
+	    "\"ttft_ms\":{\"p50\":12.5},\"requests\":{\"total\":2}}");
 	CU_ASSERT_EQUAL(results_write_summary(dir, "c2", s, NULL), SC_OK);
 	CU_ASSERT(!results_level_verified(dir, "c2"));
 	cJSON_ReplaceItemInObject(s, "complete", cJSON_CreateTrue());
@@ -139,10 +144,10 @@ static void test_lock(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"level names", test_names},
-	{"one holder per results directory", test_lock},
-	{"levels, resume flag and CSV", test_levels_and_csv},
-	CU_TEST_INFO_NULL,
+    {"level names", test_names},
+    {"one holder per results directory", test_lock},
+    {"levels, resume flag and CSV", test_levels_and_csv},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("results", tests)

@@ -39,10 +39,17 @@ static int parse_whole(const char *text, size_t len, size_t cap, struct rec *r)
 }
 
 static const char *const fixtures[] = {
-	"vllm_chat.sse",	"vllm_error.sse",     "vllm_completions.sse",
-	"vllm_truncated.sse",	"sglang_chat.sse",    "trtllm_completions.sse",
-	"llamacpp_chat.sse",	"dynamo_chat.sse",    "malformed_completions.sse",
-	"llamacpp_completions.sse", "llamacpp_error_oov.sse",
+    "vllm_chat.sse",
+    "vllm_error.sse",
+    "vllm_completions.sse",
+    "vllm_truncated.sse",
+    "sglang_chat.sse",
+    "trtllm_completions.sse",
+    "llamacpp_chat.sse",
+    "dynamo_chat.sse",
+    "malformed_completions.sse",
+    "llamacpp_completions.sse",
+    "llamacpp_error_oov.sse",
 };
 
 /* Rewrites every "\n" of src as eol. */
@@ -96,8 +103,8 @@ static void test_fixture_splits(void)
 		snprintf(rel, sizeof rel, "tests/fixtures/streams/%s",
 			 fixtures[f]);
 		size_t len;
-		char *text = jsonio_read_text(testutil_src(rel), 1 << 20, &len,
-					      NULL);
+		char *text =
+		    jsonio_read_text(testutil_src(rel), 1 << 20, &len, NULL);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 		struct rec want = {0};
 		CU_ASSERT_EQUAL(parse_whole(text, len, 0, &want), SSE_OK);
@@ -144,7 +151,9 @@ static void test_format_cases(void)
 	/* a line of blanks ends an event (TensorRT-LLM style padding) */
 	expect("data: {} \n \ndata: z\n\n", "|{} \x1e|z\x1e");
 	/* a UTF-8 BOM at the start is skipped */
-	expect("\xEF\xBB\xBF" "data: b\n\n", "|b\x1e");
+	expect("\xEF\xBB\xBF"
+	       "data: b\n\n",
+	       "|b\x1e");
 	/* an unfinished event at the end is not dispatched */
 	expect("data: a\n\ndata: partial", "|a\x1e");
 	/* llama.cpp's in-stream error: an "error:" line is an event named
@@ -165,8 +174,8 @@ static void test_llamacpp_error_line(void)
 {
 	size_t len;
 	char *text = jsonio_read_text(
-		testutil_src("tests/fixtures/streams/llamacpp_error_oov.sse"),
-		1 << 20, &len, NULL);
+	    testutil_src("tests/fixtures/streams/llamacpp_error_oov.sse"),
+	    1 << 20, &len, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	struct rec r = {0};
 	CU_ASSERT_EQUAL(parse_whole(text, len, 0, &r), SSE_OK);
@@ -185,7 +194,11 @@ static void test_bom_split_and_pending(void)
 	struct sse_parser p;
 	sse_init(&p, 0, on_ev, &r);
 	CU_ASSERT_EQUAL(sse_feed(&p, "\xEF", 1), SSE_OK);
-	CU_ASSERT_EQUAL(sse_feed(&p, "\xBB\xBF" "data: q\n", 10), SSE_OK);
+	CU_ASSERT_EQUAL(sse_feed(&p,
+				 "\xBB\xBF"
+				 "data: q\n",
+				 10),
+			SSE_OK);
 	CU_ASSERT(sse_pending(&p));
 	CU_ASSERT_EQUAL(sse_feed(&p, "\n", 1), SSE_OK);
 	CU_ASSERT(!sse_pending(&p));
@@ -247,13 +260,13 @@ static void test_stop_and_reset(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"fixtures split at every offset", test_fixture_splits},
-	{"format corner cases", test_format_cases},
-	{"llama.cpp error line", test_llamacpp_error_line},
-	{"BOM split and pending", test_bom_split_and_pending},
-	{"event size cap", test_oversize},
-	{"stop and reset", test_stop_and_reset},
-	CU_TEST_INFO_NULL,
+    {"fixtures split at every offset", test_fixture_splits},
+    {"format corner cases", test_format_cases},
+    {"llama.cpp error line", test_llamacpp_error_line},
+    {"BOM split and pending", test_bom_split_and_pending},
+    {"event size cap", test_oversize},
+    {"stop and reset", test_stop_and_reset},
+    CU_TEST_INFO_NULL,
 };
 
 TEST_MAIN("sse", tests)
