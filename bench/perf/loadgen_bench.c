@@ -35,9 +35,9 @@
 #include <unistd.h>
 
 #include "load/loop.h"
-#include "metrics/stats.h"
 #include "metrics/summary.h"
 #include "util/clock.h"
+#include "util/stats.h"
 
 /* ---- token server (child process) ------------------------------------- */
 

@@ -16,11 +16,11 @@
 #include "gen/emit.h"
 #include "gen/gen.h"
 #include "gen/yaml.h"
-#include "out/textbuf.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/jsonio.h"
 #include "util/num.h"
+#include "util/textbuf.h"
 #include "util/xalloc.h"
 
 #define TIMEOUT_MAX_S 604800.0

@@ -13,7 +13,6 @@
 #include "emu/emu_server.h"
 #include "fit/nlls.h"
 #include "net/http.h"
-#include "out/gnuplot.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/jsonio.h"
@@ -54,7 +53,8 @@ int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e)
 	return SC_OK;
 }
 
-static int write_env(const char *dir, const char *version, struct sc_err *e)
+static int write_env(const char *dir, const char *version, const char *gnuplot,
+		     struct sc_err *e)
 {
 	cJSON *j = cJSON_CreateObject();
 	char host[256] = "", date[32];
@@ -74,11 +74,7 @@ static int write_env(const char *dir, const char *version, struct sc_err *e)
 	cJSON_AddStringToObject(j, "libcurl", http_curl_version());
 	cJSON_AddStringToObject(j, "gsl", nlls_gsl_version());
 	cJSON_AddStringToObject(j, "libevent", emu_libevent_version());
-	char gp[128];
-	if (gnuplot_version(gp, sizeof gp, NULL) == SC_OK)
-		cJSON_AddStringToObject(j, "gnuplot", gp);
-	else
-		cJSON_AddStringToObject(j, "gnuplot", "not found");
+	cJSON_AddStringToObject(j, "gnuplot", gnuplot ? gnuplot : "not found");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/env.json", dir);
 	int rc = jsonio_save_file(path, j, e);
@@ -134,10 +130,10 @@ static int write_specs(const char *dir, const struct campaign *c,
 }
 
 int rundir_write(const char *dir, const struct campaign *c, const char *version,
-		 struct sc_err *e)
+		 const char *gnuplot, struct sc_err *e)
 {
 	int rc;
-	if ((rc = write_env(dir, version, e)) ||
+	if ((rc = write_env(dir, version, gnuplot, e)) ||
 	    (rc = write_campaign(dir, c, e)) || (rc = write_specs(dir, c, e)))
 		return rc;
 	return SC_OK;

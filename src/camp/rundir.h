@@ -19,9 +19,11 @@ int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e);
  * campaign starting in that instant on DIR would be refused. */
 bool rundir_busy(const char *dir);
 
-/* Writes env.json, campaign.json and specs/ for c into dir. SC_EINPUT when
- * the campaign file cannot be read again, SC_ERUNTIME on a write error. */
+/* Writes env.json, campaign.json and specs/ for c into dir; env.json
+ * records version as servecal's and gnuplot as the gnuplot program's version
+ * ("not found" when NULL). SC_EINPUT when the campaign file cannot be read
+ * again, SC_ERUNTIME on a write error. */
 int rundir_write(const char *dir, const struct campaign *c, const char *version,
-		 struct sc_err *e);
+		 const char *gnuplot, struct sc_err *e);
 
 #endif

@@ -20,13 +20,13 @@
 #include "camp/proc.h"
 #include "camp/rundir.h"
 #include "camp/slurm.h"
-#include "cli/cli.h" /* exit codes of the servecal steps */
 #include "config.h"
 #include "load/results.h"
 #include "metrics/summary.h"
 #include "model/perf.h"
 #include "model/perfdb.h"
 #include "util/clock.h"
+#include "util/exitcode.h"
 #include "util/jsonio.h"
 
 /* How long the emulator may take to print its URL. */
@@ -864,7 +864,7 @@ int runner_run(const struct campaign *c, const struct runner_opts *o,
 	int rc;
 	if ((rc = rundir_lock(o->dir, &lock_fd, e)) ||
 	    (rc = manifest_open(&r.m, o->dir, c->name, e)) ||
-	    (rc = rundir_write(o->dir, c, PACKAGE_VERSION, e)))
+	    (rc = rundir_write(o->dir, c, PACKAGE_VERSION, o->gnuplot, e)))
 		goto out;
 	int64_t t0 = clock_mono_ns();
 	r.t0_ns = r.piece_t0_ns = t0;

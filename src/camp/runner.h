@@ -21,6 +21,9 @@ struct runner_opts {
 	const char *exe;   /* the servecal executable the steps run */
 	bool resume;	   /* continue a campaign already in dir */
 	bool bench_stdout; /* bench steps write their table to our stdout */
+	/* Version of the gnuplot program, recorded in env.json; NULL when it
+	 * is not found. */
+	const char *gnuplot;
 	/* Set (by a signal handler) to stop: the running step is stopped
 	 * cleanly and no further step starts. */
 	volatile sig_atomic_t *stop;

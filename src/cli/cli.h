@@ -8,15 +8,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
-
-/* Exit codes (documented in README.md). */
-enum cli_exit {
-	EXIT_OK_ = 0,
-	EXIT_RUNTIME = 1, /* runtime failure: I/O, network, library */
-	EXIT_USAGE = 2,	  /* bad command line */
-	EXIT_INPUT = 3,	  /* bad input file */
-	EXIT_NOFIT = 4,	  /* no configuration meets the SLA / feasibility */
-};
+#include "util/exitcode.h" /* enum cli_exit */
 
 struct cli_command {
 	const char *name;

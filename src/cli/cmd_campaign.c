@@ -18,6 +18,7 @@
 #include "camp/runner.h"
 #include "cli/cli.h"
 #include "load/results.h"
+#include "out/gnuplot.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 
@@ -179,11 +180,14 @@ static int campaign_run_cmd(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	char gp[128];
+	bool have_gp = gnuplot_version(gp, sizeof gp, NULL) == SC_OK;
 	struct runner_opts ro = {
 	    .dir = dir,
 	    .exe = exe,
 	    .resume = resume,
 	    .bench_stdout = !quiet && isatty(STDOUT_FILENO),
+	    .gnuplot = have_gp ? gp : NULL,
 	    .stop = &interrupted,
 	    .note = on_note,
 	    .ud = &quiet,

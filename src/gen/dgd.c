@@ -9,7 +9,7 @@
 
 #include "gen/subst.h"
 #include "gen/yaml.h"
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Kubernetes names: lowercase letters, digits and '-', at most 63; the
  * operator appends suffixes, so keep room. */

@@ -13,9 +13,9 @@
 #include "gen/shell.h"
 #include "gen/subst.h"
 #include "gen/yaml.h"
-#include "out/textbuf.h"
 #include "util/fs.h"
 #include "util/jsonio.h"
+#include "util/textbuf.h"
 
 static cJSON *render(const char *s, const struct gen_literal *lit)
 {

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "gen/modelid.h"
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 #include "util/xalloc.h"
 
 /* First ports of per-worker side channels on one node: vLLM's NIXL

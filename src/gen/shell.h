@@ -5,7 +5,7 @@
 #ifndef SC_GEN_SHELL_H
 #define SC_GEN_SHELL_H
 #include "gen/gen.h"
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Appends arg as one shell word, placeholders expanded by the shell. */
 void gen_shell_word(struct textbuf *b, const char *arg);

@@ -12,7 +12,7 @@
 #define SC_GEN_SUBST_H
 #include <stdbool.h>
 
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 enum gen_ph {
 	GEN_PH_MODEL,

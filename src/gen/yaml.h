@@ -6,7 +6,7 @@
 #define SC_GEN_YAML_H
 #include <cjson/cJSON.h>
 
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Appends doc (an object or an array) as one YAML document to b. Raw
  * items (cJSON_CreateRaw) are written as they are. */

@@ -1,12 +1,11 @@
-# src/metrics: per-request metrics, percentile statistics, level summaries.
+# src/metrics: per-request metrics, latency sketches, level summaries.
 libservecal_a_SOURCES += \
-	src/metrics/stats.c src/metrics/stats.h \
 	src/metrics/sketch.c src/metrics/sketch.h \
 	src/metrics/request.c src/metrics/request.h \
 	src/metrics/summary.c src/metrics/summary.h
 
-check_PROGRAMS += tests/unit/test_stats tests/unit/test_summary
-TESTS += tests/unit/test_stats tests/unit/test_summary
+check_PROGRAMS += tests/unit/test_summary
+TESTS += tests/unit/test_summary
 libservecal_a_SOURCES += src/metrics/importer.c src/metrics/importer.h
 
 check_PROGRAMS += tests/unit/test_importer

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metrics/stats.h"
+#include "util/stats.h"
 
 /* Relative error of a percentile once the histogram is in use. */
 #define SKETCH_REL_ERR 0.005

@@ -15,8 +15,8 @@
 
 #include "metrics/request.h"
 #include "metrics/sketch.h"
-#include "metrics/stats.h"
 #include "util/err.h"
+#include "util/stats.h"
 #include "util/statsel.h"
 
 /* The latency metrics an SLA can limit. A request meets the TTFT, TPOT

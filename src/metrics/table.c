@@ -11,15 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "metrics/stats.h"
 #include "model/catalog.h"
 #include "model/dtype.h"
 #include "model/gpuspec.h"
 #include "model/modelspec.h"
-#include "out/csvtab.h"
+#include "util/csvtab.h"
 #include "util/infile.h"
 #include "util/jsonio.h"
 #include "util/num.h"
+#include "util/stats.h"
 #include "util/xalloc.h"
 
 /* Throughputs (tokens or requests a second) and GPU counts a row may

@@ -27,9 +27,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "metrics/stats.h"
 #include "model/step.h"
 #include "util/err.h"
+#include "util/stats.h"
 
 enum load_kind {
 	LOAD_CLOSED, /* `users` clients, each sending when its last ends */

@@ -14,8 +14,8 @@
 #include "fit/calib.h"
 #include "fit/obs.h"
 #include "metrics/summary.h"
-#include "out/csvtab.h"
 #include "plan/plan_out.h"
+#include "util/csvtab.h"
 #include "util/err.h"
 #include "util/statsel.h"
 

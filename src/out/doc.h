@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "out/plot.h"
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Largest image embedded in the HTML; bigger ones are linked instead. */
 #define DOC_MAX_IMAGE_BYTES (16u * 1024u * 1024u)

@@ -1,8 +1,6 @@
 # src/out: the campaign-directory reader, the gnuplot writer and runner
 # (gnuplot lives only here), and the Markdown/HTML report writer.
 libservecal_a_SOURCES += \
-	src/out/textbuf.c src/out/textbuf.h \
-	src/out/csvtab.c src/out/csvtab.h \
 	src/out/campdir.c src/out/campdir.h \
 	src/out/gnuplot.c src/out/gnuplot.h \
 	src/out/plotfile.c src/out/plotfile.h \
@@ -16,7 +14,7 @@ libservecal_a_SOURCES += \
 
 # Tests of the output layer (fixture campaign: tests/fixtures/campaign/,
 # golden chart files: tests/golden/plots/).
-OUT_TESTS = tests/unit/test_csvtab tests/unit/test_markup \
+OUT_TESTS = tests/unit/test_markup \
 	tests/unit/test_campdir tests/unit/test_plot tests/unit/test_gnuplot \
 	tests/unit/test_report
 check_PROGRAMS += $(OUT_TESTS)

@@ -5,7 +5,7 @@
 #define SC_MARKUP_H
 #include <stddef.h>
 
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Appends s with & < > " ' replaced by entities and control characters
  * (other than tab) dropped. */

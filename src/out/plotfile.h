@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "out/plot.h"
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 /* Data blocks of one .dat file; plot commands refer to them by index, so
  * empty blocks are never written. */

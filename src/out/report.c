@@ -17,9 +17,9 @@
 #include "out/gnuplot.h"
 #include "out/markup.h"
 #include "out/report_summary.h"
-#include "out/textbuf.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
+#include "util/textbuf.h"
 #include "util/xalloc.h"
 
 /* A parameter correlation at least this strong is flagged: the data cannot

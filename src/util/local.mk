@@ -10,11 +10,18 @@ libservecal_a_SOURCES += src/util/num.c src/util/num.h \
 	src/util/infile.c src/util/infile.h \
 	src/util/fs.c src/util/fs.h \
 	src/util/jsonw.c src/util/jsonw.h
+# Generic pieces every layer may use: a growable text buffer, a CSV table,
+# sample statistics.
+libservecal_a_SOURCES += src/util/textbuf.c src/util/textbuf.h \
+	src/util/csvtab.c src/util/csvtab.h \
+	src/util/stats.c src/util/stats.h \
+	src/util/exitcode.h
 
 # Input hardening tests: range-checked numbers, regular input files, strict
 # JSON, and the ranges of file fields across layers.
 UTIL_TESTS = tests/unit/test_num tests/unit/test_infile tests/unit/test_jsonio \
-	tests/unit/test_ranges tests/unit/test_fs tests/unit/test_jsonw
+	tests/unit/test_ranges tests/unit/test_fs tests/unit/test_jsonw \
+	tests/unit/test_stats tests/unit/test_csvtab
 check_PROGRAMS += $(UTIL_TESTS)
 TESTS += $(UTIL_TESTS)
 

@@ -8,8 +8,8 @@
 
 #include "metrics/aiperf_out.h"
 #include "metrics/importer.h"
-#include "metrics/stats.h"
 #include "util/jsonio.h"
+#include "util/stats.h"
 #include "testutil.h"
 
 static struct req_record rec(uint64_t id, double ttft_ms, double tpot_ms,

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "out/csvtab.h"
 #include "testutil.h"
+#include "util/csvtab.h"
 
 static void test_quoted_and_extra_columns(void)
 {

@@ -11,9 +11,9 @@
 
 #include "out/plot.h"
 #include "out/plotfile.h"
-#include "out/textbuf.h"
 #include "testutil.h"
 #include "util/jsonio.h"
+#include "util/textbuf.h"
 
 static const char *const golden[] = {
     "pareto-calibrated-ttft600",

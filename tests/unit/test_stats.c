@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "metrics/sketch.h"
-#include "metrics/stats.h"
 #include "testutil.h"
 #include "util/rng.h"
+#include "util/stats.h"
 
 static void test_known(void)
 {

@@ -1,5 +1,5 @@
 /* Percentile statistics over raw samples. */
-#include "metrics/stats.h"
+#include "util/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Growable text buffer. */
-#include "out/textbuf.h"
+#include "util/textbuf.h"
 
 #include <errno.h>
 #include <stdarg.h>

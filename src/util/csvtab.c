@@ -1,5 +1,5 @@
 /* CSV reading for matching output: quoted fields, header lookup. */
-#include "out/csvtab.h"
+#include "util/csvtab.h"
 
 #include <math.h>
 #include <stdlib.h>

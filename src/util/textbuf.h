@@ -1,5 +1,5 @@
-/* A growable text buffer for the files the plot and report writers build in
- * memory before saving them (scripts, data, Markdown, HTML). */
+/* A growable text buffer for files built in memory before they are saved
+ * (scripts, data, YAML, Markdown, HTML). */
 #ifndef SC_TEXTBUF_H
 #define SC_TEXTBUF_H
 #include <stddef.h>
