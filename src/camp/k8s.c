@@ -51,31 +51,13 @@ static void fmt_to(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Characters of a Kubernetes name, kind/name or condition. */
-static bool k8s_safe(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("-._/=:", *s)))
-			return false;
-	return true;
-}
-
+/* The field as a string of at most len - 1 characters, restricted to what a
+ * name may hold when k8s_name is set. */
 static int str_field(const cJSON *j, const char *key, char *buf, size_t len,
 		     bool k8s_name, const char *where, struct sc_err *e)
 {
-	const char *v;
-	int rc = jsonio_str(j, key, false, "", &v, where, e);
-	if (rc)
-		return rc;
-	if (strlen(v) >= len || (k8s_name && !k8s_safe(v)))
-		return sc_err_set(
-		    e, SC_EINPUT,
-		    "%s: field '%s': '%.200s' must be at most %zu characters%s",
-		    where, key, v, len - 1,
-		    k8s_name ? " of letters, digits and -._/=:" : "");
-	snprintf(buf, len, "%s", v);
-	return SC_OK;
+	return jsonio_str_copy(j, key, buf, len, k8s_name ? "-._/=:" : NULL,
+			       where, e);
 }
 
 int k8s_spec_from_json(const cJSON *j, const char *where, const char *base,

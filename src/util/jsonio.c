@@ -359,6 +359,33 @@ int jsonio_str(const cJSON *obj, const char *key, bool required,
 	return SC_OK;
 }
 
+static bool only_chars(const char *s, const char *chars)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(chars, *s)))
+			return false;
+	return true;
+}
+
+int jsonio_str_copy(const cJSON *obj, const char *key, char *buf, size_t len,
+		    const char *chars, const char *where, struct sc_err *e)
+{
+	const char *v;
+	int rc = jsonio_str(obj, key, false, "", &v, where, e);
+	if (rc)
+		return rc;
+	if (strlen(v) >= len || (chars && !only_chars(v, chars)))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s': '%.200s' must be at most "
+				  "%zu characters%s%s",
+				  where, key, v, len - 1,
+				  chars ? " of letters, digits and " : "",
+				  chars ? chars : "");
+	snprintf(buf, len, "%s", v);
+	return SC_OK;
+}
+
 int jsonio_bool(const cJSON *obj, const char *key, bool required, bool def,
 		bool *out, const char *where, struct sc_err *e)
 {

@@ -62,6 +62,13 @@ int jsonio_int(const cJSON *obj, const char *key, bool required, long def,
 int jsonio_str(const cJSON *obj, const char *key, bool required,
 	       const char *def, const char **out, const char *where,
 	       struct sc_err *e) SC_MUST_CHECK;
+/* Optional string copied into buf (left "" when absent): at most len - 1
+ * characters and, when chars is not NULL, only ASCII letters, digits and
+ * the characters in chars (for values that reach a shell, a job script or
+ * a manifest). Returns SC_OK or SC_EINPUT naming the field and the value. */
+int jsonio_str_copy(const cJSON *obj, const char *key, char *buf, size_t len,
+		    const char *chars, const char *where,
+		    struct sc_err *e) SC_MUST_CHECK;
 int jsonio_bool(const cJSON *obj, const char *key, bool required, bool def,
 		bool *out, const char *where, struct sc_err *e) SC_MUST_CHECK;
 /* Object member that must be an object when present (NULL when absent and

@@ -135,10 +135,42 @@ static void test_fields(void)
 	cJSON_Delete(j);
 }
 
+/* Copied strings: a value that would be cut or holds a character outside
+ * the allowed set is an error quoting it, not a truncated or shell-unsafe
+ * copy; an absent field leaves "". */
+static void test_str_copy(void)
+{
+	struct sc_err e = {0};
+	cJSON *j = cJSON_Parse(
+	    "{\"ok\": \"gpu-a_1\", \"long\": \"abcdefgh\", \"sh\": \"a;b\"}");
+	char buf[8] = "junk";
+	CU_ASSERT_EQUAL(
+	    jsonio_str_copy(j, "ok", buf, sizeof buf, "-_", "w", &e), SC_OK);
+	CU_ASSERT_STRING_EQUAL(buf, "gpu-a_1");
+	CU_ASSERT_EQUAL(
+	    jsonio_str_copy(j, "long", buf, sizeof buf, NULL, "w", &e),
+	    SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    e.msg, "w: field 'long': 'abcdefgh' must be at most 7 characters"));
+	CU_ASSERT_EQUAL(
+	    jsonio_str_copy(j, "sh", buf, sizeof buf, "-_", "w", &e),
+	    SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(e.msg, "'a;b' must be at most 7 characters of letters, "
+			  "digits and -_"));
+	CU_ASSERT_EQUAL(
+	    jsonio_str_copy(j, "sh", buf, sizeof buf, NULL, "w", &e), SC_OK);
+	CU_ASSERT_EQUAL(
+	    jsonio_str_copy(j, "none", buf, sizeof buf, "-_", "w", &e), SC_OK);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	cJSON_Delete(j);
+}
+
 static CU_TestInfo tests[] = {
     {"strict parsing: trailing data, duplicate keys", test_strict},
     {"value and depth caps before allocation", test_caps},
     {"field readers quote out-of-range values", test_fields},
+    {"copied strings: length and allowed characters", test_str_copy},
     CU_TEST_INFO_NULL,
 };
 
