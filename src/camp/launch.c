@@ -171,8 +171,8 @@ static int parse_command(const cJSON *j, const char *where, const char *base,
 	return SC_OK;
 }
 
-static int parse_env(const cJSON *j, const char *where, struct launch_spec *s,
-		     struct sc_err *e)
+int launch_env_from_json(const cJSON *j, const char *where, bool one_line,
+			 char ***env_out, size_t *n_out, struct sc_err *e)
 {
 	const cJSON *env;
 	int rc = jsonio_obj(j, "env", false, &env, where, e);
@@ -184,7 +184,7 @@ static int parse_env(const cJSON *j, const char *where, struct launch_spec *s,
 		    e, SC_EINPUT,
 		    "%s: field 'env': at most %d variables, got %d", where,
 		    LAUNCH_MAX_ENV, n);
-	s->env = xcalloc((size_t)n + 1, sizeof *s->env);
+	*env_out = xcalloc((size_t)n + 1, sizeof **env_out);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, env)
 	{
@@ -194,12 +194,13 @@ static int parse_env(const cJSON *j, const char *where, struct launch_spec *s,
 			    "%s: field 'env': '%s' is not a variable name "
 			    "(letters, digits, '_'; not first a digit)",
 			    where, it->string);
-		if (!cJSON_IsString(it) || !it->valuestring)
+		if (!cJSON_IsString(it) || !it->valuestring ||
+		    (one_line && strchr(it->valuestring, '\n')))
 			return sc_err_set(
 			    e, SC_EINPUT,
-			    "%s: field 'env': '%s' must be a string", where,
-			    it->string);
-		s->env[s->n_env++] =
+			    "%s: field 'env': '%s' must be a%s string", where,
+			    it->string, one_line ? " one-line" : "");
+		(*env_out)[(*n_out)++] =
 		    xasprintf("%s=%s", it->string, it->valuestring);
 	}
 	return SC_OK;
@@ -230,7 +231,8 @@ int launch_spec_from_json(const cJSON *j, const char *where, const char *base,
 	int rc;
 	if ((rc = jsonio_known_keys(j, launch_keys, where, e)) ||
 	    (rc = parse_command(j, where, base, s, e)) ||
-	    (rc = parse_env(j, where, s, e)) ||
+	    (rc = launch_env_from_json(j, where, false, &s->env, &s->n_env,
+				       e)) ||
 	    (rc = jsonio_str(j, "health", false, "/health", &health, where,
 			     e)) ||
 	    (rc = parse_range(j, "ready_timeout_s", 60, READY_MIN_S,

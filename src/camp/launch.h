@@ -30,6 +30,16 @@ struct launch_spec {
 	char cwd[2048];		/* absolute; "" keeps servecal's directory */
 };
 
+/* The optional "env" object of j: NAME -> string, at most LAUNCH_MAX_ENV,
+ * names of letters, digits and '_' (not first a digit), values without a
+ * newline when one_line (a job script's export lines). Appends "NAME=VALUE"
+ * strings to *env (allocated here, NULL-terminated; the caller frees each
+ * and the array, also after a failure) and counts them in *n.
+ * SC_EINPUT naming the variable. */
+int launch_env_from_json(const cJSON *j, const char *where, bool one_line,
+			 char ***env, size_t *n,
+			 struct sc_err *e) SC_MUST_CHECK;
+
 /* Reads a launch object (`where` names it in errors). base is the
  * directory relative paths are resolved against: the program when its
  * name has a '/', any other argument that is not an option and names an

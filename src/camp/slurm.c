@@ -14,6 +14,7 @@
 
 #include "camp/clicmd.h"
 #include "camp/health.h"
+#include "camp/launch.h"
 #include "gen/emit.h"
 #include "gen/gen.h"
 #include "gen/shell.h"
@@ -83,61 +84,13 @@ static bool sbatch_safe(const char *s)
 	return true;
 }
 
+/* The field as a string of at most len - 1 characters, restricted to what an
+ * #SBATCH value may hold when sbatch is set. */
 static int str_field(const cJSON *j, const char *key, char *buf, size_t len,
 		     bool sbatch, const char *where, struct sc_err *e)
 {
-	const char *v;
-	int rc = jsonio_str(j, key, false, "", &v, where, e);
-	if (rc)
-		return rc;
-	if (strlen(v) >= len || (sbatch && !sbatch_safe(v)))
-		return sc_err_set(
-		    e, SC_EINPUT,
-		    "%s: field '%s': '%.200s' must be at most %zu characters%s",
-		    where, key, v, len - 1,
-		    sbatch ? " of letters, digits and _-.,:=/+@%[]" : "");
-	snprintf(buf, len, "%s", v);
-	return SC_OK;
-}
-
-static bool env_name_ok(const char *s)
-{
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-	      *s == '_'))
-		return false;
-	for (s++; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
-}
-
-static int parse_env(const cJSON *j, const char *where, struct slurm_spec *s,
-		     struct sc_err *e)
-{
-	const cJSON *env;
-	int rc = jsonio_obj(j, "env", false, &env, where, e);
-	if (rc || !env)
-		return rc;
-	if (cJSON_GetArraySize(env) > SLURM_MAX_ENV)
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'env': at most %d variables",
-				  where, SLURM_MAX_ENV);
-	s->env = xcalloc(SLURM_MAX_ENV + 1, sizeof *s->env);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, env)
-	{
-		if (!env_name_ok(it->string) || !cJSON_IsString(it) ||
-		    strchr(it->valuestring, '\n'))
-			return sc_err_set(
-			    e, SC_EINPUT,
-			    "%s: field 'env': '%s' must be a variable name "
-			    "with a one-line string value",
-			    where, it->string);
-		s->env[s->n_env++] =
-		    xasprintf("%s=%s", it->string, it->valuestring);
-	}
-	return SC_OK;
+	return jsonio_str_copy(j, key, buf, len, sbatch ? "_-.,:=/+@%[]" : NULL,
+			       where, e);
 }
 
 static int parse_sbatch_args(const cJSON *j, const char *where,
@@ -212,7 +165,8 @@ int slurm_spec_from_json(const cJSON *j, const char *where,
 			       TIMEOUT_MAX_S, &s->ready_timeout_s, where, e)) ||
 	    (rc = jsonio_range(j, "poll_s", false, 10, POLL_MIN_S, POLL_MAX_S,
 			       &s->poll_s, where, e)) ||
-	    (rc = parse_env(j, where, s, e)) ||
+	    (rc =
+		 launch_env_from_json(j, where, true, &s->env, &s->n_env, e)) ||
 	    (rc = parse_sbatch_args(j, where, s, e)))
 		return rc;
 	s->port = (int)port;

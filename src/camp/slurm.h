@@ -17,7 +17,6 @@
 #include "model/deploy.h"
 #include "util/err.h"
 
-#define SLURM_MAX_ENV	      64
 #define SLURM_MAX_SBATCH_ARGS 32
 
 struct slurm_spec {

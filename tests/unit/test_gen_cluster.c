@@ -145,6 +145,9 @@ static void test_cluster_specs(void)
 	    {"{\"backend\": \"tgi\"}", "field 'backend'"},
 	    {"{\"sbatch_args\": [\"exclusive\"]}", "field 'sbatch_args'"},
 	    {"{\"env\": {\"1X\": \"a\"}}", "field 'env'"},
+	    /* a newline would end the job script's export line */
+	    {"{\"env\": {\"X\": \"a\\nrm -rf /\"}}",
+	     "field 'env': 'X' must be a one-line string"},
 	    {"{\"queue\": 1}", "queue"},
 	};
 	for (size_t i = 0; i < sizeof slurm_bad / sizeof slurm_bad[0]; i++) {
