@@ -1,4 +1,4 @@
-/* Shared pieces of the command layer: lookup, exit codes, option parsing. */
+/* Shared pieces of the command layer: exit codes, option parsing. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -9,14 +9,6 @@
 #include <string.h>
 
 #include "util/num.h"
-
-const struct cli_command *cli_find(const char *name)
-{
-	for (const struct cli_command *const *c = cli_commands; *c; c++)
-		if (strcmp((*c)->name, name) == 0)
-			return *c;
-	return NULL;
-}
 
 int cli_exit_of(int status)
 {
@@ -59,7 +51,7 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 	int idx = -1;
 	int c = getopt_long(argc, argv, shortopts, longopts, &idx);
 	if (c == 'h') {
-		fputs(cmd->usage, stdout);
+		cli_help_write(stdout, cmd);
 		*done = true;
 		return -1;
 	}

@@ -7,14 +7,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/flags.h"
 #include "util/err.h"
 #include "util/exitcode.h" /* enum cli_exit */
 
 struct cli_command {
 	const char *name;
 	const char *summary; /* one line for `servecal --help` */
-	const char *usage;   /* full help text for `servecal help CMD` */
+	const char *usage;   /* synopsis and what the command does */
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	/* The flag table (cli/flags.h), or NULL where usage lists the
+	 * options itself; notes follow the options in the help (defaults in
+	 * words, exit codes). */
+	const struct cli_flagset *flags;
+	const char *notes;
 };
 
 /* The command table (cli/commands.c), NULL-terminated. Each command lives in
@@ -31,7 +37,8 @@ int cli_fail(const struct sc_err *e);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* getopt_long over a command's options. Handles --help (prints usage, sets
+/* getopt_long over a command's options. Handles --help (prints the help
+ * of cli_help_write, sets
  * *done) and turns unknown/malformed options and empty values (--out '')
  * into cli_usage_error. Returns
  * the option value, -1 at the end, or -2 after a usage error was printed. */

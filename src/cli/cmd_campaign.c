@@ -385,7 +385,10 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_campaign = {
-    "campaign",
-    "run a campaign file end to end (bench, fit, match, plot, report); "
-    "resumable",
-    usage, run};
+    .name = "campaign",
+    .summary =
+	"run a campaign file end to end (bench, fit, match, plot, report); "
+	"resumable",
+    .usage = usage,
+    .run = run,
+};

@@ -177,4 +177,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_db = {
-    "db", "list, show and compare perf database entries", usage, run};
+    .name = "db",
+    .summary = "list, show and compare perf database entries",
+    .usage = usage,
+    .run = run,
+};

@@ -377,5 +377,9 @@ out:
 }
 
 const struct cli_command cli_cmd_fit = {
-    "fit", "calibrate the model to measured sweeps (GSL), with held-out error",
-    usage, run};
+    .name = "fit",
+    .summary =
+	"calibrate the model to measured sweeps (GSL), with held-out error",
+    .usage = usage,
+    .run = run,
+};

@@ -117,6 +117,9 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_plot = {
-    "plot",
-    "gnuplot charts of a campaign: Pareto with TTFT, latency, alignment", usage,
-    run};
+    .name = "plot",
+    .summary =
+	"gnuplot charts of a campaign: Pareto with TTFT, latency, alignment",
+    .usage = usage,
+    .run = run,
+};

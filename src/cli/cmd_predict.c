@@ -413,6 +413,9 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_predict = {
-    "predict",
-    "project TTFT, TPOT, throughput and memory with the analytical model",
-    usage, run};
+    .name = "predict",
+    .summary =
+	"project TTFT, TPOT, throughput and memory with the analytical model",
+    .usage = usage,
+    .run = run,
+};

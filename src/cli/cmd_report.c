@@ -89,5 +89,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_report = {
-    "report", "alignment report of a campaign (report.md, report.html)", usage,
-    run};
+    .name = "report",
+    .summary = "alignment report of a campaign (report.md, report.html)",
+    .usage = usage,
+    .run = run,
+};

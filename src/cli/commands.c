@@ -2,6 +2,8 @@
  * them. Each command's code lives in cli/cmd_NAME.c. */
 #include "cli/cli.h"
 
+#include <string.h>
+
 extern const struct cli_command cli_cmd_emulate;
 extern const struct cli_command cli_cmd_bench;
 extern const struct cli_command cli_cmd_import;
@@ -30,3 +32,11 @@ const struct cli_command *const cli_commands[] = {
     &cli_cmd_db,
     NULL,
 };
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (const struct cli_command *const *c = cli_commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}

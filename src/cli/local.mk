@@ -1,5 +1,5 @@
 # src/cli: the servecal binary: command table and one file per command.
-libservecal_a_SOURCES += src/cli/cli.c src/cli/cli.h
+libservecal_a_SOURCES += src/cli/cli.c src/cli/cli.h src/cli/flags.c src/cli/flags.h
 servecal_SOURCES += src/cli/main.c src/cli/commands.c
 servecal_SOURCES += \
 	src/cli/cmd_bench.c \
@@ -14,3 +14,7 @@ servecal_SOURCES += \
 	src/cli/cmd_predict.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_verify.c
+
+# The flag tables: parsing, ranges, messages and the rendered help.
+check_PROGRAMS += tests/unit/test_cli_flags
+TESTS += tests/unit/test_cli_flags

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		const struct cli_command *c = cli_find(argv[2]);
 		if (!c)
 			return unknown_command(argv[2]);
-		fputs(c->usage, stdout);
+		cli_help_write(stdout, c);
 		return EXIT_OK_;
 	}
 	if (cmd[0] == '-') {
