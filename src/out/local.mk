@@ -5,7 +5,8 @@ libservecal_a_SOURCES += \
 	src/out/gnuplot.c src/out/gnuplot.h \
 	src/out/plotfile.c src/out/plotfile.h \
 	src/out/plot_pareto.c src/out/plot_pareto.h \
-	src/out/plot.c src/out/plot.h
+	src/out/plot.c src/out/plot.h \
+	src/out/match_table.c src/out/match_table.h
 libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
 	src/out/doc.c src/out/doc.h \

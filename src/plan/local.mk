@@ -4,6 +4,7 @@ libservecal_a_SOURCES += \
 	src/plan/pareto.c src/plan/pareto.h \
 	src/plan/ratematch.c src/plan/ratematch.h \
 	src/plan/plan.c src/plan/plan.h src/plan/plan_internal.h \
+	src/plan/ask.c src/plan/ask.h \
 	src/plan/plan_space.c src/plan/plan_space.h \
 	src/plan/plan_agg.c src/plan/plan_agg.h \
 	src/plan/plan_disagg.c src/plan/plan_disagg.h \
