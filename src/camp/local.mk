@@ -18,9 +18,10 @@ libservecal_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_campaign_eta \
 	tests/unit/test_proc \
-	tests/unit/test_launch tests/unit/test_gen_cluster
+	tests/unit/test_launch tests/unit/test_gen_cluster \
+	tests/unit/test_verify
 TESTS += tests/unit/test_campaign tests/unit/test_campaign_eta \
-	tests/unit/test_proc tests/unit/test_launch \
+	tests/unit/test_proc tests/unit/test_launch tests/unit/test_verify \
 	tests/unit/test_gen_cluster \
 	tests/integration/campaign.sh tests/integration/campaign_launch.sh \
 	tests/integration/verify.sh tests/integration/campaign_slurm.sh \

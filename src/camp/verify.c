@@ -2,6 +2,7 @@
 #include "camp/verify.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -199,4 +200,129 @@ bool verify_passed(const struct verify_result *r)
 		     !r->rows[m].tps_within))
 			return false;
 	return true;
+}
+
+/* A row's figures under their verify.json keys. */
+static const struct {
+	const char *key;
+	size_t off;
+} row_nums[] = {
+#define RN(k, f)                                                               \
+	{                                                                      \
+		k, offsetof(struct verify_row, f)                              \
+	}
+    RN("projected_ttft_ms", proj_ttft_ms),
+    RN("measured_ttft_ms", meas_ttft_ms),
+    RN("projected_tpot_ms", proj_tpot_ms),
+    RN("measured_tpot_ms", meas_tpot_ms),
+    RN("ttft_attainment", attainment),
+    RN("target_attainment", target_attainment),
+    RN("projected_tokens_per_s_per_gpu", proj_tps_gpu),
+    RN("measured_tokens_per_s_per_gpu", meas_tps_gpu),
+#undef RN
+};
+#define N_ROW_NUMS   (sizeof row_nums / sizeof *row_nums)
+#define K_TPS_WITHIN "tokens_per_s_per_gpu_within_tolerance"
+
+static double *row_num(struct verify_row *r, size_t i)
+{
+	return (double *)((char *)r + row_nums[i].off);
+}
+
+static cJSON *row_to_json(const struct verify_row *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "config", r->config);
+	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
+	cJSON_AddStringToObject(o, "ttft_stat", statsel_name(r->ttft_stat));
+	cJSON_AddStringToObject(o, "tpot_stat", statsel_name(r->tpot_stat));
+	cJSON_AddNumberToObject(o, "sla_ttft_ms", r->sla_ttft_ms);
+	cJSON_AddNumberToObject(o, "sla_tpot_ms", r->sla_tpot_ms);
+	cJSON_AddBoolToObject(o, "measured", r->measured);
+	if (!r->measured) {
+		cJSON_AddStringToObject(o, "error", r->error);
+		return o;
+	}
+	for (size_t i = 0; i < N_ROW_NUMS; i++) {
+		double v = *row_num((struct verify_row *)r, i);
+		if (isfinite(v))
+			cJSON_AddNumberToObject(o, row_nums[i].key, v);
+		else
+			cJSON_AddNullToObject(o, row_nums[i].key);
+	}
+	cJSON_AddBoolToObject(o, "sla_met", r->sla_met);
+	cJSON_AddBoolToObject(o, K_TPS_WITHIN, r->tps_within);
+	cJSON_AddStringToObject(o, "miss", r->miss);
+	return o;
+}
+
+cJSON *verify_file_to_json(const struct verify_file *f)
+{
+	cJSON *j = cJSON_CreateObject();
+	for (int m = 0; m < VERIFY_MODES; m++)
+		if (f->result.rows[m].present)
+			cJSON_AddItemToObject(j, mode_names[m],
+					      row_to_json(&f->result.rows[m]));
+	cJSON_AddNumberToObject(j, "tolerance", f->tolerance);
+	cJSON_AddBoolToObject(j, "passed", f->passed);
+	return j;
+}
+
+static double num_or_nan(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static bool is_true(const cJSON *o, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static void str_copy(const cJSON *o, const char *key, char *dst, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static enum stat_sel stat_or(const cJSON *o, const char *key, enum stat_sel def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	enum stat_sel s;
+	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
+								       : def;
+}
+
+static void row_from_json(const cJSON *o, enum stat_sel ttft_stat,
+			  enum stat_sel tpot_stat, struct verify_row *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!cJSON_IsObject(o))
+		return;
+	r->present = true;
+	r->measured = is_true(o, "measured");
+	r->sla_met = is_true(o, "sla_met");
+	r->tps_within = is_true(o, K_TPS_WITHIN);
+	r->concurrency = num_or_nan(o, "concurrency");
+	r->sla_ttft_ms = num_or_nan(o, "sla_ttft_ms");
+	r->sla_tpot_ms = num_or_nan(o, "sla_tpot_ms");
+	for (size_t i = 0; i < N_ROW_NUMS; i++)
+		*row_num(r, i) = num_or_nan(o, row_nums[i].key);
+	r->ttft_stat = stat_or(o, "ttft_stat", ttft_stat);
+	r->tpot_stat = stat_or(o, "tpot_stat", tpot_stat);
+	str_copy(o, "config", r->config, sizeof r->config);
+	str_copy(o, "error", r->error, sizeof r->error);
+	str_copy(o, "miss", r->miss, sizeof r->miss);
+}
+
+void verify_file_from_json(const cJSON *j, enum stat_sel ttft_stat,
+			   enum stat_sel tpot_stat, struct verify_file *f)
+{
+	memset(f, 0, sizeof *f);
+	for (int m = 0; m < VERIFY_MODES; m++)
+		row_from_json(
+		    cJSON_GetObjectItemCaseSensitive(j, mode_names[m]),
+		    ttft_stat, tpot_stat, &f->result.rows[m]);
+	f->tolerance = num_or_nan(j, "tolerance");
+	f->passed = is_true(j, "passed");
 }

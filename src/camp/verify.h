@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 #include "util/err.h"
 #include "util/statsel.h"
 
@@ -17,6 +19,8 @@
  * its capacity is still draining it then): two rounds are warm-up. */
 #define VERIFY_DEFAULT_WARMUP_ROUNDS 2
 #define VERIFY_MAX_WARMUP_ROUNDS     100
+/* What `servecal verify` writes into its output directory. */
+#define VERIFY_FILE_NAME "verify.json"
 
 struct verify_opts {
 	const char *match_dir; /* best.json and deploy-MODE.json */
@@ -52,6 +56,23 @@ struct verify_row {
 struct verify_result {
 	struct verify_row rows[VERIFY_MODES];
 };
+
+/* verify.json: a closure test's rows and what they were judged by. */
+struct verify_file {
+	struct verify_result result;
+	double tolerance; /* NAN when absent */
+	bool passed;	  /* some mode was present and all passed */
+};
+
+/* f as verify.json (caller frees): a present mode's row under "agg" or
+ * "disagg"; an unmeasured row has its "error" and no figures; figures
+ * that are not finite are null. The reader below reads it back. */
+cJSON *verify_file_to_json(const struct verify_file *f);
+/* Reads verify.json content j into f, tolerant of absent pieces (numbers
+ * NAN, flags false, strings ""); a row that names no statistic gets
+ * ttft_stat and tpot_stat. */
+void verify_file_from_json(const cJSON *j, enum stat_sel ttft_stat,
+			   enum stat_sel tpot_stat, struct verify_file *f);
 
 /* Runs the closure test. SC_OK when every present mode was measured (see
  * the rows for the verdicts); SC_EINPUT for a match directory without

@@ -61,46 +61,6 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static cJSON *row_json(const struct verify_row *r)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "config", r->config);
-	cJSON_AddNumberToObject(o, "concurrency", r->concurrency);
-	cJSON_AddStringToObject(o, "ttft_stat", statsel_name(r->ttft_stat));
-	cJSON_AddStringToObject(o, "tpot_stat", statsel_name(r->tpot_stat));
-	cJSON_AddNumberToObject(o, "sla_ttft_ms", r->sla_ttft_ms);
-	cJSON_AddNumberToObject(o, "sla_tpot_ms", r->sla_tpot_ms);
-	cJSON_AddBoolToObject(o, "measured", r->measured);
-	if (!r->measured) {
-		cJSON_AddStringToObject(o, "error", r->error);
-		return o;
-	}
-	const struct {
-		const char *key;
-		double v;
-	} nums[] = {
-	    {"projected_ttft_ms", r->proj_ttft_ms},
-	    {"measured_ttft_ms", r->meas_ttft_ms},
-	    {"projected_tpot_ms", r->proj_tpot_ms},
-	    {"measured_tpot_ms", r->meas_tpot_ms},
-	    {"ttft_attainment", r->attainment},
-	    {"target_attainment", r->target_attainment},
-	    {"projected_tokens_per_s_per_gpu", r->proj_tps_gpu},
-	    {"measured_tokens_per_s_per_gpu", r->meas_tps_gpu},
-	};
-	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
-		if (isfinite(nums[i].v))
-			cJSON_AddNumberToObject(o, nums[i].key, nums[i].v);
-		else
-			cJSON_AddNullToObject(o, nums[i].key);
-	}
-	cJSON_AddBoolToObject(o, "sla_met", r->sla_met);
-	cJSON_AddBoolToObject(o, "tokens_per_s_per_gpu_within_tolerance",
-			      r->tps_within);
-	cJSON_AddStringToObject(o, "miss", r->miss);
-	return o;
-}
-
 static void print_row(const char *mode, const struct verify_row *r)
 {
 	if (!r->present)
@@ -213,20 +173,17 @@ static int run(int argc, char **argv)
 	if (verify_run(&o, &r, &e))
 		return cli_fail(&e);
 	static const char *const names[] = {"agg", "disagg"};
-	cJSON *j = cJSON_CreateObject();
 	bool any = false;
 	for (int m = 0; m < 2; m++) {
 		print_row(names[m], &r.rows[m]);
-		if (r.rows[m].present) {
-			cJSON_AddItemToObject(j, names[m],
-					      row_json(&r.rows[m]));
-			any = true;
-		}
+		any |= r.rows[m].present;
 	}
-	cJSON_AddNumberToObject(j, "tolerance", o.tolerance);
-	cJSON_AddBoolToObject(j, "passed", any && verify_passed(&r));
+	struct verify_file vf = {.result = r,
+				 .tolerance = o.tolerance,
+				 .passed = any && verify_passed(&r)};
+	cJSON *j = verify_file_to_json(&vf);
 	char path[4200];
-	snprintf(path, sizeof path, "%s/verify.json", o.out_dir);
+	snprintf(path, sizeof path, "%s/%s", o.out_dir, VERIFY_FILE_NAME);
 	int rc = jsonio_save_file(path, j, &e);
 	cJSON_Delete(j);
 	if (rc)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "camp/manifest.h"
+#include "camp/verify.h"
 #include "load/results.h"
 #include "metrics/summary.h"
 #include "plan/plan_out.h"
@@ -51,13 +52,6 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Number member or NAN (absent, null or not a number). */
-static double num_or_nan(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static long long_or(const cJSON *o, const char *key, long def)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -75,25 +69,6 @@ static void str_copy(const cJSON *o, const char *key, char *dst, size_t n)
 		snprintf(dst, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
 	else
 		dst[0] = '\0';
-}
-
-/* "ttft_ms" for the mean, "ttft_p90_ms" for p90: the keys of a
- * projection (model/perf.c) and of match's tables. */
-static void stat_key(char *buf, size_t n, const char *what, enum stat_sel s)
-{
-	if (s == STAT_MEAN)
-		snprintf(buf, n, "%s_ms", what);
-	else
-		snprintf(buf, n, "%s_%s_ms", what, statsel_name(s));
-}
-
-/* A statistic's name at key, or def when absent or unknown. */
-static enum stat_sel stat_or(const cJSON *o, const char *key, enum stat_sel def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	enum stat_sel s;
-	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
-								       : def;
 }
 
 static int load_kv(const cJSON *obj, struct campdir_kv **out, size_t *n)
@@ -420,37 +395,6 @@ out:
 	free(path);
 }
 
-/* Rows of a matching table; ttft_col is the statistic whose TTFT column
- * fills ttft_at_stat_ms. */
-static void read_points(const struct csvtab *t, enum stat_sel ttft_col,
-			struct campdir_mpoint **out, size_t *n, size_t *cap,
-			const char *mode_default)
-{
-	char tk[32];
-	stat_key(tk, sizeof tk, "ttft", ttft_col);
-	int ccfg = csvtab_col(t, "config"), cmode = csvtab_col(t, "mode"),
-	    cu = csvtab_col(t, "tokens_per_s_per_user"),
-	    cg = csvtab_col(t, "tokens_per_s_per_gpu"),
-	    ct = csvtab_col(t, "ttft_ms"), cs = csvtab_col(t, tk),
-	    cp = csvtab_col(t, "tpot_ms"), cf = csvtab_col(t, "feasible");
-	for (size_t r = 0; r < t->n_rows; r++) {
-		struct campdir_mpoint p = {0};
-		snprintf(p.config, sizeof p.config, "%s",
-			 csvtab_cell(t, r, ccfg));
-		const char *m = csvtab_cell(t, r, cmode);
-		snprintf(p.mode, sizeof p.mode, "%s", *m ? m : mode_default);
-		p.tokens_per_s_per_user = csvtab_num(t, r, cu);
-		p.tokens_per_s_per_gpu = csvtab_num(t, r, cg);
-		p.ttft_ms = csvtab_num(t, r, ct);
-		p.ttft_at_stat_ms = cs < 0 ? NAN : csvtab_num(t, r, cs);
-		p.tpot_ms = csvtab_num(t, r, cp);
-		double f = csvtab_num(t, r, cf);
-		p.feasible = cf < 0 || f == 1.0;
-		*out = xgrow(*out, cap, *n + 1, sizeof p);
-		(*out)[(*n)++] = p;
-	}
-}
-
 static void match_note(struct campdir_match *m, const char *msg)
 {
 	size_t used = strlen(m->note), room = sizeof m->note - used - 1;
@@ -481,12 +425,12 @@ static bool parse_match_name(const char *s, struct campdir_match *m)
 }
 
 /* verify.json of `servecal verify MATCHDIR` (MATCHDIR/verify/ by
- * default, as src/cli/cmd_verify.c writes it), when there is one. */
+ * default), when there is one, through its owner's reader
+ * (camp/verify.h). */
 static void load_verify(const char *mdir, struct campdir_match *m)
 {
-	static const char *const where[] = {"verify/verify.json",
-					    "verify.json"};
-	static const char *const modes[] = {"agg", "disagg"};
+	static const char *const where[] = {"verify/" VERIFY_FILE_NAME,
+					    VERIFY_FILE_NAME};
 	struct campdir_verify *v = &m->verify;
 	cJSON *j = NULL;
 	for (size_t i = 0; i < 2 && !j; i++) {
@@ -500,45 +444,20 @@ static void load_verify(const char *mdir, struct campdir_match *m)
 	}
 	if (!j)
 		return;
-	v->present = true;
-	v->passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "passed"));
-	v->tolerance = num_or_nan(j, "tolerance");
-	for (int k = 0; k < 2; k++) {
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, modes[k]);
-		struct campdir_verify_row *r = &v->rows[k];
-		if (!cJSON_IsObject(o))
-			continue;
-		r->present = true;
-#define B(f, key) r->f = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key))
-#define N(f, key) r->f = num_or_nan(o, key)
-		B(measured, "measured");
-		B(sla_met, "sla_met");
-		B(tps_within, "tokens_per_s_per_gpu_within_tolerance");
-		N(concurrency, "concurrency");
-		N(sla_ttft_ms, "sla_ttft_ms");
-		N(sla_tpot_ms, "sla_tpot_ms");
-		N(proj_ttft_ms, "projected_ttft_ms");
-		N(meas_ttft_ms, "measured_ttft_ms");
-		N(proj_tpot_ms, "projected_tpot_ms");
-		N(meas_tpot_ms, "measured_tpot_ms");
-		N(attainment, "ttft_attainment");
-		N(target_attainment, "target_attainment");
-		N(proj_tps_gpu, "projected_tokens_per_s_per_gpu");
-		N(meas_tps_gpu, "measured_tokens_per_s_per_gpu");
-#undef B
-#undef N
-		r->ttft_stat = stat_or(o, "ttft_stat", m->ttft_stat);
-		str_copy(o, "config", r->config, sizeof r->config);
-		str_copy(o, "error", r->error, sizeof r->error);
-	}
+	struct verify_file f;
+	verify_file_from_json(j, m->ttft_stat, m->tpot_stat, &f);
 	cJSON_Delete(j);
+	v->present = true;
+	v->passed = f.passed;
+	v->tolerance = f.tolerance;
+	memcpy(v->rows, f.result.rows, sizeof v->rows);
 }
 
 static void load_match(struct campdir *c, const char *mdir,
 		       struct campdir_match *m)
 {
-	static const char *const tables[] = {"agg.csv", "disagg.csv",
-					     "pareto.csv"};
+	static const char *const tables[] = {PLAN_AGG_CSV, PLAN_DISAGG_CSV,
+					     PLAN_PARETO_CSV};
 	struct sc_err e = {0};
 	m->tpot_sla_ms = c->tpot_sla_ms;
 	m->disagg_over_agg = m->disagg_over_agg_total = NAN;
@@ -547,7 +466,7 @@ static void load_match(struct campdir *c, const char *mdir,
 	m->tpot_stat = c->tpot_stat;
 
 	/* best.json first: its query names the SLA statistics. */
-	char *p = xasprintf("%s/best.json", mdir);
+	char *p = xasprintf("%s/%s", mdir, PLAN_BEST_JSON);
 	cJSON *j = jsonio_load_file(p, &e);
 	free(p);
 	if (j) {
@@ -573,33 +492,32 @@ static void load_match(struct campdir *c, const char *mdir,
 		match_note(m, e.msg);
 	}
 
-	struct csvtab t[3];
+	/* The tables through their owner's reader (plan/plan_out.h). */
+	struct plan_csv t[3];
 	bool ok[3];
-	char sk[32];
-	stat_key(sk, sizeof sk, "ttft", m->ttft_stat);
 	m->ttft_col = m->ttft_stat;
 	for (size_t i = 0; i < 3; i++) {
 		p = xasprintf("%s/%s", mdir, tables[i]);
-		ok[i] = csvtab_load(p, &t[i], &e) == SC_OK;
+		ok[i] = plan_csv_load(p, &t[i], &e) == SC_OK;
 		if (!ok[i])
 			match_note(m, e.msg);
 		/* One statistic per chart: the mean when a table of
 		 * configurations lacks the SLA statistic's column. */
-		if (ok[i] && i < 2 && t[i].n_rows && csvtab_col(&t[i], sk) < 0)
+		if (ok[i] && i < 2 && plan_csv_lacks_ttft(&t[i], m->ttft_stat))
 			m->ttft_col = STAT_MEAN;
 		free(p);
 	}
 	size_t cap = 0, fcap = 0;
 	for (size_t i = 0; i < 3; i++) {
 		if (ok[i])
-			read_points(&t[i], m->ttft_col,
-				    i < 2 ? &m->points : &m->front,
-				    i < 2 ? &m->n_points : &m->n_front,
-				    i < 2 ? &cap : &fcap,
-				    i == 0   ? "agg"
-				    : i == 1 ? "disagg"
-					     : "");
-		csvtab_release(&t[i]);
+			plan_csv_rows(&t[i], m->ttft_col,
+				      i == 0   ? "agg"
+				      : i == 1 ? "disagg"
+					       : "",
+				      i < 2 ? &m->points : &m->front,
+				      i < 2 ? &m->n_points : &m->n_front,
+				      i < 2 ? &cap : &fcap);
+		plan_csv_release(&t[i]);
 	}
 	load_verify(mdir, m);
 }

@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 #include "camp/campaign.h"
+#include "camp/verify.h"
 #include "fit/calib.h"
 #include "fit/obs.h"
 #include "metrics/summary.h"
 #include "plan/plan_out.h"
-#include "util/csvtab.h"
 #include "util/err.h"
 #include "util/statsel.h"
 
@@ -62,30 +62,11 @@ struct campdir_deploy {
 /* Unit of metric i (OM_*), from its key: "ms" or "tokens/s". */
 const char *campdir_metric_unit(int i);
 
-/* One point of a matching table. */
-struct campdir_mpoint {
-	char config[256], mode[16];
-	double tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms, tpot_ms;
-	double ttft_at_stat_ms; /* at the match's statistic; NAN: no column */
-	bool feasible;
-};
-
-/* One mode of verify.json: a recommendation benched and compared. */
-struct campdir_verify_row {
-	bool present, measured, sla_met, tps_within;
-	char config[256], error[256];
-	enum stat_sel ttft_stat;
-	double concurrency, sla_ttft_ms, sla_tpot_ms;
-	double proj_ttft_ms, meas_ttft_ms, proj_tpot_ms, meas_tpot_ms;
-	double attainment, target_attainment; /* fractions */
-	double proj_tps_gpu, meas_tps_gpu;
-};
-
 struct campdir_verify {
 	bool present, passed;
 	char path[64]; /* relative to the match directory */
 	double tolerance;
-	struct campdir_verify_row rows[2]; /* agg, disagg */
+	struct verify_row rows[VERIFY_MODES]; /* agg, disagg (camp/verify.h) */
 };
 
 /* DIR/match/SOURCE-ttftMS/. */
@@ -98,9 +79,9 @@ struct campdir_match {
 	 * used for ttft_at_stat_ms (the mean when a table lacks ttft_stat's
 	 * column). */
 	enum stat_sel ttft_stat, tpot_stat, ttft_col;
-	struct campdir_mpoint *points; /* agg.csv then disagg.csv */
+	struct plan_csv_row *points; /* agg.csv then disagg.csv */
 	size_t n_points;
-	struct campdir_mpoint *front; /* pareto.csv */
+	struct plan_csv_row *front; /* pareto.csv */
 	size_t n_front;
 	bool best_present;
 	struct plan_file_config best_agg, best_disagg; /* plan/plan_out.h */

@@ -38,7 +38,7 @@ static bool is_disagg(const char *mode)
 
 static int cmp_x(const void *a, const void *b)
 {
-	const struct campdir_mpoint *x = a, *y = b;
+	const struct plan_csv_row *x = a, *y = b;
 	return (x->tokens_per_s_per_user > y->tokens_per_s_per_user) -
 	       (x->tokens_per_s_per_user < y->tokens_per_s_per_user);
 }
@@ -56,7 +56,7 @@ static void row(struct textbuf *b, double user, double gpu, double ttft,
 	plotfile_str(b, label);
 }
 
-static void mpoint_row(struct textbuf *b, const struct campdir_mpoint *p)
+static void mpoint_row(struct textbuf *b, const struct plan_csv_row *p)
 {
 	row(b, p->tokens_per_s_per_user, p->tokens_per_s_per_gpu,
 	    p->ttft_at_stat_ms, p->tpot_ms, p->config);
@@ -73,7 +73,7 @@ static void block_cols(char *buf, size_t n, const struct campdir_match *m,
 		 statsel_name(m->ttft_col), extra);
 }
 
-static bool on_chart(const struct campdir_mpoint *p)
+static bool on_chart(const struct plan_csv_row *p)
 {
 	/* no throughput (e.g. out of memory): off the chart */
 	return isfinite(p->tokens_per_s_per_user) &&
@@ -90,7 +90,7 @@ static int pareto_points(struct plotfile_blocks *bl,
 	char cols[160];
 	*count = 0;
 	for (size_t i = 0; i < m->n_points; i++) {
-		const struct campdir_mpoint *p = &m->points[i];
+		const struct plan_csv_row *p = &m->points[i];
 		if (is_disagg(p->mode) != disagg || !p->feasible ||
 		    !on_chart(p))
 			continue;
@@ -109,8 +109,8 @@ static int pareto_points(struct plotfile_blocks *bl,
 	return idx;
 }
 
-static bool same_point(const struct campdir_mpoint *a,
-		       const struct campdir_mpoint *b)
+static bool same_point(const struct plan_csv_row *a,
+		       const struct plan_csv_row *b)
 {
 	return a->tokens_per_s_per_user == b->tokens_per_s_per_user &&
 	       a->tokens_per_s_per_gpu == b->tokens_per_s_per_gpu &&
@@ -125,7 +125,7 @@ static int pareto_grey(struct plotfile_blocks *bl, const struct campdir *c,
 		       const struct campdir_match *m, bool disagg,
 		       size_t *count)
 {
-	struct campdir_mpoint *v = NULL;
+	struct plan_csv_row *v = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < m->n_points; i++)
 		if (is_disagg(m->points[i].mode) == disagg &&
@@ -141,7 +141,7 @@ static int pareto_grey(struct plotfile_blocks *bl, const struct campdir *c,
 		    o->ttft_col != m->ttft_stat || m->ttft_col != m->ttft_stat)
 			continue;
 		for (size_t i = 0; i < o->n_points; i++) {
-			const struct campdir_mpoint *p = &o->points[i];
+			const struct plan_csv_row *p = &o->points[i];
 			if (is_disagg(p->mode) != disagg || !on_chart(p) ||
 			    !(p->ttft_at_stat_ms > m->ttft_sla_ms))
 				continue;
@@ -176,7 +176,7 @@ static int pareto_grey(struct plotfile_blocks *bl, const struct campdir *c,
 static int pareto_front(struct plotfile_blocks *bl,
 			const struct campdir_match *m, bool disagg)
 {
-	struct campdir_mpoint *f = xcalloc(m->n_front + 1, sizeof *f);
+	struct plan_csv_row *f = xcalloc(m->n_front + 1, sizeof *f);
 	size_t n = 0;
 	for (size_t i = 0; i < m->n_front; i++)
 		if (is_disagg(m->front[i].mode) == disagg &&

@@ -167,7 +167,7 @@ static void summary_rows(struct doc *d, const struct campdir *c, double sla,
 				    t};
 				doc_row(d, r);
 			}
-			const struct campdir_verify_row *v = &m->verify.rows[k];
+			const struct verify_row *v = &m->verify.rows[k];
 			if (m->verify.present && v->present && v->measured) {
 				snprintf(fig, sizeof fig,
 					 "measured by verify at c%.0f (%.0f%% "
@@ -249,8 +249,8 @@ static void gain_item(struct doc *d, const struct campdir *c, double sla,
 			 "; no %s deployment was measured in this campaign, "
 			 "so that side is the model's extrapolation",
 			 ma ? "disagg" : "agg");
-	const struct campdir_verify_row *va = &m->verify.rows[0],
-					*vd = &m->verify.rows[1];
+	const struct verify_row *va = &m->verify.rows[0],
+				*vd = &m->verify.rows[1];
 	if (va->measured && vd->measured && va->meas_tps_gpu > 0)
 		snprintf(ver, sizeof ver,
 			 "; measured by verify: %.2fx (%.1f vs %.1f "
@@ -410,7 +410,7 @@ void report_verify(struct doc *d, const struct campdir *c)
 	for (size_t i = 0; i < c->n_matches; i++) {
 		const struct campdir_match *m = &c->matches[i];
 		for (int k = 0; m->verify.present && k < 2; k++) {
-			const struct campdir_verify_row *v = &m->verify.rows[k];
+			const struct verify_row *v = &m->verify.rows[k];
 			if (!v->present)
 				continue;
 			char x[6][32], att[48], verdict[300];

@@ -10,6 +10,17 @@
 
 #include "util/fs.h"
 #include "util/jsonio.h"
+#include "util/xalloc.h"
+
+/* The key of TTFT at statistic s, in a config's JSON and in the tables:
+ * "ttft_ms" for the mean, "ttft_p90_ms" for p90 (model/perf.c). */
+static void ttft_key(char *buf, size_t n, enum stat_sel s)
+{
+	if (s == STAT_MEAN)
+		snprintf(buf, n, "ttft_ms");
+	else
+		snprintf(buf, n, "ttft_%s_ms", statsel_name(s));
+}
 
 /* One CSV column: a header and how to print a config's value. */
 struct column {
@@ -59,7 +70,9 @@ static void col_config(FILE *f, const struct plan_config *c)
 	fprintf(f, "\"%s\"", name); /* names hold no quotes */
 }
 
-/* Columns shared by every file; pareto.csv stops after these. */
+/* Columns shared by every file; pareto.csv stops after these. The reader
+ * finds them by these indices. */
+enum { COL_USER, COL_GPU, COL_TTFT, COL_TPOT, COL_CONFIG, COL_MODE, COL_FEAS };
 static const struct column common_cols[] = {
     {"tokens_per_s_per_user", col_user},
     {"tokens_per_s_per_gpu", col_gpu},
@@ -320,11 +333,11 @@ int plan_write_dir(const char *dir, const struct plan_query *q,
 	int rc;
 	if ((rc = fs_mkdir_p(dir, e)))
 		return rc;
-	if ((rc = join(path, sizeof path, dir, "agg.csv", e)) ||
+	if ((rc = join(path, sizeof path, dir, PLAN_AGG_CSV, e)) ||
 	    (rc = plan_write_csv(path, &r->agg, e)) ||
-	    (rc = join(path, sizeof path, dir, "disagg.csv", e)) ||
+	    (rc = join(path, sizeof path, dir, PLAN_DISAGG_CSV, e)) ||
 	    (rc = plan_write_csv(path, &r->disagg, e)) ||
-	    (rc = join(path, sizeof path, dir, "pareto.csv", e)) ||
+	    (rc = join(path, sizeof path, dir, PLAN_PARETO_CSV, e)) ||
 	    (rc = plan_write_pareto_csv(path, r, e)))
 		return rc;
 	const struct plan_mode_result *modes[] = {&r->agg, &r->disagg};
@@ -345,7 +358,7 @@ int plan_write_dir(const char *dir, const struct plan_query *q,
 		    cJSON_GetObjectItemCaseSensitive(j, m ? "disagg" : "agg");
 		cJSON_AddStringToObject(mj, "deployment_file", files[m]);
 	}
-	if (!(rc = join(path, sizeof path, dir, "best.json", e)))
+	if (!(rc = join(path, sizeof path, dir, PLAN_BEST_JSON, e)))
 		rc = jsonio_save_file(path, j, e);
 out:
 	cJSON_Delete(j);
@@ -370,7 +383,7 @@ int plan_best_read(const char *dir, enum deploy_mode mode, struct plan_best *b,
 {
 	memset(b, 0, sizeof *b);
 	char path[4096];
-	int rc = join(path, sizeof path, dir, "best.json", e);
+	int rc = join(path, sizeof path, dir, PLAN_BEST_JSON, e);
 	if (rc)
 		return rc;
 	cJSON *j = jsonio_load_file(path, e);
@@ -515,11 +528,7 @@ static void file_config(const cJSON *o, enum stat_sel ttft_stat,
 	 * "ttft_ms" for the mean, "ttft_p90_ms" for p90 (model/perf.c). */
 	if (isnan(cf->ttft_at_stat_ms)) {
 		char k[32];
-		if (ttft_stat == STAT_MEAN)
-			snprintf(k, sizeof k, "ttft_ms");
-		else
-			snprintf(k, sizeof k, "ttft_%s_ms",
-				 statsel_name(ttft_stat));
+		ttft_key(k, sizeof k, ttft_stat);
 		cf->ttft_at_stat_ms = file_num(o, k);
 	}
 }
@@ -545,4 +554,50 @@ void plan_from_json(const cJSON *j, enum stat_sel ttft_stat,
 		    &f->disagg);
 	f->disagg_over_agg = file_num(j, "disagg_over_agg");
 	f->disagg_over_agg_total = file_num(j, "disagg_over_agg_total_tokens");
+}
+
+int plan_csv_load(const char *path, struct plan_csv *t, struct sc_err *e)
+{
+	return csvtab_load(path, &t->tab, e);
+}
+
+void plan_csv_release(struct plan_csv *t)
+{
+	csvtab_release(&t->tab);
+}
+
+bool plan_csv_lacks_ttft(const struct plan_csv *t, enum stat_sel s)
+{
+	char k[32];
+	ttft_key(k, sizeof k, s);
+	return t->tab.n_rows && csvtab_col(&t->tab, k) < 0;
+}
+
+void plan_csv_rows(const struct plan_csv *t, enum stat_sel ttft_stat,
+		   const char *mode_default, struct plan_csv_row **rows,
+		   size_t *n, size_t *cap)
+{
+	const struct csvtab *tab = &t->tab;
+	int c[COL_FEAS + 1];
+	for (size_t k = 0; k <= COL_FEAS; k++)
+		c[k] = csvtab_col(tab, common_cols[k].name);
+	char tk[32];
+	ttft_key(tk, sizeof tk, ttft_stat);
+	int cs = csvtab_col(tab, tk);
+	for (size_t r = 0; r < tab->n_rows; r++) {
+		struct plan_csv_row p = {0};
+		snprintf(p.config, sizeof p.config, "%s",
+			 csvtab_cell(tab, r, c[COL_CONFIG]));
+		const char *m = csvtab_cell(tab, r, c[COL_MODE]);
+		snprintf(p.mode, sizeof p.mode, "%s", *m ? m : mode_default);
+		p.tokens_per_s_per_user = csvtab_num(tab, r, c[COL_USER]);
+		p.tokens_per_s_per_gpu = csvtab_num(tab, r, c[COL_GPU]);
+		p.ttft_ms = csvtab_num(tab, r, c[COL_TTFT]);
+		p.ttft_at_stat_ms = cs < 0 ? NAN : csvtab_num(tab, r, cs);
+		p.tpot_ms = csvtab_num(tab, r, c[COL_TPOT]);
+		p.feasible =
+		    c[COL_FEAS] < 0 || csvtab_num(tab, r, c[COL_FEAS]) == 1.0;
+		*rows = xgrow(*rows, cap, *n + 1, sizeof p);
+		(*rows)[(*n)++] = p;
+	}
 }

@@ -8,6 +8,13 @@
 #include <cjson/cJSON.h>
 
 #include "plan/plan.h"
+#include "util/csvtab.h"
+
+/* The files plan_write_dir writes into its directory. */
+#define PLAN_AGG_CSV	"agg.csv"
+#define PLAN_DISAGG_CSV "disagg.csv"
+#define PLAN_PARETO_CSV "pareto.csv"
+#define PLAN_BEST_JSON	"best.json"
 
 /* Header and one row per config of r (ranked order), columns from a table;
  * the first seven are tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms,
@@ -17,6 +24,36 @@ int plan_write_csv(const char *path, const struct plan_mode_result *r,
 /* The Pareto fronts of both modes (first seven columns only). */
 int plan_write_pareto_csv(const char *path, const struct plan_result *r,
 			  struct sc_err *e) SC_MUST_CHECK;
+
+/* A table plan_write_csv or plan_write_pareto_csv wrote, read back (the
+ * reader beside the writer). Columns are found by name, so tables of
+ * older versions, with fewer columns, read too. */
+struct plan_csv {
+	struct csvtab tab;
+};
+
+/* One row of such a table. */
+struct plan_csv_row {
+	char config[256], mode[16];
+	double tokens_per_s_per_user, tokens_per_s_per_gpu, ttft_ms, tpot_ms;
+	double ttft_at_stat_ms; /* at the statistic asked for; NAN: no column */
+	bool feasible;		/* true when the table has no such column */
+};
+
+/* Reads path into t (released with plan_csv_release in every case).
+ * SC_OK, or SC_EINPUT naming the file (missing, malformed). */
+int plan_csv_load(const char *path, struct plan_csv *t,
+		  struct sc_err *e) SC_MUST_CHECK;
+void plan_csv_release(struct plan_csv *t);
+/* True when t has rows but not the TTFT column of statistic s (tables
+ * carry the mean's and p90's). */
+bool plan_csv_lacks_ttft(const struct plan_csv *t, enum stat_sel s);
+/* Appends t's rows to *rows (grown with xgrow: *n used, *cap allocated),
+ * with ttft_at_stat_ms from ttft_stat's column and mode_default for an
+ * empty mode cell. */
+void plan_csv_rows(const struct plan_csv *t, enum stat_sel ttft_stat,
+		   const char *mode_default, struct plan_csv_row **rows,
+		   size_t *n, size_t *cap);
 
 /* One config as JSON (caller frees). */
 cJSON *plan_config_to_json(const struct plan_query *q,

@@ -132,6 +132,97 @@ static void test_write_dir(void)
 	free(dir);
 }
 
+/* The tables read back through plan_csv_* give what the writer put in
+ * (at its printed precision): a difference means the reader and the
+ * writer disagree on a column's name or meaning. */
+static void test_csv_read_back(void)
+{
+	struct plan_query q;
+	query_init(&q);
+	struct plan_result r;
+	CU_ASSERT_EQUAL_FATAL(plan_search(&q, &r, NULL), SC_OK);
+	CU_ASSERT_FATAL(r.agg.n > 0 && r.disagg.n > 0);
+	char *dir = testutil_tmpdir();
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(plan_write_dir(dir, &q, &r, 3, &e), SC_OK);
+	const struct plan_mode_result *modes[] = {&r.agg, &r.disagg};
+	const char *files[] = {PLAN_AGG_CSV, PLAN_DISAGG_CSV};
+	for (size_t m = 0; m < 2; m++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, files[m]);
+		struct plan_csv t;
+		CU_ASSERT_EQUAL_FATAL(plan_csv_load(path, &t, &e), SC_OK);
+		/* Tables carry TTFT at the mean and at p90, not at p99. */
+		CU_ASSERT_FALSE(plan_csv_lacks_ttft(&t, STAT_MEAN));
+		CU_ASSERT_FALSE(plan_csv_lacks_ttft(&t, STAT_P90));
+		CU_ASSERT_TRUE(plan_csv_lacks_ttft(&t, STAT_P99));
+		struct plan_csv_row *rows = NULL;
+		size_t n = 0, cap = 0;
+		plan_csv_rows(&t, STAT_P90, "x", &rows, &n, &cap);
+		CU_ASSERT_EQUAL_FATAL(n, modes[m]->n);
+		const struct plan_config *c = &modes[m]->cfg[0];
+		char name[256];
+		plan_config_name(c, name, sizeof name);
+		CU_ASSERT_STRING_EQUAL(rows[0].config, name);
+		CU_ASSERT_STRING_EQUAL(rows[0].mode, deploy_mode_name(c->mode));
+		ASSERT_REL(rows[0].tokens_per_s_per_gpu,
+			   c->perf.tokens_per_s_per_gpu, 1e-4);
+		ASSERT_REL(rows[0].ttft_ms, c->perf.ttft_s * 1e3, 1e-4);
+		ASSERT_REL(rows[0].ttft_at_stat_ms, c->perf.ttft_p90_s * 1e3,
+			   1e-4);
+		ASSERT_REL(rows[0].tpot_ms, c->perf.tpot_s * 1e3, 1e-4);
+		CU_ASSERT_EQUAL(rows[0].feasible, c->feasible);
+		/* A statistic without a column reads as NAN, not as 0. */
+		n = 0;
+		plan_csv_rows(&t, STAT_P99, "x", &rows, &n, &cap);
+		CU_ASSERT_TRUE(isnan(rows[0].ttft_at_stat_ms));
+		free(rows);
+		plan_csv_release(&t);
+	}
+	plan_result_release(&r);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+/* A table of an older version (no mode or feasible column, an empty
+ * mode cell) reads with the caller's default mode and as feasible; an
+ * empty table lacks no column. */
+static void test_csv_read_old(void)
+{
+	char *dir = testutil_tmpdir();
+	char *p = testutil_write(dir, "old.csv",
+				 "config,tokens_per_s_per_user,ttft_ms\n"
+				 "\"a, b\",12.5,300\n");
+	char *q = testutil_write(dir, "empty.csv", "config\n");
+	struct plan_csv t;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(plan_csv_load(p, &t, &e), SC_OK);
+	struct plan_csv_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	CU_ASSERT_TRUE(plan_csv_lacks_ttft(&t, STAT_P90));
+	plan_csv_rows(&t, STAT_MEAN, "disagg", &rows, &n, &cap);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(rows[0].config, "a, b");
+	CU_ASSERT_STRING_EQUAL(rows[0].mode, "disagg");
+	CU_ASSERT_TRUE(rows[0].feasible);
+	CU_ASSERT_DOUBLE_EQUAL(rows[0].ttft_at_stat_ms, 300, 1e-12);
+	CU_ASSERT_TRUE(isnan(rows[0].tpot_ms));
+	plan_csv_release(&t);
+	CU_ASSERT_EQUAL_FATAL(plan_csv_load(q, &t, &e), SC_OK);
+	CU_ASSERT_FALSE(plan_csv_lacks_ttft(&t, STAT_P90));
+	plan_csv_release(&t);
+	/* A missing table is an input error naming it. */
+	CU_ASSERT_EQUAL(plan_csv_load("/nonexistent/agg.csv", &t, &e),
+			SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/agg.csv"));
+	plan_csv_release(&t);
+	free(rows);
+	free(p);
+	free(q);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 /* When nothing fits, best.json says why and no deployment is written. */
 static void test_infeasible_json(void)
 {
@@ -191,6 +282,8 @@ static void test_config_names(void)
 static CU_TestInfo tests[] = {
     {"writes CSV, JSON and deployment files", test_write_dir},
     {"infeasible result in JSON", test_infeasible_json},
+    {"tables read back as written", test_csv_read_back},
+    {"tables of older versions read", test_csv_read_old},
     {"config names", test_config_names},
     CU_TEST_INFO_NULL,
 };
