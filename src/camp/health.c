@@ -3,7 +3,6 @@
 #include "camp/health.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "net/http.h"
@@ -16,6 +15,22 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+bool health_probe(const char *probe, long timeout_ms, char *last, size_t len)
+{
+	char body[256];
+	long status = 0;
+	struct sc_err pe = {0};
+	if (http_get_text(NULL, probe, body, sizeof body, timeout_ms, &status,
+			  &pe) != SC_OK) {
+		snprintf(last, len, "%.150s", sc_err_cause(&pe));
+		return false;
+	}
+	if (status == 200)
+		return true;
+	snprintf(last, len, "HTTP %ld", status);
+	return false;
 }
 
 int health_wait(const char *url, const char *path, double timeout_s,
@@ -45,19 +60,8 @@ int health_wait(const char *url, const char *path, double timeout_s,
 			    e, SC_ERUNTIME,
 			    "GET %s did not answer 200 within %g s (last: %s)",
 			    probe, timeout_s, last);
-		char body[256];
-		long status = 0;
-		struct sc_err pe = {0};
-		if (http_get_text(NULL, probe, body, sizeof body,
-				  PROBE_TIMEOUT_MS, &status, &pe) == SC_OK) {
-			if (status == 200)
-				return SC_OK;
-			snprintf(last, sizeof last, "HTTP %ld", status);
-		} else {
-			const char *w = strstr(pe.msg, ": ");
-			snprintf(last, sizeof last, "%.150s",
-				 w ? w + 2 : pe.msg);
-		}
+		if (health_probe(probe, PROBE_TIMEOUT_MS, last, sizeof last))
+			return SC_OK;
 		sleep_ms(PROBE_GAP_MS);
 	}
 }

@@ -11,6 +11,11 @@
 /* Says whether what serves the URL still exists; when not, fills why. */
 typedef bool (*health_alive_fn)(void *ud, char *why, size_t len);
 
+/* One GET of probe allowed timeout_ms: true when it answered 200; else
+ * last (len bytes) says what it answered ("HTTP 503") or why nothing
+ * came (the transport's reason, without the URL). */
+bool health_probe(const char *probe, long timeout_ms, char *last, size_t len);
+
 /* Polls GET url+path until it answers 200. SC_OK; SC_ERUNTIME when
  * timeout_s passes (quoting the last answer), *stop becomes non-zero
  * (stop may be NULL), or alive (may be NULL; asked every alive_every_s)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "camp/child.h"
-#include "net/http.h"
+#include "camp/health.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
@@ -437,20 +437,8 @@ int launch_start(struct launch *l, const struct launch_spec *s,
 		long timeout_ms = left_s * 1000 < PROBE_TIMEOUT_MS
 				      ? (long)(left_s * 1000) + 1
 				      : PROBE_TIMEOUT_MS;
-		char body[256];
-		long status = 0;
-		struct sc_err pe = {0};
-		if (http_get_text(NULL, probe, body, sizeof body, timeout_ms,
-				  &status, &pe) == SC_OK) {
-			if (status == 200)
-				break;
-			snprintf(last, sizeof last, "HTTP %ld", status);
-		} else {
-			/* "GET url: reason": keep the reason only. */
-			const char *why = strstr(pe.msg, ": ");
-			snprintf(last, sizeof last, "%.150s",
-				 why ? why + 2 : pe.msg);
-		}
+		if (health_probe(probe, timeout_ms, last, sizeof last))
+			break;
 		sleep_ms(PROBE_GAP_MS);
 	}
 	rc = SC_OK;

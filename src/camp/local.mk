@@ -19,14 +19,16 @@ libservecal_a_SOURCES += \
 check_PROGRAMS += tests/unit/test_campaign tests/unit/test_campaign_eta \
 	tests/unit/test_proc \
 	tests/unit/test_launch tests/unit/test_gen_cluster \
-	tests/unit/test_verify
+	tests/unit/test_verify tests/unit/test_health
 TESTS += tests/unit/test_campaign tests/unit/test_campaign_eta \
 	tests/unit/test_proc tests/unit/test_launch tests/unit/test_verify \
+	tests/unit/test_health \
 	tests/unit/test_gen_cluster \
 	tests/integration/campaign.sh tests/integration/campaign_launch.sh \
 	tests/integration/verify.sh tests/integration/campaign_slurm.sh \
 	tests/integration/campaign_k8s.sh tests/integration/campaign_progress.sh \
 	tests/integration/verify_closure.sh
+tests_unit_test_health_LDADD = libscstub.a $(LDADD) -lpthread
 # realsrv.sh (the llama-server helpers) is sourced by campaign_launch.sh.
 dist_noinst_SCRIPTS += tests/integration/verify.sh \
 	tests/integration/verify_closure.sh \

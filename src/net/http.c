@@ -584,10 +584,14 @@ int http_get_text(const struct http_options *o, const char *url, char *buf,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hd);
-	if (rc != CURLE_OK)
-		return sc_err_set(e, SC_ERUNTIME, "GET %s: %s%s%s", url,
-				  curl_easy_strerror(rc), errbuf[0] ? ": " : "",
-				  errbuf);
+	if (rc != CURLE_OK) {
+		/* The reason is the cause (sc_err_cause), the URL its context.
+		 */
+		sc_err_set(e, SC_ERUNTIME, "%s%s%s", curl_easy_strerror(rc),
+			   errbuf[0] ? ": " : "", errbuf);
+		sc_err_prefix(e, "GET %s", url);
+		return SC_ERUNTIME;
+	}
 	return SC_OK;
 }
 

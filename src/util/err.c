@@ -12,6 +12,7 @@ static int set(struct sc_err *e, int status, int sys_errno, const char *fmt,
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 		e->status = status;
 		e->sys_errno = sys_errno;
+		e->cause_at = 0;
 	}
 	return status;
 }
@@ -54,6 +55,10 @@ void sc_err_prefix(struct sc_err *e, const char *fmt, ...)
 	size_t m = strnlen(old, rest - 1);
 	memcpy(e->msg + n + 2, old, m);
 	e->msg[n + 2 + m] = '\0';
+	/* The cause moves right by what was put before it; what is cut off
+	 * at the end leaves it at the end at most. */
+	size_t at = e->cause_at + n + 2;
+	e->cause_at = (unsigned)(at < n + 2 + m ? at : n + 2 + m);
 }
 
 void sc_err_clear(struct sc_err *e)
@@ -61,6 +66,17 @@ void sc_err_clear(struct sc_err *e)
 	if (e) {
 		e->status = SC_OK;
 		e->sys_errno = 0;
+		e->cause_at = 0;
 		e->msg[0] = '\0';
 	}
+}
+
+const char *sc_err_cause(const struct sc_err *e)
+{
+	if (!e)
+		return "";
+	/* msg written over by hand: the cause is unknown, all of it shown. */
+	return e->cause_at <= strnlen(e->msg, sizeof e->msg)
+		   ? e->msg + e->cause_at
+		   : e->msg;
 }

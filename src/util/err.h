@@ -22,10 +22,13 @@ enum sc_status {
 
 /* sys_errno: the errno of the system call that failed (ENOENT for a missing
  * file, ...), 0 when the error did not come from one; callers that treat a
- * missing file differently test it instead of the message's words. */
+ * missing file differently test it instead of the message's words.
+ * cause_at: where in msg the first message set begins, past the context
+ * that sc_err_prefix put before it (0 when none); sc_err_cause gives it. */
 struct sc_err {
 	int status;
 	int sys_errno;
+	unsigned cause_at;
 	char msg[SC_ERR_MSG_MAX];
 };
 
@@ -41,5 +44,8 @@ int sc_err_sys(struct sc_err *e, int status, int sys_errno, const char *fmt,
 void sc_err_prefix(struct sc_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sc_err_clear(struct sc_err *e);
+/* The message as first set, without the prefixes added since ("GET URL:
+ * Couldn't connect" -> "Couldn't connect"); "" for NULL. */
+const char *sc_err_cause(const struct sc_err *e);
 
 #endif
