@@ -3,7 +3,6 @@
  * database, each step a servecal process of its own) and print its
  * progress; `campaign status` prints a campaign directory's manifest. */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "camp/rundir.h"
 #include "camp/runner.h"
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "load/results.h"
 #include "out/gnuplot.h"
 #include "util/clock.h"
@@ -46,14 +46,6 @@ static const char usage[] =
     "3 bad campaign file.\n";
 
 extern const struct cli_command cli_cmd_campaign;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static void on_note(void *ud, enum runner_note kind, const char *line)
 {
@@ -177,9 +169,7 @@ static int campaign_run_cmd(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_stop_on_signals(false);
 	char gp[128];
 	bool have_gp = gnuplot_version(gp, sizeof gp, NULL) == SC_OK;
 	struct runner_opts ro = {
@@ -188,7 +178,7 @@ static int campaign_run_cmd(int argc, char **argv)
 	    .resume = resume,
 	    .bench_stdout = !quiet && isatty(STDOUT_FILENO),
 	    .gnuplot = have_gp ? gp : NULL,
-	    .stop = &interrupted,
+	    .stop = &cli_stop_flag,
 	    .note = on_note,
 	    .ud = &quiet,
 	};

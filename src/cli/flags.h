@@ -53,6 +53,10 @@ struct cli_flag {
 	const char *dflt;
 };
 
+/* A constant's digits in a help string: "in [1, " CLI_STR(PROCS_MAX) "]". */
+#define CLI_STR_(x) #x
+#define CLI_STR(x)  CLI_STR_(x)
+
 /* A bool field set when a flag is given: offsetof + 1, so 0 means none. */
 #define CLI_GIVEN(type, field) (offsetof(type, field) + 1)
 
@@ -85,6 +89,18 @@ struct cli_flag {
 	{                                                                      \
 		.name = (n), .metavar = (mv), .kind = CLI_F_DURATION,          \
 		.off = (o), .dmin = (lo), .dmax = (hi), .help = (h),           \
+		__VA_ARGS__                                                    \
+	}
+#define CLI_FLAG_LONG_LIST(n, mv, o, n_o, room, lo, hi, h, ...)                \
+	{                                                                      \
+		.name = (n), .metavar = (mv), .kind = CLI_F_LONG_LIST,         \
+		.off = (o), .n_off = (n_o), .max = (room), .lmin = (lo),       \
+		.lmax = (hi), .help = (h), __VA_ARGS__                         \
+	}
+#define CLI_FLAG_RATE_LIST(n, mv, o, n_o, room, h, ...)                        \
+	{                                                                      \
+		.name = (n), .metavar = (mv), .kind = CLI_F_RATE_LIST,         \
+		.off = (o), .n_off = (n_o), .max = (room), .help = (h),        \
 		__VA_ARGS__                                                    \
 	}
 #define CLI_FLAG_ENUM(n, mv, o, nm, h, ...)                                    \

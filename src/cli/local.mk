@@ -1,6 +1,6 @@
 # src/cli: the servecal binary: command table and one file per command.
 libservecal_a_SOURCES += src/cli/cli.c src/cli/cli.h src/cli/flags.c src/cli/flags.h
-servecal_SOURCES += src/cli/main.c src/cli/commands.c
+servecal_SOURCES += src/cli/main.c src/cli/commands.c src/cli/stop.c src/cli/stop.h
 servecal_SOURCES += \
 	src/cli/cmd_bench.c \
 	src/cli/cmd_campaign.c \

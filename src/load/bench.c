@@ -451,3 +451,18 @@ int bench_run(const struct bench_plan *p, struct http_driver *d,
 	free(names);
 	return rc;
 }
+
+cJSON *bench_summaries_json(const struct bench_plan *p)
+{
+	cJSON *all = cJSON_CreateArray();
+	size_t n = p->replay ? 1 : p->n_levels;
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		cJSON *sj = bench_level_summary(p, i, name, sizeof name);
+		if (sj) {
+			cJSON_AddStringToObject(sj, "level", name);
+			cJSON_AddItemToArray(all, sj);
+		}
+	}
+	return all;
+}

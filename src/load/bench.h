@@ -123,6 +123,11 @@ int bench_run(const struct bench_plan *p, struct http_driver *d,
 cJSON *bench_level_summary(const struct bench_plan *p, size_t i, char *name,
 			   size_t cap);
 
+/* Every level's summary.json of p (one, for a replay), each with its name
+ * as "level", as one array; levels without a summary are left out. Caller
+ * frees. */
+cJSON *bench_summaries_json(const struct bench_plan *p);
+
 /* The level directory name of level i of p ("c8", "r2.5", "replay"). */
 void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
 		      size_t cap);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "load/bench.h"
+
 #define BLOCK_WIDTH 50
 
 /* The latency sections, in vllm's order. */
@@ -232,4 +234,20 @@ void bench_block_overview_row(FILE *f, const char *level,
 		level, s->ok, s->failed, s->ttft_ms.p50, s->ttft_ms.p99,
 		s->tpot_ms.p50, s->tpot_ms.p99, s->output_tokens_per_s,
 		li->open_loop ? li->achieved_rate_per_s : s->little_measured);
+}
+
+void bench_block_overview(FILE *f, const struct bench_plan *p)
+{
+	bench_block_overview_header(f, p->open_loop || p->replay ? "rate"
+								 : "little_N");
+	for (size_t i = 0; i < p->n_levels; i++) {
+		char name[64];
+		cJSON *sj = bench_level_summary(p, i, name, sizeof name);
+		struct level_summary s;
+		struct level_info li;
+		struct sc_err e = {0};
+		if (sj && !summary_from_json(sj, name, &s, &li, &e))
+			bench_block_overview_row(f, name, &s, &li);
+		cJSON_Delete(sj);
+	}
 }

@@ -25,4 +25,10 @@ void bench_block_overview_row(FILE *f, const char *level,
 			      const struct level_summary *s,
 			      const struct level_info *li);
 
+/* The overview after a sweep of several levels: the header and one row
+ * per level of p, read back from the summaries written (levels skipped
+ * by --resume included; a level without a summary is left out). */
+struct bench_plan;
+void bench_block_overview(FILE *f, const struct bench_plan *p);
+
 #endif
