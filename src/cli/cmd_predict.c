@@ -3,32 +3,21 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "model/memory.h"
-#include "model/perf.h"
 #include "model/perfdb.h"
+#include "model/predict.h"
 #include "util/jsonio.h"
 #include "util/num.h"
 
 static const char usage[] =
-    "usage: servecal predict --model NAME|FILE --gpu NAME|FILE [--dtype "
-    "bf16|fp8|fp4]\n"
-    "         [--kv-dtype D] [--tp N] [--pp N] [--dp N] [--ep N] [--isl N] "
-    "[--osl N]\n"
-    "         [--concurrency N] [--mode agg|prefill|decode] [--max-batch N]\n"
-    "         [--max-num-tokens N] [--params FILE] [--json]\n"
+    "usage: servecal predict --model NAME|FILE --gpu NAME|FILE [worker "
+    "options]\n"
     "       servecal predict --deployment FILE [--isl N] [--osl N] "
     "[--concurrency N]\n"
-    "         [--params FILE] [--json]\n"
-    "       either form also takes [--db [--backend NAME]]\n\n"
-    "Projects TTFT, TPOT, throughput and memory with the analytical model.\n"
-    "  --mode agg       one aggregated worker serving N closed-loop users "
-    "(default)\n"
-    "  --mode prefill   prefill of N prompts batched on one worker\n"
-    "  --mode decode    one decode iteration at batch N with context "
-    "isl+osl/2\n"
-    "Defaults: --dtype bf16, --kv-dtype = --dtype, --tp 1, --isl 4000, --osl "
-    "500,\n"
-    "--concurrency 1, --max-batch max(N, 1), --max-num-tokens 8192.\n"
+    "         [--params FILE | --db [--backend NAME]] [--json]\n\n"
+    "Projects TTFT, TPOT, throughput and memory with the analytical model,\n"
+    "for one worker given by its flags or for a deployment spec.\n";
+
+static const char notes[] =
     "--params FILE replaces the priors with calibrated values (fit.json or a "
     "flat\n"
     "{\"eta_c\": ...} file); --db takes them from the perf database entry of "
@@ -36,251 +25,87 @@ static const char usage[] =
     "model, GPU and backend (the deployment's, or --backend).\n"
     "Exit codes: 0 ok, 2 usage, 3 bad input file.\n";
 
-enum {
-	O_MODEL = 256,
-	O_GPU,
-	O_DTYPE,
-	O_KVDTYPE,
-	O_TP,
-	O_PP,
-	O_DP,
-	O_EP,
-	O_ISL,
-	O_OSL,
-	O_CONC,
-	O_MODE,
-	O_MAXB,
-	O_MAXT,
-	O_PARAMS,
-	O_DEPLOY,
-	O_JSON,
-	O_DB,
-	O_BACKEND
+struct predict_opts {
+	struct predict_worker w;
+	const char *params, *deploy, *backend;
+	bool db, json;
+	enum predict_mode mode;
+	long isl, osl, conc;
 };
 
-static const struct option longopts[] = {
-    {"model", required_argument, NULL, O_MODEL},
-    {"gpu", required_argument, NULL, O_GPU},
-    {"dtype", required_argument, NULL, O_DTYPE},
-    {"kv-dtype", required_argument, NULL, O_KVDTYPE},
-    {"tp", required_argument, NULL, O_TP},
-    {"pp", required_argument, NULL, O_PP},
-    {"dp", required_argument, NULL, O_DP},
-    {"ep", required_argument, NULL, O_EP},
-    {"isl", required_argument, NULL, O_ISL},
-    {"osl", required_argument, NULL, O_OSL},
-    {"concurrency", required_argument, NULL, O_CONC},
-    {"mode", required_argument, NULL, O_MODE},
-    {"max-batch", required_argument, NULL, O_MAXB},
-    {"max-num-tokens", required_argument, NULL, O_MAXT},
-    {"params", required_argument, NULL, O_PARAMS},
-    {"deployment", required_argument, NULL, O_DEPLOY},
-    {"json", no_argument, NULL, O_JSON},
-    {"db", no_argument, NULL, O_DB},
-    {"backend", required_argument, NULL, O_BACKEND},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static const struct cli_enum_name mode_names[] = {{"agg", PREDICT_AGG},
+						  {"prefill", PREDICT_PREFILL},
+						  {"decode", PREDICT_DECODE},
+						  {NULL, 0}};
+
+#define O(f) offsetof(struct predict_opts, f)
+static const struct cli_flag flags[] = {
+    CLI_FLAG_STR("model", "NAME|FILE", O(w.model),
+		 "model: catalog name or spec file"),
+    CLI_FLAG_STR("gpu", "NAME|FILE", O(w.gpu),
+		 "GPU: catalog name or spec file"),
+    CLI_FLAG_STR("deployment", "FILE", O(deploy),
+		 "deployment spec, instead of --model, --gpu and the worker's "
+		 "shape"),
+    CLI_FLAG_STR("dtype", "D", O(w.dtype), "weights: bf16, fp8 or fp4"),
+    CLI_FLAG_STR("kv-dtype", "D", O(w.kvdtype), "KV cache dtype",
+		 .dflt = "--dtype"),
+    CLI_FLAG_LONG("tp", "N", O(w.tp), 1, 1024, "tensor parallel GPUs"),
+    CLI_FLAG_LONG("pp", "N", O(w.pp), 1, 1024, "pipeline stages"),
+    CLI_FLAG_LONG("dp", "N", O(w.dp), 1, 1024, "attention data parallel"),
+    CLI_FLAG_LONG("ep", "N", O(w.ep), 1, 1024, "expert parallel"),
+    CLI_FLAG_LONG("isl", "N", O(isl), 1, NUM_TOKENS_MAX, "prompt tokens"),
+    CLI_FLAG_LONG("osl", "N", O(osl), 1, NUM_TOKENS_MAX, "output tokens"),
+    CLI_FLAG_LONG("concurrency", "N", O(conc), 1, NUM_CONC_MAX,
+		  "closed-loop users, or the batch of --mode prefill/decode"),
+    CLI_FLAG_ENUM("mode", "M", O(mode), mode_names,
+		  "agg: one aggregated worker serving N closed-loop users; "
+		  "prefill: prefill of N prompts batched on one worker; "
+		  "decode: one decode iteration at batch N with context "
+		  "isl+osl/2"),
+    CLI_FLAG_LONG("max-batch", "N", O(w.max_batch), 1, NUM_CONC_MAX,
+		  "largest decode batch of the worker", .dflt = "max(N, 1)"),
+    CLI_FLAG_LONG("max-num-tokens", "N", O(w.max_num_tokens), 1, NUM_TOKENS_MAX,
+		  "token budget of one step"),
+    CLI_FLAG_STR("params", "FILE", O(params), "calibrated model parameters",
+		 .dflt = "the priors"),
+    CLI_FLAG_SET("db", O(db), "parameters from the perf database"),
+    CLI_FLAG_STR("backend", "NAME", O(backend), "backend of the database entry",
+		 .dflt = "the deployment's"),
+    CLI_FLAG_SET("json", O(json), "prints the projection as JSON"),
 };
+
+static const struct predict_opts defaults = {.w = {.dtype = "bf16",
+						   .tp = 1,
+						   .pp = 1,
+						   .dp = 1,
+						   .ep = 1,
+						   .max_num_tokens = 8192},
+					     .mode = PREDICT_AGG,
+					     .isl = 4000,
+					     .osl = 500,
+					     .conc = 1};
+
+static const struct cli_flagset flagset = {
+    flags, sizeof flags / sizeof flags[0], &defaults, sizeof defaults, false};
 
 extern const struct cli_command cli_cmd_predict;
 
-struct predict_opts {
-	const char *model, *gpu, *dtype, *kvdtype, *mode, *params, *deploy;
-	const char *backend;
-	bool db;
-	long tp, pp, dp, ep, isl, osl, conc, maxb, maxt;
-	bool json;
-};
-
 static int parse(int argc, char **argv, struct predict_opts *o, bool *done)
 {
-	*o = (struct predict_opts){.dtype = "bf16",
-				   .mode = "agg",
-				   .tp = 1,
-				   .pp = 1,
-				   .dp = 1,
-				   .ep = 1,
-				   .isl = 4000,
-				   .osl = 500,
-				   .conc = 1,
-				   .maxt = 8192};
-	int c;
-	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_predict,
-			       done)) != -1) {
-		int rc = 0;
-		switch (c) {
-		case O_MODEL:
-			o->model = optarg;
-			break;
-		case O_GPU:
-			o->gpu = optarg;
-			break;
-		case O_DTYPE:
-			o->dtype = optarg;
-			break;
-		case O_KVDTYPE:
-			o->kvdtype = optarg;
-			break;
-		case O_MODE:
-			o->mode = optarg;
-			break;
-		case O_PARAMS:
-			o->params = optarg;
-			break;
-		case O_DEPLOY:
-			o->deploy = optarg;
-			break;
-		case O_JSON:
-			o->json = true;
-			break;
-		case O_DB:
-			o->db = true;
-			break;
-		case O_BACKEND:
-			o->backend = optarg;
-			break;
-		case O_TP:
-			rc = cli_parse_long("--tp", optarg, 1, 1024, &o->tp);
-			break;
-		case O_PP:
-			rc = cli_parse_long("--pp", optarg, 1, 1024, &o->pp);
-			break;
-		case O_DP:
-			rc = cli_parse_long("--dp", optarg, 1, 1024, &o->dp);
-			break;
-		case O_EP:
-			rc = cli_parse_long("--ep", optarg, 1, 1024, &o->ep);
-			break;
-		case O_ISL:
-			rc = cli_parse_long("--isl", optarg, 1, NUM_TOKENS_MAX,
-					    &o->isl);
-			break;
-		case O_OSL:
-			rc = cli_parse_long("--osl", optarg, 1, NUM_TOKENS_MAX,
-					    &o->osl);
-			break;
-		case O_CONC:
-			rc = cli_parse_long("--concurrency", optarg, 1,
-					    NUM_CONC_MAX, &o->conc);
-			break;
-		case O_MAXB:
-			rc = cli_parse_long("--max-batch", optarg, 1,
-					    NUM_CONC_MAX, &o->maxb);
-			break;
-		case O_MAXT:
-			rc = cli_parse_long("--max-num-tokens", optarg, 1,
-					    NUM_TOKENS_MAX, &o->maxt);
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-		if (rc)
-			return rc;
-	}
-	if (*done)
-		return 0;
-	if (optind < argc)
-		return cli_usage_error("predict", "unexpected argument '%s'",
-				       argv[optind]);
-	if (!o->deploy && (!o->model || !o->gpu))
+	int first,
+	    rc = cli_flags_parse(&cli_cmd_predict, argc, argv, o, &first, done);
+	if (rc || *done)
+		return rc;
+	if (!o->deploy && (!o->w.model || !o->w.gpu))
 		return cli_usage_error(
 		    "predict", "give --model and --gpu, or --deployment FILE");
-	if (strcmp(o->mode, "agg") && strcmp(o->mode, "prefill") &&
-	    strcmp(o->mode, "decode"))
-		return cli_usage_error(
-		    "predict",
-		    "--mode must be agg, prefill or decode, got '%s'", o->mode);
-	if (!o->maxb)
-		o->maxb = o->conc;
+	if (!o->w.max_batch)
+		o->w.max_batch = o->conc;
 	if (o->db && o->params)
 		return cli_usage_error("predict",
 				       "--db and --params exclude each other");
 	return 0;
-}
-
-/* Builds a one-group deployment from the worker flags. */
-static int flags_deploy(const struct predict_opts *o, struct deploy_spec *d,
-			struct sc_err *e)
-{
-	memset(d, 0, sizeof *d);
-	int rc;
-	if ((rc = model_spec_load(o->model, &d->model, e)) ||
-	    (rc = gpu_spec_load(o->gpu, &d->gpu, e)))
-		return rc;
-	if (dtype_parse(o->dtype, &d->wdtype) ||
-	    dtype_parse(o->kvdtype ? o->kvdtype : o->dtype, &d->kvdtype))
-		return sc_err_set(
-		    e, SC_EINVAL,
-		    "--dtype/--kv-dtype: unknown dtype (bf16, fp8, fp4)");
-	snprintf(d->name, sizeof d->name, "%.60s-%.60s-tp%ld", d->model.name,
-		 d->gpu.name, o->tp);
-	d->mode = DEPLOY_AGG;
-	d->n_groups = 1;
-	struct worker_spec *w = &d->groups[0];
-	w->role = ROLE_AGG;
-	w->count = 1;
-	w->shape = (struct worker_shape){
-	    o->tp, o->pp, o->dp, o->ep,
-	    (o->tp * o->dp) / o->ep ? (o->tp * o->dp) / o->ep : 1};
-	w->max_batch = o->maxb;
-	w->max_num_tokens = o->maxt;
-	return SC_OK;
-}
-
-static void add_mem(cJSON *o, const struct mem_plan *m)
-{
-	cJSON_AddNumberToObject(o, "weights_gib_per_gpu", m->weights_gib);
-	cJSON_AddNumberToObject(o, "activation_gib_per_gpu", m->activation_gib);
-	cJSON_AddNumberToObject(o, "kv_gib_per_gpu", m->kv_gib);
-	cJSON_AddNumberToObject(o, "kv_capacity_tokens", m->kv_capacity_tokens);
-	cJSON_AddNumberToObject(o, "max_batch_fit", (double)m->max_batch_fit);
-}
-
-static enum perf_scope scope_of(const struct deploy_spec *d,
-				const struct predict_opts *o)
-{
-	if (o->deploy || !strcmp(o->mode, "agg") || d->mode == DEPLOY_DISAGG)
-		return PERF_ALL;
-	return !strcmp(o->mode, "prefill") ? PERF_PREFILL_ONLY
-					   : PERF_DECODE_ONLY;
-}
-
-static cJSON *render(const struct deploy_spec *d, const struct predict_opts *o,
-		     const struct perf_point *pt, const struct mem_plan *mem,
-		     size_t n_mem)
-{
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "deployment", d->name);
-	cJSON_AddStringToObject(j, "mode",
-				d->mode == DEPLOY_DISAGG ? "disagg" : o->mode);
-	cJSON_AddNumberToObject(j, "isl", (double)o->isl);
-	cJSON_AddNumberToObject(j, "osl", (double)o->osl);
-	cJSON_AddNumberToObject(j, "concurrency", (double)o->conc);
-	/* The projection's own keys, then memory. */
-	cJSON *pj = perf_point_to_json(pt, scope_of(d, o));
-	cJSON *it;
-	while ((it = pj->child)) {
-		cJSON_DetachItemViaPointer(pj, it);
-		cJSON_AddItemToObject(j, it->string, it);
-	}
-	cJSON_Delete(pj);
-	cJSON_AddNumberToObject(
-	    j, "kv_bytes_per_token",
-	    model_kv_bytes_per_token(&d->model, d->kvdtype));
-	/* The top-level memory is the worker that holds decode KV. */
-	add_mem(j, &mem[n_mem - 1]);
-	if (n_mem > 1) {
-		cJSON *arr = cJSON_AddArrayToObject(j, "memory");
-		for (size_t i = 0; i < n_mem; i++) {
-			cJSON *m = cJSON_CreateObject();
-			cJSON_AddStringToObject(
-			    m, "role", worker_role_name(d->groups[i].role));
-			add_mem(m, &mem[i]);
-			cJSON_AddBoolToObject(m, "oom", mem[i].oom);
-			cJSON_AddItemToArray(arr, m);
-		}
-	}
-	return j;
 }
 
 /* Rows of the table; a key the projection does not define (a prefill
@@ -343,8 +168,8 @@ static int run(int argc, char **argv)
 	struct sc_err e = {0};
 	struct deploy_spec d;
 	struct model_params p;
-	rc =
-	    o.deploy ? deploy_load(o.deploy, &d, &e) : flags_deploy(&o, &d, &e);
+	rc = o.deploy ? deploy_load(o.deploy, &d, &e)
+		      : predict_worker_deploy(&o.w, &d, &e);
 	if (rc == SC_OK) {
 		const char *be = o.backend ? o.backend
 				 : strcmp(d.backend, "unknown") && d.backend[0]
@@ -357,49 +182,13 @@ static int run(int argc, char **argv)
 		if (rc == SC_OK && o.db && !o.json)
 			printf("  parameters from %s\n", used);
 	}
-	if (rc) {
-		deploy_release(&d);
-		return cli_fail(&e);
-	}
 	struct perf_workload wl = {(double)o.isl, (double)o.osl};
-	struct model_ctx c = {&d.model,	 &d.gpu, d.wdtype,
-			      d.kvdtype, &p,	 &d.sched};
-	struct perf_point pt = {0};
-	struct mem_plan mem[DEPLOY_MAX_GROUPS];
-	for (size_t i = 0; i < d.n_groups; i++) {
-		const struct worker_spec *w = &d.groups[i];
-		double seq = w->role == ROLE_PREFILL ? wl.isl : wl.isl + wl.osl;
-		mem_plan_worker(&c, &w->shape, (double)w->max_num_tokens, seq,
-				&mem[i]);
-	}
-	const struct worker_shape *s = &d.groups[0].shape;
-	if (o.deploy || !strcmp(o.mode, "agg")) {
-		rc = perf_deploy(&d, &p, &wl, (double)o.conc, &pt, &e);
-	} else if ((rc = model_ctx_check(&c, s, &e)) == SC_OK) {
-		double n = (double)o.conc;
-		bool pf = !strcmp(o.mode, "prefill");
-		pt.gpus = worker_gpus(s);
-		if (pf) {
-			pt.prefill_s =
-			    step_prefill_s(&c, s, n, wl.isl, (double)o.maxt);
-			pt.ttft_s = pt.prefill_s;
-			pt.tokens_per_s = n * wl.isl / pt.prefill_s;
-		} else {
-			pt.tpot_s =
-			    step_decode_s(&c, s, n, wl.isl + wl.osl / 2);
-			pt.tokens_per_s = n / pt.tpot_s;
-			pt.tokens_per_s_per_user = 1.0 / pt.tpot_s;
-			pt.decode_batch = n;
-		}
-		pt.tokens_per_s_per_gpu = pt.tokens_per_s / (double)pt.gpus;
-		pt.oom =
-		    mem[0].oom || (!pf && (double)mem[0].max_batch_fit < n);
-	}
-	if (rc) {
-		deploy_release(&d);
+	cJSON *j =
+	    rc ? NULL
+	       : predict_run(&d, &p, o.mode, o.deploy != NULL, &wl, o.conc, &e);
+	deploy_release(&d);
+	if (!j)
 		return cli_fail(&e);
-	}
-	cJSON *j = render(&d, &o, &pt, mem, d.n_groups);
 	if (o.json) {
 		char *s2 = cJSON_Print(j);
 		puts(s2);
@@ -408,7 +197,6 @@ static int run(int argc, char **argv)
 		print_table(j);
 	}
 	cJSON_Delete(j);
-	deploy_release(&d);
 	return EXIT_OK_;
 }
 
@@ -418,4 +206,6 @@ const struct cli_command cli_cmd_predict = {
 	"project TTFT, TPOT, throughput and memory with the analytical model",
     .usage = usage,
     .run = run,
+    .flags = &flagset,
+    .notes = notes,
 };

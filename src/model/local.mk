@@ -10,7 +10,8 @@ libservecal_a_SOURCES += \
 	src/model/memory.c src/model/memory.h \
 	src/model/sim.c src/model/sim.h \
 	src/model/perf.c src/model/perf.h \
-	src/model/perfdb.c src/model/perfdb.h
+	src/model/perfdb.c src/model/perfdb.h \
+	src/model/predict.c src/model/predict.h
 
 MODEL_TESTS = tests/unit/test_modelspec tests/unit/test_specs \
 	tests/unit/test_step tests/unit/test_memory tests/unit/test_perf \
