@@ -119,6 +119,27 @@ bool results_level_verified(const char *dir, const char *level)
 	return count_records(p) == want;
 }
 
+/* An unlinked file in the level directory for the export lines: no temp
+ * file outlives a killed bench, and it sits on the results' own disk. */
+static FILE *open_unlinked(const char *dir, struct sc_err *e)
+{
+	char p[1100];
+	snprintf(p, sizeof p, "%s/.profile_export.jsonl.%ld", dir,
+		 (long)getpid());
+	int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sc_err_set(e, SC_ERUNTIME, "%s: %s", p, strerror(errno));
+		return NULL;
+	}
+	unlink(p);
+	FILE *f = fdopen(fd, "w+");
+	if (!f) {
+		sc_err_set(e, SC_ERUNTIME, "%s: %s", p, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int results_level_begin(struct results_writer *w, const char *dir,
 			const char *level, struct sc_err *e)
 {
@@ -129,25 +150,37 @@ int results_level_begin(struct results_writer *w, const char *dir,
 		return rc;
 	snprintf(w->path, sizeof w->path, "%s/requests.jsonl", d);
 	w->wall_offset_ns = (long long)(clock_wall_ns() - clock_mono_ns());
+	w->exp = open_unlinked(d, e);
+	if (!w->exp)
+		return SC_ERUNTIME;
 	w->f = fopen(w->path, "w");
-	if (!w->f)
+	if (!w->f) {
+		results_level_release(w);
 		return sc_err_set(e, SC_ERUNTIME, "%s: %s", w->path,
 				  strerror(errno));
+	}
 	return SC_OK;
 }
 
 int results_append(struct results_writer *w, const struct req_record *r,
 		   unsigned json_flags, struct sc_err *e)
 {
-	/* jsonw writes cJSON's bytes without building the line in memory
-	 * and without cJSON's printf-then-sscanf per number: a record holds
-	 * one inter-token latency per received chunk. */
-	cJSON *j = req_to_json(r, json_flags);
-	int ok = jsonw_write(w->f, j) && fputc('\n', w->f) != EOF &&
-		 fflush(w->f) == 0;
-	cJSON_Delete(j);
+	/* Written item by item (no cJSON tree: a record holds one
+	 * inter-token latency per received chunk), cJSON's bytes. */
+	int ok = req_write_json(w->f, r, json_flags) &&
+		 fputc('\n', w->f) != EOF && fflush(w->f) == 0;
 	if (!ok)
 		return sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
+				  w->path, strerror(errno));
+	if (w->itl_cap < r->n_itl)
+		w->itl = xgrow(w->itl, &w->itl_cap, r->n_itl, sizeof *w->itl);
+	struct req_record b;
+	req_read_back(r, json_flags, &b, w->itl);
+	if (!aiperf_write_record(w->exp, &b, w->wall_offset_ns) ||
+	    putc('\n', w->exp) == EOF)
+		return sc_err_set(e, SC_ERUNTIME,
+				  "%s: the profile_export.jsonl lines: write "
+				  "failed: %s",
 				  w->path, strerror(errno));
 	return SC_OK;
 }
@@ -159,78 +192,48 @@ void results_level_end(struct results_writer *w)
 	w->f = NULL;
 }
 
-/* A record line longer than this is not one bench wrote. */
-#define RESULTS_MAX_LINE (64u << 20)
-
-/* requests.jsonl -> profile_export.jsonl, one record at a time (written
- * at the level's end, not as requests finish: the load loop sends the
- * next request after a record is written, and a second export per record
- * there made closed-loop levels measurably less busy). */
-static int export_records(const char *in_path, const char *out_path,
-			  long long wall_offset_ns, struct sc_err *e)
+void results_level_release(struct results_writer *w)
 {
-	struct fs_atomic dst = {0};
-	FILE *in = fopen(in_path, "r"), *out = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-	int rc = SC_OK;
-	if (!in) {
-		rc = sc_err_set(e, SC_ERUNTIME, "%s: %s", in_path,
-				strerror(errno));
-		goto out;
-	}
-	if ((rc = fs_atomic_open(&dst, out_path, e)))
-		goto out;
-	out = dst.f;
-	ssize_t len;
-	while ((len = getline(&line, &cap, in)) > 0) {
-		lineno++;
-		if ((size_t)len > RESULTS_MAX_LINE) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s:%ld: line over %u bytes", in_path,
-					lineno, RESULTS_MAX_LINE);
-			goto out;
-		}
-		cJSON *j = cJSON_Parse(line);
-		struct req_record r;
-		int bad = req_from_json(j, &r);
-		cJSON_Delete(j);
-		if (bad) {
-			rc = sc_err_set(e, SC_EINPUT,
-					"%s:%ld: not a JSON object", in_path,
-					lineno);
-			goto out;
-		}
-		cJSON *a = aiperf_record(&r, wall_offset_ns);
-		req_release(&r);
-		bool ok = jsonw_write(out, a) && fputc('\n', out) != EOF;
-		cJSON_Delete(a);
-		if (!ok) {
-			rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s",
-					dst.tmp, strerror(errno));
-			goto out;
-		}
-	}
-	out = NULL;
-	rc = fs_atomic_commit(&dst, e);
-out:
-	if (out)
-		fs_atomic_abort(&dst);
-	if (in)
-		fclose(in);
-	free(line);
-	return rc;
+	results_level_end(w);
+	if (w->exp)
+		fclose(w->exp);
+	w->exp = NULL;
+	free(w->itl);
+	w->itl = NULL;
+	w->itl_cap = 0;
 }
 
-int results_write_aiperf(const char *dir, const char *level,
-			 const cJSON *summary, const char *model,
-			 long long wall_offset_ns, struct sc_err *e)
+/* Copies the gathered export lines into out_path, atomically. */
+static int export_records(FILE *in, const char *out_path, struct sc_err *e)
 {
-	char in[1100], p[1100];
-	snprintf(in, sizeof in, "%s/%s/requests.jsonl", dir, level);
+	struct fs_atomic dst = {0};
+	int rc = fs_atomic_open(&dst, out_path, e);
+	if (rc)
+		return rc;
+	char buf[1 << 16];
+	size_t n;
+	bool bad = fflush(in) != 0 || fseek(in, 0, SEEK_SET) != 0;
+	while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		bad = fwrite(buf, 1, n, dst.f) != n;
+	if (bad || ferror(in)) {
+		rc = sc_err_set(e, SC_ERUNTIME, "%s: write failed: %s", dst.tmp,
+				strerror(errno));
+		fs_atomic_abort(&dst);
+		return rc;
+	}
+	return fs_atomic_commit(&dst, e);
+}
+
+int results_write_aiperf(struct results_writer *w, const char *dir,
+			 const char *level, const cJSON *summary,
+			 const char *model, struct sc_err *e)
+{
+	char p[1100];
 	snprintf(p, sizeof p, "%s/%s/profile_export.jsonl", dir, level);
-	int rc = export_records(in, p, wall_offset_ns, e);
+	int rc = w->exp ? export_records(w->exp, p, e)
+			: sc_err_set(e, SC_ERUNTIME,
+				     "%s: no export lines were gathered", p);
+	results_level_release(w);
 	if (rc)
 		return rc;
 	cJSON *agg = aiperf_summary(summary, model);

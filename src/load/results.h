@@ -2,10 +2,11 @@
  * DIR/LEVEL/requests.jsonl (appended and flushed as each request ends),
  * DIR/LEVEL/summary.json and DIR/summary.csv (one row per level, rebuilt
  * from the summaries so a resumed run lists every level), and beside each
- * level's own files AIPerf's exports of it, written at the level's end:
- * profile_export.jsonl (from requests.jsonl, one line at a time),
- * profile_export_aiperf.json and profile_export_aiperf.csv. LEVEL is "cN"
- * for concurrency N or "rR" for request rate R. */
+ * level's own files AIPerf's exports of it, in place at the level's end:
+ * profile_export.jsonl (a line per record, kept in an unlinked file of the
+ * level directory as records are written), profile_export_aiperf.json and
+ * profile_export_aiperf.csv. LEVEL is "cN" for concurrency N or "rR" for
+ * request rate R. */
 #ifndef SC_RESULTS_H
 #define SC_RESULTS_H
 #include <stdbool.h>
@@ -40,23 +41,35 @@ struct results_writer {
 	FILE *f;
 	char path[1100];
 	long long wall_offset_ns; /* wall clock = monotonic + this */
+	FILE *exp;   /* profile_export.jsonl lines so far (unlinked file) */
+	double *itl; /* a record's ITL samples as read back, reused */
+	size_t itl_cap;
 };
 
-/* Creates DIR/LEVEL and starts a fresh requests.jsonl there. */
+/* Creates DIR/LEVEL and starts a fresh requests.jsonl there, and the
+ * unlinked file that gathers the level's profile_export.jsonl lines. On
+ * error nothing is left open. */
 int results_level_begin(struct results_writer *w, const char *dir,
 			const char *level, struct sc_err *e);
-/* Appends one record line (req_to_json with json_flags) and flushes it. */
+/* Appends one record line (req_write_json with json_flags) and flushes
+ * it, then r's profile_export.jsonl line, made from the record as the
+ * line reads back (req_read_back), so it is the one an export from
+ * requests.jsonl would give; that one is not flushed. */
 int results_append(struct results_writer *w, const struct req_record *r,
 		   unsigned json_flags, struct sc_err *e);
+/* Closes requests.jsonl; the export lines stay for results_write_aiperf. */
 void results_level_end(struct results_writer *w);
-/* Writes DIR/LEVEL/profile_export.jsonl from DIR/LEVEL/requests.jsonl
- * (wall times from wall_offset_ns), and profile_export_aiperf.json and
- * .csv from the level's summary.json content with the served model's
- * name. SC_ERUNTIME naming the file on an I/O error, SC_EINPUT naming the
- * line of a record that is not a JSON object. */
-int results_write_aiperf(const char *dir, const char *level,
-			 const cJSON *summary, const char *model,
-			 long long wall_offset_ns, struct sc_err *e);
+/* Drops what w still holds (the export lines of a level that failed
+ * before results_write_aiperf); w may be zeroed or already released. */
+void results_level_release(struct results_writer *w);
+/* Writes DIR/LEVEL/profile_export.jsonl (atomically) from the lines w
+ * gathered (wall times from w's wall_offset_ns), and
+ * profile_export_aiperf.json and .csv from the level's summary.json
+ * content with the served model's name; releases w's export lines.
+ * SC_ERUNTIME naming the file on an I/O error. */
+int results_write_aiperf(struct results_writer *w, const char *dir,
+			 const char *level, const cJSON *summary,
+			 const char *model, struct sc_err *e);
 /* Writes DIR/LEVEL/summary.json (atomically). */
 int results_write_summary(const char *dir, const char *level,
 			  const cJSON *summary, struct sc_err *e);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/jsonw.h"
+
 /* A record metric: AIPerf's name and unit, servecal's summary key, and
  * the display label of the CSV. */
 static const struct {
@@ -107,6 +109,88 @@ cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns)
 	}
 	cJSON_AddNullToObject(o, "error");
 	return o;
+}
+
+/* aiperf_record item by item: keep the two in step (test_aiperf_out
+ * compares their bytes). */
+static void w_value(struct jsonw *w, const char *name, const char *unit,
+		    double v)
+{
+	if (!isfinite(v))
+		return;
+	jsonw_obj(w, name);
+	jsonw_num(w, "value", v);
+	jsonw_str(w, "unit", unit);
+	jsonw_end(w, true);
+}
+
+bool aiperf_write_record(FILE *f, const struct req_record *r,
+			 long long wall_offset_ns)
+{
+	struct jsonw w;
+	jsonw_init(&w, f);
+	jsonw_obj(&w, NULL);
+	jsonw_obj(&w, "metadata");
+	jsonw_num(&w, "session_num", (double)r->id);
+	char id[96];
+	snprintf(id, sizeof id, "%s", r->response_id[0] ? r->response_id : "");
+	if (!id[0])
+		snprintf(id, sizeof id, "servecal-%llu",
+			 (unsigned long long)r->id);
+	jsonw_str(&w, "x_request_id", id);
+	jsonw_num(&w, "turn_index", 0);
+	int64_t start = r->open_loop && r->sched_ns ? r->sched_ns : r->start_ns;
+	jsonw_i64(&w, "request_start_ns", start + wall_offset_ns);
+	if (r->first_byte_ns)
+		jsonw_i64(&w, "request_ack_ns",
+			  r->first_byte_ns + wall_offset_ns);
+	else
+		jsonw_null(&w, "request_ack_ns");
+	jsonw_i64(&w, "request_end_ns", r->end_ns + wall_offset_ns);
+	jsonw_str(&w, "worker_id", "servecal");
+	jsonw_str(&w, "benchmark_phase", r->warmup ? "warmup" : "profiling");
+	jsonw_bool(&w, "was_cancelled", false);
+	jsonw_end(&w, true);
+	jsonw_obj(&w, "metrics");
+	long in = r->prompt_tokens >= 0 ? r->prompt_tokens : r->input_tokens;
+	if (in >= 0)
+		w_value(&w, "input_sequence_length", "tokens", (double)in);
+	if (!r->ok) {
+		jsonw_end(&w, true);
+		jsonw_obj(&w, "error");
+		char buf[32];
+		const char *why = req_reason_name(r, buf, sizeof buf);
+		if (r->http_status > 0)
+			jsonw_num(&w, "code", r->http_status);
+		else
+			jsonw_null(&w, "code");
+		jsonw_str(&w, "type", why ? why : "error");
+		jsonw_str(&w, "message", r->error);
+		jsonw_end(&w, true);
+		jsonw_end(&w, true);
+		return jsonw_ok(&w);
+	}
+	w_value(&w, "time_to_first_token", "ms", r->ttft_ms);
+	w_value(&w, "request_latency", "ms", r->e2e_ms);
+	w_value(&w, "output_sequence_length", "tokens",
+		(double)r->output_tokens);
+	w_value(&w, "inter_token_latency", "ms", r->tpot_ms);
+	if (isfinite(r->tpot_ms) && r->tpot_ms > 0)
+		w_value(&w, "output_token_throughput_per_user",
+			"tokens/sec/user", 1000.0 / r->tpot_ms);
+	if (r->n_itl) {
+		jsonw_obj(&w, "inter_chunk_latency");
+		jsonw_arr(&w, "value");
+		for (size_t i = 0; i < r->n_itl; i++)
+			jsonw_num(&w, NULL, r->itl_ms[i]);
+		jsonw_end(&w, false);
+		jsonw_str(&w, "unit", "ms");
+		jsonw_end(&w, true);
+	}
+	jsonw_end(&w, true);
+	jsonw_null(&w, "error");
+	jsonw_end(&w, true);
+	return jsonw_ok(&w);
 }
 
 static double num_at(const cJSON *j, const char *obj, const char *key)

@@ -6,6 +6,7 @@
  * are AIPerf's; `servecal import aiperf` reads them back. */
 #ifndef SC_AIPERF_OUT_H
 #define SC_AIPERF_OUT_H
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -15,6 +16,10 @@
 /* One profile_export.jsonl record for r (wall_offset_ns turns monotonic
  * times into wall-clock ns: wall = mono + offset). Caller frees. */
 cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns);
+/* Writes the line aiperf_record's tree prints (jsonw_write), without the
+ * tree, to f (no newline). Returns false on a write error. */
+bool aiperf_write_record(FILE *f, const struct req_record *r,
+			 long long wall_offset_ns);
 
 /* profile_export_aiperf.json from a level's summary.json content (its
  * stats blocks and throughput), with the model name and the concurrency

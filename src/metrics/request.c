@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 static const char *const reason_names[REASON_COUNT_] = {
@@ -141,6 +142,154 @@ cJSON *req_to_json(const struct req_record *r, unsigned flags)
 		  r->has_server_timings ? r->server_predicted_n : -1);
 	cJSON_AddBoolToObject(o, "warmup", r->warmup);
 	return o;
+}
+
+/* The writer of req_to_json's fields, item by item: keep the two in step
+ * (test_results compares their bytes). */
+static void w_ns(struct jsonw *w, const char *k, int64_t v)
+{
+	if (v)
+		jsonw_num(w, k, (double)v);
+	else
+		jsonw_null(w, k);
+}
+
+static void w_ms(struct jsonw *w, const char *k, double v)
+{
+	if (isfinite(v))
+		jsonw_num(w, k, round(v * 1e6) / 1e6);
+	else
+		jsonw_null(w, k);
+}
+
+static void w_count(struct jsonw *w, const char *k, long v)
+{
+	if (v >= 0)
+		jsonw_num(w, k, (double)v);
+	else
+		jsonw_null(w, k);
+}
+
+bool req_write_json(FILE *f, const struct req_record *r, unsigned flags)
+{
+	struct jsonw w;
+	jsonw_init(&w, f);
+	jsonw_obj(&w, NULL);
+	jsonw_num(&w, "id", (double)r->id);
+	jsonw_num(&w, "level", r->level);
+	w_ns(&w, "start_ns", r->start_ns);
+	w_ns(&w, "sched_ns", r->sched_ns);
+	w_ns(&w, "first_byte_ns", r->first_byte_ns);
+	w_ns(&w, "first_token_ns", r->first_token_ns);
+	w_ns(&w, "end_ns", r->end_ns);
+	w_ms(&w, "ttft_ms", r->ttft_ms);
+	w_ms(&w, "tpot_ms", r->tpot_ms);
+	w_ms(&w, "e2e_ms", r->e2e_ms);
+	w_ms(&w, "ttfb_ms", r->ttfb_ms);
+	w_ms(&w, "queue_ms", r->queue_ms);
+	w_count(&w, "input_tokens", r->input_tokens);
+	w_count(&w, "prompt_tokens", r->prompt_tokens);
+	jsonw_num(&w, "output_tokens", (double)r->output_tokens);
+	jsonw_bool(&w, "output_tokens_estimated", r->output_estimated);
+	jsonw_num(&w, "chunks", (double)r->chunks);
+	if ((flags & REQ_JSON_ITL) && r->n_itl) {
+		jsonw_arr(&w, "itl_ms");
+		for (size_t i = 0; i < r->n_itl; i++)
+			jsonw_num(&w, NULL, round(r->itl_ms[i] * 1e6) / 1e6);
+		jsonw_end(&w, false);
+	}
+	if ((flags & REQ_JSON_TOKENS) && r->n_tok) {
+		jsonw_arr(&w, "token_ns");
+		for (size_t i = 0; i < r->n_tok; i++)
+			jsonw_num(&w, NULL, (double)r->tok_ns[i]);
+		jsonw_end(&w, false);
+	}
+	jsonw_bool(&w, "ok", r->ok);
+	char buf[32];
+	const char *reason = req_reason_name(r, buf, sizeof buf);
+	if (reason)
+		jsonw_str(&w, "reason", reason);
+	else
+		jsonw_null(&w, "reason");
+	if (r->error[0])
+		jsonw_str(&w, "error", r->error);
+	else
+		jsonw_null(&w, "error");
+	if (r->http_status)
+		jsonw_num(&w, "http_status", r->http_status);
+	if (r->response_id[0])
+		jsonw_str(&w, "response_id", r->response_id);
+	jsonw_num(&w, "retries", r->retries);
+	w_ms(&w, "server_prompt_ms",
+	     r->has_server_timings ? r->server_prompt_ms : NAN);
+	w_ms(&w, "server_predicted_ms",
+	     r->has_server_timings ? r->server_predicted_ms : NAN);
+	w_count(&w, "server_prompt_n",
+		r->has_server_timings ? r->server_prompt_n : -1);
+	w_count(&w, "server_predicted_n",
+		r->has_server_timings ? r->server_predicted_n : -1);
+	jsonw_bool(&w, "warmup", r->warmup);
+	jsonw_end(&w, true);
+	return jsonw_ok(&w);
+}
+
+/* What a reader gets for a written time (null reads as 0), latency (null
+ * reads as NaN) or count (null reads as -1). */
+static int64_t back_ns(int64_t v)
+{
+	return v ? (int64_t)jsonw_read_back((double)v) : 0;
+}
+
+static double back_ms(double v)
+{
+	double x = round(v * 1e6) / 1e6;
+	return isfinite(x) ? jsonw_read_back(x) : NAN;
+}
+
+static long back_count(long v)
+{
+	return v >= 0 ? (long)jsonw_read_back((double)v) : -1;
+}
+
+void req_read_back(const struct req_record *r, unsigned flags,
+		   struct req_record *out, double *itl)
+{
+	memset(out, 0, sizeof *out);
+	out->id = (uint64_t)jsonw_read_back((double)r->id);
+	out->level = isfinite(r->level) ? jsonw_read_back(r->level) : 0;
+	out->start_ns = back_ns(r->start_ns);
+	out->sched_ns = back_ns(r->sched_ns);
+	out->open_loop = out->sched_ns != 0;
+	out->first_byte_ns = back_ns(r->first_byte_ns);
+	out->first_token_ns = back_ns(r->first_token_ns);
+	out->end_ns = back_ns(r->end_ns);
+	out->ttft_ms = back_ms(r->ttft_ms);
+	out->tpot_ms = back_ms(r->tpot_ms);
+	out->e2e_ms = back_ms(r->e2e_ms);
+	out->ttfb_ms = back_ms(r->ttfb_ms);
+	out->queue_ms = back_ms(r->queue_ms);
+	out->input_tokens = back_count(r->input_tokens);
+	out->prompt_tokens = back_count(r->prompt_tokens);
+	out->output_tokens = (long)jsonw_read_back((double)r->output_tokens);
+	out->chunks = (long)jsonw_read_back((double)r->chunks);
+	out->http_status = r->http_status;
+	out->retries = r->retries;
+	out->ok = r->ok;
+	out->warmup = r->warmup;
+	out->output_estimated = r->output_estimated;
+	char buf[32];
+	if (req_reason_name(r, buf, sizeof buf))
+		out->reason = r->reason;
+	memcpy(out->error, r->error, sizeof out->error);
+	memcpy(out->response_id, r->response_id, sizeof out->response_id);
+	out->itl_ms = itl;
+	if (!(flags & REQ_JSON_ITL))
+		return;
+	for (size_t i = 0; i < r->n_itl; i++) {
+		/* a NaN or infinity is written as null and not read back */
+		if (isfinite(r->itl_ms[i]))
+			itl[out->n_itl++] = back_ms(r->itl_ms[i]);
+	}
 }
 
 void req_release(struct req_record *r)

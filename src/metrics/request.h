@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -80,6 +81,16 @@ enum req_json_flags {
  * "server_prompt_ms", "server_predicted_ms", "server_prompt_n",
  * "server_predicted_n" (null when not sent). Caller frees with cJSON_Delete. */
 cJSON *req_to_json(const struct req_record *r, unsigned flags);
+/* Writes the line req_to_json's tree prints (jsonw_write), without the
+ * tree, to f (no newline). Returns false on a write error. */
+bool req_write_json(FILE *f, const struct req_record *r, unsigned flags);
+/* Fills *out with what req_from_json gives for the line r is written as
+ * (req_write_json with flags), without the text: times and counts through
+ * a double, latencies and ITL samples rounded as written, fields the line
+ * does not carry zeroed. out->itl_ms points at itl (room for r->n_itl
+ * samples) and must not be released. */
+void req_read_back(const struct req_record *r, unsigned flags,
+		   struct req_record *out, double *itl);
 /* The reverse, for what bench writes: ids, times, derived metrics, token
  * counts, ITL samples (owned by r: req_release), outcome, reason, message
  * and warm-up flag; token_ns and server timings are not read. r is zeroed

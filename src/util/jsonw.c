@@ -47,7 +47,28 @@ static size_t slow_number(double d, char *buf, size_t cap)
 
 size_t jsonw_number(const cJSON *j, char *buf, size_t cap)
 {
-	double d = j->valuedouble;
+	return jsonw_double(j->valuedouble, buf, cap);
+}
+
+/* True when jsonw_double prints d exactly (no %g): d reads back as d. */
+static bool exact(double a)
+{
+	if (a < 1e15 && a == floor(a))
+		return true;
+	return a >= 1e-4 && a < 1e9 && nearbyint(a * 1e6) / 1e6 == a;
+}
+
+double jsonw_read_back(double d)
+{
+	if (!isfinite(d) || d == 0 || exact(fabs(d)))
+		return d;
+	char buf[64];
+	slow_number(d, buf, sizeof buf);
+	return strtod(buf, NULL);
+}
+
+size_t jsonw_double(double d, char *buf, size_t cap)
+{
 	if (isnan(d) || isinf(d))
 		return (size_t)snprintf(buf, cap, "null");
 	if (d == 0) /* "-0" keeps its sign */
@@ -143,4 +164,92 @@ bool jsonw_write(FILE *f, const cJSON *j)
 	default:
 		return false;
 	}
+}
+
+void jsonw_init(struct jsonw *w, FILE *f)
+{
+	w->f = f;
+	w->depth = 0;
+	w->more = 0;
+}
+
+/* The separator and key before an item at the current level. */
+static void item(struct jsonw *w, const char *key)
+{
+	uint64_t bit = 1ull << w->depth;
+	if (w->more & bit)
+		putc(',', w->f);
+	w->more |= bit;
+	if (key) {
+		write_string(w->f, key);
+		putc(':', w->f);
+	}
+}
+
+static void open_level(struct jsonw *w, const char *key, char ch)
+{
+	item(w, key);
+	putc(ch, w->f);
+	if (++w->depth > JSONW_DEPTH)
+		abort();
+	w->more &= ~(1ull << w->depth);
+}
+
+void jsonw_obj(struct jsonw *w, const char *key)
+{
+	open_level(w, key, '{');
+}
+
+void jsonw_arr(struct jsonw *w, const char *key)
+{
+	open_level(w, key, '[');
+}
+
+void jsonw_end(struct jsonw *w, bool is_obj)
+{
+	if (w->depth <= 0)
+		abort();
+	w->depth--;
+	putc(is_obj ? '}' : ']', w->f);
+}
+
+void jsonw_num(struct jsonw *w, const char *key, double v)
+{
+	char num[64];
+	item(w, key);
+	size_t n = jsonw_double(v, num, sizeof num);
+	fwrite(num, 1, n, w->f);
+}
+
+void jsonw_i64(struct jsonw *w, const char *key, long long v)
+{
+	char num[24];
+	item(w, key);
+	unsigned long long u =
+	    v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	size_t n = put_uint(num, v < 0, u);
+	fwrite(num, 1, n, w->f);
+}
+
+void jsonw_str(struct jsonw *w, const char *key, const char *s)
+{
+	item(w, key);
+	write_string(w->f, s);
+}
+
+void jsonw_null(struct jsonw *w, const char *key)
+{
+	item(w, key);
+	fputs("null", w->f);
+}
+
+void jsonw_bool(struct jsonw *w, const char *key, bool v)
+{
+	item(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+bool jsonw_ok(const struct jsonw *w)
+{
+	return !ferror(w->f);
 }
