@@ -272,14 +272,15 @@ static void take_timings(const cJSON *t, struct dec_chunk *c)
 
 void dec_chunk_parse(const char *data, size_t len, struct dec_chunk *c)
 {
-	dec_chunk_init(c);
-	/* Trim surrounding whitespace (some servers pad the data line). */
+	/* Trim surrounding whitespace (some servers pad the data line). The
+	 * readers below start from dec_chunk_init themselves. */
 	while (len && (*data == ' ' || *data == '\t' || *data == '\n'))
 		data++, len--;
 	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t' ||
 		       data[len - 1] == '\n'))
 		len--;
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		dec_chunk_init(c);
 		c->kind = DEC_DONE;
 		return;
 	}

@@ -226,19 +226,29 @@ static bool skip(struct scan *s, int depth)
 	}
 }
 
-static bool key_is(const struct span *k, const char *name)
+/* A member name with its length, so a key is matched without strlen (a
+ * chunk's keys are compared once per chunk against every name). */
+struct name {
+	const char *s;
+	size_t n;
+};
+#define NAME(lit)                                                              \
+	{                                                                      \
+		lit, sizeof lit - 1                                            \
+	}
+
+static bool key_is(const struct span *k, const struct name *name)
 {
-	size_t n = strlen(name);
-	return k->n == n && !memcmp(k->s, name, n);
+	return k->n == name->n && !memcmp(k->s, name->s, name->n);
 }
 
 /* The key's index in names (at most 8), or -1; -1 too when it was seen
  * before in this object (the first one counts). */
-static int field(const struct span *k, const char *const *names, size_t n,
+static int field(const struct span *k, const struct name *names, size_t n,
 		 unsigned *seen)
 {
 	for (size_t i = 0; i < n; i++)
-		if (key_is(k, names[i])) {
+		if (key_is(k, &names[i])) {
 			if (*seen & (1u << i))
 				return -1;
 			*seen |= 1u << i;
@@ -312,7 +322,7 @@ static bool copy(struct scan *s, int depth, char *dst, size_t cap,
  * and repeated keys. Declines on an unknown shape. */
 typedef bool (*member_fn)(struct scan *s, int depth, int idx, void *ud);
 
-static bool members(struct scan *s, int depth, const char *const *names,
+static bool members(struct scan *s, int depth, const struct name *names,
 		    size_t n, member_fn fn, void *ud)
 {
 	struct span k;
@@ -347,8 +357,9 @@ struct delta {
 	bool out;
 };
 
-static const char *const delta_keys[] = {"content", "reasoning_content",
-					 "reasoning", "tool_calls"};
+static const struct name delta_keys[] = {NAME("content"),
+					 NAME("reasoning_content"),
+					 NAME("reasoning"), NAME("tool_calls")};
 
 static bool delta_member(struct scan *s, int depth, int idx, void *ud)
 {
@@ -367,7 +378,7 @@ struct logprobs {
 	long tokens, content;
 };
 
-static const char *const logprobs_keys[] = {"tokens", "content"};
+static const struct name logprobs_keys[] = {NAME("tokens"), NAME("content")};
 
 static bool logprobs_member(struct scan *s, int depth, int idx, void *ud)
 {
@@ -384,8 +395,9 @@ struct choice {
 };
 
 enum { CH_TEXT, CH_DELTA, CH_TOKEN_IDS, CH_LOGPROBS, CH_FINISH };
-static const char *const choice_keys[] = {"text", "delta", "token_ids",
-					  "logprobs", "finish_reason"};
+static const struct name choice_keys[] = {NAME("text"), NAME("delta"),
+					  NAME("token_ids"), NAME("logprobs"),
+					  NAME("finish_reason")};
 
 static bool choice_member(struct scan *s, int depth, int idx, void *ud)
 {
@@ -416,7 +428,8 @@ static bool choice_member(struct scan *s, int depth, int idx, void *ud)
 	}
 }
 
-static const char *const usage_keys[] = {"prompt_tokens", "completion_tokens"};
+static const struct name usage_keys[] = {NAME("prompt_tokens"),
+					 NAME("completion_tokens")};
 
 static bool usage_member(struct scan *s, int depth, int idx, void *ud)
 {
@@ -425,8 +438,9 @@ static bool usage_member(struct scan *s, int depth, int idx, void *ud)
 		     idx == 0 ? &c->prompt_tokens : &c->completion_tokens);
 }
 
-static const char *const timings_keys[] = {"prompt_ms", "predicted_ms",
-					   "prompt_n", "predicted_n"};
+static const struct name timings_keys[] = {
+    NAME("prompt_ms"), NAME("predicted_ms"), NAME("prompt_n"),
+    NAME("predicted_n")};
 
 static bool timings_member(struct scan *s, int depth, int idx, void *ud)
 {
@@ -478,8 +492,9 @@ static bool choices(struct scan *s, int depth, struct root *r)
 }
 
 enum { RT_ERROR, RT_OBJECT, RT_ID, RT_CHOICES, RT_USAGE, RT_TIMINGS };
-static const char *const root_keys[] = {"error",   "object", "id",
-					"choices", "usage",  "timings"};
+static const struct name root_keys[] = {NAME("error"), NAME("object"),
+					NAME("id"),    NAME("choices"),
+					NAME("usage"), NAME("timings")};
 
 static bool root_member(struct scan *s, int depth, int idx, void *ud)
 {
