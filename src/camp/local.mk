@@ -8,7 +8,17 @@ libservecal_a_SOURCES += \
 	src/camp/launch.c src/camp/launch.h \
 	src/camp/argbuf.c src/camp/argbuf.h \
 	src/camp/rundir.c src/camp/rundir.h \
-	src/camp/runner.c src/camp/runner.h \
+	src/camp/runner.c src/camp/runner.h src/camp/runner_state.h \
+	src/camp/runner_note.c src/camp/runner_note.h \
+	src/camp/runner_step.c src/camp/runner_step.h \
+	src/camp/runner_child.c src/camp/runner_child.h \
+	src/camp/runner_target.c src/camp/runner_target.h \
+	src/camp/runner_levels.c src/camp/runner_levels.h \
+	src/camp/runner_bench.c src/camp/runner_bench.h \
+	src/camp/runner_fit.c src/camp/runner_fit.h \
+	src/camp/runner_match.c src/camp/runner_match.h \
+	src/camp/runner_tool.c src/camp/runner_tool.h \
+	src/camp/runner_plan.c src/camp/runner_plan.h \
 	src/camp/eta.c src/camp/eta.h \
 	src/camp/verify.c src/camp/verify.h \
 	src/camp/clicmd.c src/camp/clicmd.h \
