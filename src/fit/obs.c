@@ -578,3 +578,25 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 	out[OM_INPUT_TPS] = pt.tokens_per_s / p->wl.osl * p->wl.isl;
 	return SC_OK;
 }
+
+int obs_override(struct obs_set *s, const char *model, const char *gpu,
+		 const char *backend, struct sc_err *e)
+{
+	struct model_spec m;
+	struct gpu_spec g;
+	int rc;
+	if (model && (rc = model_spec_load(model, &m, e)))
+		return rc;
+	if (gpu && (rc = gpu_spec_load(gpu, &g, e)))
+		return rc;
+	for (size_t i = 0; i < s->n_deploys; i++) {
+		if (model)
+			s->deploys[i].model = m;
+		if (gpu)
+			s->deploys[i].gpu = g;
+		if (backend)
+			snprintf(s->deploys[i].backend,
+				 sizeof s->deploys[i].backend, "%s", backend);
+	}
+	return SC_OK;
+}

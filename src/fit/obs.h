@@ -93,6 +93,12 @@ int obs_point_cmp(const struct obs_point *a, const struct obs_point *b);
  * GPUs. */
 int obs_check(const struct obs_set *s, struct sc_err *e);
 void obs_release(struct obs_set *s);
+/* Replaces every deployment's model spec with model's, GPU spec with
+ * gpu's and backend name with backend, each when non-NULL (results whose
+ * files name another model, or imports). The loaders' status on failure,
+ * s unchanged. */
+int obs_override(struct obs_set *s, const char *model, const char *gpu,
+		 const char *backend, struct sc_err *e) SC_MUST_CHECK;
 
 /* Projects point p with params under its own load: fills value[] like a
  * measurement (NAN where the load defines no such metric). An open-loop

@@ -6,7 +6,8 @@ libservecal_a_SOURCES += \
 	src/out/plotfile.c src/out/plotfile.h \
 	src/out/plot_pareto.c src/out/plot_pareto.h \
 	src/out/plot.c src/out/plot.h \
-	src/out/match_table.c src/out/match_table.h
+	src/out/match_table.c src/out/match_table.h \
+	src/out/fit_table.c src/out/fit_table.h
 libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
 	src/out/doc.c src/out/doc.h \
