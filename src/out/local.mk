@@ -7,7 +7,8 @@ libservecal_a_SOURCES += \
 	src/out/plot_pareto.c src/out/plot_pareto.h \
 	src/out/plot.c src/out/plot.h \
 	src/out/match_table.c src/out/match_table.h \
-	src/out/fit_table.c src/out/fit_table.h
+	src/out/fit_table.c src/out/fit_table.h \
+	src/out/camp_text.c src/out/camp_text.h
 libservecal_a_SOURCES += \
 	src/out/markup.c src/out/markup.h \
 	src/out/doc.c src/out/doc.h \
