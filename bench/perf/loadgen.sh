@@ -10,7 +10,8 @@
 # emulator's own CPU share beside them (near one core: the emulator, not
 # the client, sets the rate), the open-loop aggregate rate of 2 workers
 # over 2,000 requests against its 2% target, and the most streams held by
-# 2 workers (HELD, default 5000).
+# 2 workers (HELD, default 5000), and the syscalls per received token of
+# one process (strace -f -c, when strace is installed).
 # usage: bench/perf/loadgen.sh [BUILDDIR] [LEVELS] [OSL]
 # env: PROCS_STREAMS (default 400) streams of the --procs runs; HELD.
 set -eu
@@ -148,8 +149,9 @@ for line in open(lvl + "/requests.jsonl"):
     failed += not r["ok"]
 s = json.load(open(lvl + "/summary.json"))
 tps = s["throughput"]["output_tokens_per_s"]
-print("procs=%s received_tokens_per_s=%.0f (steady window) cpu_us/token=%.2f  bench_cpu=%.2f cores  emulator_cpu=%.2f cores  failed=%d" % (
-    p, tps, cpu / tokens * 1e6, cpu / wall, (e1 - e0) / wall, failed))
+# the emulator is the bottleneck when it uses about a core of its own
+print("procs=%s received_tokens_per_s=%.0f (steady window) cpu_us/token=%.2f  bench_cpu=%.2f cores  emulator_cpu=%.2f cores (%.2f us/token)  failed=%d" % (
+    p, tps, cpu / tokens * 1e6, cpu / wall, (e1 - e0) / wall, (e1 - e0) / tokens * 1e6, failed))
 open(keep, "a").write("%s %f\n" % (p, tps))
 PY
 done
@@ -168,6 +170,38 @@ d = json.load(open(sys.argv[1]))
 a = d["achieved_rate"]
 print("open loop, 2 workers: target=1000/s poisson achieved=%.1f/s (%+.2f%%, target within 2%%: %s) send_lateness_p99=%.3f ms ok=%d failed=%d" % (
     a, a / 10 - 100, "met" if abs(a / 1000 - 1) <= 0.02 else "NOT met", d["send_lateness_p99_ms"], d["requests"]["ok"], d["requests"]["failed"]))' "$TMP/open2/r1000/summary.json"
+
+# --- syscalls per token ------------------------------------------------------
+# One process at PROCS_STREAMS streams under strace -f -c (slower, so reads
+# batch more chunks than without it: an upper bound on chunks per read).
+if command -v strace >/dev/null 2>&1; then
+	rm -f "$TMP/emu.out"
+	"$SERVECAL" emulate --deployment "$top/bench/perf/emu-loadgen.json" --port 0 \
+		>"$TMP/emu.out" 2>"$TMP/emu.err" &
+	EMU_PID=$!
+	URL=""
+	for _ in $(seq 1 50); do
+		URL=$(head -n 1 "$TMP/emu.out" 2>/dev/null || true)
+		[ -n "$URL" ] && break
+		sleep 0.1
+	done
+	strace -f -c -o "$TMP/strace.txt" "$SERVECAL" bench --url "$URL" --isl 128 \
+		--osl "$osl" --concurrency "$ps" --requests-per-level $((ps * 3)) \
+		--timeout 600s --out "$TMP/strace" --quiet
+	stop_emu
+	python3 - "$TMP/strace.txt" "$TMP/strace/c$ps" <<'PY'
+import json, sys
+calls = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+        calls[f[-1]] = int(f[3])
+tokens = sum(json.loads(l)["output_tokens"] for l in open(sys.argv[2] + "/requests.jsonl"))
+per = lambda n: calls.get(n, 0) / tokens
+print("syscalls per received token (strace -f -c, %d tokens): all %.3f  recvfrom %.3f  poll %.3f  epoll_wait %.4f  epoll_ctl %.4f  timerfd_settime %.4f  write %.4f" % (
+    tokens, sum(calls.values()) / tokens, per("recvfrom"), per("poll"), per("epoll_wait"), per("epoll_ctl"), per("timerfd_settime"), per("write")))
+PY
+fi
 
 held=${HELD:-5000}
 start_emu
