@@ -152,6 +152,13 @@ static int line_append(struct sse_parser *p, const char *s, size_t n)
 	return SSE_OK;
 }
 
+/* The first c in [s, end), or end. */
+static const char *next_of(const char *s, const char *end, char c)
+{
+	const char *p = memchr(s, c, (size_t)(end - s));
+	return p ? p : end;
+}
+
 static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
 
 int sse_feed(struct sse_parser *p, const char *buf, size_t len)
@@ -175,6 +182,7 @@ int sse_feed(struct sse_parser *p, const char *buf, size_t len)
 			return p->status = rc;
 	}
 	int rc = SSE_OK;
+	const char *lf = NULL, *cr = NULL; /* next LF, CR at or after s */
 	while (s < end) {
 		if (p->after_cr) {
 			p->after_cr = false;
@@ -183,9 +191,14 @@ int sse_feed(struct sse_parser *p, const char *buf, size_t len)
 				continue;
 			}
 		}
-		const char *e = s;
-		while (e < end && *e != '\n' && *e != '\r')
-			e++;
+		/* The line's end: the first LF or CR. memchr reads many bytes
+		 * at a time; each hit is kept until passed, so every byte is
+		 * searched once per character. */
+		if (!lf || lf < s)
+			lf = next_of(s, end, '\n');
+		if (!cr || cr < s)
+			cr = next_of(s, end, '\r');
+		const char *e = lf < cr ? lf : cr;
 		if (e == end) {
 			rc = line_append(p, s, (size_t)(e - s));
 			break;

@@ -148,6 +148,10 @@ static void test_format_cases(void)
 	expect("event: error\ndata: e\n\ndata: f\n\n", "error|e\x1e|f\x1e");
 	/* several events in one feed, mixed line ends */
 	expect("data: 1\r\n\r\ndata: 2\r\rdata: 3\n\n", "|1\x1e|2\x1e|3\x1e");
+	/* a line ends at whichever of CR and LF comes first, though the
+	 * other one was found further on for an earlier line */
+	expect("data: a\r\rdata: b\r\ndata: c\n\n", "|a\x1e|b\nc\x1e");
+	expect("data: a\n\ndata: b\rdata: c\r\n\r\n", "|a\x1e|b\nc\x1e");
 	/* a line of blanks ends an event (TensorRT-LLM style padding) */
 	expect("data: {} \n \ndata: z\n\n", "|{} \x1e|z\x1e");
 	/* a UTF-8 BOM at the start is skipped */
