@@ -203,12 +203,24 @@ static void iteration_start(struct emu_worker *w, int64_t start_ns)
 	long budget = w->spec->max_num_tokens > 0
 			  ? w->spec->max_num_tokens - (long)l.decode_seqs
 			  : (long)1 << 40;
+	/* Prompts fill what the decoding requests leave of the budget, in
+	 * admission order. Without chunked prefill (sched.whole_prompts,
+	 * TensorRT-LLM's default) a prompt is never split: one that does
+	 * not fit waits for a later iteration and stops the prompts behind
+	 * it, unless no prompt is in this iteration yet (it would never run
+	 * otherwise). TensorRT-LLM's tuning guide ("Tuning Max Batch Size and
+	 * Max Num Tokens", scheduler visualization): the first two 5-token
+	 * prompts leave 2 of 12 tokens and the third prompt is not
+	 * scheduled. */
+	bool whole = w->spec->sched.whole_prompts;
 	for (struct emu_req *r = w->running.head; r && budget > 0;
 	     r = r->next) {
 		if (r->phase != EMU_PH_PREFILL)
 			continue;
 		long c = r->prompt_tokens - r->prefill_done;
-		if (c > budget)
+		if (c > budget && whole && l.prefill_seqs > 0)
+			break;
+		if (c > budget && !whole)
 			c = budget;
 		r->chunk = c;
 		budget -= c;

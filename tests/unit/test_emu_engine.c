@@ -445,6 +445,39 @@ static void test_submit_rejects_oversized(void)
 	h_release(&h);
 }
 
+/* Two prompts that together exceed the token budget (512), submitted at
+ * once behind a short request that makes the engine busy (an idle engine
+ * starts with the first arrival alone), so both join the next iteration.
+ * Chunked (the test bed's default): the second fills the rest of the
+ * first iteration. Whole prompts (TensorRT-LLM without chunked prefill): it
+ * waits for the next iteration, which starts when the first prompt's ends.
+ * A failure means the emulator ignores the deployment's scheduler. */
+static void prompts_split(bool whole, int64_t *start_gap, int64_t *wait)
+{
+	struct harness h;
+	h_init(&h, "bench/emu-agg-tiny.json", false);
+	h.d.groups[0].sched.whole_prompts = whole;
+	h_submit(&h, 16, 4);
+	struct rec *a = h_submit(&h, 300, 2);
+	struct rec *b = h_submit(&h, 300, 2);
+	h_run(&h);
+	*start_gap = b->r.t_prefill_start_ns - a->r.t_prefill_start_ns;
+	*wait = b->r.t_prefill_start_ns - a->r.t_prefill_end_ns;
+	h_release(&h);
+}
+
+static void test_whole_prompts_wait_for_room(void)
+{
+	int64_t gap, wait;
+	prompts_split(false, &gap, &wait);
+	CU_ASSERT_EQUAL(gap, 0);
+	prompts_split(true, &gap, &wait);
+	CU_ASSERT(gap > 0);
+	/* The next iteration starts at the first one's end (same engine
+	 * time; both stamps come from the iteration chain). */
+	CU_ASSERT_EQUAL(wait, 0);
+}
+
 static CU_TestInfo tests[] = {
     {"agg concurrency 1 matches the truth", test_agg_conc1_matches_truth},
     {"agg with noise keeps the truth mean", test_agg_noise_mean_matches_truth},
@@ -457,6 +490,8 @@ static CU_TestInfo tests[] = {
     {"cancel frees slot and KV at once", test_cancel_frees_slot_and_kv},
     {"max_batch bounds admission", test_batch_cap_queues},
     {"oversized requests are refused", test_submit_rejects_oversized},
+    {"whole prompts wait for room in the budget",
+     test_whole_prompts_wait_for_room},
     CU_TEST_INFO_NULL,
 };
 
