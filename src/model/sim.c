@@ -483,9 +483,10 @@ static double spacing(const struct sim *s, long idx)
 }
 
 /* Closed loop: the users whose requests ended at the same moment send
- * their next ones in turn; *offset is how long after t the previous of
- * them went out, and grows by an exponential spacing of mean gap_s
- * (drawn from the request number, so it is the same in every run). */
+ * their next ones in turn, client_s after the end; *offset is how long
+ * after that the previous of them went out, and grows by an exponential spacing
+ * of mean gap_s (drawn from the request number, so it is the same in every
+ * run). */
 static void closed_next_send(struct sim *s, long user, double t, double *offset)
 {
 	if (s->sends >= s->max_sends) {
@@ -495,7 +496,7 @@ static void closed_next_send(struct sim *s, long user, double t, double *offset)
 		}
 		return;
 	}
-	long id = new_request(s, t + *offset, user);
+	long id = new_request(s, t + s->cfg->client_s + *offset, user);
 	*offset += spacing(s, s->r[id].idx);
 }
 
@@ -625,10 +626,13 @@ static int check(const struct sim_config *c, struct sc_err *e)
 		    "simulation: isl and osl must be in [1, 1e7] (got %g, %g)",
 		    c->isl, c->osl);
 	if (!(c->t0_s >= 0 && c->t0_s < 1e4) ||
-	    !(c->kv_s >= 0 && c->kv_s < 1e4))
-		return sc_err_set(e, SC_EINVAL,
-				  "simulation: frontend and handoff times must "
-				  "be in [0, 1e4) s");
+	    !(c->kv_s >= 0 && c->kv_s < 1e4) ||
+	    !(c->client_s >= 0 && c->client_s < 1e4))
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "simulation: frontend, handoff and client "
+		    "times must be in [0, 1e4) s (got %g, %g, %g)",
+		    c->t0_s, c->kv_s, c->client_s);
 	const struct sim_load *l = &c->load;
 	if (l->requests < 0 || l->requests > SIM_MAX_REQUESTS)
 		return sc_err_set(

@@ -70,6 +70,11 @@ struct sim_config {
 	double kv_s;	      /* disagg: prefill end to decode arrival */
 	double arrival_gap_s; /* closed loop: spacing of requests that are
 				 sent at the same moment (0: default) */
+	double client_s;      /* closed loop: from a request's end at the
+				 engine to its user sending the next, beyond
+				 the frontend time (the client reading the
+				 last token, its own work, the network); not
+				 part of TTFT; [0, 1e4) s */
 	struct sim_load load;
 	unsigned long seed; /* arrivals and jitter */
 	bool exact;	    /* no jitter (tests with composed answers) */
