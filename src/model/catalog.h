@@ -22,7 +22,7 @@ bool catalog_is_path(const char *arg);
  * suffixes such as -Instruct and -FP8 dropped) and GPU short names ("h200").
  * Returns SC_OK, or SC_EINPUT quoting the name and listing the known ones. */
 int catalog_resolve(const char *kind, const char *name, char *buf, size_t len,
-		    struct sc_err *e);
+		    struct sc_err *e) SC_MUST_CHECK;
 /* Loads arg as a file path (catalog_is_path) or a catalog entry of kind,
  * parsed; the path used goes to path (len bytes). NULL with SC_EINPUT in e
  * when it cannot be resolved, read or parsed. Caller frees the tree. */

@@ -65,7 +65,7 @@ struct sched_spec sched_default(const char *backend);
 const struct sched_spec *sched_find(const char *backend);
 const char *sched_policy_name(enum sched_policy p);
 /* 0, or -1 for a name other than "mixed" or "separate". */
-int sched_policy_parse(const char *s, enum sched_policy *out);
+int sched_policy_parse(const char *s, enum sched_policy *out) SC_MUST_CHECK;
 
 struct worker_spec {
 	enum worker_role role;
@@ -106,14 +106,15 @@ struct deploy_spec {
  * or paths relative to the file. Agg: exactly one group, role agg. Disagg:
  * one prefill and one decode group and a kv_link. On success the caller
  * releases with deploy_release. */
-int deploy_load(const char *path, struct deploy_spec *d, struct sc_err *e);
+int deploy_load(const char *path, struct deploy_spec *d,
+		struct sc_err *e) SC_MUST_CHECK;
 int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
-		     struct deploy_spec *d, struct sc_err *e);
+		     struct deploy_spec *d, struct sc_err *e) SC_MUST_CHECK;
 void deploy_release(struct deploy_spec *d);
 /* JSON a deploy_load accepts (emulator section included if present). */
 cJSON *deploy_to_json(const struct deploy_spec *d);
 int deploy_save(const char *path, const struct deploy_spec *d,
-		struct sc_err *e);
+		struct sc_err *e) SC_MUST_CHECK;
 
 long worker_gpus(const struct worker_shape *s);
 /* Total GPUs: sum over groups of count * gpus per worker. */

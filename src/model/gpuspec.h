@@ -19,13 +19,14 @@ struct gpu_spec {
 };
 
 int gpu_spec_load(const char *name_or_path, struct gpu_spec *out,
-		  struct sc_err *e);
+		  struct sc_err *e) SC_MUST_CHECK;
 int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *out,
-		       struct sc_err *e);
+		       struct sc_err *e) SC_MUST_CHECK;
 /* JSON that gpu_spec_from_json accepts. Caller frees. */
 cJSON *gpu_spec_to_json(const struct gpu_spec *g);
 /* SC_OK when the GPU has tensor peak for d, else SC_EINVAL naming both. */
-int gpu_supports(const struct gpu_spec *g, enum dtype d, struct sc_err *e);
+int gpu_supports(const struct gpu_spec *g, enum dtype d,
+		 struct sc_err *e) SC_MUST_CHECK;
 double gpu_flops(const struct gpu_spec *g, enum dtype d); /* FLOP/s */
 double gpu_hbm_bytes(const struct gpu_spec *g);		  /* bytes */
 double gpu_hbm_bytes_per_s(const struct gpu_spec *g);

@@ -21,10 +21,11 @@ struct model_spec {
 
 /* Loads a catalog name or a path. SC_EINPUT with file/field/problem. */
 int model_spec_load(const char *name_or_path, struct model_spec *out,
-		    struct sc_err *e);
+		    struct sc_err *e) SC_MUST_CHECK;
 /* Validates and fills from a parsed object; `where` prefixes errors. */
 int model_spec_from_json(const cJSON *j, const char *where,
-			 struct model_spec *out, struct sc_err *e);
+			 struct model_spec *out,
+			 struct sc_err *e) SC_MUST_CHECK;
 
 /* JSON that model_spec_from_json accepts. Caller frees. */
 cJSON *model_spec_to_json(const struct model_spec *m);

@@ -55,11 +55,12 @@ int params_find(const char *name);
  * parameters that no longer exist (the old queueing terms q_knee, q_gain,
  * q_cohort, q_cohort_max) are skipped, so older files still load. */
 int params_from_json(const cJSON *j, const char *where, struct model_params *p,
-		     struct sc_err *e);
+		     struct sc_err *e) SC_MUST_CHECK;
 /* Flat object {json_key: value-in-json-unit}. Caller frees. */
 cJSON *params_to_json(const struct model_params *p);
 /* Loads a params file (flat object, fit.json, or perf database entry) over
  * the defaults. */
-int params_load(const char *path, struct model_params *p, struct sc_err *e);
+int params_load(const char *path, struct model_params *p,
+		struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -12,6 +12,7 @@
 #include "util/statsel.h"
 #include "model/sim.h"
 #include "model/step.h"
+#include "util/err.h"
 
 struct perf_workload {
 	double isl, osl; /* mean input and output tokens */
@@ -61,17 +62,17 @@ struct perf_point {
 int perf_agg_at(const struct model_ctx *c, const struct worker_spec *w,
 		long replicas, const struct perf_workload *wl,
 		const struct perf_load *ld, struct perf_point *out,
-		struct sc_err *e);
+		struct sc_err *e) SC_MUST_CHECK;
 /* Disagg xPyD: x prefill workers pw, y decode workers dw, KV link. */
 int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 		   long x, const struct worker_spec *dw, long y,
 		   const struct kv_link *link, const struct perf_workload *wl,
 		   const struct perf_load *ld, struct perf_point *out,
-		   struct sc_err *e);
+		   struct sc_err *e) SC_MUST_CHECK;
 /* A whole deployment spec with params p. */
 int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
-		   struct perf_point *out, struct sc_err *e);
+		   struct perf_point *out, struct sc_err *e) SC_MUST_CHECK;
 
 /* Which quantities a projection defines: a whole deployment defines all;
  * a prefill batch alone has no decode, a decode step alone no prompt. */
@@ -91,13 +92,14 @@ double perf_tpot_at(const struct perf_point *p, enum stat_sel s);
 /* The same at closed-loop concurrency n (the common case). */
 int perf_agg(const struct model_ctx *c, const struct worker_spec *w,
 	     long replicas, const struct perf_workload *wl, double n,
-	     struct perf_point *out, struct sc_err *e);
+	     struct perf_point *out, struct sc_err *e) SC_MUST_CHECK;
 int perf_disagg(const struct model_ctx *c, const struct worker_spec *pw, long x,
 		const struct worker_spec *dw, long y,
 		const struct kv_link *link, const struct perf_workload *wl,
-		double n, struct perf_point *out, struct sc_err *e);
+		double n, struct perf_point *out,
+		struct sc_err *e) SC_MUST_CHECK;
 int perf_deploy(const struct deploy_spec *d, const struct model_params *p,
 		const struct perf_workload *wl, double n,
-		struct perf_point *out, struct sc_err *e);
+		struct perf_point *out, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -101,6 +101,6 @@ struct sim_result {
  * budget >= 1, isl and osl >= 1, users and requests within their caps).
  * The result is a pure function of cfg. */
 int sim_run(const struct sim_config *cfg, struct sim_result *out,
-	    struct sc_err *e);
+	    struct sc_err *e) SC_MUST_CHECK;
 
 #endif

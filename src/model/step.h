@@ -8,6 +8,7 @@
 
 #include "model/deploy.h"
 #include "model/params.h"
+#include "util/err.h"
 
 /* Everything the model needs about what runs where. Borrowed pointers. */
 struct model_ctx {
@@ -22,7 +23,7 @@ struct model_ctx {
 /* Checks that the GPU supports both dtypes (SC_EINVAL otherwise) and that
  * the shape divides the model (heads by tp, layers by pp, experts by ep). */
 int model_ctx_check(const struct model_ctx *c, const struct worker_shape *s,
-		    struct sc_err *e);
+		    struct sc_err *e) SC_MUST_CHECK;
 
 /* What one iteration processes on one worker. */
 struct step_load {
