@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "metrics/request.h"
+#include "util/err.h"
 
 /* One profile_export.jsonl record for r (wall_offset_ns turns monotonic
  * times into wall-clock ns: wall = mono + offset). Caller frees. */
@@ -29,6 +30,6 @@ cJSON *aiperf_summary(const cJSON *summary, const char *model);
 /* Writes profile_export_aiperf.csv: a row per record metric (avg, min,
  * max, p99, p90, p75, p50, p25, std), then a row per aggregate. Returns 0,
  * or -1 on a write error (errno set). */
-int aiperf_csv(FILE *f, const cJSON *aiperf_json);
+int aiperf_csv(FILE *f, const cJSON *aiperf_json) SC_MUST_CHECK;
 
 #endif

@@ -22,6 +22,6 @@ struct import_level {
 /* Converts one file. gpus <= 0 leaves per-GPU figures null. Returns SC_OK
  * or SC_EINPUT naming the file and field. */
 int import_file(enum import_source src, const char *path, long gpus,
-		struct import_level *out, struct sc_err *e);
+		struct import_level *out, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

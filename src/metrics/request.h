@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 /* Why a request failed; names (req_reason_name) are the record's "reason". */
 enum req_reason {
 	REASON_NONE = 0,
@@ -95,7 +97,7 @@ void req_read_back(const struct req_record *r, unsigned flags,
  * counts, ITL samples (owned by r: req_release), outcome, reason, message
  * and warm-up flag; token_ns and server timings are not read. r is zeroed
  * first. Returns 0, or -1 when j is not an object. */
-int req_from_json(const cJSON *j, struct req_record *r);
+int req_from_json(const cJSON *j, struct req_record *r) SC_MUST_CHECK;
 /* Frees the owned arrays. */
 void req_release(struct req_record *r);
 

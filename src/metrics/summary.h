@@ -159,12 +159,13 @@ cJSON *summary_to_json(const struct level_summary *s,
  * number in range. */
 int summary_from_json(const cJSON *j, const char *where,
 		      struct level_summary *s, struct level_info *li,
-		      struct sc_err *e);
+		      struct sc_err *e) SC_MUST_CHECK;
 /* Parses an SLA list "ttft_ms=600,ttft_stat=p90,tpot_ms=16.7": limits
  * ttft_ms, tpot_ms, e2e_ms, itl_ms (each > 0 and finite) and the statistic
  * each applies to, ttft_stat, tpot_stat, e2e_stat, itl_stat (mean, p50,
  * p90, p95, p99; defaults in struct sla). A statistic without its limit is
  * an error. Returns 0 or -1 with a message quoting the value in err. */
-int summary_parse_sla(const char *s, struct sla *out, char *err, size_t cap);
+int summary_parse_sla(const char *s, struct sla *out, char *err,
+		      size_t cap) SC_MUST_CHECK;
 
 #endif

@@ -33,7 +33,7 @@ enum table_load {
  * "load"."kind" in a level summary. */
 const char *table_load_name(enum table_load k);
 /* The kind named s; -1 for none. */
-int table_load_parse(const char *s, enum table_load *out);
+int table_load_parse(const char *s, enum table_load *out) SC_MUST_CHECK;
 
 struct table_level {
 	char
@@ -66,7 +66,7 @@ struct table_result {
  * level (unknown model or GPU, no load, a number out of range). The caller
  * releases out with table_result_release, also after a failure. */
 int table_import(const char *path, const char *map, struct table_result *out,
-		 struct sc_err *e);
+		 struct sc_err *e) SC_MUST_CHECK;
 void table_result_release(struct table_result *t);
 
 #endif

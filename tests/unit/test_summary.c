@@ -156,8 +156,9 @@ static void test_level(void)
 				.window_start_ns = 1 * S,
 				.window_end_ns = 3 * S,
 				.complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
-			  64);
+	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
+						&li.sla, (char[64]){0}, 64),
+			      0);
 	struct level_summary s;
 	summary_compute(r, 4, &li, &s);
 	CU_ASSERT_EQUAL(s.total, 4);
@@ -258,8 +259,9 @@ static void test_online_equals_batch(void)
 				.window_start_ns = 1 * S,
 				.window_end_ns = 3 * S,
 				.complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
-			  64);
+	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
+						&li.sla, (char[64]){0}, 64),
+			      0);
 	struct level_summary batch, online;
 	summary_compute(r, 5, &li, &batch);
 	/* in end order: E 0.8, F 1.1, W 1.2, B 2.0, A 3.5 s */
@@ -525,8 +527,9 @@ static void test_json_round_trip(void)
 				.window_start_ns = 1 * S,
 				.window_end_ns = 3 * S,
 				.complete = true};
-	summary_parse_sla("ttft_ms=600,tpot_ms=600", &li.sla, (char[64]){0},
-			  64);
+	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
+						&li.sla, (char[64]){0}, 64),
+			      0);
 	snprintf(r[3].error, sizeof r[3].error, "HTTP 429: slow down");
 	struct level_summary s, s2;
 	struct level_info li2;
