@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Default cap on one event (all its data lines plus the line in progress). */
 #define SSE_DEFAULT_MAX_EVENT_BYTES (1u << 20)
 
@@ -63,7 +65,7 @@ void sse_release(struct sse_parser *p);
 void sse_reset(struct sse_parser *p);
 /* Parses len bytes. Returns SSE_OK, SSE_EOVERSIZE (the stream is broken and
  * later calls return it again) or SSE_ESTOPPED. */
-int sse_feed(struct sse_parser *p, const char *buf, size_t len);
+int sse_feed(struct sse_parser *p, const char *buf, size_t len) SC_MUST_CHECK;
 /* True when bytes of an unfinished line or event are pending, i.e. the
  * stream ended in the middle of an event (which the spec discards). */
 bool sse_pending(const struct sse_parser *p);

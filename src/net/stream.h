@@ -10,6 +10,7 @@
 
 #include "net/decode.h"
 #include "net/sse.h"
+#include "util/err.h"
 
 /* Why a stream failed (the transport's own failures live in the load loop). */
 enum stream_fail {
@@ -56,7 +57,8 @@ void stream_release(struct stream *s);
 void stream_reset(struct stream *s);
 /* Feeds body bytes received at t_ns. Returns 0 to go on, or -1 when the
  * stream must be abandoned (over-size event, too many chunks). */
-int stream_feed(struct stream *s, const char *buf, size_t len, int64_t t_ns);
+int stream_feed(struct stream *s, const char *buf, size_t len,
+		int64_t t_ns) SC_MUST_CHECK;
 /* True when the stream ended properly: [DONE] or a finish_reason seen. */
 bool stream_complete(const struct stream *s);
 /* Output tokens: usage.completion_tokens when sent, else the per-chunk

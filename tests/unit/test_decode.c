@@ -68,8 +68,10 @@ static char *run_fixture(const char *file, struct stream *s)
 	char *text = jsonio_read_text(testutil_src(rel), 1 << 20, &len, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	stream_init(s, 0, 0);
-	for (size_t i = 0; i < len; i++)
-		stream_feed(s, text + i, 1, (int64_t)s->sse.events + 1);
+	int rc = 0;
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = stream_feed(s, text + i, 1, (int64_t)s->sse.events + 1);
+	CU_ASSERT_EQUAL(rc, 0);
 	return text;
 }
 

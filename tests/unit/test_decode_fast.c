@@ -121,8 +121,8 @@ static void test_fixtures(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 		struct sse_parser p;
 		sse_init(&p, 0, on_event, &t);
-		sse_feed(&p, text, len);
-		sse_feed(&p, "\n\n", 2);
+		CU_ASSERT_EQUAL(sse_feed(&p, text, len), SSE_OK);
+		CU_ASSERT_EQUAL(sse_feed(&p, "\n\n", 2), SSE_OK);
 		sse_release(&p);
 		free(text);
 	}

@@ -89,9 +89,11 @@ static void check_splits(const char *text, size_t len, const struct rec *want)
 	struct rec r = {0};
 	struct sse_parser p;
 	sse_init(&p, 0, on_ev, &r);
-	for (size_t i = 0; i < len; i++)
-		sse_feed(&p, text + i, 1);
+	int rc = SSE_OK;
+	for (size_t i = 0; i < len && rc == SSE_OK; i++)
+		rc = sse_feed(&p, text + i, 1);
 	sse_release(&p);
+	CU_ASSERT_EQUAL(rc, SSE_OK);
 	CU_ASSERT_EQUAL(r.len, want->len);
 	CU_ASSERT(r.len == want->len && !memcmp(r.buf, want->buf, r.len));
 }
