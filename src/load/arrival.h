@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "util/rng.h"
+#include "util/err.h"
 
 enum arrival_kind { ARRIVAL_POISSON, ARRIVAL_GAMMA, ARRIVAL_CONSTANT };
 
@@ -35,7 +36,7 @@ struct arrival {
 /* Parses "poisson", "gamma:K" (K in [NUM_SHAPE_MIN, NUM_SHAPE_MAX]) or
  * "constant". Returns 0, or -1 with a message in err quoting the value. */
 int arrival_parse(const char *s, enum arrival_kind *kind, double *shape,
-		  char *err, size_t cap);
+		  char *err, size_t cap) SC_MUST_CHECK;
 void arrival_init(struct arrival *a, enum arrival_kind kind, double rate_per_s,
 		  double shape, uint64_t seed);
 /* Makes the next block n gaps long (n <= 0: ARRIVAL_BLOCK; capped at

@@ -108,14 +108,14 @@ struct bench_outcome {
  * says whether the server reported usage at all. */
 int bench_probe(struct http_driver *d, struct workload *w, const char *ep,
 		double timeout_s, bool *prompt_tokens_checked,
-		struct sc_err *e);
+		struct sc_err *e) SC_MUST_CHECK;
 
 /* Runs every level of p in order against d. Returns SC_OK when every level
  * ran (see out for failed levels and early stops), or the status of an I/O
  * or driver failure with e filled; records already written stay. */
 int bench_run(const struct bench_plan *p, struct http_driver *d,
 	      struct workload *w, const struct bench_hooks *h,
-	      struct bench_outcome *out, struct sc_err *e);
+	      struct bench_outcome *out, struct sc_err *e) SC_MUST_CHECK;
 
 /* DIR/LEVEL/summary.json of level i of p as written (NULL when it has
  * none or it does not parse), with the level's name in name. Caller

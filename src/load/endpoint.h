@@ -24,10 +24,11 @@ char *endpoint_url(const char *url, bool chat);
 /* Parses a /v1/models body into info. Returns SC_OK, or SC_ERUNTIME when
  * it is not a model list ("what" names the URL in the message). */
 int endpoint_parse_models(const char *body, const char *what,
-			  struct endpoint_info *info, struct sc_err *e);
+			  struct endpoint_info *info,
+			  struct sc_err *e) SC_MUST_CHECK;
 /* GET /v1/models beside the request URL ep and parse it. SC_ERUNTIME on a
  * transport failure, a status other than 200, or a body with no model. */
 int endpoint_query(const struct http_options *ho, const char *ep,
-		   struct endpoint_info *info, struct sc_err *e);
+		   struct endpoint_info *info, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

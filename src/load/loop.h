@@ -103,7 +103,7 @@ struct loop_result {
  * holds the statistics either way: release it with loop_result_release. */
 int loop_run(struct http_driver *d, struct workload *wl,
 	     const struct loop_config *c, struct loop_result *out,
-	     struct sc_err *e);
+	     struct sc_err *e) SC_MUST_CHECK;
 void loop_result_release(struct loop_result *r);
 
 #endif

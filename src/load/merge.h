@@ -34,17 +34,18 @@ struct merge {
  * owned by the caller, released with loop_result_release). SC_ERUNTIME
  * when no spill file can be made. */
 int merge_init(struct merge *m, const struct loop_config *c, unsigned workers,
-	       struct loop_result *out, struct sc_err *e);
+	       struct loop_result *out, struct sc_err *e) SC_MUST_CHECK;
 /* One worker's record (arrays valid during the call): the level's
  * on_record hook, the spill, the progress hook when due. */
-int merge_record(struct merge *m, const struct req_record *r, struct sc_err *e);
+int merge_record(struct merge *m, const struct req_record *r,
+		 struct sc_err *e) SC_MUST_CHECK;
 /* One worker's end. Returns its status: SC_OK, or its failure in e. */
 int merge_worker_done(struct merge *m, const struct wire_done *d,
-		      struct sc_err *e);
+		      struct sc_err *e) SC_MUST_CHECK;
 /* After every worker's end: the common window and the statistics of all
  * records over it into m->out. SC_ERUNTIME when the spill cannot be read
  * back. */
-int merge_finish(struct merge *m, struct sc_err *e);
+int merge_finish(struct merge *m, struct sc_err *e) SC_MUST_CHECK;
 /* Closes the spill (also after a failure). */
 void merge_release(struct merge *m);
 

@@ -27,6 +27,6 @@ int procs_available(void);
  * loop_run's: release it with loop_result_release. */
 int procs_run(unsigned n, struct http_driver *d, struct workload *wl,
 	      const struct loop_config *c, struct loop_result *out,
-	      struct sc_err *e);
+	      struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -670,8 +670,12 @@ void ranks_free(struct ranks *rk)
 		return;
 	if (rk->rank == 0) {
 		if (!rk->setup_done) {
+			/* Releases the other ranks, which wait for a setup,
+			 * with an empty one; a failed broadcast has no one
+			 * left to tell, and MPI_Finalize follows either way. */
 			struct ranks_setup s = {0};
-			ranks_setup(rk, &s, NULL);
+			int rc = ranks_setup(rk, &s, NULL);
+			(void)rc;
 		} else {
 			struct ranks_level lv = {.cmd = LEVEL_END};
 			MPI_Bcast(&lv, sizeof lv, MPI_BYTE, 0, MPI_COMM_WORLD);

@@ -36,12 +36,14 @@ bool ranks_built(void);
  * process was not started by an MPI launcher (or as a job of one rank).
  * SC_ERUNTIME when the launcher started several ranks and servecal was
  * built without MPI, or MPI cannot start. Free with ranks_free. */
-int ranks_init(int *argc, char ***argv, struct ranks **out, struct sc_err *e);
+int ranks_init(int *argc, char ***argv, struct ranks **out,
+	       struct sc_err *e) SC_MUST_CHECK;
 int ranks_rank(const struct ranks *rk);
 int ranks_size(const struct ranks *rk);
 /* Rank 0 sends s, every other rank receives it into s (collective: all
  * ranks call it once, before any level). */
-int ranks_setup(struct ranks *rk, struct ranks_setup *s, struct sc_err *e);
+int ranks_setup(struct ranks *rk, struct ranks_setup *s,
+		struct sc_err *e) SC_MUST_CHECK;
 /* Rank 0: runs level c over all ranks, rank 0 taking share 0 on d, as
  * loop_run would; records reach c->on_record (rank 0's as they finish,
  * the others' when their share ends) and out holds the merged result,
@@ -50,12 +52,13 @@ int ranks_setup(struct ranks *rk, struct ranks_setup *s, struct sc_err *e);
  * ended without their records (the level failed). c->stop stops all. */
 int ranks_run(struct ranks *rk, struct http_driver *d, struct workload *wl,
 	      const struct loop_config *c, struct loop_result *out,
-	      struct sc_err *e);
+	      struct sc_err *e) SC_MUST_CHECK;
 /* Every other rank: runs its share of each level rank 0 announces, on d
  * against url, until rank 0 ends the run. *stop (a signal's flag) stops
  * the share in progress. SC_OK or what failed. */
 int ranks_serve(struct ranks *rk, struct http_driver *d, struct workload *wl,
-		const char *url, volatile sig_atomic_t *stop, struct sc_err *e);
+		const char *url, volatile sig_atomic_t *stop,
+		struct sc_err *e) SC_MUST_CHECK;
 /* Rank 0 tells the other ranks the run is over (when setup went out);
  * every rank leaves MPI. NULL does nothing. */
 void ranks_free(struct ranks *rk);

@@ -29,7 +29,7 @@ bool results_level_parse(const char *name, bool *open_loop, double *level);
  * exist yet (nobody can hold it: lock it again once made); SC_ERUNTIME
  * (*fd = -1) naming dir when another process holds it or it cannot be
  * opened. Never waits. */
-int results_lock(const char *dir, int *fd, struct sc_err *e);
+int results_lock(const char *dir, int *fd, struct sc_err *e) SC_MUST_CHECK;
 /* Releases a lock from results_lock; -1 does nothing. */
 void results_unlock(int fd);
 /* True when DIR/LEVEL/summary.json says "complete": true and
@@ -50,13 +50,13 @@ struct results_writer {
  * unlinked file that gathers the level's profile_export.jsonl lines. On
  * error nothing is left open. */
 int results_level_begin(struct results_writer *w, const char *dir,
-			const char *level, struct sc_err *e);
+			const char *level, struct sc_err *e) SC_MUST_CHECK;
 /* Appends one record line (req_write_json with json_flags) and flushes
  * it, then r's profile_export.jsonl line, made from the record as the
  * line reads back (req_read_back), so it is the one an export from
  * requests.jsonl would give; that one is not flushed. */
 int results_append(struct results_writer *w, const struct req_record *r,
-		   unsigned json_flags, struct sc_err *e);
+		   unsigned json_flags, struct sc_err *e) SC_MUST_CHECK;
 /* Closes requests.jsonl; the export lines stay for results_write_aiperf. */
 void results_level_end(struct results_writer *w);
 /* Drops what w still holds (the export lines of a level that failed
@@ -69,15 +69,16 @@ void results_level_release(struct results_writer *w);
  * SC_ERUNTIME naming the file on an I/O error. */
 int results_write_aiperf(struct results_writer *w, const char *dir,
 			 const char *level, const cJSON *summary,
-			 const char *model, struct sc_err *e);
+			 const char *model, struct sc_err *e) SC_MUST_CHECK;
 /* Writes DIR/LEVEL/summary.json (atomically). */
 int results_write_summary(const char *dir, const char *level,
-			  const cJSON *summary, struct sc_err *e);
+			  const cJSON *summary, struct sc_err *e) SC_MUST_CHECK;
 /* Rebuilds DIR/summary.csv from DIR/LEVEL/summary.json of each level that
  * has one. */
 int results_write_csv(const char *dir, char *const *levels, size_t n,
-		      struct sc_err *e);
+		      struct sc_err *e) SC_MUST_CHECK;
 /* Copies a file byte for byte (deployment.json). */
-int results_copy_file(const char *src, const char *dst, struct sc_err *e);
+int results_copy_file(const char *src, const char *dst,
+		      struct sc_err *e) SC_MUST_CHECK;
 
 #endif

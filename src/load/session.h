@@ -58,7 +58,8 @@ struct session_outcome {
  * per level, an arrival process, prompts that fit the API) and parses the
  * arrival process into o. Returns 0, or -1 with a message naming the
  * flags and quoting the value in err. */
-int session_check_opts(struct session_opts *o, char *err, size_t cap);
+int session_check_opts(struct session_opts *o, char *err,
+		       size_t cap) SC_MUST_CHECK;
 
 /* Runs the bench that o describes; argc/argv are recorded in run.json
  * (header values redacted) and may be changed by MPI's start. `started`
@@ -71,7 +72,7 @@ int session_check_opts(struct session_opts *o, char *err, size_t cap);
 int session_run(struct session_opts *o, int *argc, char ***argv,
 		const struct bench_hooks *h, void (*started)(void),
 		volatile sig_atomic_t *stop, struct session_outcome *out,
-		struct sc_err *e);
+		struct sc_err *e) SC_MUST_CHECK;
 
 /* Ends what the session left running (MPI). Call it after reporting the
  * outcome: under MPI it may not return when a rank died. */

@@ -43,7 +43,7 @@ void wire_record_pack(const struct req_record *r, unsigned char *buf);
  * (valid while buf is; never free them). SC_ERUNTIME when len does not
  * match what the record says it holds. */
 int wire_record_unpack(unsigned char *buf, size_t len, struct req_record *r,
-		       struct sc_err *e);
+		       struct sc_err *e) SC_MUST_CHECK;
 /* The done message of a loop that returned status rc with result res. */
 void wire_done_fill(struct wire_done *d, int rc, const struct sc_err *e,
 		    const struct loop_result *res);

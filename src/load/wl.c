@@ -41,6 +41,10 @@ static const char *const wl_words[64] = {
 #define WL_MAX_FILE_BYTES (4ull << 30)
 #define WL_MAX_ITEMS	  10000000u
 
+_Static_assert(WL_DEFAULT_VOCAB >= WL_MIN_VOCAB &&
+		   WL_DEFAULT_VOCAB <= WL_MAX_VOCAB,
+	       "WL_DEFAULT_VOCAB outside [WL_MIN_VOCAB, WL_MAX_VOCAB]");
+
 void wl_init(struct workload *w, enum wl_api api, const char *model, double isl,
 	     double isl_std, double osl, double osl_std, uint64_t seed)
 {
@@ -56,7 +60,10 @@ void wl_init(struct workload *w, enum wl_api api, const char *model, double isl,
 	w->seed = seed;
 	w->prompt = api == WL_CHAT ? WL_PROMPT_TEXT : WL_PROMPT_IDS;
 	rng_seed(&w->rng, seed);
-	wl_set_vocab(w, WL_DEFAULT_VOCAB, NULL);
+	/* The default lies inside wl_set_vocab's range (asserted at compile
+	 * time above), so this call cannot fail. */
+	int rc = wl_set_vocab(w, WL_DEFAULT_VOCAB, NULL);
+	(void)rc;
 }
 
 int wl_set_vocab(struct workload *w, long vocab, struct sc_err *e)

@@ -79,14 +79,16 @@ void wl_init(struct workload *w, enum wl_api api, const char *model, double isl,
  * (below the special tokens at the top of Llama, Qwen and llama.cpp
  * vocabularies). SC_EINVAL, quoting vocab, outside [WL_MIN_VOCAB,
  * WL_MAX_VOCAB]. Call before the first wl_next. */
-int wl_set_vocab(struct workload *w, long vocab, struct sc_err *e);
+int wl_set_vocab(struct workload *w, long vocab,
+		 struct sc_err *e) SC_MUST_CHECK;
 /* Switches synthetic prompts to text (the only kind chat accepts). */
 void wl_use_text(struct workload *w);
 /* Loads a dataset or trace file (JSONL; "-" is stdin, anything else a
  * regular file) into w. Lengths are whole numbers in [1, NUM_TOKENS_MAX],
  * trace timestamps ms in [0, NUM_MS_MAX]. Returns SC_OK or SC_EINPUT naming
  * the file, line and problem. */
-int wl_load_dataset(struct workload *w, const char *path, struct sc_err *e);
+int wl_load_dataset(struct workload *w, const char *path,
+		    struct sc_err *e) SC_MUST_CHECK;
 /* Builds request number id (the unique prefix encodes it). With a dataset
  * the items are used in order, wrapping around. */
 void wl_next(struct workload *w, uint64_t id, struct wl_request *out);

@@ -126,8 +126,11 @@ static void test_dataset(void)
 
 	/* completions: messages are flattened into a text prompt */
 	wl_init(&w, WL_COMPLETIONS, "m", 100, 0, 32, 0, 1);
-	wl_load_dataset(
-	    &w, testutil_src("tests/fixtures/datasets/prompts.jsonl"), NULL);
+	CU_ASSERT_EQUAL_FATAL(
+	    wl_load_dataset(
+		&w, testutil_src("tests/fixtures/datasets/prompts.jsonl"),
+		NULL),
+	    SC_OK);
 	wl_request_release(&r);
 	cJSON_Delete(body_of(&w, 0, &r));
 	wl_request_release(&r);
