@@ -18,7 +18,8 @@ cJSON *gen_launch_json(const struct gen_plan *p, const char *dir);
 
 /* Creates dir (and parents) and writes the files. SC_ERUNTIME naming the
  * file that could not be written. */
-int gen_write_dir(const struct gen_plan *p, const char *dir, struct sc_err *e);
+int gen_write_dir(const struct gen_plan *p, const char *dir,
+		  struct sc_err *e) SC_MUST_CHECK;
 
 /* What gen_emit_best did for one mode. */
 struct gen_emitted {
@@ -38,7 +39,7 @@ struct gen_emitted {
  * else the first failure's status. */
 int gen_emit_best(const char *dir, const struct plan_query *q,
 		  const struct plan_result *r, const struct gen_opts *o,
-		  struct gen_emitted out[2]);
+		  struct gen_emitted out[2]) SC_MUST_CHECK;
 void gen_emitted_release(struct gen_emitted *m);
 
 #endif

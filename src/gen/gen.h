@@ -85,7 +85,7 @@ struct gen_plan {
  * model with no known checkpoint and no o->model_path. Release with
  * gen_plan_release (also after a failure). */
 int gen_plan_build(const struct deploy_spec *d, const struct gen_opts *o,
-		   struct gen_plan *p, struct sc_err *e);
+		   struct gen_plan *p, struct sc_err *e) SC_MUST_CHECK;
 void gen_plan_release(struct gen_plan *p);
 
 /* The process that serves the endpoint (frontend, or the only worker). */

@@ -11,6 +11,6 @@
  * weights in wdtype into buf. SC_EINPUT naming both when none is known
  * (the caller then needs the path from the user). */
 int gen_model_id(const char *model, enum dtype wdtype, char *buf, size_t len,
-		 struct sc_err *e);
+		 struct sc_err *e) SC_MUST_CHECK;
 
 #endif
