@@ -55,7 +55,10 @@ int main(int argc, char **argv)
 			struct obs_point p = {.deploy = idx,
 					      .concurrency = levels[i],
 					      .wl = {4000, 500}};
-			obs_project(&s, &p, &t, p.value, NULL);
+			if (obs_project(&s, &p, &t, p.value, &e)) {
+				fprintf(stderr, "fit_bench: %s\n", e.msg);
+				return 1;
+			}
 			for (int m = 0; m < OM_COUNT; m++) {
 				p.value[m] *= exp(0.03 * gauss(&seed));
 				p.rel_se[m] = 0.03;

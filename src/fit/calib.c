@@ -93,8 +93,12 @@ static int holdout_deployments(struct obs_set *s, const struct calib_opts *o,
 			return rc;
 		for (size_t i = 0; i < s->n_points; i++)
 			if (s->points[i].deploy == d) {
-				obs_project(s, &s->points[i], &fr.p,
-					    r->proj_held[i], NULL);
+				/* A point this fit cannot project keeps the
+				 * NaN row obs_project leaves on failure, and
+				 * mape skips it, as project_all's do. */
+				int prc = obs_project(s, &s->points[i], &fr.p,
+						      r->proj_held[i], NULL);
+				(void)prc;
 				r->held[i] = true;
 			}
 	}

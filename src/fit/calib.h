@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "fit/nlls.h"
+#include "util/err.h"
 
 enum holdout_mode { HOLDOUT_NONE, HOLDOUT_LEVELS, HOLDOUT_DEPLOYMENTS };
 
@@ -63,7 +64,7 @@ void calib_split(struct obs_set *s, enum holdout_mode m);
 /* Runs the whole procedure. SC_EINPUT for degenerate data. A fit that does
  * not converge still fills r (r->fit.converged false). */
 int calib_run(struct obs_set *s, const struct calib_opts *o,
-	      struct calib_result *r, struct sc_err *e);
+	      struct calib_result *r, struct sc_err *e) SC_MUST_CHECK;
 void calib_release(struct calib_result *r);
 /* fit.json (see README): params with sigma and prior, correlations,
  * points, MAPE, and "quality" {"ok", "verdict", "reason"}. Caller frees. */
@@ -123,6 +124,6 @@ struct calib_file {
 void calib_from_json(const cJSON *j, struct calib_file *f);
 void calib_file_release(struct calib_file *f);
 const char *holdout_name(enum holdout_mode m);
-int holdout_parse(const char *s, enum holdout_mode *m);
+int holdout_parse(const char *s, enum holdout_mode *m) SC_MUST_CHECK;
 
 #endif

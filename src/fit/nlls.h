@@ -9,6 +9,7 @@
 
 #include "fit/obs.h"
 #include "model/params.h"
+#include "util/err.h"
 
 struct nlls_opts {
 	bool free[MP_COUNT];	      /* which parameters are fitted */
@@ -48,6 +49,6 @@ const char *nlls_gsl_version(void);
  * parameters, SC_ERUNTIME when GSL fails outright (message in e). */
 int nlls_fit(const struct obs_set *s, const struct nlls_opts *o,
 	     const struct model_params *start, struct nlls_result *r,
-	     struct sc_err *e);
+	     struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -78,7 +78,7 @@ struct obs_set {
  * without input and output lengths, are skipped and counted in *skipped.
  * SC_EINPUT naming file and field on bad input. */
 int obs_add_dir(struct obs_set *s, const char *dir, const char *override,
-		size_t *skipped, struct sc_err *e);
+		size_t *skipped, struct sc_err *e) SC_MUST_CHECK;
 /* Adds one point directly (tests, synthetic data). */
 void obs_add_point(struct obs_set *s, const struct obs_point *p);
 /* Adds a deployment (copied; the set owns the copy). Returns its index. */
@@ -91,7 +91,7 @@ int obs_point_cmp(const struct obs_point *a, const struct obs_point *b);
 /* SC_EINPUT when the set cannot be fitted: under two points, one
  * load level only, NaN values, deployments of different models or
  * GPUs. */
-int obs_check(const struct obs_set *s, struct sc_err *e);
+int obs_check(const struct obs_set *s, struct sc_err *e) SC_MUST_CHECK;
 void obs_release(struct obs_set *s);
 /* Replaces every deployment's model spec with model's, GPU spec with
  * gpu's and backend name with backend, each when non-NULL (results whose
@@ -108,6 +108,6 @@ int obs_override(struct obs_set *s, const char *model, const char *gpu,
  * SC_EINVAL for a load the model cannot run. */
 int obs_project(const struct obs_set *s, const struct obs_point *p,
 		const struct model_params *params, double out[OM_COUNT],
-		struct sc_err *e);
+		struct sc_err *e) SC_MUST_CHECK;
 
 #endif
