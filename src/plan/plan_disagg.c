@@ -356,11 +356,11 @@ int plan_disagg_search(const struct plan_query *q, struct plan_mode_result *r,
 				 q->total_gpus);
 		}
 	}
+	int frc; /* declared before the label: C11 puts no declaration there */
 out:
 	/* After an error the list is only handed over (no refinement, which
 	 * is what can fail), and the first error is the one returned. */
-	int frc =
-	    plan_finish_mode(q, &l, r, rc == SC_OK, rc == SC_OK ? e : NULL);
+	frc = plan_finish_mode(q, &l, r, rc == SC_OK, rc == SC_OK ? e : NULL);
 	if (rc == SC_OK)
 		rc = frc;
 	free(shapes);
