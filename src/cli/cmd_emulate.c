@@ -17,30 +17,10 @@ static const char usage[] =
     "Serves /v1/completions, /v1/chat/completions, /v1/models, /health and\n"
     "/metrics for an agg or disagg deployment, with continuous batching in\n"
     "real time. Step times come from the ground truth in the deployment's\n"
-    "\"emulator\" section (model priors, 3% noise and seed 1 without it).\n"
-    "\n"
-    "options:\n"
-    "  -d, --deployment FILE   deployment spec (required)\n"
-    "      --host ADDR         listen address: IPv4, IPv6 or localhost\n"
-    "                          (default 127.0.0.1)\n"
-    "  -p, --port N            port; 0 picks a free one (default 8000)\n"
-    "      --trace FILE        JSONL: per-request times and every token write\n"
-    "      --seed N            overrides emulator.seed\n"
-    "      --fault-http-429 R, --fault-http-500 R, --fault-http-503 R,\n"
-    "      --fault-error-chunk R, --fault-drop R, --fault-stall R,\n"
-    "      --fault-malformed R per-request fault rates in [0,1] (override\n"
-    "                          emulator.faults)\n"
-    "      --fault-stall-ms MS length of a stall in [0, 600000] (default "
-    "2000)\n"
-    "      --idle-timeout-ms MS  a connection must deliver a whole request\n"
-    "                          within MS of opening or of its previous\n"
-    "                          response, else it is closed (408 if it sent\n"
-    "                          part of one); default 30000\n"
-    "      --write-timeout-ms MS  a client that reads none of its pending\n"
-    "                          output for MS is disconnected and its request\n"
-    "                          ended; default 30000\n"
-    "  -h, --help              this text\n"
-    "\n"
+    "\"emulator\" section (model priors, 3% noise and seed 1 without it).\n";
+
+static const char notes[] =
+    "The --fault-* rates are per request and override emulator.faults.\n"
     "The first line of stdout is the URL served (e.g. http://127.0.0.1:8000).\n"
     "Exit codes: 0 stopped by a signal, 1 runtime failure, 2 usage,\n"
     "3 bad deployment file.\n";
@@ -71,159 +51,112 @@ static bool host_ok(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
+struct emu_opts {
+	const char *deploy, *host, *trace;
+	long port, seed, idle_ms, write_ms;
+	double rates[EMU_FAULT_COUNT];
+	bool rate_set[EMU_FAULT_COUNT];
+	double stall_ms;
+};
+
+#define O(f) offsetof(struct emu_opts, f)
+/* A fault rate flag, named as typed (--fault-http-429), not as the
+ * fault's name in files (http_429). */
+#define FAULT(name, k, h)                                                      \
+	CLI_FLAG_REAL(name, "R", O(rates[k]), 0, 1, h,                         \
+		      .given_off = CLI_GIVEN(struct emu_opts, rate_set[k]),    \
+		      .dflt = "emulator.faults'")
+static const struct cli_flag flags[] = {
+    CLI_FLAG_STR("deployment", "FILE", O(deploy), "deployment spec",
+		 .short_name = 'd', .required = true),
+    CLI_FLAG_STR("host", "ADDR", O(host),
+		 "listen address: IPv4, IPv6 or localhost"),
+    CLI_FLAG_LONG("port", "N", O(port), 0, 65535, "port; 0 picks a free one",
+		  .short_name = 'p'),
+    CLI_FLAG_STR("trace", "FILE", O(trace),
+		 "JSONL: per-request times and every token write"),
+    CLI_FLAG_LONG("seed", "N", O(seed), 0, 0x7fffffffffffffffL,
+		  "overrides emulator.seed"),
+    FAULT("fault-http-429", EMU_FAULT_HTTP429, "rate of 429 answers"),
+    FAULT("fault-http-500", EMU_FAULT_HTTP500, "rate of 500 answers"),
+    FAULT("fault-http-503", EMU_FAULT_HTTP503, "rate of 503 answers"),
+    FAULT("fault-error-chunk", EMU_FAULT_ERROR_CHUNK,
+	  "rate of streams ending in an error chunk"),
+    FAULT("fault-drop", EMU_FAULT_DROP, "rate of dropped connections"),
+    FAULT("fault-stall", EMU_FAULT_STALL, "rate of stalled streams"),
+    FAULT("fault-malformed", EMU_FAULT_MALFORMED, "rate of malformed chunks"),
+    CLI_FLAG_REAL("fault-stall-ms", "MS", O(stall_ms), 0, EMU_MAX_STALL_FLAG_MS,
+		  "length of a stall", .dflt = "2000, or emulator.faults'"),
+    CLI_FLAG_LONG("idle-timeout-ms", "MS", O(idle_ms), 1,
+		  EMU_MAX_TIMEOUT_FLAG_MS,
+		  "a connection must deliver a whole request within MS of "
+		  "opening or of its previous response, else it is closed "
+		  "(408 if it sent part of one)",
+		  .dflt = "30000"),
+    CLI_FLAG_LONG("write-timeout-ms", "MS", O(write_ms), 1,
+		  EMU_MAX_TIMEOUT_FLAG_MS,
+		  "a client that reads none of its pending output for MS is "
+		  "disconnected and its request ended",
+		  .dflt = "30000"),
+};
+
+static const struct emu_opts defaults = {
+    .host = "127.0.0.1", .port = 8000, .seed = -1, .stall_ms = -1};
+
+static const struct cli_flagset flagset = {
+    flags, sizeof flags / sizeof flags[0], &defaults, sizeof defaults, false};
+
 const struct cli_command cli_cmd_emulate = {
     .name = "emulate",
     .summary = "serve an emulated OpenAI-compatible engine for a deployment",
     .usage = usage,
     .run = run,
-};
-
-enum {
-	OPT_HOST = 1000,
-	OPT_TRACE,
-	OPT_SEED,
-	OPT_STALL_MS,
-	OPT_IDLE_MS,
-	OPT_WRITE_MS,
-	OPT_FAULT0 /* + fault kind */
+    .flags = &flagset,
+    .notes = notes,
 };
 
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"deployment", required_argument, NULL, 'd'},
-	    {"host", required_argument, NULL, OPT_HOST},
-	    {"port", required_argument, NULL, 'p'},
-	    {"trace", required_argument, NULL, OPT_TRACE},
-	    {"seed", required_argument, NULL, OPT_SEED},
-	    {"fault-http-429", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_HTTP429},
-	    {"fault-http-500", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_HTTP500},
-	    {"fault-http-503", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_HTTP503},
-	    {"fault-error-chunk", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_ERROR_CHUNK},
-	    {"fault-drop", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_DROP},
-	    {"fault-stall", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_STALL},
-	    {"fault-malformed", required_argument, NULL,
-	     OPT_FAULT0 + EMU_FAULT_MALFORMED},
-	    {"fault-stall-ms", required_argument, NULL, OPT_STALL_MS},
-	    {"idle-timeout-ms", required_argument, NULL, OPT_IDLE_MS},
-	    {"write-timeout-ms", required_argument, NULL, OPT_WRITE_MS},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *dep_path = NULL, *host = "127.0.0.1", *trace = NULL;
-	long port = 8000, seed = -1, idle_ms = 0, write_ms = 0;
-	double rates[EMU_FAULT_COUNT];
-	bool rate_set[EMU_FAULT_COUNT] = {false};
-	double stall_ms = -1;
+	struct emu_opts o;
 	bool done = false;
-	int c, rc;
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "d:p:h", opts, &cli_cmd_emulate,
-			       &done)) != -1) {
-		if (c == -2)
-			return EXIT_USAGE;
-		switch (c) {
-		case 'd':
-			dep_path = optarg;
-			break;
-		case OPT_HOST:
-			host = optarg;
-			break;
-		case 'p':
-			if ((rc = cli_parse_long("--port", optarg, 0, 65535,
-						 &port)))
-				return rc;
-			break;
-		case OPT_TRACE:
-			trace = optarg;
-			break;
-		case OPT_SEED:
-			if ((rc = cli_parse_long("--seed", optarg, 0,
-						 0x7fffffffffffffffL, &seed)))
-				return rc;
-			break;
-		case OPT_STALL_MS:
-			if ((rc = cli_parse_real("--fault-stall-ms", optarg, 0,
-						 EMU_MAX_STALL_FLAG_MS,
-						 &stall_ms)))
-				return rc;
-			break;
-		case OPT_IDLE_MS:
-			if ((rc = cli_parse_long("--idle-timeout-ms", optarg, 1,
-						 EMU_MAX_TIMEOUT_FLAG_MS,
-						 &idle_ms)))
-				return rc;
-			break;
-		case OPT_WRITE_MS:
-			if ((rc = cli_parse_long("--write-timeout-ms", optarg,
-						 1, EMU_MAX_TIMEOUT_FLAG_MS,
-						 &write_ms)))
-				return rc;
-			break;
-		default: {
-			int f = c - OPT_FAULT0;
-			if (f < 0 || f >= EMU_FAULT_COUNT)
-				return cli_usage_error("emulate",
-						       "unexpected option");
-			/* The flag as typed (--fault-http-429), not the fault's
-			 * name in files (http_429). */
-			char flag[64] = "--fault";
-			for (const struct option *o = opts; o->name; o++)
-				if (o->val == c)
-					snprintf(flag, sizeof flag, "--%s",
-						 o->name);
-			if ((rc =
-				 cli_parse_real(flag, optarg, 0, 1, &rates[f])))
-				return rc;
-			rate_set[f] = true;
-		}
-		}
-	}
-	if (done)
-		return EXIT_OK_;
-	if (optind < argc)
-		return cli_usage_error("emulate", "unexpected argument '%s'",
-				       argv[optind]);
-	if (!dep_path)
+	int first, rc = cli_flags_parse(&cli_cmd_emulate, argc, argv, &o,
+					&first, &done);
+	if (rc || done)
+		return rc;
+	if (!o.deploy)
 		return cli_usage_error("emulate",
 				       "--deployment FILE is required");
-	if (!host_ok(host))
+	if (!host_ok(o.host))
 		return cli_usage_error("emulate",
 				       "--host must be an IPv4 or IPv6 address "
 				       "or localhost, got '%s'",
-				       host);
+				       o.host);
 
 	struct sc_err e = {0};
 	struct deploy_spec d;
 	memset(&d, 0, sizeof d);
-	if ((rc = deploy_load(dep_path, &d, &e)))
+	if ((rc = deploy_load(o.deploy, &d, &e)))
 		return cli_fail(&e);
 	struct emu_server_cfg cfg = {.d = &d,
-				     .host = host,
-				     .port = (int)port,
-				     .trace_path = trace,
-				     .idle_timeout_ms = idle_ms,
-				     .write_timeout_ms = write_ms,
+				     .host = o.host,
+				     .port = (int)o.port,
+				     .trace_path = o.trace,
+				     .idle_timeout_ms = o.idle_ms,
+				     .write_timeout_ms = o.write_ms,
 				     .on_log = log_line};
 	if ((rc =
 		 emu_truth_from_json(d.emulator, "emulator", &cfg.truth, &e))) {
-		sc_err_prefix(&e, "%s", dep_path);
+		sc_err_prefix(&e, "%s", o.deploy);
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (seed >= 0)
-		cfg.truth.seed = (uint64_t)seed;
+	if (o.seed >= 0)
+		cfg.truth.seed = (uint64_t)o.seed;
 	for (int f = 0; f < EMU_FAULT_COUNT; f++)
-		if (rate_set[f])
-			cfg.truth.faults.rate[f] = rates[f];
-	if (stall_ms >= 0)
-		cfg.truth.faults.stall_s = stall_ms / 1e3;
+		if (o.rate_set[f])
+			cfg.truth.faults.rate[f] = o.rates[f];
+	if (o.stall_ms >= 0)
+		cfg.truth.faults.stall_s = o.stall_ms / 1e3;
 	if (emu_faults_check(&cfg.truth.faults, &e)) {
 		rc = cli_usage_error("emulate", "%s", e.msg);
 		goto out;
@@ -237,12 +170,12 @@ static int run(int argc, char **argv)
 	struct emu_server *srv = emu_server_new(&cfg, &e);
 	if (!srv) {
 		if (e.status == SC_EINPUT)
-			sc_err_prefix(&e, "%s", dep_path);
+			sc_err_prefix(&e, "%s", o.deploy);
 		rc = cli_fail(&e);
 		goto out;
 	}
-	printf("http://%s%s%s:%d\n", strchr(host, ':') ? "[" : "", host,
-	       strchr(host, ':') ? "]" : "", emu_server_port(srv));
+	printf("http://%s%s%s:%d\n", strchr(o.host, ':') ? "[" : "", o.host,
+	       strchr(o.host, ':') ? "]" : "", emu_server_port(srv));
 	fflush(stdout);
 	fprintf(stderr,
 		"servecal emulate: %s deployment '%s' (%s), Ctrl-C stops\n",
