@@ -13,10 +13,8 @@
 
 static const char usage[] =
     "usage: servecal generate --deployment FILE [--deployment FILE ...]\n"
-    "         --backend vllm|sglang|trtllm|dynamo|llamacpp --out DIR\n"
-    "         [--engine vllm|sglang|trtllm] [--model-path PATH] "
-    "[--max-model-len N]\n"
-    "         [--port N] [--gpus-per-node N] [--image IMAGE]\n\n"
+    "         --backend vllm|sglang|trtllm|dynamo|llamacpp --out DIR "
+    "[options]\n\n"
     "Writes the launch files of each deployment spec (match's deploy-*.json, "
     "or\n"
     "your own) for the backend into DIR/NAME/ (NAME: the spec's name):\n"
@@ -36,53 +34,11 @@ static const char usage[] =
     "engine, or is stated as the engine's own behaviour in run.sh; one the\n"
     "engine does not have is an error naming it. Prefix caching is off for\n"
     "calibration. The flag names, engine versions and their documentation are\n"
-    "in src/gen/backends.c.\n\n"
-    "  --engine E        the engine Dynamo runs (default: the spec's backend "
-    "when\n"
-    "                    it is vllm, sglang or trtllm, else vllm)\n"
-    "  --model-path P    checkpoint the engine loads (default: the Hugging "
-    "Face id\n"
-    "                    of the spec's model and weight dtype; required for\n"
-    "                    llamacpp: the GGUF file)\n"
-    "  --max-model-len N tokens of one sequence, prompt plus output (default "
-    "8192)\n"
-    "  --port N          the endpoint's port (default 8000); other processes "
-    "use\n"
-    "                    the ports after it\n"
-    "  --gpus-per-node N GPUs of a node when placing workers (default: the "
-    "GPU\n"
-    "                    spec's)\n"
-    "  --image IMAGE     container image in deploy.yaml (default: Dynamo's "
-    "runtime\n"
-    "                    image of the engine)\n"
+    "in src/gen/backends.c.\n";
+
+static const char notes[] =
     "Exit codes: 0 ok, 1 cannot write, 2 usage, 3 bad spec or a setting the\n"
     "backend does not have.\n";
-
-enum {
-	O_DEPLOY = 256,
-	O_BACKEND,
-	O_OUT,
-	O_ENGINE,
-	O_MODELPATH,
-	O_MAXLEN,
-	O_PORT,
-	O_GPN,
-	O_IMAGE
-};
-
-static const struct option longopts[] = {
-    {"deployment", required_argument, NULL, O_DEPLOY},
-    {"backend", required_argument, NULL, O_BACKEND},
-    {"out", required_argument, NULL, O_OUT},
-    {"engine", required_argument, NULL, O_ENGINE},
-    {"model-path", required_argument, NULL, O_MODELPATH},
-    {"max-model-len", required_argument, NULL, O_MAXLEN},
-    {"port", required_argument, NULL, O_PORT},
-    {"gpus-per-node", required_argument, NULL, O_GPN},
-    {"image", required_argument, NULL, O_IMAGE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 extern const struct cli_command cli_cmd_generate;
 
@@ -93,61 +49,66 @@ struct generate_opts {
 	struct gen_opts g;
 };
 
+static int parse_deploy(const char *flag, const char *arg, void *opts)
+{
+	struct generate_opts *o = opts;
+	if (o->n_deploys == MAX_DEPLOYMENTS)
+		return cli_usage_error("generate", "at most %d %s files",
+				       MAX_DEPLOYMENTS, flag);
+	o->deploys[o->n_deploys++] = arg;
+	return 0;
+}
+
+static int parse_port(const char *flag, const char *arg, void *opts)
+{
+	long v;
+	int rc = cli_parse_long(flag, arg, 1, 65535, &v);
+	((struct generate_opts *)opts)->g.port = (int)v;
+	return rc;
+}
+
+#define O(f) offsetof(struct generate_opts, f)
+static const struct cli_flag flags[] = {
+    CLI_FLAG_CUSTOM(
+	"deployment", "FILE", parse_deploy,
+	"a deployment spec; repeatable (at most " CLI_STR(MAX_DEPLOYMENTS) ")",
+	.required = true),
+    CLI_FLAG_STR("backend", "B", O(g.backend),
+		 "vllm, sglang, trtllm, dynamo or llamacpp", .required = true),
+    CLI_FLAG_STR("out", "DIR", O(out), "where the directories go",
+		 .required = true),
+    CLI_FLAG_STR("engine", "E", O(g.engine),
+		 "the engine Dynamo runs: vllm, sglang or trtllm",
+		 .dflt =
+		     "the spec's backend when it is one of those, else vllm"),
+    CLI_FLAG_STR("model-path", "P", O(g.model_path),
+		 "checkpoint the engine loads (required for llamacpp: the GGUF "
+		 "file)",
+		 .dflt = "the Hugging Face id of the spec's model and weight "
+			 "dtype"),
+    CLI_FLAG_LONG("max-model-len", "N", O(g.max_model_len), 2, NUM_TOKENS_MAX,
+		  "tokens of one sequence, prompt plus output", .dflt = "8192"),
+    CLI_FLAG_CUSTOM("port", "N", parse_port,
+		    "the endpoint's port (in [1, 65535]); other processes use "
+		    "the ports after it",
+		    .dflt = "8000"),
+    CLI_FLAG_LONG("gpus-per-node", "N", O(g.gpus_per_node), 1, 1024,
+		  "GPUs of a node when placing workers",
+		  .dflt = "the GPU spec's"),
+    CLI_FLAG_STR("image", "IMAGE", O(g.image), "container image in deploy.yaml",
+		 .dflt = "Dynamo's runtime image of the engine"),
+};
+
+static const struct cli_flagset flagset = {flags,
+					   sizeof flags / sizeof flags[0], NULL,
+					   sizeof(struct generate_opts), false};
+
 static int parse(int argc, char **argv, struct generate_opts *o, bool *done)
 {
-	memset(o, 0, sizeof *o);
-	long v;
-	int c;
-	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_generate,
-			       done)) != -1) {
-		int rc = 0;
-		switch (c) {
-		case O_DEPLOY:
-			if (o->n_deploys == MAX_DEPLOYMENTS)
-				return cli_usage_error(
-				    "generate", "at most %d --deployment files",
-				    MAX_DEPLOYMENTS);
-			o->deploys[o->n_deploys++] = optarg;
-			break;
-		case O_BACKEND:
-			o->g.backend = optarg;
-			break;
-		case O_OUT:
-			o->out = optarg;
-			break;
-		case O_ENGINE:
-			o->g.engine = optarg;
-			break;
-		case O_MODELPATH:
-			o->g.model_path = optarg;
-			break;
-		case O_IMAGE:
-			o->g.image = optarg;
-			break;
-		case O_MAXLEN:
-			rc =
-			    cli_parse_long("--max-model-len", optarg, 2,
-					   NUM_TOKENS_MAX, &o->g.max_model_len);
-			break;
-		case O_PORT:
-			rc = cli_parse_long("--port", optarg, 1, 65535, &v);
-			o->g.port = (int)v;
-			break;
-		case O_GPN:
-			rc = cli_parse_long("--gpus-per-node", optarg, 1, 1024,
-					    &o->g.gpus_per_node);
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-		if (rc)
-			return rc;
-	}
-	if (*done)
-		return 0;
-	if (optind < argc)
-		return cli_usage_error("generate", "unexpected argument '%s'",
-				       argv[optind]);
+	int first, rc = cli_flags_parse(&cli_cmd_generate, argc, argv, o,
+					&first, done);
+	if (rc || *done)
+		return rc;
 	if (!o->n_deploys || !o->g.backend || !o->out)
 		return cli_usage_error(
 		    "generate",
@@ -215,4 +176,6 @@ const struct cli_command cli_cmd_generate = {
 	       "TensorRT-LLM, Dynamo or llama.cpp",
     .usage = usage,
     .run = run,
+    .flags = &flagset,
+    .notes = notes,
 };
