@@ -1,6 +1,5 @@
 /* `servecal verify`: the closure test of a `servecal match` result. */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,13 +7,11 @@
 
 #include "camp/verify.h"
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "util/jsonio.h"
 
 static const char usage[] =
-    "usage: servecal verify MATCHDIR [--out DIR] [--mode agg|disagg|both]\n"
-    "         [--url-agg URL] [--url-disagg URL] [--rounds N] [--warmup-rounds "
-    "N]\n"
-    "         [--tolerance F]\n\n"
+    "usage: servecal verify MATCHDIR [options]\n\n"
     "Closes the loop on a recommendation: brings up the deployments that\n"
     "`servecal match --out MATCHDIR` recommended (MATCHDIR/deploy-agg.json "
     "and\n"
@@ -30,36 +27,54 @@ static const char usage[] =
     "requests).\n"
     "Results go to DIR (default MATCHDIR/verify): MODE/cN/, logs/, "
     "verify.json.\n"
-    "  --tolerance F   relative slack on the SLAs, the attainment and the\n"
-    "                  tokens/s/gpu check (default 0.10)\n"
+    "";
+
+static const char notes[] =
     "Exit codes: 0 every recommendation met its SLAs and served its projected\n"
     "tokens/s/gpu within the tolerance, 1 one missed (each miss is named; or "
     "it\n"
     "could not be measured), 2 usage, 3 bad MATCHDIR.\n";
 
-enum { O_OUT = 256, O_MODE, O_URLA, O_URLD, O_ROUNDS, O_TOL, O_WARM };
-
-static const struct option longopts[] = {
-    {"out", required_argument, NULL, O_OUT},
-    {"mode", required_argument, NULL, O_MODE},
-    {"url-agg", required_argument, NULL, O_URLA},
-    {"url-disagg", required_argument, NULL, O_URLD},
-    {"rounds", required_argument, NULL, O_ROUNDS},
-    {"tolerance", required_argument, NULL, O_TOL},
-    {"warmup-rounds", required_argument, NULL, O_WARM},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 extern const struct cli_command cli_cmd_verify;
 
-static volatile sig_atomic_t stop_flag;
+enum verify_modes { MODES_BOTH = 0, MODES_AGG, MODES_DISAGG };
 
-static void on_signal(int sig)
-{
-	stop_flag = 1;
-	signal(sig, SIG_DFL);
-}
+struct opts {
+	struct verify_opts v;
+	enum verify_modes modes;
+};
+
+static const struct cli_enum_name mode_names[] = {{"agg", MODES_AGG},
+						  {"disagg", MODES_DISAGG},
+						  {"both", MODES_BOTH},
+						  {NULL, 0}};
+
+#define O(f) offsetof(struct opts, f)
+static const struct cli_flag flags[] = {
+    CLI_FLAG_STR("out", "DIR", O(v.out_dir), "where the results go",
+		 .dflt = "MATCHDIR/verify"),
+    CLI_FLAG_ENUM("mode", "M", O(modes), mode_names,
+		  "the recommendations verified"),
+    CLI_FLAG_STR("url-agg", "URL", O(v.url[0]),
+		 "a running endpoint of the agg recommendation",
+		 .dflt = "emulated"),
+    CLI_FLAG_STR("url-disagg", "URL", O(v.url[1]),
+		 "a running endpoint of the disagg recommendation",
+		 .dflt = "emulated"),
+    CLI_FLAG_LONG("rounds", "N", O(v.rounds), 1, 10000,
+		  "measured rounds of the recommended users", .dflt = "10"),
+    CLI_FLAG_LONG("warmup-rounds", "N", O(v.warmup_rounds), 1,
+		  VERIFY_MAX_WARMUP_ROUNDS, "rounds before measuring",
+		  .dflt = CLI_STR(VERIFY_DEFAULT_WARMUP_ROUNDS)),
+    CLI_FLAG_REAL("tolerance", "F", O(v.tolerance), 0, 1,
+		  "relative slack on the SLAs, the attainment and the "
+		  "tokens/s/gpu check"),
+};
+
+static const struct opts defaults = {.v = {.tolerance = 0.10}};
+
+static const struct cli_flagset flagset = {
+    flags, sizeof flags / sizeof flags[0], &defaults, sizeof defaults, true};
 
 static void print_row(const char *mode, const struct verify_row *r)
 {
@@ -100,58 +115,20 @@ static void print_row(const char *mode, const struct verify_row *r)
 
 static int run(int argc, char **argv)
 {
-	struct verify_opts o = {.tolerance = 0.10, .stop = &stop_flag};
-	const char *mode = "both";
+	struct opts op;
 	char outbuf[4096];
 	bool done = false;
-	int c;
-	while ((c = cli_getopt(argc, argv, "h", longopts, &cli_cmd_verify,
-			       &done)) != -1) {
-		int rc = 0;
-		switch (c) {
-		case O_OUT:
-			o.out_dir = optarg;
-			break;
-		case O_MODE:
-			mode = optarg;
-			break;
-		case O_URLA:
-			o.url[0] = optarg;
-			break;
-		case O_URLD:
-			o.url[1] = optarg;
-			break;
-		case O_ROUNDS:
-			rc = cli_parse_long("--rounds", optarg, 1, 10000,
-					    &o.rounds);
-			break;
-		case O_TOL:
-			rc = cli_parse_real("--tolerance", optarg, 0, 1,
-					    &o.tolerance);
-			break;
-		case O_WARM:
-			rc = cli_parse_long("--warmup-rounds", optarg, 1,
-					    VERIFY_MAX_WARMUP_ROUNDS,
-					    &o.warmup_rounds);
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-		if (rc)
-			return rc;
-	}
-	if (done)
-		return 0;
-	if (optind + 1 != argc)
+	int first, rc = cli_flags_parse(&cli_cmd_verify, argc, argv, &op,
+					&first, &done);
+	if (rc || done)
+		return rc;
+	struct verify_opts o = op.v;
+	o.stop = &cli_stop_flag;
+	if (first + 1 != argc)
 		return cli_usage_error("verify", "expected one MATCHDIR");
-	o.match_dir = argv[optind];
-	if (strcmp(mode, "agg") && strcmp(mode, "disagg") &&
-	    strcmp(mode, "both"))
-		return cli_usage_error(
-		    "verify", "--mode must be agg, disagg or both, got '%s'",
-		    mode);
-	o.skip[0] = !strcmp(mode, "disagg");
-	o.skip[1] = !strcmp(mode, "agg");
+	o.match_dir = argv[first];
+	o.skip[0] = op.modes == MODES_DISAGG;
+	o.skip[1] = op.modes == MODES_AGG;
 	for (int m = 0; m < 2; m++)
 		if (o.url[m] && strncmp(o.url[m], "http://", 7) &&
 		    strncmp(o.url[m], "https://", 8))
@@ -163,11 +140,7 @@ static int run(int argc, char **argv)
 		snprintf(outbuf, sizeof outbuf, "%s/verify", o.match_dir);
 		o.out_dir = outbuf;
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_stop_on_signals(true);
 	struct verify_result r;
 	struct sc_err e = {0};
 	if (verify_run(&o, &r, &e))
@@ -184,7 +157,7 @@ static int run(int argc, char **argv)
 	cJSON *j = verify_file_to_json(&vf);
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", o.out_dir, VERIFY_FILE_NAME);
-	int rc = jsonio_save_file(path, j, &e);
+	rc = jsonio_save_file(path, j, &e);
 	cJSON_Delete(j);
 	if (rc)
 		return cli_fail(&e);
@@ -194,7 +167,7 @@ static int run(int argc, char **argv)
 			o.match_dir);
 		return EXIT_RUNTIME;
 	}
-	if (stop_flag) {
+	if (cli_stop_flag) {
 		fprintf(stderr, "servecal verify: interrupted\n");
 		return EXIT_RUNTIME;
 	}
@@ -207,4 +180,6 @@ const struct cli_command cli_cmd_verify = {
 	       "its projection and SLAs",
     .usage = usage,
     .run = run,
+    .flags = &flagset,
+    .notes = notes,
 };
