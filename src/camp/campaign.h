@@ -75,7 +75,8 @@ struct campaign {
 /* Loads and validates path; spec paths, and the program and file arguments
  * of a launch command, are relative to the campaign file.
  * SC_EINPUT naming file, field and problem. Release with campaign_release. */
-int campaign_load(const char *path, struct campaign *c, struct sc_err *e);
+int campaign_load(const char *path, struct campaign *c,
+		  struct sc_err *e) SC_MUST_CHECK;
 void campaign_release(struct campaign *c);
 
 /* Reads a campaign file's "slas" into out[0..*n): a list of SLA objects
@@ -87,7 +88,7 @@ void campaign_release(struct campaign *c);
  * TTFT limit are refused (reports tell SLAs apart by it). */
 int campaign_slas_from_json(const cJSON *j, const char *where, bool need_tpot,
 			    struct campaign_sla *out, size_t *n,
-			    struct sc_err *e);
+			    struct sc_err *e) SC_MUST_CHECK;
 /* The match directory (and manifest step after "match:") of SLA s for
  * source ("calibrated", "prior"): "calibrated-ttft600", with "-p99" after
  * it when the TTFT statistic is not the default p90. */
@@ -110,6 +111,6 @@ struct campaign_outline {
  * or not an object; entries without a name or a whole positive level are
  * left out (campaign_load checked them when the campaign started). */
 int campaign_outline_read(const char *path, struct campaign_outline *o,
-			  struct sc_err *e);
+			  struct sc_err *e) SC_MUST_CHECK;
 
 #endif

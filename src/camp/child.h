@@ -22,11 +22,12 @@ struct child_opts {
  * closes every descriptor marked close-on-exec. Returns SC_OK with *pid,
  * or SC_ERUNTIME naming the program when fork, chdir or execve failed (a
  * child that failed to exec is already reaped). The fds stay the caller's. */
-int child_spawn(const struct child_opts *o, pid_t *pid, struct sc_err *e);
+int child_spawn(const struct child_opts *o, pid_t *pid,
+		struct sc_err *e) SC_MUST_CHECK;
 
 /* Opens path for a child's output (created or truncated, close-on-exec).
  * Returns the fd, or -1 with SC_ERUNTIME in e. */
-int child_open_log(const char *path, struct sc_err *e);
+int child_open_log(const char *path, struct sc_err *e) SC_MUST_CHECK;
 
 /* Sends sig to the child (to its whole group when own_group). */
 void child_signal(pid_t pid, bool own_group, int sig);

@@ -24,10 +24,11 @@ struct clicmd {
  * a negative SC_E* (not found, cannot start) with e set. out and err may
  * be NULL. */
 int clicmd_run(const struct clicmd *c, char *const argv[], char *out,
-	       size_t out_len, char *err, size_t err_len, struct sc_err *e);
+	       size_t out_len, char *err, size_t err_len,
+	       struct sc_err *e) SC_MUST_CHECK;
 
 /* The path of program in $PATH (or program itself when it has a '/'),
  * into buf; -1 when there is no executable file. */
-int clicmd_which(const char *program, char *buf, size_t len);
+int clicmd_which(const char *program, char *buf, size_t len) SC_MUST_CHECK;
 
 #endif

@@ -22,6 +22,6 @@ bool health_probe(const char *probe, long timeout_ms, char *last, size_t len);
  * returns false (quoting its why). */
 int health_wait(const char *url, const char *path, double timeout_s,
 		volatile sig_atomic_t *stop, health_alive_fn alive, void *ud,
-		double alive_every_s, struct sc_err *e);
+		double alive_every_s, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

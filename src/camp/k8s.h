@@ -41,7 +41,7 @@ struct k8s_spec {
  * base (the campaign file's directory). SC_EINPUT naming the field, the
  * problem and the value. */
 int k8s_spec_from_json(const cJSON *j, const char *where, const char *base,
-		       struct k8s_spec *s, struct sc_err *e);
+		       struct k8s_spec *s, struct sc_err *e) SC_MUST_CHECK;
 
 struct k8s_run {
 	const struct k8s_spec *s;
@@ -71,7 +71,8 @@ struct k8s_up {
  * readiness and a healthy frontend, and fills r->url. On failure
  * (generation, apply, never ready, *stop) what was applied is deleted and
  * e quotes kubectl (and the pods' status). */
-int k8s_bring_up(const struct k8s_up *u, struct k8s_run *r, struct sc_err *e);
+int k8s_bring_up(const struct k8s_up *u, struct k8s_run *r,
+		 struct sc_err *e) SC_MUST_CHECK;
 /* Whether the frontend is still reachable the way it was (the
  * port-forward still runs); fills r->why when not. */
 bool k8s_running(struct k8s_run *r);

@@ -47,7 +47,8 @@ int launch_env_from_json(const cJSON *j, const char *where, bool one_line,
  * in $PATH now. SC_EINPUT naming the field, the problem and the value.
  * Release with launch_spec_release (also after a failure). */
 int launch_spec_from_json(const cJSON *j, const char *where, const char *base,
-			  struct launch_spec *s, struct sc_err *e);
+			  struct launch_spec *s,
+			  struct sc_err *e) SC_MUST_CHECK;
 void launch_spec_release(struct launch_spec *s);
 
 /* Copy of arg with every "{port}" replaced by port and "{host}" by host;
@@ -56,7 +57,7 @@ char *launch_expand(const char *arg, const char *host, int port);
 
 /* A loopback TCP port nobody listens on right now, or -1 with
  * SC_ERUNTIME. Another process may take it before we use it. */
-int launch_free_port(struct sc_err *e);
+int launch_free_port(struct sc_err *e) SC_MUST_CHECK;
 
 struct launch {
 	pid_t pid; /* -1 when not running (never started or reaped) */
@@ -74,7 +75,7 @@ struct launch {
  * NULL) becomes non-zero; the child is then stopped and reaped. */
 int launch_start(struct launch *l, const struct launch_spec *s,
 		 const char *out_path, const char *err_path,
-		 volatile sig_atomic_t *stop, struct sc_err *e);
+		 volatile sig_atomic_t *stop, struct sc_err *e) SC_MUST_CHECK;
 /* Whether the child is still running; reaps it (and keeps its status)
  * when it has ended. */
 bool launch_running(struct launch *l);

@@ -22,19 +22,21 @@ struct manifest {
 /* Opens DIR/manifest.json, creating an empty one for campaign `name`.
  * SC_EINPUT if an existing manifest is unreadable or of another campaign. */
 int manifest_open(struct manifest *m, const char *dir, const char *name,
-		  struct sc_err *e);
+		  struct sc_err *e) SC_MUST_CHECK;
 /* Reads DIR/manifest.json as it is, for looking only (never saved).
  * SC_EINPUT naming the file when it is missing, unreadable or has no
  * "steps" object. Release with manifest_release. */
-int manifest_read(struct manifest *m, const char *dir, struct sc_err *e);
+int manifest_read(struct manifest *m, const char *dir,
+		  struct sc_err *e) SC_MUST_CHECK;
 /* Status of a step ("done", "failed", "running") or NULL. */
 const char *manifest_status(const struct manifest *m, const char *step);
 /* Records a step's status and note (may be NULL), then saves. A step that
  * was started (manifest_start) keeps its start and gets "elapsed_s". */
 int manifest_set(struct manifest *m, const char *step, const char *status,
-		 const char *note, struct sc_err *e);
+		 const char *note, struct sc_err *e) SC_MUST_CHECK;
 /* Marks step "running" from now ("started_unix_s"), then saves. */
-int manifest_start(struct manifest *m, const char *step, struct sc_err *e);
+int manifest_start(struct manifest *m, const char *step,
+		   struct sc_err *e) SC_MUST_CHECK;
 
 /* One step as recorded; numbers NAN when not recorded. */
 struct manifest_step {
@@ -72,7 +74,7 @@ struct manifest_progress {
 /* Replaces the progress block (plan may be NULL to keep the stored plan)
  * and saves. */
 int manifest_set_progress(struct manifest *m, const struct manifest_progress *p,
-			  struct sc_err *e);
+			  struct sc_err *e) SC_MUST_CHECK;
 /* The stored progress block into p (plan allocated, free with
  * manifest_progress_release); p->n_plan 0 and NANs when there is none. */
 void manifest_get_progress(const struct manifest *m,

@@ -17,13 +17,14 @@
  * child is killed too when *stop becomes non-zero (may be NULL). It stays
  * in our process group, so a terminal's Ctrl-C reaches it as well. */
 int proc_run(char *const argv[], const char *out_path, const char *err_path,
-	     double timeout_s, volatile sig_atomic_t *stop, struct sc_err *e);
+	     double timeout_s, volatile sig_atomic_t *stop,
+	     struct sc_err *e) SC_MUST_CHECK;
 /* As proc_run, and also stops the child as for *stop once gone(ud)
  * returns true (polled every 50 ms; gone may be NULL). */
 int proc_run_watch(char *const argv[], const char *out_path,
 		   const char *err_path, double timeout_s,
 		   volatile sig_atomic_t *stop, bool (*gone)(void *ud),
-		   void *ud, struct sc_err *e);
+		   void *ud, struct sc_err *e) SC_MUST_CHECK;
 
 struct proc_server {
 	pid_t pid;
@@ -35,10 +36,11 @@ struct proc_server {
  * stdout, which must be an http:// URL.
  * SC_ERUNTIME (with the child's stderr tail in the message) otherwise. */
 int proc_server_start(struct proc_server *s, char *const argv[],
-		      const char *err_path, double wait_s, struct sc_err *e);
+		      const char *err_path, double wait_s,
+		      struct sc_err *e) SC_MUST_CHECK;
 /* SIGTERM to its group, then SIGKILL after grace_s; reaps the child. */
 void proc_server_stop(struct proc_server *s, double grace_s);
 /* Path of the running executable (for spawning servecal itself). */
-int proc_self_exe(char *buf, size_t len);
+int proc_self_exe(char *buf, size_t len) SC_MUST_CHECK;
 
 #endif

@@ -12,7 +12,7 @@
 /* Creates DIR and DIR/logs and takes DIR/.lock (flock, released when
  * *lock_fd is closed). SC_ERUNTIME when another campaign process holds it
  * or a directory cannot be made. */
-int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e);
+int rundir_lock(const char *dir, int *lock_fd, struct sc_err *e) SC_MUST_CHECK;
 
 /* Whether a campaign process holds DIR's lock right now (false when there
  * is no lock file). It takes the lock for an instant when free, so a
@@ -24,6 +24,6 @@ bool rundir_busy(const char *dir);
  * ("not found" when NULL). SC_EINPUT when the campaign file cannot be read
  * again, SC_ERUNTIME on a write error. */
 int rundir_write(const char *dir, const struct campaign *c, const char *version,
-		 const char *gnuplot, struct sc_err *e);
+		 const char *gnuplot, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

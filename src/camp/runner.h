@@ -45,7 +45,7 @@ struct runner_result {
  * SC_ERUNTIME/SC_EINPUT when it could not start (directory, lock,
  * manifest of another campaign). */
 int runner_run(const struct campaign *c, const struct runner_opts *o,
-	       struct runner_result *res, struct sc_err *e);
+	       struct runner_result *res, struct sc_err *e) SC_MUST_CHECK;
 
 /* Expected seconds to bench deployment d over c's sweep, from the model
  * with prior parameters (for --dry-run). */

@@ -43,7 +43,7 @@ struct slurm_spec {
  * the field, the problem and the value. Release with slurm_spec_release
  * (also after a failure). */
 int slurm_spec_from_json(const cJSON *j, const char *where,
-			 struct slurm_spec *s, struct sc_err *e);
+			 struct slurm_spec *s, struct sc_err *e) SC_MUST_CHECK;
 void slurm_spec_release(struct slurm_spec *s);
 
 /* The first host of a Slurm node list ("gpu[01-04,07],cpu1" is "gpu01"). */
@@ -82,7 +82,7 @@ struct slurm_up {
  * queued past queue_timeout_s, never healthy, *stop) the job is cancelled
  * and e quotes the scheduler. */
 int slurm_bring_up(const struct slurm_up *u, struct slurm_job *j,
-		   struct sc_err *e);
+		   struct sc_err *e) SC_MUST_CHECK;
 /* Whether the job is still running (squeue at most every poll_s; the
  * answer in between is the last one). */
 bool slurm_job_running(struct slurm_job *j);
@@ -107,6 +107,6 @@ int slurm_write_script(const struct slurm_spec *s, const struct deploy_spec *d,
 		       long max_model_len, const char *job_name,
 		       const char *gen_dir, const char *out_log,
 		       const char *path, struct slurm_script_info *info,
-		       struct sc_err *e);
+		       struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -78,7 +78,7 @@ void verify_file_from_json(const cJSON *j, enum stat_sel ttft_stat,
  * the rows for the verdicts); SC_EINPUT for a match directory without
  * best.json; SC_ERUNTIME when a step could not run. */
 int verify_run(const struct verify_opts *o, struct verify_result *r,
-	       struct sc_err *e);
+	       struct sc_err *e) SC_MUST_CHECK;
 /* True when every present row was measured, met its SLAs and served the
  * projected tokens/s/gpu, each within the tolerance. */
 bool verify_passed(const struct verify_result *r);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "metrics/summary.h"
+#include "util/err.h"
 
 /* Percentiles resting on fewer samples than this get a note. */
 #define BENCH_BLOCK_FEW_SAMPLES 20
@@ -16,7 +17,7 @@
  * summary_from_json fill them) to f. Returns 0, or -1 when a write
  * failed (errno set). */
 int bench_block_write(FILE *f, const char *level, const struct level_summary *s,
-		      const struct level_info *li);
+		      const struct level_info *li) SC_MUST_CHECK;
 
 /* The sweep overview: its header (rate_column: "rate" for open-loop
  * levels, else "little_N") and one row per level. */

@@ -131,7 +131,8 @@ struct campdir {
  * is missing, or has neither campaign.json nor a cN/summary.json, or
  * campaign.json is malformed (named in e). Other problems become notes.
  * Release c with campdir_release in every case. */
-int campdir_load(const char *dir, struct campdir *c, struct sc_err *e);
+int campdir_load(const char *dir, struct campdir *c,
+		 struct sc_err *e) SC_MUST_CHECK;
 void campdir_release(struct campdir *c);
 /* Value of key in the environment list, or "" when absent. */
 const char *campdir_env(const struct campdir *c, const char *key);

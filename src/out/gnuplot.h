@@ -25,7 +25,7 @@ const char *gnuplot_program(void);
 bool gnuplot_available(void);
 /* Writes the gnuplot program's version ("5.4 patchlevel 4") into buf.
  * SC_ERUNTIME when it cannot be run. */
-int gnuplot_version(char *buf, size_t len, struct sc_err *e);
+int gnuplot_version(char *buf, size_t len, struct sc_err *e) SC_MUST_CHECK;
 
 /* Runs the gnuplot program on script (a file name relative to dir) with dir
  * as working directory, stdin from /dev/null. Its stderr (capped at
@@ -33,6 +33,6 @@ int gnuplot_version(char *buf, size_t len, struct sc_err *e);
  * 0; SC_ERUNTIME when it cannot start, is not found, runs past timeout_s
  * (it is killed) or exits non-zero, with its first error line in e. */
 int gnuplot_run(const char *dir, const char *script, double timeout_s,
-		char *log, size_t log_len, struct sc_err *e);
+		char *log, size_t log_len, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

@@ -13,7 +13,7 @@
 enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF };
 
 /* "png", "svg" or "pdf". Returns SC_OK or SC_EINVAL. */
-int plot_format_parse(const char *s, enum plot_format *out);
+int plot_format_parse(const char *s, enum plot_format *out) SC_MUST_CHECK;
 /* File extension without the dot. */
 const char *plot_format_ext(enum plot_format f);
 
@@ -43,11 +43,12 @@ struct plot_set {
  * plot_set_release). Returns SC_OK, SC_EINPUT (template unreadable) or
  * SC_ERUNTIME (cannot write). */
 int plot_write(const struct campdir *c, const char *outdir, enum plot_format f,
-	       struct plot_set *s, struct sc_err *e);
+	       struct plot_set *s, struct sc_err *e) SC_MUST_CHECK;
 /* Renders every chart of s with gnuplot (timeout_s each) and records each
  * chart's outcome. Returns SC_OK when all rendered, else SC_ERUNTIME with
  * the first failure in e (gnuplot missing is said once, plainly). */
-int plot_render(struct plot_set *s, double timeout_s, struct sc_err *e);
+int plot_render(struct plot_set *s, double timeout_s,
+		struct sc_err *e) SC_MUST_CHECK;
 void plot_set_release(struct plot_set *s);
 
 /* The gnuplot "set terminal" line of format f. */

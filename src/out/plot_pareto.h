@@ -5,11 +5,12 @@
 #define SC_PLOT_PARETO_H
 #include "out/campdir.h"
 #include "out/plot.h"
+#include "util/err.h"
 
 /* Writes outdir/pareto-MATCH.dat and .gp for match m of c and describes the
  * chart in ch. Returns SC_OK, SC_EINPUT or SC_ERUNTIME (see plotfile_save). */
 int plot_pareto_write(const struct campdir *c, const struct campdir_match *m,
 		      const char *outdir, enum plot_format f,
-		      struct plot_chart *ch, struct sc_err *e);
+		      struct plot_chart *ch, struct sc_err *e) SC_MUST_CHECK;
 
 #endif

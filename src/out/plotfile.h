@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "out/plot.h"
+#include "util/err.h"
 #include "util/textbuf.h"
 
 /* Data blocks of one .dat file; plot commands refer to them by index, so
@@ -57,6 +58,7 @@ char *plotfile_expand(const char *tmpl, const char *const *keys,
 int plotfile_save(const char *outdir, const char *tmpl_name,
 		  const struct plot_chart *ch, enum plot_format f,
 		  const struct plotfile_blocks *bl,
-		  const struct plotfile_script *s, struct sc_err *e);
+		  const struct plotfile_script *s,
+		  struct sc_err *e) SC_MUST_CHECK;
 
 #endif

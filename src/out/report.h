@@ -17,7 +17,7 @@
  * be NULL: no plots section); a chart that was not rendered is listed with
  * its error. Returns SC_OK or SC_ERUNTIME (cannot write). */
 int report_write(const struct campdir *c, const struct plot_set *ps,
-		 struct sc_err *e);
+		 struct sc_err *e) SC_MUST_CHECK;
 
 struct report_opts {
 	enum plot_format format; /* png or svg (pdf cannot be embedded) */
@@ -37,7 +37,7 @@ struct report_result {
  * SC_OK, SC_EINPUT (dir or campaign.json missing or malformed) or
  * SC_ERUNTIME (cannot write). Free r with report_result_release. */
 int report_campaign(const char *dir, const struct report_opts *o,
-		    struct report_result *r, struct sc_err *e);
+		    struct report_result *r, struct sc_err *e) SC_MUST_CHECK;
 void report_result_release(struct report_result *r);
 
 #endif
