@@ -15,6 +15,7 @@ libservecal_a_SOURCES += \
 
 MODEL_TESTS = tests/unit/test_modelspec tests/unit/test_specs \
 	tests/unit/test_step tests/unit/test_memory tests/unit/test_perf \
-	tests/unit/test_params tests/unit/test_sim tests/unit/test_catalog
+	tests/unit/test_params tests/unit/test_sim tests/unit/test_catalog \
+	tests/unit/test_predict
 check_PROGRAMS += $(MODEL_TESTS)
 TESTS += $(MODEL_TESTS)

@@ -12,6 +12,7 @@ libservecal_a_SOURCES += \
 	src/plan/search.c src/plan/search.h
 
 PLAN_TESTS = tests/unit/test_pareto tests/unit/test_plan_ratematch \
+	tests/unit/test_plan_ask \
 	tests/unit/test_plan_space tests/unit/test_plan_search \
 	tests/unit/test_plan_out tests/unit/test_plan_behaviour
 check_PROGRAMS += $(PLAN_TESTS)
