@@ -183,12 +183,13 @@ O="$TMP/resume"
 "$SERVECAL" bench --url "$URL" --model m --isl 16 --osl 30 --concurrency 1,2 \
 	--requests-per-level 30 --out "$O" --quiet >/dev/null 2>"$TMP/int.err" &
 B=$!
-# interrupt during c2 (~16 rounds of 90 ms), once c1 is complete
-for _ in $(seq 1 300); do
-	[ -f "$O/c1/summary.json" ] && break
+# interrupt during c2 (~16 rounds of 90 ms), once c1 is complete and c2
+# has a finished record (waited for, not timed: a loaded machine may take
+# longer than a round to start the level)
+for _ in $(seq 1 600); do
+	[ -f "$O/c1/summary.json" ] && [ -s "$O/c2/requests.jsonl" ] && break
 	sleep 0.05
 done
-sleep 0.4
 kill -INT "$B"
 wait "$B"
 rc=$?
