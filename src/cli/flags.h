@@ -19,7 +19,9 @@ enum cli_flag_kind {
 	CLI_F_DURATION,	 /* double seconds in [dmin, dmax]: 60s, 500ms, 2m */
 	CLI_F_LONG_LIST, /* long[max] in [lmin, lmax]; count at n_off */
 	CLI_F_RATE_LIST, /* double[max] requests/s; count at n_off */
-	CLI_F_ENUM,	 /* int: the value paired with the name given */
+	CLI_F_ENUM,	 /* int: the value paired with the name given (an
+			  enum field is written as int: int-sized in gcc and
+			  clang for enums of small non-negative values) */
 	CLI_F_CUSTOM,	 /* fn parses and stores */
 };
 
