@@ -53,7 +53,7 @@ for run in 1 2; do
 	sweep "$out/b$run" 1024 128
 done
 
-fixall=eta_c,eta_a,eta_ad,eta_m,eta_ar,alpha_ar,tau_s,tau_r,t0,tkv
+fixall=eta_c,eta_a,eta_ad,eta_m,eta_ar,alpha_ar,tau_s,tau_r,t0,tkv,eta_me
 for d in a1 a2 b1 b2; do
 	"$sc" fit "$out/$d" --holdout levels --out "$out/$d/fit.json" \
 		>"$out/$d/fit.txt"
@@ -62,9 +62,11 @@ for d in a1 a2 b1 b2; do
 done
 # One shape's fit (all its levels) projected onto the other shape.
 "$sc" fit "$out/b1" --prior "$out/a1/fit-all.json" --fix "$fixall" \
-	--holdout none --out "$out/cross-a-to-b.json" >"$out/cross-a-to-b.txt"
+	--holdout none --out "$out/cross-a-to-b.json" >"$out/cross-a-to-b.txt" ||
+	echo "fit on A projected onto B: marked unconverged (the MAPE is still the projection's)" >&2
 "$sc" fit "$out/a1" --prior "$out/b1/fit-all.json" --fix "$fixall" \
-	--holdout none --out "$out/cross-b-to-a.json" >"$out/cross-b-to-a.txt"
+	--holdout none --out "$out/cross-b-to-a.json" >"$out/cross-b-to-a.txt" ||
+	echo "fit on B projected onto A: marked unconverged (the MAPE is still the projection's)" >&2
 
 python3 - "$out" <<'EOF'
 import json, sys, os
