@@ -28,11 +28,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start_emu [SPEC]: the token server (emu-bench.json, traced) or SPEC
+# without a trace (its logging would cost the emulator CPU); sets URL and
+# EMU_PID.
 start_emu() {
 	# a stale first line would name the last emulator's port
 	rm -f "$TMP/emu.out"
-	"$SERVECAL" emulate --deployment "$top/bench/emu-bench.json" --port 0 \
-		--trace "$TMP/trace.jsonl" >"$TMP/emu.out" 2>"$TMP/emu.err" &
+	if [ $# -gt 0 ]; then
+		"$SERVECAL" emulate --deployment "$1" --port 0 \
+			>"$TMP/emu.out" 2>"$TMP/emu.err" &
+	else
+		"$SERVECAL" emulate --deployment "$top/bench/emu-bench.json" --port 0 \
+			--trace "$TMP/trace.jsonl" >"$TMP/emu.out" 2>"$TMP/emu.err" &
+	fi
 	EMU_PID=$!
 	for _ in $(seq 1 50); do
 		URL=$(head -n 1 "$TMP/emu.out" 2>/dev/null || true)
@@ -122,16 +130,7 @@ print("open loop: target=1000/s constant achieved=%.1f/s (%.2f%%) send_lateness_
 ps=${PROCS_STREAMS:-400}
 echo "# --procs: $ps streams, osl=$osl, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (other users included)"
 for p in 1 2; do
-	rm -f "$TMP/emu.out"
-	"$SERVECAL" emulate --deployment "$top/bench/perf/emu-loadgen.json" --port 0 \
-		>"$TMP/emu.out" 2>"$TMP/emu.err" &
-	EMU_PID=$!
-	URL=""
-	for _ in $(seq 1 50); do
-		URL=$(head -n 1 "$TMP/emu.out" 2>/dev/null || true)
-		[ -n "$URL" ] && break
-		sleep 0.1
-	done
+	start_emu "$top/bench/perf/emu-loadgen.json"
 	e0=$(cpu_of "$EMU_PID")
 	cpu_run "$TMP/cpu" "$SERVECAL" bench --url "$URL" --isl 128 --osl "$osl" \
 		--concurrency "$ps" --requests-per-level $((ps * 3)) --procs "$p" \
@@ -175,16 +174,7 @@ print("open loop, 2 workers: target=1000/s poisson achieved=%.1f/s (%+.2f%%, tar
 # One process at PROCS_STREAMS streams under strace -f -c (slower, so reads
 # batch more chunks than without it: an upper bound on chunks per read).
 if command -v strace >/dev/null 2>&1; then
-	rm -f "$TMP/emu.out"
-	"$SERVECAL" emulate --deployment "$top/bench/perf/emu-loadgen.json" --port 0 \
-		>"$TMP/emu.out" 2>"$TMP/emu.err" &
-	EMU_PID=$!
-	URL=""
-	for _ in $(seq 1 50); do
-		URL=$(head -n 1 "$TMP/emu.out" 2>/dev/null || true)
-		[ -n "$URL" ] && break
-		sleep 0.1
-	done
+	start_emu "$top/bench/perf/emu-loadgen.json"
 	traced=0
 	strace -f -c -o "$TMP/strace.txt" "$SERVECAL" bench --url "$URL" --isl 128 \
 		--osl "$osl" --concurrency "$ps" --requests-per-level $((ps * 3)) \

@@ -94,27 +94,13 @@ static int on_event(void *ud, const struct sse_event *ev)
 	return 0;
 }
 
-static const char *const fixtures[] = {
-    "vllm_chat.sse",
-    "vllm_error.sse",
-    "vllm_completions.sse",
-    "vllm_truncated.sse",
-    "sglang_chat.sse",
-    "trtllm_completions.sse",
-    "llamacpp_chat.sse",
-    "dynamo_chat.sse",
-    "malformed_completions.sse",
-    "llamacpp_completions.sse",
-    "llamacpp_error_oov.sse",
-};
-
 static void test_fixtures(void)
 {
 	struct tally t = {0, 0, 0};
-	for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) {
+	for (size_t i = 0; i < testutil_n_stream_fixtures; i++) {
 		char rel[256];
 		snprintf(rel, sizeof rel, "tests/fixtures/streams/%s",
-			 fixtures[i]);
+			 testutil_stream_fixtures[i]);
 		size_t len;
 		char *text =
 		    jsonio_read_text(testutil_src(rel), 1 << 20, &len, NULL);

@@ -38,20 +38,6 @@ static int parse_whole(const char *text, size_t len, size_t cap, struct rec *r)
 	return rc;
 }
 
-static const char *const fixtures[] = {
-    "vllm_chat.sse",
-    "vllm_error.sse",
-    "vllm_completions.sse",
-    "vllm_truncated.sse",
-    "sglang_chat.sse",
-    "trtllm_completions.sse",
-    "llamacpp_chat.sse",
-    "dynamo_chat.sse",
-    "malformed_completions.sse",
-    "llamacpp_completions.sse",
-    "llamacpp_error_oov.sse",
-};
-
 /* Rewrites every "\n" of src as eol. */
 static char *with_eol(const char *src, size_t len, const char *eol,
 		      size_t *out_len)
@@ -100,10 +86,10 @@ static void check_splits(const char *text, size_t len, const struct rec *want)
 
 static void test_fixture_splits(void)
 {
-	for (size_t f = 0; f < sizeof fixtures / sizeof *fixtures; f++) {
+	for (size_t f = 0; f < testutil_n_stream_fixtures; f++) {
 		char rel[256];
 		snprintf(rel, sizeof rel, "tests/fixtures/streams/%s",
-			 fixtures[f]);
+			 testutil_stream_fixtures[f]);
 		size_t len;
 		char *text =
 		    jsonio_read_text(testutil_src(rel), 1 << 20, &len, NULL);

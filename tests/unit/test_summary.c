@@ -145,20 +145,28 @@ static void level_records(struct req_record r[4])
 		req_derive(&r[i]);
 }
 
+/* The four records above as a complete level of 2 users (ISL 100, OSL 3,
+ * 2 GPUs, steady window 1-3 s) with TTFT and TPOT limits of 600 ms. */
+static void level_with_sla(struct req_record r[4], struct level_info *li)
+{
+	level_records(r);
+	*li = (struct level_info){.concurrency = 2,
+				  .isl = 100,
+				  .osl = 3,
+				  .gpus = 2,
+				  .window_start_ns = 1 * S,
+				  .window_end_ns = 3 * S,
+				  .complete = true};
+	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
+						&li->sla, (char[64]){0}, 64),
+			      0);
+}
+
 static void test_level(void)
 {
 	struct req_record r[4];
-	level_records(r);
-	struct level_info li = {.concurrency = 2,
-				.isl = 100,
-				.osl = 3,
-				.gpus = 2,
-				.window_start_ns = 1 * S,
-				.window_end_ns = 3 * S,
-				.complete = true};
-	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
-						&li.sla, (char[64]){0}, 64),
-			      0);
+	struct level_info li;
+	level_with_sla(r, &li);
 	struct level_summary s;
 	summary_compute(r, 4, &li, &s);
 	CU_ASSERT_EQUAL(s.total, 4);
@@ -519,17 +527,8 @@ static void test_record_round_trip(void)
 static void test_json_round_trip(void)
 {
 	struct req_record r[4];
-	level_records(r);
-	struct level_info li = {.concurrency = 2,
-				.isl = 100,
-				.osl = 3,
-				.gpus = 2,
-				.window_start_ns = 1 * S,
-				.window_end_ns = 3 * S,
-				.complete = true};
-	CU_ASSERT_EQUAL_FATAL(summary_parse_sla("ttft_ms=600,tpot_ms=600",
-						&li.sla, (char[64]){0}, 64),
-			      0);
+	struct level_info li;
+	level_with_sla(r, &li);
 	snprintf(r[3].error, sizeof r[3].error, "HTTP 429: slow down");
 	struct level_summary s, s2;
 	struct level_info li2;

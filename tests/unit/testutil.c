@@ -82,3 +82,19 @@ char *testutil_write(const char *dir, const char *name, const char *text)
 	fclose(f);
 	return p;
 }
+
+const char *const testutil_stream_fixtures[] = {
+    "vllm_chat.sse",
+    "vllm_error.sse",
+    "vllm_completions.sse",
+    "vllm_truncated.sse",
+    "sglang_chat.sse",
+    "trtllm_completions.sse",
+    "llamacpp_chat.sse",
+    "dynamo_chat.sse",
+    "malformed_completions.sse",
+    "llamacpp_completions.sse",
+    "llamacpp_error_oov.sse",
+};
+const size_t testutil_n_stream_fixtures =
+    sizeof testutil_stream_fixtures / sizeof *testutil_stream_fixtures;

@@ -27,4 +27,9 @@ char *testutil_write(const char *dir, const char *name, const char *text);
 		return testutil_run(suite_name, table);                        \
 	}
 
+/* The recorded server streams under tests/fixtures/streams (one name per
+ * file, every engine's .sse there): the stream tests each run all of them. */
+extern const char *const testutil_stream_fixtures[];
+extern const size_t testutil_n_stream_fixtures;
+
 #endif
