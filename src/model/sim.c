@@ -25,6 +25,8 @@
 #define SIM_FRONTEND_SIGMA 0.25
 #define SIM_STEP_SIGMA	   0.03
 #define SIM_NOISE_PERIOD_S 0.05
+/* Noise nodes a worker keeps (step_factor). */
+#define SIM_NOISE_CACHE 8
 /* Measured requests when the load does not say. */
 #define SIM_CLOSED_ROUNDS 8
 #define SIM_CLOSED_MIN	  64
@@ -111,7 +113,8 @@ struct worker {
 	long it_k;
 	long it_dec;	      /* decoding requests in it */
 	unsigned long it_gen; /* bumped when a stretch is cut short */
-	double noise_k, noise_g0, noise_g1; /* step_factor's grid cache */
+	double noise_node[SIM_NOISE_CACHE]; /* noise_node's cache: nodes */
+	double noise_g[SIM_NOISE_CACHE];    /* and their values */
 	struct step_load it_load;	    /* the stretch's first iteration */
 };
 
@@ -122,7 +125,8 @@ static long active_of(const struct worker *w)
 
 struct sim {
 	const struct sim_config *cfg;
-	struct sreq *r; /* max_sends of them */
+	struct step_consts k[2]; /* per pool: the step model's constants */
+	struct sreq *r;		 /* max_sends of them */
 	long n_req;
 	struct worker *w;
 	long n_w, first_w[2], count_w[2], rr[2];
@@ -268,32 +272,39 @@ static long route(struct sim *s, int pool)
 	return best;
 }
 
+/* The noise of worker wi at grid node k (a pure function of seed, wi and
+ * k), through the worker's small cache of nodes: a stretch's middle and
+ * the next iteration's start alternate between nodes far apart. */
+static double noise_node(struct sim *s, long wi, double k)
+{
+	struct worker *w = &s->w[wi];
+	unsigned slot = (unsigned)((uint64_t)k % SIM_NOISE_CACHE); /* k >= 0 */
+	if (w->noise_node[slot] != k) {
+		uint64_t seed = s->cfg->seed ^
+				(0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
+		w->noise_g[slot] = hash_normal(seed, (uint64_t)k);
+		w->noise_node[slot] = k;
+	}
+	return w->noise_g[slot];
+}
+
 /* The slowly wandering factor of worker wi's iteration times at t. */
 static double step_factor(struct sim *s, long wi, double t)
 {
 	if (s->cfg->exact || !(t >= 0))
 		return 1.0;
 	double x = t / SIM_NOISE_PERIOD_S, k = floor(x), f = x - k;
-	struct worker *w = &s->w[wi];
-	if (k != w->noise_k) {
-		uint64_t seed = s->cfg->seed ^
-				(0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
-		w->noise_g0 = hash_normal(seed, (uint64_t)k);
-		w->noise_g1 = hash_normal(seed, (uint64_t)k + 1);
-		w->noise_k = k;
-	}
-	double g = (1 - f) * w->noise_g0 + f * w->noise_g1;
+	double g0 = noise_node(s, wi, k), g1 = noise_node(s, wi, k + 1);
+	double g = (1 - f) * g0 + f * g1;
 	double v = 1.0 + SIM_STEP_SIGMA * g;
 	return v > 0.5 ? v : 0.5;
 }
 
-/* One iteration of worker wi with load l, centred at time t. */
-static double step_of(struct sim *s, long wi, const struct step_load *l,
-		      double t)
+/* One iteration of worker wi with load l before its jitter
+ * (step_factor). */
+static double step_base(const struct sim *s, long wi, const struct step_load *l)
 {
-	const struct worker *w = &s->w[wi];
-	const struct sim_pool *p = &s->cfg->pool[w->pool];
-	return step_time_s(s->cfg->c, p->shape, l) * step_factor(s, wi, t);
+	return step_time_of(&s->k[s->w[wi].pool], l);
 }
 
 /* Output tokens a request must emit on this worker. */
@@ -403,12 +414,14 @@ static void start_iteration(struct sim *s, long wi, double t)
 			left = 1;
 		k = left >= 1 ? (long)left : 1;
 		struct step_load mid = mid_load(&l, k);
-		step = step_of(s, wi, &mid, t);
+		double base = step_base(s, wi, &mid);
+		step = base * step_factor(s, wi, t);
 		/* The noise at the stretch's middle, not its start. */
 		if (k > 1)
-			step = step_of(s, wi, &mid, t + 0.5 * (double)k * step);
+			step = base *
+			       step_factor(s, wi, t + 0.5 * (double)k * step);
 	} else {
-		step = step_of(s, wi, &l, t);
+		step = step_base(s, wi, &l) * step_factor(s, wi, t);
 	}
 	w->busy = true;
 	w->it_start = t;
@@ -438,9 +451,10 @@ static void cut_stretch(struct sim *s, long wi, double t)
 		return;
 	for (;;) {
 		struct step_load mid = mid_load(&w->it_load, k);
-		double step = step_of(s, wi, &mid, w->it_start);
-		step =
-		    step_of(s, wi, &mid, w->it_start + 0.5 * (double)k * step);
+		double base = step_base(s, wi, &mid);
+		double step = base * step_factor(s, wi, w->it_start);
+		step = base *
+		       step_factor(s, wi, w->it_start + 0.5 * (double)k * step);
 		if (w->it_start + (double)k * step >= t || k >= w->it_k) {
 			s->iterations -= (double)(w->it_k - k);
 			s->dec_iters -= (double)(w->it_k - k);
@@ -712,6 +726,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 	const struct sim_load *l = &cfg->load;
 	int pools = cfg->disagg ? 2 : 1;
 	for (int p = 0; p < pools; p++) {
+		step_prep(cfg->c, cfg->pool[p].shape, &s.k[p]);
 		s.first_w[p] = s.n_w;
 		s.count_w[p] = cfg->pool[p].workers;
 		s.n_w += cfg->pool[p].workers;
@@ -721,7 +736,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		for (long i = 0; i < s.count_w[p]; i++) {
 			struct worker *w = &s.w[s.first_w[p] + i];
 			w->pool = p;
-			w->noise_k = -1;
+			for (int j = 0; j < SIM_NOISE_CACHE; j++)
+				w->noise_node[j] = -1; /* nodes are >= 0 */
 		}
 	if (l->kind == LOAD_CLOSED) {
 		long m =

@@ -60,12 +60,42 @@ static double link_bytes_per_s(const struct model_ctx *c,
 /* Bytes of weights one GPU streams in one iteration of n tokens: dense
  * layers, attention and LM head into *dense, expert weights into *expert.
  * MoE layers read only the experts the tokens touch: of E experts, each
- * token picking k, E * (1 - (1 - k/E)^n) are touched on average. */
-static void weight_bytes_read(const struct model_ctx *c,
-			      const struct worker_shape *s, double n_tok,
+ * token picking k, E * (1 - (1 - k/E)^n) are touched on average. The
+ * dense part and the expert weights are fixed per worker (step_prep). */
+static void weight_bytes_read(const struct step_consts *k, double n_tok,
 			      double *dense_out, double *expert_out)
 {
+	*dense_out = k->dense_bytes;
+	*expert_out = 0.0;
+	if (k->experts > 0) {
+		double E = k->experts;
+		double touched = E * (1.0 - pow(1.0 - k->top_k / E, n_tok));
+		*expert_out = k->expert_bytes * (touched / E) / k->expert_split;
+	}
+}
+
+void step_prep(const struct model_ctx *c, const struct worker_shape *s,
+	       struct step_consts *k)
+{
 	const struct model_spec *m = c->m;
+	const struct model_params *p = c->p;
+	k->m = m;
+	k->p = p;
+	k->s = *s;
+	k->ranks = (double)(s->tp * s->dp);
+	k->per_tok_attn =
+	    4.0 * (double)m->layers * (double)m->q_heads * (double)m->head_dim;
+	/* model_linear_flops and model_lm_head_flops per token, multiplied
+	 * in the same order as they do. */
+	k->lin_flops_tok = 2.0 * model_active_layer_params(m);
+	k->lm_flops_tok = 2.0 * (double)m->vocab * (double)m->hidden;
+	k->kappa = model_kv_bytes_per_token(m, c->kvdtype) *
+		   kv_fraction(m, s->tp) / (double)s->dp;
+	double bf16 = gpu_flops(c->g, DT_BF16);
+	k->lin_rate = p->v[MP_ETA_C] * gpu_flops(c->g, c->wdtype);
+	k->attn_rate = p->v[MP_ETA_A] * bf16;
+	k->attn_dec_rate = p->v[MP_ETA_AD] * bf16;
+
 	double wb = dtype_bytes(c->wdtype);
 	double lm = (double)m->vocab * (double)m->hidden * EMBED_BYTES;
 	double all = model_weight_bytes(m, c->wdtype);
@@ -73,33 +103,34 @@ static void weight_bytes_read(const struct model_ctx *c,
 	double embed_in = (double)m->vocab * (double)m->hidden * EMBED_BYTES;
 	double experts = model_expert_params(m) * wb;
 	double dense = all - experts - embed_in - (m->tied_embeddings ? 0 : lm);
-	*dense_out = dense / (double)s->tp + lm / (double)s->tp;
-	*expert_out = 0.0;
-	if (m->experts) {
-		double E = (double)m->experts, k = (double)m->top_k;
-		double touched = E * (1.0 - pow(1.0 - k / E, n_tok));
-		*expert_out =
-		    experts * (touched / E) / (double)(s->moe_tp * s->ep);
-	}
+	k->dense_bytes = dense / (double)s->tp + lm / (double)s->tp;
+	k->expert_bytes = experts;
+	k->experts = m->experts ? (double)m->experts : 0.0;
+	k->top_k = (double)m->top_k;
+	k->expert_split = (double)(s->moe_tp * s->ep);
+	double bw = gpu_hbm_bytes_per_s(c->g);
+	k->mem_rate = p->v[MP_ETA_M] * bw;
+	k->expert_rate = p->v[MP_ETA_ME] * bw;
+	k->link = link_bytes_per_s(c, s);
+	k->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
 }
 
-void step_parts(const struct model_ctx *c, const struct worker_shape *s,
-		const struct step_load *l, struct step_parts *out)
+void step_parts_of(const struct step_consts *k, const struct step_load *l,
+		   struct step_parts *out)
 {
-	const struct model_spec *m = c->m;
-	const struct model_params *p = c->p;
-	double ranks = (double)(s->tp * s->dp);
+	const struct model_spec *m = k->m;
+	const struct model_params *p = k->p;
+	const struct worker_shape *s = &k->s;
+	double ranks = k->ranks;
 	double n_tok = l->decode_seqs + l->prefill_tokens;
 	double sampled = l->decode_seqs + l->prefill_seqs;
-	double per_tok_attn =
-	    4.0 * (double)m->layers * (double)m->q_heads * (double)m->head_dim;
+	double per_tok_attn = k->per_tok_attn;
 
 	/* Attention-DP ranks each sample their own sequences. */
-	double f_lin = model_linear_flops(m, n_tok) / ranks +
-		       model_lm_head_flops(m, sampled) / ranks;
-	double k = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
-	double kappa = model_kv_bytes_per_token(m, c->kvdtype) *
-		       kv_fraction(m, s->tp) / (double)s->dp;
+	double f_lin = k->lin_flops_tok * n_tok / ranks +
+		       k->lm_flops_tok * sampled / ranks;
+	double kk = l->prefill_seqs > 1 ? l->prefill_seqs : 1.0;
+	double kappa = k->kappa;
 	/* Attention FLOPs of prompt tokens (matrix-matrix) and of decoding
 	 * tokens (one query each: matrix-vector), at their own
 	 * efficiencies. */
@@ -115,28 +146,24 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	} else {
 		f_pre = per_tok_attn *
 			(l->prefill_tokens * l->prefill_ctx +
-			 l->prefill_tokens * l->prefill_tokens / (2.0 * k)) /
+			 l->prefill_tokens * l->prefill_tokens / (2.0 * kk)) /
 			ranks;
 		f_dec = per_tok_attn *
 			(l->decode_ctx_sum + 0.5 * l->decode_seqs) / ranks;
-		kv_read = l->decode_ctx_sum + l->prefill_ctx * k;
+		kv_read = l->decode_ctx_sum + l->prefill_ctx * kk;
 	}
-	double bf16 = gpu_flops(c->g, DT_BF16);
-	out->compute_s = f_lin / (p->v[MP_ETA_C] * gpu_flops(c->g, c->wdtype)) +
-			 f_pre / (p->v[MP_ETA_A] * bf16) +
-			 f_dec / (p->v[MP_ETA_AD] * bf16);
+	out->compute_s = f_lin / k->lin_rate + f_pre / k->attn_rate +
+			 f_dec / k->attn_dec_rate;
 
 	double dense, expert;
-	weight_bytes_read(c, s, n_tok, &dense, &expert);
-	double bw = gpu_hbm_bytes_per_s(c->g);
+	weight_bytes_read(k, n_tok, &dense, &expert);
 	/* Expert weights stream through grouped GEMMs of a few tokens per
 	 * expert, at their own efficiency. */
-	out->memory_s =
-	    (dense + kappa * (kv_read + n_tok)) / (p->v[MP_ETA_M] * bw) +
-	    expert / (p->v[MP_ETA_ME] * bw);
+	out->memory_s = (dense + kappa * (kv_read + n_tok)) / k->mem_rate +
+			expert / k->expert_rate;
 
 	double comm = 0.0;
-	double link = link_bytes_per_s(c, s);
+	double link = k->link;
 	if (s->tp > 1) {
 		double msg = model_allreduce_bytes(m, n_tok / (double)s->dp);
 		double t = (double)s->tp;
@@ -160,7 +187,15 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 	out->overhead_s =
 	    p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
-	out->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
+	out->cpu_share = k->cpu_share;
+}
+
+void step_parts(const struct model_ctx *c, const struct worker_shape *s,
+		const struct step_load *l, struct step_parts *out)
+{
+	struct step_consts k;
+	step_prep(c, s, &k);
+	step_parts_of(&k, l, out);
 }
 
 double step_combine(const struct step_parts *sp)
@@ -170,6 +205,13 @@ double step_combine(const struct step_parts *sp)
 	       m2 = sp->memory_s * sp->memory_s;
 	double core = sqrt(sqrt(c2 * c2 + m2 * m2));
 	return sp->overhead_s + (core + sp->comm_s) * (1.0 + sp->cpu_share);
+}
+
+double step_time_of(const struct step_consts *k, const struct step_load *l)
+{
+	struct step_parts sp;
+	step_parts_of(k, l, &sp);
+	return step_combine(&sp);
 }
 
 double step_time_s(const struct model_ctx *c, const struct worker_shape *s,

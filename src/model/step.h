@@ -50,6 +50,27 @@ struct step_parts {
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 		const struct step_load *l, struct step_parts *out);
+
+/* What step_parts computes from the model, GPU, parameters and shape
+ * alone, once per worker: a simulation times many iterations of the same
+ * worker. Borrows c's model and parameters (they must outlive it). */
+struct step_consts {
+	const struct model_spec *m;
+	const struct model_params *p;
+	struct worker_shape s;
+	double ranks, per_tok_attn, lin_flops_tok, lm_flops_tok, kappa;
+	double lin_rate, attn_rate, attn_dec_rate; /* FLOP/s at efficiency */
+	double dense_bytes, expert_bytes, experts, top_k, expert_split;
+	double mem_rate, expert_rate, link; /* bytes/s */
+	double cpu_share;
+};
+void step_prep(const struct model_ctx *c, const struct worker_shape *s,
+	       struct step_consts *k);
+/* step_parts and step_time_s from prepared constants: the same numbers,
+ * bit for bit. */
+void step_parts_of(const struct step_consts *k, const struct step_load *l,
+		   struct step_parts *out);
+double step_time_of(const struct step_consts *k, const struct step_load *l);
 /* overhead + (1 + cpu_share) * (pp * smoothmax(compute/pp, memory/pp) +
  * comm) (the parts already hold the whole model's work; a stage does 1/pp
  * of it). */

@@ -151,9 +151,51 @@ static void test_sketch_binned(void)
 	sketch_release(&sk);
 }
 
+static int cmp_ref(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* stats_compute sorts with its own quicksort: on orders that trip
+ * quicksorts up (sorted, reversed, all equal, few distinct values, sizes
+ * around its insertion-sort cutoff) the array must end sorted exactly as
+ * qsort sorts it, or percentiles and the mean would move. */
+static void test_sort_orders(void)
+{
+	const size_t sizes[] = {2, 15, 16, 17, 33, 100, 1001, 5000};
+	struct rng r;
+	rng_seed(&r, 7);
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		size_t n = sizes[si];
+		double *xs = malloc(n * sizeof *xs),
+		       *ref = malloc(n * sizeof *ref);
+		for (int kind = 0; kind < 5; kind++) {
+			for (size_t i = 0; i < n; i++) {
+				double u = rng_uniform(&r);
+				xs[i] = kind == 0   ? u
+					: kind == 1 ? (double)i
+					: kind == 2 ? (double)(n - i)
+					: kind == 3 ? 4.0
+						    : floor(3.0 * u);
+			}
+			memcpy(ref, xs, n * sizeof *xs);
+			qsort(ref, n, sizeof *ref, cmp_ref);
+			struct stats s;
+			stats_compute(xs, n, &s);
+			CU_ASSERT(memcmp(xs, ref, n * sizeof *xs) == 0);
+			CU_ASSERT_EQUAL(s.min, ref[0]);
+			CU_ASSERT_EQUAL(s.max, ref[n - 1]);
+		}
+		free(xs);
+		free(ref);
+	}
+}
+
 static CU_TestInfo tests[] = {
     {"hand-computed percentiles", test_known},
     {"edge cases", test_edges},
+    {"sort: same order as qsort", test_sort_orders},
     {"sketch: exact up to its cap", test_sketch_exact},
     {"sketch: binned within its relative error", test_sketch_binned},
     CU_TEST_INFO_NULL,
