@@ -190,7 +190,7 @@ static int agg_one(const struct model_ctx *c, const struct worker_spec *w,
 	    .osl = wl->osl,
 	    .t0_s = c->p->v[MP_T0],
 	    .load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
-		     ld->requests, sim_warmup(ld)},
+		     ld->requests, sim_warmup(ld), ld->rounds},
 	};
 	return sim_avg(&cfg, ld->quick ? 1 : PERF_RUNS,
 		       decode_step(c, &w->shape, slots, ld->users, wl), o, e);
@@ -293,7 +293,7 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 	    .t0_s = c->p->v[MP_T0],
 	    .kv_s = kv,
 	    .load = {ld->kind, (long)round(ld->users), ld->rate_per_s,
-		     ld->requests, sim_warmup(ld)},
+		     ld->requests, sim_warmup(ld), ld->rounds},
 	};
 	double step =
 	    decode_step(c, &dw->shape, dslots, ld->users / (double)y, wl);

@@ -28,6 +28,8 @@ struct perf_load {
 			      round (bench's default), PERF_NO_WARMUP: none */
 	bool quick;	   /* one simulated run instead of the average of
 			      several (a search screening many candidates) */
+	long rounds;	   /* closed loop: rounds of the users measured (0:
+			      the simulation's default; sim_load) */
 };
 #define PERF_NO_WARMUP (-1L)
 

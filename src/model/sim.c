@@ -653,6 +653,11 @@ static int check(const struct sim_config *c, struct sc_err *e)
 		    e, SC_EINVAL,
 		    "simulation: requests must be in [0, %ld] (got %ld)",
 		    SIM_MAX_REQUESTS, l->requests);
+	if (l->rounds < 0 || l->rounds > SIM_MAX_ROUNDS)
+		return sc_err_set(
+		    e, SC_EINVAL,
+		    "simulation: rounds must be in [0, %ld] (got %ld)",
+		    SIM_MAX_ROUNDS, l->rounds);
 	if (l->kind == LOAD_CLOSED &&
 	    (l->users < 1 || l->users > SIM_MAX_USERS))
 		return sc_err_set(
@@ -740,8 +745,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 				w->noise_node[j] = -1; /* nodes are >= 0 */
 		}
 	if (l->kind == LOAD_CLOSED) {
-		long m =
-		    l->requests ? l->requests : SIM_CLOSED_ROUNDS * l->users;
+		long rounds = l->rounds ? l->rounds : SIM_CLOSED_ROUNDS;
+		long m = l->requests ? l->requests : rounds * l->users;
 		if (!l->requests && m < SIM_CLOSED_MIN)
 			m = SIM_CLOSED_MIN;
 		s.warmup = l->warmup >= 0 ? l->warmup : l->users;

@@ -41,6 +41,7 @@ enum load_kind {
 #define SIM_MAX_USERS	 1000000L
 #define SIM_MAX_REQUESTS 200000L
 #define SIM_MAX_WORKERS	 4096L
+#define SIM_MAX_ROUNDS	 1000L
 
 struct sim_load {
 	enum load_kind kind;
@@ -49,6 +50,9 @@ struct sim_load {
 	long requests;	   /* requests measured (0: a default per kind) */
 	long warmup;	   /* closed loop: first requests left out (-1: one
 			      round, as `servecal bench` does) */
+	long rounds;	   /* closed loop without `requests`: rounds of the
+			      users measured, 0..SIM_MAX_ROUNDS (0: a
+			      default) */
 };
 
 /* One pool of identical workers. */

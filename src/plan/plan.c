@@ -130,9 +130,22 @@ static long with_margin(long n, double margin)
 	return margin > 0 ? lround((double)n * (1.0 + margin)) : n;
 }
 
-int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
-			 long hint, double margin, struct plan_config *out,
-			 long *evals, struct sc_err *e)
+struct perf_load plan_probe_load(const struct plan_query *q, double n)
+{
+	struct perf_load ld = {.kind = LOAD_CLOSED, .users = n};
+	if (!q->exhaustive) {
+		ld.quick = true;
+		ld.rounds = PLAN_SCREEN_ROUNDS;
+	}
+	return ld;
+}
+
+/* plan_max_concurrency with the gallop's first step given (0: a sixteenth
+ * of the hint). */
+static int max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
+			   long hint, long step0, double margin,
+			   struct plan_config *out, long *evals,
+			   struct sc_err *e)
 {
 	struct plan_config cur;
 	long lo = 0, hi = n_max + 1; /* lo feasible (or 0), hi infeasible */
@@ -147,7 +160,7 @@ int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 			*out = cur;                                            \
 	} while (0)
 	if (hint >= 1 && hint <= n_max) {
-		long step = hint / 16 > 0 ? hint / 16 : 1;
+		long step = step0 > 0 ? step0 : hint / 16 > 0 ? hint / 16 : 1;
 		PROBE(hint);
 		if (cur.feasible) {
 			lo = hint;
@@ -198,6 +211,22 @@ int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 		out->feasible = ok && out->feasible;
 	}
 	return SC_OK;
+}
+
+int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
+			 long hint, double margin, struct plan_config *out,
+			 long *evals, struct sc_err *e)
+{
+	return max_concurrency(probe, ctx, n_max, hint, 0, margin, out, evals,
+			       e);
+}
+
+int plan_max_concurrency_near(plan_probe_fn probe, const void *ctx, long n_max,
+			      long hint, double margin, struct plan_config *out,
+			      long *evals, struct sc_err *e)
+{
+	return max_concurrency(probe, ctx, n_max, hint, 1, margin, out, evals,
+			       e);
 }
 
 static int cmp_rel(double a, double b)
@@ -317,6 +346,35 @@ static int project_full(const struct plan_query *q, struct plan_config *cfg,
 	return rc;
 }
 
+struct full_probe {
+	const struct plan_query *q;
+	const struct plan_config *cfg; /* workers filled in */
+};
+
+static int full_probe(const void *ctx, long n, struct plan_config *out,
+		      struct sc_err *e)
+{
+	const struct full_probe *f = ctx;
+	*out = *f->cfg;
+	out->concurrency = (double)n;
+	return project_full(f->q, out, e);
+}
+
+/* cfg at the largest concurrency the full projection finds feasible,
+ * searched from the screening's. */
+static int refine_one(const struct plan_query *q, struct plan_config *cfg,
+		      long *evals, struct sc_err *e)
+{
+	long n_max = cfg->w[0].count * cfg->w[0].max_batch;
+	if (cfg->mode != DEPLOY_AGG)
+		n_max += cfg->w[1].count * cfg->w[1].max_batch;
+	struct plan_config shape = *cfg;
+	struct full_probe f = {q, &shape};
+	return plan_max_concurrency_near(full_probe, &f, n_max,
+					 (long)cfg->concurrency,
+					 q->sla.load_margin, cfg, evals, e);
+}
+
 int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 		     struct plan_mode_result *r, bool refine, struct sc_err *e)
 {
@@ -329,23 +387,37 @@ int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 	enum plan_objective obj = q->objective;
 	qsort_r(r->cfg, r->n, sizeof *r->cfg, cmp_config, &obj);
 	r->n = dedupe(r->cfg, r->n);
-	if (refine) {
-		/* A refined configuration that misses its SLA by the
-		 * screening's sampling error leaves the list. */
-		size_t top = r->n < PLAN_REFINE_TOP ? r->n : PLAN_REFINE_TOP;
-		size_t kept = 0;
+	if (refine && !q->exhaustive) {
+		/* A configuration that the full projection finds feasible at
+		 * no concurrency leaves the list. Past the top ones, every
+		 * configuration whose screening still beats the best refined
+		 * one is refined too (the list is in screening order), up to
+		 * PLAN_REFINE_MAX. */
+		size_t kept = 0, refined = 0;
+		struct plan_config best;
+		bool have_best = false;
 		for (size_t i = 0; i < r->n; i++) {
-			if (i < top) {
-				int rc = project_full(q, &r->cfg[i], e);
+			if (refined < PLAN_REFINE_TOP ||
+			    (refined < PLAN_REFINE_MAX && have_best &&
+			     plan_config_better(&r->cfg[i], &best, obj))) {
+				int rc =
+				    refine_one(q, &r->cfg[i], &r->evaluated, e);
 				if (rc)
 					return rc;
+				refined++;
 				if (!r->cfg[i].feasible)
 					continue;
+				if (!have_best ||
+				    plan_config_better(&r->cfg[i], &best, obj))
+					best = r->cfg[i];
+				have_best = true;
 			}
 			r->cfg[kept++] = r->cfg[i];
 		}
 		r->n = kept;
 		qsort_r(r->cfg, r->n, sizeof *r->cfg, cmp_config, &obj);
+		/* Refined configurations can land on one operating point. */
+		r->n = dedupe(r->cfg, r->n);
 		if (!r->n)
 			return SC_OK;
 	}

@@ -60,6 +60,8 @@ struct plan_query {
 	enum plan_objective objective;
 	struct kv_link link;
 	bool do_agg, do_disagg;
+	bool exhaustive; /* every probe with the full projection, no screening
+			    (slow: what the screening must not change) */
 };
 
 /* One deployment the search considered. Agg: w[0] (count = replicas).

@@ -33,9 +33,9 @@ int plan_agg_eval(const struct plan_query *q, const struct model_ctx *c,
 				       .sched = sched_default(q->backend)};
 	o->gpus = replicas * worker_gpus(s);
 	o->concurrency = n;
-	/* Screening: one simulated run (plan_finish_mode projects the
-	 * configurations it reports again with the full average). */
-	struct perf_load ld = {.kind = LOAD_CLOSED, .users = n, .quick = true};
+	/* Screening (plan_finish_mode searches the configurations it reports
+	 * again with the full projection). */
+	struct perf_load ld = plan_probe_load(q, n);
 	int rc = perf_agg_at(c, &o->w[0], replicas, &q->wl, &ld, &o->perf, e);
 	if (rc != SC_OK)
 		return rc;

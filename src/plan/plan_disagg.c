@@ -176,8 +176,7 @@ static int disagg_probe(const void *ctx, long n, struct plan_config *out,
 {
 	const struct disagg_probe *d = ctx;
 	*out = *d->shape;
-	struct perf_load ld = {
-	    .kind = LOAD_CLOSED, .users = (double)n, .quick = true};
+	struct perf_load ld = plan_probe_load(d->q, (double)n);
 	int rc = perf_disagg_at(d->c, &out->w[0], out->w[0].count, &out->w[1],
 				out->w[1].count, &d->q->link, &d->q->wl, &ld,
 				&out->perf, e);

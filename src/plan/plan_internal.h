@@ -21,16 +21,24 @@ double plan_violation(const struct plan_sla *sla, const struct perf_point *pt);
 void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 		     const struct plan_config *c);
 
-/* Sorts l best first, computes the Pareto front and moves both into r. */
-/* Hands the list to r: ranked, duplicates dropped, the best
- * PLAN_REFINE_TOP configurations projected again with the full average of
- * simulated runs (the search screens with one) and ranked again when
- * `refine`, then the Pareto front. SC_OK, or the status of a failed
+/* Hands the list to r: ranked, duplicates dropped, then when `refine`
+ * (and the search screened) the best PLAN_REFINE_TOP configurations, and
+ * further ones while their screening beats the best of those, searched
+ * again with the full projection from the concurrency the
+ * screening found (so their concurrency and figures are the full
+ * projection's; one that meets the SLAs at no concurrency leaves) and
+ * ranked again, then the Pareto front. SC_OK, or the status of a failed
  * projection. */
 #define PLAN_REFINE_TOP 12
+#define PLAN_REFINE_MAX 48
 int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 		     struct plan_mode_result *r, bool refine,
 		     struct sc_err *e) SC_MUST_CHECK;
+
+/* The load a search probe projects at n users: the screening's (one
+ * simulated run of PLAN_SCREEN_ROUNDS rounds) unless q->exhaustive. */
+#define PLAN_SCREEN_ROUNDS 4
+struct perf_load plan_probe_load(const struct plan_query *q, double n);
 
 /* Evaluates a deployment at closed-loop concurrency n into out (feasibility
  * included). */
@@ -45,6 +53,11 @@ typedef int (*plan_probe_fn)(const void *ctx, long n, struct plan_config *out,
 int plan_max_concurrency(plan_probe_fn probe, const void *ctx, long n_max,
 			 long hint, double margin, struct plan_config *out,
 			 long *evals, struct sc_err *e) SC_MUST_CHECK;
+/* The same from a hint taken to be within a user or two of the answer:
+ * the gallop starts with steps of one user. */
+int plan_max_concurrency_near(plan_probe_fn probe, const void *ctx, long n_max,
+			      long hint, double margin, struct plan_config *out,
+			      long *evals, struct sc_err *e) SC_MUST_CHECK;
 
 /* Token budgets (max_num_tokens) the agg search tries. */
 extern const long plan_agg_budgets[];

@@ -1,8 +1,10 @@
 /* The search's SLA boundaries are exact, infeasible queries name the
  * binding constraint, and every reported config honours the query. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "model/modelspec.h"
 #include "modelfix.h"
 #include "plan/pareto.h"
 #include "plan/plan.h"
@@ -153,9 +155,8 @@ static void test_verify_boundary(void)
 	    SC_OK);
 	CU_ASSERT_TRUE(c.feasible);
 	CU_ASSERT(c.perf.ttft_s <= q.sla.ttft_s);
-	/* the search screens with one simulated run: the boundary is its */
-	struct perf_load quick = {
-	    .kind = LOAD_CLOSED, .users = c.concurrency + 1, .quick = true};
+	/* the search screens (plan_probe_load): the boundary is its */
+	struct perf_load quick = plan_probe_load(&q, c.concurrency + 1);
 	CU_ASSERT_EQUAL_FATAL(perf_disagg_at(&F.c, &c.w[0], 3, &c.w[1], 1,
 					     &q.link, &q.wl, &quick, &next,
 					     NULL),
@@ -312,12 +313,76 @@ static void test_bad_query(void)
 	CU_ASSERT_EQUAL(plan_search(&q, &r, &e), SC_EINVAL);
 }
 
+/* The screening ranks with a cheaper projection and searches only the
+ * best configurations again with the full one. What it recommends must be
+ * what a search with the full projection at every probe recommends:
+ * otherwise the shortcut changes answers, not just their cost. Cases:
+ * Qwen3-32B FP8 on 8 GPUs at TTFT p90 600 and 1200 ms, Qwen3-235B-A22B
+ * (MoE) on 16 GPUs at 600 ms, with match's default margins. */
+static void check_same_pick(const char *what, const struct plan_mode_result *a,
+			    const struct plan_mode_result *b)
+{
+	CU_ASSERT_FATAL(a->n > 0 && b->n > 0);
+	char na[256], nb[256];
+	plan_config_name(&a->cfg[0], na, sizeof na);
+	plan_config_name(&b->cfg[0], nb, sizeof nb);
+	printf("\n    %s: screened %s at %.0f users, %.1f tokens/s/gpu; "
+	       "exhaustive %s at %.0f, %.1f ",
+	       what, na, a->cfg[0].concurrency,
+	       a->cfg[0].perf.tokens_per_s_per_gpu, nb, b->cfg[0].concurrency,
+	       b->cfg[0].perf.tokens_per_s_per_gpu);
+	CU_ASSERT_STRING_EQUAL(na, nb);
+	CU_ASSERT_EQUAL(a->cfg[0].concurrency, b->cfg[0].concurrency);
+	CU_ASSERT_EQUAL(a->cfg[0].perf.tokens_per_s_per_gpu,
+			b->cfg[0].perf.tokens_per_s_per_gpu);
+	CU_ASSERT_EQUAL(a->cfg[0].perf.ttft_p90_s, b->cfg[0].perf.ttft_p90_s);
+}
+
+static void test_screening_keeps_pick(void)
+{
+	static const struct {
+		const char *model;
+		double ttft_s;
+		long gpus;
+	} cases[] = {
+	    {NULL, 0.600, 8}, {NULL, 1.200, 8}, {"qwen3-235b-a22b", 0.600, 16}};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct model_spec moe;
+		struct plan_query q;
+		query_init(&q, cases[i].gpus);
+		if (cases[i].model) {
+			CU_ASSERT_EQUAL_FATAL(
+			    model_spec_load(cases[i].model, &moe, NULL), SC_OK);
+			q.m = &moe;
+		}
+		q.sla = (struct plan_sla){.ttft_s = cases[i].ttft_s,
+					  .tpot_s = 1.0 / 60.0,
+					  .ttft_stat = STAT_P90,
+					  .tpot_stat = STAT_MEAN,
+					  .ttft_margin_prompts = 1.0,
+					  .load_margin = 0.1};
+		struct plan_result fast, full;
+		CU_ASSERT_EQUAL_FATAL(plan_search(&q, &fast, NULL), SC_OK);
+		q.exhaustive = true;
+		CU_ASSERT_EQUAL_FATAL(plan_search(&q, &full, NULL), SC_OK);
+		char what[96];
+		snprintf(what, sizeof what, "%s %ld GPUs TTFT %.0f ms",
+			 q.m->name, q.total_gpus, q.sla.ttft_s * 1e3);
+		check_same_pick(what, &fast.agg, &full.agg);
+		check_same_pick(what, &fast.disagg, &full.disagg);
+		plan_result_release(&fast);
+		plan_result_release(&full);
+	}
+}
+
 static CU_TestInfo tests[] = {
     {"decode batch at the TPOT boundary", test_decode_boundary},
     {"prefill batch at the TTFT boundary", test_prefill_boundary},
     {"agg batch at the TPOT boundary", test_agg_boundary},
     {"disagg concurrency at the TTFT boundary", test_verify_boundary},
     {"search results honour the query", test_search_invariants},
+    {"screening recommends what the full projection does",
+     test_screening_keeps_pick},
     {"infeasible: TTFT binds", test_infeasible_ttft},
     {"infeasible: TPOT binds", test_infeasible_tpot},
     {"infeasible: GPU budget binds", test_infeasible_gpus},

@@ -37,7 +37,7 @@ static struct sim_config agg(long slots, double budget, long users, double isl,
 	    .isl = isl,
 	    .osl = osl,
 	    .t0_s = 0.004,
-	    .load = {LOAD_CLOSED, users, 0, 0, -1},
+	    .load = {LOAD_CLOSED, users, 0, 0, -1, 0},
 	    .exact = true,
 	};
 	return c;
@@ -169,7 +169,7 @@ static void test_open_loop(void)
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one, &e), SC_OK);
 	double cap = 4.0 / one.e2e_s.mean; /* rough: 4 slots busy */
-	c.load = (struct sim_load){LOAD_OPEN, 0, 0.2 * cap, 400, 0};
+	c.load = (struct sim_load){LOAD_OPEN, 0, 0.2 * cap, 400, 0, 0};
 	struct sim_result lo, hi;
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &lo, &e), SC_OK);
 	CU_ASSERT_FALSE(lo.unstable);
@@ -200,7 +200,7 @@ static void test_disagg_one(void)
 	    .osl = 16,
 	    .t0_s = 0.003,
 	    .kv_s = 0.002,
-	    .load = {LOAD_CLOSED, 1, 0, 8, -1},
+	    .load = {LOAD_CLOSED, 1, 0, 8, -1, 0},
 	    .exact = true,
 	};
 	struct sim_result r;
@@ -280,8 +280,8 @@ static void test_open_p90_grows(void)
 		double last = 0;
 		for (size_t i = 0; i < 3; i++) {
 			struct sim_config *c = cases[k];
-			c->load = (struct sim_load){LOAD_OPEN, 0,
-						    share[i] * cap, 600, 0};
+			c->load = (struct sim_load){
+			    LOAD_OPEN, 0, share[i] * cap, 600, 0, 0};
 			struct sim_result r;
 			struct sc_err e = {0};
 			CU_ASSERT_EQUAL_FATAL(sim_run(c, &r, &e), SC_OK);
@@ -316,12 +316,12 @@ static void test_percentiles_ordered(void)
 	};
 	double cap = 1.0 / prefill(384, 1, 0);
 	const struct sim_load loads[] = {
-	    {LOAD_CLOSED, 1, 0, 0, -1},
-	    {LOAD_CLOSED, 3, 0, 0, -1},
-	    {LOAD_CLOSED, 12, 0, 0, -1},
-	    {LOAD_OPEN, 0, 0.3 * cap, 300, 0},
-	    {LOAD_OPEN, 0, 0.9 * cap, 300, 0},
-	    {LOAD_BURST, 0, 0, 40, 0},
+	    {LOAD_CLOSED, 1, 0, 0, -1, 0},
+	    {LOAD_CLOSED, 3, 0, 0, -1, 0},
+	    {LOAD_CLOSED, 12, 0, 0, -1, 0},
+	    {LOAD_OPEN, 0, 0.3 * cap, 300, 0, 0},
+	    {LOAD_OPEN, 0, 0.9 * cap, 300, 0, 0},
+	    {LOAD_BURST, 0, 0, 40, 0, 0},
 	};
 	struct sim_config *cfgs[] = {&c, &d};
 	for (size_t k = 0; k < 2; k++)
@@ -355,9 +355,18 @@ static void test_ranges(void)
 	c = agg(4, 2048, 1, 0, 64);
 	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
 	c = agg(4, 2048, 1, 256, 64);
-	c.load = (struct sim_load){LOAD_OPEN, 0, -1, 10, 0};
+	c.load = (struct sim_load){LOAD_OPEN, 0, -1, 10, 0, 0};
 	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "got -1"));
+	/* rounds: range-checked, and a closed loop measures that many */
+	c.load = (struct sim_load){LOAD_CLOSED, 100, 0, 0, -1, -1};
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "rounds must be in"));
+	c.load.rounds = SIM_MAX_ROUNDS + 1;
+	CU_ASSERT_EQUAL(sim_run(&c, &r, &e), SC_EINVAL);
+	c.load.rounds = 2;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &r, &e), SC_OK);
+	CU_ASSERT_EQUAL(r.measured, 200);
 }
 
 /* The client's round trip delays a user's next request: TTFT is what it
