@@ -73,12 +73,6 @@ const char *manifest_status(const struct manifest *m, const char *step)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double num_or_nan(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static void touch(struct manifest *m)
 {
 	char now[32];
@@ -90,9 +84,10 @@ static int put_step(struct manifest *m, const char *step, const char *status,
 		    const char *note, bool start, struct sc_err *e)
 {
 	cJSON *steps = cJSON_GetObjectItem(m->root, "steps");
-	double started = start ? now_unix_s()
-			       : num_or_nan(cJSON_GetObjectItem(steps, step),
-					    "started_unix_s");
+	double started =
+	    start ? now_unix_s()
+		  : jsonio_num_or_nan(cJSON_GetObjectItem(steps, step),
+				      "started_unix_s");
 	cJSON *s = cJSON_CreateObject();
 	char now[32];
 	clock_wall_iso(now, sizeof now);
@@ -144,8 +139,8 @@ static void step_of(const cJSON *s, struct manifest_step *out)
 	v = cJSON_GetObjectItem(s, "at");
 	if (cJSON_IsString(v))
 		snprintf(out->at, sizeof out->at, "%s", v->valuestring);
-	out->started_unix_s = num_or_nan(s, "started_unix_s");
-	out->elapsed_s = num_or_nan(s, "elapsed_s");
+	out->started_unix_s = jsonio_num_or_nan(s, "started_unix_s");
+	out->elapsed_s = jsonio_num_or_nan(s, "elapsed_s");
 }
 
 size_t manifest_count(const struct manifest *m)
@@ -214,9 +209,9 @@ void manifest_get_progress(const struct manifest *m,
 	memset(p, 0, sizeof *p);
 	const cJSON *pr = cJSON_GetObjectItem(m->root, "progress");
 	const cJSON *plan = cJSON_GetObjectItem(pr, "plan"), *it;
-	p->remaining_s = num_or_nan(pr, "remaining_s");
-	p->at_unix_s = num_or_nan(pr, "at_unix_s");
-	p->started_unix_s = num_or_nan(pr, "started_unix_s");
+	p->remaining_s = jsonio_num_or_nan(pr, "remaining_s");
+	p->at_unix_s = jsonio_num_or_nan(pr, "at_unix_s");
+	p->started_unix_s = jsonio_num_or_nan(pr, "started_unix_s");
 	p->plan =
 	    xcalloc((size_t)cJSON_GetArraySize(plan) + 1, sizeof *p->plan);
 	cJSON_ArrayForEach(it, plan)
@@ -226,7 +221,8 @@ void manifest_get_progress(const struct manifest *m,
 			continue;
 		snprintf(p->plan[p->n_plan].step, sizeof p->plan[0].step, "%s",
 			 s->valuestring);
-		p->plan[p->n_plan++].expected_s = num_or_nan(it, "expected_s");
+		p->plan[p->n_plan++].expected_s =
+		    jsonio_num_or_nan(it, "expected_s");
 	}
 }
 

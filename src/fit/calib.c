@@ -10,6 +10,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "util/xalloc.h"
+#include "util/jsonio.h"
 
 static const char *const holdout_names[] = {"none", "levels", "deployments"};
 
@@ -399,26 +400,10 @@ cJSON *calib_to_json(const struct obs_set *s, const struct calib_result *r)
 	return j;
 }
 
-/* Number member or NAN (absent, null or not a number). */
-static double file_num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void file_str(const cJSON *o, const char *key, char *dst, size_t n)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (cJSON_IsString(v))
-		snprintf(dst, n, "%s", v->valuestring);
-	else
-		dst[0] = '\0';
-}
-
 static void file_metrics(const cJSON *o, struct calib_file_metrics *m)
 {
 	for (int i = 0; i < OM_COUNT; i++)
-		m->v[i] = file_num(o, obs_metrics[i].key);
+		m->v[i] = jsonio_num_or_nan(o, obs_metrics[i].key);
 }
 
 /* The list names a parameter ("tau_s"); params are keyed with their unit
@@ -452,12 +437,13 @@ static void file_not_identifiable(const cJSON *ni, struct calib_file *f)
 
 static void file_point(const cJSON *it, struct calib_file_point *p)
 {
-	file_str(it, "deployment", p->deployment, sizeof p->deployment);
-	file_str(it, "mode", p->mode, sizeof p->mode);
-	double c = file_num(it, "concurrency");
+	jsonio_str_or_empty(it, "deployment", p->deployment,
+			    sizeof p->deployment);
+	jsonio_str_or_empty(it, "mode", p->mode, sizeof p->mode);
+	double c = jsonio_num_or_nan(it, "concurrency");
 	p->concurrency = isfinite(c) ? (long)c : 0;
 	char set[16];
-	file_str(it, "set", set, sizeof set);
+	jsonio_str_or_empty(it, "set", set, sizeof set);
 	p->holdout = !strcmp(set, "holdout");
 	file_metrics(cJSON_GetObjectItemCaseSensitive(it, "measured"),
 		     &p->measured);
@@ -482,18 +468,18 @@ void calib_from_json(const cJSON *j, struct calib_file *f)
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "quality");
 	f->quality_ok =
 	    !q || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q, "ok"));
-	file_str(q, "verdict", f->verdict, sizeof f->verdict);
-	file_str(q, "reason", f->reason, sizeof f->reason);
-	file_str(j, "status", f->status, sizeof f->status);
-	file_str(j, "model", f->model, sizeof f->model);
-	file_str(j, "gpu", f->gpu, sizeof f->gpu);
-	file_str(j, "backend", f->backend, sizeof f->backend);
-	file_str(j, "holdout", f->holdout, sizeof f->holdout);
-	double it_n = file_num(j, "iterations");
+	jsonio_str_or_empty(q, "verdict", f->verdict, sizeof f->verdict);
+	jsonio_str_or_empty(q, "reason", f->reason, sizeof f->reason);
+	jsonio_str_or_empty(j, "status", f->status, sizeof f->status);
+	jsonio_str_or_empty(j, "model", f->model, sizeof f->model);
+	jsonio_str_or_empty(j, "gpu", f->gpu, sizeof f->gpu);
+	jsonio_str_or_empty(j, "backend", f->backend, sizeof f->backend);
+	jsonio_str_or_empty(j, "holdout", f->holdout, sizeof f->holdout);
+	double it_n = jsonio_num_or_nan(j, "iterations");
 	f->iterations = isfinite(it_n) ? (long)it_n : 0;
-	f->chi2 = file_num(j, "chi2");
-	f->dof = file_num(j, "dof");
-	f->chi2_dof = file_num(j, "chi2_dof");
+	f->chi2 = jsonio_num_or_nan(j, "chi2");
+	f->dof = jsonio_num_or_nan(j, "dof");
+	f->chi2_dof = jsonio_num_or_nan(j, "chi2_dof");
 
 	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params"), *it;
 	f->params =
@@ -503,10 +489,10 @@ void calib_from_json(const cJSON *j, struct calib_file *f)
 		struct calib_file_param *p = &f->params[f->n_params++];
 		snprintf(p->name, sizeof p->name, "%s",
 			 it->string ? it->string : "?");
-		p->value = file_num(it, "value");
-		p->sigma = file_num(it, "sigma");
-		p->prior = file_num(it, "prior");
-		file_str(it, "unit", p->unit, sizeof p->unit);
+		p->value = jsonio_num_or_nan(it, "value");
+		p->sigma = jsonio_num_or_nan(it, "sigma");
+		p->prior = jsonio_num_or_nan(it, "prior");
+		jsonio_str_or_empty(it, "unit", p->unit, sizeof p->unit);
 		p->free = !cJSON_IsFalse(
 		    cJSON_GetObjectItemCaseSensitive(it, "free"));
 	}
@@ -516,9 +502,9 @@ void calib_from_json(const cJSON *j, struct calib_file *f)
 	cJSON_ArrayForEach(it, cs)
 	{
 		struct calib_file_corr *r = &f->corrs[f->n_corrs++];
-		file_str(it, "a", r->a, sizeof r->a);
-		file_str(it, "b", r->b, sizeof r->b);
-		r->r = file_num(it, "r");
+		jsonio_str_or_empty(it, "a", r->a, sizeof r->a);
+		jsonio_str_or_empty(it, "b", r->b, sizeof r->b);
+		r->r = jsonio_num_or_nan(it, "r");
 	}
 	file_not_identifiable(
 	    cJSON_GetObjectItemCaseSensitive(j, "not_identifiable"), f);

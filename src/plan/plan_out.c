@@ -452,27 +452,6 @@ out:
 	return rc;
 }
 
-static double file_num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void file_str(const cJSON *o, const char *key, char *dst, size_t n)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
-}
-
-static enum stat_sel file_stat(const cJSON *o, const char *key,
-			       enum stat_sel def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	enum stat_sel s;
-	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
-								       : def;
-}
-
 /* The numbers of a configuration, under plan_config_to_json's keys. */
 static const struct {
 	const char *key;
@@ -506,8 +485,8 @@ static void file_config(const cJSON *o, enum stat_sel ttft_stat,
 		const cJSON *inf =
 		    cJSON_GetObjectItemCaseSensitive(o, "infeasible");
 		char bind[64], detail[320];
-		file_str(inf, "binding", bind, sizeof bind);
-		file_str(inf, "detail", detail, sizeof detail);
+		jsonio_str_or_empty(inf, "binding", bind, sizeof bind);
+		jsonio_str_or_empty(inf, "detail", detail, sizeof detail);
 		if (bind[0] || detail[0])
 			snprintf(cf->why, sizeof cf->why, "%s%s%s", bind,
 				 bind[0] && detail[0] ? ": " : "", detail);
@@ -519,17 +498,17 @@ static void file_config(const cJSON *o, enum stat_sel ttft_stat,
 	if (!cJSON_IsObject(o))
 		return;
 	cf->present = true;
-	file_str(o, "config", cf->config, sizeof cf->config);
-	file_str(o, "mode", cf->mode, sizeof cf->mode);
+	jsonio_str_or_empty(o, "config", cf->config, sizeof cf->config);
+	jsonio_str_or_empty(o, "mode", cf->mode, sizeof cf->mode);
 	for (size_t i = 0; i < sizeof file_nums / sizeof *file_nums; i++)
 		*(double *)((char *)cf + file_nums[i].off) =
-		    file_num(o, file_nums[i].key);
+		    jsonio_num_or_nan(o, file_nums[i].key);
 	/* Files without the SLA statistic's own key: its projection key,
 	 * "ttft_ms" for the mean, "ttft_p90_ms" for p90 (model/perf.c). */
 	if (isnan(cf->ttft_at_stat_ms)) {
 		char k[32];
 		ttft_key(k, sizeof k, ttft_stat);
-		cf->ttft_at_stat_ms = file_num(o, k);
+		cf->ttft_at_stat_ms = jsonio_num_or_nan(o, k);
 	}
 }
 
@@ -542,18 +521,19 @@ void plan_from_json(const cJSON *j, enum stat_sel ttft_stat,
 	if (!q)
 		q = cJSON_GetObjectItemCaseSensitive(j, "sla");
 	f->has_query = q != NULL;
-	f->ttft_ms = file_num(q, "ttft_ms");
-	f->tpot_ms = file_num(q, "tpot_ms");
-	f->ttft_stat = file_stat(q, "ttft_stat", ttft_stat);
-	f->tpot_stat = file_stat(q, "tpot_stat", tpot_stat);
-	file_str(q, "objective", f->objective, sizeof f->objective);
-	f->total_gpus = file_num(q, "total_gpus");
+	f->ttft_ms = jsonio_num_or_nan(q, "ttft_ms");
+	f->tpot_ms = jsonio_num_or_nan(q, "tpot_ms");
+	f->ttft_stat = jsonio_stat_sel(q, "ttft_stat", ttft_stat);
+	f->tpot_stat = jsonio_stat_sel(q, "tpot_stat", tpot_stat);
+	jsonio_str_or_empty(q, "objective", f->objective, sizeof f->objective);
+	f->total_gpus = jsonio_num_or_nan(q, "total_gpus");
 	file_config(cJSON_GetObjectItemCaseSensitive(j, "agg"), f->ttft_stat,
 		    &f->agg);
 	file_config(cJSON_GetObjectItemCaseSensitive(j, "disagg"), f->ttft_stat,
 		    &f->disagg);
-	f->disagg_over_agg = file_num(j, "disagg_over_agg");
-	f->disagg_over_agg_total = file_num(j, "disagg_over_agg_total_tokens");
+	f->disagg_over_agg = jsonio_num_or_nan(j, "disagg_over_agg");
+	f->disagg_over_agg_total =
+	    jsonio_num_or_nan(j, "disagg_over_agg_total_tokens");
 }
 
 int plan_csv_load(const char *path, struct plan_csv *t, struct sc_err *e)

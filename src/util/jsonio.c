@@ -431,3 +431,24 @@ int jsonio_known_keys(const cJSON *obj, const char *const *known,
 	}
 	return SC_OK;
 }
+
+double jsonio_num_or_nan(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+void jsonio_str_or_empty(const cJSON *obj, const char *key, char *dst, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+enum stat_sel jsonio_stat_sel(const cJSON *obj, const char *key,
+			      enum stat_sel def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	enum stat_sel s;
+	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
+								       : def;
+}

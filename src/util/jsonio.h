@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/err.h"
+#include "util/statsel.h"
 
 /* Largest JSON file servecal reads (specs, campaigns, results summaries). */
 #define JSONIO_MAX_FILE_BYTES (64u * 1024u * 1024u)
@@ -40,6 +41,20 @@ int jsonio_save_file(const char *path, const cJSON *j,
  * bytes, checked before reading). Returns NULL with SC_EINPUT in e. */
 char *jsonio_read_text(const char *path, size_t max, size_t *len,
 		       struct sc_err *e);
+
+/* obj[key] when it is a number, else NaN (absent, null, another type, or
+ * obj NULL): for optional statistics whose absence the reader tells by
+ * isnan. */
+double jsonio_num_or_nan(const cJSON *obj, const char *key);
+
+/* obj[key] copied into dst (at most n - 1 characters) when it is a
+ * string, else "". */
+void jsonio_str_or_empty(const cJSON *obj, const char *key, char *dst,
+			 size_t n);
+/* The statistic obj[key] names (util/statsel.h), or def when it is absent,
+ * not a string or not a statistic's name: for files servecal writes. */
+enum stat_sel jsonio_stat_sel(const cJSON *obj, const char *key,
+			      enum stat_sel def);
 
 /* Field readers. `where` prefixes messages (file and object path). When the
  * field is absent: required -> SC_EINPUT "missing"; else *out = def, SC_OK.

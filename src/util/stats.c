@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "util/xalloc.h"
+#include "util/jsonio.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -118,24 +119,18 @@ static void add_num(cJSON *o, const char *k, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
-static double num_or_nan(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 void stats_from_json(const cJSON *o, struct stats *s)
 {
-	double n = num_or_nan(o, "n");
+	double n = jsonio_num_or_nan(o, "n");
 	s->n = n >= 0 && n < 1e15 && n == floor(n) ? (size_t)n : 0;
-	s->mean = num_or_nan(o, "mean");
-	s->std = num_or_nan(o, "std");
-	s->min = num_or_nan(o, "min");
-	s->p50 = num_or_nan(o, "p50");
-	s->p90 = num_or_nan(o, "p90");
-	s->p95 = num_or_nan(o, "p95");
-	s->p99 = num_or_nan(o, "p99");
-	s->max = num_or_nan(o, "max");
+	s->mean = jsonio_num_or_nan(o, "mean");
+	s->std = jsonio_num_or_nan(o, "std");
+	s->min = jsonio_num_or_nan(o, "min");
+	s->p50 = jsonio_num_or_nan(o, "p50");
+	s->p90 = jsonio_num_or_nan(o, "p90");
+	s->p95 = jsonio_num_or_nan(o, "p95");
+	s->p99 = jsonio_num_or_nan(o, "p99");
+	s->max = jsonio_num_or_nan(o, "max");
 }
 
 cJSON *stats_to_json(const struct stats *s)
