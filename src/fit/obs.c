@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "load/results.h"
+#include "metrics/summary.h"
 #include "model/memory.h"
 #include "util/jsonio.h"
 #include "util/num.h"
@@ -60,21 +62,6 @@ void obs_release(struct obs_set *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* STATS object field, or NAN when absent. */
-static double stat(const cJSON *j, const char *obj, const char *key)
-{
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, obj);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-/* Top-level number, or NAN. */
-static double num(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static double rel_se(double mean, double std, double n)
 {
 	if (!(mean > 0) || !(n > 0) || !isfinite(std))
@@ -82,35 +69,22 @@ static double rel_se(double mean, double std, double n)
 	return std / mean / sqrt(n);
 }
 
-/* "load"."kind" of a level summary, else what bench writes: a
- * concurrency (closed loop) or a request rate (open loop). Returns 0, or
- * SC_EINPUT for neither. */
-static int level_load(const cJSON *j, const char *path, struct obs_point *p,
-		      struct sc_err *e)
+/* The level's load: an import's "load" object (metrics/table.h), else
+ * what bench writes, a concurrency (closed loop) or a request rate (open
+ * loop). Returns 0, or SC_EINPUT for neither or a value out of range. */
+static int level_load(const struct table_load_info *tl, bool imported,
+		      const struct level_info *li, const char *path,
+		      struct obs_point *p, struct sc_err *e)
 {
-	const cJSON *ld = cJSON_GetObjectItemCaseSensitive(j, "load");
-	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ld, "kind");
-	double users = stat(j, "load", "users");
-	double rate = stat(j, "load", "rate_per_s");
-	if (cJSON_IsString(kind)) {
-		if (table_load_parse(kind->valuestring, &p->load))
-			return sc_err_set(
-			    e, SC_EINPUT,
-			    "%s: field 'load.kind': unknown load '%s' (closed, "
-			    "open, burst, prefill_only, decode_only)",
-			    path, kind->valuestring);
-	} else if (cJSON_IsNumber(
-		       cJSON_GetObjectItemCaseSensitive(j, "request_rate"))) {
-		p->load = TABLE_OPEN;
-	} else {
-		p->load = TABLE_CLOSED;
-	}
-	double it = stat(j, "load", "tokens_per_iteration");
-	p->iter_tokens = it >= 1 && it <= 1e12 ? it : 0;
+	double users = tl->users, rate = tl->rate_per_s;
+	p->load = imported	  ? tl->kind
+		  : li->open_loop ? TABLE_OPEN
+				  : TABLE_CLOSED;
+	p->iter_tokens = tl->tokens_per_iteration;
 	if (isnan(users))
-		users = num(j, "concurrency");
+		users = (double)li->concurrency;
 	if (isnan(rate))
-		rate = num(j, "request_rate");
+		rate = li->open_loop ? li->rate_per_s : NAN;
 	if (p->load == TABLE_CLOSED || p->load == TABLE_DECODE_ONLY) {
 		if (!(users >= 1 && users <= (double)NUM_CONC_MAX))
 			return sc_err_set(e, SC_EINPUT,
@@ -130,81 +104,40 @@ static int level_load(const cJSON *j, const char *path, struct obs_point *p,
 	return SC_OK;
 }
 
-/* The statistics read from a level: a member that is there must be a
- * number or null (a summary with "mean": "x" is bad input, not a level
- * without a mean). */
-static const struct {
-	const char *obj, *key;
-} read_stats[] = {
-    {"ttft_ms", "mean"},
-    {"ttft_ms", "p50"},
-    {"ttft_ms", "p90"},
-    {"ttft_ms", "p99"},
-    {"tpot_ms", "p90"},
-    {"ttft_ms", "std"},
-    {"ttft_ms", "n"},
-    {"tpot_ms", "mean"},
-    {"tpot_ms", "p50"},
-    {"tpot_ms", "std"},
-    {"tpot_ms", "n"},
-    {"itl_ms", "mean"},
-    {"itl_ms", "std"},
-    {"itl_ms", "n"},
-    {"throughput", "output_tokens_per_s"},
-    {"throughput", "input_tokens_per_s"},
-    {"input_tokens", "mean"},
-    {"output_tokens", "mean"},
-    {"requests", "ok"},
-    {"requests", "total"},
-    {"requests", "warmup"},
-};
-
-static int check_stats(const cJSON *j, const char *path, struct sc_err *e)
-{
-	for (size_t i = 0; i < sizeof read_stats / sizeof *read_stats; i++) {
-		const cJSON *o =
-		    cJSON_GetObjectItemCaseSensitive(j, read_stats[i].obj);
-		if (o && !cJSON_IsObject(o) && !cJSON_IsNull(o))
-			return sc_err_set(e, SC_EINPUT,
-					  "%s: field '%s': must be an object",
-					  path, read_stats[i].obj);
-		const cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(o, read_stats[i].key);
-		if (v && !cJSON_IsNull(v) &&
-		    !(cJSON_IsNumber(v) && isfinite(v->valuedouble)))
-			return sc_err_set(
-			    e, SC_EINPUT, "%s: field '%s.%s': must be a number",
-			    path, read_stats[i].obj, read_stats[i].key);
-	}
-	return SC_OK;
-}
-
-/* One level's summary.json -> point. Returns 1 when it cannot be fitted
- * (no successful request, no input or output length, no fitted metric:
- * skipped), 0 on success, negative on bad input. */
+/* One level's summary.json (metrics/summary.h, plus an import's "load")
+ * -> point. Returns 1 when it cannot be fitted (no successful request, no
+ * input or output length, no fitted metric: skipped), 0 on success,
+ * negative on bad input. */
 static int read_level(const char *path, size_t deploy, double def_isl,
 		      double def_osl, struct obs_point *p, struct sc_err *e)
 {
 	cJSON *j = jsonio_load_file(path, e);
 	if (!j)
 		return SC_EINPUT;
-	int rc = SC_OK;
 	memset(p, 0, sizeof *p);
 	p->deploy = deploy;
-	if ((rc = check_stats(j, path, e)) || (rc = level_load(j, path, p, e)))
-		goto out;
-	/* A count of zero successes: nothing to fit; a table states none. */
-	double ok = stat(j, "requests", "ok");
-	if (!isnan(ok) && !(ok > 0)) {
-		rc = 1;
-		goto out;
+	struct table_load_info tl;
+	struct level_summary s;
+	struct level_info li;
+	int rc = table_load_from_json(j, path, &tl, e);
+	bool imported = rc == SC_OK;
+	if (rc < 0 ||
+	    (rc = imported ? summary_body_from_json(j, path, &s, &li, e)
+			   : summary_from_json(j, path, &s, &li, e)) ||
+	    (rc = level_load(&tl, imported, &li, path, p, e))) {
+		cJSON_Delete(j);
+		return rc;
 	}
-	double isl = stat(j, "input_tokens", "mean");
-	double osl = stat(j, "output_tokens", "mean");
+	cJSON_Delete(j);
+	/* Every request failed, or a level stopped before its first: nothing
+	 * to fit. (A table that states no request count gives none.) */
+	if ((s.total > 0 && s.ok == 0) || (!li.complete && s.total == 0))
+		return 1;
+	double isl = s.input_tokens.mean, osl = s.output_tokens.mean;
 	if (!(isl > 0))
-		isl = num(j, "isl");
+		isl = li.isl;
 	if (!(osl > 0))
-		osl = num(j, "osl");
+		osl = li.osl;
 	p->wl.isl = isl > 0 ? isl : def_isl;
 	p->wl.osl = osl > 1 ? osl : def_osl;
 	/* A pool alone: a prompt's output is its first token; a decode
@@ -213,50 +146,38 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	    (p->load == TABLE_DECODE_ONLY && !(p->wl.osl >= 1)))
 		p->wl.osl = 1;
 	if (!(p->wl.isl >= 1 && p->wl.isl <= (double)NUM_TOKENS_MAX) ||
-	    !(p->wl.osl >= 1 && p->wl.osl <= (double)NUM_TOKENS_MAX)) {
-		rc = 1;
-		goto out;
-	}
-	double ttft = stat(j, "ttft_ms", "mean"),
-	       ttft90 = stat(j, "ttft_ms", "p90");
-	double tpot = stat(j, "tpot_ms", "mean");
+	    !(p->wl.osl >= 1 && p->wl.osl <= (double)NUM_TOKENS_MAX))
+		return 1;
+	const struct stats *ttft = &s.ttft_ms;
+	/* The mean ITL is the mean gap between output tokens too. */
+	const struct stats *tpot = s.tpot_ms.mean > 0 ? &s.tpot_ms : &s.itl_ms;
 	/* Medians are fitted where a source gives no mean (SGLang's
 	 * published tables), never beside it. */
-	double ttft50 = ttft > 0 ? NAN : stat(j, "ttft_ms", "p50");
-	double tpot50 = tpot > 0 || stat(j, "itl_ms", "mean") > 0
-			    ? NAN
-			    : stat(j, "tpot_ms", "p50");
-	double tpot_n = stat(j, "tpot_ms", "n"),
-	       tpot_std = stat(j, "tpot_ms", "std");
-	if (!(tpot > 0)) {
-		/* The mean ITL is the mean gap between output tokens too. */
-		tpot = stat(j, "itl_ms", "mean");
-		tpot_n = stat(j, "itl_ms", "n");
-		tpot_std = stat(j, "itl_ms", "std");
-	}
-	double tps = stat(j, "throughput", "output_tokens_per_s");
-	double in_tps = stat(j, "throughput", "input_tokens_per_s");
-	double n = stat(j, "ttft_ms", "n");
-	double ttft99 = n >= OBS_MIN_N_P99 ? stat(j, "ttft_ms", "p99") : NAN;
-	double tpot90 = stat(j, "tpot_ms", "p90");
+	double ttft50 = ttft->mean > 0 ? NAN : ttft->p50;
+	double tpot50 = tpot->mean > 0 ? NAN : s.tpot_ms.p50;
+	double n = (double)ttft->n;
+	double ttft99 = n >= OBS_MIN_N_P99 ? ttft->p99 : NAN;
 	/* The projection runs the level as it was run: the throughput of
 	 * a finite closed-loop window depends on how many requests it had. */
-	double total = stat(j, "requests", "total");
-	double warm = stat(j, "requests", "warmup");
-	if (total > 0 && warm >= 0 && total - warm >= 1 && total < 1e6) {
-		p->requests = (long)(total - warm);
-		p->warmup = warm > 0 ? (long)warm : PERF_NO_WARMUP;
+	if (s.total > s.warmup && s.total < 1000000) {
+		p->requests = (long)(s.total - s.warmup);
+		p->warmup = s.warmup > 0 ? (long)s.warmup : PERF_NO_WARMUP;
 	}
-	double outside = stat(j, "ttft_client_minus_server_ms", "mean");
+	const struct stats *out = &s.ttft_client_minus_server_ms;
 	const struct {
 		int m;
 		double v, scale;
 	} vals[] = {
-	    {OM_TTFT, ttft, 1e-3},	 {OM_TTFT_P90, ttft90, 1e-3},
-	    {OM_TPOT, tpot, 1e-3},	 {OM_TPS, tps, 1.0},
-	    {OM_OUTSIDE, outside, 1e-3}, {OM_TTFT_P50, ttft50, 1e-3},
-	    {OM_TPOT_P50, tpot50, 1e-3}, {OM_INPUT_TPS, in_tps, 1.0},
-	    {OM_TTFT_P99, ttft99, 1e-3}, {OM_TPOT_P90, tpot90, 1e-3},
+	    {OM_TTFT, ttft->mean, 1e-3},
+	    {OM_TTFT_P90, ttft->p90, 1e-3},
+	    {OM_TPOT, tpot->mean, 1e-3},
+	    {OM_TPS, s.output_tokens_per_s, 1.0},
+	    {OM_OUTSIDE, out->mean, 1e-3},
+	    {OM_TTFT_P50, ttft50, 1e-3},
+	    {OM_TPOT_P50, tpot50, 1e-3},
+	    {OM_INPUT_TPS, s.input_tokens_per_s, 1.0},
+	    {OM_TTFT_P99, ttft99, 1e-3},
+	    {OM_TPOT_P90, s.tpot_ms.p90, 1e-3},
 	};
 	bool any = false;
 	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
@@ -266,20 +187,18 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 		p->value[vals[i].m] = v;
 		any |= v > 0 && vals[i].m != OM_OUTSIDE;
 	}
-	if (!any) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: no fitted metric (ttft_ms mean, p50 or "
-				"p90, tpot_ms or itl_ms mean, tpot_ms p50, "
-				"throughput output or input tokens per s)",
-				path);
-		goto out;
-	}
-	p->rel_se[OM_TTFT] = rel_se(ttft, stat(j, "ttft_ms", "std"), n);
+	if (!any)
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: no fitted metric (ttft_ms mean, p50 or "
+				  "p90, tpot_ms or itl_ms mean, tpot_ms p50, "
+				  "throughput output or input tokens per s)",
+				  path);
+	p->rel_se[OM_TTFT] = rel_se(ttft->mean, ttft->std, n);
 	/* The p90 of n samples scatters about 1.7x as much as their mean
 	 * for near-normal data, the median about 1.25x. */
 	p->rel_se[OM_TTFT_P90] = 1.7 * p->rel_se[OM_TTFT];
 	p->rel_se[OM_TTFT_P50] = 1.25 * p->rel_se[OM_TTFT];
-	p->rel_se[OM_TPOT] = rel_se(tpot, tpot_std, tpot_n);
+	p->rel_se[OM_TPOT] = rel_se(tpot->mean, tpot->std, (double)tpot->n);
 	p->rel_se[OM_TPOT_P50] = 1.25 * p->rel_se[OM_TPOT];
 	/* The p99 about 3.7x (normal data: sqrt(0.99 * 0.01) over the
 	 * density at the 99th percentile). */
@@ -287,12 +206,8 @@ static int read_level(const char *path, size_t deploy, double def_isl,
 	p->rel_se[OM_TPOT_P90] = 1.7 * p->rel_se[OM_TPOT];
 	p->rel_se[OM_TPS] = 0;
 	p->rel_se[OM_INPUT_TPS] = 0;
-	p->rel_se[OM_OUTSIDE] =
-	    rel_se(outside, stat(j, "ttft_client_minus_server_ms", "std"),
-		   stat(j, "ttft_client_minus_server_ms", "n"));
-out:
-	cJSON_Delete(j);
-	return rc;
+	p->rel_se[OM_OUTSIDE] = rel_se(out->mean, out->std, (double)out->n);
+	return SC_OK;
 }
 
 /* Where a point's load sits among its deployment's: kinds in the order
@@ -331,11 +246,12 @@ static int cmp_point(const void *a, const void *b)
 	return obs_point_cmp(a, b);
 }
 
-/* A level directory name bench writes: c or r and a number. */
+/* A level directory name bench writes (load/results.h). */
 static bool bench_level_name(const char *s)
 {
-	char *end;
-	return (s[0] == 'c' || s[0] == 'r') && strtod(s + 1, &end) > 0 && !*end;
+	bool open;
+	double level;
+	return results_level_parse(s, &open, &level);
 }
 
 int obs_add_dir(struct obs_set *s, const char *dir, const char *override,

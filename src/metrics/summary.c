@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/jsonio.h"
 #include "util/num.h"
 
 static bool measured(const struct req_record *r)
@@ -319,6 +320,7 @@ void summary_acc_finish(struct summary_acc *a, const struct level_info *li,
 	memcpy(s->http_by_status, a->http_by_status, sizeof s->http_by_status);
 	memcpy(s->first_fail, a->first_fail, sizeof s->first_fail);
 	s->n_first_fail = a->n_first_fail;
+	s->input_tokens_per_s = NAN;
 	sketch_stats(&a->ttft_ms, &s->ttft_ms);
 	sketch_stats(&a->tpot_ms, &s->tpot_ms);
 	sketch_stats(&a->itl_ms, &s->itl_ms);
@@ -499,6 +501,9 @@ cJSON *summary_to_json(const struct level_summary *s,
 	add_num(tp, "requests_per_s", s->requests_per_s);
 	add_num(tp, "tokens_per_s_per_gpu", s->tokens_per_s_per_gpu);
 	add_num(tp, "tokens_per_s_per_user", s->tokens_per_s_per_user);
+	if (isfinite(s->input_tokens_per_s))
+		cJSON_AddNumberToObject(tp, "input_tokens_per_s",
+					s->input_tokens_per_s);
 	cJSON *lt = cJSON_AddObjectToObject(o, "little");
 	add_num(lt, "measured_concurrency", s->little_measured);
 	add_num(lt, "expected", s->little_expected);
@@ -508,12 +513,6 @@ cJSON *summary_to_json(const struct level_summary *s,
 	cJSON_AddNumberToObject(o, "prompt_tokens_mismatch",
 				(double)s->prompt_mismatch);
 	return o;
-}
-
-static double num_or_nan(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 /* A count of o[k]: absent is 0, anything but a whole number in range is
@@ -575,9 +574,10 @@ static void sla_from_json(const cJSON *j, struct level_summary *s,
 			  struct level_info *li)
 {
 	const cJSON *gp = cJSON_GetObjectItemCaseSensitive(j, "goodput");
-	s->goodput_per_s = num_or_nan(gp, "requests_per_s");
-	s->goodput_per_s_per_gpu = num_or_nan(gp, "requests_per_s_per_gpu");
-	s->sla_fraction = num_or_nan(gp, "sla_met_fraction");
+	s->goodput_per_s = jsonio_num_or_nan(gp, "requests_per_s");
+	s->goodput_per_s_per_gpu =
+	    jsonio_num_or_nan(gp, "requests_per_s_per_gpu");
+	s->sla_fraction = jsonio_num_or_nan(gp, "sla_met_fraction");
 	const cJSON *sl = cJSON_GetObjectItemCaseSensitive(j, "sla");
 	if (!cJSON_IsObject(sl))
 		sl = cJSON_GetObjectItemCaseSensitive(gp, "sla");
@@ -586,11 +586,11 @@ static void sla_from_json(const cJSON *j, struct level_summary *s,
 	const cJSON *att = cJSON_GetObjectItemCaseSensitive(j, "attainment");
 	const cJSON *met = cJSON_GetObjectItemCaseSensitive(j, "sla_met");
 	const cJSON *val = cJSON_GetObjectItemCaseSensitive(j, "sla_values_ms");
-	double n = num_or_nan(att, "n");
+	double n = jsonio_num_or_nan(att, "n");
 	s->attainment_n = n >= 0 && n < 1e15 ? (size_t)n : 0;
-	s->attainment_all = num_or_nan(att, "all");
-	s->goodput_tokens_per_s = num_or_nan(j, "goodput_tokens_per_s");
-	double g = num_or_nan(j, "goodput_req_per_s");
+	s->attainment_all = jsonio_num_or_nan(att, "all");
+	s->goodput_tokens_per_s = jsonio_num_or_nan(j, "goodput_tokens_per_s");
+	double g = jsonio_num_or_nan(j, "goodput_req_per_s");
 	if (isfinite(g))
 		s->goodput_per_s = g;
 	s->sla_met_all =
@@ -601,15 +601,15 @@ static void sla_from_json(const cJSON *j, struct level_summary *s,
 		const char *name = sla_metric_names[m];
 		char k[32];
 		snprintf(k, sizeof k, "%s_ms", name);
-		double v = num_or_nan(sl, k);
+		double v = jsonio_num_or_nan(sl, k);
 		/* an absent limit is no limit (0), as in struct sla */
 		li->sla.limit_ms[m] = isfinite(v) ? v : 0;
 		snprintf(k, sizeof k, "%s_stat", name);
 		const cJSON *st = cJSON_GetObjectItemCaseSensitive(sl, k);
 		if (cJSON_IsString(st))
 			statsel_parse(st->valuestring, &li->sla.stat[m]);
-		s->attainment[m] = num_or_nan(att, name);
-		s->sla_value_ms[m] = num_or_nan(val, name);
+		s->attainment[m] = jsonio_num_or_nan(att, name);
+		s->sla_value_ms[m] = jsonio_num_or_nan(val, name);
 		s->sla_met[m] =
 		    li->sla.limit_ms[m] > 0
 			? cJSON_IsTrue(
@@ -618,46 +618,103 @@ static void sla_from_json(const cJSON *j, struct level_summary *s,
 	}
 }
 
-int summary_from_json(const cJSON *j, const char *where,
-		      struct level_summary *s, struct level_info *li,
-		      struct sc_err *e)
+/* An object member that is present must be an object or null, and each
+ * of its members a finite number or null: a summary with "mean": "x" is
+ * bad input, not a level without a mean. */
+static int check_numbers(const cJSON *j, const char *key, const char *where,
+			 struct sc_err *e)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, key);
+	if (!o || cJSON_IsNull(o))
+		return SC_OK;
+	if (!cJSON_IsObject(o))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field '%s': must be an object", where,
+				  key);
+	const cJSON *v;
+	cJSON_ArrayForEach(v, o)
+	{
+		if (!cJSON_IsNull(v) &&
+		    !(cJSON_IsNumber(v) && isfinite(v->valuedouble)))
+			return sc_err_set(e, SC_EINPUT,
+					  "%s: field '%s.%s': must be a number",
+					  where, key, v->string);
+	}
+	return SC_OK;
+}
+
+/* The statistics objects of a summary, where they sit in the struct. */
+static const struct {
+	const char *key;
+	size_t off;
+} stats_keys[] = {
+#define SK(f)                                                                  \
+	{                                                                      \
+#f, offsetof(struct level_summary, f)                          \
+	}
+    SK(ttft_ms),       SK(tpot_ms),	 SK(itl_ms),
+    SK(e2e_ms),	       SK(ttfb_ms),	 SK(queue_ms),
+    SK(output_tokens), SK(input_tokens), SK(ttft_client_minus_server_ms),
+#undef SK
+};
+
+/* The level's load: a rate, or a concurrency (required unless
+ * load_elsewhere). */
+static int load_from_json(const cJSON *j, const char *where,
+			  bool load_elsewhere, struct level_info *li,
+			  struct sc_err *e)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "concurrency");
+	const cJSON *rate = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
+	li->open_loop = cJSON_IsNumber(rate);
+	if (li->open_loop) {
+		li->rate_per_s = rate->valuedouble;
+		return SC_OK;
+	}
+	if (load_elsewhere && !cJSON_IsNumber(c))
+		return SC_OK;
+	if (!cJSON_IsNumber(c) || !(c->valuedouble >= 0) ||
+	    c->valuedouble > 1e8 || c->valuedouble != floor(c->valuedouble))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'concurrency': missing or not a "
+				  "whole number in [0, 1e8] (and no "
+				  "'request_rate')",
+				  where);
+	li->concurrency = (long)c->valuedouble;
+	return SC_OK;
+}
+
+static int from_json(const cJSON *j, const char *where, bool load_elsewhere,
+		     struct level_summary *s, struct level_info *li,
+		     struct sc_err *e)
 {
 	memset(s, 0, sizeof *s);
 	memset(li, 0, sizeof *li);
 	if (!cJSON_IsObject(j))
 		return sc_err_set(e, SC_EINPUT, "%s: must be a JSON object",
 				  where);
+	int rc = load_from_json(j, where, load_elsewhere, li, e);
+	if (rc)
+		return rc;
 	const cJSON *rq = cJSON_GetObjectItemCaseSensitive(j, "requests");
 	if (!cJSON_IsObject(rq))
 		return sc_err_set(e, SC_EINPUT,
 				  "%s: field 'requests': missing or not an "
 				  "object",
 				  where);
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "concurrency");
-	const cJSON *rate = cJSON_GetObjectItemCaseSensitive(j, "request_rate");
-	li->open_loop = cJSON_IsNumber(rate);
-	if (li->open_loop) {
-		li->rate_per_s = rate->valuedouble;
-	} else if (!cJSON_IsNumber(c) || !(c->valuedouble >= 0) ||
-		   c->valuedouble > 1e8 ||
-		   c->valuedouble != floor(c->valuedouble)) {
-		return sc_err_set(e, SC_EINPUT,
-				  "%s: field 'concurrency': missing or not a "
-				  "whole number in [0, 1e8] (and no "
-				  "'request_rate')",
-				  where);
-	} else {
-		li->concurrency = (long)c->valuedouble;
-	}
-	li->achieved_rate_per_s = num_or_nan(j, "achieved_rate");
-	li->send_lateness_p99_ms = num_or_nan(j, "send_lateness_p99_ms");
-	li->isl = num_or_nan(j, "isl");
-	li->osl = num_or_nan(j, "osl");
-	double g = num_or_nan(j, "gpus");
+	for (size_t i = 0; i < sizeof stats_keys / sizeof *stats_keys; i++)
+		if ((rc = check_numbers(j, stats_keys[i].key, where, e)))
+			return rc;
+	if ((rc = check_numbers(j, "throughput", where, e)))
+		return rc;
+	li->achieved_rate_per_s = jsonio_num_or_nan(j, "achieved_rate");
+	li->send_lateness_p99_ms = jsonio_num_or_nan(j, "send_lateness_p99_ms");
+	li->isl = jsonio_num_or_nan(j, "isl");
+	li->osl = jsonio_num_or_nan(j, "osl");
+	double g = jsonio_num_or_nan(j, "gpus");
 	li->gpus = g >= 1 && g < 1e9 ? (long)g : 0;
 	li->complete =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
-	int rc;
 	if ((rc = count_of(rq, "requests", "total", &s->total, where, e)) ||
 	    (rc = count_of(rq, "requests", "ok", &s->ok, where, e)) ||
 	    (rc = count_of(rq, "requests", "failed", &s->failed, where, e)) ||
@@ -679,38 +736,38 @@ int summary_from_json(const cJSON *j, const char *where,
 		snprintf(f->reason, sizeof f->reason, "%s", it->string);
 		snprintf(f->message, sizeof f->message, "%s", it->valuestring);
 	}
-	static const struct {
-		const char *key;
-		size_t off;
-	} stats_keys[] = {
-#define SK(f) {#f, offsetof(struct level_summary, f)}
-	    SK(ttft_ms),
-	    SK(tpot_ms),
-	    SK(itl_ms),
-	    SK(e2e_ms),
-	    SK(ttfb_ms),
-	    SK(queue_ms),
-	    SK(output_tokens),
-	    SK(input_tokens),
-	    SK(ttft_client_minus_server_ms),
-#undef SK
-	};
 	for (size_t i = 0; i < sizeof stats_keys / sizeof *stats_keys; i++)
 		stats_from_json(
 		    cJSON_GetObjectItemCaseSensitive(j, stats_keys[i].key),
 		    (struct stats *)((char *)s + stats_keys[i].off));
 	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(j, "throughput");
-	s->window_s = num_or_nan(tp, "window_s");
-	s->output_tokens_per_s = num_or_nan(tp, "output_tokens_per_s");
-	s->requests_per_s = num_or_nan(tp, "requests_per_s");
-	s->tokens_per_s_per_gpu = num_or_nan(tp, "tokens_per_s_per_gpu");
-	s->tokens_per_s_per_user = num_or_nan(tp, "tokens_per_s_per_user");
+	s->window_s = jsonio_num_or_nan(tp, "window_s");
+	s->output_tokens_per_s = jsonio_num_or_nan(tp, "output_tokens_per_s");
+	s->requests_per_s = jsonio_num_or_nan(tp, "requests_per_s");
+	s->tokens_per_s_per_gpu = jsonio_num_or_nan(tp, "tokens_per_s_per_gpu");
+	s->tokens_per_s_per_user =
+	    jsonio_num_or_nan(tp, "tokens_per_s_per_user");
+	s->input_tokens_per_s = jsonio_num_or_nan(tp, "input_tokens_per_s");
 	const cJSON *lt = cJSON_GetObjectItemCaseSensitive(j, "little");
-	s->little_measured = num_or_nan(lt, "measured_concurrency");
-	s->little_expected = num_or_nan(lt, "expected");
-	s->little_rel_error = num_or_nan(lt, "rel_error");
+	s->little_measured = jsonio_num_or_nan(lt, "measured_concurrency");
+	s->little_expected = jsonio_num_or_nan(lt, "expected");
+	s->little_rel_error = jsonio_num_or_nan(lt, "rel_error");
 	sla_from_json(j, s, li);
 	return SC_OK;
+}
+
+int summary_from_json(const cJSON *j, const char *where,
+		      struct level_summary *s, struct level_info *li,
+		      struct sc_err *e)
+{
+	return from_json(j, where, false, s, li, e);
+}
+
+int summary_body_from_json(const cJSON *j, const char *where,
+			   struct level_summary *s, struct level_info *li,
+			   struct sc_err *e)
+{
+	return from_json(j, where, true, s, li, e);
 }
 
 /* The keys of an SLA list: a limit (ms) or the statistic it applies to. */

@@ -77,6 +77,10 @@ struct level_summary {
 	struct stats ttft_client_minus_server_ms;
 	double window_s, output_tokens_per_s, requests_per_s,
 	    tokens_per_s_per_gpu, tokens_per_s_per_user;
+	/* Prompt tokens per second: stated by imported tables
+	 * (metrics/table.h) for prefill pools; NaN from a bench, and written
+	 * to summary.json only when finite. */
+	double input_tokens_per_s;
 	double little_measured, little_expected, little_rel_error;
 	/* SLAs: goodput counts the measured requests that met every limit
 	 * and ended inside the steady window, per second of it (requests and
@@ -152,14 +156,23 @@ cJSON *summary_to_json(const struct level_summary *s,
 /* Reads summary.json content j (what summary_to_json writes) into s and
  * li (both zeroed first): statistics, throughput, Little's law and goodput
  * absent or null become NaN, counts 0; li->open_loop when "request_rate"
- * is given. Keys other writers add (an import's "load") are left to their
- * readers. SC_EINPUT naming `where` and the field when j is not an object,
- * "requests" is missing or not an object, neither "concurrency" nor
- * "request_rate" is a number, or a count or the concurrency is not a whole
- * number in range. */
+ * is given. Keys other writers add (an import's "load", table.h) are left
+ * to their readers. SC_EINPUT naming `where` and the field when j is not
+ * an object, "requests" is missing or not an object, a statistics object
+ * (ttft_ms, ...) or "throughput" is neither an object nor null or one of
+ * their members is neither a finite number nor null, neither
+ * "concurrency" nor "request_rate" is a number, or a count or the
+ * concurrency is not a whole number in range. */
 int summary_from_json(const cJSON *j, const char *where,
 		      struct level_summary *s, struct level_info *li,
 		      struct sc_err *e) SC_MUST_CHECK;
+/* As summary_from_json for a level whose load another key states (an
+ * import's "load" object): "concurrency" and "request_rate" are read when
+ * they are numbers (a concurrency in range, else the error above) and
+ * not required. */
+int summary_body_from_json(const cJSON *j, const char *where,
+			   struct level_summary *s, struct level_info *li,
+			   struct sc_err *e) SC_MUST_CHECK;
 /* Parses an SLA list "ttft_ms=600,ttft_stat=p90,tpot_ms=16.7": limits
  * ttft_ms, tpot_ms, e2e_ms, itl_ms (each > 0 and finite) and the statistic
  * each applies to, ttft_stat, tpot_stat, e2e_stat, itl_stat (mean, p50,

@@ -166,6 +166,60 @@ int table_load_parse(const char *s, enum table_load *out)
 	return -1;
 }
 
+int table_load_from_json(const cJSON *j, const char *where,
+			 struct table_load_info *out, struct sc_err *e)
+{
+	*out = (struct table_load_info){TABLE_CLOSED, NAN, NAN, 0};
+	const cJSON *ld = cJSON_GetObjectItemCaseSensitive(j, "load");
+	if (!ld)
+		return 1;
+	if (!cJSON_IsObject(ld))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'load': must be an object", where);
+	const char *kind;
+	int rc;
+	if ((rc = jsonio_str(ld, "kind", true, NULL, &kind, where, e)))
+		return rc;
+	if (table_load_parse(kind, &out->kind))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'load.kind': unknown load '%s' "
+				  "(closed, open, burst, prefill_only, "
+				  "decode_only)",
+				  where, kind);
+	const struct {
+		const char *key;
+		double lo, hi, def, *out;
+	} nums[] = {
+	    {"users", 1, (double)NUM_CONC_MAX, NAN, &out->users},
+	    {"rate_per_s", NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S, NAN,
+	     &out->rate_per_s},
+	    {"tokens_per_iteration", 1,
+	     (double)NUM_TOKENS_MAX * (double)NUM_CONC_MAX, 0,
+	     &out->tokens_per_iteration},
+	};
+	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(ld, nums[i].key);
+		*nums[i].out = nums[i].def;
+		if (!v || cJSON_IsNull(v))
+			continue;
+		char name[1100];
+		snprintf(name, sizeof name, "%s: field 'load.%s'", where,
+			 nums[i].key);
+		if (!cJSON_IsNumber(v))
+			return sc_err_set(e, SC_EINPUT, "%s: must be a number",
+					  name);
+		if (num_check(name, v->valuedouble, nums[i].lo, nums[i].hi,
+			      e)) {
+			if (e) /* a file's value, not a flag's */
+				e->status = SC_EINPUT;
+			return SC_EINPUT;
+		}
+		*nums[i].out = v->valuedouble;
+	}
+	return SC_OK;
+}
+
 /* How a row's load_type reads: the first word found (case-insensitive)
  * decides, so "max_throughput (prefill saturated)" is a prefill-only
  * load and "max_throughput (RPS inf)" a burst. */

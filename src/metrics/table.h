@@ -35,6 +35,25 @@ const char *table_load_name(enum table_load k);
 /* The kind named s; -1 for none. */
 int table_load_parse(const char *s, enum table_load *out) SC_MUST_CHECK;
 
+/* The "load" object of an imported level's summary.json (table_import
+ * writes it beside summary_to_json's keys): the kind of load, its users
+ * (closed loop, decode pool) or rate (open loop), NaN where not given, and
+ * for a prefill pool the prompt tokens an iteration carried (0: not
+ * stated). */
+struct table_load_info {
+	enum table_load kind;
+	double users, rate_per_s, tokens_per_iteration;
+};
+/* Reads summary j's "load" object into out. Returns 1 when j has none (a
+ * bench's summary: its load is "concurrency" or "request_rate"), SC_OK,
+ * or SC_EINPUT naming where and the field: "load" not an object, an
+ * unknown kind, users outside [1, NUM_CONC_MAX], a rate outside
+ * [NUM_RATE_MIN_PER_S, NUM_RATE_MAX_PER_S], tokens per iteration outside
+ * [1, NUM_TOKENS_MAX * NUM_CONC_MAX] (util/num.h). */
+int table_load_from_json(const cJSON *j, const char *where,
+			 struct table_load_info *out,
+			 struct sc_err *e) SC_MUST_CHECK;
+
 struct table_level {
 	char
 	    name[64]; /* directory: "c1024", "r2", "burst", "burst-1000x1000" */

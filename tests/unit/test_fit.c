@@ -382,7 +382,7 @@ static void test_load_kinds(void)
 	snprintf(j, sizeof j,
 		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.9g, "
 		 "\"requests\": 100}, \"isl\": 256, \"osl\": 64,"
-		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
+		 " \"requests\": {\"total\": 100, \"ok\": 100, \"warmup\": 0},"
 		 " \"ttft_ms\": {\"mean\": null, \"p50\": %.9g}, \"tpot_ms\": "
 		 "{\"mean\": null, \"p50\": %.9g}}",
 		 lo.rate_per_s, open.ttft_p50_s * 1e3, open.tpot_p50_s * 1e3);
@@ -390,7 +390,7 @@ static void test_load_kinds(void)
 	snprintf(j, sizeof j,
 		 "{\"load\": {\"kind\": \"burst\", \"requests\": 100}, "
 		 "\"isl\": 256, \"osl\": 64,"
-		 " \"requests\": {\"total\": 100, \"ok\": null, \"warmup\": 0},"
+		 " \"requests\": {\"total\": 100, \"ok\": 100, \"warmup\": 0},"
 		 " \"ttft_ms\": {\"mean\": %.9g}, \"throughput\": "
 		 "{\"output_tokens_per_s\": %.9g}}",
 		 burst.ttft_s * 1e3, burst.tokens_per_s);

@@ -600,9 +600,69 @@ static void test_json_round_trip(void)
 	ASSERT_REL(li2.rate_per_s, 2.5, 1e-12);
 	CU_ASSERT(isnan(s2.ttft_ms.p90));
 	CU_ASSERT_EQUAL(s2.ttft_ms.n, 0);
+	CU_ASSERT(isnan(s2.input_tokens_per_s));
 	cJSON_Delete(j);
 	for (int i = 0; i < 4; i++)
 		req_release(&r[i]);
+}
+
+/* A statistic that is there must be a number or null: a summary with
+ * "mean": "x" is bad input (named), not a level without a mean. An
+ * imported level states its load elsewhere and its prompt throughput. */
+static void test_json_strict(void)
+{
+	static const struct {
+		const char *text, *field;
+	} bad[] = {
+	    {"{\"concurrency\": 2, \"requests\": {}, \"ttft_ms\": "
+	     "{\"mean\": \"x\"}}",
+	     "F: field 'ttft_ms.mean': must be a number"},
+	    {"{\"concurrency\": 2, \"requests\": {}, \"tpot_ms\": 3}",
+	     "F: field 'tpot_ms': must be an object"},
+	    {"{\"concurrency\": 2, \"requests\": {}, \"throughput\": "
+	     "{\"output_tokens_per_s\": true}}",
+	     "F: field 'throughput.output_tokens_per_s'"},
+	    {"{\"requests\": {}}", "F: field 'concurrency'"},
+	};
+	struct level_summary s;
+	struct level_info li;
+	struct sc_err e = {0};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cJSON *j = cJSON_Parse(bad[i].text);
+		CU_ASSERT_EQUAL(summary_from_json(j, "F", &s, &li, &e),
+				SC_EINPUT);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, bad[i].field));
+		cJSON_Delete(j);
+	}
+	/* the load given by another key: no concurrency needed, a bad one
+	 * still refused */
+	cJSON *j = cJSON_Parse(
+	    "{\"load\": {\"kind\": \"burst\"}, \"requests\": {}, "
+	    "\"ttft_ms\": {\"mean\": null, \"p50\": 5}, \"throughput\": "
+	    "{\"input_tokens_per_s\": 1200}}");
+	CU_ASSERT_EQUAL(summary_body_from_json(j, "F", &s, &li, &e), SC_OK);
+	CU_ASSERT(isnan(s.ttft_ms.mean));
+	ASSERT_REL(s.ttft_ms.p50, 5, 1e-12);
+	ASSERT_REL(s.input_tokens_per_s, 1200, 1e-12);
+	/* and written back only when stated */
+	cJSON *back = summary_to_json(&s, &li);
+	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(back, "throughput");
+	ASSERT_REL(cJSON_GetObjectItemCaseSensitive(tp, "input_tokens_per_s")
+		       ->valuedouble,
+		   1200, 1e-12);
+	cJSON_Delete(back);
+	s.input_tokens_per_s = NAN;
+	back = summary_to_json(&s, &li);
+	tp = cJSON_GetObjectItemCaseSensitive(back, "throughput");
+	CU_ASSERT_PTR_NULL(
+	    cJSON_GetObjectItemCaseSensitive(tp, "input_tokens_per_s"));
+	cJSON_Delete(back);
+	CU_ASSERT_EQUAL(summary_from_json(j, "F", &s, &li, &e), SC_EINPUT);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"concurrency\": -1, \"requests\": {}}");
+	CU_ASSERT_EQUAL(summary_body_from_json(j, "F", &s, &li, &e), SC_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'concurrency'"));
+	cJSON_Delete(j);
 }
 
 static CU_TestInfo tests[] = {
@@ -615,6 +675,8 @@ static CU_TestInfo tests[] = {
     {"SLA parsing", test_sla_parse},
     {"SLA verdict on each statistic", test_sla_statistic},
     {"summary.json read back by summary_from_json", test_json_round_trip},
+    {"summary.json: malformed statistics named; load stated elsewhere",
+     test_json_strict},
     {"a record read back by req_from_json", test_record_round_trip},
     CU_TEST_INFO_NULL,
 };

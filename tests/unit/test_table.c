@@ -363,7 +363,79 @@ static void test_bad_rows(void)
 	free(dir);
 }
 
+/* The "load" object an import writes reads back with its kind and its
+ * users or rate (fit/obs.c projects each level with its own load); a
+ * malformed one is named. A reader that drifted from table_import's keys
+ * fails here. */
+static void test_load_read_back(void)
+{
+	char *dir = testutil_tmpdir();
+	char *path = testutil_write(
+	    dir, "t.jsonl",
+	    "{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\","
+	    "\"gpu_type\":\"H100\",\"load_type\":\"concurrency\","
+	    "\"load_value\":4,\"ttft_mean_ms\":50}\n"
+	    "{\"engine\":\"vLLM\",\"model\":\"meta-llama/Llama-3.1-8B\","
+	    "\"gpu_type\":\"H100\",\"load_type\":\"request_rate\","
+	    "\"load_value\":2.5,\"ttft_mean_ms\":40}\n");
+	struct table_result t;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(table_import(path, NULL, &t, &e), SC_OK);
+	size_t seen = 0;
+	for (size_t c = 0; c < t.n_configs; c++)
+		for (size_t l = 0; l < t.configs[c].n_levels; l++) {
+			struct table_load_info tl;
+			const cJSON *j = t.configs[c].levels[l].summary;
+			CU_ASSERT_EQUAL_FATAL(
+			    table_load_from_json(j, "S", &tl, &e), SC_OK);
+			if (tl.kind == TABLE_CLOSED) {
+				CU_ASSERT_DOUBLE_EQUAL(tl.users, 4, 0);
+				CU_ASSERT(isnan(tl.rate_per_s));
+			} else {
+				CU_ASSERT_EQUAL(tl.kind, TABLE_OPEN);
+				CU_ASSERT_DOUBLE_EQUAL(tl.rate_per_s, 2.5, 0);
+				CU_ASSERT(isnan(tl.users));
+			}
+			seen++;
+		}
+	CU_ASSERT_EQUAL(seen, 2);
+	table_result_release(&t);
+	free(path);
+	testutil_rmtree(dir);
+	free(dir);
+	static const struct {
+		const char *text, *want;
+		int rc;
+	} cases[] = {
+	    {"{\"concurrency\": 4}", NULL, 1},
+	    {"{\"load\": 3}", "S: field 'load': must be an object", SC_EINPUT},
+	    {"{\"load\": {\"kind\": \"sometimes\"}}",
+	     "S: field 'load.kind': unknown load 'sometimes'", SC_EINPUT},
+	    {"{\"load\": {\"kind\": \"closed\", \"users\": 0}}",
+	     "S: field 'load.users'", SC_EINPUT},
+	    {"{\"load\": {\"kind\": \"open\", \"rate_per_s\": \"2\"}}",
+	     "S: field 'load.rate_per_s': must be a number", SC_EINPUT},
+	    {"{\"load\": {\"kind\": \"prefill_only\", "
+	     "\"tokens_per_iteration\": 1e300}}",
+	     "S: field 'load.tokens_per_iteration'", SC_EINPUT},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cJSON *j = cJSON_Parse(cases[i].text);
+		struct table_load_info tl;
+		e.msg[0] = 0;
+		CU_ASSERT_EQUAL(table_load_from_json(j, "S", &tl, &e),
+				cases[i].rc);
+		if (cases[i].want && !strstr(e.msg, cases[i].want))
+			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, e.msg,
+				cases[i].want);
+		CU_ASSERT(!cases[i].want || strstr(e.msg, cases[i].want));
+		cJSON_Delete(j);
+	}
+}
+
 static CU_TestInfo tests[] = {
+    {"an import's load object read back; malformed ones named",
+     test_load_read_back},
     {"the shared published table: every record a level", test_published},
     {"CSV through a column map", test_csv_map},
     {"rows that cannot become levels", test_bad_rows},
