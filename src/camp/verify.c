@@ -1,6 +1,7 @@
 /* Closure test: recommendation -> deployment -> bench -> verdict. */
 #include "camp/verify.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "camp/argbuf.h"
 #include "camp/proc.h"
 #include "load/results.h"
+#include "metrics/summary.h"
 #include "plan/plan_out.h"
 #include "util/fs.h"
 #include "util/jsonio.h"
@@ -24,21 +26,6 @@
 #define VERIFY_TIMEOUT_S 600.0
 
 static const char *const mode_names[VERIFY_MODES] = {"agg", "disagg"};
-
-/* The statistic s of a stats object in a summary, or NaN. */
-static double stat_of(const cJSON *summary, const char *obj, enum stat_sel s)
-{
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(summary, obj);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, statsel_name(s));
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static double num_at(const cJSON *j, const char *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(j, obj), key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
 
 /* Benches one mode's deployment at its recommended point. */
 static int run_mode(const struct verify_opts *o, int m,
@@ -97,19 +84,28 @@ static int run_mode(const struct verify_opts *o, int m,
 	char level[64], spath[4300];
 	results_level_name(false, b->concurrency, level, sizeof level);
 	snprintf(spath, sizeof spath, "%s/%s/summary.json", dir, level);
-	cJSON *s = jsonio_load_file(spath, NULL);
-	if (!s) {
-		snprintf(row->error, sizeof row->error,
-			 "bench exited %d without a summary (see %.180s)", st,
-			 err);
+	struct sc_err se = {0};
+	cJSON *sj = jsonio_load_file(spath, &se);
+	struct level_summary s;
+	struct level_info li;
+	if (!sj || summary_from_json(sj, spath, &s, &li, &se)) {
+		cJSON_Delete(sj);
+		if (!sj && se.sys_errno == ENOENT)
+			snprintf(row->error, sizeof row->error,
+				 "bench exited %d without a summary (see "
+				 "%.180s)",
+				 st, err);
+		else
+			snprintf(row->error, sizeof row->error, "%.250s",
+				 se.msg);
 		return SC_OK;
 	}
+	cJSON_Delete(sj);
 	row->measured = true;
-	row->meas_ttft_ms = stat_of(s, "ttft_ms", b->ttft_stat);
-	row->meas_tpot_ms = stat_of(s, "tpot_ms", b->tpot_stat);
-	row->meas_tps_gpu = num_at(s, "throughput", "tokens_per_s_per_gpu");
-	row->attainment = num_at(s, "goodput", "sla_met_fraction");
-	cJSON_Delete(s);
+	row->meas_ttft_ms = summary_stat_at(&s.ttft_ms, b->ttft_stat);
+	row->meas_tpot_ms = summary_stat_at(&s.tpot_ms, b->tpot_stat);
+	row->meas_tps_gpu = s.tokens_per_s_per_gpu;
+	row->attainment = s.sla_fraction;
 	return SC_OK;
 }
 
@@ -268,29 +264,9 @@ cJSON *verify_file_to_json(const struct verify_file *f)
 	return j;
 }
 
-static double num_or_nan(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static bool is_true(const cJSON *o, const char *key)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
-static void str_copy(const cJSON *o, const char *key, char *dst, size_t n)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
-}
-
-static enum stat_sel stat_or(const cJSON *o, const char *key, enum stat_sel def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	enum stat_sel s;
-	return cJSON_IsString(v) && !statsel_parse(v->valuestring, &s) ? s
-								       : def;
 }
 
 static void row_from_json(const cJSON *o, enum stat_sel ttft_stat,
@@ -303,16 +279,16 @@ static void row_from_json(const cJSON *o, enum stat_sel ttft_stat,
 	r->measured = is_true(o, "measured");
 	r->sla_met = is_true(o, "sla_met");
 	r->tps_within = is_true(o, K_TPS_WITHIN);
-	r->concurrency = num_or_nan(o, "concurrency");
-	r->sla_ttft_ms = num_or_nan(o, "sla_ttft_ms");
-	r->sla_tpot_ms = num_or_nan(o, "sla_tpot_ms");
+	r->concurrency = jsonio_num_or_nan(o, "concurrency");
+	r->sla_ttft_ms = jsonio_num_or_nan(o, "sla_ttft_ms");
+	r->sla_tpot_ms = jsonio_num_or_nan(o, "sla_tpot_ms");
 	for (size_t i = 0; i < N_ROW_NUMS; i++)
-		*row_num(r, i) = num_or_nan(o, row_nums[i].key);
-	r->ttft_stat = stat_or(o, "ttft_stat", ttft_stat);
-	r->tpot_stat = stat_or(o, "tpot_stat", tpot_stat);
-	str_copy(o, "config", r->config, sizeof r->config);
-	str_copy(o, "error", r->error, sizeof r->error);
-	str_copy(o, "miss", r->miss, sizeof r->miss);
+		*row_num(r, i) = jsonio_num_or_nan(o, row_nums[i].key);
+	r->ttft_stat = jsonio_stat_sel(o, "ttft_stat", ttft_stat);
+	r->tpot_stat = jsonio_stat_sel(o, "tpot_stat", tpot_stat);
+	jsonio_str_or_empty(o, "config", r->config, sizeof r->config);
+	jsonio_str_or_empty(o, "error", r->error, sizeof r->error);
+	jsonio_str_or_empty(o, "miss", r->miss, sizeof r->miss);
 }
 
 void verify_file_from_json(const cJSON *j, enum stat_sel ttft_stat,
@@ -323,6 +299,6 @@ void verify_file_from_json(const cJSON *j, enum stat_sel ttft_stat,
 		row_from_json(
 		    cJSON_GetObjectItemCaseSensitive(j, mode_names[m]),
 		    ttft_stat, tpot_stat, &f->result.rows[m]);
-	f->tolerance = num_or_nan(j, "tolerance");
+	f->tolerance = jsonio_num_or_nan(j, "tolerance");
 	f->passed = is_true(j, "passed");
 }

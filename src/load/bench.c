@@ -377,8 +377,8 @@ static int run_level(const struct bench_plan *p, size_t i,
 		cJSON_AddBoolToObject(sj, "too_many_errors", true);
 	rc = results_write_summary(p->out_dir, name, sj, e);
 	if (!rc)
-		rc = results_write_aiperf(&lr.w, p->out_dir, name, sj, p->model,
-					  e);
+		rc = results_write_aiperf(&lr.w, p->out_dir, name, &s, &info,
+					  p->model, e);
 	if (!rc)
 		rc = results_write_csv(p->out_dir, names, n_names, e);
 	if (!rc && h->progress) {

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -225,8 +227,9 @@ static int export_records(FILE *in, const char *out_path, struct sc_err *e)
 }
 
 int results_write_aiperf(struct results_writer *w, const char *dir,
-			 const char *level, const cJSON *summary,
-			 const char *model, struct sc_err *e)
+			 const char *level, const struct level_summary *s,
+			 const struct level_info *li, const char *model,
+			 struct sc_err *e)
 {
 	char p[1100];
 	snprintf(p, sizeof p, "%s/%s/profile_export.jsonl", dir, level);
@@ -236,7 +239,7 @@ int results_write_aiperf(struct results_writer *w, const char *dir,
 	results_level_release(w);
 	if (rc)
 		return rc;
-	cJSON *agg = aiperf_summary(summary, model);
+	cJSON *agg = aiperf_summary(s, li, model);
 	snprintf(p, sizeof p, "%s/%s/profile_export_aiperf.json", dir, level);
 	rc = jsonio_save_file(p, agg, e);
 	if (rc)
@@ -261,58 +264,107 @@ int results_write_summary(const char *dir, const char *level,
 	return jsonio_save_file(p, summary, e);
 }
 
-static const struct {
-	const char *column;
-	const char *path; /* dotted path into summary.json */
-} csv_cols[] = {
-    {"concurrency", "concurrency"},
-    {"request_rate", "request_rate"},
-    {"achieved_rate", "achieved_rate"},
-    {"isl", "isl"},
-    {"osl", "osl"},
-    {"gpus", "gpus"},
-    {"requests", "requests.total"},
-    {"ok", "requests.ok"},
-    {"failed", "requests.failed"},
-    {"ttft_ms_mean", "ttft_ms.mean"},
-    {"ttft_ms_p50", "ttft_ms.p50"},
-    {"ttft_ms_p90", "ttft_ms.p90"},
-    {"ttft_ms_p99", "ttft_ms.p99"},
-    {"tpot_ms_mean", "tpot_ms.mean"},
-    {"tpot_ms_p50", "tpot_ms.p50"},
-    {"tpot_ms_p90", "tpot_ms.p90"},
-    {"tpot_ms_p99", "tpot_ms.p99"},
-    {"itl_ms_p50", "itl_ms.p50"},
-    {"itl_ms_p99", "itl_ms.p99"},
-    {"e2e_ms_p50", "e2e_ms.p50"},
-    {"e2e_ms_p99", "e2e_ms.p99"},
-    {"output_tokens_mean", "output_tokens.mean"},
-    {"output_tokens_per_s", "throughput.output_tokens_per_s"},
-    {"requests_per_s", "throughput.requests_per_s"},
-    {"tokens_per_s_per_gpu", "throughput.tokens_per_s_per_gpu"},
-    {"tokens_per_s_per_user", "throughput.tokens_per_s_per_user"},
-    {"little_rel_error", "little.rel_error"},
-    {"goodput_per_s", "goodput.requests_per_s"},
-    {"goodput_tokens_per_s", "goodput_tokens_per_s"},
-    {"attainment_ttft", "attainment.ttft"},
-    {"attainment_tpot", "attainment.tpot"},
-    {"attainment_e2e", "attainment.e2e"},
-    {"attainment_all", "attainment.all"},
-    {"sla_met_ttft", "sla_met.ttft"},
-    {"sla_met_tpot", "sla_met.tpot"},
-    {"sla_met_all", "sla_met.all"},
-    {"complete", "complete"},
+/* A cell of summary.csv: a number (NaN: empty) or a verdict (-1: empty,
+ * else false/true). */
+struct csv_cell {
+	double num;
+	int flag;
 };
 
-static const cJSON *at_path(const cJSON *j, const char *path)
+static struct csv_cell num_cell(double v)
 {
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", path);
-	char *save = NULL;
-	for (char *k = strtok_r(buf, ".", &save); k && j;
-	     k = strtok_r(NULL, ".", &save))
-		j = cJSON_GetObjectItemCaseSensitive(j, k);
-	return j;
+	return (struct csv_cell){v, -2};
+}
+
+/* The load columns: a closed loop has a concurrency, an open one a rate. */
+static struct csv_cell cell_load(const struct level_info *li, int col)
+{
+	double v[3] = {li->open_loop ? NAN : (double)li->concurrency,
+		       li->open_loop ? li->rate_per_s : NAN,
+		       li->open_loop ? li->achieved_rate_per_s : NAN};
+	return num_cell(v[col]);
+}
+
+/* Where a column's value sits: a double, a count (size_t) or a verdict
+ * (int, -1 for none) of struct level_summary, a double of struct
+ * level_info, one of the three load columns, the GPUs (0: unknown) or
+ * whether the level ran to its end. */
+enum csv_src { C_NUM, C_COUNT, C_FLAG, C_INFO, C_LOAD, C_GPUS, C_DONE };
+
+#define S_AT(f)	      offsetof(struct level_summary, f)
+#define S_STAT(f, st) (S_AT(f) + offsetof(struct stats, st))
+#define LI_AT(f)      offsetof(struct level_info, f)
+
+static const struct {
+	const char *column;
+	enum csv_src src;
+	size_t off; /* C_LOAD: the column's index */
+} csv_cols[] = {
+    {"concurrency", C_LOAD, 0},
+    {"request_rate", C_LOAD, 1},
+    {"achieved_rate", C_LOAD, 2},
+    {"isl", C_INFO, LI_AT(isl)},
+    {"osl", C_INFO, LI_AT(osl)},
+    {"gpus", C_GPUS, 0},
+    {"requests", C_COUNT, S_AT(total)},
+    {"ok", C_COUNT, S_AT(ok)},
+    {"failed", C_COUNT, S_AT(failed)},
+    {"ttft_ms_mean", C_NUM, S_STAT(ttft_ms, mean)},
+    {"ttft_ms_p50", C_NUM, S_STAT(ttft_ms, p50)},
+    {"ttft_ms_p90", C_NUM, S_STAT(ttft_ms, p90)},
+    {"ttft_ms_p99", C_NUM, S_STAT(ttft_ms, p99)},
+    {"tpot_ms_mean", C_NUM, S_STAT(tpot_ms, mean)},
+    {"tpot_ms_p50", C_NUM, S_STAT(tpot_ms, p50)},
+    {"tpot_ms_p90", C_NUM, S_STAT(tpot_ms, p90)},
+    {"tpot_ms_p99", C_NUM, S_STAT(tpot_ms, p99)},
+    {"itl_ms_p50", C_NUM, S_STAT(itl_ms, p50)},
+    {"itl_ms_p99", C_NUM, S_STAT(itl_ms, p99)},
+    {"e2e_ms_p50", C_NUM, S_STAT(e2e_ms, p50)},
+    {"e2e_ms_p99", C_NUM, S_STAT(e2e_ms, p99)},
+    {"output_tokens_mean", C_NUM, S_STAT(output_tokens, mean)},
+    {"output_tokens_per_s", C_NUM, S_AT(output_tokens_per_s)},
+    {"requests_per_s", C_NUM, S_AT(requests_per_s)},
+    {"tokens_per_s_per_gpu", C_NUM, S_AT(tokens_per_s_per_gpu)},
+    {"tokens_per_s_per_user", C_NUM, S_AT(tokens_per_s_per_user)},
+    {"little_rel_error", C_NUM, S_AT(little_rel_error)},
+    {"goodput_per_s", C_NUM, S_AT(goodput_per_s)},
+    {"goodput_tokens_per_s", C_NUM, S_AT(goodput_tokens_per_s)},
+    {"attainment_ttft", C_NUM, S_AT(attainment[SLA_TTFT])},
+    {"attainment_tpot", C_NUM, S_AT(attainment[SLA_TPOT])},
+    {"attainment_e2e", C_NUM, S_AT(attainment[SLA_E2E])},
+    {"attainment_all", C_NUM, S_AT(attainment_all)},
+    {"sla_met_ttft", C_FLAG, S_AT(sla_met[SLA_TTFT])},
+    {"sla_met_tpot", C_FLAG, S_AT(sla_met[SLA_TPOT])},
+    {"sla_met_all", C_FLAG, S_AT(sla_met_all)},
+    {"complete", C_DONE, 0},
+};
+
+#undef S_AT
+#undef S_STAT
+#undef LI_AT
+
+static struct csv_cell cell_of(const struct level_summary *s,
+			       const struct level_info *li, size_t c)
+{
+	const char *sp = (const char *)s + csv_cols[c].off;
+	const char *lp = (const char *)li + csv_cols[c].off;
+	switch (csv_cols[c].src) {
+	case C_NUM:
+		return num_cell(*(const double *)sp);
+	case C_COUNT:
+		return num_cell((double)*(const size_t *)sp);
+	case C_FLAG:
+		return (struct csv_cell){NAN, *(const int *)sp};
+	case C_LOAD:
+		return cell_load(li, (int)csv_cols[c].off);
+	case C_GPUS:
+		return num_cell(li->gpus > 0 ? (double)li->gpus : NAN);
+	case C_DONE:
+		return (struct csv_cell){NAN, li->complete};
+	case C_INFO:
+		break;
+	}
+	return num_cell(*(const double *)lp);
 }
 
 int results_write_csv(const char *dir, char *const *levels, size_t n,
@@ -336,24 +388,27 @@ int results_write_csv(const char *dir, char *const *levels, size_t n,
 		if (stat(sp, &sb))
 			continue;
 		cJSON *j = jsonio_load_file(sp, e);
-		if (!j) {
+		struct level_summary s;
+		struct level_info li;
+		/* an import's level may state its load elsewhere */
+		if (!j || summary_body_from_json(j, sp, &s, &li, e)) {
+			cJSON_Delete(j);
 			fs_atomic_abort(&a);
 			return SC_EINPUT;
 		}
+		cJSON_Delete(j);
 		fputs(levels[i], f);
 		for (size_t c = 0; c < sizeof csv_cols / sizeof *csv_cols;
 		     c++) {
-			const cJSON *v = at_path(j, csv_cols[c].path);
-			if (cJSON_IsNumber(v))
-				fprintf(f, ",%.10g", v->valuedouble);
-			else if (cJSON_IsBool(v))
-				fprintf(f, ",%s",
-					cJSON_IsTrue(v) ? "true" : "false");
+			struct csv_cell v = cell_of(&s, &li, c);
+			if (isfinite(v.num))
+				fprintf(f, ",%.10g", v.num);
+			else if (v.flag >= 0)
+				fprintf(f, ",%s", v.flag ? "true" : "false");
 			else
 				fputc(',', f);
 		}
 		fputc('\n', f);
-		cJSON_Delete(j);
 	}
 	return fs_atomic_commit(&a, e);
 }

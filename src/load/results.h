@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "metrics/request.h"
+#include "metrics/summary.h"
 #include "util/err.h"
 
 /* "c8" or "r2.5" into buf. */
@@ -64,12 +65,13 @@ void results_level_end(struct results_writer *w);
 void results_level_release(struct results_writer *w);
 /* Writes DIR/LEVEL/profile_export.jsonl (atomically) from the lines w
  * gathered (wall times from w's wall_offset_ns), and
- * profile_export_aiperf.json and .csv from the level's summary.json
- * content with the served model's name; releases w's export lines.
- * SC_ERUNTIME naming the file on an I/O error. */
+ * profile_export_aiperf.json and .csv from the level's summary s and li
+ * with the served model's name; releases w's export lines. SC_ERUNTIME
+ * naming the file on an I/O error. */
 int results_write_aiperf(struct results_writer *w, const char *dir,
-			 const char *level, const cJSON *summary,
-			 const char *model, struct sc_err *e) SC_MUST_CHECK;
+			 const char *level, const struct level_summary *s,
+			 const struct level_info *li, const char *model,
+			 struct sc_err *e) SC_MUST_CHECK;
 /* Writes DIR/LEVEL/summary.json (atomically). */
 int results_write_summary(const char *dir, const char *level,
 			  const cJSON *summary, struct sc_err *e) SC_MUST_CHECK;

@@ -5,32 +5,47 @@
 #include "metrics/aiperf_out.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "util/jsonio.h"
 #include "util/jsonw.h"
 
-/* A record metric: AIPerf's name and unit, servecal's summary key, and
- * the display label of the CSV. */
+/* A record metric: AIPerf's name and unit, where servecal's level summary
+ * keeps its statistics, and the display label of the CSV. */
 static const struct {
-	const char *name, *unit, *key, *label;
+	const char *name, *unit;
+	size_t off; /* a struct stats in struct level_summary */
+	const char *label;
 } record_metrics[] = {
-    {"time_to_first_token", "ms", "ttft_ms", "Time to First Token (ms)"},
-    {"request_latency", "ms", "e2e_ms", "Request Latency (ms)"},
-    {"inter_token_latency", "ms", "tpot_ms", "Inter Token Latency (ms)"},
-    {"inter_chunk_latency", "ms", "itl_ms", "Inter Chunk Latency (ms)"},
-    {"output_sequence_length", "tokens", "output_tokens",
-     "Output Sequence Length (tokens)"},
-    {"input_sequence_length", "tokens", "input_tokens",
-     "Input Sequence Length (tokens)"},
+#define RM(name, unit, f, label)                                               \
+	{                                                                      \
+		name, unit, offsetof(struct level_summary, f), label           \
+	}
+    RM("time_to_first_token", "ms", ttft_ms, "Time to First Token (ms)"),
+    RM("request_latency", "ms", e2e_ms, "Request Latency (ms)"),
+    RM("inter_token_latency", "ms", tpot_ms, "Inter Token Latency (ms)"),
+    RM("inter_chunk_latency", "ms", itl_ms, "Inter Chunk Latency (ms)"),
+    RM("output_sequence_length", "tokens", output_tokens,
+       "Output Sequence Length (tokens)"),
+    RM("input_sequence_length", "tokens", input_tokens,
+       "Input Sequence Length (tokens)"),
+#undef RM
 };
 
-/* The fields of a servecal stats object and of an AIPerf block. */
+/* The fields of a servecal statistics set and of an AIPerf block. */
 static const struct {
-	const char *ours, *theirs;
+	size_t ours; /* in struct stats */
+	const char *theirs;
 } stat_fields[] = {
-    {"mean", "avg"}, {"min", "min"}, {"max", "max"}, {"p50", "p50"},
-    {"p90", "p90"},  {"p95", "p95"}, {"p99", "p99"}, {"std", "std"},
+#define SF(f, theirs)                                                          \
+	{                                                                      \
+		offsetof(struct stats, f), theirs                              \
+	}
+    SF(mean, "avg"), SF(min, "min"), SF(max, "max"), SF(p50, "p50"),
+    SF(p90, "p90"),  SF(p95, "p95"), SF(p99, "p99"), SF(std, "std"),
+#undef SF
 };
 
 static void add_value(cJSON *metrics, const char *name, const char *unit,
@@ -193,11 +208,9 @@ bool aiperf_write_record(FILE *f, const struct req_record *r,
 	return jsonw_ok(&w);
 }
 
-static double num_at(const cJSON *j, const char *obj, const char *key)
+static double num_at(const cJSON *j, const char *key)
 {
-	const cJSON *o = obj ? cJSON_GetObjectItemCaseSensitive(j, obj) : j;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	return jsonio_num_or_nan(j, key);
 }
 
 static void add_derived(cJSON *o, const char *name, const char *unit, double v)
@@ -209,52 +222,49 @@ static void add_derived(cJSON *o, const char *name, const char *unit, double v)
 	cJSON_AddNumberToObject(b, "avg", v);
 }
 
-cJSON *aiperf_summary(const cJSON *s, const char *model)
+cJSON *aiperf_summary(const struct level_summary *s,
+		      const struct level_info *li, const char *model)
 {
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < sizeof record_metrics / sizeof *record_metrics;
 	     i++) {
-		const cJSON *st =
-		    cJSON_GetObjectItemCaseSensitive(s, record_metrics[i].key);
-		double n = num_at(st, NULL, "n");
-		if (!cJSON_IsObject(st) || !(n > 0))
+		const struct stats *st =
+		    (const struct stats *)((const char *)s +
+					   record_metrics[i].off);
+		if (st->n == 0)
 			continue;
 		cJSON *b = cJSON_AddObjectToObject(o, record_metrics[i].name);
 		cJSON_AddStringToObject(b, "unit", record_metrics[i].unit);
 		for (size_t k = 0; k < sizeof stat_fields / sizeof *stat_fields;
 		     k++) {
-			double v = num_at(st, NULL, stat_fields[k].ours);
+			double v = *(const double *)((const char *)st +
+						     stat_fields[k].ours);
 			if (isfinite(v))
 				cJSON_AddNumberToObject(
 				    b, stat_fields[k].theirs, v);
 		}
-		cJSON_AddNumberToObject(b, "count", n);
+		cJSON_AddNumberToObject(b, "count", (double)st->n);
 	}
-	add_derived(o, "request_throughput", "requests/sec",
-		    num_at(s, "throughput", "requests_per_s"));
+	add_derived(o, "request_throughput", "requests/sec", s->requests_per_s);
 	add_derived(o, "output_token_throughput", "tokens/sec",
-		    num_at(s, "throughput", "output_tokens_per_s"));
+		    s->output_tokens_per_s);
 	add_derived(o, "output_token_throughput_per_gpu", "tokens/sec/gpu",
-		    num_at(s, "throughput", "tokens_per_s_per_gpu"));
-	add_derived(o, "benchmark_duration", "sec",
-		    num_at(s, "throughput", "window_s"));
-	add_derived(o, "request_count", "requests",
-		    num_at(s, "requests", "ok"));
-	add_derived(o, "error_request_count", "requests",
-		    num_at(s, "requests", "failed"));
+		    s->tokens_per_s_per_gpu);
+	add_derived(o, "benchmark_duration", "sec", s->window_s);
+	add_derived(o, "request_count", "requests", (double)s->ok);
+	add_derived(o, "error_request_count", "requests", (double)s->failed);
 	add_derived(o, "goodput", "requests/sec",
-		    num_at(s, "goodput", "requests_per_s"));
+		    li->sla.set ? s->goodput_per_s : NAN);
 	cJSON *cfg = cJSON_AddObjectToObject(o, "input_config");
 	cJSON *ep = cJSON_AddObjectToObject(cfg, "endpoint");
 	cJSON *names = cJSON_AddArrayToObject(ep, "model_names");
 	cJSON_AddItemToArray(names, cJSON_CreateString(model ? model : ""));
 	cJSON *lg = cJSON_AddObjectToObject(cfg, "loadgen");
-	double c = num_at(s, NULL, "concurrency"),
-	       rate = num_at(s, NULL, "request_rate");
-	if (isfinite(c))
-		cJSON_AddNumberToObject(lg, "concurrency", c);
-	if (isfinite(rate))
-		cJSON_AddNumberToObject(lg, "request_rate", rate);
+	if (li->open_loop)
+		cJSON_AddNumberToObject(lg, "request_rate", li->rate_per_s);
+	else
+		cJSON_AddNumberToObject(lg, "concurrency",
+					(double)li->concurrency);
 	return o;
 }
 
@@ -274,7 +284,7 @@ int aiperf_csv(FILE *f, const cJSON *j)
 			continue;
 		fputs(record_metrics[i].label, f);
 		for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
-			double v = num_at(b, NULL, cols[k]);
+			double v = num_at(b, cols[k]);
 			if (isfinite(v))
 				fprintf(f, ",%.6g", v);
 			else
@@ -288,7 +298,7 @@ int aiperf_csv(FILE *f, const cJSON *j)
 	{
 		const cJSON *unit =
 		    cJSON_GetObjectItemCaseSensitive(it, "unit");
-		double v = num_at(it, NULL, "avg");
+		double v = num_at(it, "avg");
 		if (!cJSON_IsObject(it) ||
 		    cJSON_GetObjectItemCaseSensitive(it, "count") ||
 		    !cJSON_IsString(unit) || !isfinite(v))

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "metrics/request.h"
+#include "metrics/summary.h"
 #include "util/err.h"
 
 /* One profile_export.jsonl record for r (wall_offset_ns turns monotonic
@@ -22,10 +23,12 @@ cJSON *aiperf_record(const struct req_record *r, long long wall_offset_ns);
 bool aiperf_write_record(FILE *f, const struct req_record *r,
 			 long long wall_offset_ns);
 
-/* profile_export_aiperf.json from a level's summary.json content (its
- * stats blocks and throughput), with the model name and the concurrency
- * or request rate. Caller frees. */
-cJSON *aiperf_summary(const cJSON *summary, const char *model);
+/* profile_export_aiperf.json from a level's summary (its statistics of
+ * every metric with samples, throughput, counts, goodput under an SLA),
+ * with the model name and the concurrency or request rate. Caller
+ * frees. */
+cJSON *aiperf_summary(const struct level_summary *s,
+		      const struct level_info *li, const char *model);
 
 /* Writes profile_export_aiperf.csv: a row per record metric (avg, min,
  * max, p99, p90, p75, p50, p25, std), then a row per aggregate. Returns 0,

@@ -125,7 +125,11 @@ static void test_round_trip(void)
 
 	/* The summary the import made, exported as AIPerf's aggregate and
 	 * imported again: the same TTFT statistics. */
-	cJSON *agg = aiperf_summary(lv.summary, "m");
+	struct level_summary ls;
+	struct level_info li;
+	CU_ASSERT_EQUAL_FATAL(summary_from_json(lv.summary, "x", &ls, &li, &e),
+			      SC_OK);
+	cJSON *agg = aiperf_summary(&ls, &li, "m");
 	snprintf(path, sizeof path, "%s/profile_export_aiperf.json", dir);
 	CU_ASSERT_EQUAL(jsonio_save_file(path, agg, &e), SC_OK);
 	struct import_level lv2;

@@ -245,10 +245,11 @@ static void test_lines_as_trees(void)
 		}
 		results_level_end(&w);
 		long long off = w.wall_offset_ns;
-		cJSON *sum = cJSON_Parse("{\"concurrency\":8}");
+		struct level_summary sum = {0};
+		struct level_info li = {.concurrency = 8};
 		CU_ASSERT_EQUAL(
-		    results_write_aiperf(&w, dir, "c8", sum, "m", NULL), SC_OK);
-		cJSON_Delete(sum);
+		    results_write_aiperf(&w, dir, "c8", &sum, &li, "m", NULL),
+		    SC_OK);
 		char p[1200];
 		snprintf(p, sizeof p, "%s/c8/requests.jsonl", dir);
 		FILE *rf = fopen(p, "r");
