@@ -40,60 +40,39 @@ static cJSON *load_entry(const char *arg, struct sc_err *e)
 	return jsonio_load_file(path, e);
 }
 
-static double pval(const cJSON *params, const char *key, const char *f)
+static void show(const struct perfdb_entry *d)
 {
-	const cJSON *v =
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(params, key), f);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void show(const cJSON *j)
-{
-	const cJSON *prov = cJSON_GetObjectItem(j, "provenance");
-	const char *keys[] = {"model", "gpu", "backend"};
-	for (size_t i = 0; i < 3; i++) {
-		const cJSON *v = cJSON_GetObjectItem(j, keys[i]);
-		printf("%-9s %s\n", keys[i],
-		       cJSON_IsString(v) ? v->valuestring : "-");
-	}
-	const cJSON *d = cJSON_GetObjectItem(prov, "date");
-	printf("%-9s %s\n", "date", cJSON_IsString(d) ? d->valuestring : "-");
-	const cJSON *params = cJSON_GetObjectItem(j, "params");
+	printf("%-9s %s\n", "model", d->model);
+	printf("%-9s %s\n", "gpu", d->gpu);
+	printf("%-9s %s\n", "backend", d->backend);
+	printf("%-9s %s\n", "date", d->date);
 	printf("\n  %-12s %12s %12s %12s\n", "parameter", "value", "1-sigma",
 	       "prior");
-	for (int i = 0; i < MP_COUNT; i++) {
-		const char *k = mp_table[i].json_key;
-		printf("  %-12s %12.4g %12.3g %12.4g\n", k,
-		       pval(params, k, "value"), pval(params, k, "sigma"),
-		       pval(params, k, "prior"));
-	}
-	const cJSON *mape =
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "mape"), "held_out");
-	if (mape) {
+	for (int i = 0; i < MP_COUNT; i++)
+		printf("  %-12s %12.4g %12.3g %12.4g\n", mp_table[i].json_key,
+		       d->value[i], d->sigma[i], d->prior[i]);
+	if (d->n_held_out) {
 		printf("\n  held-out MAPE %%:");
-		const cJSON *it;
-		cJSON_ArrayForEach(it, mape) if (cJSON_IsNumber(it))
-		    printf(" %s %.1f", it->string, it->valuedouble);
+		for (size_t i = 0; i < d->n_held_out; i++)
+			printf(" %s %.1f", d->held_out[i].metric,
+			       d->held_out[i].pct);
 		putchar('\n');
 	}
-	printf("  history: %d earlier fit(s)\n",
-	       cJSON_GetArraySize(cJSON_GetObjectItem(j, "history")));
+	printf("  history: %d earlier fit(s)\n", d->n_history);
 }
 
-static void diff(const cJSON *a, const cJSON *b)
+static void diff(const struct perfdb_entry *a, const struct perfdb_entry *b)
 {
-	const cJSON *pa = cJSON_GetObjectItem(a, "params");
-	const cJSON *pb = cJSON_GetObjectItem(b, "params");
 	printf("  %-12s %12s %12s %9s %9s\n", "parameter", "A", "B", "change%",
 	       "sigmas");
 	for (int i = 0; i < MP_COUNT; i++) {
-		const char *k = mp_table[i].json_key;
-		double va = pval(pa, k, "value"), vb = pval(pb, k, "value");
-		double sa = pval(pa, k, "sigma"), sb = pval(pb, k, "sigma");
+		double va = a->value[i], vb = b->value[i];
+		double sa = a->sigma[i], sb = b->sigma[i];
 		double s = sqrt((isfinite(sa) ? sa * sa : 0) +
 				(isfinite(sb) ? sb * sb : 0));
-		printf("  %-12s %12.4g %12.4g %+8.1f%% %9.1f\n", k, va, vb,
-		       100 * (vb / va - 1), s > 0 ? (vb - va) / s : NAN);
+		printf("  %-12s %12.4g %12.4g %+8.1f%% %9.1f\n",
+		       mp_table[i].json_key, va, vb, 100 * (vb / va - 1),
+		       s > 0 ? (vb - va) / s : NAN);
 	}
 }
 
@@ -116,8 +95,10 @@ static int do_show(char **args, struct sc_err *e)
 	cJSON *j = load_entry(args[0], e);
 	if (!j)
 		return SC_EINPUT;
-	show(j);
+	struct perfdb_entry d;
+	perfdb_entry_from_json(j, &d);
 	cJSON_Delete(j);
+	show(&d);
 	return SC_OK;
 }
 
@@ -131,9 +112,12 @@ static int do_diff(char **args, struct sc_err *e)
 		cJSON_Delete(a);
 		return SC_EINPUT;
 	}
-	diff(a, b);
+	struct perfdb_entry da, db;
+	perfdb_entry_from_json(a, &da);
+	perfdb_entry_from_json(b, &db);
 	cJSON_Delete(a);
 	cJSON_Delete(b);
+	diff(&da, &db);
 	return SC_OK;
 }
 

@@ -181,6 +181,44 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 	return rc;
 }
 
+static void str_or_dash(const cJSON *j, const char *k, char *dst, size_t n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "-");
+}
+
+void perfdb_entry_from_json(const cJSON *j, struct perfdb_entry *out)
+{
+	memset(out, 0, sizeof *out);
+	const cJSON *prov = cJSON_GetObjectItemCaseSensitive(j, "provenance");
+	str_or_dash(j, "model", out->model, sizeof out->model);
+	str_or_dash(j, "gpu", out->gpu, sizeof out->gpu);
+	str_or_dash(j, "backend", out->backend, sizeof out->backend);
+	str_or_dash(prov, "date", out->date, sizeof out->date);
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+	for (int i = 0; i < MP_COUNT; i++) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(
+		    params, mp_table[i].json_key);
+		out->value[i] = jsonio_num_or_nan(p, "value");
+		out->sigma[i] = jsonio_num_or_nan(p, "sigma");
+		out->prior[i] = jsonio_num_or_nan(p, "prior");
+	}
+	const cJSON *mape =
+	    cJSON_GetObjectItemCaseSensitive(prov ? prov : j, "mape");
+	const cJSON *it;
+	cJSON_ArrayForEach(it,
+			   cJSON_GetObjectItemCaseSensitive(mape, "held_out"))
+	{
+		if (!cJSON_IsNumber(it) || out->n_held_out >= PERFDB_MAPE_MAX)
+			continue;
+		snprintf(out->held_out[out->n_held_out].metric,
+			 sizeof out->held_out[0].metric, "%s", it->string);
+		out->held_out[out->n_held_out++].pct = it->valuedouble;
+	}
+	out->n_history =
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "history"));
+}
+
 char *perfdb_list(void)
 {
 	char root[1024];

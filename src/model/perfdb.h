@@ -29,6 +29,26 @@ int perfdb_update(const cJSON *fit, const char *const *inputs, size_t n_inputs,
 int perfdb_load_params(const char *gpu, const char *backend, const char *model,
 		       struct model_params *p, char *path_out, size_t len,
 		       struct sc_err *e) SC_MUST_CHECK;
+/* Held-out error metrics an entry keeps at most. */
+#define PERFDB_MAPE_MAX 16
+
+/* An entry as perfdb_update writes it (or a fit.json, whose parameters and
+ * errors it copies), for display: names "-" when absent, parameters in
+ * their JSON units (mp_table's scale), NaN where the file has none. */
+struct perfdb_entry {
+	char model[128], gpu[64], backend[64], date[40];
+	double value[MP_COUNT], sigma[MP_COUNT], prior[MP_COUNT];
+	struct {
+		char metric[40];
+		double pct;
+	} held_out[PERFDB_MAPE_MAX]; /* the file's order, numbers only */
+	size_t n_held_out;
+	int n_history; /* earlier fits kept */
+};
+/* Reads j (an entry, or a fit.json: its "mape" when there is no
+ * "provenance") into out. Never fails: what is missing stays absent. */
+void perfdb_entry_from_json(const cJSON *j, struct perfdb_entry *out);
+
 /* Lists entries as "gpu/backend/model" lines into a heap string. */
 char *perfdb_list(void);
 

@@ -165,6 +165,28 @@ static void test_resolve(void)
 	CU_ASSERT_STRING_EQUAL(from, path);
 	CU_ASSERT_DOUBLE_EQUAL(p.v[eta], 0.612, 1e-12);
 
+	/* the entry as `db show` reads it: names, the value the fit gave,
+	 * NaN where it gave none; a second update keeps one earlier fit */
+	cJSON *ej = jsonio_load_file(path, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ej);
+	struct perfdb_entry ent;
+	perfdb_entry_from_json(ej, &ent);
+	cJSON_Delete(ej);
+	CU_ASSERT_STRING_EQUAL(ent.model, "qwen3-32b");
+	CU_ASSERT_STRING_EQUAL(ent.backend, "vllm");
+	CU_ASSERT_NOT_EQUAL(strcmp(ent.date, "-"), 0);
+	CU_ASSERT_DOUBLE_EQUAL(ent.value[eta], 0.612, 1e-12);
+	CU_ASSERT(isnan(ent.sigma[eta]));
+	CU_ASSERT_EQUAL(ent.n_history, 0);
+	j = jsonio_load_file(fit, &e);
+	CU_ASSERT_EQUAL(perfdb_update(j, in, 1, "t", path, sizeof path, &e),
+			SC_OK);
+	cJSON_Delete(j);
+	ej = jsonio_load_file(path, &e);
+	perfdb_entry_from_json(ej, &ent);
+	cJSON_Delete(ej);
+	CU_ASSERT_EQUAL(ent.n_history, 1);
+
 	struct params_choice both = {.file = fit, .db = true};
 	CU_ASSERT_EQUAL(params_resolve(&both, &p, from, sizeof from, &e),
 			SC_EINVAL);
