@@ -13,6 +13,7 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_version.h>
 
+#include "model/perf.h"
 #include "util/xalloc.h"
 
 /* Residual given to GSL for a point the model cannot project (e.g. a
@@ -48,6 +49,16 @@ struct problem {
 	struct row *rows;
 	size_t nrows;		  /* data rows; prior rows follow */
 	double (*proj)[OM_COUNT]; /* per point, reused */
+	/* The projections of resid's last call and where it was: GSL asks
+	 * for the Jacobian at the point it has just evaluated, whose
+	 * simulations need not run again. */
+	double (*last)[OM_COUNT];
+	double *last_x;
+	bool have_last;
+	/* reads[d][k]: deployment d's projection depends on free parameter
+	 * k (perf_deploy_reads); a finite difference in k copies the base
+	 * projection of the other deployments' points. */
+	bool (*reads)[MP_COUNT];
 };
 
 const char *nlls_gsl_version(void)
@@ -103,39 +114,85 @@ static void params_of(const struct problem *pb, const gsl_vector *x,
 		p->v[pb->idx[k]] = to_param(pb->idx[k], gsl_vector_get(x, k));
 }
 
-static int resid(const gsl_vector *x, void *data, gsl_vector *f)
+/* Whether point i has residual rows: fitted (or held-out points used)
+ * and not left out of a bootstrap resample. */
+static bool point_used(const struct problem *pb, size_t i)
 {
-	struct problem *pb = data;
+	if (pb->s->points[i].holdout && !pb->o->use_holdout)
+		return false;
+	return !pb->o->weights || pb->o->weights[i] > 0;
+}
+
+/* Projects every used point with p into out, each once for all its
+ * metrics. k >= 0: p differs from the base point (whose projections are in
+ * base) in free parameter k only, and points whose deployment does not
+ * read it take their base projection. */
+static void project(const struct problem *pb, const struct model_params *p,
+		    int k, double (*base)[OM_COUNT], double (*out)[OM_COUNT])
+{
 	const struct obs_set *s = pb->s;
-	struct model_params p;
-	params_of(pb, x, &p);
-	/* Project each point once for all its metrics. */
 	for (size_t i = 0; i < s->n_points; i++) {
-		if (s->points[i].holdout && !pb->o->use_holdout)
+		if (!point_used(pb, i))
 			continue;
-		if (obs_project(s, &s->points[i], &p, pb->proj[i], NULL))
+		if (k >= 0 && !pb->reads[s->points[i].deploy][k]) {
+			memcpy(out[i], base[i], sizeof out[i]);
+			continue;
+		}
+		if (obs_project(s, &s->points[i], p, out[i], NULL))
 			for (int m = 0; m < OM_COUNT; m++)
-				pb->proj[i][m] = NAN;
+				out[i][m] = NAN;
 	}
+}
+
+/* The residual vector at p from its projections. */
+static void fill_resid(const struct problem *pb, const struct model_params *p,
+		       double (*proj)[OM_COUNT], gsl_vector *f)
+{
+	const struct obs_set *s = pb->s;
 	for (size_t r = 0; r < pb->nrows; r++) {
 		const struct row *w = &pb->rows[r];
 		double meas = s->points[w->point].value[w->metric];
-		double proj = pb->proj[w->point][w->metric];
-		double v = w->scale * log(proj / meas);
+		double v = w->scale * log(proj[w->point][w->metric] / meas);
 		gsl_vector_set(f, r, isfinite(v) ? v : RESID_PENALTY);
 	}
 	for (size_t k = 0; k < pb->nfree; k++) {
 		int i = pb->idx[k];
 		double c = log(pb->o->prior.v[i]);
 		gsl_vector_set(f, pb->nrows + k,
-			       (log(p.v[i]) - c) / pb->o->prior_width[i]);
+			       (log(p->v[i]) - c) / pb->o->prior_width[i]);
 	}
+}
+
+static int resid(const gsl_vector *x, void *data, gsl_vector *f)
+{
+	struct problem *pb = data;
+	struct model_params p;
+	params_of(pb, x, &p);
+	project(pb, &p, -1, NULL, pb->last);
+	fill_resid(pb, &p, pb->last, f);
+	for (size_t k = 0; k < pb->nfree; k++)
+		pb->last_x[k] = gsl_vector_get(x, k);
+	pb->have_last = true;
 	return GSL_SUCCESS;
 }
 
-/* Forward differences with an absolute step (see FD_STEP). */
+/* Whether x is where resid last projected. */
+static bool at_last(const struct problem *pb, const gsl_vector *x)
+{
+	if (!pb->have_last)
+		return false;
+	for (size_t k = 0; k < pb->nfree; k++)
+		if (gsl_vector_get(x, k) != pb->last_x[k])
+			return false;
+	return true;
+}
+
+/* Forward differences with an absolute step (see FD_STEP). The base
+ * point's projections are resid's when it was there last; a step in one
+ * parameter simulates only the points that read it. */
 static int jac(const gsl_vector *x, void *data, gsl_matrix *J)
 {
+	struct problem *pb = data;
 	size_t n = J->size1, p = J->size2;
 	gsl_vector *f0 = gsl_vector_alloc(n), *f1 = gsl_vector_alloc(n);
 	gsl_vector *xh = gsl_vector_alloc(p);
@@ -145,12 +202,20 @@ static int jac(const gsl_vector *x, void *data, gsl_matrix *J)
 		gsl_vector_free(xh);
 		return GSL_ENOMEM;
 	}
+	struct model_params p0;
+	params_of(pb, x, &p0);
+	if (!at_last(pb, x))
+		resid(x, data, f0);
+	else
+		fill_resid(pb, &p0, pb->last, f0);
 	gsl_vector_memcpy(xh, x);
-	resid(x, data, f0);
 	for (size_t k = 0; k < p; k++) {
 		double xk = gsl_vector_get(x, k);
 		gsl_vector_set(xh, k, xk + FD_STEP);
-		resid(xh, data, f1);
+		struct model_params ph;
+		params_of(pb, xh, &ph);
+		project(pb, &ph, (int)k, pb->last, pb->proj);
+		fill_resid(pb, &ph, pb->proj, f1);
 		gsl_vector_set(xh, k, xk);
 		for (size_t r = 0; r < n; r++)
 			gsl_matrix_set(
@@ -220,6 +285,13 @@ static int fit_from(const struct obs_set *s, const struct nlls_opts *o,
 	gsl_vector *x = NULL;
 	gsl_matrix *cov = NULL;
 	pb.proj = xcalloc(s->n_points, sizeof *pb.proj);
+	pb.last = xcalloc(s->n_points, sizeof *pb.last);
+	pb.last_x = xcalloc(MP_COUNT, sizeof *pb.last_x);
+	pb.reads = xcalloc(s->n_deploys ? s->n_deploys : 1, sizeof *pb.reads);
+	for (size_t d = 0; d < s->n_deploys; d++)
+		for (size_t k = 0; k < pb.nfree; k++)
+			pb.reads[d][k] = perf_deploy_reads(&s->deploys[d],
+							   (enum mp)pb.idx[k]);
 	/* The prior rows keep the problem well posed with fewer measured
 	 * values than free parameters; what the data cannot pin down is then
 	 * reported as prior-dominated. Two values are the least to fit. */
@@ -308,6 +380,9 @@ out:
 	gsl_matrix_free(cov);
 	free(pb.rows);
 	free(pb.proj);
+	free(pb.last);
+	free(pb.last_x);
+	free(pb.reads);
 	return rc;
 }
 

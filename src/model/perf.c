@@ -323,6 +323,27 @@ int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 			      ld, out, e);
 }
 
+bool perf_deploy_reads(const struct deploy_spec *d, enum mp i)
+{
+	switch (i) {
+	case MP_ETA_ME:
+		return d->model.experts > 0;
+	case MP_TKV:
+		return d->mode != DEPLOY_AGG;
+	case MP_ETA_AR:
+	case MP_ALPHA_AR:
+		for (size_t g = 0; g < d->n_groups; g++) {
+			const struct worker_shape *s = &d->groups[g].shape;
+			if (s->tp > 1 || s->pp > 1 ||
+			    (d->model.experts && s->ep > 1))
+				return true;
+		}
+		return false;
+	default:
+		return true;
+	}
+}
+
 double perf_ttft_at(const struct perf_point *p, enum stat_sel s)
 {
 	switch (s) {

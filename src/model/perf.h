@@ -71,6 +71,14 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 		   const struct kv_link *link, const struct perf_workload *wl,
 		   const struct perf_load *ld, struct perf_point *out,
 		   struct sc_err *e) SC_MUST_CHECK;
+/* Whether a projection of deployment d can depend on parameter i: a
+ * dense model never reads eta_me, an agg deployment never reads t_kv,
+ * and workers without tensor, pipeline or expert parallelism never read
+ * the collective's eta_ar and alpha_ar. False only when the projection is
+ * the same bit for bit whatever the parameter's value (the fit skips
+ * those simulations in its finite differences). */
+bool perf_deploy_reads(const struct deploy_spec *d, enum mp i);
+
 /* A whole deployment spec with params p. */
 int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,

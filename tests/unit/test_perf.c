@@ -2,6 +2,7 @@
  * router, the KV cache capping slots, OOM, the disagg handoff, and the
  * load kinds. */
 #include <math.h>
+#include <stdio.h>
 
 #include "model/perf.h"
 #include "testutil.h"
@@ -134,8 +135,68 @@ static void test_loads(void)
 	deploy_release(&d);
 }
 
+/* perf_deploy_reads: where it says a parameter is not read, the
+ * projection with the parameter changed is the same bit for bit (the fit
+ * copies it instead of simulating: a wrong "not read" would give a zero
+ * derivative where there is one); where it names the cases that do read
+ * it, the projection moves. */
+static bool same_point(const struct perf_point *a, const struct perf_point *b)
+{
+	return a->ttft_s == b->ttft_s && a->ttft_p90_s == b->ttft_p90_s &&
+	       a->ttft_p99_s == b->ttft_p99_s && a->tpot_s == b->tpot_s &&
+	       a->tpot_p90_s == b->tpot_p90_s && a->e2e_s == b->e2e_s &&
+	       a->prefill_s == b->prefill_s &&
+	       a->tokens_per_s == b->tokens_per_s;
+}
+
+static void check_reads(const struct deploy_spec *d, const char *what)
+{
+	struct model_params p;
+	params_default(&p);
+	struct perf_point base = at(d, &p, 8);
+	for (int i = 0; i < MP_COUNT; i++) {
+		struct model_params q = p;
+		q.v[i] = sqrt(mp_table[i].lo * mp_table[i].hi) * 1.37;
+		struct perf_point o = at(d, &q, 8);
+		bool reads = perf_deploy_reads(d, (enum mp)i);
+		if (!reads && !same_point(&base, &o))
+			printf("\n    %s: %s said unread but moves ", what,
+			       mp_table[i].name);
+		CU_ASSERT(reads || same_point(&base, &o));
+		if ((i == MP_ETA_ME && d->model.experts) ||
+		    (i == MP_TKV && d->mode == DEPLOY_DISAGG) ||
+		    (i == MP_ETA_AR && d->groups[0].shape.tp > 1))
+			CU_ASSERT(reads && !same_point(&base, &o));
+	}
+}
+
+static void test_param_reads(void)
+{
+	struct deploy_spec d = load("bench/qwen3-32b-h200-agg.json");
+	check_reads(&d, "agg TP2");
+	d.groups[0].shape.tp = 1;
+	d.groups[0].shape.moe_tp = 1;
+	check_reads(&d, "agg TP1");
+	for (int i = 0; i < MP_COUNT; i++)
+		if (i == MP_ETA_ME || i == MP_TKV || i == MP_ETA_AR ||
+		    i == MP_ALPHA_AR)
+			CU_ASSERT_FALSE(perf_deploy_reads(&d, (enum mp)i));
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(model_spec_load("qwen3-30b-a3b", &d.model, &e),
+			      SC_OK);
+	check_reads(&d, "MoE agg TP1");
+	CU_ASSERT_TRUE(perf_deploy_reads(&d, MP_ETA_ME));
+	deploy_release(&d);
+	d = load("bench/qwen3-32b-h200-disagg.json");
+	check_reads(&d, "disagg");
+	CU_ASSERT_TRUE(perf_deploy_reads(&d, MP_TKV));
+	deploy_release(&d);
+}
+
 static CU_TestInfo tests[] = {
     {"replicas behind a router", test_replicas},
+    {"parameters a deployment does not read leave it unchanged",
+     test_param_reads},
     {"the KV cache caps slots; weights that do not fit are OOM",
      test_kv_caps_slots},
     {"disagg TTFT includes the handoff", test_disagg_handoff},
