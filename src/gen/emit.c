@@ -44,19 +44,9 @@ static cJSON *config_json(const struct gen_plan *p)
 {
 	const struct deploy_spec *d = p->d;
 	cJSON *ws = cJSON_CreateArray();
-	for (size_t g = 0; g < d->n_groups; g++) {
-		const struct worker_spec *w = &d->groups[g];
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "role", worker_role_name(w->role));
-		cJSON_AddNumberToObject(o, "count", (double)w->count);
-		cJSON_AddNumberToObject(o, "tp", (double)w->shape.tp);
-		cJSON_AddNumberToObject(o, "pp", (double)w->shape.pp);
-		cJSON_AddNumberToObject(o, "dp", (double)w->shape.dp);
-		cJSON_AddNumberToObject(o, "max_batch", (double)w->max_batch);
-		cJSON_AddNumberToObject(o, "max_num_tokens",
-					(double)w->max_num_tokens);
-		cJSON_AddItemToArray(ws, o);
-	}
+	for (size_t g = 0; g < d->n_groups; g++)
+		cJSON_AddItemToArray(
+		    ws, deploy_worker_to_json(&d->groups[g], DEPLOY_W_DP));
 	return ws;
 }
 

@@ -471,6 +471,24 @@ void deploy_release(struct deploy_spec *d)
 	}
 }
 
+cJSON *deploy_worker_to_json(const struct worker_spec *g, unsigned keys)
+{
+	cJSON *w = cJSON_CreateObject();
+	cJSON_AddStringToObject(w, "role", role_names[g->role]);
+	cJSON_AddNumberToObject(w, "count", (double)g->count);
+	cJSON_AddNumberToObject(w, "tp", (double)g->shape.tp);
+	cJSON_AddNumberToObject(w, "pp", (double)g->shape.pp);
+	if (keys & DEPLOY_W_DP)
+		cJSON_AddNumberToObject(w, "dp", (double)g->shape.dp);
+	if (keys & DEPLOY_W_MOE) {
+		cJSON_AddNumberToObject(w, "ep", (double)g->shape.ep);
+		cJSON_AddNumberToObject(w, "moe_tp", (double)g->shape.moe_tp);
+	}
+	cJSON_AddNumberToObject(w, "max_batch", (double)g->max_batch);
+	cJSON_AddNumberToObject(w, "max_num_tokens", (double)g->max_num_tokens);
+	return w;
+}
+
 cJSON *deploy_to_json(const struct deploy_spec *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -489,24 +507,11 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 	cJSON_AddStringToObject(o, "kv_dtype", dtype_name(d->kvdtype));
 	cJSON_AddStringToObject(o, "mode", deploy_mode_name(d->mode));
 	cJSON *ws = cJSON_AddArrayToObject(o, "workers");
-	for (size_t i = 0; i < d->n_groups; i++) {
-		const struct worker_spec *g = &d->groups[i];
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "role", role_names[g->role]);
-		cJSON_AddNumberToObject(w, "count", (double)g->count);
-		cJSON_AddNumberToObject(w, "tp", (double)g->shape.tp);
-		cJSON_AddNumberToObject(w, "pp", (double)g->shape.pp);
-		if (d->model.experts) {
-			cJSON_AddNumberToObject(w, "dp", (double)g->shape.dp);
-			cJSON_AddNumberToObject(w, "ep", (double)g->shape.ep);
-			cJSON_AddNumberToObject(w, "moe_tp",
-						(double)g->shape.moe_tp);
-		}
-		cJSON_AddNumberToObject(w, "max_batch", (double)g->max_batch);
-		cJSON_AddNumberToObject(w, "max_num_tokens",
-					(double)g->max_num_tokens);
-		cJSON_AddItemToArray(ws, w);
-	}
+	for (size_t i = 0; i < d->n_groups; i++)
+		cJSON_AddItemToArray(
+		    ws, deploy_worker_to_json(
+			    &d->groups[i],
+			    d->model.experts ? DEPLOY_W_DP | DEPLOY_W_MOE : 0));
 	if (d->mode == DEPLOY_DISAGG) {
 		cJSON *l = cJSON_AddObjectToObject(o, "kv_link");
 		cJSON_AddNumberToObject(l, "gbps", d->link.gbps);

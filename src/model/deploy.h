@@ -113,6 +113,13 @@ int deploy_from_json(const cJSON *j, const char *where, const char *basedir,
 void deploy_release(struct deploy_spec *d);
 /* JSON a deploy_load accepts (emulator section included if present). */
 cJSON *deploy_to_json(const struct deploy_spec *d);
+/* Which optional keys a worker group's object carries beside role, count,
+ * tp, pp, max_batch and max_num_tokens. */
+enum { DEPLOY_W_DP = 1, DEPLOY_W_MOE = 2 /* ep and moe_tp */ };
+/* One worker group as deployment.json's "workers" lists it (also in
+ * match's configurations and generate's launch files), with the optional
+ * keys in `keys`. Caller frees. */
+cJSON *deploy_worker_to_json(const struct worker_spec *w, unsigned keys);
 int deploy_save(const char *path, const struct deploy_spec *d,
 		struct sc_err *e) SC_MUST_CHECK;
 

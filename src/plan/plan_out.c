@@ -196,21 +196,10 @@ cJSON *plan_config_to_json(const struct plan_query *q,
 	}
 	cJSON *ws = cJSON_AddArrayToObject(o, "workers");
 	size_t ng = cfg->mode == DEPLOY_AGG ? 1 : 2;
-	for (size_t i = 0; i < ng; i++) {
-		const struct worker_spec *w = &cfg->w[i];
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "role", worker_role_name(w->role));
-		cJSON_AddNumberToObject(j, "count", (double)w->count);
-		cJSON_AddNumberToObject(j, "tp", (double)w->shape.tp);
-		cJSON_AddNumberToObject(j, "pp", (double)w->shape.pp);
-		cJSON_AddNumberToObject(j, "dp", (double)w->shape.dp);
-		cJSON_AddNumberToObject(j, "ep", (double)w->shape.ep);
-		cJSON_AddNumberToObject(j, "moe_tp", (double)w->shape.moe_tp);
-		cJSON_AddNumberToObject(j, "max_batch", (double)w->max_batch);
-		cJSON_AddNumberToObject(j, "max_num_tokens",
-					(double)w->max_num_tokens);
-		cJSON_AddItemToArray(ws, j);
-	}
+	for (size_t i = 0; i < ng; i++)
+		cJSON_AddItemToArray(
+		    ws, deploy_worker_to_json(&cfg->w[i],
+					      DEPLOY_W_DP | DEPLOY_W_MOE));
 	const struct perf_point *p = &cfg->perf;
 	cJSON_AddNumberToObject(o, "concurrency", cfg->concurrency);
 	cJSON *pj = perf_point_to_json(p, PERF_ALL);
