@@ -195,7 +195,18 @@ int plan_disagg_verify(const struct plan_query *q, const struct model_ctx *c,
 	struct plan_config shape = {0};
 	fill_workers(q, p, d, x, y, &shape);
 	struct disagg_probe dp = {q, c, &shape};
-	return plan_max_concurrency(disagg_probe, &dp, x * p->k + y * d->b, 0,
+	/* Little's law at the matched rate with no queueing: the users that
+	 * keep both pools busy, from which the search gallops (probes far
+	 * above the answer simulate the most requests). */
+	struct ratematch_side ps = {p->gpus, p->req_per_s},
+			      ds = {d->gpus, d->req_per_s};
+	struct ratematch_result rm;
+	ratematch_eval(&ps, &ds, x, y, &rm);
+	long n_max = x * p->k + y * d->b;
+	double cycle = p->ttft_floor_s + (q->wl.osl - 1.0) * d->tpot_s;
+	double guess = rm.req_per_s * cycle;
+	long hint = guess >= 1 && guess < (double)n_max ? lround(guess) : 0;
+	return plan_max_concurrency(disagg_probe, &dp, n_max, hint,
 				    q->sla.load_margin, out, evals, e);
 }
 

@@ -29,7 +29,7 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
  * projection's; one that meets the SLAs at no concurrency leaves) and
  * ranked again, then the Pareto front. SC_OK, or the status of a failed
  * projection. */
-#define PLAN_REFINE_TOP 12
+#define PLAN_REFINE_TOP 5 /* match's default --top: the rows it prints */
 #define PLAN_REFINE_MAX 48
 int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 		     struct plan_mode_result *r, bool refine,
