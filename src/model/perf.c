@@ -307,6 +307,57 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 	return SC_OK;
 }
 
+int perf_disagg_units_at(const struct model_ctx *c,
+			 const struct worker_spec *pw, long x,
+			 const struct worker_spec *dw, long y, long replicas,
+			 const struct kv_link *link,
+			 const struct perf_workload *wl,
+			 const struct perf_load *ld, struct perf_point *o,
+			 struct sc_err *e)
+{
+	if (replicas < 1 || ld->kind != LOAD_CLOSED)
+		return sc_err_set(e, SC_EINVAL,
+				  "disagg units need replicas >= 1 (got %ld) "
+				  "and a closed loop",
+				  replicas);
+	int rc;
+	if ((rc = check_load(wl, ld, e)))
+		return rc;
+	/* As perf_agg_at's replicas: k units carry lo + 1 users. */
+	long n = (long)round(ld->users);
+	long lo = n / replicas, k = n % replicas;
+	struct perf_load l1 = *ld;
+	struct perf_point hi = {0};
+	*o = (struct perf_point){0};
+	if (k > 0) {
+		l1.users = (double)(lo + 1);
+		if ((rc = perf_disagg_at(c, pw, x, dw, y, link, wl, &l1, &hi,
+					 e)))
+			return rc;
+	}
+	if (lo > 0) {
+		l1.users = (double)lo;
+		if ((rc = perf_disagg_at(c, pw, x, dw, y, link, wl, &l1, o, e)))
+			return rc;
+	}
+	double R = (double)replicas;
+	double tok = (R - (double)k) * (lo > 0 ? o->tokens_per_s : 0) +
+		     (double)k * hi.tokens_per_s;
+	if (lo == 0) {
+		*o = hi;
+	} else if (k > 0) {
+		double th = (double)k * hi.tokens_per_s;
+		bool oom = o->oom || hi.oom;
+		blend(o, 1.0 - th / tok, &hi, th / tok);
+		o->oom = oom;
+	}
+	o->tokens_per_s = tok;
+	finish(o, wl, ld,
+	       replicas *
+		   (x * worker_gpus(&pw->shape) + y * worker_gpus(&dw->shape)));
+	return SC_OK;
+}
+
 int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,
 		   struct perf_point *out, struct sc_err *e)

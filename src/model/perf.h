@@ -79,6 +79,22 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
  * those simulations in its finite differences). */
 bool perf_deploy_reads(const struct deploy_spec *d, enum mp i);
 
+/* Disagg as `replicas` independent units of x prefill and y decode
+ * workers, a closed loop's users split between them as evenly as they go
+ * (two units simulated at most): cheaper than perf_disagg_at on x *
+ * replicas and y * replicas workers by about the replicas, and close to
+ * it, since a router that balances the pools keeps the units' loads
+ * within a user of each other. For a search's screening; a projection to
+ * report uses perf_disagg_at. SC_EINVAL as perf_disagg_at, or for an open
+ * loop or replicas < 1. */
+int perf_disagg_units_at(const struct model_ctx *c,
+			 const struct worker_spec *pw, long x,
+			 const struct worker_spec *dw, long y, long replicas,
+			 const struct kv_link *link,
+			 const struct perf_workload *wl,
+			 const struct perf_load *ld, struct perf_point *out,
+			 struct sc_err *e) SC_MUST_CHECK;
+
 /* A whole deployment spec with params p. */
 int perf_deploy_at(const struct deploy_spec *d, const struct model_params *p,
 		   const struct perf_workload *wl, const struct perf_load *ld,

@@ -177,9 +177,16 @@ static int disagg_probe(const void *ctx, long n, struct plan_config *out,
 	const struct disagg_probe *d = ctx;
 	*out = *d->shape;
 	struct perf_load ld = plan_probe_load(d->q, (double)n);
-	int rc = perf_disagg_at(d->c, &out->w[0], out->w[0].count, &out->w[1],
-				out->w[1].count, &d->q->link, &d->q->wl, &ld,
-				&out->perf, e);
+	/* The screening projects one unit of a replicated xPyD (the full
+	 * projection, all workers behind one router). */
+	int rc = ld.quick && out->replicas > 1
+		     ? perf_disagg_units_at(d->c, &out->w[0], out->unit_x,
+					    &out->w[1], out->unit_y,
+					    out->replicas, &d->q->link,
+					    &d->q->wl, &ld, &out->perf, e)
+		     : perf_disagg_at(d->c, &out->w[0], out->w[0].count,
+				      &out->w[1], out->w[1].count, &d->q->link,
+				      &d->q->wl, &ld, &out->perf, e);
 	if (rc != SC_OK)
 		return rc;
 	out->concurrency = (double)n;

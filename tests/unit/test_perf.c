@@ -193,6 +193,48 @@ static void test_param_reads(void)
 	deploy_release(&d);
 }
 
+/* Disagg units for the search's screening: one unit is the deployment
+ * itself, bit for bit; R units of equal load deliver R times one unit's
+ * throughput at its latencies; an open loop is refused. */
+static void test_disagg_units(void)
+{
+	struct deploy_spec d = load("bench/qwen3-32b-h200-disagg.json");
+	struct model_params p;
+	params_default(&p);
+	struct model_ctx c = {&d.model,	 &d.gpu, d.wdtype,
+			      d.kvdtype, &p,	 &d.sched};
+	const struct worker_spec *pw = deploy_group(&d, ROLE_PREFILL),
+				 *dw = deploy_group(&d, ROLE_DECODE);
+	struct perf_workload wl = {4000, 500};
+	struct perf_load ld = {.kind = LOAD_CLOSED, .users = 12, .quick = true};
+	struct perf_point one, units, three;
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(perf_disagg_at(&c, pw, pw->count, dw, dw->count,
+					     &d.link, &wl, &ld, &one, &e),
+			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(perf_disagg_units_at(&c, pw, pw->count, dw,
+						   dw->count, 1, &d.link, &wl,
+						   &ld, &units, &e),
+			      SC_OK);
+	CU_ASSERT(same_point(&one, &units));
+	CU_ASSERT_EQUAL(one.gpus, units.gpus);
+	ld.users = 36;
+	CU_ASSERT_EQUAL_FATAL(perf_disagg_units_at(&c, pw, pw->count, dw,
+						   dw->count, 3, &d.link, &wl,
+						   &ld, &three, &e),
+			      SC_OK);
+	ASSERT_REL(three.tokens_per_s, 3.0 * one.tokens_per_s, 1e-12);
+	CU_ASSERT_EQUAL(three.ttft_p90_s, one.ttft_p90_s);
+	CU_ASSERT_EQUAL(three.gpus, 3 * one.gpus);
+	CU_ASSERT_EQUAL(three.concurrency, 36);
+	ld.kind = LOAD_OPEN;
+	ld.rate_per_s = 1;
+	CU_ASSERT_EQUAL(perf_disagg_units_at(&c, pw, pw->count, dw, dw->count,
+					     3, &d.link, &wl, &ld, &three, &e),
+			SC_EINVAL);
+	deploy_release(&d);
+}
+
 static CU_TestInfo tests[] = {
     {"replicas behind a router", test_replicas},
     {"parameters a deployment does not read leave it unchanged",
@@ -200,6 +242,7 @@ static CU_TestInfo tests[] = {
     {"the KV cache caps slots; weights that do not fit are OOM",
      test_kv_caps_slots},
     {"disagg TTFT includes the handoff", test_disagg_handoff},
+    {"disagg screened as units", test_disagg_units},
     {"open loop and offline loads", test_loads},
     CU_TEST_INFO_NULL,
 };
