@@ -168,8 +168,26 @@ static int bootstrap(const struct obs_set *s, const struct calib_opts *o,
 	return rc;
 }
 
+static int calib_run_with(struct obs_set *s, const struct calib_opts *o,
+			  struct calib_result *r, struct sc_err *e);
+
 int calib_run(struct obs_set *s, const struct calib_opts *o,
 	      struct calib_result *r, struct sc_err *e)
+{
+	/* Every evaluation of the fit simulates each level with the same
+	 * few seeds: their per-request draws are made once. */
+	struct sim_draws draws, *given = s->draws;
+	sim_draws_init(&draws);
+	if (!given)
+		s->draws = &draws;
+	int rc = calib_run_with(s, o, r, e);
+	s->draws = given;
+	sim_draws_release(&draws);
+	return rc;
+}
+
+static int calib_run_with(struct obs_set *s, const struct calib_opts *o,
+			  struct calib_result *r, struct sc_err *e)
 {
 	memset(r, 0, sizeof *r);
 	int rc = obs_check(s, e);

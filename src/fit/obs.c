@@ -458,7 +458,7 @@ int obs_project(const struct obs_set *s, const struct obs_point *p,
 	if (p->load == TABLE_PREFILL_ONLY || p->load == TABLE_DECODE_ONLY)
 		return project_pool(d, params, p, out, e);
 	struct perf_point pt;
-	struct perf_load ld = {.requests = p->requests};
+	struct perf_load ld = {.requests = p->requests, .draws = s->draws};
 	switch (p->load) {
 	case TABLE_OPEN:
 		ld.kind = LOAD_OPEN;

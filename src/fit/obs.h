@@ -69,6 +69,9 @@ struct obs_set {
 	size_t n_deploys;
 	struct obs_point *points;
 	size_t n_points;
+	/* Per-request draws shared by the projections' simulations (sim.h),
+	 * or NULL; not owned (calib_run sets it for a fit). */
+	struct sim_draws *draws;
 };
 
 /* Adds the result directory dir (DIR/run.json, DIR/LEVEL/summary.json for

@@ -30,6 +30,8 @@ struct perf_load {
 			      several (a search screening many candidates) */
 	long rounds;	   /* closed loop: rounds of the users measured (0:
 			      the simulation's default; sim_load) */
+	struct sim_draws *draws; /* per-request draws shared by the
+				    simulations (sim.h), or NULL */
 };
 #define PERF_NO_WARMUP (-1L)
 

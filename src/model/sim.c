@@ -25,8 +25,12 @@
 #define SIM_FRONTEND_SIGMA 0.25
 #define SIM_STEP_SIGMA	   0.03
 #define SIM_NOISE_PERIOD_S 0.05
-/* Noise nodes a worker keeps (step_factor). */
-#define SIM_NOISE_CACHE 8
+/* Noise nodes a worker keeps (step_factor); the nodes per worker kept in
+ * shared draws (sim_draws: 1000 s of simulated time) and the workers
+ * they are kept for, which bound those draws to 40 MB a seed. */
+#define SIM_NOISE_CACHE		 8
+#define SIM_NOISE_SHARED	 20000L
+#define SIM_NOISE_SHARED_WORKERS 256L
 /* Measured requests when the load does not say. */
 #define SIM_CLOSED_ROUNDS 8
 #define SIM_CLOSED_MIN	  64
@@ -125,8 +129,9 @@ static long active_of(const struct worker *w)
 
 struct sim {
 	const struct sim_config *cfg;
-	struct step_consts k[2]; /* per pool: the step model's constants */
-	struct sreq *r;		 /* max_sends of them */
+	struct sim_draw_set *draws; /* cfg's shared draws, or NULL */
+	struct step_consts k[2];    /* per pool: the step model's constants */
+	struct sreq *r;		    /* max_sends of them */
 	long n_req;
 	struct worker *w;
 	long n_w, first_w[2], count_w[2], rr[2];
@@ -223,15 +228,81 @@ static struct event heap_pop(struct sim *s)
 	return top;
 }
 
+/* The factor on t0_s of request number idx's frontend time. */
+static double frontend_factor(uint64_t seed, long idx)
+{
+	double z = hash_normal(seed ^ 0xf20e7e9dull, (uint64_t)idx);
+	return exp(SIM_FRONTEND_SIGMA * z -
+		   0.5 * SIM_FRONTEND_SIGMA * SIM_FRONTEND_SIGMA);
+}
+
+/* -log(u) of the exponential spacing after request number idx. */
+static double spacing_draw(uint64_t seed, long idx)
+{
+	return log(hash_uniform(seed ^ 0x6a9ull, (uint64_t)idx));
+}
+
+void sim_draws_init(struct sim_draws *d)
+{
+	memset(d, 0, sizeof *d);
+}
+
+void sim_draws_release(struct sim_draws *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < SIM_DRAW_SEEDS; i++) {
+		struct sim_draw_set *t = &d->set[i];
+		free(t->frontend);
+		free(t->spacing);
+		for (long w = 0; w < t->noise_workers; w++)
+			free(t->noise[w]);
+		free(t->noise);
+		free(t->noise_n);
+	}
+	memset(d, 0, sizeof *d);
+}
+
+/* The draw set of cfg's seed holding at least n requests, or NULL when
+ * there is none to share (no draws given, or every set holds another
+ * seed). */
+static struct sim_draw_set *draws_for(const struct sim_config *c, long n)
+{
+	if (!c->draws || c->exact)
+		return NULL;
+	struct sim_draw_set *d = NULL;
+	for (int i = 0; i < SIM_DRAW_SEEDS && !d; i++) {
+		struct sim_draw_set *t = &c->draws->set[i];
+		if (!t->used) {
+			t->used = true;
+			t->seed = c->seed;
+		}
+		if (t->seed == c->seed)
+			d = t;
+	}
+	if (d && d->n < n) {
+		d->frontend =
+		    xrealloc(d->frontend, (size_t)n * sizeof *d->frontend);
+		d->spacing =
+		    xrealloc(d->spacing, (size_t)n * sizeof *d->spacing);
+		for (long i = d->n; i < n; i++) {
+			d->frontend[i] = frontend_factor(c->seed, i);
+			d->spacing[i] = spacing_draw(c->seed, i);
+		}
+		d->n = n;
+	}
+	return d;
+}
+
 /* Frontend time of request number idx. */
 static double frontend_of(const struct sim *s, long idx)
 {
 	const struct sim_config *c = s->cfg;
 	if (c->exact)
 		return c->t0_s;
-	double z = hash_normal(c->seed ^ 0xf20e7e9dull, (uint64_t)idx);
-	return c->t0_s * exp(SIM_FRONTEND_SIGMA * z -
-			     0.5 * SIM_FRONTEND_SIGMA * SIM_FRONTEND_SIGMA);
+	if (s->draws)
+		return c->t0_s * s->draws->frontend[idx];
+	return c->t0_s * frontend_factor(c->seed, idx);
 }
 
 /* A new request: `at` is when its client sends it (closed loop: when the
@@ -275,14 +346,55 @@ static long route(struct sim *s, int pool)
 /* The noise of worker wi at grid node k (a pure function of seed, wi and
  * k), through the worker's small cache of nodes: a stretch's middle and
  * the next iteration's start alternate between nodes far apart. */
+static double noise_draw(const struct sim *s, long wi, double k)
+{
+	uint64_t seed =
+	    s->cfg->seed ^ (0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
+	return hash_normal(seed, (uint64_t)k);
+}
+
+/* Worker wi's node k from the shared draws, drawing the nodes up to it
+ * (up to SIM_NOISE_SHARED of them per worker). */
+static bool noise_shared(struct sim *s, long wi, double k, double *out)
+{
+	struct sim_draw_set *d = s->draws;
+	if (!d || k >= (double)SIM_NOISE_SHARED ||
+	    wi >= SIM_NOISE_SHARED_WORKERS)
+		return false;
+	if (wi >= d->noise_workers) {
+		long n = wi + 1;
+		d->noise = xrealloc(d->noise, (size_t)n * sizeof *d->noise);
+		d->noise_n =
+		    xrealloc(d->noise_n, (size_t)n * sizeof *d->noise_n);
+		for (long w = d->noise_workers; w < n; w++) {
+			d->noise[w] = NULL;
+			d->noise_n[w] = 0;
+		}
+		d->noise_workers = n;
+	}
+	long ki = (long)k;
+	if (ki >= d->noise_n[wi]) {
+		long n = 2 * ki + 64 < SIM_NOISE_SHARED ? 2 * ki + 64
+							: SIM_NOISE_SHARED;
+		d->noise[wi] =
+		    xrealloc(d->noise[wi], (size_t)n * sizeof *d->noise[wi]);
+		for (long j = d->noise_n[wi]; j < n; j++)
+			d->noise[wi][j] = noise_draw(s, wi, (double)j);
+		d->noise_n[wi] = n;
+	}
+	*out = d->noise[wi][ki];
+	return true;
+}
+
 static double noise_node(struct sim *s, long wi, double k)
 {
+	double v;
+	if (noise_shared(s, wi, k, &v))
+		return v;
 	struct worker *w = &s->w[wi];
 	unsigned slot = (unsigned)((uint64_t)k % SIM_NOISE_CACHE); /* k >= 0 */
 	if (w->noise_node[slot] != k) {
-		uint64_t seed = s->cfg->seed ^
-				(0x57e9ull + (uint64_t)wi * 0x100000001b3ull);
-		w->noise_g[slot] = hash_normal(seed, (uint64_t)k);
+		w->noise_g[slot] = noise_draw(s, wi, k);
 		w->noise_node[slot] = k;
 	}
 	return w->noise_g[slot];
@@ -492,8 +604,9 @@ static double spacing(const struct sim *s, long idx)
 {
 	if (s->cfg->exact)
 		return s->gap_s;
-	double u = hash_uniform(s->cfg->seed ^ 0x6a9ull, (uint64_t)idx);
-	return -s->gap_s * log(u);
+	if (s->draws)
+		return -s->gap_s * s->draws->spacing[idx];
+	return -s->gap_s * spacing_draw(s->cfg->seed, idx);
 }
 
 /* Closed loop: the users whose requests ended at the same moment send
@@ -753,6 +866,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		s.to_measure = m;
 		s.max_sends = s.warmup + m;
 		s.r = xcalloc((size_t)s.max_sends, sizeof *s.r);
+		s.draws = draws_for(cfg, s.max_sends);
 		long first = l->users < s.max_sends ? l->users : s.max_sends;
 		double off = 0;
 		for (long u = 0; u < first; u++) {
@@ -767,6 +881,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		long m = l->requests ? l->requests : SIM_OPEN_DEFAULT;
 		s.to_measure = s.max_sends = m;
 		s.r = xcalloc((size_t)m, sizeof *s.r);
+		s.draws = draws_for(cfg, m);
 		struct rng rg;
 		rng_seed(&rg, cfg->seed ? cfg->seed : 1);
 		double t = 0;

@@ -65,6 +65,30 @@ struct sim_pool {
 	struct sched_spec sched;
 };
 
+/* Per-request random draws (frontend jitter, send spacing) depend only on
+ * the seed and the request's number, so many simulations with the same
+ * seeds can share them: a caller that runs them keeps a sim_draws and
+ * points sim_config.draws at it. Results are the same bit for bit with or
+ * without it. */
+#define SIM_DRAW_SEEDS 4
+struct sim_draw_set {
+	unsigned long seed;
+	bool used;
+	long n;		  /* requests drawn */
+	double *frontend; /* factor on t0_s */
+	double *spacing;  /* -log(u): times the gap */
+	long noise_workers;
+	double **noise; /* noise[w][k]: worker w's iteration noise at grid
+			   node k (noise_n[w] of them drawn) */
+	long *noise_n;
+};
+struct sim_draws {
+	struct sim_draw_set set[SIM_DRAW_SEEDS];
+};
+/* Zeroes d / frees what its simulations drew. */
+void sim_draws_init(struct sim_draws *d);
+void sim_draws_release(struct sim_draws *d);
+
 struct sim_config {
 	const struct model_ctx *c;
 	bool disagg; /* pool[0] prefill, pool[1] decode */
@@ -80,8 +104,9 @@ struct sim_config {
 				 last token, its own work, the network); not
 				 part of TTFT; [0, 1e4) s */
 	struct sim_load load;
-	unsigned long seed; /* arrivals and jitter */
-	bool exact;	    /* no jitter (tests with composed answers) */
+	unsigned long seed;	 /* arrivals and jitter */
+	bool exact;		 /* no jitter (tests with composed answers) */
+	struct sim_draws *draws; /* shared per-request draws, or NULL */
 };
 
 struct sim_result {

@@ -132,7 +132,8 @@ static long with_margin(long n, double margin)
 
 struct perf_load plan_probe_load(const struct plan_query *q, double n)
 {
-	struct perf_load ld = {.kind = LOAD_CLOSED, .users = n};
+	struct perf_load ld = {
+	    .kind = LOAD_CLOSED, .users = n, .draws = q->draws};
 	if (!q->exhaustive) {
 		ld.quick = true;
 		ld.rounds = PLAN_SCREEN_ROUNDS;
@@ -334,7 +335,8 @@ static int project_full(const struct plan_query *q, struct plan_config *cfg,
 {
 	struct model_ctx c;
 	plan_ctx(q, &c);
-	struct perf_load ld = {.kind = LOAD_CLOSED, .users = cfg->concurrency};
+	struct perf_load ld = {
+	    .kind = LOAD_CLOSED, .users = cfg->concurrency, .draws = q->draws};
 	int rc = cfg->mode == DEPLOY_AGG
 		     ? perf_agg_at(&c, &cfg->w[0], cfg->w[0].count, &q->wl, &ld,
 				   &cfg->perf, e)

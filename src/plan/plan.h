@@ -62,6 +62,8 @@ struct plan_query {
 	bool do_agg, do_disagg;
 	bool exhaustive; /* every probe with the full projection, no screening
 			    (slow: what the screening must not change) */
+	struct sim_draws *draws; /* the simulations' shared per-request draws
+				    (plan_search sets it; NULL: none) */
 };
 
 /* One deployment the search considered. Agg: w[0] (count = replicas).

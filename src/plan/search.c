@@ -34,19 +34,29 @@ static void miss_explain(struct plan_mode_result *r, const struct plan_sla *sla)
 		 sla->tpot_s * 1e3);
 }
 
-int plan_search(const struct plan_query *q, struct plan_result *r,
+int plan_search(const struct plan_query *query, struct plan_result *r,
 		struct sc_err *e)
 {
 	memset(r, 0, sizeof *r);
-	int rc = plan_query_check(q, e);
+	int rc = plan_query_check(query, e);
 	if (rc != SC_OK)
 		return rc;
+	/* Thousands of simulations with the same few seeds: their
+	 * per-request draws are made once for the whole search. */
+	struct sim_draws draws;
+	sim_draws_init(&draws);
+	struct plan_query qd = *query;
+	if (!qd.draws)
+		qd.draws = &draws;
+	const struct plan_query *q = &qd;
 	if (q->do_agg && (rc = plan_agg_search(q, &r->agg, e)) != SC_OK)
-		return rc;
+		goto out;
 	if (q->do_disagg &&
 	    (rc = plan_disagg_search(q, &r->disagg, e)) != SC_OK)
-		return rc;
+		goto out;
 	miss_explain(&r->agg, &q->sla);
 	miss_explain(&r->disagg, &q->sla);
-	return SC_OK;
+out:
+	sim_draws_release(&draws);
+	return rc;
 }

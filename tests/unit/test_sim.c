@@ -426,8 +426,62 @@ static void test_projection_holds_for_cohorts(void)
 	CU_ASSERT(o.ttft_p90_s < 1.5); /* not a pattern that never forms */
 }
 
+/* Shared per-request draws (sim_draws) change the cost, not the result:
+ * closed, open and disagg runs with jitter give the same statistics bit
+ * for bit with the draws as without, also when the draws were made by
+ * shorter runs, by other seeds, or by more workers first. */
+static bool same_result(const struct sim_result *a, const struct sim_result *b)
+{
+	return a->measured == b->measured && a->ttft_s.mean == b->ttft_s.mean &&
+	       a->ttft_s.p90 == b->ttft_s.p90 &&
+	       a->ttft_s.p99 == b->ttft_s.p99 &&
+	       a->tpot_s.mean == b->tpot_s.mean &&
+	       a->tpot_s.p90 == b->tpot_s.p90 &&
+	       a->e2e_s.mean == b->e2e_s.mean &&
+	       a->tokens_per_s == b->tokens_per_s &&
+	       a->iterations == b->iterations;
+}
+
+static void test_shared_draws(void)
+{
+	setup();
+	struct sim_config cl = agg(4, 2048, 6, 256, 64);
+	cl.exact = false;
+	cl.pool[0].workers = 3;
+	struct sim_config op = cl;
+	op.load = (struct sim_load){LOAD_OPEN, 0, 20, 300, 0, 0};
+	struct sim_config dg = cl;
+	dg.disagg = true;
+	dg.pool[1] = dg.pool[0];
+	dg.pool[0].workers = 2;
+	dg.kv_s = 0.002;
+	struct sim_config *cases[] = {&cl, &op, &dg};
+	struct sim_draws d;
+	sim_draws_init(&d);
+	struct sc_err e = {0};
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < 3; i++)
+			for (unsigned long seed = 1; seed <= 5; seed++) {
+				struct sim_config *c = cases[i];
+				struct sim_result plain, shared;
+				c->seed = seed;
+				c->load.users = pass ? 9 : 6; /* draws grow */
+				c->draws = NULL;
+				CU_ASSERT_EQUAL_FATAL(sim_run(c, &plain, &e),
+						      SC_OK);
+				c->draws = &d;
+				CU_ASSERT_EQUAL_FATAL(sim_run(c, &shared, &e),
+						      SC_OK);
+				CU_ASSERT(same_result(&plain, &shared));
+				c->draws = NULL;
+			}
+	sim_draws_release(&d);
+	sim_draws_release(NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"client round trip delays the next request", test_client_round_trip},
+    {"shared draws give the same results", test_shared_draws},
     {"projection holds for the cohort pattern",
      test_projection_holds_for_cohorts},
     {"one user: prefill, decode stretch, frontend", test_one_user},
