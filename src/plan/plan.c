@@ -393,15 +393,17 @@ int plan_finish_mode(const struct plan_query *q, struct plan_list *l,
 		/* A configuration that the full projection finds feasible at
 		 * no concurrency leaves the list. Past the top ones, every
 		 * configuration whose screening still beats the best refined
-		 * one is refined too (the list is in screening order), up to
+		 * one (or every one while none refined is feasible) is
+		 * refined too (the list is in screening order), up to
 		 * PLAN_REFINE_MAX. */
 		size_t kept = 0, refined = 0;
 		struct plan_config best;
 		bool have_best = false;
 		for (size_t i = 0; i < r->n; i++) {
 			if (refined < PLAN_REFINE_TOP ||
-			    (refined < PLAN_REFINE_MAX && have_best &&
-			     plan_config_better(&r->cfg[i], &best, obj))) {
+			    (refined < PLAN_REFINE_MAX &&
+			     (!have_best ||
+			      plan_config_better(&r->cfg[i], &best, obj)))) {
 				int rc =
 				    refine_one(q, &r->cfg[i], &r->evaluated, e);
 				if (rc)

@@ -23,7 +23,8 @@ void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,
 
 /* Hands the list to r: ranked, duplicates dropped, then when `refine`
  * (and the search screened) the best PLAN_REFINE_TOP configurations, and
- * further ones while their screening beats the best of those, searched
+ * further ones (up to PLAN_REFINE_MAX in all) while their screening beats
+ * the best of those or none of those is feasible, searched
  * again with the full projection from the concurrency the
  * screening found (so their concurrency and figures are the full
  * projection's; one that meets the SLAs at no concurrency leaves) and
