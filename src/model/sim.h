@@ -65,11 +65,13 @@ struct sim_pool {
 	struct sched_spec sched;
 };
 
-/* Per-request random draws (frontend jitter, send spacing) depend only on
- * the seed and the request's number, so many simulations with the same
- * seeds can share them: a caller that runs them keeps a sim_draws and
- * points sim_config.draws at it. Results are the same bit for bit with or
- * without it. */
+/* The random draws of a run (each request's frontend jitter and send
+ * spacing, each worker's iteration noise at the nodes of its grid) depend
+ * only on the seed and the request, worker and node, so many simulations
+ * with the same seeds can share them: a caller that runs them keeps a
+ * sim_draws and points sim_config.draws at it (a search or a fit: up to
+ * SIM_DRAW_SEEDS seeds, a few tens of MB at most). Results are the same
+ * bit for bit with or without it. */
 #define SIM_DRAW_SEEDS 4
 struct sim_draw_set {
 	unsigned long seed;
