@@ -64,7 +64,7 @@ struct sreq {
 	bool measured, done;
 };
 
-/* A ring of request ids. */
+/* A ring of request ids; its capacity is a power of two. */
 struct ring {
 	long *v;
 	long head, len, cap;
@@ -76,25 +76,25 @@ static void ring_push(struct ring *r, long id)
 		long cap = r->cap ? 2 * r->cap : 16;
 		long *v = xmalloc((size_t)cap * sizeof *v);
 		for (long i = 0; i < r->len; i++)
-			v[i] = r->v[(r->head + i) % r->cap];
+			v[i] = r->v[(r->head + i) & (r->cap - 1)];
 		free(r->v);
 		r->v = v;
 		r->cap = cap;
 		r->head = 0;
 	}
-	r->v[(r->head + r->len) % r->cap] = id;
+	r->v[(r->head + r->len) & (r->cap - 1)] = id;
 	r->len++;
 }
 
 static long ring_at(const struct ring *r, long i)
 {
-	return r->v[(r->head + i) % r->cap];
+	return r->v[(r->head + i) & (r->cap - 1)];
 }
 
 static long ring_pop(struct ring *r)
 {
 	long id = r->v[r->head];
-	r->head = (r->head + 1) % r->cap;
+	r->head = (r->head + 1) & (r->cap - 1);
 	r->len--;
 	return id;
 }
@@ -119,7 +119,9 @@ struct worker {
 	unsigned long it_gen; /* bumped when a stretch is cut short */
 	double noise_node[SIM_NOISE_CACHE]; /* noise_node's cache: nodes */
 	double noise_g[SIM_NOISE_CACHE];    /* and their values */
-	struct step_load it_load;	    /* the stretch's first iteration */
+	const double *noise_row;  /* its shared nodes (sim_draws), or NULL */
+	long noise_row_n;	  /* how many */
+	struct step_load it_load; /* the stretch's first iteration */
 };
 
 static long active_of(const struct worker *w)
@@ -383,11 +385,16 @@ static bool noise_shared(struct sim *s, long wi, double k, double *out)
 		d->noise_n[wi] = n;
 	}
 	*out = d->noise[wi][ki];
+	s->w[wi].noise_row = d->noise[wi];
+	s->w[wi].noise_row_n = d->noise_n[wi];
 	return true;
 }
 
 static double noise_node(struct sim *s, long wi, double k)
 {
+	const struct worker *wr = &s->w[wi];
+	if (k < (double)wr->noise_row_n)
+		return wr->noise_row[(long)k];
 	double v;
 	if (noise_shared(s, wi, k, &v))
 		return v;
@@ -865,7 +872,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 		s.warmup = l->warmup >= 0 ? l->warmup : l->users;
 		s.to_measure = m;
 		s.max_sends = s.warmup + m;
-		s.r = xcalloc((size_t)s.max_sends, sizeof *s.r);
+		/* new_request zeroes each request it creates */
+		s.r = xmalloc((size_t)s.max_sends * sizeof *s.r);
 		s.draws = draws_for(cfg, s.max_sends);
 		long first = l->users < s.max_sends ? l->users : s.max_sends;
 		double off = 0;
@@ -880,7 +888,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *out,
 	} else {
 		long m = l->requests ? l->requests : SIM_OPEN_DEFAULT;
 		s.to_measure = s.max_sends = m;
-		s.r = xcalloc((size_t)m, sizeof *s.r);
+		s.r = xmalloc((size_t)m * sizeof *s.r);
 		s.draws = draws_for(cfg, m);
 		struct rng rg;
 		rng_seed(&rg, cfg->seed ? cfg->seed : 1);
