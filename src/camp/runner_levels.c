@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "camp/runner_note.h"
-#include "load/results.h"
+#include "metrics/level.h"
 #include "metrics/summary.h"
 #include "util/jsonio.h"
 
@@ -17,7 +17,7 @@
 bool runner_levels_file(const struct runner_levels *w, size_t k,
 			const char *file, char *name, size_t len)
 {
-	results_level_name(false, (double)w->r->c->levels[k], name, len);
+	level_name(false, (double)w->r->c->levels[k], name, len);
 	char p[4300];
 	snprintf(p, sizeof p, "%s/%s%s%s", w->dir, name, file ? "/" : "",
 		 file ? file : "");

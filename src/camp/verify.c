@@ -11,7 +11,7 @@
 
 #include "camp/argbuf.h"
 #include "camp/proc.h"
-#include "load/results.h"
+#include "metrics/level.h"
 #include "metrics/summary.h"
 #include "plan/plan_out.h"
 #include "util/fs.h"
@@ -82,7 +82,7 @@ static int run_mode(const struct verify_opts *o, int m,
 	if (st < 0)
 		return st;
 	char level[64], spath[4300];
-	results_level_name(false, b->concurrency, level, sizeof level);
+	level_name(false, b->concurrency, level, sizeof level);
 	snprintf(spath, sizeof spath, "%s/%s/summary.json", dir, level);
 	struct sc_err se = {0};
 	cJSON *sj = jsonio_load_file(spath, &se);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "load/results.h"
+#include "metrics/level.h"
 #include "metrics/summary.h"
 #include "model/memory.h"
 #include "util/jsonio.h"
@@ -251,7 +251,7 @@ static bool bench_level_name(const char *s)
 {
 	bool open;
 	double level;
-	return results_level_parse(s, &open, &level);
+	return level_parse(s, &open, &level);
 }
 
 int obs_add_dir(struct obs_set *s, const char *dir, const char *override,

@@ -10,6 +10,7 @@
 #include "load/procs.h"
 #include "load/ranks.h"
 #include "load/results.h"
+#include "metrics/level.h"
 #include "util/clock.h"
 #include "util/jsonio.h"
 #include "util/xalloc.h"
@@ -29,7 +30,7 @@ void bench_level_name(const struct bench_plan *p, size_t i, char *buf,
 	if (p->replay)
 		snprintf(buf, cap, "replay");
 	else
-		results_level_name(p->open_loop, p->levels[i], buf, cap);
+		level_name(p->open_loop, p->levels[i], buf, cap);
 }
 
 cJSON *bench_level_summary(const struct bench_plan *p, size_t i, char *name,

@@ -20,32 +20,6 @@
 #include "util/jsonio.h"
 #include "util/xalloc.h"
 
-void results_level_name(bool open_loop, double level, char *buf, size_t cap)
-{
-	if (open_loop)
-		snprintf(buf, cap, "r%g", level);
-	else
-		snprintf(buf, cap, "c%ld", (long)level);
-}
-
-bool results_level_parse(const char *name, bool *open_loop, double *level)
-{
-	if ((name[0] != 'c' && name[0] != 'r') || !name[1])
-		return false;
-	char *end;
-	double v = strtod(name + 1, &end);
-	if (*end || !(v > 0) || (name[0] == 'c' && v != floor(v)))
-		return false;
-	/* Only the names results_level_name gives ("c08", "r2.50" are not). */
-	char back[64];
-	results_level_name(name[0] == 'r', v, back, sizeof back);
-	if (strcmp(back, name))
-		return false;
-	*open_loop = name[0] == 'r';
-	*level = v;
-	return true;
-}
-
 int results_lock(const char *dir, int *fd, struct sc_err *e)
 {
 	/* O_CLOEXEC: a child (a launched server) must not keep it. */

@@ -6,7 +6,7 @@
  * profile_export.jsonl (a line per record, kept in an unlinked file of the
  * level directory as records are written), profile_export_aiperf.json and
  * profile_export_aiperf.csv. LEVEL is "cN" for concurrency N or "rR" for
- * request rate R. */
+ * request rate R (metrics/level.h). */
 #ifndef SC_RESULTS_H
 #define SC_RESULTS_H
 #include <stdbool.h>
@@ -18,11 +18,6 @@
 #include "metrics/summary.h"
 #include "util/err.h"
 
-/* "c8" or "r2.5" into buf. */
-void results_level_name(bool open_loop, double level, char *buf, size_t cap);
-/* The level a directory name stands for, when it is one that
- * results_level_name gives; false otherwise. */
-bool results_level_parse(const char *name, bool *open_loop, double *level);
 /* Takes the results directory dir for this process for as long as *fd
  * stays open: an exclusive flock on the directory itself (no lock file is
  * left behind; the kernel drops it when the process ends, however it

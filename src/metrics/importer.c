@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/level.h"
 #include "metrics/request.h"
 #include "metrics/summary.h"
 #include "util/infile.h"
@@ -95,12 +96,13 @@ static int check_array(const cJSON *a, double lo, double hi, bool whole,
 	return SC_OK;
 }
 
-static void level_name(double conc, double rate, int idx, char *buf, size_t cap)
+static void import_level_name(double conc, double rate, int idx, char *buf,
+			      size_t cap)
 {
 	if (isfinite(conc) && conc > 0)
-		snprintf(buf, cap, "c%ld", (long)conc);
+		level_name(false, conc, buf, cap);
 	else if (isfinite(rate) && rate > 0)
-		snprintf(buf, cap, "r%g", rate);
+		level_name(true, rate, buf, cap);
 	else
 		snprintf(buf, cap, "i%d", idx);
 }
@@ -330,8 +332,8 @@ static int aiperf_records(const char *path, const char *text, size_t len,
 		li.concurrency =
 		    isfinite(s.little_measured) ? lround(s.little_measured) : 0;
 		out->summary = summary_to_json(&s, &li);
-		level_name(li.concurrency, NAN, 1, out->level,
-			   sizeof out->level);
+		import_level_name(li.concurrency, NAN, 1, out->level,
+				  sizeof out->level);
 		cJSON *missing = cJSON_CreateArray();
 		add_missing(missing, "ttfb_ms");
 		add_missing(missing,
@@ -540,7 +542,7 @@ static int aiperf_aggregate(const char *path, const cJSON *j, long gpus,
 	add_missing(missing, "prompt_tokens_mismatch");
 	finish_summary(o, "aiperf", path, missing);
 	out->summary = o;
-	level_name(conc, rate, 1, out->level, sizeof out->level);
+	import_level_name(conc, rate, 1, out->level, sizeof out->level);
 	return SC_OK;
 }
 
@@ -802,7 +804,7 @@ static int vllm_result(const char *path, const cJSON *j, long gpus,
 	add_missing(missing, "prompt_tokens_mismatch");
 	finish_summary(o, "vllm", path, missing);
 	out->summary = o;
-	level_name(conc, rate, 1, out->level, sizeof out->level);
+	import_level_name(conc, rate, 1, out->level, sizeof out->level);
 	return SC_OK;
 }
 

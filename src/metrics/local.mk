@@ -2,7 +2,8 @@
 libservecal_a_SOURCES += \
 	src/metrics/sketch.c src/metrics/sketch.h \
 	src/metrics/request.c src/metrics/request.h \
-	src/metrics/summary.c src/metrics/summary.h
+	src/metrics/summary.c src/metrics/summary.h \
+	src/metrics/level.c src/metrics/level.h
 
 check_PROGRAMS += tests/unit/test_summary
 TESTS += tests/unit/test_summary

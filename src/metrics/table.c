@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "metrics/level.h"
 #include "model/catalog.h"
 #include "model/dtype.h"
 #include "model/gpuspec.h"
@@ -1320,10 +1321,10 @@ static void base_level(const struct trow *t, char *buf, size_t cap)
 {
 	switch (t->kind) {
 	case TABLE_CLOSED:
-		snprintf(buf, cap, "c%.0f", t->users);
+		level_name(false, t->users, buf, cap);
 		break;
 	case TABLE_OPEN:
-		snprintf(buf, cap, "r%g", t->rate);
+		level_name(true, t->rate, buf, cap);
 		break;
 	case TABLE_BURST:
 		snprintf(buf, cap, "burst");

@@ -11,7 +11,7 @@
 #include "camp/manifest.h"
 #include "camp/rundir.h"
 #include "camp/runner.h"
-#include "load/results.h"
+#include "metrics/level.h"
 #include "util/clock.h"
 
 void camp_plan_write(FILE *f, const struct campaign *c, const char *dir)
@@ -73,7 +73,7 @@ static void bench_levels(const char *dir, const char *name,
 	for (size_t k = 0; k < o->n_levels; k++) {
 		char lv[64], p[4400];
 		struct stat st;
-		results_level_name(false, (double)o->levels[k], lv, sizeof lv);
+		level_name(false, (double)o->levels[k], lv, sizeof lv);
 		snprintf(p, sizeof p, "%s/%s/%s/summary.json", dir, name, lv);
 		if (stat(p, &st) == 0) {
 			(*have)++;
@@ -116,8 +116,8 @@ static void status_line(FILE *f, const char *dir,
 		bench_levels(dir, name + 6, o, &have, &next, &begun);
 		char lv[64] = "";
 		if (next < o->n_levels)
-			results_level_name(false, (double)o->levels[next], lv,
-					   sizeof lv);
+			level_name(false, (double)o->levels[next], lv,
+				   sizeof lv);
 		if (next < o->n_levels && begun)
 			snprintf(note, sizeof note, "on level %s (%zu of %zu)",
 				 lv, next + 1, o->n_levels);

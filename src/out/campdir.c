@@ -13,7 +13,7 @@
 
 #include "camp/manifest.h"
 #include "camp/verify.h"
-#include "load/results.h"
+#include "metrics/level.h"
 #include "metrics/summary.h"
 #include "plan/plan_out.h"
 #include "util/jsonio.h"
@@ -297,7 +297,7 @@ static bool level_dir_name(const char *s)
 {
 	bool open_loop;
 	double level;
-	return results_level_parse(s, &open_loop, &level) && !open_loop;
+	return level_parse(s, &open_loop, &level) && !open_loop;
 }
 
 static void load_deploy(struct campdir *c, struct campdir_deploy *d)

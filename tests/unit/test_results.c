@@ -10,6 +10,7 @@
 
 #include "load/results.h"
 #include "metrics/aiperf_out.h"
+#include "metrics/level.h"
 #include "testutil.h"
 #include "util/fs.h"
 #include "util/jsonio.h"
@@ -19,12 +20,35 @@
 static void test_names(void)
 {
 	char b[32];
-	results_level_name(false, 64, b, sizeof b);
+	level_name(false, 64, b, sizeof b);
 	CU_ASSERT_STRING_EQUAL(b, "c64");
-	results_level_name(true, 2.5, b, sizeof b);
+	level_name(true, 2.5, b, sizeof b);
 	CU_ASSERT_STRING_EQUAL(b, "r2.5");
-	results_level_name(true, 1000, b, sizeof b);
+	level_name(true, 1000, b, sizeof b);
 	CU_ASSERT_STRING_EQUAL(b, "r1000");
+	/* read back only as written: a reader that took "c1e+06" or "c08"
+	 * for a level would list one level twice */
+	static const struct {
+		const char *name;
+		bool ok, open;
+		double level;
+	} cases[] = {
+	    {"c64", true, false, 64}, {"r2.5", true, true, 2.5},
+	    {"c1e+06", false, 0, 0},  {"c08", false, 0, 0},
+	    {"r2.50", false, 0, 0},   {"c2.5", false, 0, 0},
+	    {"c0", false, 0, 0},      {"plots", false, 0, 0},
+	    {"c", false, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		bool open = false;
+		double v = 0;
+		CU_ASSERT_EQUAL(level_parse(cases[i].name, &open, &v),
+				cases[i].ok);
+		if (cases[i].ok) {
+			CU_ASSERT_EQUAL(open, cases[i].open);
+			CU_ASSERT_DOUBLE_EQUAL(v, cases[i].level, 0);
+		}
+	}
 }
 
 static void test_levels_and_csv(void)
