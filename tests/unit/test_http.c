@@ -140,8 +140,11 @@ static void test_failures(void)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/stall", stub_port(s));
 	run_calls(d, url, c, 1, 300);
 	CU_ASSERT_EQUAL(c[0].res, HTTP_ETIMEOUT);
+	/* not before its time; after it only as late as a loaded machine
+	 * (the sanitizer suite at -j8 on 2 cores) wakes the loop: the bound
+	 * catches a timeout that never fires, not a slow scheduler */
 	double ms = (double)(c[0].end_ns - c[0].start_ns) / 1e6;
-	CU_ASSERT(ms >= 290 && ms < 1000);
+	CU_ASSERT(ms >= 290 && ms < 5000);
 	stream_release(&c[0].st);
 	/* oversize event: the stream layer aborts the transfer */
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/oversize", stub_port(s));
