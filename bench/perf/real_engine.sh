@@ -15,13 +15,19 @@
 # users, where a request takes about 17 s), and at least MIN requests: the
 # p90 of 4 requests at one user is their largest, which one slow
 # iteration moves by a third.
-# usage: bench/perf/real_engine.sh [BUILDDIR] [OUTDIR] [ROUNDS] [MIN]
+# usage: bench/perf/real_engine.sh [BUILDDIR] [OUTDIR] [ROUNDS] [MIN] [RUNS]
+# RUNS: how many times each sweep is measured, 1 or 2 (default 2; the
+# run-to-run spread needs 2).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 out=${2:-$top/results/real-engine}
 rounds=${3:-4}
 min_requests=${4:-40}
+case ${5:-2} in
+1 | 2) runs=$(seq 1 "${5:-2}") ;;
+*) echo "real_engine.sh: RUNS must be 1 or 2, got '$5'" >&2; exit 2 ;;
+esac
 sc="$build/servecal"
 SC_SRCDIR=$top
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/screal.XXXXXX")
@@ -53,13 +59,13 @@ sweep() {
 	done
 }
 
-for run in 1 2; do
+for run in $runs; do
 	sweep "$out/a$run" 256 64
 	sweep "$out/b$run" 1024 128
 done
 
 fixall=eta_c,eta_a,eta_ad,eta_m,eta_ar,alpha_ar,tau_s,tau_r,t0,tkv,eta_me
-for d in a1 a2 b1 b2; do
+for d in $(for r in $runs; do echo a$r b$r; done); do
 	"$sc" fit "$out/$d" --holdout levels --out "$out/$d/fit.json" \
 		>"$out/$d/fit.txt"
 	"$sc" fit "$out/$d" --holdout none --out "$out/$d/fit-all.json" \
@@ -73,9 +79,10 @@ done
 	--holdout none --out "$out/cross-b-to-a.json" >"$out/cross-b-to-a.txt" ||
 	echo "fit on B projected onto A: marked unconverged (the MAPE is still the projection's)" >&2
 
-python3 - "$out" <<'EOF'
+python3 - "$out" "${5:-2}" <<'EOF'
 import json, sys, os
 out = sys.argv[1]
+n_runs = int(sys.argv[2])
 keys = ["ttft_ms", "ttft_p90_ms", "ttft_p99_ms", "tpot_ms", "tokens_per_s"]
 names = {"ttft_ms": "TTFT mean", "ttft_p90_ms": "TTFT p90",
          "ttft_p99_ms": "TTFT p99", "tpot_ms": "TPOT",
@@ -114,13 +121,15 @@ print("Real engine: llama-server, tiny model, 4 slots, 1 thread; "
       "every other level held out")
 print("%-22s %10s %10s %10s %10s %10s   %s" % ("MAPE %", *[names[k] for k in keys], "worst held-out level"))
 for shape, label in (("a", "ISL 256 / OSL 64"), ("b", "ISL 1024 / OSL 128")):
-    for run in "12":
+    for run in "12"[:n_runs]:
         f = json.load(open(os.path.join(out, shape + run, "fit.json")))
         held = f["mape"]["held_out"]
         w = worst(f)
         print("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f   %.0f%% (%s)" % (
             "%s run %s held-out" % (shape.upper(), run),
             *[held.get(k) or float("nan") for k in keys], 100 * w[0], w[1]))
+    if n_runs < 2:
+        continue
     sp = spread(shape + "1", shape + "2")
     print("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f" % (
         "%s run-to-run spread" % shape.upper(), *[sp[k] for k in keys]))
