@@ -85,6 +85,7 @@ static void test_streams_and_keepalive(void)
 	struct http_driver *d = http_new(NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	struct call c[8];
+	int spaced = 0; /* responses whose stamps show the server's gaps */
 	for (int round = 0; round < 3; round++) {
 		run_calls(d, url, c, 8, 5000);
 		for (int i = 0; i < 8; i++) {
@@ -96,17 +97,20 @@ static void test_streams_and_keepalive(void)
 			CU_ASSERT_EQUAL(stream_output_tokens(&c[i].st, &est),
 					7);
 			CU_ASSERT_EQUAL(c[i].st.usage_prompt, 5);
-			/* tokens 2 ms apart: the stamps must show the gaps */
-			/* 6 gaps of >= 2 ms: per-chunk stamps, not one per
-			 * response (loose: a busy client may read late) */
-			CU_ASSERT(c[i].st.last_token_ns -
-				      c[i].st.first_token_ns >=
-				  6 * 2000000 / 2);
+			/* tokens 2 ms apart: 6 gaps of >= 2 ms show when
+			 * each chunk is stamped as it is read */
+			spaced +=
+			    c[i].st.last_token_ns - c[i].st.first_token_ns >=
+			    6 * 2000000 / 2;
 			CU_ASSERT(c[i].first_byte_ns >= c[i].start_ns);
 			CU_ASSERT(c[i].st.first_token_ns >= c[i].first_byte_ns);
 			stream_release(&c[i].st);
 		}
 	}
+	/* One stamp per response would show no gap in any of the 24; a
+	 * client that a loaded machine (the sanitizer suite at -j8) wakes
+	 * late reads a response's chunks at once, which some of them may. */
+	CU_ASSERT(spaced >= 1);
 	/* 24 requests, 8 at a time, over kept-alive connections */
 	CU_ASSERT_EQUAL(stub_requests(s), 24);
 	CU_ASSERT(stub_connections(s) <= 8);
