@@ -25,9 +25,22 @@ json.dump(d, open(sys.argv[1], "w"))
 PY
 # The emulator runs in real time with iterations of a few ms: on a loaded
 # 2-core machine its throughput wanders by several percent, so the pass
-# is judged at 25% (bench/perf/closure.sh holds the 10% target).
-expect_rc 0 "the recommendation holds" -- "$SERVECAL" verify "$M" --rounds 4 \
-	--warmup-rounds 1 --tolerance 0.25 --out "$TMP/ok"
+# is judged at 25% (bench/perf/closure.sh holds the 10% target), and a
+# miss is measured once more before it counts: under the sanitizer suite
+# at -j8 beside other work (load 15) the sanitized emulator ran 42% slow
+# once. A verdict that cannot pass fails both times.
+"$SERVECAL" verify "$M" --rounds 4 --warmup-rounds 1 --tolerance 0.25 \
+	--out "$TMP/ok" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "first verify missed (exit $rc, load $(cut -d' ' -f1 /proc/loadavg)); measuring again" >&2
+	tail -3 "$TMP/out" | sed 's/^/  /' >&2
+	rm -rf "$TMP/ok"
+	expect_rc 0 "the recommendation holds" -- "$SERVECAL" verify "$M" --rounds 4 \
+		--warmup-rounds 1 --tolerance 0.25 --out "$TMP/ok"
+else
+	pass
+fi
 expect_grep "$TMP/out" "verdict: meets its SLAs and its projected tokens/s/gpu" "says it holds"
 expect_eq "$(json "$TMP/ok/verify.json" "d['passed'], d['agg']['miss'], d['agg']['ttft_attainment'] >= 0.85")" \
 	"(True, '', True)" "verify.json: passed, nothing missed, attainment >= 85%"
