@@ -19,14 +19,17 @@ static const char *const worker_keys[] = {
     "max_batch", "max_num_tokens", NULL};
 static const char *const link_keys[] = {"gbps", "latency_us", NULL};
 static const char *const sched_keys[] = {
-    "policy",	 "chunked",   "kv_cache", "start_lag_ms",
-    "kv_memory", "cpu_share", NULL};
+    "policy",	    "chunked",	   "kv_cache",
+    "start_lag_ms", "kv_memory",   "cpu_share",
+    "queue_order",  "engine_wait", NULL};
 /* Largest start lag a scheduler section may give. */
 #define SCHED_MAX_START_LAG_MS 1000.0
 /* Largest CPU share: an engine whose CPU work takes as long as the GPU's
  * (vLLM 0.5's profile of Llama-3-8B on one H100: 62% of the time on the
  * CPU, 1.6 times the GPU's 38%) is the worst published. */
 #define SCHED_MAX_CPU_SHARE 2.0
+/* Largest engine_wait: beyond the largest concurrency a bench drives. */
+#define SCHED_MAX_ENGINE_WAIT 1000000L
 
 struct sched_spec sched_default(const char *backend)
 {
@@ -66,7 +69,11 @@ static const struct {
     {"trtllm",
      {.policy = SCHED_MIXED, .whole_prompts = true, .kv_of_free = true}},
     {"llamacpp",
-     {.policy = SCHED_MIXED, .unified_kv = true, .start_lag_s = 0.5e-3}},
+     {.policy = SCHED_MIXED,
+      .unified_kv = true,
+      .arrivals_first = true,
+      .engine_wait = 2,
+      .start_lag_s = 0.5e-3}},
 };
 
 const struct sched_spec *sched_find(const char *backend)
@@ -143,6 +150,21 @@ static int parse_sched(const cJSON *j, const char *where, struct deploy_spec *d,
 		 jsonio_range(s, "cpu_share", false, d->sched.cpu_share, 0,
 			      SCHED_MAX_CPU_SHARE, &d->sched.cpu_share, sw, e)))
 		return rc;
+	const char *order;
+	if ((rc =
+		 jsonio_str(s, "queue_order", false,
+			    d->sched.arrivals_first ? "arrivals_first" : "fifo",
+			    &order, sw, e)) ||
+	    (rc = jsonio_int(s, "engine_wait", false, d->sched.engine_wait, 0,
+			     SCHED_MAX_ENGINE_WAIT, &d->sched.engine_wait, sw,
+			     e)))
+		return rc;
+	if (strcmp(order, "fifo") && strcmp(order, "arrivals_first"))
+		return sc_err_set(e, SC_EINPUT,
+				  "%s: field 'queue_order': must be fifo or "
+				  "arrivals_first, got '%s'",
+				  sw, order);
+	d->sched.arrivals_first = !strcmp(order, "arrivals_first");
 	if (sched_policy_parse(pol, &d->sched.policy))
 		return sc_err_set(
 		    e, SC_EINPUT,
@@ -529,6 +551,11 @@ cJSON *deploy_to_json(const struct deploy_spec *d)
 		cJSON_AddStringToObject(sc, "kv_memory",
 					d->sched.kv_of_free ? "free" : "total");
 		cJSON_AddNumberToObject(sc, "cpu_share", d->sched.cpu_share);
+		cJSON_AddStringToObject(
+		    sc, "queue_order",
+		    d->sched.arrivals_first ? "arrivals_first" : "fifo");
+		cJSON_AddNumberToObject(sc, "engine_wait",
+					(double)d->sched.engine_wait);
 	}
 	if (d->emulator)
 		cJSON_AddItemToObject(o, "emulator",

@@ -35,27 +35,39 @@ enum sched_policy {
 
 struct sched_spec {
 	enum sched_policy policy;
-	bool whole_prompts; /* prompts are never split across iterations
-			       (TensorRT-LLM without chunked prefill) */
-	bool unified_kv;    /* one KV cell array for all sequences whose
-			       attention spans every occupied cell
-			       (llama.cpp); else paged per sequence */
-	double start_lag_s; /* an idle engine starts its first iteration this
-			       long after a request arrives; requests that
-			       arrive meanwhile join it */
-	bool kv_of_free;    /* the KV cache gets its fraction of the memory
-			       that weights, activations and the runtime
-			       leave (TensorRT-LLM's
-			       kv_cache_free_gpu_mem_fraction); else weights,
-			       activations, runtime and KV cache share that
-			       fraction of all memory (vLLM's
-			       gpu_memory_utilization, SGLang's
-			       mem_fraction_static) */
-	double cpu_share;   /* CPU work of an iteration (scheduling, batch
-			       preparation, output processing) that does not
-			       overlap the GPU's, as a share of the GPU time;
-			       0 where the engine overlaps it (SGLang >= 0.4,
-			       vLLM V1, TensorRT-LLM) */
+	bool whole_prompts;  /* prompts are never split across iterations
+				(TensorRT-LLM without chunked prefill) */
+	bool unified_kv;     /* one KV cell array for all sequences whose
+				attention spans every occupied cell
+				(llama.cpp); else paged per sequence */
+	bool arrivals_first; /* a slot freed at an iteration's end goes first
+				to a request that arrived during that
+				iteration, then to the oldest waiting one;
+				a waiting request passed over goes to the
+				back of the wait (llama.cpp's deferred
+				tasks) */
+	long engine_wait;    /* arrivals_first: how many requests beyond the
+				slots the engine takes in (llama-server: its
+				HTTP threads, --threads-http, by default
+				slots + 2); more wait in front of it in
+				arrival order, one entering per request that
+				ends; 0: no bound */
+	double start_lag_s;  /* an idle engine starts its first iteration this
+				long after a request arrives; requests that
+				arrive meanwhile join it */
+	bool kv_of_free;     /* the KV cache gets its fraction of the memory
+				that weights, activations and the runtime
+				leave (TensorRT-LLM's
+				kv_cache_free_gpu_mem_fraction); else weights,
+				activations, runtime and KV cache share that
+				fraction of all memory (vLLM's
+				gpu_memory_utilization, SGLang's
+				mem_fraction_static) */
+	double cpu_share;    /* CPU work of an iteration (scheduling, batch
+				preparation, output processing) that does not
+				overlap the GPU's, as a share of the GPU time;
+				0 where the engine overlaps it (SGLang >= 0.4,
+				vLLM V1, TensorRT-LLM) */
 };
 
 /* The documented default of a backend (vllm, sglang, trtllm, dynamo,

@@ -172,6 +172,22 @@ static const struct {
      "scheduler: field 'cpu_share': must be in [0, 2], got 3"},
     {DEPLOY,
      "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"queue_order\":\"lifo\"},\"workers\":[{"
+     "\"role\":\"agg\",\"max_batch\":8}]}",
+     "scheduler: field 'queue_order': must be fifo or arrivals_first, got "
+     "'lifo'"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"engine_wait\":-2},\"workers\":[{\"role\":"
+     "\"agg\",\"max_batch\":8}]}",
+     "scheduler: field 'engine_wait': must be in [0, 1000000], got -2"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
+     "\"agg\",\"scheduler\":{\"engine_wait\":2.5},\"workers\":[{\"role\":"
+     "\"agg\",\"max_batch\":8}]}",
+     "scheduler: field 'engine_wait': must be a whole number, got 2.5"},
+    {DEPLOY,
+     "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
      "\"agg\",\"scheduler\":{\"kv_memory\":\"half\"},\"workers\":[{\"role\":"
      "\"agg\",\"max_batch\":8}]}",
      "scheduler: field 'kv_memory': must be free or total, got 'half'"},
