@@ -83,6 +83,8 @@ static const struct gen_backend vllm = {
 		{GEN_IMPLICIT,
 		 .note = "the proxy sends the request on with the KV handle"},
 	    [GEN_O_THREADS] = {GEN_NONE, .note = "a GPU engine"},
+	    [GEN_O_ENGINE_WAIT] = {GEN_NONE,
+				   .note = "its server takes in every request"},
 	    [GEN_O_GPU_LAYERS] = {GEN_IMPLICIT,
 				  .note = "the whole model is on the GPUs"},
 	    [GEN_O_CONFIG] = {GEN_NONE},
@@ -157,6 +159,8 @@ static const struct gen_backend sglang = {
 	    [GEN_O_DECODE] = {GEN_FLAG, "--disaggregation-mode",
 			      .value = "decode"},
 	    [GEN_O_THREADS] = {GEN_NONE, .note = "a GPU engine"},
+	    [GEN_O_ENGINE_WAIT] = {GEN_NONE,
+				   .note = "its server takes in every request"},
 	    [GEN_O_GPU_LAYERS] = {GEN_IMPLICIT,
 				  .note = "the whole model is on the GPUs"},
 	    [GEN_O_CONFIG] = {GEN_NONE},
@@ -247,6 +251,8 @@ static const struct gen_backend trtllm = {
 		 .note =
 		     "the disaggregated server sends generation-only requests"},
 	    [GEN_O_THREADS] = {GEN_NONE, .note = "a GPU engine"},
+	    [GEN_O_ENGINE_WAIT] = {GEN_NONE,
+				   .note = "its server takes in every request"},
 	    [GEN_O_GPU_LAYERS] = {GEN_IMPLICIT,
 				  .note = "the whole model is on the GPUs"},
 	    [GEN_O_CONFIG] = {GEN_FLAG, "--extra_llm_api_options"},
@@ -333,6 +339,10 @@ static const struct gen_backend llamacpp = {
 	    [GEN_O_PREFILL] = {GEN_NONE, .note = "no disaggregated serving"},
 	    [GEN_O_DECODE] = {GEN_NONE, .note = "no disaggregated serving"},
 	    [GEN_O_THREADS] = {GEN_FLAG, "--threads"},
+	    /* One HTTP thread per request the server takes in; its default
+	     * (--parallel + 2, or the cores less one where more) would
+	     * change how many wait in its own order. */
+	    [GEN_O_ENGINE_WAIT] = {GEN_FLAG, "--threads-http"},
 	    [GEN_O_GPU_LAYERS] = {GEN_FLAG, "--n-gpu-layers", .value = "999"},
 	    [GEN_O_CONFIG] = {GEN_NONE},
 	},
@@ -470,6 +480,8 @@ static const char *const opt_names[GEN_O_COUNT] = {
     [GEN_O_PREFILL] = "prefill workers (mode disagg)",
     [GEN_O_DECODE] = "decode workers (mode disagg)",
     [GEN_O_THREADS] = "CPU threads (a CPU device spec)",
+    [GEN_O_ENGINE_WAIT] =
+	"requests taken in beyond the slots (scheduler.engine_wait)",
     [GEN_O_GPU_LAYERS] = "GPU offload",
     [GEN_O_CONFIG] = "engine config file",
 };

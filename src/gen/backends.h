@@ -51,6 +51,7 @@ enum gen_opt {
 	GEN_O_PREFILL,	   /* disagg: this worker prefills */
 	GEN_O_DECODE,	   /* disagg: this worker decodes */
 	GEN_O_THREADS,	   /* CPU threads (a CPU "GPU" spec) */
+	GEN_O_ENGINE_WAIT, /* request handlers: slots + scheduler.engine_wait */
 	GEN_O_GPU_LAYERS,  /* layers offloaded to the GPU */
 	GEN_O_CONFIG,	   /* flag naming the engine's config file */
 	GEN_O_COUNT

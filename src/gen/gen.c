@@ -302,6 +302,9 @@ static void worker_args(struct build *bd, size_t i)
 		    pr->role == ROLE_PREFILL ? GEN_O_PREFILL : GEN_O_DECODE,
 		    NULL, REQUIRED);
 	}
+	if (sc->engine_wait > 0)
+		ask_num(bd, i, GEN_O_ENGINE_WAIT,
+			g->max_batch + sc->engine_wait, REQUIRED);
 	if (p->cpu)
 		ask_num(bd, i, GEN_O_THREADS, pr->gpus, REQUIRED);
 	else

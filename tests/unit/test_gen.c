@@ -288,6 +288,23 @@ static void test_unsupported(void)
 		gen_plan_release(&p);
 		deploy_release(&d);
 	}
+	/* Only llama-server bounds what it takes in (engine_wait). */
+	{
+		struct deploy_spec d = load("seed-agg");
+		for (size_t g = 0; g < d.n_groups; g++)
+			d.groups[g].sched.engine_wait = 2;
+		struct gen_opts o = {.backend = "vllm",
+				     .model_path = "m",
+				     .max_model_len = 4500};
+		struct gen_plan p;
+		struct sc_err e = {0};
+		CU_ASSERT_EQUAL(gen_plan_build(&d, &o, &p, &e), SC_EINPUT);
+		CU_ASSERT(unsupported_has(&p,
+					  "requests taken in beyond the slots "
+					  "(scheduler.engine_wait)"));
+		gen_plan_release(&p);
+		deploy_release(&d);
+	}
 	/* SGLang admits whole prompts over the budget: no budget error. */
 	struct deploy_spec d = load("seed-disagg");
 	struct gen_opts o = {.backend = "sglang", .max_model_len = 100000};

@@ -38,6 +38,7 @@ servecal_node() {
 			--ctx-size 960 \
 			--cache-type-k f16 \
 			--cache-type-v f16 \
+			--threads-http 5 \
 			--threads 1 &
 		;;
 	*)
