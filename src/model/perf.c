@@ -197,6 +197,67 @@ static int agg_one(const struct model_ctx *c, const struct worker_spec *w,
 		       decode_step(c, &w->shape, slots, ld->users, wl), o, e);
 }
 
+/* Projects one unit carrying ld's users (a replica or a disagg unit). */
+typedef int (*unit_fn)(const void *arg, const struct perf_load *ld,
+		       struct perf_point *o, struct sc_err *e);
+
+/* A closed loop's users over `units` identical units, as a
+ * join-shortest-queue router keeps them: k units carry lo + 1 users, the
+ * rest lo, and one unit of each group is projected. o gets the total
+ * tokens/s, every statistic weighted by its group's share of the requests
+ * (in proportion to its throughput) and the oom flag of either group. */
+static int split_users(long units, const struct perf_load *ld, unit_fn fn,
+		       const void *arg, struct perf_point *o, struct sc_err *e)
+{
+	long n = (long)round(ld->users);
+	long lo = n / units, k = n % units;
+	struct perf_load l1 = *ld;
+	struct perf_point hi = {0}, low = {0};
+	int rc;
+	if (k > 0) {
+		l1.users = (double)(lo + 1);
+		if ((rc = fn(arg, &l1, &hi, e)))
+			return rc;
+	}
+	if (lo > 0) {
+		l1.users = (double)lo;
+		if ((rc = fn(arg, &l1, &low, e)))
+			return rc;
+	}
+	double R = (double)units;
+	double tok = (R - (double)k) * (lo > 0 ? low.tokens_per_s : 0) +
+		     (double)k * hi.tokens_per_s;
+	bool oom = hi.oom || low.oom;
+	if (lo == 0) {
+		*o = hi;
+	} else {
+		*o = low;
+		if (k > 0) {
+			double th = (double)k * hi.tokens_per_s;
+			blend(o, 1.0 - th / tok, &hi, th / tok);
+		}
+	}
+	o->oom = oom;
+	o->tokens_per_s = tok;
+	return SC_OK;
+}
+
+struct agg_unit {
+	const struct model_ctx *c;
+	const struct worker_spec *w;
+	long slots;
+	bool oom;
+	const struct perf_workload *wl;
+};
+
+static int agg_unit_at(const void *arg, const struct perf_load *ld,
+		       struct perf_point *o, struct sc_err *e)
+{
+	const struct agg_unit *u = arg;
+	*o = (struct perf_point){.oom = u->oom, .slots = u->slots};
+	return agg_one(u->c, u->w, u->slots, u->wl, ld, o, e);
+}
+
 int perf_agg_at(const struct model_ctx *c, const struct worker_spec *w,
 		long replicas, const struct perf_workload *wl,
 		const struct perf_load *ld, struct perf_point *o,
@@ -213,37 +274,9 @@ int perf_agg_at(const struct model_ctx *c, const struct worker_spec *w,
 	o->slots = slots;
 	double R = (double)replicas;
 	if (ld->kind == LOAD_CLOSED) {
-		/* A join-shortest-queue router keeps the users of replicas
-		 * within one of each other: k replicas carry lo + 1 users,
-		 * the rest lo. Each group is one replica simulated. */
-		long n = (long)round(ld->users);
-		long lo = n / replicas, k = n % replicas;
-		struct perf_load l1 = *ld;
-		struct perf_point hi = {0};
-		if (k > 0) {
-			l1.users = (double)(lo + 1);
-			if ((rc = agg_one(c, w, slots, wl, &l1, &hi, e)))
-				return rc;
-		}
-		if (lo > 0) {
-			l1.users = (double)lo;
-			if ((rc = agg_one(c, w, slots, wl, &l1, o, e)))
-				return rc;
-		}
-		double tok = (R - (double)k) * (lo > 0 ? o->tokens_per_s : 0) +
-			     (double)k * hi.tokens_per_s;
-		if (lo == 0) {
-			bool oom = o->oom;
-			*o = hi;
-			o->oom = oom;
-			o->slots = slots;
-		} else if (k > 0) {
-			/* Requests, hence statistics, in proportion to each
-			 * group's throughput. */
-			double th = (double)k * hi.tokens_per_s;
-			blend(o, 1.0 - th / tok, &hi, th / tok);
-		}
-		o->tokens_per_s = tok;
+		struct agg_unit u = {c, w, slots, o->oom, wl};
+		if ((rc = split_users(replicas, ld, agg_unit_at, &u, o, e)))
+			return rc;
 	} else {
 		/* Random or round-robin routing splits the arrivals evenly. */
 		struct perf_load l1 = *ld;
@@ -309,6 +342,24 @@ int perf_disagg_at(const struct model_ctx *c, const struct worker_spec *pw,
 	return SC_OK;
 }
 
+struct disagg_unit {
+	const struct model_ctx *c;
+	const struct worker_spec *pw;
+	long x;
+	const struct worker_spec *dw;
+	long y;
+	const struct kv_link *link;
+	const struct perf_workload *wl;
+};
+
+static int disagg_unit_at(const void *arg, const struct perf_load *ld,
+			  struct perf_point *o, struct sc_err *e)
+{
+	const struct disagg_unit *u = arg;
+	return perf_disagg_at(u->c, u->pw, u->x, u->dw, u->y, u->link, u->wl,
+			      ld, o, e);
+}
+
 int perf_disagg_units_at(const struct model_ctx *c,
 			 const struct worker_spec *pw, long x,
 			 const struct worker_spec *dw, long y, long replicas,
@@ -325,35 +376,10 @@ int perf_disagg_units_at(const struct model_ctx *c,
 	int rc;
 	if ((rc = check_load(wl, ld, e)))
 		return rc;
-	/* As perf_agg_at's replicas: k units carry lo + 1 users. */
-	long n = (long)round(ld->users);
-	long lo = n / replicas, k = n % replicas;
-	struct perf_load l1 = *ld;
-	struct perf_point hi = {0};
+	struct disagg_unit u = {c, pw, x, dw, y, link, wl};
 	*o = (struct perf_point){0};
-	if (k > 0) {
-		l1.users = (double)(lo + 1);
-		if ((rc = perf_disagg_at(c, pw, x, dw, y, link, wl, &l1, &hi,
-					 e)))
-			return rc;
-	}
-	if (lo > 0) {
-		l1.users = (double)lo;
-		if ((rc = perf_disagg_at(c, pw, x, dw, y, link, wl, &l1, o, e)))
-			return rc;
-	}
-	double R = (double)replicas;
-	double tok = (R - (double)k) * (lo > 0 ? o->tokens_per_s : 0) +
-		     (double)k * hi.tokens_per_s;
-	if (lo == 0) {
-		*o = hi;
-	} else if (k > 0) {
-		double th = (double)k * hi.tokens_per_s;
-		bool oom = o->oom || hi.oom;
-		blend(o, 1.0 - th / tok, &hi, th / tok);
-		o->oom = oom;
-	}
-	o->tokens_per_s = tok;
+	if ((rc = split_users(replicas, ld, disagg_unit_at, &u, o, e)))
+		return rc;
 	finish(o, wl, ld,
 	       replicas *
 		   (x * worker_gpus(&pw->shape) + y * worker_gpus(&dw->shape)));

@@ -89,6 +89,46 @@ static void test_kv_caps_slots(void)
 	d.groups[0].shape.tp = 1;
 	struct perf_point o = at(&d, &p, 1);
 	CU_ASSERT_TRUE(o.oom);
+	/* 4 replicas: 1 user leaves three empty, 5 users put 2 on one;
+	 * both splits keep the flag and the slots */
+	struct perf_point o5 = at(&d, &p, 5);
+	CU_ASSERT_TRUE(o5.oom);
+	CU_ASSERT_EQUAL(o5.slots, o.slots);
+	deploy_release(&d);
+}
+
+/* Disagg units split users as replicas do, and a unit whose workers
+ * cannot hold the weights is OOM however the users fall. */
+static void test_units_oom(void)
+{
+	struct deploy_spec d = load("bench/qwen3-32b-h200-disagg.json");
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e),
+			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(gpu_spec_load("l40s", &d.gpu, &e), SC_OK);
+	d.wdtype = d.kvdtype = DT_BF16;
+	for (size_t g = 0; g < d.n_groups; g++)
+		d.groups[g].shape.tp = 1;
+	struct model_params p;
+	params_default(&p);
+	struct model_ctx c = {&d.model,	 &d.gpu, d.wdtype,
+			      d.kvdtype, &p,	 &d.sched};
+	const struct worker_spec *pw = deploy_group(&d, ROLE_PREFILL),
+				 *dw = deploy_group(&d, ROLE_DECODE);
+	struct perf_workload wl = {1000, 100};
+	long users[] = {2, 4, 6};
+	for (size_t i = 0; i < sizeof users / sizeof *users; i++) {
+		struct perf_load ld = {.kind = LOAD_CLOSED,
+				       .users = (double)users[i],
+				       .quick = true};
+		struct perf_point o;
+		CU_ASSERT_EQUAL_FATAL(perf_disagg_units_at(&c, pw, 1, dw, 1, 3,
+							   &d.link, &wl, &ld,
+							   &o, &e),
+				      SC_OK);
+		CU_ASSERT_TRUE(o.oom);
+		CU_ASSERT_EQUAL(o.concurrency, users[i]);
+	}
 	deploy_release(&d);
 }
 
@@ -236,6 +276,7 @@ static void test_disagg_units(void)
 }
 
 static CU_TestInfo tests[] = {
+    {"disagg units keep the OOM flag however users split", test_units_oom},
     {"replicas behind a router", test_replicas},
     {"parameters a deployment does not read leave it unchanged",
      test_param_reads},
