@@ -160,11 +160,16 @@ static void test_separate_stalls_decode(void)
 }
 
 /* Open loop: well below capacity the queue stays flat; far above it
- * TTFT grows over the run and the run says it is unstable. */
-static void test_open_loop(void)
+ * TTFT grows over the run and the run says it is unstable, also in
+ * llama-server's order with requests held in front of the engine. */
+static void open_loop_case(bool llamacpp)
 {
-	setup();
 	struct sim_config c = agg(4, 2048, 1, 256, 64);
+	if (llamacpp) {
+		c.pool[0].sched.unified_kv = true;
+		c.pool[0].sched.arrivals_first = true;
+		c.pool[0].sched.engine_wait = 2;
+	}
 	struct sim_result one;
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one, &e), SC_OK);
@@ -184,6 +189,13 @@ static void test_open_loop(void)
 	struct sim_result again;
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &again, &e), SC_OK);
 	CU_ASSERT_DOUBLE_EQUAL(again.ttft_s.mean, hi.ttft_s.mean, 0);
+}
+
+static void test_open_loop(void)
+{
+	setup();
+	open_loop_case(false);
+	open_loop_case(true);
 }
 
 /* Disagg, one user: frontend + prefill + handoff + the first decode
