@@ -11,6 +11,8 @@
 # batch (-b) recommended, benches it at the recommended concurrency
 # through `servecal verify --url-agg` and prints projected vs measured.
 # Targets: attainment >= 85%, tokens/s within 10% of the projection.
+# Every server gets --threads-http slots + 2 (the deployment's
+# scheduler.engine_wait; llama-server's default on up to that many cores).
 # About 5 minutes on 2 cores (say the load, `uptime`, with the figures).
 # usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS]
 set -eu
@@ -52,7 +54,8 @@ sweep() {
 	for c in $levels; do
 		[ -f "$dir/c$c/summary.json" ] && continue
 		n=$((8 * c)); [ $n -ge 100 ] || n=100
-		realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")"
+		realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
+			--threads-http $((slots + 2))
 		"$sc" bench --url "$URL" --isl $isl --osl $osl --concurrency "$c" \
 			--requests-per-level $n --deployment "$dir.deploy.json" \
 			--out "$dir" --resume --quiet ||
@@ -78,7 +81,7 @@ w = d['workers'][0]
 print(w['max_batch'], w['max_num_tokens'])" "$out/match/deploy-agg.json")
 slots=$1 batch=$2
 realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
-	--batch-size "$batch"
+	--batch-size "$batch" --threads-http $((slots + 2))
 "$sc" verify "$out/match" --mode agg --url-agg "$URL" --rounds "$rounds" \
 	--warmup-rounds 2 --out "$out/verify" >"$out/verify.txt" 2>&1 || true
 realsrv_stop_all

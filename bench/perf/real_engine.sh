@@ -39,6 +39,8 @@ levels="1 2 3 4 5 6 8 10 12 16"
 spec="$top/bench/llamacpp-tiny-par4.json"
 mkdir -p "$out"
 
+# The server's HTTP threads are pinned to its slots + 2 (its default on
+# machines of up to that many cores): the deployment's scheduler.engine_wait.
 # sweep DIR ISL OSL: every level on a fresh server whose cell array holds
 # four requests with a quarter to spare (a unified cache that is exactly
 # full fails prompts when its free cells are not contiguous), rounded up
@@ -50,7 +52,8 @@ sweep() {
 		[ -f "$dir/c$c/summary.json" ] && continue
 		n=$((rounds * c))
 		[ "$n" -ge "$min_requests" ] || n=$min_requests
-		realsrv_start URL --parallel 4 --threads 1 --ctx-size "$ctx"
+		realsrv_start URL --parallel 4 --threads 1 --ctx-size "$ctx" \
+			--threads-http 6
 		"$sc" bench --url "$URL" --isl "$isl" --osl "$osl" \
 			--concurrency "$c" --requests-per-level "$n" \
 			--deployment "$spec" --out "$dir" --resume --quiet ||
