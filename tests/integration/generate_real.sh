@@ -25,6 +25,10 @@ expect_rc 0 "generate --backend llamacpp" -- "$SERVECAL" generate --deployment "
 gen="$TMP/gen/match-best-agg"
 batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["workers"][0]["max_batch"])' "$spec")
 expect_grep "$gen/run.sh" "--parallel $batch" "run.sh: --parallel is the spec's max_batch"
+# The engine takes in the slots + scheduler.engine_wait (2 for llamacpp)
+# requests the projection assumes: one HTTP thread each.
+threads=$((batch + 2))
+expect_grep "$gen/run.sh" "--threads-http $threads" "run.sh: --threads-http is max_batch + engine_wait"
 
 # The campaign launches launch.json's command untouched.
 python3 - "$gen/launch.json" "$spec" "$TMP/camp.json" <<'EOF'
@@ -49,6 +53,7 @@ for f in gen/c1/summary.json gen/c4/summary.json fit.json report.html; do
 done
 # llama-server says how many slots it made: the generated --parallel.
 expect_grep "$TMP/camp/logs/launch-gen.err" "n_slots = $batch" "the server runs the generated slot count"
+expect_grep "$TMP/camp/logs/launch-gen.err" "http threads: $threads" "the server runs the generated HTTP threads"
 pid=$(sed -n 's/.*bench gen: launched .* (pid \([0-9]*\)).*/\1/p' "$TMP/camp.out" | tail -n 1)
 [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass || fail "llama-server $pid still running after the campaign"
 
