@@ -61,6 +61,21 @@ static void test_replicas(void)
 	deploy_release(&d);
 }
 
+/* The deployment at path with workers that cannot hold their weights:
+ * Llama-3.1-70B in 16 bits on one L40S each. */
+static struct deploy_spec load_oom(const char *path)
+{
+	struct deploy_spec d = load(path);
+	struct sc_err e = {0};
+	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e),
+			      SC_OK);
+	CU_ASSERT_EQUAL_FATAL(gpu_spec_load("l40s", &d.gpu, &e), SC_OK);
+	d.wdtype = d.kvdtype = DT_BF16;
+	for (size_t g = 0; g < d.n_groups; g++)
+		d.groups[g].shape.tp = 1;
+	return d;
+}
+
 /* A batch cap larger than the KV cache holds is not OOM: the cache caps
  * the slots and the rest wait, so TTFT grows with the queue while
  * throughput stays at what the slots deliver. Weights that do not fit
@@ -80,13 +95,7 @@ static void test_kv_caps_slots(void)
 	ASSERT_REL(b.tokens_per_s, a.tokens_per_s, 0.05);
 	deploy_release(&d);
 
-	d = load("bench/qwen3-32b-h200-agg.json");
-	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e),
-			      SC_OK);
-	CU_ASSERT_EQUAL_FATAL(gpu_spec_load("l40s", &d.gpu, &e), SC_OK);
-	d.wdtype = d.kvdtype = DT_BF16;
-	d.groups[0].shape.tp = 1;
+	d = load_oom("bench/qwen3-32b-h200-agg.json");
 	struct perf_point o = at(&d, &p, 1);
 	CU_ASSERT_TRUE(o.oom);
 	/* 4 replicas: 1 user leaves three empty, 5 users put 2 on one;
@@ -101,14 +110,8 @@ static void test_kv_caps_slots(void)
  * cannot hold the weights is OOM however the users fall. */
 static void test_units_oom(void)
 {
-	struct deploy_spec d = load("bench/qwen3-32b-h200-disagg.json");
+	struct deploy_spec d = load_oom("bench/qwen3-32b-h200-disagg.json");
 	struct sc_err e = {0};
-	CU_ASSERT_EQUAL_FATAL(model_spec_load("llama-3.1-70b", &d.model, &e),
-			      SC_OK);
-	CU_ASSERT_EQUAL_FATAL(gpu_spec_load("l40s", &d.gpu, &e), SC_OK);
-	d.wdtype = d.kvdtype = DT_BF16;
-	for (size_t g = 0; g < d.n_groups; g++)
-		d.groups[g].shape.tp = 1;
 	struct model_params p;
 	params_default(&p);
 	struct model_ctx c = {&d.model,	 &d.gpu, d.wdtype,
