@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/num.h"
+
 void level_name(bool open_loop, double level, char *buf, size_t cap)
 {
 	if (open_loop)
@@ -21,6 +23,10 @@ bool level_parse(const char *name, bool *open_loop, double *level)
 	char *end;
 	double v = strtod(name + 1, &end);
 	if (*end || !(v > 0) || (name[0] == 'c' && v != floor(v)))
+		return false;
+	/* Beyond the ranges no level is measured at (and a number of users
+	 * past a long would not convert). */
+	if (v > (name[0] == 'c' ? (double)NUM_CONC_MAX : NUM_RATE_MAX_PER_S))
 		return false;
 	char back[64];
 	level_name(name[0] == 'r', v, back, sizeof back);

@@ -33,11 +33,13 @@ static void test_names(void)
 		bool ok, open;
 		double level;
 	} cases[] = {
-	    {"c64", true, false, 64}, {"r2.5", true, true, 2.5},
-	    {"c1e+06", false, 0, 0},  {"c08", false, 0, 0},
-	    {"r2.50", false, 0, 0},   {"c2.5", false, 0, 0},
-	    {"c0", false, 0, 0},      {"plots", false, 0, 0},
-	    {"c", false, 0, 0},
+	    {"c64", true, false, 64},  {"r2.5", true, true, 2.5},
+	    {"c1e+06", false, 0, 0},   {"c08", false, 0, 0},
+	    {"r2.50", false, 0, 0},    {"c2.5", false, 0, 0},
+	    {"c0", false, 0, 0},       {"plots", false, 0, 0},
+	    {"c", false, 0, 0},	       {"c99999999999999999999", false, 0, 0},
+	    {"c1000001", false, 0, 0}, {"c1000000", true, false, 1000000},
+	    {"r100001", false, 0, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		bool open = false;
