@@ -248,19 +248,41 @@ static void test_start_lag(void)
 static void test_unified_kv(void)
 {
 	setup();
-	struct sim_config c = agg(4, 2048, 1, 256, 64);
+	struct sim_config c = agg(1, 2048, 1, 256, 64);
 	struct sim_result one, one_u;
 	struct sc_err e = {0};
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one, &e), SC_OK);
 	c.pool[0].sched.unified_kv = true;
 	CU_ASSERT_EQUAL_FATAL(sim_run(&c, &one_u, &e), SC_OK);
-	/* alone, the occupied cells are its own context: a paged cache's
-	 * cost, up to the masked upper half of the prompt's scores */
+	/* alone in one slot, the occupied cells are its own context: a
+	 * paged cache's cost, up to the masked upper half of the prompt's
+	 * scores */
 	CU_ASSERT(one_u.ttft_s.mean >= one.ttft_s.mean);
 	struct step_load l = {.decode_seqs = 1,
 			      .decode_ctx_sum = 257 + 31,
 			      .attn_cells = 258 + 31};
 	ASSERT_REL(one_u.tpot_s.mean, step_time_s(&C, &SH, &l), 1e-9);
+	/* alone among four slots, it rotates through them (the least
+	 * recently used idle slot), and each idle slot keeps its last
+	 * request's 320 cells: once all have served, its decoding spans
+	 * three of them too */
+	struct sim_config c4 = agg(4, 2048, 1, 256, 64);
+	c4.pool[0].sched.unified_kv = true;
+	c4.load.requests = 400;
+	struct sim_result four;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c4, &four, &e), SC_OK);
+	struct step_load l4 = l;
+	l4.attn_cells += 3 * (256 + 64);
+	double stale = step_time_s(&C, &SH, &l4);
+	CU_ASSERT(stale > 1.02 * one_u.tpot_s.mean);
+	CU_ASSERT(four.tpot_s.mean > one_u.tpot_s.mean);
+	CU_ASSERT(four.tpot_s.mean <= stale * (1 + 1e-9));
+	ASSERT_REL(four.tpot_s.mean, stale, 0.01);
+	/* a paged cache has no cells outside its sequences */
+	c4.pool[0].sched.unified_kv = false;
+	struct sim_result paged;
+	CU_ASSERT_EQUAL_FATAL(sim_run(&c4, &paged, &e), SC_OK);
+	ASSERT_REL(paged.tpot_s.mean, one.tpot_s.mean, 1e-9);
 }
 
 /* llama-server's order (queue_order arrivals_first): a freed slot goes to
