@@ -45,8 +45,9 @@ struct sched_spec sched_default(const char *backend)
 	 * for all sequences: a batch's attention covers every cell up to the
 	 * highest occupied one (kv_self.n). Measured on llama-server with
 	 * the tiny model: one user's TPOT 0.81 ms on a fresh server, 3.54 ms
-	 * once the cache had held four 1,028-token contexts (a cell array
-	 * spread by use keeps the highest occupied cell high). Its main loop
+	 * once the cache had held four 1,028-token contexts: an idle slot
+	 * keeps its last request's cells until it takes its next prompt
+	 * (sim.c counts them). Its main loop
 	 * takes the tasks queued while it woke up before it runs a batch:
 	 * measured, two requests 0.3 ms apart were prefilled together and two
 	 * 0.8 ms apart were not, hence a start lag of 0.5 ms. TensorRT-LLM's

@@ -81,6 +81,16 @@ alive() {
 	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
 	[ "$state" != Z ]
 }
+# A process is gone within 5 s (scancel, like Slurm's, returns before the
+# job has ended; on a loaded machine its shell takes a moment).
+gone() {
+	i=0
+	while alive "$1" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! alive "$1"
+}
 # The job's llama-server (on the job's port) is gone within 5 s.
 server_gone() {
 	i=0
@@ -171,7 +181,7 @@ expect_grep "$TMP/a/logs/slurm-ok.log" "\$ sbatch --parsable" "the scheduler cal
 expect_grep "$TMP/a/logs/slurm-ok.log" "^$ok$" "with the job id"
 expect_grep "$TMP/a/logs/slurm-ok-$ok.out" "n_slots = 3" "the job's own output is kept"
 pid=$(cat "$STATE/job-$ok.pid")
-! alive "$pid" && server_gone "$PORT1" && pass || fail "job $ok still running after the campaign"
+gone "$pid" && server_gone "$PORT1" && pass || fail "job $ok still running after the campaign"
 [ ! -e "$TMP/a/slurm/ok.jobid" ] && pass || fail "the job id file outlived the job"
 
 # 2. --resume: the finished deployment is not submitted again.
@@ -197,7 +207,7 @@ wait "$cpid"
 [ -n "$job" ] && grep -q "^$job$" "$STATE/scancel.args" && pass ||
 	fail "stopped campaign: job '$job' not cancelled: $(tail -n 3 "$TMP/b.out")"
 pid=$(cat "$STATE/job-$job.pid" 2>/dev/null)
-[ -n "$pid" ] && ! alive "$pid" && server_gone "$PORT1" && pass ||
+[ -n "$pid" ] && gone "$pid" && server_gone "$PORT1" && pass ||
 	fail "job $job still running after the stop"
 
 # 4. A campaign killed with kill -9 cannot cancel its job; the next
@@ -220,5 +230,5 @@ expect_rc 0 "--resume after kill -9" -- "$SERVECAL" campaign run "$TMP/c.json" -
 expect_grep "$TMP/out" "bench killed: cancelling job $job, left by an earlier run" "says it cancels the left job"
 expect_grep "$STATE/scancel.args" "^$job$" "the left job is cancelled"
 pid=$(cat "$STATE/job-$job.pid" 2>/dev/null)
-[ -n "$pid" ] && ! alive "$pid" && pass || fail "left job $job still running"
+[ -n "$pid" ] && gone "$pid" && pass || fail "left job $job still running"
 finish
