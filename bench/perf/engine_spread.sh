@@ -23,9 +23,11 @@ for v in "RUNS:$runs:2:100" "SLOTS:$slots:1:64" "USERS:$users:1:256" \
 	IFS=: read -r name val lo hi <<EOF
 $v
 EOF
+	# digits only, no leading zero, at most 6 of them (the shell's
+	# arithmetic reads 08 as octal and overflows past a long)
 	case $val in
-	'' | *[!0-9]*) ok=0 ;;
-	*) ok=$(( val >= lo && val <= hi )) ;;
+	'' | *[!0-9]* | 0?*) ok=0 ;;
+	*) [ ${#val} -le 6 ] && ok=$(( val >= lo && val <= hi )) || ok=0 ;;
 	esac
 	if [ "$ok" != 1 ]; then
 		echo "engine_spread.sh: $name must be a whole number in [$lo, $hi], got '$val'" >&2

@@ -167,8 +167,10 @@ static void put_filler(const struct workload *w, size_t at, size_t len,
  * prompt is most like it (llama-server's prompt similarity) sees distinct
  * prompts, as with real traffic: a body shared by every prompt had
  * llama-server keep reusing two of eight slots for two users (TPOT 3.3-6.5
- * ms) where distinct prompts rotate through all of them and decode over
- * the cells the others left (7-13 ms). */
+ * ms) where distinct prompts rotate through all of them and, once each
+ * slot has served, decode over the cells the others left (5.8-13.5 ms;
+ * ISL 256 / OSL 64). Two bodies share a block now and then, and a longer
+ * common run is rare (test_workload bounds it). */
 static void token_prompt(struct workload *w, uint64_t id, long n,
 			 struct sbuf *b)
 {

@@ -446,8 +446,8 @@ static double target_tokens(const struct sim *s)
  * frees a slot's cells only when the slot takes its next prompt, and gives
  * a distinct prompt the least recently used idle slot, so fewer users
  * than slots rotate through all of them (measured with 2 users on 8 slots,
- * ISL 256 / OSL 64: TPOT 4.5 ms for the first requests, 6-12 ms once every
- * slot had served one). */
+ * ISL 256 / OSL 64: TPOT 4.2-7.7 ms for the first four requests, 5.8-13.5
+ * ms once every slot had served one). */
 static double unified_cells(const struct sim *s, const struct worker *w,
 			    const struct step_load *l)
 {

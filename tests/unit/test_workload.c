@@ -69,6 +69,81 @@ static void test_synthetic_exact(void)
 	wl_release(&w);
 }
 
+/* The prompt's token ids (caller frees), n of them into *n. */
+static int *prompt_ids(struct workload *w, uint64_t id, int *n)
+{
+	struct wl_request r;
+	cJSON *j = body_of(w, id, &r);
+	const cJSON *p = cJSON_GetObjectItem(j, "prompt");
+	*n = cJSON_GetArraySize(p);
+	int *ids = calloc((size_t)*n, sizeof *ids);
+	for (int i = 0; i < *n; i++)
+		ids[i] = cJSON_GetArrayItem(p, i)->valueint;
+	cJSON_Delete(j);
+	wl_request_release(&r);
+	return ids;
+}
+
+/* Longest run of ids that a and b share anywhere (longest common
+ * substring): what llama-server's slot choice compares. */
+static int longest_common_run(const int *a, int na, const int *b, int nb)
+{
+	int *prev = calloc((size_t)nb + 1, sizeof *prev);
+	int *cur = calloc((size_t)nb + 1, sizeof *cur);
+	int best = 0;
+	for (int i = 1; i <= na; i++) {
+		for (int k = 1; k <= nb; k++) {
+			cur[k] = a[i - 1] == b[k - 1] ? prev[k - 1] + 1 : 0;
+			if (cur[k] > best)
+				best = cur[k];
+		}
+		int *t = prev;
+		prev = cur;
+		cur = t;
+	}
+	free(prev);
+	free(cur);
+	return best;
+}
+
+/* Synthetic prompts are distinct beyond their prefix: an engine that
+ * hands a request the slot whose cached prompt is most like it
+ * (llama-server: more than half of the prompt in one common run) must
+ * not find one, at short and long prompts and at a length that ends in
+ * part of a block. */
+static void test_synthetic_distinct(void)
+{
+	static const long lens[] = {40, 256, 1000, 4000};
+	for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+		struct workload w;
+		wl_init(&w, WL_COMPLETIONS, "m", (double)lens[li], 0, 8, 0, 11);
+		int worst = 0;
+		for (uint64_t id = 0; id < 4; id++) {
+			int na, nb;
+			int *a = prompt_ids(&w, id, &na);
+			int *b = prompt_ids(&w, id + 1, &nb);
+			CU_ASSERT_EQUAL(na, lens[li]);
+			CU_ASSERT_EQUAL(nb, lens[li]);
+			int run = longest_common_run(a, na, b, nb);
+			if (run > worst)
+				worst = run;
+			/* the same request's prompt is the same */
+			int nc;
+			int *c = prompt_ids(&w, id, &nc);
+			CU_ASSERT_EQUAL(nc, na);
+			CU_ASSERT(nc == na &&
+				  !memcmp(a, c, sizeof *a * (size_t)na));
+			free(a);
+			free(b);
+			free(c);
+		}
+		/* a body shared by all prompts would give lens - 4 */
+		CU_ASSERT(worst <= lens[li] / 4);
+		CU_ASSERT(worst <= 48);
+		wl_release(&w);
+	}
+}
+
 static void test_spread_and_chat(void)
 {
 	struct workload w;
@@ -317,6 +392,7 @@ static void test_arrivals(void)
 
 static CU_TestInfo tests[] = {
     {"synthetic prompts of exact length", test_synthetic_exact},
+    {"synthetic prompts distinct beyond their prefix", test_synthetic_distinct},
     {"length spread and chat", test_spread_and_chat},
     {"datasets and traces", test_dataset},
     {"bad datasets", test_bad_dataset},
