@@ -11,11 +11,18 @@
 # batch (-b) recommended, benches it at the recommended concurrency
 # through `servecal verify --url-agg` and prints projected vs measured.
 # Targets: attainment >= 85%, tokens/s within 10% of the projection.
-# The deployment is measured twice, each time on a fresh server; the
-# first run is the closure, the second shows the engine's own spread.
+#
+# This engine on a shared two-core machine moves 3-13% between two
+# fresh-server runs of one deployment (engine_spread.sh), as much as the
+# tolerance, so both sides are measured more than once: the sweep is
+# taken twice (2 slots, 8 slots, then both again; the fit sees every
+# level twice), and the recommended deployment is measured three times,
+# each on a fresh server. The closure is judged on the three together
+# (their mean tokens/s and attainment, the median of their TTFT p90);
+# each run's own row is printed as well.
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
-# About 3-5 minutes on 2 cores (say the load, `uptime`, with the figures).
+# About 8 minutes on 2 cores (say the load, `uptime`, with the figures).
 # usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -66,10 +73,17 @@ sweep() {
 	done
 }
 
+# Each sweep twice, the second after the other slot count's first: a
+# level's two measurements are minutes apart, each on a fresh server.
 sweep "$out/s2" 2 "1 2 4"
 sweep "$out/s8" 8 "2 4 8 12"
-"$sc" fit "$out/s2" "$out/s8" --holdout levels --out "$out/fit.json" >"$out/fit.txt"
-"$sc" fit "$out/s2" "$out/s8" --holdout none --out "$out/fit-all.json" >"$out/fit-all.txt"
+sweep "$out/s2b" 2 "1 2 4"
+sweep "$out/s8b" 8 "2 4 8 12"
+sweeps="$out/s2 $out/s8 $out/s2b $out/s8b"
+# shellcheck disable=SC2086 # four directories, no spaces in OUTDIR
+"$sc" fit $sweeps --holdout levels --out "$out/fit.json" >"$out/fit.txt"
+# shellcheck disable=SC2086
+"$sc" fit $sweeps --holdout none --out "$out/fit-all.json" >"$out/fit-all.txt"
 
 rm -rf "$out/match" "$out/verify"
 "$sc" match --params "$out/fit-all.json" --model tiny-llama --gpu cpu-1core \
@@ -82,9 +96,9 @@ d = json.load(open(sys.argv[1]))
 w = d['workers'][0]
 print(w['max_batch'], w['max_num_tokens'])" "$out/match/deploy-agg.json")
 slots=$1 batch=$2
-# Twice, each on a freshly started server: the second measurement says
-# how far the engine itself moves between two runs of one deployment.
-for pass in verify verify-again; do
+# Three times, each on a freshly started server.
+passes="verify verify-2 verify-3"
+for pass in $passes; do
 	realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
 		--batch-size "$batch" --threads-http $((slots + 2))
 	"$sc" verify "$out/match" --mode agg --url-agg "$URL" --rounds "$rounds" \
@@ -92,18 +106,19 @@ for pass in verify verify-again; do
 	realsrv_stop_all
 done
 
-python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" <<'PY'
-import json, os, sys
+python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" $passes <<'PY'
+import json, os, statistics, sys
 out, ttft, tpot, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+passes = sys.argv[5:]
 f = json.load(open(os.path.join(out, "fit.json")))
 held = f["mape"]["held_out"]
-print("held-out MAPE (fit on every other level of both sweeps):")
+print("held-out MAPE (fit on every other level of the sweeps):")
 for k in ("ttft_ms", "ttft_p90_ms", "ttft_p99_ms", "tpot_ms", "tpot_p90_ms", "tokens_per_s"):
     v = held.get(k)
     print("  %-14s %s" % (k, "-" if v is None else "%.1f%%" % v))
 b = json.load(open(os.path.join(out, "match", "best.json")))["agg"]["best"]
 runs = []
-for name in ("verify", "verify-again"):
+for name in passes:
     try:
         v = json.load(open(os.path.join(out, name, "verify.json")))["agg"]
     except (OSError, ValueError, KeyError) as e:
@@ -119,7 +134,7 @@ print("\nSLA: TTFT p90 <= %s ms, TPOT mean <= %s ms; recommended %s at %d users,
       % (ttft, tpot, v["config"], v["concurrency"], rounds * v["concurrency"]))
 print("| run | slots | users | TTFT p90 proj | meas | attainment | TPOT proj | meas | tok/s proj | meas | error | target |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-for name, v in runs:
+def row(name, v):
     err = v["measured_tokens_per_s_per_gpu"] / v["projected_tokens_per_s_per_gpu"] - 1
     ok = v["ttft_attainment"] >= 0.85 and abs(err) <= 0.10
     print("| %s | %d | %d | %.0f | %.0f | %.1f%% | %.2f | %.2f | %.0f | %.0f | %+.1f%% | %s |" % (
@@ -127,9 +142,22 @@ for name, v in runs:
         v["measured_ttft_ms"], 100 * v["ttft_attainment"], v["projected_tpot_ms"],
         v["measured_tpot_ms"], v["projected_tokens_per_s_per_gpu"],
         v["measured_tokens_per_s_per_gpu"], 100 * err, "ok" if ok else "MISS"))
-if len(runs) == 2:
-    a, c = (r[1]["measured_tokens_per_s_per_gpu"] for r in runs)
-    print("the engine itself: the two runs' tokens/s differ by %.1f%%" % (100 * abs(a - c) / ((a + c) / 2)))
-if runs[0][0] != "verify":
+    return ok
+for name, v in runs:
+    row(name, v)
+# The closure: the runs together. Equal rounds, so the mean of their
+# tokens/s and attainment is the pooled figure; TTFT p90 their median.
+allv = dict(runs[0][1])
+for k in ("measured_tokens_per_s_per_gpu", "ttft_attainment", "measured_tpot_ms"):
+    allv[k] = statistics.mean(r[1][k] for r in runs)
+allv["measured_ttft_ms"] = statistics.median(r[1]["measured_ttft_ms"] for r in runs)
+ok = row("all %d" % len(runs), allv)
+tok = [r[1]["measured_tokens_per_s_per_gpu"] for r in runs]
+if len(tok) > 1:
+    print("the engine itself: the runs' tokens/s range %.0f-%.0f (%.1f%% of their mean)"
+          % (min(tok), max(tok), 100 * (max(tok) - min(tok)) / statistics.mean(tok)))
+if len(runs) < len(passes):
+    print("closure_real.sh: %d of %d runs measured" % (len(runs), len(passes)))
     sys.exit(1)
+sys.exit(0 if ok else 1)
 PY

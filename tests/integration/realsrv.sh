@@ -13,6 +13,9 @@
 #   realsrv_stop [PID]        SIGTERM, then SIGKILL after 5 s
 #   realsrv_stop_all          every server this script started
 #   realsrv_free_port         prints a loopback port nothing listens on
+#
+# Their own variables are named realsrv_* so that a caller's i, pid or
+# port survives a call.
 
 realsrv_find() {
 	if [ -n "${SERVECAL_LLAMA_SERVER:-}" ]; then
@@ -38,30 +41,30 @@ realsrv_free_port() {
 REALSRV_PIDS=""
 
 realsrv_start() {
-	var=$1
+	realsrv_var=$1
 	shift
 	[ $# -gt 0 ] || set -- --parallel 4 --threads 1
 	realsrv_find || { echo "realsrv_start: no llama-server" >&2; return 1; }
-	tries=0
-	while [ $tries -lt 5 ]; do
-		tries=$((tries + 1))
-		port=$(realsrv_free_port)
-		REALSRV_LOG="${TMP:-/tmp}/llama-$port.log"
+	realsrv_tries=0
+	while [ $realsrv_tries -lt 5 ]; do
+		realsrv_tries=$((realsrv_tries + 1))
+		realsrv_port=$(realsrv_free_port)
+		REALSRV_LOG="${TMP:-/tmp}/llama-$realsrv_port.log"
 		# --ctx-size 16384 unless the flags give one (the last wins)
 		"$REALSRV_BIN" -m "$REALSRV_MODEL" --alias tiny-llama \
-			--host 127.0.0.1 --port "$port" --cont-batching \
+			--host 127.0.0.1 --port "$realsrv_port" --cont-batching \
 			--ctx-size 16384 --metrics "$@" >"$REALSRV_LOG" 2>&1 &
 		REALSRV_PID=$!
 		REALSRV_PIDS="$REALSRV_PIDS $REALSRV_PID"
-		i=0
-		while [ $i -lt 100 ]; do
-			if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
-				eval "$var=http://127.0.0.1:$port"
+		realsrv_i=0
+		while [ $realsrv_i -lt 100 ]; do
+			if curl -sf "http://127.0.0.1:$realsrv_port/health" >/dev/null 2>&1; then
+				eval "$realsrv_var=http://127.0.0.1:$realsrv_port"
 				return 0
 			fi
 			kill -0 "$REALSRV_PID" 2>/dev/null || break
 			sleep 0.1
-			i=$((i + 1))
+			realsrv_i=$((realsrv_i + 1))
 		done
 		realsrv_stop "$REALSRV_PID"
 	done
@@ -70,19 +73,19 @@ realsrv_start() {
 }
 
 realsrv_stop() {
-	pid=${1:-$REALSRV_PID}
-	kill "$pid" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	realsrv_pid=${1:-$REALSRV_PID}
+	kill "$realsrv_pid" 2>/dev/null || return 0
+	realsrv_i=0
+	while kill -0 "$realsrv_pid" 2>/dev/null && [ $realsrv_i -lt 50 ]; do
 		sleep 0.1
-		i=$((i + 1))
+		realsrv_i=$((realsrv_i + 1))
 	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	kill -9 "$realsrv_pid" 2>/dev/null || true
+	wait "$realsrv_pid" 2>/dev/null || true
 	return 0
 }
 
 realsrv_stop_all() {
-	for p in $REALSRV_PIDS; do realsrv_stop "$p"; done
+	for realsrv_p in $REALSRV_PIDS; do realsrv_stop "$realsrv_p"; done
 	REALSRV_PIDS=""
 }
