@@ -104,11 +104,15 @@ static long draw(struct rng *r, double mean, double std)
 	return v < 1 ? 1 : v;
 }
 
+/* Renders at least `tokens` filler ids (doubling, so lengths that creep up
+ * re-render it a few times, not once each). Its ids come from one seeded
+ * stream, so its first k ids are the same whatever its length. */
 static void ensure_filler(struct workload *w, size_t tokens)
 {
 	if (tokens <= w->filler_tokens)
 		return;
-	size_t want = tokens < 1024 ? 1024 : tokens * 2;
+	size_t want =
+	    tokens < 2 * w->filler_tokens ? 2 * w->filler_tokens : tokens;
 	free(w->filler);
 	free(w->filler_end);
 	w->filler = xmalloc(want * 7 + 1);
@@ -171,10 +175,19 @@ static void put_filler(const struct workload *w, size_t at, size_t len,
  * slot has served, decode over the cells the others left (5.8-13.5 ms;
  * ISL 256 / OSL 64). Two bodies share a block now and then, and a longer
  * common run is rare (test_workload bounds it). */
+/* The filler ids a prompt of n ids draws its blocks from: the first
+ * pool_for(n), a function of n alone, so a request's prompt does not
+ * depend on which prompts were built before it. */
+static size_t pool_for(long n)
+{
+	return n < 512 ? 1024 : 2 * (size_t)n;
+}
+
 static void token_prompt(struct workload *w, uint64_t id, long n,
 			 struct sbuf *b)
 {
-	ensure_filler(w, (size_t)n);
+	size_t pool = pool_for(n);
+	ensure_filler(w, pool);
 	sb_str(b, "[");
 	uint64_t span = w->tok_span;
 	uint64_t tag[WL_PREFIX_TOKENS] = {id % span, (id / span) % span,
@@ -187,7 +200,7 @@ static void token_prompt(struct workload *w, uint64_t id, long n,
 				   (unsigned)(w->tok_lo + tag[k]));
 		sb_put(b, num, (size_t)len);
 	}
-	size_t blocks = w->filler_tokens / WL_BLOCK_TOKENS;
+	size_t blocks = pool / WL_BLOCK_TOKENS;
 	for (long blk = 0; k < n; blk++) {
 		size_t len = (size_t)(n - k) < WL_BLOCK_TOKENS
 				 ? (size_t)(n - k)

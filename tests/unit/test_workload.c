@@ -144,6 +144,29 @@ static void test_synthetic_distinct(void)
 	}
 }
 
+/* A request's prompt is a function of its id and length alone: built
+ * after a longer prompt grew the filler, it is the one a fresh workload
+ * builds. */
+static void test_synthetic_history_free(void)
+{
+	struct workload fresh, used;
+	wl_init(&fresh, WL_COMPLETIONS, "m", 256, 0, 8, 0, 11);
+	wl_init(&used, WL_COMPLETIONS, "m", 4000, 0, 8, 0, 11);
+	int na, nb, nl;
+	int *a = prompt_ids(&fresh, 3, &na);
+	free(prompt_ids(&used, 9, &nl));
+	CU_ASSERT_EQUAL(nl, 4000);
+	used.isl = 256;
+	int *b = prompt_ids(&used, 3, &nb);
+	CU_ASSERT_EQUAL_FATAL(na, 256);
+	CU_ASSERT_EQUAL_FATAL(nb, 256);
+	CU_ASSERT(memcmp(a, b, (size_t)na * sizeof *a) == 0);
+	free(a);
+	free(b);
+	wl_release(&fresh);
+	wl_release(&used);
+}
+
 static void test_spread_and_chat(void)
 {
 	struct workload w;
@@ -393,6 +416,8 @@ static void test_arrivals(void)
 static CU_TestInfo tests[] = {
     {"synthetic prompts of exact length", test_synthetic_exact},
     {"synthetic prompts distinct beyond their prefix", test_synthetic_distinct},
+    {"a synthetic prompt does not depend on earlier ones",
+     test_synthetic_history_free},
     {"length spread and chat", test_spread_and_chat},
     {"datasets and traces", test_dataset},
     {"bad datasets", test_bad_dataset},
