@@ -12,9 +12,10 @@
 # through `servecal verify --url-agg` and prints projected vs measured.
 # Targets: attainment >= 85%, tokens/s within 10% of the projection.
 #
-# This engine on a shared two-core machine moves 3-13% between two
-# fresh-server runs of one deployment (engine_spread.sh), as much as the
-# tolerance, so both sides are measured more than once: the sweep is
+# This engine on a shared two-core machine moves as much as the tolerance
+# between two fresh-server runs of one deployment (3-13% in
+# engine_spread.sh's runs; a level's two sweeps here 0-37%, median 10%),
+# so both sides are measured more than once: the sweep is
 # taken twice (2 slots, 8 slots, then both again; the fit sees every
 # level twice), and the recommended deployment is measured three times,
 # each on a fresh server. The closure is judged on the three together
@@ -22,7 +23,7 @@
 # each run's own row is printed as well.
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
-# About 8 minutes on 2 cores (say the load, `uptime`, with the figures).
+# 4.5-8 minutes on 2 cores (say the load, `uptime`, with the figures).
 # usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,6 +32,12 @@ out=${2:-$top/results/closure-real}
 ttft_ms=${3:-250}
 tpot_ms=${4:-8}
 rounds=${5:-30}
+. "$top/bench/perf/args.sh"
+# Checked before the sweeps: match and verify would refuse them only
+# after minutes of measuring (their ranges).
+number_arg closure_real.sh TTFT_MS "$ttft_ms" 0.001 604800000
+number_arg closure_real.sh TPOT_MS "$tpot_ms" 0.001 604800000
+whole_arg closure_real.sh ROUNDS "$rounds" 1 10000
 sc="$build/servecal"
 SC_SRCDIR=$top
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sccloser.XXXXXX")

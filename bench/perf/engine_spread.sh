@@ -18,22 +18,11 @@ runs=${3:-8}
 slots=${4:-2}
 users=${5:-2}
 requests=${6:-60}
-for v in "RUNS:$runs:2:100" "SLOTS:$slots:1:64" "USERS:$users:1:256" \
-	"REQUESTS:$requests:1:100000"; do
-	IFS=: read -r name val lo hi <<EOF
-$v
-EOF
-	# digits only, no leading zero, at most 6 of them (the shell's
-	# arithmetic reads 08 as octal and overflows past a long)
-	case $val in
-	'' | *[!0-9]* | 0?*) ok=0 ;;
-	*) [ ${#val} -le 6 ] && ok=$(( val >= lo && val <= hi )) || ok=0 ;;
-	esac
-	if [ "$ok" != 1 ]; then
-		echo "engine_spread.sh: $name must be a whole number in [$lo, $hi], got '$val'" >&2
-		exit 2
-	fi
-done
+. "$top/bench/perf/args.sh"
+whole_arg engine_spread.sh RUNS "$runs" 2 100
+whole_arg engine_spread.sh SLOTS "$slots" 1 64
+whole_arg engine_spread.sh USERS "$users" 1 256
+whole_arg engine_spread.sh REQUESTS "$requests" 1 100000
 sc="$build/servecal"
 SC_SRCDIR=$top
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scspread.XXXXXX")

@@ -24,6 +24,9 @@ build=${1:-$top/build}
 out=${2:-$top/results/real-engine}
 rounds=${3:-4}
 min_requests=${4:-40}
+. "$top/bench/perf/args.sh"
+whole_arg real_engine.sh ROUNDS "$rounds" 1 1000
+whole_arg real_engine.sh MIN "$min_requests" 1 100000
 case ${5:-2} in
 1 | 2) runs=$(seq 1 "${5:-2}") ;;
 *) echo "real_engine.sh: RUNS must be 1 or 2, got '$5'" >&2; exit 2 ;;

@@ -50,6 +50,6 @@ EXTRA_DIST += bench/demo.json bench/demo-agg.json bench/demo-disagg.json \
 	bench/qwen3-32b-h200.json tests/fixtures/e2e-campaign \
 	bench/perf/fit-emulator.json bench/perf/fit-disagg-2p2.json \
 	bench/perf/fit_emulator.sh bench/perf/closure.sh bench/perf/closure_real.sh \
-	bench/perf/engine_spread.sh \
+	bench/perf/engine_spread.sh bench/perf/args.sh \
 	bench/llamacpp-tiny.json \
 	bench/llamacpp-tiny-par2.json bench/llamacpp-tiny-par4.json
