@@ -113,6 +113,7 @@ void step_prep(const struct model_ctx *c, const struct worker_shape *s,
 	k->expert_rate = p->v[MP_ETA_ME] * bw;
 	k->link = link_bytes_per_s(c, s);
 	k->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
+	k->serial = c->g->serial;
 }
 
 void step_parts_of(const struct step_consts *k, const struct step_load *l,
@@ -188,6 +189,7 @@ void step_parts_of(const struct step_consts *k, const struct step_load *l,
 	    p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
 	out->cpu_share = k->cpu_share;
+	out->serial = k->serial;
 }
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
@@ -200,10 +202,16 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 
 double step_combine(const struct step_parts *sp)
 {
-	/* (c^4 + m^4)^(1/4), written out: pow() dominated the fitter's time. */
-	double c2 = sp->compute_s * sp->compute_s,
-	       m2 = sp->memory_s * sp->memory_s;
-	double core = sqrt(sqrt(c2 * c2 + m2 * m2));
+	double core;
+	if (!sp->serial) {
+		/* (c^4 + m^4)^(1/4), written out: pow() dominated the
+		 * fitter's time. */
+		double c2 = sp->compute_s * sp->compute_s,
+		       m2 = sp->memory_s * sp->memory_s;
+		core = sqrt(sqrt(c2 * c2 + m2 * m2));
+	} else {
+		core = sp->compute_s + sp->memory_s;
+	}
 	return sp->overhead_s + (core + sp->comm_s) * (1.0 + sp->cpu_share);
 }
 

@@ -380,7 +380,7 @@ static void test_load_kinds(void)
 		 closed.ttft_s * 1e3, closed.tpot_s * 1e3, closed.tokens_per_s);
 	put_level(dir, "c2", j);
 	snprintf(j, sizeof j,
-		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.9g, "
+		 "{\"load\": {\"kind\": \"open\", \"rate_per_s\": %.17g, "
 		 "\"requests\": 100}, \"isl\": 256, \"osl\": 64,"
 		 " \"requests\": {\"total\": 100, \"ok\": 100, \"warmup\": 0},"
 		 " \"ttft_ms\": {\"mean\": null, \"p50\": %.9g}, \"tpot_ms\": "
