@@ -20,7 +20,10 @@
 # level twice), and the recommended deployment is measured three times,
 # each on a fresh server. The closure is judged on the three together
 # (their mean tokens/s and attainment, the median of their TTFT p90);
-# each run's own row is printed as well.
+# each run's own row is printed as well. Then the sweeps' first level
+# (1 user on 2 slots) is measured once more, and the script prints how far
+# the machine moved since the calibration (a move past the tolerance is
+# said: the closure then measures the machine as much as the model).
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
 # 4.5-8 minutes on 2 cores (say the load, `uptime`, with the figures).
@@ -92,7 +95,7 @@ sweeps="$out/s2 $out/s8 $out/s2b $out/s8b"
 # shellcheck disable=SC2086
 "$sc" fit $sweeps --holdout none --out "$out/fit-all.json" >"$out/fit-all.txt"
 
-rm -rf "$out/match" "$out/verify"
+rm -rf "$out/match" "$out/verify" "$out/drift"
 "$sc" match --params "$out/fit-all.json" --model tiny-llama --gpu cpu-1core \
 	--dtype bf16 --backend llamacpp --mode agg --total-gpus 1 \
 	--isl $isl --osl $osl --ttft-ms "$ttft_ms" --tpot-ms "$tpot_ms" \
@@ -112,6 +115,9 @@ for pass in $passes; do
 		--warmup-rounds 2 --out "$out/$pass" >"$out/$pass.txt" 2>&1 || true
 	realsrv_stop_all
 done
+# The machine's own drift: the sweeps' first level (1 user on 2 slots)
+# once more after the closure, against its two measurements in the sweeps.
+sweep "$out/drift" 2 "1"
 
 python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" $passes <<'PY'
 import json, os, statistics, sys
@@ -163,6 +169,22 @@ tok = [r[1]["measured_tokens_per_s_per_gpu"] for r in runs]
 if len(tok) > 1:
     print("the engine itself: the runs' tokens/s range %.0f-%.0f (%.1f%% of their mean)"
           % (min(tok), max(tok), 100 * (max(tok) - min(tok)) / statistics.mean(tok)))
+def level_tps(d):
+    try:
+        s = json.load(open(os.path.join(out, d, "c1", "summary.json")))
+        return s["throughput"]["output_tokens_per_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+cal = [x for x in (level_tps("s2"), level_tps("s2b")) if x]
+now = level_tps("drift")
+if cal and now:
+    d = now / statistics.mean(cal) - 1
+    print("the machine: 1 user on 2 slots served %s tokens/s in the sweeps and %.0f after the closure (%+.1f%%)"
+          % (" and ".join("%.0f" % x for x in cal), now, 100 * d))
+    if abs(d) > 0.10:
+        print("  it moved by more than the 10% tolerance since the calibration: the closure measures the machine as much as the model")
+else:
+    print("the machine: its drift was not measured (no %s)" % ("drift/c1" if cal else "s2/c1 or s2b/c1"))
 if len(runs) < len(passes):
     print("closure_real.sh: %d of %d runs measured" % (len(runs), len(passes)))
     sys.exit(1)
