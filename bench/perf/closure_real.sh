@@ -23,7 +23,7 @@
 # each run's own row is printed as well. Then the sweeps' first level
 # (1 user on 2 slots) is measured once more, and the script prints how far
 # the machine moved since the calibration (a move past the tolerance is
-# said: the closure then measures the machine as much as the model).
+# said: a closure error of that size is then not the model's alone).
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
 # 4.5-8 minutes on 2 cores (say the load, `uptime`, with the figures).
@@ -182,7 +182,7 @@ if cal and now:
     print("the machine: 1 user on 2 slots served %s tokens/s in the sweeps and %.0f after the closure (%+.1f%%)"
           % (" and ".join("%.0f" % x for x in cal), now, 100 * d))
     if abs(d) > 0.10:
-        print("  it moved by more than the 10% tolerance since the calibration: the closure measures the machine as much as the model")
+        print("  more than the 10% tolerance: the machine (or the engine's own spread, engine_spread.sh) moved as much as the closure may miss by")
 else:
     print("the machine: its drift was not measured (no %s)" % ("drift/c1" if cal else "s2/c1 or s2b/c1"))
 if len(runs) < len(passes):
