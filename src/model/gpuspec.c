@@ -21,7 +21,7 @@
 
 static const char *const gpu_keys[] = {
     "name",	   "source",	     "tflops",	      "hbm_gib", "hbm_tbps",
-    "nvlink_gbps", "internode_gbps", "gpus_per_node", "overlap", NULL};
+    "nvlink_gbps", "internode_gbps", "gpus_per_node", NULL};
 
 int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 		       struct sc_err *e)
@@ -32,7 +32,6 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 				  where);
 	const char *name;
 	const cJSON *tf;
-	bool overlap;
 	int rc;
 	if ((rc = jsonio_known_keys(j, gpu_keys, where, e)) ||
 	    (rc = jsonio_str(j, "name", true, NULL, &name, where, e)) ||
@@ -47,11 +46,9 @@ int gpu_spec_from_json(const cJSON *j, const char *where, struct gpu_spec *g,
 			       GPU_MAX_LINK_GBPS, &g->internode_gbps, where,
 			       e)) ||
 	    (rc = jsonio_int(j, "gpus_per_node", false, 8, 1, 1024,
-			     &g->gpus_per_node, where, e)) ||
-	    (rc = jsonio_bool(j, "overlap", false, true, &overlap, where, e)))
+			     &g->gpus_per_node, where, e)))
 		return rc;
 	snprintf(g->name, sizeof g->name, "%s", name);
-	g->serial = !overlap;
 	char w[600];
 	snprintf(w, sizeof w, "%s: tflops", where);
 	const cJSON *it;
@@ -122,7 +119,5 @@ cJSON *gpu_spec_to_json(const struct gpu_spec *g)
 	cJSON_AddNumberToObject(o, "nvlink_gbps", g->nvlink_gbps);
 	cJSON_AddNumberToObject(o, "internode_gbps", g->internode_gbps);
 	cJSON_AddNumberToObject(o, "gpus_per_node", (double)g->gpus_per_node);
-	if (g->serial)
-		cJSON_AddBoolToObject(o, "overlap", false);
 	return o;
 }

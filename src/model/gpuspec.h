@@ -16,12 +16,6 @@ struct gpu_spec {
 	double nvlink_gbps; /* per direction, per GPU */
 	double internode_gbps;
 	long gpus_per_node;
-	/* An iteration's compute and memory traffic add up (the spec's
-	 * "overlap": false: one CPU core running ggml's kernels one after
-	 * another) instead of overlapping (a GPU's many warps hide one
-	 * behind the other: the step takes a smooth max of the two). false,
-	 * the default, is overlap. */
-	bool serial;
 };
 
 int gpu_spec_load(const char *name_or_path, struct gpu_spec *out,

@@ -113,7 +113,6 @@ void step_prep(const struct model_ctx *c, const struct worker_shape *s,
 	k->expert_rate = p->v[MP_ETA_ME] * bw;
 	k->link = link_bytes_per_s(c, s);
 	k->cpu_share = c->sched ? c->sched->cpu_share : 0.0;
-	k->serial = c->g->serial;
 }
 
 void step_parts_of(const struct step_consts *k, const struct step_load *l,
@@ -189,7 +188,6 @@ void step_parts_of(const struct step_consts *k, const struct step_load *l,
 	    p->v[MP_TAU_S] + p->v[MP_TAU_R] * sampled / (double)s->dp;
 	out->pp = (double)s->pp;
 	out->cpu_share = k->cpu_share;
-	out->serial = k->serial;
 }
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
@@ -202,16 +200,10 @@ void step_parts(const struct model_ctx *c, const struct worker_shape *s,
 
 double step_combine(const struct step_parts *sp)
 {
-	double core;
-	if (!sp->serial) {
-		/* (c^4 + m^4)^(1/4), written out: pow() dominated the
-		 * fitter's time. */
-		double c2 = sp->compute_s * sp->compute_s,
-		       m2 = sp->memory_s * sp->memory_s;
-		core = sqrt(sqrt(c2 * c2 + m2 * m2));
-	} else {
-		core = sp->compute_s + sp->memory_s;
-	}
+	/* (c^4 + m^4)^(1/4), written out: pow() dominated the fitter's time. */
+	double c2 = sp->compute_s * sp->compute_s,
+	       m2 = sp->memory_s * sp->memory_s;
+	double core = sqrt(sqrt(c2 * c2 + m2 * m2));
 	return sp->overhead_s + (core + sp->comm_s) * (1.0 + sp->cpu_share);
 }
 

@@ -1,8 +1,5 @@
 /* Iteration (step) time of one worker: the core of the analytical model.
  *   step = tau_s + tau_r * B + pp * smoothmax(compute, memory) + comm
- * or, on a device whose compute and memory traffic do not overlap
- * (gpu_spec.serial: one CPU core), compute + memory in place of the
- * smooth max
  * for the tokens of one iteration: decode sequences (one token each, with
  * their cached context) and prefill tokens (chunks of prompts). */
 #ifndef SC_STEP_H
@@ -49,7 +46,6 @@ struct step_parts {
 	double pp;	   /* pipeline stages */
 	double cpu_share;  /* the engine's CPU time not overlapped, as a share
 			      of the GPU's (sched_spec.cpu_share) */
-	bool serial;	   /* compute and memory add up (gpu_spec.serial) */
 };
 
 void step_parts(const struct model_ctx *c, const struct worker_shape *s,
@@ -67,7 +63,6 @@ struct step_consts {
 	double dense_bytes, expert_bytes, experts, top_k, expert_split;
 	double mem_rate, expert_rate, link; /* bytes/s */
 	double cpu_share;
-	bool serial;
 };
 void step_prep(const struct model_ctx *c, const struct worker_shape *s,
 	       struct step_consts *k);
@@ -78,8 +73,7 @@ void step_parts_of(const struct step_consts *k, const struct step_load *l,
 double step_time_of(const struct step_consts *k, const struct step_load *l);
 /* overhead + (1 + cpu_share) * (pp * smoothmax(compute/pp, memory/pp) +
  * comm) (the parts already hold the whole model's work; a stage does 1/pp
- * of it); compute + memory in place of the smooth max where they do not
- * overlap. */
+ * of it). */
 double step_combine(const struct step_parts *sp);
 double step_time_s(const struct model_ctx *c, const struct worker_shape *s,
 		   const struct step_load *l);

@@ -92,10 +92,6 @@ static const struct {
     {GPU,
      "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3}",
      "field 'nvlink_gbps': missing"},
-    {GPU,
-     "{\"name\":\"g\",\"tflops\":{\"bf16\":100},\"hbm_gib\":80,\"hbm_tbps\":3,"
-     "\"nvlink_gbps\":450,\"overlap\":\"no\"}",
-     "field 'overlap': must be true or false, got string"},
     {DEPLOY,
      "{\"name\":\"d\",\"model\":\"qwen3-32b\",\"gpu\":\"h200-sxm\",\"mode\":"
      "\"mixed\",\"workers\":[{\"role\":\"agg\",\"max_batch\":8}]}",

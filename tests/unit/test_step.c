@@ -176,35 +176,7 @@ static void test_cpu_share(void)
 	CU_ASSERT(slow > plain * 1.05);
 }
 
-/* On a device whose compute and memory do not overlap (one CPU core) the
- * step is overhead + compute + memory: the tiny llama-server model decoding
- * 8 sequences over 2,200 unified cells, where both parts are a few
- * milliseconds, costs their sum, and the same parts on an overlapping
- * device cost less. */
-static void test_serial_device(void)
-{
-	struct modelfix f;
-	modelfix_init(&f, "tiny-llama", "cpu-1core", DT_BF16, DT_BF16);
-	CU_ASSERT_TRUE_FATAL(f.g.serial);
-	struct step_load l = {
-	    .decode_seqs = 8, .decode_ctx_sum = 8 * 275.0, .attn_cells = 2200};
-	struct step_parts sp;
-	step_parts(&f.c, &TP1, &l, &sp);
-	CU_ASSERT(sp.compute_s > 1e-4 && sp.memory_s > 1e-4);
-	double t = step_time_s(&f.c, &TP1, &l);
-	CU_ASSERT_DOUBLE_EQUAL(t, sp.overhead_s + sp.compute_s + sp.memory_s,
-			       1e-12);
-	sp.serial = false;
-	CU_ASSERT(step_combine(&sp) <
-		  t - 0.1 * fmin(sp.compute_s, sp.memory_s));
-	/* The prepared constants carry it too (the simulation's path). */
-	struct step_consts k;
-	step_prep(&f.c, &TP1, &k);
-	CU_ASSERT_DOUBLE_EQUAL(step_time_of(&k, &l), t, 0);
-}
-
 static CU_TestInfo tests[] = {
-    {"compute and memory add up on a serial device", test_serial_device},
     {"CPU share of an iteration", test_cpu_share},
     {"expert weights at eta_me", test_expert_bandwidth},
     {"plausible against public figures", test_plausible},
