@@ -74,7 +74,8 @@ sweep() {
 		[ -f "$dir/c$c/summary.json" ] && continue
 		n=$((8 * c)); [ $n -ge 100 ] || n=100
 		realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
-			--threads-http $((slots + 2))
+			--threads-http $((slots + 2)) ||
+			{ echo "level c$c of $dir: llama-server did not start" >&2; continue; }
 		"$sc" bench --url "$URL" --isl $isl --osl $osl --concurrency "$c" \
 			--requests-per-level $n --deployment "$dir.deploy.json" \
 			--out "$dir" --resume --quiet ||
@@ -110,7 +111,8 @@ slots=$1 batch=$2
 passes="verify verify-2 verify-3"
 for pass in $passes; do
 	realsrv_start URL --parallel "$slots" --threads 1 --ctx-size "$(ctx_for "$slots")" \
-		--batch-size "$batch" --threads-http $((slots + 2))
+		--batch-size "$batch" --threads-http $((slots + 2)) ||
+		{ echo "$pass: llama-server did not start" | tee "$out/$pass.txt" >&2; continue; }
 	"$sc" verify "$out/match" --mode agg --url-agg "$URL" --rounds "$rounds" \
 		--warmup-rounds 2 --out "$out/$pass" >"$out/$pass.txt" 2>&1 || true
 	realsrv_stop_all
