@@ -165,6 +165,14 @@ static void put_filler(const struct workload *w, size_t at, size_t len,
 	sb_put(b, w->filler + from, w->filler_end[at + len - 1] - from);
 }
 
+/* The filler ids a prompt of n ids draws its blocks from: the first
+ * pool_for(n), a function of n alone, so a request's prompt does not
+ * depend on which prompts were built before it. */
+static size_t pool_for(long n)
+{
+	return n < 512 ? 1024 : 2 * (size_t)n;
+}
+
 /* Token ids of a synthetic prompt: a unique prefix, then a body of filler
  * blocks from places drawn per request. Two prompts share runs of a block
  * or two at most, so an engine that gives a request the slot whose cached
@@ -175,14 +183,6 @@ static void put_filler(const struct workload *w, size_t at, size_t len,
  * slot has served, decode over the cells the others left (5.8-13.5 ms;
  * ISL 256 / OSL 64). Two bodies share a block now and then, and a longer
  * common run is rare (test_workload bounds it). */
-/* The filler ids a prompt of n ids draws its blocks from: the first
- * pool_for(n), a function of n alone, so a request's prompt does not
- * depend on which prompts were built before it. */
-static size_t pool_for(long n)
-{
-	return n < 512 ? 1024 : 2 * (size_t)n;
-}
-
 static void token_prompt(struct workload *w, uint64_t id, long n,
 			 struct sbuf *b)
 {
