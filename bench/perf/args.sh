@@ -3,6 +3,7 @@
 # value is in range:
 #   whole_arg SCRIPT NAME VALUE LO HI    a whole number in [LO, HI]
 #   number_arg SCRIPT NAME VALUE LO HI   a decimal number in [LO, HI]
+#   word_arg SCRIPT NAME VALUE WORD...   one of the WORDs
 
 whole_arg() {
 	# digits only, no leading zero, at most 6 of them (the shell's
@@ -25,5 +26,15 @@ number_arg() {
 	esac
 	[ "$args_ok" = 1 ] && return 0
 	echo "$1: $2 must be a number in [$4, $5], got '$3'" >&2
+	exit 2
+}
+
+word_arg() {
+	args_s=$1 args_n=$2 args_v=$3
+	shift 3
+	for args_w in "$@"; do
+		[ "$args_v" = "$args_w" ] && return 0
+	done
+	echo "$args_s: $args_n must be one of $*, got '$args_v'" >&2
 	exit 2
 }

@@ -27,7 +27,7 @@
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
 # 4.5-8 minutes on 2 cores (say the load, `uptime`, with the figures).
-# usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS]
+# usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS] [OBJECTIVE]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
@@ -35,12 +35,14 @@ out=${2:-$top/results/closure-real}
 ttft_ms=${3:-250}
 tpot_ms=${4:-8}
 rounds=${5:-30}
+objective=${6:-users}
 . "$top/bench/perf/args.sh"
 # Checked before the sweeps: match and verify would refuse them only
 # after minutes of measuring (their ranges).
 number_arg closure_real.sh TTFT_MS "$ttft_ms" 0.001 604800000
 number_arg closure_real.sh TPOT_MS "$tpot_ms" 0.001 604800000
 whole_arg closure_real.sh ROUNDS "$rounds" 1 10000
+word_arg closure_real.sh OBJECTIVE "$objective" per-gpu total users
 sc="$build/servecal"
 SC_SRCDIR=$top
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sccloser.XXXXXX")
@@ -100,7 +102,7 @@ rm -rf "$out/match" "$out/verify" "$out/drift"
 "$sc" match --params "$out/fit-all.json" --model tiny-llama --gpu cpu-1core \
 	--dtype bf16 --backend llamacpp --mode agg --total-gpus 1 \
 	--isl $isl --osl $osl --ttft-ms "$ttft_ms" --tpot-ms "$tpot_ms" \
-	--top 10 --out "$out/match" >"$out/match.txt"
+	--objective "$objective" --top 10 --out "$out/match" >"$out/match.txt"
 set -- $(python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -121,10 +123,11 @@ done
 # once more after the closure, against its two measurements in the sweeps.
 sweep "$out/drift" 2 "1"
 
-python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" $passes <<'PY'
+python3 - "$out" "$ttft_ms" "$tpot_ms" "$rounds" "$objective" $passes <<'PY'
 import json, os, statistics, sys
 out, ttft, tpot, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-passes = sys.argv[5:]
+objective = sys.argv[5]
+passes = sys.argv[6:]
 f = json.load(open(os.path.join(out, "fit.json")))
 held = f["mape"]["held_out"]
 print("held-out MAPE (fit on every other level of the sweeps):")
@@ -145,8 +148,8 @@ for name in passes:
 if not runs:
     sys.exit(1)
 v = runs[0][1]
-print("\nSLA: TTFT p90 <= %s ms, TPOT mean <= %s ms; recommended %s at %d users, %d requests measured a run"
-      % (ttft, tpot, v["config"], v["concurrency"], rounds * v["concurrency"]))
+print("\nSLA: TTFT p90 <= %s ms, TPOT mean <= %s ms; ranked by %s; recommended %s at %d users, %d requests measured a run"
+      % (ttft, tpot, objective, v["config"], v["concurrency"], rounds * v["concurrency"]))
 print("| run | slots | users | TTFT p90 proj | meas | attainment | TPOT proj | meas | tok/s proj | meas | error | target |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 def row(name, v):

@@ -39,6 +39,8 @@ static const char notes[] =
     "there). --objective total ranks by tokens/s of the whole deployment "
     "within\n"
     "--total-gpus; both figures are always shown, with the GPUs left idle.\n"
+    "--objective users ranks by the concurrency a config keeps its SLAs at\n"
+    "(capacity: the most users; ties by tokens/s in all).\n"
     "Exit codes: 0 ok, 2 usage, 3 bad input file, 4 no configuration meets "
     "the\n"
     "SLAs (the binding constraint and the nearest miss are printed).\n";
@@ -55,7 +57,10 @@ static const struct cli_enum_name mode_names[] = {{"agg", PLAN_ASK_AGG},
 						  {"both", PLAN_ASK_BOTH},
 						  {NULL, 0}};
 static const struct cli_enum_name objective_names[] = {
-    {"per-gpu", PLAN_PER_GPU}, {"total", PLAN_TOTAL}, {NULL, 0}};
+    {"per-gpu", PLAN_PER_GPU},
+    {"total", PLAN_TOTAL},
+    {"users", PLAN_USERS},
+    {NULL, 0}};
 
 #define O(f) offsetof(struct match_opts, f)
 #define A(f) offsetof(struct match_opts, a.f)
@@ -111,7 +116,8 @@ static const struct cli_flag flags[] = {
 		  "likewise for TPOT / tokens/s/user"),
     CLI_FLAG_ENUM("objective", "O", A(objective), objective_names,
 		  "per-gpu: tokens/s per GPU the config uses; total: tokens/s "
-		  "of the deployment"),
+		  "of the deployment; users: concurrent users it serves "
+		  "within the SLAs"),
     CLI_FLAG_STR("emit", "DIR", O(emit),
 		 "writes the launch files of the best configs for --backend "
 		 "into DIR/match-best-agg and DIR/match-best-disagg (see "

@@ -70,14 +70,14 @@ void match_table_write(FILE *f, const struct plan_query *q,
 		"%.1f ms "
 		"with a margin of %g prompt(s) and %.0f%% more users, TPOT %s "
 		"<= %.2f ms (%.1f tokens/s/user); budget %ld GPUs; "
-		"ranked by tokens/s %s; params: %s\n\n",
+		"ranked by %s; params: %s\n\n",
 		q->m->name, q->g->name, dtype_name(q->wdtype),
 		dtype_name(q->kvdtype), q->wl.isl, q->wl.osl,
 		statsel_name(q->sla.ttft_stat), q->sla.ttft_s * 1e3,
 		q->sla.ttft_margin_prompts, 100 * q->sla.load_margin,
 		statsel_name(q->sla.tpot_stat), q->sla.tpot_s * 1e3,
 		1.0 / q->sla.tpot_s, q->total_gpus,
-		q->objective == PLAN_TOTAL ? "in all" : "per GPU used", pfrom);
+		plan_objective_desc(q->objective), pfrom);
 	print_header(f, q);
 	print_mode(f, q, "agg", &r->agg, q->do_agg);
 	print_mode(f, q, "disagg", &r->disagg, q->do_disagg);
@@ -98,9 +98,7 @@ void match_table_write(FILE *f, const struct plan_query *q,
 			"(%.0f vs %.0f); ranked by %s\n",
 			d->tokens_per_s_per_gpu / a->tokens_per_s_per_gpu,
 			d->tokens_per_s / a->tokens_per_s, d->tokens_per_s,
-			a->tokens_per_s,
-			q->objective == PLAN_TOTAL ? "tokens/s in all"
-						   : "tokens/s per GPU used");
+			a->tokens_per_s, plan_objective_desc(q->objective));
 	}
 	print_top(f, q, "agg", &r->agg, top);
 	print_top(f, q, "disagg", &r->disagg, top);

@@ -349,6 +349,9 @@ void report_summary(struct doc *d, const struct campdir *c)
 		      "SLAs, or verify's run of the recommendation).",
 		      !strcmp(obj, "total")
 			  ? " (ranked by total tokens/s within the budget)"
+		      : !strcmp(obj, "users")
+			  ? " (ranked by the concurrent users it serves "
+			    "within the SLAs)"
 		      : obj[0] ? " (ranked by tokens/s per GPU used)"
 			       : "");
 		doc_table(d, cols, 8, "rlllrrrr");

@@ -91,7 +91,16 @@ double plan_violation(const struct plan_sla *sla, const struct perf_point *pt)
 
 const char *plan_objective_name(enum plan_objective o)
 {
-	return o == PLAN_TOTAL ? "total" : "per-gpu";
+	return o == PLAN_TOTAL	 ? "total"
+	       : o == PLAN_USERS ? "users"
+				 : "per-gpu";
+}
+
+const char *plan_objective_desc(enum plan_objective o)
+{
+	return o == PLAN_TOTAL	 ? "tokens/s in all"
+	       : o == PLAN_USERS ? "concurrent users within the SLAs"
+				 : "tokens/s per GPU used";
 }
 
 int plan_objective_parse(const char *s, enum plan_objective *o)
@@ -100,6 +109,8 @@ int plan_objective_parse(const char *s, enum plan_objective *o)
 		*o = PLAN_PER_GPU;
 	else if (!strcmp(s, "total"))
 		*o = PLAN_TOTAL;
+	else if (!strcmp(s, "users"))
+		*o = PLAN_USERS;
 	else
 		return -1;
 	return 0;
@@ -239,8 +250,12 @@ static int cmp_rel(double a, double b)
 bool plan_config_better(const struct plan_config *a,
 			const struct plan_config *b, enum plan_objective o)
 {
-	int c;
-	if (o == PLAN_TOTAL) {
+	int c = 0;
+	if (o == PLAN_USERS)
+		c = cmp_rel(a->concurrency, b->concurrency);
+	if (c)
+		return c > 0;
+	if (o != PLAN_PER_GPU) {
 		c = cmp_rel(a->perf.tokens_per_s, b->perf.tokens_per_s);
 		if (!c)
 			c = cmp_rel(a->perf.tokens_per_s_per_gpu,

@@ -41,8 +41,12 @@ struct plan_sla {
 enum plan_objective {
 	PLAN_PER_GPU, /* tokens/s per GPU the configuration uses */
 	PLAN_TOTAL,   /* tokens/s of the whole deployment within the budget */
+	PLAN_USERS,   /* concurrent users served within the SLAs (capacity) */
 };
+/* "per-gpu", "total", "users": the option's and best.json's word. */
 const char *plan_objective_name(enum plan_objective o);
+/* What the ranking is by, for a sentence: "tokens/s per GPU used". */
+const char *plan_objective_desc(enum plan_objective o);
 int plan_objective_parse(const char *s, enum plan_objective *o);
 
 struct plan_query {
@@ -96,7 +100,7 @@ struct plan_miss {
 };
 
 struct plan_mode_result {
-	struct plan_config *cfg; /* feasible configs, best tokens/s/gpu first */
+	struct plan_config *cfg; /* feasible configs, best first (objective) */
 	size_t n;
 	size_t *front; /* indices into cfg on the Pareto front, by user speed */
 	size_t n_front;
@@ -142,7 +146,9 @@ double plan_ttft_checked_s(const struct plan_sla *sla,
 
 /* Ranking: true when a is better than b under objective o. PLAN_PER_GPU:
  * tokens/s/gpu, then tokens/s in all, then tokens/s/user, then fewer GPUs;
- * PLAN_TOTAL: tokens/s in all first, then tokens/s/gpu, and so on. */
+ * PLAN_TOTAL: tokens/s in all first, then tokens/s/gpu, and so on;
+ * PLAN_USERS: the concurrency the configuration runs at (the users it
+ * serves within the SLAs) first, then as PLAN_TOTAL. */
 bool plan_config_better(const struct plan_config *a,
 			const struct plan_config *b, enum plan_objective o);
 

@@ -25,6 +25,19 @@ for v in '' . 1.2.3 600e3 -1 abc 600.01 0 1e300 99999999999999999999999; do
 	expect_grep "$TMP/err" "^t.sh: X must be a number in \[0.001, 600\], got '$v'\$" \
 		"number '$v' refused by name, value quoted"
 done
+word() { sh -c '. "$1"; word_arg t.sh O "$2" per-gpu users; echo accepted' sh "$args" "$1"; }
+for v in per-gpu users; do
+	expect_rc 0 "word $v" -- word "$v"
+	expect_grep "$TMP/out" "^accepted" "word $v accepted"
+done
+for v in '' user USERS 'users ' per-gpu,users '*'; do
+	expect_rc 2 "word '$v'" -- word "$v"
+	if grep -qxF "t.sh: O must be one of per-gpu users, got '$v'" "$TMP/err"; then
+		pass
+	else
+		fail "word '$v' not refused by name with the value quoted: $(cat "$TMP/err")"
+	fi
+done
 
 # The scripts check before they look for a server or a build.
 expect_rc 2 "closure_real.sh TTFT_MS" -- \
@@ -33,6 +46,9 @@ expect_grep "$TMP/err" "closure_real.sh: TTFT_MS must be a number" "closure_real
 expect_rc 2 "closure_real.sh ROUNDS" -- \
 	sh "$SC_SRCDIR/bench/perf/closure_real.sh" "$TMP/nobuild" "$TMP/o" 600 12 08
 expect_grep "$TMP/err" "ROUNDS must be a whole number in \[1, 10000\], got '08'" "closure_real.sh names ROUNDS"
+expect_rc 2 "closure_real.sh OBJECTIVE" -- \
+	sh "$SC_SRCDIR/bench/perf/closure_real.sh" "$TMP/nobuild" "$TMP/o" 600 12 30 most
+expect_grep "$TMP/err" "closure_real.sh: OBJECTIVE must be one of per-gpu total users, got 'most'" "closure_real.sh names OBJECTIVE"
 expect_rc 2 "engine_spread.sh RUNS" -- \
 	sh "$SC_SRCDIR/bench/perf/engine_spread.sh" "$TMP/nobuild" "$TMP/o" 1
 expect_grep "$TMP/err" "engine_spread.sh: RUNS must be a whole number in \[2, 100\], got '1'" "engine_spread.sh names RUNS"

@@ -81,7 +81,34 @@ if [ -s "$TMP/deep/match/calibrated/best.json" ]; then pass; else
 expect_rc 2 "--db with --params" -- "$SERVECAL" match $BASE --ttft-ms 600 \
 	--tpot-ms 16.67 --total-gpus 8 --db --params "$TMP/p.json"
 
+# --objective users, end to end: on one CPU core running llama.cpp (each
+# slot's cells cost every decode step) the most users and the best tokens/s
+# per core are different configs; the header and best.json say which ranking
+# was used.
+CORE="--model tiny-llama --gpu cpu-1core --dtype bf16 --backend llamacpp --mode agg
+	--total-gpus 1 --isl 256 --osl 64 --ttft-ms 600 --tpot-ms 12"
+# shellcheck disable=SC2086
+expect_rc 0 "match per GPU on one core" -- "$SERVECAL" match $CORE --out "$TMP/c1"
+# shellcheck disable=SC2086
+expect_rc 0 "match --objective users" -- "$SERVECAL" match $CORE \
+	--objective users --out "$TMP/cu"
+expect_grep "$TMP/out" "ranked by concurrent users within the SLAs" "header names the users ranking"
+expect_grep "$TMP/cu/best.json" '"objective":	"users"' "best.json names the users ranking"
+n1=$(sed -n 2p "$TMP/c1/agg.csv" | sed 's/"[^"]*"//' | cut -d, -f11)
+nu=$(sed -n 2p "$TMP/cu/agg.csv" | sed 's/"[^"]*"//' | cut -d, -f11)
+most=$(sed 1d "$TMP/c1/agg.csv" | sed 's/"[^"]*"//' | cut -d, -f11 | sort -g | tail -1)
+if awk -v a="$nu" -v b="$n1" -v m="$most" 'BEGIN { exit !(a + 0 > b + 0 && a + 0 >= m + 0) }'; then
+	pass
+else
+	fail "--objective users runs $nu users, per GPU $n1, the most of any per-GPU row $most"
+fi
+
 # Usage errors.
+# shellcheck disable=SC2086
+expect_rc 2 "bad objective" -- "$SERVECAL" match $BASE --ttft-ms 600 \
+	--tpot-ms 10 --total-gpus 8 --objective most
+expect_grep "$TMP/err" "'most'" "quotes the bad objective"
+expect_grep "$TMP/err" "users" "lists users among the objectives"
 # shellcheck disable=SC2086
 expect_rc 2 "both TPOT flags" -- "$SERVECAL" match $BASE --ttft-ms 600 \
 	--tpot-ms 10 --min-tokens-per-s-user 60 --total-gpus 8

@@ -145,6 +145,51 @@ static void test_objective_total(void)
 	plan_result_release(&tot);
 }
 
+/* Capacity: on llama.cpp on one CPU core (tiny-llama, priors; a case built
+ * for it: each slot's cells cost every decode step, so tokens/s per core
+ * falls as slots are added) the best config per GPU runs fewer users than
+ * the core can serve within the SLAs; --objective users picks the config
+ * with the most, and gives up tokens/s for it. */
+static void test_objective_users(void)
+{
+	struct modelfix t;
+	modelfix_init(&t, "tiny-llama", "cpu-1core", DT_BF16, DT_BF16);
+	struct plan_query q = {0};
+	q.m = &t.m;
+	q.g = &t.g;
+	q.wdtype = q.kvdtype = DT_BF16;
+	q.p = &t.p;
+	strcpy(q.backend, "llamacpp");
+	q.wl = (struct perf_workload){256, 64};
+	q.sla = (struct plan_sla){0.6, 0.012, STAT_P90, STAT_MEAN, 0, 0};
+	q.total_gpus = 1;
+	q.max_gpus_per_worker = 1;
+	q.do_agg = true;
+	struct plan_result per, users;
+	CU_ASSERT_EQUAL_FATAL(plan_search(&q, &per, NULL), SC_OK);
+	q.objective = PLAN_USERS;
+	CU_ASSERT_EQUAL_FATAL(plan_search(&q, &users, NULL), SC_OK);
+	CU_ASSERT_FATAL(per.agg.n > 0 && users.agg.n > 0);
+	const struct plan_config *a = &per.agg.cfg[0], *b = &users.agg.cfg[0];
+	double most = 0;
+	for (size_t i = 0; i < per.agg.n; i++)
+		if (per.agg.cfg[i].concurrency > most)
+			most = per.agg.cfg[i].concurrency;
+	printf("\n    per GPU: batch %ld, %.0f users, %.0f tok/s; users: "
+	       "batch %ld, %.0f users, %.0f tok/s ",
+	       a->w[0].max_batch, a->concurrency, a->perf.tokens_per_s,
+	       b->w[0].max_batch, b->concurrency, b->perf.tokens_per_s);
+	CU_ASSERT(most > a->concurrency);  /* the case differs */
+	CU_ASSERT(b->concurrency >= most); /* the most users of any config */
+	for (size_t i = 1; i < users.agg.n; i++)
+		CU_ASSERT(users.agg.cfg[i].concurrency <= b->concurrency);
+	CU_ASSERT(b->perf.tokens_per_s < a->perf.tokens_per_s);
+	CU_ASSERT(plan_ttft_checked_s(&q.sla, &b->perf) <= q.sla.ttft_s);
+	CU_ASSERT(b->perf.tpot_s <= q.sla.tpot_s);
+	plan_result_release(&per);
+	plan_result_release(&users);
+}
+
 /* The SLA statistic: a TTFT SLA on the p90 admits less load than the same
  * SLA on the mean, and the chosen point's projected p90 meets it. */
 static void test_sla_statistic(void)
@@ -178,6 +223,7 @@ static void test_sla_statistic(void)
 
 static CU_TestInfo tests[] = {
     {"objective total fills the budget", test_objective_total},
+    {"objective users serves the most users", test_objective_users},
     {"an SLA on the p90 admits less load than on the mean", test_sla_statistic},
     {"disagg wins at ISL 4000 / OSL 500", test_disagg_wins_long_input},
     {"no disagg gain at ISL:OSL 1:4000", test_no_gain_short_input},
