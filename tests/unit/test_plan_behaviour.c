@@ -13,15 +13,23 @@
 
 static struct modelfix F;
 
+/* A query over f's model, GPU and default params in dtype dt. */
+static struct plan_query query_on(const struct modelfix *f, enum dtype dt,
+				  const char *backend)
+{
+	struct plan_query q = {0};
+	q.m = &f->m;
+	q.g = &f->g;
+	q.wdtype = q.kvdtype = dt;
+	q.p = &f->p;
+	snprintf(q.backend, sizeof q.backend, "%s", backend);
+	return q;
+}
+
 static void run(double isl, double osl, double ttft_ms, double tps_user,
 		long gpus, struct plan_result *r)
 {
-	struct plan_query q = {0};
-	q.m = &F.m;
-	q.g = &F.g;
-	q.wdtype = q.kvdtype = DT_FP8;
-	q.p = &F.p;
-	strcpy(q.backend, "trtllm");
+	struct plan_query q = query_on(&F, DT_FP8, "trtllm");
 	q.wl = (struct perf_workload){isl, osl};
 	q.sla = (struct plan_sla){
 	    ttft_ms * 1e-3, 1.0 / tps_user, STAT_MEAN, STAT_MEAN, 0, 0};
@@ -115,12 +123,7 @@ static void test_tight_tpot_more_decode_gpus(void)
  * the best uses the whole budget and delivers more. */
 static void test_objective_total(void)
 {
-	struct plan_query q = {0};
-	q.m = &F.m;
-	q.g = &F.g;
-	q.wdtype = q.kvdtype = DT_FP8;
-	q.p = &F.p;
-	strcpy(q.backend, "trtllm");
+	struct plan_query q = query_on(&F, DT_FP8, "trtllm");
 	q.wl = (struct perf_workload){4000, 500};
 	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_P90, STAT_MEAN, 0, 0};
 	q.total_gpus = 5;
@@ -154,12 +157,7 @@ static void test_objective_users(void)
 {
 	struct modelfix t;
 	modelfix_init(&t, "tiny-llama", "cpu-1core", DT_BF16, DT_BF16);
-	struct plan_query q = {0};
-	q.m = &t.m;
-	q.g = &t.g;
-	q.wdtype = q.kvdtype = DT_BF16;
-	q.p = &t.p;
-	strcpy(q.backend, "llamacpp");
+	struct plan_query q = query_on(&t, DT_BF16, "llamacpp");
 	q.wl = (struct perf_workload){256, 64};
 	q.sla = (struct plan_sla){0.6, 0.012, STAT_P90, STAT_MEAN, 0, 0};
 	q.total_gpus = 1;
@@ -194,12 +192,7 @@ static void test_objective_users(void)
  * SLA on the mean, and the chosen point's projected p90 meets it. */
 static void test_sla_statistic(void)
 {
-	struct plan_query q = {0};
-	q.m = &F.m;
-	q.g = &F.g;
-	q.wdtype = q.kvdtype = DT_FP8;
-	q.p = &F.p;
-	strcpy(q.backend, "trtllm");
+	struct plan_query q = query_on(&F, DT_FP8, "trtllm");
 	q.wl = (struct perf_workload){4000, 500};
 	q.sla = (struct plan_sla){0.6, 1.0 / 60, STAT_MEAN, STAT_MEAN, 0, 0};
 	q.total_gpus = 8;
