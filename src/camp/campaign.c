@@ -30,7 +30,7 @@ static const char *const sla_keys[] = {
     "ttft_ms", "ttft_stat", "tpot_ms", "tpot_stat", "min_tokens_per_s_user",
     NULL};
 static const char *const search_keys[] = {"total_gpus", "max_gpus_per_worker",
-					  NULL};
+					  "objective", NULL};
 static const char *const fit_keys[] = {"holdout", "bootstrap", "seed", NULL};
 
 static bool safe_name(const char *s)
@@ -354,7 +354,7 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	free(abs);
 	free(copy);
 	snprintf(c->path, sizeof c->path, "%s", path);
-	const char *name, *api, *holdout;
+	const char *name, *api, *holdout, *objective;
 	const cJSON *deps, *wl, *sweep, *slas, *search, *fit;
 	char w[1200];
 	int rc;
@@ -445,8 +445,17 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	if ((rc = jsonio_int(search, "total_gpus", false, 8, 1, 100000,
 			     &c->total_gpus, w, e)) ||
 	    (rc = jsonio_int(search, "max_gpus_per_worker", false, 8, 1, 1024,
-			     &c->max_gpus_per_worker, w, e)))
+			     &c->max_gpus_per_worker, w, e)) ||
+	    (rc = jsonio_str(search, "objective", false, "per-gpu", &objective,
+			     w, e)))
 		goto out;
+	if (plan_objective_parse(objective, &c->objective)) {
+		rc = sc_err_set(e, SC_EINPUT,
+				"%s: field 'objective': must be per-gpu, total "
+				"or users, got '%s'",
+				w, objective);
+		goto out;
+	}
 	snprintf(w, sizeof w, "%s: fit", path);
 	if (fit && (rc = jsonio_known_keys(fit, fit_keys, w, e)))
 		goto out;
@@ -461,8 +470,9 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 	    strcmp(holdout, "none")) {
 		rc = sc_err_set(
 		    e, SC_EINPUT,
-		    "%s: field 'holdout': must be levels, deployments or none",
-		    w);
+		    "%s: field 'holdout': must be levels, deployments or none, "
+		    "got '%s'",
+		    w, holdout);
 		goto out;
 	}
 	snprintf(c->holdout, sizeof c->holdout, "%s", holdout);

@@ -13,6 +13,7 @@
 #include "camp/launch.h"
 #include "camp/slurm.h"
 #include "model/deploy.h"
+#include "plan/plan.h"
 #include "util/err.h"
 #include "util/statsel.h"
 
@@ -66,6 +67,7 @@ struct campaign {
 	size_t n_slas;
 	/* search */
 	long total_gpus, max_gpus_per_worker;
+	enum plan_objective objective; /* match --objective; per-gpu default */
 	/* fit */
 	char holdout[16];
 	long bootstrap;

@@ -49,6 +49,7 @@ void runner_match(struct runner *r, bool calibrated,
 	argbuf_opt(&a, "--tpot-stat", "%s", statsel_name(sla->tpot_stat));
 	argbuf_opt(&a, "--total-gpus", "%ld", c->total_gpus);
 	argbuf_opt(&a, "--max-gpus-per-worker", "%ld", c->max_gpus_per_worker);
+	argbuf_opt(&a, "--objective", "%s", plan_objective_name(c->objective));
 	if (calibrated)
 		argbuf_opt(&a, "--params", "%s/fit.json", dir);
 	argbuf_opt(&a, "--out", "%s/match/%s", dir, name);

@@ -17,6 +17,11 @@ for f in manifest.json fit.json report.md report.html env.json \
 	[ -s "$TMP/e2e/$f" ] && pass || fail "e2e: $f missing or empty"
 done
 expect_grep "$TMP/e2e/manifest.json" '"report"' "manifest records the report"
+# The campaign's search objective reaches match and the report.
+expect_grep "$TMP/e2e/match/calibrated-ttft100/best.json" '"objective":	"total"' \
+	"match ranked as the campaign's search says"
+expect_grep "$TMP/e2e/report.md" "ranked by total tokens/s within the budget" \
+	"report names the ranking"
 [ -s "$SERVECAL_DB/h200-sxm/emulated/qwen3-8b.json" ] && pass || fail "perf database entry not written"
 # The fit predicts the held-out levels: each of TTFT, TPOT and throughput
 # gets a held-out MAPE (a number). How close it comes is measured time on

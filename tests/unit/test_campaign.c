@@ -80,7 +80,14 @@ static const struct {
      "missing.json: cannot open"},
     {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
      ",\"fit\":{\"holdout\":\"some\"}}",
-     "field 'holdout': must be levels"},
+     "field 'holdout': must be levels, deployments or none, got 'some'"},
+    {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
+     ",\"search\":{\"objective\":\"most\"}}",
+     "search: field 'objective': must be per-gpu, total or users, got "
+     "'most'"},
+    {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
+     ",\"search\":{\"objective\":3}}",
+     "objective"},
     {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
      ",\"extra\":1}",
      "unknown field 'extra'"},
@@ -162,6 +169,7 @@ static void test_shipped(void)
 	CU_ASSERT_TRUE(c.deploys[0].emulate);
 	CU_ASSERT_PTR_NOT_NULL(c.deploys[0].spec.emulator);
 	CU_ASSERT_EQUAL(c.n_slas, 2);
+	CU_ASSERT_EQUAL(c.objective, PLAN_PER_GPU); /* unsaid: per GPU */
 	campaign_release(&c);
 	CU_ASSERT_EQUAL_FATAL(
 	    campaign_load(testutil_src("bench/qwen3-32b-h200.json"), &c, &e),
@@ -188,7 +196,8 @@ static void test_sla_list(void)
 		 "s\",\"emulate\":true}]," WL "," SW
 		 ",\"slas\":[{\"ttft_ms\":600,\"tpot_ms\":20},"
 		 "{\"ttft_ms\":1200,\"ttft_stat\":\"p99\",\"min_tokens_per_s_"
-		 "user\":50,\"tpot_stat\":\"p90\"}]}",
+		 "user\":50,\"tpot_stat\":\"p90\"}],\"search\":{\"objective\":"
+		 "\"users\"}}",
 		 spec);
 	char *path = testutil_write(dir, "c.json", text);
 	struct campaign c;
@@ -199,6 +208,7 @@ static void test_sla_list(void)
 	CU_ASSERT_EQUAL(c.slas[0].tpot_stat, STAT_MEAN);
 	CU_ASSERT_EQUAL(c.slas[1].ttft_stat, STAT_P99);
 	CU_ASSERT_EQUAL(c.slas[1].tpot_stat, STAT_P90);
+	CU_ASSERT_EQUAL(c.objective, PLAN_USERS);
 	char buf[256];
 	campaign_match_name("calibrated", &c.slas[0], buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "calibrated-ttft600");
