@@ -450,10 +450,11 @@ int campaign_load(const char *path, struct campaign *c, struct sc_err *e)
 			     w, e)))
 		goto out;
 	if (plan_objective_parse(objective, &c->objective)) {
-		rc = sc_err_set(e, SC_EINPUT,
-				"%s: field 'objective': must be per-gpu, total "
-				"or users, got '%s'",
-				w, objective);
+		rc = sc_err_set(
+		    e, SC_EINPUT,
+		    "%s: field 'objective': must be " PLAN_OBJECTIVE_CHOICES
+		    ", got '%s'",
+		    w, objective);
 		goto out;
 	}
 	snprintf(w, sizeof w, "%s: fit", path);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan/plan.h"
+
 static const char *const mode_names[2] = {"agg", "disagg"};
 
 const char *report_num(char *buf, size_t n, double v, int prec)
@@ -342,18 +344,22 @@ void report_summary(struct doc *d, const struct campdir *c)
 		const char *obj = "";
 		for (size_t i = 0; i < c->n_matches && !obj[0]; i++)
 			obj = c->matches[i].objective;
+		char ranked[160] = "";
+		enum plan_objective o;
+		if (obj[0] && !plan_objective_parse(obj, &o))
+			snprintf(ranked, sizeof ranked, " (ranked by %s)",
+				 plan_objective_desc(o));
+		else if (obj[0])
+			snprintf(ranked, sizeof ranked,
+				 " (ranked by '%s', a ranking this servecal "
+				 "does not know)",
+				 obj);
 		doc_p(d, NULL, "Winners per SLA.",
 		      "Projected: what the model says the best configuration "
 		      "of each mode does%s; measured: benchmarked (the best "
 		      "level of this campaign's deployments that meets the "
 		      "SLAs, or verify's run of the recommendation).",
-		      !strcmp(obj, "total")
-			  ? " (ranked by total tokens/s within the budget)"
-		      : !strcmp(obj, "users")
-			  ? " (ranked by the concurrent users it serves "
-			    "within the SLAs)"
-		      : obj[0] ? " (ranked by tokens/s per GPU used)"
-			       : "");
+		      ranked);
 		doc_table(d, cols, 8, "rlllrrrr");
 		for (size_t i = 0; i < n; i++) {
 			const struct campdir_match *m =

@@ -89,31 +89,36 @@ double plan_violation(const struct plan_sla *sla, const struct perf_point *pt)
 		    perf_tpot_at(pt, sla->tpot_stat) / sla->tpot_s);
 }
 
+/* The objectives' words (option, campaign field, best.json) and what each
+ * ranks by, in a sentence; indexed by enum plan_objective. */
+static const struct {
+	const char *name, *desc;
+} objectives[] = {
+    [PLAN_PER_GPU] = {"per-gpu", "tokens/s per GPU used"},
+    [PLAN_TOTAL] = {"total", "total tokens/s within the budget"},
+    [PLAN_USERS] = {"users", "concurrent users within the SLAs"},
+};
+#define N_OBJECTIVES (sizeof objectives / sizeof objectives[0])
+
 const char *plan_objective_name(enum plan_objective o)
 {
-	return o == PLAN_TOTAL	 ? "total"
-	       : o == PLAN_USERS ? "users"
-				 : "per-gpu";
+	return (size_t)o < N_OBJECTIVES ? objectives[o].name : "per-gpu";
 }
 
 const char *plan_objective_desc(enum plan_objective o)
 {
-	return o == PLAN_TOTAL	 ? "tokens/s in all"
-	       : o == PLAN_USERS ? "concurrent users within the SLAs"
-				 : "tokens/s per GPU used";
+	return (size_t)o < N_OBJECTIVES ? objectives[o].desc
+					: objectives[PLAN_PER_GPU].desc;
 }
 
 int plan_objective_parse(const char *s, enum plan_objective *o)
 {
-	if (!strcmp(s, "per-gpu"))
-		*o = PLAN_PER_GPU;
-	else if (!strcmp(s, "total"))
-		*o = PLAN_TOTAL;
-	else if (!strcmp(s, "users"))
-		*o = PLAN_USERS;
-	else
-		return -1;
-	return 0;
+	for (size_t i = 0; i < N_OBJECTIVES; i++)
+		if (!strcmp(s, objectives[i].name)) {
+			*o = (enum plan_objective)i;
+			return 0;
+		}
+	return -1;
 }
 
 void plan_miss_offer(struct plan_miss *m, const struct plan_sla *sla,

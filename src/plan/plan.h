@@ -43,10 +43,14 @@ enum plan_objective {
 	PLAN_TOTAL,   /* tokens/s of the whole deployment within the budget */
 	PLAN_USERS,   /* concurrent users served within the SLAs (capacity) */
 };
-/* "per-gpu", "total", "users": the option's and best.json's word. */
+/* The words plan_objective_parse accepts, for an error message. */
+#define PLAN_OBJECTIVE_CHOICES "per-gpu, total or users"
+/* "per-gpu", "total", "users": the option's, campaign's and best.json's
+ * word. */
 const char *plan_objective_name(enum plan_objective o);
 /* What the ranking is by, for a sentence: "tokens/s per GPU used". */
 const char *plan_objective_desc(enum plan_objective o);
+/* 0 and *o for one of the words; -1 for anything else. */
 int plan_objective_parse(const char *s, enum plan_objective *o);
 
 struct plan_query {

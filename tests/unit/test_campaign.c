@@ -87,7 +87,7 @@ static const struct {
      "'most'"},
     {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
      ",\"search\":{\"objective\":3}}",
-     "objective"},
+     "search: field 'objective': must be a string, got number"},
     {"{\"name\":\"x\",\"deployments\":[" DEP "]," WL "," SW "," SL
      ",\"extra\":1}",
      "unknown field 'extra'"},

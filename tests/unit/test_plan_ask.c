@@ -78,7 +78,32 @@ static void test_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "gpt-9"));
 }
 
+/* The objectives' words: each parses to the ranking whose name it is, and
+ * PLAN_OBJECTIVE_CHOICES lists exactly those words. */
+static void test_objective_words(void)
+{
+	const char *words[] = {"per-gpu", "total", "users"};
+	const enum plan_objective want[] = {PLAN_PER_GPU, PLAN_TOTAL,
+					    PLAN_USERS};
+	for (size_t i = 0; i < 3; i++) {
+		enum plan_objective o = PLAN_PER_GPU;
+		CU_ASSERT_EQUAL(plan_objective_parse(words[i], &o), 0);
+		CU_ASSERT_EQUAL(o, want[i]);
+		CU_ASSERT_STRING_EQUAL(plan_objective_name(o), words[i]);
+		CU_ASSERT_PTR_NOT_NULL(
+		    strstr(PLAN_OBJECTIVE_CHOICES, words[i]));
+	}
+	CU_ASSERT_STRING_EQUAL(plan_objective_desc(PLAN_USERS),
+			       "concurrent users within the SLAs");
+	enum plan_objective o = PLAN_TOTAL;
+	CU_ASSERT_EQUAL(plan_objective_parse("most", &o), -1);
+	CU_ASSERT_EQUAL(plan_objective_parse("", &o), -1);
+	CU_ASSERT_EQUAL(plan_objective_parse("Users", &o), -1);
+	CU_ASSERT_EQUAL(o, PLAN_TOTAL); /* left alone on failure */
+}
+
 static CU_TestInfo tests[] = {
+    {"the objectives' words", test_objective_words},
     {"ms, tokens/s/user and modes become the query", test_units_and_modes},
     {"bad dtype is a usage error, bad model bad input", test_refused},
     CU_TEST_INFO_NULL,
