@@ -35,7 +35,7 @@ campaign() {
 		echo "], \"workload\": {\"isl\": 256, \"osl\": 32},"
 		echo " \"sweep\": {\"concurrency\": [1, 2], \"duration_per_level_s\": $dur, \"timeout_s\": 30},"
 		echo " \"slas\": {\"ttft_ms\": 400, \"tpot_ms\": 20},"
-		echo " \"search\": {\"total_gpus\": 2, \"max_gpus_per_worker\": 1},"
+		echo " \"search\": {\"total_gpus\": 2, \"max_gpus_per_worker\": 1, \"objective\": \"users\"},"
 		echo " \"fit\": {\"holdout\": \"none\", \"bootstrap\": 0}}"
 	} >"$file"
 }
@@ -73,6 +73,19 @@ for f in par2/c1/summary.json par2/c2/summary.json fit.json report.html logs/lau
 	[ -s "$TMP/one/$f" ] && pass || fail "launched campaign: $f missing or empty"
 done
 expect_grep "$TMP/one/logs/launch-par2.err" "127.0.0.1" "the server's own log (its port filled in) is kept"
+# The campaign's ranking reaches match on the fit of the real engine: the
+# recommendation runs at least as many users as any config match kept.
+best="$TMP/one/match/calibrated-ttft400/best.json"
+expect_grep "$best" '"objective":	"users"' "match ranked by users, as the campaign says"
+expect_grep "$TMP/one/report.md" "ranked by concurrent users within the SLAs" "report names the ranking"
+if python3 - "$best" "$TMP/one/match/calibrated-ttft400/agg.csv" <<'PY'
+import csv, json, sys
+b = json.load(open(sys.argv[1]))["agg"]["best"]["concurrency"]
+rows = [float(r["concurrency"]) for r in csv.DictReader(open(sys.argv[2]))]
+print("best runs %g users; the configs kept run %g-%g" % (b, min(rows), max(rows)))
+sys.exit(0 if rows and b >= max(rows) else 1)
+PY
+then pass; else fail "the users ranking did not put the most users first"; fi
 pid=$(server_pid "$TMP/one.out" par2)
 [ -n "$pid" ] && ! alive "$pid" && pass || fail "launched server $pid still running after the campaign"
 
