@@ -26,7 +26,7 @@
 # said: a closure error of that size is then not the model's alone).
 # Every server gets --threads-http slots + 2 (the deployment's
 # scheduler.engine_wait; llama-server's default on up to that many cores).
-# 4.5-10 minutes on 2 cores (say the load, `uptime`, with the figures).
+# 4-10 minutes on 2 cores (say the load, `uptime`, with the figures).
 # usage: bench/perf/closure_real.sh [BUILDDIR] [OUTDIR] [TTFT_MS] [TPOT_MS] [ROUNDS] [OBJECTIVE]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
