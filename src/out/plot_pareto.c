@@ -30,6 +30,12 @@
 #define PARETO_LABEL_STEP_CHARS 1.4
 /* Autoscale rounds the axis up past the largest point by about this. */
 #define PARETO_AXIS_PAD 1.1
+/* Measured levels of one deployment whose tokens/s per user and per GPU
+ * are both within this share of each other's sit on one spot of the chart
+ * and share one label. */
+#define PARETO_SAME_SPOT 0.01
+/* A measured spot's label, "c64, c96, ...", at most this long. */
+#define PARETO_LABEL_MAX 48
 
 static bool is_disagg(const char *mode)
 {
@@ -199,6 +205,75 @@ static int pareto_front(struct plotfile_blocks *bl,
 	return idx;
 }
 
+/* Whether level lv is drawn in the measured block of this match's SLAs
+ * that `meets` selects. */
+static bool measured_in(const struct campdir_level *lv,
+			const struct campdir_match *m, bool meets)
+{
+	return lv->req_ok > 0 && isfinite(lv->tokens_per_s_per_user) &&
+	       isfinite(lv->tokens_per_s_per_gpu) &&
+	       campdir_level_meets(lv, m->ttft_sla_ms, m->ttft_stat,
+				   m->tpot_sla_ms, m->tpot_stat) == meets;
+}
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) <= PARETO_SAME_SPOT * fmax(fabs(a), fabs(b));
+}
+
+/* For each level of d drawn in the block, the first level it shares a
+ * spot with (itself when none before it): a deployment past its capacity
+ * measures the same tokens/s at every concurrency, and labels written on
+ * one spot are unreadable. A level near a level that is itself labelled
+ * elsewhere goes with that one. -1 for levels not drawn. */
+static long *spot_owners(const struct campdir_deploy *d,
+			 const struct campdir_match *m, bool meets)
+{
+	long *own = xcalloc(d->n_levels ? d->n_levels : 1, sizeof *own);
+	for (size_t k = 0; k < d->n_levels; k++) {
+		const struct campdir_level *lv = &d->levels[k];
+		own[k] = measured_in(lv, m, meets) ? (long)k : -1;
+		for (size_t j = 0; own[k] >= 0 && j < k; j++) {
+			const struct campdir_level *o = &d->levels[j];
+			if (own[j] >= 0 &&
+			    near(lv->tokens_per_s_per_user,
+				 o->tokens_per_s_per_user) &&
+			    near(lv->tokens_per_s_per_gpu,
+				 o->tokens_per_s_per_gpu)) {
+				own[k] = own[j];
+				break;
+			}
+		}
+	}
+	return own;
+}
+
+/* The label of level k: its concurrency and those of the levels that
+ * share its spot ("c64, c96"), or "" when it shares another's. A list
+ * too long for the buffer ends in "...". */
+static void spot_label(char *buf, size_t n, const struct campdir_deploy *d,
+		       const long *own, size_t k)
+{
+	buf[0] = '\0';
+	if (own[k] != (long)k)
+		return;
+	size_t used = 0;
+	for (size_t j = k; j < d->n_levels; j++) {
+		if (own[j] != (long)k)
+			continue;
+		int w = snprintf(buf + used, n - used, "%sc%ld",
+				 used ? ", " : "", d->levels[j].concurrency);
+		if (w < 0 || (size_t)w >= n - used) {
+			/* n >= 8: room for ", ..." after the last whole one */
+			buf[used] = '\0';
+			snprintf(buf + used, n - used, "%s...",
+				 used ? ", " : "");
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
 /* Measured levels of one mode that meet (or miss) this match's SLAs at
  * its statistics, labelled with their concurrency; -1 when none. */
 static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
@@ -211,14 +286,10 @@ static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
 		const struct campdir_deploy *d = &c->deploys[i];
 		if (is_disagg(campdir_deploy_mode(c, d)) != disagg)
 			continue;
+		long *own = spot_owners(d, m, meets);
 		for (size_t k = 0; k < d->n_levels; k++) {
 			const struct campdir_level *lv = &d->levels[k];
-			if (lv->req_ok <= 0 ||
-			    !isfinite(lv->tokens_per_s_per_user) ||
-			    !isfinite(lv->tokens_per_s_per_gpu) ||
-			    campdir_level_meets(lv, m->ttft_sla_ms,
-						m->ttft_stat, m->tpot_sla_ms,
-						m->tpot_stat) != meets)
+			if (own[k] < 0)
 				continue;
 			if (idx < 0) {
 				snprintf(cols, sizeof cols,
@@ -235,10 +306,10 @@ static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
 					       : "miss an SLA (drawn hollow)");
 				idx = plotfile_block(bl, what, cols);
 			}
-			char lbl[CAMPDIR_NAME_MAX + 32], conc[32];
+			char lbl[CAMPDIR_NAME_MAX + 32], conc[PARETO_LABEL_MAX];
 			snprintf(lbl, sizeof lbl, "%s c%ld", d->name,
 				 lv->concurrency);
-			snprintf(conc, sizeof conc, "c%ld", lv->concurrency);
+			spot_label(conc, sizeof conc, d, own, k);
 			row(&bl->dat, lv->tokens_per_s_per_user,
 			    lv->tokens_per_s_per_gpu,
 			    lv->ttft_ms.at[m->ttft_col],
@@ -247,6 +318,7 @@ static int pareto_measured(struct plotfile_blocks *bl, const struct campdir *c,
 			plotfile_str(&bl->dat, conc);
 			textbuf_puts(&bl->dat, "\n");
 		}
+		free(own);
 	}
 	return idx;
 }

@@ -446,6 +446,81 @@ static void test_dense_pareto(void)
 	free(out);
 }
 
+/* Replaces the first `from` in dir/rel with `to`. */
+static void edit_file(const char *dir, const char *rel, const char *from,
+		      const char *to)
+{
+	char p[4096];
+	size_t n;
+	struct sc_err e = {0};
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	char *t = jsonio_read_text(p, 1 << 20, &n, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	char *at = strstr(t, from);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	struct textbuf b;
+	textbuf_init(&b);
+	textbuf_putn(&b, t, (size_t)(at - t));
+	textbuf_puts(&b, to);
+	textbuf_puts(&b, at + strlen(from));
+	CU_ASSERT_EQUAL(textbuf_save(&b, p, &e), SC_OK);
+	textbuf_release(&b);
+	free(t);
+}
+
+/* Loads the campaign dir, writes its charts to a fresh directory and
+ * returns the text of its NAME.dat (heap). */
+static char *plotted_dat(const char *dir, const char *name)
+{
+	struct campdir c;
+	struct plot_set s;
+	struct sc_err e = {0};
+	char *out = testutil_tmpdir();
+	CU_ASSERT_EQUAL_FATAL(campdir_load(dir, &c, &e), SC_OK);
+	CU_ASSERT_EQUAL_FATAL(plot_write(&c, out, PLOT_PNG, &s, &e), SC_OK);
+	plot_set_release(&s);
+	campdir_release(&c);
+	char p[4096];
+	size_t n;
+	snprintf(p, sizeof p, "%s/%s.dat", out, name);
+	char *dat = jsonio_read_text(p, 1 << 22, &n, &e);
+	testutil_rmtree(out);
+	free(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+	return dat;
+}
+
+/* Levels of one deployment measured on one spot (a deployment past its
+ * capacity serves the same tokens/s at every concurrency) share one
+ * label, "c32, c64", instead of two written over each other; a level 2%
+ * away keeps its own. The fixture's agg c64 is moved within 1% of c32,
+ * then 2% from it. */
+static void test_pareto_same_spot(void)
+{
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
+	const char *lv = "agg-tp2x4/c64/summary.json";
+	edit_file(dir, lv, "\"tokens_per_s_per_gpu\": 350.0",
+		  "\"tokens_per_s_per_gpu\": 242.0");
+	edit_file(dir, lv, "\"tokens_per_s_per_user\": 47.619",
+		  "\"tokens_per_s_per_user\": 65.5");
+	char *dat = plotted_dat(dir, "pareto-calibrated-ttft600");
+	HAS(dat, " 65.7895 241.25 910 15.656 \"agg-tp2x4 c32\" \"c32, c64\"\n");
+	HAS(dat, " 65.5 242 2100 21.63 \"agg-tp2x4 c64\" \"\"\n");
+	/* the levels that meet the SLAs are apart: their own labels */
+	HAS(dat, " 109.89 13.125 195 9.373 \"agg-tp2x4 c1\" \"c1\"\n");
+	HAS(dat, " 90.9091 87.5 340 11.33 \"agg-tp2x4 c8\" \"c8\"\n");
+	free(dat);
+
+	edit_file(dir, lv, "\"tokens_per_s_per_gpu\": 242.0",
+		  "\"tokens_per_s_per_gpu\": 246.1");
+	dat = plotted_dat(dir, "pareto-calibrated-ttft600");
+	HAS(dat, "\"agg-tp2x4 c32\" \"c32\"\n");
+	HAS(dat, "\"agg-tp2x4 c64\" \"c64\"\n");
+	free(dat);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"golden .dat and .gp files", test_golden},
     {"Pareto chart colours by TTFT and labels the best",
@@ -460,6 +535,7 @@ static CU_TestInfo tests[] = {
     {"template expansion and formats", test_expand},
     {"quotes in names stay quoted", test_hostile_names},
     {"dense searches stay readable", test_dense_pareto},
+    {"levels on one spot share one label", test_pareto_same_spot},
     CU_TEST_INFO_NULL,
 };
 

@@ -11,17 +11,6 @@
 #include "testutil.h"
 #include "util/jsonio.h"
 
-/* A writable copy of the fixture (the source tree may be read-only). */
-static char *fixture_copy(void)
-{
-	char *dir = testutil_tmpdir();
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s/' && chmod -R u+w '%s'",
-		 testutil_src("tests/fixtures/campaign"), dir, dir);
-	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
-	return dir;
-}
-
 static char *slurp(const char *dir, const char *name)
 {
 	char p[4096];
@@ -47,7 +36,7 @@ static void fake_render(struct plot_set *s)
 
 static void test_tables_and_images(void)
 {
-	char *dir = fixture_copy();
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 	free(testutil_write(dir, "env.json",
 			    "{\"hostname\": \"<script>alert('x')</script>\", "
 			    "\"gsl\": \"2.7.1\"}"));
@@ -170,7 +159,7 @@ static void test_tables_and_images(void)
 /* No fit.json, no match/, no images: the report says so and is written. */
 static void test_missing_pieces(void)
 {
-	char *dir = fixture_copy();
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s/fit.json' '%s/match'", dir, dir);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
@@ -212,7 +201,8 @@ static char *report_md(const char *dir, char **html)
  * put the Pareto charts after a 112-row table) fails here. */
 static void test_summary_first(void)
 {
-	char *dir = fixture_copy(), *html = NULL;
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign"),
+	     *html = NULL;
 	char *md = report_md(dir, &html);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
@@ -250,7 +240,7 @@ static void test_summary_first(void)
  * 2.26x" here as if measured. */
 static void test_projected_when_unmeasured(void)
 {
-	char *dir = fixture_copy();
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
 		 "rm -rf '%s/disagg-2p1d' '%s/match/calibrated-ttft600/verify'",
@@ -291,7 +281,7 @@ static void test_projected_when_unmeasured(void)
  * though 80% of its requests met the limit). */
 static void test_attainment_columns(void)
 {
-	char *dir = fixture_copy();
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 	struct level_summary s;
 	struct level_info li;
 	char p[4096];
@@ -330,7 +320,7 @@ static void test_attainment_columns(void)
  * the summary with the reason, and marks the fit step. */
 static void test_quality_warning(void)
 {
-	char *dir = fixture_copy();
+	char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
 		 "sed -i 's/\"ok\": true, *$/\"ok\": false,/; "
@@ -355,7 +345,7 @@ static void test_quality_warning(void)
 	/* a fit that passed says nothing of the kind */
 	testutil_rmtree(dir);
 	free(dir);
-	dir = fixture_copy();
+	dir = testutil_fixture_copy("tests/fixtures/campaign");
 	md = report_md(dir, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
 	CU_ASSERT_PTR_NULL(strstr(md, "Warning: the fit step"));
@@ -378,7 +368,7 @@ static void test_ranking_named(void)
 			"does not know); "},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *dir = fixture_copy();
+		char *dir = testutil_fixture_copy("tests/fixtures/campaign");
 		char cmd[4096];
 		snprintf(cmd, sizeof cmd,
 			 "sed -i 's/\"objective\": \"per-gpu\"/\"objective\": "

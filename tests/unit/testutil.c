@@ -98,3 +98,16 @@ const char *const testutil_stream_fixtures[] = {
 };
 const size_t testutil_n_stream_fixtures =
     sizeof testutil_stream_fixtures / sizeof *testutil_stream_fixtures;
+
+char *testutil_fixture_copy(const char *rel)
+{
+	char *dir = testutil_tmpdir();
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s/' && chmod -R u+w '%s'",
+		 testutil_src(rel), dir, dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "could not copy %s to %s\n", rel, dir);
+		abort();
+	}
+	return dir;
+}

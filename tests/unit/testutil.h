@@ -16,6 +16,9 @@ char *testutil_tmpdir(void);
 void testutil_rmtree(const char *dir);
 /* Writes text to dir/name; returns the full path (heap). */
 char *testutil_write(const char *dir, const char *name, const char *text);
+/* A writable copy of the fixture tree rel (the source tree may be
+ * read-only) in a fresh directory; returns it (heap, testutil_rmtree). */
+char *testutil_fixture_copy(const char *rel);
 
 /* Relative-tolerance assertion with a message naming the quantity. */
 #define ASSERT_REL(got, want, rel)                                             \
