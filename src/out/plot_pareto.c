@@ -248,28 +248,32 @@ static long *spot_owners(const struct campdir_deploy *d,
 	return own;
 }
 
+/* What a spot's label ends in when its levels do not all fit. */
+#define SPOT_MORE ", ..."
+
 /* The label of level k: its concurrency and those of the levels that
  * share its spot ("c64, c96"), or "" when it shares another's. A list
- * too long for the buffer ends in "...". */
+ * too long for the buffer ends in ", ..." after the last concurrency
+ * that fits with it: every entry written leaves room for that ending. */
 static void spot_label(char *buf, size_t n, const struct campdir_deploy *d,
 		       const long *own, size_t k)
 {
 	buf[0] = '\0';
 	if (own[k] != (long)k)
 		return;
-	size_t used = 0;
+	size_t used = 0, more = strlen(SPOT_MORE);
 	for (size_t j = k; j < d->n_levels; j++) {
 		if (own[j] != (long)k)
 			continue;
-		int w = snprintf(buf + used, n - used, "%sc%ld",
-				 used ? ", " : "", d->levels[j].concurrency);
-		if (w < 0 || (size_t)w >= n - used) {
-			/* n >= 8: room for ", ..." after the last whole one */
-			buf[used] = '\0';
-			snprintf(buf + used, n - used, "%s...",
-				 used ? ", " : "");
+		char one[32];
+		int w = snprintf(one, sizeof one, "%sc%ld", used ? ", " : "",
+				 d->levels[j].concurrency);
+		if (w < 0 || used + (size_t)w + more >= n) {
+			snprintf(buf + used, n - used, "%s",
+				 used ? SPOT_MORE : "...");
 			return;
 		}
+		memcpy(buf + used, one, (size_t)w + 1);
 		used += (size_t)w;
 	}
 }

@@ -517,6 +517,24 @@ static void test_pareto_same_spot(void)
 	HAS(dat, "\"agg-tp2x4 c32\" \"c32\"\n");
 	HAS(dat, "\"agg-tp2x4 c64\" \"c64\"\n");
 	free(dat);
+
+	/* Six more levels on c32's spot: the label lists what fits in
+	 * PARETO_LABEL_MAX (48) with its whole ending and says there are
+	 * more (five of them would leave 4 bytes for ", ..."). */
+	for (int i = 0; i < 6; i++) {
+		char cmd[4096];
+		snprintf(cmd, sizeof cmd,
+			 "cd '%s/agg-tp2x4' && cp -R c32 c1000%d && sed -i "
+			 "'s/\"concurrency\": 32,/\"concurrency\": 1000%d,/' "
+			 "c1000%d/summary.json",
+			 dir, i, i, i);
+		CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	}
+	dat = plotted_dat(dir, "pareto-calibrated-ttft600");
+	HAS(dat, "\"agg-tp2x4 c32\" \"c32, c10000, c10001, c10002, c10003, "
+		 "...\"\n");
+	HAS(dat, "\"agg-tp2x4 c10005\" \"\"\n");
+	free(dat);
 	testutil_rmtree(dir);
 	free(dir);
 }
